@@ -1,0 +1,14 @@
+DROP TABLE history;
+DROP TABLE export_log;
+DROP TABLE notifications;
+DROP TABLE answers;
+DROP TABLE assignments;
+DROP TABLE appeal_links;
+DROP TABLE questions;
+DROP TABLE applicants;
+DROP TABLE appeals;
+DROP TABLE reg_counters;
+DROP TABLE classifier;
+DROP TABLE api_tokens;
+DROP TABLE users;
+DROP TABLE organizations;

@@ -1,0 +1,293 @@
+//! Response shapes: the appeal card and list pages, built from stored rows.
+
+use crate::domain::roles::Role;
+use crate::domain::workflow::{allowed_actions, Action, Status};
+use crate::store::appeals::CardData;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// An applicant as shown on the card.
+#[derive(Serialize, ToSchema)]
+pub struct ApplicantOut {
+    /// Full name.
+    pub full_name: String,
+    /// Postal address.
+    pub postal_address: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// ЕПГУ account id.
+    pub epgu_id: Option<String>,
+    /// Organization rather than a citizen.
+    pub is_organization: bool,
+}
+
+/// A question with its result.
+#[derive(Serialize, ToSchema)]
+pub struct QuestionOut {
+    /// Question id.
+    pub id: String,
+    /// Classifier code.
+    pub code: String,
+    /// Applicant's wording.
+    pub text: Option<String>,
+    /// Result code once answered.
+    pub result: Option<String>,
+    /// Measures taken (Supported).
+    pub actions_taken: bool,
+}
+
+/// The forwarding body's cover letter.
+#[derive(Serialize, ToSchema)]
+pub struct SourceOut {
+    /// Body.
+    pub organization: String,
+    /// Letter number.
+    pub number: Option<String>,
+    /// Letter date.
+    pub date: Option<NaiveDate>,
+}
+
+/// The personal reception.
+#[derive(Serialize, ToSchema)]
+pub struct ReceptionOut {
+    /// Official.
+    pub official: String,
+    /// `head` or `deputy`.
+    pub official_role: String,
+    /// Date held.
+    pub held_on: NaiveDate,
+}
+
+/// An active assignment.
+#[derive(Serialize, ToSchema)]
+pub struct AssignmentOut {
+    /// Executor.
+    pub user_id: String,
+    /// Responsible executor (others are co-executors).
+    pub responsible: bool,
+    /// Resolution text.
+    pub instruction: Option<String>,
+    /// When assigned.
+    pub assigned_at: DateTime<Utc>,
+}
+
+/// An answer.
+#[derive(Serialize, ToSchema)]
+pub struct AnswerOut {
+    /// Answer id.
+    pub id: String,
+    /// Text.
+    pub text: String,
+    /// Executor.
+    pub author_id: String,
+    /// Submitted.
+    pub created_at: DateTime<Utc>,
+    /// `pending`, `approved` or `returned`.
+    pub status: String,
+    /// Results per question: `[{code, result}]`.
+    #[schema(value_type = Vec<Object>)]
+    pub results: Value,
+    /// Reviewer's comment.
+    pub review_comment: Option<String>,
+}
+
+/// The deadline extension.
+#[derive(Serialize, ToSchema)]
+pub struct ExtensionOut {
+    /// Days added.
+    pub days: i32,
+    /// Reason.
+    pub reason: Option<String>,
+    /// Who decided.
+    pub decided_by: Option<String>,
+    /// When.
+    pub decided_on: Option<NaiveDate>,
+}
+
+/// Forwarding by competence.
+#[derive(Serialize, ToSchema)]
+pub struct ForwardOut {
+    /// Receiving body.
+    pub organization: Option<String>,
+    /// Reason.
+    pub reason: Option<String>,
+    /// When.
+    pub at: Option<DateTime<Utc>>,
+    /// Later than 7 days after registration.
+    pub late: bool,
+}
+
+/// The registration card with its control state.
+#[derive(Serialize, ToSchema)]
+pub struct Card {
+    /// Id.
+    pub id: String,
+    /// Registration number.
+    pub reg_number: String,
+    /// Registration instant.
+    pub registered_at: DateTime<Utc>,
+    /// Received on.
+    pub received_on: NaiveDate,
+    /// Channel code.
+    pub channel: String,
+    /// Form.
+    pub form: String,
+    /// Kind.
+    pub kind: String,
+    /// Legal regime.
+    pub legal_regime: String,
+    /// Applicants.
+    pub applicants: Vec<ApplicantOut>,
+    /// Collective.
+    pub collective: bool,
+    /// Signatures.
+    pub signatures: Option<i32>,
+    /// Anonymous (Art. 11).
+    pub anonymous: bool,
+    /// Summary.
+    pub summary: String,
+    /// Questions.
+    pub questions: Vec<QuestionOut>,
+    /// Reply channel.
+    pub reply_channel: Option<String>,
+    /// Forwarding body.
+    pub source: Option<SourceOut>,
+    /// External id.
+    pub external_id: Option<String>,
+    /// Personal reception.
+    pub reception: Option<ReceptionOut>,
+    /// Status.
+    pub status: String,
+    /// Status label in Russian.
+    pub status_label: String,
+    /// Deadline.
+    pub due_date: NaiveDate,
+    /// How the deadline was computed, in Russian.
+    pub due_date_explanation: String,
+    /// The same, structured.
+    #[schema(value_type = Object)]
+    pub due_date_details: Value,
+    /// Internal control date.
+    pub control_date: Option<NaiveDate>,
+    /// Overdue now (derived).
+    pub overdue: bool,
+    /// Extended once.
+    pub extended: bool,
+    /// Extension.
+    pub extension: Option<ExtensionOut>,
+    /// Registered more than 3 days after receipt.
+    pub late_registration: bool,
+    /// Migration-law case (20 days).
+    pub migration_case: bool,
+    /// Repeated appeal.
+    pub repeated: bool,
+    /// Related earlier or later appeals.
+    pub related_appeal_ids: Vec<String>,
+    /// Active assignments.
+    pub assignments: Vec<AssignmentOut>,
+    /// Answers, oldest first.
+    pub answers: Vec<AnswerOut>,
+    /// Times an answer was returned for rework.
+    pub returned_count: i32,
+    /// Forwarding by competence.
+    pub forwarded: Option<ForwardOut>,
+    /// Art. 11 reason.
+    pub left_without_answer_reason: Option<String>,
+    /// Actions the caller may take now.
+    #[schema(value_type = Vec<String>)]
+    pub allowed_actions: Vec<Action>,
+    /// Version (also the ETag).
+    pub version: i32,
+}
+
+/// A page of cards.
+#[derive(Serialize, ToSchema)]
+pub struct CardPage {
+    /// Cards.
+    pub items: Vec<Card>,
+    /// Cursor of the next page, if any.
+    pub next_cursor: Option<String>,
+}
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    DateTime::from_naive_utc_and_offset(t, Utc)
+}
+
+impl Card {
+    /// Builds the card as `caller` sees it on `today`.
+    pub fn from_data(d: CardData, caller_id: &str, role: Role, today: NaiveDate) -> Card {
+        let a = d.appeal;
+        let status = Status::parse(&a.status).unwrap_or(Status::Registered);
+        let assigned = d.assignments.iter().any(|x| x.active && x.user_id == caller_id);
+        let details: Value = serde_json::from_str(&a.due_explanation).unwrap_or(Value::Null);
+        let explanation = details.get("text").and_then(|t| t.as_str()).unwrap_or_default().to_string();
+        Card {
+            id: a.id,
+            reg_number: a.reg_number,
+            registered_at: utc(a.registered_at),
+            received_on: a.received_on,
+            channel: a.channel,
+            form: a.form,
+            kind: a.kind,
+            legal_regime: a.legal_regime,
+            applicants: d
+                .applicants
+                .into_iter()
+                .map(|p| ApplicantOut { full_name: p.full_name, postal_address: p.postal_address, email: p.email, phone: p.phone, epgu_id: p.epgu_id, is_organization: p.is_organization })
+                .collect(),
+            collective: a.collective,
+            signatures: a.signatures,
+            anonymous: a.anonymous,
+            summary: a.summary,
+            questions: d.questions.into_iter().map(|q| QuestionOut { id: q.id, code: q.code, text: q.text, result: q.result, actions_taken: q.actions_taken }).collect(),
+            reply_channel: a.reply_channel,
+            source: a.source_organization.map(|o| SourceOut { organization: o, number: a.source_number, date: a.source_date }),
+            external_id: a.external_id,
+            reception: match (a.reception_official, a.reception_official_role, a.reception_held_on) {
+                (Some(official), Some(official_role), Some(held_on)) => Some(ReceptionOut { official, official_role, held_on }),
+                _ => None,
+            },
+            status: status.as_str().into(),
+            status_label: status.label().into(),
+            due_date: a.due_date,
+            due_date_explanation: explanation,
+            due_date_details: details,
+            control_date: a.control_date,
+            overdue: status.is_open() && a.due_date < today,
+            extended: a.extension_days.is_some(),
+            extension: a.extension_days.map(|days| ExtensionOut { days, reason: a.extension_reason, decided_by: a.extended_by, decided_on: a.extended_on }),
+            late_registration: a.late_registration,
+            migration_case: a.migration_case,
+            repeated: a.repeated,
+            related_appeal_ids: d.related,
+            assignments: d
+                .assignments
+                .into_iter()
+                .filter(|x| x.active)
+                .map(|x| AssignmentOut { user_id: x.user_id, responsible: x.responsible, instruction: x.instruction, assigned_at: utc(x.assigned_at) })
+                .collect(),
+            answers: d
+                .answers
+                .into_iter()
+                .map(|x| AnswerOut {
+                    id: x.id,
+                    text: x.text,
+                    author_id: x.author_id,
+                    created_at: utc(x.created_at),
+                    status: x.status,
+                    results: serde_json::from_str(&x.results).unwrap_or(Value::Array(vec![])),
+                    review_comment: x.review_comment,
+                })
+                .collect(),
+            returned_count: a.returned_count,
+            forwarded: a.forwarded_to.clone().map(|o| ForwardOut { organization: Some(o), reason: a.forward_reason, at: a.forwarded_at.map(utc), late: a.forward_late }),
+            left_without_answer_reason: a.left_reason,
+            allowed_actions: allowed_actions(status, role, assigned),
+            version: a.version,
+        }
+    }
+}

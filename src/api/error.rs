@@ -1,0 +1,204 @@
+//! The API's one error type, rendered once as `application/problem+json` (RFC 9457) with a
+//! stable machine-readable `code`. Internal causes are logged, never shown.
+
+use crate::domain::validation::FieldError;
+use crate::domain::workflow::{Action, Refusal, Status};
+use crate::store::StoreError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde_json::{json, Value};
+
+/// Everything a handler can answer other than success.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Field-level problems (422).
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    /// Malformed request: broken JSON, bad query string (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// No or bad token (401).
+    #[error("authentication required")]
+    Unauthorized,
+    /// The role may not do this (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such resource, or not visible to the caller (404).
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule (409).
+    #[error("{detail}")]
+    Conflict {
+        /// Explanation.
+        detail: String,
+        /// Extra members (e.g. the existing appeal's id).
+        extra: Value,
+    },
+    /// The state machine refuses the move (409).
+    #[error("illegal transition")]
+    IllegalTransition {
+        /// Current status.
+        current: Status,
+        /// What the caller may do now.
+        allowed: Vec<Action>,
+        /// The refused action.
+        action: Action,
+    },
+    /// A stale `If-Match` (412).
+    #[error("stale version")]
+    Precondition {
+        /// Current version.
+        current: i32,
+    },
+    /// Body over the limit (413).
+    #[error("body too large")]
+    PayloadTooLarge(usize),
+    /// Not JSON (415).
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// A bug or an outage (500); the cause is logged only.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound => "not_found",
+            ApiError::Conflict { .. } => "conflict",
+            ApiError::IllegalTransition { .. } => "illegal_transition",
+            ApiError::Precondition { .. } => "stale_version",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            ApiError::Validation(_) => "Ошибка в данных запроса",
+            ApiError::BadRequest(_) => "Некорректный запрос",
+            ApiError::Unauthorized => "Требуется авторизация",
+            ApiError::Forbidden(_) => "Недостаточно прав",
+            ApiError::NotFound => "Не найдено",
+            ApiError::Conflict { .. } => "Конфликт",
+            ApiError::IllegalTransition { .. } => "Действие недопустимо в текущем статусе",
+            ApiError::Precondition { .. } => "Карточка изменена другим пользователем",
+            ApiError::PayloadTooLarge(_) => "Слишком большой запрос",
+            ApiError::UnsupportedMediaType => "Ожидается application/json",
+            ApiError::Internal(_) => "Внутренняя ошибка",
+        }
+    }
+
+    /// The problem document.
+    pub fn body(&self) -> Value {
+        let status = self.status_code().as_u16();
+        let mut b = json!({"type": format!("urn:appeals:problem:{}", self.code()), "title": self.title(), "status": status, "code": self.code()});
+        let detail: String = match self {
+            ApiError::Validation(errs) => {
+                b["errors"] = json!(errs);
+                errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+            }
+            ApiError::BadRequest(m) | ApiError::Forbidden(m) => m.clone(),
+            ApiError::Unauthorized => "передайте заголовок Authorization: Bearer <токен>".into(),
+            ApiError::NotFound => "ресурс не найден".into(),
+            ApiError::Conflict { detail, extra } => {
+                if let (Some(obj), Some(ext)) = (b.as_object_mut(), extra.as_object()) {
+                    for (k, v) in ext {
+                        obj.insert(k.clone(), v.clone());
+                    }
+                }
+                detail.clone()
+            }
+            ApiError::IllegalTransition { current, allowed, action } => {
+                b["current_status"] = json!(current.as_str());
+                b["allowed_actions"] = json!(allowed.iter().map(|a| a.as_str()).collect::<Vec<_>>());
+                format!(
+                    "действие «{}» недопустимо в статусе «{}» ({}); допустимо: {}",
+                    action.as_str(),
+                    current.as_str(),
+                    current.label(),
+                    if allowed.is_empty() { "ничего".into() } else { allowed.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ") }
+                )
+            }
+            ApiError::Precondition { current } => {
+                b["current_version"] = json!(current);
+                format!("текущая версия карточки {current}; перечитайте её и повторите")
+            }
+            ApiError::PayloadTooLarge(limit) => format!("тело запроса больше {limit} байт"),
+            ApiError::UnsupportedMediaType => "Content-Type должен быть application/json".into(),
+            ApiError::Internal(_) => "внутренняя ошибка сервера; подробности в журнале".into(),
+        };
+        b["detail"] = json!(detail);
+        b
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } | ApiError::IllegalTransition { .. } => StatusCode::CONFLICT,
+            ApiError::Precondition { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(cause = %cause, "internal error");
+        }
+        let mut r = HttpResponse::build(self.status_code());
+        r.content_type("application/problem+json");
+        if matches!(self, ApiError::Unauthorized) {
+            r.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        r.body(self.body().to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound | StoreError::Db(DieselError::NotFound) => ApiError::NotFound,
+            StoreError::Conflict { message, extra } => ApiError::Conflict { detail: message, extra },
+            StoreError::Stale { current } => ApiError::Precondition { current },
+            StoreError::Invalid(errs) => ApiError::Validation(errs),
+            StoreError::Refused { refusal: r, action } => refusal(r, action),
+            StoreError::Db(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
+                ApiError::Conflict { detail: format!("нарушена уникальность: {}", info.constraint_name().unwrap_or("ключ")), extra: json!({}) }
+            }
+            StoreError::Db(DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
+                ApiError::Validation(vec![FieldError { field: "body".into(), message: "ссылка на несуществующую запись".into() }])
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+/// Maps a state-machine refusal to the API's answer.
+pub fn refusal(r: Refusal, action: Action) -> ApiError {
+    match r {
+        Refusal::Role => ApiError::Forbidden(format!("роль не позволяет действие «{}»", action.as_str())),
+        // Not assigned: the appeal does not exist for this executor.
+        Refusal::NotAssigned => ApiError::NotFound,
+        Refusal::Status { current, allowed } => ApiError::IllegalTransition { current, allowed, action },
+    }
+}

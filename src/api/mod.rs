@@ -1,0 +1,170 @@
+//! The HTTP API: routes, shared state, and the OpenAPI document generated from the handlers.
+
+pub mod actions;
+pub mod appeals;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod imports;
+pub mod reference;
+pub mod tracing_span;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::domain::calendar::ProductionCalendar;
+use crate::domain::channels::Catalog;
+use crate::store::DbPool;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{web, App, HttpResponse};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+/// What every handler shares: the pool, settings, reference data and the clock.
+pub struct AppState {
+    /// Database pool.
+    pub pool: DbPool,
+    /// Settings.
+    pub settings: Arc<Settings>,
+    /// Production calendar.
+    pub calendar: Arc<ProductionCalendar>,
+    /// Channel catalog.
+    pub channels: Arc<Catalog>,
+    /// Classifier codes, for validation without a query per question.
+    pub codes: Arc<RwLock<HashSet<String>>>,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// Now, in UTC.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Now, as stored (UTC, microseconds).
+    pub fn now_naive(&self) -> NaiveDateTime {
+        crate::store::micros(self.now())
+    }
+
+    /// Today in the organization's time zone: the day deadlines are counted from.
+    pub fn today(&self) -> NaiveDate {
+        self.local_date(self.now())
+    }
+
+    /// The organization-local date of an instant.
+    pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.settings.time_zone()).date_naive()
+    }
+
+    /// The UTC instant at which a local date begins.
+    pub fn start_of(&self, d: NaiveDate) -> NaiveDateTime {
+        use chrono::TimeZone;
+        let tz = self.settings.time_zone();
+        let local = d.and_hms_opt(0, 0, 0).expect("midnight exists");
+        tz.from_local_datetime(&local).earliest().map(|t| t.naive_utc()).unwrap_or(local)
+    }
+}
+
+/// The problem document of every error (RFC 9457).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// Problem type URI.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// Stable machine-readable code.
+    pub code: String,
+    /// What happened.
+    pub detail: String,
+    /// Field errors, for validation problems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<crate::domain::validation::FieldError>>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "appeals",
+        description = "Registry and control workflow of citizens' appeals under Federal Law 59-FZ. Every endpoint except /health needs `Authorization: Bearer TOKEN`. Errors are application/problem+json.",
+        version = "0.1.0"
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// Registers every documented route.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(health::health)
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .service(reference::channels)
+                .service(reference::classifier)
+                .service(reference::users)
+                .service(appeals::register_appeal)
+                .service(appeals::list_appeals)
+                .service(appeals::my_assignments)
+                .service(appeals::get_appeal)
+                .service(appeals::appeal_history)
+                .service(imports::import_appeals)
+                .service(actions::assign_executors)
+                .service(actions::extend_deadline)
+                .service(actions::forward_appeal)
+                .service(actions::submit_answer)
+                .service(actions::approve_answer)
+                .service(actions::return_answer)
+                .service(actions::close_appeal)
+                .service(actions::leave_without_answer),
+        );
+}
+
+/// The OpenAPI document, generated from the handlers' annotations.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes).split_for_parts();
+    api
+}
+
+/// The OpenAPI document as YAML, as committed in `openapi.yaml`.
+pub fn openapi_yaml() -> String {
+    openapi().to_yaml().unwrap_or_default()
+}
+
+/// The whole application, used by `serve` and by the tests.
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>> {
+    let spec = web::Data::new(openapi_yaml());
+    App::new()
+        .app_data(state)
+        .app_data(spec)
+        .app_data(web::PathConfig::default().error_handler(|_, _| error::ApiError::NotFound.into()))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| error::ApiError::BadRequest(e.to_string()).into()))
+        .wrap(tracing_actix_web::TracingLogger::<tracing_span::SafeRootSpan>::new())
+        .into_utoipa_app()
+        .configure(routes)
+        .into_app()
+        .route("/api/v1/openapi.yaml", web::get().to(serve_spec))
+        .default_service(web::to(|| async { Err::<HttpResponse, _>(error::ApiError::NotFound) }))
+}
+
+async fn serve_spec(spec: web::Data<String>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/yaml").body(spec.get_ref().clone())
+}

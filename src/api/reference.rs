@@ -1,0 +1,97 @@
+//! Reference data: channels, the classifier, users (to pick executors).
+
+use super::error::ApiError;
+use super::extract::{Caller, Params};
+use super::AppState;
+use crate::domain::channels::Channel;
+use crate::domain::roles::{Capability, Role};
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A list of channels.
+#[derive(Serialize, ToSchema)]
+pub struct ChannelList {
+    /// Channels.
+    pub items: Vec<Channel>,
+}
+
+/// A classifier entry.
+#[derive(Serialize, ToSchema)]
+pub struct ClassifierItem {
+    /// Full code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Level 1–5.
+    pub level: i32,
+    /// Parent code.
+    pub parent: Option<String>,
+}
+
+/// Classifier entries.
+#[derive(Serialize, ToSchema)]
+pub struct ClassifierList {
+    /// Entries.
+    pub items: Vec<ClassifierItem>,
+}
+
+/// A user as others see them.
+#[derive(Serialize, ToSchema)]
+pub struct UserItem {
+    /// Id.
+    pub id: String,
+    /// Login.
+    pub login: String,
+    /// Full name.
+    pub full_name: String,
+    /// Role.
+    pub role: String,
+    /// E-mail.
+    pub email: Option<String>,
+}
+
+/// Users.
+#[derive(Serialize, ToSchema)]
+pub struct UserList {
+    /// Users.
+    pub items: Vec<UserItem>,
+}
+
+/// The channel catalog with Russian names.
+#[utoipa::path(tag = "reference", responses((status = 200, body = ChannelList), (status = 401, body = super::Problem, content_type = "application/problem+json")))]
+#[get("/channels")]
+pub async fn channels(_caller: Caller, state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(ChannelList { items: state.channels.all().to_vec() })
+}
+
+/// Searches the classifier by text or lists the children of a code.
+#[utoipa::path(tag = "reference",
+    params(("q" = Option<String>, Query, description = "text or code fragment, case-insensitive"),
+           ("parent" = Option<String>, Query, description = "list the direct children of this code"),
+           ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "default 100")),
+    responses((status = 200, body = ClassifierList), (status = 401, body = super::Problem, content_type = "application/problem+json"), (status = 422, body = super::Problem, content_type = "application/problem+json")))]
+#[get("/classifier")]
+pub async fn classifier(_caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let p = Params::of(&req)?;
+    let q = p.text("q", 200)?;
+    let parent = p.text("parent", 30)?;
+    let limit = p.int("limit", 1, 1000)?.unwrap_or(100);
+    let pool = state.pool.clone();
+    let rows = web::block(move || crate::store::classifier::search(&pool, q.as_deref(), parent.as_deref(), limit)).await??;
+    Ok(HttpResponse::Ok().json(ClassifierList { items: rows.into_iter().map(|r| ClassifierItem { code: r.code, name: r.name, level: r.level, parent: r.parent }).collect() }))
+}
+
+/// Users of the caller's organization, e.g. `?role=executor` to pick executors.
+#[utoipa::path(tag = "reference",
+    params(("role" = Option<String>, Query, description = "admin, supervisor, clerk or executor")),
+    responses((status = 200, body = UserList), (status = 401, body = super::Problem, content_type = "application/problem+json"), (status = 403, body = super::Problem, content_type = "application/problem+json"), (status = 422, body = super::Problem, content_type = "application/problem+json")))]
+#[get("/users")]
+pub async fn users(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::ListUsers)?;
+    let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+    let role = Params::of(&req)?.one_of("role", &roles)?;
+    let pool = state.pool.clone();
+    let rows = web::block(move || crate::store::users::list_users(&pool, &caller.org, role.as_deref())).await??;
+    Ok(HttpResponse::Ok().json(UserList { items: rows.into_iter().map(|u| UserItem { id: u.id, login: u.login, full_name: u.full_name, role: u.role, email: u.email }).collect() }))
+}

@@ -1,0 +1,170 @@
+//! Layered configuration: built-in defaults → `config/default.toml` → `config/<APPEALS_ENV>.toml`
+//! → `APPEALS_*` variables (and `DATABASE_URL`). Passed around as a value, never a global,
+//! so tests can run side by side with different settings.
+
+use crate::domain::appeal::EmailRule;
+use crate::domain::channels::Channel;
+use crate::domain::deadline::DeadlineRules;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The shipped defaults, so the binary works from any directory.
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// Everything the service can be told.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Settings {
+    /// Listen address.
+    pub listen: String,
+    /// Database URL; the scheme picks the backend.
+    pub database_url: String,
+    /// Directory for the server's own files.
+    pub data_dir: PathBuf,
+    /// Database connections.
+    pub pool_size: u32,
+    /// Logging.
+    pub log: LogSettings,
+    /// The default organization created on first start.
+    pub organization: OrganizationSettings,
+    /// Request limits.
+    pub limits: Limits,
+    /// 59-FZ deadline rules.
+    pub deadlines: DeadlineRules,
+    /// Deadlines of non-59-FZ regimes.
+    #[serde(default)]
+    pub regime_days: BTreeMap<String, u32>,
+    /// E-mail after 547-FZ.
+    #[serde(default)]
+    pub email_rule: EmailRule,
+    /// Extra channels.
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+    /// Directory holding `calendar/` and `classifier/` (not read from files).
+    #[serde(skip)]
+    pub config_dir: PathBuf,
+}
+
+/// Logging format and filter.
+#[derive(Clone, Debug, Deserialize)]
+pub struct LogSettings {
+    /// `text` or `json`.
+    pub format: String,
+    /// tracing-subscriber filter.
+    pub filter: String,
+}
+
+/// The organization a fresh database starts with.
+#[derive(Clone, Debug, Deserialize)]
+pub struct OrganizationSettings {
+    /// Stable code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// IANA time zone in which dates are counted.
+    pub time_zone: String,
+    /// Registration number template.
+    pub reg_number_template: String,
+}
+
+/// Body and batch limits.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Limits {
+    /// Ordinary request body limit.
+    pub body_bytes: usize,
+    /// Import body limit.
+    pub import_body_bytes: usize,
+    /// Import item limit.
+    pub import_items: usize,
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl Settings {
+    /// Loads from `APPEALS_CONFIG_DIR` (default `./config`) and the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let dir = std::env::var_os("APPEALS_CONFIG_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("config"));
+        let env_name = std::env::var("APPEALS_ENV").ok();
+        let mut s = Self::from_sources(&dir, env_name.as_deref(), true)?;
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            if !url.trim().is_empty() {
+                s.database_url = url;
+            }
+        }
+        Ok(s)
+    }
+
+    /// Defaults plus the files in `dir` (and the environment when `use_env`), without touching globals.
+    pub fn from_sources(dir: &Path, env_name: Option<&str>, use_env: bool) -> Result<Self, ConfigError> {
+        use config::{Config, Environment, File, FileFormat};
+        let mut b = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .add_source(File::from(dir.join("default.toml")).required(false));
+        if let Some(env) = env_name {
+            b = b.add_source(File::from(dir.join(format!("{env}.toml"))).required(false));
+        }
+        if use_env {
+            b = b.add_source(Environment::with_prefix("APPEALS").prefix_separator("_").separator("__").try_parsing(true));
+        }
+        let mut s: Settings = b.build().and_then(|c| c.try_deserialize()).map_err(|e| ConfigError(e.to_string()))?;
+        s.config_dir = dir.to_path_buf();
+        s.check()?;
+        Ok(s)
+    }
+
+    /// Built-in defaults only, pointed at `database_url`: what tests start from.
+    pub fn for_tests(database_url: &str) -> Self {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let mut s = Self::from_sources(&dir, None, false).expect("shipped defaults are valid");
+        s.database_url = database_url.to_string();
+        s.pool_size = 4;
+        s
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        crate::domain::regnum::validate_template(&self.organization.reg_number_template).map_err(ConfigError)?;
+        self.organization
+            .time_zone
+            .parse::<chrono_tz::Tz>()
+            .map_err(|_| ConfigError(format!("unknown time zone `{}`", self.organization.time_zone)))?;
+        if self.email_rule.after != "refuse" && crate::domain::appeal::LegalRegime::parse(&self.email_rule.after).is_none() {
+            return Err(ConfigError(format!("email_rule.after: `{}` is neither a legal regime nor `refuse`", self.email_rule.after)));
+        }
+        Ok(())
+    }
+
+    /// The organization's time zone.
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.organization.time_zone.parse().unwrap_or(chrono_tz::Europe::Moscow)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_defaults_load() {
+        let s = Settings::for_tests("sqlite://x.db");
+        assert_eq!(s.organization.reg_number_template, "ОГ-{year}-{seq:06}");
+        assert_eq!(s.deadlines.consideration_days, 30);
+        assert_eq!(s.regime_days.get("dobrodel"), Some(&8));
+        assert_eq!(s.time_zone(), chrono_tz::Europe::Moscow);
+    }
+
+    #[test]
+    fn a_deployment_file_overrides_defaults() {
+        let dir = std::env::temp_dir().join(format!("appeals-cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("default.toml"), "[organization]\nname = \"Администрация МОГО «Ухта»\"\n[deadlines]\nshift = \"following\"\n").unwrap();
+        let s = Settings::from_sources(&dir, None, false).unwrap();
+        assert_eq!(s.organization.name, "Администрация МОГО «Ухта»");
+        assert_eq!(s.organization.code, "default");
+        std::fs::write(dir.join("prod.toml"), "[organization]\nreg_number_template = \"ОГ-{year}\"\n").unwrap();
+        assert!(Settings::from_sources(&dir, Some("prod"), false).is_err());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,910 @@
+//! Deadlines of Federal Law 59-FZ, each with a Russian explanation of how it was computed.
+//!
+//! Every period is in calendar days counted from the day after the triggering date
+//! (registered 3 March + 30 days = 2 April). A last day that is not a working day moves to
+//! the preceding working day (default, the paperwork tradition) or to the next one
+//! (Civil Code Art. 193), per [`ShiftRule`].
+
+use chrono::{Days, NaiveDate};
+
+use super::calendar::ProductionCalendar;
+
+/// Where a deadline falling on a non-working day goes; configurable per deployment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShiftRule {
+    /// Move to the nearest earlier working day (default).
+    Preceding,
+    /// Move to the nearest later working day (Civil Code Art. 193).
+    Following,
+}
+
+impl Default for ShiftRule {
+    /// The paperwork tradition of Russian bodies: the preceding working day.
+    fn default() -> Self {
+        ShiftRule::Preceding
+    }
+}
+
+/// Deadline periods and shift rule, loaded from configuration (missing keys = 59-FZ values).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct DeadlineRules {
+    /// Consideration period, Art. 12 part 1 (30 days).
+    pub consideration_days: u32,
+    /// Consideration period for migration-law appeals to a region's top official, Art. 12 part 1.1 (20 days).
+    pub migration_days: u32,
+    /// Forwarding by competence, Art. 8 part 3 (7 days).
+    pub forward_days: u32,
+    /// Registration after receipt, Art. 8 part 2 (3 days).
+    pub registration_days: u32,
+    /// Notice that an unreadable appeal gets no answer, Art. 11 (7 days).
+    pub art11_notice_days: u32,
+    /// Longest single extension, Art. 12 part 2 (30 days).
+    pub max_extension_days: u32,
+    /// Where a non-working last day moves.
+    pub shift: ShiftRule,
+    /// Days before the legal deadline for the internal control date; 0 = no separate date.
+    pub internal_control_days_before: u32,
+}
+
+impl Default for DeadlineRules {
+    /// The periods of 59-FZ, shift to the preceding working day, no internal control date.
+    fn default() -> Self {
+        DeadlineRules {
+            consideration_days: 30,
+            migration_days: 20,
+            forward_days: 7,
+            registration_days: 3,
+            art11_notice_days: 7,
+            max_extension_days: 30,
+            shift: ShiftRule::Preceding,
+            internal_control_days_before: 0,
+        }
+    }
+}
+
+/// A decision to extend consideration (Art. 12 part 2), as recorded on the card.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Extension {
+    /// Calendar days added (1..=max_extension_days; validate with [`check_extension`]).
+    pub days: u32,
+    /// Why, e.g. a documents request to another body.
+    pub reason: String,
+    /// The head or authorized official who decided.
+    pub decided_by: String,
+    /// Date of the decision.
+    pub decided_on: NaiveDate,
+}
+
+/// A computed deadline with everything needed to explain it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Deadline {
+    /// The final deadline.
+    pub due: NaiveDate,
+    /// The triggering date (registration, or receipt for the registration deadline).
+    pub start: NaiveDate,
+    /// Calendar days counted (base period).
+    pub days: u32,
+    /// Extension days added; 0 if not extended.
+    pub extension_days: u32,
+    /// `start + days + extension_days` before any shift.
+    pub nominal: NaiveDate,
+    /// Non-working days the shift skipped, in the order visited.
+    pub moved_over: Vec<NaiveDate>,
+    /// The shift rule applied.
+    pub shift: ShiftRule,
+    /// Internal control date (a working day), if configured.
+    pub control_date: Option<NaiveDate>,
+    /// Russian explanation for the card and the applicant.
+    pub text: String,
+}
+
+/// Why an extension request is refused (Art. 12 part 2: once, at most 30 days).
+#[derive(thiserror::Error, Debug, PartialEq, Eq)]
+pub enum DeadlineError {
+    /// More days than the law (or configuration) allows.
+    #[error("продление не более чем на {max} дн. (запрошено {got})")]
+    ExtensionTooLong {
+        /// The configured maximum.
+        max: u32,
+        /// The requested days.
+        got: u32,
+    },
+    /// An extension of zero days is meaningless.
+    #[error("срок продления должен быть не менее 1 дня")]
+    ExtensionZero,
+    /// The consideration period may be extended only once.
+    #[error(
+        "срок рассмотрения уже продлевался; повторное продление не допускается (ч. 2 ст. 12 59-ФЗ)"
+    )]
+    AlreadyExtended,
+}
+
+/// Legal basis quoted in explanations.
+const BASIS_CONSIDERATION: &str = "ст. 12 59-ФЗ";
+const BASIS_MIGRATION: &str = "ч. 1.1 ст. 12 59-ФЗ, нарушение миграционного законодательства";
+const BASIS_FORWARD: &str = "ч. 3 ст. 8 59-ФЗ, направление по компетенции";
+const BASIS_ART11: &str = "ст. 11 59-ФЗ, уведомление заявителя";
+const BASIS_REGISTRATION: &str = "ч. 2 ст. 8 59-ФЗ, регистрация";
+
+fn fmt_date(d: NaiveDate) -> String {
+    d.format("%d.%m.%Y").to_string()
+}
+
+fn fmt_day_month(d: NaiveDate) -> String {
+    d.format("%d.%m").to_string()
+}
+
+/// «1 день», «3 дня», «30 дней».
+fn days_word(n: u32) -> String {
+    let word = match (n % 10, n % 100) {
+        (_, 11..=14) => "дней",
+        (1, _) => "день",
+        (2..=4, _) => "дня",
+        _ => "дней",
+    };
+    format!("{n} {word}")
+}
+
+/// Moves a non-working `nominal` to a working day; returns the day and the days skipped.
+fn shift_to_working(
+    cal: &ProductionCalendar,
+    nominal: NaiveDate,
+    rule: ShiftRule,
+) -> (NaiveDate, Vec<NaiveDate>) {
+    let mut d = nominal;
+    let mut skipped = Vec::new();
+    // A year has far fewer than 400 consecutive days off; the bound only guards bad data.
+    while !cal.is_working_day(d) && skipped.len() < 400 {
+        skipped.push(d);
+        d = match rule {
+            ShiftRule::Preceding => d - Days::new(1),
+            ShiftRule::Following => d + Days::new(1),
+        };
+    }
+    (d, skipped)
+}
+
+/// The working day `before` days ahead of `due`, or earlier.
+fn control_date(cal: &ProductionCalendar, due: NaiveDate, before: u32) -> Option<NaiveDate> {
+    if before == 0 {
+        return None;
+    }
+    let (d, _) = shift_to_working(
+        cal,
+        due - Days::new(u64::from(before)),
+        ShiftRule::Preceding,
+    );
+    Some(d)
+}
+
+/// Shared computation: base period, optional extension, shift, control date, text.
+#[allow(clippy::too_many_arguments)]
+fn compute(
+    cal: &ProductionCalendar,
+    rules: &DeadlineRules,
+    start: NaiveDate,
+    start_label: &str,
+    days: u32,
+    basis: &str,
+    extension: Option<&Extension>,
+    with_control: bool,
+) -> Deadline {
+    let base = start + Days::new(u64::from(days));
+    let mut text = format!(
+        "{start_label} {}; {} ({basis}) → {}",
+        fmt_date(start),
+        days_word(days),
+        fmt_date(base)
+    );
+    let extension_days = extension.map_or(0, |e| e.days);
+    let nominal = base + Days::new(u64::from(extension_days));
+    if let Some(e) = extension {
+        text.push_str(&format!(
+            ". Продлено на {}: {} (решение: {}, {}) → {}",
+            days_word(e.days),
+            e.reason.trim().trim_end_matches('.'),
+            e.decided_by.trim(),
+            fmt_date(e.decided_on),
+            fmt_date(nominal)
+        ));
+    }
+    let (due, moved_over) = shift_to_working(cal, nominal, rules.shift);
+    if moved_over.is_empty() {
+        text.push('.');
+    } else {
+        let mut listed = moved_over.clone();
+        listed.sort();
+        let listed: Vec<String> = listed.into_iter().map(fmt_day_month).collect();
+        let direction = match rules.shift {
+            ShiftRule::Preceding => "предшествующий рабочий день",
+            ShiftRule::Following => "следующий рабочий день (ст. 193 ГК РФ)",
+        };
+        text.push_str(&format!(
+            " — нерабочий день ({}); срок перенесён на {direction} {}.",
+            listed.join(", "),
+            fmt_date(due)
+        ));
+    }
+    let control = if with_control {
+        control_date(cal, due, rules.internal_control_days_before)
+    } else {
+        None
+    };
+    if let Some(c) = control {
+        text.push_str(&format!(
+            " Внутренний контрольный срок: {} (за {} до срока, на рабочий день).",
+            fmt_date(c),
+            days_word(rules.internal_control_days_before)
+        ));
+    }
+    Deadline {
+        due,
+        start,
+        days,
+        extension_days,
+        nominal,
+        moved_over,
+        shift: rules.shift,
+        control_date: control,
+        text,
+    }
+}
+
+/// Consideration deadline (Art. 12): 30 days from registration, 20 for migration cases,
+/// plus an extension if granted (validate it first with [`check_extension`]); the control
+/// date, if configured, is attached here.
+pub fn consideration_deadline(
+    cal: &ProductionCalendar,
+    rules: &DeadlineRules,
+    registered_on: NaiveDate,
+    migration_case: bool,
+    extension: Option<&Extension>,
+) -> Deadline {
+    let (days, basis) = if migration_case {
+        (rules.migration_days, BASIS_MIGRATION)
+    } else {
+        (rules.consideration_days, BASIS_CONSIDERATION)
+    };
+    compute(
+        cal,
+        rules,
+        registered_on,
+        "Зарегистрировано",
+        days,
+        basis,
+        extension,
+        true,
+    )
+}
+
+/// Validates an extension request: once only, 1..=max_extension_days days.
+pub fn check_extension(
+    rules: &DeadlineRules,
+    already_extended: bool,
+    days: u32,
+) -> Result<(), DeadlineError> {
+    if already_extended {
+        return Err(DeadlineError::AlreadyExtended);
+    }
+    if days == 0 {
+        return Err(DeadlineError::ExtensionZero);
+    }
+    if days > rules.max_extension_days {
+        return Err(DeadlineError::ExtensionTooLong {
+            max: rules.max_extension_days,
+            got: days,
+        });
+    }
+    Ok(())
+}
+
+/// Deadline to forward an appeal by competence and tell the applicant (Art. 8 part 3, 7 days).
+pub fn forwarding_deadline(
+    cal: &ProductionCalendar,
+    rules: &DeadlineRules,
+    registered_on: NaiveDate,
+) -> Deadline {
+    compute(
+        cal,
+        rules,
+        registered_on,
+        "Зарегистрировано",
+        rules.forward_days,
+        BASIS_FORWARD,
+        None,
+        false,
+    )
+}
+
+/// Deadline to tell the applicant an unreadable appeal gets no answer (Art. 11, 7 days).
+pub fn art11_notice_deadline(
+    cal: &ProductionCalendar,
+    rules: &DeadlineRules,
+    registered_on: NaiveDate,
+) -> Deadline {
+    compute(
+        cal,
+        rules,
+        registered_on,
+        "Зарегистрировано",
+        rules.art11_notice_days,
+        BASIS_ART11,
+        None,
+        false,
+    )
+}
+
+/// Deadline to register an appeal after receipt (Art. 8 part 2, 3 days).
+pub fn registration_deadline(
+    cal: &ProductionCalendar,
+    rules: &DeadlineRules,
+    received_on: NaiveDate,
+) -> Deadline {
+    compute(
+        cal,
+        rules,
+        received_on,
+        "Поступило",
+        rules.registration_days,
+        BASIS_REGISTRATION,
+        None,
+        false,
+    )
+}
+
+/// Whether registration happened after the registration deadline (for control reports).
+pub fn is_registration_late(
+    cal: &ProductionCalendar,
+    rules: &DeadlineRules,
+    received_on: NaiveDate,
+    registered_on: NaiveDate,
+) -> bool {
+    registered_on > registration_deadline(cal, rules, received_on).due
+}
+
+/// Signed calendar days from `from` to `to`, for "due within N days" filters.
+pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    (to - from).num_days()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    /// The calendar files shipped in `config/calendar/` (2024–2026).
+    fn cal() -> ProductionCalendar {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/calendar");
+        ProductionCalendar::load_dir(&dir).expect("shipped calendar files parse")
+    }
+
+    fn rules(shift: ShiftRule) -> DeadlineRules {
+        DeadlineRules {
+            shift,
+            ..DeadlineRules::default()
+        }
+    }
+
+    fn ext(days: u32) -> Extension {
+        Extension {
+            days,
+            reason: "запрос документов в другой орган (ч. 2 ст. 10 59-ФЗ)".into(),
+            decided_by: "Заместитель главы Иванов И. И.".into(),
+            decided_on: d(2025, 3, 20),
+        }
+    }
+
+    #[derive(Clone, Copy, Debug)]
+    enum Kind {
+        /// 30 days, Art. 12.
+        Cons,
+        /// 20 days, Art. 12 part 1.1.
+        Migr,
+        /// 7 days, Art. 8 part 3.
+        Fwd,
+        /// 7 days, Art. 11.
+        Art11,
+        /// 3 days from receipt, Art. 8 part 2.
+        Reg,
+    }
+
+    struct Case {
+        kind: Kind,
+        start: NaiveDate,
+        shift: ShiftRule,
+        ext: u32,
+        control: u32,
+        due: NaiveDate,
+        control_due: Option<NaiveDate>,
+    }
+
+    use Kind::*;
+    use ShiftRule::{Following as F, Preceding as P};
+
+    fn c(kind: Kind, start: NaiveDate, shift: ShiftRule, due: NaiveDate) -> Case {
+        Case {
+            kind,
+            start,
+            shift,
+            ext: 0,
+            control: 0,
+            due,
+            control_due: None,
+        }
+    }
+
+    fn cx(start: NaiveDate, shift: ShiftRule, ext: u32, due: NaiveDate) -> Case {
+        Case {
+            kind: Cons,
+            start,
+            shift,
+            ext,
+            control: 0,
+            due,
+            control_due: None,
+        }
+    }
+
+    fn cc(start: NaiveDate, control: u32, due: NaiveDate, control_due: NaiveDate) -> Case {
+        Case {
+            kind: Cons,
+            start,
+            shift: P,
+            ext: 0,
+            control,
+            due,
+            control_due: Some(control_due),
+        }
+    }
+
+    /// Expected dates computed by hand from DOMAIN.md §4 and the month grids of 2024–2027.
+    fn table() -> Vec<Case> {
+        vec![
+            // 3 Mar 2025 + 30 = 2 Apr 2025 (Wed), a working day: no shift.
+            c(Cons, d(2025, 3, 3), P, d(2025, 4, 2)),
+            // 5 Dec 2024 + 30 = 4 Jan 2025 (January block); back over 3, 2, 1 Jan, 31, 30, 29 Dec 2024
+            // (all non-working) to Saturday 28 Dec 2024, a working day by decree 1314.
+            c(Cons, d(2024, 12, 5), P, d(2024, 12, 28)),
+            // Same, forward: 5–8 Jan 2025 are off, Thursday 9 Jan is the first working day.
+            c(Cons, d(2024, 12, 5), F, d(2025, 1, 9)),
+            // 10 Dec 2025 + 30 = 9 Jan 2026 (off; 2026 block is 1–11 Jan); back over 8..1 Jan and
+            // 31 Dec 2025 (off) to Tuesday 30 Dec 2025.
+            c(Cons, d(2025, 12, 10), P, d(2025, 12, 30)),
+            // Same, forward: 10–11 Jan 2026 are off, Monday 12 Jan works.
+            c(Cons, d(2025, 12, 10), F, d(2026, 1, 12)),
+            // 24 Jan 2025 + 30 = 23 Feb 2025 (Sunday, holiday); 22 Feb is Saturday → Friday 21 Feb.
+            c(Cons, d(2025, 1, 24), P, d(2025, 2, 21)),
+            // Same, forward: Monday 24 Feb 2025 is a working day (the decree moved that weekend elsewhere).
+            c(Cons, d(2025, 1, 24), F, d(2025, 2, 24)),
+            // 25 Jan 2024 + 30 = 24 Feb 2024 (Sat, block 23–25 Feb) → back over 23 Feb → Thursday 22 Feb.
+            c(Cons, d(2024, 1, 25), P, d(2024, 2, 22)),
+            // Same, forward: 25 Feb is Sunday → Monday 26 Feb 2024.
+            c(Cons, d(2024, 1, 25), F, d(2024, 2, 26)),
+            // 24 Jan 2026 + 30 = 23 Feb 2026 (Monday holiday); back over 22, 21 Feb → Friday 20 Feb.
+            c(Cons, d(2026, 1, 24), P, d(2026, 2, 20)),
+            // Same, forward: Tuesday 24 Feb 2026.
+            c(Cons, d(2026, 1, 24), F, d(2026, 2, 24)),
+            // 7 Feb 2025 + 30 = 9 Mar 2025 (Sun, block 8–9 Mar) → back over 8 Mar → Friday 7 Mar.
+            c(Cons, d(2025, 2, 7), P, d(2025, 3, 7)),
+            // 6 Feb 2026 + 30 = 8 Mar 2026 (Sun, block 7–9 Mar) → back over 7 Mar → Friday 6 Mar.
+            c(Cons, d(2026, 2, 6), P, d(2026, 3, 6)),
+            // Same, forward: Monday 9 Mar 2026 is the transferred holiday → Tuesday 10 Mar.
+            c(Cons, d(2026, 2, 6), F, d(2026, 3, 10)),
+            // Leap year: 9 Feb 2024 + 30 = 10 Mar 2024 (20 days to 29 Feb, then 10); block 8–10 Mar
+            // → Thursday 7 Mar.
+            c(Cons, d(2024, 2, 9), P, d(2024, 3, 7)),
+            // 3 Apr 2025 + 30 = 3 May 2025 (block 1–4 May) → back over 2, 1 May → Wednesday 30 Apr.
+            c(Cons, d(2025, 4, 3), P, d(2025, 4, 30)),
+            // 10 Apr 2025 + 30 = 10 May 2025 (block 8–11 May) → back over 9, 8 May → Wednesday 7 May.
+            c(Cons, d(2025, 4, 10), P, d(2025, 5, 7)),
+            // Same, forward: 11 May off → Monday 12 May 2025.
+            c(Cons, d(2025, 4, 10), F, d(2025, 5, 12)),
+            // 30 Mar 2024 + 30 = 29 Apr 2024 (block 28 Apr–1 May) → back over 28 Apr → Saturday
+            // 27 Apr 2024, a working day by decree.
+            c(Cons, d(2024, 3, 30), P, d(2024, 4, 27)),
+            // 12 Apr 2024 + 30 = 12 May 2024 (block 9–12 May) → back to Wednesday 8 May.
+            c(Cons, d(2024, 4, 12), P, d(2024, 5, 8)),
+            // 11 Apr 2026 + 30 = 11 May 2026 (block 9–11 May) → back to Friday 8 May.
+            c(Cons, d(2026, 4, 11), P, d(2026, 5, 8)),
+            // Same, forward: Tuesday 12 May 2026.
+            c(Cons, d(2026, 4, 11), F, d(2026, 5, 12)),
+            // 14 May 2025 + 30 = 13 Jun 2025 (block 12–15 Jun) → back over 12 Jun → Wednesday 11 Jun.
+            c(Cons, d(2025, 5, 14), P, d(2025, 6, 11)),
+            // 13 May 2024 + 30 = 12 Jun 2024 (Wednesday holiday) → forward to Thursday 13 Jun.
+            c(Cons, d(2024, 5, 13), F, d(2024, 6, 13)),
+            // 2 Oct 2025 + 30 = 1 Nov 2025, the working Saturday: the deadline stays there.
+            c(Cons, d(2025, 10, 2), P, d(2025, 11, 1)),
+            // Same under the Following rule: still a working day, still no shift.
+            c(Cons, d(2025, 10, 2), F, d(2025, 11, 1)),
+            // 4 Oct 2025 + 30 = 3 Nov 2025 (block 2–4 Nov) → back over 2 Nov → working Saturday 1 Nov.
+            c(Cons, d(2025, 10, 4), P, d(2025, 11, 1)),
+            // Same, forward: 4 Nov off → Wednesday 5 Nov 2025.
+            c(Cons, d(2025, 10, 4), F, d(2025, 11, 5)),
+            // 5 Oct 2026 + 30 = 4 Nov 2026 (Wednesday holiday) → Tuesday 3 Nov.
+            c(Cons, d(2026, 10, 5), P, d(2026, 11, 3)),
+            // Same, forward: Thursday 5 Nov 2026.
+            c(Cons, d(2026, 10, 5), F, d(2026, 11, 5)),
+            // 5 Oct 2024 + 30 = 4 Nov 2024 (block 3–4 Nov) → working Saturday 2 Nov 2024.
+            c(Cons, d(2024, 10, 5), P, d(2024, 11, 2)),
+            // 1 Dec 2025 + 30 = 31 Dec 2025 (transferred day off) → Tuesday 30 Dec.
+            c(Cons, d(2025, 12, 1), P, d(2025, 12, 30)),
+            // Same, forward: 31 Dec 2025 and 1–11 Jan 2026 are off → Monday 12 Jan 2026.
+            c(Cons, d(2025, 12, 1), F, d(2026, 1, 12)),
+            // 1 Dec 2026 + 30 = 31 Dec 2026 (transferred day off) → Wednesday 30 Dec.
+            c(Cons, d(2026, 12, 1), P, d(2026, 12, 30)),
+            // Same, forward into 2027 (no file → fallback): 1–8 Jan off, 9–10 Jan weekend → Monday 11 Jan.
+            c(Cons, d(2026, 12, 1), F, d(2027, 1, 11)),
+            // 28 Nov 2024 + 30 = 28 Dec 2024, the working Saturday: stays.
+            c(Cons, d(2024, 11, 28), P, d(2024, 12, 28)),
+            // 30 Nov 2024 + 30 = 30 Dec 2024 (block 29–31 Dec) → back over 29 Dec → Saturday 28 Dec.
+            c(Cons, d(2024, 11, 30), P, d(2024, 12, 28)),
+            // Same, forward: 31 Dec 2024 and 1–8 Jan 2025 off → Thursday 9 Jan 2025.
+            c(Cons, d(2024, 11, 30), F, d(2025, 1, 9)),
+            // Migration case: 3 Mar 2025 + 20 = 23 Mar 2025 (Sunday) → Friday 21 Mar.
+            c(Migr, d(2025, 3, 3), P, d(2025, 3, 21)),
+            // Migration case: 11 Apr 2025 + 20 = 1 May 2025 → Wednesday 30 Apr.
+            c(Migr, d(2025, 4, 11), P, d(2025, 4, 30)),
+            // Migration case in 2026: 20 Apr 2026 + 20 = 10 May 2026 (block 9–11 May) → Friday 8 May.
+            c(Migr, d(2026, 4, 20), P, d(2026, 5, 8)),
+            // Extension across May: 3 Mar 2025 + 30 = 2 Apr, + 30 = 2 May 2025 (off) → back over 1 May
+            // → Wednesday 30 Apr (never beyond base + 30 under Preceding).
+            cx(d(2025, 3, 3), P, 30, d(2025, 4, 30)),
+            // Same, forward: 3–4 May off → Monday 5 May 2025.
+            cx(d(2025, 3, 3), F, 30, d(2025, 5, 5)),
+            // Extension by 1 day: 2 Apr + 1 = Thursday 3 Apr 2025.
+            cx(d(2025, 3, 3), P, 1, d(2025, 4, 3)),
+            // Extension by 30 with no holiday: 20 Jan 2025 + 30 = 19 Feb, + 30 = 21 Mar 2025 (Friday).
+            cx(d(2025, 1, 20), P, 30, d(2025, 3, 21)),
+            // Extension in 2024: 10 Apr 2024 + 30 = 10 May, already off; + 30 = 9 Jun 2024 (Sunday)
+            // → Saturday 8 Jun is an ordinary weekend → Friday 7 Jun.
+            cx(d(2024, 4, 10), P, 30, d(2024, 6, 7)),
+            // 2027, no file: 3 Apr 2027 + 30 = 3 May 2027, Monday that takes over 1 May (Saturday);
+            // back over 2 May (Sun), 1 May (Sat) → Friday 30 Apr.
+            c(Cons, d(2027, 4, 3), P, d(2027, 4, 30)),
+            // Same, forward: Tuesday 4 May 2027.
+            c(Cons, d(2027, 4, 3), F, d(2027, 5, 4)),
+            // 2027 fallback: 10 Apr 2027 + 30 = 10 May, Monday that takes over 9 May (Sunday);
+            // back over 9, 8 May → Friday 7 May.
+            c(Cons, d(2027, 4, 10), P, d(2027, 5, 7)),
+            // 2027 fallback: 24 Jan 2027 + 30 = 23 Feb 2027 (Tuesday holiday) → Monday 22 Feb.
+            c(Cons, d(2027, 1, 24), P, d(2027, 2, 22)),
+            // Forwarding: 28 Apr 2025 + 7 = 5 May 2025 (Monday, working) — no shift.
+            c(Fwd, d(2025, 4, 28), P, d(2025, 5, 5)),
+            // Forwarding: 25 Apr 2025 + 7 = 2 May 2025 (off) → Wednesday 30 Apr.
+            c(Fwd, d(2025, 4, 25), P, d(2025, 4, 30)),
+            // Forwarding across New Year: 29 Dec 2025 + 7 = 5 Jan 2026 → back over 4..1 Jan, 31 Dec
+            // → Tuesday 30 Dec 2025.
+            c(Fwd, d(2025, 12, 29), P, d(2025, 12, 30)),
+            // Art. 11 notice: 16 Feb 2026 + 7 = 23 Feb 2026 (holiday) → Friday 20 Feb.
+            c(Art11, d(2026, 2, 16), P, d(2026, 2, 20)),
+            // Same, forward: Tuesday 24 Feb 2026.
+            c(Art11, d(2026, 2, 16), F, d(2026, 2, 24)),
+            // Registration: received Friday 7 Mar 2025 + 3 = Monday 10 Mar (working).
+            c(Reg, d(2025, 3, 7), P, d(2025, 3, 10)),
+            // Registration: received Thursday 6 Mar 2025 + 3 = Sunday 9 Mar → back over 8 Mar → Friday 7 Mar.
+            c(Reg, d(2025, 3, 6), P, d(2025, 3, 7)),
+            // Same, forward: Monday 10 Mar 2025.
+            c(Reg, d(2025, 3, 6), F, d(2025, 3, 10)),
+            // Registration: received Friday 31 Oct 2025 + 3 = Monday 3 Nov (off) → back over 2 Nov
+            // → working Saturday 1 Nov.
+            c(Reg, d(2025, 10, 31), P, d(2025, 11, 1)),
+            // Control 3 days: due 2 Apr 2025; 2 Apr − 3 = 30 Mar (Sun) → back over 29 Mar → Friday 28 Mar.
+            cc(d(2025, 3, 3), 3, d(2025, 4, 2), d(2025, 3, 28)),
+            // Control 3 days: 12 Apr 2025 + 30 = 12 May (Monday, working); 12 May − 3 = 9 May (off)
+            // → back over 8 May → Wednesday 7 May.
+            cc(d(2025, 4, 12), 3, d(2025, 5, 12), d(2025, 5, 7)),
+            // Control 2 days: due already shifted to 30 Apr 2025; 30 Apr − 2 = Monday 28 Apr (working).
+            cc(d(2025, 4, 3), 2, d(2025, 4, 30), d(2025, 4, 28)),
+        ]
+    }
+
+    #[test]
+    fn deadline_table() {
+        let cal = cal();
+        let cases = table();
+        assert!(cases.len() >= 30);
+        for (i, case) in cases.iter().enumerate() {
+            let mut r = rules(case.shift);
+            r.internal_control_days_before = case.control;
+            let e = (case.ext > 0).then(|| ext(case.ext));
+            let got = match case.kind {
+                Cons => consideration_deadline(&cal, &r, case.start, false, e.as_ref()),
+                Migr => consideration_deadline(&cal, &r, case.start, true, e.as_ref()),
+                Fwd => forwarding_deadline(&cal, &r, case.start),
+                Art11 => art11_notice_deadline(&cal, &r, case.start),
+                Reg => registration_deadline(&cal, &r, case.start),
+            };
+            assert_eq!(
+                got.due, case.due,
+                "case #{i} {:?} from {} ({:?}, ext {}): {}",
+                case.kind, case.start, case.shift, case.ext, got.text
+            );
+            assert_eq!(
+                got.control_date, case.control_due,
+                "case #{i} control date: {}",
+                got.text
+            );
+            assert_eq!(got.start, case.start);
+            assert_eq!(got.extension_days, case.ext);
+            assert_eq!(got.shift, case.shift);
+            assert!(
+                cal.is_working_day(got.due),
+                "case #{i}: due must be a working day"
+            );
+            assert_eq!(
+                got.moved_over.is_empty(),
+                got.due == got.nominal,
+                "case #{i}"
+            );
+        }
+    }
+
+    #[test]
+    fn fields_and_moved_over_order() {
+        let cal = cal();
+        // 5 Dec 2024 + 30 = 4 Jan 2025 → 28 Dec 2024 (see table).
+        let p = consideration_deadline(&cal, &rules(P), d(2024, 12, 5), false, None);
+        assert_eq!(p.days, 30);
+        assert_eq!(p.nominal, d(2025, 1, 4));
+        assert_eq!(
+            p.moved_over,
+            vec![
+                d(2025, 1, 4),
+                d(2025, 1, 3),
+                d(2025, 1, 2),
+                d(2025, 1, 1),
+                d(2024, 12, 31),
+                d(2024, 12, 30),
+                d(2024, 12, 29)
+            ]
+        );
+        let f = consideration_deadline(&cal, &rules(F), d(2024, 12, 5), false, None);
+        assert_eq!(
+            f.moved_over,
+            vec![
+                d(2025, 1, 4),
+                d(2025, 1, 5),
+                d(2025, 1, 6),
+                d(2025, 1, 7),
+                d(2025, 1, 8)
+            ]
+        );
+        // Migration: days = 20.
+        let m = consideration_deadline(&cal, &rules(P), d(2025, 3, 3), true, None);
+        assert_eq!((m.days, m.nominal), (20, d(2025, 3, 23)));
+        // Extension: nominal = start + 30 + 30.
+        let e = consideration_deadline(&cal, &rules(P), d(2025, 3, 3), false, Some(&ext(30)));
+        assert_eq!(
+            (e.days, e.extension_days, e.nominal),
+            (30, 30, d(2025, 5, 2))
+        );
+        assert_eq!(e.moved_over, vec![d(2025, 5, 2), d(2025, 5, 1)]);
+        // Control date is only attached to the consideration deadline.
+        let mut r = rules(P);
+        r.internal_control_days_before = 3;
+        assert_eq!(
+            forwarding_deadline(&cal, &r, d(2025, 3, 3)).control_date,
+            None
+        );
+    }
+
+    #[test]
+    fn explanation_plain() {
+        let cal = cal();
+        let dl = consideration_deadline(&cal, &rules(P), d(2025, 3, 3), false, None);
+        assert_eq!(
+            dl.text,
+            "Зарегистрировано 03.03.2025; 30 дней (ст. 12 59-ФЗ) → 02.04.2025."
+        );
+    }
+
+    #[test]
+    fn explanation_names_moved_over_days() {
+        let cal = cal();
+        let dl = consideration_deadline(&cal, &rules(P), d(2025, 4, 3), false, None);
+        assert_eq!(
+            dl.text,
+            "Зарегистрировано 03.04.2025; 30 дней (ст. 12 59-ФЗ) → 03.05.2025 — нерабочий день \
+             (01.05, 02.05, 03.05); срок перенесён на предшествующий рабочий день 30.04.2025."
+        );
+        let dl = consideration_deadline(&cal, &rules(F), d(2025, 4, 3), false, None);
+        assert!(dl.text.contains("(03.05, 04.05)"), "{}", dl.text);
+        assert!(
+            dl.text
+                .contains("следующий рабочий день (ст. 193 ГК РФ) 05.05.2025"),
+            "{}",
+            dl.text
+        );
+        for day in &dl.moved_over {
+            assert!(
+                dl.text.contains(&day.format("%d.%m").to_string()),
+                "{}",
+                dl.text
+            );
+        }
+    }
+
+    #[test]
+    fn explanation_extension_control_and_other_kinds() {
+        let cal = cal();
+        let mut r = rules(P);
+        r.internal_control_days_before = 2;
+        let dl = consideration_deadline(&cal, &r, d(2025, 3, 3), false, Some(&ext(30)));
+        assert!(dl.text.starts_with("Зарегистрировано 03.03.2025; 30 дней (ст. 12 59-ФЗ) → 02.04.2025. Продлено на 30 дней: запрос документов"), "{}", dl.text);
+        assert!(dl.text.contains("Иванов"), "{}", dl.text);
+        assert!(dl.text.contains("→ 02.05.2025 — нерабочий день (01.05, 02.05); срок перенесён на предшествующий рабочий день 30.04.2025."), "{}", dl.text);
+        // 30 Apr − 2 = Monday 28 Apr 2025.
+        assert_eq!(dl.control_date, Some(d(2025, 4, 28)));
+        assert!(
+            dl.text
+                .contains("Внутренний контрольный срок: 28.04.2025 (за 2 дня до срока"),
+            "{}",
+            dl.text
+        );
+        let e1 = consideration_deadline(&cal, &rules(P), d(2025, 3, 3), false, Some(&ext(1)));
+        assert!(e1.text.contains("Продлено на 1 день:"), "{}", e1.text);
+        let m = consideration_deadline(&cal, &rules(P), d(2025, 3, 3), true, None);
+        assert!(
+            m.text.contains("20 дней (ч. 1.1 ст. 12 59-ФЗ"),
+            "{}",
+            m.text
+        );
+        let reg = registration_deadline(&cal, &rules(P), d(2025, 3, 7));
+        assert_eq!(
+            reg.text,
+            "Поступило 07.03.2025; 3 дня (ч. 2 ст. 8 59-ФЗ, регистрация) → 10.03.2025."
+        );
+        let fwd = forwarding_deadline(&cal, &rules(P), d(2025, 4, 28));
+        assert!(
+            fwd.text.contains("7 дней (ч. 3 ст. 8 59-ФЗ"),
+            "{}",
+            fwd.text
+        );
+        let a11 = art11_notice_deadline(&cal, &rules(P), d(2025, 4, 28));
+        assert!(a11.text.contains("ст. 11 59-ФЗ"), "{}", a11.text);
+    }
+
+    #[test]
+    fn russian_plurals() {
+        let cases = [
+            (1, "1 день"),
+            (2, "2 дня"),
+            (4, "4 дня"),
+            (5, "5 дней"),
+            (11, "11 дней"),
+            (14, "14 дней"),
+            (21, "21 день"),
+            (22, "22 дня"),
+            (30, "30 дней"),
+            (111, "111 дней"),
+        ];
+        for (n, want) in cases {
+            assert_eq!(days_word(n), want);
+        }
+    }
+
+    #[test]
+    fn extension_checks() {
+        let r = DeadlineRules::default();
+        assert_eq!(check_extension(&r, false, 30), Ok(()));
+        assert_eq!(check_extension(&r, false, 1), Ok(()));
+        assert_eq!(
+            check_extension(&r, false, 0),
+            Err(DeadlineError::ExtensionZero)
+        );
+        assert_eq!(
+            check_extension(&r, false, 31),
+            Err(DeadlineError::ExtensionTooLong { max: 30, got: 31 })
+        );
+        assert_eq!(
+            check_extension(&r, true, 10),
+            Err(DeadlineError::AlreadyExtended)
+        );
+        let short = DeadlineRules {
+            max_extension_days: 15,
+            ..DeadlineRules::default()
+        };
+        assert_eq!(
+            check_extension(&short, false, 16),
+            Err(DeadlineError::ExtensionTooLong { max: 15, got: 16 })
+        );
+    }
+
+    #[test]
+    fn extended_deadline_never_exceeds_base_plus_30_under_preceding() {
+        let cal = cal();
+        let mut start = d(2024, 1, 1);
+        while start <= d(2026, 10, 1) {
+            let p = consideration_deadline(&cal, &rules(P), start, false, Some(&ext(30)));
+            assert!(days_between(start, p.due) <= 60, "{}", p.text);
+            assert!(p.due <= p.nominal && cal.is_working_day(p.due));
+            let f = consideration_deadline(&cal, &rules(F), start, false, Some(&ext(30)));
+            assert!(f.due >= f.nominal && cal.is_working_day(f.due));
+            start = start + Days::new(1);
+        }
+    }
+
+    #[test]
+    fn registration_lateness() {
+        let cal = cal();
+        let p = rules(P);
+        // Received Friday 7 Mar 2025; deadline Monday 10 Mar (Fri + 3 calendar days).
+        assert!(!is_registration_late(
+            &cal,
+            &p,
+            d(2025, 3, 7),
+            d(2025, 3, 10)
+        ));
+        assert!(is_registration_late(
+            &cal,
+            &p,
+            d(2025, 3, 7),
+            d(2025, 3, 11)
+        ));
+        // Received Friday 14 Mar 2025 (ordinary week): Monday 17 Mar is on time.
+        assert!(!is_registration_late(
+            &cal,
+            &p,
+            d(2025, 3, 14),
+            d(2025, 3, 17)
+        ));
+        // Received Thursday 6 Mar 2025: + 3 = Sunday 9 Mar → Friday 7 Mar under Preceding,
+        // so Monday 10 Mar is late; under Following it is on time.
+        assert!(is_registration_late(
+            &cal,
+            &p,
+            d(2025, 3, 6),
+            d(2025, 3, 10)
+        ));
+        assert!(!is_registration_late(
+            &cal,
+            &rules(F),
+            d(2025, 3, 6),
+            d(2025, 3, 10)
+        ));
+        // Registered the same day it arrived.
+        assert!(!is_registration_late(
+            &cal,
+            &p,
+            d(2025, 3, 6),
+            d(2025, 3, 6)
+        ));
+    }
+
+    #[test]
+    fn days_between_is_signed() {
+        assert_eq!(days_between(d(2025, 3, 3), d(2025, 4, 2)), 30);
+        assert_eq!(days_between(d(2025, 4, 2), d(2025, 3, 3)), -30);
+        assert_eq!(days_between(d(2024, 2, 28), d(2024, 3, 1)), 2);
+    }
+
+    #[test]
+    fn rules_deserialize_with_defaults() {
+        let r: DeadlineRules =
+            toml::from_str("shift = \"following\"\ninternal_control_days_before = 3\n").unwrap();
+        assert_eq!(r.shift, ShiftRule::Following);
+        assert_eq!(r.internal_control_days_before, 3);
+        assert_eq!(r.consideration_days, 30);
+        assert_eq!(r.migration_days, 20);
+        assert_eq!(r.max_extension_days, 30);
+        let r: DeadlineRules = toml::from_str("").unwrap();
+        assert_eq!(r, DeadlineRules::default());
+        assert_eq!(ShiftRule::default(), ShiftRule::Preceding);
+        assert!(toml::from_str::<DeadlineRules>("shift = \"next\"").is_err());
+    }
+
+    #[test]
+    fn default_calendar_is_pure_fallback() {
+        // With no files at all, 2025 uses the fallback: 2 May 2025 is an ordinary Friday, so
+        // 2 Apr + 30 days extension → 2 May stays; the decree's day off is unknown.
+        let cal = ProductionCalendar::default();
+        let dl = consideration_deadline(&cal, &rules(P), d(2025, 3, 3), false, Some(&ext(30)));
+        assert_eq!(dl.due, d(2025, 5, 2));
+    }
+}

@@ -1,0 +1,66 @@
+//! Normalised keys for matching applicants (repeated appeals) and for case-insensitive search.
+//! Done in Rust rather than SQL so SQLite and PostgreSQL agree on Cyrillic case folding.
+
+/// Lower-cases, folds `ё` into `е` and collapses whitespace: the form stored for search.
+pub fn search_fold(text: &str) -> String {
+    let lower = text.to_lowercase().replace('ё', "е");
+    lower.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A person's name reduced to letters and single spaces, so «Иванов  И.И.» matches «иванов и и».
+pub fn name_key(name: &str) -> String {
+    let folded: String = search_fold(name)
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A postal address reduced to letters and digits only: punctuation and abbreviations' dots differ between letters.
+pub fn address_key(address: &str) -> Option<String> {
+    let key: String = search_fold(address).chars().filter(|c| c.is_alphanumeric()).collect();
+    (!key.is_empty()).then_some(key)
+}
+
+/// An e-mail address compared case-insensitively.
+pub fn email_key(email: &str) -> Option<String> {
+    let key = email.trim().to_lowercase();
+    (!key.is_empty()).then_some(key)
+}
+
+/// Escapes `%`, `_` and `\` so user text is matched literally inside a LIKE pattern (escape char `\`).
+pub fn like_contains(folded: &str) -> String {
+    let mut out = String::with_capacity(folded.len() + 2);
+    out.push('%');
+    for c in folded.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_cyrillic_case_and_yo() {
+        assert_eq!(search_fold("СМИРНОВА  Ольга Пётровна"), "смирнова ольга петровна");
+    }
+
+    #[test]
+    fn name_and_address_keys_ignore_punctuation() {
+        assert_eq!(name_key("Иванов  И.И."), name_key("иванов и и"));
+        assert_eq!(address_key("ул. Ленина, д. 5"), address_key("УЛ ЛЕНИНА Д5"));
+        assert_eq!(address_key(" , "), None);
+        assert_eq!(email_key(" A@B.RU "), Some("a@b.ru".into()));
+    }
+
+    #[test]
+    fn like_patterns_are_literal() {
+        assert_eq!(like_contains("50%_x"), "%50\\%\\_x%");
+    }
+}

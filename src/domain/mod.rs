@@ -1,0 +1,13 @@
+//! Pure rules of the appeals domain: no I/O, no web framework, no database.
+//! Everything here is unit-tested beside the code and shared by the API and the CLI.
+
+pub mod appeal;
+pub mod calendar;
+pub mod channels;
+pub mod classifier;
+pub mod deadline;
+pub mod keys;
+pub mod regnum;
+pub mod roles;
+pub mod validation;
+pub mod workflow;

@@ -1,0 +1,57 @@
+//! Registration numbers from a configurable template, e.g. `ОГ-{year}-{seq:06}` → `ОГ-2025-000123`.
+
+/// Renders a registration number; `{year}`, `{seq}` and `{seq:0N}` (zero-padded to N) are replaced.
+pub fn render(template: &str, year: i32, seq: i64) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('}') else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let token = &rest[start + 1..start + end];
+        match token {
+            "year" => out.push_str(&year.to_string()),
+            "seq" => out.push_str(&seq.to_string()),
+            t if t.starts_with("seq:0") => {
+                let width: usize = t[5..].parse().unwrap_or(0);
+                out.push_str(&format!("{seq:0width$}"));
+            }
+            other => {
+                out.push('{');
+                out.push_str(other);
+                out.push('}');
+            }
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Checks a template at start-up: it must contain `{seq}` or `{seq:0N}`, or numbers would repeat.
+pub fn validate_template(template: &str) -> Result<(), String> {
+    if render(template, 2000, 1) == render(template, 2000, 2) {
+        return Err(format!("registration number template `{template}` has no {{seq}}"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_template() {
+        assert_eq!(render("ОГ-{year}-{seq:06}", 2025, 123), "ОГ-2025-000123");
+        assert_eq!(render("{seq}/{year}", 2024, 7), "7/2024");
+        assert_eq!(render("ОГ-{year}-{seq:03}", 2024, 12345), "ОГ-2024-12345");
+    }
+
+    #[test]
+    fn template_without_sequence_is_refused() {
+        assert!(validate_template("ОГ-{year}").is_err());
+        assert!(validate_template("ОГ-{year}-{seq:06}").is_ok());
+    }
+}

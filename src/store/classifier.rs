@@ -1,0 +1,99 @@
+//! The thematic classifier as reference data: loaded on first start, replaceable as a whole.
+
+use super::models::ClassifierRow;
+use super::schema::classifier;
+use super::{DbPool, StoreError, WriteTx};
+use crate::domain::classifier::Entry;
+use crate::domain::keys::{like_contains, search_fold};
+use crate::{backend_fns, dispatch};
+use diesel::prelude::*;
+
+fn rows(entries: &[Entry]) -> Vec<ClassifierRow> {
+    entries
+        .iter()
+        .map(|e| ClassifierRow {
+            code: e.code.clone(),
+            level: e.level,
+            parent: e.parent.clone(),
+            name: e.name.clone(),
+            search_text: search_fold(&format!("{} {}", e.code, e.name)),
+        })
+        .collect()
+}
+
+backend_fns! {
+    pub fn count(conn: &mut Conn) -> Result<i64, StoreError> {
+        Ok(classifier::table.count().get_result(conn)?)
+    }
+
+    pub fn upsert_all(conn: &mut Conn, entries: &[Entry]) -> Result<usize, StoreError> {
+        let all = rows(entries);
+        conn.write_tx(|c| {
+            let mut n = 0;
+            for chunk in all.chunks(500) {
+                for r in chunk {
+                    let updated = diesel::update(classifier::table.find(&r.code))
+                        .set((classifier::level.eq(r.level), classifier::parent.eq(&r.parent), classifier::name.eq(&r.name), classifier::search_text.eq(&r.search_text)))
+                        .execute(c)?;
+                    if updated == 0 {
+                        diesel::insert_into(classifier::table).values(r).execute(c)?;
+                    }
+                    n += 1;
+                }
+            }
+            Ok(n)
+        })
+    }
+
+    pub fn insert_all(conn: &mut Conn, entries: &[Entry]) -> Result<usize, StoreError> {
+        let all = rows(entries);
+        conn.write_tx(|c| {
+            let mut n = 0;
+            for chunk in all.chunks(500) {
+                n += diesel::insert_into(classifier::table).values(chunk).execute(c)?;
+            }
+            Ok(n)
+        })
+    }
+
+    pub fn search(conn: &mut Conn, q: Option<&str>, parent: Option<&str>, limit: i64) -> Result<Vec<ClassifierRow>, StoreError> {
+        let mut query = classifier::table.into_boxed();
+        if let Some(p) = parent {
+            query = query.filter(classifier::parent.eq(p.to_string()));
+        }
+        if let Some(q) = q {
+            query = query.filter(classifier::search_text.like(like_contains(&search_fold(q))).escape('\\'));
+        }
+        Ok(query.order(classifier::code.asc()).limit(limit).select(ClassifierRow::as_select()).load(conn)?)
+    }
+
+    pub fn all_codes(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
+        Ok(classifier::table.select(classifier::code).load(conn)?)
+    }
+}
+
+/// Entries in the database.
+pub fn count(pool: &DbPool) -> Result<i64, StoreError> {
+    dispatch!(pool, count())
+}
+
+/// Loads the classifier into an empty table (first start).
+pub fn insert_all(pool: &DbPool, entries: &[Entry]) -> Result<usize, StoreError> {
+    dispatch!(pool, insert_all(entries))
+}
+
+/// Replaces names and adds new codes of a revised classifier; codes that disappeared are kept,
+/// since old appeals still refer to them.
+pub fn upsert_all(pool: &DbPool, entries: &[Entry]) -> Result<usize, StoreError> {
+    dispatch!(pool, upsert_all(entries))
+}
+
+/// Children of `parent` and/or entries whose code or name contains `q` (case-insensitive).
+pub fn search(pool: &DbPool, q: Option<&str>, parent: Option<&str>, limit: i64) -> Result<Vec<ClassifierRow>, StoreError> {
+    dispatch!(pool, search(q, parent, limit))
+}
+
+/// Every code, for validating questions without a query per code.
+pub fn all_codes(pool: &DbPool) -> Result<Vec<String>, StoreError> {
+    dispatch!(pool, all_codes())
+}

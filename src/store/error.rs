@@ -1,0 +1,54 @@
+//! The storage layer's error: database, pool and migration failures plus the few outcomes
+//! (not found, conflict, stale version) that the API maps to specific statuses.
+
+/// What went wrong below the domain.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A query failed; unique and foreign-key violations are mapped to 409/422 by the API.
+    #[error("database: {0}")]
+    Db(#[from] diesel::result::Error),
+    /// No connection could be had.
+    #[error("connection pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    /// The database could not be reached or opened; carries the real cause.
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    /// Migrations failed.
+    #[error("migrations: {0}")]
+    Migration(String),
+    /// The row does not exist (or is not visible to the caller).
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule of the domain was hit; carries details for the client.
+    #[error("{message}")]
+    Conflict {
+        /// Human-readable explanation.
+        message: String,
+        /// Extra members for the problem body, e.g. the existing appeal's id.
+        extra: serde_json::Value,
+    },
+    /// `If-Match` named an older version.
+    #[error("stale version: the appeal is at version {current}")]
+    Stale {
+        /// The current version.
+        current: i32,
+    },
+    /// The workflow refused the action (decided by the domain inside the transaction).
+    #[error("refused: {action:?}")]
+    Refused {
+        /// Why.
+        refusal: crate::domain::workflow::Refusal,
+        /// What was attempted.
+        action: crate::domain::workflow::Action,
+    },
+    /// The request is well-formed but refers to something invalid (field errors).
+    #[error("invalid input")]
+    Invalid(Vec<crate::domain::validation::FieldError>),
+}
+
+impl StoreError {
+    /// True for a unique-constraint violation.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Db(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)))
+    }
+}

@@ -1,0 +1,46 @@
+//! The audit history of appeals: who, when, what; written inside each change's transaction.
+
+use super::models::{HistoryRow, NewHistory};
+use super::schema::history;
+use super::{DbPool, StoreError};
+use crate::{backend_fns, dispatch};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// Builds a history entry.
+pub fn entry(org: &str, appeal: &str, at: NaiveDateTime, actor: Option<&str>, action: &str, details: serde_json::Value) -> NewHistory {
+    NewHistory {
+        organization_id: org.into(),
+        appeal_id: appeal.into(),
+        at,
+        actor_id: actor.map(Into::into),
+        action: action.into(),
+        details: details.to_string(),
+    }
+}
+
+backend_fns! {
+    pub fn append(conn: &mut Conn, e: &NewHistory) -> Result<(), StoreError> {
+        diesel::insert_into(history::table).values(e).execute(conn)?;
+        Ok(())
+    }
+
+    pub fn list(conn: &mut Conn, org: &str, appeal: &str) -> Result<Vec<HistoryRow>, StoreError> {
+        Ok(history::table
+            .filter(history::organization_id.eq(org))
+            .filter(history::appeal_id.eq(appeal))
+            .order(history::id.asc())
+            .select(HistoryRow::as_select())
+            .load(conn)?)
+    }
+}
+
+/// Appends one entry outside a larger transaction (e.g. recording that a card was read).
+pub fn append(pool: &DbPool, e: &NewHistory) -> Result<(), StoreError> {
+    dispatch!(pool, append(e))
+}
+
+/// An appeal's history, oldest first.
+pub fn list(pool: &DbPool, org: &str, appeal: &str) -> Result<Vec<HistoryRow>, StoreError> {
+    dispatch!(pool, list(org, appeal))
+}

@@ -1,0 +1,117 @@
+//! Storage: diesel over SQLite or PostgreSQL, chosen at run time from the URL.
+//!
+//! Store code is written once inside [`backend_fns!`] and compiled for each enabled backend
+//! (SQLite and PostgreSQL get their own concrete connection type, so backend-specific
+//! statements and SQLite's `BEGIN IMMEDIATE` stay possible); [`dispatch!`] picks the copy
+//! matching the pool. Store functions run queries; they never decide business rules.
+
+pub mod appeals;
+pub mod classifier;
+pub mod error;
+pub mod history;
+pub mod models;
+pub mod pool;
+pub mod schema;
+pub mod users;
+
+pub use error::StoreError;
+pub use pool::{Backend, DbPool};
+
+/// Compiles the enclosed items once per enabled backend, in modules `sqlite` and `pg`,
+/// with `Conn` naming that backend's connection type.
+#[macro_export]
+macro_rules! backend_fns {
+    ($($item:item)*) => {
+        /// The SQLite copy of this module's queries.
+        #[cfg(feature = "sqlite")]
+        #[allow(unused_imports, dead_code)]
+        pub(crate) mod sqlite {
+            use super::*;
+            /// This backend's connection.
+            pub(crate) type Conn = diesel::SqliteConnection;
+            use $crate::store::history::sqlite as history_db;
+            $($item)*
+        }
+        /// The PostgreSQL copy of this module's queries.
+        #[cfg(feature = "postgres")]
+        #[allow(unused_imports, dead_code)]
+        pub(crate) mod pg {
+            use super::*;
+            /// This backend's connection.
+            pub(crate) type Conn = diesel::PgConnection;
+            use $crate::store::history::pg as history_db;
+            $($item)*
+        }
+    };
+}
+
+/// Takes a connection from `pool` and calls `func(conn, args…)` from the matching backend module.
+#[macro_export]
+macro_rules! dispatch {
+    ($pool:expr, $func:ident ( $($arg:expr),* $(,)? )) => {{
+        match $pool {
+            #[cfg(feature = "sqlite")]
+            $crate::store::DbPool::Sqlite(p) => {
+                let mut c = p.get()?;
+                sqlite::$func(&mut c, $($arg),*)
+            }
+            #[cfg(feature = "postgres")]
+            $crate::store::DbPool::Pg(p) => {
+                let mut c = p.get()?;
+                pg::$func(&mut c, $($arg),*)
+            }
+        }
+    }};
+}
+
+/// A write transaction: `BEGIN IMMEDIATE` on SQLite (so concurrent writers queue on the
+/// busy timeout instead of failing on lock upgrade), an ordinary transaction on PostgreSQL.
+pub trait WriteTx: diesel::Connection {
+    /// Most bound parameters one statement may carry on this backend.
+    const MAX_BIND_PARAMS: usize;
+
+    /// Runs `f` in one transaction that takes the write lock up front where the backend needs it.
+    fn write_tx<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Self) -> Result<T, E>,
+        E: From<diesel::result::Error>;
+}
+
+#[cfg(feature = "sqlite")]
+impl WriteTx for diesel::SqliteConnection {
+    const MAX_BIND_PARAMS: usize = 32_766;
+
+    fn write_tx<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Self) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        self.immediate_transaction(f)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl WriteTx for diesel::PgConnection {
+    const MAX_BIND_PARAMS: usize = 65_535;
+
+    fn write_tx<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Self) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        diesel::Connection::transaction(self, f)
+    }
+}
+
+/// An instant truncated to microseconds, the precision both backends keep, so values read
+/// back compare equal to the ones written (keyset cursors depend on it).
+pub fn micros(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Timelike};
+    let n = t.naive_utc();
+    n.with_nanosecond(n.nanosecond() / 1000 * 1000).unwrap_or(n).trunc_subsecs(6)
+}
+
+/// A fresh random id, stored as text on both backends.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

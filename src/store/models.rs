@@ -1,0 +1,242 @@
+//! Rows as stored: one struct per table, separate from the API's request and response types.
+#![allow(missing_docs)] // column-for-column mirrors of the tables documented in migrations/
+
+use super::schema::*;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+/// An organization served by this instance.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = organizations)]
+pub struct OrganizationRow {
+    /// Id.
+    pub id: String,
+    /// Stable code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// IANA time zone.
+    pub time_zone: String,
+    /// GUID of the body in SSTU.RF.
+    pub sstu_department_id: Option<String>,
+    /// Created.
+    pub created_at: NaiveDateTime,
+}
+
+/// A user.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    /// Id.
+    pub id: String,
+    /// Organization.
+    pub organization_id: String,
+    /// Login.
+    pub login: String,
+    /// Full name.
+    pub full_name: String,
+    /// Role code.
+    pub role: String,
+    /// E-mail for notifications.
+    pub email: Option<String>,
+    /// Deactivated users cannot authenticate.
+    pub active: bool,
+    /// Created.
+    pub created_at: NaiveDateTime,
+}
+
+/// An API token, kept only as its SHA-256 hash.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_tokens)]
+pub struct TokenRow {
+    /// Id.
+    pub id: String,
+    /// Organization.
+    pub organization_id: String,
+    /// Owner.
+    pub user_id: String,
+    /// Hex SHA-256 of the token.
+    pub token_hash: String,
+    /// What it is for.
+    pub label: String,
+    /// Created.
+    pub created_at: NaiveDateTime,
+    /// Expiry, if any.
+    pub expires_at: Option<NaiveDateTime>,
+    /// Revocation, if any.
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// A classifier entry.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = classifier)]
+pub struct ClassifierRow {
+    /// Full code.
+    pub code: String,
+    /// Level 1–5.
+    pub level: i32,
+    /// Parent code.
+    pub parent: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Folded code + name for search.
+    pub search_text: String,
+}
+
+/// An appeal's registration card and control state.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = appeals, treat_none_as_null = true)]
+pub struct AppealRow {
+    pub id: String,
+    pub organization_id: String,
+    pub reg_number: String,
+    pub registered_at: NaiveDateTime,
+    pub registered_on: NaiveDate,
+    pub received_on: NaiveDate,
+    pub channel: String,
+    pub form: String,
+    pub kind: String,
+    pub legal_regime: String,
+    pub collective: bool,
+    pub signatures: Option<i32>,
+    pub anonymous: bool,
+    pub from_organization: bool,
+    pub summary: String,
+    pub reply_channel: Option<String>,
+    pub source_organization: Option<String>,
+    pub source_number: Option<String>,
+    pub source_date: Option<NaiveDate>,
+    pub external_id: Option<String>,
+    pub reception_official: Option<String>,
+    pub reception_official_role: Option<String>,
+    pub reception_held_on: Option<NaiveDate>,
+    pub migration_case: bool,
+    pub late_registration: bool,
+    pub repeated: bool,
+    pub status: String,
+    pub due_date: NaiveDate,
+    pub due_explanation: String,
+    pub control_date: Option<NaiveDate>,
+    pub extension_days: Option<i32>,
+    pub extension_reason: Option<String>,
+    pub extended_by: Option<String>,
+    pub extended_on: Option<NaiveDate>,
+    pub forwarded_to: Option<String>,
+    pub forward_reason: Option<String>,
+    pub forwarded_at: Option<NaiveDateTime>,
+    pub forward_late: bool,
+    pub left_reason: Option<String>,
+    pub put_on_control_at: Option<NaiveDateTime>,
+    pub answered_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub returned_count: i32,
+    pub search_text: String,
+    pub created_by: Option<String>,
+    pub version: i32,
+    pub updated_at: NaiveDateTime,
+}
+
+/// An applicant of an appeal.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = applicants)]
+pub struct ApplicantRow {
+    pub id: String,
+    pub organization_id: String,
+    pub appeal_id: String,
+    pub position: i32,
+    pub is_organization: bool,
+    pub full_name: String,
+    pub postal_address: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub epgu_id: Option<String>,
+    pub name_key: String,
+    pub address_key: Option<String>,
+    pub email_key: Option<String>,
+}
+
+/// A question of an appeal.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = questions)]
+pub struct QuestionRow {
+    pub id: String,
+    pub organization_id: String,
+    pub appeal_id: String,
+    pub position: i32,
+    pub code: String,
+    pub section: String,
+    pub text: Option<String>,
+    pub result: Option<String>,
+    pub actions_taken: bool,
+    pub result_on: Option<NaiveDate>,
+    pub executor_id: Option<String>,
+}
+
+/// A link to a related (earlier) appeal: repeated or duplicate.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = appeal_links)]
+pub struct LinkRow {
+    pub organization_id: String,
+    pub appeal_id: String,
+    pub related_appeal_id: String,
+    pub kind: String,
+    pub confirmed: Option<bool>,
+    pub created_at: NaiveDateTime,
+}
+
+/// An executor's assignment.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = assignments)]
+pub struct AssignmentRow {
+    pub id: String,
+    pub organization_id: String,
+    pub appeal_id: String,
+    pub user_id: String,
+    pub responsible: bool,
+    pub instruction: Option<String>,
+    pub active: bool,
+    pub assigned_by: Option<String>,
+    pub assigned_at: NaiveDateTime,
+}
+
+/// A draft or final answer.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = answers)]
+pub struct AnswerRow {
+    pub id: String,
+    pub organization_id: String,
+    pub appeal_id: String,
+    pub author_id: String,
+    pub text: String,
+    pub results: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<NaiveDateTime>,
+    pub review_comment: Option<String>,
+}
+
+/// A history (audit) entry as read.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = history)]
+pub struct HistoryRow {
+    pub id: i64,
+    pub organization_id: String,
+    pub appeal_id: String,
+    pub at: NaiveDateTime,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub details: String,
+}
+
+/// A history entry to write; the id is assigned by the database.
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = history)]
+pub struct NewHistory {
+    pub organization_id: String,
+    pub appeal_id: String,
+    pub at: NaiveDateTime,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub details: String,
+}

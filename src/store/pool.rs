@@ -1,0 +1,181 @@
+//! Connection pools for SQLite and PostgreSQL, chosen from the URL scheme, with per-connection
+//! settings (SQLite pragmas for durability, UTC on PostgreSQL) and embedded migrations.
+
+use super::StoreError;
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// SQLite migrations, embedded in the binary.
+#[cfg(feature = "sqlite")]
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// PostgreSQL migrations, embedded in the binary.
+#[cfg(feature = "postgres")]
+pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Which database the pool talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// The name `/health` reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A pool of connections to one of the backends.
+#[derive(Clone)]
+pub enum DbPool {
+    /// SQLite.
+    #[cfg(feature = "sqlite")]
+    Sqlite(Pool<ConnectionManager<diesel::SqliteConnection>>),
+    /// PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Pg(Pool<ConnectionManager<diesel::PgConnection>>),
+}
+
+/// What a database URL points at.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A file path.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL, as given.
+    Postgres(String),
+}
+
+/// Parses `sqlite://PATH`, `sqlite:PATH` or `postgres://…`/`postgresql://…`.
+pub fn parse_url(url: &str) -> Result<Target, StoreError> {
+    let url = url.trim();
+    if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if rest.is_empty() {
+            return Err(StoreError::Connect("sqlite URL without a path".into()));
+        }
+        return Ok(Target::Sqlite(PathBuf::from(rest)));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Target::Postgres(url.to_string()));
+    }
+    Err(StoreError::Connect(format!("unsupported database URL scheme (use sqlite:// or postgres://): `{}`", url.split("://").next().unwrap_or(""))))
+}
+
+#[cfg(feature = "sqlite")]
+#[derive(Debug)]
+struct SqlitePragmas;
+
+#[cfg(feature = "sqlite")]
+impl CustomizeConnection<diesel::SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut diesel::SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        // A registered appeal is a legal record: synchronous=FULL makes an acknowledged commit survive a power cut.
+        conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+#[cfg(feature = "postgres")]
+#[derive(Debug)]
+struct PgSession;
+
+#[cfg(feature = "postgres")]
+impl CustomizeConnection<diesel::PgConnection, diesel::r2d2::Error> for PgSession {
+    fn on_acquire(&self, conn: &mut diesel::PgConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute("SET TIME ZONE 'UTC'").map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+impl DbPool {
+    /// Opens a pool for `url`, reporting the real cause when the database cannot be reached.
+    pub fn connect(url: &str, size: u32) -> Result<DbPool, StoreError> {
+        match parse_url(url)? {
+            #[cfg(feature = "sqlite")]
+            Target::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| StoreError::Connect(format!("cannot create {}: {e}", dir.display())))?;
+                }
+                let p = path.to_string_lossy().to_string();
+                diesel::SqliteConnection::establish(&p).map_err(|e| StoreError::Connect(format!("{p}: {e}")))?;
+                let pool = Pool::builder()
+                    .max_size(size.max(1))
+                    .connection_timeout(Duration::from_secs(30))
+                    .connection_customizer(Box::new(SqlitePragmas))
+                    .build(ConnectionManager::new(p))?;
+                Ok(DbPool::Sqlite(pool))
+            }
+            #[cfg(feature = "postgres")]
+            Target::Postgres(u) => {
+                diesel::PgConnection::establish(&u).map_err(|e| StoreError::Connect(e.to_string()))?;
+                let pool = Pool::builder()
+                    .max_size(size.max(1))
+                    .connection_timeout(Duration::from_secs(30))
+                    .connection_customizer(Box::new(PgSession))
+                    .build(ConnectionManager::new(u))?;
+                Ok(DbPool::Pg(pool))
+            }
+            #[allow(unreachable_patterns)]
+            _ => Err(StoreError::Connect("this build has no support for that database".into())),
+        }
+    }
+
+    /// The backend behind this pool.
+    pub fn backend(&self) -> Backend {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbPool::Sqlite(_) => Backend::Sqlite,
+            #[cfg(feature = "postgres")]
+            DbPool::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies pending migrations; returns how many ran.
+    pub fn migrate(&self) -> Result<usize, StoreError> {
+        let err = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbPool::Sqlite(p) => Ok(p.get()?.run_pending_migrations(SQLITE_MIGRATIONS).map_err(err)?.len()),
+            #[cfg(feature = "postgres")]
+            DbPool::Pg(p) => {
+                let mut c = p.get()?;
+                // Serialise concurrent starts of several instances on one database.
+                c.batch_execute("SELECT pg_advisory_lock(5959)")?;
+                let r = c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()).map_err(err);
+                c.batch_execute("SELECT pg_advisory_unlock(5959)")?;
+                r
+            }
+        }
+    }
+
+    /// A cheap round trip, for health checks.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbPool::Sqlite(p) => Ok(p.get()?.batch_execute("SELECT 1")?),
+            #[cfg(feature = "postgres")]
+            DbPool::Pg(p) => Ok(p.get()?.batch_execute("SELECT 1")?),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(parse_url("sqlite://data/appeals.db").unwrap(), Target::Sqlite("data/appeals.db".into()));
+        assert_eq!(parse_url("sqlite:///var/lib/a.db").unwrap(), Target::Sqlite("/var/lib/a.db".into()));
+        assert!(matches!(parse_url("postgres://u@h:5432/db").unwrap(), Target::Postgres(_)));
+        assert!(parse_url("mysql://x").is_err());
+        assert!(parse_url("sqlite://").is_err());
+    }
+}

@@ -1,0 +1,240 @@
+//! Diesel's view of the tables in `migrations/`; only types both backends share.
+#![allow(missing_docs)]
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        time_zone -> Text,
+        sstu_department_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        organization_id -> Text,
+        login -> Text,
+        full_name -> Text,
+        role -> Text,
+        email -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        organization_id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        label -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    classifier (code) {
+        code -> Text,
+        level -> Integer,
+        parent -> Nullable<Text>,
+        name -> Text,
+        search_text -> Text,
+    }
+}
+
+diesel::table! {
+    reg_counters (organization_id, year) {
+        organization_id -> Text,
+        year -> Integer,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    appeals (id) {
+        id -> Text,
+        organization_id -> Text,
+        reg_number -> Text,
+        registered_at -> Timestamp,
+        registered_on -> Date,
+        received_on -> Date,
+        channel -> Text,
+        form -> Text,
+        kind -> Text,
+        legal_regime -> Text,
+        collective -> Bool,
+        signatures -> Nullable<Integer>,
+        anonymous -> Bool,
+        from_organization -> Bool,
+        summary -> Text,
+        reply_channel -> Nullable<Text>,
+        source_organization -> Nullable<Text>,
+        source_number -> Nullable<Text>,
+        source_date -> Nullable<Date>,
+        external_id -> Nullable<Text>,
+        reception_official -> Nullable<Text>,
+        reception_official_role -> Nullable<Text>,
+        reception_held_on -> Nullable<Date>,
+        migration_case -> Bool,
+        late_registration -> Bool,
+        repeated -> Bool,
+        status -> Text,
+        due_date -> Date,
+        due_explanation -> Text,
+        control_date -> Nullable<Date>,
+        extension_days -> Nullable<Integer>,
+        extension_reason -> Nullable<Text>,
+        extended_by -> Nullable<Text>,
+        extended_on -> Nullable<Date>,
+        forwarded_to -> Nullable<Text>,
+        forward_reason -> Nullable<Text>,
+        forwarded_at -> Nullable<Timestamp>,
+        forward_late -> Bool,
+        left_reason -> Nullable<Text>,
+        put_on_control_at -> Nullable<Timestamp>,
+        answered_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        returned_count -> Integer,
+        search_text -> Text,
+        created_by -> Nullable<Text>,
+        version -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    applicants (id) {
+        id -> Text,
+        organization_id -> Text,
+        appeal_id -> Text,
+        position -> Integer,
+        is_organization -> Bool,
+        full_name -> Text,
+        postal_address -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        epgu_id -> Nullable<Text>,
+        name_key -> Text,
+        address_key -> Nullable<Text>,
+        email_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    questions (id) {
+        id -> Text,
+        organization_id -> Text,
+        appeal_id -> Text,
+        position -> Integer,
+        code -> Text,
+        section -> Text,
+        text -> Nullable<Text>,
+        result -> Nullable<Text>,
+        actions_taken -> Bool,
+        result_on -> Nullable<Date>,
+        executor_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    appeal_links (appeal_id, related_appeal_id) {
+        organization_id -> Text,
+        appeal_id -> Text,
+        related_appeal_id -> Text,
+        kind -> Text,
+        confirmed -> Nullable<Bool>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assignments (id) {
+        id -> Text,
+        organization_id -> Text,
+        appeal_id -> Text,
+        user_id -> Text,
+        responsible -> Bool,
+        instruction -> Nullable<Text>,
+        active -> Bool,
+        assigned_by -> Nullable<Text>,
+        assigned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    answers (id) {
+        id -> Text,
+        organization_id -> Text,
+        appeal_id -> Text,
+        author_id -> Text,
+        text -> Text,
+        results -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        review_comment -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        organization_id -> Text,
+        appeal_id -> Nullable<Text>,
+        recipient -> Text,
+        kind -> Text,
+        dedup_key -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        scheduled_for -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    export_log (id) {
+        id -> Text,
+        organization_id -> Text,
+        target -> Text,
+        period -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+        items -> Integer,
+        payload -> Text,
+    }
+}
+
+diesel::table! {
+    history (id) {
+        id -> BigInt,
+        organization_id -> Text,
+        appeal_id -> Text,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        action -> Text,
+        details -> Text,
+    }
+}
+
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(applicants -> appeals (appeal_id));
+diesel::joinable!(questions -> appeals (appeal_id));
+diesel::joinable!(assignments -> appeals (appeal_id));
+diesel::joinable!(answers -> appeals (appeal_id));
+diesel::joinable!(history -> appeals (appeal_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations, users, api_tokens, classifier, reg_counters, appeals, applicants, questions,
+    appeal_links, assignments, answers, notifications, export_log, history,
+);
