@@ -125,15 +125,18 @@ impl<T: DeserializeOwned + 'static, const BIG: bool> FromRequest for ValidJson<T
         let mut payload = payload.take();
         Box::pin(async move {
             if declared.is_some_and(|n| n > limit) {
+                drain(&mut payload).await;
                 return Err(ApiError::PayloadTooLarge(limit));
             }
             if !ctype_ok {
+                drain(&mut payload).await;
                 return Err(ApiError::UnsupportedMediaType);
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("тело запроса не прочитано: {e}")))?;
                 if body.len() + chunk.len() > limit {
+                    drain(&mut payload).await;
                     return Err(ApiError::PayloadTooLarge(limit));
                 }
                 body.extend_from_slice(&chunk);
@@ -143,6 +146,20 @@ impl<T: DeserializeOwned + 'static, const BIG: bool> FromRequest for ValidJson<T
             }
             parse_json(&body).map(ValidJson)
         })
+    }
+}
+
+/// Most bytes read and discarded from a refused body, so the client receives our answer
+/// instead of a reset connection; anything larger is cut off.
+const DRAIN_LIMIT: usize = 128 << 20;
+
+async fn drain(payload: &mut Payload) {
+    let mut seen = 0usize;
+    while let Some(Ok(chunk)) = payload.next().await {
+        seen += chunk.len();
+        if seen > DRAIN_LIMIT {
+            break;
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use crate::domain::channels::Catalog;
 use crate::store::DbPool;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::{web, App, HttpResponse};
+use actix_web::{get, web, App, HttpResponse};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
@@ -116,6 +116,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(health::health)
         .service(
             utoipa_actix_web::scope("/api/v1")
+                .service(spec)
                 .service(reference::channels)
                 .service(reference::classifier)
                 .service(reference::users)
@@ -142,29 +143,32 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api
 }
 
-/// The OpenAPI document as YAML, as committed in `openapi.yaml`.
+/// The OpenAPI document as YAML, as committed in `openapi.yaml`; generated once per process.
 pub fn openapi_yaml() -> String {
-    openapi().to_yaml().unwrap_or_default()
+    static YAML: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    YAML.get_or_init(|| openapi().to_yaml().unwrap_or_default()).clone()
 }
 
 /// The whole application, used by `serve` and by the tests.
 pub fn app(
     state: web::Data<AppState>,
 ) -> App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>> {
-    let spec = web::Data::new(openapi_yaml());
+    let spec_text = web::Data::new(openapi_yaml());
     App::new()
         .app_data(state)
-        .app_data(spec)
+        .app_data(spec_text)
         .app_data(web::PathConfig::default().error_handler(|_, _| error::ApiError::NotFound.into()))
         .app_data(web::QueryConfig::default().error_handler(|e, _| error::ApiError::BadRequest(e.to_string()).into()))
         .wrap(tracing_actix_web::TracingLogger::<tracing_span::SafeRootSpan>::new())
         .into_utoipa_app()
         .configure(routes)
         .into_app()
-        .route("/api/v1/openapi.yaml", web::get().to(serve_spec))
         .default_service(web::to(|| async { Err::<HttpResponse, _>(error::ApiError::NotFound) }))
 }
 
-async fn serve_spec(spec: web::Data<String>) -> HttpResponse {
+/// This document, as YAML.
+#[utoipa::path(tag = "service", security(()), responses((status = 200, content_type = "application/yaml", body = String)))]
+#[get("/openapi.yaml")]
+pub async fn spec(spec: web::Data<String>) -> HttpResponse {
     HttpResponse::Ok().content_type("application/yaml").body(spec.get_ref().clone())
 }

@@ -505,10 +505,12 @@ mod tests {
     fn email_after_547_fz() {
         let mut d = draft();
         d.channel = "email".into();
+        d.received_on = "2025-04-01".parse().unwrap();
         assert_eq!(run(&d).unwrap().legal_regime, LegalRegime::Other);
         d.received_on = "2025-03-29".parse().unwrap();
         assert_eq!(run(&d).unwrap().legal_regime, LegalRegime::Fz59);
         let mut d = draft();
+        d.received_on = "2025-04-01".parse().unwrap();
         d.reply_channel = Some(ReplyChannel::Email);
         d.applicants[0].email = Some("a@gmail.com".into());
         assert_eq!(fields(run(&d)), vec!["applicants[0].email"]);

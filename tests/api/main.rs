@@ -1,1 +1,7 @@
-fn main(){}
+//! Black-box HTTP tests of `appeals`, one binary with a module per area (one link on 2 cores).
+//! Every test runs on SQLite and, when `TEST_DATABASE_URL` is set, on PostgreSQL.
+
+mod contract;
+mod registry;
+mod support;
+mod workflow;

@@ -1,0 +1,260 @@
+//! The test harness: the whole application on a real HTTP server over a fresh database per
+//! test — an SQLite file always, and PostgreSQL (a database cloned from a migrated template)
+//! when `TEST_DATABASE_URL` is set. The clock is fixed and movable.
+
+use appeals::clock::FixedClock;
+use appeals::config::Settings;
+use chrono::{DateTime, TimeZone, Utc};
+use diesel::{Connection, RunQueryDsl};
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Every backend this run covers: SQLite, plus PostgreSQL when `TEST_DATABASE_URL` is set.
+pub fn backends() -> Vec<Db> {
+    let mut v = vec![Db::Sqlite];
+    if pg_admin().is_some() {
+        v.push(Db::Postgres);
+    }
+    v
+}
+
+fn pg_admin() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.trim().is_empty())
+}
+
+fn pg_base(admin: &str) -> String {
+    admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or_else(|| admin.to_string())
+}
+
+fn pg_exec(admin: &str, sql: &str) -> Result<(), diesel::result::Error> {
+    let mut c = diesel::PgConnection::establish(admin).expect("TEST_DATABASE_URL must reach PostgreSQL");
+    diesel::sql_query(sql).execute(&mut c).map(|_| ())
+}
+
+/// The migrated template database of this test process, made once.
+fn pg_template() -> String {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE
+        .get_or_init(|| {
+            let admin = pg_admin().expect("postgres");
+            // Leftovers of earlier runs that nobody uses any more.
+            let mut c = diesel::PgConnection::establish(&admin).expect("TEST_DATABASE_URL must reach PostgreSQL");
+            #[derive(diesel::QueryableByName)]
+            struct Name {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                datname: String,
+            }
+            let stale: Vec<Name> = diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'appeals\\_t%'").load(&mut c).unwrap_or_default();
+            for n in stale {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {}", n.datname)).execute(&mut c);
+            }
+            let name = format!("appeals_tpl_{}", std::process::id());
+            pg_exec(&admin, &format!("CREATE DATABASE {name}")).expect("create template");
+            let url = format!("{}/{name}", pg_base(&admin));
+            let settings = Settings::for_tests(&url);
+            let (pool, _) = appeals::app::open(&settings, Utc::now().naive_utc()).expect("migrate template");
+            drop(pool);
+            name
+        })
+        .clone()
+}
+
+/// A fresh database URL for one test.
+pub fn fresh_database(db: Db) -> (String, Option<String>) {
+    match db {
+        Db::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("appeals-test-{}", uuid::Uuid::new_v4()));
+            (format!("sqlite://{}/appeals.db", dir.display()), None)
+        }
+        Db::Postgres => {
+            let admin = pg_admin().expect("postgres");
+            let tpl = pg_template();
+            let name = format!("appeals_t_{}", uuid::Uuid::new_v4().simple());
+            let mut tries = 0;
+            // The template's last connection may still be closing.
+            while let Err(e) = pg_exec(&admin, &format!("CREATE DATABASE {name} TEMPLATE {tpl}")) {
+                tries += 1;
+                assert!(tries < 100, "cannot clone the template database: {e}");
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            (format!("{}/{name}", pg_base(&admin)), Some(name))
+        }
+    }
+}
+
+/// A running application with one user per role.
+pub struct TestApp {
+    #[allow(dead_code)]
+    pub db: Db,
+    pub srv: actix_test::TestServer,
+    pub clock: Arc<FixedClock>,
+    pub pool: appeals::store::DbPool,
+    #[allow(dead_code)]
+    pub org: String,
+    pub admin: String,
+    pub supervisor: String,
+    pub clerk: String,
+    pub executor: String,
+    pub executor2: String,
+    pub ids: Mutex<std::collections::HashMap<String, String>>,
+    pg_name: Option<String>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let (Some(name), Some(admin)) = (&self.pg_name, pg_admin()) {
+            let _ = pg_exec(&admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+/// The instant tests start at: Monday 3 March 2025, 10:00 Moscow.
+pub fn start_instant() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 3, 7, 0, 0).unwrap()
+}
+
+impl TestApp {
+    /// Starts the application on a fresh database of `db` with default settings.
+    pub async fn start(db: Db) -> TestApp {
+        Self::start_with(db, |_| {}).await
+    }
+
+    /// Starts it with adjusted settings.
+    pub async fn start_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let (url, pg_name) = fresh_database(db);
+        let mut settings = Settings::for_tests(&url);
+        adjust(&mut settings);
+        let clock = Arc::new(FixedClock::new(start_instant()));
+        let now = appeals::store::micros(start_instant());
+        let (pool, org) = appeals::app::open(&settings, now).expect("open database");
+        let mut tokens = Vec::new();
+        let mut ids = std::collections::HashMap::new();
+        for (login, role) in [("admin", "admin"), ("supervisor", "supervisor"), ("clerk", "clerk"), ("executor", "executor"), ("executor2", "executor")] {
+            let (token, hash) = appeals::auth::generate_token();
+            let u = appeals::store::users::NewUser { login: login.into(), full_name: format!("{login} Тестовый"), role: role.into(), email: None };
+            let row = appeals::store::users::create_user(&pool, &org.id, &u, &hash, now).expect("create user");
+            ids.insert(login.to_string(), row.id);
+            tokens.push(token);
+        }
+        let state = actix_web::web::Data::new(appeals::app::state(settings, pool.clone(), clock.clone()).expect("state"));
+        let srv = actix_test::start(move || appeals::api::app(state.clone()));
+        TestApp {
+            db,
+            srv,
+            clock,
+            pool,
+            org: org.id,
+            admin: tokens[0].clone(),
+            supervisor: tokens[1].clone(),
+            clerk: tokens[2].clone(),
+            executor: tokens[3].clone(),
+            executor2: tokens[4].clone(),
+            ids: Mutex::new(ids),
+            pg_name,
+        }
+    }
+
+    /// The user id of a login.
+    pub fn user_id(&self, login: &str) -> String {
+        self.ids.lock().unwrap()[login].clone()
+    }
+
+    /// Moves the clock.
+    pub fn set_now(&self, at: DateTime<Utc>) {
+        self.clock.set(at);
+    }
+
+    /// Sends a request; returns status, JSON body (or the text as a JSON string) and headers.
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Resp {
+        self.raw(method, path, token, body.map(|b| b.to_string().into_bytes()), &[]).await
+    }
+
+    /// Sends raw bytes with extra headers.
+    pub async fn raw(&self, method: &str, path: &str, token: Option<&str>, body: Option<Vec<u8>>, headers: &[(&str, &str)]) -> Resp {
+        let m = actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.srv.request(m, self.srv.url(path)).timeout(std::time::Duration::from_secs(60));
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        if body.is_some() {
+            req = req.insert_header(("Content-Type", "application/json"));
+        }
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        let mut resp = match body {
+            Some(b) => req.send_body(b).await,
+            None => req.send().await,
+        }
+        .expect("request sent");
+        let status = resp.status().as_u16();
+        let ctype = resp.headers().get("Content-Type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let headers: Vec<(String, String)> = resp.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
+        let bytes = resp.body().limit(64 << 20).await.expect("body read");
+        let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        Resp { status, json, ctype, headers }
+    }
+
+    /// Registers a valid appeal (with `over` merged in) as the clerk; panics unless 201.
+    pub async fn register(&self, over: Value) -> Value {
+        let r = self.call("POST", "/api/v1/appeals", Some(&self.clerk), Some(&appeal(over))).await;
+        assert_eq!(r.status, 201, "registration failed: {}", r.json);
+        r.json
+    }
+}
+
+/// A response.
+pub struct Resp {
+    pub status: u16,
+    pub json: Value,
+    pub ctype: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Resp {
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// Asserts a problem+json error with this status whose field list names `field`.
+    pub fn assert_problem(&self, status: u16, field: Option<&str>) {
+        assert_eq!(self.status, status, "body: {}", self.json);
+        assert!(self.ctype.contains("application/problem+json"), "content type {}", self.ctype);
+        assert_eq!(self.json["status"], status);
+        if let Some(f) = field {
+            let fields: Vec<&str> = self.json["errors"].as_array().map(|a| a.iter().filter_map(|e| e["field"].as_str()).collect()).unwrap_or_default();
+            assert!(fields.iter().any(|x| x.contains(f)), "no error for {f}: {}", self.json);
+        }
+    }
+}
+
+/// A valid registration body (received on the test start date), with `over` merged in.
+pub fn appeal(over: Value) -> Value {
+    let mut a = json!({
+        "channel": "post", "form": "written", "kind": "complaint", "received_on": "2025-03-03",
+        "applicants": [{"full_name": "Смирнова Ольга Петровна", "postal_address": "169300, г. Ухта, ул. Октябрьская, д. 12, кв. 4", "email": "smirnova@example.ru"}],
+        "collective": false,
+        "summary": "Просит отремонтировать тротуар у дома 12 по ул. Октябрьской",
+        "questions": [{"code": "0003.0009.0097.0699", "text": "ремонт тротуара"}],
+        "reply_channel": "post"
+    });
+    if let (Some(obj), Some(o)) = (a.as_object_mut(), over.as_object()) {
+        for (k, v) in o {
+            obj.insert(k.clone(), v.clone());
+        }
+    }
+    a
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
