@@ -171,15 +171,22 @@ backend_fns! {
         if names.is_empty() || (addresses.is_empty() && emails.is_empty()) || codes.is_empty() {
             return Ok(Vec::new());
         }
-        let rows: Vec<(String, String, NaiveDate)> = appeals::table
-            .inner_join(applicants::table)
-            .inner_join(questions::table)
-            .filter(appeals::organization_id.eq(org))
+        // Two plain index lookups rather than one three-way join: the planner cannot pick a
+        // bad join order from stale statistics, and the applicant index is the selective one.
+        let same_person: Vec<String> = applicants::table
+            .filter(applicants::organization_id.eq(org))
             .filter(applicants::name_key.eq_any(names))
             .filter(applicants::address_key.eq_any(addresses).or(applicants::email_key.eq_any(emails)))
-            .filter(questions::code.eq_any(codes))
+            .select(applicants::appeal_id)
+            .limit(500)
+            .load(conn)?;
+        if same_person.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(String, String, NaiveDate)> = appeals::table
+            .filter(appeals::id.eq_any(&same_person))
+            .filter(appeals::id.eq_any(questions::table.filter(questions::appeal_id.eq_any(&same_person)).filter(questions::code.eq_any(codes)).select(questions::appeal_id)))
             .select((appeals::id, appeals::status, appeals::due_date))
-            .distinct()
             .order(appeals::id.asc())
             .limit(50)
             .load(conn)?;
@@ -217,8 +224,9 @@ backend_fns! {
                     });
                 }
             }
-            let number = if a.appeal.reg_number.is_empty() { assign_number(c, &org, a.reg_year, &a.template)? } else { a.appeal.reg_number.clone() };
+            // Everything that only reads comes before the counter's row lock, to hold it briefly.
             let found = candidates(c, &org, &keys.0, &keys.1, &keys.2, &keys.3)?;
+            let number = if a.appeal.reg_number.is_empty() { assign_number(c, &org, a.reg_year, &a.template)? } else { a.appeal.reg_number.clone() };
             let (repeated, links) = links_for(&found);
             let mut a = a.clone();
             a.appeal.repeated = repeated;

@@ -77,6 +77,10 @@ pub trait WriteTx: diesel::Connection {
         E: From<diesel::result::Error>;
 }
 
+/// Serialises this process's SQLite write transactions (other processes still meet the busy timeout).
+#[cfg(feature = "sqlite")]
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[cfg(feature = "sqlite")]
 impl WriteTx for diesel::SqliteConnection {
     const MAX_BIND_PARAMS: usize = 32_766;
@@ -86,6 +90,9 @@ impl WriteTx for diesel::SqliteConnection {
         F: FnOnce(&mut Self) -> Result<T, E>,
         E: From<diesel::result::Error>,
     {
+        // SQLite has one writer at a time; queueing writers on an in-process lock instead of
+        // SQLite's sleeping busy handler keeps latency flat under concurrent registrations.
+        let _guard = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
         self.immediate_transaction(f)
     }
 }
