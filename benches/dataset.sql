@@ -19,14 +19,16 @@ SELECT md5('p' || i)::uuid::text, '{org}', md5('a' || i)::uuid::text, 0, false, 
 FROM generate_series(1, {n}) AS i;
 
 INSERT INTO questions (id, organization_id, appeal_id, position, code, section, text, actions_taken)
-SELECT md5('q' || i)::uuid::text, '{org}', md5('a' || i)::uuid::text, 0, c.code, substr(c.code, 1, 4), NULL, false
-FROM generate_series(1, {n}) AS i
-JOIN LATERAL (SELECT code FROM classifier WHERE level = 4 ORDER BY code OFFSET (i % 1000) LIMIT 1) c ON true;
+SELECT md5('q' || i)::uuid::text, '{org}', md5('a' || i)::uuid::text, 0, c.codes[1 + i % array_length(c.codes, 1)],
+  substr(c.codes[1 + i % array_length(c.codes, 1)], 1, 4), NULL, false
+FROM generate_series(1, {n}) AS i,
+  (SELECT array_agg(code ORDER BY code) AS codes FROM (SELECT code FROM classifier WHERE level = 4 ORDER BY code LIMIT 1000) x) c;
 
 INSERT INTO assignments (id, organization_id, appeal_id, user_id, responsible, instruction, active, assigned_at)
-SELECT md5('s' || i)::uuid::text, '{org}', md5('a' || i)::uuid::text, u.id, true, 'Для рассмотрения', true, timestamp '{start}' + i * interval '{step} seconds'
-FROM generate_series(1, {n}) AS i
-JOIN users u ON u.login = 'bench_exec_' || (1 + i % {executors})
+SELECT md5('s' || i)::uuid::text, '{org}', md5('a' || i)::uuid::text, u.ids[1 + i % array_length(u.ids, 1)], true, 'Для рассмотрения', true,
+  timestamp '{start}' + i * interval '{step} seconds'
+FROM generate_series(1, {n}) AS i,
+  (SELECT array_agg(id ORDER BY login) AS ids FROM users WHERE login LIKE 'bench\_exec\_%') u
 WHERE i % 10 <> 8;
 
 ANALYZE;

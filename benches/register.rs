@@ -63,10 +63,10 @@ async fn drive(url: &str, token: &str, total: usize, concurrency: usize) -> Figu
     Figures { rate: all.len() as f64 / elapsed.as_secs_f64(), p50: all[all.len() / 2], p99: all[(all.len() * 99 / 100).min(all.len() - 1)] }
 }
 
-fn pgbench(url: &str, concurrency: usize, transactions: usize) -> Option<f64> {
+fn pgbench(url: &str, org: &str, concurrency: usize, transactions: usize) -> Option<f64> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/register.pgbench");
     let out = std::process::Command::new("pgbench")
-        .args(["-n", "-M", "prepared", "-c", &concurrency.to_string(), "-j", &concurrency.to_string(), "-t", &(transactions / concurrency).to_string(), "-f", script, url])
+        .args(["-n", "-M", "prepared", "-D", &format!("org={org}"), "-c", &concurrency.to_string(), "-j", &concurrency.to_string(), "-t", &(transactions / concurrency).to_string(), "-f", script, url])
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -82,8 +82,9 @@ async fn bench(label: &str, url: &str, total: usize) {
     let now = appeals::store::micros(chrono::Utc::now());
     let (pool, org) = appeals::app::open(&settings, now).expect("open database");
     let (token, hash) = appeals::auth::generate_token();
-    let user = appeals::store::users::NewUser { login: "bench".into(), full_name: "Нагрузка".into(), role: "clerk".into(), email: None };
+    let user = appeals::store::users::NewUser { login: "bench".into(), full_name: "Нагрузка".into(), role: "admin".into(), email: None };
     appeals::store::users::create_user(&pool, &org.id, &user, &hash, now).expect("user");
+    let org_id = org.id.clone();
     let state = actix_web::web::Data::new(appeals::app::state(settings, pool, Arc::new(SystemClock)).expect("state"));
     let srv = actix_test::start(move || appeals::api::app(state.clone()));
     let endpoint = srv.url("/api/v1/appeals");
@@ -92,12 +93,35 @@ async fn bench(label: &str, url: &str, total: usize) {
         let f = drive(&endpoint, &token, total, c).await;
         let mut line = format!("{label:8} c={c}: {:8.0} appeals/s  p50 {:6.2} ms  p99 {:6.2} ms", f.rate, f.p50.as_secs_f64() * 1e3, f.p99.as_secs_f64() * 1e3);
         if label == "postgres" {
-            if let Some(tps) = pgbench(url, c, total) {
+            if let Some(tps) = pgbench(url, &org_id, c, total) {
                 line.push_str(&format!("  | pgbench same tx: {tps:8.0} tps  ratio {:.2}", f.rate / tps));
             }
         }
         println!("{line}");
     }
+    // Bulk import: one request of IMPORT_N appeals (a region's year arrives in a few such batches).
+    let n: usize = std::env::var("IMPORT_N").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let items: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let mut v: serde_json::Value = serde_json::from_str(&body(1_000_000 + i)).unwrap();
+            v["received_on"] = serde_json::json!("2024-03-01");
+            v["registered_at"] = serde_json::json!("2024-03-02T09:00:00Z");
+            v
+        })
+        .collect();
+    let payload = serde_json::json!({"items": items}).to_string();
+    let client = awc::Client::builder().timeout(Duration::from_secs(600)).finish();
+    let t = Instant::now();
+    let resp = client
+        .post(srv.url("/api/v1/imports/appeals"))
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .insert_header(("Content-Type", "application/json"))
+        .send_body(payload)
+        .await
+        .expect("import request");
+    let took = t.elapsed();
+    assert_eq!(resp.status().as_u16(), 201, "import failed");
+    println!("{label:8} import of {n} in one request: {:.2} s = {:8.0} appeals/s", took.as_secs_f64(), n as f64 / took.as_secs_f64());
 }
 
 #[actix_web::main]

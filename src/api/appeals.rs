@@ -64,15 +64,13 @@ pub async fn register_appeal(caller: Caller, state: web::Data<AppState>, body: V
     let now = state.now();
     let (new, keys) = crate::registry::prepare(&state, &caller.org, Some(&caller.id), &draft, &derived, now, "registered");
     let st = state.clone();
-    let c = caller.clone();
     let card = web::block(move || {
         let today = st.today();
         let now_naive = st.now_naive();
         let appeal_id = new.appeal.id.clone();
         let org = new.appeal.organization_id.clone();
         let links = |found: &[crate::store::appeals::Candidate]| crate::registry::links(&org, &appeal_id, now_naive, today, found);
-        let id = crate::store::appeals::register(&st.pool, &new, &links, &keys)?;
-        crate::store::appeals::get_card(&st.pool, &c.org, &id)
+        crate::store::appeals::register(&st.pool, &new, &links, &keys)
     })
     .await??;
     tracing::info!(appeal_id = %card.appeal.id, reg_number = %card.appeal.reg_number, channel = %card.appeal.channel, actor = %caller.login, "appeal registered");

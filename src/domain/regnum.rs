@@ -30,6 +30,22 @@ pub fn render(template: &str, year: i32, seq: i64) -> String {
     out
 }
 
+/// The sequence number inside `number` if it has the template's shape for `year`
+/// (e.g. `ОГ-2024-000042` → 42); imports use it to keep generated numbers clear of legacy ones.
+pub fn sequence_of(template: &str, year: i32, number: &str) -> Option<i64> {
+    let marker = "\u{1}";
+    // The template with its {seq…} token replaced by a marker that no number contains.
+    let start = template.find("{seq")?;
+    let end = start + template[start..].find('}')? + 1;
+    let shaped = render(&format!("{}{marker}{}", &template[..start], &template[end..]), year, 0);
+    let (prefix, suffix) = shaped.split_once(marker)?;
+    let middle = number.strip_prefix(prefix)?.strip_suffix(suffix)?;
+    if middle.is_empty() || !middle.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    middle.parse().ok()
+}
+
 /// Checks a template at start-up: it must contain `{seq}` or `{seq:0N}`, or numbers would repeat.
 pub fn validate_template(template: &str) -> Result<(), String> {
     if render(template, 2000, 1) == render(template, 2000, 2) {
@@ -47,6 +63,15 @@ mod tests {
         assert_eq!(render("ОГ-{year}-{seq:06}", 2025, 123), "ОГ-2025-000123");
         assert_eq!(render("{seq}/{year}", 2024, 7), "7/2024");
         assert_eq!(render("ОГ-{year}-{seq:03}", 2024, 12345), "ОГ-2024-12345");
+    }
+
+    #[test]
+    fn sequence_is_read_back_from_numbers_of_the_template() {
+        assert_eq!(sequence_of("ОГ-{year}-{seq:06}", 2024, "ОГ-2024-000042"), Some(42));
+        assert_eq!(sequence_of("ОГ-{year}-{seq:06}", 2024, "ОГ-2023-000042"), None);
+        assert_eq!(sequence_of("ОГ-{year}-{seq:06}", 2024, "12/2024"), None);
+        assert_eq!(sequence_of("{seq}/{year}", 2024, "12/2024"), Some(12));
+        assert_eq!(sequence_of("{seq}/{year}", 2024, "x12/2024"), None);
     }
 
     #[test]

@@ -133,28 +133,23 @@ fn group<T, F: Fn(&T) -> &str>(rows: Vec<T>, key: F) -> HashMap<String, Vec<T>> 
 
 backend_fns! {
     fn next_seq(c: &mut Conn, org: &str, year: i32, by: i64) -> Result<i64, StoreError> {
-        diesel::insert_into(reg_counters::table)
+        Ok(diesel::insert_into(reg_counters::table)
             .values((reg_counters::organization_id.eq(org), reg_counters::year.eq(year), reg_counters::last_seq.eq(by)))
             .on_conflict((reg_counters::organization_id, reg_counters::year))
             .do_update()
             .set(reg_counters::last_seq.eq(reg_counters::last_seq + by))
-            .execute(c)?;
-        Ok(reg_counters::table.find((org, year)).select(reg_counters::last_seq).first(c)?)
+            .returning(reg_counters::last_seq)
+            .get_result(c)?)
     }
 
-    fn number_taken(c: &mut Conn, org: &str, number: &str) -> Result<bool, StoreError> {
-        Ok(diesel::select(diesel::dsl::exists(appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::reg_number.eq(number)))).get_result(c)?)
-    }
-
-    /// The next free number: a legacy number imported earlier may already hold a generated one.
-    fn assign_number(c: &mut Conn, org: &str, year: i32, template: &str) -> Result<String, StoreError> {
-        loop {
-            let seq = next_seq(c, org, year, 1)?;
-            let number = regnum::render(template, year, seq);
-            if !number_taken(c, org, &number)? {
-                return Ok(number);
-            }
+    /// Moves the year's counter past `seq` (a legacy number in the template's format), so
+    /// generated numbers never collide with imported ones.
+    fn raise_counter(c: &mut Conn, org: &str, year: i32, seq: i64) -> Result<(), StoreError> {
+        let current = next_seq(c, org, year, 0)?;
+        if current < seq {
+            diesel::update(reg_counters::table.find((org, year))).set(reg_counters::last_seq.eq(seq)).execute(c)?;
         }
+        Ok(())
     }
 
     pub fn find_by_external(conn: &mut Conn, org: &str, channel: &str, external_id: &str) -> Result<Option<(String, String)>, StoreError> {
@@ -193,7 +188,7 @@ backend_fns! {
         Ok(rows.into_iter().map(|(id, status, due_date)| Candidate { id, status, due_date }).collect())
     }
 
-    fn insert_parts(c: &mut Conn, a: &NewAppeal, number: String, links: &[LinkRow]) -> Result<String, StoreError> {
+    fn insert_parts(c: &mut Conn, a: &NewAppeal, number: String, links: &[LinkRow]) -> Result<AppealRow, StoreError> {
         let mut row = a.appeal.clone();
         row.search_text = format!("{} {}", crate::domain::keys::search_fold(&number), row.search_text);
         row.reg_number = number;
@@ -210,10 +205,10 @@ backend_fns! {
         let details = serde_json::json!({"reg_number": row.reg_number, "status": row.status, "due_date": row.due_date, "repeated": row.repeated,
             "late_registration": row.late_registration, "related_appeal_ids": links.iter().map(|l| &l.related_appeal_id).collect::<Vec<_>>()});
         history_db::append(c, &history::entry(&row.organization_id, &row.id, row.registered_at, a.actor.as_deref(), a.action, details))?;
-        Ok(row.id)
+        Ok(row)
     }
 
-    pub fn register(conn: &mut Conn, a: &NewAppeal, links_for: &dyn Fn(&[Candidate]) -> (bool, Vec<LinkRow>), keys: &(Vec<String>, Vec<String>, Vec<String>, Vec<String>)) -> Result<String, StoreError> {
+    pub fn register(conn: &mut Conn, a: &NewAppeal, links_for: &dyn Fn(&[Candidate]) -> (bool, Vec<LinkRow>), keys: &(Vec<String>, Vec<String>, Vec<String>, Vec<String>)) -> Result<CardData, StoreError> {
         let org = a.appeal.organization_id.clone();
         conn.write_tx(|c| {
             if let Some(x) = &a.appeal.external_id {
@@ -226,11 +221,14 @@ backend_fns! {
             }
             // Everything that only reads comes before the counter's row lock, to hold it briefly.
             let found = candidates(c, &org, &keys.0, &keys.1, &keys.2, &keys.3)?;
-            let number = if a.appeal.reg_number.is_empty() { assign_number(c, &org, a.reg_year, &a.template)? } else { a.appeal.reg_number.clone() };
             let (repeated, links) = links_for(&found);
+            let number = if a.appeal.reg_number.is_empty() { regnum::render(&a.template, a.reg_year, next_seq(c, &org, a.reg_year, 1)?) } else { a.appeal.reg_number.clone() };
             let mut a = a.clone();
             a.appeal.repeated = repeated;
-            insert_parts(c, &a, number, &links)
+            let row = insert_parts(c, &a, number, &links)?;
+            let mut related: Vec<String> = links.iter().map(|l| l.related_appeal_id.clone()).collect();
+            related.sort();
+            Ok(CardData { appeal: row, applicants: a.applicants, questions: a.questions, assignments: Vec::new(), answers: Vec::new(), related })
         })
     }
 
@@ -256,7 +254,18 @@ backend_fns! {
                     }
                 }
             }
-            // Reserve a block of numbers per year in one counter update.
+            // Legacy numbers in the template's format move the counters past them first...
+            let mut legacy_max: HashMap<i32, i64> = HashMap::new();
+            for i in items.iter().filter(|i| !i.appeal.reg_number.is_empty()) {
+                if let Some(seq) = regnum::sequence_of(&i.template, i.reg_year, &i.appeal.reg_number) {
+                    let m = legacy_max.entry(i.reg_year).or_default();
+                    *m = (*m).max(seq);
+                }
+            }
+            for (year, seq) in &legacy_max {
+                raise_counter(c, &org, *year, *seq)?;
+            }
+            // ...then a block of numbers per year is reserved in one counter update.
             let mut per_year: HashMap<i32, i64> = HashMap::new();
             for i in items.iter().filter(|i| i.appeal.reg_number.is_empty()) {
                 *per_year.entry(i.reg_year).or_default() += 1;
@@ -419,13 +428,14 @@ backend_fns! {
 
 /// Registers one appeal in one transaction: idempotency on `external_id`, the next number,
 /// links to earlier appeals of the same applicant and question (`links_for` decides repeated
-/// vs duplicate), applicants, questions and the first history entry.
+/// vs duplicate), applicants, questions and the first history entry. Returns the card as
+/// written, without reading it back.
 pub fn register(
     pool: &DbPool,
     a: &NewAppeal,
     links_for: &dyn Fn(&[Candidate]) -> (bool, Vec<LinkRow>),
     keys: &(Vec<String>, Vec<String>, Vec<String>, Vec<String>),
-) -> Result<String, StoreError> {
+) -> Result<CardData, StoreError> {
     let r = dispatch!(pool, register(a, links_for, keys));
     match r {
         // Two deliveries of one external id raced: the loser reports the winner.

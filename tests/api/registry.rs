@@ -303,6 +303,13 @@ async fn import_is_all_or_nothing() {
         app.set_now(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2024, 3, 5, 9, 0, 0).unwrap());
         let next = app.register(json!({"received_on": "2024-03-04"})).await;
         assert_eq!(next["reg_number"], "ОГ-2024-000003");
+        // A legacy number in the template's format moves the counter past it.
+        let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&json!({"items": [row(Some("ОГ-2024-000010")), row(None)]}))).await;
+        assert_eq!(r.status, 201, "{}", r.json);
+        let second = app.call("GET", &format!("/api/v1/appeals/{}", r.json["ids"][1].as_str().unwrap()), Some(&app.admin), None).await;
+        assert_eq!(second.json["reg_number"], "ОГ-2024-000011");
+        let next = app.register(json!({"received_on": "2024-03-04"})).await;
+        assert_eq!(next["reg_number"], "ОГ-2024-000012");
     }
 }
 
