@@ -5,7 +5,7 @@ use super::appeals::{card_response, visible};
 use super::dto::Card;
 use super::error::ApiError;
 use super::extract::{if_match, Caller, ValidJson};
-use super::{AppState, Problem};
+use super::{ActionResponses, AppState};
 use crate::domain::appeal::QuestionResult;
 use crate::domain::deadline::{self, Extension};
 use crate::domain::roles::Role;
@@ -157,10 +157,7 @@ fn invalid(errors: Errors) -> Result<(), ApiError> {
 
 /// Resolution: names the responsible executor and co-executors and puts the appeal on control.
 #[utoipa::path(tag = "control", request_body = AssignBody, params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "expected version, quoted")),
-    responses((status = 200, body = Card), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json"),
-              (status = 413, body = Problem, content_type = "application/problem+json"), (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses(ActionResponses))]
 #[post("/appeals/{id}/assign")]
 pub async fn assign_executors(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<AssignBody>) -> Result<HttpResponse, ApiError> {
     let b = body.0;
@@ -233,10 +230,7 @@ pub async fn assign_executors(caller: Caller, state: web::Data<AppState>, req: H
 
 /// Extends the deadline once by 1–30 days with a reason (Art. 12).
 #[utoipa::path(tag = "control", request_body = ExtendBody, params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "expected version, quoted")),
-    responses((status = 200, body = Card), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json"),
-              (status = 413, body = Problem, content_type = "application/problem+json"), (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses(ActionResponses))]
 #[post("/appeals/{id}/extend")]
 pub async fn extend_deadline(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<ExtendBody>) -> Result<HttpResponse, ApiError> {
     let b = body.0;
@@ -272,10 +266,7 @@ pub async fn extend_deadline(caller: Caller, state: web::Data<AppState>, req: Ht
 
 /// Forwards the appeal by competence (Art. 8); flagged late after 7 days from registration.
 #[utoipa::path(tag = "control", request_body = ForwardBody, params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "expected version, quoted")),
-    responses((status = 200, body = Card), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json"),
-              (status = 413, body = Problem, content_type = "application/problem+json"), (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses(ActionResponses))]
 #[post("/appeals/{id}/forward")]
 pub async fn forward_appeal(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<ForwardBody>) -> Result<HttpResponse, ApiError> {
     let b = body.0;
@@ -304,10 +295,7 @@ pub async fn forward_appeal(caller: Caller, state: web::Data<AppState>, req: Htt
 
 /// An assigned executor submits the answer with a result for every question.
 #[utoipa::path(tag = "control", request_body = AnswerBody, params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "expected version, quoted")),
-    responses((status = 200, body = Card), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json"),
-              (status = 413, body = Problem, content_type = "application/problem+json"), (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses(ActionResponses))]
 #[post("/appeals/{id}/answers")]
 pub async fn submit_answer(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<AnswerBody>) -> Result<HttpResponse, ApiError> {
     let b = body.0;
@@ -361,10 +349,7 @@ fn pending_answer<'a>(card: &'a CardData, answer_id: &str) -> Result<&'a AnswerR
 
 /// Approves the pending answer: results go to the questions; the appeal is closed or kept on additional control.
 #[utoipa::path(tag = "control", request_body = ApproveBody, params(("id" = String, Path), ("answer_id" = String, Path), ("If-Match" = Option<String>, Header, description = "expected version, quoted")),
-    responses((status = 200, body = Card), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json"),
-              (status = 413, body = Problem, content_type = "application/problem+json"), (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses(ActionResponses))]
 #[post("/appeals/{id}/answers/{answer_id}/approve")]
 pub async fn approve_answer(caller: Caller, state: web::Data<AppState>, req: HttpRequest, path: web::Path<(String, String)>, body: ValidJson<ApproveBody>) -> Result<HttpResponse, ApiError> {
     let (id, answer_id) = path.into_inner();
@@ -396,10 +381,7 @@ pub async fn approve_answer(caller: Caller, state: web::Data<AppState>, req: Htt
 
 /// Returns the pending answer for rework (counted in reports).
 #[utoipa::path(tag = "control", request_body = CommentBody, params(("id" = String, Path), ("answer_id" = String, Path), ("If-Match" = Option<String>, Header, description = "expected version, quoted")),
-    responses((status = 200, body = Card), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json"),
-              (status = 413, body = Problem, content_type = "application/problem+json"), (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses(ActionResponses))]
 #[post("/appeals/{id}/answers/{answer_id}/return")]
 pub async fn return_answer(caller: Caller, state: web::Data<AppState>, req: HttpRequest, path: web::Path<(String, String)>, body: ValidJson<CommentBody>) -> Result<HttpResponse, ApiError> {
     let (id, answer_id) = path.into_inner();
@@ -422,10 +404,7 @@ pub async fn return_answer(caller: Caller, state: web::Data<AppState>, req: Http
 
 /// Removes an answered appeal from additional control.
 #[utoipa::path(tag = "control", request_body = CommentBody, params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "expected version, quoted")),
-    responses((status = 200, body = Card), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json"),
-              (status = 413, body = Problem, content_type = "application/problem+json"), (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses(ActionResponses))]
 #[post("/appeals/{id}/close")]
 pub async fn close_appeal(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<CommentBody>) -> Result<HttpResponse, ApiError> {
     let comment = body.0.comment;
@@ -445,10 +424,7 @@ pub async fn close_appeal(caller: Caller, state: web::Data<AppState>, req: HttpR
 
 /// Leaves the appeal without an answer on an Art. 11 ground.
 #[utoipa::path(tag = "control", request_body = LeaveBody, params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "expected version, quoted")),
-    responses((status = 200, body = Card), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json"),
-              (status = 413, body = Problem, content_type = "application/problem+json"), (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses(ActionResponses))]
 #[post("/appeals/{id}/leave-without-answer")]
 pub async fn leave_without_answer(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<LeaveBody>) -> Result<HttpResponse, ApiError> {
     let b = body.0;

@@ -89,6 +89,31 @@ pub struct Problem {
     pub errors: Option<Vec<crate::domain::validation::FieldError>>,
 }
 
+/// The responses every control action documents: the updated card, or a problem.
+pub struct ActionResponses;
+
+impl utoipa::IntoResponses for ActionResponses {
+    fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>> {
+        use utoipa::openapi::{Content, Ref, ResponseBuilder, ResponsesBuilder};
+        let problem = |what: &str| {
+            ResponseBuilder::new().description(what).content("application/problem+json", Content::new(Some(Ref::from_schema_name("Problem")))).build()
+        };
+        ResponsesBuilder::new()
+            .response("200", ResponseBuilder::new().description("the updated card; its version is also the ETag").content("application/json", Content::new(Some(Ref::from_schema_name("Card")))).build())
+            .response("400", problem("malformed JSON or If-Match"))
+            .response("401", problem("no or bad token"))
+            .response("403", problem("the role may not take this action"))
+            .response("404", problem("no such appeal, or not assigned to the calling executor"))
+            .response("409", problem("the action is not allowed in the current status (names it and the allowed actions)"))
+            .response("412", problem("If-Match names an older version"))
+            .response("413", problem("body too large"))
+            .response("415", problem("body is not JSON"))
+            .response("422", problem("invalid fields"))
+            .build()
+            .into()
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(

@@ -85,7 +85,7 @@ pub struct ClassifierRow {
 
 /// An appeal's registration card and control state.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = appeals, treat_none_as_null = true)]
+#[diesel(table_name = appeals, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct AppealRow {
     pub id: String,
     pub organization_id: String,
@@ -138,7 +138,7 @@ pub struct AppealRow {
 
 /// An applicant of an appeal.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = applicants)]
+#[diesel(table_name = applicants, treat_none_as_default_value = false)]
 pub struct ApplicantRow {
     pub id: String,
     pub organization_id: String,
@@ -157,7 +157,7 @@ pub struct ApplicantRow {
 
 /// A question of an appeal.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = questions)]
+#[diesel(table_name = questions, treat_none_as_default_value = false)]
 pub struct QuestionRow {
     pub id: String,
     pub organization_id: String,
@@ -231,7 +231,7 @@ pub struct HistoryRow {
 
 /// A history entry to write; the id is assigned by the database.
 #[derive(Clone, Debug, Insertable)]
-#[diesel(table_name = history)]
+#[diesel(table_name = history, treat_none_as_default_value = false)]
 pub struct NewHistory {
     pub organization_id: String,
     pub appeal_id: String,

@@ -108,6 +108,8 @@ impl DbPool {
                 let pool = Pool::builder()
                     .max_size(size.max(1))
                     .connection_timeout(Duration::from_secs(30))
+                    // No validation query on every checkout: a broken connection is dropped when returned.
+                    .test_on_check_out(false)
                     .connection_customizer(Box::new(SqlitePragmas))
                     .build(ConnectionManager::new(p))?;
                 Ok(DbPool::Sqlite(pool))
@@ -118,6 +120,7 @@ impl DbPool {
                 let pool = Pool::builder()
                     .max_size(size.max(1))
                     .connection_timeout(Duration::from_secs(30))
+                    .test_on_check_out(false)
                     .connection_customizer(Box::new(PgSession))
                     .build(ConnectionManager::new(u))?;
                 Ok(DbPool::Pg(pool))
