@@ -45,6 +45,7 @@ pub async fn import_appeals(caller: Caller, state: web::Data<AppState>, body: Va
     let st = state.clone();
     let c = caller.clone();
     let ids = web::block(move || -> Result<Vec<String>, ApiError> {
+        let started = std::time::Instant::now();
         let mut errors = Vec::new();
         let mut prepared = Vec::with_capacity(items.len());
         let mut numbers = HashSet::new();
@@ -75,7 +76,10 @@ pub async fn import_appeals(caller: Caller, state: web::Data<AppState>, body: Va
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        Ok(crate::store::appeals::import(&st.pool, &prepared)?)
+        let validated = started.elapsed();
+        let ids = crate::store::appeals::import(&st.pool, &prepared)?;
+        tracing::info!(count = ids.len(), validate_ms = validated.as_millis() as u64, store_ms = (started.elapsed() - validated).as_millis() as u64, "import stored");
+        Ok(ids)
     })
     .await??;
     tracing::info!(count = ids.len(), actor = %caller.login, "appeals imported");

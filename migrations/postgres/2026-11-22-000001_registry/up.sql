@@ -1,6 +1,8 @@
 -- Registry schema: organizations, users and tokens, reference data, appeals with their
 -- applicants and questions, links between appeals, the control workflow, the audit history,
--- the notification outbox and the export log. Every business table carries organization_id.
+-- the notification outbox and the export log. Every business table carries organization_id
+-- (the distribution key); rows that belong to an appeal reach the organization through the
+-- appeal's foreign key rather than a second one, which would only add a lock on one hot row.
 CREATE TABLE organizations (
     id TEXT PRIMARY KEY,
     code TEXT NOT NULL UNIQUE,
@@ -99,16 +101,17 @@ CREATE TABLE appeals (
     created_by TEXT REFERENCES users(id),
     version INTEGER NOT NULL,
     updated_at TIMESTAMP NOT NULL,
-    UNIQUE (organization_id, reg_number),
-    UNIQUE (organization_id, channel, external_id)
+    UNIQUE (organization_id, reg_number)
 );
+-- A re-delivery from ПОС, Добродел or ГИС ЖКХ never creates a second appeal.
+CREATE UNIQUE INDEX appeals_external_id ON appeals (organization_id, channel, external_id) WHERE external_id IS NOT NULL;
 CREATE INDEX appeals_org_registered ON appeals (organization_id, registered_at DESC, id DESC);
 CREATE INDEX appeals_org_status_due ON appeals (organization_id, status, due_date);
 CREATE INDEX appeals_org_channel ON appeals (organization_id, channel, registered_at);
 
 CREATE TABLE applicants (
     id TEXT PRIMARY KEY,
-    organization_id TEXT NOT NULL REFERENCES organizations(id),
+    organization_id TEXT NOT NULL,
     appeal_id TEXT NOT NULL REFERENCES appeals(id) ON DELETE CASCADE,
     position INTEGER NOT NULL,
     is_organization BOOLEAN NOT NULL,
@@ -126,7 +129,7 @@ CREATE INDEX applicants_name_key ON applicants (organization_id, name_key);
 
 CREATE TABLE questions (
     id TEXT PRIMARY KEY,
-    organization_id TEXT NOT NULL REFERENCES organizations(id),
+    organization_id TEXT NOT NULL,
     appeal_id TEXT NOT NULL REFERENCES appeals(id) ON DELETE CASCADE,
     position INTEGER NOT NULL,
     code TEXT NOT NULL REFERENCES classifier(code),
@@ -142,7 +145,7 @@ CREATE INDEX questions_org_code ON questions (organization_id, code);
 CREATE INDEX questions_org_section ON questions (organization_id, section);
 
 CREATE TABLE appeal_links (
-    organization_id TEXT NOT NULL REFERENCES organizations(id),
+    organization_id TEXT NOT NULL,
     appeal_id TEXT NOT NULL REFERENCES appeals(id) ON DELETE CASCADE,
     related_appeal_id TEXT NOT NULL REFERENCES appeals(id) ON DELETE CASCADE,
     kind TEXT NOT NULL,
@@ -154,7 +157,7 @@ CREATE INDEX appeal_links_related ON appeal_links (related_appeal_id);
 
 CREATE TABLE assignments (
     id TEXT PRIMARY KEY,
-    organization_id TEXT NOT NULL REFERENCES organizations(id),
+    organization_id TEXT NOT NULL,
     appeal_id TEXT NOT NULL REFERENCES appeals(id) ON DELETE CASCADE,
     user_id TEXT NOT NULL REFERENCES users(id),
     responsible BOOLEAN NOT NULL,
@@ -168,7 +171,7 @@ CREATE INDEX assignments_user_active ON assignments (user_id, active);
 
 CREATE TABLE answers (
     id TEXT PRIMARY KEY,
-    organization_id TEXT NOT NULL REFERENCES organizations(id),
+    organization_id TEXT NOT NULL,
     appeal_id TEXT NOT NULL REFERENCES appeals(id) ON DELETE CASCADE,
     author_id TEXT NOT NULL REFERENCES users(id),
     text TEXT NOT NULL,
@@ -215,7 +218,7 @@ CREATE INDEX export_log_period ON export_log (organization_id, target, period);
 
 CREATE TABLE history (
     id BIGSERIAL PRIMARY KEY,
-    organization_id TEXT NOT NULL REFERENCES organizations(id),
+    organization_id TEXT NOT NULL,
     appeal_id TEXT NOT NULL REFERENCES appeals(id) ON DELETE CASCADE,
     at TIMESTAMP NOT NULL,
     actor_id TEXT REFERENCES users(id),
