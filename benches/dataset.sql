@@ -25,7 +25,7 @@ FROM generate_series(1, {n}) AS i,
   (SELECT array_agg(code ORDER BY code) AS codes FROM (SELECT code FROM classifier WHERE level = 4 ORDER BY code LIMIT 1000) x) c;
 
 INSERT INTO assignments (id, organization_id, appeal_id, user_id, responsible, instruction, active, assigned_at)
-SELECT md5('s' || i)::uuid::text, '{org}', md5('a' || i)::uuid::text, u.ids[1 + i % array_length(u.ids, 1)], true, 'Для рассмотрения', true,
+SELECT md5('s' || i)::uuid::text, '{org}', md5('a' || i)::uuid::text, u.ids[1 + (i / 10) % array_length(u.ids, 1)], true, 'Для рассмотрения', true,
   timestamp '{start}' + i * interval '{step} seconds'
 FROM generate_series(1, {n}) AS i,
   (SELECT array_agg(id ORDER BY login) AS ids FROM users WHERE login LIKE 'bench\_exec\_%') u

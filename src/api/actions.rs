@@ -156,7 +156,7 @@ fn invalid(errors: Errors) -> Result<(), ApiError> {
 }
 
 /// Resolution: names the responsible executor and co-executors and puts the appeal on control.
-#[utoipa::path(tag = "control", request_body = AssignBody, params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "expected version, quoted")),
+#[utoipa::path(tag = "control", request_body = AssignBody, params(("id" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^\"[0-9]{1,9}\"$", description = "expected version, quoted")),
     responses(ActionResponses))]
 #[post("/appeals/{id}/assign")]
 pub async fn assign_executors(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<AssignBody>) -> Result<HttpResponse, ApiError> {
@@ -229,7 +229,7 @@ pub async fn assign_executors(caller: Caller, state: web::Data<AppState>, req: H
 }
 
 /// Extends the deadline once by 1–30 days with a reason (Art. 12).
-#[utoipa::path(tag = "control", request_body = ExtendBody, params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "expected version, quoted")),
+#[utoipa::path(tag = "control", request_body = ExtendBody, params(("id" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^\"[0-9]{1,9}\"$", description = "expected version, quoted")),
     responses(ActionResponses))]
 #[post("/appeals/{id}/extend")]
 pub async fn extend_deadline(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<ExtendBody>) -> Result<HttpResponse, ApiError> {
@@ -265,7 +265,7 @@ pub async fn extend_deadline(caller: Caller, state: web::Data<AppState>, req: Ht
 }
 
 /// Forwards the appeal by competence (Art. 8); flagged late after 7 days from registration.
-#[utoipa::path(tag = "control", request_body = ForwardBody, params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "expected version, quoted")),
+#[utoipa::path(tag = "control", request_body = ForwardBody, params(("id" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^\"[0-9]{1,9}\"$", description = "expected version, quoted")),
     responses(ActionResponses))]
 #[post("/appeals/{id}/forward")]
 pub async fn forward_appeal(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<ForwardBody>) -> Result<HttpResponse, ApiError> {
@@ -294,7 +294,7 @@ pub async fn forward_appeal(caller: Caller, state: web::Data<AppState>, req: Htt
 }
 
 /// An assigned executor submits the answer with a result for every question.
-#[utoipa::path(tag = "control", request_body = AnswerBody, params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "expected version, quoted")),
+#[utoipa::path(tag = "control", request_body = AnswerBody, params(("id" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^\"[0-9]{1,9}\"$", description = "expected version, quoted")),
     responses(ActionResponses))]
 #[post("/appeals/{id}/answers")]
 pub async fn submit_answer(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<AnswerBody>) -> Result<HttpResponse, ApiError> {
@@ -348,7 +348,7 @@ fn pending_answer<'a>(card: &'a CardData, answer_id: &str) -> Result<&'a AnswerR
 }
 
 /// Approves the pending answer: results go to the questions; the appeal is closed or kept on additional control.
-#[utoipa::path(tag = "control", request_body = ApproveBody, params(("id" = String, Path), ("answer_id" = String, Path), ("If-Match" = Option<String>, Header, description = "expected version, quoted")),
+#[utoipa::path(tag = "control", request_body = ApproveBody, params(("id" = String, Path), ("answer_id" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^\"[0-9]{1,9}\"$", description = "expected version, quoted")),
     responses(ActionResponses))]
 #[post("/appeals/{id}/answers/{answer_id}/approve")]
 pub async fn approve_answer(caller: Caller, state: web::Data<AppState>, req: HttpRequest, path: web::Path<(String, String)>, body: ValidJson<ApproveBody>) -> Result<HttpResponse, ApiError> {
@@ -380,7 +380,7 @@ pub async fn approve_answer(caller: Caller, state: web::Data<AppState>, req: Htt
 }
 
 /// Returns the pending answer for rework (counted in reports).
-#[utoipa::path(tag = "control", request_body = CommentBody, params(("id" = String, Path), ("answer_id" = String, Path), ("If-Match" = Option<String>, Header, description = "expected version, quoted")),
+#[utoipa::path(tag = "control", request_body = CommentBody, params(("id" = String, Path), ("answer_id" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^\"[0-9]{1,9}\"$", description = "expected version, quoted")),
     responses(ActionResponses))]
 #[post("/appeals/{id}/answers/{answer_id}/return")]
 pub async fn return_answer(caller: Caller, state: web::Data<AppState>, req: HttpRequest, path: web::Path<(String, String)>, body: ValidJson<CommentBody>) -> Result<HttpResponse, ApiError> {
@@ -403,7 +403,7 @@ pub async fn return_answer(caller: Caller, state: web::Data<AppState>, req: Http
 }
 
 /// Removes an answered appeal from additional control.
-#[utoipa::path(tag = "control", request_body = CommentBody, params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "expected version, quoted")),
+#[utoipa::path(tag = "control", request_body = CommentBody, params(("id" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^\"[0-9]{1,9}\"$", description = "expected version, quoted")),
     responses(ActionResponses))]
 #[post("/appeals/{id}/close")]
 pub async fn close_appeal(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<CommentBody>) -> Result<HttpResponse, ApiError> {
@@ -423,7 +423,7 @@ pub async fn close_appeal(caller: Caller, state: web::Data<AppState>, req: HttpR
 }
 
 /// Leaves the appeal without an answer on an Art. 11 ground.
-#[utoipa::path(tag = "control", request_body = LeaveBody, params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "expected version, quoted")),
+#[utoipa::path(tag = "control", request_body = LeaveBody, params(("id" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^\"[0-9]{1,9}\"$", description = "expected version, quoted")),
     responses(ActionResponses))]
 #[post("/appeals/{id}/leave-without-answer")]
 pub async fn leave_without_answer(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<LeaveBody>) -> Result<HttpResponse, ApiError> {

@@ -152,14 +152,14 @@ fn filter_from(state: &AppState, caller: &Caller, p: &Params) -> Result<ListFilt
         registered_before: p.date("registered_to")?.and_then(|d| d.succ_opt()).map(|d| state.start_of(d)),
         statuses: p.one_of("status", &statuses)?.into_iter().collect(),
         channel: p.text("channel", 100)?,
-        section: p.text("section", 4)?,
+        section: p.section("section")?,
         executor_id: p.text("executor_id", 64)?,
         visible_to: (caller.role == Role::Executor).then(|| caller.id.clone()),
         due_on_or_before: None,
         due_before: None,
         due_on_or_after: None,
         search: p.text("q", 200)?.map(|q| like_contains(&search_fold(&q))),
-        after: p.text("cursor", 500)?.map(|c| decode_cursor(&c)).transpose()?,
+        after: p.opaque("cursor", 400)?.map(|c| decode_cursor(&c)).transpose()?,
         limit: p.int("limit", 1, 100)?.unwrap_or(50),
         order: ListOrder::NewestFirst,
     };
@@ -187,11 +187,12 @@ fn filter_from(state: &AppState, caller: &Caller, p: &Params) -> Result<ListFilt
 
 /// The registry: filtered, newest registration first, keyset-paginated (stable under inserts).
 #[utoipa::path(tag = "appeals",
-    params(("registered_from" = Option<String>, Query, description = "YYYY-MM-DD"), ("registered_to" = Option<String>, Query, description = "YYYY-MM-DD, inclusive"),
-           ("status" = Option<String>, Query), ("channel" = Option<String>, Query), ("section" = Option<String>, Query, description = "classifier section, e.g. 0005"),
+    params(("registered_from" = Option<chrono::NaiveDate>, Query, description = "YYYY-MM-DD"), ("registered_to" = Option<chrono::NaiveDate>, Query, description = "YYYY-MM-DD, inclusive"),
+           ("status" = Option<Status>, Query), ("channel" = Option<String>, Query, description = "channel code from /api/v1/channels"),
+           ("section" = Option<String>, Query, pattern = "^[0-9]{4}$", description = "classifier section, e.g. 0005"),
            ("executor_id" = Option<String>, Query), ("overdue" = Option<bool>, Query), ("due_within_days" = Option<i64>, Query, minimum = 0, maximum = 366),
            ("q" = Option<String>, Query, description = "registration number, applicant name or summary; case-insensitive"),
-           ("limit" = Option<i64>, Query, minimum = 1, maximum = 100), ("cursor" = Option<String>, Query)),
+           ("limit" = Option<i64>, Query, minimum = 1, maximum = 100), ("cursor" = Option<String>, Query, pattern = "^[0-9a-f]{2,400}$", description = "next_cursor of the previous page")),
     responses((status = 200, body = CardPage), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 #[get("/appeals")]
 pub async fn list_appeals(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {

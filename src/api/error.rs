@@ -51,6 +51,9 @@ pub enum ApiError {
         /// Current version.
         current: i32,
     },
+    /// A known path asked with a method it does not have (405); carries the allowed ones.
+    #[error("method not allowed")]
+    MethodNotAllowed(Vec<String>),
     /// Body over the limit (413).
     #[error("body too large")]
     PayloadTooLarge(usize),
@@ -73,6 +76,7 @@ impl ApiError {
             ApiError::Conflict { .. } => "conflict",
             ApiError::IllegalTransition { .. } => "illegal_transition",
             ApiError::Precondition { .. } => "stale_version",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Internal(_) => "internal",
@@ -89,6 +93,7 @@ impl ApiError {
             ApiError::Conflict { .. } => "Конфликт",
             ApiError::IllegalTransition { .. } => "Действие недопустимо в текущем статусе",
             ApiError::Precondition { .. } => "Карточка изменена другим пользователем",
+            ApiError::MethodNotAllowed(_) => "Метод не поддерживается",
             ApiError::PayloadTooLarge(_) => "Слишком большой запрос",
             ApiError::UnsupportedMediaType => "Ожидается application/json",
             ApiError::Internal(_) => "Внутренняя ошибка",
@@ -130,6 +135,7 @@ impl ApiError {
                 b["current_version"] = json!(current);
                 format!("текущая версия карточки {current}; перечитайте её и повторите")
             }
+            ApiError::MethodNotAllowed(allowed) => format!("допустимые методы: {}", allowed.join(", ")),
             ApiError::PayloadTooLarge(limit) => format!("тело запроса больше {limit} байт"),
             ApiError::UnsupportedMediaType => "Content-Type должен быть application/json".into(),
             ApiError::Internal(_) => "внутренняя ошибка сервера; подробности в журнале".into(),
@@ -149,6 +155,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } | ApiError::IllegalTransition { .. } => StatusCode::CONFLICT,
             ApiError::Precondition { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -163,6 +170,9 @@ impl ResponseError for ApiError {
         r.content_type("application/problem+json");
         if matches!(self, ApiError::Unauthorized) {
             r.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let ApiError::MethodNotAllowed(allowed) = self {
+            r.insert_header(("Allow", allowed.join(", ")));
         }
         r.body(self.body().to_string())
     }

@@ -178,11 +178,26 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
 pub struct Params(std::collections::HashMap<String, String>);
 
 impl Params {
-    /// Parses the request's query string.
+    /// Parses the request's query string; a parameter given twice is refused, not guessed at.
     pub fn of(req: &HttpRequest) -> Result<Self, ApiError> {
-        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
-            .map(|q| Params(q.into_inner()))
-            .map_err(|e| ApiError::BadRequest(format!("строка запроса не разобрана: {e}")))
+        let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .map_err(|e| ApiError::BadRequest(format!("строка запроса не разобрана: {e}")))?
+            .into_inner();
+        let mut map = std::collections::HashMap::new();
+        for (k, v) in pairs {
+            if map.insert(k.clone(), v).is_some() {
+                return Err(Self::bad(&k, "параметр указан больше одного раза"));
+            }
+        }
+        Ok(Params(map))
+    }
+
+    /// A typed parameter's raw value: absent is fine, present but empty is an error.
+    fn typed(&self, name: &str) -> Result<Option<&str>, ApiError> {
+        match self.0.get(name).map(|s| s.trim()) {
+            Some("") => Err(Self::bad(name, "пустое значение")),
+            other => Ok(other),
+        }
     }
 
     fn bad(name: &str, message: impl Into<String>) -> ApiError {
@@ -200,12 +215,12 @@ impl Params {
 
     /// A `YYYY-MM-DD` date.
     pub fn date(&self, name: &str) -> Result<Option<chrono::NaiveDate>, ApiError> {
-        self.text(name, 10)?.map(|v| v.parse().map_err(|_| Self::bad(name, "ожидается дата ГГГГ-ММ-ДД"))).transpose()
+        self.typed(name)?.map(|v| v.parse().map_err(|_| Self::bad(name, "ожидается дата ГГГГ-ММ-ДД"))).transpose()
     }
 
     /// An integer within bounds.
     pub fn int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
-        self.text(name, 20)?
+        self.typed(name)?
             .map(|v| match v.parse::<i64>() {
                 Ok(n) if (min..=max).contains(&n) => Ok(n),
                 _ => Err(Self::bad(name, format!("ожидается целое число от {min} до {max}"))),
@@ -215,20 +230,37 @@ impl Params {
 
     /// `true` or `false`.
     pub fn flag(&self, name: &str) -> Result<Option<bool>, ApiError> {
-        self.text(name, 5)?
-            .map(|v| match v.as_str() {
-                "true" | "1" => Ok(true),
-                "false" | "0" => Ok(false),
+        self.typed(name)?
+            .map(|v| match v {
+                "true" => Ok(true),
+                "false" => Ok(false),
                 _ => Err(Self::bad(name, "ожидается true или false")),
             })
             .transpose()
     }
 
+    /// An opaque value (a cursor): absent is fine, present must not be empty.
+    pub fn opaque(&self, name: &str, max: usize) -> Result<Option<String>, ApiError> {
+        match self.typed(name)? {
+            Some(v) if v.len() > max => Err(Self::bad(name, format!("не длиннее {max} символов"))),
+            other => Ok(other.map(String::from)),
+        }
+    }
+
+    /// A classifier section code: four digits.
+    pub fn section(&self, name: &str) -> Result<Option<String>, ApiError> {
+        match self.typed(name)? {
+            Some(v) if v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(v.to_string())),
+            Some(_) => Err(Self::bad(name, "ожидается код раздела классификатора из 4 цифр, например 0005")),
+            None => Ok(None),
+        }
+    }
+
     /// One of a fixed set of codes.
     pub fn one_of(&self, name: &str, allowed: &[&str]) -> Result<Option<String>, ApiError> {
-        match self.text(name, 100)? {
-            Some(v) if !allowed.contains(&v.as_str()) => Err(Self::bad(name, format!("допустимые значения: {}", allowed.join(", ")))),
-            other => Ok(other),
+        match self.typed(name)? {
+            Some(v) if !allowed.contains(&v) => Err(Self::bad(name, format!("допустимые значения: {}", allowed.join(", ")))),
+            other => Ok(other.map(String::from)),
         }
     }
 }

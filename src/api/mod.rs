@@ -188,11 +188,44 @@ pub fn app(
         .into_utoipa_app()
         .configure(routes)
         .into_app()
-        .default_service(web::to(|| async { Err::<HttpResponse, _>(error::ApiError::NotFound) }))
+        .default_service(web::to(fallback))
+}
+
+/// Routes of the document as (path segments, methods), for telling 405 from 404.
+fn route_table() -> &'static Vec<(Vec<String>, Vec<String>)> {
+    static TABLE: std::sync::OnceLock<Vec<(Vec<String>, Vec<String>)>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let doc = serde_json::to_value(openapi()).unwrap_or_default();
+        doc["paths"]
+            .as_object()
+            .map(|paths| {
+                paths
+                    .iter()
+                    .map(|(path, ops)| {
+                        let segments = path.split('/').map(String::from).collect();
+                        let methods = ops.as_object().map(|o| o.keys().map(|m| m.to_uppercase()).collect()).unwrap_or_default();
+                        (segments, methods)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
+}
+
+/// No route matched: 405 with `Allow` when the path exists under other methods, 404 otherwise.
+async fn fallback(req: actix_web::HttpRequest) -> Result<HttpResponse, error::ApiError> {
+    let segments: Vec<&str> = req.path().split('/').collect();
+    for (template, methods) in route_table() {
+        let same = template.len() == segments.len() && template.iter().zip(&segments).all(|(t, s)| t == s || (t.starts_with('{') && !s.is_empty()));
+        if same {
+            return Err(error::ApiError::MethodNotAllowed(methods.clone()));
+        }
+    }
+    Err(error::ApiError::NotFound)
 }
 
 /// This document, as YAML.
-#[utoipa::path(tag = "service", security(()), responses((status = 200, content_type = "application/yaml", body = String)))]
+#[utoipa::path(tag = "service", security(()), responses((status = 200, description = "the OpenAPI document", content_type = "application/yaml")))]
 #[get("/openapi.yaml")]
 pub async fn spec(spec: web::Data<String>) -> HttpResponse {
     HttpResponse::Ok().content_type("application/yaml").body(spec.get_ref().clone())

@@ -84,7 +84,7 @@ pub async fn classifier(_caller: Caller, state: web::Data<AppState>, req: HttpRe
 
 /// Users of the caller's organization, e.g. `?role=executor` to pick executors.
 #[utoipa::path(tag = "reference",
-    params(("role" = Option<String>, Query, description = "admin, supervisor, clerk or executor")),
+    params(("role" = Option<Role>, Query)),
     responses((status = 200, body = UserList), (status = 401, body = super::Problem, content_type = "application/problem+json"), (status = 403, body = super::Problem, content_type = "application/problem+json"), (status = 422, body = super::Problem, content_type = "application/problem+json")))]
 #[get("/users")]
 pub async fn users(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
