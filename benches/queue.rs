@@ -65,14 +65,14 @@ async fn main() {
     for i in 1..=executors {
         let (token, hash) = appeals::auth::generate_token();
         let u = appeals::store::users::NewUser { login: format!("bench_exec_{i}"), full_name: format!("Исполнитель {i}"), role: "executor".into(), email: None };
-        appeals::store::users::create_user(&pool, &org.id, &u, &hash, now).expect("user");
+        appeals::store::users::create_user(&pool, &org.id, &u, &hash, now, None).expect("user");
         if i <= 20 {
             tokens.push(token);
         }
     }
     let (sup_token, hash) = appeals::auth::generate_token();
     let sup = appeals::store::users::NewUser { login: "bench_supervisor".into(), full_name: "Контролёр".into(), role: "supervisor".into(), email: None };
-    appeals::store::users::create_user(&pool, &org.id, &sup, &hash, now).expect("user");
+    appeals::store::users::create_user(&pool, &org.id, &sup, &hash, now, None).expect("user");
 
     let step = (2 * 365 * 24 * 3600) / n.max(1);
     let sql = include_str!("dataset.sql")

@@ -83,7 +83,7 @@ async fn bench(label: &str, url: &str, total: usize) {
     let (pool, org) = appeals::app::open(&settings, now).expect("open database");
     let (token, hash) = appeals::auth::generate_token();
     let user = appeals::store::users::NewUser { login: "bench".into(), full_name: "Нагрузка".into(), role: "admin".into(), email: None };
-    appeals::store::users::create_user(&pool, &org.id, &user, &hash, now).expect("user");
+    appeals::store::users::create_user(&pool, &org.id, &user, &hash, now, None).expect("user");
     let org_id = org.id.clone();
     let state = actix_web::web::Data::new(appeals::app::state(settings, pool, Arc::new(SystemClock)).expect("state"));
     let srv = actix_test::start(move || appeals::api::app(state.clone()));

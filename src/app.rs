@@ -95,7 +95,7 @@ pub fn bootstrap_admin(settings: &Settings, pool: &DbPool, org: &OrganizationRow
     std::fs::create_dir_all(&settings.data_dir).map_err(|e| StartError::Io(format!("cannot create {}: {e}", settings.data_dir.display())))?;
     let path = settings.data_dir.join("admin-token");
     write_private(&path, &format!("{token}\n")).map_err(|e| StartError::Io(format!("cannot write {}: {e}", path.display())))?;
-    store::users::create_user(pool, &org.id, &user, &hash, now)?;
+    store::users::create_user(pool, &org.id, &user, &hash, now, None)?;
     Ok(Some(path))
 }
 

@@ -116,7 +116,7 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             let (pool, org) = appeals::app::open(&settings, now)?;
             let (token, hash) = appeals::auth::generate_token();
             let user = appeals::store::users::NewUser { login: login.trim().into(), full_name: name.trim().into(), role, email };
-            appeals::store::users::create_user(&pool, &org.id, &user, &hash, now).map_err(|e| {
+            appeals::store::users::create_user(&pool, &org.id, &user, &hash, now, None).map_err(|e| {
                 if e.is_unique_violation() {
                     format!("login `{}` is taken", user.login)
                 } else {

@@ -170,7 +170,9 @@ pub async fn assign_executors(caller: Caller, state: web::Data<AppState>, req: H
     }
     let mut seen = std::collections::HashSet::new();
     for (i, x) in b.executors.iter().enumerate() {
-        if !seen.insert(x.user_id.clone()) {
+        if uuid::Uuid::parse_str(&x.user_id).is_err() {
+            e.add(format!("executors[{i}].user_id"), "нет такого пользователя");
+        } else if !seen.insert(x.user_id.clone()) {
             e.add(format!("executors[{i}].user_id"), "исполнитель указан дважды");
         }
     }
@@ -179,6 +181,7 @@ pub async fn assign_executors(caller: Caller, state: web::Data<AppState>, req: H
     }
     invalid(e)?;
     let ids: Vec<String> = b.executors.iter().map(|x| x.user_id.clone()).collect();
+    // (every id is a well-formed UUID by now)
     let pool = state.pool.clone();
     let org = caller.org.clone();
     let users = web::block(move || crate::store::users::users_by_ids(&pool, &org, &ids)).await??;

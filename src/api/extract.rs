@@ -185,6 +185,9 @@ impl Params {
             .into_inner();
         let mut map = std::collections::HashMap::new();
         for (k, v) in pairs {
+            if crate::domain::validation::has_forbidden_controls(&k) || crate::domain::validation::has_forbidden_controls(&v) {
+                return Err(Self::bad(&k, "недопустимые управляющие символы"));
+            }
             if map.insert(k.clone(), v).is_some() {
                 return Err(Self::bad(&k, "параметр указан больше одного раза"));
             }

@@ -9,6 +9,7 @@ pub mod health;
 pub mod imports;
 pub mod reference;
 pub mod tracing_span;
+pub mod users;
 
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -145,6 +146,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(reference::channels)
                 .service(reference::classifier)
                 .service(reference::users)
+                .service(users::create_user)
+                .service(users::revoke_tokens)
                 .service(appeals::register_appeal)
                 .service(appeals::list_appeals)
                 .service(appeals::my_assignments)

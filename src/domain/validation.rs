@@ -38,10 +38,13 @@ impl Errors {
         }
     }
 
-    /// Checks an optional text's length.
+    /// Checks an optional text's length, and that it holds no control characters but tab and line breaks
+    /// (a NUL byte cannot even be stored in PostgreSQL text).
     pub fn max_len(&mut self, field: &str, value: &str, max: usize) {
         if value.chars().count() > max {
             self.add(field, format!("не длиннее {max} символов"));
+        } else if has_forbidden_controls(value) {
+            self.add(field, "недопустимые управляющие символы");
         }
     }
 
@@ -68,6 +71,11 @@ impl Errors {
             Err(self.items)
         }
     }
+}
+
+/// True when `value` holds a control character other than tab, line feed or carriage return.
+pub fn has_forbidden_controls(value: &str) -> bool {
+    value.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
 /// A plausible e-mail address: one `@`, a non-empty local part, a dotted domain, no spaces.
@@ -128,6 +136,16 @@ mod tests {
         assert!(is_phone("21-4-56"));
         assert!(!is_phone("12ab34"));
         assert!(!is_phone("+7 900 123 45 67 89 00 11"));
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        let mut e = Errors::default();
+        e.text("summary", "строка\u{0}", 100);
+        e.max_len("note", "a\u{7}b", 100);
+        e.max_len("ok", "строка\nвторая\tтаб", 100);
+        let fields: Vec<String> = e.into_vec().into_iter().map(|x| x.field).collect();
+        assert_eq!(fields, vec!["summary", "note"]);
     }
 
     #[test]

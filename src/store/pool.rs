@@ -78,7 +78,7 @@ struct SqlitePragmas;
 impl CustomizeConnection<diesel::SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut diesel::SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         // A registered appeal is a legal record: synchronous=FULL makes an acknowledged commit survive a power cut.
-        conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
             .map_err(diesel::r2d2::Error::QueryError)
     }
 }
@@ -104,7 +104,9 @@ impl DbPool {
                     std::fs::create_dir_all(dir).map_err(|e| StoreError::Connect(format!("cannot create {}: {e}", dir.display())))?;
                 }
                 let p = path.to_string_lossy().to_string();
-                diesel::SqliteConnection::establish(&p).map_err(|e| StoreError::Connect(format!("{p}: {e}")))?;
+                // WAL is a property of the file: set it once here, not racing on every pooled connection.
+                let mut first = diesel::SqliteConnection::establish(&p).map_err(|e| StoreError::Connect(format!("{p}: {e}")))?;
+                first.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;").map_err(|e| StoreError::Connect(format!("{p}: {e}")))?;
                 let pool = Pool::builder()
                     .max_size(size.max(1))
                     .connection_timeout(Duration::from_secs(30))

@@ -32,11 +32,11 @@ backend_fns! {
         })
     }
 
-    pub fn create_user(conn: &mut Conn, org: &str, u: &NewUser, token_hash: &str, now: NaiveDateTime) -> Result<UserRow, StoreError> {
+    pub fn create_user(conn: &mut Conn, org: &str, u: &NewUser, token_hash: &str, now: NaiveDateTime, expires_at: Option<NaiveDateTime>) -> Result<UserRow, StoreError> {
         conn.write_tx(|c| {
             let row = UserRow { id: new_id(), organization_id: org.into(), login: u.login.clone(), full_name: u.full_name.clone(), role: u.role.clone(), email: u.email.clone(), active: true, created_at: now };
             diesel::insert_into(users::table).values(&row).execute(c)?;
-            let token = TokenRow { id: new_id(), organization_id: org.into(), user_id: row.id.clone(), token_hash: token_hash.into(), label: "api".into(), created_at: now, expires_at: None, revoked_at: None };
+            let token = TokenRow { id: new_id(), organization_id: org.into(), user_id: row.id.clone(), token_hash: token_hash.into(), label: "api".into(), created_at: now, expires_at, revoked_at: None };
             diesel::insert_into(api_tokens::table).values(&token).execute(c)?;
             Ok(row)
         })
@@ -82,9 +82,9 @@ pub fn ensure_organization(pool: &DbPool, code: &str, name: &str, tz: &str, now:
     dispatch!(pool, ensure_organization(code, name, tz, now))
 }
 
-/// Creates a user with one token (given as its hash), in one transaction.
-pub fn create_user(pool: &DbPool, org: &str, user: &NewUser, token_hash: &str, now: NaiveDateTime) -> Result<UserRow, StoreError> {
-    dispatch!(pool, create_user(org, user, token_hash, now))
+/// Creates a user with one token (given as its hash, optionally expiring), in one transaction.
+pub fn create_user(pool: &DbPool, org: &str, user: &NewUser, token_hash: &str, now: NaiveDateTime, expires_at: Option<NaiveDateTime>) -> Result<UserRow, StoreError> {
+    dispatch!(pool, create_user(org, user, token_hash, now, expires_at))
 }
 
 /// How many users the organization has (zero on a fresh database).

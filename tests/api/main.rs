@@ -3,5 +3,6 @@
 
 mod contract;
 mod registry;
+mod security;
 mod support;
 mod workflow;

@@ -128,6 +128,7 @@ impl TestApp {
 
     /// Starts it with adjusted settings.
     pub async fn start_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        capture_logs();
         let (url, pg_name) = fresh_database(db);
         let mut settings = Settings::for_tests(&url);
         adjust(&mut settings);
@@ -139,7 +140,7 @@ impl TestApp {
         for (login, role) in [("admin", "admin"), ("supervisor", "supervisor"), ("clerk", "clerk"), ("executor", "executor"), ("executor2", "executor")] {
             let (token, hash) = appeals::auth::generate_token();
             let u = appeals::store::users::NewUser { login: login.into(), full_name: format!("{login} Тестовый"), role: role.into(), email: None };
-            let row = appeals::store::users::create_user(&pool, &org.id, &u, &hash, now).expect("create user");
+            let row = appeals::store::users::create_user(&pool, &org.id, &u, &hash, now, None).expect("create user");
             ids.insert(login.to_string(), row.id);
             tokens.push(token);
         }
@@ -257,4 +258,20 @@ pub fn appeal(over: Value) -> Value {
 /// Percent-encodes a query value.
 pub fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+/// Sends every log line of the test run (debug and up) to `target/test-logs/api.log`, where
+/// `.ci/run` checks that no applicant's personal data ever reached a log.
+fn capture_logs() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("test-logs");
+        std::fs::create_dir_all(&dir).expect("log dir");
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("api.log")).expect("log file");
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
+            .with_ansi(false)
+            .with_writer(Mutex::new(file))
+            .try_init();
+    });
 }
