@@ -1,7 +1,11 @@
-//! Registration load generator: drives `POST /api/v1/appeals` over real HTTP at concurrency 1
-//! and 8, on SQLite and (when `BENCH_DATABASE_URL` or `TEST_DATABASE_URL` is set) PostgreSQL,
-//! and prints appeals/s with p50/p99 latency. On PostgreSQL it then runs the same transaction
-//! as raw SQL with pgbench (`benches/register.pgbench`) at the same concurrency and prints the ratio.
+//! The API's load benchmark, on SQLite and (when `BENCH_DATABASE_URL` or `TEST_DATABASE_URL` is
+//! set) PostgreSQL, over real HTTP:
+//! - registration (`POST /api/v1/appeals`) at concurrency 1 and 8: appeals/s, p50/p99; on PostgreSQL
+//!   beside pgbench running the same transaction (`benches/register.pgbench`) at the same concurrency;
+//! - bulk import of `IMPORT_N` appeals in one request;
+//! - card read (`GET /api/v1/appeals/{id}`) and registry page (`GET /api/v1/appeals?limit=50`),
+//!   each beside the same statements issued as raw SQL on one connection;
+//! - peak RSS of the process (server and load generator together).
 //!
 //!     cargo bench --bench register            # BENCH_N=2000 registrations per run by default
 
@@ -85,6 +89,7 @@ async fn bench(label: &str, url: &str, total: usize) {
     let user = appeals::store::users::NewUser { login: "bench".into(), full_name: "Нагрузка".into(), role: "admin".into(), email: None };
     appeals::store::users::create_user(&pool, &org.id, &user, &hash, now, None).expect("user");
     let org_id = org.id.clone();
+    let raw_pool = pool.clone();
     let state = actix_web::web::Data::new(appeals::app::state(settings, pool, Arc::new(SystemClock)).expect("state"));
     let srv = actix_test::start(move || appeals::api::app(state.clone()));
     let endpoint = srv.url("/api/v1/appeals");
@@ -122,6 +127,92 @@ async fn bench(label: &str, url: &str, total: usize) {
     let took = t.elapsed();
     assert_eq!(resp.status().as_u16(), 201, "import failed");
     println!("{label:8} import of {n} in one request: {:.2} s = {:8.0} appeals/s", took.as_secs_f64(), n as f64 / took.as_secs_f64());
+
+    // Card read and registry page, beside the same statements as raw SQL.
+    let mut r = client.get(srv.url("/api/v1/appeals?limit=50")).insert_header(("Authorization", format!("Bearer {token}"))).send().await.expect("list");
+    let page: serde_json::Value = serde_json::from_slice(&r.body().limit(64 << 20).await.expect("body")).expect("json");
+    let ids: Vec<String> = page["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect();
+    let id = ids[0].clone();
+    let in_list = ids.iter().map(|i| format!("'{i}'")).collect::<Vec<_>>().join(",");
+    let auth = format!("SELECT u.id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = '{hash}' AND t.revoked_at IS NULL AND u.active");
+    let children = |ids: &str| {
+        vec![
+            format!("SELECT * FROM applicants WHERE appeal_id IN ({ids}) ORDER BY appeal_id, position"),
+            format!("SELECT * FROM questions WHERE appeal_id IN ({ids}) ORDER BY appeal_id, position"),
+            format!("SELECT * FROM assignments WHERE appeal_id IN ({ids}) ORDER BY assigned_at"),
+            format!("SELECT * FROM answers WHERE appeal_id IN ({ids}) ORDER BY created_at"),
+            format!("SELECT appeal_id, related_appeal_id FROM appeal_links WHERE organization_id = '{org_id}' AND appeal_id IN ({ids})"),
+            format!("SELECT related_appeal_id, appeal_id FROM appeal_links WHERE organization_id = '{org_id}' AND related_appeal_id IN ({ids})"),
+        ]
+    };
+    let mut card_sql = vec![auth.clone(), format!("SELECT * FROM appeals WHERE organization_id = '{org_id}' AND id = '{id}'")];
+    card_sql.extend(children(&format!("'{id}'")));
+    card_sql.push(format!("INSERT INTO history (organization_id, appeal_id, at, actor_id, action, details) VALUES ('{org_id}', '{id}', CURRENT_TIMESTAMP, NULL, 'viewed', '{{}}')"));
+    let mut list_sql = vec![auth, format!("SELECT * FROM appeals WHERE organization_id = '{org_id}' ORDER BY registered_at DESC, id DESC LIMIT 51")];
+    list_sql.extend(children(&in_list));
+    for (what, url, sql) in [("card read", srv.url(&format!("/api/v1/appeals/{id}")), card_sql), ("page of 50", srv.url("/api/v1/appeals?limit=50"), list_sql)] {
+        let (h50, h99) = timed(500, || {
+            let req = client.get(&url).insert_header(("Authorization", format!("Bearer {token}")));
+            async move {
+                let mut r = req.send().await.expect("request");
+                assert_eq!(r.status().as_u16(), 200);
+                r.body().limit(64 << 20).await.expect("body");
+            }
+        })
+        .await;
+        let (r50, r99) = raw_sql(&raw_pool, &sql, 500);
+        println!("{label:8} {what:10}: HTTP p50 {h50:6.2} ms  p99 {h99:6.2} ms  | raw SQL p50 {r50:6.2} ms  p99 {r99:6.2} ms  | ratio p50 {:.2}", r50 / h50);
+    }
+    println!("{label:8} peak RSS of the process so far: {} MiB", peak_rss_kib() / 1024);
+}
+
+async fn timed<F, Fut>(rounds: usize, mut call: F) -> (f64, f64)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut lat = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let t = Instant::now();
+        call().await;
+        lat.push(t.elapsed());
+    }
+    percentiles(lat)
+}
+
+fn percentiles(mut v: Vec<Duration>) -> (f64, f64) {
+    v.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    (ms(v[v.len() / 2]), ms(v[(v.len() * 99 / 100).min(v.len() - 1)]))
+}
+
+/// The same statements as the API issues, on one pooled connection, `rounds` times.
+fn raw_sql(pool: &appeals::store::DbPool, sql: &[String], rounds: usize) -> (f64, f64) {
+    use diesel::RunQueryDsl;
+    let mut lat = Vec::with_capacity(rounds);
+    macro_rules! run {
+        ($c:expr) => {
+            for _ in 0..rounds {
+                let t = Instant::now();
+                for q in sql {
+                    diesel::sql_query(q.as_str()).execute($c).expect("raw statement");
+                }
+                lat.push(t.elapsed());
+            }
+        };
+    }
+    match pool {
+        appeals::store::DbPool::Sqlite(p) => run!(&mut p.get().unwrap()),
+        appeals::store::DbPool::Pg(p) => run!(&mut p.get().unwrap()),
+    }
+    percentiles(lat)
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
 }
 
 #[actix_web::main]
