@@ -34,11 +34,27 @@ async fn http(client: &awc::Client, url: &str, token: &str, rounds: usize) -> (f
     (p50, p99, items)
 }
 
-fn raw(conn: &mut PgConnection, sql: &str, rounds: usize) -> (f64, f64) {
+/// Statements reading the parts of the cards with ids `ids` (a quoted, comma-separated list).
+fn children(org: &str, ids: &str) -> String {
+    [
+        format!("SELECT * FROM applicants WHERE appeal_id IN ({ids}) ORDER BY appeal_id, position;"),
+        format!("SELECT * FROM questions WHERE appeal_id IN ({ids}) ORDER BY appeal_id, position;"),
+        format!("SELECT * FROM assignments WHERE appeal_id IN ({ids}) ORDER BY assigned_at;"),
+        format!("SELECT * FROM answers WHERE appeal_id IN ({ids}) ORDER BY created_at;"),
+        format!("SELECT appeal_id, related_appeal_id FROM appeal_links WHERE organization_id = '{org}' AND appeal_id IN ({ids});"),
+        format!("SELECT related_appeal_id, appeal_id FROM appeal_links WHERE organization_id = '{org}' AND related_appeal_id IN ({ids});"),
+    ]
+    .concat()
+}
+
+/// The statements (one string, `;`-separated) `rounds` times on one connection.
+fn raw_all(conn: &mut PgConnection, sql: &str, rounds: usize) -> (f64, f64) {
     let mut lat = Vec::new();
     for _ in 0..rounds {
         let t = Instant::now();
-        diesel::sql_query(sql).execute(conn).expect("raw query");
+        for statement in sql.split(';').filter(|s| !s.trim().is_empty()) {
+            diesel::sql_query(statement).execute(conn).expect("raw query");
+        }
         lat.push(t.elapsed());
     }
     pct(lat)
@@ -103,10 +119,22 @@ async fn main() {
     };
     let queue_sql = format!(
         "SELECT * FROM appeals WHERE organization_id = '{}' AND status IN ('registered','in_work','answer_review','answered') \
-         AND id IN (SELECT appeal_id FROM assignments WHERE user_id = '{exec_id}' AND active) ORDER BY due_date, registered_at, id LIMIT 500",
+         AND id IN (SELECT appeal_id FROM assignments WHERE user_id = '{exec_id}' AND active) ORDER BY due_date, registered_at, id LIMIT 500;",
         org.id
     );
-    let (r50, r99) = raw(&mut gen, &queue_sql, rounds);
+    // The same work as the endpoint: the queue, then the cards' parts for the ids it returned.
+    let ids: Vec<String> = {
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            id: String,
+        }
+        let v: Vec<Id> = diesel::sql_query(queue_sql.replace("SELECT *", "SELECT id")).load(&mut gen).unwrap();
+        v.into_iter().map(|i| format!("'{}'", i.id)).collect()
+    };
+    let in_list = if ids.is_empty() { "''".to_string() } else { ids.join(",") };
+    let queue_all = [queue_sql.clone(), children(&org.id, &in_list)].concat();
+    let (r50, r99) = raw_all(&mut gen, &queue_all, rounds);
     println!("executor queue  HTTP p50 {p50:7.2} ms  p99 {p99:7.2} ms ({items} cards)  | raw SQL p50 {r50:6.2} ms  p99 {r99:6.2} ms  | ratio p50 {:.1}", p50 / r50);
 
     let overdue_url = srv.url("/api/v1/appeals?overdue=true&limit=50");
@@ -114,10 +142,21 @@ async fn main() {
     let today = chrono::Utc::now().date_naive();
     let overdue_sql = format!(
         "SELECT * FROM appeals WHERE organization_id = '{}' AND status IN ('registered','in_work','answer_review') AND due_date < '{today}' \
-         ORDER BY registered_at DESC, id DESC LIMIT 51",
+         ORDER BY registered_at DESC, id DESC LIMIT 51;",
         org.id
     );
-    let (r50, r99) = raw(&mut gen, &overdue_sql, rounds);
+    let ids: Vec<String> = {
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            id: String,
+        }
+        let v: Vec<Id> = diesel::sql_query(overdue_sql.replace("SELECT *", "SELECT id")).load(&mut gen).unwrap();
+        v.into_iter().map(|i| format!("'{}'", i.id)).collect()
+    };
+    let in_list = if ids.is_empty() { "''".to_string() } else { ids.join(",") };
+    let overdue_all = [overdue_sql.clone(), children(&org.id, &in_list)].concat();
+    let (r50, r99) = raw_all(&mut gen, &overdue_all, rounds);
     println!("overdue list    HTTP p50 {p50:7.2} ms  p99 {p99:7.2} ms ({items} cards)  | raw SQL p50 {r50:6.2} ms  p99 {r99:6.2} ms  | ratio p50 {:.1}", p50 / r50);
 
     drop(gen);

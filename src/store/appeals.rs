@@ -473,9 +473,17 @@ pub fn register(
     }
 }
 
-/// Imports many appeals in one transaction with batched inserts; all or nothing.
+/// Imports many appeals in one transaction with batched inserts; all or nothing. On PostgreSQL
+/// the planner's statistics are refreshed afterwards: a bulk load would otherwise leave them
+/// describing nearly empty tables until autovacuum catches up, and lists would pick bad plans.
 pub fn import(pool: &DbPool, items: &[NewAppeal]) -> Result<Vec<String>, StoreError> {
-    dispatch!(pool, import(items))
+    let ids = dispatch!(pool, import(items))?;
+    #[cfg(feature = "postgres")]
+    if let DbPool::Pg(p) = pool {
+        use diesel::connection::SimpleConnection;
+        p.get()?.batch_execute("ANALYZE appeals, applicants, questions, history")?;
+    }
+    Ok(ids)
 }
 
 /// The appeal with this external id on this channel: (id, number).
