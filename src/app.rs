@@ -84,6 +84,15 @@ pub fn state(settings: Settings, pool: DbPool, clock: Arc<dyn Clock>) -> Result<
     })
 }
 
+/// Re-reads the classifier's codes, so a revision loaded with `appeals classifier import` while
+/// servers run is accepted by them without a restart (`serve` calls this every minute).
+pub fn reload_codes(state: &AppState) -> Result<usize, StoreError> {
+    let codes: HashSet<String> = store::classifier::all_codes(&state.pool)?.into_iter().collect();
+    let n = codes.len();
+    *state.codes.write().unwrap_or_else(|e| e.into_inner()) = codes;
+    Ok(n)
+}
+
 /// On a database without users: creates `admin` and writes its token to a file only the owner
 /// can read. Returns the file's path when it did.
 pub fn bootstrap_admin(settings: &Settings, pool: &DbPool, org: &OrganizationRow, now: chrono::NaiveDateTime) -> Result<Option<PathBuf>, StartError> {

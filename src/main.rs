@@ -150,7 +150,21 @@ fn serve(settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) 
     }
     let state = web::Data::new(appeals::app::state(settings, pool, clock)?);
     tracing::info!(%listen, backend = state.pool.backend().as_str(), "appeals listening");
+    let refresh = state.clone();
     let server = HttpServer::new(move || appeals::api::app(state.clone())).bind(&listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    actix_web::rt::System::new().block_on(server.run())?;
+    actix_web::rt::System::new().block_on(async move {
+        actix_web::rt::spawn(async move {
+            loop {
+                actix_web::rt::time::sleep(std::time::Duration::from_secs(60)).await;
+                let st = refresh.clone();
+                match web::block(move || appeals::app::reload_codes(&st)).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "classifier codes not refreshed"),
+                    Err(e) => tracing::warn!(error = %e, "classifier codes not refreshed"),
+                }
+            }
+        });
+        server.run().await
+    })?;
     Ok(())
 }

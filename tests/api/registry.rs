@@ -333,3 +333,18 @@ async fn reference_data() {
         r.assert_problem(401, None);
     }
 }
+
+#[actix_web::test]
+async fn a_revised_classifier_is_picked_up_without_restart() {
+    for db in backends() {
+        let app = TestApp::start(db).await;
+        let code = "0005.0005.0056.1157.0999";
+        let body = appeal(json!({"questions": [{"code": code}]}));
+        app.call("POST", "/api/v1/appeals", Some(&app.clerk), Some(&body)).await.assert_problem(422, Some("questions[0].code"));
+        let entry = appeals::domain::classifier::Entry { code: code.into(), level: 5, parent: Some("0005.0005.0056.1157".into()), name: "Новый подвопрос".into() };
+        appeals::store::classifier::upsert_all(&app.pool, &[entry]).unwrap();
+        assert_eq!(appeals::app::reload_codes(&app.state).unwrap(), 2109);
+        let card = app.register(json!({"questions": [{"code": code}]})).await;
+        assert_eq!(card["questions"][0]["code"], code);
+    }
+}

@@ -104,6 +104,7 @@ pub struct TestApp {
     pub executor: String,
     pub executor2: String,
     pub ids: Mutex<std::collections::HashMap<String, String>>,
+    pub state: actix_web::web::Data<appeals::api::AppState>,
     pg_name: Option<String>,
 }
 
@@ -145,7 +146,8 @@ impl TestApp {
             tokens.push(token);
         }
         let state = actix_web::web::Data::new(appeals::app::state(settings, pool.clone(), clock.clone()).expect("state"));
-        let srv = actix_test::start(move || appeals::api::app(state.clone()));
+        let served = state.clone();
+        let srv = actix_test::start(move || appeals::api::app(served.clone()));
         TestApp {
             db,
             srv,
@@ -158,6 +160,7 @@ impl TestApp {
             executor: tokens[3].clone(),
             executor2: tokens[4].clone(),
             ids: Mutex::new(ids),
+            state,
             pg_name,
         }
     }
