@@ -34,6 +34,20 @@ async fn http(client: &awc::Client, url: &str, token: &str, rounds: usize) -> (f
     (p50, p99, items)
 }
 
+/// The ids a card query returns, as a quoted, comma-separated SQL list.
+fn ids_of(conn: &mut PgConnection, card_sql: &str) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+    }
+    let v: Vec<Id> = diesel::sql_query(card_sql.replace("SELECT *", "SELECT id")).load(conn).expect("ids");
+    if v.is_empty() {
+        return "''".into();
+    }
+    v.into_iter().map(|i| format!("'{}'", i.id)).collect::<Vec<_>>().join(",")
+}
+
 /// Statements reading the parts of the cards with ids `ids` (a quoted, comma-separated list).
 fn children(org: &str, ids: &str) -> String {
     [
@@ -108,32 +122,14 @@ async fn main() {
 
     let queue_url = srv.url("/api/v1/me/assignments");
     let (p50, p99, items) = http(&client, &queue_url, &tokens[0], rounds).await;
-    let exec_id: String = {
-        #[derive(diesel::QueryableByName)]
-        struct Id {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            id: String,
-        }
-        let v: Vec<Id> = diesel::sql_query("SELECT id FROM users WHERE login = 'bench_exec_1'").load(&mut gen).unwrap();
-        v[0].id.clone()
-    };
+    let exec_id = ids_of(&mut gen, "SELECT * FROM users WHERE login = 'bench_exec_1'").trim_matches('\'').to_string();
     let queue_sql = format!(
         "SELECT * FROM appeals WHERE organization_id = '{}' AND status IN ('registered','in_work','answer_review','answered') \
          AND id IN (SELECT appeal_id FROM assignments WHERE user_id = '{exec_id}' AND active) ORDER BY due_date, registered_at, id LIMIT 500;",
         org.id
     );
     // The same work as the endpoint: the queue, then the cards' parts for the ids it returned.
-    let ids: Vec<String> = {
-        #[derive(diesel::QueryableByName)]
-        struct Id {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            id: String,
-        }
-        let v: Vec<Id> = diesel::sql_query(queue_sql.replace("SELECT *", "SELECT id")).load(&mut gen).unwrap();
-        v.into_iter().map(|i| format!("'{}'", i.id)).collect()
-    };
-    let in_list = if ids.is_empty() { "''".to_string() } else { ids.join(",") };
-    let queue_all = [queue_sql.clone(), children(&org.id, &in_list)].concat();
+    let queue_all = [queue_sql.clone(), children(&org.id, &ids_of(&mut gen, &queue_sql))].concat();
     let (r50, r99) = raw_all(&mut gen, &queue_all, rounds);
     println!("executor queue  HTTP p50 {p50:7.2} ms  p99 {p99:7.2} ms ({items} cards)  | raw SQL p50 {r50:6.2} ms  p99 {r99:6.2} ms  | ratio p50 {:.1}", p50 / r50);
 
@@ -145,17 +141,7 @@ async fn main() {
          ORDER BY registered_at DESC, id DESC LIMIT 51;",
         org.id
     );
-    let ids: Vec<String> = {
-        #[derive(diesel::QueryableByName)]
-        struct Id {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            id: String,
-        }
-        let v: Vec<Id> = diesel::sql_query(overdue_sql.replace("SELECT *", "SELECT id")).load(&mut gen).unwrap();
-        v.into_iter().map(|i| format!("'{}'", i.id)).collect()
-    };
-    let in_list = if ids.is_empty() { "''".to_string() } else { ids.join(",") };
-    let overdue_all = [overdue_sql.clone(), children(&org.id, &in_list)].concat();
+    let overdue_all = [overdue_sql.clone(), children(&org.id, &ids_of(&mut gen, &overdue_sql))].concat();
     let (r50, r99) = raw_all(&mut gen, &overdue_all, rounds);
     println!("overdue list    HTTP p50 {p50:7.2} ms  p99 {p99:7.2} ms ({items} cards)  | raw SQL p50 {r50:6.2} ms  p99 {r99:6.2} ms  | ratio p50 {:.1}", p50 / r50);
 
