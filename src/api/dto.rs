@@ -36,6 +36,8 @@ pub struct QuestionOut {
     pub text: Option<String>,
     /// Result code once answered.
     pub result: Option<String>,
+    /// The result as SSTU.RF words it, in Russian.
+    pub result_label: Option<String>,
     /// Measures taken (Supported).
     pub actions_taken: bool,
 }
@@ -243,7 +245,18 @@ impl Card {
             signatures: a.signatures,
             anonymous: a.anonymous,
             summary: a.summary,
-            questions: d.questions.into_iter().map(|q| QuestionOut { id: q.id, code: q.code, text: q.text, result: q.result, actions_taken: q.actions_taken }).collect(),
+            questions: d
+                .questions
+                .into_iter()
+                .map(|q| QuestionOut {
+                    id: q.id,
+                    code: q.code,
+                    text: q.text,
+                    result_label: q.result.as_deref().and_then(crate::domain::appeal::QuestionResult::parse).map(|r| r.label().to_string()),
+                    result: q.result,
+                    actions_taken: q.actions_taken,
+                })
+                .collect(),
             reply_channel: a.reply_channel,
             source: a.source_organization.map(|o| SourceOut { organization: o, number: a.source_number, date: a.source_date }),
             external_id: a.external_id,

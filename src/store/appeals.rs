@@ -479,6 +479,7 @@ pub fn register(
 pub fn import(pool: &DbPool, items: &[NewAppeal]) -> Result<Vec<String>, StoreError> {
     let ids = dispatch!(pool, import(items))?;
     #[cfg(feature = "postgres")]
+    #[allow(irrefutable_let_patterns)] // a PostgreSQL-only build has no other variant
     if let DbPool::Pg(p) = pool {
         use diesel::connection::SimpleConnection;
         p.get()?.batch_execute("ANALYZE appeals, applicants, questions, history")?;

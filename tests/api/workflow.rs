@@ -53,6 +53,7 @@ async fn full_lifecycle_with_rework_and_additional_control() {
         assert_eq!(r.json["status"], "answered");
         assert_eq!(r.json["questions"][0]["result"], "supported_measures_taken");
         assert_eq!(r.json["questions"][0]["actions_taken"], true);
+        assert_eq!(r.json["questions"][0]["result_label"], "Рассмотрено. Поддержано, меры приняты");
         // The same answer cannot be approved twice.
         let again = app.call("POST", &format!("/api/v1/appeals/{id}/answers/{answer2}/approve"), Some(&app.supervisor), Some(&json!({"close": true}))).await;
         again.assert_problem(409, None);
