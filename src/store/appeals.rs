@@ -11,6 +11,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use std::collections::HashMap;
 
+/// How many earlier appeals a new one is linked to at most.
+pub const MAX_LINKS: i64 = 10;
+
 /// A validated appeal ready to be stored; `appeal.reg_number` empty means "assign the next number".
 #[derive(Clone, Debug)]
 pub struct NewAppeal {
@@ -182,8 +185,9 @@ backend_fns! {
             .filter(appeals::id.eq_any(&same_person))
             .filter(appeals::id.eq_any(questions::table.filter(questions::appeal_id.eq_any(&same_person)).filter(questions::code.eq_any(codes)).select(questions::appeal_id)))
             .select((appeals::id, appeals::status, appeals::due_date))
-            .order(appeals::id.asc())
-            .limit(50)
+            // The most recent earlier appeals: they are linked to their own predecessors in turn.
+            .order((appeals::registered_at.desc(), appeals::id.desc()))
+            .limit(MAX_LINKS)
             .load(conn)?;
         Ok(rows.into_iter().map(|(id, status, due_date)| Candidate { id, status, due_date }).collect())
     }
@@ -199,8 +203,8 @@ backend_fns! {
         for q in &a.questions {
             diesel::insert_into(questions::table).values(q).execute(c)?;
         }
-        for l in links {
-            diesel::insert_into(appeal_links::table).values(l).execute(c)?;
+        if !links.is_empty() {
+            diesel::insert_into(appeal_links::table).values(links).execute(c)?;
         }
         let details = serde_json::json!({"reg_number": row.reg_number, "status": row.status, "due_date": row.due_date, "repeated": row.repeated,
             "late_registration": row.late_registration, "related_appeal_ids": links.iter().map(|l| &l.related_appeal_id).collect::<Vec<_>>()});
