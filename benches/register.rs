@@ -5,14 +5,14 @@
 //! - bulk import of `IMPORT_N` appeals in one request;
 //! - card read (`GET /api/v1/appeals/{id}`) and registry page (`GET /api/v1/appeals?limit=50`),
 //!   each beside the same statements issued as raw SQL on one connection;
-//! - peak RSS of the process (server and load generator together).
+//! - peak RSS of the server.
+//!
+//! The server is the release `appeals` binary in its own process; this process is the client.
 //!
 //!     cargo bench --bench register            # BENCH_N=2000 registrations per run by default
 
-use appeals::clock::SystemClock;
 use appeals::config::Settings;
 use diesel::{Connection, RunQueryDsl};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 struct Figures {
@@ -81,18 +81,77 @@ fn pgbench(url: &str, org: &str, concurrency: usize, transactions: usize) -> Opt
     text.lines().find(|l| l.starts_with("tps = ")).and_then(|l| l[6..].split_whitespace().next()).and_then(|v| v.parse().ok())
 }
 
+/// The release `appeals` binary serving `url` in its own process, as in production.
+struct Server {
+    child: std::process::Child,
+    base: String,
+    _dir: TempDir,
+}
+
+impl Server {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A directory removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn start_server(url: &str) -> (Server, String) {
+    let bin = env!("CARGO_BIN_EXE_appeals");
+    let dir = std::env::temp_dir().join(format!("appeals-bench-srv-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let env = |c: &mut std::process::Command| {
+        c.env("DATABASE_URL", url)
+            .env("APPEALS_LISTEN", format!("127.0.0.1:{port}"))
+            .env("APPEALS_DATA_DIR", &dir)
+            .env("APPEALS_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"))
+            .env("RUST_LOG", "warn");
+    };
+    let mut cmd = std::process::Command::new(bin);
+    cmd.arg("serve").stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    env(&mut cmd);
+    let child = cmd.spawn().expect("start appeals serve");
+    let server = Server { child, base: format!("http://127.0.0.1:{port}"), _dir: TempDir(dir.clone()) };
+    let client = awc::Client::default();
+    for _ in 0..200 {
+        if let Ok(r) = client.get(server.url("/health")).send().await {
+            if r.status().is_success() {
+                break;
+            }
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut add = std::process::Command::new(bin);
+    add.args(["user", "add", "--login", "bench", "--role", "admin", "--name", "Нагрузка"]);
+    env(&mut add);
+    let out = add.output().expect("user add");
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(token.starts_with("apl_"), "user add printed no token");
+    (server, token)
+}
+
 async fn bench(label: &str, url: &str, total: usize) {
-    let mut settings = Settings::for_tests(url);
-    settings.pool_size = 8; // the shipped default, and as many connections as pgbench gets at c=8
-    let now = appeals::store::micros(chrono::Utc::now());
-    let (pool, org) = appeals::app::open(&settings, now).expect("open database");
-    let (token, hash) = appeals::auth::generate_token();
-    let user = appeals::store::users::NewUser { login: "bench".into(), full_name: "Нагрузка".into(), role: "admin".into(), email: None };
-    appeals::store::users::create_user(&pool, &org.id, &user, &hash, now, None).expect("user");
+    let (srv, token) = start_server(url).await;
+    // A pool of our own for the raw-SQL baselines, on the database the server migrated.
+    let settings = Settings::for_tests(url);
+    let (raw_pool, org) = appeals::app::open(&settings, appeals::store::micros(chrono::Utc::now())).expect("open database");
     let org_id = org.id.clone();
-    let raw_pool = pool.clone();
-    let state = actix_web::web::Data::new(appeals::app::state(settings, pool, Arc::new(SystemClock)).expect("state"));
-    let srv = actix_test::start(move || appeals::api::app(state.clone()));
+    let hash = appeals::auth::hash_token(&token);
     let endpoint = srv.url("/api/v1/appeals");
     drive(&endpoint, &token, 200, 4).await; // warm-up
     for c in [1usize, 8] {
@@ -165,7 +224,7 @@ async fn bench(label: &str, url: &str, total: usize) {
         let (r50, r99) = raw_sql(&raw_pool, &sql, 500);
         println!("{label:8} {what:10}: HTTP p50 {h50:6.2} ms  p99 {h99:6.2} ms  | raw SQL p50 {r50:6.2} ms  p99 {r99:6.2} ms  | ratio p50 {:.2}", r50 / h50);
     }
-    println!("{label:8} peak RSS of the process so far: {} MiB", peak_rss_kib() / 1024);
+    println!("{label:8} peak RSS of the server: {} MiB", peak_rss_kib(srv.child.id()) / 1024);
 }
 
 async fn timed<F, Fut>(rounds: usize, mut call: F) -> (f64, f64)
@@ -210,8 +269,8 @@ fn raw_sql(pool: &appeals::store::DbPool, sql: &[String], rounds: usize) -> (f64
     percentiles(lat)
 }
 
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()))
         .unwrap_or(0)
