@@ -8,13 +8,11 @@ use crate::domain::deadline::{self, Deadline, DeadlineRules};
 use crate::domain::keys;
 use crate::domain::validation::FieldError;
 use crate::domain::workflow::Status;
-use crate::store::appeals::{Candidate, NewAppeal};
+use crate::store::appeals::{Candidate, MatchKeys, NewAppeal};
 use crate::store::models::{AppealRow, ApplicantRow, LinkRow, QuestionRow};
 use crate::store::{micros, new_id};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 
-/// Matching keys of an appeal: (names, addresses, e-mails, question codes).
-pub type MatchKeys = (Vec<String>, Vec<String>, Vec<String>, Vec<String>);
 
 /// Validates a draft against the current reference data.
 pub fn validate(state: &AppState, d: &AppealDraft, import: bool) -> Result<Derived, Vec<FieldError>> {
@@ -144,12 +142,12 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
             executor_id: None,
         })
         .collect();
-    let match_keys = (
-        applicants.iter().map(|a| a.name_key.clone()).filter(|k| !k.is_empty()).collect(),
-        applicants.iter().filter_map(|a| a.address_key.clone()).collect(),
-        applicants.iter().filter_map(|a| a.email_key.clone()).collect(),
-        questions.iter().map(|q| q.code.clone()).collect(),
-    );
+    let match_keys = MatchKeys {
+        names: applicants.iter().map(|a| a.name_key.clone()).filter(|k| !k.is_empty()).collect(),
+        addresses: applicants.iter().filter_map(|a| a.address_key.clone()).collect(),
+        emails: applicants.iter().filter_map(|a| a.email_key.clone()).collect(),
+        codes: questions.iter().map(|q| q.code.clone()).collect(),
+    };
     (NewAppeal { appeal: row, applicants, questions, reg_year: registered_on.year(), template: state.settings.organization.reg_number_template.clone(), actor: actor.map(Into::into), action }, match_keys)
 }
 

@@ -142,7 +142,7 @@ fn decode_cursor(s: &str) -> Result<(chrono::NaiveDateTime, String), ApiError> {
     Ok((at, id.to_string()))
 }
 
-/// Builds the store filter from the query string; shared by the list and the executor's queue.
+/// Builds the registry list's store filter from the query string.
 fn filter_from(state: &AppState, caller: &Caller, p: &Params) -> Result<ListFilter, ApiError> {
     let today = state.today();
     let statuses: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();

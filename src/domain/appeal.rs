@@ -415,9 +415,9 @@ pub fn validate(d: &AppealDraft, ctx: &Context) -> Result<Derived, Vec<FieldErro
     let anonymous = d.applicants.is_empty()
         || d.applicants.iter().all(|a| {
             a.full_name.trim().is_empty()
-                || (a.postal_address.as_deref().map_or(true, |s| s.trim().is_empty())
-                    && a.email.as_deref().map_or(true, |s| s.trim().is_empty())
-                    && a.epgu_id.as_deref().map_or(true, |s| s.trim().is_empty()))
+                || (a.postal_address.as_deref().is_none_or(|s| s.trim().is_empty())
+                    && a.email.as_deref().is_none_or(|s| s.trim().is_empty())
+                    && a.epgu_id.as_deref().is_none_or(|s| s.trim().is_empty()))
         });
     let from_organization = !d.applicants.is_empty() && d.applicants.iter().all(|a| a.is_organization);
     Ok(Derived { legal_regime, anonymous, from_organization })

@@ -33,6 +33,23 @@ pub struct NewAppeal {
     pub action: &'static str,
 }
 
+/// What identifies "the same applicant on the same question": normalised names, addresses,
+/// e-mails of the applicants and the question codes.
+#[derive(Clone, Debug, Default)]
+pub struct MatchKeys {
+    /// Name keys.
+    pub names: Vec<String>,
+    /// Address keys.
+    pub addresses: Vec<String>,
+    /// E-mail keys.
+    pub emails: Vec<String>,
+    /// Classifier codes.
+    pub codes: Vec<String>,
+}
+
+/// The domain's decision on a new appeal's earlier ones: whether it is repeated, and its links.
+pub type LinkDecision<'a> = &'a dyn Fn(&[Candidate]) -> (bool, Vec<LinkRow>);
+
 /// An earlier appeal of the same applicant on the same question.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Candidate {
@@ -165,7 +182,8 @@ backend_fns! {
             .optional()?)
     }
 
-    pub fn candidates(conn: &mut Conn, org: &str, names: &[String], addresses: &[String], emails: &[String], codes: &[String]) -> Result<Vec<Candidate>, StoreError> {
+    pub fn candidates(conn: &mut Conn, org: &str, keys: &MatchKeys) -> Result<Vec<Candidate>, StoreError> {
+        let MatchKeys { names, addresses, emails, codes } = keys;
         if names.is_empty() || (addresses.is_empty() && emails.is_empty()) || codes.is_empty() {
             return Ok(Vec::new());
         }
@@ -212,7 +230,7 @@ backend_fns! {
         Ok(row)
     }
 
-    pub fn register(conn: &mut Conn, a: &NewAppeal, links_for: &dyn Fn(&[Candidate]) -> (bool, Vec<LinkRow>), keys: &(Vec<String>, Vec<String>, Vec<String>, Vec<String>)) -> Result<CardData, StoreError> {
+    pub fn register(conn: &mut Conn, a: &NewAppeal, links_for: LinkDecision, keys: &MatchKeys) -> Result<CardData, StoreError> {
         let org = a.appeal.organization_id.clone();
         conn.write_tx(|c| {
             if let Some(x) = &a.appeal.external_id {
@@ -224,7 +242,7 @@ backend_fns! {
                 }
             }
             // Everything that only reads comes before the counter's row lock, to hold it briefly.
-            let found = candidates(c, &org, &keys.0, &keys.1, &keys.2, &keys.3)?;
+            let found = candidates(c, &org, keys)?;
             let (repeated, links) = links_for(&found);
             let number = if a.appeal.reg_number.is_empty() { regnum::render(&a.template, a.reg_year, next_seq(c, &org, a.reg_year, 1)?) } else { a.appeal.reg_number.clone() };
             let mut a = a.clone();
@@ -458,8 +476,8 @@ impl BulkInsert for diesel::PgConnection {
 pub fn register(
     pool: &DbPool,
     a: &NewAppeal,
-    links_for: &dyn Fn(&[Candidate]) -> (bool, Vec<LinkRow>),
-    keys: &(Vec<String>, Vec<String>, Vec<String>, Vec<String>),
+    links_for: LinkDecision,
+    keys: &MatchKeys,
 ) -> Result<CardData, StoreError> {
     let r = dispatch!(pool, register(a, links_for, keys));
     match r {
