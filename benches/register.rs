@@ -33,35 +33,65 @@ fn body(i: usize) -> String {
     .to_string()
 }
 
-async fn drive(url: &str, token: &str, total: usize, concurrency: usize) -> Figures {
+/// Registers `total` appeals from `concurrency` threads, each on one keep-alive connection.
+/// Requests are rendered before the clock starts, and the client is plain blocking sockets, so
+/// the figure is the server's, not a heavy load generator's (pgbench's client is light C too).
+fn drive(addr: &str, token: &str, total: usize, concurrency: usize, offset: usize) -> Figures {
+    use std::io::{Read, Write};
+    let per = total / concurrency;
+    let requests: Vec<Vec<Vec<u8>>> = (0..concurrency)
+        .map(|w| {
+            (0..per)
+                .map(|i| {
+                    let b = body(offset + w * per + i);
+                    format!(
+                        "POST /api/v1/appeals HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{b}",
+                        b.len()
+                    )
+                    .into_bytes()
+                })
+                .collect()
+        })
+        .collect();
     let started = Instant::now();
-    let mut tasks = Vec::new();
-    for w in 0..concurrency {
-        let url = url.to_string();
-        let token = token.to_string();
-        let per = total / concurrency;
-        tasks.push(actix_web::rt::spawn(async move {
-            let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
-            let mut lat = Vec::with_capacity(per);
-            for i in 0..per {
-                let t = Instant::now();
-                let resp = client
-                    .post(&url)
-                    .insert_header(("Authorization", format!("Bearer {token}")))
-                    .insert_header(("Content-Type", "application/json"))
-                    .send_body(body(w * per + i))
-                    .await
-                    .expect("request");
-                assert_eq!(resp.status().as_u16(), 201, "registration failed");
-                lat.push(t.elapsed());
-            }
-            lat
-        }));
-    }
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await.expect("task"));
-    }
+    let handles: Vec<_> = requests
+        .into_iter()
+        .map(|batch| {
+            let addr = addr.to_string();
+            std::thread::spawn(move || {
+                let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+                stream.set_nodelay(true).unwrap();
+                let mut buf = vec![0u8; 1 << 16];
+                let mut lat = Vec::with_capacity(batch.len());
+                for req in batch {
+                    let t = Instant::now();
+                    stream.write_all(&req).expect("send");
+                    // Read the head, then exactly Content-Length bytes of body.
+                    let mut have = 0;
+                    let head_end = loop {
+                        let n = stream.read(&mut buf[have..]).expect("read");
+                        assert!(n > 0, "server closed the connection");
+                        have += n;
+                        if let Some(p) = buf[..have].windows(4).position(|w| w == b"\r\n\r\n") {
+                            break p + 4;
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+                    assert!(head.starts_with("http/1.1 201"), "registration failed: {head}");
+                    let len: usize = head.lines().find_map(|l| l.strip_prefix("content-length:")).map(|v| v.trim().parse().unwrap()).unwrap_or(0);
+                    let mut body_have = have - head_end;
+                    while body_have < len {
+                        let n = stream.read(&mut buf[..]).expect("read body");
+                        assert!(n > 0, "server closed the connection");
+                        body_have += n;
+                    }
+                    lat.push(t.elapsed());
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut all: Vec<Duration> = handles.into_iter().flat_map(|h| h.join().expect("client thread")).collect();
     let elapsed = started.elapsed();
     all.sort();
     Figures { rate: all.len() as f64 / elapsed.as_secs_f64(), p50: all[all.len() / 2], p99: all[(all.len() * 99 / 100).min(all.len() - 1)] }
@@ -152,10 +182,10 @@ async fn bench(label: &str, url: &str, total: usize) {
     let (raw_pool, org) = appeals::app::open(&settings, appeals::store::micros(chrono::Utc::now())).expect("open database");
     let org_id = org.id.clone();
     let hash = appeals::auth::hash_token(&token);
-    let endpoint = srv.url("/api/v1/appeals");
-    drive(&endpoint, &token, 200, 4).await; // warm-up
-    for c in [1usize, 8] {
-        let f = drive(&endpoint, &token, total, c).await;
+    let endpoint = srv.base.trim_start_matches("http://").to_string();
+    drive(&endpoint, &token, 200, 4, 10_000_000); // warm-up
+    for (k, c) in [1usize, 8].into_iter().enumerate() {
+        let f = drive(&endpoint, &token, total, c, k * total);
         let mut line = format!("{label:8} c={c}: {:8.0} appeals/s  p50 {:6.2} ms  p99 {:6.2} ms", f.rate, f.p50.as_secs_f64() * 1e3, f.p99.as_secs_f64() * 1e3);
         if label == "postgres" {
             if let Some(tps) = pgbench(url, &org_id, c, total) {
