@@ -3,7 +3,7 @@
 use super::dto::{Card, CardPage};
 use super::error::ApiError;
 use super::extract::{Caller, Params, ValidJson};
-use super::{AppState, Problem};
+use super::{AppState, ReadProblems, WriteProblems};
 use crate::domain::appeal::AppealDraft;
 use crate::domain::keys::{like_contains, search_fold};
 use crate::domain::roles::{Capability, Role};
@@ -48,14 +48,7 @@ pub fn card_response(mut builder: actix_web::HttpResponseBuilder, card: Card) ->
 
 /// Registers an appeal: validation, number, deadline, repeat links and history in one transaction.
 #[utoipa::path(tag = "appeals", request_body = AppealDraft,
-    responses((status = 201, body = Card, description = "registered; Location names the card"),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json", description = "external_id already registered on this channel; `id` names the existing appeal"),
-              (status = 413, body = Problem, content_type = "application/problem+json"),
-              (status = 415, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = Card, description = "registered; Location names the card"), WriteProblems))]
 #[post("/appeals")]
 pub async fn register_appeal(caller: Caller, state: web::Data<AppState>, body: ValidJson<AppealDraft>) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::Register)?;
@@ -97,9 +90,7 @@ async fn visible_card(state: &web::Data<AppState>, caller: &Caller, id: String) 
 
 /// One card; the read itself is recorded in the history (152-FZ).
 #[utoipa::path(tag = "appeals", params(("id" = String, Path, description = "appeal id")),
-    responses((status = 200, body = Card, headers(("ETag" = String, description = "the card's version, quoted"))),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Card, headers(("ETag" = String, description = "the card's version, quoted"))), ReadProblems))]
 #[get("/appeals/{id}")]
 pub async fn get_appeal(caller: Caller, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let card = visible_card(&state, &caller, id.into_inner()).await?;
@@ -111,7 +102,7 @@ pub async fn get_appeal(caller: Caller, state: web::Data<AppState>, id: web::Pat
 
 /// The appeal's history, oldest first.
 #[utoipa::path(tag = "appeals", params(("id" = String, Path, description = "appeal id")),
-    responses((status = 200, body = HistoryList), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = HistoryList), ReadProblems))]
 #[get("/appeals/{id}/history")]
 pub async fn appeal_history(caller: Caller, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let card = visible_card(&state, &caller, id.into_inner()).await?;
@@ -193,7 +184,7 @@ fn filter_from(state: &AppState, caller: &Caller, p: &Params) -> Result<ListFilt
            ("executor_id" = Option<String>, Query), ("overdue" = Option<bool>, Query), ("due_within_days" = Option<i64>, Query, minimum = 0, maximum = 366),
            ("q" = Option<String>, Query, description = "registration number, applicant name or summary; case-insensitive"),
            ("limit" = Option<i64>, Query, minimum = 1, maximum = 100), ("cursor" = Option<String>, Query, pattern = "^[0-9a-f]{2,400}$", description = "next_cursor of the previous page")),
-    responses((status = 200, body = CardPage), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = CardPage), ReadProblems))]
 #[get("/appeals")]
 pub async fn list_appeals(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let p = Params::of(&req)?;
@@ -215,7 +206,7 @@ pub async fn list_appeals(caller: Caller, state: web::Data<AppState>, req: HttpR
 
 /// The caller's open assignments, nearest deadline first.
 #[utoipa::path(tag = "appeals", params(("due_within_days" = Option<i64>, Query, minimum = 0, maximum = 366)),
-    responses((status = 200, body = CardPage), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = CardPage), ReadProblems))]
 #[get("/me/assignments")]
 pub async fn my_assignments(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let p = Params::of(&req)?;

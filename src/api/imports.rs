@@ -2,7 +2,7 @@
 
 use super::error::ApiError;
 use super::extract::{Caller, ValidJson};
-use super::{AppState, Problem};
+use super::{AppState, WriteProblems};
 use crate::domain::appeal::AppealDraft;
 use crate::domain::roles::Capability;
 use crate::domain::validation::FieldError;
@@ -30,10 +30,7 @@ pub struct ImportResult {
 
 /// Imports appeals in one transaction; any invalid row refuses the whole batch with its path.
 #[utoipa::path(tag = "appeals", request_body = ImportRequest,
-    responses((status = 201, body = ImportResult), (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 413, body = Problem, content_type = "application/problem+json"),
-              (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = ImportResult), WriteProblems))]
 #[post("/imports/appeals")]
 pub async fn import_appeals(caller: Caller, state: web::Data<AppState>, body: ValidJson<ImportRequest, true>) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::Import)?;

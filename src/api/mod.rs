@@ -90,15 +90,57 @@ pub struct Problem {
     pub errors: Option<Vec<crate::domain::validation::FieldError>>,
 }
 
+/// A problem response, as documented for each status.
+fn problem_response(what: &str) -> utoipa::openapi::response::Response {
+    use utoipa::openapi::{Content, Ref, ResponseBuilder};
+    ResponseBuilder::new().description(what).content("application/problem+json", Content::new(Some(Ref::from_schema_name("Problem")))).build()
+}
+
+/// The problems any write with a JSON body may answer (400, 401, 403, 409, 413, 415, 422).
+pub struct WriteProblems;
+
+impl utoipa::IntoResponses for WriteProblems {
+    fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>> {
+        [
+            ("400", "malformed JSON"),
+            ("401", "no or bad token"),
+            ("403", "the role may not do this"),
+            ("409", "a uniqueness rule (e.g. an external_id already registered; `id` names the existing appeal)"),
+            ("413", "body too large"),
+            ("415", "body is not JSON"),
+            ("422", "invalid fields, each named in `errors`"),
+        ]
+        .into_iter()
+        .map(|(code, what)| (code.to_string(), problem_response(what).into()))
+        .collect()
+    }
+}
+
+/// The problems any read may answer (400, 401, 403, 404, 422).
+pub struct ReadProblems;
+
+impl utoipa::IntoResponses for ReadProblems {
+    fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>> {
+        [
+            ("400", "a query string that cannot be parsed"),
+            ("401", "no or bad token"),
+            ("403", "the role may not do this"),
+            ("404", "no such resource, or not visible to the caller"),
+            ("422", "an invalid query parameter, named in `errors`"),
+        ]
+        .into_iter()
+        .map(|(code, what)| (code.to_string(), problem_response(what).into()))
+        .collect()
+    }
+}
+
 /// The responses every control action documents: the updated card, or a problem.
 pub struct ActionResponses;
 
 impl utoipa::IntoResponses for ActionResponses {
     fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>> {
         use utoipa::openapi::{Content, Ref, ResponseBuilder, ResponsesBuilder};
-        let problem = |what: &str| {
-            ResponseBuilder::new().description(what).content("application/problem+json", Content::new(Some(Ref::from_schema_name("Problem")))).build()
-        };
+        let problem = problem_response;
         ResponsesBuilder::new()
             .response("200", ResponseBuilder::new().description("the updated card; its version is also the ETag").content("application/json", Content::new(Some(Ref::from_schema_name("Card")))).build())
             .response("400", problem("malformed JSON or If-Match"))

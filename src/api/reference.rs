@@ -59,7 +59,7 @@ pub struct UserList {
 }
 
 /// The channel catalog with Russian names.
-#[utoipa::path(tag = "reference", responses((status = 200, body = ChannelList), (status = 401, body = super::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "reference", responses((status = 200, body = ChannelList), super::ReadProblems))]
 #[get("/channels")]
 pub async fn channels(_caller: Caller, state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(ChannelList { items: state.channels.all().to_vec() })
@@ -70,7 +70,7 @@ pub async fn channels(_caller: Caller, state: web::Data<AppState>) -> HttpRespon
     params(("q" = Option<String>, Query, description = "text or code fragment, case-insensitive"),
            ("parent" = Option<String>, Query, description = "list the direct children of this code"),
            ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "default 100")),
-    responses((status = 200, body = ClassifierList), (status = 401, body = super::Problem, content_type = "application/problem+json"), (status = 422, body = super::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ClassifierList), super::ReadProblems))]
 #[get("/classifier")]
 pub async fn classifier(_caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let p = Params::of(&req)?;
@@ -85,7 +85,7 @@ pub async fn classifier(_caller: Caller, state: web::Data<AppState>, req: HttpRe
 /// Users of the caller's organization, e.g. `?role=executor` to pick executors.
 #[utoipa::path(tag = "reference",
     params(("role" = Option<Role>, Query)),
-    responses((status = 200, body = UserList), (status = 401, body = super::Problem, content_type = "application/problem+json"), (status = 403, body = super::Problem, content_type = "application/problem+json"), (status = 422, body = super::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = UserList), super::ReadProblems))]
 #[get("/users")]
 pub async fn users(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::ListUsers)?;

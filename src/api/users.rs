@@ -3,7 +3,7 @@
 use super::error::ApiError;
 use super::extract::{Caller, ValidJson};
 use super::reference::UserItem;
-use super::{AppState, Problem};
+use super::{AppState, ReadProblems, WriteProblems};
 use crate::domain::roles::{Capability, Role};
 use crate::domain::validation::{is_email, Errors};
 use actix_web::{post, web, HttpResponse};
@@ -48,10 +48,7 @@ pub struct Revoked {
 
 /// Creates a user and returns its API token once (admin).
 #[utoipa::path(tag = "users", request_body = NewUserBody,
-    responses((status = 201, body = CreatedUser), (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 413, body = Problem, content_type = "application/problem+json"),
-              (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = CreatedUser), WriteProblems))]
 #[post("/users")]
 pub async fn create_user(caller: Caller, state: web::Data<AppState>, body: ValidJson<NewUserBody>) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::ManageUsers)?;
@@ -94,8 +91,7 @@ pub async fn create_user(caller: Caller, state: web::Data<AppState>, body: Valid
 
 /// Revokes every token of a user at once (admin): the next request with them is refused.
 #[utoipa::path(tag = "users", params(("id" = String, Path, description = "user id")),
-    responses((status = 200, body = Revoked), (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Revoked), ReadProblems))]
 #[post("/users/{id}/revoke-tokens")]
 pub async fn revoke_tokens(caller: Caller, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::ManageUsers)?;
