@@ -96,12 +96,17 @@ fn problem_response(what: &str) -> utoipa::openapi::response::Response {
     ResponseBuilder::new().description(what).content("application/problem+json", Content::new(Some(Ref::from_schema_name("Problem")))).build()
 }
 
+/// A response map of problems, one per (status, what it means).
+fn problem_map(list: &[(&str, &str)]) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>> {
+    list.iter().map(|(code, what)| (code.to_string(), problem_response(what).into())).collect()
+}
+
 /// The problems any write with a JSON body may answer (400, 401, 403, 409, 413, 415, 422).
 pub struct WriteProblems;
 
 impl utoipa::IntoResponses for WriteProblems {
     fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>> {
-        [
+        problem_map(&[
             ("400", "malformed JSON"),
             ("401", "no or bad token"),
             ("403", "the role may not do this"),
@@ -109,10 +114,7 @@ impl utoipa::IntoResponses for WriteProblems {
             ("413", "body too large"),
             ("415", "body is not JSON"),
             ("422", "invalid fields, each named in `errors`"),
-        ]
-        .into_iter()
-        .map(|(code, what)| (code.to_string(), problem_response(what).into()))
-        .collect()
+        ])
     }
 }
 
@@ -121,16 +123,13 @@ pub struct ReadProblems;
 
 impl utoipa::IntoResponses for ReadProblems {
     fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>> {
-        [
+        problem_map(&[
             ("400", "a query string that cannot be parsed"),
             ("401", "no or bad token"),
             ("403", "the role may not do this"),
             ("404", "no such resource, or not visible to the caller"),
             ("422", "an invalid query parameter, named in `errors`"),
-        ]
-        .into_iter()
-        .map(|(code, what)| (code.to_string(), problem_response(what).into()))
-        .collect()
+        ])
     }
 }
 
@@ -139,21 +138,21 @@ pub struct ActionResponses;
 
 impl utoipa::IntoResponses for ActionResponses {
     fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>> {
-        use utoipa::openapi::{Content, Ref, ResponseBuilder, ResponsesBuilder};
-        let problem = problem_response;
-        ResponsesBuilder::new()
-            .response("200", ResponseBuilder::new().description("the updated card; its version is also the ETag").content("application/json", Content::new(Some(Ref::from_schema_name("Card")))).build())
-            .response("400", problem("malformed JSON or If-Match"))
-            .response("401", problem("no or bad token"))
-            .response("403", problem("the role may not take this action"))
-            .response("404", problem("no such appeal, or not assigned to the calling executor"))
-            .response("409", problem("the action is not allowed in the current status (names it and the allowed actions)"))
-            .response("412", problem("If-Match names an older version"))
-            .response("413", problem("body too large"))
-            .response("415", problem("body is not JSON"))
-            .response("422", problem("invalid fields"))
-            .build()
-            .into()
+        use utoipa::openapi::{Content, Ref, ResponseBuilder};
+        let mut map = problem_map(&[
+            ("400", "malformed JSON or If-Match"),
+            ("401", "no or bad token"),
+            ("403", "the role may not take this action"),
+            ("404", "no such appeal, or not assigned to the calling executor"),
+            ("409", "the action is not allowed in the current status (names it and the allowed actions)"),
+            ("412", "If-Match names an older version"),
+            ("413", "body too large"),
+            ("415", "body is not JSON"),
+            ("422", "invalid fields"),
+        ]);
+        let card = ResponseBuilder::new().description("the updated card; its version is also the ETag").content("application/json", Content::new(Some(Ref::from_schema_name("Card"))));
+        map.insert("200".into(), card.build().into());
+        map
     }
 }
 
