@@ -1,7 +1,7 @@
 //! Start-up: connect, migrate, load reference data, create the default organization and,
 //! on an empty database, the first administrator.
 
-use crate::api::AppState;
+use crate::state::AppState;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::calendar::ProductionCalendar;

@@ -11,3 +11,4 @@ pub mod api;
 pub mod app;
 pub mod clock;
 pub mod registry;
+pub mod state;

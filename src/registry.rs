@@ -2,7 +2,7 @@
 //! explanation, late-registration flag, search text, matching keys) and decides how an earlier
 //! appeal of the same applicant and question is linked (repeated or duplicate).
 
-use crate::api::AppState;
+use crate::state::AppState;
 use crate::domain::appeal::{self, AppealDraft, Derived, LegalRegime};
 use crate::domain::deadline::{self, Deadline, DeadlineRules};
 use crate::domain::keys;

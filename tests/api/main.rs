@@ -1,8 +1,9 @@
 //! Black-box HTTP tests of `appeals`, one binary with a module per area (one link on 2 cores).
 //! Every test runs on SQLite and, when `TEST_DATABASE_URL` is set, on PostgreSQL.
 
+#[macro_use]
+mod support;
 mod contract;
 mod registry;
 mod security;
-mod support;
 mod workflow;

@@ -21,330 +21,306 @@ async fn count_all(app: &TestApp) -> usize {
     }
 }
 
-#[actix_web::test]
-async fn health_names_the_backend() {
-    for db in backends() {
-        let app = TestApp::start(db).await;
-        let r = app.call("GET", "/health", None, None).await;
-        assert_eq!(r.status, 200);
-        assert_eq!(r.json["database"], if db == Db::Sqlite { "sqlite" } else { "postgres" });
-    }
+both_backends!(health_names_the_backend);
+async fn health_names_the_backend(db: Db) {
+    let app = TestApp::start(db).await;
+    let r = app.call("GET", "/health", None, None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json["database"], if db == Db::Sqlite { "sqlite" } else { "postgres" });
 }
 
-#[actix_web::test]
-async fn registration_assigns_number_deadline_and_history() {
-    for db in backends() {
-        let app = TestApp::start(db).await;
-        let r = app.call("POST", "/api/v1/appeals", Some(&app.clerk), Some(&appeal(json!({})))).await;
+both_backends!(registration_assigns_number_deadline_and_history);
+async fn registration_assigns_number_deadline_and_history(db: Db) {
+    let app = TestApp::start(db).await;
+    let r = app.call("POST", "/api/v1/appeals", Some(&app.clerk), Some(&appeal(json!({})))).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let card = &r.json;
+    assert_eq!(card["reg_number"], "ОГ-2025-000001");
+    assert_eq!(card["status"], "registered");
+    // Registered Monday 3 March 2025 + 30 days = Wednesday 2 April 2025, a working day.
+    assert_eq!(card["due_date"], "2025-04-02");
+    assert!(card["due_date_explanation"].as_str().unwrap().contains("30"));
+    assert_eq!(card["version"], 1);
+    assert_eq!(r.header("ETag"), Some("\"1\""));
+    let id = card["id"].as_str().unwrap();
+    assert_eq!(r.header("Location"), Some(format!("/api/v1/appeals/{id}").as_str()));
+    assert_eq!(card["late_registration"], false);
+
+    let second = app.register(json!({})).await;
+    assert_eq!(second["reg_number"], "ОГ-2025-000002");
+
+    let back = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.clerk), None).await;
+    assert_eq!(back.status, 200);
+    assert_eq!(back.json["applicants"][0]["full_name"], "Смирнова Ольга Петровна");
+    assert_eq!(back.json["questions"][0]["code"], "0003.0009.0097.0699");
+
+    let h = app.call("GET", &format!("/api/v1/appeals/{id}/history"), Some(&app.supervisor), None).await;
+    let actions: Vec<&str> = h.json["items"].as_array().unwrap().iter().map(|i| i["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, vec!["registered", "viewed"], "card reads are recorded");
+    assert_eq!(h.json["items"][1]["actor"], app.user_id("clerk"));
+}
+
+both_backends!(late_registration_is_recorded_not_refused);
+async fn late_registration_is_recorded_not_refused(db: Db) {
+    let app = TestApp::start(db).await;
+    // Received Wednesday 26 February, registered Monday 3 March: more than 3 days.
+    let card = app.register(json!({"received_on": "2025-02-26"})).await;
+    assert_eq!(card["late_registration"], true);
+    let card = app.register(json!({"received_on": "2025-02-28"})).await;
+    assert_eq!(card["late_registration"], false);
+}
+
+both_backends!(bad_input_is_refused_with_the_field_and_nothing_written);
+async fn bad_input_is_refused_with_the_field_and_nothing_written(db: Db) {
+    let app = TestApp::start(db).await;
+    let cases: Vec<(Value, u16, &str)> = vec![
+        (appeal(json!({"channel": "pigeon"})), 422, "channel"),
+        (appeal(json!({"form": "telepathy"})), 422, "form"),
+        (appeal(json!({"questions": [{"code": "9999.9999.9999.9999"}]})), 422, "questions[0].code"),
+        (appeal(json!({"questions": [{"code": "0003.09"}]})), 422, "questions[0].code"),
+        (appeal(json!({"channel": "forwarded"})), 422, "source"),
+        (appeal(json!({"channel": "personal_reception"})), 422, "reception"),
+        (appeal(json!({"received_on": "2999-01-01"})), 422, "received_on"),
+        (appeal(json!({"received_on": "2025-02-30"})), 422, "received_on"),
+        (appeal(json!({"questions": []})), 422, "questions"),
+        (appeal(json!({"summary": "   "})), 422, "summary"),
+        (appeal(json!({"colour": "red"})), 422, "colour"),
+        (appeal(json!({"applicants": [{"full_name": "Петров П.П.", "email": "not-an-email"}]})), 422, "applicants[0].email"),
+        (appeal(json!({"applicants": [{"full_name": "Петров П.П.", "phone": "call me"}]})), 422, "applicants[0].phone"),
+        (appeal(json!({"signatures": 5})), 422, "signatures"),
+        (appeal(json!({"reg_number": "ОГ-1"})), 422, "reg_number"),
+        (appeal(json!({"summary": 12})), 422, "summary"),
+    ];
+    for (body, status, field) in cases {
+        let r = app.call("POST", "/api/v1/appeals", Some(&app.clerk), Some(&body)).await;
+        r.assert_problem(status, Some(field));
+    }
+    let r = app.raw("POST", "/api/v1/appeals", Some(&app.clerk), Some(b"{\"channel\": \"post\",".to_vec()), &[]).await;
+    r.assert_problem(400, None);
+    let r = app.raw("POST", "/api/v1/appeals", Some(&app.clerk), Some(vec![0xff, 0xfe, b'{']), &[]).await;
+    r.assert_problem(400, None);
+    let big = appeal(json!({"summary": "я".repeat(6 * 1024 * 1024)}));
+    let r = app.call("POST", "/api/v1/appeals", Some(&app.clerk), Some(&big)).await;
+    r.assert_problem(413, None);
+    let r = app.call("POST", "/api/v1/appeals", None, Some(&appeal(json!({})))).await;
+    r.assert_problem(401, None);
+    let r = app.call("POST", "/api/v1/appeals", Some("apl_forged"), Some(&appeal(json!({})))).await;
+    r.assert_problem(401, None);
+    let r = app.call("POST", "/api/v1/appeals", Some(&app.executor), Some(&appeal(json!({})))).await;
+    r.assert_problem(403, None);
+    let r = app.call("POST", "/api/v1/appeals", Some(&app.supervisor), Some(&appeal(json!({})))).await;
+    r.assert_problem(403, None);
+    assert_eq!(count_all(&app).await, 0, "a refused request left something behind");
+    // The sequence was not consumed either.
+    assert_eq!(app.register(json!({})).await["reg_number"], "ОГ-2025-000001");
+}
+
+both_backends!(external_id_is_idempotent_per_channel);
+async fn external_id_is_idempotent_per_channel(db: Db) {
+    let app = TestApp::start(db).await;
+    let body = json!({"channel": "feedback_platform", "form": "electronic", "external_id": "POS-77-123456"});
+    let first = app.register(body.clone()).await;
+    let again = app.call("POST", "/api/v1/appeals", Some(&app.clerk), Some(&appeal(body))).await;
+    again.assert_problem(409, None);
+    assert_eq!(again.json["id"], first["id"]);
+    // The same id on another channel is another appeal.
+    app.register(json!({"channel": "dobrodel", "form": "electronic", "external_id": "POS-77-123456"})).await;
+    assert_eq!(count_all(&app).await, 2);
+}
+
+both_backends!(concurrent_registrations_get_distinct_sequential_numbers);
+async fn concurrent_registrations_get_distinct_sequential_numbers(db: Db) {
+    let app = TestApp::start(db).await;
+    let bodies: Vec<Value> = (0..40).map(|i| appeal(json!({"summary": format!("Обращение №{i}")}))).collect();
+    let futures = bodies.iter().map(|b| app.call("POST", "/api/v1/appeals", Some(&app.clerk), Some(b)));
+    let results = futures_util::future::join_all(futures).await;
+    let mut numbers: Vec<String> = results.iter().map(|r| {
         assert_eq!(r.status, 201, "{}", r.json);
-        let card = &r.json;
-        assert_eq!(card["reg_number"], "ОГ-2025-000001");
-        assert_eq!(card["status"], "registered");
-        // Registered Monday 3 March 2025 + 30 days = Wednesday 2 April 2025, a working day.
-        assert_eq!(card["due_date"], "2025-04-02");
-        assert!(card["due_date_explanation"].as_str().unwrap().contains("30"));
-        assert_eq!(card["version"], 1);
-        assert_eq!(r.header("ETag"), Some("\"1\""));
-        let id = card["id"].as_str().unwrap();
-        assert_eq!(r.header("Location"), Some(format!("/api/v1/appeals/{id}").as_str()));
-        assert_eq!(card["late_registration"], false);
-
-        let second = app.register(json!({})).await;
-        assert_eq!(second["reg_number"], "ОГ-2025-000002");
-
-        let back = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.clerk), None).await;
-        assert_eq!(back.status, 200);
-        assert_eq!(back.json["applicants"][0]["full_name"], "Смирнова Ольга Петровна");
-        assert_eq!(back.json["questions"][0]["code"], "0003.0009.0097.0699");
-
-        let h = app.call("GET", &format!("/api/v1/appeals/{id}/history"), Some(&app.supervisor), None).await;
-        let actions: Vec<&str> = h.json["items"].as_array().unwrap().iter().map(|i| i["action"].as_str().unwrap()).collect();
-        assert_eq!(actions, vec!["registered", "viewed"], "card reads are recorded");
-        assert_eq!(h.json["items"][1]["actor"], app.user_id("clerk"));
-    }
+        r.json["reg_number"].as_str().unwrap().to_string()
+    }).collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 40);
+    assert_eq!(numbers.first().unwrap(), "ОГ-2025-000001");
+    assert_eq!(numbers.last().unwrap(), "ОГ-2025-000040");
 }
 
-#[actix_web::test]
-async fn late_registration_is_recorded_not_refused() {
-    for db in backends() {
-        let app = TestApp::start(db).await;
-        // Received Wednesday 26 February, registered Monday 3 March: more than 3 days.
-        let card = app.register(json!({"received_on": "2025-02-26"})).await;
-        assert_eq!(card["late_registration"], true);
-        let card = app.register(json!({"received_on": "2025-02-28"})).await;
-        assert_eq!(card["late_registration"], false);
+both_backends!(search_filters_and_keyset_pagination);
+async fn search_filters_and_keyset_pagination(db: Db) {
+    let app = TestApp::start(db).await;
+    for i in 0..9 {
+        app.register(json!({"summary": format!("Обращение о дороге №{i}")})).await;
     }
-}
-
-#[actix_web::test]
-async fn bad_input_is_refused_with_the_field_and_nothing_written() {
-    for db in backends() {
-        let app = TestApp::start(db).await;
-        let cases: Vec<(Value, u16, &str)> = vec![
-            (appeal(json!({"channel": "pigeon"})), 422, "channel"),
-            (appeal(json!({"form": "telepathy"})), 422, "form"),
-            (appeal(json!({"questions": [{"code": "9999.9999.9999.9999"}]})), 422, "questions[0].code"),
-            (appeal(json!({"questions": [{"code": "0003.09"}]})), 422, "questions[0].code"),
-            (appeal(json!({"channel": "forwarded"})), 422, "source"),
-            (appeal(json!({"channel": "personal_reception"})), 422, "reception"),
-            (appeal(json!({"received_on": "2999-01-01"})), 422, "received_on"),
-            (appeal(json!({"received_on": "2025-02-30"})), 422, "received_on"),
-            (appeal(json!({"questions": []})), 422, "questions"),
-            (appeal(json!({"summary": "   "})), 422, "summary"),
-            (appeal(json!({"colour": "red"})), 422, "colour"),
-            (appeal(json!({"applicants": [{"full_name": "Петров П.П.", "email": "not-an-email"}]})), 422, "applicants[0].email"),
-            (appeal(json!({"applicants": [{"full_name": "Петров П.П.", "phone": "call me"}]})), 422, "applicants[0].phone"),
-            (appeal(json!({"signatures": 5})), 422, "signatures"),
-            (appeal(json!({"reg_number": "ОГ-1"})), 422, "reg_number"),
-            (appeal(json!({"summary": 12})), 422, "summary"),
-        ];
-        for (body, status, field) in cases {
-            let r = app.call("POST", "/api/v1/appeals", Some(&app.clerk), Some(&body)).await;
-            r.assert_problem(status, Some(field));
-        }
-        let r = app.raw("POST", "/api/v1/appeals", Some(&app.clerk), Some(b"{\"channel\": \"post\",".to_vec()), &[]).await;
-        r.assert_problem(400, None);
-        let r = app.raw("POST", "/api/v1/appeals", Some(&app.clerk), Some(vec![0xff, 0xfe, b'{']), &[]).await;
-        r.assert_problem(400, None);
-        let big = appeal(json!({"summary": "я".repeat(6 * 1024 * 1024)}));
-        let r = app.call("POST", "/api/v1/appeals", Some(&app.clerk), Some(&big)).await;
-        r.assert_problem(413, None);
-        let r = app.call("POST", "/api/v1/appeals", None, Some(&appeal(json!({})))).await;
-        r.assert_problem(401, None);
-        let r = app.call("POST", "/api/v1/appeals", Some("apl_forged"), Some(&appeal(json!({})))).await;
-        r.assert_problem(401, None);
-        let r = app.call("POST", "/api/v1/appeals", Some(&app.executor), Some(&appeal(json!({})))).await;
-        r.assert_problem(403, None);
-        let r = app.call("POST", "/api/v1/appeals", Some(&app.supervisor), Some(&appeal(json!({})))).await;
-        r.assert_problem(403, None);
-        assert_eq!(count_all(&app).await, 0, "a refused request left something behind");
-        // The sequence was not consumed either.
-        assert_eq!(app.register(json!({})).await["reg_number"], "ОГ-2025-000001");
+    app.register(json!({"channel": "internet_reception", "form": "electronic", "applicants": [{"full_name": "ЁЛКИН Пётр", "email": "elkin@example.ru"}],
+        "questions": [{"code": "0005.0005.0056.1157"}]})).await;
+    // Case-insensitive Cyrillic, ё folded into е, on both backends.
+    for q in ["смирнова", "СМИРНОВА", "елкин", "ЁЛКИН", "ОГ-2025-000010", "дороге №3"] {
+        let r = app.call("GET", &format!("/api/v1/appeals?q={}", urlencode(q)), Some(&app.admin), None).await;
+        assert_eq!(r.status, 200);
+        let n = r.json["items"].as_array().unwrap().len();
+        let want = match q { "смирнова" | "СМИРНОВА" => 9, "елкин" | "ЁЛКИН" => 1, _ => 1 };
+        assert_eq!(n, want, "q={q}");
     }
-}
+    // LIKE wildcards are literal.
+    let r = app.call("GET", "/api/v1/appeals?q=%25", Some(&app.admin), None).await;
+    assert_eq!(r.json["items"].as_array().unwrap().len(), 0);
+    let r = app.call("GET", "/api/v1/appeals?channel=internet_reception", Some(&app.admin), None).await;
+    assert_eq!(r.json["items"].as_array().unwrap().len(), 1);
+    let r = app.call("GET", "/api/v1/appeals?section=0005", Some(&app.admin), None).await;
+    assert_eq!(r.json["items"].as_array().unwrap().len(), 1);
+    let r = app.call("GET", "/api/v1/appeals?registered_from=2025-03-04", Some(&app.admin), None).await;
+    assert_eq!(r.json["items"].as_array().unwrap().len(), 0);
+    let r = app.call("GET", "/api/v1/appeals?registered_from=2025-03-03&registered_to=2025-03-03", Some(&app.admin), None).await;
+    assert_eq!(r.json["items"].as_array().unwrap().len(), 10);
 
-#[actix_web::test]
-async fn external_id_is_idempotent_per_channel() {
-    for db in backends() {
-        let app = TestApp::start(db).await;
-        let body = json!({"channel": "feedback_platform", "form": "electronic", "external_id": "POS-77-123456"});
-        let first = app.register(body.clone()).await;
-        let again = app.call("POST", "/api/v1/appeals", Some(&app.clerk), Some(&appeal(body))).await;
-        again.assert_problem(409, None);
-        assert_eq!(again.json["id"], first["id"]);
-        // The same id on another channel is another appeal.
-        app.register(json!({"channel": "dobrodel", "form": "electronic", "external_id": "POS-77-123456"})).await;
-        assert_eq!(count_all(&app).await, 2);
-    }
-}
-
-#[actix_web::test]
-async fn concurrent_registrations_get_distinct_sequential_numbers() {
-    for db in backends() {
-        let app = TestApp::start(db).await;
-        let bodies: Vec<Value> = (0..40).map(|i| appeal(json!({"summary": format!("Обращение №{i}")}))).collect();
-        let futures = bodies.iter().map(|b| app.call("POST", "/api/v1/appeals", Some(&app.clerk), Some(b)));
-        let results = futures_util::future::join_all(futures).await;
-        let mut numbers: Vec<String> = results.iter().map(|r| {
-            assert_eq!(r.status, 201, "{}", r.json);
-            r.json["reg_number"].as_str().unwrap().to_string()
-        }).collect();
-        numbers.sort();
-        numbers.dedup();
-        assert_eq!(numbers.len(), 40);
-        assert_eq!(numbers.first().unwrap(), "ОГ-2025-000001");
-        assert_eq!(numbers.last().unwrap(), "ОГ-2025-000040");
-    }
-}
-
-#[actix_web::test]
-async fn search_filters_and_keyset_pagination() {
-    for db in backends() {
-        let app = TestApp::start(db).await;
-        for i in 0..9 {
-            app.register(json!({"summary": format!("Обращение о дороге №{i}")})).await;
-        }
-        app.register(json!({"channel": "internet_reception", "form": "electronic", "applicants": [{"full_name": "ЁЛКИН Пётр", "email": "elkin@example.ru"}],
-            "questions": [{"code": "0005.0005.0056.1157"}]})).await;
-        // Case-insensitive Cyrillic, ё folded into е, on both backends.
-        for q in ["смирнова", "СМИРНОВА", "елкин", "ЁЛКИН", "ОГ-2025-000010", "дороге №3"] {
-            let r = app.call("GET", &format!("/api/v1/appeals?q={}", urlencode(q)), Some(&app.admin), None).await;
-            assert_eq!(r.status, 200);
-            let n = r.json["items"].as_array().unwrap().len();
-            let want = match q { "смирнова" | "СМИРНОВА" => 9, "елкин" | "ЁЛКИН" => 1, _ => 1 };
-            assert_eq!(n, want, "q={q}");
-        }
-        // LIKE wildcards are literal.
-        let r = app.call("GET", "/api/v1/appeals?q=%25", Some(&app.admin), None).await;
-        assert_eq!(r.json["items"].as_array().unwrap().len(), 0);
-        let r = app.call("GET", "/api/v1/appeals?channel=internet_reception", Some(&app.admin), None).await;
-        assert_eq!(r.json["items"].as_array().unwrap().len(), 1);
-        let r = app.call("GET", "/api/v1/appeals?section=0005", Some(&app.admin), None).await;
-        assert_eq!(r.json["items"].as_array().unwrap().len(), 1);
-        let r = app.call("GET", "/api/v1/appeals?registered_from=2025-03-04", Some(&app.admin), None).await;
-        assert_eq!(r.json["items"].as_array().unwrap().len(), 0);
-        let r = app.call("GET", "/api/v1/appeals?registered_from=2025-03-03&registered_to=2025-03-03", Some(&app.admin), None).await;
-        assert_eq!(r.json["items"].as_array().unwrap().len(), 10);
-
-        // Walk pages of 3 while new appeals arrive: nothing repeats, nothing is skipped.
-        let mut seen: Vec<String> = Vec::new();
-        let mut cursor: Option<String> = None;
-        let mut inserted = false;
-        loop {
-            let path = match &cursor { Some(c) => format!("/api/v1/appeals?limit=3&cursor={c}"), None => "/api/v1/appeals?limit=3".into() };
-            let r = app.call("GET", &path, Some(&app.admin), None).await;
-            assert_eq!(r.status, 200, "{}", r.json);
-            seen.extend(r.json["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()));
-            if !inserted {
-                app.set_now(start_instant() + chrono::Duration::minutes(5));
-                app.register(json!({})).await;
-                inserted = true;
-            }
-            match r.json["next_cursor"].as_str() { Some(c) => cursor = Some(c.into()), None => break }
-        }
-        let mut distinct = seen.clone();
-        distinct.sort();
-        distinct.dedup();
-        assert_eq!(seen.len(), 10);
-        assert_eq!(distinct.len(), 10);
-        for bad in ["limit=0", "limit=101", "cursor=zz", "registered_from=yesterday", "status=lost", "overdue=maybe"] {
-            let r = app.call("GET", &format!("/api/v1/appeals?{bad}"), Some(&app.admin), None).await;
-            r.assert_problem(422, None);
-        }
-    }
-}
-
-
-#[actix_web::test]
-async fn executors_see_only_their_assignments() {
-    for db in backends() {
-        let app = TestApp::start(db).await;
-        let card = app.register(json!({})).await;
-        let id = card["id"].as_str().unwrap();
-        let r = app.call("GET", "/api/v1/appeals", Some(&app.executor), None).await;
-        assert_eq!(r.json["items"].as_array().unwrap().len(), 0);
-        let r = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.executor), None).await;
-        r.assert_problem(404, None);
-        let r = app.call("GET", &format!("/api/v1/appeals/{id}/history"), Some(&app.executor), None).await;
-        r.assert_problem(404, None);
-        let body = json!({"executors": [{"user_id": app.user_id("executor"), "responsible": true}], "instruction": "Для рассмотрения и подготовки ответа заявителю"});
-        let r = app.call("POST", &format!("/api/v1/appeals/{id}/assign"), Some(&app.clerk), Some(&body)).await;
+    // Walk pages of 3 while new appeals arrive: nothing repeats, nothing is skipped.
+    let mut seen: Vec<String> = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut inserted = false;
+    loop {
+        let path = match &cursor { Some(c) => format!("/api/v1/appeals?limit=3&cursor={c}"), None => "/api/v1/appeals?limit=3".into() };
+        let r = app.call("GET", &path, Some(&app.admin), None).await;
         assert_eq!(r.status, 200, "{}", r.json);
-        let r = app.call("GET", "/api/v1/appeals", Some(&app.executor), None).await;
-        assert_eq!(r.json["items"].as_array().unwrap().len(), 1);
-        let r = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.executor), None).await;
-        assert_eq!(r.status, 200);
-        let r = app.call("GET", "/api/v1/appeals", Some(&app.executor2), None).await;
-        assert_eq!(r.json["items"].as_array().unwrap().len(), 0);
-        let r = app.call("GET", "/api/v1/users?role=executor", Some(&app.executor), None).await;
-        r.assert_problem(403, None);
-        let r = app.call("GET", "/api/v1/users?role=executor", Some(&app.clerk), None).await;
-        assert_eq!(r.json["items"].as_array().unwrap().len(), 2);
-    }
-}
-
-#[actix_web::test]
-async fn repeated_appeals_are_linked() {
-    for db in backends() {
-        let app = TestApp::start(db).await;
-        let first = app.register(json!({})).await;
-        // Still under consideration: a duplicate, linked but not "repeated".
-        let dup = app.register(json!({"applicants": [{"full_name": "смирнова ольга  петровна", "postal_address": "169300 г Ухта ул Октябрьская д 12 кв 4"}]})).await;
-        assert_eq!(dup["repeated"], false);
-        assert_eq!(dup["related_appeal_ids"], json!([first["id"]]));
-        // After the first deadline passed unanswered, the same question is a repeated appeal.
-        app.set_now(start_instant() + chrono::Duration::days(40));
-        let rep = app.register(json!({"received_on": "2025-04-12", "applicants": [{"full_name": "Смирнова Ольга Петровна", "email": "SMIRNOVA@example.ru"}]})).await;
-        assert_eq!(rep["repeated"], true);
-        // Matched by name + e-mail to the first; the duplicate gave only an address.
-        assert_eq!(rep["related_appeal_ids"], json!([first["id"]]));
-        // Another question of the same person is not related.
-        let other = app.register(json!({"received_on": "2025-04-12", "questions": [{"code": "0005.0005.0056.1157"}]})).await;
-        assert_eq!(other["related_appeal_ids"], json!([]));
-        let back = app.call("GET", &format!("/api/v1/appeals/{}", first["id"].as_str().unwrap()), Some(&app.clerk), None).await;
-        assert_eq!(back.json["related_appeal_ids"].as_array().unwrap().len(), 2, "links are visible from both sides");
-    }
-}
-
-#[actix_web::test]
-async fn import_is_all_or_nothing() {
-    for db in backends() {
-        let app = TestApp::start(db).await;
-        let row = |n: Option<&str>| {
-            let mut a = appeal(json!({"received_on": "2024-03-01", "registered_at": "2024-03-02T09:00:00Z"}));
-            if let Some(n) = n { a["reg_number"] = json!(n); }
-            a
-        };
-        let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&json!({"items": [row(Some("12/2024")), row(None), row(None)]}))).await;
-        assert_eq!(r.status, 201, "{}", r.json);
-        assert_eq!(r.json["imported"], 3);
-        let id = r.json["ids"][0].as_str().unwrap().to_string();
-        let card = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.admin), None).await;
-        assert_eq!(card.json["reg_number"], "12/2024");
-        assert_eq!(card.json["registered_at"], "2024-03-02T09:00:00Z");
-        // Registered Saturday 2 March 2024 + 30 days = Monday 1 April 2024.
-        assert_eq!(card.json["due_date"], "2024-04-01");
-        let second = app.call("GET", &format!("/api/v1/appeals/{}", r.json["ids"][1].as_str().unwrap()), Some(&app.admin), None).await;
-        assert_eq!(second.json["reg_number"], "ОГ-2024-000001");
-
-        let before = count_all(&app).await;
-        let mut bad = vec![row(None), row(None), row(None)];
-        bad.push(appeal(json!({"questions": [{"code": "0000.1111"}]})));
-        let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&json!({"items": bad}))).await;
-        r.assert_problem(422, Some("items[3].questions[0].code"));
-        let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&json!({"items": [row(Some("12/2024"))]}))).await;
-        r.assert_problem(422, Some("items[0].reg_number"));
-        let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&json!({"items": [row(Some("7")), row(Some("7"))]}))).await;
-        r.assert_problem(422, Some("items[1].reg_number"));
-        let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.clerk), Some(&json!({"items": [row(None)]}))).await;
-        r.assert_problem(403, None);
-        assert_eq!(count_all(&app).await, before);
-        // Registration continues the imported year's sequence without clashing.
-        app.set_now(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2024, 3, 5, 9, 0, 0).unwrap());
-        let next = app.register(json!({"received_on": "2024-03-04"})).await;
-        assert_eq!(next["reg_number"], "ОГ-2024-000003");
-        // A legacy number in the template's format moves the counter past it.
-        let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&json!({"items": [row(Some("ОГ-2024-000010")), row(None)]}))).await;
-        assert_eq!(r.status, 201, "{}", r.json);
-        let second = app.call("GET", &format!("/api/v1/appeals/{}", r.json["ids"][1].as_str().unwrap()), Some(&app.admin), None).await;
-        assert_eq!(second.json["reg_number"], "ОГ-2024-000011");
-        let next = app.register(json!({"received_on": "2024-03-04"})).await;
-        assert_eq!(next["reg_number"], "ОГ-2024-000012");
-    }
-}
-
-#[actix_web::test]
-async fn reference_data() {
-    for db in backends() {
-        let app = TestApp::start(db).await;
-        let r = app.call("GET", "/api/v1/channels", Some(&app.executor), None).await;
-        let codes: Vec<&str> = r.json["items"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
-        for c in ["internet_reception", "email", "post", "by_hand", "gis_zhkh", "feedback_platform", "dobrodel", "personal_reception", "forwarded"] {
-            assert!(codes.contains(&c), "{c}");
+        seen.extend(r.json["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()));
+        if !inserted {
+            app.set_now(start_instant() + chrono::Duration::minutes(5));
+            app.register(json!({})).await;
+            inserted = true;
         }
-        let r = app.call("GET", "/api/v1/classifier?parent=0005.0005.0056", Some(&app.clerk), None).await;
-        let items = r.json["items"].as_array().unwrap();
-        assert!(items.len() >= 25);
-        assert!(items.iter().any(|i| i["code"] == "0005.0005.0056.1157" && i["level"] == 4 && i["parent"] == "0005.0005.0056"));
-        let r = app.call("GET", &format!("/api/v1/classifier?q={}&limit=5", urlencode("ЖИЛИЩНО")), Some(&app.clerk), None).await;
-        assert!(!r.json["items"].as_array().unwrap().is_empty());
-        assert!(r.json["items"].as_array().unwrap().len() <= 5);
-        let r = app.call("GET", "/api/v1/classifier", None, None).await;
-        r.assert_problem(401, None);
+        match r.json["next_cursor"].as_str() { Some(c) => cursor = Some(c.into()), None => break }
+    }
+    let mut distinct = seen.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(seen.len(), 10);
+    assert_eq!(distinct.len(), 10);
+    for bad in ["limit=0", "limit=101", "cursor=zz", "registered_from=yesterday", "status=lost", "overdue=maybe"] {
+        let r = app.call("GET", &format!("/api/v1/appeals?{bad}"), Some(&app.admin), None).await;
+        r.assert_problem(422, None);
     }
 }
 
-#[actix_web::test]
-async fn a_revised_classifier_is_picked_up_without_restart() {
-    for db in backends() {
-        let app = TestApp::start(db).await;
-        let code = "0005.0005.0056.1157.0999";
-        let body = appeal(json!({"questions": [{"code": code}]}));
-        app.call("POST", "/api/v1/appeals", Some(&app.clerk), Some(&body)).await.assert_problem(422, Some("questions[0].code"));
-        let entry = appeals::domain::classifier::Entry { code: code.into(), level: 5, parent: Some("0005.0005.0056.1157".into()), name: "Новый подвопрос".into() };
-        appeals::store::classifier::upsert_all(&app.pool, &[entry]).unwrap();
-        assert_eq!(appeals::app::reload_codes(&app.state).unwrap(), 2109);
-        let card = app.register(json!({"questions": [{"code": code}]})).await;
-        assert_eq!(card["questions"][0]["code"], code);
+
+both_backends!(executors_see_only_their_assignments);
+async fn executors_see_only_their_assignments(db: Db) {
+    let app = TestApp::start(db).await;
+    let card = app.register(json!({})).await;
+    let id = card["id"].as_str().unwrap();
+    let r = app.call("GET", "/api/v1/appeals", Some(&app.executor), None).await;
+    assert_eq!(r.json["items"].as_array().unwrap().len(), 0);
+    let r = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.executor), None).await;
+    r.assert_problem(404, None);
+    let r = app.call("GET", &format!("/api/v1/appeals/{id}/history"), Some(&app.executor), None).await;
+    r.assert_problem(404, None);
+    let body = json!({"executors": [{"user_id": app.user_id("executor"), "responsible": true}], "instruction": "Для рассмотрения и подготовки ответа заявителю"});
+    let r = app.call("POST", &format!("/api/v1/appeals/{id}/assign"), Some(&app.clerk), Some(&body)).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let r = app.call("GET", "/api/v1/appeals", Some(&app.executor), None).await;
+    assert_eq!(r.json["items"].as_array().unwrap().len(), 1);
+    let r = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.executor), None).await;
+    assert_eq!(r.status, 200);
+    let r = app.call("GET", "/api/v1/appeals", Some(&app.executor2), None).await;
+    assert_eq!(r.json["items"].as_array().unwrap().len(), 0);
+    let r = app.call("GET", "/api/v1/users?role=executor", Some(&app.executor), None).await;
+    r.assert_problem(403, None);
+    let r = app.call("GET", "/api/v1/users?role=executor", Some(&app.clerk), None).await;
+    assert_eq!(r.json["items"].as_array().unwrap().len(), 2);
+}
+
+both_backends!(repeated_appeals_are_linked);
+async fn repeated_appeals_are_linked(db: Db) {
+    let app = TestApp::start(db).await;
+    let first = app.register(json!({})).await;
+    // Still under consideration: a duplicate, linked but not "repeated".
+    let dup = app.register(json!({"applicants": [{"full_name": "смирнова ольга  петровна", "postal_address": "169300 г Ухта ул Октябрьская д 12 кв 4"}]})).await;
+    assert_eq!(dup["repeated"], false);
+    assert_eq!(dup["related_appeal_ids"], json!([first["id"]]));
+    // After the first deadline passed unanswered, the same question is a repeated appeal.
+    app.set_now(start_instant() + chrono::Duration::days(40));
+    let rep = app.register(json!({"received_on": "2025-04-12", "applicants": [{"full_name": "Смирнова Ольга Петровна", "email": "SMIRNOVA@example.ru"}]})).await;
+    assert_eq!(rep["repeated"], true);
+    // Matched by name + e-mail to the first; the duplicate gave only an address.
+    assert_eq!(rep["related_appeal_ids"], json!([first["id"]]));
+    // Another question of the same person is not related.
+    let other = app.register(json!({"received_on": "2025-04-12", "questions": [{"code": "0005.0005.0056.1157"}]})).await;
+    assert_eq!(other["related_appeal_ids"], json!([]));
+    let back = app.call("GET", &format!("/api/v1/appeals/{}", first["id"].as_str().unwrap()), Some(&app.clerk), None).await;
+    assert_eq!(back.json["related_appeal_ids"].as_array().unwrap().len(), 2, "links are visible from both sides");
+}
+
+both_backends!(import_is_all_or_nothing);
+async fn import_is_all_or_nothing(db: Db) {
+    let app = TestApp::start(db).await;
+    let row = |n: Option<&str>| {
+        let mut a = appeal(json!({"received_on": "2024-03-01", "registered_at": "2024-03-02T09:00:00Z"}));
+        if let Some(n) = n { a["reg_number"] = json!(n); }
+        a
+    };
+    let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&json!({"items": [row(Some("12/2024")), row(None), row(None)]}))).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    assert_eq!(r.json["imported"], 3);
+    let id = r.json["ids"][0].as_str().unwrap().to_string();
+    let card = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.admin), None).await;
+    assert_eq!(card.json["reg_number"], "12/2024");
+    assert_eq!(card.json["registered_at"], "2024-03-02T09:00:00Z");
+    // Registered Saturday 2 March 2024 + 30 days = Monday 1 April 2024.
+    assert_eq!(card.json["due_date"], "2024-04-01");
+    let second = app.call("GET", &format!("/api/v1/appeals/{}", r.json["ids"][1].as_str().unwrap()), Some(&app.admin), None).await;
+    assert_eq!(second.json["reg_number"], "ОГ-2024-000001");
+
+    let before = count_all(&app).await;
+    let mut bad = vec![row(None), row(None), row(None)];
+    bad.push(appeal(json!({"questions": [{"code": "0000.1111"}]})));
+    let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&json!({"items": bad}))).await;
+    r.assert_problem(422, Some("items[3].questions[0].code"));
+    let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&json!({"items": [row(Some("12/2024"))]}))).await;
+    r.assert_problem(422, Some("items[0].reg_number"));
+    let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&json!({"items": [row(Some("7")), row(Some("7"))]}))).await;
+    r.assert_problem(422, Some("items[1].reg_number"));
+    let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.clerk), Some(&json!({"items": [row(None)]}))).await;
+    r.assert_problem(403, None);
+    assert_eq!(count_all(&app).await, before);
+    // Registration continues the imported year's sequence without clashing.
+    app.set_now(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2024, 3, 5, 9, 0, 0).unwrap());
+    let next = app.register(json!({"received_on": "2024-03-04"})).await;
+    assert_eq!(next["reg_number"], "ОГ-2024-000003");
+    // A legacy number in the template's format moves the counter past it.
+    let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&json!({"items": [row(Some("ОГ-2024-000010")), row(None)]}))).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let second = app.call("GET", &format!("/api/v1/appeals/{}", r.json["ids"][1].as_str().unwrap()), Some(&app.admin), None).await;
+    assert_eq!(second.json["reg_number"], "ОГ-2024-000011");
+    let next = app.register(json!({"received_on": "2024-03-04"})).await;
+    assert_eq!(next["reg_number"], "ОГ-2024-000012");
+}
+
+both_backends!(reference_data);
+async fn reference_data(db: Db) {
+    let app = TestApp::start(db).await;
+    let r = app.call("GET", "/api/v1/channels", Some(&app.executor), None).await;
+    let codes: Vec<&str> = r.json["items"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
+    for c in ["internet_reception", "email", "post", "by_hand", "gis_zhkh", "feedback_platform", "dobrodel", "personal_reception", "forwarded"] {
+        assert!(codes.contains(&c), "{c}");
     }
+    let r = app.call("GET", "/api/v1/classifier?parent=0005.0005.0056", Some(&app.clerk), None).await;
+    let items = r.json["items"].as_array().unwrap();
+    assert!(items.len() >= 25);
+    assert!(items.iter().any(|i| i["code"] == "0005.0005.0056.1157" && i["level"] == 4 && i["parent"] == "0005.0005.0056"));
+    let r = app.call("GET", &format!("/api/v1/classifier?q={}&limit=5", urlencode("ЖИЛИЩНО")), Some(&app.clerk), None).await;
+    assert!(!r.json["items"].as_array().unwrap().is_empty());
+    assert!(r.json["items"].as_array().unwrap().len() <= 5);
+    let r = app.call("GET", "/api/v1/classifier", None, None).await;
+    r.assert_problem(401, None);
+}
+
+both_backends!(a_revised_classifier_is_picked_up_without_restart);
+async fn a_revised_classifier_is_picked_up_without_restart(db: Db) {
+    let app = TestApp::start(db).await;
+    let code = "0005.0005.0056.1157.0999";
+    let body = appeal(json!({"questions": [{"code": code}]}));
+    app.call("POST", "/api/v1/appeals", Some(&app.clerk), Some(&body)).await.assert_problem(422, Some("questions[0].code"));
+    let entry = appeals::domain::classifier::Entry { code: code.into(), level: 5, parent: Some("0005.0005.0056.1157".into()), name: "Новый подвопрос".into() };
+    appeals::store::classifier::upsert_all(&app.pool, &[entry]).unwrap();
+    assert_eq!(appeals::app::reload_codes(&app.state).unwrap(), 2109);
+    let card = app.register(json!({"questions": [{"code": code}]})).await;
+    assert_eq!(card["questions"][0]["code"], code);
 }

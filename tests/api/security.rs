@@ -59,44 +59,42 @@ async fn own_appeal(app: &TestApp) -> (String, String) {
     (id, answer)
 }
 
-#[actix_web::test]
-async fn every_documented_operation_has_a_rule_and_keeps_it() {
-    for db in backends() {
-        let app = TestApp::start(db).await;
-        let spec = serde_json::to_value(appeals::api::openapi()).unwrap();
-        for (path, ops) in spec["paths"].as_object().unwrap() {
-            for method in ops.as_object().unwrap().keys() {
-                let method = method.to_uppercase();
-                let rule = RULES.iter().find(|(m, p, _)| *m == method && p == path);
-                let Some((_, _, allowed)) = rule else { panic!("{method} {path} has no access rule in tests/api/security.rs") };
-                for who in [ANON, "admin", "supervisor", "clerk", "executor"] {
-                    for foreign in [false, true] {
-                        if foreign && !path.contains("{id}") {
-                            continue;
-                        }
-                        let (id, answer) = own_appeal(&app).await;
-                        if foreign {
-                            // Unassign the executor: the appeal becomes someone else's.
-                            let r = app.call("POST", &format!("/api/v1/appeals/{id}/answers/{answer}/return"), Some(&app.supervisor), Some(&json!({}))).await;
-                            assert_eq!(r.status, 200);
-                            let r = app.call("POST", &format!("/api/v1/appeals/{id}/assign"), Some(&app.clerk), Some(&json!({"executors": [{"user_id": app.user_id("executor2"), "responsible": true}]}))).await;
-                            assert_eq!(r.status, 200);
-                        }
-                        let concrete = path.replace("{answer_id}", &answer).replace("{id}", if path.starts_with("/api/v1/users/") { app.user_id("executor2") } else { id.clone() }.as_str());
-                        let token = match who { ANON => None, "admin" => Some(app.admin.clone()), "supervisor" => Some(app.supervisor.clone()), "clerk" => Some(app.clerk.clone()), _ => Some(app.executor.clone()) };
-                        let body = if method == "POST" { body_for(&app, path) } else { None };
-                        let r = app.call(&method, &concrete, token.as_deref(), body.as_ref()).await;
-                        let may = allowed.contains(&who) || (who == "executor" && !foreign && allowed.contains(&EXEC_OWN));
-                        let what = format!("{method} {path} as {who}{}", if foreign { " on a foreign appeal" } else { "" });
-                        if may {
-                            assert!(![401, 403, 404].contains(&r.status) && r.status < 500, "{what} → {} {}", r.status, r.json);
-                        } else if who == ANON {
-                            r.assert_problem(401, None);
-                        } else if who == "executor" && foreign && !path.starts_with("/api/v1/users/") {
-                            assert_eq!(r.status, 404, "{what} must not reveal the appeal: {}", r.json);
-                        } else {
-                            assert_eq!(r.status, 403, "{what} → {} {}", r.status, r.json);
-                        }
+both_backends!(every_documented_operation_has_a_rule_and_keeps_it);
+async fn every_documented_operation_has_a_rule_and_keeps_it(db: Db) {
+    let app = TestApp::start(db).await;
+    let spec = serde_json::to_value(appeals::api::openapi()).unwrap();
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            let method = method.to_uppercase();
+            let rule = RULES.iter().find(|(m, p, _)| *m == method && p == path);
+            let Some((_, _, allowed)) = rule else { panic!("{method} {path} has no access rule in tests/api/security.rs") };
+            for who in [ANON, "admin", "supervisor", "clerk", "executor"] {
+                for foreign in [false, true] {
+                    if foreign && !path.contains("{id}") {
+                        continue;
+                    }
+                    let (id, answer) = own_appeal(&app).await;
+                    if foreign {
+                        // Unassign the executor: the appeal becomes someone else's.
+                        let r = app.call("POST", &format!("/api/v1/appeals/{id}/answers/{answer}/return"), Some(&app.supervisor), Some(&json!({}))).await;
+                        assert_eq!(r.status, 200);
+                        let r = app.call("POST", &format!("/api/v1/appeals/{id}/assign"), Some(&app.clerk), Some(&json!({"executors": [{"user_id": app.user_id("executor2"), "responsible": true}]}))).await;
+                        assert_eq!(r.status, 200);
+                    }
+                    let concrete = path.replace("{answer_id}", &answer).replace("{id}", if path.starts_with("/api/v1/users/") { app.user_id("executor2") } else { id.clone() }.as_str());
+                    let token = match who { ANON => None, "admin" => Some(app.admin.clone()), "supervisor" => Some(app.supervisor.clone()), "clerk" => Some(app.clerk.clone()), _ => Some(app.executor.clone()) };
+                    let body = if method == "POST" { body_for(&app, path) } else { None };
+                    let r = app.call(&method, &concrete, token.as_deref(), body.as_ref()).await;
+                    let may = allowed.contains(&who) || (who == "executor" && !foreign && allowed.contains(&EXEC_OWN));
+                    let what = format!("{method} {path} as {who}{}", if foreign { " on a foreign appeal" } else { "" });
+                    if may {
+                        assert!(![401, 403, 404].contains(&r.status) && r.status < 500, "{what} → {} {}", r.status, r.json);
+                    } else if who == ANON {
+                        r.assert_problem(401, None);
+                    } else if who == "executor" && foreign && !path.starts_with("/api/v1/users/") {
+                        assert_eq!(r.status, 404, "{what} must not reveal the appeal: {}", r.json);
+                    } else {
+                        assert_eq!(r.status, 403, "{what} → {} {}", r.status, r.json);
                     }
                 }
             }
@@ -104,82 +102,78 @@ async fn every_documented_operation_has_a_rule_and_keeps_it() {
     }
 }
 
-#[actix_web::test]
-async fn revoked_and_expired_tokens_stop_working_at_once() {
-    for db in backends() {
-        let app = TestApp::start(db).await;
-        let r = app.call("POST", "/api/v1/users", Some(&app.admin), Some(&json!({"login": "temp", "role": "clerk", "full_name": "Временный Сотрудник", "token_days": 1}))).await;
-        assert_eq!(r.status, 201, "{}", r.json);
-        let token = r.json["token"].as_str().unwrap().to_string();
-        let user = r.json["user"]["id"].as_str().unwrap().to_string();
-        assert_eq!(app.call("GET", "/api/v1/channels", Some(&token), None).await.status, 200);
-        // A day and a second later the token has expired.
-        app.set_now(start_instant() + chrono::Duration::days(1) + chrono::Duration::seconds(1));
-        app.call("GET", "/api/v1/channels", Some(&token), None).await.assert_problem(401, None);
-        app.set_now(start_instant());
-        assert_eq!(app.call("GET", "/api/v1/channels", Some(&token), None).await.status, 200);
-        let r = app.call("POST", &format!("/api/v1/users/{user}/revoke-tokens"), Some(&app.admin), None).await;
-        assert_eq!(r.status, 200, "{}", r.json);
-        assert_eq!(r.json["revoked"], 1);
-        app.call("GET", "/api/v1/channels", Some(&token), None).await.assert_problem(401, None);
-        let r = app.call("POST", "/api/v1/users", Some(&app.admin), Some(&json!({"login": "temp", "role": "clerk", "full_name": "Дубль"}))).await;
-        r.assert_problem(409, None);
-        let r = app.call("POST", "/api/v1/users", Some(&app.admin), Some(&json!({"login": "x y", "role": "root", "full_name": ""}))).await;
-        r.assert_problem(422, Some("role"));
-        app.call("POST", "/api/v1/users/not-a-user/revoke-tokens", Some(&app.admin), None).await.assert_problem(404, None);
-    }
+both_backends!(revoked_and_expired_tokens_stop_working_at_once);
+async fn revoked_and_expired_tokens_stop_working_at_once(db: Db) {
+    let app = TestApp::start(db).await;
+    let r = app.call("POST", "/api/v1/users", Some(&app.admin), Some(&json!({"login": "temp", "role": "clerk", "full_name": "Временный Сотрудник", "token_days": 1}))).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let token = r.json["token"].as_str().unwrap().to_string();
+    let user = r.json["user"]["id"].as_str().unwrap().to_string();
+    assert_eq!(app.call("GET", "/api/v1/channels", Some(&token), None).await.status, 200);
+    // A day and a second later the token has expired.
+    app.set_now(start_instant() + chrono::Duration::days(1) + chrono::Duration::seconds(1));
+    app.call("GET", "/api/v1/channels", Some(&token), None).await.assert_problem(401, None);
+    app.set_now(start_instant());
+    assert_eq!(app.call("GET", "/api/v1/channels", Some(&token), None).await.status, 200);
+    let r = app.call("POST", &format!("/api/v1/users/{user}/revoke-tokens"), Some(&app.admin), None).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["revoked"], 1);
+    app.call("GET", "/api/v1/channels", Some(&token), None).await.assert_problem(401, None);
+    let r = app.call("POST", "/api/v1/users", Some(&app.admin), Some(&json!({"login": "temp", "role": "clerk", "full_name": "Дубль"}))).await;
+    r.assert_problem(409, None);
+    let r = app.call("POST", "/api/v1/users", Some(&app.admin), Some(&json!({"login": "x y", "role": "root", "full_name": ""}))).await;
+    r.assert_problem(422, Some("role"));
+    app.call("POST", "/api/v1/users/not-a-user/revoke-tokens", Some(&app.admin), None).await.assert_problem(404, None);
 }
 
-#[actix_web::test]
-async fn hostile_input_gets_4xx_and_stores_nothing() {
-    for db in backends() {
-        let app = TestApp::start(db).await;
-        let injections = ["'; DROP TABLE appeals; --", "\" OR 1=1 --", "../../../../etc/passwd", "%00", "<script>alert(1)</script>", "${jndi:ldap://x}", "\\\\server\\share"];
-        // As text they are legitimate content: stored verbatim, nothing else happens.
-        for s in injections {
-            let card = app.register(json!({"summary": s, "applicants": [{"full_name": s, "postal_address": s}], "questions": [{"code": "0003.0009.0097.0699", "text": s}]})).await;
-            let back = app.call("GET", &format!("/api/v1/appeals/{}", card["id"].as_str().unwrap()), Some(&app.clerk), None).await;
-            assert_eq!(back.json["summary"], s);
-            for param in ["q", "channel", "executor_id", "status", "section", "registered_from", "cursor", "limit"] {
-                let r = app.call("GET", &format!("/api/v1/appeals?{param}={}", urlencode(s)), Some(&app.admin), None).await;
-                assert!(r.status == 200 || r.status == 422, "{param}={s} → {}", r.status);
-            }
-            let r = app.call("GET", &format!("/api/v1/appeals/{}", urlencode(s)), Some(&app.admin), None).await;
-            assert!(r.status == 404, "{s} as an id → {}", r.status);
+both_backends!(hostile_input_gets_4xx_and_stores_nothing);
+async fn hostile_input_gets_4xx_and_stores_nothing(db: Db) {
+    let app = TestApp::start(db).await;
+    let injections = ["'; DROP TABLE appeals; --", "\" OR 1=1 --", "../../../../etc/passwd", "%00", "<script>alert(1)</script>", "${jndi:ldap://x}", "\\\\server\\share"];
+    // As text they are legitimate content: stored verbatim, nothing else happens.
+    for s in injections {
+        let card = app.register(json!({"summary": s, "applicants": [{"full_name": s, "postal_address": s}], "questions": [{"code": "0003.0009.0097.0699", "text": s}]})).await;
+        let back = app.call("GET", &format!("/api/v1/appeals/{}", card["id"].as_str().unwrap()), Some(&app.clerk), None).await;
+        assert_eq!(back.json["summary"], s);
+        for param in ["q", "channel", "executor_id", "status", "section", "registered_from", "cursor", "limit"] {
+            let r = app.call("GET", &format!("/api/v1/appeals?{param}={}", urlencode(s)), Some(&app.admin), None).await;
+            assert!(r.status == 200 || r.status == 422, "{param}={s} → {}", r.status);
         }
-        let stored = injections.len();
-        assert_eq!(count(&app).await, stored, "the registry survived");
-
-        let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-        let deep_object = format!("{{\"channel\": {}{}}}", "{\"a\":".repeat(5000), "1}".repeat(5000));
-        let raws: Vec<(Vec<u8>, &str)> = vec![
-            (nested.into_bytes(), "deeply nested array"),
-            (deep_object.into_bytes(), "deeply nested object"),
-            (vec![b'{', b'"', 0xc3, 0x28, b'"', b':', b'1', b'}'], "invalid UTF-8"),
-            (appeal(json!({})).to_string().replacen("\"channel\":\"post\"", "\"channel\":\"post\",\"channel\":\"email\"", 1).into_bytes(), "duplicated key"),
-            (appeal(json!({})).to_string().replacen("\"collective\":false", "\"collective\":false,\"signatures\":99999999999999999999999", 1).into_bytes(), "giant number"),
-            (appeal(json!({})).to_string().replacen("\"collective\":false", "\"collective\":false,\"signatures\":1e400", 1).into_bytes(), "huge float"),
-            (appeal(json!({"summary": "текст\u{0}с нулём"})).to_string().into_bytes(), "NUL in text"),
-            (appeal(json!({"external_id": "ПОС\u{0}"})).to_string().into_bytes(), "NUL in external id"),
-            (b"null".to_vec(), "null body"),
-            (b"[]".to_vec(), "array body"),
-            (b"".to_vec(), "empty body"),
-        ];
-        for (body, what) in raws {
-            let r = app.raw("POST", "/api/v1/appeals", Some(&app.clerk), Some(body), &[]).await;
-            assert!((400..500).contains(&r.status), "{what} → {} {}", r.status, r.json);
-            assert!(r.ctype.contains("problem+json"), "{what}");
-        }
-        let r = app.raw("POST", "/api/v1/appeals", Some(&app.clerk), Some(appeal(json!({})).to_string().into_bytes()), &[("Content-Type", "text/plain")]).await;
-        assert!(r.status == 415 || r.status == 400, "{}", r.status);
-        for q in ["q=%00", "channel=post%00", "limit=99999999999999999999", "limit=-1", "due_within_days=1e9", "q=a&q=b"] {
-            let r = app.call("GET", &format!("/api/v1/appeals?{q}"), Some(&app.admin), None).await;
-            assert!((400..500).contains(&r.status), "{q} → {}", r.status);
-        }
-        let r = app.call("POST", &format!("/api/v1/appeals/{}/assign", uuid::Uuid::new_v4()), Some(&app.clerk), Some(&json!({"executors": [{"user_id": "x\u{0}", "responsible": true}]}))).await;
-        r.assert_problem(422, Some("executors[0].user_id"));
-        assert_eq!(count(&app).await, stored, "refused requests stored nothing");
+        let r = app.call("GET", &format!("/api/v1/appeals/{}", urlencode(s)), Some(&app.admin), None).await;
+        assert!(r.status == 404, "{s} as an id → {}", r.status);
     }
+    let stored = injections.len();
+    assert_eq!(count(&app).await, stored, "the registry survived");
+
+    let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let deep_object = format!("{{\"channel\": {}{}}}", "{\"a\":".repeat(5000), "1}".repeat(5000));
+    let raws: Vec<(Vec<u8>, &str)> = vec![
+        (nested.into_bytes(), "deeply nested array"),
+        (deep_object.into_bytes(), "deeply nested object"),
+        (vec![b'{', b'"', 0xc3, 0x28, b'"', b':', b'1', b'}'], "invalid UTF-8"),
+        (appeal(json!({})).to_string().replacen("\"channel\":\"post\"", "\"channel\":\"post\",\"channel\":\"email\"", 1).into_bytes(), "duplicated key"),
+        (appeal(json!({})).to_string().replacen("\"collective\":false", "\"collective\":false,\"signatures\":99999999999999999999999", 1).into_bytes(), "giant number"),
+        (appeal(json!({})).to_string().replacen("\"collective\":false", "\"collective\":false,\"signatures\":1e400", 1).into_bytes(), "huge float"),
+        (appeal(json!({"summary": "текст\u{0}с нулём"})).to_string().into_bytes(), "NUL in text"),
+        (appeal(json!({"external_id": "ПОС\u{0}"})).to_string().into_bytes(), "NUL in external id"),
+        (b"null".to_vec(), "null body"),
+        (b"[]".to_vec(), "array body"),
+        (b"".to_vec(), "empty body"),
+    ];
+    for (body, what) in raws {
+        let r = app.raw("POST", "/api/v1/appeals", Some(&app.clerk), Some(body), &[]).await;
+        assert!((400..500).contains(&r.status), "{what} → {} {}", r.status, r.json);
+        assert!(r.ctype.contains("problem+json"), "{what}");
+    }
+    let r = app.raw("POST", "/api/v1/appeals", Some(&app.clerk), Some(appeal(json!({})).to_string().into_bytes()), &[("Content-Type", "text/plain")]).await;
+    assert!(r.status == 415 || r.status == 400, "{}", r.status);
+    for q in ["q=%00", "channel=post%00", "limit=99999999999999999999", "limit=-1", "due_within_days=1e9", "q=a&q=b"] {
+        let r = app.call("GET", &format!("/api/v1/appeals?{q}"), Some(&app.admin), None).await;
+        assert!((400..500).contains(&r.status), "{q} → {}", r.status);
+    }
+    let r = app.call("POST", &format!("/api/v1/appeals/{}/assign", uuid::Uuid::new_v4()), Some(&app.clerk), Some(&json!({"executors": [{"user_id": "x\u{0}", "responsible": true}]}))).await;
+    r.assert_problem(422, Some("executors[0].user_id"));
+    assert_eq!(count(&app).await, stored, "refused requests stored nothing");
 }
 
 async fn count(app: &TestApp) -> usize {

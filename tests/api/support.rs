@@ -16,13 +16,32 @@ pub enum Db {
     Postgres,
 }
 
-/// Every backend this run covers: SQLite, plus PostgreSQL when `TEST_DATABASE_URL` is set.
-pub fn backends() -> Vec<Db> {
-    let mut v = vec![Db::Sqlite];
-    if pg_admin().is_some() {
-        v.push(Db::Postgres);
-    }
-    v
+/// Makes `name(db: Db)` two test cases, `name::sqlite` and `name::postgres`, so a failure
+/// names its backend. The PostgreSQL case says it did not run when `TEST_DATABASE_URL` is unset
+/// (`.ci/run` always sets it).
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() {
+                super::$name($crate::support::Db::Sqlite).await
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                if !$crate::support::postgres_enabled() {
+                    eprintln!("not run: TEST_DATABASE_URL is not set");
+                    return;
+                }
+                super::$name($crate::support::Db::Postgres).await
+            }
+        }
+    };
+}
+
+/// True when this run covers PostgreSQL too.
+pub fn postgres_enabled() -> bool {
+    pg_admin().is_some()
 }
 
 fn pg_admin() -> Option<String> {
@@ -51,9 +70,14 @@ fn pg_template() -> String {
                 #[diesel(sql_type = diesel::sql_types::Text)]
                 datname: String,
             }
+            // Names carry the creating process's id: another test process running at the same
+            // time (a second checkout) keeps its databases.
             let stale: Vec<Name> = diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'appeals\\_t%'").load(&mut c).unwrap_or_default();
             for n in stale {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {}", n.datname)).execute(&mut c);
+                let alive = n.datname.split('_').nth(2).and_then(|p| p.parse::<u32>().ok()).is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists());
+                if !alive {
+                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", n.datname)).execute(&mut c);
+                }
             }
             let name = format!("appeals_tpl_{}", std::process::id());
             pg_exec(&admin, &format!("CREATE DATABASE {name}")).expect("create template");
@@ -76,7 +100,7 @@ pub fn fresh_database(db: Db) -> (String, Option<String>) {
         Db::Postgres => {
             let admin = pg_admin().expect("postgres");
             let tpl = pg_template();
-            let name = format!("appeals_t_{}", uuid::Uuid::new_v4().simple());
+            let name = format!("appeals_t_{}_{}", std::process::id(), uuid::Uuid::new_v4().simple());
             let mut tries = 0;
             // The template's last connection may still be closing.
             while let Err(e) = pg_exec(&admin, &format!("CREATE DATABASE {name} TEMPLATE {tpl}")) {

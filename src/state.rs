@@ -1,0 +1,57 @@
+//! The state every use case and handler shares: pool, settings, reference data and the clock.
+//! It lives outside the HTTP layer so use cases (registration, control) never import `api`.
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::domain::calendar::ProductionCalendar;
+use crate::domain::channels::Catalog;
+use crate::store::DbPool;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock};
+
+/// What every handler shares: the pool, settings, reference data and the clock.
+pub struct AppState {
+    /// Database pool.
+    pub pool: DbPool,
+    /// Settings.
+    pub settings: Arc<Settings>,
+    /// Production calendar.
+    pub calendar: Arc<ProductionCalendar>,
+    /// Channel catalog.
+    pub channels: Arc<Catalog>,
+    /// Classifier codes, for validation without a query per question.
+    pub codes: Arc<RwLock<HashSet<String>>>,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// Now, in UTC.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Now, as stored (UTC, microseconds).
+    pub fn now_naive(&self) -> NaiveDateTime {
+        crate::store::micros(self.now())
+    }
+
+    /// Today in the organization's time zone: the day deadlines are counted from.
+    pub fn today(&self) -> NaiveDate {
+        self.local_date(self.now())
+    }
+
+    /// The organization-local date of an instant.
+    pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.settings.time_zone()).date_naive()
+    }
+
+    /// The UTC instant at which a local date begins.
+    pub fn start_of(&self, d: NaiveDate) -> NaiveDateTime {
+        use chrono::TimeZone;
+        let tz = self.settings.time_zone();
+        let local = d.and_hms_opt(0, 0, 0).expect("midnight exists");
+        tz.from_local_datetime(&local).earliest().map(|t| t.naive_utc()).unwrap_or(local)
+    }
+}
