@@ -65,6 +65,13 @@ pub struct OrganizationSettings {
     pub time_zone: String,
     /// Registration number template.
     pub reg_number_template: String,
+    /// Outgoing number template of dispatched answers (its own counter).
+    #[serde(default = "default_outgoing_template")]
+    pub outgoing_number_template: String,
+}
+
+fn default_outgoing_template() -> String {
+    "ОГ-исх-{year}-{seq:06}".into()
 }
 
 /// Body and batch limits.
@@ -126,6 +133,7 @@ impl Settings {
 
     fn check(&self) -> Result<(), ConfigError> {
         crate::domain::regnum::validate_template(&self.organization.reg_number_template).map_err(ConfigError)?;
+        crate::domain::regnum::validate_template(&self.organization.outgoing_number_template).map_err(|e| ConfigError(format!("outgoing_number_template: {e}")))?;
         self.organization
             .time_zone
             .parse::<chrono_tz::Tz>()

@@ -10,5 +10,6 @@ pub mod store;
 pub mod api;
 pub mod app;
 pub mod clock;
+pub mod control;
 pub mod registry;
 pub mod state;

@@ -103,6 +103,7 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
         created_by: actor.map(Into::into),
         version: 1,
         updated_at: at,
+        art11_notice_due: None,
     };
     let applicants: Vec<ApplicantRow> = d
         .applicants

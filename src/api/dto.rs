@@ -1,7 +1,7 @@
 //! Response shapes: the appeal card and list pages, built from stored rows.
 
 use crate::domain::roles::Role;
-use crate::domain::workflow::{allowed_actions, Action, Status};
+use crate::domain::workflow::{Action, Status};
 use crate::store::appeals::CardData;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
@@ -88,13 +88,32 @@ pub struct AnswerOut {
     pub author_id: String,
     /// Submitted.
     pub created_at: DateTime<Utc>,
-    /// `pending`, `approved` or `returned`.
+    /// `pending`, `approved`, `returned`, or `withdrawn` (the appeal was left without answer).
     pub status: String,
     /// Results per question: `[{code, result}]`.
     #[schema(value_type = Vec<Object>)]
     pub results: Value,
     /// Reviewer's comment.
     pub review_comment: Option<String>,
+    /// Outgoing number of the dispatched answer.
+    pub outgoing_number: Option<String>,
+    /// Date the answer was sent: the answer's date in statistics and exports.
+    pub sent_on: Option<NaiveDate>,
+    /// How it was sent: `post`, `email`, `epgu`, `by_hand`.
+    pub sent_channel: Option<String>,
+}
+
+/// A co-executor's input to the answer.
+#[derive(Serialize, ToSchema)]
+pub struct ContributionOut {
+    /// Id.
+    pub id: String,
+    /// Co-executor.
+    pub author_id: String,
+    /// Text.
+    pub text: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
 }
 
 /// The deadline extension.
@@ -199,6 +218,10 @@ pub struct Card {
     pub forwarded: Option<ForwardOut>,
     /// Art. 11 reason.
     pub left_without_answer_reason: Option<String>,
+    /// When the applicant must be told there is no answer (Art. 11, 7 days from registration).
+    pub art11_notice_due: Option<NaiveDate>,
+    /// Co-executors' input, oldest first.
+    pub contributions: Vec<ContributionOut>,
     /// Actions the caller may take now.
     #[schema(value_type = Vec<String>)]
     pub allowed_actions: Vec<Action>,
@@ -222,9 +245,9 @@ fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 impl Card {
     /// Builds the card as `caller` sees it on `today`.
     pub fn from_data(d: CardData, caller_id: &str, role: Role, today: NaiveDate) -> Card {
+        let allowed = crate::control::available_actions(&d, caller_id, role, today);
         let a = d.appeal;
         let status = Status::parse(&a.status).unwrap_or(Status::Registered);
-        let assigned = d.assignments.iter().any(|x| x.active && x.user_id == caller_id);
         let details: Value = serde_json::from_str(&a.due_explanation).unwrap_or(Value::Null);
         let explanation = details.get("text").and_then(|t| t.as_str()).unwrap_or_default().to_string();
         Card {
@@ -294,12 +317,17 @@ impl Card {
                     status: x.status,
                     results: serde_json::from_str(&x.results).unwrap_or(Value::Array(vec![])),
                     review_comment: x.review_comment,
+                    outgoing_number: x.outgoing_number,
+                    sent_on: x.sent_on,
+                    sent_channel: x.sent_channel,
                 })
                 .collect(),
             returned_count: a.returned_count,
             forwarded: a.forwarded_to.clone().map(|o| ForwardOut { organization: Some(o), reason: a.forward_reason, at: a.forwarded_at.map(utc), late: a.forward_late }),
             left_without_answer_reason: a.left_reason,
-            allowed_actions: allowed_actions(status, role, assigned),
+            art11_notice_due: a.art11_notice_due,
+            contributions: d.contributions.into_iter().map(|c| ContributionOut { id: c.id, author_id: c.author_id, text: c.text, created_at: utc(c.created_at) }).collect(),
+            allowed_actions: allowed,
             version: a.version,
         }
     }

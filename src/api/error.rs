@@ -30,6 +30,8 @@ pub enum ApiError {
     /// A uniqueness rule (409).
     #[error("{detail}")]
     Conflict {
+        /// Stable code of this kind of conflict.
+        code: &'static str,
         /// Explanation.
         detail: String,
         /// Extra members (e.g. the existing appeal's id).
@@ -51,6 +53,9 @@ pub enum ApiError {
         /// Current version.
         current: i32,
     },
+    /// A write that must name the version it corrects came without `If-Match` (428).
+    #[error("precondition required")]
+    PreconditionRequired,
     /// A known path asked with a method it does not have (405); carries the allowed ones.
     #[error("method not allowed")]
     MethodNotAllowed(Vec<String>),
@@ -73,9 +78,10 @@ impl ApiError {
             ApiError::Unauthorized => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound => "not_found",
-            ApiError::Conflict { .. } => "conflict",
+            ApiError::Conflict { code, .. } => code,
             ApiError::IllegalTransition { .. } => "illegal_transition",
             ApiError::Precondition { .. } => "stale_version",
+            ApiError::PreconditionRequired => "if_match_required",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
@@ -93,6 +99,7 @@ impl ApiError {
             ApiError::Conflict { .. } => "Конфликт",
             ApiError::IllegalTransition { .. } => "Действие недопустимо в текущем статусе",
             ApiError::Precondition { .. } => "Карточка изменена другим пользователем",
+            ApiError::PreconditionRequired => "Нужен заголовок If-Match",
             ApiError::MethodNotAllowed(_) => "Метод не поддерживается",
             ApiError::PayloadTooLarge(_) => "Слишком большой запрос",
             ApiError::UnsupportedMediaType => "Ожидается application/json",
@@ -112,7 +119,7 @@ impl ApiError {
             ApiError::BadRequest(m) | ApiError::Forbidden(m) => m.clone(),
             ApiError::Unauthorized => "передайте заголовок Authorization: Bearer <токен>".into(),
             ApiError::NotFound => "ресурс не найден".into(),
-            ApiError::Conflict { detail, extra } => {
+            ApiError::Conflict { detail, extra, .. } => {
                 if let (Some(obj), Some(ext)) = (b.as_object_mut(), extra.as_object()) {
                     for (k, v) in ext {
                         obj.insert(k.clone(), v.clone());
@@ -135,6 +142,7 @@ impl ApiError {
                 b["current_version"] = json!(current);
                 format!("текущая версия карточки {current}; перечитайте её и повторите")
             }
+            ApiError::PreconditionRequired => "исправление карточки требует If-Match с её текущей версией (ETag)".into(),
             ApiError::MethodNotAllowed(allowed) => format!("допустимые методы: {}", allowed.join(", ")),
             ApiError::PayloadTooLarge(limit) => format!("тело запроса больше {limit} байт"),
             ApiError::UnsupportedMediaType => "Content-Type должен быть application/json".into(),
@@ -155,6 +163,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } | ApiError::IllegalTransition { .. } => StatusCode::CONFLICT,
             ApiError::Precondition { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -182,12 +191,13 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound | StoreError::Db(DieselError::NotFound) => ApiError::NotFound,
-            StoreError::Conflict { message, extra } => ApiError::Conflict { detail: message, extra },
+            StoreError::Conflict { code, message, extra } => ApiError::Conflict { code, detail: message, extra },
             StoreError::Stale { current } => ApiError::Precondition { current },
+            StoreError::VersionRequired => ApiError::PreconditionRequired,
             StoreError::Invalid(errs) => ApiError::Validation(errs),
             StoreError::Refused { refusal: r, action } => refusal(r, action),
             StoreError::Db(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
-                ApiError::Conflict { detail: format!("нарушена уникальность: {}", info.constraint_name().unwrap_or("ключ")), extra: json!({}) }
+                ApiError::Conflict { code: "unique_violation", detail: format!("нарушена уникальность: {}", info.constraint_name().unwrap_or("ключ")), extra: json!({}) }
             }
             StoreError::Db(DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
                 ApiError::Validation(vec![FieldError { field: "body".into(), message: "ссылка на несуществующую запись".into() }])
@@ -207,8 +217,12 @@ impl From<actix_web::error::BlockingError> for ApiError {
 pub fn refusal(r: Refusal, action: Action) -> ApiError {
     match r {
         Refusal::Role => ApiError::Forbidden(format!("роль не позволяет действие «{}»", action.as_str())),
-        // Not assigned: the appeal does not exist for this executor.
-        Refusal::NotAssigned => ApiError::NotFound,
+        // Visible, but the action belongs to another part in the resolution.
+        Refusal::NotAssigned => ApiError::Forbidden(match action {
+            Action::Answer => "ответ направляет только ответственный исполнитель; соисполнители передают ему свои материалы (contributions)".into(),
+            Action::Contribute => "материалы к ответу передают соисполнители; ответственный исполнитель направляет сам ответ".into(),
+            _ => format!("действие «{}» доступно только исполнителям по резолюции", action.as_str()),
+        }),
         Refusal::Status { current, allowed } => ApiError::IllegalTransition { current, allowed, action },
     }
 }

@@ -91,7 +91,7 @@ impl utoipa::IntoResponses for ActionResponses {
             ("401", "no or bad token"),
             ("403", "the role may not take this action"),
             ("404", "no such appeal, or not assigned to the calling executor"),
-            ("409", "the action is not allowed in the current status (names it and the allowed actions)"),
+            ("409", "the action is not allowed now; `code` says why: `illegal_transition` (names the status and the allowed actions), `already_extended`, `deadline_passed`, `no_pending_answer`, `answer_already_reviewed`, `answer_not_approved`, `already_dispatched`, `nothing_to_dispatch`, `duplicate_outgoing_number`"),
             ("412", "If-Match names an older version"),
             ("413", "body too large"),
             ("415", "body is not JSON"),
@@ -146,6 +146,9 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(actions::extend_deadline)
                 .service(actions::forward_appeal)
                 .service(actions::submit_answer)
+                .service(actions::contribute)
+                .service(actions::dispatch_answer)
+                .service(actions::correct_appeal)
                 .service(actions::approve_answer)
                 .service(actions::return_answer)
                 .service(actions::close_appeal)

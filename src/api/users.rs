@@ -76,7 +76,7 @@ pub async fn create_user(caller: Caller, state: web::Data<AppState>, body: Valid
     let org = caller.org.clone();
     let row = web::block(move || crate::store::users::create_user(&pool, &org, &user, &hash, now, expires)).await?.map_err(|e| {
         if e.is_unique_violation() {
-            ApiError::Conflict { detail: "логин занят".into(), extra: serde_json::json!({"field": "login"}) }
+            ApiError::Conflict { code: "login_taken", detail: "логин занят".into(), extra: serde_json::json!({"field": "login"}) }
         } else {
             e.into()
         }

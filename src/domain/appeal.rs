@@ -327,6 +327,11 @@ pub fn validate(d: &AppealDraft, ctx: &Context) -> Result<Derived, Vec<FieldErro
     for (i, q) in d.questions.iter().enumerate() {
         if !classifier::is_code_shape(&q.code) {
             e.add(format!("questions[{i}].code"), "код классификатора имеет вид 0000.0000.0000.0000");
+        } else if !classifier::is_question_level(&q.code) {
+            e.add(
+                format!("questions[{i}].code"),
+                format!("{} — раздел, тематика или тема; вопрос кодируется кодом вопроса (4 сегмента) или подвопроса (5)", q.code),
+            );
         } else if !(ctx.code_exists)(&q.code) {
             e.add(format!("questions[{i}].code"), format!("код {} отсутствует в классификаторе", q.code));
         }

@@ -6,6 +6,12 @@ pub fn is_code_shape(code: &str) -> bool {
     (1..=5).contains(&parts.len()) && parts.iter().all(|p| p.len() == 4 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// True for the levels an appeal's question is coded at: a question (4 segments) or a
+/// sub-question (5); sections, topics and themes only group questions in reports.
+pub fn is_question_level(code: &str) -> bool {
+    (4..=5).contains(&level_of(code))
+}
+
 /// The section (first level) a code belongs to; reports count questions by it.
 pub fn section_of(code: &str) -> &str {
     code.split('.').next().unwrap_or(code)
@@ -75,6 +81,15 @@ pub fn parse_tsv(text: &str) -> Result<Vec<Entry>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn questions_are_coded_at_question_or_sub_question_level() {
+        assert!(is_question_level("0005.0005.0056.1157"));
+        assert!(is_question_level("0004.0015.0158.0965.0064"));
+        for grouping in ["0003", "0005.0005", "0005.0005.0056"] {
+            assert!(!is_question_level(grouping), "{grouping}");
+        }
+    }
 
     #[test]
     fn shapes() {

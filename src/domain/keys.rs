@@ -1,6 +1,23 @@
 //! Normalised keys for matching applicants (repeated appeals) and for case-insensitive search.
 //! Done in Rust rather than SQL so SQLite and PostgreSQL agree on Cyrillic case folding.
 
+/// The folded text the registry's search box matches: number, applicants' names, summary
+/// and external id, so one LIKE over one column finds a card by any of them.
+pub fn search_text(reg_number: &str, names: &[&str], summary: &str, external_id: Option<&str>) -> String {
+    let mut out = search_fold(reg_number);
+    for n in names {
+        out.push(' ');
+        out.push_str(&search_fold(n));
+    }
+    out.push(' ');
+    out.push_str(&search_fold(summary));
+    if let Some(x) = external_id {
+        out.push(' ');
+        out.push_str(&search_fold(x));
+    }
+    out
+}
+
 /// Lower-cases, folds `ё` into `е` and collapses whitespace: the form stored for search.
 pub fn search_fold(text: &str) -> String {
     let lower = text.to_lowercase().replace('ё', "е");

@@ -88,29 +88,41 @@ pub enum Action {
     Extend,
     /// Forward by competence (Art. 8).
     Forward,
-    /// An executor submits a draft answer.
+    /// The responsible executor submits a draft answer.
     Answer,
+    /// A co-executor sends input to the responsible executor.
+    Contribute,
     /// Supervisor approves the answer.
     Approve,
     /// Supervisor returns the answer for rework.
     Return,
+    /// Register the signed answer's dispatch (outgoing number, date, way).
+    Dispatch,
     /// Remove from additional control.
     Close,
     /// Leave without an answer (Art. 11).
     LeaveWithoutAnswer,
+    /// Correct the registration card while the appeal is under consideration.
+    Correct,
+    /// Correct the card of a finished appeal: an administrator, with a reason.
+    CorrectFinished,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 12] = [
         Action::Assign,
         Action::Extend,
         Action::Forward,
         Action::Answer,
+        Action::Contribute,
         Action::Approve,
         Action::Return,
+        Action::Dispatch,
         Action::Close,
         Action::LeaveWithoutAnswer,
+        Action::Correct,
+        Action::CorrectFinished,
     ];
 
     /// API code (also the history's action name).
@@ -120,32 +132,65 @@ impl Action {
             Action::Extend => "extend",
             Action::Forward => "forward",
             Action::Answer => "answer",
+            Action::Contribute => "contribute",
             Action::Approve => "approve",
             Action::Return => "return",
+            Action::Dispatch => "dispatch",
             Action::Close => "close",
             Action::LeaveWithoutAnswer => "leave_without_answer",
+            Action::Correct => "correct",
+            Action::CorrectFinished => "correct_finished",
         }
     }
 
-    /// Roles that may take the action at all (status permitting).
-    pub fn roles(self) -> &'static [Role] {
+    /// Roles that may take the action at all (status permitting); `None` when the caller's
+    /// part in the resolution decides instead of the role (see [`Action::needs`]).
+    pub fn roles(self) -> Option<&'static [Role]> {
         use Role::*;
         match self {
-            Action::Assign => &[Supervisor, Clerk, Admin],
-            Action::Forward => &[Clerk, Supervisor, Admin],
-            Action::Extend | Action::Approve | Action::Return | Action::Close | Action::LeaveWithoutAnswer => &[Supervisor, Admin],
-            Action::Answer => &[Executor],
+            Action::Assign => Some(&[Supervisor, Clerk, Admin]),
+            Action::Forward | Action::Dispatch => Some(&[Clerk, Supervisor, Admin]),
+            Action::Extend | Action::Approve | Action::Return | Action::Close | Action::LeaveWithoutAnswer => Some(&[Supervisor, Admin]),
+            Action::Correct => Some(&[Clerk, Admin]),
+            Action::CorrectFinished => Some(&[Admin]),
+            Action::Answer | Action::Contribute => None,
         }
     }
 
-    /// True when the action additionally requires the caller to be assigned to the appeal.
-    pub fn needs_assignment(self) -> bool {
-        self == Action::Answer
+    /// The part in the resolution the caller must hold, whatever their role: a deputy head
+    /// with the supervisor role is often the responsible executor.
+    pub fn needs(self) -> Option<Part> {
+        match self {
+            Action::Answer => Some(Part::Responsible),
+            Action::Contribute => Some(Part::CoExecutor),
+            _ => None,
+        }
+    }
+
+    /// True when the action is open to `role` holding `part`.
+    pub fn open_to(self, role: Role, part: Part) -> bool {
+        match (self.roles(), self.needs()) {
+            (Some(roles), _) => roles.contains(&role),
+            (None, Some(needed)) => part == needed,
+            (None, None) => false,
+        }
     }
 }
 
+/// The caller's part in an appeal's current resolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// Not among the active executors.
+    None,
+    /// The responsible executor (ответственный исполнитель): writes the answer.
+    Responsible,
+    /// A co-executor (соисполнитель): sends input to the responsible one.
+    CoExecutor,
+}
+
 /// The transition table: the status an action leads to from `from`, or `None` when illegal.
-/// `Approve` leads to `Answered`; approving with `close` goes on to `Closed` in the same step.
+/// It alone decides an action's resulting status; approving with `close` applies `Close`
+/// to the approved state in the same step.
 pub fn transition(from: Status, action: Action) -> Option<Status> {
     use Action as A;
     use Status as S;
@@ -154,10 +199,14 @@ pub fn transition(from: Status, action: Action) -> Option<Status> {
         (S::Registered | S::InWork | S::AnswerReview, A::Extend) => Some(from),
         (S::Registered | S::InWork, A::Forward) => Some(S::Forwarded),
         (S::InWork, A::Answer) => Some(S::AnswerReview),
+        (S::InWork | S::AnswerReview, A::Contribute) => Some(from),
         (S::AnswerReview, A::Approve) => Some(S::Answered),
         (S::AnswerReview, A::Return) => Some(S::InWork),
+        (S::Answered | S::Closed, A::Dispatch) => Some(from),
         (S::Answered, A::Close) => Some(S::Closed),
         (S::Registered | S::InWork | S::AnswerReview, A::LeaveWithoutAnswer) => Some(S::LeftWithoutAnswer),
+        (S::Registered | S::InWork | S::AnswerReview | S::Answered, A::Correct) => Some(from),
+        (S::Closed | S::Forwarded | S::LeftWithoutAnswer, A::CorrectFinished) => Some(from),
         _ => None,
     }
 }
@@ -167,29 +216,53 @@ pub fn transition(from: Status, action: Action) -> Option<Status> {
 pub enum Refusal {
     /// The role may never take this action.
     Role,
-    /// The action needs an assignment the caller does not have.
+    /// The action needs a part in the resolution the caller does not have.
     NotAssigned,
     /// The status does not allow it; carries the actions that are allowed now.
     Status { current: Status, allowed: Vec<Action> },
 }
 
-/// Decides whether `role` (assigned or not) may take `action` on an appeal in `status`.
-pub fn check(status: Status, action: Action, role: Role, assigned: bool) -> Result<Status, Refusal> {
-    if !action.roles().contains(&role) {
-        return Err(Refusal::Role);
+/// Decides whether `role` holding `part` may take `action` on an appeal in `status`.
+pub fn check(status: Status, action: Action, role: Role, part: Part) -> Result<Status, Refusal> {
+    if !action.open_to(role, part) {
+        return Err(if action.roles().is_some() { Refusal::Role } else { Refusal::NotAssigned });
     }
-    if action.needs_assignment() && !assigned {
-        return Err(Refusal::NotAssigned);
-    }
-    transition(status, action).ok_or_else(|| Refusal::Status { current: status, allowed: allowed_actions(status, role, assigned) })
+    transition(status, action).ok_or_else(|| Refusal::Status { current: status, allowed: allowed_actions(status, role, part) })
 }
 
-/// The actions the caller may take now; shown on the card.
-pub fn allowed_actions(status: Status, role: Role, assigned: bool) -> Vec<Action> {
-    Action::ALL
-        .into_iter()
-        .filter(|a| a.roles().contains(&role) && (!a.needs_assignment() || assigned) && transition(status, *a).is_some())
-        .collect()
+/// The actions the table lets the caller take now, before each action's own preconditions.
+pub fn allowed_actions(status: Status, role: Role, part: Part) -> Vec<Action> {
+    Action::ALL.into_iter().filter(|a| a.open_to(role, part) && transition(status, *a).is_some()).collect()
+}
+
+/// What the card holds that decides whether an action the table allows can be taken now:
+/// the same facts the actions themselves check, so the card never offers a dead button.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Facts {
+    /// The deadline was extended already (Art. 12 allows once).
+    pub extended: bool,
+    /// The deadline has passed: an extension now would hide a violation.
+    pub deadline_passed: bool,
+    /// An answer awaits review.
+    pub pending_answer: bool,
+    /// An approved answer has not been dispatched yet.
+    pub undispatched_answer: bool,
+}
+
+/// The actions the caller may take now: the table's, less those whose preconditions fail.
+pub fn available_actions(status: Status, role: Role, part: Part, facts: Facts) -> Vec<Action> {
+    allowed_actions(status, role, part).into_iter().filter(|a| precondition(*a, facts).is_ok()).collect()
+}
+
+/// An action's own precondition on the card, beyond the table; `Err` carries the stable code.
+pub fn precondition(action: Action, facts: Facts) -> Result<(), &'static str> {
+    match action {
+        Action::Extend if facts.extended => Err("already_extended"),
+        Action::Extend if facts.deadline_passed => Err("deadline_passed"),
+        Action::Approve | Action::Return if !facts.pending_answer => Err("no_pending_answer"),
+        Action::Dispatch if !facts.undispatched_answer => Err("nothing_to_dispatch"),
+        _ => Ok(()),
+    }
 }
 
 /// Art. 11 grounds for leaving an appeal without an answer.
@@ -222,6 +295,25 @@ impl LeaveReason {
             LeaveReason::CourtDecision => "court_decision",
         }
     }
+
+    /// Checks the ground against the card (Art. 11): `anonymous` only when the surname or the
+    /// address for the answer is missing; termination of correspondence only on a repeated
+    /// appeal. `Err` is the Russian reason for the clerk.
+    pub fn check_ground(self, anonymous: bool, repeated: bool) -> Result<(), &'static str> {
+        match self {
+            LeaveReason::Anonymous if !anonymous => Err("в обращении есть фамилия и адрес для ответа: оснований считать его анонимным нет (ст. 11 59-ФЗ)"),
+            LeaveReason::CorrespondenceTerminated if !repeated => {
+                Err("переписку прекращают только по повторному обращению на вопрос, на который уже давались ответы по существу (ст. 11 ч. 5 59-ФЗ)")
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// True when the applicant must be told why there is no answer (every ground but
+    /// anonymity, which leaves no one to tell); the notice is due 7 days after registration.
+    pub fn needs_notice(self) -> bool {
+        self != LeaveReason::Anonymous
+    }
 }
 
 #[cfg(test)]
@@ -231,43 +323,82 @@ mod tests {
     #[test]
     fn lifecycle_path_is_legal() {
         let mut s = Status::Registered;
-        for (a, role, assigned) in [
-            (Action::Assign, Role::Clerk, false),
-            (Action::Answer, Role::Executor, true),
-            (Action::Return, Role::Supervisor, false),
-            (Action::Answer, Role::Executor, true),
-            (Action::Approve, Role::Supervisor, false),
-            (Action::Close, Role::Supervisor, false),
+        for (a, role, part) in [
+            (Action::Assign, Role::Clerk, Part::None),
+            (Action::Contribute, Role::Executor, Part::CoExecutor),
+            (Action::Answer, Role::Executor, Part::Responsible),
+            (Action::Return, Role::Supervisor, Part::None),
+            (Action::Answer, Role::Supervisor, Part::Responsible),
+            (Action::Approve, Role::Supervisor, Part::None),
+            (Action::Close, Role::Supervisor, Part::None),
+            (Action::Dispatch, Role::Clerk, Part::None),
         ] {
-            s = check(s, a, role, assigned).unwrap();
+            s = check(s, a, role, part).unwrap();
         }
         assert_eq!(s, Status::Closed);
     }
 
     #[test]
-    fn terminal_statuses_allow_nothing() {
+    fn finished_statuses_allow_only_dispatch_and_an_admins_correction() {
         for s in [Status::Closed, Status::Forwarded, Status::LeftWithoutAnswer] {
             for r in Role::ALL {
-                assert!(allowed_actions(s, r, true).is_empty(), "{s:?} {r:?}");
+                for part in [Part::None, Part::Responsible, Part::CoExecutor] {
+                    for a in allowed_actions(s, r, part) {
+                        assert!(a == Action::Dispatch && s == Status::Closed || a == Action::CorrectFinished && r == Role::Admin, "{s:?} {r:?} {a:?}");
+                    }
+                }
             }
         }
     }
 
     #[test]
+    fn only_the_responsible_executor_answers_whatever_the_role() {
+        for r in Role::ALL {
+            assert_eq!(check(Status::InWork, Action::Answer, r, Part::Responsible), Ok(Status::AnswerReview), "{r:?}");
+            assert_eq!(check(Status::InWork, Action::Answer, r, Part::CoExecutor), Err(Refusal::NotAssigned));
+            assert_eq!(check(Status::InWork, Action::Contribute, r, Part::CoExecutor), Ok(Status::InWork));
+            assert_eq!(check(Status::InWork, Action::Contribute, r, Part::Responsible), Err(Refusal::NotAssigned));
+        }
+        assert_eq!(allowed_actions(Status::InWork, Role::Executor, Part::CoExecutor), vec![Action::Contribute]);
+        assert_eq!(allowed_actions(Status::InWork, Role::Executor, Part::Responsible), vec![Action::Answer]);
+    }
+
+    #[test]
+    fn preconditions_remove_dead_buttons() {
+        let facts = Facts { extended: true, ..Facts::default() };
+        assert!(!available_actions(Status::InWork, Role::Supervisor, Part::None, facts).contains(&Action::Extend));
+        let facts = Facts { deadline_passed: true, ..Facts::default() };
+        assert_eq!(precondition(Action::Extend, facts), Err("deadline_passed"));
+        assert_eq!(precondition(Action::Dispatch, Facts::default()), Err("nothing_to_dispatch"));
+        assert!(available_actions(Status::Closed, Role::Clerk, Part::None, Facts { undispatched_answer: true, ..Facts::default() }).contains(&Action::Dispatch));
+    }
+
+    #[test]
     fn refusals_explain_themselves() {
-        assert_eq!(check(Status::Registered, Action::Answer, Role::Executor, false), Err(Refusal::NotAssigned));
-        assert_eq!(check(Status::Registered, Action::Approve, Role::Clerk, false), Err(Refusal::Role));
-        match check(Status::Closed, Action::Assign, Role::Clerk, false) {
+        assert_eq!(check(Status::Registered, Action::Answer, Role::Executor, Part::None), Err(Refusal::NotAssigned));
+        assert_eq!(check(Status::Registered, Action::Approve, Role::Clerk, Part::None), Err(Refusal::Role));
+        match check(Status::Closed, Action::Assign, Role::Clerk, Part::None) {
             Err(Refusal::Status { current, allowed }) => {
                 assert_eq!(current, Status::Closed);
-                assert!(allowed.is_empty());
+                assert_eq!(allowed, vec![Action::Dispatch], "a closed appeal's answer may still go out");
             }
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            allowed_actions(Status::Registered, Role::Clerk, false),
-            vec![Action::Assign, Action::Forward]
+            allowed_actions(Status::Registered, Role::Clerk, Part::None),
+            vec![Action::Assign, Action::Forward, Action::Correct]
         );
+    }
+
+    #[test]
+    fn art11_grounds_are_checked_against_the_card() {
+        assert!(LeaveReason::Anonymous.check_ground(false, false).is_err());
+        assert!(LeaveReason::Anonymous.check_ground(true, false).is_ok());
+        assert!(LeaveReason::CorrespondenceTerminated.check_ground(false, false).is_err());
+        assert!(LeaveReason::CorrespondenceTerminated.check_ground(false, true).is_ok());
+        assert!(LeaveReason::Unreadable.check_ground(false, false).is_ok());
+        assert!(!LeaveReason::Anonymous.needs_notice());
+        assert!(LeaveReason::Unreadable.needs_notice());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::history;
 use super::models::*;
-use super::schema::{answers, appeal_links, appeals, applicants, assignments, questions, reg_counters};
+use super::schema::{answers, appeal_links, appeals, applicants, assignments, contributions, outgoing_counters, questions, reg_counters};
 use super::{DbPool, StoreError, WriteTx};
 use crate::domain::regnum;
 use crate::{backend_fns, dispatch};
@@ -74,6 +74,8 @@ pub struct CardData {
     pub assignments: Vec<AssignmentRow>,
     /// Answers, oldest first.
     pub answers: Vec<AnswerRow>,
+    /// Co-executors' contributions, oldest first.
+    pub contributions: Vec<ContributionRow>,
     /// Related appeals (repeated / duplicate), both directions.
     pub related: Vec<String>,
 }
@@ -122,6 +124,37 @@ pub struct ListFilter {
     pub order: ListOrder,
 }
 
+/// Where a dispatched answer's outgoing number comes from.
+#[derive(Clone, Debug)]
+pub enum OutgoingNumber {
+    /// Typed by the clerk (the number the document already bears).
+    Given(String),
+    /// The year's next sequence, rendered by the use case's function (the store only counts).
+    Next {
+        /// Year of the counter.
+        year: i32,
+        /// Renders a sequence number.
+        render: fn(&str, i32, i64) -> String,
+        /// The template it renders.
+        template: String,
+    },
+}
+
+/// An approved answer's dispatch: the signed answer leaves the building.
+#[derive(Clone, Debug)]
+pub struct Dispatch {
+    /// The answer.
+    pub answer_id: String,
+    /// Its outgoing number.
+    pub number: OutgoingNumber,
+    /// Date sent.
+    pub sent_on: NaiveDate,
+    /// Way sent.
+    pub channel: String,
+    /// Who registered the dispatch.
+    pub by: String,
+}
+
 /// What a control action changes, decided by the domain from the current card.
 #[derive(Clone, Debug, Default)]
 pub struct Change {
@@ -137,6 +170,14 @@ pub struct Change {
     pub answer_reviews: Vec<(String, String, String, Option<String>)>,
     /// Question results: (question id, result, actions_taken, result date).
     pub question_results: Vec<(String, Option<String>, bool, Option<NaiveDate>)>,
+    /// A co-executor's contribution.
+    pub new_contribution: Option<ContributionRow>,
+    /// An approved answer's dispatch.
+    pub dispatch: Option<Dispatch>,
+    /// Corrected applicants: replace every applicant row.
+    pub replace_applicants: Option<Vec<ApplicantRow>>,
+    /// Corrected questions: replace every question row (kept rows carry their old ids and results).
+    pub replace_questions: Option<Vec<QuestionRow>>,
     /// History action.
     pub action: String,
     /// History details (before/after of changed fields).
@@ -159,6 +200,17 @@ backend_fns! {
             .do_update()
             .set(reg_counters::last_seq.eq(reg_counters::last_seq + by))
             .returning(reg_counters::last_seq)
+            .get_result(c)?)
+    }
+
+    /// The next outgoing (answer) number's sequence for the year, inside the caller's transaction.
+    pub fn next_outgoing_seq(c: &mut Conn, org: &str, year: i32) -> Result<i64, StoreError> {
+        Ok(diesel::insert_into(outgoing_counters::table)
+            .values((outgoing_counters::organization_id.eq(org), outgoing_counters::year.eq(year), outgoing_counters::last_seq.eq(1i64)))
+            .on_conflict((outgoing_counters::organization_id, outgoing_counters::year))
+            .do_update()
+            .set(outgoing_counters::last_seq.eq(outgoing_counters::last_seq + 1i64))
+            .returning(outgoing_counters::last_seq)
             .get_result(c)?)
     }
 
@@ -236,6 +288,7 @@ backend_fns! {
             if let Some(x) = &a.appeal.external_id {
                 if let Some((id, number)) = find_by_external(c, &org, &a.appeal.channel, x)? {
                     return Err(StoreError::Conflict {
+                        code: "duplicate_external_id",
                         message: format!("обращение с external_id «{x}» по этому каналу уже зарегистрировано под номером {number}"),
                         extra: serde_json::json!({"id": id, "reg_number": number}),
                     });
@@ -250,7 +303,7 @@ backend_fns! {
             let row = insert_parts(c, &a, number, &links)?;
             let mut related: Vec<String> = links.iter().map(|l| l.related_appeal_id.clone()).collect();
             related.sort();
-            Ok(CardData { appeal: row, applicants: a.applicants, questions: a.questions, assignments: Vec::new(), answers: Vec::new(), related })
+            Ok(CardData { appeal: row, applicants: a.applicants, questions: a.questions, assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related })
         })
     }
 
@@ -270,6 +323,7 @@ backend_fns! {
                 if let Some(x) = &i.appeal.external_id {
                     if let Some((id, number)) = find_by_external(c, &org, &i.appeal.channel, x)? {
                         return Err(StoreError::Conflict {
+                        code: "duplicate_external_id",
                             message: format!("items[{idx}]: обращение с external_id «{x}» уже зарегистрировано под номером {number}"),
                             extra: serde_json::json!({"id": id, "reg_number": number, "field": format!("items[{idx}].external_id")}),
                         });
@@ -329,6 +383,7 @@ backend_fns! {
         let mut qs = group(questions::table.filter(questions::appeal_id.eq_any(&ids)).order((questions::appeal_id, questions::position)).select(QuestionRow::as_select()).load(conn)?, |r| &r.appeal_id);
         let mut asg = group(assignments::table.filter(assignments::appeal_id.eq_any(&ids)).order(assignments::assigned_at.asc()).select(AssignmentRow::as_select()).load(conn)?, |r| &r.appeal_id);
         let mut ans = group(answers::table.filter(answers::appeal_id.eq_any(&ids)).order(answers::created_at.asc()).select(AnswerRow::as_select()).load(conn)?, |r| &r.appeal_id);
+        let mut contrib = group(contributions::table.filter(contributions::appeal_id.eq_any(&ids)).order(contributions::created_at.asc()).select(ContributionRow::as_select()).load(conn)?, |r| &r.appeal_id);
         let forward: Vec<(String, String)> = appeal_links::table.filter(appeal_links::organization_id.eq(org)).filter(appeal_links::appeal_id.eq_any(&ids)).select((appeal_links::appeal_id, appeal_links::related_appeal_id)).load(conn)?;
         let backward: Vec<(String, String)> = appeal_links::table.filter(appeal_links::organization_id.eq(org)).filter(appeal_links::related_appeal_id.eq_any(&ids)).select((appeal_links::related_appeal_id, appeal_links::appeal_id)).load(conn)?;
         let mut related: HashMap<String, Vec<String>> = HashMap::new();
@@ -348,6 +403,7 @@ backend_fns! {
                     questions: qs.remove(&id).unwrap_or_default(),
                     assignments: asg.remove(&id).unwrap_or_default(),
                     answers: ans.remove(&id).unwrap_or_default(),
+                    contributions: contrib.remove(&id).unwrap_or_default(),
                     related: rel,
                 }
             })
@@ -419,6 +475,30 @@ backend_fns! {
                     .set((answers::status.eq(status), answers::reviewed_by.eq(Some(reviewer)), answers::reviewed_at.eq(Some(now)), answers::review_comment.eq(comment)))
                     .execute(c)?;
             }
+            if let Some(people) = &change.replace_applicants {
+                diesel::delete(applicants::table.filter(applicants::appeal_id.eq(id))).execute(c)?;
+                for p in people {
+                    diesel::insert_into(applicants::table).values(p).execute(c)?;
+                }
+            }
+            if let Some(qs) = &change.replace_questions {
+                diesel::delete(questions::table.filter(questions::appeal_id.eq(id))).execute(c)?;
+                for q in qs {
+                    diesel::insert_into(questions::table).values(q).execute(c)?;
+                }
+            }
+            if let Some(x) = &change.new_contribution {
+                diesel::insert_into(contributions::table).values(x).execute(c)?;
+            }
+            if let Some(d) = &change.dispatch {
+                let number = match &d.number {
+                    OutgoingNumber::Given(n) => n.clone(),
+                    OutgoingNumber::Next { year, render, template } => render(template, *year, next_outgoing_seq(c, org, *year)?),
+                };
+                diesel::update(answers::table.filter(answers::id.eq(&d.answer_id)).filter(answers::appeal_id.eq(id)))
+                    .set((answers::outgoing_number.eq(&number), answers::sent_on.eq(d.sent_on), answers::sent_channel.eq(&d.channel), answers::dispatched_by.eq(&d.by)))
+                    .execute(c)?;
+            }
             for (qid, result, taken, on) in &change.question_results {
                 diesel::update(questions::table.filter(questions::id.eq(qid)).filter(questions::appeal_id.eq(id)))
                     .set((questions::result.eq(result), questions::actions_taken.eq(taken), questions::result_on.eq(on)))
@@ -485,6 +565,7 @@ pub fn register(
         Err(e) if e.is_unique_violation() && a.appeal.external_id.is_some() => {
             match find_by_external(pool, &a.appeal.organization_id, &a.appeal.channel, a.appeal.external_id.as_deref().unwrap_or_default())? {
                 Some((id, number)) => Err(StoreError::Conflict {
+                    code: "duplicate_external_id",
                     message: format!("обращение с этим external_id уже зарегистрировано под номером {number}"),
                     extra: serde_json::json!({"id": id, "reg_number": number}),
                 }),

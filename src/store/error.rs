@@ -2,6 +2,10 @@
 //! (not found, conflict, stale version) that the API maps to specific statuses.
 
 /// What went wrong below the domain.
+///
+/// Use `Conflict` with its own stable code for every rule a request can break against the
+/// stored state (409); `Invalid` for field errors found only against stored data (422);
+/// `Refused` for the state machine's no.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A query failed; unique and foreign-key violations are mapped to 409/422 by the API.
@@ -22,6 +26,8 @@ pub enum StoreError {
     /// A uniqueness rule of the domain was hit; carries details for the client.
     #[error("{message}")]
     Conflict {
+        /// Stable machine-readable code (`duplicate_external_id`, `already_extended`, …).
+        code: &'static str,
         /// Human-readable explanation.
         message: String,
         /// Extra members for the problem body, e.g. the existing appeal's id.
@@ -33,6 +39,9 @@ pub enum StoreError {
         /// The current version.
         current: i32,
     },
+    /// The write must name the version it changes (`If-Match`), and did not.
+    #[error("version required")]
+    VersionRequired,
     /// The workflow refused the action (decided by the domain inside the transaction).
     #[error("refused: {action:?}")]
     Refused {
@@ -47,6 +56,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A 409 with a stable code, an explanation, and extra members for the problem body.
+    pub fn conflict(code: &'static str, message: impl Into<String>, extra: serde_json::Value) -> StoreError {
+        StoreError::Conflict { code, message: message.into(), extra }
+    }
+
     /// True for a unique-constraint violation.
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, StoreError::Db(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)))

@@ -134,6 +134,7 @@ pub struct AppealRow {
     pub created_by: Option<String>,
     pub version: i32,
     pub updated_at: NaiveDateTime,
+    pub art11_notice_due: Option<NaiveDate>,
 }
 
 /// An applicant of an appeal.
@@ -214,6 +215,22 @@ pub struct AnswerRow {
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<NaiveDateTime>,
     pub review_comment: Option<String>,
+    pub outgoing_number: Option<String>,
+    pub sent_on: Option<NaiveDate>,
+    pub sent_channel: Option<String>,
+    pub dispatched_by: Option<String>,
+}
+
+/// A co-executor's input to the responsible executor's answer.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = contributions)]
+pub struct ContributionRow {
+    pub id: String,
+    pub organization_id: String,
+    pub appeal_id: String,
+    pub author_id: String,
+    pub text: String,
+    pub created_at: NaiveDateTime,
 }
 
 /// A history (audit) entry as read.

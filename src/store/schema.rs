@@ -105,6 +105,7 @@ diesel::table! {
         created_by -> Nullable<Text>,
         version -> Integer,
         updated_at -> Timestamp,
+        art11_notice_due -> Nullable<Date>,
     }
 }
 
@@ -180,6 +181,29 @@ diesel::table! {
         reviewed_by -> Nullable<Text>,
         reviewed_at -> Nullable<Timestamp>,
         review_comment -> Nullable<Text>,
+        outgoing_number -> Nullable<Text>,
+        sent_on -> Nullable<Date>,
+        sent_channel -> Nullable<Text>,
+        dispatched_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    contributions (id) {
+        id -> Text,
+        organization_id -> Text,
+        appeal_id -> Text,
+        author_id -> Text,
+        text -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outgoing_counters (organization_id, year) {
+        organization_id -> Text,
+        year -> Integer,
+        last_seq -> BigInt,
     }
 }
 
@@ -232,9 +256,10 @@ diesel::joinable!(applicants -> appeals (appeal_id));
 diesel::joinable!(questions -> appeals (appeal_id));
 diesel::joinable!(assignments -> appeals (appeal_id));
 diesel::joinable!(answers -> appeals (appeal_id));
+diesel::joinable!(contributions -> appeals (appeal_id));
 diesel::joinable!(history -> appeals (appeal_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations, users, api_tokens, classifier, reg_counters, appeals, applicants, questions,
-    appeal_links, assignments, answers, notifications, export_log, history,
+    appeal_links, assignments, answers, notifications, export_log, history, contributions, outgoing_counters,
 );

@@ -29,12 +29,17 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("POST", "/api/v1/appeals/{id}/answers/{answer_id}/return", &["admin", "supervisor"]),
     ("POST", "/api/v1/appeals/{id}/close", &["admin", "supervisor"]),
     ("POST", "/api/v1/appeals/{id}/leave-without-answer", &["admin", "supervisor"]),
+    ("POST", "/api/v1/appeals/{id}/answers/{answer_id}/dispatch", &["admin", "supervisor", "clerk"]),
+    ("PATCH", "/api/v1/appeals/{id}", &["admin", "clerk"]),
+    // Co-executors only, whatever their role (tests/api/control.rs): the executor here is the responsible one.
+    ("POST", "/api/v1/appeals/{id}/contributions", &[]),
 ];
 
 fn body_for(app: &TestApp, path: &str) -> Option<Value> {
     Some(match path {
         "/api/v1/users" => json!({"login": format!("u{}", uuid::Uuid::new_v4().simple()), "role": "executor", "full_name": "Новый Исполнитель"}),
         "/api/v1/appeals" => appeal(json!({})),
+        "/api/v1/appeals/{id}" => json!({"summary": "Исправленное краткое содержание"}),
         "/api/v1/imports/appeals" => json!({"items": [appeal(json!({}))]}),
         p if p.ends_with("/assign") => json!({"executors": [{"user_id": app.user_id("executor"), "responsible": true}]}),
         p if p.ends_with("/extend") => json!({"days": 5, "reason": "Запрос документов"}),
@@ -42,6 +47,8 @@ fn body_for(app: &TestApp, path: &str) -> Option<Value> {
         p if p.ends_with("/answers") => json!({"text": "Ответ", "results": [{"code": "0003.0009.0097.0699", "result": "explained"}]}),
         p if p.ends_with("/approve") => json!({"close": true}),
         p if p.ends_with("/leave-without-answer") => json!({"reason": "obscene"}),
+        p if p.ends_with("/dispatch") => json!({"sent_on": "2025-03-03", "channel": "post"}),
+        p if p.ends_with("/contributions") => json!({"text": "Справка отдела"}),
         p if p.ends_with("/return") || p.ends_with("/close") => json!({}),
         _ => return None,
     })
@@ -83,7 +90,7 @@ async fn every_documented_operation_has_a_rule_and_keeps_it(db: Db) {
                     }
                     let concrete = path.replace("{answer_id}", &answer).replace("{id}", if path.starts_with("/api/v1/users/") { app.user_id("executor2") } else { id.clone() }.as_str());
                     let token = match who { ANON => None, "admin" => Some(app.admin.clone()), "supervisor" => Some(app.supervisor.clone()), "clerk" => Some(app.clerk.clone()), _ => Some(app.executor.clone()) };
-                    let body = if method == "POST" { body_for(&app, path) } else { None };
+                    let body = if method == "POST" || method == "PATCH" { body_for(&app, path) } else { None };
                     let r = app.call(&method, &concrete, token.as_deref(), body.as_ref()).await;
                     let may = allowed.contains(&who) || (who == "executor" && !foreign && allowed.contains(&EXEC_OWN));
                     let what = format!("{method} {path} as {who}{}", if foreign { " on a foreign appeal" } else { "" });

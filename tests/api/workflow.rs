@@ -23,7 +23,7 @@ async fn full_lifecycle_with_rework_and_additional_control(db: Db) {
     let app = TestApp::start(db).await;
     let card = app.register(json!({})).await;
     let id = card["id"].as_str().unwrap().to_string();
-    assert_eq!(card["allowed_actions"], json!(["assign", "forward"]), "clerk's actions on a new card");
+    assert_eq!(card["allowed_actions"], json!(["assign", "forward", "correct"]), "clerk's actions on a new card");
     let card = assign(&app, &id, "executor").await;
     assert_eq!(card["status"], "in_work");
     assert_eq!(card["assignments"][0]["responsible"], true);
@@ -60,11 +60,20 @@ async fn full_lifecycle_with_rework_and_additional_control(db: Db) {
     let r = app.call("POST", &format!("/api/v1/appeals/{id}/close"), Some(&app.supervisor), Some(&json!({"comment": "Ремонт выполнен"}))).await;
     assert_eq!(r.status, 200, "{}", r.json);
     assert_eq!(r.json["status"], "closed");
+    assert_eq!(r.json["allowed_actions"], json!(["dispatch"]), "the approved answer has not gone out yet");
+
+    // The signed answer leaves the building with the next outgoing number.
+    let r = app.call("POST", &format!("/api/v1/appeals/{id}/answers/{answer2}/dispatch"), Some(&app.clerk), Some(&json!({"sent_on": "2025-03-03", "channel": "post"}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["status"], "closed");
+    assert_eq!(r.json["answers"][1]["outgoing_number"], "ОГ-исх-2025-000001");
+    assert_eq!(r.json["answers"][1]["sent_on"], "2025-03-03");
+    assert_eq!(r.json["answers"][1]["sent_channel"], "post");
     assert_eq!(r.json["allowed_actions"], json!([]));
 
     let h = app.call("GET", &format!("/api/v1/appeals/{id}/history"), Some(&app.supervisor), None).await;
     let actions: Vec<&str> = h.json["items"].as_array().unwrap().iter().map(|i| i["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, vec!["registered", "assign", "answer", "return", "answer", "approve", "close"]);
+    assert_eq!(actions, vec!["registered", "assign", "answer", "return", "answer", "approve", "close", "dispatch"]);
     let assign_entry = &h.json["items"][1];
     assert_eq!(assign_entry["details"]["status"], json!({"before": "registered", "after": "in_work"}));
     assert_eq!(assign_entry["actor"], app.user_id("clerk"));
@@ -162,16 +171,20 @@ async fn role_action_matrix(db: Db) {
             }
         }
     }
-    // An executor not assigned learns nothing: 404 for every action.
+    // An executor not assigned learns nothing: 404 for every action, each sent a body it accepts.
     let card = app.register(json!({})).await;
     let id = card["id"].as_str().unwrap();
     assign(&app, id, "executor").await;
-    for path in ["answers", "assign", "extend", "close"] {
-        let r = app.call("POST", &format!("/api/v1/appeals/{id}/{path}"), Some(&app.executor2), Some(&answer_body())).await;
-        assert!(r.status == 404 || r.status == 422, "{path}: {}", r.status);
+    for (path, body) in [
+        ("answers", answer_body()),
+        ("assign", json!({"executors": [{"user_id": app.user_id("executor2"), "responsible": true}]})),
+        ("extend", json!({"days": 5, "reason": "Запрос документов"})),
+        ("close", json!({})),
+        ("contributions", json!({"text": "Справка"})),
+    ] {
+        let r = app.call("POST", &format!("/api/v1/appeals/{id}/{path}"), Some(&app.executor2), Some(&body)).await;
+        r.assert_problem(404, None);
     }
-    let r = app.call("POST", &format!("/api/v1/appeals/{id}/answers"), Some(&app.executor2), Some(&answer_body())).await;
-    r.assert_problem(404, None);
 }
 
 both_backends!(extension_once_across_the_may_holidays);

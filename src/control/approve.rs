@@ -1,0 +1,58 @@
+//! Approval of the pending answer: its per-question results become the questions' results,
+//! and the appeal is removed from control (`close`, the default) or kept on additional
+//! control until promised measures are done.
+
+use super::{pending_answer, run, Actor, Step};
+use crate::domain::appeal::QuestionResult;
+use crate::domain::workflow::Action;
+use crate::state::AppState;
+use crate::store::appeals::{CardData, Change};
+use crate::store::StoreError;
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+/// Approval.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveInput {
+    /// Remove from control (default) or keep on additional control.
+    #[serde(default = "yes")]
+    pub close: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Approves answer `answer_id` of appeal `id`.
+pub fn approve(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expected: Option<i32>, input: ApproveInput) -> Result<CardData, StoreError> {
+    let now = state.now_naive();
+    let today = state.today();
+    run(state, actor, id, expected, Action::Approve, &mut |card| {
+        let ans = pending_answer(card, answer_id)?;
+        let results: Vec<serde_json::Value> = serde_json::from_str(&ans.results).unwrap_or_default();
+        let question_results = card
+            .questions
+            .iter()
+            .map(|q| {
+                let r = results.iter().find(|r| r["code"] == q.code).and_then(|r| r["result"].as_str()).map(String::from);
+                let taken = r.as_deref() == Some(QuestionResult::SupportedMeasuresTaken.as_str());
+                (q.id.clone(), r, taken, Some(today))
+            })
+            .collect();
+        let mut row = card.appeal.clone();
+        row.answered_at = Some(now);
+        if input.close {
+            row.closed_at = Some(now);
+        }
+        let change = Change {
+            appeal: Some(row),
+            answer_reviews: vec![(ans.id.clone(), "approved".into(), actor.id.clone(), None)],
+            question_results,
+            details: json!({"answer_id": ans.id, "close": input.close}),
+            ..Default::default()
+        };
+        Ok(Step { change, then: input.close.then_some(Action::Close) })
+    })
+}

@@ -1,0 +1,222 @@
+//! Correction of the registration card (`PATCH /api/v1/appeals/{id}`): applicants, summary,
+//! questions, source, reply channel, kind, form. The corrected card is validated whole, as a
+//! registration would be; a changed question code re-derives its section, while questions
+//! whose code stays keep their results. A finished appeal (closed, forwarded, left without
+//! answer) is corrected only by an administrator giving a reason.
+
+use super::{run_picking, Actor, Invalid};
+use crate::domain::appeal::{AppealDraft, ApplicantInput, Form, Kind, LegalRegime, OfficialRole, QuestionInput, ReceptionInput, ReplyChannel, SourceInput};
+use crate::domain::classifier::section_of;
+use crate::domain::keys;
+use crate::domain::roles::Role;
+use crate::domain::validation::Errors;
+use crate::domain::workflow::{Action, Status};
+use crate::state::AppState;
+use crate::store::appeals::{CardData, Change};
+use crate::store::models::{ApplicantRow, QuestionRow};
+use crate::store::{new_id, StoreError};
+use serde::{Deserialize, Deserializer};
+use serde_json::{json, Map, Value};
+use utoipa::ToSchema;
+
+/// The fields of the card a correction may change; absent ones stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionInput {
+    /// Applicants, replacing the current ones.
+    #[serde(default)]
+    pub applicants: Option<Vec<ApplicantInput>>,
+    /// Summary.
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Questions, replacing the current ones.
+    #[serde(default)]
+    pub questions: Option<Vec<QuestionInput>>,
+    /// The forwarding body and cover letter; `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<SourceInput>)]
+    pub source: Option<Option<SourceInput>>,
+    /// Reply channel; `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<ReplyChannel>)]
+    pub reply_channel: Option<Option<ReplyChannel>>,
+    /// Kind.
+    #[serde(default)]
+    pub kind: Option<Kind>,
+    /// Form.
+    #[serde(default)]
+    pub form: Option<Form>,
+    /// Why: required from an administrator correcting a finished appeal.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A member that is present, even as `null`, is `Some`.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+impl CorrectionInput {
+    /// Field checks that need no database.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        let mut e = Errors::default();
+        let nothing = self.applicants.is_none() && self.summary.is_none() && self.questions.is_none() && self.source.is_none() && self.reply_channel.is_none() && self.kind.is_none() && self.form.is_none();
+        if nothing {
+            e.add("body", "нечего исправлять: укажите applicants, summary, questions, source, reply_channel, kind или form");
+        }
+        if let Some(r) = &self.reason {
+            e.text("reason", r, 2000);
+        }
+        e.finish()
+    }
+}
+
+/// The card as a registration draft, so a correction is validated by the same rules.
+fn draft_of(card: &CardData) -> AppealDraft {
+    let a = &card.appeal;
+    AppealDraft {
+        channel: a.channel.clone(),
+        form: Form::parse(&a.form).unwrap_or(Form::Written),
+        kind: Kind::parse(&a.kind).unwrap_or(Kind::Other),
+        received_on: a.received_on,
+        legal_regime: LegalRegime::parse(&a.legal_regime),
+        applicants: card
+            .applicants
+            .iter()
+            .map(|p| ApplicantInput { full_name: p.full_name.clone(), postal_address: p.postal_address.clone(), email: p.email.clone(), phone: p.phone.clone(), epgu_id: p.epgu_id.clone(), is_organization: p.is_organization })
+            .collect(),
+        collective: a.collective,
+        signatures: a.signatures.map(|n| n as u32),
+        summary: a.summary.clone(),
+        questions: card.questions.iter().map(|q| QuestionInput { code: q.code.clone(), text: q.text.clone() }).collect(),
+        reply_channel: a.reply_channel.as_deref().and_then(ReplyChannel::parse),
+        source: a.source_organization.clone().map(|organization| SourceInput { organization, number: a.source_number.clone(), date: a.source_date }),
+        external_id: a.external_id.clone(),
+        reception: match (&a.reception_official, a.reception_official_role.as_deref().and_then(OfficialRole::parse), a.reception_held_on) {
+            (Some(official), Some(official_role), Some(held_on)) => Some(ReceptionInput { official: official.clone(), official_role, held_on }),
+            _ => None,
+        },
+        migration_case: a.migration_case,
+        registered_at: None,
+        reg_number: None,
+    }
+}
+
+/// Records `before → after` of one field when it changed.
+fn note(details: &mut Map<String, Value>, field: &str, before: Value, after: Value) {
+    if before != after {
+        details.insert(field.into(), json!({"before": before, "after": after}));
+    }
+}
+
+/// Corrects the card of appeal `id`; `expected` (the `If-Match` version) is required, and its
+/// absence is reported only to a caller who may correct the card at all.
+pub fn correct(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: CorrectionInput) -> Result<CardData, StoreError> {
+    input.validate().map_err(StoreError::Invalid)?;
+    let admin_with_reason = actor.role == Role::Admin && input.reason.is_some();
+    let pick = |status: Status| if matches!(status, Status::Closed | Status::Forwarded | Status::LeftWithoutAnswer) && admin_with_reason { Action::CorrectFinished } else { Action::Correct };
+    run_picking(state, actor, id, expected, &pick, &mut |card| {
+        if expected.is_none() {
+            return Err(StoreError::VersionRequired);
+        }
+        let before = draft_of(card);
+        let mut after = before.clone();
+        if let Some(x) = &input.applicants {
+            after.applicants = x.clone();
+        }
+        if let Some(x) = &input.summary {
+            after.summary = x.clone();
+        }
+        if let Some(x) = &input.questions {
+            after.questions = x.clone();
+        }
+        if let Some(x) = &input.source {
+            after.source = x.clone();
+        }
+        if let Some(x) = &input.reply_channel {
+            after.reply_channel = *x;
+        }
+        if let Some(x) = input.kind {
+            after.kind = x;
+        }
+        if let Some(x) = input.form {
+            after.form = x;
+        }
+        let derived = crate::registry::validate(state, &after, false).map_err(StoreError::Invalid)?;
+        let a = &card.appeal;
+        let mut row = a.clone();
+        row.summary = after.summary.trim().into();
+        row.kind = after.kind.as_str().into();
+        row.form = after.form.as_str().into();
+        row.reply_channel = after.reply_channel.map(|r| r.as_str().into());
+        row.source_organization = after.source.as_ref().map(|s| s.organization.trim().into());
+        row.source_number = after.source.as_ref().and_then(|s| s.number.clone());
+        row.source_date = after.source.as_ref().and_then(|s| s.date);
+        row.anonymous = derived.anonymous;
+        row.from_organization = derived.from_organization;
+        let names: Vec<&str> = after.applicants.iter().map(|p| p.full_name.as_str()).collect();
+        row.search_text = keys::search_text(&row.reg_number, &names, &row.summary, row.external_id.as_deref());
+
+        let mut details = Map::new();
+        note(&mut details, "applicants", json!(before.applicants), json!(after.applicants));
+        note(&mut details, "summary", json!(before.summary), json!(after.summary));
+        note(&mut details, "questions", json!(before.questions), json!(after.questions));
+        note(&mut details, "source", json!(before.source), json!(after.source));
+        note(&mut details, "reply_channel", json!(before.reply_channel), json!(after.reply_channel));
+        note(&mut details, "kind", json!(before.kind), json!(after.kind));
+        note(&mut details, "form", json!(before.form), json!(after.form));
+        if let Some(r) = &input.reason {
+            details.insert("reason".into(), json!(r.trim()));
+        }
+        let replace_applicants = input.applicants.as_ref().map(|people| {
+            people
+                .iter()
+                .enumerate()
+                .map(|(i, p)| ApplicantRow {
+                    id: new_id(),
+                    organization_id: a.organization_id.clone(),
+                    appeal_id: a.id.clone(),
+                    position: i as i32,
+                    is_organization: p.is_organization,
+                    full_name: p.full_name.trim().into(),
+                    postal_address: p.postal_address.clone(),
+                    email: p.email.as_ref().map(|e| e.trim().into()),
+                    phone: p.phone.clone(),
+                    epgu_id: p.epgu_id.clone(),
+                    name_key: keys::name_key(&p.full_name),
+                    address_key: p.postal_address.as_deref().and_then(keys::address_key),
+                    email_key: p.email.as_deref().and_then(keys::email_key),
+                })
+                .collect()
+        });
+        let replace_questions = input.questions.as_ref().map(|qs| {
+            let mut kept = std::collections::HashSet::new();
+            qs.iter()
+                .enumerate()
+                .map(|(i, q)| {
+                    // A question whose code stays keeps its row: its result and executor.
+                    match card.questions.iter().find(|old| old.code == q.code && !kept.contains(&old.id)) {
+                        Some(old) => {
+                            kept.insert(old.id.clone());
+                            QuestionRow { position: i as i32, text: q.text.clone(), ..old.clone() }
+                        }
+                        None => QuestionRow {
+                            id: new_id(),
+                            organization_id: a.organization_id.clone(),
+                            appeal_id: a.id.clone(),
+                            position: i as i32,
+                            code: q.code.clone(),
+                            section: section_of(&q.code).into(),
+                            text: q.text.clone(),
+                            result: None,
+                            actions_taken: false,
+                            result_on: None,
+                            executor_id: None,
+                        },
+                    }
+                })
+                .collect()
+        });
+        Ok(Change { appeal: Some(row), replace_applicants, replace_questions, details: Value::Object(details), ..Default::default() }.into())
+    })
+}

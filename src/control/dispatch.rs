@@ -1,0 +1,108 @@
+//! The answer leaves the building: the signed, approved answer gets its outgoing number (typed,
+//! or the next from its own template, default `ОГ-исх-{year}-{seq:06}`), the date it was sent
+//! and how. Statistics and the ССТУ.РФ export take `sent_on` as the answer's date.
+
+use super::{answer_of, run, Actor, Invalid};
+use crate::domain::regnum;
+use crate::domain::validation::{is_russian_zone_email, Errors, FieldError};
+use crate::domain::workflow::Action;
+use crate::state::AppState;
+use crate::store::appeals::{CardData, Change, Dispatch, OutgoingNumber};
+use crate::store::StoreError;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+/// How the answer was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SentChannel {
+    /// By post.
+    Post,
+    /// By e-mail (to an address in the .ru/.рф zone since 547-FZ).
+    Email,
+    /// To the applicant's ЕПГУ (Госуслуги) personal account.
+    Epgu,
+    /// Handed over in person.
+    ByHand,
+}
+
+impl SentChannel {
+    /// Stored code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SentChannel::Post => "post",
+            SentChannel::Email => "email",
+            SentChannel::Epgu => "epgu",
+            SentChannel::ByHand => "by_hand",
+        }
+    }
+}
+
+/// The dispatch of a signed answer.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DispatchInput {
+    /// Date the answer was sent.
+    pub sent_on: NaiveDate,
+    /// How it was sent.
+    pub channel: SentChannel,
+    /// The outgoing number the signed answer bears; omitted = the next from the template.
+    #[serde(default)]
+    pub outgoing_number: Option<String>,
+}
+
+impl DispatchInput {
+    /// Field checks that need no database.
+    pub fn validate(&self, today: NaiveDate) -> Result<(), Invalid> {
+        let mut e = Errors::default();
+        if self.sent_on > today {
+            e.add("sent_on", "дата отправки не может быть в будущем");
+        }
+        if let Some(n) = &self.outgoing_number {
+            e.text("outgoing_number", n, 64);
+        }
+        e.finish()
+    }
+}
+
+/// Registers the dispatch of answer `answer_id` of appeal `id`.
+pub fn dispatch(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expected: Option<i32>, input: DispatchInput) -> Result<CardData, StoreError> {
+    input.validate(state.today()).map_err(StoreError::Invalid)?;
+    let template = state.settings.organization.outgoing_number_template.clone();
+    let result = run(state, actor, id, expected, Action::Dispatch, &mut |card| {
+        let ans = answer_of(card, answer_id)?;
+        if ans.status != "approved" {
+            return Err(StoreError::conflict("answer_not_approved", format!("отправить можно только утверждённый ответ (статус ответа: {})", ans.status), json!({"answer_status": ans.status})));
+        }
+        if let Some(n) = &ans.outgoing_number {
+            return Err(StoreError::conflict("already_dispatched", format!("ответ уже отправлен за исходящим номером {n}"), json!({"outgoing_number": n})));
+        }
+        let approved_on = ans.reviewed_at.map(|t| state.local_date(DateTime::<Utc>::from_naive_utc_and_offset(t, Utc)));
+        if approved_on.is_some_and(|d| input.sent_on < d) {
+            return Err(invalid("sent_on", "ответ не может быть отправлен раньше, чем утверждён"));
+        }
+        if input.channel == SentChannel::Email && input.sent_on > state.settings.email_rule.fz59_until {
+            let emails: Vec<&str> = card.applicants.iter().filter_map(|a| a.email.as_deref()).collect();
+            if !emails.iter().any(|m| is_russian_zone_email(m)) {
+                return Err(invalid("channel", "по электронной почте ответ направляется только на адрес заявителя в зоне .ru или .рф (547-ФЗ)"));
+            }
+        }
+        let number = match &input.outgoing_number {
+            Some(n) => OutgoingNumber::Given(n.trim().into()),
+            None => OutgoingNumber::Next { year: input.sent_on.year(), render: regnum::render, template: template.clone() },
+        };
+        let dispatch = Dispatch { answer_id: ans.id.clone(), number, sent_on: input.sent_on, channel: input.channel.as_str().into(), by: actor.id.clone() };
+        let details = json!({"answer_id": ans.id, "sent_on": input.sent_on, "channel": input.channel.as_str(), "outgoing_number": input.outgoing_number});
+        Ok(Change { dispatch: Some(dispatch), details, ..Default::default() }.into())
+    });
+    match result {
+        Err(e) if e.is_unique_violation() => Err(StoreError::conflict("duplicate_outgoing_number", "такой исходящий номер уже присвоен другому ответу", json!({"field": "outgoing_number"}))),
+        other => other,
+    }
+}
+
+fn invalid(field: &str, message: &str) -> StoreError {
+    StoreError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
+}

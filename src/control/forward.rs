@@ -1,0 +1,56 @@
+//! Forwarding by competence (Art. 8 part 3): within 7 days of registration, else flagged late.
+//! Changes: the receiving body, the reason, every question's result `transferred`, and the
+//! active assignments end.
+
+use super::{run, Actor, Invalid};
+use crate::domain::appeal::QuestionResult;
+use crate::domain::deadline;
+use crate::domain::validation::Errors;
+use crate::domain::workflow::Action;
+use crate::state::AppState;
+use crate::store::appeals::{CardData, Change};
+use crate::store::StoreError;
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+/// Forwarding by competence.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardInput {
+    /// Receiving body.
+    pub organization: String,
+    /// Reason.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl ForwardInput {
+    /// Field checks that need no database.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        let mut e = Errors::default();
+        e.text("organization", &self.organization, 500);
+        if let Some(r) = &self.reason {
+            e.max_len("reason", r, 2000);
+        }
+        e.finish()
+    }
+}
+
+/// Forwards appeal `id` to the body named in `input`.
+pub fn forward(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: ForwardInput) -> Result<CardData, StoreError> {
+    input.validate().map_err(StoreError::Invalid)?;
+    let today = state.today();
+    let now = state.now_naive();
+    run(state, actor, id, expected, Action::Forward, &mut |card| {
+        let mut row = card.appeal.clone();
+        let limit = deadline::forwarding_deadline(&state.calendar, &state.settings.deadlines, row.registered_on);
+        row.forwarded_to = Some(input.organization.trim().into());
+        row.forward_reason = input.reason.clone();
+        row.forwarded_at = Some(now);
+        row.forward_late = today > limit.due;
+        let results = card.questions.iter().map(|q| (q.id.clone(), Some(QuestionResult::Transferred.as_str().to_string()), false, Some(today))).collect();
+        let details = json!({"organization": row.forwarded_to, "reason": row.forward_reason, "late": row.forward_late, "forward_due": limit.due});
+        Ok(Change { appeal: Some(row), replace_assignments: true, question_results: results, details, ..Default::default() }.into())
+    })
+}

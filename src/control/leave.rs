@@ -1,0 +1,59 @@
+//! Leaving without an answer on an Art. 11 ground. Checks: the ground fits the card
+//! (`anonymous` only without a surname or an address for the answer). Changes: the reason,
+//! every question's result, the Art. 11 notice deadline (7 days from registration) where the
+//! applicant must be told, and a draft under review is withdrawn.
+
+use super::{run, Actor, Invalid};
+use crate::domain::appeal::QuestionResult;
+use crate::domain::deadline;
+use crate::domain::validation::{Errors, FieldError};
+use crate::domain::workflow::{Action, LeaveReason};
+use crate::state::AppState;
+use crate::store::appeals::{CardData, Change};
+use crate::store::StoreError;
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+/// Art. 11 ground.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaveInput {
+    /// Reason.
+    pub reason: LeaveReason,
+    /// Comment.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+impl LeaveInput {
+    /// Field checks that need no database.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        let mut e = Errors::default();
+        if let Some(c) = &self.comment {
+            e.max_len("comment", c, 4000);
+        }
+        e.finish()
+    }
+}
+
+/// Leaves appeal `id` without an answer.
+pub fn leave_without_answer(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: LeaveInput) -> Result<CardData, StoreError> {
+    input.validate().map_err(StoreError::Invalid)?;
+    let now = state.now_naive();
+    let today = state.today();
+    run(state, actor, id, expected, Action::LeaveWithoutAnswer, &mut |card| {
+        input
+            .reason
+            .check_ground(card.appeal.anonymous, card.appeal.repeated)
+            .map_err(|why| StoreError::Invalid(vec![FieldError { field: "reason".into(), message: why.into() }]))?;
+        let mut row = card.appeal.clone();
+        row.left_reason = Some(input.reason.as_str().into());
+        row.closed_at = Some(now);
+        row.art11_notice_due = input.reason.needs_notice().then(|| deadline::art11_notice_deadline(&state.calendar, &state.settings.deadlines, row.registered_on).due);
+        let results = card.questions.iter().map(|q| (q.id.clone(), Some(QuestionResult::LeftWithoutAnswer.as_str().to_string()), false, Some(today))).collect();
+        let withdrawn: Vec<_> = card.answers.iter().filter(|a| a.status == "pending").map(|a| (a.id.clone(), "withdrawn".to_string(), actor.id.clone(), Some("оставлено без ответа (ст. 11 59-ФЗ)".to_string()))).collect();
+        let details = json!({"reason": input.reason.as_str(), "comment": input.comment, "notice_due": row.art11_notice_due, "withdrawn_answers": withdrawn.iter().map(|w| &w.0).collect::<Vec<_>>()});
+        Ok(Change { appeal: Some(row), question_results: results, answer_reviews: withdrawn, details, ..Default::default() }.into())
+    })
+}

@@ -1,0 +1,175 @@
+//! The control use case (DOMAIN.md §5), beside registration: one small file per action saying
+//! what it checks and what it changes. Every action runs through [`run`]: the card is read in
+//! the write transaction, the caller must be able to see it, the state machine alone decides
+//! the resulting status, the action's own precondition is checked, and one history entry is
+//! written with the change. Handlers only parse, authorize and call these functions.
+
+pub mod answer;
+pub mod approve;
+pub mod assign;
+pub mod close;
+pub mod contribute;
+pub mod correct;
+pub mod dispatch;
+pub mod extend;
+pub mod forward;
+pub mod leave;
+pub mod rework;
+
+use crate::domain::roles::{allows, Capability, Role};
+use crate::domain::validation::FieldError;
+use crate::domain::workflow::{self, Action, Facts, Part, Status};
+use crate::state::AppState;
+use crate::store::appeals::{CardData, Change};
+use crate::store::models::AnswerRow;
+use crate::store::StoreError;
+use chrono::NaiveDate;
+use serde_json::json;
+
+/// Who acts: the authenticated user as the use case needs them (no HTTP types).
+#[derive(Clone, Debug)]
+pub struct Actor {
+    /// User id.
+    pub id: String,
+    /// Organization: every read and write is confined to it.
+    pub org: String,
+    /// Role.
+    pub role: Role,
+}
+
+/// What an action decides from the current card: the change, and the action that follows in
+/// the same step (approval with `close` goes on to `Close`).
+pub struct Step {
+    /// Rows to write and the history details.
+    pub change: Change,
+    /// A second transition applied after the first (through the same table).
+    pub then: Option<Action>,
+}
+
+impl From<Change> for Step {
+    fn from(change: Change) -> Self {
+        Step { change, then: None }
+    }
+}
+
+/// True when the actor may see the card: roles that read everything, or anyone among its
+/// active executors (an executor never learns an unassigned appeal exists).
+pub fn visible(actor_id: &str, role: Role, card: &CardData) -> bool {
+    allows(role, Capability::ReadAll) || card.assignments.iter().any(|a| a.active && a.user_id == actor_id)
+}
+
+/// The actor's part in the card's current resolution.
+pub fn part_of(card: &CardData, actor_id: &str) -> Part {
+    match card.assignments.iter().find(|a| a.active && a.user_id == actor_id) {
+        Some(a) if a.responsible => Part::Responsible,
+        Some(_) => Part::CoExecutor,
+        None => Part::None,
+    }
+}
+
+/// The facts of the card that actions' preconditions read.
+pub fn facts_of(card: &CardData, today: NaiveDate) -> Facts {
+    Facts {
+        extended: card.appeal.extension_days.is_some(),
+        deadline_passed: today > card.appeal.due_date,
+        pending_answer: card.answers.iter().any(|a| a.status == "pending"),
+        undispatched_answer: card.answers.iter().any(|a| a.status == "approved" && a.outgoing_number.is_none()),
+    }
+}
+
+/// The actions the actor may take on the card now: what the card's buttons show.
+pub fn available_actions(card: &CardData, actor_id: &str, role: Role, today: NaiveDate) -> Vec<Action> {
+    let status = Status::parse(&card.appeal.status).unwrap_or(Status::Registered);
+    workflow::available_actions(status, role, part_of(card, actor_id), facts_of(card, today))
+}
+
+/// The 409 of a failed precondition, with its stable code and a Russian explanation.
+fn precondition_conflict(code: &'static str, card: &CardData) -> StoreError {
+    let message = match code {
+        "already_extended" => "срок уже продлевался: по ст. 12 59-ФЗ продлить можно один раз".to_string(),
+        "deadline_passed" => format!(
+            "срок рассмотрения истёк {}: продление после срока скрыло бы нарушение",
+            card.appeal.due_date.format("%d.%m.%Y")
+        ),
+        "no_pending_answer" => "нет ответа на проверке".to_string(),
+        "nothing_to_dispatch" => "нет утверждённого и ещё не отправленного ответа".to_string(),
+        other => other.to_string(),
+    };
+    StoreError::conflict(code, message, json!({"due_date": card.appeal.due_date}))
+}
+
+/// Runs `action` on appeal `id` in one transaction (see the module's doc).
+pub fn run(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    expected_version: Option<i32>,
+    action: Action,
+    decide: &mut dyn FnMut(&CardData) -> Result<Step, StoreError>,
+) -> Result<CardData, StoreError> {
+    run_picking(state, actor, id, expected_version, &|_| action, decide)
+}
+
+/// [`run`] where the action depends on the card's status (a correction of a finished card
+/// is an administrator's separate action).
+pub fn run_picking(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    expected_version: Option<i32>,
+    pick: &dyn Fn(Status) -> Action,
+    decide: &mut dyn FnMut(&CardData) -> Result<Step, StoreError>,
+) -> Result<CardData, StoreError> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(StoreError::NotFound);
+    }
+    let today = state.today();
+    let now = state.now_naive();
+    crate::store::appeals::mutate(&state.pool, &actor.org, id, expected_version, &actor.id, now, &mut |card: &CardData| {
+        if !visible(&actor.id, actor.role, card) {
+            return Err(StoreError::NotFound);
+        }
+        let status = Status::parse(&card.appeal.status).unwrap_or(Status::Registered);
+        let action = pick(status);
+        let (part, facts) = (part_of(card, &actor.id), facts_of(card, today));
+        let mut next = workflow::check(status, action, actor.role, part).map_err(|refusal| {
+            // The refusal lists what the caller can really do now, preconditions included.
+            let refusal = match refusal {
+                workflow::Refusal::Status { current, .. } => workflow::Refusal::Status { current, allowed: workflow::available_actions(status, actor.role, part, facts) },
+                other => other,
+            };
+            StoreError::Refused { refusal, action }
+        })?;
+        workflow::precondition(action, facts).map_err(|code| precondition_conflict(code, card))?;
+        let Step { mut change, then } = decide(card)?;
+        if let Some(follow) = then {
+            next = workflow::transition(next, follow).ok_or(StoreError::Refused { refusal: workflow::Refusal::Status { current: next, allowed: Vec::new() }, action: follow })?;
+        }
+        let row = change.appeal.get_or_insert_with(|| card.appeal.clone());
+        row.status = next.as_str().into();
+        change.action = action.as_str().into();
+        if next != status {
+            if let Some(obj) = change.details.as_object_mut() {
+                obj.insert("status".into(), json!({"before": status.as_str(), "after": next.as_str()}));
+            }
+        }
+        Ok(change)
+    })
+}
+
+/// The card's answer with this id, or 404.
+pub fn answer_of<'a>(card: &'a CardData, answer_id: &str) -> Result<&'a AnswerRow, StoreError> {
+    card.answers.iter().find(|a| a.id == answer_id).ok_or(StoreError::NotFound)
+}
+
+/// The card's answer with this id if it still awaits review; 409 `answer_already_reviewed` otherwise.
+pub fn pending_answer<'a>(card: &'a CardData, answer_id: &str) -> Result<&'a AnswerRow, StoreError> {
+    let a = answer_of(card, answer_id)?;
+    if a.status != "pending" {
+        return Err(StoreError::conflict("answer_already_reviewed", format!("ответ уже рассмотрен (статус {})", a.status), json!({"answer_status": a.status})));
+    }
+    Ok(a)
+}
+
+/// Field errors of a command, checked before any database work.
+pub type Invalid = Vec<FieldError>;
