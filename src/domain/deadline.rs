@@ -423,6 +423,48 @@ pub fn is_registration_late(
     registered_on > registration_deadline(cal, rules, received_on).due
 }
 
+/// The Russian name of a legal regime in explanations (`fz59`, `pos_message`, …); unknown
+/// codes are shown as given.
+pub fn regime_label(code: &str) -> &str {
+    match code {
+        "fz59" => "обращение по 59-ФЗ",
+        "pos_message" => "сообщение ПОС",
+        "dobrodel" => "Добродел",
+        "gis_zhkh" => "ГИС ЖКХ",
+        "info_request" => "запрос информации (8-ФЗ)",
+        "other" => "иной порядок",
+        other => other,
+    }
+}
+
+/// The consideration rules of a regime outside 59-FZ: its configured `days` and a basis that
+/// names the regime and its configured `citation`, so the explanation never cites Art. 12 for
+/// it. Without configured days the 59-FZ period applies, and the explanation says so.
+pub fn regime_rules(
+    base: &DeadlineRules,
+    regime_code: &str,
+    days: Option<u32>,
+    citation: Option<&str>,
+) -> DeadlineRules {
+    let mut rules = base.clone();
+    let label = regime_label(regime_code);
+    match days {
+        Some(days) => {
+            rules.consideration_days = days;
+            let citation = citation
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .unwrap_or("срок по настройке органа");
+            rules.consideration_basis = format!("{label}: {citation}");
+        }
+        None => {
+            rules.consideration_basis =
+                format!("{label}: срок не настроен, применён срок {BASIS_CONSIDERATION}");
+        }
+    }
+    rules
+}
+
 /// Signed calendar days from `from` to `to`, for "due within N days" filters.
 pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()
@@ -1094,6 +1136,27 @@ mod tests {
         let m = consideration_deadline(&cal, &pos, d(2025, 3, 3), true, None);
         assert!(m.text.contains("ч. 1.1 ст. 12 59-ФЗ"), "{}", m.text);
         assert_eq!(DeadlineRules::default().consideration_basis, "ст. 12 59-ФЗ");
+    }
+
+    #[test]
+    fn regimes_name_themselves_and_their_rule() {
+        let cal = cal();
+        let base = rules(P);
+        let pos = regime_rules(&base, "pos_message", Some(10), Some("постановление № 1802"));
+        let dl = consideration_deadline(&cal, &pos, d(2025, 3, 3), false, None);
+        assert_eq!(
+            dl.text,
+            "Зарегистрировано 03.03.2025; 10 дней (сообщение ПОС: постановление № 1802) → 13.03.2025."
+        );
+        assert_eq!(pos.shift, P, "the shift rule and other periods stay");
+        let other = regime_rules(&base, "other", Some(30), None);
+        let dl = consideration_deadline(&cal, &other, d(2025, 4, 1), false, None);
+        assert!(dl.text.contains("30 дней (иной порядок: срок по настройке органа)"), "{}", dl.text);
+        assert!(!dl.text.contains("ст. 12 59-ФЗ"), "{}", dl.text);
+        let unset = regime_rules(&base, "gis_zhkh", None, Some("x"));
+        assert_eq!(unset.consideration_days, 30);
+        assert_eq!(unset.consideration_basis, "ГИС ЖКХ: срок не настроен, применён срок ст. 12 59-ФЗ");
+        assert_eq!(regime_label("telegram"), "telegram");
     }
 
     #[test]
