@@ -479,7 +479,7 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
-    /// The calendar files shipped in `config/calendar/` (2024–2026).
+    /// The calendar files shipped in `config/calendar/` (2024–2027).
     fn cal() -> ProductionCalendar {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/calendar");
         ProductionCalendar::load_dir(&dir).expect("shipped calendar files parse")
@@ -639,7 +639,7 @@ mod tests {
             c(Cons, d(2025, 12, 1), F, d(2026, 1, 12)),
             // 1 Dec 2026 + 30 = 31 Dec 2026 (transferred day off) → Wednesday 30 Dec.
             c(Cons, d(2026, 12, 1), P, d(2026, 12, 30)),
-            // Same, forward into 2027 (no file → fallback): 1–8 Jan off, 9–10 Jan weekend → Monday 11 Jan.
+            // Same, forward into 2027: 1–10 Jan 2027 off → Monday 11 Jan.
             c(Cons, d(2026, 12, 1), F, d(2027, 1, 11)),
             // 28 Nov 2024 + 30 = 28 Dec 2024, the working Saturday: stays.
             c(Cons, d(2024, 11, 28), P, d(2024, 12, 28)),
@@ -665,16 +665,24 @@ mod tests {
             // Extension in 2024: 10 Apr 2024 + 30 = 10 May, already off; + 30 = 9 Jun 2024 (Sunday)
             // → Saturday 8 Jun is an ordinary weekend → Friday 7 Jun.
             cx(d(2024, 4, 10), P, 30, d(2024, 6, 7)),
-            // 2027, no file: 3 Apr 2027 + 30 = 3 May 2027, Monday that takes over 1 May (Saturday);
+            // 2027: 3 Apr 2027 + 30 = 3 May 2027, Monday that takes over 1 May (Saturday);
             // back over 2 May (Sun), 1 May (Sat) → Friday 30 Apr.
             c(Cons, d(2027, 4, 3), P, d(2027, 4, 30)),
             // Same, forward: Tuesday 4 May 2027.
             c(Cons, d(2027, 4, 3), F, d(2027, 5, 4)),
-            // 2027 fallback: 10 Apr 2027 + 30 = 10 May, Monday that takes over 9 May (Sunday);
+            // 2027: 10 Apr 2027 + 30 = 10 May, Monday that takes over 9 May (Sunday);
             // back over 9, 8 May → Friday 7 May.
             c(Cons, d(2027, 4, 10), P, d(2027, 5, 7)),
-            // 2027 fallback: 24 Jan 2027 + 30 = 23 Feb 2027 (Tuesday holiday) → Monday 22 Feb.
-            c(Cons, d(2027, 1, 24), P, d(2027, 2, 22)),
+            // 2027 file: 24 Jan 2027 + 30 = 23 Feb 2027 (Tuesday holiday); back over 22 Feb (moved
+            // from Saturday 20 Feb) and 21 Feb → the working Saturday 20 Feb 2027.
+            c(Cons, d(2027, 1, 24), P, d(2027, 2, 20)),
+            // Same, forward: Wednesday 24 Feb 2027.
+            c(Cons, d(2027, 1, 24), F, d(2027, 2, 24)),
+            // 22 Jan 2027 + 30 = Sunday 21 Feb → the working Saturday 20 Feb (the fallback said 19 Feb).
+            c(Cons, d(2027, 1, 22), P, d(2027, 2, 20)),
+            // 23 Jan 2027 + 30 = Monday 22 Feb, a day off by the decree (the fallback kept it
+            // working) → forward over 22, 23 Feb → Wednesday 24 Feb.
+            c(Cons, d(2027, 1, 23), F, d(2027, 2, 24)),
             // Forwarding: 28 Apr 2025 + 7 = 5 May 2025 (Monday, working) — no shift.
             c(Fwd, d(2025, 4, 28), P, d(2025, 5, 5)),
             // Forwarding: 25 Apr 2025 + 7 = 2 May 2025 (off) → Wednesday 30 Apr.
