@@ -16,10 +16,11 @@ use std::sync::{Arc, RwLock};
 pub const SHIPPED_CLASSIFIER: &str = include_str!("../config/classifier/classifier.tsv");
 
 /// Production calendars shipped with the binary, used when `config/calendar/` is absent.
-const SHIPPED_CALENDARS: [&str; 3] = [
+const SHIPPED_CALENDARS: [&str; 4] = [
     include_str!("../config/calendar/2024.toml"),
     include_str!("../config/calendar/2025.toml"),
     include_str!("../config/calendar/2026.toml"),
+    include_str!("../config/calendar/2027.toml"),
 ];
 
 /// Why the service could not start.

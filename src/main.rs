@@ -31,8 +31,28 @@ enum Command {
         #[command(subcommand)]
         command: ClassifierCommand,
     },
+    /// Manage production calendars (config/calendar/YYYY.toml).
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Print the OpenAPI document (YAML).
     Openapi,
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Read a xmlcalendar.ru XML or Ministry of Labour open-data CSV file and write YYYY.toml.
+    Import {
+        /// The XML or CSV file.
+        file: std::path::PathBuf,
+        /// Where to write YYYY.toml (default: the config folder's `calendar/`).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Only this year (a CSV holds a row per year; default: every year in the file).
+        #[arg(long)]
+        year: Option<i32>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -134,8 +154,56 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             println!("classifier: {n} entries loaded");
             Ok(())
         }
+        Command::Calendar { command: CalendarCommand::Import { file, out, year } } => {
+            let dir = out.unwrap_or_else(|| settings.config_dir.join("calendar"));
+            for line in import_calendar(&file, &dir, year)? {
+                println!("{line}");
+            }
+            println!("Перезапустите `appeals serve`, чтобы календарь вступил в силу.");
+            Ok(())
+        }
         Command::Serve => serve(settings, clock, now),
     }
+}
+
+/// Parses `file` (either format), checks each year by loading it back, and writes
+/// `dir/YYYY.toml` atomically; returns one line per written year for the operator.
+fn import_calendar(file: &std::path::Path, dir: &std::path::Path, only: Option<i32>) -> Result<Vec<String>, String> {
+    use appeals::domain::calendar::ProductionCalendar;
+    use appeals::domain::calendar_import;
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("{}: файл не в кодировке UTF-8 (пересохраните его в UTF-8)", file.display()))?;
+    let (format, mut years) = calendar_import::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    if let Some(y) = only {
+        let found: Vec<String> = years.iter().map(|x| x.year.to_string()).collect();
+        years.retain(|x| x.year == y);
+        if years.is_empty() {
+            return Err(format!("{}: нет {y} года (в файле: {})", file.display(), found.join(", ")));
+        }
+    }
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let source = format!("Импорт: {} ({name}); сверить с постановлением Правительства РФ", format.label());
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut report = Vec::new();
+    for y in &years {
+        let toml = y.to_toml(&source);
+        ProductionCalendar::from_toml_str(&toml).map_err(|e| format!("{} год: {e}", y.year))?;
+        let path = dir.join(format!("{}.toml", y.year));
+        let replaced = path.exists();
+        let tmp = dir.join(format!(".{}.toml.tmp", y.year));
+        std::fs::write(&tmp, toml).and_then(|_| std::fs::rename(&tmp, &path)).map_err(|e| format!("{}: {e}", path.display()))?;
+        let saturdays: Vec<String> = y.working.iter().map(|d| d.format("%d.%m").to_string()).collect();
+        report.push(format!(
+            "{}: записан {} — рабочих дней {}, сокращённых {}, рабочие выходные: {}{}",
+            y.year,
+            path.display(),
+            y.working_days(),
+            y.short.len(),
+            if saturdays.is_empty() { "нет".to_string() } else { saturdays.join(", ") },
+            if replaced { " (прежний файл заменён)" } else { "" }
+        ));
+    }
+    Ok(report)
 }
 
 fn serve(settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) -> Result<(), Box<dyn std::error::Error>> {

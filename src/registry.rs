@@ -22,15 +22,15 @@ pub fn validate(state: &AppState, d: &AppealDraft, import: bool) -> Result<Deriv
     appeal::validate(d, &ctx)
 }
 
-/// The deadline rules of a legal regime: 59-FZ's, or the configured days of another regime.
+/// The deadline rules of a legal regime: 59-FZ's, or another regime's configured days and
+/// citation (`[regime_days]`, `[regime_citations]`), so its explanation cites its own rule.
 pub fn rules_for(state: &AppState, regime: LegalRegime) -> DeadlineRules {
-    let mut rules = state.settings.deadlines.clone();
-    if regime != LegalRegime::Fz59 {
-        if let Some(days) = state.settings.regime_days.get(regime.as_str()) {
-            rules.consideration_days = *days;
-        }
+    let s = &state.settings;
+    if regime == LegalRegime::Fz59 {
+        return s.deadlines.clone();
     }
-    rules
+    let code = regime.as_str();
+    deadline::regime_rules(&s.deadlines, code, s.regime_days.get(code).copied(), s.regime_citations.get(code).map(String::as_str))
 }
 
 /// The consideration deadline of an appeal registered on `registered_on`.

@@ -361,9 +361,9 @@ mod tests {
     #[test]
     fn shipped_files_load_all_years() {
         let cal = shipped();
-        assert_eq!(cal.years(), vec![2024, 2025, 2026]);
+        assert_eq!(cal.years(), vec![2024, 2025, 2026, 2027]);
         assert!(cal.has_year(2025));
-        assert!(!cal.has_year(2027));
+        assert!(!cal.has_year(2028));
         assert!(cal.source(2025).unwrap().contains("1335"));
         assert!(cal.source(2024).unwrap().contains("1314"));
     }
@@ -401,6 +401,27 @@ mod tests {
         assert!(!cal.is_working_day(d(2026, 5, 11)));
         assert!(cal.is_working_day(d(2026, 11, 3)));
         assert!(cal.is_short_day(d(2026, 11, 3)));
+    }
+
+    #[test]
+    fn shipped_2027_days() {
+        let cal = shipped();
+        // 20 Feb 2027 is a working Saturday (its day off moves to Monday 22 Feb).
+        assert!(cal.is_working_day(d(2027, 2, 20)));
+        assert!(cal.is_short_day(d(2027, 2, 20)));
+        assert!(!cal.is_working_day(d(2027, 2, 22)));
+        assert!(!cal.is_working_day(d(2027, 2, 23)));
+        assert!(!cal.is_working_day(d(2027, 1, 8)));
+        assert!(cal.is_working_day(d(2027, 1, 11)));
+        // Art. 112 moves: 1 May → 3 May, 9 May → 10 May, 12 Jun → 14 Jun.
+        for off in [d(2027, 5, 3), d(2027, 5, 10), d(2027, 6, 14), d(2027, 11, 5), d(2027, 12, 31)] {
+            assert!(!cal.is_working_day(off), "{off}");
+        }
+        let working = (0..365)
+            .map(|n| d(2027, 1, 1) + Days::new(n))
+            .filter(|x| cal.is_working_day(*x))
+            .count();
+        assert_eq!(working, 247);
     }
 
     #[test]

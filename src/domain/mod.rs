@@ -3,6 +3,7 @@
 
 pub mod appeal;
 pub mod calendar;
+pub mod calendar_import;
 pub mod channels;
 pub mod classifier;
 pub mod deadline;
