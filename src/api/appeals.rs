@@ -54,18 +54,8 @@ pub async fn register_appeal(caller: Caller, state: web::Data<AppState>, body: V
     caller.require(Capability::Register)?;
     let draft = body.0;
     let derived = crate::registry::validate(&state, &draft, false).map_err(ApiError::Validation)?;
-    let now = state.now();
-    let (new, keys) = crate::registry::prepare(&state, &caller.org, Some(&caller.id), &draft, &derived, now, "registered");
-    let st = state.clone();
-    let card = web::block(move || {
-        let today = st.today();
-        let now_naive = st.now_naive();
-        let appeal_id = new.appeal.id.clone();
-        let org = new.appeal.organization_id.clone();
-        let links = |found: &[crate::store::appeals::Candidate]| crate::registry::links(&org, &appeal_id, now_naive, today, found);
-        crate::store::appeals::register(&st.pool, &new, &links, &keys)
-    })
-    .await??;
+    let (st, c) = (state.clone(), caller.clone());
+    let card = web::block(move || crate::registry::register(&st, &c.org, &c.id, &draft, &derived)).await??;
     tracing::info!(appeal_id = %card.appeal.id, reg_number = %card.appeal.reg_number, channel = %card.appeal.channel, actor = %caller.login, "appeal registered");
     let location = format!("/api/v1/appeals/{}", card.appeal.id);
     let card = Card::from_data(card, &caller.id, caller.role, state.today());

@@ -175,7 +175,7 @@ pub struct QuestionRow {
 
 /// A link to a related (earlier) appeal: repeated or duplicate.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = appeal_links)]
+#[diesel(table_name = appeal_links, treat_none_as_default_value = false)]
 pub struct LinkRow {
     pub organization_id: String,
     pub appeal_id: String,
@@ -256,4 +256,15 @@ pub struct NewHistory {
     pub actor_id: Option<String>,
     pub action: String,
     pub details: String,
+}
+
+/// One (applicant key, question code) of an appeal: what the repeat-candidate lookup reads.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = match_keys, treat_none_as_default_value = false)]
+pub struct MatchKeyRow {
+    pub organization_id: String,
+    pub match_key: String,
+    pub code: String,
+    pub registered_at: NaiveDateTime,
+    pub appeal_id: String,
 }

@@ -251,6 +251,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    match_keys (organization_id, match_key, code, registered_at, appeal_id) {
+        organization_id -> Text,
+        match_key -> Text,
+        code -> Text,
+        registered_at -> Timestamp,
+        appeal_id -> Text,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(applicants -> appeals (appeal_id));
 diesel::joinable!(questions -> appeals (appeal_id));
@@ -262,4 +272,5 @@ diesel::joinable!(history -> appeals (appeal_id));
 diesel::allow_tables_to_appear_in_same_query!(
     organizations, users, api_tokens, classifier, reg_counters, appeals, applicants, questions,
     appeal_links, assignments, answers, notifications, export_log, history, contributions, outgoing_counters,
+    match_keys,
 );

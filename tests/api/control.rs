@@ -228,6 +228,20 @@ async fn corrected_questions_keep_their_results(db: Db) {
     assert_eq!(r.json["questions"][1]["result"], Value::Null);
 }
 
+both_backends!(a_corrected_card_is_matched_as_corrected);
+async fn a_corrected_card_is_matched_as_corrected(db: Db) {
+    let app = TestApp::start(db).await;
+    // Registered under a misspelt name, then corrected.
+    let first = app.register(json!({"applicants": [{"full_name": "Смирнва Ольга Петровна", "postal_address": "169300, г. Ухта, ул. Октябрьская, д. 12, кв. 4"}]})).await;
+    let id = first["id"].as_str().unwrap();
+    let fix = json!({"applicants": [{"full_name": "Смирнова Ольга Петровна", "postal_address": "169300, г. Ухта, ул. Октябрьская, д. 12, кв. 4"}]});
+    let r = app.raw("PATCH", &path(id, ""), Some(&app.clerk), Some(fix.to_string().into_bytes()), &[("If-Match", "\"1\"")]).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    // The same person writes again on the same question: linked to the corrected card.
+    let again = app.register(json!({})).await;
+    assert_eq!(again["related_appeal_ids"], json!([id]));
+}
+
 both_backends!(the_approved_answer_is_dispatched_once);
 async fn the_approved_answer_is_dispatched_once(db: Db) {
     let app = TestApp::start(db).await;
