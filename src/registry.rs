@@ -113,6 +113,13 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
         version: 1,
         updated_at: at,
         art11_notice_due: None,
+        answered_on: None,
+        answer_sent_on: None,
+        closed_on: None,
+        documents_requested: false,
+        on_site_check: false,
+        by_commission: false,
+        with_applicant: false,
     };
     let applicants: Vec<ApplicantRow> = d
         .applicants

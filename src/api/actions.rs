@@ -9,6 +9,7 @@ use super::{ActionResponses, AppState};
 use crate::control::answer::AnswerInput;
 use crate::control::approve::ApproveInput;
 use crate::control::assign::AssignInput;
+use crate::control::consider::ConsiderationInput;
 use crate::control::contribute::ContributionInput;
 use crate::control::correct::CorrectionInput;
 use crate::control::dispatch::DispatchInput;
@@ -135,4 +136,13 @@ pub async fn leave_without_answer(caller: Caller, state: web::Data<AppState>, re
 pub async fn correct_appeal(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<CorrectionInput>) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
     respond(state, caller, "correct", move |st, a| control::correct::correct(st, a, &id, expected, body.0)).await
+}
+
+/// Records how the appeal is considered: documents requested, on-site check, commission, with the applicant.
+#[utoipa::path(tag = "control", request_body = ConsiderationInput, params(("id" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^\"[0-9]{1,9}\"$", description = "expected version, quoted")),
+    responses(ActionResponses))]
+#[post("/appeals/{id}/consideration")]
+pub async fn record_consideration(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<ConsiderationInput>) -> Result<HttpResponse, ApiError> {
+    let expected = if_match(&req)?;
+    respond(state, caller, "consider", move |st, a| control::consider::consider(st, a, &id, expected, body.0)).await
 }

@@ -103,6 +103,19 @@ pub struct AnswerOut {
     pub sent_channel: Option<String>,
 }
 
+/// How the appeal is being considered: the flags reports count.
+#[derive(Serialize, ToSchema)]
+pub struct ConsiderationOut {
+    /// Documents requested from another body.
+    pub documents_requested: bool,
+    /// Checked on site.
+    pub on_site_check: bool,
+    /// By a commission.
+    pub by_commission: bool,
+    /// With the applicant present.
+    pub with_applicant: bool,
+}
+
 /// A co-executor's input to the answer.
 #[derive(Serialize, ToSchema)]
 pub struct ContributionOut {
@@ -222,6 +235,14 @@ pub struct Card {
     pub art11_notice_due: Option<NaiveDate>,
     /// Co-executors' input, oldest first.
     pub contributions: Vec<ContributionOut>,
+    /// How the appeal is being considered.
+    pub consideration: ConsiderationOut,
+    /// Local date the answer was approved.
+    pub answered_on: Option<NaiveDate>,
+    /// Local date the (first) answer was sent.
+    pub answer_sent_on: Option<NaiveDate>,
+    /// Local date the appeal left control (closed, forwarded, left without answer).
+    pub closed_on: Option<NaiveDate>,
     /// Actions the caller may take now.
     #[schema(value_type = Vec<String>)]
     pub allowed_actions: Vec<Action>,
@@ -326,6 +347,10 @@ impl Card {
             forwarded: a.forwarded_to.clone().map(|o| ForwardOut { organization: Some(o), reason: a.forward_reason, at: a.forwarded_at.map(utc), late: a.forward_late }),
             left_without_answer_reason: a.left_reason,
             art11_notice_due: a.art11_notice_due,
+            consideration: ConsiderationOut { documents_requested: a.documents_requested, on_site_check: a.on_site_check, by_commission: a.by_commission, with_applicant: a.with_applicant },
+            answered_on: a.answered_on,
+            answer_sent_on: a.answer_sent_on,
+            closed_on: a.closed_on,
             contributions: d.contributions.into_iter().map(|c| ContributionOut { id: c.id, author_id: c.author_id, text: c.text, created_at: utc(c.created_at) }).collect(),
             allowed_actions: allowed,
             version: a.version,

@@ -149,6 +149,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(actions::contribute)
                 .service(actions::dispatch_answer)
                 .service(actions::correct_appeal)
+                .service(actions::record_consideration)
                 .service(actions::approve_answer)
                 .service(actions::return_answer)
                 .service(actions::close_appeal)

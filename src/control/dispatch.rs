@@ -95,7 +95,10 @@ pub fn dispatch(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expe
         };
         let dispatch = Dispatch { answer_id: ans.id.clone(), number, sent_on: input.sent_on, channel: input.channel.as_str().into(), by: actor.id.clone() };
         let details = json!({"answer_id": ans.id, "sent_on": input.sent_on, "channel": input.channel.as_str(), "outgoing_number": input.outgoing_number});
-        Ok(Change { dispatch: Some(dispatch), details, ..Default::default() }.into())
+        let mut row = card.appeal.clone();
+        // The answer's date for statistics and exports: the first answer sent.
+        row.answer_sent_on = row.answer_sent_on.or(Some(input.sent_on));
+        Ok(Change { appeal: Some(row), dispatch: Some(dispatch), details, ..Default::default() }.into())
     });
     match result {
         Err(e) if e.is_unique_violation() => Err(StoreError::conflict("duplicate_outgoing_number", "такой исходящий номер уже присвоен другому ответу", json!({"field": "outgoing_number"}))),

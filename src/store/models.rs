@@ -135,6 +135,13 @@ pub struct AppealRow {
     pub version: i32,
     pub updated_at: NaiveDateTime,
     pub art11_notice_due: Option<NaiveDate>,
+    pub answered_on: Option<NaiveDate>,
+    pub answer_sent_on: Option<NaiveDate>,
+    pub closed_on: Option<NaiveDate>,
+    pub documents_requested: bool,
+    pub on_site_check: bool,
+    pub by_commission: bool,
+    pub with_applicant: bool,
 }
 
 /// An applicant of an appeal.

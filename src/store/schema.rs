@@ -106,6 +106,13 @@ diesel::table! {
         version -> Integer,
         updated_at -> Timestamp,
         art11_notice_due -> Nullable<Date>,
+        answered_on -> Nullable<Date>,
+        answer_sent_on -> Nullable<Date>,
+        closed_on -> Nullable<Date>,
+        documents_requested -> Bool,
+        on_site_check -> Bool,
+        by_commission -> Bool,
+        with_applicant -> Bool,
     }
 }
 

@@ -33,6 +33,7 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("PATCH", "/api/v1/appeals/{id}", &["admin", "clerk"]),
     // Co-executors only, whatever their role (tests/api/control.rs): the executor here is the responsible one.
     ("POST", "/api/v1/appeals/{id}/contributions", &[]),
+    ("POST", "/api/v1/appeals/{id}/consideration", &["admin", "supervisor", EXEC_OWN]),
 ];
 
 fn body_for(app: &TestApp, path: &str) -> Option<Value> {
@@ -49,6 +50,7 @@ fn body_for(app: &TestApp, path: &str) -> Option<Value> {
         p if p.ends_with("/leave-without-answer") => json!({"reason": "obscene"}),
         p if p.ends_with("/dispatch") => json!({"sent_on": "2025-03-03", "channel": "post"}),
         p if p.ends_with("/contributions") => json!({"text": "Справка отдела"}),
+        p if p.ends_with("/consideration") => json!({"on_site_check": true}),
         p if p.ends_with("/return") || p.ends_with("/close") => json!({}),
         _ => return None,
     })
