@@ -292,6 +292,12 @@ impl ProductionCalendar {
         self.years.contains_key(&year)
     }
 
+    /// The current and next year of `today` that have no data file: deadlines computed for
+    /// them use the fallback, so `/health` lists them and `serve` warns at start.
+    pub fn missing_years(&self, today: NaiveDate) -> Vec<i32> {
+        [today.year(), today.year() + 1].into_iter().filter(|y| !self.has_year(*y)).collect()
+    }
+
     /// The decree a year's data cites, for explanations; `None` for fallback years.
     pub fn source(&self, year: i32) -> Option<&str> {
         self.years.get(&year).map(|y| y.source.as_str())
@@ -401,6 +407,15 @@ mod tests {
         assert!(!cal.is_working_day(d(2026, 5, 11)));
         assert!(cal.is_working_day(d(2026, 11, 3)));
         assert!(cal.is_short_day(d(2026, 11, 3)));
+    }
+
+    #[test]
+    fn missing_years_are_the_current_and_next_without_a_file() {
+        let cal = shipped();
+        assert!(cal.missing_years(d(2026, 11, 23)).is_empty());
+        assert_eq!(cal.missing_years(d(2027, 6, 1)), vec![2028]);
+        assert_eq!(cal.missing_years(d(2028, 1, 1)), vec![2028, 2029]);
+        assert_eq!(ProductionCalendar::default().missing_years(d(2025, 3, 3)), vec![2025, 2026]);
     }
 
     #[test]
