@@ -31,6 +31,14 @@ pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     let ok = web::block(move || pool.ping()).await?.is_ok();
     let missing = state.calendar.missing_years(state.today());
     let calendar_missing = (!missing.is_empty()).then_some(missing);
-    let body = Health { status: if ok { "ok" } else { "unavailable" }.into(), database: db, calendar_missing };
-    Ok(if ok { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) })
+    let body = Health {
+        status: if ok { "ok" } else { "unavailable" }.into(),
+        database: db,
+        calendar_missing,
+    };
+    Ok(if ok {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    })
 }

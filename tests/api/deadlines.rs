@@ -11,7 +11,14 @@ fn moscow_morning(y: i32, m: u32, d: u32) -> chrono::DateTime<Utc> {
 }
 
 async fn card(app: &TestApp, id: &str) -> Value {
-    let r = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.supervisor), None).await;
+    let r = app
+        .call(
+            "GET",
+            &format!("/api/v1/appeals/{id}"),
+            Some(&app.supervisor),
+            None,
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.json);
     r.json
 }
@@ -41,17 +48,36 @@ async fn forwarding_registered_at_the_year_end_can_be_on_time(db: Db) {
     let mut ids = Vec::new();
     for (m, d, y) in [(12, 31, 2025), (1, 2, 2026)] {
         app.set_now(moscow_morning(y, m, d));
-        let c = app.register(json!({"received_on": format!("{y}-{m:02}-{d:02}")})).await;
+        let c = app
+            .register(json!({"received_on": format!("{y}-{m:02}-{d:02}")}))
+            .await;
         ids.push(c["id"].as_str().unwrap().to_string());
     }
     app.set_now(moscow_morning(2026, 1, 12));
-    let r = app.call("POST", &format!("/api/v1/appeals/{}/forward", ids[0]), Some(&app.clerk), Some(&body)).await;
+    let r = app
+        .call(
+            "POST",
+            &format!("/api/v1/appeals/{}/forward", ids[0]),
+            Some(&app.clerk),
+            Some(&body),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.json);
     assert_eq!(r.json["forwarded"]["late"], false, "{}", r.json);
     app.set_now(moscow_morning(2026, 1, 13));
-    let r = app.call("POST", &format!("/api/v1/appeals/{}/forward", ids[1]), Some(&app.clerk), Some(&body)).await;
+    let r = app
+        .call(
+            "POST",
+            &format!("/api/v1/appeals/{}/forward", ids[1]),
+            Some(&app.clerk),
+            Some(&body),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.json);
-    assert_eq!(r.json["forwarded"]["late"], true, "a day after the deadline is late");
+    assert_eq!(
+        r.json["forwarded"]["late"], true,
+        "a day after the deadline is late"
+    );
 }
 
 both_backends!(a_dobrodel_message_of_2_january_is_not_overdue_at_birth);
@@ -65,16 +91,37 @@ async fn a_dobrodel_message_of_2_january_is_not_overdue_at_birth(db: Db) {
     assert_eq!(c["overdue"], false);
     let text = c["due_date_explanation"].as_str().unwrap();
     assert!(text.contains("8 дней (Добродел: "), "{text}");
-    assert!(text.contains("30.12.2025") && text.contains("следующий рабочий день 12.01.2026"), "{text}");
+    assert!(
+        text.contains("30.12.2025") && text.contains("следующий рабочий день 12.01.2026"),
+        "{text}"
+    );
     assert!(!text.contains("59-ФЗ"), "{text}");
     let id = c["id"].as_str().unwrap();
-    let overdue = app.call("GET", "/api/v1/appeals?overdue=true", Some(&app.supervisor), None).await;
-    assert_eq!(overdue.json["items"], json!([]), "not overdue on the day it arrived");
+    let overdue = app
+        .call(
+            "GET",
+            "/api/v1/appeals?overdue=true",
+            Some(&app.supervisor),
+            None,
+        )
+        .await;
+    assert_eq!(
+        overdue.json["items"],
+        json!([]),
+        "not overdue on the day it arrived"
+    );
     app.set_now(moscow_morning(2026, 1, 12));
     assert_eq!(card(&app, id).await["overdue"], false);
     app.set_now(moscow_morning(2026, 1, 13));
     assert_eq!(card(&app, id).await["overdue"], true);
-    let overdue = app.call("GET", "/api/v1/appeals?overdue=true", Some(&app.supervisor), None).await;
+    let overdue = app
+        .call(
+            "GET",
+            "/api/v1/appeals?overdue=true",
+            Some(&app.supervisor),
+            None,
+        )
+        .await;
     assert_eq!(overdue.json["items"][0]["id"], id);
 }
 
@@ -88,16 +135,28 @@ async fn each_regime_cites_its_own_rule(db: Db) {
     let text = pos["due_date_explanation"].as_str().unwrap();
     assert_eq!(text, "Зарегистрировано 03.03.2025; 10 дней (сообщение ПОС: постановление Правительства РФ от 10.11.2020 № 1802 (ПОС)) → 13.03.2025.");
     // A 59-FZ appeal that came through the platform keeps Art. 12.
-    let fz = app.register(json!({"channel": "feedback_platform", "form": "electronic", "external_id": "POS-2"})).await;
+    let fz = app
+        .register(
+            json!({"channel": "feedback_platform", "form": "electronic", "external_id": "POS-2"}),
+        )
+        .await;
     assert_eq!(fz["legal_regime"], "fz59");
     assert_eq!(fz["due_date"], "2025-04-02");
-    assert!(fz["due_date_explanation"].as_str().unwrap().contains("30 дней (ст. 12 59-ФЗ)"));
+    assert!(fz["due_date_explanation"]
+        .as_str()
+        .unwrap()
+        .contains("30 дней (ст. 12 59-ФЗ)"));
     // An e-mail letter after 29 March 2025 (547-FZ) becomes regime `other`, with its own rule.
     app.set_now(moscow_morning(2025, 4, 1));
-    let mail = app.register(json!({"channel": "email", "form": "electronic", "received_on": "2025-04-01"})).await;
+    let mail = app
+        .register(json!({"channel": "email", "form": "electronic", "received_on": "2025-04-01"}))
+        .await;
     assert_eq!(mail["legal_regime"], "other");
     let text = mail["due_date_explanation"].as_str().unwrap();
-    assert!(text.starts_with("Зарегистрировано 01.04.2025; 30 дней (иной порядок: обращение вне 59-ФЗ"), "{text}");
+    assert!(
+        text.starts_with("Зарегистрировано 01.04.2025; 30 дней (иной порядок: обращение вне 59-ФЗ"),
+        "{text}"
+    );
     assert!(!text.contains("ст. 12 59-ФЗ"), "{text}");
 }
 
@@ -105,19 +164,39 @@ both_backends!(a_deployment_configures_a_regime_rule);
 async fn a_deployment_configures_a_regime_rule(db: Db) {
     let app = TestApp::start_with(db, |s| {
         s.regime_days.insert("pos_message".into(), 8);
-        s.regime_citations.insert("pos_message".into(), "п. 9 Правил ПОС".into());
+        s.regime_citations
+            .insert("pos_message".into(), "п. 9 Правил ПОС".into());
         s.regime_citations.remove("dobrodel");
         s.regime_days.remove("gis_zhkh");
     })
     .await;
     let pos = app.register(json!({"channel": "feedback_platform", "form": "electronic", "legal_regime": "pos_message"})).await;
     assert_eq!(pos["due_date"], "2025-03-11");
-    assert!(pos["due_date_explanation"].as_str().unwrap().contains("8 дней (сообщение ПОС: п. 9 Правил ПОС)"));
-    let dd = app.register(json!({"channel": "dobrodel", "form": "electronic", "legal_regime": "dobrodel"})).await;
-    assert!(dd["due_date_explanation"].as_str().unwrap().contains("8 дней (Добродел: срок по настройке органа)"), "{dd}");
-    let gis = app.register(json!({"channel": "gis_zhkh", "form": "electronic", "legal_regime": "gis_zhkh"})).await;
+    assert!(pos["due_date_explanation"]
+        .as_str()
+        .unwrap()
+        .contains("8 дней (сообщение ПОС: п. 9 Правил ПОС)"));
+    let dd = app
+        .register(json!({"channel": "dobrodel", "form": "electronic", "legal_regime": "dobrodel"}))
+        .await;
+    assert!(
+        dd["due_date_explanation"]
+            .as_str()
+            .unwrap()
+            .contains("8 дней (Добродел: срок по настройке органа)"),
+        "{dd}"
+    );
+    let gis = app
+        .register(json!({"channel": "gis_zhkh", "form": "electronic", "legal_regime": "gis_zhkh"}))
+        .await;
     assert_eq!(gis["due_date"], "2025-04-02");
-    assert!(gis["due_date_explanation"].as_str().unwrap().contains("ГИС ЖКХ: срок не настроен, применён срок ст. 12 59-ФЗ"), "{gis}");
+    assert!(
+        gis["due_date_explanation"]
+            .as_str()
+            .unwrap()
+            .contains("ГИС ЖКХ: срок не настроен, применён срок ст. 12 59-ФЗ"),
+        "{gis}"
+    );
 }
 
 both_backends!(deadlines_into_2027_follow_the_2027_calendar);
@@ -138,15 +217,30 @@ async fn health_lists_the_years_without_a_calendar(db: Db) {
     let app = TestApp::start(db).await;
     let r = app.call("GET", "/health", None, None).await;
     assert_eq!(r.status, 200);
-    assert!(r.json.get("calendar_missing").is_none(), "2025 and 2026 ship: {}", r.json);
+    assert!(
+        r.json.get("calendar_missing").is_none(),
+        "2025 and 2026 ship: {}",
+        r.json
+    );
     assert_eq!(r.json["status"], "ok");
     app.set_now(moscow_morning(2026, 11, 23));
     let r = app.call("GET", "/health", None, None).await;
-    assert!(r.json.get("calendar_missing").is_none(), "2026 and 2027 ship: {}", r.json);
+    assert!(
+        r.json.get("calendar_missing").is_none(),
+        "2026 and 2027 ship: {}",
+        r.json
+    );
     app.set_now(moscow_morning(2027, 6, 1));
     let r = app.call("GET", "/health", None, None).await;
     assert_eq!(r.json["calendar_missing"], json!([2028]));
-    assert_eq!(r.json["database"], if db == Db::Sqlite { "sqlite" } else { "postgres" });
+    assert_eq!(
+        r.json["database"],
+        if db == Db::Sqlite {
+            "sqlite"
+        } else {
+            "postgres"
+        }
+    );
     app.set_now(moscow_morning(2028, 1, 10));
     let r = app.call("GET", "/health", None, None).await;
     assert_eq!(r.json["calendar_missing"], json!([2028, 2029]));
@@ -156,7 +250,8 @@ async fn health_lists_the_years_without_a_calendar(db: Db) {
 #[test]
 fn calendar_import_command_writes_year_files() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = std::env::temp_dir().join(format!("appeals-calendar-import-{}", uuid::Uuid::new_v4()));
+    let out =
+        std::env::temp_dir().join(format!("appeals-calendar-import-{}", uuid::Uuid::new_v4()));
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_appeals"))
             .args(args)
@@ -171,14 +266,30 @@ fn calendar_import_command_writes_year_files() {
     let r = run(&["calendar", "import", xml.to_str().unwrap(), "--out", o]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let stdout = String::from_utf8_lossy(&r.stdout);
-    assert!(stdout.contains("2025: записан") && stdout.contains("рабочих дней 247") && stdout.contains("01.11"), "{stdout}");
+    assert!(
+        stdout.contains("2025: записан")
+            && stdout.contains("рабочих дней 247")
+            && stdout.contains("01.11"),
+        "{stdout}"
+    );
     let written = std::fs::read_to_string(out.join("2025.toml")).unwrap();
     let cal = appeals::domain::calendar::ProductionCalendar::from_toml_str(&written).unwrap();
     assert!(cal.is_working_day(chrono::NaiveDate::from_ymd_opt(2025, 11, 1).unwrap()));
-    assert!(written.contains("source = \"Импорт: XML xmlcalendar.ru (xmlcalendar-2025.xml)"), "{written}");
+    assert!(
+        written.contains("source = \"Импорт: XML xmlcalendar.ru (xmlcalendar-2025.xml)"),
+        "{written}"
+    );
 
     let csv = root.join("tests/data/calendar/mintrud-2024-2025.csv");
-    let r = run(&["calendar", "import", csv.to_str().unwrap(), "--out", o, "--year", "2024"]);
+    let r = run(&[
+        "calendar",
+        "import",
+        csv.to_str().unwrap(),
+        "--out",
+        o,
+        "--year",
+        "2024",
+    ]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     assert!(out.join("2024.toml").is_file());
     let r = run(&["calendar", "import", csv.to_str().unwrap(), "--out", o]);
@@ -187,10 +298,24 @@ fn calendar_import_command_writes_year_files() {
     let cal = appeals::domain::calendar::ProductionCalendar::load_dir(&out).unwrap();
     assert_eq!(cal.years(), vec![2024, 2025]);
 
-    let r = run(&["calendar", "import", csv.to_str().unwrap(), "--out", o, "--year", "2031"]);
+    let r = run(&[
+        "calendar",
+        "import",
+        csv.to_str().unwrap(),
+        "--out",
+        o,
+        "--year",
+        "2031",
+    ]);
     assert!(!r.status.success());
     assert!(String::from_utf8_lossy(&r.stderr).contains("нет 2031 года"));
-    let r = run(&["calendar", "import", root.join("Cargo.toml").to_str().unwrap(), "--out", o]);
+    let r = run(&[
+        "calendar",
+        "import",
+        root.join("Cargo.toml").to_str().unwrap(),
+        "--out",
+        o,
+    ]);
     assert!(!r.status.success());
     assert!(String::from_utf8_lossy(&r.stderr).contains("не похож ни на XML"));
     std::fs::remove_dir_all(&out).unwrap();
