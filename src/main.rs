@@ -217,6 +217,11 @@ fn serve(settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) 
         println!("More users: appeals user add --login LOGIN --role clerk --name \"ФИО\"");
     }
     let state = web::Data::new(appeals::app::state(settings, pool, clock)?);
+    let missing = state.calendar.missing_years(state.today());
+    if !missing.is_empty() {
+        let years: Vec<String> = missing.iter().map(i32::to_string).collect();
+        tracing::warn!(years = %years.join(", "), "no production calendar for {}: deadlines there count weekends and fixed holidays only; add config/calendar/YYYY.toml (appeals calendar import FILE) and restart", years.join(", "));
+    }
     tracing::info!(%listen, backend = state.pool.backend().as_str(), "appeals listening");
     let refresh = state.clone();
     let server = HttpServer::new(move || appeals::api::app(state.clone())).bind(&listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;

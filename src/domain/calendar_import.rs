@@ -111,7 +111,11 @@ fn attributes(tag: &str) -> Vec<(&str, &str)> {
     let mut out = Vec::new();
     let mut rest = tag;
     while let Some(eq) = rest.find('=') {
-        let name = rest[..eq].trim().rsplit(char::is_whitespace).next().unwrap_or_default();
+        let name = rest[..eq]
+            .trim()
+            .rsplit(char::is_whitespace)
+            .next()
+            .unwrap_or_default();
         let after = rest[eq + 1..].trim_start();
         let Some(q) = after.chars().next().filter(|c| *c == '"' || *c == '\'') else {
             break;
@@ -155,7 +159,9 @@ fn tags<'a>(text: &'a str, name: &str) -> Vec<(usize, &'a str)> {
 pub fn parse_xmlcalendar(text: &str) -> Result<ImportedYear, ImportError> {
     let cal = tags(text, "calendar");
     let Some((at, body)) = cal.first() else {
-        return Err(ImportError::Invalid("нет элемента <calendar year=\"ГГГГ\">".into()));
+        return Err(ImportError::Invalid(
+            "нет элемента <calendar year=\"ГГГГ\">".into(),
+        ));
     };
     let attrs = attributes(body);
     let year_text = attr(&attrs, "year").ok_or_else(|| ImportError::Line {
@@ -166,14 +172,18 @@ pub fn parse_xmlcalendar(text: &str) -> Result<ImportedYear, ImportError> {
         line: line_of(text, *at),
         message: format!("год «{year_text}» не число от 1900 до 2999"),
     })?;
-    let mut out = ImportedYear { year, ..ImportedYear::default() };
+    let mut out = ImportedYear {
+        year,
+        ..ImportedYear::default()
+    };
     let mut seen = BTreeSet::new();
     for (at, body) in tags(text, "day") {
         let line = line_of(text, at);
         let err = |message: String| ImportError::Line { line, message };
         let attrs = attributes(body);
         let d = attr(&attrs, "d").ok_or_else(|| err("у <day> нет атрибута d (ММ.ДД)".into()))?;
-        let date = month_day(year, d).ok_or_else(|| err(format!("d=\"{d}\" — не дата ММ.ДД {year} года")))?;
+        let date = month_day(year, d)
+            .ok_or_else(|| err(format!("d=\"{d}\" — не дата ММ.ДД {year} года")))?;
         if !seen.insert(date) {
             return Err(err(format!("день {d} указан дважды")));
         }
@@ -192,7 +202,11 @@ pub fn parse_xmlcalendar(text: &str) -> Result<ImportedYear, ImportError> {
                     out.working.insert(date);
                 }
             }
-            Some(t) => return Err(err(format!("t=\"{t}\" у дня {d}: ожидается 1 (выходной), 2 (сокращённый) или 3 (рабочий)"))),
+            Some(t) => {
+                return Err(err(format!(
+                    "t=\"{t}\" у дня {d}: ожидается 1 (выходной), 2 (сокращённый) или 3 (рабочий)"
+                )))
+            }
             None => return Err(err(format!("у дня {d} нет атрибута t"))),
         }
     }
@@ -201,7 +215,10 @@ pub fn parse_xmlcalendar(text: &str) -> Result<ImportedYear, ImportError> {
 }
 
 fn parse_year(s: &str) -> Option<i32> {
-    s.trim().parse::<i32>().ok().filter(|y| (1900..3000).contains(y))
+    s.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (1900..3000).contains(y))
 }
 
 /// `MM.DD` of `year`.
@@ -235,40 +252,73 @@ fn csv_fields(line: &str, sep: char) -> Result<Vec<String>, String> {
 }
 
 const MONTHS: [&str; 12] = [
-    "Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь", "Октябрь", "Ноябрь", "Декабрь",
+    "Январь",
+    "Февраль",
+    "Март",
+    "Апрель",
+    "Май",
+    "Июнь",
+    "Июль",
+    "Август",
+    "Сентябрь",
+    "Октябрь",
+    "Ноябрь",
+    "Декабрь",
 ];
 
 /// Parses the Ministry of Labour's open-data CSV: every year row it holds.
 pub fn parse_mintrud_csv(text: &str) -> Result<Vec<ImportedYear>, ImportError> {
     let text = text.trim_start_matches('\u{feff}');
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     let Some((hline, header)) = lines.next() else {
         return Err(ImportError::UnknownFormat);
     };
     // The separator is whichever of `;` and `,` the header uses (its names hold neither).
     let sep = if header.contains(';') { ';' } else { ',' };
-    let names = csv_fields(header, sep).map_err(|m| ImportError::Line { line: hline + 1, message: m })?;
-    let col = |name: &str| names.iter().position(|n| n.trim().eq_ignore_ascii_case(name));
+    let names = csv_fields(header, sep).map_err(|m| ImportError::Line {
+        line: hline + 1,
+        message: m,
+    })?;
+    let col = |name: &str| {
+        names
+            .iter()
+            .position(|n| n.trim().eq_ignore_ascii_case(name))
+    };
     let mut month_cols = [0usize; 12];
     for (i, m) in MONTHS.iter().enumerate() {
-        month_cols[i] = col(m).ok_or_else(|| ImportError::Line { line: hline + 1, message: format!("в заголовке нет столбца «{m}»") })?;
+        month_cols[i] = col(m).ok_or_else(|| ImportError::Line {
+            line: hline + 1,
+            message: format!("в заголовке нет столбца «{m}»"),
+        })?;
     }
     let total_col = col("Всего рабочих дней");
     let mut out: Vec<ImportedYear> = Vec::new();
     for (i, line) in lines {
         let line_no = i + 1;
-        let err = |message: String| ImportError::Line { line: line_no, message };
+        let err = |message: String| ImportError::Line {
+            line: line_no,
+            message,
+        };
         let fields = csv_fields(line, sep).map_err(err)?;
         let year_text = fields.first().map(String::as_str).unwrap_or_default();
-        let year = parse_year(year_text).ok_or_else(|| err(format!("год «{year_text}» не число от 1900 до 2999")))?;
+        let year = parse_year(year_text)
+            .ok_or_else(|| err(format!("год «{year_text}» не число от 1900 до 2999")))?;
         if out.iter().any(|y| y.year == year) {
             return Err(err(format!("{year} год указан дважды")));
         }
-        let mut y = ImportedYear { year, ..ImportedYear::default() };
+        let mut y = ImportedYear {
+            year,
+            ..ImportedYear::default()
+        };
         let mut off_days = 0usize;
         for (m0, &c) in month_cols.iter().enumerate() {
             let month = m0 as u32 + 1;
-            let cell = fields.get(c).ok_or_else(|| err(format!("нет столбца «{}»", MONTHS[m0])))?;
+            let cell = fields
+                .get(c)
+                .ok_or_else(|| err(format!("нет столбца «{}»", MONTHS[m0])))?;
             let mut listed = BTreeSet::new();
             for token in cell.split(',').map(str::trim).filter(|t| !t.is_empty()) {
                 let (digits, mark) = match token.char_indices().last() {
@@ -281,7 +331,10 @@ pub fn parse_mintrud_csv(text: &str) -> Result<Vec<ImportedYear>, ImportError> {
                     .and_then(|d| NaiveDate::from_ymd_opt(year, month, d))
                     .ok_or_else(|| err(format!("«{token}» в столбце «{}» — не день месяца (ожидается число, можно с * или +)", MONTHS[m0])))?;
                 if !listed.insert(date) {
-                    return Err(err(format!("день {token} в столбце «{}» указан дважды", MONTHS[m0])));
+                    return Err(err(format!(
+                        "день {token} в столбце «{}» указан дважды",
+                        MONTHS[m0]
+                    )));
                 }
                 if mark == "*" {
                     y.short.insert(date);
@@ -299,8 +352,16 @@ pub fn parse_mintrud_csv(text: &str) -> Result<Vec<ImportedYear>, ImportError> {
                 d = d + Days::new(1);
             }
         }
-        if let Some(total) = total_col.and_then(|c| fields.get(c)).map(|s| s.trim()).filter(|s| !s.is_empty()) {
-            let days = if NaiveDate::from_ymd_opt(year, 2, 29).is_some() { 366 } else { 365 };
+        if let Some(total) = total_col
+            .and_then(|c| fields.get(c))
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+        {
+            let days = if NaiveDate::from_ymd_opt(year, 2, 29).is_some() {
+                366
+            } else {
+                365
+            };
             let counted = days - off_days;
             if total.parse::<usize>().ok() != Some(counted) {
                 return Err(err(format!("«Всего рабочих дней» = {total}, а по спискам дней {year} года выходит {counted}")));
@@ -310,7 +371,9 @@ pub fn parse_mintrud_csv(text: &str) -> Result<Vec<ImportedYear>, ImportError> {
         out.push(y);
     }
     if out.is_empty() {
-        return Err(ImportError::Invalid("в CSV нет ни одной строки с годом".into()));
+        return Err(ImportError::Invalid(
+            "в CSV нет ни одной строки с годом".into(),
+        ));
     }
     Ok(out)
 }
@@ -331,7 +394,10 @@ fn toml_string(s: &str) -> String {
 }
 
 fn date_list(dates: &BTreeSet<NaiveDate>) -> String {
-    let items: Vec<String> = dates.iter().map(|d| format!("\"{}\"", d.format("%Y-%m-%d"))).collect();
+    let items: Vec<String> = dates
+        .iter()
+        .map(|d| format!("\"{}\"", d.format("%Y-%m-%d")))
+        .collect();
     format!("[{}]", items.join(", "))
 }
 
@@ -339,7 +405,8 @@ impl ImportedYear {
     /// Drops ordinary weekends from `non_working` (they are days off anyway) except the holiday
     /// dates of Art. 112, so files from both formats read alike.
     fn normalize(&mut self) {
-        self.non_working.retain(|d| !is_weekend(*d) || is_fixed_holiday(*d));
+        self.non_working
+            .retain(|d| !is_weekend(*d) || is_fixed_holiday(*d));
         self.working.retain(|d| is_weekend(*d));
     }
 
@@ -359,7 +426,10 @@ impl ImportedYear {
     /// Renders the year file in our format; `source` says where it came from.
     pub fn to_toml(&self, source: &str) -> String {
         let mut s = String::new();
-        s.push_str(&format!("# Производственный календарь на {} год / Production calendar for {}.\n", self.year, self.year));
+        s.push_str(&format!(
+            "# Производственный календарь на {} год / Production calendar for {}.\n",
+            self.year, self.year
+        ));
         s.push_str("# Записан командой `appeals calendar import`; сверьте с постановлением Правительства РФ\n");
         s.push_str("# о переносе выходных дней и при необходимости поправьте `source` (реквизиты постановления).\n");
         s.push_str(&format!(
@@ -367,11 +437,20 @@ impl ImportedYear {
             self.working_days(),
             self.short.len()
         ));
-        s.push_str(&format!("year = {}\nsource = {}\n\n", self.year, toml_string(source)));
+        s.push_str(&format!(
+            "year = {}\nsource = {}\n\n",
+            self.year,
+            toml_string(source)
+        ));
         s.push_str("# Нерабочие дни, кроме обычных суббот и воскресений (праздники на выходных — для наглядности).\n");
         s.push_str("non_working = [\n");
         for month in 1..=12 {
-            let days: Vec<String> = self.non_working.iter().filter(|d| d.month() == month).map(|d| format!("\"{}\"", d.format("%Y-%m-%d"))).collect();
+            let days: Vec<String> = self
+                .non_working
+                .iter()
+                .filter(|d| d.month() == month)
+                .map(|d| format!("\"{}\"", d.format("%Y-%m-%d")))
+                .collect();
             if !days.is_empty() {
                 s.push_str(&format!("  {},\n", days.join(", ")));
             }
@@ -395,22 +474,37 @@ mod tests {
     }
 
     fn sample(name: &str) -> String {
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/calendar").join(name)).unwrap()
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data/calendar")
+                .join(name),
+        )
+        .unwrap()
     }
 
     fn shipped() -> ProductionCalendar {
-        ProductionCalendar::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config/calendar")).unwrap()
+        ProductionCalendar::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config/calendar"))
+            .unwrap()
     }
 
     /// The rendered file loads, and agrees with the shipped calendar on every day of the year.
     fn assert_same_as_shipped(y: &ImportedYear) {
         let text = y.to_toml("тест");
-        let cal = ProductionCalendar::from_toml_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let cal =
+            ProductionCalendar::from_toml_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
         let shipped = shipped();
         let mut day = d(y.year, 1, 1);
         while day.year() == y.year {
-            assert_eq!(cal.is_working_day(day), shipped.is_working_day(day), "{day}\n{text}");
-            assert_eq!(cal.is_short_day(day), shipped.is_short_day(day), "{day} short\n{text}");
+            assert_eq!(
+                cal.is_working_day(day),
+                shipped.is_working_day(day),
+                "{day}\n{text}"
+            );
+            assert_eq!(
+                cal.is_short_day(day),
+                shipped.is_short_day(day),
+                "{day} short\n{text}"
+            );
             day = day + Days::new(1);
         }
     }
@@ -433,8 +527,14 @@ mod tests {
     fn mintrud_csv_sample_matches_the_shipped_2024_and_2025() {
         let (format, years) = parse(&sample("mintrud-2024-2025.csv")).unwrap();
         assert_eq!(format, Format::MintrudCsv);
-        assert_eq!(years.iter().map(|y| y.year).collect::<Vec<_>>(), vec![2024, 2025]);
-        assert_eq!(years[0].working, BTreeSet::from([d(2024, 4, 27), d(2024, 11, 2), d(2024, 12, 28)]));
+        assert_eq!(
+            years.iter().map(|y| y.year).collect::<Vec<_>>(),
+            vec![2024, 2025]
+        );
+        assert_eq!(
+            years[0].working,
+            BTreeSet::from([d(2024, 4, 27), d(2024, 11, 2), d(2024, 12, 28)])
+        );
         assert_eq!(years[0].working_days(), 248);
         // Ordinary weekends are dropped, Art. 112 holidays on a weekend are kept.
         assert!(!years[1].non_working.contains(&d(2025, 1, 11)));
@@ -453,7 +553,15 @@ mod tests {
         let years = parse_mintrud_csv(&format!("{header}\n{row}\n")).unwrap();
         let y = &years[0];
         assert_eq!(y.working, BTreeSet::from([d(2027, 2, 20)]));
-        assert_eq!(y.short, BTreeSet::from([d(2027, 2, 20), d(2027, 4, 30), d(2027, 6, 11), d(2027, 11, 3)]));
+        assert_eq!(
+            y.short,
+            BTreeSet::from([
+                d(2027, 2, 20),
+                d(2027, 4, 30),
+                d(2027, 6, 11),
+                d(2027, 11, 3)
+            ])
+        );
         assert_same_as_shipped(y);
     }
 
@@ -476,11 +584,24 @@ mod tests {
         assert!(e.to_string().contains("year"), "{e}");
         let e = parse_xmlcalendar("<calendar year=\"20x7\"></calendar>").unwrap_err();
         assert!(e.to_string().contains("20x7"), "{e}");
-        let e = parse_xmlcalendar("<calendar year=\"2027\">\n<days>\n<day d=\"02.30\" t=\"1\"/>\n</days></calendar>").unwrap_err();
-        assert_eq!(e, ImportError::Line { line: 3, message: "d=\"02.30\" — не дата ММ.ДД 2027 года".into() });
-        let e = parse_xmlcalendar("<calendar year=\"2027\">\n<day d=\"02.22\" t=\"4\"/>").unwrap_err();
+        let e = parse_xmlcalendar(
+            "<calendar year=\"2027\">\n<days>\n<day d=\"02.30\" t=\"1\"/>\n</days></calendar>",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            ImportError::Line {
+                line: 3,
+                message: "d=\"02.30\" — не дата ММ.ДД 2027 года".into()
+            }
+        );
+        let e =
+            parse_xmlcalendar("<calendar year=\"2027\">\n<day d=\"02.22\" t=\"4\"/>").unwrap_err();
         assert!(e.to_string().starts_with("строка 2: t=\"4\""), "{e}");
-        let e = parse_xmlcalendar("<calendar year=\"2027\">\n<day d=\"02.22\" t=\"1\"/><day d=\"02.22\" t=\"1\"/>").unwrap_err();
+        let e = parse_xmlcalendar(
+            "<calendar year=\"2027\">\n<day d=\"02.22\" t=\"1\"/><day d=\"02.22\" t=\"1\"/>",
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("дважды"), "{e}");
         let e = parse_xmlcalendar("<days/>").unwrap_err();
         assert!(matches!(e, ImportError::Invalid(_)), "{e}");
@@ -489,19 +610,26 @@ mod tests {
         let e = parse_mintrud_csv("Год/Месяц;Январь;Февраль\n").unwrap_err();
         assert!(e.to_string().contains("«Март»"), "{e}");
         let e = parse_mintrud_csv(&format!("{header}\n2030;1,2,32;;;;;;;;;;;\n")).unwrap_err();
-        assert_eq!(e.to_string(), "строка 2: «32» в столбце «Январь» — не день месяца (ожидается число, можно с * или +)");
+        assert_eq!(
+            e.to_string(),
+            "строка 2: «32» в столбце «Январь» — не день месяца (ожидается число, можно с * или +)"
+        );
         let e = parse_mintrud_csv(&format!("{header}\n2030;1,x*;;;;;;;;;;;\n")).unwrap_err();
         assert!(e.to_string().contains("«x*»"), "{e}");
         let e = parse_mintrud_csv(&format!("{header}\nгод;;;;;;;;;;;;;\n")).unwrap_err();
         assert!(e.to_string().contains("«год»"), "{e}");
         // The total of working days is checked against the lists: 2030 with no days off at all.
         let e = parse_mintrud_csv(&format!("{header}\n2030;;;;;;;;;;;;;250\n")).unwrap_err();
-        assert!(e.to_string().contains("= 250") && e.to_string().contains("365"), "{e}");
+        assert!(
+            e.to_string().contains("= 250") && e.to_string().contains("365"),
+            "{e}"
+        );
         let e = parse_mintrud_csv(&format!("{header}\n2030;\"1,2;;;;;;;;;;;;\n")).unwrap_err();
         assert!(e.to_string().contains("кавычка"), "{e}");
         let e = parse_mintrud_csv(&format!("{header}\n")).unwrap_err();
         assert!(matches!(e, ImportError::Invalid(_)), "{e}");
-        let e = parse_mintrud_csv(&format!("{header}\n2030;;;;;;;;;;;;;\n2030;;;;;;;;;;;;;\n")).unwrap_err();
+        let e = parse_mintrud_csv(&format!("{header}\n2030;;;;;;;;;;;;;\n2030;;;;;;;;;;;;;\n"))
+            .unwrap_err();
         assert!(e.to_string().starts_with("строка 3"), "{e}");
     }
 }

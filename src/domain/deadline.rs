@@ -1038,9 +1038,24 @@ mod tests {
              перенесён на следующий рабочий день 12.01.2026."
         );
         // Registered the same day, or on the first working day: on time; a day later: late.
-        assert!(!is_registration_late(&cal, &rules(P), d(2026, 1, 2), d(2026, 1, 2)));
-        assert!(!is_registration_late(&cal, &rules(P), d(2026, 1, 2), d(2026, 1, 12)));
-        assert!(is_registration_late(&cal, &rules(P), d(2026, 1, 2), d(2026, 1, 13)));
+        assert!(!is_registration_late(
+            &cal,
+            &rules(P),
+            d(2026, 1, 2),
+            d(2026, 1, 2)
+        ));
+        assert!(!is_registration_late(
+            &cal,
+            &rules(P),
+            d(2026, 1, 2),
+            d(2026, 1, 12)
+        ));
+        assert!(is_registration_late(
+            &cal,
+            &rules(P),
+            d(2026, 1, 2),
+            d(2026, 1, 13)
+        ));
         // Received 31 Dec 2025 + 3 = 3 Jan → the same guard.
         let reg = registration_deadline(&cal, &rules(P), d(2025, 12, 31));
         assert_eq!(reg.due, d(2026, 1, 12), "{}", reg.text);
@@ -1056,11 +1071,20 @@ mod tests {
         let cal = cal();
         // Registered 30 Dec 2025 – 2 Jan 2026: + 7 lands in 6–9 Jan 2026; the preceding working
         // day is 30 Dec 2025, on or before registration → Monday 12 Jan 2026.
-        for start in [d(2025, 12, 30), d(2025, 12, 31), d(2026, 1, 1), d(2026, 1, 2)] {
+        for start in [
+            d(2025, 12, 30),
+            d(2025, 12, 31),
+            d(2026, 1, 1),
+            d(2026, 1, 2),
+        ] {
             let f = forwarding_deadline(&cal, &rules(P), start);
             assert_eq!(f.due, d(2026, 1, 12), "{start}: {}", f.text);
             assert!(f.moved_forward_past_start, "{start}");
-            assert!(f.text.contains("следующий рабочий день 12.01.2026"), "{}", f.text);
+            assert!(
+                f.text.contains("следующий рабочий день 12.01.2026"),
+                "{}",
+                f.text
+            );
             assert!(f.text.contains("7 дней (ч. 3 ст. 8 59-ФЗ"), "{}", f.text);
         }
         // Registered 29 Dec 2025: 5 Jan → preceding 30 Dec 2025 is after registration: stays.
@@ -1090,7 +1114,11 @@ mod tests {
         r.internal_control_days_before = 3;
         let dl = consideration_deadline(&cal, &r, d(2026, 1, 2), false, None);
         assert_eq!(dl.control_date, Some(d(2026, 1, 12)), "{}", dl.text);
-        assert!(dl.text.contains("назначен на следующий рабочий день"), "{}", dl.text);
+        assert!(
+            dl.text.contains("назначен на следующий рабочий день"),
+            "{}",
+            dl.text
+        );
         // 30-day consideration: 1 Feb 2026 (Sunday) → Friday 30 Jan; control 3 days before:
         // Tuesday 27 Jan — well after registration, unaffected.
         let mut r = rules(P);
@@ -1122,7 +1150,11 @@ mod tests {
                     assert!(dl.due > start, "{start} {shift:?}: {}", dl.text);
                     assert!(cal.is_working_day(dl.due), "{}", dl.text);
                     if let Some(c) = dl.control_date {
-                        assert!(c > start && c <= dl.due && cal.is_working_day(c), "{}", dl.text);
+                        assert!(
+                            c > start && c <= dl.due && cal.is_working_day(c),
+                            "{}",
+                            dl.text
+                        );
                     }
                 }
             }
@@ -1133,7 +1165,10 @@ mod tests {
     #[test]
     fn consideration_basis_is_configurable_and_defaults_to_art12() {
         let cal = cal();
-        let pos = regime(10, "сообщение ПОС — постановление Правительства РФ от 10.11.2020 № 1802");
+        let pos = regime(
+            10,
+            "сообщение ПОС — постановление Правительства РФ от 10.11.2020 № 1802",
+        );
         let dl = consideration_deadline(&cal, &pos, d(2025, 3, 3), false, None);
         assert_eq!(
             dl.text,
@@ -1159,11 +1194,19 @@ mod tests {
         assert_eq!(pos.shift, P, "the shift rule and other periods stay");
         let other = regime_rules(&base, "other", Some(30), None);
         let dl = consideration_deadline(&cal, &other, d(2025, 4, 1), false, None);
-        assert!(dl.text.contains("30 дней (иной порядок: срок по настройке органа)"), "{}", dl.text);
+        assert!(
+            dl.text
+                .contains("30 дней (иной порядок: срок по настройке органа)"),
+            "{}",
+            dl.text
+        );
         assert!(!dl.text.contains("ст. 12 59-ФЗ"), "{}", dl.text);
         let unset = regime_rules(&base, "gis_zhkh", None, Some("x"));
         assert_eq!(unset.consideration_days, 30);
-        assert_eq!(unset.consideration_basis, "ГИС ЖКХ: срок не настроен, применён срок ст. 12 59-ФЗ");
+        assert_eq!(
+            unset.consideration_basis,
+            "ГИС ЖКХ: срок не настроен, применён срок ст. 12 59-ФЗ"
+        );
         assert_eq!(regime_label("telegram"), "telegram");
     }
 
