@@ -11,5 +11,7 @@ pub mod api;
 pub mod app;
 pub mod clock;
 pub mod control;
+pub mod demo;
 pub mod registry;
+pub mod reports;
 pub mod state;

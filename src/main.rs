@@ -38,6 +38,15 @@ enum Command {
     },
     /// Print the OpenAPI document (YAML).
     Openapi,
+    /// Load a demo registry: `ukhta` (the published Ukhta figures for 2023–2024) or `random`.
+    DemoData {
+        /// `ukhta` or `random`.
+        #[arg(long)]
+        profile: String,
+        /// Appeals of the `random` profile.
+        #[arg(long, default_value_t = 10_000)]
+        scale: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -163,6 +172,26 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Command::Serve => serve(settings, clock, now),
+        Command::DemoData { profile, scale } => {
+            let (pool, org) = appeals::app::open(&settings, now)?;
+            let state = appeals::app::state(settings, pool, clock)?;
+            let drafts = match profile.as_str() {
+                "ukhta" => appeals::demo::ukhta(),
+                "random" => appeals::demo::random(scale, state.today()),
+                other => return Err(format!("unknown profile `{other}` (ukhta, random)").into()),
+            };
+            let mut prepared = Vec::with_capacity(drafts.len());
+            for (i, d) in drafts.iter().enumerate() {
+                let derived = appeals::registry::validate(&state, d, true).map_err(|e| format!("demo appeal {i}: {e:?}"))?;
+                prepared.push(appeals::registry::prepare(&state, &org.id, None, d, &derived, d.registered_at.unwrap_or_else(|| state.now()), "imported"));
+            }
+            let mut n = 0;
+            for chunk in prepared.chunks(20_000) {
+                n += appeals::registry::import(&state, chunk)?.len();
+            }
+            println!("demo-data: {n} appeals of the `{profile}` profile loaded");
+            Ok(())
+        }
     }
 }
 

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod health;
 pub mod imports;
 pub mod reference;
+pub mod stats;
 pub mod tracing_span;
 pub mod users;
 
@@ -153,7 +154,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(actions::approve_answer)
                 .service(actions::return_answer)
                 .service(actions::close_appeal)
-                .service(actions::leave_without_answer),
+                .service(actions::leave_without_answer)
+                .service(stats::get_stats),
         );
 }
 

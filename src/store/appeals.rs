@@ -196,8 +196,9 @@ struct Found {
     registered_at: NaiveDateTime,
 }
 
-/// How a backend spells the n-th bind parameter of a hand-built statement.
-trait Dialect {
+/// How a backend spells the n-th bind parameter of a hand-built statement (also used by `stats`).
+pub(crate) trait Dialect {
+    /// The marker of the n-th (1-based) parameter.
     fn marker(n: usize) -> String;
 }
 

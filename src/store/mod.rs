@@ -12,6 +12,7 @@ pub mod history;
 pub mod models;
 pub mod pool;
 pub mod schema;
+pub mod stats;
 pub mod users;
 
 pub use error::StoreError;

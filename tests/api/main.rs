@@ -8,4 +8,5 @@ mod control;
 mod deadlines;
 mod registry;
 mod security;
+mod stats;
 mod workflow;

@@ -34,6 +34,7 @@ const RULES: &[(&str, &str, &[&str])] = &[
     // Co-executors only, whatever their role (tests/api/control.rs): the executor here is the responsible one.
     ("POST", "/api/v1/appeals/{id}/contributions", &[]),
     ("POST", "/api/v1/appeals/{id}/consideration", &["admin", "supervisor", EXEC_OWN]),
+    ("GET", "/api/v1/stats", &["admin", "supervisor"]),
 ];
 
 fn body_for(app: &TestApp, path: &str) -> Option<Value> {
