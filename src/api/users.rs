@@ -54,10 +54,7 @@ pub async fn create_user(caller: Caller, state: web::Data<AppState>, body: Valid
     caller.require(Capability::ManageUsers)?;
     let b = body.0;
     let mut e = Errors::default();
-    e.text("login", &b.login, 100);
-    if b.login.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        e.add("login", "логин без пробелов");
-    }
+    let login = crate::domain::text::login(&b.login).map_err(|m| e.add("login", m)).unwrap_or_default();
     e.text("full_name", &b.full_name, 300);
     if let Some(m) = &b.email {
         if !is_email(m) {
@@ -71,7 +68,7 @@ pub async fn create_user(caller: Caller, state: web::Data<AppState>, body: Valid
     let (token, hash) = crate::auth::generate_token();
     let now = state.now_naive();
     let expires = b.token_days.map(|d| now + chrono::Duration::days(d as i64));
-    let user = crate::store::users::NewUser { login: b.login.trim().into(), full_name: b.full_name.trim().into(), role: b.role.as_str().into(), email: b.email.clone() };
+    let user = crate::store::users::NewUser { login, full_name: b.full_name.trim().into(), role: b.role.as_str().into(), email: b.email.clone() };
     let pool = state.pool.clone();
     let org = caller.org.clone();
     let row = web::block(move || crate::store::users::create_user(&pool, &org, &user, &hash, now, expires)).await?.map_err(|e| {

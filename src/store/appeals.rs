@@ -116,6 +116,8 @@ pub struct ListFilter {
     pub search: Option<String>,
     /// Keyset position: (registered_at, id) of the last item seen.
     pub after: Option<(NaiveDateTime, String)>,
+    /// Keyset position in deadline order: (due_date, registered_at, id) of the last item seen.
+    pub after_due: Option<(NaiveDate, NaiveDateTime, String)>,
     /// Page size.
     pub limit: i64,
     /// Order.
@@ -382,7 +384,16 @@ backend_fns! {
                 }
                 q.order((appeals::registered_at.desc(), appeals::id.desc()))
             }
-            ListOrder::DueFirst => q.order((appeals::due_date.asc(), appeals::registered_at.asc(), appeals::id.asc())),
+            ListOrder::DueFirst => {
+                if let Some((due, at, id)) = &f.after_due {
+                    q = q.filter(
+                        appeals::due_date.gt(*due)
+                            .or(appeals::due_date.eq(*due).and(appeals::registered_at.gt(*at)))
+                            .or(appeals::due_date.eq(*due).and(appeals::registered_at.eq(*at)).and(appeals::id.gt(id.clone()))),
+                    );
+                }
+                q.order((appeals::due_date.asc(), appeals::registered_at.asc(), appeals::id.asc()))
+            }
         };
         let rows: Vec<AppealRow> = q.limit(f.limit).select(AppealRow::as_select()).load(conn)?;
         load_cards(conn, &f.org, rows)

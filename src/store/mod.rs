@@ -13,6 +13,7 @@ pub mod models;
 pub mod pool;
 pub mod schema;
 pub mod users;
+pub mod visibility;
 
 pub use error::StoreError;
 pub use pool::{Backend, DbPool};

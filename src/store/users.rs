@@ -58,6 +58,15 @@ backend_fns! {
             .optional()?)
     }
 
+    pub fn find_token(conn: &mut Conn, token_hash: &str) -> Result<Option<(UserRow, TokenRow)>, StoreError> {
+        Ok(api_tokens::table
+            .inner_join(users::table)
+            .filter(api_tokens::token_hash.eq(token_hash))
+            .select((UserRow::as_select(), TokenRow::as_select()))
+            .first(conn)
+            .optional()?)
+    }
+
     pub fn list_users(conn: &mut Conn, org: &str, role: Option<&str>) -> Result<Vec<UserRow>, StoreError> {
         let mut q = users::table.filter(users::organization_id.eq(org)).filter(users::active.eq(true)).into_boxed();
         if let Some(r) = role {
@@ -95,6 +104,11 @@ pub fn count_users(pool: &DbPool, org: &str) -> Result<i64, StoreError> {
 /// The active user owning a live token with this hash, and the stored hash.
 pub fn authenticate(pool: &DbPool, token_hash: &str, now: NaiveDateTime) -> Result<Option<(UserRow, String)>, StoreError> {
     dispatch!(pool, authenticate(token_hash, now))
+}
+
+/// The token with this hash and its user, whatever their state (the caller decides and says why).
+pub fn find_token(pool: &DbPool, token_hash: &str) -> Result<Option<(UserRow, TokenRow)>, StoreError> {
+    dispatch!(pool, find_token(token_hash))
 }
 
 /// Active users of the organization, optionally of one role.

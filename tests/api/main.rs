@@ -4,6 +4,7 @@
 #[macro_use]
 mod support;
 mod contract;
+mod hardening;
 mod registry;
 mod security;
 mod workflow;
