@@ -60,6 +60,19 @@ pub fn login(value: &str) -> Result<String, &'static str> {
     Ok(v)
 }
 
+/// Why a short code (a department's) is refused, or its canonical lower-case form: the same
+/// ASCII alphabet as logins, 1 to 32 characters.
+pub fn code(value: &str) -> Result<String, &'static str> {
+    let v = value.trim().to_ascii_lowercase();
+    if v.is_empty() {
+        return Err("обязательное поле не заполнено");
+    }
+    if !v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')) || v.len() > 32 {
+        return Err("код: до 32 латинских букв, цифр, точек, дефисов и подчёркиваний");
+    }
+    Ok(v)
+}
+
 /// NFC-normalizes every string (and key) of a JSON document in place.
 pub fn nfc_json(v: &mut serde_json::Value) {
     use serde_json::Value;
@@ -129,5 +142,7 @@ mod tests {
         assert!(login("x y").is_err());
         assert!(login("a").is_err());
         assert!(login("").is_err());
+        assert_eq!(code("OOG"), Ok("oog".into()));
+        assert!(code("отдел").is_err());
     }
 }

@@ -273,3 +273,67 @@ async fn strict_edges_headers_etags_dates_and_paged_history(db: Db) {
     assert_eq!(all[0], "registered");
     assert_eq!(all[1], "assign");
 }
+
+both_backends!(users_and_departments_are_administered_over_the_api);
+async fn users_and_departments_are_administered_over_the_api(db: Db) {
+    let app = TestApp::start(db).await;
+    let r = app.call("POST", "/api/v1/departments", Some(&app.admin), Some(&json!({"code": "OOG", "name": "Отдел по работе с обращениями граждан"}))).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    assert_eq!(r.json["code"], "oog");
+    app.call("POST", "/api/v1/departments", Some(&app.admin), Some(&json!({"code": "oog", "name": "Дубль"}))).await.assert_problem(409, None);
+    app.call("POST", "/api/v1/departments", Some(&app.admin), Some(&json!({"code": "отдел", "name": "\u{200b}"}))).await.assert_problem(422, Some("name"));
+    let r = app.call("GET", "/api/v1/departments", Some(&app.clerk), None).await;
+    assert_eq!(r.json["items"], json!([{"code": "oog", "name": "Отдел по работе с обращениями граждан"}]));
+    let exec2 = app.user_id("executor2");
+    let path = format!("/api/v1/users/{exec2}");
+    let r = app.call("PATCH", &path, Some(&app.admin), Some(&json!({"department": "oog", "role": "clerk"}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!((r.json["department"].as_str(), r.json["role"].as_str(), r.json["active"].as_bool()), (Some("oog"), Some("clerk"), Some(true)));
+    app.call("PATCH", &path, Some(&app.admin), Some(&json!({"department": "nope"}))).await.assert_problem(422, Some("department"));
+    app.call("PATCH", &path, Some(&app.admin), Some(&json!({"password": "x", "role": "root"}))).await.assert_problem(422, Some("password"));
+    let r = app.call("PATCH", &path, Some(&app.admin), Some(&json!({"department": null}))).await;
+    assert_eq!((r.json["department"].clone(), r.json["role"].clone()), (Value::Null, json!("clerk")));
+    // Disabled: the user's token stops at once and says why; the list shows them to admins only.
+    let r = app.call("PATCH", &path, Some(&app.admin), Some(&json!({"active": false}))).await;
+    assert_eq!(r.json["active"], false);
+    let r = app.call("GET", "/api/v1/channels", Some(&app.executor2), None).await;
+    assert_eq!((r.status, r.json["code"].as_str()), (401, Some("user_disabled")));
+    let listed = |r: &Resp| r.json["items"].as_array().unwrap().iter().any(|u| u["id"] == exec2.as_str());
+    assert!(!listed(&app.call("GET", "/api/v1/users", Some(&app.clerk), None).await));
+    assert!(listed(&app.call("GET", "/api/v1/users?include_disabled=true", Some(&app.admin), None).await));
+    assert_eq!(app.call("GET", "/api/v1/users?include_disabled=true", Some(&app.supervisor), None).await.status, 403);
+    app.call("PATCH", &path, Some(&app.admin), Some(&json!({"active": true}))).await;
+    assert_eq!(app.call("GET", "/api/v1/channels", Some(&app.executor2), None).await.status, 200);
+    // An administrator cannot lock themselves out; unknown users are 404.
+    let me = format!("/api/v1/users/{}", app.user_id("admin"));
+    app.call("PATCH", &me, Some(&app.admin), Some(&json!({"active": false}))).await.assert_problem(422, Some("active"));
+    app.call("PATCH", &me, Some(&app.admin), Some(&json!({"role": "clerk"}))).await.assert_problem(422, Some("role"));
+    app.call("PATCH", &format!("/api/v1/users/{}", uuid::Uuid::new_v4()), Some(&app.admin), Some(&json!({"active": true}))).await.assert_problem(404, None);
+}
+
+both_backends!(users_are_administered_from_the_command_line);
+async fn users_are_administered_from_the_command_line(db: Db) {
+    let app = TestApp::start(db).await;
+    let url = app.state.settings.database_url.clone();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_appeals"))
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("the binary runs");
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let list = run(&["user", "list"]);
+    assert!(list.lines().any(|l| l.starts_with("executor2\texecutor\tyes")), "{list}");
+    run(&["user", "set-role", "--login", "Executor2", "--role", "supervisor"]);
+    let token = run(&["user", "token", "--login", "executor2"]).trim().to_string();
+    assert!(token.starts_with("apl_") && !token.contains('\n'), "only the token is printed: {token}");
+    let r = app.call("GET", "/api/v1/users?role=supervisor", Some(&token), None).await;
+    assert_eq!(r.status, 200, "the new token works and carries the new role: {}", r.json);
+    run(&["user", "disable", "--login", "executor2"]);
+    let r = app.call("GET", "/api/v1/channels", Some(&token), None).await;
+    assert_eq!((r.status, r.json["code"].as_str()), (401, Some("user_disabled")));
+    assert!(run(&["user", "list"]).lines().any(|l| l.starts_with("executor2\tsupervisor\tno")));
+}

@@ -15,6 +15,9 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("GET", "/api/v1/users", &["admin", "supervisor", "clerk"]),
     ("POST", "/api/v1/users", &["admin"]),
     ("POST", "/api/v1/users/{id}/revoke-tokens", &["admin"]),
+    ("PATCH", "/api/v1/users/{id}", &["admin"]),
+    ("GET", "/api/v1/departments", &["admin", "supervisor", "clerk"]),
+    ("POST", "/api/v1/departments", &["admin"]),
     ("POST", "/api/v1/appeals", &["admin", "clerk"]),
     ("GET", "/api/v1/appeals", &["admin", "supervisor", "clerk", "executor"]),
     ("GET", "/api/v1/me/assignments", &["admin", "supervisor", "clerk", "executor"]),
@@ -34,6 +37,8 @@ const RULES: &[(&str, &str, &[&str])] = &[
 fn body_for(app: &TestApp, path: &str) -> Option<Value> {
     Some(match path {
         "/api/v1/users" => json!({"login": format!("u{}", uuid::Uuid::new_v4().simple()), "role": "executor", "full_name": "Новый Исполнитель"}),
+        "/api/v1/users/{id}" => json!({"role": "executor"}),
+        "/api/v1/departments" => json!({"code": format!("d{}", &uuid::Uuid::new_v4().simple().to_string()[..12]), "name": "Отдел"}),
         "/api/v1/appeals" => appeal(json!({})),
         "/api/v1/imports/appeals" => json!({"items": [appeal(json!({}))]}),
         p if p.ends_with("/assign") => json!({"executors": [{"user_id": app.user_id("executor"), "responsible": true}]}),
@@ -83,7 +88,7 @@ async fn every_documented_operation_has_a_rule_and_keeps_it(db: Db) {
                     }
                     let concrete = path.replace("{answer_id}", &answer).replace("{id}", if path.starts_with("/api/v1/users/") { app.user_id("executor2") } else { id.clone() }.as_str());
                     let token = match who { ANON => None, "admin" => Some(app.admin.clone()), "supervisor" => Some(app.supervisor.clone()), "clerk" => Some(app.clerk.clone()), _ => Some(app.executor.clone()) };
-                    let body = if method == "POST" { body_for(&app, path) } else { None };
+                    let body = if method == "POST" || method == "PATCH" { body_for(&app, path) } else { None };
                     let r = app.call(&method, &concrete, token.as_deref(), body.as_ref()).await;
                     let may = allowed.contains(&who) || (who == "executor" && !foreign && allowed.contains(&EXEC_OWN));
                     let what = format!("{method} {path} as {who}{}", if foreign { " on a foreign appeal" } else { "" });
