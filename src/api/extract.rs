@@ -395,7 +395,7 @@ fn from_value<T: DeserializeOwned>(mut v: serde_json::Value) -> Result<T, Vec<Fi
     }
 }
 
-impl<T: DeserializeOwned + 'static, const BIG: bool> FromRequest for ValidJson<T, BIG> {
+impl<T: DeserializeOwned + Send + 'static, const BIG: bool> FromRequest for ValidJson<T, BIG> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
@@ -436,7 +436,13 @@ impl<T: DeserializeOwned + 'static, const BIG: bool> FromRequest for ValidJson<T
             if body.is_empty() {
                 return Err(ApiError::BadRequest("пустое тело запроса".into()));
             }
-            parse_json(&body).map(ValidJson)
+            if BIG {
+                // A large import's field-by-field pass is CPU work: off the async executor.
+                let body = body.freeze();
+                web::block(move || parse_json::<T>(&body)).await?.map(ValidJson)
+            } else {
+                parse_json(&body).map(ValidJson)
+            }
         })
     }
 }
