@@ -104,6 +104,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })?;
     de.end().map_err(|e| ApiError::BadRequest(format!("лишние данные после JSON: {}", syntax_ru(&e))))?;
     let mut value = value.0;
+    // Every body of this API is an object; serde would also fill a struct from an array.
+    if !value.is_object() {
+        return Err(ApiError::Validation(vec![FieldError { field: "body".into(), message: "ожидается объект JSON {…}".into() }]));
+    }
     crate::domain::text::nfc_json(&mut value);
     from_value(value).map_err(ApiError::Validation)
 }
