@@ -88,6 +88,7 @@ pub async fn create_user(caller: Caller, state: web::Data<AppState>, body: Valid
 }
 
 /// Revokes every token of a user at once (admin): the next request with them is refused.
+/// Not one's own (422): that would lock the administrator out.
 #[utoipa::path(tag = "users", params(("id" = String, Path, description = "user id")),
     responses((status = 200, body = Revoked), ReadProblems))]
 #[post("/users/{id}/revoke-tokens")]
@@ -96,6 +97,13 @@ pub async fn revoke_tokens(caller: Caller, state: web::Data<AppState>, id: web::
     let id = id.into_inner();
     if uuid::Uuid::parse_str(&id).is_err() {
         return Err(ApiError::NotFound);
+    }
+    if id == caller.id {
+        // The request's own token would die with the others and lock the administrator out.
+        return Err(ApiError::Validation(vec![crate::domain::validation::FieldError {
+            field: "id".into(),
+            message: "свои токены отзывает другой администратор или команда appeals user token на сервере".into(),
+        }]));
     }
     let pool = state.pool.clone();
     let org = caller.org.clone();

@@ -309,6 +309,8 @@ async fn users_and_departments_are_administered_over_the_api(db: Db) {
     let me = format!("/api/v1/users/{}", app.user_id("admin"));
     app.call("PATCH", &me, Some(&app.admin), Some(&json!({"active": false}))).await.assert_problem(422, Some("active"));
     app.call("PATCH", &me, Some(&app.admin), Some(&json!({"role": "clerk"}))).await.assert_problem(422, Some("role"));
+    app.call("POST", &format!("{me}/revoke-tokens"), Some(&app.admin), None).await.assert_problem(422, Some("id"));
+    assert_eq!(app.call("GET", "/api/v1/channels", Some(&app.admin), None).await.status, 200);
     app.call("PATCH", &format!("/api/v1/users/{}", uuid::Uuid::new_v4()), Some(&app.admin), Some(&json!({"active": true}))).await.assert_problem(404, None);
 }
 
