@@ -336,7 +336,7 @@ fn from_value<T: DeserializeOwned>(mut v: serde_json::Value) -> Result<T, Vec<Fi
     let mut attempts = 0;
     let attempt = |v: &serde_json::Value, attempts: &mut usize| {
         *attempts += 1;
-        serde_path_to_error::deserialize::<_, T>(v.clone())
+        serde_path_to_error::deserialize::<_, T>(v)
     };
     let mut current = attempt(&v, &mut attempts);
     loop {

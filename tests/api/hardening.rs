@@ -376,3 +376,13 @@ async fn every_reference_of_the_served_contract_resolves(db: Db) {
     }
     assert!(spec["paths"]["/api/v1/appeals"]["post"]["responses"].get("409").is_some());
 }
+
+both_backends!(repeat_detection_sees_through_unicode_forms);
+async fn repeat_detection_sees_through_unicode_forms(db: Db) {
+    let app = TestApp::start(db).await;
+    // The same surname typed composed and decomposed (й = и + U+0306), address likewise.
+    let first = app.register(json!({"applicants": [{"full_name": "Йошкина Анна", "postal_address": "г. Ухта, ул. Мира, д. 1"}]})).await;
+    let second = app.register(json!({"applicants": [{"full_name": "И\u{0306}ошкина  Анна", "postal_address": "г. Ухта, ул. Мира, д. 1"}]})).await;
+    assert_eq!(second["related_appeal_ids"], json!([first["id"]]), "{second}");
+    assert_eq!(second["applicants"][0]["full_name"], "Йошкина  Анна");
+}
