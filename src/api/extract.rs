@@ -643,3 +643,74 @@ impl Params {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entity_tags_are_parsed_strictly() {
+        assert_eq!(parse_etag("\"7\""), Some(EntityTag::Strong(7)));
+        assert_eq!(parse_etag("*"), Some(EntityTag::Any));
+        assert_eq!(parse_etag("W/\"7\""), Some(EntityTag::Weak));
+        for bad in ["\"7", "7", "\"x\"", "\"\"", "W/7", "\"1\", \"2\"", "\"99999999999\""] {
+            assert_eq!(parse_etag(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates_are_yyyy_mm_dd_only() {
+        assert!(strict_date("2025-03-03").is_some());
+        for bad in ["+10000-12-31", "2025-3-3", "2025-02-30", " 2025-03-03", "20250303"] {
+            assert!(strict_date(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        code: String,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        count: u32,
+        day: chrono::NaiveDate,
+        role: crate::domain::roles::Role,
+        inner: Inner,
+        items: Vec<Inner>,
+        #[serde(default)]
+        note: Option<String>,
+    }
+
+    fn fields(body: &str) -> Vec<String> {
+        match parse_json::<Body>(body.as_bytes()) {
+            Err(ApiError::Validation(v)) => {
+                assert!(v.iter().all(|e| e.message.chars().any(|c| ('а'..='я').contains(&c))), "{v:?}");
+                v.into_iter().map(|e| e.field).collect()
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_bad_field_is_named_once() {
+        assert_eq!(fields("{}"), vec!["name", "count", "day", "role", "inner", "items"]);
+        let mut f = fields(r#"{"name": 1, "count": -1, "day": "2025-13-01", "role": "root", "inner": {"code": 2, "x": 1}, "items": [{"code": "a"}, {}], "extra": true}"#);
+        f.sort();
+        assert_eq!(f, vec!["count", "day", "extra", "inner.code", "inner.x", "items[1].code", "name", "role"]);
+        assert!(matches!(parse_json::<Body>(b"{\"name\": "), Err(ApiError::BadRequest(_))));
+        assert_eq!(fields(r#"{"name": "a", "name": "b"}"#), vec!["name"]);
+        assert_eq!(fields("[1, 2]"), vec!["body"]);
+    }
+
+    #[test]
+    fn strings_are_nfc_before_the_typed_pass() {
+        let b: Body = parse_json(r#"{"name": "и\u0306", "count": 1, "day": "2025-03-03", "role": "clerk", "inner": {"code": "x"}, "items": []}"#.as_bytes()).unwrap();
+        assert_eq!(b.name, "й");
+    }
+}
