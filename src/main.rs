@@ -81,6 +81,32 @@ enum UserCommand {
         #[arg(long)]
         email: Option<String>,
     },
+    /// List the organization's users (login, role, state, department), disabled ones too.
+    List,
+    /// Disable a user: their tokens stop working at once.
+    Disable {
+        /// Login.
+        #[arg(long)]
+        login: String,
+    },
+    /// Change a user's role.
+    SetRole {
+        /// Login.
+        #[arg(long)]
+        login: String,
+        /// admin, supervisor, clerk or executor.
+        #[arg(long)]
+        role: String,
+    },
+    /// Issue a new API token for a user (e.g. the administrator of this database) and print only it.
+    Token {
+        /// Login.
+        #[arg(long)]
+        login: String,
+        /// The token expires after this many days (none: until revoked).
+        #[arg(long)]
+        days: Option<u32>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -139,12 +165,13 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             if Role::parse(&role).is_none() {
                 return Err(format!("unknown role `{role}` (admin, supervisor, clerk, executor)").into());
             }
-            if login.trim().is_empty() || name.trim().is_empty() {
-                return Err("--login and --name must not be empty".into());
+            let login = appeals::domain::text::login(&login).map_err(|m| format!("--login: {m}"))?;
+            if appeals::domain::text::is_blank(&name) || appeals::domain::text::has_hidden(&name) {
+                return Err("--name must be visible text".into());
             }
             let (pool, org) = appeals::app::open(&settings, now)?;
             let (token, hash) = appeals::auth::generate_token();
-            let user = appeals::store::users::NewUser { login: login.trim().into(), full_name: name.trim().into(), role, email };
+            let user = appeals::store::users::NewUser { login, full_name: appeals::domain::text::nfc(name.trim()), role, email };
             appeals::store::users::create_user(&pool, &org.id, &user, &hash, now, None).map_err(|e| {
                 if e.is_unique_violation() {
                     format!("login `{}` is taken", user.login)
@@ -155,6 +182,7 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             println!("{token}");
             Ok(())
         }
+        Command::User { command } => user_command(command, &settings, now),
         Command::Classifier { command: ClassifierCommand::Import { file } } => {
             let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let entries = appeals::domain::classifier::parse_tsv(&text)?;
@@ -235,14 +263,60 @@ fn import_calendar(file: &std::path::Path, dir: &std::path::Path, only: Option<i
     Ok(report)
 }
 
+/// `user list | disable | set-role | token`: administration from the server's shell, on the
+/// database `DATABASE_URL` names.
+fn user_command(command: UserCommand, settings: &Settings, now: chrono::NaiveDateTime) -> Result<(), Box<dyn std::error::Error>> {
+    use appeals::store::users;
+    let (pool, org) = appeals::app::open(settings, now)?;
+    let find = |login: &str| -> Result<appeals::store::models::UserRow, Box<dyn std::error::Error>> {
+        let login = appeals::domain::text::login(login).map_err(|m| format!("--login: {m}"))?;
+        users::user_by_login(&pool, &org.id, &login)?.ok_or_else(|| format!("no user `{login}` in this database ({})", pool.backend().as_str()).into())
+    };
+    match command {
+        UserCommand::List => {
+            println!("login\trole\tactive\tdepartment");
+            for (u, d) in users::list_users(&pool, &org.id, None, true)? {
+                println!("{}\t{}\t{}\t{}", u.login, u.role, if u.active { "yes" } else { "no" }, d.unwrap_or_else(|| "-".into()));
+            }
+        }
+        UserCommand::Disable { login } => {
+            let u = find(&login)?;
+            users::update_user(&pool, &org.id, &u.id, &users::UserChange { active: Some(false), ..Default::default() })?;
+            tracing::info!(user_id = %u.id, "user disabled from the command line");
+            println!("{} disabled", u.login);
+        }
+        UserCommand::SetRole { login, role } => {
+            let role = Role::parse(&role).ok_or_else(|| format!("unknown role `{role}` (admin, supervisor, clerk, executor)"))?;
+            let u = find(&login)?;
+            users::update_user(&pool, &org.id, &u.id, &users::UserChange { role: Some(role.as_str().into()), ..Default::default() })?;
+            tracing::info!(user_id = %u.id, role = role.as_str(), "role changed from the command line");
+            println!("{} is now {}", u.login, role.as_str());
+        }
+        UserCommand::Token { login, days } => {
+            let u = find(&login)?;
+            if !u.active {
+                return Err(format!("user `{}` is disabled", u.login).into());
+            }
+            let (token, hash) = appeals::auth::generate_token();
+            let expires = days.map(|d| now + chrono::Duration::days(d.clamp(1, 3650) as i64));
+            users::add_token(&pool, &org.id, &u.id, &hash, now, expires)?;
+            tracing::info!(user_id = %u.id, "token issued from the command line");
+            println!("{token}");
+        }
+        UserCommand::Add { .. } => unreachable!("handled by run"),
+    }
+    Ok(())
+}
+
 fn serve(settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) -> Result<(), Box<dyn std::error::Error>> {
     let (pool, org) = appeals::app::open(&settings, now)?;
     let listen = settings.listen.clone();
     if let Some(path) = appeals::app::bootstrap_admin(&settings, &pool, &org, now)? {
         tracing::info!(path = %path.display(), "first administrator created; token written to this file (readable only by its owner)");
-        println!("First start: an administrator token was written to {}.", path.display());
+        println!("First start on this database: an administrator token was written to {}.", path.display());
         println!("  export TOKEN=$(cat {})", path.display());
         println!("  curl -H \"Authorization: Bearer $TOKEN\" http://{listen}/api/v1/channels");
+        println!("A new token for this database at any time: appeals user token --login admin");
         println!("More users: appeals user add --login LOGIN --role clerk --name \"ФИО\"");
     }
     let state = web::Data::new(appeals::app::state(settings, pool, clock)?);

@@ -1,7 +1,7 @@
 //! Control actions over HTTP (API.md): each handler parses the body and `If-Match`, names the
 //! caller, and calls its use case in `crate::control`; the answer is the updated card.
 
-use super::appeals::card_response;
+use super::appeals::{card_response, redact_related};
 use super::dto::Card;
 use super::error::ApiError;
 use super::extract::{if_match, Caller, ValidJson};
@@ -29,7 +29,9 @@ where
 {
     let actor = Actor { id: caller.id.clone(), org: caller.org.clone(), role: caller.role };
     let st = state.clone();
-    let card = web::block(move || f(&st, &actor)).await??;
+    let mut card = web::block(move || f(&st, &actor)).await??;
+    // An executor's answer shows only the related appeals they may open.
+    redact_related(&state, &caller, std::slice::from_mut(&mut card)).await?;
     tracing::info!(appeal_id = %card.appeal.id, action = what, actor = %caller.login, "control action");
     Ok(card_response(HttpResponse::Ok(), Card::from_data(card, &caller.id, caller.role, state.today())))
 }

@@ -357,3 +357,63 @@ impl Card {
         }
     }
 }
+
+/// An applicant as a list shows them: the name clerks search by, no contacts.
+#[derive(Serialize, ToSchema)]
+pub struct ApplicantBrief {
+    /// Full name.
+    pub full_name: String,
+    /// Organization rather than a citizen.
+    pub is_organization: bool,
+}
+
+/// A registry list item: the card without the applicants' contacts (postal address, e-mail,
+/// phone, ЕПГУ id). Lists hand out many cards at once and are not recorded; the full card
+/// (`GET /api/v1/appeals/{id}`) is the one recorded way to read contacts.
+pub struct ListItem(pub Card);
+
+/// Applicant members a list never carries.
+pub const CONTACT_FIELDS: [&str; 4] = ["postal_address", "email", "phone", "epgu_id"];
+
+impl Serialize for ListItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut v = serde_json::to_value(&self.0).map_err(serde::ser::Error::custom)?;
+        if let Some(people) = v.get_mut("applicants").and_then(Value::as_array_mut) {
+            for p in people.iter_mut().filter_map(Value::as_object_mut) {
+                for f in CONTACT_FIELDS {
+                    p.remove(f);
+                }
+            }
+        }
+        v.serialize(s)
+    }
+}
+
+impl utoipa::PartialSchema for ListItem {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, Schema};
+        use utoipa::openapi::{Ref, RefOr};
+        let mut s = <Card as utoipa::PartialSchema>::schema();
+        if let RefOr::T(Schema::Object(o)) = &mut s {
+            o.description = Some("The card without the applicants' contacts; read the card itself for them (the read is recorded).".into());
+            o.properties.insert("applicants".into(), ArrayBuilder::new().items(Ref::from_schema_name("ApplicantBrief")).description(Some("Applicants: names only.")).into());
+        }
+        s
+    }
+}
+
+impl ToSchema for ListItem {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        <Card as ToSchema>::schemas(schemas);
+        schemas.push(("ApplicantBrief".into(), <ApplicantBrief as utoipa::PartialSchema>::schema()));
+    }
+}
+
+/// A page of list items.
+#[derive(Serialize, ToSchema)]
+pub struct ListPage {
+    /// Items.
+    pub items: Vec<ListItem>,
+    /// Cursor of the next page, if any; null on the last page.
+    pub next_cursor: Option<String>,
+}

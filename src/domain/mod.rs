@@ -10,5 +10,6 @@ pub mod deadline;
 pub mod keys;
 pub mod regnum;
 pub mod roles;
+pub mod text;
 pub mod validation;
 pub mod workflow;

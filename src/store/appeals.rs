@@ -111,6 +111,8 @@ pub struct ListFilter {
     pub search: Option<String>,
     /// Keyset position: (registered_at, id) of the last item seen.
     pub after: Option<(NaiveDateTime, String)>,
+    /// Keyset position in deadline order: (due_date, registered_at, id) of the last item seen.
+    pub after_due: Option<(NaiveDate, NaiveDateTime, String)>,
     /// Page size.
     pub limit: i64,
     /// Order.
@@ -602,7 +604,16 @@ backend_fns! {
                 }
                 q.order((appeals::registered_at.desc(), appeals::id.desc()))
             }
-            ListOrder::DueFirst => q.order((appeals::due_date.asc(), appeals::registered_at.asc(), appeals::id.asc())),
+            ListOrder::DueFirst => {
+                if let Some((due, at, id)) = &f.after_due {
+                    q = q.filter(
+                        appeals::due_date.gt(*due)
+                            .or(appeals::due_date.eq(*due).and(appeals::registered_at.gt(*at)))
+                            .or(appeals::due_date.eq(*due).and(appeals::registered_at.eq(*at)).and(appeals::id.gt(id.clone()))),
+                    );
+                }
+                q.order((appeals::due_date.asc(), appeals::registered_at.asc(), appeals::id.asc()))
+            }
         };
         let rows: Vec<AppealRow> = q.limit(f.limit).select(AppealRow::as_select()).load(conn)?;
         load_cards(conn, &f.org, rows)
@@ -689,24 +700,26 @@ pub trait BulkInsert {
 #[cfg(feature = "sqlite")]
 impl BulkInsert for diesel::SqliteConnection {
     fn insert_rows(&mut self, b: &Bulk) -> Result<(), StoreError> {
-        // Multi-row VALUES under SQLite's cap of 32,766 bound parameters per statement.
+        // Multi-row VALUES under SQLite's cap of 32,766 bound parameters per statement. The
+        // divisors leave room for columns yet to come: appeals by diesel's own limit of 64
+        // columns, the narrow tables by about twice their width today.
         let cap = <diesel::SqliteConnection as WriteTx>::MAX_BIND_PARAMS;
-        for chunk in b.rows.chunks(cap / 52) {
+        for chunk in b.rows.chunks(cap / 64) {
             diesel::insert_into(appeals::table).values(chunk).execute(self)?;
         }
-        for chunk in b.people.chunks(cap / 13) {
+        for chunk in b.people.chunks(cap / 24) {
             diesel::insert_into(applicants::table).values(chunk).execute(self)?;
         }
-        for chunk in b.questions.chunks(cap / 11) {
+        for chunk in b.questions.chunks(cap / 24) {
             diesel::insert_into(questions::table).values(chunk).execute(self)?;
         }
-        for chunk in b.keys.chunks(cap / 5) {
+        for chunk in b.keys.chunks(cap / 10) {
             diesel::insert_into(match_keys::table).values(chunk).execute(self)?;
         }
-        for chunk in b.links.chunks(cap / 6) {
+        for chunk in b.links.chunks(cap / 12) {
             diesel::insert_into(appeal_links::table).values(chunk).execute(self)?;
         }
-        for chunk in b.history.chunks(cap / 6) {
+        for chunk in b.history.chunks(cap / 12) {
             diesel::insert_into(super::schema::history::table).values(chunk).execute(self)?;
         }
         Ok(())

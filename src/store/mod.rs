@@ -14,6 +14,7 @@ pub mod pool;
 pub mod schema;
 pub mod stats;
 pub mod users;
+pub mod visibility;
 
 pub use error::StoreError;
 pub use pool::{Backend, DbPool};

@@ -43,6 +43,19 @@ pub struct UserRow {
     pub active: bool,
     /// Created.
     pub created_at: NaiveDateTime,
+    /// Department, if any.
+    pub department_id: Option<String>,
+}
+
+/// A department of the organization.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = departments)]
+pub struct DepartmentRow {
+    pub id: String,
+    pub organization_id: String,
+    pub code: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
 }
 
 /// An API token, kept only as its SHA-256 hash.

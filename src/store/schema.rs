@@ -22,6 +22,17 @@ diesel::table! {
         email -> Nullable<Text>,
         active -> Bool,
         created_at -> Timestamp,
+        department_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    departments (id) {
+        id -> Text,
+        organization_id -> Text,
+        code -> Text,
+        name -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -269,6 +280,7 @@ diesel::table! {
 }
 
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(applicants -> appeals (appeal_id));
 diesel::joinable!(questions -> appeals (appeal_id));
 diesel::joinable!(assignments -> appeals (appeal_id));
@@ -280,4 +292,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations, users, api_tokens, classifier, reg_counters, appeals, applicants, questions,
     appeal_links, assignments, answers, notifications, export_log, history, contributions, outgoing_counters,
     match_keys,
+    departments,
 );

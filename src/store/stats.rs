@@ -31,7 +31,7 @@ pub struct Scope {
     pub section: Option<String>,
     /// Only appeals assigned to this user.
     pub executor_id: Option<String>,
-    /// Only appeals whose responsible executor is in this department.
+    /// Only appeals whose responsible executor is in this department (its code or id).
     pub department: Option<String>,
 }
 
@@ -191,8 +191,9 @@ impl<C: Dialect> Sql<C> {
         }
         if let Some(d) = &s.department {
             self.push(
-                " AND EXISTS (SELECT 1 FROM assignments ad JOIN users ud ON ud.id = ad.user_id WHERE ad.appeal_id = a.id AND ad.responsible AND ad.active AND ud.department = ?)",
-                vec![Bind::Text(d.clone())],
+                " AND EXISTS (SELECT 1 FROM assignments ad JOIN users ud ON ud.id = ad.user_id JOIN departments dd ON dd.id = ud.department_id \
+                 WHERE ad.appeal_id = a.id AND ad.responsible AND ad.active AND (dd.code = ? OR dd.id = ?))",
+                vec![Bind::Text(d.clone()), Bind::Text(d.clone())],
             );
         }
         self
@@ -243,11 +244,11 @@ backend_fns! {
 
         let mut q = Sql::<Conn>::new();
         q.push(&format!(
-            "SELECT u.id AS user_id, u.full_name, u.department, CASE WHEN a.extension_days IS NULL THEN 0 ELSE 1 END AS extended, {ANSWERED} AS answered, \
+            "SELECT u.id AS user_id, u.full_name, d.name AS department, CASE WHEN a.extension_days IS NULL THEN 0 ELSE 1 END AS extended, {ANSWERED} AS answered, \
              CASE WHEN {OPEN} AND a.due_date < ? THEN 1 ELSE 0 END AS overdue_now, COUNT(*) AS appeals \
-             FROM appeals a JOIN assignments s ON s.appeal_id = a.id AND s.responsible AND s.active JOIN users u ON u.id = s.user_id"), vec![Bind::Day(s.today)]);
+             FROM appeals a JOIN assignments s ON s.appeal_id = a.id AND s.responsible AND s.active JOIN users u ON u.id = s.user_id LEFT JOIN departments d ON d.id = u.department_id"), vec![Bind::Day(s.today)]);
         q.registered_in(s);
-        q.push(" GROUP BY u.id, u.full_name, u.department, extended, answered, overdue_now", vec![]);
+        q.push(" GROUP BY u.id, u.full_name, d.name, extended, answered, overdue_now", vec![]);
         let executors = load!(c, &q, ExecutorGroup);
 
         let count = |c: &mut Conn, q: Sql<Conn>| -> Result<i64, StoreError> { Ok(load!(c, &q, Count).first().map(|n| n.n).unwrap_or(0)) };

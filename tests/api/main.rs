@@ -6,6 +6,7 @@ mod support;
 mod contract;
 mod control;
 mod deadlines;
+mod hardening;
 mod registry;
 mod security;
 mod stats;

@@ -15,6 +15,9 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("GET", "/api/v1/users", &["admin", "supervisor", "clerk"]),
     ("POST", "/api/v1/users", &["admin"]),
     ("POST", "/api/v1/users/{id}/revoke-tokens", &["admin"]),
+    ("PATCH", "/api/v1/users/{id}", &["admin"]),
+    ("GET", "/api/v1/departments", &["admin", "supervisor", "clerk"]),
+    ("POST", "/api/v1/departments", &["admin"]),
     ("POST", "/api/v1/appeals", &["admin", "clerk"]),
     ("GET", "/api/v1/appeals", &["admin", "supervisor", "clerk", "executor"]),
     ("GET", "/api/v1/me/assignments", &["admin", "supervisor", "clerk", "executor"]),
@@ -40,6 +43,8 @@ const RULES: &[(&str, &str, &[&str])] = &[
 fn body_for(app: &TestApp, path: &str) -> Option<Value> {
     Some(match path {
         "/api/v1/users" => json!({"login": format!("u{}", uuid::Uuid::new_v4().simple()), "role": "executor", "full_name": "Новый Исполнитель"}),
+        "/api/v1/users/{id}" => json!({"role": "executor"}),
+        "/api/v1/departments" => json!({"code": format!("d{}", &uuid::Uuid::new_v4().simple().to_string()[..12]), "name": "Отдел"}),
         "/api/v1/appeals" => appeal(json!({})),
         "/api/v1/appeals/{id}" => json!({"summary": "Исправленное краткое содержание"}),
         "/api/v1/imports/appeals" => json!({"items": [appeal(json!({}))]}),

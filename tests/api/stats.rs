@@ -25,7 +25,7 @@ async fn the_ukhta_profile_gives_back_the_reports_figures(db: Db) {
         let l = line(&s["by_channel"], code);
         assert_eq!((l["current"].as_i64(), l["previous"].as_i64()), (Some(cur), Some(prev)), "{code}");
     }
-    assert_eq!(line(&s["by_channel"], "forwarded")["name"], "Перенаправлено вышестоящими органами и другими ведомствами");
+    assert_eq!(line(&s["by_channel"], "forwarded")["name"], "Перенаправлено другими органами");
     for (code, cur) in [("0001", 106), ("0002", 322), ("0003", 1735), ("0004", 79), ("0005", 432)] {
         assert_eq!(line(&s["by_section"], code)["current"], cur, "{code}");
     }
