@@ -161,7 +161,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(actions::return_answer)
                 .service(actions::close_appeal)
                 .service(actions::leave_without_answer)
-                .service(stats::get_stats),
+                .service(stats::get_stats)
+                .service(stats::annual_report),
         );
 }
 

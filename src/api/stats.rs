@@ -108,6 +108,74 @@ pub async fn get_stats(caller: Caller, state: web::Data<AppState>, req: HttpRequ
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(s))
 }
 
+/// The annual report: HTML (default), the workbook, or one breakdown as CSV.
+#[utoipa::path(tag = "reports",
+    params(("year" = i32, Query, minimum = 2000, maximum = 2100), ("format" = Option<String>, Query, description = "html (default), xlsx or csv"),
+           ("breakdown" = Option<String>, Query, description = "for csv: by_channel (default), by_form, by_kind, by_legal_regime, by_section, by_topic, by_theme, top_questions, results")),
+    responses((status = 200, description = "the report", content(("text/html"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))), ReadProblems))]
+#[get("/reports/annual")]
+pub async fn annual_report(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    use crate::reports::annual;
+    caller.require(Capability::Reports)?;
+    let p = Params::of(&req)?;
+    let bad = |field: &str, message: &str| ApiError::Validation(vec![FieldError { field: field.into(), message: message.into() }]);
+    let y = p.int("year", 2000, 2100)?.ok_or_else(|| bad("year", "укажите год"))? as i32;
+    let format = p.one_of("format", &["html", "xlsx", "csv"])?.unwrap_or_else(|| "html".into());
+    let names: Vec<&str> = annual::BREAKDOWNS.iter().map(|(n, _)| *n).collect();
+    let which = p.one_of("breakdown", &names)?.unwrap_or_else(|| "by_channel".into());
+    let period = year(y).ok_or_else(|| bad("year", "нет такого года"))?;
+    let compare = year(y - 1);
+    let scope = Scope {
+        org: caller.org.clone(),
+        start: state.start_of(period.from),
+        end: state.start_of(period.to.succ_opt().unwrap_or(period.to)),
+        from: period.from,
+        to: period.to,
+        today: state.today(),
+        channel: None,
+        section: None,
+        executor_id: None,
+        department: None,
+    };
+    let st = state.clone();
+    let (s, years) = web::block(move || -> Result<_, ApiError> {
+        let s = compute(&st, period, compare, &scope, 10)?;
+        let mut years = Vec::new();
+        for earlier in (y - 4)..=y {
+            let Some(p) = year(earlier) else { continue };
+            let n = crate::store::stats::appeals_received(&st.pool, &Scope { start: st.start_of(p.from), end: st.start_of(p.to.succ_opt().unwrap_or(p.to)), from: p.from, to: p.to, ..scope.clone() })?;
+            years.push(annual::YearCount { year: earlier, count: n });
+        }
+        // Years before the registry's first appeal are not "0 appeals": they are unknown.
+        while years.first().is_some_and(|c| c.count == 0 && c.year < y) {
+            years.remove(0);
+        }
+        Ok((s, years))
+    })
+    .await??;
+    let prev = Some(y - 1);
+    let mut ok = HttpResponse::Ok();
+    ok.insert_header(("Cache-Control", "no-store"));
+    Ok(match format.as_str() {
+        "xlsx" => {
+            let bytes = annual::xlsx(&s, y, prev, &years).map_err(|e| ApiError::Internal(e.to_string()))?;
+            ok.content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .insert_header(("Content-Disposition", format!("attachment; filename=\"appeals-{y}.xlsx\"")))
+                .body(bytes)
+        }
+        "csv" => {
+            let lines = annual::breakdown(&s, &which).unwrap_or(&[]);
+            ok.content_type("text/csv; charset=utf-8").insert_header(("Content-Disposition", format!("attachment; filename=\"appeals-{y}-{which}.csv\""))).body(annual::csv(lines, y, prev))
+        }
+        _ => {
+            let override_path = state.settings.config_dir.join("templates").join("annual.html");
+            let template = std::fs::read_to_string(&override_path).unwrap_or_else(|_| annual::TEMPLATE.to_string());
+            let html = annual::html(&template, &state.settings.organization.name, y, prev, &s, &years).map_err(|e| ApiError::Internal(format!("annual template: {e}")))?;
+            ok.content_type("text/html; charset=utf-8").body(html)
+        }
+    })
+}
+
 /// The first and last day of `year`.
 pub fn year(y: i32) -> Option<PeriodOut> {
     Some(PeriodOut { from: NaiveDate::from_ymd_opt(y, 1, 1)?, to: NaiveDate::from_ymd_opt(y, 12, 31)? })

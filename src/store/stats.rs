@@ -267,6 +267,14 @@ backend_fns! {
         Ok(PeriodCounts { appeals, questions, executors, control: ControlCounts { put_on_control, removed_from_control, in_work_at_end } })
     }
 
+    pub fn appeals_received(c: &mut Conn, s: &Scope) -> Result<i64, StoreError> {
+        let mut q = Sql::<Conn>::new();
+        q.push("SELECT COUNT(*) AS n FROM appeals a", vec![]);
+        q.registered_in(s);
+        q.push(" AND NOT (a.channel = 'personal_reception' AND a.form = 'oral')", vec![]);
+        Ok(load!(c, &q, Count).first().map(|n| n.n).unwrap_or(0))
+    }
+
     pub fn names(c: &mut Conn, codes: &[String]) -> Result<Vec<(String, String)>, StoreError> {
         let mut out = Vec::new();
         for chunk in codes.chunks(500) {
@@ -279,6 +287,12 @@ backend_fns! {
 /// The grouped counts of one period.
 pub fn period(pool: &DbPool, s: &Scope) -> Result<PeriodCounts, StoreError> {
     dispatch!(pool, period(s))
+}
+
+/// Appeals received in the scope's period (oral ones at personal reception excluded), for
+/// the annual report's multi-year table.
+pub fn appeals_received(pool: &DbPool, s: &Scope) -> Result<i64, StoreError> {
+    dispatch!(pool, appeals_received(s))
 }
 
 /// Classifier names of these codes.

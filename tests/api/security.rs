@@ -38,6 +38,7 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("POST", "/api/v1/appeals/{id}/contributions", &[]),
     ("POST", "/api/v1/appeals/{id}/consideration", &["admin", "supervisor", EXEC_OWN]),
     ("GET", "/api/v1/stats", &["admin", "supervisor"]),
+    ("GET", "/api/v1/reports/annual", &["admin", "supervisor"]),
 ];
 
 fn body_for(app: &TestApp, path: &str) -> Option<Value> {

@@ -40,6 +40,33 @@ async fn the_ukhta_profile_gives_back_the_reports_figures(db: Db) {
     // Electronic: internet reception, e-mail, ГИС ЖКХ, ПОС = 1,045 of 2,607 written.
     assert_eq!(s["electronic"]["current"], 1045);
     assert_eq!(s["electronic_share_of_written_pct"]["current"], 40.1);
+    // The annual report writes the section itself.
+    let r = app.call("GET", "/api/v1/reports/annual?year=2024", Some(&app.supervisor), None).await;
+    assert_eq!(r.status, 200);
+    assert!(r.ctype.starts_with("text/html"), "{}", r.ctype);
+    let html = r.json.as_str().unwrap();
+    assert!(html.contains("В 2024 году поступило 2\u{a0}607 обращений граждан (2023\u{a0}г. – 2\u{a0}177)."), "{}", &html[..html.len().min(3000)]);
+    assert!(html.contains("Это на 19,8 % больше, чем в 2023 году."));
+    assert!(html.contains("На личном приёме главой принято 35 граждан, заместителями – 17; граждане поставили 53 вопроса."));
+    assert!(html.contains("<svg") && html.contains("@page { size: A4"));
+    assert!(html.contains("<td>2023</td>") || html.contains("<th>2023</th>"), "the multi-year table");
+    // The workbook, read back.
+    let bytes = app.raw_bytes("GET", "/api/v1/reports/annual?year=2024&format=xlsx", Some(&app.supervisor)).await;
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a real workbook");
+    let sheet = wb.worksheet_range("Каналы").expect("a channels sheet");
+    let row = sheet.rows().find(|r| r[0].to_string() == "forwarded").expect("forwarded row");
+    assert_eq!((row[2].to_string(), row[3].to_string()), ("470".to_string(), "387".to_string()));
+    let summary = wb.worksheet_range("Сводка").unwrap();
+    assert_eq!(summary.rows().nth(1).unwrap()[1].to_string(), "2607");
+    let sections = wb.worksheet_range("Разделы").unwrap();
+    assert_eq!(sections.rows().find(|r| r[0].to_string() == "0003").unwrap()[2].to_string(), "1735");
+    // One breakdown as CSV for Russian Excel.
+    let csv = String::from_utf8(app.raw_bytes("GET", "/api/v1/reports/annual?year=2024&format=csv&breakdown=by_section", Some(&app.supervisor)).await).unwrap();
+    assert!(csv.starts_with("\u{feff}Код;Наименование;2024;2023;Изменение, %\r\n"), "{csv}");
+    assert!(csv.contains("\r\n0003;Экономика;1735;1272;36,4\r\n"), "{csv}");
+    app.call("GET", "/api/v1/reports/annual?year=2024&format=pdf", Some(&app.supervisor), None).await.assert_problem(422, Some("format"));
+
     // A section filter keeps appeals with a question in it.
     let r = app.call("GET", "/api/v1/stats?from=2024-01-01&to=2024-12-31&section=0004&compare=none", Some(&app.supervisor), None).await;
     assert_eq!(r.status, 200, "{}", r.json);
