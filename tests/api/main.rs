@@ -5,5 +5,6 @@
 mod support;
 mod contract;
 mod registry;
+mod scale;
 mod security;
 mod workflow;
