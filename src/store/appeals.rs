@@ -326,21 +326,6 @@ backend_fns! {
             .collect())
     }
 
-    fn insert_parts(c: &mut Conn, row: &AppealRow, a: &NewAppeal, links: &[LinkRow]) -> Result<(), StoreError> {
-        diesel::insert_into(appeals::table).values(row).execute(c)?;
-        // One multi-row statement per table.
-        diesel::insert_into(applicants::table).values(&a.applicants).execute(c)?;
-        diesel::insert_into(questions::table).values(&a.questions).execute(c)?;
-        if !a.match_keys.is_empty() {
-            diesel::insert_into(match_keys::table).values(&a.match_keys).execute(c)?;
-        }
-        if !links.is_empty() {
-            diesel::insert_into(appeal_links::table).values(links).execute(c)?;
-        }
-        history_db::append(c, &first_entry(row, a, links))?;
-        Ok(())
-    }
-
     pub fn register(conn: &mut Conn, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering) -> Result<CardData, StoreError> {
         let org = a.appeal.organization_id.clone();
         let pairs = pairs_of(&a.match_keys);
@@ -355,7 +340,7 @@ backend_fns! {
                 let seq = next_seq(c, &org, a.reg_year, 1)?;
                 numbering(&mut row, seq);
             }
-            insert_parts(c, &row, a, &links)?;
+            c.insert_card(&row, a, &links)?;
             let mut related: Vec<String> = links.iter().map(|l| l.related_appeal_id.clone()).collect();
             related.sort();
             Ok(CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), related })
@@ -597,6 +582,77 @@ backend_fns! {
             history_db::append(c, &history::entry(org, id, now, Some(actor), &change.action, change.details.clone()))?;
             get_card(c, org, id)
         })
+    }
+}
+
+/// Writes one new card's rows (card, applicants, questions, keys, links, first history entry).
+pub trait InsertCard {
+    /// Inserts them inside the caller's transaction.
+    fn insert_card(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow]) -> Result<(), StoreError>;
+}
+
+#[cfg(feature = "sqlite")]
+impl InsertCard for diesel::SqliteConnection {
+    fn insert_card(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow]) -> Result<(), StoreError> {
+        // In-process calls, no round trips: one multi-row statement per table.
+        diesel::insert_into(appeals::table).values(row).execute(self)?;
+        diesel::insert_into(applicants::table).values(&a.applicants).execute(self)?;
+        diesel::insert_into(questions::table).values(&a.questions).execute(self)?;
+        if !a.match_keys.is_empty() {
+            diesel::insert_into(match_keys::table).values(&a.match_keys).execute(self)?;
+        }
+        if !links.is_empty() {
+            diesel::insert_into(appeal_links::table).values(links).execute(self)?;
+        }
+        diesel::insert_into(super::schema::history::table).values(&first_entry(row, a, links)).execute(self)?;
+        Ok(())
+    }
+}
+
+/// `INSERT INTO t (cols) SELECT cols FROM json_populate_recordset(NULL::t, $n::json)` for the
+/// columns a row type serializes (others keep their defaults).
+#[cfg(feature = "postgres")]
+fn pg_insert_json<T: serde::Serialize>(table: &str, n: usize, sample: &T) -> String {
+    let cols: Vec<String> = match serde_json::to_value(sample) {
+        Ok(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    let cols = cols.join(", ");
+    format!("INSERT INTO {table} ({cols}) SELECT {cols} FROM json_populate_recordset(NULL::{table}, ${n}::json)")
+}
+
+#[cfg(feature = "postgres")]
+impl InsertCard for diesel::PgConnection {
+    fn insert_card(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow]) -> Result<(), StoreError> {
+        use diesel::sql_types::Text;
+        // One statement, one round trip: every table's rows travel as one JSON array and are
+        // inserted by data-modifying CTEs (foreign keys are checked at the statement's end).
+        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let hist = first_entry(row, a, links);
+        let sql = SQL.get_or_init(|| {
+            let link = LinkRow { organization_id: String::new(), appeal_id: String::new(), related_appeal_id: String::new(), kind: String::new(), confirmed: None, created_at: row.registered_at };
+            let key = MatchKeyRow { organization_id: String::new(), match_key: String::new(), code: String::new(), registered_at: row.registered_at, appeal_id: String::new() };
+            let (person, question) = (ApplicantRow::default(), QuestionRow::default());
+            format!(
+                "WITH a AS ({}), p AS ({}), q AS ({}), k AS ({}), l AS ({}) {}",
+                pg_insert_json("appeals", 1, row),
+                pg_insert_json("applicants", 2, &person),
+                pg_insert_json("questions", 3, &question),
+                pg_insert_json("match_keys", 4, &key),
+                pg_insert_json("appeal_links", 5, &link),
+                pg_insert_json("history", 6, &hist),
+            )
+        });
+        let json = |v: serde_json::Result<String>| v.map_err(|e| StoreError::Db(diesel::result::Error::SerializationError(Box::new(e))));
+        diesel::sql_query(sql.as_str())
+            .bind::<Text, _>(json(serde_json::to_string(&[row]))?)
+            .bind::<Text, _>(json(serde_json::to_string(&a.applicants))?)
+            .bind::<Text, _>(json(serde_json::to_string(&a.questions))?)
+            .bind::<Text, _>(json(serde_json::to_string(&a.match_keys))?)
+            .bind::<Text, _>(json(serde_json::to_string(links))?)
+            .bind::<Text, _>(json(serde_json::to_string(&[&hist]))?)
+            .execute(self)?;
+        Ok(())
     }
 }
 
