@@ -1,7 +1,9 @@
 //! Bulk import of a legacy registry or a platform dump: validate every row, then all or nothing.
 
 use super::error::ApiError;
-use super::extract::{Caller, ValidJson};
+use super::extract::Caller;
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
 use super::{AppState, WriteProblems};
 use crate::domain::appeal::AppealDraft;
 use crate::domain::roles::Capability;
@@ -19,6 +21,54 @@ pub struct ImportRequest {
     pub items: Vec<AppealDraft>,
 }
 
+/// An import body as read, parsed later on the blocking pool: a 64 MiB document would otherwise
+/// hold an async worker (and every request queued on it) for the parse. Same rules as every
+/// JSON body (`ValidJson`): a JSON content type, the import size limit, 413 beyond it.
+pub struct ImportBody(web::Bytes);
+
+impl FromRequest for ImportBody {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        use futures_util::StreamExt;
+        let limit = req.app_data::<web::Data<AppState>>().map(|s| s.settings.limits.import_body_bytes).unwrap_or(64 << 20);
+        let json = req.headers().get("Content-Type").and_then(|v| v.to_str().ok()).map(|v| v.to_ascii_lowercase()).is_some_and(|v| v.starts_with("application/json") || (v.starts_with("application/") && v.contains("+json")));
+        let declared = req.headers().get("Content-Length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if declared.is_some_and(|n| n > limit) || !json {
+                drain(&mut payload, 0, 2 * limit).await;
+                return Err(if json { ApiError::PayloadTooLarge(limit) } else { ApiError::UnsupportedMediaType });
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("тело запроса не прочитано: {e}")))?;
+                if body.len() + chunk.len() > limit {
+                    drain(&mut payload, body.len(), 2 * limit).await;
+                    return Err(ApiError::PayloadTooLarge(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            if body.is_empty() {
+                return Err(ApiError::BadRequest("пустое тело запроса".into()));
+            }
+            Ok(ImportBody(body.freeze()))
+        })
+    }
+}
+
+/// Reads and discards a refused body (up to `max` bytes), so the client gets our answer, not a reset.
+async fn drain(payload: &mut Payload, mut seen: usize, max: usize) {
+    use futures_util::StreamExt;
+    while let Some(Ok(chunk)) = payload.next().await {
+        seen += chunk.len();
+        if seen > max {
+            break;
+        }
+    }
+}
+
 /// What was imported.
 #[derive(Serialize, ToSchema)]
 pub struct ImportResult {
@@ -32,9 +82,9 @@ pub struct ImportResult {
 #[utoipa::path(tag = "appeals", request_body = ImportRequest,
     responses((status = 201, body = ImportResult), WriteProblems))]
 #[post("/imports/appeals")]
-pub async fn import_appeals(caller: Caller, state: web::Data<AppState>, body: ValidJson<ImportRequest, true>) -> Result<HttpResponse, ApiError> {
+pub async fn import_appeals(caller: Caller, state: web::Data<AppState>, body: ImportBody) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::Import)?;
-    let items = body.0.items;
+    let items = web::block(move || super::extract::parse_json::<ImportRequest>(&body.0)).await??.items;
     let max = state.settings.limits.import_items;
     if items.is_empty() || items.len() > max {
         return Err(ApiError::Validation(vec![FieldError { field: "items".into(), message: format!("от 1 до {max} обращений") }]));
