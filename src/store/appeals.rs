@@ -153,6 +153,10 @@ struct Found {
     appeal_id: String,
     #[diesel(sql_type = diesel::sql_types::Timestamp)]
     registered_at: NaiveDateTime,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    status: String,
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    due_date: NaiveDate,
 }
 
 /// How a backend spells the n-th bind parameter of a hand-built statement.
@@ -277,7 +281,7 @@ backend_fns! {
 
     /// The most recent earlier appeals sharing a (key, code) pair with a new one, newest first:
     /// one backward range of `match_keys`' primary key per pair, each stopped after
-    /// [`MAX_LINKS`] rows, in one round trip; then their status by primary key.
+    /// [`MAX_LINKS`] rows, joined to their cards by primary key: one round trip.
     pub fn candidates(c: &mut Conn, org: &str, pairs: &[(String, String)]) -> Result<Vec<Candidate>, StoreError> {
         if pairs.is_empty() {
             return Ok(Vec::new());
@@ -295,14 +299,20 @@ backend_fns! {
                  ORDER BY registered_at DESC, appeal_id DESC LIMIT {MAX_LINKS}) AS m{i}"
             ));
         }
+        // Each found appeal's status and deadline by primary key, in the same round trip.
+        let sql = format!("SELECT m.appeal_id, m.registered_at, a.status, a.due_date FROM ({sql}) AS m JOIN appeals a ON a.id = m.appeal_id");
         let mut q = diesel::sql_query(sql).into_boxed::<<Conn as diesel::Connection>::Backend>();
         for (key, code) in pairs {
             q = q.bind::<diesel::sql_types::Text, _>(org.to_string()).bind::<diesel::sql_types::Text, _>(key.clone()).bind::<diesel::sql_types::Text, _>(code.clone());
         }
         let found: Vec<Found> = q.load(c)?;
-        let mut found: Vec<(NaiveDateTime, String)> = found.into_iter().map(|f| (f.registered_at, f.appeal_id)).collect();
-        newest_first(&mut found);
-        details(c, org, found)
+        let mut order: Vec<(NaiveDateTime, String)> = found.iter().map(|f| (f.registered_at, f.appeal_id.clone())).collect();
+        newest_first(&mut order);
+        let mut by_id: HashMap<String, Found> = found.into_iter().map(|f| (f.appeal_id.clone(), f)).collect();
+        Ok(order
+            .into_iter()
+            .filter_map(|(at, id)| by_id.remove(&id).map(|f| Candidate { id, status: f.status, due_date: f.due_date, registered_at: at }))
+            .collect())
     }
 
     /// Status and deadline of earlier appeals (by primary key), keeping the given order.
