@@ -239,6 +239,7 @@ async fn bench(label: &str, url: &str, total: usize) {
     println!("{label:8} import of 2000 from one applicant: {:.2} s", took.as_secs_f64());
     let f = drive_mix(&endpoint, &token, 500, 1, 41_000_000, Mix::One);
     println!("{label:8} applicant with 2,000+ earlier appeals, c=1: {:8.0} appeals/s  p50 {:6.2} ms  p99 {:6.2} ms", f.rate, f.p50.as_secs_f64() * 1e3, f.p99.as_secs_f64() * 1e3);
+    println!("{label:8} peak RSS of the server after the registration rounds: {} MiB", peak_rss_kib(srv.child.id()) / 1024);
     // Bulk import: IMPORT_N appeals (100,000 by default) in one request, 30% returning applicants.
     let n: usize = std::env::var("IMPORT_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let took = import(&client, &srv, &token, n, 1_000_000, Mix::Returning).await;
@@ -289,7 +290,7 @@ async fn bench(label: &str, url: &str, total: usize) {
         let (r50, r99) = raw_sql(&raw_pool, &sql, 500);
         println!("{label:8} {what:10}: HTTP p50 {h50:6.2} ms  p99 {h99:6.2} ms  | raw SQL p50 {r50:6.2} ms  p99 {r99:6.2} ms  | ratio p50 {:.2}", r50 / h50);
     }
-    println!("{label:8} peak RSS of the server: {} MiB", peak_rss_kib(srv.child.id()) / 1024);
+    println!("{label:8} peak RSS of the server, imports included: {} MiB", peak_rss_kib(srv.child.id()) / 1024);
 }
 
 /// Imports `n` appeals of the given mix in one request; returns how long it took.
