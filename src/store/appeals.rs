@@ -675,25 +675,39 @@ pub trait BulkInsert {
 #[cfg(feature = "sqlite")]
 impl BulkInsert for diesel::SqliteConnection {
     fn insert_rows(&mut self, b: &Bulk) -> Result<(), StoreError> {
+        use diesel::connection::SimpleConnection;
+        // A large import dirties far more pages than the default 2 MiB page cache holds: it would
+        // spill to the WAL and read pages back over and over. A bigger cache for this
+        // transaction only, given back afterwards.
+        self.batch_execute("PRAGMA cache_size = -131072")?;
+        let r = insert_rows_sqlite(self, b);
+        self.batch_execute("PRAGMA cache_size = -2000")?;
+        r
+    }
+}
+
+#[cfg(feature = "sqlite")]
+fn insert_rows_sqlite(this: &mut diesel::SqliteConnection, b: &Bulk) -> Result<(), StoreError> {
+    {
         // Multi-row VALUES under SQLite's cap of 32,766 bound parameters per statement.
         let cap = <diesel::SqliteConnection as WriteTx>::MAX_BIND_PARAMS;
         for chunk in b.rows.chunks(cap / 52) {
-            diesel::insert_into(appeals::table).values(chunk).execute(self)?;
+            diesel::insert_into(appeals::table).values(chunk).execute(this)?;
         }
         for chunk in b.people.chunks(cap / 13) {
-            diesel::insert_into(applicants::table).values(chunk).execute(self)?;
+            diesel::insert_into(applicants::table).values(chunk).execute(this)?;
         }
         for chunk in b.questions.chunks(cap / 11) {
-            diesel::insert_into(questions::table).values(chunk).execute(self)?;
+            diesel::insert_into(questions::table).values(chunk).execute(this)?;
         }
         for chunk in b.keys.chunks(cap / 5) {
-            diesel::insert_into(match_keys::table).values(chunk).execute(self)?;
+            diesel::insert_into(match_keys::table).values(chunk).execute(this)?;
         }
         for chunk in b.links.chunks(cap / 6) {
-            diesel::insert_into(appeal_links::table).values(chunk).execute(self)?;
+            diesel::insert_into(appeal_links::table).values(chunk).execute(this)?;
         }
         for chunk in b.history.chunks(cap / 6) {
-            diesel::insert_into(super::schema::history::table).values(chunk).execute(self)?;
+            diesel::insert_into(super::schema::history::table).values(chunk).execute(this)?;
         }
         Ok(())
     }
