@@ -342,6 +342,9 @@ backend_fns! {
         conn.write_tx(|c| {
             // Everything that only reads comes before the counter's row lock, to hold it briefly.
             // A re-delivered external id fails on its unique index; `register` reports the winner.
+            // On SQLite this search runs under the writer lock on purpose: outside it, two
+            // simultaneous deliveries of one letter would not see each other. It is a few
+            // primary-key ranges of `match_keys` (at most MAX_LINKS rows per key and question).
             let found = candidates(c, &org, &pairs)?;
             let mut row = a.appeal.clone();
             let (repeated, links) = links_for(&row, &found);
@@ -679,7 +682,7 @@ impl BulkInsert for diesel::SqliteConnection {
         // A large import dirties far more pages than the default 2 MiB page cache holds: it would
         // spill to the WAL and read pages back over and over. A bigger cache for this
         // transaction only, given back afterwards.
-        self.batch_execute("PRAGMA cache_size = -131072")?;
+        self.batch_execute("PRAGMA cache_size = -524288")?;
         let r = insert_rows_sqlite(self, b);
         self.batch_execute("PRAGMA cache_size = -2000")?;
         r
