@@ -8,6 +8,7 @@ mod control;
 mod deadlines;
 mod hardening;
 mod registry;
+mod scale;
 mod security;
 mod stats;
 mod workflow;
