@@ -12,4 +12,5 @@ pub mod app;
 pub mod clock;
 pub mod control;
 pub mod registry;
+pub mod reports;
 pub mod state;

@@ -2,8 +2,10 @@
 
 pub mod actions;
 pub mod appeals;
+pub mod bodies;
 pub mod dto;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod health;
 pub mod imports;
@@ -153,7 +155,12 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(actions::approve_answer)
                 .service(actions::return_answer)
                 .service(actions::close_appeal)
-                .service(actions::leave_without_answer),
+                .service(actions::leave_without_answer)
+                .service(bodies::list_bodies)
+                .service(bodies::create_body)
+                .service(exports::sstu_export)
+                .service(exports::upload_answer_file)
+                .service(exports::download_answer_file),
         );
 }
 

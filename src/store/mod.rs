@@ -6,6 +6,8 @@
 //! matching the pool. Store functions run queries; they never decide business rules.
 
 pub mod appeals;
+pub mod bodies;
+pub mod exports;
 pub mod classifier;
 pub mod error;
 pub mod history;

@@ -6,6 +6,7 @@ mod support;
 mod contract;
 mod control;
 mod deadlines;
+mod exports;
 mod registry;
 mod security;
 mod workflow;

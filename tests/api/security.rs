@@ -34,6 +34,11 @@ const RULES: &[(&str, &str, &[&str])] = &[
     // Co-executors only, whatever their role (tests/api/control.rs): the executor here is the responsible one.
     ("POST", "/api/v1/appeals/{id}/contributions", &[]),
     ("POST", "/api/v1/appeals/{id}/consideration", &["admin", "supervisor", EXEC_OWN]),
+    ("GET", "/api/v1/bodies", &["admin", "supervisor", "clerk"]),
+    ("POST", "/api/v1/bodies", &["admin"]),
+    ("GET", "/api/v1/exports/sstu", &["admin", "supervisor"]),
+    ("POST", "/api/v1/appeals/{id}/answers/{answer_id}/file", &["admin", "supervisor", "clerk", EXEC_OWN]),
+    ("GET", "/api/v1/appeals/{id}/answers/{answer_id}/file", &["admin", "supervisor", "clerk", EXEC_OWN]),
 ];
 
 fn body_for(app: &TestApp, path: &str) -> Option<Value> {
@@ -41,6 +46,7 @@ fn body_for(app: &TestApp, path: &str) -> Option<Value> {
         "/api/v1/users" => json!({"login": format!("u{}", uuid::Uuid::new_v4().simple()), "role": "executor", "full_name": "Новый Исполнитель"}),
         "/api/v1/appeals" => appeal(json!({})),
         "/api/v1/appeals/{id}" => json!({"summary": "Исправленное краткое содержание"}),
+        "/api/v1/bodies" => json!({"name": format!("Орган {}", uuid::Uuid::new_v4().simple())}),
         "/api/v1/imports/appeals" => json!({"items": [appeal(json!({}))]}),
         p if p.ends_with("/assign") => json!({"executors": [{"user_id": app.user_id("executor"), "responsible": true}]}),
         p if p.ends_with("/extend") => json!({"days": 5, "reason": "Запрос документов"}),
