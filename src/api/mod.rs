@@ -9,6 +9,7 @@ pub mod exports;
 pub mod extract;
 pub mod health;
 pub mod imports;
+pub mod receptions;
 pub mod reference;
 pub mod tracing_span;
 pub mod users;
@@ -160,7 +161,12 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(bodies::create_body)
                 .service(exports::sstu_export)
                 .service(exports::upload_answer_file)
-                .service(exports::download_answer_file),
+                .service(exports::download_answer_file)
+                .service(receptions::list_receptions)
+                .service(receptions::create_reception)
+                .service(receptions::book_visitor)
+                .service(receptions::register_visit)
+                .service(receptions::oral_answer),
         );
 }
 

@@ -13,6 +13,7 @@ pub mod error;
 pub mod history;
 pub mod models;
 pub mod pool;
+pub mod receptions;
 pub mod schema;
 pub mod users;
 

@@ -7,6 +7,7 @@ mod contract;
 mod control;
 mod deadlines;
 mod exports;
+mod reception;
 mod registry;
 mod security;
 mod workflow;
