@@ -113,3 +113,61 @@ pub async fn download_answer_file(caller: Caller, state: web::Data<AppState>, pa
     let ascii: String = f.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' { c } else { '_' }).collect();
     Ok(HttpResponse::Ok().content_type("application/pdf").insert_header(("Content-Disposition", format!("attachment; filename=\"{ascii}\""))).body(f.content))
 }
+
+/// The month and format of a ГАСУ form request.
+fn form_params(req: &HttpRequest) -> Result<(String, bool), ApiError> {
+    let p = Params::of(req)?;
+    let month = p.text("month", 7)?.filter(|m| sstu::parse_month(m).is_some()).ok_or_else(|| ApiError::Validation(vec![FieldError { field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]))?;
+    let xlsx = p.one_of("format", &["xlsx", "csv"])?.is_none_or(|f| f == "xlsx");
+    Ok((month, xlsx))
+}
+
+/// Writes a form as the requested file.
+fn form_response(t: crate::reports::gasu::Table, xlsx: bool, name: &str) -> Result<HttpResponse, ApiError> {
+    if xlsx {
+        let bytes = crate::reports::gasu::to_xlsx(&t).map_err(ApiError::Internal)?;
+        Ok(HttpResponse::Ok()
+            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.xlsx\"")))
+            .body(bytes))
+    } else {
+        Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.csv\""))).body(crate::reports::gasu::to_csv(&t)))
+    }
+}
+
+fn form_error(e: crate::reports::gasu::FormError) -> ApiError {
+    match e {
+        crate::reports::gasu::FormError::Month => ApiError::Validation(vec![FieldError { field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]),
+        crate::reports::gasu::FormError::Config(m) => ApiError::Internal(m),
+        crate::reports::gasu::FormError::Store(s) => s.into(),
+    }
+}
+
+/// ГАСУ ММО «Информация о результатах рассмотрения обращений в ОМСУ» for a month: the indicator
+/// set of `config/exports/gasu_appeals.toml` over the appeals registered in it.
+#[utoipa::path(tag = "exports",
+    params(("month" = String, Query, pattern = "^[0-9]{4}-[0-9]{2}$"), ("format" = Option<String>, Query, description = "xlsx (default) or csv (UTF-8 with BOM, `;`)")),
+    responses((status = 200, description = "the form", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ReadProblems))]
+#[get("/exports/gasu/appeals")]
+pub async fn gasu_appeals(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::Reports)?;
+    let (month, xlsx) = form_params(&req)?;
+    let (st, org, m) = (state.clone(), caller.org.clone(), month.clone());
+    let t = web::block(move || crate::reports::gasu::appeals_form(&st, &org, &m)).await?.map_err(form_error)?;
+    tracing::info!(month = %month, actor = %caller.login, "gasu appeals form");
+    form_response(t, xlsx, &format!("gasu-appeals-{month}"))
+}
+
+/// ГАСУ ММО «Информация о проведении личного приема граждан» for a month: one row per reception.
+#[utoipa::path(tag = "exports",
+    params(("month" = String, Query, pattern = "^[0-9]{4}-[0-9]{2}$"), ("format" = Option<String>, Query, description = "xlsx (default) or csv (UTF-8 with BOM, `;`)")),
+    responses((status = 200, description = "the form", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ReadProblems))]
+#[get("/exports/gasu/reception")]
+pub async fn gasu_reception(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::Reports)?;
+    let (month, xlsx) = form_params(&req)?;
+    let (st, org, m) = (state.clone(), caller.org.clone(), month.clone());
+    let t = web::block(move || crate::reports::gasu::reception_form(&st, &org, &m)).await?.map_err(form_error)?;
+    tracing::info!(month = %month, actor = %caller.login, "gasu reception form");
+    form_response(t, xlsx, &format!("gasu-reception-{month}"))
+}

@@ -162,6 +162,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(exports::sstu_export)
                 .service(exports::upload_answer_file)
                 .service(exports::download_answer_file)
+                .service(exports::gasu_appeals)
+                .service(exports::gasu_reception)
                 .service(receptions::list_receptions)
                 .service(receptions::create_reception)
                 .service(receptions::book_visitor)

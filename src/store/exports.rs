@@ -110,6 +110,32 @@ backend_fns! {
         Ok(cards)
     }
 
+    pub fn registered_cards(conn: &mut Conn, org: &str, p: &Period) -> Result<Vec<CardData>, StoreError> {
+        let rows: Vec<AppealRow> = appeals::table
+            .filter(appeals::organization_id.eq(org))
+            .filter(appeals::registered_at.ge(p.from_at))
+            .filter(appeals::registered_at.lt(p.to_at))
+            .order((appeals::registered_at.asc(), appeals::id.asc()))
+            .select(AppealRow::as_select())
+            .load(conn)?;
+        let mut cards = Vec::with_capacity(rows.len());
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<AppealRow> = rows.by_ref().take(500).collect();
+            cards.extend(conn.cards(org, chunk)?);
+        }
+        Ok(cards)
+    }
+
+    pub fn cards_by_ids(conn: &mut Conn, org: &str, ids: &[String]) -> Result<Vec<CardData>, StoreError> {
+        let mut cards = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let rows: Vec<AppealRow> = appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::id.eq_any(chunk)).select(AppealRow::as_select()).load(conn)?;
+            cards.extend(conn.cards(org, rows)?);
+        }
+        Ok(cards)
+    }
+
     pub fn log_export(conn: &mut Conn, row: &ExportLogRow) -> Result<(), StoreError> {
         conn.write_tx(|c| {
             diesel::insert_into(export_log::table).values(row).execute(c)?;
@@ -158,6 +184,16 @@ backend_fns! {
 /// in the period, in registration order.
 pub fn month_cards(pool: &DbPool, org: &str, p: &Period) -> Result<Vec<CardData>, StoreError> {
     dispatch!(pool, month_cards(org, p))
+}
+
+/// The cards of appeals registered in the period, in registration order.
+pub fn registered_cards(pool: &DbPool, org: &str, p: &Period) -> Result<Vec<CardData>, StoreError> {
+    dispatch!(pool, registered_cards(org, p))
+}
+
+/// The cards of these appeals (any order).
+pub fn cards_by_ids(pool: &DbPool, org: &str, ids: &[String]) -> Result<Vec<CardData>, StoreError> {
+    dispatch!(pool, cards_by_ids(org, ids))
 }
 
 /// Records an export.

@@ -37,6 +37,8 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("GET", "/api/v1/bodies", &["admin", "supervisor", "clerk"]),
     ("POST", "/api/v1/bodies", &["admin"]),
     ("GET", "/api/v1/exports/sstu", &["admin", "supervisor"]),
+    ("GET", "/api/v1/exports/gasu/appeals", &["admin", "supervisor"]),
+    ("GET", "/api/v1/exports/gasu/reception", &["admin", "supervisor"]),
     ("GET", "/api/v1/receptions", &["admin", "supervisor", "clerk"]),
     ("POST", "/api/v1/receptions", &["admin", "supervisor", "clerk"]),
     ("POST", "/api/v1/receptions/bookings", &["admin", "supervisor", "clerk"]),
