@@ -89,6 +89,16 @@ pub struct SstuSettings {
     /// Largest answer file, bytes (the connector's attachment limit); 0 = the default 5 MiB.
     #[serde(default)]
     pub max_attachment_bytes: usize,
+    /// The ССТУ.РФ connector's `http://host:port/path`, installed in the body's network
+    /// (none: exports are only downloaded).
+    #[serde(default)]
+    pub push_url: Option<String>,
+    /// Attempts per push (0 = 3).
+    #[serde(default)]
+    pub push_attempts: u32,
+    /// Pause before the n-th retry: n × this many milliseconds (0 = 1000).
+    #[serde(default)]
+    pub push_backoff_ms: u64,
 }
 
 impl SstuSettings {

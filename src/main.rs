@@ -198,7 +198,7 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
                     }
                     Err(format!("выгрузка не сформирована: нарушений {}", list.len()).into())
                 }
-                Err(e) => Err(e.into()),
+                Err(e) => Err(e.to_string().into()),
             }
         }
         Command::Serve => serve(settings, clock, now),

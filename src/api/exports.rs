@@ -46,6 +46,52 @@ pub async fn sstu_export(caller: Caller, state: web::Data<AppState>, req: HttpRe
             Ok(HttpResponse::UnprocessableEntity().content_type("application/problem+json").body(body.to_string()))
         }
         Err(ExportError::Store(e)) => Err(e.into()),
+        Err(ExportError::Push(m)) => Err(ApiError::Internal(m)),
+    }
+}
+
+/// Exports the month (as `GET /exports/sstu`) and POSTs it to the connector at `[sstu] push_url`
+/// with retries; logged only once the connector took it. 409 `push_not_configured` without a URL,
+/// 502 `push_failed` when every attempt failed.
+#[utoipa::path(tag = "exports",
+    params(("month" = String, Query, pattern = "^[0-9]{4}-[0-9]{2}$", description = "YYYY-MM"),
+           ("since_last" = Option<bool>, Query, description = "only objects changed since the month's last export")),
+    responses((status = 200, description = "`{\"items\": N, \"attempts\": N}`"),
+              (status = 409, description = "no connector configured", content_type = "application/problem+json"),
+              (status = 502, description = "the connector did not take it", content_type = "application/problem+json"),
+              ReadProblems))]
+#[post("/exports/sstu/push")]
+pub async fn sstu_push(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::Reports)?;
+    let p = Params::of(&req)?;
+    let month = p.text("month", 7)?.filter(|m| sstu::parse_month(m).is_some()).ok_or_else(|| ApiError::Validation(vec![FieldError { field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]))?;
+    let since_last = p.flag("since_last")?.unwrap_or(false);
+    let cfg = state.settings.sstu.clone();
+    let Some(url) = cfg.push_url.clone() else {
+        return Err(ApiError::Conflict { code: "push_not_configured", detail: "адрес коннектора ССТУ.РФ не задан ([sstu] push_url)".into(), extra: json!({}) });
+    };
+    let (st, org, actor, m) = (state.clone(), caller.org.clone(), caller.id.clone(), month.clone());
+    let attempts = if cfg.push_attempts == 0 { 3 } else { cfg.push_attempts };
+    let backoff = if cfg.push_backoff_ms == 0 { 1000 } else { cfg.push_backoff_ms };
+    let result = web::block(move || {
+        let deliver = move |body: &[u8]| sstu::push(&url, body, attempts, backoff);
+        sstu::export_with(&st, &org, Some(&actor), &m, since_last, Some(&deliver))
+    })
+    .await?;
+    match result {
+        Ok(done) => {
+            tracing::info!(month = %month, items = done.items, attempts = done.attempts, actor = %caller.login, "sstu export pushed");
+            Ok(HttpResponse::Ok().json(json!({"items": done.items, "attempts": done.attempts})))
+        }
+        Err(ExportError::Invalid(violations)) => {
+            let body = json!({"type": "urn:appeals:problem:sstu_invalid", "title": "Данные не проходят проверку ССТУ.РФ", "status": 422, "code": "sstu_invalid", "detail": format!("нарушений {}", violations.len()), "errors": violations});
+            Ok(HttpResponse::UnprocessableEntity().content_type("application/problem+json").body(body.to_string()))
+        }
+        Err(ExportError::Push(m)) => {
+            let body = json!({"type": "urn:appeals:problem:push_failed", "title": "Коннектор ССТУ.РФ недоступен", "status": 502, "code": "push_failed", "detail": m});
+            Ok(HttpResponse::BadGateway().content_type("application/problem+json").body(body.to_string()))
+        }
+        Err(ExportError::Store(e)) => Err(e.into()),
     }
 }
 

@@ -160,6 +160,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(bodies::list_bodies)
                 .service(bodies::create_body)
                 .service(exports::sstu_export)
+                .service(exports::sstu_push)
                 .service(exports::upload_answer_file)
                 .service(exports::download_answer_file)
                 .service(exports::gasu_appeals)

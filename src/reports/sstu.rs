@@ -289,6 +289,52 @@ pub enum ExportError {
     /// Storage.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The connector did not take the export after every attempt.
+    #[error("push failed: {0}")]
+    Push(String),
+}
+
+/// POSTs `body` (JSON) to the connector at `http://host:port/path`, retrying `attempts` times
+/// with a growing pause; a 2xx answer is success. Returns the attempts it took.
+pub fn push(url: &str, body: &[u8], attempts: u32, backoff_ms: u64) -> Result<u32, String> {
+    let rest = url.strip_prefix("http://").ok_or("push_url: only http://host:port/path (the connector runs in the body's network)")?;
+    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let mut last = String::new();
+    for n in 1..=attempts.max(1) {
+        if n > 1 {
+            std::thread::sleep(std::time::Duration::from_millis(backoff_ms * (n as u64 - 1)));
+        }
+        match post_once(host, &path, body) {
+            Ok(status) if (200..300).contains(&status) => return Ok(n),
+            Ok(status) => last = format!("HTTP {status}"),
+            Err(e) => last = e,
+        }
+        tracing::warn!(attempt = n, error = %last, "sstu push failed");
+    }
+    Err(format!("коннектор не принял выгрузку после {} попыток: {last}", attempts.max(1)))
+}
+
+fn post_once(host: &str, path: &str, body: &[u8]) -> Result<u16, String> {
+    use std::io::{Read, Write};
+    use std::net::ToSocketAddrs;
+    let timeout = std::time::Duration::from_secs(30);
+    let addr = host.to_socket_addrs().map_err(|e| e.to_string())?.next().ok_or("push_url: no address")?;
+    let mut s = std::net::TcpStream::connect_timeout(&addr, timeout).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(timeout)).ok();
+    s.set_write_timeout(Some(timeout)).ok();
+    let head = format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+    s.write_all(head.as_bytes()).and_then(|_| s.write_all(body)).map_err(|e| e.to_string())?;
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !answer.windows(2).any(|w| w == b"\r\n") {
+        let n = s.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&buf[..n]);
+    }
+    let line = String::from_utf8_lossy(&answer);
+    line.split_whitespace().nth(1).and_then(|c| c.parse().ok()).ok_or_else(|| "ответ коннектора не HTTP".to_string())
 }
 
 /// A finished export: the exact bytes sent and how many objects.
@@ -297,6 +343,8 @@ pub struct Exported {
     pub body: Vec<u8>,
     /// Objects.
     pub items: usize,
+    /// Delivery attempts, when pushed.
+    pub attempts: Option<u32>,
 }
 
 /// The log target of this export.
@@ -305,6 +353,15 @@ pub const TARGET: &str = "sstu";
 /// Exports month `month` (`YYYY-MM`) of organization `org`: builds, validates, logs (who, when,
 /// what) and returns the body; with `since_last`, only objects that differ from the month's log.
 pub fn export(state: &AppState, org: &str, actor: Option<&str>, month: &str, since_last: bool) -> Result<Exported, ExportError> {
+    export_with(state, org, actor, month, since_last, None)
+}
+
+/// A delivery of the export body: the attempts it took, or why it failed.
+pub type Deliver<'a> = &'a dyn Fn(&[u8]) -> Result<u32, String>;
+
+/// [`export`], handing the body to `deliver` before logging it: a failed delivery logs nothing,
+/// so the next delta still carries those objects.
+pub fn export_with(state: &AppState, org: &str, actor: Option<&str>, month: &str, since_last: bool, deliver: Option<Deliver>) -> Result<Exported, ExportError> {
     let (from, to) = parse_month(month).ok_or_else(|| ExportError::Invalid(vec![Violation { reg_number: String::new(), field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]))?;
     let period = Period { from, to, from_at: state.start_of(from), to_at: state.start_of(to) };
     let pool = &state.pool;
@@ -345,6 +402,10 @@ pub fn export(state: &AppState, org: &str, actor: Option<&str>, month: &str, sin
         objects.retain(|(id, o)| sent.get(id) != Some(&serde_json::to_value(o).unwrap_or_default()));
     }
     let body = serde_json::to_vec(&ExportBody { items: objects.iter().map(|(_, o)| o).collect() }).map_err(|e| StoreError::Migration(e.to_string()))?;
+    let attempts = match deliver {
+        Some(d) => Some(d(&body).map_err(ExportError::Push)?),
+        None => None,
+    };
     let payload = serde_json::Value::Array(objects.iter().map(|(id, o)| serde_json::json!({"id": id, "item": o})).collect()).to_string();
     let row = ExportLogRow {
         id: crate::store::exports::log_id(month, crate::store::exports::count_exports(pool, org, TARGET, month)?),
@@ -357,7 +418,7 @@ pub fn export(state: &AppState, org: &str, actor: Option<&str>, month: &str, sin
         payload,
     };
     crate::store::exports::log_export(pool, &row)?;
-    Ok(Exported { body, items: objects.len() })
+    Ok(Exported { body, items: objects.len(), attempts })
 }
 
 #[cfg(test)]

@@ -230,3 +230,74 @@ async fn every_violation_names_its_appeal(db: Db) {
         app.call("GET", "/api/v1/exports/sstu?month=2025-03", Some(who), None).await.assert_problem(403, None);
     }
 }
+
+/// A connector stand-in: answers the given statuses in turn and hands back each request's body.
+fn connector(statuses: Vec<u16>) -> (String, std::sync::mpsc::Receiver<Vec<u8>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/api/appeals", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for status in statuses {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut req = Vec::new();
+            let mut buf = [0u8; 4096];
+            // Headers, then Content-Length bytes of body.
+            let body_start = loop {
+                let n = s.read(&mut buf).unwrap();
+                req.extend_from_slice(&buf[..n]);
+                if let Some(i) = req.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break i + 4;
+                }
+            };
+            let head = String::from_utf8_lossy(&req[..body_start]).to_lowercase();
+            let len: usize = head.lines().find_map(|l| l.strip_prefix("content-length:")).unwrap().trim().parse().unwrap();
+            while req.len() < body_start + len {
+                let n = s.read(&mut buf).unwrap();
+                req.extend_from_slice(&buf[..n]);
+            }
+            tx.send(req[body_start..].to_vec()).unwrap();
+            write!(s, "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+        }
+    });
+    (url, rx)
+}
+
+both_backends!(the_export_is_pushed_to_the_connector_with_retries);
+async fn the_export_is_pushed_to_the_connector_with_retries(db: Db) {
+    let (url, bodies) = connector(vec![503, 200, 500, 500]);
+    let app = TestApp::start_with(db, move |s| {
+        s.sstu.department_id = Some(OWN.into());
+        s.sstu.push_url = Some(url);
+        s.sstu.push_attempts = 2;
+        s.sstu.push_backoff_ms = 10;
+    })
+    .await;
+    app.register(json!({})).await;
+    app.call("POST", "/api/v1/exports/sstu/push?month=2025-03", Some(&app.clerk), None).await.assert_problem(403, None);
+    let r = app.call("POST", "/api/v1/exports/sstu/push?month=2025-03", Some(&app.supervisor), None).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json, json!({"items": 1, "attempts": 2}));
+    let first: Value = serde_json::from_slice(&bodies.recv().unwrap()).unwrap();
+    let second: Value = serde_json::from_slice(&bodies.recv().unwrap()).unwrap();
+    assert_eq!(first, second, "a retry sends the same export");
+    assert_eq!(second["items"][0]["number"], "ОГ-2025-000001");
+    // Every attempt fails: 502, and nothing is logged, so the next delta still carries the appeal.
+    app.register(json!({})).await;
+    let r = app.call("POST", "/api/v1/exports/sstu/push?month=2025-03&since_last=true", Some(&app.supervisor), None).await;
+    r.assert_problem(502, None);
+    assert_eq!(r.json["code"], "push_failed");
+    let logs = appeals::store::exports::export_logs(&app.pool, &app.org, "sstu", "2025-03").unwrap();
+    assert_eq!(logs.len(), 1);
+    let r = app.call("GET", "/api/v1/exports/sstu?month=2025-03&since_last=true", Some(&app.supervisor), None).await;
+    assert_eq!(r.json["items"].as_array().unwrap().len(), 1);
+    assert_eq!(r.json["items"][0]["number"], "ОГ-2025-000002");
+}
+
+both_backends!(push_needs_a_configured_connector);
+async fn push_needs_a_configured_connector(db: Db) {
+    let app = start(db).await;
+    let r = app.call("POST", "/api/v1/exports/sstu/push?month=2025-03", Some(&app.admin), None).await;
+    r.assert_problem(409, None);
+    assert_eq!(r.json["code"], "push_not_configured");
+}

@@ -37,6 +37,7 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("GET", "/api/v1/bodies", &["admin", "supervisor", "clerk"]),
     ("POST", "/api/v1/bodies", &["admin"]),
     ("GET", "/api/v1/exports/sstu", &["admin", "supervisor"]),
+    ("POST", "/api/v1/exports/sstu/push", &["admin", "supervisor"]),
     ("GET", "/api/v1/exports/gasu/appeals", &["admin", "supervisor"]),
     ("GET", "/api/v1/exports/gasu/reception", &["admin", "supervisor"]),
     ("GET", "/api/v1/receptions", &["admin", "supervisor", "clerk"]),
