@@ -43,6 +43,9 @@ pub struct Settings {
     /// Extra channels.
     #[serde(default)]
     pub channels: Vec<Channel>,
+    /// ССТУ.РФ reporting (the body's own department GUID, the connector).
+    #[serde(default)]
+    pub sstu: SstuSettings,
     /// Directory holding `calendar/` and `classifier/` (not read from files).
     #[serde(skip)]
     pub config_dir: PathBuf,
@@ -75,6 +78,34 @@ pub struct OrganizationSettings {
 
 fn default_outgoing_template() -> String {
     "ОГ-исх-{year}-{seq:06}".into()
+}
+
+/// ССТУ.РФ reporting: who reports, and where the monthly export may be pushed.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct SstuSettings {
+    /// The organization's own department GUID in ССТУ.РФ (`departmentId` of every object).
+    #[serde(default)]
+    pub department_id: Option<String>,
+    /// Largest answer file, bytes (the connector's attachment limit); 0 = the default 5 MiB.
+    #[serde(default)]
+    pub max_attachment_bytes: usize,
+    /// The ССТУ.РФ connector's `http://host:port/path`, installed in the body's network
+    /// (none: exports are only downloaded).
+    #[serde(default)]
+    pub push_url: Option<String>,
+    /// Attempts per push (0 = 3).
+    #[serde(default)]
+    pub push_attempts: u32,
+    /// Pause before the n-th retry: n × this many milliseconds (0 = 1000).
+    #[serde(default)]
+    pub push_backoff_ms: u64,
+}
+
+impl SstuSettings {
+    /// The attachment limit in bytes.
+    pub fn attachment_limit(&self) -> usize {
+        if self.max_attachment_bytes == 0 { 5 * 1024 * 1024 } else { self.max_attachment_bytes }
+    }
 }
 
 /// Body and batch limits.

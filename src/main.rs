@@ -47,6 +47,25 @@ enum Command {
         #[arg(long, default_value_t = 10_000)]
         scale: usize,
     },
+    /// Monthly exports for reporting systems.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Print the ССТУ.РФ export of a month (`{"items": [...]}`) and log it; violations go to
+    /// stderr, one per line with the appeal's registration number, and nothing is exported.
+    Sstu {
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Only the objects changed since the month's last export.
+        #[arg(long)]
+        since_last: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -198,6 +217,26 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             }
             println!("Перезапустите `appeals serve`, чтобы календарь вступил в силу.");
             Ok(())
+        }
+        Command::Export { command: ExportCommand::Sstu { month, since_last } } => {
+            let (pool, org) = appeals::app::open(&settings, now)?;
+            let state = appeals::app::state(settings, pool, clock)?;
+            match appeals::reports::sstu::export(&state, &org.id, None, &month, since_last) {
+                Ok(done) => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&done.body)?;
+                    println!();
+                    eprintln!("ССТУ.РФ {month}: объектов {}", done.items);
+                    Ok(())
+                }
+                Err(appeals::reports::sstu::ExportError::Invalid(list)) => {
+                    for v in &list {
+                        eprintln!("{}\t{}\t{}", v.reg_number, v.field, v.message);
+                    }
+                    Err(format!("выгрузка не сформирована: нарушений {}", list.len()).into())
+                }
+                Err(e) => Err(e.to_string().into()),
+            }
         }
         Command::Serve => serve(settings, clock, now),
         Command::DemoData { profile, scale } => {

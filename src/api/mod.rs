@@ -2,11 +2,14 @@
 
 pub mod actions;
 pub mod appeals;
+pub mod bodies;
 pub mod dto;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod health;
 pub mod imports;
+pub mod receptions;
 pub mod reference;
 pub mod stats;
 pub mod tracing_span;
@@ -162,7 +165,21 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(actions::close_appeal)
                 .service(actions::leave_without_answer)
                 .service(stats::get_stats)
-                .service(stats::annual_report),
+                .service(stats::annual_report)
+
+                .service(bodies::list_bodies)
+                .service(bodies::create_body)
+                .service(exports::sstu_export)
+                .service(exports::sstu_push)
+                .service(exports::upload_answer_file)
+                .service(exports::download_answer_file)
+                .service(exports::gasu_appeals)
+                .service(exports::gasu_reception)
+                .service(receptions::list_receptions)
+                .service(receptions::create_reception)
+                .service(receptions::book_visitor)
+                .service(receptions::register_visit)
+                .service(receptions::oral_answer),
         );
 }
 

@@ -18,8 +18,12 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ForwardInput {
-    /// Receiving body.
-    pub organization: String,
+    /// Receiving body as free text (when it is not in the directory).
+    #[serde(default)]
+    pub organization: Option<String>,
+    /// Receiving body from the directory (`GET /api/v1/bodies`); its name is stored on the card.
+    #[serde(default)]
+    pub body_id: Option<String>,
     /// Reason.
     #[serde(default)]
     pub reason: Option<String>,
@@ -29,7 +33,11 @@ impl ForwardInput {
     /// Field checks that need no database.
     pub fn validate(&self) -> Result<(), Invalid> {
         let mut e = Errors::default();
-        e.text("organization", &self.organization, 500);
+        match (&self.organization, &self.body_id) {
+            (Some(o), None) => e.text("organization", o, 500),
+            (None, Some(_)) => {}
+            _ => e.add("organization", "укажите либо body_id из справочника органов, либо organization"),
+        }
         if let Some(r) = &self.reason {
             e.max_len("reason", r, 2000);
         }
@@ -40,12 +48,22 @@ impl ForwardInput {
 /// Forwards appeal `id` to the body named in `input`.
 pub fn forward(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: ForwardInput) -> Result<CardData, StoreError> {
     input.validate().map_err(StoreError::Invalid)?;
+    // The directory's body is resolved here, so the card keeps its exact name (the export finds
+    // the body's ССТУ.РФ GUID by it).
+    let organization = match (&input.body_id, &input.organization) {
+        (Some(body), _) => {
+            let found = if uuid::Uuid::parse_str(body).is_ok() { crate::store::bodies::get(&state.pool, &actor.org, body)? } else { None };
+            found.ok_or_else(|| StoreError::Invalid(vec![crate::domain::validation::FieldError { field: "body_id".into(), message: "нет такого органа в справочнике".into() }]))?.name
+        }
+        (None, Some(o)) => o.trim().to_string(),
+        (None, None) => String::new(),
+    };
     let today = state.today();
     let now = state.now_naive();
     run(state, actor, id, expected, Action::Forward, &mut |card| {
         let mut row = card.appeal.clone();
         let limit = deadline::forwarding_deadline(&state.calendar, &state.settings.deadlines, row.registered_on);
-        row.forwarded_to = Some(input.organization.trim().into());
+        row.forwarded_to = Some(organization.clone());
         row.forward_reason = input.reason.clone();
         row.forwarded_at = Some(now);
         row.forward_late = today > limit.due;
@@ -54,7 +72,7 @@ pub fn forward(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>,
             row.closed_on = Some(today);
         }
         let results = card.questions.iter().map(|q| (q.id.clone(), Some(QuestionResult::Transferred.as_str().to_string()), false, Some(today))).collect();
-        let details = json!({"organization": row.forwarded_to, "reason": row.forward_reason, "late": row.forward_late, "forward_due": limit.due});
+        let details = json!({"organization": row.forwarded_to, "body_id": input.body_id, "reason": row.forward_reason, "late": row.forward_late, "forward_due": limit.due});
         Ok(Change { appeal: Some(row), replace_assignments: true, question_results: results, details, ..Default::default() }.into())
     })
 }

@@ -1,5 +1,7 @@
 //! Reports supervisors file: statistics for any period against another, the annual report's
-//! text and tables, and the monthly exports.
+//! text and tables, and the monthly exports (ССТУ.РФ, ГАСУ).
 
 pub mod annual;
+pub mod gasu;
+pub mod sstu;
 pub mod stats;

@@ -6,11 +6,14 @@
 //! matching the pool. Store functions run queries; they never decide business rules.
 
 pub mod appeals;
+pub mod bodies;
+pub mod exports;
 pub mod classifier;
 pub mod error;
 pub mod history;
 pub mod models;
 pub mod pool;
+pub mod receptions;
 pub mod schema;
 pub mod stats;
 pub mod users;

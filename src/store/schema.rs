@@ -279,6 +279,59 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bodies (id) {
+        id -> Text,
+        organization_id -> Text,
+        name -> Text,
+        inn -> Nullable<Text>,
+        ogrn -> Nullable<Text>,
+        sstu_department_id -> Nullable<Text>,
+        search_text -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    answer_files (answer_id) {
+        answer_id -> Text,
+        organization_id -> Text,
+        appeal_id -> Text,
+        file_name -> Text,
+        size -> Integer,
+        content -> Binary,
+        uploaded_by -> Nullable<Text>,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    receptions (id) {
+        id -> Text,
+        organization_id -> Text,
+        official -> Text,
+        official_role -> Text,
+        held_on -> Date,
+        starts_at -> Text,
+        place -> Text,
+        remote -> Bool,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reception_visitors (id) {
+        id -> Text,
+        organization_id -> Text,
+        reception_id -> Text,
+        full_name -> Text,
+        contact -> Nullable<Text>,
+        booked_at -> Timestamp,
+        appeal_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(applicants -> appeals (appeal_id));

@@ -7,6 +7,8 @@ mod contract;
 mod control;
 mod deadlines;
 mod hardening;
+mod exports;
+mod reception;
 mod registry;
 mod scale;
 mod security;

@@ -1,0 +1,219 @@
+//! Monthly exports (API.md, "Statistics and exports") and the answer's file that the ССТУ.РФ
+//! export attaches: handlers parse, authorize and call `crate::reports`.
+
+use super::error::ApiError;
+use super::extract::{Caller, Params};
+use super::{AppState, ReadProblems};
+use crate::control::visible;
+use crate::domain::roles::Capability;
+use crate::domain::validation::FieldError;
+use crate::reports::sstu::{self, ExportError};
+use crate::store::exports::AnswerFileRow;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde_json::json;
+
+/// The ССТУ.РФ export of a month: `{"items": [...]}`, one object per appeal in the connector's
+/// model (DOMAIN.md §6). Every violation of the connector's rules answers 422 with the
+/// appeal's `reg_number`, and nothing is exported. Each export is logged (who, when, what);
+/// `since_last=true` sends only the objects that changed since the month's earlier exports.
+#[utoipa::path(tag = "exports",
+    params(("month" = String, Query, pattern = "^[0-9]{4}-[0-9]{2}$", description = "YYYY-MM"),
+           ("since_last" = Option<bool>, Query, description = "only objects changed since the month's last export")),
+    responses((status = 200, description = "`{\"items\": [...]}`: ССТУ.РФ objects", content_type = "application/json"),
+              (status = 422, description = "violations, each with `reg_number`, `field` and `message` in `errors`", content_type = "application/problem+json"),
+              ReadProblems))]
+#[get("/exports/sstu")]
+pub async fn sstu_export(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::Reports)?;
+    let p = Params::of(&req)?;
+    let month = p.text("month", 7)?.ok_or_else(|| ApiError::Validation(vec![FieldError { field: "month".into(), message: "укажите месяц ГГГГ-ММ".into() }]))?;
+    if sstu::parse_month(&month).is_none() {
+        return Err(ApiError::Validation(vec![FieldError { field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]));
+    }
+    let since_last = p.flag("since_last")?.unwrap_or(false);
+    let st = state.clone();
+    let (org, actor) = (caller.org.clone(), caller.id.clone());
+    let m = month.clone();
+    match web::block(move || sstu::export(&st, &org, Some(&actor), &m, since_last)).await? {
+        Ok(done) => {
+            tracing::info!(month = %month, items = done.items, since_last, actor = %caller.login, "sstu export");
+            Ok(HttpResponse::Ok().content_type("application/json").body(done.body))
+        }
+        Err(ExportError::Invalid(violations)) => {
+            let detail = format!("выгрузка в ССТУ.РФ не сформирована: нарушений {}; исправьте карточки и повторите", violations.len());
+            let body = json!({"type": "urn:appeals:problem:sstu_invalid", "title": "Данные не проходят проверку ССТУ.РФ", "status": 422, "code": "sstu_invalid", "detail": detail, "errors": violations});
+            Ok(HttpResponse::UnprocessableEntity().content_type("application/problem+json").body(body.to_string()))
+        }
+        Err(ExportError::Store(e)) => Err(e.into()),
+        Err(ExportError::Push(m)) => Err(ApiError::Internal(m)),
+    }
+}
+
+/// Exports the month (as `GET /exports/sstu`) and POSTs it to the connector at `[sstu] push_url`
+/// with retries; logged only once the connector took it. 409 `push_not_configured` without a URL,
+/// 502 `push_failed` when every attempt failed.
+#[utoipa::path(tag = "exports",
+    params(("month" = String, Query, pattern = "^[0-9]{4}-[0-9]{2}$", description = "YYYY-MM"),
+           ("since_last" = Option<bool>, Query, description = "only objects changed since the month's last export")),
+    responses((status = 200, description = "`{\"items\": N, \"attempts\": N}`"),
+              (status = 409, description = "no connector configured", content_type = "application/problem+json"),
+              (status = 502, description = "the connector did not take it", content_type = "application/problem+json"),
+              ReadProblems))]
+#[post("/exports/sstu/push")]
+pub async fn sstu_push(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::Reports)?;
+    let p = Params::of(&req)?;
+    let month = p.text("month", 7)?.filter(|m| sstu::parse_month(m).is_some()).ok_or_else(|| ApiError::Validation(vec![FieldError { field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]))?;
+    let since_last = p.flag("since_last")?.unwrap_or(false);
+    let cfg = state.settings.sstu.clone();
+    let Some(url) = cfg.push_url.clone() else {
+        return Err(ApiError::Conflict { code: "push_not_configured", detail: "адрес коннектора ССТУ.РФ не задан ([sstu] push_url)".into(), extra: json!({}) });
+    };
+    let (st, org, actor, m) = (state.clone(), caller.org.clone(), caller.id.clone(), month.clone());
+    let attempts = if cfg.push_attempts == 0 { 3 } else { cfg.push_attempts };
+    let backoff = if cfg.push_backoff_ms == 0 { 1000 } else { cfg.push_backoff_ms };
+    let result = web::block(move || {
+        let deliver = move |body: &[u8]| sstu::push(&url, body, attempts, backoff);
+        sstu::export_with(&st, &org, Some(&actor), &m, since_last, Some(&deliver))
+    })
+    .await?;
+    match result {
+        Ok(done) => {
+            tracing::info!(month = %month, items = done.items, attempts = done.attempts, actor = %caller.login, "sstu export pushed");
+            Ok(HttpResponse::Ok().json(json!({"items": done.items, "attempts": done.attempts})))
+        }
+        Err(ExportError::Invalid(violations)) => {
+            let body = json!({"type": "urn:appeals:problem:sstu_invalid", "title": "Данные не проходят проверку ССТУ.РФ", "status": 422, "code": "sstu_invalid", "detail": format!("нарушений {}", violations.len()), "errors": violations});
+            Ok(HttpResponse::UnprocessableEntity().content_type("application/problem+json").body(body.to_string()))
+        }
+        Err(ExportError::Push(m)) => {
+            let body = json!({"type": "urn:appeals:problem:push_failed", "title": "Коннектор ССТУ.РФ недоступен", "status": 502, "code": "push_failed", "detail": m});
+            Ok(HttpResponse::BadGateway().content_type("application/problem+json").body(body.to_string()))
+        }
+        Err(ExportError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// The appeal's answer, if the caller may see the appeal.
+async fn visible_answer(state: &web::Data<AppState>, caller: &Caller, id: &str, answer_id: &str) -> Result<(), ApiError> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(ApiError::NotFound);
+    }
+    let pool = state.pool.clone();
+    let (org, aid) = (caller.org.clone(), id.to_string());
+    let card = web::block(move || crate::store::appeals::get_card(&pool, &org, &aid)).await??;
+    if !visible(&caller.id, caller.role, &card) || !card.answers.iter().any(|a| a.id == answer_id) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(())
+}
+
+/// Attaches the answer's signed file (PDF only, at most `[sstu] max_attachment_bytes`, kept in
+/// the database; a new upload replaces it). The body is the PDF itself; `name` is its file name.
+#[utoipa::path(tag = "control",
+    params(("id" = String, Path), ("answer_id" = String, Path), ("name" = Option<String>, Query, description = "file name, default answer.pdf")),
+    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    responses((status = 201, description = "stored: `{\"answer_id\", \"file_name\", \"size\"}`"), (status = 413, description = "larger than the connector's limit"), (status = 415, description = "not a PDF"), ReadProblems))]
+#[post("/appeals/{id}/answers/{answer_id}/file")]
+pub async fn upload_answer_file(caller: Caller, state: web::Data<AppState>, req: HttpRequest, path: web::Path<(String, String)>, mut payload: web::Payload) -> Result<HttpResponse, ApiError> {
+    let (id, answer_id) = path.into_inner();
+    visible_answer(&state, &caller, &id, &answer_id).await?;
+    let name = Params::of(&req)?.text("name", 200)?.unwrap_or_else(|| "answer.pdf".into());
+    if !name.to_lowercase().ends_with(".pdf") || name.contains(['/', '\\']) {
+        return Err(ApiError::Validation(vec![FieldError { field: "name".into(), message: "имя файла PDF, например otvet.pdf".into() }]));
+    }
+    let ct = req.headers().get("Content-Type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let limit = state.settings.sstu.attachment_limit();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        if bytes.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    if !ct.starts_with("application/pdf") || !bytes.starts_with(b"%PDF-") {
+        return Err(ApiError::Validation(vec![FieldError { field: "body".into(), message: "принимается только PDF (Content-Type: application/pdf, файл начинается с %PDF-)".into() }]));
+    }
+    let row = AnswerFileRow { answer_id: answer_id.clone(), organization_id: caller.org.clone(), appeal_id: id, file_name: name.clone(), size: bytes.len() as i32, content: bytes, uploaded_by: Some(caller.id.clone()), uploaded_at: state.now_naive() };
+    let size = row.size;
+    let pool = state.pool.clone();
+    web::block(move || crate::store::exports::save_file(&pool, &row)).await??;
+    tracing::info!(answer_id = %answer_id, size, actor = %caller.login, "answer file attached");
+    Ok(HttpResponse::Created().json(json!({"answer_id": answer_id, "file_name": name, "size": size})))
+}
+
+/// Downloads the answer's file; 204 when the answer has none.
+#[utoipa::path(tag = "control", params(("id" = String, Path), ("answer_id" = String, Path)),
+    responses((status = 200, description = "the PDF", content_type = "application/pdf"), (status = 204, description = "the answer has no file"), ReadProblems))]
+#[get("/appeals/{id}/answers/{answer_id}/file")]
+pub async fn download_answer_file(caller: Caller, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+    let (id, answer_id) = path.into_inner();
+    visible_answer(&state, &caller, &id, &answer_id).await?;
+    let pool = state.pool.clone();
+    let org = caller.org.clone();
+    let Some(f) = web::block(move || crate::store::exports::file(&pool, &org, &answer_id)).await?? else {
+        return Ok(HttpResponse::NoContent().finish());
+    };
+    let ascii: String = f.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' { c } else { '_' }).collect();
+    Ok(HttpResponse::Ok().content_type("application/pdf").insert_header(("Content-Disposition", format!("attachment; filename=\"{ascii}\""))).body(f.content))
+}
+
+/// The month and format of a ГАСУ form request.
+fn form_params(req: &HttpRequest) -> Result<(String, bool), ApiError> {
+    let p = Params::of(req)?;
+    let month = p.text("month", 7)?.filter(|m| sstu::parse_month(m).is_some()).ok_or_else(|| ApiError::Validation(vec![FieldError { field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]))?;
+    let xlsx = p.one_of("format", &["xlsx", "csv"])?.is_none_or(|f| f == "xlsx");
+    Ok((month, xlsx))
+}
+
+/// Writes a form as the requested file.
+fn form_response(t: crate::reports::gasu::Table, xlsx: bool, name: &str) -> Result<HttpResponse, ApiError> {
+    if xlsx {
+        let bytes = crate::reports::gasu::to_xlsx(&t).map_err(ApiError::Internal)?;
+        Ok(HttpResponse::Ok()
+            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.xlsx\"")))
+            .body(bytes))
+    } else {
+        Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.csv\""))).body(crate::reports::gasu::to_csv(&t)))
+    }
+}
+
+fn form_error(e: crate::reports::gasu::FormError) -> ApiError {
+    match e {
+        crate::reports::gasu::FormError::Month => ApiError::Validation(vec![FieldError { field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]),
+        crate::reports::gasu::FormError::Config(m) => ApiError::Internal(m),
+        crate::reports::gasu::FormError::Store(s) => s.into(),
+    }
+}
+
+/// ГАСУ ММО «Информация о результатах рассмотрения обращений в ОМСУ» for a month: the indicator
+/// set of `config/exports/gasu_appeals.toml` over the appeals registered in it.
+#[utoipa::path(tag = "exports",
+    params(("month" = String, Query, pattern = "^[0-9]{4}-[0-9]{2}$"), ("format" = Option<String>, Query, description = "xlsx (default) or csv (UTF-8 with BOM, `;`)")),
+    responses((status = 200, description = "the form", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ReadProblems))]
+#[get("/exports/gasu/appeals")]
+pub async fn gasu_appeals(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::Reports)?;
+    let (month, xlsx) = form_params(&req)?;
+    let (st, org, m) = (state.clone(), caller.org.clone(), month.clone());
+    let t = web::block(move || crate::reports::gasu::appeals_form(&st, &org, &m)).await?.map_err(form_error)?;
+    tracing::info!(month = %month, actor = %caller.login, "gasu appeals form");
+    form_response(t, xlsx, &format!("gasu-appeals-{month}"))
+}
+
+/// ГАСУ ММО «Информация о проведении личного приема граждан» for a month: one row per reception.
+#[utoipa::path(tag = "exports",
+    params(("month" = String, Query, pattern = "^[0-9]{4}-[0-9]{2}$"), ("format" = Option<String>, Query, description = "xlsx (default) or csv (UTF-8 with BOM, `;`)")),
+    responses((status = 200, description = "the form", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ReadProblems))]
+#[get("/exports/gasu/reception")]
+pub async fn gasu_reception(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::Reports)?;
+    let (month, xlsx) = form_params(&req)?;
+    let (st, org, m) = (state.clone(), caller.org.clone(), month.clone());
+    let t = web::block(move || crate::reports::gasu::reception_form(&st, &org, &m)).await?.map_err(form_error)?;
+    tracing::info!(month = %month, actor = %caller.login, "gasu reception form");
+    form_response(t, xlsx, &format!("gasu-reception-{month}"))
+}

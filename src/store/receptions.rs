@@ -1,0 +1,143 @@
+//! Personal reception: the schedule, the citizens booked into each reception, and the appeal
+//! each visitor was registered as.
+
+use super::schema::{reception_visitors, receptions};
+use super::{DbPool, StoreError, WriteTx};
+use crate::{backend_fns, dispatch};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+/// A reception of the schedule.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = receptions)]
+pub struct ReceptionRow {
+    /// Id.
+    pub id: String,
+    /// Organization.
+    pub organization_id: String,
+    /// The official's name.
+    pub official: String,
+    /// `head` or `deputy`.
+    pub official_role: String,
+    /// Date.
+    pub held_on: NaiveDate,
+    /// Local start time, `HH:MM`.
+    pub starts_at: String,
+    /// Where (or the link, when remote).
+    pub place: String,
+    /// Remote (video) rather than in person.
+    pub remote: bool,
+    /// Who scheduled it.
+    pub created_by: Option<String>,
+    /// When.
+    pub created_at: NaiveDateTime,
+}
+
+/// A citizen booked into a reception.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = reception_visitors)]
+pub struct VisitorRow {
+    /// Id.
+    pub id: String,
+    /// Organization.
+    pub organization_id: String,
+    /// The reception.
+    pub reception_id: String,
+    /// Citizen's name.
+    pub full_name: String,
+    /// Phone or e-mail for the booking.
+    pub contact: Option<String>,
+    /// When booked.
+    pub booked_at: NaiveDateTime,
+    /// The appeal registered from the visit.
+    pub appeal_id: Option<String>,
+}
+
+backend_fns! {
+    pub fn create(conn: &mut Conn, r: &ReceptionRow) -> Result<(), StoreError> {
+        conn.write_tx(|c| {
+            diesel::insert_into(receptions::table).values(r).execute(c)?;
+            Ok(())
+        })
+    }
+
+    pub fn list(conn: &mut Conn, org: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<(ReceptionRow, Vec<VisitorRow>)>, StoreError> {
+        let rows: Vec<ReceptionRow> = receptions::table
+            .filter(receptions::organization_id.eq(org))
+            .filter(receptions::held_on.ge(from))
+            .filter(receptions::held_on.le(to))
+            .order((receptions::held_on.asc(), receptions::starts_at.asc(), receptions::id.asc()))
+            .limit(1000)
+            .select(ReceptionRow::as_select())
+            .load(conn)?;
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let mut visitors: Vec<VisitorRow> = reception_visitors::table.filter(reception_visitors::reception_id.eq_any(&ids)).order((reception_visitors::booked_at.asc(), reception_visitors::id.asc())).select(VisitorRow::as_select()).load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let (mine, rest): (Vec<VisitorRow>, Vec<VisitorRow>) = std::mem::take(&mut visitors).into_iter().partition(|v| v.reception_id == r.id);
+                visitors = rest;
+                (r, mine)
+            })
+            .collect())
+    }
+
+    pub fn get(conn: &mut Conn, org: &str, id: &str) -> Result<Option<(ReceptionRow, Vec<VisitorRow>)>, StoreError> {
+        let Some(r) = receptions::table.filter(receptions::organization_id.eq(org)).filter(receptions::id.eq(id)).select(ReceptionRow::as_select()).first(conn).optional()? else {
+            return Ok(None);
+        };
+        let v = reception_visitors::table.filter(reception_visitors::reception_id.eq(id)).order((reception_visitors::booked_at.asc(), reception_visitors::id.asc())).select(VisitorRow::as_select()).load(conn)?;
+        Ok(Some((r, v)))
+    }
+
+    pub fn visitor(conn: &mut Conn, org: &str, id: &str) -> Result<Option<VisitorRow>, StoreError> {
+        Ok(reception_visitors::table.filter(reception_visitors::id.eq(id)).filter(reception_visitors::organization_id.eq(org)).select(VisitorRow::as_select()).first(conn).optional()?)
+    }
+
+    pub fn book(conn: &mut Conn, v: &VisitorRow) -> Result<(), StoreError> {
+        conn.write_tx(|c| {
+            diesel::insert_into(reception_visitors::table).values(v).execute(c)?;
+            Ok(())
+        })
+    }
+
+    pub fn link_appeal(conn: &mut Conn, visitor_id: &str, appeal_id: &str) -> Result<(), StoreError> {
+        conn.write_tx(|c| {
+            let n = diesel::update(reception_visitors::table.filter(reception_visitors::id.eq(visitor_id)).filter(reception_visitors::appeal_id.is_null())).set(reception_visitors::appeal_id.eq(Some(appeal_id))).execute(c)?;
+            if n != 1 {
+                return Err(StoreError::conflict("visitor_already_registered", "посетитель уже зарегистрирован как обращение", serde_json::json!({})));
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Schedules a reception.
+pub fn create(pool: &DbPool, r: &ReceptionRow) -> Result<(), StoreError> {
+    dispatch!(pool, create(r))
+}
+
+/// Receptions held in `[from, to]` with their visitors, in time order (at most 1000).
+pub fn list(pool: &DbPool, org: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<(ReceptionRow, Vec<VisitorRow>)>, StoreError> {
+    dispatch!(pool, list(org, from, to))
+}
+
+/// One reception with its visitors.
+pub fn get(pool: &DbPool, org: &str, id: &str) -> Result<Option<(ReceptionRow, Vec<VisitorRow>)>, StoreError> {
+    dispatch!(pool, get(org, id))
+}
+
+/// One booked visitor.
+pub fn visitor(pool: &DbPool, org: &str, id: &str) -> Result<Option<VisitorRow>, StoreError> {
+    dispatch!(pool, visitor(org, id))
+}
+
+/// Books a citizen.
+pub fn book(pool: &DbPool, v: &VisitorRow) -> Result<(), StoreError> {
+    dispatch!(pool, book(v))
+}
+
+/// Records the appeal a visitor was registered as (once).
+pub fn link_appeal(pool: &DbPool, visitor_id: &str, appeal_id: &str) -> Result<(), StoreError> {
+    dispatch!(pool, link_appeal(visitor_id, appeal_id))
+}
