@@ -12,4 +12,6 @@ pub mod app;
 pub mod clock;
 pub mod control;
 pub mod registry;
+pub mod notify;
+pub mod scheduler;
 pub mod state;

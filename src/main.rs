@@ -33,6 +33,15 @@ enum Command {
     },
     /// Print the OpenAPI document (YAML).
     Openapi,
+    /// Plan staff reminders and send the outbox (for cron; `serve` does this itself).
+    Remind {
+        /// One planning and one dispatch pass, then exit.
+        #[arg(long)]
+        once: bool,
+        /// Act as if it were this instant (RFC 3339), for catch-up and tests.
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -134,6 +143,21 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             println!("classifier: {n} entries loaded");
             Ok(())
         }
+        Command::Remind { once, at } => {
+            if !once {
+                return Err("only `appeals remind --once` is supported; `serve` runs the scheduler continuously".into());
+            }
+            let at = match at {
+                Some(s) => chrono::DateTime::parse_from_rfc3339(&s).map_err(|e| format!("--at: {e} (e.g. 2026-12-01T10:00:00+03:00)"))?.with_timezone(&chrono::Utc),
+                None => clock.now(),
+            };
+            let (pool, _) = appeals::app::open(&settings, now)?;
+            let mailer = appeals::notify::mail::Mailer::from_settings(&settings)?;
+            let state = appeals::app::state(settings, pool, clock)?;
+            let r = appeals::scheduler::run_once(&state, &mailer, at)?;
+            println!("planned {}, sent {}, retried {}, failed {}", r.planned, r.sent, r.retried, r.failed);
+            Ok(())
+        }
         Command::Serve => serve(settings, clock, now),
     }
 }
@@ -148,8 +172,15 @@ fn serve(settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) 
         println!("  curl -H \"Authorization: Bearer $TOKEN\" http://{listen}/api/v1/channels");
         println!("More users: appeals user add --login LOGIN --role clerk --name \"ФИО\"");
     }
+    let mailer = appeals::notify::mail::Mailer::from_settings(&settings)?;
+    let scheduler_on = settings.scheduler.enabled;
     let state = web::Data::new(appeals::app::state(settings, pool, clock)?);
     tracing::info!(%listen, backend = state.pool.backend().as_str(), "appeals listening");
+    if scheduler_on {
+        appeals::scheduler::spawn(state.clone().into_inner(), mailer);
+    } else {
+        tracing::info!("scheduler switched off ([scheduler] enabled = false): this instance sends nothing");
+    }
     let refresh = state.clone();
     let server = HttpServer::new(move || appeals::api::app(state.clone())).bind(&listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     actix_web::rt::System::new().block_on(async move {

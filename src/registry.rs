@@ -149,7 +149,10 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
         emails: applicants.iter().filter_map(|a| a.email_key.clone()).collect(),
         codes: questions.iter().map(|q| q.code.clone()).collect(),
     };
-    (NewAppeal { appeal: row, applicants, questions, reg_year: registered_on.year(), template: state.settings.organization.reg_number_template.clone(), actor: actor.map(Into::into), action }, match_keys)
+    // The acknowledgement goes out with the registration (issue 10); imports send nothing.
+    let ack = if action == "registered" { crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &row, &applicants, "registration_ack", "", serde_json::json!({}), at) } else { Vec::new() };
+    let outbox = crate::store::outbox::OutboxChange { notices: ack, cancel_reminders: false };
+    (NewAppeal { appeal: row, applicants, questions, reg_year: registered_on.year(), template: state.settings.organization.reg_number_template.clone(), actor: actor.map(Into::into), action, outbox }, match_keys)
 }
 
 /// How an earlier appeal of the same applicant and question relates to a new one (DOMAIN.md §1):

@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod imports;
+pub mod notifications;
 pub mod reference;
 pub mod tracing_span;
 pub mod users;
@@ -152,7 +153,9 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(actions::approve_answer)
                 .service(actions::return_answer)
                 .service(actions::close_appeal)
-                .service(actions::leave_without_answer),
+                .service(actions::leave_without_answer)
+                .service(notifications::list_notifications)
+                .service(notifications::retry_notification),
         );
 }
 

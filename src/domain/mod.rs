@@ -11,3 +11,4 @@ pub mod regnum;
 pub mod roles;
 pub mod validation;
 pub mod workflow;
+pub mod reminders;

@@ -5,6 +5,7 @@ use super::history;
 use super::models::*;
 use super::schema::{answers, appeal_links, appeals, applicants, assignments, contributions, outgoing_counters, questions, reg_counters};
 use super::{DbPool, StoreError, WriteTx};
+use super::outbox::{OutboxChange, OutboxWrite};
 use crate::domain::regnum;
 use crate::{backend_fns, dispatch};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -31,6 +32,8 @@ pub struct NewAppeal {
     pub actor: Option<String>,
     /// History action name (`registered` or `imported`).
     pub action: &'static str,
+    /// Notices written with the registration (the acknowledgement; `⟦reg_number⟧` filled here).
+    pub outbox: OutboxChange,
 }
 
 /// What identifies "the same applicant on the same question": normalised names, addresses,
@@ -182,6 +185,8 @@ pub struct Change {
     pub action: String,
     /// History details (before/after of changed fields).
     pub details: serde_json::Value,
+    /// Notices and reminder cancellations written in the same transaction.
+    pub outbox: OutboxChange,
 }
 
 fn group<T, F: Fn(&T) -> &str>(rows: Vec<T>, key: F) -> HashMap<String, Vec<T>> {
@@ -279,6 +284,7 @@ backend_fns! {
         let details = serde_json::json!({"reg_number": row.reg_number, "status": row.status, "due_date": row.due_date, "repeated": row.repeated,
             "late_registration": row.late_registration, "related_appeal_ids": links.iter().map(|l| &l.related_appeal_id).collect::<Vec<_>>()});
         history_db::append(c, &history::entry(&row.organization_id, &row.id, row.registered_at, a.actor.as_deref(), a.action, details))?;
+        c.write_outbox(&row.id, &a.outbox, &[("reg_number", &row.reg_number)], row.registered_at)?;
         Ok(row)
     }
 
@@ -490,6 +496,7 @@ backend_fns! {
             if let Some(x) = &change.new_contribution {
                 diesel::insert_into(contributions::table).values(x).execute(c)?;
             }
+            let mut slots: Vec<(&str, String)> = Vec::new();
             if let Some(d) = &change.dispatch {
                 let number = match &d.number {
                     OutgoingNumber::Given(n) => n.clone(),
@@ -498,6 +505,7 @@ backend_fns! {
                 diesel::update(answers::table.filter(answers::id.eq(&d.answer_id)).filter(answers::appeal_id.eq(id)))
                     .set((answers::outgoing_number.eq(&number), answers::sent_on.eq(d.sent_on), answers::sent_channel.eq(&d.channel), answers::dispatched_by.eq(&d.by)))
                     .execute(c)?;
+                slots.push(("outgoing_number", number));
             }
             for (qid, result, taken, on) in &change.question_results {
                 diesel::update(questions::table.filter(questions::id.eq(qid)).filter(questions::appeal_id.eq(id)))
@@ -505,6 +513,7 @@ backend_fns! {
                     .execute(c)?;
             }
             history_db::append(c, &history::entry(org, id, now, Some(actor), &change.action, change.details.clone()))?;
+            c.write_outbox(id, &change.outbox, &slots.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(), now)?;
             get_card(c, org, id)
         })
     }

@@ -10,6 +10,7 @@ pub mod classifier;
 pub mod error;
 pub mod history;
 pub mod models;
+pub mod outbox;
 pub mod pool;
 pub mod schema;
 pub mod users;
