@@ -5,7 +5,8 @@
 
 use crate::config::Settings;
 use crate::store::models::NotificationRow;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::SinglePart;
 use lettre::message::Mailbox;
 use lettre::{Message, SmtpTransport, Transport};
 use std::path::PathBuf;
@@ -63,8 +64,8 @@ impl Mailer {
             .to(to)
             .subject(n.subject.clone())
             .message_id(Some(self.message_id(n)))
-            .header(ContentType::TEXT_PLAIN)
-            .body(n.body.clone())
+            // Base64 keeps Cyrillic intact through any relay, 8BITMIME or not.
+            .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).header(ContentTransferEncoding::Base64).body(n.body.clone()))
             .map_err(|e| e.to_string())
     }
 

@@ -151,7 +151,7 @@ backend_fns! {
                     "sent" => "уведомление уже отправлено".to_string(),
                     _ => "уведомление ещё ожидает отправки".to_string(),
                 };
-                return Err(StoreError::conflict("notification_not_retryable", message, serde_json::json!({"status": n.status})));
+                return Err(StoreError::conflict("notification_not_retryable", message, serde_json::json!({"notification_status": n.status})));
             }
             diesel::update(notifications::table.filter(notifications::id.eq(id)))
                 .set((notifications::status.eq("pending"), notifications::attempts.eq(0), notifications::scheduled_for.eq(now), notifications::claimed_until.eq(None::<NaiveDateTime>), notifications::claimed_by.eq(None::<String>)))

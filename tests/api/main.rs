@@ -5,6 +5,7 @@
 mod support;
 mod contract;
 mod control;
+mod notifications;
 mod registry;
 mod security;
 mod workflow;

@@ -33,6 +33,8 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("PATCH", "/api/v1/appeals/{id}", &["admin", "clerk"]),
     // Co-executors only, whatever their role (tests/api/control.rs): the executor here is the responsible one.
     ("POST", "/api/v1/appeals/{id}/contributions", &[]),
+    ("GET", "/api/v1/notifications", &["admin"]),
+    ("POST", "/api/v1/notifications/{id}/retry", &["admin"]),
 ];
 
 fn body_for(app: &TestApp, path: &str) -> Option<Value> {
@@ -89,6 +91,7 @@ async fn every_documented_operation_has_a_rule_and_keeps_it(db: Db) {
                         assert_eq!(r.status, 200);
                     }
                     let concrete = path.replace("{answer_id}", &answer).replace("{id}", if path.starts_with("/api/v1/users/") { app.user_id("executor2") } else { id.clone() }.as_str());
+                    let concrete = if path.starts_with("/api/v1/notifications/") { path.replace("{id}", &crate::notifications::some_notification_id(&app).await) } else { concrete };
                     let token = match who { ANON => None, "admin" => Some(app.admin.clone()), "supervisor" => Some(app.supervisor.clone()), "clerk" => Some(app.clerk.clone()), _ => Some(app.executor.clone()) };
                     let body = if method == "POST" || method == "PATCH" { body_for(&app, path) } else { None };
                     let r = app.call(&method, &concrete, token.as_deref(), body.as_ref()).await;
