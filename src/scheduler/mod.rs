@@ -15,12 +15,9 @@ use crate::state::AppState;
 use crate::store::models::{NotificationRow, UserRow};
 use crate::store::outbox::{self, OpenAppeal};
 use crate::store::{micros, StoreError};
-use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, Utc};
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap, HashSet};
-
-/// Appeals read per planning page.
-const PAGE: i64 = 2000;
+use std::collections::{BTreeMap, HashMap};
 
 /// What one pass did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -81,11 +78,15 @@ fn plan_org(state: &AppState, org: &str, tz: &str, now: DateTime<Utc>) -> Result
     let mut digests: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
     let (mut overdue, mut due_week, mut returned) = (Vec::new(), Vec::new(), Vec::new());
     let mut planned = 0;
-    let mut after: Option<(NaiveDate, String)> = None;
-    loop {
-        let page: Vec<OpenAppeal> = outbox::open_due_by(&state.pool, org, horizon, after.clone(), PAGE)?;
-        let Some(last) = page.last() else { break };
-        after = Some((last.due_date, last.id.clone()));
+    // Day by day from the oldest open deadline to the horizon: each day is one equality probe
+    // of the (organization, status, due_date) index, whatever the table's statistics say.
+    let mut day = outbox::min_open_due(&state.pool, org)?.unwrap_or(horizon + Days::new(1));
+    while day <= horizon {
+        let page: Vec<OpenAppeal> = outbox::open_due_on(&state.pool, org, day)?;
+        day = day + Days::new(1);
+        if page.is_empty() {
+            continue;
+        }
         let ids: Vec<String> = page.iter().map(|a| a.id.clone()).collect();
         let responsible: HashMap<String, String> = outbox::responsible_of(&state.pool, &ids)?.into_iter().collect();
         let mut due = Vec::new();
@@ -123,9 +124,6 @@ fn plan_org(state: &AppState, org: &str, tz: &str, now: DateTime<Utc>) -> Result
             }
         }
         planned += write_due(state, org, due, at)?;
-        if (page.len() as i64) < PAGE {
-            break;
-        }
     }
     let mut due = Vec::new();
     for (user, items) in digests {
@@ -144,16 +142,14 @@ fn plan_org(state: &AppState, org: &str, tz: &str, now: DateTime<Utc>) -> Result
     Ok(planned)
 }
 
-/// Renders and inserts the reminders whose keys are new (existing keys are not rendered again).
+/// Renders and inserts the reminders; a key already planned is left out by the unique index
+/// itself (`ON CONFLICT DO NOTHING`), the one check no planner statistics can turn into a scan.
 fn write_due(state: &AppState, org: &str, due: Vec<Due>, at: chrono::NaiveDateTime) -> Result<usize, StoreError> {
     if due.is_empty() {
         return Ok(0);
     }
-    let keys: Vec<String> = due.iter().map(|d| d.key.clone()).collect();
-    let existing: HashSet<String> = outbox::existing_keys(&state.pool, org, &keys)?.into_iter().collect();
     let rows: Vec<NotificationRow> = due
         .into_iter()
-        .filter(|d| !existing.contains(&d.key))
         .map(|d| {
             let (subject, body) = state.templates.render_or_plain(d.kind, &d.ctx);
             row(org, d.appeal.as_deref(), &d.to, d.kind, d.key, subject, body, at)

@@ -105,14 +105,6 @@ backend_fns! {
         })
     }
 
-    pub fn existing_keys(c: &mut Conn, org: &str, keys: &[String]) -> Result<Vec<String>, StoreError> {
-        let mut out = Vec::new();
-        for chunk in keys.chunks(500) {
-            out.extend(notifications::table.filter(notifications::organization_id.eq(org)).filter(notifications::dedup_key.eq_any(chunk)).select(notifications::dedup_key).load::<String>(c)?);
-        }
-        Ok(out)
-    }
-
     pub fn mark_sent(c: &mut Conn, id: &str, worker: &str, message_id: &str, now: NaiveDateTime) -> Result<bool, StoreError> {
         let n = diesel::update(notifications::table.filter(notifications::id.eq(id)).filter(notifications::status.eq("pending")).filter(notifications::claimed_by.eq(worker)))
             .set((notifications::status.eq("sent"), notifications::sent_at.eq(Some(now)), notifications::message_id.eq(Some(message_id)), notifications::claimed_until.eq(None::<NaiveDateTime>), notifications::last_error.eq(None::<String>)))
@@ -168,18 +160,21 @@ backend_fns! {
         Ok(organizations::table.select(OrganizationRow::as_select()).load(c)?)
     }
 
-    pub fn open_due_by(c: &mut Conn, org: &str, horizon: NaiveDate, after: Option<(NaiveDate, String)>, limit: i64) -> Result<Vec<OpenAppeal>, StoreError> {
-        // One range over (organization_id, status, due_date) per status: the index answers it.
-        let mut q = appeals::table
+    pub fn min_open_due(c: &mut Conn, org: &str) -> Result<Option<NaiveDate>, StoreError> {
+        let mut min: Option<NaiveDate> = None;
+        // One index probe per status: the first entry of (organization_id, status, due_date).
+        for s in OPEN_STATUSES {
+            let d: Option<NaiveDate> = appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::status.eq(s)).order(appeals::due_date.asc()).select(appeals::due_date).first(c).optional()?;
+            min = match (min, d) { (Some(a), Some(b)) => Some(a.min(b)), (a, b) => a.or(b) };
+        }
+        Ok(min)
+    }
+
+    pub fn open_due_on(c: &mut Conn, org: &str, day: NaiveDate) -> Result<Vec<OpenAppeal>, StoreError> {
+        Ok(appeals::table
             .filter(appeals::organization_id.eq(org))
             .filter(appeals::status.eq_any(OPEN_STATUSES))
-            .filter(appeals::due_date.le(horizon))
-            .into_boxed();
-        if let Some((d, id)) = after {
-            q = q.filter(appeals::due_date.gt(d).or(appeals::due_date.eq(d).and(appeals::id.gt(id))));
-        }
-        Ok(q.order((appeals::due_date.asc(), appeals::id.asc()))
-            .limit(limit)
+            .filter(appeals::due_date.eq(day))
             .select((appeals::id, appeals::reg_number, appeals::status, appeals::due_date, appeals::control_date, appeals::returned_count))
             .load(c)?)
     }
@@ -249,12 +244,22 @@ pub fn claim(pool: &DbPool, worker: &str, now: NaiveDateTime, until: NaiveDateTi
 
 /// Plans rows, each once: an existing deduplication key leaves the row out. Returns how many were new.
 pub fn insert_planned(pool: &DbPool, rows: &[NotificationRow]) -> Result<usize, StoreError> {
-    dispatch!(pool, insert_planned(rows))
-}
-
-/// The deduplication keys among `keys` that already have a row.
-pub fn existing_keys(pool: &DbPool, org: &str, keys: &[String]) -> Result<Vec<String>, StoreError> {
-    dispatch!(pool, existing_keys(org, keys))
+    match pool {
+        #[cfg(feature = "sqlite")]
+        DbPool::Sqlite(_) => dispatch!(pool, insert_planned(rows)),
+        #[cfg(feature = "postgres")]
+        DbPool::Pg(p) => {
+            // Multi-row VALUES, 1,000 rows (19,000 parameters) a statement.
+            let mut c = p.get()?;
+            c.write_tx(|c| {
+                let mut n = 0;
+                for chunk in rows.chunks(1000) {
+                    n += diesel::insert_into(notifications::table).values(chunk).on_conflict_do_nothing().execute(c)?;
+                }
+                Ok(n)
+            })
+        }
+    }
 }
 
 /// Marks a claimed row sent; false when the claim was lost (another dispatcher took it over).
@@ -282,9 +287,14 @@ pub fn organizations(pool: &DbPool) -> Result<Vec<OrganizationRow>, StoreError> 
     dispatch!(pool, organizations())
 }
 
-/// A keyset page of open appeals with deadlines on or before `horizon`.
-pub fn open_due_by(pool: &DbPool, org: &str, horizon: NaiveDate, after: Option<(NaiveDate, String)>, limit: i64) -> Result<Vec<OpenAppeal>, StoreError> {
-    dispatch!(pool, open_due_by(org, horizon, after, limit))
+/// The oldest deadline among open appeals.
+pub fn min_open_due(pool: &DbPool, org: &str) -> Result<Option<NaiveDate>, StoreError> {
+    dispatch!(pool, min_open_due(org))
+}
+
+/// Open appeals whose deadline is `day`.
+pub fn open_due_on(pool: &DbPool, org: &str, day: NaiveDate) -> Result<Vec<OpenAppeal>, StoreError> {
+    dispatch!(pool, open_due_on(org, day))
 }
 
 /// (appeal, responsible executor) of these appeals.
