@@ -183,6 +183,9 @@ mod tests {
         let (s, b) = t.render("digest", &json!({"user_name": "Иванов", "today": "03.03.2025", "until": "10.03.2025", "org_name": "А", "items": [{"reg_number": "ОГ-1", "deadline": "05.03.2025", "status": "в работе", "overdue": false}]})).unwrap();
         assert!(s.ends_with("— 1"), "{s}");
         assert!(b.contains("- № ОГ-1 — срок 05.03.2025"), "{b}");
+        let (_, b) = t.render("summary", &json!({"user_name": "Петров", "week": "2025-W10", "today": "03.03.2025", "week_end": "09.03.2025", "org_name": "А",
+            "overdue_count": 3, "due_count": 0, "returned_count": 1, "overdue": [{"reg_number": "ОГ-7", "due_date": "28.02.2025"}]})).unwrap();
+        assert!(b.contains("- просрочено: 3") && b.contains("Просроченные (первые 1):") && b.contains("- № ОГ-7 — срок 28.02.2025"), "{b}");
     }
 
     #[test]

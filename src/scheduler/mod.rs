@@ -19,6 +19,9 @@ use chrono::{DateTime, Datelike, Days, Utc};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
+/// Most overdue appeals listed by name in a weekly summary (all are counted).
+const SUMMARY_LIST: usize = 100;
+
 /// What one pass did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Report {
@@ -76,7 +79,8 @@ fn plan_org(state: &AppState, org: &str, tz: &str, now: DateTime<Utc>) -> Result
     let week_end = today + Days::new(6 - today.weekday().num_days_from_monday() as u64);
     let digest_until = today + Days::new(7);
     let mut digests: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
-    let (mut overdue, mut due_week, mut returned) = (Vec::new(), Vec::new(), Vec::new());
+    // The summary keeps counts and only the first overdue items, so memory does not grow with the registry.
+    let (mut overdue, mut overdue_count, mut due_count, mut returned_count) = (Vec::new(), 0usize, 0usize, 0usize);
     let mut planned = 0;
     // Day by day from the oldest open deadline to the horizon: each day is one equality probe
     // of the (organization, status, due_date) index, whatever the table's statistics say.
@@ -115,12 +119,15 @@ fn plan_org(state: &AppState, org: &str, tz: &str, now: DateTime<Utc>) -> Result
                 }
             }
             if a.due_date < today {
-                overdue.push(item.clone());
+                overdue_count += 1;
+                if overdue.len() < SUMMARY_LIST {
+                    overdue.push(item);
+                }
             } else if a.due_date <= week_end {
-                due_week.push(item.clone());
+                due_count += 1;
             }
             if a.returned_count > 0 {
-                returned.push(item);
+                returned_count += 1;
             }
         }
         planned += write_due(state, org, due, at)?;
@@ -134,7 +141,9 @@ fn plan_org(state: &AppState, org: &str, tz: &str, now: DateTime<Utc>) -> Result
     if rules.weekly_summary && reminders::first_working_day_of_week(cal, today) {
         let week = reminders::week_label(today);
         for s in &supervisors {
-            let ctx = json!({"org_name": org_name, "user_name": s.full_name, "today": ru_date(today), "week": week, "week_end": ru_date(week_end), "overdue": overdue, "due_this_week": due_week, "returned": returned});
+            // Counts in full, the overdue list capped: a large registry must not make a letter of megabytes.
+            let ctx = json!({"org_name": org_name, "user_name": s.full_name, "today": ru_date(today), "week": week, "week_end": ru_date(week_end),
+                "overdue_count": overdue_count, "due_count": due_count, "returned_count": returned_count, "overdue": overdue});
             due.push(Due { key: format!("summary:{}:{}", s.id, week), appeal: None, to: with_email(s).unwrap_or_default().into(), kind: "summary", ctx });
         }
     }
