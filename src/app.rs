@@ -16,10 +16,11 @@ use std::sync::{Arc, RwLock};
 pub const SHIPPED_CLASSIFIER: &str = include_str!("../config/classifier/classifier.tsv");
 
 /// Production calendars shipped with the binary, used when `config/calendar/` is absent.
-const SHIPPED_CALENDARS: [&str; 3] = [
+const SHIPPED_CALENDARS: [&str; 4] = [
     include_str!("../config/calendar/2024.toml"),
     include_str!("../config/calendar/2025.toml"),
     include_str!("../config/calendar/2026.toml"),
+    include_str!("../config/calendar/2027.toml"),
 ];
 
 /// Why the service could not start.
@@ -104,16 +105,43 @@ pub fn bootstrap_admin(settings: &Settings, pool: &DbPool, org: &OrganizationRow
     let (token, hash) = crate::auth::generate_token();
     let user = store::users::NewUser { login: "admin".into(), full_name: "Администратор".into(), role: "admin".into(), email: None };
     std::fs::create_dir_all(&settings.data_dir).map_err(|e| StartError::Io(format!("cannot create {}: {e}", settings.data_dir.display())))?;
-    let path = settings.data_dir.join("admin-token");
-    write_private(&path, &format!("{token}\n")).map_err(|e| StartError::Io(format!("cannot write {}: {e}", path.display())))?;
+    let path = write_admin_token(&settings.data_dir, &settings.database_url, &token)?;
     store::users::create_user(pool, &org.id, &user, &hash, now, None)?;
     Ok(Some(path))
+}
+
+/// Writes the first administrator's token without ever overwriting one: `admin-token` when it
+/// is free, else a name of this database's own (`admin-token.postgres-appeals`), numbered if
+/// that is taken too. A second backend never costs the first administrator their token.
+fn write_admin_token(dir: &std::path::Path, database_url: &str, token: &str) -> Result<PathBuf, StartError> {
+    let base = format!("admin-token.{}", database_slug(database_url));
+    let names = std::iter::once("admin-token".to_string()).chain(std::iter::once(base.clone())).chain((2..100).map(|n| format!("{base}-{n}")));
+    for name in names {
+        let path = dir.join(&name);
+        match write_private(&path, &format!("{token}\n")) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(StartError::Io(format!("cannot write {}: {e}", path.display()))),
+        }
+    }
+    Err(StartError::Io(format!("too many admin-token files in {}; run `appeals user token --login admin`", dir.display())))
+}
+
+/// A file-name-safe name of the database a URL points at: backend and database or file name.
+pub fn database_slug(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("sqlite", url));
+    let scheme = if scheme.starts_with("postgres") { "postgres" } else { "sqlite" };
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    let name = rest.rsplit('/').next().unwrap_or("");
+    let name = name.strip_suffix(".db").unwrap_or(name);
+    let clean: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).take(60).collect();
+    if clean.is_empty() { scheme.to_string() } else { format!("{scheme}-{clean}") }
 }
 
 fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
+    opts.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -121,4 +149,25 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     }
     let mut f = opts.open(path)?;
     f.write_all(text.as_bytes())
+}
+
+#[cfg(test)]
+mod admin_token_tests {
+    use super::*;
+
+    #[test]
+    fn a_second_database_never_overwrites_the_first_token() {
+        let dir = std::env::temp_dir().join(format!("appeals-token-{}", crate::store::new_id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let a = write_admin_token(&dir, "sqlite://data/appeals.db", "apl_first").unwrap();
+        let b = write_admin_token(&dir, "postgres://postgres@127.0.0.1:5432/appeals", "apl_second").unwrap();
+        let c = write_admin_token(&dir, "postgres://postgres@127.0.0.1:5432/appeals", "apl_third").unwrap();
+        assert_eq!(a, dir.join("admin-token"));
+        assert_eq!(b, dir.join("admin-token.postgres-appeals"));
+        assert_eq!(c, dir.join("admin-token.postgres-appeals-2"));
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "apl_first\n");
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "apl_second\n");
+        assert_eq!(database_slug("sqlite:///var/lib/appeals/main.db"), "sqlite-main");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

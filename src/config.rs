@@ -34,6 +34,9 @@ pub struct Settings {
     /// Deadlines of non-59-FZ regimes.
     #[serde(default)]
     pub regime_days: BTreeMap<String, u32>,
+    /// The rule each non-59-FZ regime's deadline comes from, quoted in explanations.
+    #[serde(default)]
+    pub regime_citations: BTreeMap<String, String>,
     /// E-mail after 547-FZ.
     #[serde(default)]
     pub email_rule: EmailRule,
@@ -209,6 +212,7 @@ mod tests {
         assert_eq!(s.organization.reg_number_template, "ОГ-{year}-{seq:06}");
         assert_eq!(s.deadlines.consideration_days, 30);
         assert_eq!(s.regime_days.get("dobrodel"), Some(&8));
+        assert!(s.regime_citations["pos_message"].contains("1802"));
         assert_eq!(s.time_zone(), chrono_tz::Europe::Moscow);
     }
 

@@ -31,6 +31,11 @@ enum Command {
         #[command(subcommand)]
         command: ClassifierCommand,
     },
+    /// Manage production calendars (config/calendar/YYYY.toml).
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Print the OpenAPI document (YAML).
     Openapi,
     /// Plan staff reminders and send the outbox (for cron; `serve` does this itself).
@@ -41,6 +46,30 @@ enum Command {
         /// Act as if it were this instant (RFC 3339), for catch-up and tests.
         #[arg(long)]
         at: Option<String>,
+    },
+    /// Load a demo registry: `ukhta` (the published Ukhta figures for 2023–2024) or `random`.
+    DemoData {
+        /// `ukhta` or `random`.
+        #[arg(long)]
+        profile: String,
+        /// Appeals of the `random` profile.
+        #[arg(long, default_value_t = 10_000)]
+        scale: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Read a xmlcalendar.ru XML or Ministry of Labour open-data CSV file and write YYYY.toml.
+    Import {
+        /// The XML or CSV file.
+        file: std::path::PathBuf,
+        /// Where to write YYYY.toml (default: the config folder's `calendar/`).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Only this year (a CSV holds a row per year; default: every year in the file).
+        #[arg(long)]
+        year: Option<i32>,
     },
 }
 
@@ -60,6 +89,32 @@ enum UserCommand {
         /// E-mail for notifications.
         #[arg(long)]
         email: Option<String>,
+    },
+    /// List the organization's users (login, role, state, department), disabled ones too.
+    List,
+    /// Disable a user: their tokens stop working at once.
+    Disable {
+        /// Login.
+        #[arg(long)]
+        login: String,
+    },
+    /// Change a user's role.
+    SetRole {
+        /// Login.
+        #[arg(long)]
+        login: String,
+        /// admin, supervisor, clerk or executor.
+        #[arg(long)]
+        role: String,
+    },
+    /// Issue a new API token for a user (e.g. the administrator of this database) and print only it.
+    Token {
+        /// Login.
+        #[arg(long)]
+        login: String,
+        /// The token expires after this many days (none: until revoked).
+        #[arg(long)]
+        days: Option<u32>,
     },
 }
 
@@ -119,12 +174,13 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             if Role::parse(&role).is_none() {
                 return Err(format!("unknown role `{role}` (admin, supervisor, clerk, executor)").into());
             }
-            if login.trim().is_empty() || name.trim().is_empty() {
-                return Err("--login and --name must not be empty".into());
+            let login = appeals::domain::text::login(&login).map_err(|m| format!("--login: {m}"))?;
+            if appeals::domain::text::is_blank(&name) || appeals::domain::text::has_hidden(&name) {
+                return Err("--name must be visible text".into());
             }
             let (pool, org) = appeals::app::open(&settings, now)?;
             let (token, hash) = appeals::auth::generate_token();
-            let user = appeals::store::users::NewUser { login: login.trim().into(), full_name: name.trim().into(), role, email };
+            let user = appeals::store::users::NewUser { login, full_name: appeals::domain::text::nfc(name.trim()), role, email };
             appeals::store::users::create_user(&pool, &org.id, &user, &hash, now, None).map_err(|e| {
                 if e.is_unique_violation() {
                     format!("login `{}` is taken", user.login)
@@ -135,6 +191,7 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             println!("{token}");
             Ok(())
         }
+        Command::User { command } => user_command(command, &settings, now),
         Command::Classifier { command: ClassifierCommand::Import { file } } => {
             let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let entries = appeals::domain::classifier::parse_tsv(&text)?;
@@ -158,8 +215,121 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             println!("planned {}, sent {}, retried {}, failed {}", r.planned, r.sent, r.retried, r.failed);
             Ok(())
         }
+        Command::Calendar { command: CalendarCommand::Import { file, out, year } } => {
+            let dir = out.unwrap_or_else(|| settings.config_dir.join("calendar"));
+            for line in import_calendar(&file, &dir, year)? {
+                println!("{line}");
+            }
+            println!("Перезапустите `appeals serve`, чтобы календарь вступил в силу.");
+            Ok(())
+        }
         Command::Serve => serve(settings, clock, now),
+        Command::DemoData { profile, scale } => {
+            let (pool, org) = appeals::app::open(&settings, now)?;
+            let state = appeals::app::state(settings, pool, clock)?;
+            let drafts = match profile.as_str() {
+                "ukhta" => appeals::demo::ukhta(),
+                "random" => appeals::demo::random(scale, state.today()),
+                other => return Err(format!("unknown profile `{other}` (ukhta, random)").into()),
+            };
+            let mut prepared = Vec::with_capacity(drafts.len());
+            for (i, d) in drafts.iter().enumerate() {
+                let derived = appeals::registry::validate(&state, d, true).map_err(|e| format!("demo appeal {i}: {e:?}"))?;
+                prepared.push(appeals::registry::prepare(&state, &org.id, None, d, &derived, d.registered_at.unwrap_or_else(|| state.now()), "imported"));
+            }
+            let mut n = 0;
+            for chunk in prepared.chunks(20_000) {
+                n += appeals::registry::import(&state, chunk)?.len();
+            }
+            println!("demo-data: {n} appeals of the `{profile}` profile loaded");
+            Ok(())
+        }
     }
+}
+
+/// Parses `file` (either format), checks each year by loading it back, and writes
+/// `dir/YYYY.toml` atomically; returns one line per written year for the operator.
+fn import_calendar(file: &std::path::Path, dir: &std::path::Path, only: Option<i32>) -> Result<Vec<String>, String> {
+    use appeals::domain::calendar::ProductionCalendar;
+    use appeals::domain::calendar_import;
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("{}: файл не в кодировке UTF-8 (пересохраните его в UTF-8)", file.display()))?;
+    let (format, mut years) = calendar_import::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    if let Some(y) = only {
+        let found: Vec<String> = years.iter().map(|x| x.year.to_string()).collect();
+        years.retain(|x| x.year == y);
+        if years.is_empty() {
+            return Err(format!("{}: нет {y} года (в файле: {})", file.display(), found.join(", ")));
+        }
+    }
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let source = format!("Импорт: {} ({name}); сверить с постановлением Правительства РФ", format.label());
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut report = Vec::new();
+    for y in &years {
+        let toml = y.to_toml(&source);
+        ProductionCalendar::from_toml_str(&toml).map_err(|e| format!("{} год: {e}", y.year))?;
+        let path = dir.join(format!("{}.toml", y.year));
+        let replaced = path.exists();
+        let tmp = dir.join(format!(".{}.toml.tmp", y.year));
+        std::fs::write(&tmp, toml).and_then(|_| std::fs::rename(&tmp, &path)).map_err(|e| format!("{}: {e}", path.display()))?;
+        let saturdays: Vec<String> = y.working.iter().map(|d| d.format("%d.%m").to_string()).collect();
+        report.push(format!(
+            "{}: записан {} — рабочих дней {}, сокращённых {}, рабочие выходные: {}{}",
+            y.year,
+            path.display(),
+            y.working_days(),
+            y.short.len(),
+            if saturdays.is_empty() { "нет".to_string() } else { saturdays.join(", ") },
+            if replaced { " (прежний файл заменён)" } else { "" }
+        ));
+    }
+    Ok(report)
+}
+
+/// `user list | disable | set-role | token`: administration from the server's shell, on the
+/// database `DATABASE_URL` names.
+fn user_command(command: UserCommand, settings: &Settings, now: chrono::NaiveDateTime) -> Result<(), Box<dyn std::error::Error>> {
+    use appeals::store::users;
+    let (pool, org) = appeals::app::open(settings, now)?;
+    let find = |login: &str| -> Result<appeals::store::models::UserRow, Box<dyn std::error::Error>> {
+        let login = appeals::domain::text::login(login).map_err(|m| format!("--login: {m}"))?;
+        users::user_by_login(&pool, &org.id, &login)?.ok_or_else(|| format!("no user `{login}` in this database ({})", pool.backend().as_str()).into())
+    };
+    match command {
+        UserCommand::List => {
+            println!("login\trole\tactive\tdepartment");
+            for (u, d) in users::list_users(&pool, &org.id, None, true)? {
+                println!("{}\t{}\t{}\t{}", u.login, u.role, if u.active { "yes" } else { "no" }, d.unwrap_or_else(|| "-".into()));
+            }
+        }
+        UserCommand::Disable { login } => {
+            let u = find(&login)?;
+            users::update_user(&pool, &org.id, &u.id, &users::UserChange { active: Some(false), ..Default::default() })?;
+            tracing::info!(user_id = %u.id, "user disabled from the command line");
+            println!("{} disabled", u.login);
+        }
+        UserCommand::SetRole { login, role } => {
+            let role = Role::parse(&role).ok_or_else(|| format!("unknown role `{role}` (admin, supervisor, clerk, executor)"))?;
+            let u = find(&login)?;
+            users::update_user(&pool, &org.id, &u.id, &users::UserChange { role: Some(role.as_str().into()), ..Default::default() })?;
+            tracing::info!(user_id = %u.id, role = role.as_str(), "role changed from the command line");
+            println!("{} is now {}", u.login, role.as_str());
+        }
+        UserCommand::Token { login, days } => {
+            let u = find(&login)?;
+            if !u.active {
+                return Err(format!("user `{}` is disabled", u.login).into());
+            }
+            let (token, hash) = appeals::auth::generate_token();
+            let expires = days.map(|d| now + chrono::Duration::days(d.clamp(1, 3650) as i64));
+            users::add_token(&pool, &org.id, &u.id, &hash, now, expires)?;
+            tracing::info!(user_id = %u.id, "token issued from the command line");
+            println!("{token}");
+        }
+        UserCommand::Add { .. } => unreachable!("handled by run"),
+    }
+    Ok(())
 }
 
 fn serve(settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) -> Result<(), Box<dyn std::error::Error>> {
@@ -167,14 +337,20 @@ fn serve(settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) 
     let listen = settings.listen.clone();
     if let Some(path) = appeals::app::bootstrap_admin(&settings, &pool, &org, now)? {
         tracing::info!(path = %path.display(), "first administrator created; token written to this file (readable only by its owner)");
-        println!("First start: an administrator token was written to {}.", path.display());
+        println!("First start on this database: an administrator token was written to {}.", path.display());
         println!("  export TOKEN=$(cat {})", path.display());
         println!("  curl -H \"Authorization: Bearer $TOKEN\" http://{listen}/api/v1/channels");
+        println!("A new token for this database at any time: appeals user token --login admin");
         println!("More users: appeals user add --login LOGIN --role clerk --name \"ФИО\"");
     }
     let mailer = appeals::notify::mail::Mailer::from_settings(&settings)?;
     let scheduler_on = settings.scheduler.enabled;
     let state = web::Data::new(appeals::app::state(settings, pool, clock)?);
+    let missing = state.calendar.missing_years(state.today());
+    if !missing.is_empty() {
+        let years: Vec<String> = missing.iter().map(i32::to_string).collect();
+        tracing::warn!(years = %years.join(", "), "no production calendar for {}: deadlines there count weekends and fixed holidays only; add config/calendar/YYYY.toml (appeals calendar import FILE) and restart", years.join(", "));
+    }
     tracing::info!(%listen, backend = state.pool.backend().as_str(), "appeals listening");
     if scheduler_on {
         appeals::scheduler::spawn(state.clone().into_inner(), mailer);

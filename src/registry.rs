@@ -1,36 +1,39 @@
-//! Registration use case: turns a validated draft into rows (number template, deadline with its
-//! explanation, late-registration flag, search text, matching keys) and decides how an earlier
-//! appeal of the same applicant and question is linked (repeated or duplicate).
+//! Registration use case: turns a validated draft into rows (deadline with its explanation,
+//! late-registration flag, search text, matching keys), renders registration numbers from the
+//! template once the store has reserved them, and decides how an earlier appeal of the same
+//! applicant and question is linked (repeated, duplicate, or related when it was forwarded).
 
 use crate::state::AppState;
 use crate::domain::appeal::{self, AppealDraft, Derived, LegalRegime};
 use crate::domain::deadline::{self, Deadline, DeadlineRules};
-use crate::domain::keys;
+use crate::domain::{keys, regnum};
 use crate::domain::validation::FieldError;
 use crate::domain::workflow::Status;
-use crate::store::appeals::{Candidate, MatchKeys, NewAppeal};
-use crate::store::models::{AppealRow, ApplicantRow, LinkRow, QuestionRow};
-use crate::store::{micros, new_id};
+use crate::store::appeals::{Candidate, CardData, NewAppeal};
+use crate::store::models::{AppealRow, ApplicantRow, LinkRow, MatchKeyRow, QuestionRow};
+use crate::store::{micros, new_id, StoreError};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
+use std::collections::BTreeSet;
 
 
 /// Validates a draft against the current reference data.
 pub fn validate(state: &AppState, d: &AppealDraft, import: bool) -> Result<Derived, Vec<FieldError>> {
     let codes = state.codes.read().unwrap_or_else(|e| e.into_inner());
     let exists = |c: &str| codes.contains(c);
-    let ctx = appeal::Context { today: state.today(), channels: &state.channels, code_exists: &exists, email_rule: &state.settings.email_rule, import };
+    let local_date = |at: DateTime<Utc>| state.local_date(at);
+    let ctx = appeal::Context { today: state.today(), local_date: &local_date, channels: &state.channels, code_exists: &exists, email_rule: &state.settings.email_rule, import };
     appeal::validate(d, &ctx)
 }
 
-/// The deadline rules of a legal regime: 59-FZ's, or the configured days of another regime.
+/// The deadline rules of a legal regime: 59-FZ's, or another regime's configured days and
+/// citation (`[regime_days]`, `[regime_citations]`), so its explanation cites its own rule.
 pub fn rules_for(state: &AppState, regime: LegalRegime) -> DeadlineRules {
-    let mut rules = state.settings.deadlines.clone();
-    if regime != LegalRegime::Fz59 {
-        if let Some(days) = state.settings.regime_days.get(regime.as_str()) {
-            rules.consideration_days = *days;
-        }
+    let s = &state.settings;
+    if regime == LegalRegime::Fz59 {
+        return s.deadlines.clone();
     }
-    rules
+    let code = regime.as_str();
+    deadline::regime_rules(&s.deadlines, code, s.regime_days.get(code).copied(), s.regime_citations.get(code).map(String::as_str))
 }
 
 /// The consideration deadline of an appeal registered on `registered_on`.
@@ -39,12 +42,18 @@ pub fn deadline_for(state: &AppState, regime: LegalRegime, registered_on: NaiveD
 }
 
 /// Builds the rows of a new appeal; `registered_at` is now for a registration, the legacy instant for an import.
-pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft, derived: &Derived, registered_at: DateTime<Utc>, action: &'static str) -> (NewAppeal, MatchKeys) {
+pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft, derived: &Derived, registered_at: DateTime<Utc>, action: &'static str) -> NewAppeal {
     let id = new_id();
     let registered_on = state.local_date(registered_at);
     let due = deadline_for(state, derived.legal_regime, registered_on, d.migration_case, None);
     let late = deadline::is_registration_late(&state.calendar, &state.settings.deadlines, d.received_on, registered_on);
+    let template = &state.settings.organization.reg_number_template;
     let mut search = String::new();
+    // A legacy number is searchable like a generated one (see `numbering`).
+    if let Some(n) = &d.reg_number {
+        search.push_str(&keys::search_fold(n));
+        search.push(' ');
+    }
     for a in &d.applicants {
         search.push_str(&keys::search_fold(&a.full_name));
         search.push(' ');
@@ -104,6 +113,13 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
         version: 1,
         updated_at: at,
         art11_notice_due: None,
+        answered_on: None,
+        answer_sent_on: None,
+        closed_on: None,
+        documents_requested: false,
+        on_site_check: false,
+        by_commission: false,
+        with_applicant: false,
     };
     let applicants: Vec<ApplicantRow> = d
         .applicants
@@ -143,22 +159,76 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
             executor_id: None,
         })
         .collect();
-    let match_keys = MatchKeys {
-        names: applicants.iter().map(|a| a.name_key.clone()).filter(|k| !k.is_empty()).collect(),
-        addresses: applicants.iter().filter_map(|a| a.address_key.clone()).collect(),
-        emails: applicants.iter().filter_map(|a| a.email_key.clone()).collect(),
-        codes: questions.iter().map(|q| q.code.clone()).collect(),
-    };
+    let match_keys = match_key_rows(org, &id, at, &applicants, &questions);
     // The acknowledgement goes out with the registration (issue 10); imports send nothing.
     let ack = if action == "registered" { crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &row, &applicants, "registration_ack", "", serde_json::json!({}), at) } else { Vec::new() };
     let outbox = crate::store::outbox::OutboxChange { notices: ack, cancel_reminders: false };
-    (NewAppeal { appeal: row, applicants, questions, reg_year: registered_on.year(), template: state.settings.organization.reg_number_template.clone(), actor: actor.map(Into::into), action, outbox }, match_keys)
+    NewAppeal {
+        legacy_seq: d.reg_number.as_deref().and_then(|n| regnum::sequence_of(template, registered_on.year(), n)),
+        appeal: row,
+        applicants,
+        questions,
+        match_keys,
+        reg_year: registered_on.year(),
+        actor: actor.map(Into::into),
+        action,
+        outbox,
+    }
+}
+
+/// The matching keys of a card (DOMAIN.md §1: the same person is the same name with the same
+/// address or the same e-mail): one row per applicant key and question code. A corrected card
+/// replaces its rows with these (`Change::match_keys`).
+pub fn match_key_rows(org: &str, appeal_id: &str, registered_at: NaiveDateTime, applicants: &[ApplicantRow], questions: &[QuestionRow]) -> Vec<MatchKeyRow> {
+    let mut person_keys = BTreeSet::new();
+    for a in applicants.iter().filter(|a| !a.name_key.is_empty()) {
+        if let Some(k) = &a.address_key {
+            person_keys.insert(format!("{}|a|{k}", a.name_key));
+        }
+        if let Some(k) = &a.email_key {
+            person_keys.insert(format!("{}|e|{k}", a.name_key));
+        }
+    }
+    let codes: BTreeSet<&str> = questions.iter().map(|q| q.code.as_str()).collect();
+    person_keys
+        .iter()
+        .flat_map(|k| codes.iter().map(move |c| (k, c)))
+        .map(|(k, c)| MatchKeyRow { organization_id: org.into(), match_key: k.clone(), code: (*c).into(), registered_at, appeal_id: appeal_id.into() })
+        .collect()
+}
+
+/// Renders a reserved sequence number into a card with the organization's template, and makes
+/// the number searchable; the store calls it once the number is reserved.
+pub fn numbering(state: &AppState) -> impl Fn(&mut AppealRow, i64) + Sync {
+    let template = state.settings.organization.reg_number_template.clone();
+    move |row: &mut AppealRow, seq: i64| {
+        row.reg_number = regnum::render(&template, row.registered_on.year(), seq);
+        row.search_text = format!("{} {}", keys::search_fold(&row.reg_number), row.search_text);
+    }
+}
+
+/// Registers a validated draft now: one transaction with its number, links and history.
+pub fn register(state: &AppState, org: &str, actor: &str, d: &AppealDraft, derived: &Derived) -> Result<CardData, StoreError> {
+    let new = prepare(state, org, Some(actor), d, derived, state.now(), "registered");
+    let (now, today) = (state.now_naive(), state.today());
+    let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, today, found);
+    crate::store::appeals::register(&state.pool, &new, &links, &numbering(state))
+}
+
+/// Imports prepared rows in one transaction; each row's earlier appeals are judged as of its
+/// own registration date (was the earlier one still being considered then?).
+pub fn import(state: &AppState, items: &[NewAppeal]) -> Result<Vec<String>, StoreError> {
+    let now = state.now_naive();
+    let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, row.registered_on, found);
+    crate::store::appeals::import(&state.pool, items, &links, &numbering(state))
 }
 
 /// How an earlier appeal of the same applicant and question relates to a new one (DOMAIN.md §1):
-/// repeated when the earlier one was answered or is overdue, a duplicate while it is still being considered.
+/// repeated when the earlier one was answered or is overdue, a duplicate while it is still being
+/// considered, merely related when this body forwarded it by competence (it never answered it).
 pub fn link_kind(earlier_status: &str, earlier_due: NaiveDate, today: NaiveDate) -> &'static str {
     match Status::parse(earlier_status) {
+        Some(Status::Forwarded) => "related",
         Some(s) if s.is_open() && earlier_due >= today => "duplicate",
         _ => "repeated",
     }
@@ -192,5 +262,44 @@ mod tests {
         assert_eq!(link_kind("in_work", "2025-04-09".parse().unwrap(), today), "repeated");
         assert_eq!(link_kind("in_work", "2025-04-10".parse().unwrap(), today), "duplicate");
         assert_eq!(link_kind("registered", "2025-05-10".parse().unwrap(), today), "duplicate");
+        assert_eq!(link_kind("forwarded", "2025-04-01".parse().unwrap(), today), "related");
+        assert_eq!(link_kind("forwarded", "2025-05-01".parse().unwrap(), today), "related");
+    }
+
+    #[test]
+    fn a_forwarded_earlier_appeal_does_not_make_a_repeat() {
+        let c = |id: &str, status: &str| Candidate { id: id.into(), status: status.into(), due_date: "2025-04-01".parse().unwrap(), registered_at: NaiveDateTime::default() };
+        let now = NaiveDateTime::default();
+        let today: NaiveDate = "2025-04-10".parse().unwrap();
+        let (repeated, made) = links("o", "new", now, today, &[c("a", "forwarded")]);
+        assert!(!repeated);
+        assert_eq!(made[0].kind, "related");
+        let (repeated, _) = links("o", "new", now, today, &[c("a", "forwarded"), c("b", "closed")]);
+        assert!(repeated);
+    }
+
+    fn applicant(name: &str, address: Option<&str>, email: Option<&str>) -> ApplicantRow {
+        ApplicantRow {
+            id: "p".into(), organization_id: "o".into(), appeal_id: "x".into(), position: 0, is_organization: false, full_name: name.into(),
+            postal_address: address.map(Into::into), email: email.map(Into::into), phone: None, epgu_id: None,
+            name_key: keys::name_key(name), address_key: address.and_then(keys::address_key), email_key: email.and_then(keys::email_key),
+        }
+    }
+
+    fn question(code: &str) -> QuestionRow {
+        QuestionRow { id: "q".into(), organization_id: "o".into(), appeal_id: "x".into(), position: 0, code: code.into(), section: "0003".into(), text: None, result: None, actions_taken: false, result_on: None, executor_id: None }
+    }
+
+    #[test]
+    fn match_keys_pair_each_person_with_each_question() {
+        let at = NaiveDateTime::default();
+        let rows = match_key_rows("o", "x", at, &[applicant("Иванов И.И.", Some("ул. Ленина, 5"), Some("A@b.ru")), applicant("", Some("x"), None)], &[question("1"), question("2"), question("1")]);
+        let keys: Vec<(String, String)> = rows.iter().map(|r| (r.match_key.clone(), r.code.clone())).collect();
+        assert_eq!(keys, vec![
+            ("иванов и и|a|улленина5".to_string(), "1".to_string()), ("иванов и и|a|улленина5".into(), "2".into()),
+            ("иванов и и|e|a@b.ru".into(), "1".into()), ("иванов и и|e|a@b.ru".into(), "2".into()),
+        ]);
+        // No address and no e-mail: nothing to recognise the person by.
+        assert!(match_key_rows("o", "x", at, &[applicant("Иванов", None, None)], &[question("1")]).is_empty());
     }
 }

@@ -1,7 +1,7 @@
 //! Control actions over HTTP (API.md): each handler parses the body and `If-Match`, names the
 //! caller, and calls its use case in `crate::control`; the answer is the updated card.
 
-use super::appeals::card_response;
+use super::appeals::{card_response, redact_related};
 use super::dto::Card;
 use super::error::ApiError;
 use super::extract::{if_match, Caller, ValidJson};
@@ -9,6 +9,7 @@ use super::{ActionResponses, AppState};
 use crate::control::answer::AnswerInput;
 use crate::control::approve::ApproveInput;
 use crate::control::assign::AssignInput;
+use crate::control::consider::ConsiderationInput;
 use crate::control::contribute::ContributionInput;
 use crate::control::correct::CorrectionInput;
 use crate::control::dispatch::DispatchInput;
@@ -28,7 +29,9 @@ where
 {
     let actor = Actor { id: caller.id.clone(), org: caller.org.clone(), role: caller.role };
     let st = state.clone();
-    let card = web::block(move || f(&st, &actor)).await??;
+    let mut card = web::block(move || f(&st, &actor)).await??;
+    // An executor's answer shows only the related appeals they may open.
+    redact_related(&state, &caller, std::slice::from_mut(&mut card)).await?;
     tracing::info!(appeal_id = %card.appeal.id, action = what, actor = %caller.login, "control action");
     Ok(card_response(HttpResponse::Ok(), Card::from_data(card, &caller.id, caller.role, state.today())))
 }
@@ -135,4 +138,13 @@ pub async fn leave_without_answer(caller: Caller, state: web::Data<AppState>, re
 pub async fn correct_appeal(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<CorrectionInput>) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
     respond(state, caller, "correct", move |st, a| control::correct::correct(st, a, &id, expected, body.0)).await
+}
+
+/// Records how the appeal is considered: documents requested, on-site check, commission, with the applicant.
+#[utoipa::path(tag = "control", request_body = ConsiderationInput, params(("id" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^\"[0-9]{1,9}\"$", description = "expected version, quoted")),
+    responses(ActionResponses))]
+#[post("/appeals/{id}/consideration")]
+pub async fn record_consideration(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<ConsiderationInput>) -> Result<HttpResponse, ApiError> {
+    let expected = if_match(&req)?;
+    respond(state, caller, "consider", move |st, a| control::consider::consider(st, a, &id, expected, body.0)).await
 }

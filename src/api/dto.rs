@@ -103,6 +103,19 @@ pub struct AnswerOut {
     pub sent_channel: Option<String>,
 }
 
+/// How the appeal is being considered: the flags reports count.
+#[derive(Serialize, ToSchema)]
+pub struct ConsiderationOut {
+    /// Documents requested from another body.
+    pub documents_requested: bool,
+    /// Checked on site.
+    pub on_site_check: bool,
+    /// By a commission.
+    pub by_commission: bool,
+    /// With the applicant present.
+    pub with_applicant: bool,
+}
+
 /// A co-executor's input to the answer.
 #[derive(Serialize, ToSchema)]
 pub struct ContributionOut {
@@ -222,6 +235,14 @@ pub struct Card {
     pub art11_notice_due: Option<NaiveDate>,
     /// Co-executors' input, oldest first.
     pub contributions: Vec<ContributionOut>,
+    /// How the appeal is being considered.
+    pub consideration: ConsiderationOut,
+    /// Local date the answer was approved.
+    pub answered_on: Option<NaiveDate>,
+    /// Local date the (first) answer was sent.
+    pub answer_sent_on: Option<NaiveDate>,
+    /// Local date the appeal left control (closed, forwarded, left without answer).
+    pub closed_on: Option<NaiveDate>,
     /// Actions the caller may take now.
     #[schema(value_type = Vec<String>)]
     pub allowed_actions: Vec<Action>,
@@ -326,9 +347,73 @@ impl Card {
             forwarded: a.forwarded_to.clone().map(|o| ForwardOut { organization: Some(o), reason: a.forward_reason, at: a.forwarded_at.map(utc), late: a.forward_late }),
             left_without_answer_reason: a.left_reason,
             art11_notice_due: a.art11_notice_due,
+            consideration: ConsiderationOut { documents_requested: a.documents_requested, on_site_check: a.on_site_check, by_commission: a.by_commission, with_applicant: a.with_applicant },
+            answered_on: a.answered_on,
+            answer_sent_on: a.answer_sent_on,
+            closed_on: a.closed_on,
             contributions: d.contributions.into_iter().map(|c| ContributionOut { id: c.id, author_id: c.author_id, text: c.text, created_at: utc(c.created_at) }).collect(),
             allowed_actions: allowed,
             version: a.version,
         }
     }
+}
+
+/// An applicant as a list shows them: the name clerks search by, no contacts.
+#[derive(Serialize, ToSchema)]
+pub struct ApplicantBrief {
+    /// Full name.
+    pub full_name: String,
+    /// Organization rather than a citizen.
+    pub is_organization: bool,
+}
+
+/// A registry list item: the card without the applicants' contacts (postal address, e-mail,
+/// phone, ЕПГУ id). Lists hand out many cards at once and are not recorded; the full card
+/// (`GET /api/v1/appeals/{id}`) is the one recorded way to read contacts.
+pub struct ListItem(pub Card);
+
+/// Applicant members a list never carries.
+pub const CONTACT_FIELDS: [&str; 4] = ["postal_address", "email", "phone", "epgu_id"];
+
+impl Serialize for ListItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut v = serde_json::to_value(&self.0).map_err(serde::ser::Error::custom)?;
+        if let Some(people) = v.get_mut("applicants").and_then(Value::as_array_mut) {
+            for p in people.iter_mut().filter_map(Value::as_object_mut) {
+                for f in CONTACT_FIELDS {
+                    p.remove(f);
+                }
+            }
+        }
+        v.serialize(s)
+    }
+}
+
+impl utoipa::PartialSchema for ListItem {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, Schema};
+        use utoipa::openapi::{Ref, RefOr};
+        let mut s = <Card as utoipa::PartialSchema>::schema();
+        if let RefOr::T(Schema::Object(o)) = &mut s {
+            o.description = Some("The card without the applicants' contacts; read the card itself for them (the read is recorded).".into());
+            o.properties.insert("applicants".into(), ArrayBuilder::new().items(Ref::from_schema_name("ApplicantBrief")).description(Some("Applicants: names only.")).into());
+        }
+        s
+    }
+}
+
+impl ToSchema for ListItem {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        <Card as ToSchema>::schemas(schemas);
+        schemas.push(("ApplicantBrief".into(), <ApplicantBrief as utoipa::PartialSchema>::schema()));
+    }
+}
+
+/// A page of list items.
+#[derive(Serialize, ToSchema)]
+pub struct ListPage {
+    /// Items.
+    pub items: Vec<ListItem>,
+    /// Cursor of the next page, if any; null on the last page.
+    pub next_cursor: Option<String>,
 }

@@ -21,6 +21,12 @@ pub enum ApiError {
     /// No or bad token (401).
     #[error("authentication required")]
     Unauthorized,
+    /// A token refused for a reason the caller is told (401).
+    #[error("token refused")]
+    TokenRefused(crate::auth::TokenProblem),
+    /// A request header too large to handle (431).
+    #[error("header too large")]
+    HeaderTooLarge(String),
     /// The role may not do this (403).
     #[error("{0}")]
     Forbidden(String),
@@ -76,6 +82,8 @@ impl ApiError {
             ApiError::Validation(_) => "validation_failed",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Unauthorized => "unauthorized",
+            ApiError::TokenRefused(p) => p.code(),
+            ApiError::HeaderTooLarge(_) => "header_too_large",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound => "not_found",
             ApiError::Conflict { code, .. } => code,
@@ -93,7 +101,8 @@ impl ApiError {
         match self {
             ApiError::Validation(_) => "Ошибка в данных запроса",
             ApiError::BadRequest(_) => "Некорректный запрос",
-            ApiError::Unauthorized => "Требуется авторизация",
+            ApiError::Unauthorized | ApiError::TokenRefused(_) => "Требуется авторизация",
+            ApiError::HeaderTooLarge(_) => "Слишком большой заголовок запроса",
             ApiError::Forbidden(_) => "Недостаточно прав",
             ApiError::NotFound => "Не найдено",
             ApiError::Conflict { .. } => "Конфликт",
@@ -118,6 +127,8 @@ impl ApiError {
             }
             ApiError::BadRequest(m) | ApiError::Forbidden(m) => m.clone(),
             ApiError::Unauthorized => "передайте заголовок Authorization: Bearer <токен>".into(),
+            ApiError::TokenRefused(p) => p.detail().into(),
+            ApiError::HeaderTooLarge(name) => format!("заголовок {name} слишком велик"),
             ApiError::NotFound => "ресурс не найден".into(),
             ApiError::Conflict { detail, extra, .. } => {
                 if let (Some(obj), Some(ext)) = (b.as_object_mut(), extra.as_object()) {
@@ -158,7 +169,8 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::TokenRefused(_) => StatusCode::UNAUTHORIZED,
+            ApiError::HeaderTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } | ApiError::IllegalTransition { .. } => StatusCode::CONFLICT,
@@ -177,8 +189,14 @@ impl ResponseError for ApiError {
         }
         let mut r = HttpResponse::build(self.status_code());
         r.content_type("application/problem+json");
-        if matches!(self, ApiError::Unauthorized) {
-            r.insert_header(("WWW-Authenticate", "Bearer"));
+        match self {
+            ApiError::Unauthorized | ApiError::TokenRefused(crate::auth::TokenProblem::Missing) => {
+                r.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            ApiError::TokenRefused(_) => {
+                r.insert_header(("WWW-Authenticate", "Bearer error=\"invalid_token\""));
+            }
+            _ => {}
         }
         if let ApiError::MethodNotAllowed(allowed) = self {
             r.insert_header(("Allow", allowed.join(", ")));

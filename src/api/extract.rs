@@ -48,17 +48,23 @@ impl FromRequest for Caller {
             .map(|t| t.trim().to_string());
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
-            let token = token.filter(|t| !t.is_empty() && t.len() <= 200).ok_or(ApiError::Unauthorized)?;
+            use crate::auth::TokenProblem;
+            let token = token.filter(|t| !t.is_empty()).ok_or(ApiError::TokenRefused(TokenProblem::Missing))?;
+            if !crate::auth::well_formed(&token) {
+                return Err(ApiError::TokenRefused(TokenProblem::Malformed));
+            }
             let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
             let hash = crate::auth::hash_token(&token);
             let now = state.now_naive();
             let pool = state.pool.clone();
-            let found = web::block(move || crate::store::users::authenticate(&pool, &hash, now)).await??;
-            let (user, stored) = found.ok_or(ApiError::Unauthorized)?;
-            if !crate::auth::hashes_equal(&stored, &crate::auth::hash_token(&token)) {
-                return Err(ApiError::Unauthorized);
+            let lookup = hash.clone();
+            let found = web::block(move || crate::store::users::find_token(&pool, &lookup)).await??;
+            let (user, stored) = found.ok_or(ApiError::TokenRefused(TokenProblem::Unknown))?;
+            if !crate::auth::hashes_equal(&stored.token_hash, &hash) {
+                return Err(ApiError::TokenRefused(TokenProblem::Unknown));
             }
-            let role = Role::parse(&user.role).ok_or(ApiError::Unauthorized)?;
+            crate::auth::check_token(stored.revoked_at, stored.expires_at, user.active, now).map_err(ApiError::TokenRefused)?;
+            let role = Role::parse(&user.role).ok_or(ApiError::TokenRefused(TokenProblem::Unknown))?;
             Ok(Caller { id: user.id, org: user.organization_id, role, login: user.login })
         })
     }
@@ -68,42 +74,332 @@ impl FromRequest for Caller {
 #[derive(Debug)]
 pub struct ValidJson<T, const BIG: bool = false>(pub T);
 
-/// Turns serde's complaint into a field error (422) or a syntax error (400).
-pub fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
-    let path = err.path().to_string();
-    let inner = err.into_inner();
-    let msg = inner.to_string();
-    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-    match inner.classify() {
-        serde_json::error::Category::Data => {
-            let mut field = if path == "." { String::new() } else { path };
-            for prefix in ["unknown field `", "missing field `"] {
-                if let Some(rest) = msg.strip_prefix(prefix) {
-                    let name = rest.split('`').next().unwrap_or("");
-                    let already = field == name || field.ends_with(&format!(".{name}"));
-                    if !already {
-                        field = if field.is_empty() { name.to_string() } else { format!("{field}.{name}") };
-                    }
-                }
+/// Most errors one body reports; the rest would only repeat the pattern.
+const MAX_FIELD_ERRORS: usize = 50;
+/// Most deserialization attempts spent on finding every bad field of one body.
+const MAX_ATTEMPTS: usize = 200;
+
+/// Parses JSON bytes into `T` in two passes, so one answer names every bad field in Russian:
+/// first the syntax (400, with duplicate keys refused), then the fields, repeating the typed
+/// pass with each bad field set aside until none is left. Every string is NFC-normalized first.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize::<_, StrictValue>(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let msg = inner.to_string();
+                let dup = msg.strip_prefix("duplicate field `").and_then(|r| r.split('`').next()).unwrap_or("");
+                let field = match (path.as_str(), dup) {
+                    (".", "") => "body".to_string(),
+                    (".", name) => name.to_string(),
+                    (p, "") => p.to_string(),
+                    (p, name) => format!("{p}.{name}"),
+                };
+                ApiError::Validation(vec![FieldError { field, message: russian(&msg) }])
             }
-            if field.is_empty() {
-                field = "body".into();
-            }
-            ApiError::Validation(vec![FieldError { field, message: msg }])
+            _ => ApiError::BadRequest(format!("тело запроса не является корректным JSON: {}", syntax_ru(&inner))),
         }
-        _ => ApiError::BadRequest(format!("тело запроса не является корректным JSON: {msg}")),
+    })?;
+    de.end().map_err(|e| ApiError::BadRequest(format!("лишние данные после JSON: {}", syntax_ru(&e))))?;
+    let mut value = value.0;
+    // Every body of this API is an object; serde would also fill a struct from an array.
+    if !value.is_object() {
+        return Err(ApiError::Validation(vec![FieldError { field: "body".into(), message: "ожидается объект JSON {…}".into() }]));
+    }
+    crate::domain::text::nfc_json(&mut value);
+    from_value(value).map_err(ApiError::Validation)
+}
+
+/// The syntax error in Russian, with its position.
+fn syntax_ru(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Eof => "неожиданный конец данных",
+        Category::Io => "ошибка чтения",
+        _ => "синтаксическая ошибка",
+    };
+    format!("{what} (строка {}, позиция {})", e.line(), e.column())
+}
+
+/// A JSON value that refuses duplicate keys (a later `"channel"` must not silently win).
+struct StrictValue(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for StrictValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = StrictValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<StrictValue, E> {
+                Ok(StrictValue(v.into()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<StrictValue, E> {
+                Ok(StrictValue(v.into()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<StrictValue, E> {
+                Ok(StrictValue(v.into()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<StrictValue, E> {
+                Ok(StrictValue(serde_json::Number::from_f64(v).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<StrictValue, E> {
+                Ok(StrictValue(v.into()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<StrictValue, E> {
+                Ok(StrictValue(v.into()))
+            }
+            fn visit_unit<E>(self) -> Result<StrictValue, E> {
+                Ok(StrictValue(serde_json::Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<StrictValue, E> {
+                Ok(StrictValue(serde_json::Value::Null))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<StrictValue, A::Error> {
+                let mut out = Vec::new();
+                while let Some(StrictValue(v)) = seq.next_element()? {
+                    out.push(v);
+                }
+                Ok(StrictValue(serde_json::Value::Array(out)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<StrictValue, A::Error> {
+                let mut out = serde_json::Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if out.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format!("duplicate field `{key}`")));
+                    }
+                    let StrictValue(v) = map.next_value()?;
+                    out.insert(key, v);
+                }
+                Ok(StrictValue(serde_json::Value::Object(out)))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
-/// Parses JSON bytes into `T`, naming the failing field.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let v = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
-    de.end().map_err(|e| ApiError::BadRequest(format!("лишние данные после JSON: {e}")))?;
-    Ok(v)
+/// One typed-pass failure: the field it names, the Russian message, and how to set it aside.
+struct Failure {
+    field: String,
+    message: String,
+    /// Where the value sits (for a missing or unknown field: the object holding it).
+    at: Vec<serde_path_to_error::Segment>,
+    fix: Fix,
 }
 
-impl<T: DeserializeOwned + 'static, const BIG: bool> FromRequest for ValidJson<T, BIG> {
+enum Fix {
+    /// Add the missing key with a stand-in value.
+    Insert(String),
+    /// Drop the unknown key.
+    Remove(String),
+    /// Replace the bad value with a stand-in.
+    Replace,
+    /// Replace with the first allowed enum value.
+    Variant(String),
+}
+
+fn failure(err: &serde_path_to_error::Error<serde_json::Error>) -> Failure {
+    let mut at: Vec<serde_path_to_error::Segment> = err.path().iter().cloned().collect();
+    let path = err.path().to_string();
+    let path = if path == "." { String::new() } else { path };
+    let msg = err.inner().to_string();
+    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+    // serde names an unknown field in the path already, a missing one only in the message.
+    let named = |name: &str| matches!(at.last(), Some(serde_path_to_error::Segment::Map { key }) if key == name);
+    let join = |name: &str| {
+        if named(name) {
+            path.clone()
+        } else if path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    let quoted = |rest: &str| rest.split('`').next().unwrap_or("").to_string();
+    let (field, fix) = if let Some(rest) = msg.strip_prefix("missing field `") {
+        let name = quoted(rest);
+        let field = join(&name);
+        if named(&name) {
+            at.pop();
+        }
+        (field, Fix::Insert(name))
+    } else if let Some(rest) = msg.strip_prefix("unknown field `") {
+        let name = quoted(rest);
+        let field = join(&name);
+        if named(&name) {
+            at.pop();
+        }
+        (field, Fix::Remove(name))
+    } else if let Some(rest) = msg.strip_prefix("unknown variant `") {
+        let first = rest.split("expected one of `").nth(1).or_else(|| rest.split("expected `").nth(1)).map(quoted).unwrap_or_default();
+        (path.clone(), Fix::Variant(first))
+    } else {
+        (path.clone(), Fix::Replace)
+    };
+    Failure { field: if field.is_empty() { "body".into() } else { field }, message: russian(&msg), at, fix }
+}
+
+/// serde's English complaint in Russian, for the person who filled the form.
+pub fn russian(msg: &str) -> String {
+    let list = |rest: &str| rest.split('`').skip(1).step_by(2).collect::<Vec<_>>().join(", ");
+    if msg.starts_with("missing field `") {
+        return "обязательное поле не заполнено".into();
+    }
+    if msg.starts_with("unknown field `") {
+        return match msg.split_once("expected ") {
+            Some((_, rest)) if rest.contains('`') => format!("неизвестное поле; допустимые поля: {}", list(rest)),
+            _ => "неизвестное поле".into(),
+        };
+    }
+    if msg.starts_with("duplicate field `") {
+        return "поле указано больше одного раза".into();
+    }
+    if let Some(rest) = msg.strip_prefix("unknown variant `") {
+        let given = rest.split('`').next().unwrap_or("");
+        let allowed = rest.split_once("expected ").map(|(_, r)| list(r)).unwrap_or_default();
+        return format!("недопустимое значение «{given}»; допустимые значения: {allowed}");
+    }
+    if let Some(rest) = msg.strip_prefix("invalid type: ").or_else(|| msg.strip_prefix("invalid value: ")) {
+        let expected = rest.split_once(", expected ").map(|(_, e)| expected_ru(e)).unwrap_or("другое значение");
+        let kind = if msg.starts_with("invalid type") { "неверный тип значения" } else { "недопустимое значение" };
+        return format!("{kind}: ожидается {expected}");
+    }
+    if msg.starts_with("invalid length") {
+        return "неверное количество элементов".into();
+    }
+    let m = msg.to_ascii_lowercase();
+    if ["input contains invalid characters", "premature end of input", "input is out of range", "trailing input", "no possible date", "not enough"].iter().any(|p| m.contains(p)) {
+        return "некорректная дата или время: ожидается ГГГГ-ММ-ДД или ГГГГ-ММ-ДДTчч:мм:ссZ".into();
+    }
+    if m.contains("uuid") {
+        return "ожидается идентификатор UUID".into();
+    }
+    "недопустимое значение".into()
+}
+
+fn expected_ru(e: &str) -> &'static str {
+    let e = e.trim();
+    if e.contains("date and time") {
+        "дата и время RFC 3339, например 2025-03-03T10:00:00Z"
+    } else if e.contains("date") {
+        "дата ГГГГ-ММ-ДД"
+    } else if e.contains("string") {
+        "строка"
+    } else if e.contains("bool") {
+        "true или false"
+    } else if e.starts_with('u') || e.starts_with('i') {
+        "целое число в допустимых пределах"
+    } else if e.starts_with('f') {
+        "число"
+    } else if e.contains("sequence") || e.contains("tuple") {
+        "массив"
+    } else if e.contains("struct") || e.contains("map") {
+        "объект"
+    } else if e.contains("UUID") || e.contains("uuid") {
+        "идентификатор UUID"
+    } else if e.contains("enum") || e.contains("variant") {
+        "одно из допустимых значений"
+    } else {
+        "значение другого вида"
+    }
+}
+
+/// The value at `path`, if the path leads anywhere.
+fn slot<'a>(v: &'a mut serde_json::Value, path: &[serde_path_to_error::Segment]) -> Option<&'a mut serde_json::Value> {
+    use serde_path_to_error::Segment;
+    let mut cur = v;
+    for seg in path {
+        cur = match seg {
+            Segment::Seq { index } => cur.as_array_mut()?.get_mut(*index)?,
+            Segment::Map { key } => cur.as_object_mut()?.get_mut(key)?,
+            Segment::Enum { .. } => cur,
+            Segment::Unknown => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// Stand-ins tried for a bad or missing value, until the typed pass gets past it.
+fn stand_ins() -> [serde_json::Value; 9] {
+    use serde_json::json;
+    [json!(null), json!(false), json!(0), json!(""), json!([]), json!({}), json!("2000-01-01"), json!("2000-01-01T00:00:00Z"), json!("00000000-0000-0000-0000-000000000000")]
+}
+
+/// The typed pass, repeated with each bad field set aside, collecting every field error.
+/// Errors inside a stand-in (a missing object filled with `{}`) are not the caller's and are not reported.
+fn from_value<T: DeserializeOwned>(mut v: serde_json::Value) -> Result<T, Vec<FieldError>> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut stand_in_fields: Vec<String> = Vec::new();
+    let mut attempts = 0;
+    let attempt = |v: &serde_json::Value, attempts: &mut usize| {
+        *attempts += 1;
+        serde_path_to_error::deserialize::<_, T>(v)
+    };
+    let mut current = attempt(&v, &mut attempts);
+    loop {
+        let err = match current {
+            Ok(t) if errors.is_empty() => return Ok(t),
+            Ok(_) => return Err(errors),
+            Err(e) => failure(&e),
+        };
+        let ours = stand_in_fields.iter().any(|f| err.field == *f || err.field.starts_with(&format!("{f}.")) || err.field.starts_with(&format!("{f}[")));
+        if !ours && !errors.iter().any(|e| e.field == err.field) {
+            errors.push(FieldError { field: err.field.clone(), message: err.message.clone() });
+        }
+        if errors.len() >= MAX_FIELD_ERRORS || attempts >= MAX_ATTEMPTS || err.field == "body" {
+            return Err(errors);
+        }
+        let mut next = None;
+        match &err.fix {
+            Fix::Remove(name) => {
+                if let Some(obj) = slot(&mut v, &err.at).and_then(|o| o.as_object_mut()) {
+                    obj.remove(name);
+                    next = Some(attempt(&v, &mut attempts));
+                }
+            }
+            Fix::Variant(first) if !first.is_empty() => {
+                if let Some(s) = slot(&mut v, &err.at) {
+                    *s = serde_json::Value::String(first.clone());
+                    stand_in_fields.push(err.field.clone());
+                    next = Some(attempt(&v, &mut attempts));
+                }
+            }
+            Fix::Insert(_) | Fix::Replace | Fix::Variant(_) => {
+                for candidate in stand_ins() {
+                    let placed = match &err.fix {
+                        Fix::Insert(name) => slot(&mut v, &err.at).and_then(|o| o.as_object_mut()).map(|o| o.insert(name.clone(), candidate)).is_some(),
+                        _ => slot(&mut v, &err.at).map(|s| *s = candidate).is_some(),
+                    };
+                    if !placed {
+                        break;
+                    }
+                    let r = attempt(&v, &mut attempts);
+                    let same = match &r {
+                        Err(e) => {
+                            let f = failure(e);
+                            f.field == err.field && !matches!(f.fix, Fix::Variant(_))
+                        }
+                        Ok(_) => false,
+                    };
+                    if !same || attempts >= MAX_ATTEMPTS {
+                        stand_in_fields.push(err.field.clone());
+                        next = Some(r);
+                        break;
+                    }
+                }
+            }
+        }
+        match next {
+            Some(r) => current = r,
+            None => return Err(errors),
+        }
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static, const BIG: bool> FromRequest for ValidJson<T, BIG> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
@@ -144,7 +440,13 @@ impl<T: DeserializeOwned + 'static, const BIG: bool> FromRequest for ValidJson<T
             if body.is_empty() {
                 return Err(ApiError::BadRequest("пустое тело запроса".into()));
             }
-            parse_json(&body).map(ValidJson)
+            if BIG {
+                // A large import's field-by-field pass is CPU work: off the async executor.
+                let body = body.freeze();
+                web::block(move || parse_json::<T>(&body)).await?.map(ValidJson)
+            } else {
+                parse_json(&body).map(ValidJson)
+            }
         })
     }
 }
@@ -163,15 +465,67 @@ async fn drain(payload: &mut Payload) {
     }
 }
 
-/// The version named by `If-Match: "7"`, if sent.
+/// The version named by `If-Match: "7"`, if sent. `*` means any version. A weak tag
+/// (`W/"7"`) never matches a write (RFC 9110 §13.1.1: strong comparison), so it answers 412;
+/// anything that is not a quoted version (`"7`, `7`, `"x"`) answers 400.
 pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
-    let Some(v) = req.headers().get("If-Match") else { return Ok(None) };
-    let s = v.to_str().map_err(|_| ApiError::BadRequest("If-Match: некорректное значение".into()))?.trim();
-    if s == "*" {
-        return Ok(None);
+    let mut values = req.headers().get_all("If-Match");
+    let Some(v) = values.next() else { return Ok(None) };
+    let bad = || ApiError::BadRequest("If-Match: ожидается версия карточки в кавычках, например \"7\"".into());
+    if values.next().is_some() {
+        return Err(bad());
     }
-    let s = s.strip_prefix("W/").unwrap_or(s).trim_matches('"');
-    s.parse::<i32>().map(Some).map_err(|_| ApiError::BadRequest("If-Match: ожидается версия карточки в кавычках, например \"7\"".into()))
+    let s = v.to_str().map_err(|_| bad())?.trim();
+    match parse_etag(s) {
+        Some(EntityTag::Any) => Ok(None),
+        // No stored version is negative: a weak tag can never match.
+        Some(EntityTag::Weak) => Ok(Some(-1)),
+        Some(EntityTag::Strong(n)) => Ok(Some(n)),
+        None => Err(bad()),
+    }
+}
+
+/// An `If-Match` value as this API understands it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum EntityTag {
+    /// `*`.
+    Any,
+    /// `W/"…"`: never matches a write.
+    Weak,
+    /// `"7"`.
+    Strong(i32),
+}
+
+/// Parses one entity tag strictly: `*`, `"digits"` or a well-formed `W/"…"`.
+pub fn parse_etag(s: &str) -> Option<EntityTag> {
+    if s == "*" {
+        return Some(EntityTag::Any);
+    }
+    let (weak, rest) = match s.strip_prefix("W/") {
+        Some(r) => (true, r),
+        None => (false, s),
+    };
+    let inner = rest.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains('"') {
+        return None;
+    }
+    if weak {
+        return inner.bytes().all(|b| b.is_ascii_graphic()).then_some(EntityTag::Weak);
+    }
+    if inner.is_empty() || inner.len() > 9 || !inner.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    inner.parse().ok().map(EntityTag::Strong)
+}
+
+/// `YYYY-MM-DD` and nothing else.
+pub fn strict_date(v: &str) -> Option<chrono::NaiveDate> {
+    let b = v.as_bytes();
+    let shape = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return None;
+    }
+    chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok()
 }
 
 /// Query parameters, read one by one so an error names the parameter.
@@ -188,6 +542,7 @@ impl Params {
             if crate::domain::validation::has_forbidden_controls(&k) || crate::domain::validation::has_forbidden_controls(&v) {
                 return Err(Self::bad(&k, "недопустимые управляющие символы"));
             }
+            let (k, v) = (crate::domain::text::nfc(&k), crate::domain::text::nfc(&v));
             if map.insert(k.clone(), v).is_some() {
                 return Err(Self::bad(&k, "параметр указан больше одного раза"));
             }
@@ -216,9 +571,30 @@ impl Params {
         }
     }
 
-    /// A `YYYY-MM-DD` date.
+    /// A `YYYY-MM-DD` date, exactly ten characters (chrono alone also takes `+10000-12-31`).
     pub fn date(&self, name: &str) -> Result<Option<chrono::NaiveDate>, ApiError> {
-        self.typed(name)?.map(|v| v.parse().map_err(|_| Self::bad(name, "ожидается дата ГГГГ-ММ-ДД"))).transpose()
+        self.typed(name)?.map(|v| strict_date(v).ok_or_else(|| Self::bad(name, "ожидается дата ГГГГ-ММ-ДД"))).transpose()
+    }
+
+    /// A UUID (a user or appeal id), in its canonical hyphenated form.
+    pub fn uuid(&self, name: &str) -> Result<Option<String>, ApiError> {
+        match self.typed(name)? {
+            Some(v) => match uuid::Uuid::parse_str(v) {
+                Ok(u) if v.len() == 36 => Ok(Some(u.to_string())),
+                _ => Err(Self::bad(name, "ожидается идентификатор UUID, например 3f2b8c1e-0000-4000-8000-000000000000")),
+            },
+            None => Ok(None),
+        }
+    }
+
+    /// Refuses parameters the operation does not know, so a typo is not silently ignored.
+    pub fn only(&self, known: &[&str]) -> Result<(), ApiError> {
+        let mut unknown: Vec<&String> = self.0.keys().filter(|k| !known.contains(&k.as_str())).collect();
+        unknown.sort();
+        match unknown.first() {
+            Some(k) => Err(Self::bad(k, format!("неизвестный параметр; допустимые: {}", known.join(", ")))),
+            None => Ok(()),
+        }
     }
 
     /// An integer within bounds.
@@ -265,5 +641,76 @@ impl Params {
             Some(v) if !allowed.contains(&v) => Err(Self::bad(name, format!("допустимые значения: {}", allowed.join(", ")))),
             other => Ok(other.map(String::from)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entity_tags_are_parsed_strictly() {
+        assert_eq!(parse_etag("\"7\""), Some(EntityTag::Strong(7)));
+        assert_eq!(parse_etag("*"), Some(EntityTag::Any));
+        assert_eq!(parse_etag("W/\"7\""), Some(EntityTag::Weak));
+        for bad in ["\"7", "7", "\"x\"", "\"\"", "W/7", "\"1\", \"2\"", "\"99999999999\""] {
+            assert_eq!(parse_etag(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates_are_yyyy_mm_dd_only() {
+        assert!(strict_date("2025-03-03").is_some());
+        for bad in ["+10000-12-31", "2025-3-3", "2025-02-30", " 2025-03-03", "20250303"] {
+            assert!(strict_date(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        code: String,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        count: u32,
+        day: chrono::NaiveDate,
+        role: crate::domain::roles::Role,
+        inner: Inner,
+        items: Vec<Inner>,
+        #[serde(default)]
+        note: Option<String>,
+    }
+
+    fn fields(body: &str) -> Vec<String> {
+        match parse_json::<Body>(body.as_bytes()) {
+            Err(ApiError::Validation(v)) => {
+                assert!(v.iter().all(|e| e.message.chars().any(|c| ('а'..='я').contains(&c))), "{v:?}");
+                v.into_iter().map(|e| e.field).collect()
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_bad_field_is_named_once() {
+        assert_eq!(fields("{}"), vec!["name", "count", "day", "role", "inner", "items"]);
+        let mut f = fields(r#"{"name": 1, "count": -1, "day": "2025-13-01", "role": "root", "inner": {"code": 2, "x": 1}, "items": [{"code": "a"}, {}], "extra": true}"#);
+        f.sort();
+        assert_eq!(f, vec!["count", "day", "extra", "inner.code", "inner.x", "items[1].code", "name", "role"]);
+        assert!(matches!(parse_json::<Body>(b"{\"name\": "), Err(ApiError::BadRequest(_))));
+        assert_eq!(fields(r#"{"name": "a", "name": "b"}"#), vec!["name"]);
+        assert_eq!(fields("[1, 2]"), vec!["body"]);
+    }
+
+    #[test]
+    fn strings_are_nfc_before_the_typed_pass() {
+        let b: Body = parse_json(r#"{"name": "и\u0306", "count": 1, "day": "2025-03-03", "role": "clerk", "inner": {"code": "x"}, "items": []}"#.as_bytes()).unwrap();
+        assert_eq!(b.name, "й");
     }
 }

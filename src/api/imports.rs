@@ -63,7 +63,7 @@ pub async fn import_appeals(caller: Caller, state: web::Data<AppState>, body: Va
                         }
                     }
                     let at = d.registered_at.unwrap_or(now);
-                    prepared.push(crate::registry::prepare(&st, &c.org, Some(&c.id), d, &derived, at, "imported").0);
+                    prepared.push(crate::registry::prepare(&st, &c.org, Some(&c.id), d, &derived, at, "imported"));
                 }
             }
             if errors.len() >= 1000 {
@@ -74,7 +74,7 @@ pub async fn import_appeals(caller: Caller, state: web::Data<AppState>, body: Va
             return Err(ApiError::Validation(errors));
         }
         let validated = started.elapsed();
-        let ids = crate::store::appeals::import(&st.pool, &prepared)?;
+        let ids = crate::registry::import(&st, &prepared)?;
         tracing::info!(count = ids.len(), validate_ms = validated.as_millis() as u64, store_ms = (started.elapsed() - validated).as_millis() as u64, "import stored");
         Ok(ids)
     })

@@ -9,6 +9,7 @@ pub mod health;
 pub mod imports;
 pub mod notifications;
 pub mod reference;
+pub mod stats;
 pub mod tracing_span;
 pub mod users;
 
@@ -112,6 +113,9 @@ impl utoipa::IntoResponses for ActionResponses {
         version = "0.1.0"
     ),
     modifiers(&BearerAuth),
+    // Referenced by every problem response and by the `status` filter: declared here so every
+    // `$ref` of the document resolves.
+    components(schemas(Problem, crate::domain::workflow::Status, crate::domain::validation::FieldError)),
     security(("bearer" = []))
 )]
 struct ApiDoc;
@@ -137,6 +141,9 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(reference::users)
                 .service(users::create_user)
                 .service(users::revoke_tokens)
+                .service(users::update_user)
+                .service(users::departments)
+                .service(users::create_department)
                 .service(appeals::register_appeal)
                 .service(appeals::list_appeals)
                 .service(appeals::my_assignments)
@@ -150,12 +157,15 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(actions::contribute)
                 .service(actions::dispatch_answer)
                 .service(actions::correct_appeal)
+                .service(actions::record_consideration)
                 .service(actions::approve_answer)
                 .service(actions::return_answer)
                 .service(actions::close_appeal)
                 .service(actions::leave_without_answer)
                 .service(notifications::list_notifications)
-                .service(notifications::retry_notification),
+                .service(notifications::retry_notification)
+                .service(stats::get_stats)
+                .service(stats::annual_report),
         );
 }
 
@@ -181,11 +191,59 @@ pub fn app(
         .app_data(spec_text)
         .app_data(web::PathConfig::default().error_handler(|_, _| error::ApiError::NotFound.into()))
         .app_data(web::QueryConfig::default().error_handler(|e, _| error::ApiError::BadRequest(e.to_string()).into()))
+        .wrap_fn(edge_headers)
         .wrap(tracing_actix_web::TracingLogger::<tracing_span::SafeRootSpan>::new())
         .into_utoipa_app()
         .configure(routes)
         .into_app()
         .default_service(web::to(fallback))
+}
+
+/// Largest single request header accepted, in bytes; a larger one answers 431.
+pub const MAX_HEADER_BYTES: usize = 8 * 1024;
+/// Largest sum of all request headers accepted, in bytes. (Beyond 128 KiB or 96 headers
+/// the HTTP layer itself answers 431, before the application sees the request.)
+pub const MAX_HEADERS_TOTAL: usize = 32 * 1024;
+
+/// The first header that is too large, if any.
+fn oversized_header(headers: &actix_web::http::header::HeaderMap) -> Option<String> {
+    let mut total = 0;
+    for (name, value) in headers {
+        let n = name.as_str().len() + value.len();
+        total += n;
+        if n > MAX_HEADER_BYTES {
+            return Some(name.as_str().to_string());
+        }
+    }
+    (total > MAX_HEADERS_TOTAL).then(|| "(все заголовки вместе)".to_string())
+}
+
+/// Edge rules of every response: an oversized header answers 431 as problem+json; no response
+/// is MIME-sniffed (`X-Content-Type-Options: nosniff`); nothing under `/api/` (cards, lists,
+/// history, exports: personal data) is stored by a browser or proxy (`Cache-Control: no-store`).
+fn edge_headers<S>(req: ServiceRequest, srv: &S) -> impl std::future::Future<Output = Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error>>
+where
+    S: actix_web::dev::Service<ServiceRequest, Response = ServiceResponse<actix_web::body::BoxBody>, Error = actix_web::Error>,
+{
+    use actix_web::http::header::{HeaderValue, CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS};
+    let api = req.path().starts_with("/api/");
+    let (early, fut) = match oversized_header(req.headers()) {
+        Some(name) => (Some(req.error_response(error::ApiError::HeaderTooLarge(name))), None),
+        None => (None, Some(srv.call(req))),
+    };
+    async move {
+        let mut res = match (early, fut) {
+            (Some(r), _) => r,
+            (None, Some(f)) => f.await?,
+            (None, None) => unreachable!("one of the two is set"),
+        };
+        let h = res.headers_mut();
+        h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        if api {
+            h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+        Ok(res)
+    }
 }
 
 /// Routes of the document as (path segments, methods), for telling 405 from 404.

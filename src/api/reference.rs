@@ -49,6 +49,17 @@ pub struct UserItem {
     pub role: String,
     /// E-mail.
     pub email: Option<String>,
+    /// Code of the user's department (`GET /api/v1/departments`), if any.
+    pub department: Option<String>,
+    /// False once disabled: the user's tokens no longer work.
+    pub active: bool,
+}
+
+impl UserItem {
+    /// The API view of a stored user and their department's code.
+    pub fn from_row(u: crate::store::models::UserRow, department: Option<String>) -> Self {
+        UserItem { id: u.id, login: u.login, full_name: u.full_name, role: u.role, email: u.email, department, active: u.active }
+    }
 }
 
 /// Users.
@@ -82,16 +93,22 @@ pub async fn classifier(_caller: Caller, state: web::Data<AppState>, req: HttpRe
     Ok(HttpResponse::Ok().json(ClassifierList { items: rows.into_iter().map(|r| ClassifierItem { code: r.code, name: r.name, level: r.level, parent: r.parent }).collect() }))
 }
 
-/// Users of the caller's organization, e.g. `?role=executor` to pick executors.
+/// Active users of the caller's organization, e.g. `?role=executor` to pick executors;
+/// `include_disabled=true` (admins) lists disabled ones too.
 #[utoipa::path(tag = "reference",
-    params(("role" = Option<Role>, Query)),
+    params(("role" = Option<Role>, Query), ("include_disabled" = Option<bool>, Query, description = "admins only")),
     responses((status = 200, body = UserList), super::ReadProblems))]
 #[get("/users")]
 pub async fn users(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::ListUsers)?;
     let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-    let role = Params::of(&req)?.one_of("role", &roles)?;
+    let p = Params::of(&req)?;
+    let role = p.one_of("role", &roles)?;
+    let all = p.flag("include_disabled")?.unwrap_or(false);
+    if all {
+        caller.require(Capability::ManageUsers)?;
+    }
     let pool = state.pool.clone();
-    let rows = web::block(move || crate::store::users::list_users(&pool, &caller.org, role.as_deref())).await??;
-    Ok(HttpResponse::Ok().json(UserList { items: rows.into_iter().map(|u| UserItem { id: u.id, login: u.login, full_name: u.full_name, role: u.role, email: u.email }).collect() }))
+    let rows = web::block(move || crate::store::users::list_users(&pool, &caller.org, role.as_deref(), all)).await??;
+    Ok(HttpResponse::Ok().json(UserList { items: rows.into_iter().map(|(u, d)| UserItem::from_row(u, d)).collect() }))
 }

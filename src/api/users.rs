@@ -1,4 +1,5 @@
-//! User administration over the API: create a user with a token, revoke a user's tokens.
+//! User administration over the API: create a user with a token, change a user's role, state
+//! or department, revoke a user's tokens; the organization's directory of departments.
 
 use super::error::ApiError;
 use super::extract::{Caller, ValidJson};
@@ -6,7 +7,7 @@ use super::reference::UserItem;
 use super::{AppState, ReadProblems, WriteProblems};
 use crate::domain::roles::{Capability, Role};
 use crate::domain::validation::{is_email, Errors};
-use actix_web::{post, web, HttpResponse};
+use actix_web::{get, patch, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -54,10 +55,7 @@ pub async fn create_user(caller: Caller, state: web::Data<AppState>, body: Valid
     caller.require(Capability::ManageUsers)?;
     let b = body.0;
     let mut e = Errors::default();
-    e.text("login", &b.login, 100);
-    if b.login.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        e.add("login", "логин без пробелов");
-    }
+    let login = crate::domain::text::login(&b.login).map_err(|m| e.add("login", m)).unwrap_or_default();
     e.text("full_name", &b.full_name, 300);
     if let Some(m) = &b.email {
         if !is_email(m) {
@@ -71,7 +69,7 @@ pub async fn create_user(caller: Caller, state: web::Data<AppState>, body: Valid
     let (token, hash) = crate::auth::generate_token();
     let now = state.now_naive();
     let expires = b.token_days.map(|d| now + chrono::Duration::days(d as i64));
-    let user = crate::store::users::NewUser { login: b.login.trim().into(), full_name: b.full_name.trim().into(), role: b.role.as_str().into(), email: b.email.clone() };
+    let user = crate::store::users::NewUser { login, full_name: b.full_name.trim().into(), role: b.role.as_str().into(), email: b.email.clone() };
     let pool = state.pool.clone();
     let org = caller.org.clone();
     let row = web::block(move || crate::store::users::create_user(&pool, &org, &user, &hash, now, expires)).await?.map_err(|e| {
@@ -83,13 +81,14 @@ pub async fn create_user(caller: Caller, state: web::Data<AppState>, body: Valid
     })?;
     tracing::info!(user_id = %row.id, role = %row.role, actor = %caller.login, "user created");
     Ok(HttpResponse::Created().json(CreatedUser {
-        user: UserItem { id: row.id, login: row.login, full_name: row.full_name, role: row.role, email: row.email },
+        user: UserItem::from_row(row, None),
         token,
         token_expires_at: expires.map(|t| chrono::DateTime::from_naive_utc_and_offset(t, chrono::Utc)),
     }))
 }
 
 /// Revokes every token of a user at once (admin): the next request with them is refused.
+/// Not one's own (422): that would lock the administrator out.
 #[utoipa::path(tag = "users", params(("id" = String, Path, description = "user id")),
     responses((status = 200, body = Revoked), ReadProblems))]
 #[post("/users/{id}/revoke-tokens")]
@@ -98,6 +97,13 @@ pub async fn revoke_tokens(caller: Caller, state: web::Data<AppState>, id: web::
     let id = id.into_inner();
     if uuid::Uuid::parse_str(&id).is_err() {
         return Err(ApiError::NotFound);
+    }
+    if id == caller.id {
+        // The request's own token would die with the others and lock the administrator out.
+        return Err(ApiError::Validation(vec![crate::domain::validation::FieldError {
+            field: "id".into(),
+            message: "свои токены отзывает другой администратор или команда appeals user token на сервере".into(),
+        }]));
     }
     let pool = state.pool.clone();
     let org = caller.org.clone();
@@ -112,4 +118,125 @@ pub async fn revoke_tokens(caller: Caller, state: web::Data<AppState>, id: web::
     .await??;
     tracing::info!(user_id = %id, revoked, actor = %caller.login, "tokens revoked");
     Ok(HttpResponse::Ok().json(Revoked { revoked }))
+}
+
+/// What an administrator changes about a user; absent fields stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    /// New role.
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// `false` disables the user (their tokens stop working at once), `true` enables again.
+    #[serde(default)]
+    pub active: Option<bool>,
+    /// Department code from `GET /api/v1/departments`; `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub department: Option<Option<String>>,
+}
+
+/// Tells a JSON `null` (clear) from an absent member (keep).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// Changes a user's role, state or department (admin). An administrator cannot disable or
+/// demote themselves, so an organization never locks its last administrator out by accident.
+#[utoipa::path(tag = "users", request_body = UserPatch, params(("id" = String, Path, description = "user id")),
+    responses((status = 200, body = UserItem), WriteProblems, (status = 404, description = "no such user", body = super::Problem, content_type = "application/problem+json")))]
+#[patch("/users/{id}")]
+pub async fn update_user(caller: Caller, state: web::Data<AppState>, id: web::Path<String>, body: ValidJson<UserPatch>) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::ManageUsers)?;
+    let id = id.into_inner();
+    if uuid::Uuid::parse_str(&id).is_err() {
+        return Err(ApiError::NotFound);
+    }
+    let b = body.0;
+    let mut e = Errors::default();
+    if id == caller.id && (b.active == Some(false) || b.role.is_some_and(|r| r != Role::Admin)) {
+        e.add(if b.active == Some(false) { "active" } else { "role" }, "нельзя отключить или понизить собственную учётную запись администратора");
+    }
+    let department = match &b.department {
+        Some(Some(code)) => match crate::domain::text::code(code) {
+            Ok(c) => Some(Some(c)),
+            Err(m) => {
+                e.add("department", m);
+                None
+            }
+        },
+        Some(None) => Some(None),
+        None => None,
+    };
+    e.finish().map_err(ApiError::Validation)?;
+    let pool = state.pool.clone();
+    let org = caller.org.clone();
+    let target = id.clone();
+    let role = b.role.map(|r| r.as_str().to_string());
+    let (row, dept) = web::block(move || -> Result<_, ApiError> {
+        let department_id = match department {
+            Some(Some(code)) => match crate::store::users::department_by_code(&pool, &org, &code)? {
+                Some(d) => Some(Some(d.id)),
+                None => return Err(ApiError::Validation(vec![crate::domain::validation::FieldError { field: "department".into(), message: format!("отдел с кодом «{code}» не найден") }])),
+            },
+            other => other.map(|_| None),
+        };
+        let change = crate::store::users::UserChange { role, active: b.active, department_id };
+        Ok(crate::store::users::update_user(&pool, &org, &target, &change)?)
+    })
+    .await??;
+    tracing::info!(user_id = %id, role = %row.role, active = row.active, department = ?dept, actor = %caller.login, "user changed");
+    Ok(HttpResponse::Ok().json(UserItem::from_row(row, dept)))
+}
+
+/// A department of the organization.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Department {
+    /// Short code, e.g. `oog` (ASCII letters, digits, `.`, `_`, `-`).
+    pub code: String,
+    /// Name, e.g. «Отдел по работе с обращениями граждан».
+    pub name: String,
+}
+
+/// The organization's departments.
+#[derive(Serialize, ToSchema)]
+pub struct DepartmentList {
+    /// Departments by code.
+    pub items: Vec<Department>,
+}
+
+/// The directory of the organization's departments, which users belong to and statistics break
+/// timeliness down by.
+#[utoipa::path(tag = "users", responses((status = 200, body = DepartmentList), ReadProblems))]
+#[get("/departments")]
+pub async fn departments(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::ListUsers)?;
+    let pool = state.pool.clone();
+    let rows = web::block(move || crate::store::users::list_departments(&pool, &caller.org)).await??;
+    Ok(HttpResponse::Ok().json(DepartmentList { items: rows.into_iter().map(|d| Department { code: d.code, name: d.name }).collect() }))
+}
+
+/// Adds a department (admin); a taken code answers 409.
+#[utoipa::path(tag = "users", request_body = Department, responses((status = 201, body = Department), WriteProblems))]
+#[post("/departments")]
+pub async fn create_department(caller: Caller, state: web::Data<AppState>, body: ValidJson<Department>) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::ManageUsers)?;
+    let b = body.0;
+    let mut e = Errors::default();
+    let code = crate::domain::text::code(&b.code).map_err(|m| e.add("code", m)).unwrap_or_default();
+    e.text("name", &b.name, 300);
+    e.finish().map_err(ApiError::Validation)?;
+    let row = crate::store::models::DepartmentRow { id: crate::store::new_id(), organization_id: caller.org.clone(), code, name: b.name.trim().to_string(), created_at: state.now_naive() };
+    let out = Department { code: row.code.clone(), name: row.name.clone() };
+    let pool = state.pool.clone();
+    web::block(move || crate::store::users::create_department(&pool, &row)).await?.map_err(|e| {
+        if e.is_unique_violation() {
+            ApiError::Conflict { code: "department_code_taken", detail: "отдел с таким кодом уже есть".into(), extra: serde_json::json!({"field": "code"}) }
+        } else {
+            e.into()
+        }
+    })?;
+    tracing::info!(code = %out.code, actor = %caller.login, "department created");
+    Ok(HttpResponse::Created().json(out))
 }

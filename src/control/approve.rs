@@ -43,8 +43,10 @@ pub fn approve(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expec
             .collect();
         let mut row = card.appeal.clone();
         row.answered_at = Some(now);
+        row.answered_on = Some(today);
         if input.close {
             row.closed_at = Some(now);
+            row.closed_on = Some(today);
         }
         let change = Change {
             appeal: Some(row),

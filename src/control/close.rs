@@ -12,9 +12,11 @@ use serde_json::json;
 pub fn close(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: CommentInput) -> Result<CardData, StoreError> {
     input.validate().map_err(StoreError::Invalid)?;
     let now = state.now_naive();
+    let today = state.today();
     run(state, actor, id, expected, Action::Close, &mut |card| {
         let mut row = card.appeal.clone();
         row.closed_at = Some(now);
+        row.closed_on = Some(today);
         Ok(Change { appeal: Some(row), details: json!({"comment": input.comment}), ..Default::default() }.into())
     })
 }

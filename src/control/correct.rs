@@ -217,6 +217,12 @@ pub fn correct(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>,
                 })
                 .collect()
         });
-        Ok(Change { appeal: Some(row), replace_applicants, replace_questions, details: Value::Object(details), ..Default::default() }.into())
+        // Repeat detection matches on applicants and codes: a corrected card is matched as corrected.
+        let match_keys = (replace_applicants.is_some() || replace_questions.is_some()).then(|| {
+            let people: &[ApplicantRow] = replace_applicants.as_deref().unwrap_or(&card.applicants);
+            let qs: &[QuestionRow] = replace_questions.as_deref().unwrap_or(&card.questions);
+            crate::registry::match_key_rows(&a.organization_id, &a.id, a.registered_at, people, qs)
+        });
+        Ok(Change { appeal: Some(row), replace_applicants, replace_questions, match_keys, details: Value::Object(details), ..Default::default() }.into())
     })
 }

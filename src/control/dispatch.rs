@@ -96,6 +96,9 @@ pub fn dispatch(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expe
         };
         let dispatch = Dispatch { answer_id: ans.id.clone(), number, sent_on: input.sent_on, channel: input.channel.as_str().into(), by: actor.id.clone() };
         let details = json!({"answer_id": ans.id, "sent_on": input.sent_on, "channel": input.channel.as_str(), "outgoing_number": input.outgoing_number});
+        let mut row = card.appeal.clone();
+        // The answer's date for statistics and exports: the first answer sent.
+        row.answer_sent_on = row.answer_sent_on.or(Some(input.sent_on));
         // Sent by e-mail: the answer itself goes out through the outbox, in this transaction
         // (the outgoing number, when the store assigns it, fills its slot).
         let notices = if input.channel == SentChannel::Email {
@@ -106,7 +109,7 @@ pub fn dispatch(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expe
             Vec::new()
         };
         let outbox = OutboxChange { notices, cancel_reminders: false };
-        Ok(Change { dispatch: Some(dispatch), details, outbox, ..Default::default() }.into())
+        Ok(Change { appeal: Some(row), dispatch: Some(dispatch), details, outbox, ..Default::default() }.into())
     });
     match result {
         Err(e) if e.is_unique_violation() => Err(StoreError::conflict("duplicate_outgoing_number", "такой исходящий номер уже присвоен другому ответу", json!({"field": "outgoing_number"}))),

@@ -50,6 +50,10 @@ pub fn forward(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>,
         row.forward_reason = input.reason.clone();
         row.forwarded_at = Some(now);
         row.forward_late = today > limit.due;
+        // Forwarded by competence, the appeal leaves this body's control.
+        if row.put_on_control_at.is_some() {
+            row.closed_on = Some(today);
+        }
         let results = card.questions.iter().map(|q| (q.id.clone(), Some(QuestionResult::Transferred.as_str().to_string()), false, Some(today))).collect();
         let details = json!({"organization": row.forwarded_to, "reason": row.forward_reason, "late": row.forward_late, "forward_due": limit.due});
         // Art. 8 part 3: the applicant is told where the appeal went.

@@ -51,6 +51,7 @@ pub fn leave_without_answer(state: &AppState, actor: &Actor, id: &str, expected:
         let mut row = card.appeal.clone();
         row.left_reason = Some(input.reason.as_str().into());
         row.closed_at = Some(now);
+        row.closed_on = Some(today);
         row.art11_notice_due = input.reason.needs_notice().then(|| deadline::art11_notice_deadline(&state.calendar, &state.settings.deadlines, row.registered_on).due);
         let results = card.questions.iter().map(|q| (q.id.clone(), Some(QuestionResult::LeftWithoutAnswer.as_str().to_string()), false, Some(today))).collect();
         let withdrawn: Vec<_> = card.answers.iter().filter(|a| a.status == "pending").map(|a| (a.id.clone(), "withdrawn".to_string(), actor.id.clone(), Some("оставлено без ответа (ст. 11 59-ФЗ)".to_string()))).collect();

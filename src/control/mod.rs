@@ -8,6 +8,7 @@ pub mod answer;
 pub mod approve;
 pub mod assign;
 pub mod close;
+pub mod consider;
 pub mod contribute;
 pub mod correct;
 pub mod dispatch;

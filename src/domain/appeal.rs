@@ -259,6 +259,8 @@ impl Default for EmailRule {
 pub struct Context<'a> {
     /// Today in the organization's time zone.
     pub today: NaiveDate,
+    /// The organization-local date of an instant: an imported `registered_at` is judged by it, as the deadline is.
+    pub local_date: &'a dyn Fn(DateTime<Utc>) -> NaiveDate,
     /// Channel catalog.
     pub channels: &'a Catalog,
     /// Whether a classifier code exists.
@@ -293,7 +295,7 @@ pub fn validate(d: &AppealDraft, ctx: &Context) -> Result<Derived, Vec<FieldErro
     if let Some(why) = ctx.channels.refusal(&d.channel, d.received_on) {
         e.add("channel", why);
     }
-    let registered_on = d.registered_at.map(|t| t.date_naive()).unwrap_or(ctx.today);
+    let registered_on = d.registered_at.map(ctx.local_date).unwrap_or(ctx.today);
     if d.received_on > ctx.today {
         e.add("received_on", "дата поступления не может быть в будущем");
     } else if d.received_on < NaiveDate::from_ymd_opt(1992, 1, 1).expect("valid") {
@@ -310,7 +312,7 @@ pub fn validate(d: &AppealDraft, ctx: &Context) -> Result<Derived, Vec<FieldErro
         }
     } else {
         if let Some(at) = d.registered_at {
-            if at.date_naive() > ctx.today {
+            if (ctx.local_date)(at) > ctx.today {
                 e.add("registered_at", "дата регистрации не может быть в будущем");
             }
         }
@@ -447,7 +449,7 @@ mod tests {
         let cat = Catalog::new(&[]);
         let rule = EmailRule::default();
         let exists = |c: &str| c == "0003.0009.0097.0699";
-        let ctx = Context { today: "2025-04-10".parse().unwrap(), channels: &cat, code_exists: &exists, email_rule: &rule, import: false };
+        let ctx = Context { today: "2025-04-10".parse().unwrap(), local_date: &|t| t.date_naive(), channels: &cat, code_exists: &exists, email_rule: &rule, import: false };
         validate(d, &ctx)
     }
 

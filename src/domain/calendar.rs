@@ -292,6 +292,15 @@ impl ProductionCalendar {
         self.years.contains_key(&year)
     }
 
+    /// The current and next year of `today` that have no data file: deadlines computed for
+    /// them use the fallback, so `/health` lists them and `serve` warns at start.
+    pub fn missing_years(&self, today: NaiveDate) -> Vec<i32> {
+        [today.year(), today.year() + 1]
+            .into_iter()
+            .filter(|y| !self.has_year(*y))
+            .collect()
+    }
+
     /// The decree a year's data cites, for explanations; `None` for fallback years.
     pub fn source(&self, year: i32) -> Option<&str> {
         self.years.get(&year).map(|y| y.source.as_str())
@@ -361,9 +370,9 @@ mod tests {
     #[test]
     fn shipped_files_load_all_years() {
         let cal = shipped();
-        assert_eq!(cal.years(), vec![2024, 2025, 2026]);
+        assert_eq!(cal.years(), vec![2024, 2025, 2026, 2027]);
         assert!(cal.has_year(2025));
-        assert!(!cal.has_year(2027));
+        assert!(!cal.has_year(2028));
         assert!(cal.source(2025).unwrap().contains("1335"));
         assert!(cal.source(2024).unwrap().contains("1314"));
     }
@@ -401,6 +410,45 @@ mod tests {
         assert!(!cal.is_working_day(d(2026, 5, 11)));
         assert!(cal.is_working_day(d(2026, 11, 3)));
         assert!(cal.is_short_day(d(2026, 11, 3)));
+    }
+
+    #[test]
+    fn missing_years_are_the_current_and_next_without_a_file() {
+        let cal = shipped();
+        assert!(cal.missing_years(d(2026, 11, 23)).is_empty());
+        assert_eq!(cal.missing_years(d(2027, 6, 1)), vec![2028]);
+        assert_eq!(cal.missing_years(d(2028, 1, 1)), vec![2028, 2029]);
+        assert_eq!(
+            ProductionCalendar::default().missing_years(d(2025, 3, 3)),
+            vec![2025, 2026]
+        );
+    }
+
+    #[test]
+    fn shipped_2027_days() {
+        let cal = shipped();
+        // 20 Feb 2027 is a working Saturday (its day off moves to Monday 22 Feb).
+        assert!(cal.is_working_day(d(2027, 2, 20)));
+        assert!(cal.is_short_day(d(2027, 2, 20)));
+        assert!(!cal.is_working_day(d(2027, 2, 22)));
+        assert!(!cal.is_working_day(d(2027, 2, 23)));
+        assert!(!cal.is_working_day(d(2027, 1, 8)));
+        assert!(cal.is_working_day(d(2027, 1, 11)));
+        // Art. 112 moves: 1 May → 3 May, 9 May → 10 May, 12 Jun → 14 Jun.
+        for off in [
+            d(2027, 5, 3),
+            d(2027, 5, 10),
+            d(2027, 6, 14),
+            d(2027, 11, 5),
+            d(2027, 12, 31),
+        ] {
+            assert!(!cal.is_working_day(off), "{off}");
+        }
+        let working = (0..365)
+            .map(|n| d(2027, 1, 1) + Days::new(n))
+            .filter(|x| cal.is_working_day(*x))
+            .count();
+        assert_eq!(working, 247);
     }
 
     #[test]

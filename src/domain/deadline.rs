@@ -3,7 +3,9 @@
 //! Every period is in calendar days counted from the day after the triggering date
 //! (registered 3 March + 30 days = 2 April). A last day that is not a working day moves to
 //! the preceding working day (default, the paperwork tradition) or to the next one
-//! (Civil Code Art. 193), per [`ShiftRule`].
+//! (Civil Code Art. 193), per [`ShiftRule`]. The preceding rule never puts a deadline on or
+//! before the day that started it (a letter received on 2 January, inside the New Year block):
+//! then the deadline moves to the following working day instead, and the explanation says so.
 
 use chrono::{Days, NaiveDate};
 
@@ -46,6 +48,10 @@ pub struct DeadlineRules {
     pub shift: ShiftRule,
     /// Days before the legal deadline for the internal control date; 0 = no separate date.
     pub internal_control_days_before: u32,
+    /// The rule the consideration period comes from, quoted in the explanation: «ст. 12 59-ФЗ»
+    /// for 59-FZ appeals; another regime names itself and its configured rule (see
+    /// `registry::rules_for`), so a ПОС message never cites Art. 12.
+    pub consideration_basis: String,
 }
 
 impl Default for DeadlineRules {
@@ -60,6 +66,7 @@ impl Default for DeadlineRules {
             max_extension_days: 30,
             shift: ShiftRule::Preceding,
             internal_control_days_before: 0,
+            consideration_basis: BASIS_CONSIDERATION.to_owned(),
         }
     }
 }
@@ -92,9 +99,14 @@ pub struct Deadline {
     pub nominal: NaiveDate,
     /// Non-working days the shift skipped, in the order visited.
     pub moved_over: Vec<NaiveDate>,
-    /// The shift rule applied.
+    /// The configured shift rule.
     pub shift: ShiftRule,
-    /// Internal control date (a working day), if configured.
+    /// True when the preceding working day would have fallen on or before `start`, so the
+    /// deadline went to the following working day instead (never due at birth).
+    pub moved_forward_past_start: bool,
+    /// The rule the period comes from (e.g. «ст. 12 59-ФЗ», or a regime and its configured rule).
+    pub basis: String,
+    /// Internal control date (a working day after `start`), if configured.
     pub control_date: Option<NaiveDate>,
     /// Russian explanation for the card and the applicant.
     pub text: String,
@@ -122,7 +134,8 @@ pub enum DeadlineError {
 }
 
 /// Legal basis quoted in explanations.
-const BASIS_CONSIDERATION: &str = "ст. 12 59-ФЗ";
+/// The 59-FZ consideration rule, the default of [`DeadlineRules::consideration_basis`].
+pub const BASIS_CONSIDERATION: &str = "ст. 12 59-ФЗ";
 const BASIS_MIGRATION: &str = "ч. 1.1 ст. 12 59-ФЗ, нарушение миграционного законодательства";
 const BASIS_FORWARD: &str = "ч. 3 ст. 8 59-ФЗ, направление по компетенции";
 const BASIS_ART11: &str = "ст. 11 59-ФЗ, уведомление заявителя";
@@ -166,17 +179,42 @@ fn shift_to_working(
     (d, skipped)
 }
 
-/// The working day `before` days ahead of `due`, or earlier.
-fn control_date(cal: &ProductionCalendar, due: NaiveDate, before: u32) -> Option<NaiveDate> {
+/// Where a non-working `nominal` goes under `rule`, never onto or before `start`: when the
+/// preceding working day is not after `start`, the following one is taken instead.
+/// Returns the day, the days skipped, and whether that guard applied.
+fn shift_after_start(
+    cal: &ProductionCalendar,
+    start: NaiveDate,
+    nominal: NaiveDate,
+    rule: ShiftRule,
+) -> (NaiveDate, Vec<NaiveDate>, bool) {
+    let (due, skipped) = shift_to_working(cal, nominal, rule);
+    if rule == ShiftRule::Preceding && !skipped.is_empty() && due <= start {
+        let (due, skipped) = shift_to_working(cal, nominal, ShiftRule::Following);
+        return (due, skipped, true);
+    }
+    (due, skipped, false)
+}
+
+/// The internal control date: the working day `before` days ahead of `due`, or earlier — but
+/// always after `start` and never after `due`. The flag says the start guard moved it forward.
+fn control_date(
+    cal: &ProductionCalendar,
+    start: NaiveDate,
+    due: NaiveDate,
+    before: u32,
+) -> Option<(NaiveDate, bool)> {
     if before == 0 {
         return None;
     }
-    let (d, _) = shift_to_working(
-        cal,
-        due - Days::new(u64::from(before)),
-        ShiftRule::Preceding,
-    );
-    Some(d)
+    let target = due - Days::new(u64::from(before));
+    let (d, _) = shift_to_working(cal, target, ShiftRule::Preceding);
+    if d > start {
+        return Some((d, false));
+    }
+    let from = target.max(start + Days::new(1));
+    let (d, _) = shift_to_working(cal, from, ShiftRule::Following);
+    Some((d.min(due), true))
 }
 
 /// Shared computation: base period, optional extension, shift, control date, text.
@@ -210,34 +248,53 @@ fn compute(
             fmt_date(nominal)
         ));
     }
-    let (due, moved_over) = shift_to_working(cal, nominal, rules.shift);
+    let (due, moved_over, forward_past_start) = shift_after_start(cal, start, nominal, rules.shift);
     if moved_over.is_empty() {
         text.push('.');
     } else {
         let mut listed = moved_over.clone();
         listed.sort();
         let listed: Vec<String> = listed.into_iter().map(fmt_day_month).collect();
-        let direction = match rules.shift {
-            ShiftRule::Preceding => "предшествующий рабочий день",
-            ShiftRule::Following => "следующий рабочий день (ст. 193 ГК РФ)",
-        };
-        text.push_str(&format!(
-            " — нерабочий день ({}); срок перенесён на {direction} {}.",
-            listed.join(", "),
-            fmt_date(due)
-        ));
+        if forward_past_start {
+            let (preceding, _) = shift_to_working(cal, nominal, ShiftRule::Preceding);
+            text.push_str(&format!(
+                " — нерабочий день ({}); предшествующий рабочий день {} приходится на день начала \
+                 срока ({}) или раньше, поэтому срок перенесён на следующий рабочий день {}.",
+                listed.join(", "),
+                fmt_date(preceding),
+                fmt_date(start),
+                fmt_date(due)
+            ));
+        } else {
+            let direction = match rules.shift {
+                ShiftRule::Preceding => "предшествующий рабочий день",
+                ShiftRule::Following => "следующий рабочий день (ст. 193 ГК РФ)",
+            };
+            text.push_str(&format!(
+                " — нерабочий день ({}); срок перенесён на {direction} {}.",
+                listed.join(", "),
+                fmt_date(due)
+            ));
+        }
     }
     let control = if with_control {
-        control_date(cal, due, rules.internal_control_days_before)
+        control_date(cal, start, due, rules.internal_control_days_before)
     } else {
         None
     };
-    if let Some(c) = control {
-        text.push_str(&format!(
+    match control {
+        Some((c, false)) => text.push_str(&format!(
             " Внутренний контрольный срок: {} (за {} до срока, на рабочий день).",
             fmt_date(c),
             days_word(rules.internal_control_days_before)
-        ));
+        )),
+        Some((c, true)) => text.push_str(&format!(
+            " Внутренний контрольный срок: {} (за {} до срока пришёлся бы на день начала срока \
+             или раньше — назначен на следующий рабочий день, не позже срока).",
+            fmt_date(c),
+            days_word(rules.internal_control_days_before)
+        )),
+        None => {}
     }
     Deadline {
         due,
@@ -247,7 +304,9 @@ fn compute(
         nominal,
         moved_over,
         shift: rules.shift,
-        control_date: control,
+        moved_forward_past_start: forward_past_start,
+        basis: basis.to_owned(),
+        control_date: control.map(|(c, _)| c),
         text,
     }
 }
@@ -265,7 +324,7 @@ pub fn consideration_deadline(
     let (days, basis) = if migration_case {
         (rules.migration_days, BASIS_MIGRATION)
     } else {
-        (rules.consideration_days, BASIS_CONSIDERATION)
+        (rules.consideration_days, rules.consideration_basis.as_str())
     };
     compute(
         cal,
@@ -364,6 +423,48 @@ pub fn is_registration_late(
     registered_on > registration_deadline(cal, rules, received_on).due
 }
 
+/// The Russian name of a legal regime in explanations (`fz59`, `pos_message`, …); unknown
+/// codes are shown as given.
+pub fn regime_label(code: &str) -> &str {
+    match code {
+        "fz59" => "обращение по 59-ФЗ",
+        "pos_message" => "сообщение ПОС",
+        "dobrodel" => "Добродел",
+        "gis_zhkh" => "ГИС ЖКХ",
+        "info_request" => "запрос информации (8-ФЗ)",
+        "other" => "иной порядок",
+        other => other,
+    }
+}
+
+/// The consideration rules of a regime outside 59-FZ: its configured `days` and a basis that
+/// names the regime and its configured `citation`, so the explanation never cites Art. 12 for
+/// it. Without configured days the 59-FZ period applies, and the explanation says so.
+pub fn regime_rules(
+    base: &DeadlineRules,
+    regime_code: &str,
+    days: Option<u32>,
+    citation: Option<&str>,
+) -> DeadlineRules {
+    let mut rules = base.clone();
+    let label = regime_label(regime_code);
+    match days {
+        Some(days) => {
+            rules.consideration_days = days;
+            let citation = citation
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .unwrap_or("срок по настройке органа");
+            rules.consideration_basis = format!("{label}: {citation}");
+        }
+        None => {
+            rules.consideration_basis =
+                format!("{label}: срок не настроен, применён срок {BASIS_CONSIDERATION}");
+        }
+    }
+    rules
+}
+
 /// Signed calendar days from `from` to `to`, for "due within N days" filters.
 pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()
@@ -378,7 +479,7 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
-    /// The calendar files shipped in `config/calendar/` (2024–2026).
+    /// The calendar files shipped in `config/calendar/` (2024–2027).
     fn cal() -> ProductionCalendar {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/calendar");
         ProductionCalendar::load_dir(&dir).expect("shipped calendar files parse")
@@ -538,7 +639,7 @@ mod tests {
             c(Cons, d(2025, 12, 1), F, d(2026, 1, 12)),
             // 1 Dec 2026 + 30 = 31 Dec 2026 (transferred day off) → Wednesday 30 Dec.
             c(Cons, d(2026, 12, 1), P, d(2026, 12, 30)),
-            // Same, forward into 2027 (no file → fallback): 1–8 Jan off, 9–10 Jan weekend → Monday 11 Jan.
+            // Same, forward into 2027: 1–10 Jan 2027 off → Monday 11 Jan.
             c(Cons, d(2026, 12, 1), F, d(2027, 1, 11)),
             // 28 Nov 2024 + 30 = 28 Dec 2024, the working Saturday: stays.
             c(Cons, d(2024, 11, 28), P, d(2024, 12, 28)),
@@ -564,16 +665,24 @@ mod tests {
             // Extension in 2024: 10 Apr 2024 + 30 = 10 May, already off; + 30 = 9 Jun 2024 (Sunday)
             // → Saturday 8 Jun is an ordinary weekend → Friday 7 Jun.
             cx(d(2024, 4, 10), P, 30, d(2024, 6, 7)),
-            // 2027, no file: 3 Apr 2027 + 30 = 3 May 2027, Monday that takes over 1 May (Saturday);
+            // 2027: 3 Apr 2027 + 30 = 3 May 2027, Monday that takes over 1 May (Saturday);
             // back over 2 May (Sun), 1 May (Sat) → Friday 30 Apr.
             c(Cons, d(2027, 4, 3), P, d(2027, 4, 30)),
             // Same, forward: Tuesday 4 May 2027.
             c(Cons, d(2027, 4, 3), F, d(2027, 5, 4)),
-            // 2027 fallback: 10 Apr 2027 + 30 = 10 May, Monday that takes over 9 May (Sunday);
+            // 2027: 10 Apr 2027 + 30 = 10 May, Monday that takes over 9 May (Sunday);
             // back over 9, 8 May → Friday 7 May.
             c(Cons, d(2027, 4, 10), P, d(2027, 5, 7)),
-            // 2027 fallback: 24 Jan 2027 + 30 = 23 Feb 2027 (Tuesday holiday) → Monday 22 Feb.
-            c(Cons, d(2027, 1, 24), P, d(2027, 2, 22)),
+            // 2027 file: 24 Jan 2027 + 30 = 23 Feb 2027 (Tuesday holiday); back over 22 Feb (moved
+            // from Saturday 20 Feb) and 21 Feb → the working Saturday 20 Feb 2027.
+            c(Cons, d(2027, 1, 24), P, d(2027, 2, 20)),
+            // Same, forward: Wednesday 24 Feb 2027.
+            c(Cons, d(2027, 1, 24), F, d(2027, 2, 24)),
+            // 22 Jan 2027 + 30 = Sunday 21 Feb → the working Saturday 20 Feb (the fallback said 19 Feb).
+            c(Cons, d(2027, 1, 22), P, d(2027, 2, 20)),
+            // 23 Jan 2027 + 30 = Monday 22 Feb, a day off by the decree (the fallback kept it
+            // working) → forward over 22, 23 Feb → Wednesday 24 Feb.
+            c(Cons, d(2027, 1, 23), F, d(2027, 2, 24)),
             // Forwarding: 28 Apr 2025 + 7 = 5 May 2025 (Monday, working) — no shift.
             c(Fwd, d(2025, 4, 28), P, d(2025, 5, 5)),
             // Forwarding: 25 Apr 2025 + 7 = 2 May 2025 (off) → Wednesday 30 Apr.
@@ -897,6 +1006,208 @@ mod tests {
         assert_eq!(r, DeadlineRules::default());
         assert_eq!(ShiftRule::default(), ShiftRule::Preceding);
         assert!(toml::from_str::<DeadlineRules>("shift = \"next\"").is_err());
+    }
+
+    /// A regime of `days` calendar days (e.g. Добродел, 8) with its own citation.
+    fn regime(days: u32, basis: &str) -> DeadlineRules {
+        DeadlineRules {
+            consideration_days: days,
+            consideration_basis: basis.into(),
+            ..DeadlineRules::default()
+        }
+    }
+
+    #[test]
+    fn registration_received_in_new_year_block_is_not_late_at_birth() {
+        let cal = cal();
+        // Received Friday 2 Jan 2026 + 3 = 5 Jan (off); the preceding working day would be
+        // 30 Dec 2025, before receipt → the following working day, Monday 12 Jan 2026.
+        let reg = registration_deadline(&cal, &rules(P), d(2026, 1, 2));
+        assert_eq!(reg.due, d(2026, 1, 12), "{}", reg.text);
+        assert!(reg.moved_forward_past_start);
+        assert_eq!(reg.nominal, d(2026, 1, 5));
+        assert_eq!(
+            reg.moved_over,
+            (5..=11).map(|n| d(2026, 1, n)).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            reg.text,
+            "Поступило 02.01.2026; 3 дня (ч. 2 ст. 8 59-ФЗ, регистрация) → 05.01.2026 — нерабочий \
+             день (05.01, 06.01, 07.01, 08.01, 09.01, 10.01, 11.01); предшествующий рабочий день \
+             30.12.2025 приходится на день начала срока (02.01.2026) или раньше, поэтому срок \
+             перенесён на следующий рабочий день 12.01.2026."
+        );
+        // Registered the same day, or on the first working day: on time; a day later: late.
+        assert!(!is_registration_late(
+            &cal,
+            &rules(P),
+            d(2026, 1, 2),
+            d(2026, 1, 2)
+        ));
+        assert!(!is_registration_late(
+            &cal,
+            &rules(P),
+            d(2026, 1, 2),
+            d(2026, 1, 12)
+        ));
+        assert!(is_registration_late(
+            &cal,
+            &rules(P),
+            d(2026, 1, 2),
+            d(2026, 1, 13)
+        ));
+        // Received 31 Dec 2025 + 3 = 3 Jan → the same guard.
+        let reg = registration_deadline(&cal, &rules(P), d(2025, 12, 31));
+        assert_eq!(reg.due, d(2026, 1, 12), "{}", reg.text);
+        // The Following rule reaches the same day without the guard.
+        let f = registration_deadline(&cal, &rules(F), d(2026, 1, 2));
+        assert_eq!(f.due, d(2026, 1, 12));
+        assert!(!f.moved_forward_past_start);
+        assert!(!f.text.contains("день начала срока"), "{}", f.text);
+    }
+
+    #[test]
+    fn forwarding_from_the_year_end_is_possible_on_time() {
+        let cal = cal();
+        // Registered 30 Dec 2025 – 2 Jan 2026: + 7 lands in 6–9 Jan 2026; the preceding working
+        // day is 30 Dec 2025, on or before registration → Monday 12 Jan 2026.
+        for start in [
+            d(2025, 12, 30),
+            d(2025, 12, 31),
+            d(2026, 1, 1),
+            d(2026, 1, 2),
+        ] {
+            let f = forwarding_deadline(&cal, &rules(P), start);
+            assert_eq!(f.due, d(2026, 1, 12), "{start}: {}", f.text);
+            assert!(f.moved_forward_past_start, "{start}");
+            assert!(
+                f.text.contains("следующий рабочий день 12.01.2026"),
+                "{}",
+                f.text
+            );
+            assert!(f.text.contains("7 дней (ч. 3 ст. 8 59-ФЗ"), "{}", f.text);
+        }
+        // Registered 29 Dec 2025: 5 Jan → preceding 30 Dec 2025 is after registration: stays.
+        let f = forwarding_deadline(&cal, &rules(P), d(2025, 12, 29));
+        assert_eq!(f.due, d(2025, 12, 30));
+        assert!(!f.moved_forward_past_start);
+        // Art. 11 notice, registered 31 Dec 2025: 7 Jan → 12 Jan 2026 (same signature as before).
+        let a = art11_notice_deadline(&cal, &rules(P), d(2025, 12, 31));
+        assert_eq!(a.due, d(2026, 1, 12), "{}", a.text);
+        assert!(a.text.contains("ст. 11 59-ФЗ"), "{}", a.text);
+    }
+
+    #[test]
+    fn short_regime_registered_in_new_year_block_is_not_overdue_at_birth() {
+        let cal = cal();
+        let dobrodel = regime(8, "Добродел — регламент портала «Добродел»");
+        // 2 Jan 2026 + 8 = 10 Jan (off) → preceding 30 Dec 2025 → following Monday 12 Jan.
+        let dl = consideration_deadline(&cal, &dobrodel, d(2026, 1, 2), false, None);
+        assert_eq!(dl.due, d(2026, 1, 12), "{}", dl.text);
+        assert!(dl.moved_forward_past_start);
+        assert!(dl.text.starts_with("Зарегистрировано 02.01.2026; 8 дней (Добродел — регламент портала «Добродел») → 10.01.2026"), "{}", dl.text);
+        assert!(!dl.text.contains("59-ФЗ"), "{}", dl.text);
+        assert_eq!(dl.basis, "Добродел — регламент портала «Добродел»");
+        // Control date 3 days before: 9 Jan (off) → preceding 30 Dec is before registration →
+        // the first working day after it, 12 Jan, never later than the deadline.
+        let mut r = dobrodel.clone();
+        r.internal_control_days_before = 3;
+        let dl = consideration_deadline(&cal, &r, d(2026, 1, 2), false, None);
+        assert_eq!(dl.control_date, Some(d(2026, 1, 12)), "{}", dl.text);
+        assert!(
+            dl.text.contains("назначен на следующий рабочий день"),
+            "{}",
+            dl.text
+        );
+        // 30-day consideration: 1 Feb 2026 (Sunday) → Friday 30 Jan; control 3 days before:
+        // Tuesday 27 Jan — well after registration, unaffected.
+        let mut r = rules(P);
+        r.internal_control_days_before = 3;
+        let dl = consideration_deadline(&cal, &r, d(2026, 1, 2), false, None);
+        assert_eq!(dl.due, d(2026, 1, 30));
+        assert_eq!(dl.control_date, Some(d(2026, 1, 27)));
+        assert!(!dl.moved_forward_past_start);
+    }
+
+    #[test]
+    fn no_deadline_ever_lands_on_or_before_its_start() {
+        let cal = cal();
+        let short = regime(1, "тест");
+        let mut start = d(2024, 1, 1);
+        while start <= d(2027, 12, 31) {
+            for shift in [P, F] {
+                let r = rules(shift);
+                let mut s = short.clone();
+                s.shift = shift;
+                s.internal_control_days_before = 5;
+                for dl in [
+                    registration_deadline(&cal, &r, start),
+                    forwarding_deadline(&cal, &r, start),
+                    art11_notice_deadline(&cal, &r, start),
+                    consideration_deadline(&cal, &r, start, false, None),
+                    consideration_deadline(&cal, &s, start, false, None),
+                ] {
+                    assert!(dl.due > start, "{start} {shift:?}: {}", dl.text);
+                    assert!(cal.is_working_day(dl.due), "{}", dl.text);
+                    if let Some(c) = dl.control_date {
+                        assert!(
+                            c > start && c <= dl.due && cal.is_working_day(c),
+                            "{}",
+                            dl.text
+                        );
+                    }
+                }
+            }
+            start = start + Days::new(1);
+        }
+    }
+
+    #[test]
+    fn consideration_basis_is_configurable_and_defaults_to_art12() {
+        let cal = cal();
+        let pos = regime(
+            10,
+            "сообщение ПОС — постановление Правительства РФ от 10.11.2020 № 1802",
+        );
+        let dl = consideration_deadline(&cal, &pos, d(2025, 3, 3), false, None);
+        assert_eq!(
+            dl.text,
+            "Зарегистрировано 03.03.2025; 10 дней (сообщение ПОС — постановление Правительства РФ \
+             от 10.11.2020 № 1802) → 13.03.2025."
+        );
+        // A migration case keeps its own 59-FZ rule.
+        let m = consideration_deadline(&cal, &pos, d(2025, 3, 3), true, None);
+        assert!(m.text.contains("ч. 1.1 ст. 12 59-ФЗ"), "{}", m.text);
+        assert_eq!(DeadlineRules::default().consideration_basis, "ст. 12 59-ФЗ");
+    }
+
+    #[test]
+    fn regimes_name_themselves_and_their_rule() {
+        let cal = cal();
+        let base = rules(P);
+        let pos = regime_rules(&base, "pos_message", Some(10), Some("постановление № 1802"));
+        let dl = consideration_deadline(&cal, &pos, d(2025, 3, 3), false, None);
+        assert_eq!(
+            dl.text,
+            "Зарегистрировано 03.03.2025; 10 дней (сообщение ПОС: постановление № 1802) → 13.03.2025."
+        );
+        assert_eq!(pos.shift, P, "the shift rule and other periods stay");
+        let other = regime_rules(&base, "other", Some(30), None);
+        let dl = consideration_deadline(&cal, &other, d(2025, 4, 1), false, None);
+        assert!(
+            dl.text
+                .contains("30 дней (иной порядок: срок по настройке органа)"),
+            "{}",
+            dl.text
+        );
+        assert!(!dl.text.contains("ст. 12 59-ФЗ"), "{}", dl.text);
+        let unset = regime_rules(&base, "gis_zhkh", None, Some("x"));
+        assert_eq!(unset.consideration_days, 30);
+        assert_eq!(
+            unset.consideration_basis,
+            "ГИС ЖКХ: срок не настроен, применён срок ст. 12 59-ФЗ"
+        );
+        assert_eq!(regime_label("telegram"), "telegram");
     }
 
     #[test]

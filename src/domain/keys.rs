@@ -18,9 +18,10 @@ pub fn search_text(reg_number: &str, names: &[&str], summary: &str, external_id:
     out
 }
 
-/// Lower-cases, folds `ё` into `е` and collapses whitespace: the form stored for search.
+/// NFC without invisible characters, lower-cased, `ё` folded into `е`, whitespace collapsed:
+/// the form stored for search (a zero-width space cannot split a surname).
 pub fn search_fold(text: &str) -> String {
-    let lower = text.to_lowercase().replace('ё', "е");
+    let lower = super::text::for_keys(text).to_lowercase().replace('ё', "е");
     lower.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -41,7 +42,7 @@ pub fn address_key(address: &str) -> Option<String> {
 
 /// An e-mail address compared case-insensitively.
 pub fn email_key(email: &str) -> Option<String> {
-    let key = email.trim().to_lowercase();
+    let key = super::text::for_keys(email).trim().to_lowercase();
     (!key.is_empty()).then_some(key)
 }
 
@@ -74,6 +75,8 @@ mod tests {
         assert_eq!(address_key("ул. Ленина, д. 5"), address_key("УЛ ЛЕНИНА Д5"));
         assert_eq!(address_key(" , "), None);
         assert_eq!(email_key(" A@B.RU "), Some("a@b.ru".into()));
+        assert_eq!(name_key("Ива\u{200b}нов И.И."), name_key("Иванов И. И."));
+        assert_eq!(name_key("Иванов Йосиф"), name_key("Иванов И\u{0306}осиф"));
     }
 
     #[test]

@@ -3,12 +3,14 @@
 
 pub mod appeal;
 pub mod calendar;
+pub mod calendar_import;
 pub mod channels;
 pub mod classifier;
 pub mod deadline;
 pub mod keys;
 pub mod regnum;
 pub mod roles;
+pub mod text;
 pub mod validation;
 pub mod workflow;
 pub mod reminders;

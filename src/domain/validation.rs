@@ -29,9 +29,10 @@ impl Errors {
         self.items.push(FieldError { field: format!("{}{}", self.prefix, field.as_ref()), message: message.into() });
     }
 
-    /// Checks a required text: present, not blank, at most `max` characters.
+    /// Checks a required text: present, not blank (invisible characters alone count as blank),
+    /// at most `max` characters.
     pub fn text(&mut self, field: &str, value: &str, max: usize) {
-        if value.trim().is_empty() {
+        if super::text::is_blank(value) {
             self.add(field, "обязательное поле не заполнено");
         } else {
             self.max_len(field, value, max);
@@ -45,6 +46,8 @@ impl Errors {
             self.add(field, format!("не длиннее {max} символов"));
         } else if has_forbidden_controls(value) {
             self.add(field, "недопустимые управляющие символы");
+        } else if super::text::has_hidden(value) {
+            self.add(field, "недопустимые невидимые символы или символы смены направления текста");
         }
     }
 
@@ -73,7 +76,8 @@ impl Errors {
     }
 }
 
-/// True when `value` holds a control character other than tab, line feed or carriage return.
+/// True when `value` holds a control character other than tab, line feed or carriage return
+/// (invisible and direction-changing characters are checked by [`super::text::has_hidden`]).
 pub fn has_forbidden_controls(value: &str) -> bool {
     value.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
@@ -144,8 +148,11 @@ mod tests {
         e.text("summary", "строка\u{0}", 100);
         e.max_len("note", "a\u{7}b", 100);
         e.max_len("ok", "строка\nвторая\tтаб", 100);
+        e.text("blank", "\u{200b}\u{200b}", 100);
+        e.text("name", "Ива\u{200b}нов", 100);
+        e.max_len("number", "ОГ-\u{202e}123", 100);
         let fields: Vec<String> = e.into_vec().into_iter().map(|x| x.field).collect();
-        assert_eq!(fields, vec!["summary", "note"]);
+        assert_eq!(fields, vec!["summary", "note", "blank", "name", "number"]);
     }
 
     #[test]

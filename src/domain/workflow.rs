@@ -106,11 +106,14 @@ pub enum Action {
     Correct,
     /// Correct the card of a finished appeal: an administrator, with a reason.
     CorrectFinished,
+    /// Record how the appeal is considered: documents requested, on-site check, commission,
+    /// with the applicant (the flags reports count).
+    Consider,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::Assign,
         Action::Extend,
         Action::Forward,
@@ -123,6 +126,7 @@ impl Action {
         Action::LeaveWithoutAnswer,
         Action::Correct,
         Action::CorrectFinished,
+        Action::Consider,
     ];
 
     /// API code (also the history's action name).
@@ -140,6 +144,7 @@ impl Action {
             Action::LeaveWithoutAnswer => "leave_without_answer",
             Action::Correct => "correct",
             Action::CorrectFinished => "correct_finished",
+            Action::Consider => "consider",
         }
     }
 
@@ -150,7 +155,7 @@ impl Action {
         match self {
             Action::Assign => Some(&[Supervisor, Clerk, Admin]),
             Action::Forward | Action::Dispatch => Some(&[Clerk, Supervisor, Admin]),
-            Action::Extend | Action::Approve | Action::Return | Action::Close | Action::LeaveWithoutAnswer => Some(&[Supervisor, Admin]),
+            Action::Extend | Action::Approve | Action::Return | Action::Close | Action::LeaveWithoutAnswer | Action::Consider => Some(&[Supervisor, Admin]),
             Action::Correct => Some(&[Clerk, Admin]),
             Action::CorrectFinished => Some(&[Admin]),
             Action::Answer | Action::Contribute => None,
@@ -169,6 +174,10 @@ impl Action {
 
     /// True when the action is open to `role` holding `part`.
     pub fn open_to(self, role: Role, part: Part) -> bool {
+        // Whoever considers the appeal records how: its executors, or a supervisor.
+        if self == Action::Consider && part != Part::None {
+            return true;
+        }
         match (self.roles(), self.needs()) {
             (Some(roles), _) => roles.contains(&role),
             (None, Some(needed)) => part == needed,
@@ -207,6 +216,7 @@ pub fn transition(from: Status, action: Action) -> Option<Status> {
         (S::Registered | S::InWork | S::AnswerReview, A::LeaveWithoutAnswer) => Some(S::LeftWithoutAnswer),
         (S::Registered | S::InWork | S::AnswerReview | S::Answered, A::Correct) => Some(from),
         (S::Closed | S::Forwarded | S::LeftWithoutAnswer, A::CorrectFinished) => Some(from),
+        (S::InWork | S::AnswerReview | S::Answered, A::Consider) => Some(from),
         _ => None,
     }
 }
@@ -359,8 +369,8 @@ mod tests {
             assert_eq!(check(Status::InWork, Action::Contribute, r, Part::CoExecutor), Ok(Status::InWork));
             assert_eq!(check(Status::InWork, Action::Contribute, r, Part::Responsible), Err(Refusal::NotAssigned));
         }
-        assert_eq!(allowed_actions(Status::InWork, Role::Executor, Part::CoExecutor), vec![Action::Contribute]);
-        assert_eq!(allowed_actions(Status::InWork, Role::Executor, Part::Responsible), vec![Action::Answer]);
+        assert_eq!(allowed_actions(Status::InWork, Role::Executor, Part::CoExecutor), vec![Action::Contribute, Action::Consider]);
+        assert_eq!(allowed_actions(Status::InWork, Role::Executor, Part::Responsible), vec![Action::Answer, Action::Consider]);
     }
 
     #[test]

@@ -3,14 +3,13 @@
 
 use super::history;
 use super::models::*;
-use super::schema::{answers, appeal_links, appeals, applicants, assignments, contributions, outgoing_counters, questions, reg_counters};
+use super::schema::{answers, appeal_links, appeals, applicants, assignments, contributions, match_keys, outgoing_counters, questions, reg_counters};
 use super::{DbPool, StoreError, WriteTx};
 use super::outbox::{OutboxChange, OutboxWrite};
-use crate::domain::regnum;
 use crate::{backend_fns, dispatch};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// How many earlier appeals a new one is linked to at most.
 pub const MAX_LINKS: i64 = 10;
@@ -24,10 +23,12 @@ pub struct NewAppeal {
     pub applicants: Vec<ApplicantRow>,
     /// Questions.
     pub questions: Vec<QuestionRow>,
+    /// Its rows of `match_keys`: one per applicant key and question code.
+    pub match_keys: Vec<MatchKeyRow>,
     /// Year the number belongs to.
     pub reg_year: i32,
-    /// Registration-number template.
-    pub template: String,
+    /// The sequence inside a legacy number of the template's shape: the year's counter moves past it.
+    pub legacy_seq: Option<i64>,
     /// Who registered it.
     pub actor: Option<String>,
     /// History action name (`registered` or `imported`).
@@ -36,22 +37,12 @@ pub struct NewAppeal {
     pub outbox: OutboxChange,
 }
 
-/// What identifies "the same applicant on the same question": normalised names, addresses,
-/// e-mails of the applicants and the question codes.
-#[derive(Clone, Debug, Default)]
-pub struct MatchKeys {
-    /// Name keys.
-    pub names: Vec<String>,
-    /// Address keys.
-    pub addresses: Vec<String>,
-    /// E-mail keys.
-    pub emails: Vec<String>,
-    /// Classifier codes.
-    pub codes: Vec<String>,
-}
+/// The use case's rendering of a reserved sequence number into the card: it sets `reg_number`
+/// and adds the number to the search text (the store only reserves numbers).
+pub type Numbering<'a> = &'a (dyn Fn(&mut AppealRow, i64) + Sync);
 
 /// The domain's decision on a new appeal's earlier ones: whether it is repeated, and its links.
-pub type LinkDecision<'a> = &'a dyn Fn(&[Candidate]) -> (bool, Vec<LinkRow>);
+pub type LinkDecision<'a> = &'a (dyn Fn(&AppealRow, &[Candidate]) -> (bool, Vec<LinkRow>) + Sync);
 
 /// An earlier appeal of the same applicant on the same question.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,6 +53,8 @@ pub struct Candidate {
     pub status: String,
     /// Its deadline.
     pub due_date: NaiveDate,
+    /// When it was registered (candidates come most recent first).
+    pub registered_at: NaiveDateTime,
 }
 
 /// Everything a card shows, read in a few batched queries.
@@ -121,6 +114,8 @@ pub struct ListFilter {
     pub search: Option<String>,
     /// Keyset position: (registered_at, id) of the last item seen.
     pub after: Option<(NaiveDateTime, String)>,
+    /// Keyset position in deadline order: (due_date, registered_at, id) of the last item seen.
+    pub after_due: Option<(NaiveDate, NaiveDateTime, String)>,
     /// Page size.
     pub limit: i64,
     /// Order.
@@ -187,6 +182,8 @@ pub struct Change {
     pub details: serde_json::Value,
     /// Notices and reminder cancellations written in the same transaction.
     pub outbox: OutboxChange,
+    /// A corrected card's new matching keys (replace the appeal's rows of `match_keys`).
+    pub match_keys: Option<Vec<MatchKeyRow>>,
 }
 
 fn group<T, F: Fn(&T) -> &str>(rows: Vec<T>, key: F) -> HashMap<String, Vec<T>> {
@@ -195,6 +192,105 @@ fn group<T, F: Fn(&T) -> &str>(rows: Vec<T>, key: F) -> HashMap<String, Vec<T>> 
         m.entry(key(&r).to_string()).or_default().push(r);
     }
     m
+}
+
+/// A row of the candidate lookup.
+#[derive(QueryableByName)]
+struct Found {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    appeal_id: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    registered_at: NaiveDateTime,
+}
+
+/// How a backend spells the n-th bind parameter of a hand-built statement (also used by `stats`).
+pub(crate) trait Dialect {
+    /// The marker of the n-th (1-based) parameter.
+    fn marker(n: usize) -> String;
+}
+
+#[cfg(feature = "sqlite")]
+impl Dialect for diesel::SqliteConnection {
+    fn marker(_: usize) -> String {
+        "?".into()
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl Dialect for diesel::PgConnection {
+    fn marker(n: usize) -> String {
+        format!("${n}")
+    }
+}
+
+/// Most recent first (ties by id, descending), each appeal once, at most [`MAX_LINKS`].
+fn newest_first(found: &mut Vec<(NaiveDateTime, String)>) {
+    found.sort_by(|a, b| b.cmp(a));
+    let mut seen = BTreeSet::new();
+    found.retain(|(_, id)| seen.insert(id.clone()));
+    found.truncate(MAX_LINKS as usize);
+}
+
+/// The distinct (key, code) pairs of an appeal's key rows.
+fn pairs_of(keys: &[MatchKeyRow]) -> Vec<(String, String)> {
+    let set: BTreeSet<(String, String)> = keys.iter().map(|k| (k.match_key.clone(), k.code.clone())).collect();
+    set.into_iter().collect()
+}
+
+/// The first history entry of a registered or imported appeal.
+fn first_entry(row: &AppealRow, a: &NewAppeal, links: &[LinkRow]) -> NewHistory {
+    let details = serde_json::json!({"reg_number": row.reg_number, "status": row.status, "due_date": row.due_date, "repeated": row.repeated,
+        "late_registration": row.late_registration, "related_appeal_ids": links.iter().map(|l| &l.related_appeal_id).collect::<Vec<_>>()});
+    history::entry(&row.organization_id, &row.id, row.registered_at, a.actor.as_deref(), a.action, details)
+}
+
+/// The key rows of an import's stored and new appeals by pair, newest first, so each row finds
+/// its earlier appeals by a binary search instead of a query.
+struct EarlierIndex<'a> {
+    by_pair: HashMap<(&'a str, &'a str), Vec<(NaiveDateTime, &'a str)>>,
+}
+
+impl<'a> EarlierIndex<'a> {
+    fn new(rows: impl Iterator<Item = &'a MatchKeyRow>) -> Self {
+        let mut by_pair: HashMap<(&str, &str), Vec<(NaiveDateTime, &str)>> = HashMap::new();
+        for r in rows {
+            by_pair.entry((r.match_key.as_str(), r.code.as_str())).or_default().push((r.registered_at, r.appeal_id.as_str()));
+        }
+        for v in by_pair.values_mut() {
+            v.sort_by(|a, b| b.cmp(a));
+            v.dedup();
+        }
+        Self { by_pair }
+    }
+
+    /// Appeals registered before `at` (at `at`, those with a smaller id) sharing a pair.
+    fn before(&self, pairs: &[(String, String)], at: NaiveDateTime, id: &str) -> Vec<(NaiveDateTime, String)> {
+        let mut found = Vec::new();
+        for (k, c) in pairs {
+            if let Some(v) = self.by_pair.get(&(k.as_str(), c.as_str())) {
+                let start = v.partition_point(|&(t, i)| (t, i) >= (at, id));
+                found.extend(v[start..].iter().take(MAX_LINKS as usize).map(|&(t, i)| (t, i.to_string())));
+            }
+        }
+        newest_first(&mut found);
+        found
+    }
+}
+
+/// The rows of a bulk import, table by table.
+pub struct Bulk<'a> {
+    /// Cards.
+    pub rows: &'a [AppealRow],
+    /// Applicants.
+    pub people: &'a [ApplicantRow],
+    /// Questions.
+    pub questions: &'a [QuestionRow],
+    /// Matching keys.
+    pub keys: &'a [MatchKeyRow],
+    /// Links to earlier appeals.
+    pub links: &'a [LinkRow],
+    /// First history entries.
+    pub history: &'a [NewHistory],
 }
 
 backend_fns! {
@@ -239,95 +335,140 @@ backend_fns! {
             .optional()?)
     }
 
-    pub fn candidates(conn: &mut Conn, org: &str, keys: &MatchKeys) -> Result<Vec<Candidate>, StoreError> {
-        let MatchKeys { names, addresses, emails, codes } = keys;
-        if names.is_empty() || (addresses.is_empty() && emails.is_empty()) || codes.is_empty() {
+    /// The most recent earlier appeals sharing a (key, code) pair with a new one, newest first:
+    /// one backward range of `match_keys`' primary key per pair, each stopped after
+    /// [`MAX_LINKS`] rows, in one round trip; then their status by primary key.
+    pub fn candidates(c: &mut Conn, org: &str, pairs: &[(String, String)]) -> Result<Vec<Candidate>, StoreError> {
+        if pairs.is_empty() {
             return Ok(Vec::new());
         }
-        // Two plain index lookups rather than one three-way join: the planner cannot pick a
-        // bad join order from stale statistics, and the applicant index is the selective one.
-        let same_person: Vec<String> = applicants::table
-            .filter(applicants::organization_id.eq(org))
-            .filter(applicants::name_key.eq_any(names))
-            .filter(applicants::address_key.eq_any(addresses).or(applicants::email_key.eq_any(emails)))
-            .select(applicants::appeal_id)
-            .limit(500)
-            .load(conn)?;
-        if same_person.is_empty() {
-            return Ok(Vec::new());
+        let mut sql = String::new();
+        let mut n = 0;
+        for (i, _) in pairs.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(" UNION ALL ");
+            }
+            let (a, b, d) = (<Conn as Dialect>::marker(n + 1), <Conn as Dialect>::marker(n + 2), <Conn as Dialect>::marker(n + 3));
+            n += 3;
+            sql.push_str(&format!(
+                "SELECT appeal_id, registered_at FROM (SELECT appeal_id, registered_at FROM match_keys WHERE organization_id = {a} AND match_key = {b} AND code = {d} \
+                 ORDER BY registered_at DESC, appeal_id DESC LIMIT {MAX_LINKS}) AS m{i}"
+            ));
         }
-        let rows: Vec<(String, String, NaiveDate)> = appeals::table
-            .filter(appeals::id.eq_any(&same_person))
-            .filter(appeals::id.eq_any(questions::table.filter(questions::appeal_id.eq_any(&same_person)).filter(questions::code.eq_any(codes)).select(questions::appeal_id)))
-            .select((appeals::id, appeals::status, appeals::due_date))
-            // The most recent earlier appeals: they are linked to their own predecessors in turn.
-            .order((appeals::registered_at.desc(), appeals::id.desc()))
-            .limit(MAX_LINKS)
-            .load(conn)?;
-        Ok(rows.into_iter().map(|(id, status, due_date)| Candidate { id, status, due_date }).collect())
+        let mut q = diesel::sql_query(sql).into_boxed::<<Conn as diesel::Connection>::Backend>();
+        for (key, code) in pairs {
+            q = q.bind::<diesel::sql_types::Text, _>(org.to_string()).bind::<diesel::sql_types::Text, _>(key.clone()).bind::<diesel::sql_types::Text, _>(code.clone());
+        }
+        let found: Vec<Found> = q.load(c)?;
+        let mut found: Vec<(NaiveDateTime, String)> = found.into_iter().map(|f| (f.registered_at, f.appeal_id)).collect();
+        newest_first(&mut found);
+        details(c, org, found)
     }
 
-    fn insert_parts(c: &mut Conn, a: &NewAppeal, number: String, links: &[LinkRow]) -> Result<AppealRow, StoreError> {
-        let mut row = a.appeal.clone();
-        row.search_text = format!("{} {}", crate::domain::keys::search_fold(&number), row.search_text);
-        row.reg_number = number;
-        diesel::insert_into(appeals::table).values(&row).execute(c)?;
-        for p in &a.applicants {
-            diesel::insert_into(applicants::table).values(p).execute(c)?;
+    /// Status and deadline of earlier appeals (by primary key), keeping the given order.
+    fn details(c: &mut Conn, org: &str, found: Vec<(NaiveDateTime, String)>) -> Result<Vec<Candidate>, StoreError> {
+        if found.is_empty() {
+            return Ok(Vec::new());
         }
-        for q in &a.questions {
-            diesel::insert_into(questions::table).values(q).execute(c)?;
+        let ids: Vec<&String> = found.iter().map(|(_, id)| id).collect();
+        let mut rows: HashMap<String, (String, NaiveDate)> = HashMap::new();
+        for chunk in ids.chunks(1000) {
+            let got: Vec<(String, String, NaiveDate)> = appeals::table
+                .filter(appeals::id.eq_any(chunk))
+                .filter(appeals::organization_id.eq(org))
+                .select((appeals::id, appeals::status, appeals::due_date))
+                .load(c)?;
+            rows.extend(got.into_iter().map(|(id, st, due)| (id, (st, due))));
+        }
+        Ok(found
+            .into_iter()
+            .filter_map(|(at, id)| rows.remove(&id).map(|(status, due_date)| Candidate { id, status, due_date, registered_at: at }))
+            .collect())
+    }
+
+    fn insert_parts(c: &mut Conn, row: &AppealRow, a: &NewAppeal, links: &[LinkRow]) -> Result<(), StoreError> {
+        diesel::insert_into(appeals::table).values(row).execute(c)?;
+        // One multi-row statement per table.
+        diesel::insert_into(applicants::table).values(&a.applicants).execute(c)?;
+        diesel::insert_into(questions::table).values(&a.questions).execute(c)?;
+        if !a.match_keys.is_empty() {
+            diesel::insert_into(match_keys::table).values(&a.match_keys).execute(c)?;
         }
         if !links.is_empty() {
             diesel::insert_into(appeal_links::table).values(links).execute(c)?;
         }
-        let details = serde_json::json!({"reg_number": row.reg_number, "status": row.status, "due_date": row.due_date, "repeated": row.repeated,
-            "late_registration": row.late_registration, "related_appeal_ids": links.iter().map(|l| &l.related_appeal_id).collect::<Vec<_>>()});
-        history_db::append(c, &history::entry(&row.organization_id, &row.id, row.registered_at, a.actor.as_deref(), a.action, details))?;
+        history_db::append(c, &first_entry(row, a, links))?;
+        // The acknowledgement, with the number just assigned, in the registering transaction.
         c.write_outbox(&row.id, &a.outbox, &[("reg_number", &row.reg_number)], row.registered_at)?;
-        Ok(row)
+        Ok(())
     }
 
-    pub fn register(conn: &mut Conn, a: &NewAppeal, links_for: LinkDecision, keys: &MatchKeys) -> Result<CardData, StoreError> {
+    pub fn register(conn: &mut Conn, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering) -> Result<CardData, StoreError> {
         let org = a.appeal.organization_id.clone();
+        let pairs = pairs_of(&a.match_keys);
         conn.write_tx(|c| {
-            if let Some(x) = &a.appeal.external_id {
-                if let Some((id, number)) = find_by_external(c, &org, &a.appeal.channel, x)? {
-                    return Err(StoreError::Conflict {
-                        code: "duplicate_external_id",
-                        message: format!("обращение с external_id «{x}» по этому каналу уже зарегистрировано под номером {number}"),
-                        extra: serde_json::json!({"id": id, "reg_number": number}),
-                    });
-                }
-            }
             // Everything that only reads comes before the counter's row lock, to hold it briefly.
-            let found = candidates(c, &org, keys)?;
-            let (repeated, links) = links_for(&found);
-            let number = if a.appeal.reg_number.is_empty() { regnum::render(&a.template, a.reg_year, next_seq(c, &org, a.reg_year, 1)?) } else { a.appeal.reg_number.clone() };
-            let mut a = a.clone();
-            a.appeal.repeated = repeated;
-            let row = insert_parts(c, &a, number, &links)?;
+            // A re-delivered external id fails on its unique index; `register` reports the winner.
+            let found = candidates(c, &org, &pairs)?;
+            let mut row = a.appeal.clone();
+            let (repeated, links) = links_for(&row, &found);
+            row.repeated = repeated;
+            if row.reg_number.is_empty() {
+                let seq = next_seq(c, &org, a.reg_year, 1)?;
+                numbering(&mut row, seq);
+            }
+            insert_parts(c, &row, a, &links)?;
             let mut related: Vec<String> = links.iter().map(|l| l.related_appeal_id.clone()).collect();
             related.sort();
-            Ok(CardData { appeal: row, applicants: a.applicants, questions: a.questions, assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related })
+            Ok(CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related })
         })
     }
 
-    pub fn import(conn: &mut Conn, items: &[NewAppeal]) -> Result<Vec<String>, StoreError> {
+    /// Every stored key row of these (key, code) pairs, read per chunk of keys.
+    fn stored_keys(c: &mut Conn, org: &str, pairs: &BTreeSet<(String, String)>) -> Result<Vec<MatchKeyRow>, StoreError> {
+        let keys: Vec<&String> = pairs.iter().map(|(k, _)| k).collect::<BTreeSet<_>>().into_iter().collect();
+        let mut out = Vec::new();
+        for chunk in keys.chunks(500) {
+            let rows: Vec<MatchKeyRow> = match_keys::table
+                .filter(match_keys::organization_id.eq(org))
+                .filter(match_keys::match_key.eq_any(chunk))
+                .select(MatchKeyRow::as_select())
+                .load(c)?;
+            out.extend(rows.into_iter().filter(|r| pairs.contains(&(r.match_key.clone(), r.code.clone()))));
+        }
+        Ok(out)
+    }
+
+    pub fn import(conn: &mut Conn, items: &[NewAppeal], links_for: LinkDecision, numbering: Numbering) -> Result<Vec<String>, StoreError> {
         conn.write_tx(|c| {
             let org = match items.first() { Some(i) => i.appeal.organization_id.clone(), None => return Ok(Vec::new()) };
             // Legacy numbers and external ids must be free; one query per chunk, not per row.
-            let legacy: Vec<String> = items.iter().filter(|i| !i.appeal.reg_number.is_empty()).map(|i| i.appeal.reg_number.clone()).collect();
+            let legacy: Vec<&String> = items.iter().filter(|i| !i.appeal.reg_number.is_empty()).map(|i| &i.appeal.reg_number).collect();
             for chunk in legacy.chunks(500) {
-                let taken: Vec<String> = appeals::table.filter(appeals::organization_id.eq(&org)).filter(appeals::reg_number.eq_any(chunk)).select(appeals::reg_number).load(c)?;
+                let taken: Vec<String> = appeals::table.filter(appeals::organization_id.eq(&org)).filter(appeals::reg_number.eq_any(chunk)).select(appeals::reg_number).first(c).optional()?.into_iter().collect();
                 if let Some(t) = taken.first() {
                     let idx = items.iter().position(|i| &i.appeal.reg_number == t).unwrap_or(0);
                     return Err(StoreError::Invalid(vec![crate::domain::validation::FieldError { field: format!("items[{idx}].reg_number"), message: format!("номер {t} уже занят") }]));
                 }
             }
-            for (idx, i) in items.iter().enumerate() {
+            let mut by_channel: HashMap<&str, Vec<&str>> = HashMap::new();
+            for i in items {
                 if let Some(x) = &i.appeal.external_id {
-                    if let Some((id, number)) = find_by_external(c, &org, &i.appeal.channel, x)? {
+                    by_channel.entry(i.appeal.channel.as_str()).or_default().push(x.as_str());
+                }
+            }
+            for (channel, ids) in &by_channel {
+                for chunk in ids.chunks(500) {
+                    let hit: Option<(String, String, Option<String>)> = appeals::table
+                        .filter(appeals::organization_id.eq(&org))
+                        .filter(appeals::channel.eq(*channel))
+                        .filter(appeals::external_id.eq_any(chunk))
+                        .select((appeals::id, appeals::reg_number, appeals::external_id))
+                        .first(c)
+                        .optional()?;
+                    if let Some((id, number, x)) = hit {
+                        let x = x.unwrap_or_default();
+                        let idx = items.iter().position(|i| i.appeal.channel == *channel && i.appeal.external_id.as_deref() == Some(x.as_str())).unwrap_or(0);
                         return Err(StoreError::Conflict {
                         code: "duplicate_external_id",
                             message: format!("items[{idx}]: обращение с external_id «{x}» уже зарегистрировано под номером {number}"),
@@ -338,8 +479,8 @@ backend_fns! {
             }
             // Legacy numbers in the template's format move the counters past them first...
             let mut legacy_max: HashMap<i32, i64> = HashMap::new();
-            for i in items.iter().filter(|i| !i.appeal.reg_number.is_empty()) {
-                if let Some(seq) = regnum::sequence_of(&i.template, i.reg_year, &i.appeal.reg_number) {
+            for i in items {
+                if let Some(seq) = i.legacy_seq {
                     let m = legacy_max.entry(i.reg_year).or_default();
                     *m = (*m).max(seq);
                 }
@@ -357,25 +498,51 @@ backend_fns! {
                 let last = next_seq(c, &org, *year, *n)?;
                 next.insert(*year, last - n + 1);
             }
+            // Repeats, set-based: the stored keys of every pair in the batch in one query per
+            // chunk, then each row's earlier appeals among them and among the batch's own rows.
+            let all_pairs: BTreeSet<(String, String)> = items.iter().flat_map(|i| pairs_of(&i.match_keys)).collect();
+            let stored = stored_keys(c, &org, &all_pairs)?;
+            let earlier = EarlierIndex::new(stored.iter().chain(items.iter().flat_map(|i| i.match_keys.iter())));
+            let mut picked: Vec<Vec<(NaiveDateTime, String)>> = Vec::with_capacity(items.len());
+            let mut from_db: BTreeSet<String> = BTreeSet::new();
+            let in_batch: HashMap<&str, usize> = items.iter().enumerate().map(|(n, i)| (i.appeal.id.as_str(), n)).collect();
+            for i in items {
+                let found = earlier.before(&pairs_of(&i.match_keys), i.appeal.registered_at, &i.appeal.id);
+                from_db.extend(found.iter().filter(|(_, id)| !in_batch.contains_key(id.as_str())).map(|(_, id)| id.clone()));
+                picked.push(found);
+            }
+            let known: HashMap<String, Candidate> = details(c, &org, from_db.into_iter().map(|id| (NaiveDateTime::default(), id)).collect())?.into_iter().map(|k| (k.id.clone(), k)).collect();
             let mut rows = Vec::with_capacity(items.len());
             let mut people = Vec::new();
             let mut qs = Vec::new();
+            let mut keys = Vec::new();
+            let mut all_links = Vec::new();
             let mut hist = Vec::with_capacity(items.len());
-            for i in items {
+            for (i, found) in items.iter().zip(picked) {
+                let cands: Vec<Candidate> = found
+                    .into_iter()
+                    .filter_map(|(at, id)| match in_batch.get(id.as_str()) {
+                        Some(&n) => Some(Candidate { id, status: items[n].appeal.status.clone(), due_date: items[n].appeal.due_date, registered_at: at }),
+                        None => known.get(&id).map(|k| Candidate { registered_at: at, ..k.clone() }),
+                    })
+                    .collect();
                 let mut row = i.appeal.clone();
+                let (repeated, links) = links_for(&row, &cands);
+                row.repeated = repeated;
                 if row.reg_number.is_empty() {
                     let seq = next.get_mut(&i.reg_year).expect("reserved above");
-                    row.reg_number = regnum::render(&i.template, i.reg_year, *seq);
+                    numbering(&mut row, *seq);
                     *seq += 1;
                 }
-                row.search_text = format!("{} {}", crate::domain::keys::search_fold(&row.reg_number), row.search_text);
-                hist.push(history::entry(&org, &row.id, row.registered_at, i.actor.as_deref(), i.action, serde_json::json!({"reg_number": row.reg_number, "status": row.status, "due_date": row.due_date})));
+                hist.push(first_entry(&row, i, &links));
+                all_links.extend(links);
                 people.extend(i.applicants.iter().cloned());
                 qs.extend(i.questions.iter().cloned());
+                keys.extend(i.match_keys.iter().cloned());
                 rows.push(row);
             }
             let ids = rows.iter().map(|r| r.id.clone()).collect();
-            c.insert_rows(&rows, &people, &qs, &hist)?;
+            c.insert_rows(&Bulk { rows: &rows, people: &people, questions: &qs, keys: &keys, links: &all_links, history: &hist })?;
             Ok(ids)
         })
     }
@@ -428,7 +595,7 @@ backend_fns! {
         if !f.statuses.is_empty() { q = q.filter(appeals::status.eq_any(f.statuses.clone())); }
         if let Some(ch) = &f.channel { q = q.filter(appeals::channel.eq(ch.clone())); }
         if let Some(s) = &f.section {
-            q = q.filter(appeals::id.eq_any(questions::table.filter(questions::section.eq(s.clone())).select(questions::appeal_id)));
+            q = q.filter(appeals::id.eq_any(questions::table.filter(questions::organization_id.eq(f.org.clone())).filter(questions::section.eq(s.clone())).select(questions::appeal_id)));
         }
         for who in [&f.executor_id, &f.visible_to].into_iter().flatten() {
             q = q.filter(appeals::id.eq_any(assignments::table.filter(assignments::user_id.eq(who.clone())).filter(assignments::active.eq(true)).select(assignments::appeal_id)));
@@ -444,7 +611,16 @@ backend_fns! {
                 }
                 q.order((appeals::registered_at.desc(), appeals::id.desc()))
             }
-            ListOrder::DueFirst => q.order((appeals::due_date.asc(), appeals::registered_at.asc(), appeals::id.asc())),
+            ListOrder::DueFirst => {
+                if let Some((due, at, id)) = &f.after_due {
+                    q = q.filter(
+                        appeals::due_date.gt(*due)
+                            .or(appeals::due_date.eq(*due).and(appeals::registered_at.gt(*at)))
+                            .or(appeals::due_date.eq(*due).and(appeals::registered_at.eq(*at)).and(appeals::id.gt(id.clone()))),
+                    );
+                }
+                q.order((appeals::due_date.asc(), appeals::registered_at.asc(), appeals::id.asc()))
+            }
         };
         let rows: Vec<AppealRow> = q.limit(f.limit).select(AppealRow::as_select()).load(conn)?;
         load_cards(conn, &f.org, rows)
@@ -512,6 +688,12 @@ backend_fns! {
                     .set((questions::result.eq(result), questions::actions_taken.eq(taken), questions::result_on.eq(on)))
                     .execute(c)?;
             }
+            if let Some(keys) = &change.match_keys {
+                diesel::delete(match_keys::table.filter(match_keys::appeal_id.eq(id))).execute(c)?;
+                if !keys.is_empty() {
+                    diesel::insert_into(match_keys::table).values(keys).execute(c)?;
+                }
+            }
             history_db::append(c, &history::entry(org, id, now, Some(actor), &change.action, change.details.clone()))?;
             c.write_outbox(id, &change.outbox, &slots.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(), now)?;
             get_card(c, org, id)
@@ -521,25 +703,33 @@ backend_fns! {
 
 /// Writes many appeals' rows at once, the fastest way each backend offers.
 pub trait BulkInsert {
-    /// Inserts cards, applicants, questions and history rows.
-    fn insert_rows(&mut self, rows: &[AppealRow], people: &[ApplicantRow], qs: &[QuestionRow], hist: &[NewHistory]) -> Result<(), StoreError>;
+    /// Inserts cards, applicants, questions, keys, links and history rows.
+    fn insert_rows(&mut self, b: &Bulk) -> Result<(), StoreError>;
 }
 
 #[cfg(feature = "sqlite")]
 impl BulkInsert for diesel::SqliteConnection {
-    fn insert_rows(&mut self, rows: &[AppealRow], people: &[ApplicantRow], qs: &[QuestionRow], hist: &[NewHistory]) -> Result<(), StoreError> {
-        // Multi-row VALUES under SQLite's cap of 32,766 bound parameters per statement.
+    fn insert_rows(&mut self, b: &Bulk) -> Result<(), StoreError> {
+        // Multi-row VALUES under SQLite's cap of 32,766 bound parameters per statement. The
+        // divisors leave room for columns yet to come: appeals by diesel's own limit of 64
+        // columns, the narrow tables by about twice their width today.
         let cap = <diesel::SqliteConnection as WriteTx>::MAX_BIND_PARAMS;
-        for chunk in rows.chunks(cap / 52) {
+        for chunk in b.rows.chunks(cap / 64) {
             diesel::insert_into(appeals::table).values(chunk).execute(self)?;
         }
-        for chunk in people.chunks(cap / 13) {
+        for chunk in b.people.chunks(cap / 24) {
             diesel::insert_into(applicants::table).values(chunk).execute(self)?;
         }
-        for chunk in qs.chunks(cap / 11) {
+        for chunk in b.questions.chunks(cap / 24) {
             diesel::insert_into(questions::table).values(chunk).execute(self)?;
         }
-        for chunk in hist.chunks(cap / 6) {
+        for chunk in b.keys.chunks(cap / 10) {
+            diesel::insert_into(match_keys::table).values(chunk).execute(self)?;
+        }
+        for chunk in b.links.chunks(cap / 12) {
+            diesel::insert_into(appeal_links::table).values(chunk).execute(self)?;
+        }
+        for chunk in b.history.chunks(cap / 12) {
             diesel::insert_into(super::schema::history::table).values(chunk).execute(self)?;
         }
         Ok(())
@@ -548,29 +738,30 @@ impl BulkInsert for diesel::SqliteConnection {
 
 #[cfg(feature = "postgres")]
 impl BulkInsert for diesel::PgConnection {
-    fn insert_rows(&mut self, rows: &[AppealRow], people: &[ApplicantRow], qs: &[QuestionRow], hist: &[NewHistory]) -> Result<(), StoreError> {
+    fn insert_rows(&mut self, b: &Bulk) -> Result<(), StoreError> {
         // COPY FROM in binary format: one round trip per table, no parameter cap.
-        diesel::copy_from(appeals::table).from_insertable(rows).execute(self)?;
-        diesel::copy_from(applicants::table).from_insertable(people).execute(self)?;
-        diesel::copy_from(questions::table).from_insertable(qs).execute(self)?;
-        diesel::copy_from(super::schema::history::table).from_insertable(hist).execute(self)?;
+        diesel::copy_from(appeals::table).from_insertable(b.rows).execute(self)?;
+        diesel::copy_from(applicants::table).from_insertable(b.people).execute(self)?;
+        diesel::copy_from(questions::table).from_insertable(b.questions).execute(self)?;
+        if !b.keys.is_empty() {
+            diesel::copy_from(match_keys::table).from_insertable(b.keys).execute(self)?;
+        }
+        if !b.links.is_empty() {
+            diesel::copy_from(appeal_links::table).from_insertable(b.links).execute(self)?;
+        }
+        diesel::copy_from(super::schema::history::table).from_insertable(b.history).execute(self)?;
         Ok(())
     }
 }
 
-/// Registers one appeal in one transaction: idempotency on `external_id`, the next number,
-/// links to earlier appeals of the same applicant and question (`links_for` decides repeated
-/// vs duplicate), applicants, questions and the first history entry. Returns the card as
-/// written, without reading it back.
-pub fn register(
-    pool: &DbPool,
-    a: &NewAppeal,
-    links_for: LinkDecision,
-    keys: &MatchKeys,
-) -> Result<CardData, StoreError> {
-    let r = dispatch!(pool, register(a, links_for, keys));
+/// Registers one appeal in one transaction: links to earlier appeals of the same applicant and
+/// question (`links_for` decides repeated, duplicate or related), the next number (`numbering`
+/// renders it), applicants, questions, matching keys and the first history entry; a taken
+/// `external_id` is a 409 naming the existing appeal. Returns the card as written.
+pub fn register(pool: &DbPool, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering) -> Result<CardData, StoreError> {
+    let r = dispatch!(pool, register(a, links_for, numbering));
     match r {
-        // Two deliveries of one external id raced: the loser reports the winner.
+        // A re-delivery (or two racing deliveries) of one external id: report the appeal that has it.
         Err(e) if e.is_unique_violation() && a.appeal.external_id.is_some() => {
             match find_by_external(pool, &a.appeal.organization_id, &a.appeal.channel, a.appeal.external_id.as_deref().unwrap_or_default())? {
                 Some((id, number)) => Err(StoreError::Conflict {
@@ -585,16 +776,16 @@ pub fn register(
     }
 }
 
-/// Imports many appeals in one transaction with batched inserts; all or nothing. On PostgreSQL
-/// the planner's statistics are refreshed afterwards: a bulk load would otherwise leave them
-/// describing nearly empty tables until autovacuum catches up, and lists would pick bad plans.
-pub fn import(pool: &DbPool, items: &[NewAppeal]) -> Result<Vec<String>, StoreError> {
-    let ids = dispatch!(pool, import(items))?;
+/// Imports many appeals in one transaction with batched inserts; all or nothing. Repeats are
+/// detected set-based against stored appeals and earlier rows of the batch (`links_for` decides).
+/// On PostgreSQL the planner's statistics are refreshed afterwards, so lists keep good plans.
+pub fn import(pool: &DbPool, items: &[NewAppeal], links_for: LinkDecision, numbering: Numbering) -> Result<Vec<String>, StoreError> {
+    let ids = dispatch!(pool, import(items, links_for, numbering))?;
     #[cfg(feature = "postgres")]
     #[allow(irrefutable_let_patterns)] // a PostgreSQL-only build has no other variant
     if let DbPool::Pg(p) = pool {
         use diesel::connection::SimpleConnection;
-        p.get()?.batch_execute("ANALYZE appeals, applicants, questions, history")?;
+        p.get()?.batch_execute("ANALYZE appeals, applicants, questions, match_keys, history")?;
     }
     Ok(ids)
 }

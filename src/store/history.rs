@@ -25,6 +25,14 @@ backend_fns! {
         Ok(())
     }
 
+    pub fn page(conn: &mut Conn, org: &str, appeal: &str, after: Option<i64>, limit: i64) -> Result<Vec<HistoryRow>, StoreError> {
+        let mut q = history::table.filter(history::appeal_id.eq(appeal)).filter(history::organization_id.eq(org)).into_boxed();
+        if let Some(id) = after {
+            q = q.filter(history::id.gt(id));
+        }
+        Ok(q.order(history::id.asc()).limit(limit).select(HistoryRow::as_select()).load(conn)?)
+    }
+
     pub fn list(conn: &mut Conn, org: &str, appeal: &str) -> Result<Vec<HistoryRow>, StoreError> {
         Ok(history::table
             .filter(history::organization_id.eq(org))
@@ -38,6 +46,12 @@ backend_fns! {
 /// Appends one entry outside a larger transaction (e.g. recording that a card was read).
 pub fn append(pool: &DbPool, e: &NewHistory) -> Result<(), StoreError> {
     dispatch!(pool, append(e))
+}
+
+/// Up to `limit` entries of an appeal's history after entry `after`, oldest first
+/// (keyset over the `history_appeal (appeal_id, id)` index).
+pub fn page(pool: &DbPool, org: &str, appeal: &str, after: Option<i64>, limit: i64) -> Result<Vec<HistoryRow>, StoreError> {
+    dispatch!(pool, page(org, appeal, after, limit))
 }
 
 /// An appeal's history, oldest first.

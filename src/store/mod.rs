@@ -13,7 +13,9 @@ pub mod models;
 pub mod outbox;
 pub mod pool;
 pub mod schema;
+pub mod stats;
 pub mod users;
+pub mod visibility;
 
 pub use error::StoreError;
 pub use pool::{Backend, DbPool};

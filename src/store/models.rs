@@ -43,6 +43,19 @@ pub struct UserRow {
     pub active: bool,
     /// Created.
     pub created_at: NaiveDateTime,
+    /// Department, if any.
+    pub department_id: Option<String>,
+}
+
+/// A department of the organization.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = departments)]
+pub struct DepartmentRow {
+    pub id: String,
+    pub organization_id: String,
+    pub code: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
 }
 
 /// An API token, kept only as its SHA-256 hash.
@@ -135,6 +148,13 @@ pub struct AppealRow {
     pub version: i32,
     pub updated_at: NaiveDateTime,
     pub art11_notice_due: Option<NaiveDate>,
+    pub answered_on: Option<NaiveDate>,
+    pub answer_sent_on: Option<NaiveDate>,
+    pub closed_on: Option<NaiveDate>,
+    pub documents_requested: bool,
+    pub on_site_check: bool,
+    pub by_commission: bool,
+    pub with_applicant: bool,
 }
 
 /// An applicant of an appeal.
@@ -175,7 +195,7 @@ pub struct QuestionRow {
 
 /// A link to a related (earlier) appeal: repeated or duplicate.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = appeal_links)]
+#[diesel(table_name = appeal_links, treat_none_as_default_value = false)]
 pub struct LinkRow {
     pub organization_id: String,
     pub appeal_id: String,
@@ -284,4 +304,15 @@ pub struct NotificationRow {
     pub claimed_by: Option<String>,
     pub message_id: Option<String>,
     pub skip_reason: Option<String>,
+}
+
+/// One (applicant key, question code) of an appeal: what the repeat-candidate lookup reads.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = match_keys, treat_none_as_default_value = false)]
+pub struct MatchKeyRow {
+    pub organization_id: String,
+    pub match_key: String,
+    pub code: String,
+    pub registered_at: NaiveDateTime,
+    pub appeal_id: String,
 }

@@ -22,6 +22,17 @@ diesel::table! {
         email -> Nullable<Text>,
         active -> Bool,
         created_at -> Timestamp,
+        department_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    departments (id) {
+        id -> Text,
+        organization_id -> Text,
+        code -> Text,
+        name -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -106,6 +117,13 @@ diesel::table! {
         version -> Integer,
         updated_at -> Timestamp,
         art11_notice_due -> Nullable<Date>,
+        answered_on -> Nullable<Date>,
+        answer_sent_on -> Nullable<Date>,
+        closed_on -> Nullable<Date>,
+        documents_requested -> Bool,
+        on_site_check -> Bool,
+        by_commission -> Bool,
+        with_applicant -> Bool,
     }
 }
 
@@ -255,7 +273,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    match_keys (organization_id, match_key, code, registered_at, appeal_id) {
+        organization_id -> Text,
+        match_key -> Text,
+        code -> Text,
+        registered_at -> Timestamp,
+        appeal_id -> Text,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(applicants -> appeals (appeal_id));
 diesel::joinable!(questions -> appeals (appeal_id));
 diesel::joinable!(assignments -> appeals (appeal_id));
@@ -266,4 +295,6 @@ diesel::joinable!(history -> appeals (appeal_id));
 diesel::allow_tables_to_appear_in_same_query!(
     organizations, users, api_tokens, classifier, reg_counters, appeals, applicants, questions,
     appeal_links, assignments, answers, notifications, export_log, history, contributions, outgoing_counters,
+    match_keys,
+    departments,
 );

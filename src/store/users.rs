@@ -1,11 +1,25 @@
 //! Organizations, users and their tokens.
 
-use super::models::{OrganizationRow, TokenRow, UserRow};
-use super::schema::{api_tokens, organizations, users};
+use super::models::{DepartmentRow, OrganizationRow, TokenRow, UserRow};
+use super::schema::{api_tokens, departments, organizations, users};
 use super::{new_id, DbPool, StoreError, WriteTx};
 use crate::{backend_fns, dispatch};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+
+/// What an administrator changes about a user; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct UserChange {
+    /// New role code.
+    pub role: Option<String>,
+    /// Enable or disable.
+    pub active: Option<bool>,
+    /// New department id, or `Some(None)` to clear it.
+    pub department_id: Option<Option<String>>,
+}
+
+/// A user with the code of their department.
+pub type UserWithDepartment = (UserRow, Option<String>);
 
 /// A new user's details.
 #[derive(Clone, Debug)]
@@ -34,7 +48,7 @@ backend_fns! {
 
     pub fn create_user(conn: &mut Conn, org: &str, u: &NewUser, token_hash: &str, now: NaiveDateTime, expires_at: Option<NaiveDateTime>) -> Result<UserRow, StoreError> {
         conn.write_tx(|c| {
-            let row = UserRow { id: new_id(), organization_id: org.into(), login: u.login.clone(), full_name: u.full_name.clone(), role: u.role.clone(), email: u.email.clone(), active: true, created_at: now };
+            let row = UserRow { id: new_id(), organization_id: org.into(), login: u.login.clone(), full_name: u.full_name.clone(), role: u.role.clone(), email: u.email.clone(), active: true, created_at: now, department_id: None };
             diesel::insert_into(users::table).values(&row).execute(c)?;
             let token = TokenRow { id: new_id(), organization_id: org.into(), user_id: row.id.clone(), token_hash: token_hash.into(), label: "api".into(), created_at: now, expires_at, revoked_at: None };
             diesel::insert_into(api_tokens::table).values(&token).execute(c)?;
@@ -58,12 +72,70 @@ backend_fns! {
             .optional()?)
     }
 
-    pub fn list_users(conn: &mut Conn, org: &str, role: Option<&str>) -> Result<Vec<UserRow>, StoreError> {
-        let mut q = users::table.filter(users::organization_id.eq(org)).filter(users::active.eq(true)).into_boxed();
+    pub fn find_token(conn: &mut Conn, token_hash: &str) -> Result<Option<(UserRow, TokenRow)>, StoreError> {
+        Ok(api_tokens::table
+            .inner_join(users::table)
+            .filter(api_tokens::token_hash.eq(token_hash))
+            .select((UserRow::as_select(), TokenRow::as_select()))
+            .first(conn)
+            .optional()?)
+    }
+
+    pub fn list_users(conn: &mut Conn, org: &str, role: Option<&str>, include_disabled: bool) -> Result<Vec<UserWithDepartment>, StoreError> {
+        let mut q = users::table.left_join(departments::table).filter(users::organization_id.eq(org)).into_boxed();
+        if !include_disabled {
+            q = q.filter(users::active.eq(true));
+        }
         if let Some(r) = role {
             q = q.filter(users::role.eq(r.to_string()));
         }
-        Ok(q.order(users::login.asc()).select(UserRow::as_select()).load(conn)?)
+        Ok(q.order(users::login.asc()).select((UserRow::as_select(), departments::code.nullable())).load(conn)?)
+    }
+
+    pub fn user_by_login(conn: &mut Conn, org: &str, login: &str) -> Result<Option<UserRow>, StoreError> {
+        Ok(users::table.filter(users::organization_id.eq(org)).filter(users::login.eq(login)).select(UserRow::as_select()).first(conn).optional()?)
+    }
+
+    pub fn update_user(conn: &mut Conn, org: &str, id: &str, change: &UserChange) -> Result<UserWithDepartment, StoreError> {
+        conn.write_tx(|c| {
+            let target = users::table.filter(users::organization_id.eq(org)).filter(users::id.eq(id));
+            if let Some(r) = &change.role {
+                diesel::update(target).set(users::role.eq(r)).execute(c)?;
+            }
+            if let Some(a) = change.active {
+                diesel::update(target).set(users::active.eq(a)).execute(c)?;
+            }
+            if let Some(d) = &change.department_id {
+                diesel::update(target).set(users::department_id.eq(d)).execute(c)?;
+            }
+            users::table
+                .left_join(departments::table)
+                .filter(users::organization_id.eq(org))
+                .filter(users::id.eq(id))
+                .select((UserRow::as_select(), departments::code.nullable()))
+                .first(c)
+                .optional()?
+                .ok_or(StoreError::NotFound)
+        })
+    }
+
+    pub fn add_token(conn: &mut Conn, org: &str, user_id: &str, token_hash: &str, now: NaiveDateTime, expires_at: Option<NaiveDateTime>) -> Result<(), StoreError> {
+        let token = TokenRow { id: new_id(), organization_id: org.into(), user_id: user_id.into(), token_hash: token_hash.into(), label: "api".into(), created_at: now, expires_at, revoked_at: None };
+        diesel::insert_into(api_tokens::table).values(&token).execute(conn)?;
+        Ok(())
+    }
+
+    pub fn list_departments(conn: &mut Conn, org: &str) -> Result<Vec<DepartmentRow>, StoreError> {
+        Ok(departments::table.filter(departments::organization_id.eq(org)).order(departments::code.asc()).select(DepartmentRow::as_select()).load(conn)?)
+    }
+
+    pub fn department_by_code(conn: &mut Conn, org: &str, code: &str) -> Result<Option<DepartmentRow>, StoreError> {
+        Ok(departments::table.filter(departments::organization_id.eq(org)).filter(departments::code.eq(code)).select(DepartmentRow::as_select()).first(conn).optional()?)
+    }
+
+    pub fn create_department(conn: &mut Conn, row: &DepartmentRow) -> Result<(), StoreError> {
+        diesel::insert_into(departments::table).values(row).execute(conn)?;
+        Ok(())
     }
 
     pub fn users_by_ids(conn: &mut Conn, org: &str, ids: &[String]) -> Result<Vec<UserRow>, StoreError> {
@@ -97,9 +169,45 @@ pub fn authenticate(pool: &DbPool, token_hash: &str, now: NaiveDateTime) -> Resu
     dispatch!(pool, authenticate(token_hash, now))
 }
 
-/// Active users of the organization, optionally of one role.
-pub fn list_users(pool: &DbPool, org: &str, role: Option<&str>) -> Result<Vec<UserRow>, StoreError> {
-    dispatch!(pool, list_users(org, role))
+/// The token with this hash and its user, whatever their state (the caller decides and says why).
+pub fn find_token(pool: &DbPool, token_hash: &str) -> Result<Option<(UserRow, TokenRow)>, StoreError> {
+    dispatch!(pool, find_token(token_hash))
+}
+
+/// Users of the organization with their department's code, optionally of one role; disabled
+/// ones only when asked.
+pub fn list_users(pool: &DbPool, org: &str, role: Option<&str>, include_disabled: bool) -> Result<Vec<UserWithDepartment>, StoreError> {
+    dispatch!(pool, list_users(org, role, include_disabled))
+}
+
+/// A user by (lower-case) login.
+pub fn user_by_login(pool: &DbPool, org: &str, login: &str) -> Result<Option<UserRow>, StoreError> {
+    dispatch!(pool, user_by_login(org, login))
+}
+
+/// Changes a user's role, state or department in one transaction; 404 when not in the organization.
+pub fn update_user(pool: &DbPool, org: &str, id: &str, change: &UserChange) -> Result<UserWithDepartment, StoreError> {
+    dispatch!(pool, update_user(org, id, change))
+}
+
+/// Issues one more token for a user (given as its hash).
+pub fn add_token(pool: &DbPool, org: &str, user_id: &str, token_hash: &str, now: NaiveDateTime, expires_at: Option<NaiveDateTime>) -> Result<(), StoreError> {
+    dispatch!(pool, add_token(org, user_id, token_hash, now, expires_at))
+}
+
+/// The organization's departments by code.
+pub fn list_departments(pool: &DbPool, org: &str) -> Result<Vec<DepartmentRow>, StoreError> {
+    dispatch!(pool, list_departments(org))
+}
+
+/// A department by code.
+pub fn department_by_code(pool: &DbPool, org: &str, code: &str) -> Result<Option<DepartmentRow>, StoreError> {
+    dispatch!(pool, department_by_code(org, code))
+}
+
+/// Adds a department; a taken code is a unique violation.
+pub fn create_department(pool: &DbPool, row: &DepartmentRow) -> Result<(), StoreError> {
+    dispatch!(pool, create_department(row))
 }
 
 /// Users by id within the organization.

@@ -44,9 +44,9 @@ async fn co_executors_contribute_and_only_the_responsible_one_answers(db: Db) {
     let id = assigned(&app, "executor", &["executor2"]).await;
     let co = app.call("GET", &path(&id, ""), Some(&app.executor2), None).await;
     assert_eq!(co.status, 200, "a co-executor sees the card");
-    assert_eq!(co.json["allowed_actions"], json!(["contribute"]));
+    assert_eq!(co.json["allowed_actions"], json!(["contribute", "consider"]));
     let lead = app.call("GET", &path(&id, ""), Some(&app.executor), None).await;
-    assert_eq!(lead.json["allowed_actions"], json!(["answer"]));
+    assert_eq!(lead.json["allowed_actions"], json!(["answer", "consider"]));
 
     // A co-executor's answer is refused and changes nothing.
     let r = app.call("POST", &path(&id, "/answers"), Some(&app.executor2), Some(&answer_body())).await;
@@ -228,6 +228,20 @@ async fn corrected_questions_keep_their_results(db: Db) {
     assert_eq!(r.json["questions"][1]["result"], Value::Null);
 }
 
+both_backends!(a_corrected_card_is_matched_as_corrected);
+async fn a_corrected_card_is_matched_as_corrected(db: Db) {
+    let app = TestApp::start(db).await;
+    // Registered under a misspelt name, then corrected.
+    let first = app.register(json!({"applicants": [{"full_name": "Смирнва Ольга Петровна", "postal_address": "169300, г. Ухта, ул. Октябрьская, д. 12, кв. 4"}]})).await;
+    let id = first["id"].as_str().unwrap();
+    let fix = json!({"applicants": [{"full_name": "Смирнова Ольга Петровна", "postal_address": "169300, г. Ухта, ул. Октябрьская, д. 12, кв. 4"}]});
+    let r = app.raw("PATCH", &path(id, ""), Some(&app.clerk), Some(fix.to_string().into_bytes()), &[("If-Match", "\"1\"")]).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    // The same person writes again on the same question: linked to the corrected card.
+    let again = app.register(json!({})).await;
+    assert_eq!(again["related_appeal_ids"], json!([id]));
+}
+
 both_backends!(the_approved_answer_is_dispatched_once);
 async fn the_approved_answer_is_dispatched_once(db: Db) {
     let app = TestApp::start(db).await;
@@ -295,4 +309,26 @@ async fn each_refusal_has_its_own_code(db: Db) {
     assert_eq!((r.status, r.json["code"].as_str()), (409, Some("illegal_transition")));
     let r = app.raw("POST", &path(id, "/assign"), Some(&app.clerk), Some(json!({"executors": [{"user_id": app.user_id("executor"), "responsible": true}]}).to_string().into_bytes()), &[("If-Match", "\"5\"")]).await;
     assert_eq!((r.status, r.json["code"].as_str()), (412, Some("stale_version")));
+}
+
+both_backends!(consideration_flags_and_local_dates_are_on_the_card);
+async fn consideration_flags_and_local_dates_are_on_the_card(db: Db) {
+    let app = TestApp::start(db).await;
+    let id = assigned(&app, "executor", &["executor2"]).await;
+    let r = app.call("POST", &path(&id, "/consideration"), Some(&app.executor2), Some(&json!({"on_site_check": true, "documents_requested": true}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["consideration"], json!({"documents_requested": true, "on_site_check": true, "by_commission": false, "with_applicant": false}));
+    app.call("POST", &path(&id, "/consideration"), Some(&app.clerk), Some(&json!({"by_commission": true}))).await.assert_problem(403, None);
+    app.call("POST", &path(&id, "/consideration"), Some(&app.supervisor), Some(&json!({}))).await.assert_problem(422, Some("body"));
+    let h = app.call("GET", &path(&id, "/history"), Some(&app.supervisor), None).await;
+    let entry = h.json["items"].as_array().unwrap().iter().find(|i| i["action"] == "consider").unwrap().clone();
+    assert_eq!(entry["details"]["on_site_check"], json!({"before": false, "after": true}));
+    // 21:30 UTC on 3 March is already 4 March in Moscow: the local date is stored.
+    app.set_now(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 3, 3, 21, 30, 0).unwrap());
+    let answer = answered_and_approved(&app, &id).await;
+    let card = app.call("GET", &path(&id, ""), Some(&app.supervisor), None).await.json;
+    assert_eq!(card["answered_on"], "2025-03-04");
+    assert_eq!(card["closed_on"], "2025-03-04");
+    let r = app.call("POST", &path(&id, &format!("/answers/{answer}/dispatch")), Some(&app.clerk), Some(&json!({"sent_on": "2025-03-04", "channel": "post"}))).await;
+    assert_eq!(r.json["answer_sent_on"], "2025-03-04");
 }

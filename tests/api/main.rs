@@ -5,7 +5,10 @@
 mod support;
 mod contract;
 mod control;
+mod deadlines;
+mod hardening;
 mod notifications;
 mod registry;
 mod security;
+mod stats;
 mod workflow;

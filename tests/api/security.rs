@@ -15,6 +15,9 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("GET", "/api/v1/users", &["admin", "supervisor", "clerk"]),
     ("POST", "/api/v1/users", &["admin"]),
     ("POST", "/api/v1/users/{id}/revoke-tokens", &["admin"]),
+    ("PATCH", "/api/v1/users/{id}", &["admin"]),
+    ("GET", "/api/v1/departments", &["admin", "supervisor", "clerk"]),
+    ("POST", "/api/v1/departments", &["admin"]),
     ("POST", "/api/v1/appeals", &["admin", "clerk"]),
     ("GET", "/api/v1/appeals", &["admin", "supervisor", "clerk", "executor"]),
     ("GET", "/api/v1/me/assignments", &["admin", "supervisor", "clerk", "executor"]),
@@ -33,6 +36,9 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("PATCH", "/api/v1/appeals/{id}", &["admin", "clerk"]),
     // Co-executors only, whatever their role (tests/api/control.rs): the executor here is the responsible one.
     ("POST", "/api/v1/appeals/{id}/contributions", &[]),
+    ("POST", "/api/v1/appeals/{id}/consideration", &["admin", "supervisor", EXEC_OWN]),
+    ("GET", "/api/v1/stats", &["admin", "supervisor"]),
+    ("GET", "/api/v1/reports/annual", &["admin", "supervisor"]),
     ("GET", "/api/v1/notifications", &["admin"]),
     ("POST", "/api/v1/notifications/{id}/retry", &["admin"]),
 ];
@@ -40,6 +46,8 @@ const RULES: &[(&str, &str, &[&str])] = &[
 fn body_for(app: &TestApp, path: &str) -> Option<Value> {
     Some(match path {
         "/api/v1/users" => json!({"login": format!("u{}", uuid::Uuid::new_v4().simple()), "role": "executor", "full_name": "Новый Исполнитель"}),
+        "/api/v1/users/{id}" => json!({"role": "executor"}),
+        "/api/v1/departments" => json!({"code": format!("d{}", &uuid::Uuid::new_v4().simple().to_string()[..12]), "name": "Отдел"}),
         "/api/v1/appeals" => appeal(json!({})),
         "/api/v1/appeals/{id}" => json!({"summary": "Исправленное краткое содержание"}),
         "/api/v1/imports/appeals" => json!({"items": [appeal(json!({}))]}),
@@ -51,6 +59,7 @@ fn body_for(app: &TestApp, path: &str) -> Option<Value> {
         p if p.ends_with("/leave-without-answer") => json!({"reason": "obscene"}),
         p if p.ends_with("/dispatch") => json!({"sent_on": "2025-03-03", "channel": "post"}),
         p if p.ends_with("/contributions") => json!({"text": "Справка отдела"}),
+        p if p.ends_with("/consideration") => json!({"on_site_check": true}),
         p if p.ends_with("/return") || p.ends_with("/close") => json!({}),
         _ => return None,
     })

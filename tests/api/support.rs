@@ -230,6 +230,18 @@ impl TestApp {
         Resp { status, json, ctype, headers }
     }
 
+    /// The raw body of a successful GET (files: workbooks, CSV).
+    pub async fn raw_bytes(&self, method: &str, path: &str, token: Option<&str>) -> Vec<u8> {
+        let m = actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.srv.request(m, self.srv.url(path)).timeout(std::time::Duration::from_secs(60));
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        let mut resp = req.send().await.expect("request sent");
+        assert_eq!(resp.status().as_u16(), 200, "{path}");
+        resp.body().limit(64 << 20).await.expect("body read").to_vec()
+    }
+
     /// Registers a valid appeal (with `over` merged in) as the clerk; panics unless 201.
     pub async fn register(&self, over: Value) -> Value {
         let r = self.call("POST", "/api/v1/appeals", Some(&self.clerk), Some(&appeal(over))).await;

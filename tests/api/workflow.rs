@@ -31,7 +31,7 @@ async fn full_lifecycle_with_rework_and_additional_control(db: Db) {
 
     let mine = app.call("GET", "/api/v1/me/assignments", Some(&app.executor), None).await;
     assert_eq!(mine.json["items"][0]["id"], id.as_str());
-    assert_eq!(mine.json["items"][0]["allowed_actions"], json!(["answer"]));
+    assert_eq!(mine.json["items"][0]["allowed_actions"], json!(["answer", "consider"]));
 
     let r = app.call("POST", &format!("/api/v1/appeals/{id}/answers"), Some(&app.executor), Some(&answer_body())).await;
     assert_eq!(r.status, 200, "{}", r.json);

@@ -1,0 +1,143 @@
+//! Statistics: the Ukhta profile gives back the report's figures; period edges in local time,
+//! appeals in two sections, empty periods and comparisons without data.
+
+use crate::support::*;
+use serde_json::{json, Value};
+
+fn line<'a>(list: &'a Value, code: &str) -> &'a Value {
+    list.as_array().unwrap().iter().find(|l| l["code"] == code).unwrap_or_else(|| panic!("no {code} in {list}"))
+}
+
+both_backends!(the_ukhta_profile_gives_back_the_reports_figures);
+async fn the_ukhta_profile_gives_back_the_reports_figures(db: Db) {
+    let app = TestApp::start(db).await;
+    let items = serde_json::to_value(appeals::demo::ukhta()).unwrap();
+    let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&json!({"items": items}))).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let r = app.call("GET", "/api/v1/stats?from=2024-01-01&to=2024-12-31", Some(&app.supervisor), None).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let s = &r.json;
+    assert_eq!(s["compare"], json!({"from": "2023-01-01", "to": "2023-12-31"}));
+    assert_eq!(s["appeals"], json!({"current": 2607, "previous": 2177, "change_pct": 19.8}));
+    assert_eq!(s["questions"]["current"], 2674);
+    assert_eq!(s["questions"]["previous"], 2271);
+    for (code, cur, prev) in [("forwarded", 470, 387), ("internet_reception", 582, 490), ("email", 196, 230), ("post", 114, 130), ("by_hand", 978, 760), ("gis_zhkh", 89, 70), ("feedback_platform", 178, 110)] {
+        let l = line(&s["by_channel"], code);
+        assert_eq!((l["current"].as_i64(), l["previous"].as_i64()), (Some(cur), Some(prev)), "{code}");
+    }
+    assert_eq!(line(&s["by_channel"], "forwarded")["name"], "Перенаправлено другими органами");
+    for (code, cur) in [("0001", 106), ("0002", 322), ("0003", 1735), ("0004", 79), ("0005", 432)] {
+        assert_eq!(line(&s["by_section"], code)["current"], cur, "{code}");
+    }
+    assert_eq!(line(&s["by_section"], "0003")["previous"], 1272);
+    assert_eq!(line(&s["by_section"], "0003")["name"], "Экономика");
+    let top: Vec<(&str, i64)> = s["top_questions"].as_array().unwrap()[..3].iter().map(|l| (l["code"].as_str().unwrap(), l["current"].as_i64().unwrap())).collect();
+    assert_eq!(top, vec![("0005.0005.0056.1168", 286), ("0003.0009.0097.0689", 264), ("0003.0009.0099.0742", 243)]);
+    assert_eq!(s["personal_reception"]["citizens_by_head"], 35);
+    assert_eq!(s["personal_reception"]["citizens_by_deputies"], 17);
+    assert_eq!(s["personal_reception"]["questions"], 53);
+    assert_eq!(s["written"]["current"], 2607);
+    // Electronic: internet reception, e-mail, ГИС ЖКХ, ПОС = 1,045 of 2,607 written.
+    assert_eq!(s["electronic"]["current"], 1045);
+    assert_eq!(s["electronic_share_of_written_pct"]["current"], 40.1);
+    // The annual report writes the section itself.
+    let r = app.call("GET", "/api/v1/reports/annual?year=2024", Some(&app.supervisor), None).await;
+    assert_eq!(r.status, 200);
+    assert!(r.ctype.starts_with("text/html"), "{}", r.ctype);
+    let html = r.json.as_str().unwrap();
+    assert!(html.contains("В 2024 году поступило 2\u{a0}607 обращений граждан (2023\u{a0}г. – 2\u{a0}177)."), "{}", &html[..html.len().min(3000)]);
+    assert!(html.contains("Это на 19,8 % больше, чем в 2023 году."));
+    assert!(html.contains("На личном приёме главой принято 35 граждан, заместителями – 17; граждане поставили 53 вопроса."));
+    assert!(html.contains("<svg") && html.contains("@page { size: A4"));
+    assert!(html.contains("<td>2023</td>") || html.contains("<th>2023</th>"), "the multi-year table");
+    // The workbook, read back.
+    let bytes = app.raw_bytes("GET", "/api/v1/reports/annual?year=2024&format=xlsx", Some(&app.supervisor)).await;
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a real workbook");
+    let sheet = wb.worksheet_range("Каналы").expect("a channels sheet");
+    let row = sheet.rows().find(|r| r[0].to_string() == "forwarded").expect("forwarded row");
+    assert_eq!((row[2].to_string(), row[3].to_string()), ("470".to_string(), "387".to_string()));
+    let summary = wb.worksheet_range("Сводка").unwrap();
+    assert_eq!(summary.rows().nth(1).unwrap()[1].to_string(), "2607");
+    let sections = wb.worksheet_range("Разделы").unwrap();
+    assert_eq!(sections.rows().find(|r| r[0].to_string() == "0003").unwrap()[2].to_string(), "1735");
+    // One breakdown as CSV for Russian Excel.
+    let csv = String::from_utf8(app.raw_bytes("GET", "/api/v1/reports/annual?year=2024&format=csv&breakdown=by_section", Some(&app.supervisor)).await).unwrap();
+    assert!(csv.starts_with("\u{feff}Код;Наименование;2024;2023;Изменение, %\r\n"), "{csv}");
+    assert!(csv.contains("\r\n0003;Экономика;1735;1272;36,4\r\n"), "{csv}");
+    app.call("GET", "/api/v1/reports/annual?year=2024&format=pdf", Some(&app.supervisor), None).await.assert_problem(422, Some("format"));
+
+    // A section filter keeps appeals with a question in it.
+    let r = app.call("GET", "/api/v1/stats?from=2024-01-01&to=2024-12-31&section=0004&compare=none", Some(&app.supervisor), None).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert!(r.json["appeals"]["current"].as_i64().unwrap() >= 79 - 67 && r.json["appeals"]["current"].as_i64().unwrap() <= 79, "{}", r.json["appeals"]);
+    assert_eq!(r.json["compare"], Value::Null);
+}
+
+both_backends!(period_edges_are_local_and_questions_count_per_section);
+async fn period_edges_are_local_and_questions_count_per_section(db: Db) {
+    let app = TestApp::start(db).await;
+    let mut items = Vec::new();
+    // 23:30 Moscow on 31 December 2024 is 20:30 UTC: 2024. 00:30 Moscow on 1 January 2025 is 2025.
+    for (at, received) in [("2024-12-31T20:30:00Z", "2024-12-31"), ("2024-12-31T21:30:00Z", "2024-12-31")] {
+        items.push(appeal(json!({"registered_at": at, "received_on": received,
+            "questions": [{"code": "0003.0009.0097.0699"}, {"code": "0005.0005.0056.1168"}]})));
+    }
+    let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&json!({"items": items}))).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let y2024 = app.call("GET", "/api/v1/stats?from=2024-01-01&to=2024-12-31", Some(&app.supervisor), None).await.json;
+    assert_eq!(y2024["appeals"], json!({"current": 1, "previous": 0}), "no change % against zero");
+    assert_eq!(y2024["questions"]["current"], 2);
+    assert_eq!(line(&y2024["by_section"], "0003")["current"], 1);
+    assert_eq!(line(&y2024["by_section"], "0005")["current"], 1);
+    let y2025 = app.call("GET", "/api/v1/stats?from=2025-01-01&to=2025-12-31", Some(&app.supervisor), None).await.json;
+    assert_eq!(y2025["appeals"]["current"], 1);
+    assert_eq!(y2025["appeals"]["previous"], 1);
+    assert_eq!(y2025["appeals"]["change_pct"], 0.0);
+    // An empty period: zeros and empty lists, no error.
+    let empty = app.call("GET", "/api/v1/stats?from=2020-01-01&to=2020-12-31", Some(&app.supervisor), None).await;
+    assert_eq!(empty.status, 200);
+    assert_eq!(empty.json["appeals"], json!({"current": 0, "previous": 0}));
+    assert_eq!(empty.json["by_channel"], json!([]));
+    assert_eq!(empty.json["electronic_share_of_written_pct"], json!({"current": 0.0, "previous": 0.0}));
+}
+
+both_backends!(control_and_timeliness_follow_the_workflow);
+async fn control_and_timeliness_follow_the_workflow(db: Db) {
+    let app = TestApp::start(db).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(app.register(json!({})).await["id"].as_str().unwrap().to_string());
+    }
+    for id in &ids {
+        let r = app.call("POST", &format!("/api/v1/appeals/{id}/assign"), Some(&app.clerk), Some(&json!({"executors": [{"user_id": app.user_id("executor"), "responsible": true}]}))).await;
+        assert_eq!(r.status, 200);
+    }
+    // One answered on time and dispatched, one returned for rework, one left overdue.
+    let body = json!({"text": "Ответ", "results": [{"code": "0003.0009.0097.0699", "result": "supported"}]});
+    let r = app.call("POST", &format!("/api/v1/appeals/{}/answers", ids[0]), Some(&app.executor), Some(&body)).await;
+    let a0 = r.json["answers"][0]["id"].as_str().unwrap().to_string();
+    app.call("POST", &format!("/api/v1/appeals/{}/answers/{a0}/approve", ids[0]), Some(&app.supervisor), Some(&json!({}))).await;
+    app.call("POST", &format!("/api/v1/appeals/{}/answers/{a0}/dispatch", ids[0]), Some(&app.clerk), Some(&json!({"sent_on": "2025-03-03", "channel": "post"}))).await;
+    let r = app.call("POST", &format!("/api/v1/appeals/{}/answers", ids[1]), Some(&app.executor), Some(&body)).await;
+    let a1 = r.json["answers"][0]["id"].as_str().unwrap().to_string();
+    app.call("POST", &format!("/api/v1/appeals/{}/answers/{a1}/return", ids[1]), Some(&app.supervisor), Some(&json!({}))).await;
+    app.call("POST", &format!("/api/v1/appeals/{}/consideration", ids[1]), Some(&app.executor), Some(&json!({"on_site_check": true}))).await;
+    app.set_now(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 5, 5, 7, 0, 0).unwrap());
+    let s = app.call("GET", "/api/v1/stats?from=2025-03-01&to=2025-03-31&compare=previous_period", Some(&app.supervisor), None).await.json;
+    assert_eq!(s["compare"], json!({"from": "2025-01-29", "to": "2025-02-28"}));
+    assert_eq!(s["control"], json!({"put_on_control": 3, "removed_from_control": 1, "in_work_at_end": 2}));
+    assert_eq!(s["timeliness"]["answered"], 1);
+    assert_eq!(s["timeliness"]["on_time"], 1);
+    assert_eq!(s["timeliness"]["overdue_now"], 2);
+    assert_eq!(s["returned_for_rework"]["current"], 1);
+    assert_eq!(s["checked_on_site"]["current"], 1);
+    assert_eq!(line(&s["results"], "supported")["current"], 1);
+    let ex = &s["timeliness_by_executor"][0];
+    assert_eq!((ex["user_id"].as_str(), ex["appeals"].as_i64(), ex["on_time"].as_i64()), (Some(app.user_id("executor").as_str()), Some(3), Some(1)));
+    // Bad parameters name themselves; executors may not read statistics.
+    for (q, field) in [("from=2025-03-01", "to"), ("from=2025-03-31&to=2025-03-01", "to"), ("from=2025-03-01&to=2025-03-31&channel=pigeon", "channel"), ("from=2025-03-01&to=2025-03-31&compare=last", "compare"), ("from=2025-03-01&to=2025-03-31&executor_id=x", "executor_id")] {
+        app.call("GET", &format!("/api/v1/stats?{q}"), Some(&app.supervisor), None).await.assert_problem(422, Some(field));
+    }
+    app.call("GET", "/api/v1/stats?from=2025-03-01&to=2025-03-31", Some(&app.executor), None).await.assert_problem(403, None);
+}
