@@ -5,6 +5,13 @@
 //! and dispatch throughput to a local SMTP sink.
 //!
 //!     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --profile dev --bench plan
+//!
+//! Figures (dev profile, 2 shared cores, PostgreSQL 15 local; 1,000,000 open appeals, 382,355
+//! with deadlines by the horizon): SQL scan of those rows 3.7 s (all 1,000,000: 5.6 s); planning
+//! pass 1 writes 384,354 reminders in 103 s (28×), pass 2 (all planned already) 84 s (23×);
+//! peak RSS 451 MB (744 MB before the summary kept counts only). Dispatch: 19 msg/s to a
+//! loopback SMTP sink (≈50 ms a message in lettre's DATA phase: Nagle against delayed ACK).
+//! The 1.5× target is not met: every due row is rendered and offered to the unique index.
 
 use appeals::clock::SystemClock;
 use appeals::config::Settings;
