@@ -1,6 +1,6 @@
 -- Synthetic registry for benchmarks (PostgreSQL): :n appeals over two years, each with one
 -- applicant and one question, 60% closed and the rest open or answered, assigned to :executors
--- executors (users bench_exec_1 … bench_exec_N, created by the caller). Parameters are
+-- executors (users bench_exec_1 … bench_exec_N, created by the caller), with their matching keys. Parameters are
 -- substituted by the generator before it runs this file.
 INSERT INTO appeals (id, organization_id, reg_number, registered_at, registered_on, received_on, channel, form, kind, legal_regime, collective,
   anonymous, from_organization, summary, reply_channel, migration_case, late_registration, repeated, status, due_date, due_explanation,
@@ -30,5 +30,11 @@ SELECT md5('s' || i)::uuid::text, '{org}', md5('a' || i)::uuid::text, u.ids[1 + 
 FROM generate_series(1, {n}) AS i,
   (SELECT array_agg(id ORDER BY login) AS ids FROM users WHERE login LIKE 'bench\_exec\_%') u
 WHERE i % 10 <> 8;
+
+INSERT INTO match_keys (organization_id, match_key, code, registered_at, appeal_id)
+SELECT '{org}', 'заявитель ' || (i % 300000) || k.sep || (CASE WHEN k.sep = '|a|' THEN 'гухтад' || (i % 300000) ELSE 'z' || (i % 300000) || '@example.ru' END),
+  c.codes[1 + i % array_length(c.codes, 1)], timestamp '{start}' + i * interval '{step} seconds', md5('a' || i)::uuid::text
+FROM generate_series(1, {n}) AS i, (VALUES ('|a|'), ('|e|')) AS k(sep),
+  (SELECT array_agg(code ORDER BY code) AS codes FROM (SELECT code FROM classifier WHERE level = 4 ORDER BY code LIMIT 1000) x) c;
 
 ANALYZE;

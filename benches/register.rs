@@ -21,11 +21,32 @@ struct Figures {
     p99: Duration,
 }
 
-fn body(i: usize) -> String {
+/// Who writes request `i`.
+#[derive(Clone, Copy)]
+enum Mix {
+    /// Every request from a new applicant.
+    Distinct,
+    /// 30% from a pool of 1,000 returning applicants (who also match the generated registry).
+    Returning,
+    /// Always the same applicant.
+    One,
+}
+
+fn person(i: usize, mix: Mix) -> String {
+    match mix {
+        Mix::Distinct => format!("{i}"),
+        Mix::Returning if i % 10 < 3 => format!("{}", (i.wrapping_mul(2_654_435_761)) % 1000),
+        Mix::Returning => format!("{i}"),
+        Mix::One => "0".into(),
+    }
+}
+
+fn body_mix(i: usize, mix: Mix) -> String {
     let today = chrono::Utc::now().date_naive();
+    let k = person(i, mix);
     serde_json::json!({
         "channel": "post", "form": "written", "kind": "complaint", "received_on": today.to_string(),
-        "applicants": [{"full_name": format!("Заявитель {i}"), "postal_address": format!("169300, г. Ухта, ул. Ленина, д. {i}"), "email": format!("a{i}@example.ru")}],
+        "applicants": [{"full_name": format!("Заявитель {k}"), "postal_address": format!("г. Ухта, д. {k}"), "email": format!("z{k}@example.ru")}],
         "summary": "Просит отремонтировать тротуар у дома 12 по ул. Октябрьской",
         "questions": [{"code": "0003.0009.0097.0699", "text": "ремонт тротуара"}],
         "reply_channel": "post"
@@ -33,17 +54,25 @@ fn body(i: usize) -> String {
     .to_string()
 }
 
+fn body(i: usize) -> String {
+    body_mix(i, Mix::Distinct)
+}
+
 /// Registers `total` appeals from `concurrency` threads, each on one keep-alive connection.
 /// Requests are rendered before the clock starts, and the client is plain blocking sockets, so
 /// the figure is the server's, not a heavy load generator's (pgbench's client is light C too).
 fn drive(addr: &str, token: &str, total: usize, concurrency: usize, offset: usize) -> Figures {
+    drive_mix(addr, token, total, concurrency, offset, Mix::Distinct)
+}
+
+fn drive_mix(addr: &str, token: &str, total: usize, concurrency: usize, offset: usize, mix: Mix) -> Figures {
     use std::io::{Read, Write};
     let per = total / concurrency;
     let requests: Vec<Vec<Vec<u8>>> = (0..concurrency)
         .map(|w| {
             (0..per)
                 .map(|i| {
-                    let b = body(offset + w * per + i);
+                    let b = body_mix(offset + w * per + i, mix);
                     format!(
                         "POST /api/v1/appeals HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{b}",
                         b.len()
@@ -194,29 +223,36 @@ async fn bench(label: &str, url: &str, total: usize) {
         }
         println!("{line}");
     }
-    // Bulk import: one request of IMPORT_N appeals (a region's year arrives in a few such batches).
-    let n: usize = std::env::var("IMPORT_N").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
-    let items: Vec<serde_json::Value> = (0..n)
-        .map(|i| {
-            let mut v: serde_json::Value = serde_json::from_str(&body(1_000_000 + i)).unwrap();
-            v["received_on"] = serde_json::json!("2024-03-01");
-            v["registered_at"] = serde_json::json!("2024-03-02T09:00:00Z");
-            v
-        })
-        .collect();
-    let payload = serde_json::json!({"items": items}).to_string();
+    // Three consecutive rounds on a young registry, 30% returning applicants, no ANALYZE.
+    let round = |k: usize| {
+        let f = drive_mix(&endpoint, &token, total, 8, 20_000_000 + k * total, Mix::Returning);
+        println!("{label:8} returning 30%, c=8, round {}: {:8.0} appeals/s  p50 {:6.2} ms  p99 {:6.2} ms", k + 1, f.rate, f.p50.as_secs_f64() * 1e3, f.p99.as_secs_f64() * 1e3);
+        f
+    };
+    let first = round(0);
+    round(1);
+    let third = round(2);
+    println!("{label:8} third round / first: {:.2}", third.rate / first.rate);
     let client = awc::Client::builder().timeout(Duration::from_secs(600)).finish();
-    let t = Instant::now();
-    let resp = client
-        .post(srv.url("/api/v1/imports/appeals"))
-        .insert_header(("Authorization", format!("Bearer {token}")))
-        .insert_header(("Content-Type", "application/json"))
-        .send_body(payload)
-        .await
-        .expect("import request");
-    let took = t.elapsed();
-    assert_eq!(resp.status().as_u16(), 201, "import failed");
+    // One applicant with 2,000 earlier appeals, registering again from one client.
+    let took = import(&client, &srv, &token, 2000, 40_000_000, Mix::One).await;
+    println!("{label:8} import of 2000 from one applicant: {:.2} s", took.as_secs_f64());
+    let f = drive_mix(&endpoint, &token, 500, 1, 41_000_000, Mix::One);
+    println!("{label:8} applicant with 2,000+ earlier appeals, c=1: {:8.0} appeals/s  p50 {:6.2} ms  p99 {:6.2} ms", f.rate, f.p50.as_secs_f64() * 1e3, f.p99.as_secs_f64() * 1e3);
+    println!("{label:8} peak RSS of the server after the registration rounds: {} MiB", peak_rss_kib(srv.child.id()) / 1024);
+    // Bulk import: IMPORT_N appeals (100,000 by default) in one request, 30% returning applicants.
+    let n: usize = std::env::var("IMPORT_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let took = import(&client, &srv, &token, n, 1_000_000, Mix::Returning).await;
     println!("{label:8} import of {n} in one request: {:.2} s = {:8.0} appeals/s", took.as_secs_f64(), n as f64 / took.as_secs_f64());
+    // PostgreSQL: the generated registry on top (BENCH_FULL appeals, e.g. 1,000,000).
+    let full: usize = std::env::var("BENCH_FULL").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    if label == "postgres" && full > 0 {
+        let t = Instant::now();
+        generate(&raw_pool, &org_id, full);
+        println!("{label:8} generated {full} more appeals in {:.0} s", t.elapsed().as_secs_f64());
+    }
+    let f = drive_mix(&endpoint, &token, total, 8, 30_000_000, Mix::Returning);
+    println!("{label:8} full size, returning 30%, c=8: {:8.0} appeals/s  p50 {:6.2} ms  p99 {:6.2} ms  | / first round {:.2}", f.rate, f.p50.as_secs_f64() * 1e3, f.p99.as_secs_f64() * 1e3, f.rate / first.rate);
 
     // Card read and registry page, beside the same statements as raw SQL.
     // Appeals the service registered above (pgbench's rows carry ids of their own shape).
@@ -254,7 +290,48 @@ async fn bench(label: &str, url: &str, total: usize) {
         let (r50, r99) = raw_sql(&raw_pool, &sql, 500);
         println!("{label:8} {what:10}: HTTP p50 {h50:6.2} ms  p99 {h99:6.2} ms  | raw SQL p50 {r50:6.2} ms  p99 {r99:6.2} ms  | ratio p50 {:.2}", r50 / h50);
     }
-    println!("{label:8} peak RSS of the server: {} MiB", peak_rss_kib(srv.child.id()) / 1024);
+    println!("{label:8} peak RSS of the server, imports included: {} MiB", peak_rss_kib(srv.child.id()) / 1024);
+}
+
+/// Imports `n` appeals of the given mix in one request; returns how long it took.
+async fn import(client: &awc::Client, srv: &Server, token: &str, n: usize, offset: usize, mix: Mix) -> Duration {
+    let items: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let mut v: serde_json::Value = serde_json::from_str(&body_mix(offset + i, mix)).unwrap();
+            v["received_on"] = serde_json::json!("2024-03-01");
+            v["registered_at"] = serde_json::json!(format!("2024-03-02T{:02}:{:02}:{:02}Z", (i / 3600) % 24, (i / 60) % 60, i % 60));
+            v
+        })
+        .collect();
+    let payload = serde_json::json!({"items": items}).to_string();
+    let t = Instant::now();
+    let mut resp = client
+        .post(srv.url("/api/v1/imports/appeals"))
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .insert_header(("Content-Type", "application/json"))
+        .send_body(payload)
+        .await
+        .expect("import request");
+    let took = t.elapsed();
+    let status = resp.status().as_u16();
+    assert_eq!(status, 201, "import failed: {:?}", resp.body().limit(1 << 20).await.map(|b| String::from_utf8_lossy(&b[..b.len().min(2000)]).into_owned()));
+    took
+}
+
+/// Adds `n` generated appeals (benches/dataset.sql) to the registry, matching keys included.
+fn generate(pool: &appeals::store::DbPool, org: &str, n: usize) {
+    use diesel::connection::SimpleConnection;
+    let appeals::store::DbPool::Pg(p) = pool else { return };
+    let mut c = p.get().unwrap();
+    let now = appeals::store::micros(chrono::Utc::now());
+    for i in 1..=20 {
+        let (_, hash) = appeals::auth::generate_token();
+        let u = appeals::store::users::NewUser { login: format!("bench_exec_{i}"), full_name: format!("Исполнитель {i}"), role: "executor".into(), email: None };
+        appeals::store::users::create_user(pool, org, &u, &hash, now, None).expect("user");
+    }
+    let step = (2 * 365 * 24 * 3600) / n.max(1);
+    let sql = include_str!("dataset.sql").replace("{org}", org).replace("{n}", &n.to_string()).replace("{start}", "2023-01-01 00:00:00").replace("{step}", &step.to_string());
+    c.batch_execute(&sql).expect("dataset");
 }
 
 async fn timed<F, Fut>(rounds: usize, mut call: F) -> (f64, f64)

@@ -201,6 +201,10 @@ struct Found {
     appeal_id: String,
     #[diesel(sql_type = diesel::sql_types::Timestamp)]
     registered_at: NaiveDateTime,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    status: String,
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    due_date: NaiveDate,
 }
 
 /// How a backend spells the n-th bind parameter of a hand-built statement (also used by `stats`).
@@ -337,7 +341,7 @@ backend_fns! {
 
     /// The most recent earlier appeals sharing a (key, code) pair with a new one, newest first:
     /// one backward range of `match_keys`' primary key per pair, each stopped after
-    /// [`MAX_LINKS`] rows, in one round trip; then their status by primary key.
+    /// [`MAX_LINKS`] rows, joined to their cards by primary key: one round trip.
     pub fn candidates(c: &mut Conn, org: &str, pairs: &[(String, String)]) -> Result<Vec<Candidate>, StoreError> {
         if pairs.is_empty() {
             return Ok(Vec::new());
@@ -355,14 +359,20 @@ backend_fns! {
                  ORDER BY registered_at DESC, appeal_id DESC LIMIT {MAX_LINKS}) AS m{i}"
             ));
         }
+        // Each found appeal's status and deadline by primary key, in the same round trip.
+        let sql = format!("SELECT m.appeal_id, m.registered_at, a.status, a.due_date FROM ({sql}) AS m JOIN appeals a ON a.id = m.appeal_id");
         let mut q = diesel::sql_query(sql).into_boxed::<<Conn as diesel::Connection>::Backend>();
         for (key, code) in pairs {
             q = q.bind::<diesel::sql_types::Text, _>(org.to_string()).bind::<diesel::sql_types::Text, _>(key.clone()).bind::<diesel::sql_types::Text, _>(code.clone());
         }
         let found: Vec<Found> = q.load(c)?;
-        let mut found: Vec<(NaiveDateTime, String)> = found.into_iter().map(|f| (f.registered_at, f.appeal_id)).collect();
-        newest_first(&mut found);
-        details(c, org, found)
+        let mut order: Vec<(NaiveDateTime, String)> = found.iter().map(|f| (f.registered_at, f.appeal_id.clone())).collect();
+        newest_first(&mut order);
+        let mut by_id: HashMap<String, Found> = found.into_iter().map(|f| (f.appeal_id.clone(), f)).collect();
+        Ok(order
+            .into_iter()
+            .filter_map(|(at, id)| by_id.remove(&id).map(|f| Candidate { id, status: f.status, due_date: f.due_date, registered_at: at }))
+            .collect())
     }
 
     /// Status and deadline of earlier appeals (by primary key), keeping the given order.
@@ -386,29 +396,15 @@ backend_fns! {
             .collect())
     }
 
-    fn insert_parts(c: &mut Conn, row: &AppealRow, a: &NewAppeal, links: &[LinkRow]) -> Result<(), StoreError> {
-        diesel::insert_into(appeals::table).values(row).execute(c)?;
-        // One multi-row statement per table.
-        diesel::insert_into(applicants::table).values(&a.applicants).execute(c)?;
-        diesel::insert_into(questions::table).values(&a.questions).execute(c)?;
-        if !a.match_keys.is_empty() {
-            diesel::insert_into(match_keys::table).values(&a.match_keys).execute(c)?;
-        }
-        if !links.is_empty() {
-            diesel::insert_into(appeal_links::table).values(links).execute(c)?;
-        }
-        history_db::append(c, &first_entry(row, a, links))?;
-        // The acknowledgement, with the number just assigned, in the registering transaction.
-        c.write_outbox(&row.id, &a.outbox, &[("reg_number", &row.reg_number)], row.registered_at)?;
-        Ok(())
-    }
-
     pub fn register(conn: &mut Conn, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering) -> Result<CardData, StoreError> {
         let org = a.appeal.organization_id.clone();
         let pairs = pairs_of(&a.match_keys);
         conn.write_tx(|c| {
             // Everything that only reads comes before the counter's row lock, to hold it briefly.
             // A re-delivered external id fails on its unique index; `register` reports the winner.
+            // On SQLite this search runs under the writer lock on purpose: outside it, two
+            // simultaneous deliveries of one letter would not see each other. It is a few
+            // primary-key ranges of `match_keys` (at most MAX_LINKS rows per key and question).
             let found = candidates(c, &org, &pairs)?;
             let mut row = a.appeal.clone();
             let (repeated, links) = links_for(&row, &found);
@@ -417,7 +413,9 @@ backend_fns! {
                 let seq = next_seq(c, &org, a.reg_year, 1)?;
                 numbering(&mut row, seq);
             }
-            insert_parts(c, &row, a, &links)?;
+            c.insert_card(&row, a, &links)?;
+            // The acknowledgement, with the number just assigned, in the registering transaction.
+            c.write_outbox(&row.id, &a.outbox, &[("reg_number", &row.reg_number)], row.registered_at)?;
             let mut related: Vec<String> = links.iter().map(|l| l.related_appeal_id.clone()).collect();
             related.sort();
             Ok(CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related })
@@ -701,6 +699,77 @@ backend_fns! {
     }
 }
 
+/// Writes one new card's rows (card, applicants, questions, keys, links, first history entry).
+pub trait InsertCard {
+    /// Inserts them inside the caller's transaction.
+    fn insert_card(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow]) -> Result<(), StoreError>;
+}
+
+#[cfg(feature = "sqlite")]
+impl InsertCard for diesel::SqliteConnection {
+    fn insert_card(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow]) -> Result<(), StoreError> {
+        // In-process calls, no round trips: one multi-row statement per table.
+        diesel::insert_into(appeals::table).values(row).execute(self)?;
+        diesel::insert_into(applicants::table).values(&a.applicants).execute(self)?;
+        diesel::insert_into(questions::table).values(&a.questions).execute(self)?;
+        if !a.match_keys.is_empty() {
+            diesel::insert_into(match_keys::table).values(&a.match_keys).execute(self)?;
+        }
+        if !links.is_empty() {
+            diesel::insert_into(appeal_links::table).values(links).execute(self)?;
+        }
+        diesel::insert_into(super::schema::history::table).values(&first_entry(row, a, links)).execute(self)?;
+        Ok(())
+    }
+}
+
+/// `INSERT INTO t (cols) SELECT cols FROM json_populate_recordset(NULL::t, $n::json)` for the
+/// columns a row type serializes (others keep their defaults).
+#[cfg(feature = "postgres")]
+fn pg_insert_json<T: serde::Serialize>(table: &str, n: usize, sample: &T) -> String {
+    let cols: Vec<String> = match serde_json::to_value(sample) {
+        Ok(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    let cols = cols.join(", ");
+    format!("INSERT INTO {table} ({cols}) SELECT {cols} FROM json_populate_recordset(NULL::{table}, ${n}::json)")
+}
+
+#[cfg(feature = "postgres")]
+impl InsertCard for diesel::PgConnection {
+    fn insert_card(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow]) -> Result<(), StoreError> {
+        use diesel::sql_types::Text;
+        // One statement, one round trip: every table's rows travel as one JSON array and are
+        // inserted by data-modifying CTEs (foreign keys are checked at the statement's end).
+        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let hist = first_entry(row, a, links);
+        let sql = SQL.get_or_init(|| {
+            let link = LinkRow { organization_id: String::new(), appeal_id: String::new(), related_appeal_id: String::new(), kind: String::new(), confirmed: None, created_at: row.registered_at };
+            let key = MatchKeyRow { organization_id: String::new(), match_key: String::new(), code: String::new(), registered_at: row.registered_at, appeal_id: String::new() };
+            let (person, question) = (ApplicantRow::default(), QuestionRow::default());
+            format!(
+                "WITH a AS ({}), p AS ({}), q AS ({}), k AS ({}), l AS ({}) {}",
+                pg_insert_json("appeals", 1, row),
+                pg_insert_json("applicants", 2, &person),
+                pg_insert_json("questions", 3, &question),
+                pg_insert_json("match_keys", 4, &key),
+                pg_insert_json("appeal_links", 5, &link),
+                pg_insert_json("history", 6, &hist),
+            )
+        });
+        let json = |v: serde_json::Result<String>| v.map_err(|e| StoreError::Db(diesel::result::Error::SerializationError(Box::new(e))));
+        diesel::sql_query(sql.as_str())
+            .bind::<Text, _>(json(serde_json::to_string(&[row]))?)
+            .bind::<Text, _>(json(serde_json::to_string(&a.applicants))?)
+            .bind::<Text, _>(json(serde_json::to_string(&a.questions))?)
+            .bind::<Text, _>(json(serde_json::to_string(&a.match_keys))?)
+            .bind::<Text, _>(json(serde_json::to_string(links))?)
+            .bind::<Text, _>(json(serde_json::to_string(&[&hist]))?)
+            .execute(self)?;
+        Ok(())
+    }
+}
+
 /// Writes many appeals' rows at once, the fastest way each backend offers.
 pub trait BulkInsert {
     /// Inserts cards, applicants, questions, keys, links and history rows.
@@ -710,27 +779,41 @@ pub trait BulkInsert {
 #[cfg(feature = "sqlite")]
 impl BulkInsert for diesel::SqliteConnection {
     fn insert_rows(&mut self, b: &Bulk) -> Result<(), StoreError> {
+        use diesel::connection::SimpleConnection;
+        // A large import dirties far more pages than the default 2 MiB page cache holds: it would
+        // spill to the WAL and read pages back over and over. A bigger cache for this
+        // transaction only, given back afterwards.
+        self.batch_execute("PRAGMA cache_size = -524288")?;
+        let r = insert_rows_sqlite(self, b);
+        self.batch_execute("PRAGMA cache_size = -2000")?;
+        r
+    }
+}
+
+#[cfg(feature = "sqlite")]
+fn insert_rows_sqlite(this: &mut diesel::SqliteConnection, b: &Bulk) -> Result<(), StoreError> {
+    {
         // Multi-row VALUES under SQLite's cap of 32,766 bound parameters per statement. The
         // divisors leave room for columns yet to come: appeals by diesel's own limit of 64
         // columns, the narrow tables by about twice their width today.
         let cap = <diesel::SqliteConnection as WriteTx>::MAX_BIND_PARAMS;
         for chunk in b.rows.chunks(cap / 64) {
-            diesel::insert_into(appeals::table).values(chunk).execute(self)?;
+            diesel::insert_into(appeals::table).values(chunk).execute(this)?;
         }
         for chunk in b.people.chunks(cap / 24) {
-            diesel::insert_into(applicants::table).values(chunk).execute(self)?;
+            diesel::insert_into(applicants::table).values(chunk).execute(this)?;
         }
         for chunk in b.questions.chunks(cap / 24) {
-            diesel::insert_into(questions::table).values(chunk).execute(self)?;
+            diesel::insert_into(questions::table).values(chunk).execute(this)?;
         }
         for chunk in b.keys.chunks(cap / 10) {
-            diesel::insert_into(match_keys::table).values(chunk).execute(self)?;
+            diesel::insert_into(match_keys::table).values(chunk).execute(this)?;
         }
         for chunk in b.links.chunks(cap / 12) {
-            diesel::insert_into(appeal_links::table).values(chunk).execute(self)?;
+            diesel::insert_into(appeal_links::table).values(chunk).execute(this)?;
         }
         for chunk in b.history.chunks(cap / 12) {
-            diesel::insert_into(super::schema::history::table).values(chunk).execute(self)?;
+            diesel::insert_into(super::schema::history::table).values(chunk).execute(this)?;
         }
         Ok(())
     }

@@ -97,7 +97,7 @@ pub struct ClassifierRow {
 }
 
 /// An appeal's registration card and control state.
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = appeals, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct AppealRow {
     pub id: String,
@@ -158,7 +158,7 @@ pub struct AppealRow {
 }
 
 /// An applicant of an appeal.
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, Default)]
 #[diesel(table_name = applicants, treat_none_as_default_value = false)]
 pub struct ApplicantRow {
     pub id: String,
@@ -177,7 +177,7 @@ pub struct ApplicantRow {
 }
 
 /// A question of an appeal.
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, Default)]
 #[diesel(table_name = questions, treat_none_as_default_value = false)]
 pub struct QuestionRow {
     pub id: String,
@@ -194,7 +194,7 @@ pub struct QuestionRow {
 }
 
 /// A link to a related (earlier) appeal: repeated or duplicate.
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = appeal_links, treat_none_as_default_value = false)]
 pub struct LinkRow {
     pub organization_id: String,
@@ -267,7 +267,7 @@ pub struct HistoryRow {
 }
 
 /// A history entry to write; the id is assigned by the database.
-#[derive(Clone, Debug, Insertable)]
+#[derive(Clone, Debug, Insertable, serde::Serialize)]
 #[diesel(table_name = history, treat_none_as_default_value = false)]
 pub struct NewHistory {
     pub organization_id: String,
@@ -307,7 +307,7 @@ pub struct NotificationRow {
 }
 
 /// One (applicant key, question code) of an appeal: what the repeat-candidate lookup reads.
-#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = match_keys, treat_none_as_default_value = false)]
 pub struct MatchKeyRow {
     pub organization_id: String,

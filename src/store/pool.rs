@@ -90,11 +90,13 @@ struct PgSession;
 #[cfg(feature = "postgres")]
 impl CustomizeConnection<diesel::PgConnection, diesel::r2d2::Error> for PgSession {
     fn on_acquire(&self, conn: &mut diesel::PgConnection) -> Result<(), diesel::r2d2::Error> {
-        // Plans that cannot go wrong: a prepared statement keeps the plan it got on a nearly
-        // empty table (a sequential scan) until the next ANALYZE. Every request path has an
-        // index to follow (tests/api/scale.rs proves it), so the planner is told to take one
-        // whatever the statistics say; a query without a usable index still runs, and shows up
-        // in pg_stat_user_tables.seq_scan.
+        // Plans that cannot go wrong. Registration's statements follow their index by shape
+        // (match_keys' key range, primary keys, unique probes) and take no sequential scan even
+        // without this setting; batched card reads (`appeal_id = ANY(50 ids)` on a table never
+        // analyzed) would, and a prepared statement keeps such a plan until the next ANALYZE.
+        // Every request path has an index to follow (tests/api/scale.rs proves it), so the
+        // planner is told to take one whatever the statistics say; a query without a usable
+        // index still runs, and shows up in pg_stat_user_tables.seq_scan.
         conn.batch_execute("SET TIME ZONE 'UTC'; SET enable_seqscan = off").map_err(diesel::r2d2::Error::QueryError)
     }
 }

@@ -9,6 +9,7 @@ mod deadlines;
 mod hardening;
 mod notifications;
 mod registry;
+mod scale;
 mod security;
 mod stats;
 mod workflow;

@@ -324,3 +324,97 @@ async fn a_revised_classifier_is_picked_up_without_restart(db: Db) {
     let card = app.register(json!({"questions": [{"code": code}]})).await;
     assert_eq!(card["questions"][0]["code"], code);
 }
+
+fn ids_of(v: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = v.as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect();
+    ids.sort();
+    ids
+}
+
+both_backends!(an_appeal_forwarded_by_competence_makes_no_repeat);
+async fn an_appeal_forwarded_by_competence_makes_no_repeat(db: Db) {
+    let app = TestApp::start(db).await;
+    let first = app.register(json!({})).await;
+    let id = first["id"].as_str().unwrap();
+    let r = app.call("POST", &format!("/api/v1/appeals/{id}/forward"), Some(&app.clerk), Some(&json!({"organization": "Прокуратура г. Ухты"}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    // Long after the forwarded one's deadline: this body never answered it, so no repeat.
+    app.set_now(start_instant() + chrono::Duration::days(40));
+    let again = app.register(json!({"received_on": "2025-04-12"})).await;
+    assert_eq!(again["repeated"], false);
+    assert_eq!(again["related_appeal_ids"], json!([id]), "still linked, as related");
+    let history = app.call("GET", &format!("/api/v1/appeals/{}/history", again["id"].as_str().unwrap()), Some(&app.clerk), None).await;
+    assert_eq!(history.json["items"][0]["details"]["repeated"], false);
+}
+
+both_backends!(the_ten_most_recent_earlier_appeals_are_linked);
+async fn the_ten_most_recent_earlier_appeals_are_linked(db: Db) {
+    let app = TestApp::start(db).await;
+    let mut earlier = Vec::new();
+    for i in 0..12 {
+        app.set_now(start_instant() + chrono::Duration::minutes(i));
+        earlier.push(app.register(json!({})).await["id"].as_str().unwrap().to_string());
+    }
+    app.set_now(start_instant() + chrono::Duration::minutes(30));
+    let latest = app.register(json!({})).await;
+    let mut expected: Vec<String> = earlier[2..].to_vec();
+    expected.sort();
+    assert_eq!(ids_of(&latest["related_appeal_ids"]), expected, "the most recent ten, not an arbitrary ten");
+}
+
+async fn card_of(app: &TestApp, id: &str) -> Value {
+    app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.admin), None).await.json
+}
+
+both_backends!(imports_detect_repeats_against_stored_and_imported_rows);
+async fn imports_detect_repeats_against_stored_and_imported_rows(db: Db) {
+    let app = TestApp::start(db).await;
+    let stored = app.register(json!({})).await["id"].as_str().unwrap().to_string();
+    let row = |at: &str, received: &str| appeal(json!({"received_on": received, "registered_at": at}));
+    // Older legacy appeals of the same person and question, one of another question.
+    let items = json!({"items": [
+        row("2024-01-10T09:00:00Z", "2024-01-09"),
+        row("2024-06-10T09:00:00Z", "2024-06-09"),
+        appeal(json!({"received_on": "2024-06-09", "registered_at": "2024-06-11T09:00:00Z", "questions": [{"code": "0005.0005.0056.1157"}]})),
+        row("2025-03-03T08:00:00Z", "2025-03-03"),
+    ]});
+    app.set_now(start_instant() + chrono::Duration::hours(3));
+    let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&items)).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let ids: Vec<String> = r.json["ids"].as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect();
+    let first = card_of(&app, &ids[0]).await;
+    assert_eq!(first["repeated"], false);
+    // The second came after the first's deadline (never answered): a repeat of it.
+    let second = card_of(&app, &ids[1]).await;
+    assert_eq!(second["repeated"], true);
+    assert_eq!(ids_of(&second["related_appeal_ids"]), {
+        let mut v = vec![ids[0].clone(), ids[3].clone()];
+        v.sort();
+        v
+    });
+    let other = card_of(&app, &ids[2]).await;
+    assert_eq!(other["related_appeal_ids"], json!([]));
+    // The fourth was registered an hour after the stored one (still being considered) and after both legacy ones.
+    let fourth = card_of(&app, &ids[3]).await;
+    let mut expected = vec![ids[0].clone(), ids[1].clone(), stored.clone()];
+    expected.sort();
+    assert_eq!(ids_of(&fourth["related_appeal_ids"]), expected, "stored and imported earlier appeals");
+    assert_eq!(fourth["repeated"], true);
+}
+
+both_backends!(import_dates_are_the_organizations_local_dates);
+async fn import_dates_are_the_organizations_local_dates(db: Db) {
+    let app = TestApp::start(db).await;
+    // 22:30Z on 4 March is 01:30 on 5 March in Moscow: received on the 5th is not "after registration".
+    let items = json!({"items": [appeal(json!({"received_on": "2025-03-05", "registered_at": "2025-03-04T22:30:00Z"}))]});
+    app.set_now(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 3, 5, 9, 0, 0).unwrap());
+    let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&items)).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let card = app.call("GET", &format!("/api/v1/appeals/{}", r.json["ids"][0].as_str().unwrap()), Some(&app.admin), None).await;
+    // 30 days from Wednesday 5 March 2025 (local) = Friday 4 April.
+    assert_eq!(card.json["due_date"], "2025-04-04", "{}", card.json);
+    // Received after the local registration date is still refused.
+    let items = json!({"items": [appeal(json!({"received_on": "2025-03-05", "registered_at": "2025-03-04T20:30:00Z"}))]});
+    let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&items)).await;
+    r.assert_problem(422, Some("items[0].received_on"));
+}

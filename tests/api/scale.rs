@@ -1,0 +1,165 @@
+//! Plans that cannot go wrong (issue 9): every request path reaches appeals, applicants and
+//! questions through an index, on a fresh database with no statistics, with one applicant who
+//! has written hundreds of times. PostgreSQL proves it with `pg_stat_user_tables.seq_scan`;
+//! SQLite with `EXPLAIN QUERY PLAN` of every statement the server ran.
+
+use crate::support::*;
+use diesel::connection::{Instrumentation, InstrumentationEvent};
+use diesel::prelude::*;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+
+/// The tables whose rows must only be reached through an index.
+const TABLES: [&str; 4] = ["appeals", "applicants", "questions", "match_keys"];
+
+/// Records the SQL of every statement a connection runs.
+struct Capture(Arc<Mutex<Vec<String>>>);
+
+impl Instrumentation for Capture {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
+            let sql = query.to_string();
+            let sql = sql.split(" -- binds:").next().unwrap_or("").to_string();
+            self.0.lock().unwrap().push(sql);
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct SeqScans {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    relname: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    seq_scan: i64,
+}
+
+#[derive(QueryableByName)]
+struct PlanLine {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    detail: String,
+}
+
+/// Sequential scans so far of the watched tables. Every pooled connection is asked to flush its
+/// pending statistics first (PostgreSQL 15 flushes them lazily, per backend).
+fn seq_scans(app: &TestApp) -> Vec<(String, i64)> {
+    let appeals::store::DbPool::Pg(pool) = &app.pool else { unreachable!("PostgreSQL only") };
+    let held: Vec<_> = (0..pool.max_size()).map(|_| pool.get().expect("pooled connection")).collect();
+    for mut c in held {
+        diesel::sql_query("SELECT pg_stat_force_next_flush()").execute(&mut *c).expect("flush");
+        diesel::sql_query("SELECT 1").execute(&mut *c).expect("flush");
+    }
+    let mut c = pool.get().expect("pooled connection");
+    diesel::sql_query("SELECT pg_stat_clear_snapshot()").execute(&mut *c).expect("clear snapshot");
+    let rows: Vec<SeqScans> = diesel::sql_query("SELECT relname::text AS relname, COALESCE(seq_scan, 0) AS seq_scan FROM pg_stat_user_tables WHERE relname IN ('appeals', 'applicants', 'questions', 'match_keys') ORDER BY relname")
+        .load(&mut *c)
+        .expect("pg_stat_user_tables");
+    rows.into_iter().map(|r| (r.relname, r.seq_scan)).collect()
+}
+
+/// A returning applicant: person 0 writes on every fourth appeal, the rest take turns.
+fn body(i: usize) -> Value {
+    let person = if i % 4 == 0 { 0 } else { 1 + i % 37 };
+    let code = if i % 3 == 0 { "0005.0005.0056.1157" } else { "0003.0009.0097.0699" };
+    let mut applicant = json!({"full_name": format!("Заявитель Номер{person}"), "postal_address": format!("169300, г. Ухта, ул. Октябрьская, д. {person}")});
+    if person % 2 == 0 {
+        applicant["email"] = json!(format!("person{person}@example.ru"));
+    }
+    appeal(json!({"applicants": [applicant], "questions": [{"code": code}], "summary": format!("Обращение {i}")}))
+}
+
+/// Registers `n` appeals; returns their cards.
+async fn register_many(app: &TestApp, n: usize) -> Vec<Value> {
+    let mut cards = Vec::with_capacity(n);
+    for i in 0..n {
+        let r = app.call("POST", "/api/v1/appeals", Some(&app.clerk), Some(&body(i))).await;
+        assert_eq!(r.status, 201, "{}", r.json);
+        cards.push(r.json);
+    }
+    cards
+}
+
+/// The read paths: registry pages with each filter, the queue, a card, its history.
+async fn read_everything(app: &TestApp, cards: &[Value]) {
+    let id = cards[0]["id"].as_str().unwrap();
+    let body = json!({"executors": [{"user_id": app.user_id("executor"), "responsible": true}], "instruction": "Для рассмотрения"});
+    let r = app.call("POST", &format!("/api/v1/appeals/{id}/assign"), Some(&app.clerk), Some(&body)).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let second = cards[1]["id"].as_str().unwrap();
+    let r = app.call("POST", &format!("/api/v1/appeals/{second}/forward"), Some(&app.clerk), Some(&json!({"organization": "Прокуратура"}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let exec_id = app.user_id("executor");
+    let pages = [
+        "/api/v1/appeals?limit=50".to_string(),
+        "/api/v1/appeals?status=registered&limit=20".into(),
+        "/api/v1/appeals?section=0005".into(),
+        "/api/v1/appeals?channel=post&registered_from=2025-03-01&registered_to=2025-03-31".into(),
+        "/api/v1/appeals?overdue=true".into(),
+        "/api/v1/appeals?due_within_days=40".into(),
+        format!("/api/v1/appeals?executor_id={exec_id}"),
+        format!("/api/v1/appeals?q={}", urlencode("номер0")),
+    ];
+    for p in &pages {
+        let r = app.call("GET", p, Some(&app.supervisor), None).await;
+        assert_eq!(r.status, 200, "{p}: {}", r.json);
+        if let Some(next) = r.json["next_cursor"].as_str() {
+            let r = app.call("GET", &format!("{p}&cursor={next}"), Some(&app.supervisor), None).await;
+            assert_eq!(r.status, 200, "{p}: {}", r.json);
+        }
+    }
+    let r = app.call("GET", "/api/v1/appeals?limit=5", Some(&app.executor), None).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let r = app.call("GET", "/api/v1/me/assignments", Some(&app.executor), None).await;
+    assert_eq!(r.json["items"].as_array().map(Vec::len), Some(1), "{}", r.json);
+    for path in [format!("/api/v1/appeals/{id}"), format!("/api/v1/appeals/{id}/history")] {
+        let r = app.call("GET", &path, Some(&app.supervisor), None).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.json);
+    }
+}
+
+both_backends!(every_request_path_follows_an_index_on_a_fresh_registry);
+async fn every_request_path_follows_an_index_on_a_fresh_registry(db: Db) {
+    match db {
+        Db::Postgres => {
+            let app = TestApp::start(db).await;
+            let before = seq_scans(&app);
+            // A fresh database, no ANALYZE: the plans of the first registrations are the ones
+            // prepared statements keep.
+            let cards = register_many(&app, 2000).await;
+            read_everything(&app, &cards).await;
+            let after = seq_scans(&app);
+            assert_eq!(before.len(), TABLES.len(), "{before:?}");
+            assert_eq!(after, before, "sequential scans of {TABLES:?} (before → after)");
+            // The returning applicant's latest appeal links the ten most recent earlier ones.
+            let last = cards.iter().enumerate().filter(|(i, _)| i % 4 == 0).last().unwrap().1;
+            assert_eq!(last["related_appeal_ids"].as_array().unwrap().len(), 10);
+        }
+        Db::Sqlite => {
+            // One pooled connection, so every statement of the server is captured on it.
+            let app = TestApp::start_with(db, |s| s.pool_size = 1).await;
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let appeals::store::DbPool::Sqlite(pool) = &app.pool else { unreachable!("SQLite only") };
+            pool.get().expect("connection").set_instrumentation(Capture(seen.clone()));
+            let cards = register_many(&app, 200).await;
+            read_everything(&app, &cards).await;
+            let mut statements: Vec<String> = seen.lock().unwrap().clone();
+            statements.sort();
+            statements.dedup();
+            let mut c = pool.get().expect("connection");
+            let mut checked = 0;
+            for sql in statements.iter().filter(|s| TABLES.iter().any(|t| s.contains(&format!("`{t}`")) || s.contains(&format!(" {t} ")))) {
+                let head = sql.trim_start().to_uppercase();
+                if !(head.starts_with("SELECT") || head.starts_with("UPDATE") || head.starts_with("DELETE") || head.starts_with("WITH")) {
+                    continue;
+                }
+                let plan: Vec<PlanLine> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}")).load(&mut *c).unwrap_or_else(|e| panic!("{e}: {sql}"));
+                for line in &plan {
+                    for t in TABLES {
+                        assert!(!line.detail.starts_with(&format!("SCAN {t}")), "{}: {sql}", line.detail);
+                    }
+                }
+                checked += 1;
+            }
+            assert!(checked >= 10, "only {checked} statements checked: {statements:#?}");
+        }
+    }
+}
