@@ -75,6 +75,7 @@ pub fn state(settings: Settings, pool: DbPool, clock: Arc<dyn Clock>) -> Result<
     let calendar = load_calendar(&settings)?;
     let codes: HashSet<String> = store::classifier::all_codes(&pool)?.into_iter().collect();
     let channels = Catalog::new(&settings.channels);
+    let settings_dir = settings.config_dir.clone();
     Ok(AppState {
         pool,
         settings: Arc::new(settings),
@@ -82,6 +83,7 @@ pub fn state(settings: Settings, pool: DbPool, clock: Arc<dyn Clock>) -> Result<
         channels: Arc::new(channels),
         codes: Arc::new(RwLock::new(codes)),
         clock,
+        templates: Arc::new(crate::notify::Templates::load(&settings_dir).map_err(StartError::Io)?),
     })
 }
 

@@ -46,6 +46,12 @@ pub struct Settings {
     /// ССТУ.РФ reporting (the body's own department GUID, the connector).
     #[serde(default)]
     pub sstu: SstuSettings,
+    /// Outgoing mail.
+    pub mail: MailSettings,
+    /// The reminder scheduler and outbox dispatcher.
+    pub scheduler: SchedulerSettings,
+    /// Staff reminder rules.
+    pub reminders: crate::domain::reminders::ReminderRules,
     /// Directory holding `calendar/` and `classifier/` (not read from files).
     #[serde(skip)]
     pub config_dir: PathBuf,
@@ -119,6 +125,42 @@ pub struct Limits {
     pub import_items: usize,
 }
 
+/// Outgoing mail: a file per message in development, SMTP in production.
+#[derive(Clone, Debug, Deserialize)]
+pub struct MailSettings {
+    /// `file` or `smtp`.
+    pub transport: String,
+    /// lettre's SMTP URL (`smtp://host:587?tls=required`, `smtps://user:pass@host`).
+    #[serde(default)]
+    pub url: String,
+    /// The From mailbox; its domain also names Message-IDs.
+    pub from: String,
+    /// SMTP timeout, seconds.
+    #[serde(default = "default_mail_timeout")]
+    pub timeout_seconds: u64,
+}
+
+fn default_mail_timeout() -> u64 {
+    30
+}
+
+/// How the scheduler runs inside `serve` and how the dispatcher retries.
+#[derive(Clone, Debug, Deserialize)]
+pub struct SchedulerSettings {
+    /// Run the loop inside `serve` (off on a second instance).
+    pub enabled: bool,
+    /// Seconds between passes.
+    pub interval_seconds: u64,
+    /// Rows claimed per batch.
+    pub batch: i64,
+    /// A claim's lease, seconds: a dispatcher that dies leaves its rows to others after it.
+    pub lease_seconds: i64,
+    /// Attempts before `failed`.
+    pub max_attempts: i32,
+    /// First retry delay, seconds; doubles each attempt.
+    pub backoff_seconds: i64,
+}
+
 /// A configuration that cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
@@ -172,6 +214,13 @@ impl Settings {
             .time_zone
             .parse::<chrono_tz::Tz>()
             .map_err(|_| ConfigError(format!("unknown time zone `{}`", self.organization.time_zone)))?;
+        if !matches!(self.mail.transport.as_str(), "file" | "smtp") {
+            return Err(ConfigError(format!("mail.transport: `{}` is neither `file` nor `smtp`", self.mail.transport)));
+        }
+        if self.mail.transport == "smtp" && self.mail.url.trim().is_empty() {
+            return Err(ConfigError("mail.url is required with transport = \"smtp\"".into()));
+        }
+        self.reminders.check().map_err(|e| ConfigError(format!("reminders: {e}")))?;
         if self.email_rule.after != "refuse" && crate::domain::appeal::LegalRegime::parse(&self.email_rule.after).is_none() {
             return Err(ConfigError(format!("email_rule.after: `{}` is neither a legal regime nor `refuse`", self.email_rule.after)));
         }

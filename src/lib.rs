@@ -13,5 +13,7 @@ pub mod clock;
 pub mod control;
 pub mod demo;
 pub mod registry;
+pub mod notify;
+pub mod scheduler;
 pub mod reports;
 pub mod state;

@@ -38,6 +38,15 @@ enum Command {
     },
     /// Print the OpenAPI document (YAML).
     Openapi,
+    /// Plan staff reminders and send the outbox (for cron; `serve` does this itself).
+    Remind {
+        /// One planning and one dispatch pass, then exit.
+        #[arg(long)]
+        once: bool,
+        /// Act as if it were this instant (RFC 3339), for catch-up and tests.
+        #[arg(long)]
+        at: Option<String>,
+    },
     /// Load a demo registry: `ukhta` (the published Ukhta figures for 2023–2024) or `random`.
     DemoData {
         /// `ukhta` or `random`.
@@ -210,6 +219,21 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             println!("classifier: {n} entries loaded");
             Ok(())
         }
+        Command::Remind { once, at } => {
+            if !once {
+                return Err("only `appeals remind --once` is supported; `serve` runs the scheduler continuously".into());
+            }
+            let at = match at {
+                Some(s) => chrono::DateTime::parse_from_rfc3339(&s).map_err(|e| format!("--at: {e} (e.g. 2026-12-01T10:00:00+03:00)"))?.with_timezone(&chrono::Utc),
+                None => clock.now(),
+            };
+            let (pool, _) = appeals::app::open(&settings, now)?;
+            let mailer = appeals::notify::mail::Mailer::from_settings(&settings)?;
+            let state = appeals::app::state(settings, pool, clock)?;
+            let r = appeals::scheduler::run_once(&state, &mailer, at)?;
+            println!("planned {}, sent {}, retried {}, failed {}", r.planned, r.sent, r.retried, r.failed);
+            Ok(())
+        }
         Command::Calendar { command: CalendarCommand::Import { file, out, year } } => {
             let dir = out.unwrap_or_else(|| settings.config_dir.join("calendar"));
             for line in import_calendar(&file, &dir, year)? {
@@ -358,6 +382,8 @@ fn serve(settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) 
         println!("A new token for this database at any time: appeals user token --login admin");
         println!("More users: appeals user add --login LOGIN --role clerk --name \"ФИО\"");
     }
+    let mailer = appeals::notify::mail::Mailer::from_settings(&settings)?;
+    let scheduler_on = settings.scheduler.enabled;
     let state = web::Data::new(appeals::app::state(settings, pool, clock)?);
     let missing = state.calendar.missing_years(state.today());
     if !missing.is_empty() {
@@ -365,6 +391,11 @@ fn serve(settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) 
         tracing::warn!(years = %years.join(", "), "no production calendar for {}: deadlines there count weekends and fixed holidays only; add config/calendar/YYYY.toml (appeals calendar import FILE) and restart", years.join(", "));
     }
     tracing::info!(%listen, backend = state.pool.backend().as_str(), "appeals listening");
+    if scheduler_on {
+        appeals::scheduler::spawn(state.clone().into_inner(), mailer);
+    } else {
+        tracing::info!("scheduler switched off ([scheduler] enabled = false): this instance sends nothing");
+    }
     let refresh = state.clone();
     let server = HttpServer::new(move || appeals::api::app(state.clone())).bind(&listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     actix_web::rt::System::new().block_on(async move {

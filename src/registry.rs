@@ -160,6 +160,9 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
         })
         .collect();
     let match_keys = match_key_rows(org, &id, at, &applicants, &questions);
+    // The acknowledgement goes out with the registration (issue 10); imports send nothing.
+    let ack = if action == "registered" { crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &row, &applicants, "registration_ack", "", serde_json::json!({}), at) } else { Vec::new() };
+    let outbox = crate::store::outbox::OutboxChange { notices: ack, cancel_reminders: false };
     NewAppeal {
         legacy_seq: d.reg_number.as_deref().and_then(|n| regnum::sequence_of(template, registered_on.year(), n)),
         appeal: row,
@@ -169,6 +172,7 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
         reg_year: registered_on.year(),
         actor: actor.map(Into::into),
         action,
+        outbox,
     }
 }
 

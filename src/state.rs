@@ -24,6 +24,8 @@ pub struct AppState {
     pub codes: Arc<RwLock<HashSet<String>>>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
+    /// Mail templates (shipped, overridden from `config/templates/`).
+    pub templates: Arc<crate::notify::Templates>,
 }
 
 impl AppState {

@@ -9,6 +9,7 @@ pub mod exports;
 pub mod extract;
 pub mod health;
 pub mod imports;
+pub mod notifications;
 pub mod receptions;
 pub mod reference;
 pub mod stats;
@@ -164,6 +165,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(actions::return_answer)
                 .service(actions::close_appeal)
                 .service(actions::leave_without_answer)
+                .service(notifications::list_notifications)
+                .service(notifications::retry_notification)
                 .service(stats::get_stats)
                 .service(stats::annual_report)
 

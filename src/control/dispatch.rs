@@ -8,6 +8,7 @@ use crate::domain::validation::{is_russian_zone_email, Errors, FieldError};
 use crate::domain::workflow::Action;
 use crate::state::AppState;
 use crate::store::appeals::{CardData, Change, Dispatch, OutgoingNumber};
+use crate::store::outbox::OutboxChange;
 use crate::store::StoreError;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -98,7 +99,17 @@ pub fn dispatch(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expe
         let mut row = card.appeal.clone();
         // The answer's date for statistics and exports: the first answer sent.
         row.answer_sent_on = row.answer_sent_on.or(Some(input.sent_on));
-        Ok(Change { appeal: Some(row), dispatch: Some(dispatch), details, ..Default::default() }.into())
+        // Sent by e-mail: the answer itself goes out through the outbox, in this transaction
+        // (the outgoing number, when the store assigns it, fills its slot).
+        let notices = if input.channel == SentChannel::Email {
+            let number = input.outgoing_number.as_ref().map(|n| n.trim().to_string()).unwrap_or_else(|| crate::notify::slot("outgoing_number"));
+            let extra = json!({"answer_text": ans.text, "outgoing_number": number, "sent_on": crate::notify::ru_date(input.sent_on)});
+            crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &card.appeal, &card.applicants, "answer", &ans.id, extra, state.now_naive())
+        } else {
+            Vec::new()
+        };
+        let outbox = OutboxChange { notices, cancel_reminders: false };
+        Ok(Change { appeal: Some(row), dispatch: Some(dispatch), details, outbox, ..Default::default() }.into())
     });
     match result {
         Err(e) if e.is_unique_violation() => Err(StoreError::conflict("duplicate_outgoing_number", "такой исходящий номер уже присвоен другому ответу", json!({"field": "outgoing_number"}))),

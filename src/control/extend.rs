@@ -9,6 +9,7 @@ use crate::domain::validation::Errors;
 use crate::domain::workflow::Action;
 use crate::state::AppState;
 use crate::store::appeals::{CardData, Change};
+use crate::store::outbox::OutboxChange;
 use crate::store::StoreError;
 use serde::Deserialize;
 use serde_json::json;
@@ -57,6 +58,11 @@ pub fn extend(state: &AppState, actor: &Actor, actor_login: &str, id: &str, expe
         row.extension_reason = Some(ext.reason.clone());
         row.extended_by = Some(actor_login.into());
         row.extended_on = Some(today);
-        Ok(Change { appeal: Some(row), details, ..Default::default() }.into())
+        // Art. 12 part 2: the applicant is told the new date and the reason; reminders for the
+        // old deadline are cancelled and the planner plans the new ones.
+        let extra = json!({"days": days, "reason": ext.reason});
+        let notices = crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &row, &card.applicants, "extension_notice", &row.due_date.to_string(), extra, state.now_naive());
+        let outbox = OutboxChange { notices, cancel_reminders: true };
+        Ok(Change { appeal: Some(row), details, outbox, ..Default::default() }.into())
     })
 }

@@ -9,6 +9,7 @@ use crate::domain::validation::Errors;
 use crate::domain::workflow::Action;
 use crate::state::AppState;
 use crate::store::appeals::{CardData, Change};
+use crate::store::outbox::OutboxChange;
 use crate::store::StoreError;
 use serde::Deserialize;
 use serde_json::json;
@@ -73,6 +74,9 @@ pub fn forward(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>,
         }
         let results = card.questions.iter().map(|q| (q.id.clone(), Some(QuestionResult::Transferred.as_str().to_string()), false, Some(today))).collect();
         let details = json!({"organization": row.forwarded_to, "body_id": input.body_id, "reason": row.forward_reason, "late": row.forward_late, "forward_due": limit.due});
-        Ok(Change { appeal: Some(row), replace_assignments: true, question_results: results, details, ..Default::default() }.into())
+        // Art. 8 part 3: the applicant is told where the appeal went.
+        let notices = crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &row, &card.applicants, "forwarding_notice", "", json!({"organization": row.forwarded_to, "reason": row.forward_reason}), now);
+        let outbox = OutboxChange { notices, cancel_reminders: true };
+        Ok(Change { appeal: Some(row), replace_assignments: true, question_results: results, details, outbox, ..Default::default() }.into())
     })
 }

@@ -10,6 +10,7 @@ use crate::domain::validation::{Errors, FieldError};
 use crate::domain::workflow::{Action, LeaveReason};
 use crate::state::AppState;
 use crate::store::appeals::{CardData, Change};
+use crate::store::outbox::OutboxChange;
 use crate::store::StoreError;
 use serde::Deserialize;
 use serde_json::json;
@@ -55,6 +56,26 @@ pub fn leave_without_answer(state: &AppState, actor: &Actor, id: &str, expected:
         let results = card.questions.iter().map(|q| (q.id.clone(), Some(QuestionResult::LeftWithoutAnswer.as_str().to_string()), false, Some(today))).collect();
         let withdrawn: Vec<_> = card.answers.iter().filter(|a| a.status == "pending").map(|a| (a.id.clone(), "withdrawn".to_string(), actor.id.clone(), Some("оставлено без ответа (ст. 11 59-ФЗ)".to_string()))).collect();
         let details = json!({"reason": input.reason.as_str(), "comment": input.comment, "notice_due": row.art11_notice_due, "withdrawn_answers": withdrawn.iter().map(|w| &w.0).collect::<Vec<_>>()});
-        Ok(Change { appeal: Some(row), question_results: results, answer_reviews: withdrawn, details, ..Default::default() }.into())
+        // Art. 11: the applicant is told why there is no answer, when there is someone to tell.
+        let notices = if input.reason.needs_notice() {
+            let extra = json!({"reason_text": reason_text(input.reason)});
+            crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &row, &card.applicants, "art11_notice", "", extra, now)
+        } else {
+            Vec::new()
+        };
+        let outbox = OutboxChange { notices, cancel_reminders: true };
+        Ok(Change { appeal: Some(row), question_results: results, answer_reviews: withdrawn, details, outbox, ..Default::default() }.into())
     })
+}
+
+/// The ground as the applicant's notice states it.
+fn reason_text(r: LeaveReason) -> &'static str {
+    match r {
+        LeaveReason::Anonymous => "не указаны фамилия или адрес для ответа",
+        LeaveReason::Obscene => "обращение содержит нецензурные либо оскорбительные выражения, угрозы жизни, здоровью и имуществу должностного лица",
+        LeaveReason::Unreadable => "текст обращения не поддаётся прочтению",
+        LeaveReason::NoEssence => "текст обращения не позволяет определить суть предложения, заявления или жалобы",
+        LeaveReason::CorrespondenceTerminated => "переписка по данному вопросу прекращена",
+        LeaveReason::CourtDecision => "в обращении обжалуется судебное решение",
+    }
 }

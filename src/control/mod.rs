@@ -146,6 +146,10 @@ pub fn run_picking(
         if let Some(follow) = then {
             next = workflow::transition(next, follow).ok_or(StoreError::Refused { refusal: workflow::Refusal::Status { current: next, allowed: Vec::new() }, action: follow })?;
         }
+        // Leaving control ends the staff reminders, in the same transaction (issue 10).
+        if !next.is_open() {
+            change.outbox.cancel_reminders = true;
+        }
         let row = change.appeal.get_or_insert_with(|| card.appeal.clone());
         row.status = next.as_str().into();
         change.action = action.as_str().into();

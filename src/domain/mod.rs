@@ -13,3 +13,4 @@ pub mod roles;
 pub mod text;
 pub mod validation;
 pub mod workflow;
+pub mod reminders;

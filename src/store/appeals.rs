@@ -5,6 +5,7 @@ use super::history;
 use super::models::*;
 use super::schema::{answers, appeal_links, appeals, applicants, assignments, contributions, match_keys, outgoing_counters, questions, reg_counters};
 use super::{DbPool, StoreError, WriteTx};
+use super::outbox::{OutboxChange, OutboxWrite};
 use crate::{backend_fns, dispatch};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -32,6 +33,8 @@ pub struct NewAppeal {
     pub actor: Option<String>,
     /// History action name (`registered` or `imported`).
     pub action: &'static str,
+    /// Notices written with the registration (the acknowledgement; `⟦reg_number⟧` filled here).
+    pub outbox: OutboxChange,
 }
 
 /// The use case's rendering of a reserved sequence number into the card: it sets `reg_number`
@@ -177,6 +180,8 @@ pub struct Change {
     pub action: String,
     /// History details (before/after of changed fields).
     pub details: serde_json::Value,
+    /// Notices and reminder cancellations written in the same transaction.
+    pub outbox: OutboxChange,
     /// A corrected card's new matching keys (replace the appeal's rows of `match_keys`).
     pub match_keys: Option<Vec<MatchKeyRow>>,
 }
@@ -409,6 +414,8 @@ backend_fns! {
                 numbering(&mut row, seq);
             }
             c.insert_card(&row, a, &links)?;
+            // The acknowledgement, with the number just assigned, in the registering transaction.
+            c.write_outbox(&row.id, &a.outbox, &[("reg_number", &row.reg_number)], row.registered_at)?;
             let mut related: Vec<String> = links.iter().map(|l| l.related_appeal_id.clone()).collect();
             related.sort();
             Ok(CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related })
@@ -663,6 +670,7 @@ backend_fns! {
             if let Some(x) = &change.new_contribution {
                 diesel::insert_into(contributions::table).values(x).execute(c)?;
             }
+            let mut slots: Vec<(&str, String)> = Vec::new();
             if let Some(d) = &change.dispatch {
                 let number = match &d.number {
                     OutgoingNumber::Given(n) => n.clone(),
@@ -671,6 +679,7 @@ backend_fns! {
                 diesel::update(answers::table.filter(answers::id.eq(&d.answer_id)).filter(answers::appeal_id.eq(id)))
                     .set((answers::outgoing_number.eq(&number), answers::sent_on.eq(d.sent_on), answers::sent_channel.eq(&d.channel), answers::dispatched_by.eq(&d.by)))
                     .execute(c)?;
+                slots.push(("outgoing_number", number));
             }
             for (qid, result, taken, on) in &change.question_results {
                 diesel::update(questions::table.filter(questions::id.eq(qid)).filter(questions::appeal_id.eq(id)))
@@ -684,6 +693,7 @@ backend_fns! {
                 }
             }
             history_db::append(c, &history::entry(org, id, now, Some(actor), &change.action, change.details.clone()))?;
+            c.write_outbox(id, &change.outbox, &slots.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(), now)?;
             get_card(c, org, id)
         })
     }

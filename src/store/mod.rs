@@ -12,6 +12,7 @@ pub mod classifier;
 pub mod error;
 pub mod history;
 pub mod models;
+pub mod outbox;
 pub mod pool;
 pub mod receptions;
 pub mod schema;

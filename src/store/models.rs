@@ -278,6 +278,34 @@ pub struct NewHistory {
     pub details: String,
 }
 
+/// A row of the notification outbox: one message to one recipient, with its delivery state.
+#[derive(Clone, Debug, Queryable, QueryableByName, Selectable, Insertable)]
+#[diesel(table_name = notifications, treat_none_as_default_value = false)]
+pub struct NotificationRow {
+    pub id: String,
+    pub organization_id: String,
+    pub appeal_id: Option<String>,
+    pub recipient: String,
+    pub kind: String,
+    /// Unique per organization: appeal, rule, recipient and deadline version (or day).
+    pub dedup_key: String,
+    pub subject: String,
+    pub body: String,
+    /// pending | sent | failed | cancelled | skipped
+    pub status: String,
+    /// When the next attempt is due (a retry moves it).
+    pub scheduled_for: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    /// A dispatcher's lease: until then no other dispatcher takes the row.
+    pub claimed_until: Option<NaiveDateTime>,
+    pub claimed_by: Option<String>,
+    pub message_id: Option<String>,
+    pub skip_reason: Option<String>,
+}
+
 /// One (applicant key, question code) of an appeal: what the repeat-candidate lookup reads.
 #[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = match_keys, treat_none_as_default_value = false)]

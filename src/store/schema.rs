@@ -241,6 +241,10 @@ diesel::table! {
         attempts -> Integer,
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        message_id -> Nullable<Text>,
+        skip_reason -> Nullable<Text>,
     }
 }
 

@@ -9,6 +9,7 @@ mod deadlines;
 mod hardening;
 mod exports;
 mod reception;
+mod notifications;
 mod registry;
 mod scale;
 mod security;

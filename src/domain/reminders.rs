@@ -1,0 +1,258 @@
+//! Which staff reminders are due at an instant (упреждающий контроль): pure rules over the
+//! production calendar, with the instant injected so tests never read the wall clock.
+//!
+//! A reminder is only ever due on a working day inside working hours in the organization's
+//! time zone. Rules pick the tightest applicable step, so a planner that missed a day (a
+//! stopped server) catches up with one reminder, not a burst of stale ones.
+
+use super::calendar::ProductionCalendar;
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime};
+use serde::Deserialize;
+
+/// The reminder rules of `[reminders]` in the config.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ReminderRules {
+    /// Working days before the deadline on which the executor is reminded.
+    pub days_before: Vec<u32>,
+    /// Remind on the due day itself.
+    pub on_due_day: bool,
+    /// Remind every working day while overdue.
+    pub daily_overdue: bool,
+    /// Escalate to supervisors after this many working days overdue (0 = never).
+    pub escalate_after_days: u32,
+    /// Morning digest per executor.
+    pub digest: bool,
+    /// Weekly summary for supervisors.
+    pub weekly_summary: bool,
+    /// Start of working hours, `HH:MM`.
+    pub work_start: String,
+    /// End of working hours, `HH:MM` (an hour earlier on a shortened pre-holiday day).
+    pub work_end: String,
+}
+
+impl Default for ReminderRules {
+    fn default() -> Self {
+        ReminderRules {
+            days_before: vec![5, 3, 1],
+            on_due_day: true,
+            daily_overdue: true,
+            escalate_after_days: 2,
+            digest: true,
+            weekly_summary: true,
+            work_start: "09:00".into(),
+            work_end: "18:00".into(),
+        }
+    }
+}
+
+fn hm(s: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
+}
+
+impl ReminderRules {
+    /// Rejects unreadable hours or an empty working day.
+    pub fn check(&self) -> Result<(), String> {
+        let (Some(a), Some(b)) = (hm(&self.work_start), hm(&self.work_end)) else {
+            return Err("work_start and work_end must be HH:MM".into());
+        };
+        if a >= b {
+            return Err("work_start must be before work_end".into());
+        }
+        if self.days_before.iter().any(|d| *d == 0 || *d > 60) {
+            return Err("days_before: 1 to 60 working days".into());
+        }
+        Ok(())
+    }
+
+    /// Whether staff may be written to at this organization-local instant: a working day,
+    /// inside working hours (the end an hour earlier on a shortened pre-holiday day).
+    pub fn in_working_hours(&self, cal: &ProductionCalendar, local: NaiveDateTime) -> bool {
+        let day = local.date();
+        if !cal.is_working_day(day) {
+            return false;
+        }
+        let start = hm(&self.work_start).unwrap_or(NaiveTime::from_hms_opt(9, 0, 0).expect("valid"));
+        let mut end = hm(&self.work_end).unwrap_or(NaiveTime::from_hms_opt(18, 0, 0).expect("valid"));
+        if cal.is_short_day(day) {
+            end -= chrono::Duration::hours(1);
+        }
+        local.time() >= start && local.time() < end
+    }
+}
+
+/// What an executor is told about one appeal today.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExecutorReminder {
+    /// N working days remain (the configured step).
+    Before(u32),
+    /// The deadline is today.
+    DueToday,
+    /// The deadline has passed.
+    Overdue,
+}
+
+impl ExecutorReminder {
+    /// The outbox kind.
+    pub fn kind(self) -> &'static str {
+        match self {
+            ExecutorReminder::Overdue => "overdue",
+            _ => "reminder",
+        }
+    }
+
+    /// The rule's part of the deduplication key: once per step per deadline, daily when overdue.
+    pub fn key(self, today: NaiveDate) -> String {
+        match self {
+            ExecutorReminder::Before(n) => format!("before{n}"),
+            ExecutorReminder::DueToday => "due".into(),
+            ExecutorReminder::Overdue => format!("overdue{today}"),
+        }
+    }
+}
+
+/// Working days in `(from, to]`.
+pub fn working_days_between(cal: &ProductionCalendar, from: NaiveDate, to: NaiveDate) -> u32 {
+    let mut n = 0;
+    let mut d = from;
+    while d < to {
+        d = d + Days::new(1);
+        if cal.is_working_day(d) {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// The reminder due today for an executor whose deadline is `deadline`, if any. Call only on
+/// working days (see [`ReminderRules::in_working_hours`]).
+pub fn executor_reminder(rules: &ReminderRules, cal: &ProductionCalendar, today: NaiveDate, deadline: NaiveDate) -> Option<ExecutorReminder> {
+    if today == deadline {
+        return rules.on_due_day.then_some(ExecutorReminder::DueToday);
+    }
+    if today > deadline {
+        return rules.daily_overdue.then_some(ExecutorReminder::Overdue);
+    }
+    let left = working_days_between(cal, today, deadline);
+    // The tightest step that still covers what is left: 4 days left → the 5-day reminder.
+    rules.days_before.iter().copied().filter(|n| *n >= left).min().map(ExecutorReminder::Before)
+}
+
+/// Whether supervisors are to be told today that the legal deadline `due` has been overdue
+/// for the configured number of working days (once per deadline: the key carries no day).
+pub fn escalation_due(rules: &ReminderRules, cal: &ProductionCalendar, today: NaiveDate, due: NaiveDate) -> bool {
+    rules.escalate_after_days > 0 && today > due && working_days_between(cal, due, today) >= rules.escalate_after_days
+}
+
+/// The horizon of a planning pass: deadlines on or before it can need a reminder today
+/// (the largest step in working days, counted generously in calendar days).
+pub fn horizon(rules: &ReminderRules, cal: &ProductionCalendar, today: NaiveDate) -> NaiveDate {
+    let steps = rules.days_before.iter().copied().max().unwrap_or(0).max(7);
+    let mut d = today;
+    let mut left = steps;
+    while left > 0 {
+        d = d + Days::new(1);
+        if cal.is_working_day(d) {
+            left -= 1;
+        }
+    }
+    d
+}
+
+/// Whether today is the first working day of its ISO week: the weekly summary's day.
+pub fn first_working_day_of_week(cal: &ProductionCalendar, today: NaiveDate) -> bool {
+    if !cal.is_working_day(today) {
+        return false;
+    }
+    let monday = today - Days::new(today.weekday().num_days_from_monday() as u64);
+    let mut d = monday;
+    while d < today {
+        if cal.is_working_day(d) {
+            return false;
+        }
+        d = d + Days::new(1);
+    }
+    true
+}
+
+/// The ISO week label of a day, for the weekly summary's deduplication key.
+pub fn week_label(today: NaiveDate) -> String {
+    let w = today.iso_week();
+    format!("{}-W{:02}", w.year(), w.week())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cal() -> ProductionCalendar {
+        ProductionCalendar::from_toml_str(include_str!("../../config/calendar/2025.toml")).unwrap()
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    #[test]
+    fn working_hours_and_days() {
+        let r = ReminderRules::default();
+        let c = cal();
+        assert!(r.in_working_hours(&c, at("2025-03-03 09:00")), "Monday 09:00");
+        assert!(!r.in_working_hours(&c, at("2025-03-03 08:59")));
+        assert!(!r.in_working_hours(&c, at("2025-03-03 18:00")));
+        assert!(!r.in_working_hours(&c, at("2025-03-01 11:00")), "Saturday");
+        assert!(!r.in_working_hours(&c, at("2025-06-13 11:00")), "a transferred day off");
+        assert!(!r.in_working_hours(&c, at("2025-01-03 11:00")), "New Year holidays");
+        // 7 March 2025 is a shortened pre-holiday day: 17:00 is already after hours.
+        assert!(r.in_working_hours(&c, at("2025-03-07 16:59")));
+        assert!(!r.in_working_hours(&c, at("2025-03-07 17:00")));
+    }
+
+    #[test]
+    fn steps_before_the_deadline() {
+        let r = ReminderRules::default();
+        let c = cal();
+        // Deadline Friday 14 March 2025.
+        let due = d("2025-03-14");
+        assert_eq!(executor_reminder(&r, &c, d("2025-03-04"), due), None, "8 working days left");
+        assert_eq!(executor_reminder(&r, &c, d("2025-03-06"), due), None, "6 working days left");
+        assert_eq!(executor_reminder(&r, &c, d("2025-03-07"), due), Some(ExecutorReminder::Before(5)));
+        assert_eq!(executor_reminder(&r, &c, d("2025-03-11"), due), Some(ExecutorReminder::Before(3)));
+        assert_eq!(executor_reminder(&r, &c, d("2025-03-12"), due), Some(ExecutorReminder::Before(3)), "2 left: still the 3-day step, deduplicated");
+        assert_eq!(executor_reminder(&r, &c, d("2025-03-13"), due), Some(ExecutorReminder::Before(1)));
+        assert_eq!(executor_reminder(&r, &c, due, due), Some(ExecutorReminder::DueToday));
+        assert_eq!(executor_reminder(&r, &c, d("2025-03-17"), due), Some(ExecutorReminder::Overdue));
+        assert_eq!(ExecutorReminder::Overdue.key(d("2025-03-17")), "overdue2025-03-17");
+    }
+
+    #[test]
+    fn escalation_after_working_days_overdue() {
+        let r = ReminderRules::default();
+        let c = cal();
+        let due = d("2025-03-14");
+        assert!(!escalation_due(&r, &c, d("2025-03-17"), due), "one working day over");
+        assert!(escalation_due(&r, &c, d("2025-03-18"), due), "two working days over");
+        let off = ReminderRules { escalate_after_days: 0, ..r };
+        assert!(!escalation_due(&off, &c, d("2025-04-18"), due));
+    }
+
+    #[test]
+    fn week_boundaries() {
+        let c = cal();
+        assert!(first_working_day_of_week(&c, d("2025-03-03")));
+        assert!(!first_working_day_of_week(&c, d("2025-03-04")));
+        assert!(first_working_day_of_week(&c, d("2025-01-09")), "6–8 January are holidays");
+        assert_eq!(week_label(d("2025-03-03")), "2025-W10");
+        assert!(horizon(&ReminderRules::default(), &c, d("2025-03-03")) >= d("2025-03-12"));
+    }
+
+    #[test]
+    fn bad_hours_are_rejected() {
+        let r = ReminderRules { work_start: "18:00".into(), work_end: "09:00".into(), ..ReminderRules::default() };
+        assert!(r.check().is_err());
+        assert!(ReminderRules::default().check().is_ok());
+    }
+}

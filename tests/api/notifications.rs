@@ -1,0 +1,495 @@
+//! Notifications through the outbox (issue 10): applicant notices written with their actions,
+//! staff reminders planned by the rules, delivery to a real SMTP server started here, crash
+//! safety of the dispatcher, and the admin's endpoints.
+
+use crate::support::*;
+use appeals::notify::mail::Mailer;
+use appeals::scheduler::{self, Report};
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+
+/// One message as the SMTP server received it.
+#[derive(Clone, Debug)]
+pub struct Mail {
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+impl Mail {
+    /// A header's value, unfolded, with RFC 2047 words decoded.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let head = self.data.split("\r\n\r\n").next().unwrap_or("");
+        let mut value: Option<String> = None;
+        for line in head.split("\r\n") {
+            if let Some(v) = value.as_mut().filter(|_| line.starts_with(' ') || line.starts_with('\t')) {
+                v.push_str(line);
+                continue;
+            }
+            if value.is_some() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                if k.eq_ignore_ascii_case(name) {
+                    value = Some(v.trim().to_string());
+                }
+            }
+        }
+        value.map(|v| decode_words(&v))
+    }
+
+    /// The text body (base64 decoded).
+    pub fn body(&self) -> String {
+        use base64::Engine;
+        let body: String = self.data.split_once("\r\n\r\n").map(|x| x.1).unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect();
+        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(body).expect("base64 body")).expect("UTF-8 body")
+    }
+}
+
+/// Decodes `=?utf-8?b?…?=` words (whitespace between them dropped, as RFC 2047 says).
+fn decode_words(v: &str) -> String {
+    use base64::Engine;
+    let mut out = Vec::new();
+    let mut rest = v;
+    while let Some(start) = rest.find("=?") {
+        let plain = &rest[..start];
+        if !plain.trim().is_empty() {
+            out.extend_from_slice(plain.as_bytes());
+        }
+        let word = &rest[start + 2..];
+        let parts: Vec<&str> = word.splitn(3, '?').collect();
+        let end = parts[2].find("?=").expect("closed word");
+        assert!(parts[1].eq_ignore_ascii_case("b"), "base64 words expected: {v}");
+        out.extend(base64::engine::general_purpose::STANDARD.decode(&parts[2][..end]).expect("base64 word"));
+        rest = &parts[2][end + 2..];
+    }
+    out.extend_from_slice(rest.as_bytes());
+    String::from_utf8(out).expect("UTF-8 header")
+}
+
+/// A small SMTP server on a free port: EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
+pub struct SmtpServer {
+    pub port: u16,
+    pub received: Arc<Mutex<Vec<Mail>>>,
+}
+
+impl SmtpServer {
+    pub fn start() -> SmtpServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let store = received.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let store = store.clone();
+                std::thread::spawn(move || session(stream, store));
+            }
+        });
+        SmtpServer { port, received }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    pub fn mails(&self) -> Vec<Mail> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+fn session(stream: TcpStream, store: Arc<Mutex<Vec<Mail>>>) {
+    let mut out = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    let _ = out.write_all(b"220 test.local ESMTP\r\n");
+    let mut to = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let cmd = line.trim_end().to_string();
+        let upper = cmd.to_uppercase();
+        let reply: &[u8] = if upper.starts_with("EHLO") {
+            b"250-test.local\r\n250 8BITMIME\r\n"
+        } else if upper.starts_with("RCPT TO:") {
+            to.push(cmd[8..].trim().trim_start_matches('<').split('>').next().unwrap_or("").to_string());
+            b"250 OK\r\n"
+        } else if upper == "DATA" {
+            let _ = out.write_all(b"354 go ahead\r\n");
+            let mut data = String::new();
+            loop {
+                let mut l = String::new();
+                if reader.read_line(&mut l).unwrap_or(0) == 0 {
+                    return;
+                }
+                if l == ".\r\n" {
+                    break;
+                }
+                data.push_str(l.strip_prefix('.').filter(|_| l.starts_with("..")).unwrap_or(&l));
+            }
+            store.lock().unwrap().push(Mail { to: std::mem::take(&mut to), data });
+            b"250 queued\r\n"
+        } else if upper == "QUIT" {
+            let _ = out.write_all(b"221 bye\r\n");
+            return;
+        } else if upper == "RSET" {
+            to.clear();
+            b"250 OK\r\n"
+        } else {
+            b"250 OK\r\n"
+        };
+        if out.write_all(reply).is_err() {
+            return;
+        }
+    }
+}
+
+/// An instant in Moscow.
+fn msk(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h - 3, 0, 0).unwrap()
+}
+
+fn mailer(app: &TestApp) -> Arc<Mailer> {
+    Arc::new(Mailer::from_settings(&app.state.settings).expect("mailer"))
+}
+
+async fn run(app: &TestApp, m: &Arc<Mailer>, at: DateTime<Utc>) -> Report {
+    let (st, m) = (app.state.clone(), m.clone());
+    actix_web::web::block(move || scheduler::run_once(&st, &m, at)).await.unwrap().unwrap()
+}
+
+async fn plan(app: &TestApp, at: DateTime<Utc>) -> usize {
+    let st = app.state.clone();
+    actix_web::web::block(move || scheduler::plan(&st, at)).await.unwrap().unwrap()
+}
+
+async fn dispatch(app: &TestApp, m: &Arc<Mailer>, at: DateTime<Utc>, worker: &str) -> Report {
+    let (st, m, w) = (app.state.clone(), m.clone(), worker.to_string());
+    actix_web::web::block(move || scheduler::dispatch(&st, &m, at, &w)).await.unwrap().unwrap()
+}
+
+async fn outbox(app: &TestApp, query: &str) -> Vec<Value> {
+    let r = app.call("GET", &format!("/api/v1/notifications?{query}"), Some(&app.admin), None).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    r.json["items"].as_array().unwrap().clone()
+}
+
+/// A staff member with an e-mail address: (id, token).
+async fn staff(app: &TestApp, login: &str, role: &str, email: &str) -> (String, String) {
+    let r = app.call("POST", "/api/v1/users", Some(&app.admin), Some(&json!({"login": login, "role": role, "full_name": format!("{login} Почтовый"), "email": email}))).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    (r.json["user"]["id"].as_str().unwrap().into(), r.json["token"].as_str().unwrap().into())
+}
+
+/// Registers an appeal and assigns it to `executor` as the responsible one.
+async fn assigned(app: &TestApp, executor: &str, over: Value) -> Value {
+    let card = app.register(over).await;
+    let id = card["id"].as_str().unwrap();
+    let r = app.call("POST", &format!("/api/v1/appeals/{id}/assign"), Some(&app.clerk), Some(&json!({"executors": [{"user_id": executor, "responsible": true}]}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    r.json
+}
+
+/// Any notification's id (for the access matrix in security.rs).
+pub async fn some_notification_id(app: &TestApp) -> String {
+    outbox(app, "").await.first().expect("the registration acknowledgement")["id"].as_str().unwrap().to_string()
+}
+
+fn parse_date(v: &Value) -> chrono::NaiveDate {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+both_backends!(registration_acknowledgement_arrives_over_smtp_in_russian);
+async fn registration_acknowledgement_arrives_over_smtp_in_russian(db: Db) {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::start_with(db, move |s| {
+        s.mail.transport = "smtp".into();
+        s.mail.url = url;
+        s.mail.from = "Администрация МОГО «Ухта» <obrashcheniya@uhta.ru>".into();
+    })
+    .await;
+    let card = app.register(json!({})).await;
+    let number = card["reg_number"].as_str().unwrap().to_string();
+    // Written with the registration, before any dispatch.
+    let rows = outbox(&app, &format!("appeal_id={}", card["id"].as_str().unwrap())).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((rows[0]["kind"].as_str(), rows[0]["status"].as_str(), rows[0]["recipient"].as_str()), (Some("registration_ack"), Some("pending"), Some("smirnova@example.ru")));
+    let m = mailer(&app);
+    // Sent at once, at any hour: a Sunday night.
+    let r = run(&app, &m, msk(2025, 3, 9, 23)).await;
+    assert_eq!((r.sent, r.failed), (1, 0));
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    assert_eq!(mail.to, vec!["smirnova@example.ru".to_string()]);
+    assert_eq!(mail.header("Subject").unwrap(), format!("Ваше обращение зарегистрировано: № {number}"));
+    assert!(mail.header("From").unwrap().contains("Администрация МОГО «Ухта»"), "{:?}", mail.header("From"));
+    let body = mail.body();
+    assert!(body.contains(&format!("под номером {number}")), "{body}");
+    assert!(body.contains("Уважаемый(ая) Смирнова Ольга Петровна!"), "{body}");
+    let due = parse_date(&card["due_date"]).format("%d.%m.%Y").to_string();
+    assert!(body.contains(&format!("до {due}")), "{body}");
+    let row = &outbox(&app, "status=sent").await[0];
+    assert_eq!(mail.header("Message-ID").unwrap(), format!("<{}@uhta.ru>", row["id"].as_str().unwrap()));
+    assert_eq!(row["message_id"], mail.header("Message-ID").unwrap().as_str());
+    assert_eq!(row["attempts"], 1);
+    // A second pass sends nothing more.
+    assert_eq!(run(&app, &m, msk(2025, 3, 10, 10)).await.sent, 0);
+    assert_eq!(smtp.mails().len(), 1);
+}
+
+both_backends!(a_foreign_zone_address_is_skipped_with_a_reason);
+async fn a_foreign_zone_address_is_skipped_with_a_reason(db: Db) {
+    let dir = std::env::temp_dir().join(format!("appeals-mail-{}", uuid::Uuid::new_v4()));
+    let data = dir.clone();
+    let app = TestApp::start_with(db, move |s| s.data_dir = data).await;
+    let applicants = json!([
+        {"full_name": "Смирнова Ольга Петровна", "postal_address": "169300, г. Ухта, ул. Октябрьская, д. 12", "email": "smirnova@example.com"},
+        {"full_name": "Петров Пётр Петрович", "postal_address": "169300, г. Ухта, ул. Ленина, д. 1", "email": "petrov@почта.рф"}
+    ]);
+    let card = app.register(json!({"applicants": applicants, "collective": true})).await;
+    let rows = outbox(&app, &format!("appeal_id={}&kind=registration_ack", card["id"].as_str().unwrap())).await;
+    assert_eq!(rows.len(), 2);
+    let skipped = rows.iter().find(|r| r["recipient"] == "smirnova@example.com").unwrap();
+    assert_eq!(skipped["status"], "skipped");
+    assert!(skipped["skip_reason"].as_str().unwrap().contains("547-ФЗ"), "{skipped}");
+    let r = run(&app, &mailer(&app), msk(2025, 3, 3, 12)).await;
+    assert_eq!(r.sent, 1, "only the .рф address");
+    // The file transport: one .eml per message under the data directory.
+    let files: Vec<_> = std::fs::read_dir(dir.join("mail")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(outbox(&app, "status=skipped").await.len(), 1);
+    let retry = app.call("POST", &format!("/api/v1/notifications/{}/retry", skipped["id"].as_str().unwrap()), Some(&app.admin), None).await;
+    retry.assert_problem(409, None);
+    assert_eq!(retry.json["code"], "notification_not_retryable");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+both_backends!(reminders_follow_working_days_and_hours_and_plan_once);
+async fn reminders_follow_working_days_and_hours_and_plan_once(db: Db) {
+    let app = TestApp::start(db).await;
+    let (exec, _) = staff(&app, "ivanova", "executor", "ivanova@uhta.ru").await;
+    let card = assigned(&app, &exec, json!({"applicants": []})).await;
+    let id = card["id"].as_str().unwrap();
+    let due = parse_date(&card["due_date"]);
+    assert_eq!(due.to_string(), "2025-04-02", "30 days from 3 March 2025");
+    // Saturday 29 March, and Monday 31 March before nine: nothing is planned for staff.
+    assert_eq!(plan(&app, msk(2025, 3, 29, 11)).await, 0);
+    assert_eq!(plan(&app, Utc.with_ymd_and_hms(2025, 3, 31, 5, 59, 0).unwrap()).await, 0);
+    // Monday 31 March, 10:00: two working days left → the 3-day reminder, and the morning digest.
+    assert_eq!(plan(&app, msk(2025, 3, 31, 10)).await, 2);
+    assert_eq!(plan(&app, msk(2025, 3, 31, 15)).await, 0, "planning twice gives one message");
+    let reminders = outbox(&app, &format!("appeal_id={id}&kind=reminder")).await;
+    assert_eq!(reminders.len(), 1);
+    assert_eq!(reminders[0]["recipient"], "ivanova@uhta.ru");
+    assert_eq!(outbox(&app, "kind=digest").await.len(), 1);
+    // Tuesday: the 1-day step and a new digest; Wednesday: the due day; Thursday: overdue, daily.
+    assert_eq!(plan(&app, msk(2025, 4, 1, 10)).await, 2);
+    assert_eq!(plan(&app, msk(2025, 4, 2, 10)).await, 2);
+    assert_eq!(plan(&app, msk(2025, 4, 3, 10)).await, 2);
+    assert_eq!(outbox(&app, &format!("appeal_id={id}&kind=overdue")).await.len(), 1);
+    let m = mailer(&app);
+    let r = run(&app, &m, msk(2025, 4, 3, 11)).await;
+    assert_eq!((r.planned, r.sent), (0, 8));
+    let subjects: Vec<String> = outbox(&app, &format!("appeal_id={id}")).await.iter().map(|r| r["subject"].as_str().unwrap().to_string()).collect();
+    assert!(subjects.iter().any(|s| s.starts_with("Сегодня срок по обращению")), "{subjects:?}");
+    assert!(subjects.iter().any(|s| s.starts_with("Просрочено обращение")), "{subjects:?}");
+}
+
+both_backends!(escalation_reaches_supervisors_after_two_working_days_overdue);
+async fn escalation_reaches_supervisors_after_two_working_days_overdue(db: Db) {
+    let app = TestApp::start(db).await;
+    let (exec, _) = staff(&app, "ivanova", "executor", "ivanova@uhta.ru").await;
+    staff(&app, "chief", "supervisor", "chief@uhta.ru").await;
+    let card = assigned(&app, &exec, json!({"applicants": []})).await;
+    let id = card["id"].as_str().unwrap();
+    // Due Wednesday 2 April; Thursday is one working day over, Friday two.
+    plan(&app, msk(2025, 4, 3, 10)).await;
+    assert!(outbox(&app, &format!("appeal_id={id}&kind=escalation")).await.is_empty());
+    plan(&app, msk(2025, 4, 4, 10)).await;
+    plan(&app, msk(2025, 4, 7, 10)).await;
+    let esc = outbox(&app, &format!("appeal_id={id}&kind=escalation")).await;
+    assert_eq!(esc.len(), 1, "once per deadline: {esc:?}");
+    assert_eq!(esc[0]["recipient"], "chief@uhta.ru");
+    // Monday 7 April is the first working day of the week: the supervisors' weekly summary.
+    let summary = outbox(&app, "kind=summary").await;
+    assert_eq!(summary.len(), 1);
+}
+
+both_backends!(an_extension_replans_and_closing_or_forwarding_cancels);
+async fn an_extension_replans_and_closing_or_forwarding_cancels(db: Db) {
+    let app = TestApp::start(db).await;
+    let (exec, exec_token) = staff(&app, "ivanova", "executor", "ivanova@uhta.ru").await;
+    let a = assigned(&app, &exec, json!({})).await;
+    let b = assigned(&app, &exec, json!({})).await;
+    let c = assigned(&app, &exec, json!({})).await;
+    let (a, b, c) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap(), c["id"].as_str().unwrap());
+    app.set_now(msk(2025, 4, 1, 10));
+    plan(&app, msk(2025, 4, 1, 10)).await;
+    for x in [a, b, c] {
+        assert_eq!(outbox(&app, &format!("appeal_id={x}&kind=reminder&status=pending")).await.len(), 1);
+    }
+    // Extension: the old reminder is cancelled, the applicant told the new date and reason.
+    let r = app.call("POST", &format!("/api/v1/appeals/{a}/extend"), Some(&app.supervisor), Some(&json!({"days": 10, "reason": "Запрос документов в Росреестр"}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let new_due = parse_date(&r.json["due_date"]);
+    let old = outbox(&app, &format!("appeal_id={a}&kind=reminder")).await;
+    assert_eq!((old.len(), old[0]["status"].as_str()), (1, Some("cancelled")));
+    let notice = outbox(&app, &format!("appeal_id={a}&kind=extension_notice")).await;
+    assert_eq!(notice.len(), 1);
+    assert_eq!(notice[0]["subject"], format!("Срок рассмотрения обращения № {} продлён до {}", r.json["reg_number"].as_str().unwrap(), new_due.format("%d.%m.%Y")));
+    // …and the new deadline gets its own reminders.
+    let on_new_due = Utc.from_utc_datetime(&new_due.and_hms_opt(7, 0, 0).unwrap());
+    plan(&app, on_new_due).await;
+    let now = outbox(&app, &format!("appeal_id={a}&kind=reminder&status=pending")).await;
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert!(now[0]["subject"].as_str().unwrap().starts_with("Сегодня срок"));
+    // Forwarding cancels and tells the applicant where the appeal went.
+    let r = app.call("POST", &format!("/api/v1/appeals/{b}/forward"), Some(&app.clerk), Some(&json!({"organization": "Прокуратура г. Ухты", "reason": "вопрос надзора"}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(outbox(&app, &format!("appeal_id={b}&kind=reminder")).await[0]["status"], "cancelled");
+    assert_eq!(outbox(&app, &format!("appeal_id={b}&kind=forwarding_notice")).await.len(), 1);
+    // Closing (approval with close) cancels; the answer sent by e-mail goes out through the outbox.
+    let r = app.call("POST", &format!("/api/v1/appeals/{c}/answers"), Some(&exec_token), Some(&json!({"text": "Тротуар будет отремонтирован до 1 июня 2025 года.", "results": [{"code": "0003.0009.0097.0699", "result": "supported_measures_taken"}]}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let answer = r.json["answers"][0]["id"].as_str().unwrap().to_string();
+    let r = app.call("POST", &format!("/api/v1/appeals/{c}/answers/{answer}/approve"), Some(&app.supervisor), Some(&json!({"close": true}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(outbox(&app, &format!("appeal_id={c}&kind=reminder")).await[0]["status"], "cancelled");
+    let r = app.call("POST", &format!("/api/v1/appeals/{c}/answers/{answer}/dispatch"), Some(&app.clerk), Some(&json!({"sent_on": "2025-04-01", "channel": "email"}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let sent = outbox(&app, &format!("appeal_id={c}&kind=answer")).await;
+    assert_eq!(sent.len(), 1);
+    let number = r.json["answers"][0]["outgoing_number"].as_str().unwrap();
+    assert_eq!(sent[0]["subject"], format!("Ответ на обращение № {} (исх. № {number} от 01.04.2025)", r.json["reg_number"].as_str().unwrap()));
+    // Art. 11 notice on leaving without an answer.
+    let d = app.register(json!({})).await;
+    let r = app.call("POST", &format!("/api/v1/appeals/{}/leave-without-answer", d["id"].as_str().unwrap()), Some(&app.supervisor), Some(&json!({"reason": "obscene"}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(outbox(&app, &format!("appeal_id={}&kind=art11_notice", d["id"].as_str().unwrap())).await.len(), 1);
+}
+
+both_backends!(a_dispatcher_killed_between_send_and_mark_causes_one_duplicate_and_no_loss);
+async fn a_dispatcher_killed_between_send_and_mark_causes_one_duplicate_and_no_loss(db: Db) {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::start_with(db, move |s| {
+        s.mail.transport = "smtp".into();
+        s.mail.url = url;
+    })
+    .await;
+    app.register(json!({})).await;
+    let m = mailer(&app);
+    let t0 = msk(2025, 3, 3, 11);
+    let now = appeals::store::micros(t0);
+    let lease = app.state.settings.scheduler.lease_seconds;
+    // The dead dispatcher: claims, sends, and dies before marking.
+    let claimed = appeals::store::outbox::claim(&app.pool, "dead", now, now + chrono::Duration::seconds(lease), 10).unwrap();
+    assert_eq!(claimed.len(), 1);
+    m.send(&claimed[0]).unwrap();
+    // Its lease holds: another dispatcher does not touch the row meanwhile.
+    assert_eq!(dispatch(&app, &m, t0 + chrono::Duration::seconds(lease - 1), "alive").await.sent, 0);
+    // After the lease the row goes out again, under the same Message-ID.
+    let r = dispatch(&app, &m, t0 + chrono::Duration::seconds(lease + 1), "alive").await;
+    assert_eq!(r.sent, 1);
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 2, "exactly one duplicate, nothing lost");
+    assert_eq!(mails[0].header("Message-ID"), mails[1].header("Message-ID"), "the duplicate is recognisable");
+    let row = &outbox(&app, "").await[0];
+    assert_eq!((row["status"].as_str(), row["attempts"].as_i64()), (Some("sent"), Some(2)));
+    // The dead dispatcher's late mark (were it to wake) changes nothing: the claim is not its own.
+    assert!(!appeals::store::outbox::mark_sent(&app.pool, row["id"].as_str().unwrap(), "dead", "<x>", now).unwrap());
+}
+
+both_backends!(failures_back_off_then_fail_and_an_admin_retries);
+async fn failures_back_off_then_fail_and_an_admin_retries(db: Db) {
+    // A port nobody listens on.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let app = TestApp::start_with(db, move |s| {
+        s.mail.transport = "smtp".into();
+        s.mail.url = format!("smtp://127.0.0.1:{port}");
+        s.mail.timeout_seconds = 2;
+        s.scheduler.max_attempts = 3;
+        s.scheduler.backoff_seconds = 60;
+    })
+    .await;
+    app.register(json!({})).await;
+    let m = mailer(&app);
+    let t0 = msk(2025, 3, 3, 11);
+    let sec = chrono::Duration::seconds;
+    assert_eq!(dispatch(&app, &m, t0, "w").await.retried, 1);
+    assert_eq!(dispatch(&app, &m, t0 + sec(59), "w").await, Report::default(), "not before the backoff");
+    assert_eq!(dispatch(&app, &m, t0 + sec(60), "w").await.retried, 1);
+    assert_eq!(dispatch(&app, &m, t0 + sec(60 + 119), "w").await, Report::default(), "the wait doubles");
+    assert_eq!(dispatch(&app, &m, t0 + sec(180), "w").await.failed, 1);
+    let failed = outbox(&app, "status=failed").await;
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["attempts"], 3);
+    assert!(failed[0]["last_error"].as_str().unwrap().starts_with("SMTP"), "{}", failed[0]);
+    // The admin puts it back; a working transport sends it.
+    let id = failed[0]["id"].as_str().unwrap();
+    for token in [&app.supervisor, &app.clerk, &app.executor] {
+        app.call("POST", &format!("/api/v1/notifications/{id}/retry"), Some(token), None).await.assert_problem(403, None);
+    }
+    let r = app.call("POST", &format!("/api/v1/notifications/{id}/retry"), Some(&app.admin), None).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!((r.json["status"].as_str(), r.json["attempts"].as_i64()), (Some("pending"), Some(0)));
+    let smtp = SmtpServer::start();
+    let mut settings = (*app.state.settings).clone();
+    settings.mail.url = smtp.url();
+    let good = Arc::new(Mailer::from_settings(&settings).unwrap());
+    assert_eq!(dispatch(&app, &good, t0 + sec(200), "w").await.sent, 1);
+    assert_eq!(smtp.mails().len(), 1);
+    let hist = app.call("GET", &format!("/api/v1/appeals/{}/history", r.json["appeal_id"].as_str().unwrap()), Some(&app.admin), None).await;
+    assert!(hist.json["items"].as_array().unwrap().iter().any(|h| h["action"] == "notification_retried"), "{}", hist.json);
+    app.call("POST", &format!("/api/v1/notifications/{id}/retry"), Some(&app.admin), None).await.assert_problem(409, None);
+    app.call("POST", "/api/v1/notifications/not-an-id/retry", Some(&app.admin), None).await.assert_problem(404, None);
+}
+
+both_backends!(the_outbox_list_is_for_admins_and_checks_its_filters);
+async fn the_outbox_list_is_for_admins_and_checks_its_filters(db: Db) {
+    let app = TestApp::start(db).await;
+    let card = app.register(json!({})).await;
+    for token in [&app.supervisor, &app.clerk, &app.executor] {
+        app.call("GET", "/api/v1/notifications", Some(token), None).await.assert_problem(403, None);
+    }
+    app.call("GET", "/api/v1/notifications", None, None).await.assert_problem(401, None);
+    app.call("GET", "/api/v1/notifications?status=lost", Some(&app.admin), None).await.assert_problem(422, Some("status"));
+    app.call("GET", "/api/v1/notifications?kind=spam", Some(&app.admin), None).await.assert_problem(422, Some("kind"));
+    app.call("GET", "/api/v1/notifications?appeal_id=42", Some(&app.admin), None).await.assert_problem(422, Some("appeal_id"));
+    app.call("GET", "/api/v1/notifications?limit=0", Some(&app.admin), None).await.assert_problem(422, Some("limit"));
+    assert_eq!(outbox(&app, "recipient=smirnova%40example.ru").await.len(), 1);
+    assert_eq!(outbox(&app, "recipient=other%40example.ru").await.len(), 0);
+    assert_eq!(outbox(&app, &format!("appeal_id={}&status=pending&kind=registration_ack", card["id"].as_str().unwrap())).await.len(), 1);
+    assert_eq!(outbox(&app, "status=sent").await.len(), 0);
+}
+
+both_backends!(two_dispatchers_send_a_thousand_notifications_exactly_once);
+async fn two_dispatchers_send_a_thousand_notifications_exactly_once(db: Db) {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::start_with(db, move |s| {
+        s.mail.transport = "smtp".into();
+        s.mail.url = url;
+        s.scheduler.batch = 25;
+    })
+    .await;
+    let n = if db == Db::Postgres { 1000 } else { 200 };
+    let at = appeals::store::micros(start_instant());
+    let rows: Vec<_> = (0..n)
+        .map(|i| appeals::notify::row(&app.org, None, &format!("user{i}@uhta.ru"), "digest", format!("load:{i}"), format!("Сводка {i}"), "Текст\n".into(), at))
+        .collect();
+    assert_eq!(appeals::store::outbox::insert_planned(&app.pool, &rows).unwrap(), n);
+    let m = mailer(&app);
+    let t = start_instant();
+    let (r1, r2) = futures_util::future::join(dispatch(&app, &m, t, "one"), dispatch(&app, &m, t, "two")).await;
+    assert_eq!(r1.sent + r2.sent, n);
+    let mails = smtp.mails();
+    let ids: std::collections::HashSet<String> = mails.iter().map(|m| m.header("Message-ID").unwrap()).collect();
+    assert_eq!((mails.len(), ids.len()), (n, n), "each sent exactly once");
+    eprintln!("dispatchers: one sent {}, two sent {}", r1.sent, r2.sent);
+}
