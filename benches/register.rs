@@ -54,10 +54,6 @@ fn body_mix(i: usize, mix: Mix) -> String {
     .to_string()
 }
 
-fn body(i: usize) -> String {
-    body_mix(i, Mix::Distinct)
-}
-
 /// Registers `total` appeals from `concurrency` threads, each on one keep-alive connection.
 /// Requests are rendered before the clock starts, and the client is plain blocking sockets, so
 /// the figure is the server's, not a heavy load generator's (pgbench's client is light C too).

@@ -1,0 +1,224 @@
+//! Statistics benchmark (issue 11): fills PostgreSQL with one year of `STATS_N` appeals (default
+//! 1,000,000, ~1.1 questions each) and a previous year of `STATS_PREV_N` (default 200,000) with
+//! `benches/stats_dataset.sql` (SQLite: `STATS_SQLITE_N`, default 100,000, and a fifth of it the
+//! year before, with `stats_dataset_sqlite.sql`), then times a year's statistics beside the previous year
+//! (`GET /api/v1/stats`, the app served in-process, over HTTP) and the annual report, p50/max of
+//! 5 runs after one warm-up, each beside the same GROUP BYs as hand-written SQL on one connection.
+//!
+//!     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench stats
+//!
+//! `BENCH_BACKENDS=sqlite` or `=postgres` runs one backend; `STATS_KEEP_DB=1` keeps the
+//! PostgreSQL database for EXPLAIN afterwards.
+
+use appeals::clock::SystemClock;
+use appeals::config::Settings;
+use chrono::NaiveDate;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 5;
+
+/// p50 and max in milliseconds.
+fn p50_max(mut v: Vec<Duration>) -> (f64, f64) {
+    v.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    (ms(v[v.len() / 2]), ms(v[v.len() - 1]))
+}
+
+/// One warm-up, then `RUNS` timed GETs of `url`; also returns the last body's size.
+async fn http(client: &awc::Client, url: &str, token: &str) -> (f64, f64, usize) {
+    let mut lat = Vec::new();
+    let mut size = 0;
+    for run in 0..=RUNS {
+        let t = Instant::now();
+        // A pooled keep-alive connection may have been closed by the server while the raw SQL ran.
+        let mut r = match client.get(url).insert_header(("Authorization", format!("Bearer {token}"))).send().await {
+            Ok(r) => r,
+            Err(_) => client.get(url).insert_header(("Authorization", format!("Bearer {token}"))).send().await.expect("request"),
+        };
+        let body = r.body().limit(64 << 20).await.expect("body");
+        let took = t.elapsed();
+        assert_eq!(r.status().as_u16(), 200, "{}", String::from_utf8_lossy(&body));
+        size = body.len();
+        if run > 0 {
+            lat.push(took);
+        }
+    }
+    let (p50, max) = p50_max(lat);
+    (p50, max, size)
+}
+
+/// One period's grouped counts exactly as `store::stats::period` asks for them, written by hand
+/// with the values inlined: appeal groups, question groups, executor groups, three control counts.
+fn period_sql(org: &str, start: &str, end: &str, from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Vec<String> {
+    let answered = "CASE WHEN COALESCE(a.answer_sent_on, a.answered_on) IS NULL THEN 0 WHEN COALESCE(a.answer_sent_on, a.answered_on) <= a.due_date THEN 1 ELSE 2 END";
+    let overdue = format!("CASE WHEN a.status IN ('registered', 'in_work', 'answer_review') AND a.due_date < '{today}' THEN 1 ELSE 0 END");
+    let within = format!("a.organization_id = '{org}' AND a.registered_at >= '{start}' AND a.registered_at < '{end}'");
+    vec![
+        format!(
+            "SELECT a.channel, a.form, a.kind, a.legal_regime, a.collective, a.repeated, a.from_organization, a.source_organization, a.reception_official_role, \
+             a.late_registration, a.on_site_check, (a.forwarded_to IS NOT NULL) AS forwarded, (a.extension_days IS NOT NULL) AS extended, {answered} AS answered, \
+             {overdue} AS overdue_now, COUNT(*), SUM(a.returned_count) FROM appeals a WHERE {within} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15"
+        ),
+        format!("SELECT q.code, q.result, a.channel, a.form, COUNT(*) FROM appeals a JOIN questions q ON q.appeal_id = a.id WHERE {within} GROUP BY 1, 2, 3, 4"),
+        format!(
+            "SELECT u.id, u.full_name, d.name, (a.extension_days IS NOT NULL) AS extended, {answered} AS answered, {overdue} AS overdue_now, COUNT(*) \
+             FROM appeals a JOIN assignments s ON s.appeal_id = a.id AND s.responsible AND s.active JOIN users u ON u.id = s.user_id \
+             LEFT JOIN departments d ON d.id = u.department_id WHERE {within} GROUP BY 1, 2, 3, 4, 5, 6"
+        ),
+        format!("SELECT COUNT(*) FROM appeals a WHERE a.organization_id = '{org}' AND a.put_on_control_at >= '{start}' AND a.put_on_control_at < '{end}'"),
+        format!("SELECT COUNT(*) FROM appeals a WHERE a.organization_id = '{org}' AND a.closed_on >= '{from}' AND a.closed_on <= '{to}' AND a.put_on_control_at IS NOT NULL"),
+        format!("SELECT COUNT(*) FROM appeals a WHERE a.organization_id = '{org}' AND a.put_on_control_at < '{end}' AND (a.closed_on IS NULL OR a.closed_on > '{to}')"),
+    ]
+}
+
+/// A plain connection for the generator and the hand-written SQL.
+enum Raw {
+    Pg(PgConnection),
+    Lite(SqliteConnection),
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    #[allow(dead_code)]
+    n: i64,
+}
+
+impl Raw {
+    fn batch(&mut self, sql: &str) {
+        match self {
+            Raw::Pg(c) => c.batch_execute(sql).expect("batch"),
+            Raw::Lite(c) => c.batch_execute(sql).expect("batch"),
+        }
+    }
+
+    /// Runs one statement and reads all its rows (on SQLite through a count over it, so that
+    /// every row is produced; PostgreSQL sends them all to the client).
+    fn run(&mut self, sql: &str) {
+        match self {
+            Raw::Pg(c) => {
+                diesel::sql_query(sql).execute(c).expect("raw query");
+            }
+            Raw::Lite(c) => {
+                let _: Vec<Count> = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM ({sql})")).load(c).expect("raw query");
+            }
+        }
+    }
+}
+
+/// One warm-up, then `RUNS` timed rounds of the statements, one call each, on one connection.
+fn raw(conn: &mut Raw, statements: &[String]) -> (f64, f64) {
+    let mut lat = Vec::new();
+    for run in 0..=RUNS {
+        let t = Instant::now();
+        for s in statements {
+            conn.run(s);
+        }
+        if run > 0 {
+            lat.push(t.elapsed());
+        }
+    }
+    p50_max(lat)
+}
+
+/// Peak resident set of this process (the app, its pool and the client), in MiB.
+fn peak_rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()))
+        .unwrap_or(0)
+        / 1024
+}
+
+/// Generates the two years in the database at `url`, then measures.
+async fn bench(label: &str, url: &str, n: usize, prev_n: usize) {
+    let settings = Settings::for_tests(url);
+    let now = appeals::store::micros(chrono::Utc::now());
+    let (pool, org) = appeals::app::open(&settings, now).expect("open");
+    for i in 1..=50 {
+        let (_, hash) = appeals::auth::generate_token();
+        let u = appeals::store::users::NewUser { login: format!("bench_exec_{i:02}"), full_name: format!("Исполнитель {i}"), role: "executor".into(), email: None };
+        appeals::store::users::create_user(&pool, &org.id, &u, &hash, now, None).expect("user");
+    }
+    let (token, hash) = appeals::auth::generate_token();
+    let sup = appeals::store::users::NewUser { login: "bench_supervisor".into(), full_name: "Контролёр".into(), role: "supervisor".into(), email: None };
+    appeals::store::users::create_user(&pool, &org.id, &sup, &hash, now, None).expect("user");
+
+    let (mut gen, dataset) = match url.strip_prefix("sqlite://") {
+        Some(path) => (Raw::Lite(SqliteConnection::establish(path).expect("connect")), include_str!("stats_dataset_sqlite.sql")),
+        None => (Raw::Pg(PgConnection::establish(url).expect("connect")), include_str!("stats_dataset.sql")),
+    };
+    // Five departments of ten executors each.
+    gen.batch(&format!(
+        "INSERT INTO departments (id, organization_id, code, name, created_at) VALUES {};
+         UPDATE users SET department_id = 'bench-dep-' || (1 + CAST(substr(login, 12) AS INTEGER) % 5) WHERE login LIKE 'bench_exec_%';",
+        (1..=5).map(|k| format!("('bench-dep-{k}', '{}', 'D{k}', 'Отдел {k}', '2024-01-01 00:00:00')", org.id)).collect::<Vec<_>>().join(", ")
+    ));
+    let t = Instant::now();
+    for (tag, year, count) in [("y25", 2025, n), ("y24", 2024, prev_n)] {
+        if count == 0 {
+            continue;
+        }
+        let step = 365 * 24 * 3600 / (count + 1);
+        let sql = dataset
+            .replace("{org}", &org.id)
+            .replace("{n}", &count.to_string())
+            .replace("{tag}", tag)
+            .replace("{start}", &format!("{year}-01-01 00:00:00"))
+            .replace("{step}", &step.max(1).to_string());
+        gen.batch(&sql);
+    }
+    gen.batch("ANALYZE");
+    println!("{label}: {n} appeals in 2025, {prev_n} in 2024, 50 executors in 5 departments, generated in {:.1} s", t.elapsed().as_secs_f64());
+
+    let state = appeals::app::state(settings, pool, Arc::new(SystemClock)).expect("state");
+    let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+    let (from, to, pfrom, pto) = (day("2025-01-01"), day("2025-12-31"), day("2024-01-01"), day("2024-12-31"));
+    let ts = |d: NaiveDate| state.start_of(d).format("%Y-%m-%d %H:%M:%S").to_string();
+    let today = state.today();
+    let mut statements = period_sql(&org.id, &ts(from), &ts(day("2026-01-01")), from, to, today);
+    statements.extend(period_sql(&org.id, &ts(pfrom), &ts(day("2025-01-01")), pfrom, pto, today));
+    let data = actix_web::web::Data::new(state);
+    let srv = actix_test::start(move || appeals::api::app(data.clone()));
+    let client = awc::Client::builder().timeout(Duration::from_secs(600)).finish();
+
+    let (p50, max, size) = http(&client, &srv.url("/api/v1/stats?from=2025-01-01&to=2025-12-31&compare=previous_year"), &token).await;
+    let (r50, rmax) = raw(&mut gen, &statements);
+    println!("{label}: stats 2025 vs 2024  HTTP p50 {p50:8.1} ms  max {max:8.1} ms ({size} bytes)  | hand-written SQL p50 {r50:8.1} ms  max {rmax:8.1} ms  | ratio p50 {:.2}", p50 / r50);
+    let (a50, amax, asize) = http(&client, &srv.url("/api/v1/reports/annual?year=2025&format=html"), &token).await;
+    println!("{label}: annual report 2025  HTTP p50 {a50:8.1} ms  max {amax:8.1} ms ({asize} bytes)");
+    println!("{label}: peak RSS of the bench process so far (app in-process + client): {} MiB", peak_rss_mib());
+    srv.stop().await;
+}
+
+#[actix_web::main]
+async fn main() {
+    let n: usize = std::env::var("STATS_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let prev_n: usize = std::env::var("STATS_PREV_N").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
+    let lite_n: usize = std::env::var("STATS_SQLITE_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let only = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
+    if only.contains("sqlite") {
+        let dir = std::env::temp_dir().join(format!("appeals-stats-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        bench("sqlite", &format!("sqlite://{}/bench.db", dir.display()), lite_n, lite_n / 5).await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let admin = std::env::var("BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")).ok().filter(|_| only.contains("postgres"));
+    let Some(admin) = admin else {
+        println!("postgres: skipped (set BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)");
+        return;
+    };
+    let name = format!("appeals_stats_{}", std::process::id());
+    let mut c = PgConnection::establish(&admin).expect("PostgreSQL");
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create database");
+    let url = format!("{}/{name}", admin.rsplit_once('/').map(|x| x.0).unwrap_or(&admin));
+    bench("postgres", &url, n, prev_n).await;
+    if std::env::var("STATS_KEEP_DB").is_ok() {
+        println!("kept database {name}");
+    } else {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
+    }
+}
