@@ -121,26 +121,7 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
         by_commission: false,
         with_applicant: false,
     };
-    let applicants: Vec<ApplicantRow> = d
-        .applicants
-        .iter()
-        .enumerate()
-        .map(|(i, a)| ApplicantRow {
-            id: new_id(),
-            organization_id: org.into(),
-            appeal_id: id.clone(),
-            position: i as i32,
-            is_organization: a.is_organization,
-            full_name: a.full_name.trim().into(),
-            postal_address: a.postal_address.clone(),
-            email: a.email.as_ref().map(|e| e.trim().into()),
-            phone: a.phone.clone(),
-            epgu_id: a.epgu_id.clone(),
-            name_key: keys::name_key(&a.full_name),
-            address_key: a.postal_address.as_deref().and_then(keys::address_key),
-            email_key: a.email.as_deref().and_then(keys::email_key),
-        })
-        .collect();
+    let applicants = applicant_rows(org, &id, &d.applicants);
     let questions: Vec<QuestionRow> = d
         .questions
         .iter()
@@ -221,6 +202,30 @@ pub fn import(state: &AppState, items: &[NewAppeal]) -> Result<Vec<String>, Stor
     let now = state.now_naive();
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, row.registered_on, found);
     crate::store::appeals::import(&state.pool, items, &links, &numbering(state))
+}
+
+/// The stored rows of an appeal's applicants, with their matching keys (registration and
+/// corrections build them alike, so a corrected card is matched as a registered one).
+pub fn applicant_rows(org: &str, appeal_id: &str, applicants: &[crate::domain::appeal::ApplicantInput]) -> Vec<ApplicantRow> {
+    applicants
+        .iter()
+        .enumerate()
+        .map(|(i, a)| ApplicantRow {
+            id: new_id(),
+            organization_id: org.into(),
+            appeal_id: appeal_id.into(),
+            position: i as i32,
+            is_organization: a.is_organization,
+            full_name: a.full_name.trim().into(),
+            postal_address: a.postal_address.clone(),
+            email: a.email.as_ref().map(|e| e.trim().into()),
+            phone: a.phone.clone(),
+            epgu_id: a.epgu_id.clone(),
+            name_key: keys::name_key(&a.full_name),
+            address_key: a.postal_address.as_deref().and_then(keys::address_key),
+            email_key: a.email.as_deref().and_then(keys::email_key),
+        })
+        .collect()
 }
 
 /// How an earlier appeal of the same applicant and question relates to a new one (DOMAIN.md §1):

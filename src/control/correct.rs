@@ -168,27 +168,7 @@ pub fn correct(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>,
         if let Some(r) = &input.reason {
             details.insert("reason".into(), json!(r.trim()));
         }
-        let replace_applicants = input.applicants.as_ref().map(|people| {
-            people
-                .iter()
-                .enumerate()
-                .map(|(i, p)| ApplicantRow {
-                    id: new_id(),
-                    organization_id: a.organization_id.clone(),
-                    appeal_id: a.id.clone(),
-                    position: i as i32,
-                    is_organization: p.is_organization,
-                    full_name: p.full_name.trim().into(),
-                    postal_address: p.postal_address.clone(),
-                    email: p.email.as_ref().map(|e| e.trim().into()),
-                    phone: p.phone.clone(),
-                    epgu_id: p.epgu_id.clone(),
-                    name_key: keys::name_key(&p.full_name),
-                    address_key: p.postal_address.as_deref().and_then(keys::address_key),
-                    email_key: p.email.as_deref().and_then(keys::email_key),
-                })
-                .collect()
-        });
+        let replace_applicants = input.applicants.as_ref().map(|people| crate::registry::applicant_rows(&a.organization_id, &a.id, people));
         let replace_questions = input.questions.as_ref().map(|qs| {
             let mut kept = std::collections::HashSet::new();
             qs.iter()
