@@ -141,7 +141,7 @@ pub struct DepartmentTimeliness {
 
 /// Personal reception by the head and deputies.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
-pub struct ReceptionOut {
+pub struct ReceptionFigures {
     /// Citizens received by the head.
     pub citizens_by_head: i64,
     /// Citizens received by deputies.
@@ -231,7 +231,7 @@ pub struct Stats {
     /// Registered later than 3 days after receipt.
     pub late_registration: Figure,
     /// Personal reception.
-    pub personal_reception: ReceptionOut,
+    pub personal_reception: ReceptionFigures,
 }
 
 /// Change in %, one decimal; `None` when there is nothing to compare with.
@@ -440,7 +440,7 @@ pub fn build(period: PeriodOut, compare: Option<PeriodOut>, cur: &PeriodCounts, 
         checked_on_site: both(&|p| sum(p, |g| g.on_site_check)),
         forwarded: both(&|p| sum(p, |g| g.forwarded != 0)),
         late_registration: both(&|p| sum(p, |g| g.late_registration)),
-        personal_reception: ReceptionOut {
+        personal_reception: ReceptionFigures {
             citizens_by_head: rec.citizens_by_head,
             citizens_by_deputies: rec.citizens_by_deputies,
             questions: rec.questions,
