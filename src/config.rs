@@ -80,10 +80,17 @@ pub struct OrganizationSettings {
     /// Outgoing number template of dispatched answers (its own counter).
     #[serde(default = "default_outgoing_template")]
     pub outgoing_number_template: String,
+    /// Outgoing number template of cover letters forwarding appeals by competence (its own counter).
+    #[serde(default = "default_forward_template")]
+    pub forward_number_template: String,
 }
 
 fn default_outgoing_template() -> String {
     "ОГ-исх-{year}-{seq:06}".into()
+}
+
+fn default_forward_template() -> String {
+    "ОГ-пер-{year}-{seq:06}".into()
 }
 
 /// ССТУ.РФ reporting: who reports, and where the monthly export may be pushed.
@@ -210,6 +217,7 @@ impl Settings {
     fn check(&self) -> Result<(), ConfigError> {
         crate::domain::regnum::validate_template(&self.organization.reg_number_template).map_err(ConfigError)?;
         crate::domain::regnum::validate_template(&self.organization.outgoing_number_template).map_err(|e| ConfigError(format!("outgoing_number_template: {e}")))?;
+        crate::domain::regnum::validate_template(&self.organization.forward_number_template).map_err(|e| ConfigError(format!("forward_number_template: {e}")))?;
         self.organization
             .time_zone
             .parse::<chrono_tz::Tz>()

@@ -120,6 +120,8 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
         on_site_check: false,
         by_commission: false,
         with_applicant: false,
+        forward_number: None,
+        forward_date: None,
     };
     let applicants = applicant_rows(org, &id, &d.applicants);
     let questions: Vec<QuestionRow> = d
@@ -194,6 +196,15 @@ pub fn register(state: &AppState, org: &str, actor: &str, d: &AppealDraft, deriv
     let (now, today) = (state.now_naive(), state.today());
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, today, found);
     crate::store::appeals::register(&state.pool, &new, &links, &numbering(state))
+}
+
+/// Registers a validated draft for a reception's visitor, linking the visitor and applying
+/// `then` (an oral answer's control steps, see [`crate::control::oral`]) in the same transaction.
+pub fn register_visit(state: &AppState, org: &str, actor: &str, visitor_id: &str, d: &AppealDraft, derived: &Derived, then: &mut [crate::store::appeals::Decider<'_>]) -> Result<CardData, StoreError> {
+    let new = prepare(state, org, Some(actor), d, derived, state.now(), "registered");
+    let (now, today) = (state.now_naive(), state.today());
+    let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, today, found);
+    crate::store::receptions::register_visit(&state.pool, visitor_id, &new, &links, &numbering(state), now, then)
 }
 
 /// Imports prepared rows in one transaction; each row's earlier appeals are judged as of its

@@ -153,6 +153,10 @@ pub struct ForwardOut {
     pub at: Option<DateTime<Utc>>,
     /// Later than 7 days after registration.
     pub late: bool,
+    /// Our cover letter's outgoing number (ССТУ.РФ `transferNumber`).
+    pub letter_number: Option<String>,
+    /// Its date (ССТУ.РФ `transferDate`).
+    pub letter_date: Option<NaiveDate>,
 }
 
 /// The registration card with its control state.
@@ -344,7 +348,7 @@ impl Card {
                 })
                 .collect(),
             returned_count: a.returned_count,
-            forwarded: a.forwarded_to.clone().map(|o| ForwardOut { organization: Some(o), reason: a.forward_reason, at: a.forwarded_at.map(utc), late: a.forward_late }),
+            forwarded: a.forwarded_to.clone().map(|o| ForwardOut { organization: Some(o), reason: a.forward_reason, at: a.forwarded_at.map(utc), late: a.forward_late, letter_number: a.forward_number, letter_date: a.forward_date }),
             left_without_answer_reason: a.left_reason,
             art11_notice_due: a.art11_notice_due,
             consideration: ConsiderationOut { documents_requested: a.documents_requested, on_site_check: a.on_site_check, by_commission: a.by_commission, with_applicant: a.with_applicant },

@@ -7,10 +7,8 @@ use super::dto::Card;
 use super::error::ApiError;
 use super::extract::{parse_json, Caller, Params, ValidJson};
 use super::{AppState, ReadProblems, WriteProblems};
-use crate::control::answer::{AnswerInput, ResultInput};
-use crate::control::approve::ApproveInput;
-use crate::control::assign::{AssignInput, ExecutorInput};
-use crate::control::dispatch::{DispatchInput, SentChannel};
+use crate::control::answer::ResultInput;
+use crate::control::oral::OralAnswer;
 use crate::control::{self, Actor};
 use crate::domain::appeal::{AppealDraft, OfficialRole};
 use crate::domain::roles::Capability;
@@ -209,7 +207,36 @@ pub struct VisitInput {
     /// handed in is `written`).
     #[schema(value_type = Object)]
     pub appeal: serde_json::Value,
+    /// An oral answer given at the reception with the citizen's consent: the appeal is
+    /// registered, answered and closed in one transaction, or nothing is written.
+    #[serde(default)]
+    pub oral_answer: Option<VisitOralAnswer>,
 }
+
+/// An oral answer given at the visit itself.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VisitOralAnswer {
+    /// The official who received the citizen and answered: the user id of the head or deputy
+    /// (a supervisor), who is recorded as the answer's author and approver.
+    pub official_id: String,
+    /// What was answered.
+    pub text: String,
+    /// Result per question.
+    pub results: Vec<ResultInput>,
+    /// The citizen agreed to an oral answer (59-FZ Art. 13 part 3); without it the answer is written.
+    pub consent: bool,
+}
+
+/// Field errors of a nested object, named from the request's root (`oral_answer.results[0].code`).
+fn nested(prefix: &str, e: StoreError) -> ApiError {
+    match e {
+        StoreError::Invalid(errs) => ApiError::Validation(errs.into_iter().map(|f| FieldError { field: format!("{prefix}.{}", f.field), message: f.message }).collect()),
+        other => other.into(),
+    }
+}
+
+const NO_CONSENT: &str = "устный ответ даётся только с согласия заявителя; иначе готовится письменный ответ";
 
 /// The visitor's reception and booking, or 422 naming `visitor_id`.
 fn visit_of(state: &AppState, org: &str, visitor_id: &str) -> Result<(ReceptionRow, VisitorRow), ApiError> {
@@ -222,12 +249,17 @@ fn visit_of(state: &AppState, org: &str, visitor_id: &str) -> Result<(ReceptionR
     Ok((r, v))
 }
 
-/// Registers a booked visitor as an appeal with channel `personal_reception` (clerk, admin).
+/// Registers a booked visitor as an appeal with channel `personal_reception` (clerk, admin),
+/// in one transaction with the visitor's link; with `oral_answer`, the oral answer and the
+/// appeal's closing are in that transaction too.
 #[utoipa::path(tag = "receptions", request_body = VisitInput, responses((status = 201, body = Card), WriteProblems))]
 #[post("/receptions/visits")]
 pub async fn register_visit(caller: Caller, state: web::Data<AppState>, body: ValidJson<VisitInput>) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::Register)?;
     let b = body.0;
+    if b.oral_answer.as_ref().is_some_and(|o| !o.consent) {
+        return Err(not_found("oral_answer.consent", NO_CONSENT));
+    }
     let (st, c) = (state.clone(), caller.clone());
     let card = web::block(move || -> Result<_, ApiError> {
         let (r, v) = visit_of(&st, &c.org, &b.visitor_id)?;
@@ -250,12 +282,20 @@ pub async fn register_visit(caller: Caller, state: web::Data<AppState>, body: Va
             other => other,
         })?;
         let derived = crate::registry::validate(&st, &draft, false).map_err(|errs| ApiError::Validation(errs.into_iter().map(|f| FieldError { field: format!("appeal.{}", f.field), message: f.message }).collect()))?;
-        let card = crate::registry::register(&st, &c.org, &c.id, &draft, &derived)?;
-        crate::store::receptions::link_appeal(&st.pool, &v.id, &card.appeal.id)?;
-        Ok(card)
+        let registrar = Actor { id: c.id.clone(), org: c.org.clone(), role: c.role };
+        let plans = match b.oral_answer {
+            None => Vec::new(),
+            Some(o) => {
+                let official = control::oral::official(&st, &c.org, &o.official_id)?.ok_or_else(|| not_found("oral_answer.official_id", "устный ответ даёт принявший гражданина руководитель или заместитель (активный пользователь с ролью контролёра)"))?;
+                control::oral::plan(&st, &registrar, &official, OralAnswer { text: o.text, results: o.results }).map_err(|e| nested("oral_answer", e))?
+            }
+        };
+        let oral = !plans.is_empty();
+        let mut steps = control::deciders(&st, plans);
+        crate::registry::register_visit(&st, &c.org, &c.id, &v.id, &draft, &derived, &mut steps).map_err(|e| if oral { nested("oral_answer", e) } else { e.into() })
     })
     .await??;
-    tracing::info!(appeal_id = %card.appeal.id, reg_number = %card.appeal.reg_number, actor = %caller.login, "reception visit registered");
+    tracing::info!(appeal_id = %card.appeal.id, reg_number = %card.appeal.reg_number, status = %card.appeal.status, actor = %caller.login, "reception visit registered");
     let location = format!("/api/v1/appeals/{}", card.appeal.id);
     let mut b = HttpResponse::Created();
     b.insert_header(("Location", location));
@@ -276,29 +316,25 @@ pub struct OralAnswerInput {
     pub consent: bool,
 }
 
-/// Records an oral answer given with the citizen's consent and closes the appeal with it
-/// (supervisor, admin): the caller takes the resolution, the answer is approved and recorded
-/// as handed over on the day, each step through the control use case with its history entry.
+/// Records an oral answer given with the citizen's consent to a visitor's registered appeal and
+/// closes the appeal with it (supervisor, admin): the caller takes the resolution, answers,
+/// approves and records the answer handed over on the day — four control actions with their
+/// history entries, in one transaction.
 #[utoipa::path(tag = "receptions", request_body = OralAnswerInput, responses((status = 200, body = Card), WriteProblems))]
 #[post("/receptions/oral-answers")]
 pub async fn oral_answer(caller: Caller, state: web::Data<AppState>, body: ValidJson<OralAnswerInput>) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::Reports)?;
     let b = body.0;
     if !b.consent {
-        return Err(not_found("consent", "устный ответ даётся только с согласия заявителя; иначе готовится письменный ответ"));
+        return Err(not_found("consent", NO_CONSENT));
     }
     let actor = Actor { id: caller.id.clone(), org: caller.org.clone(), role: caller.role };
     let st = state.clone();
     let card = web::block(move || -> Result<_, ApiError> {
         let (_, v) = visit_of(&st, &actor.org, &b.visitor_id)?;
         let id = v.appeal_id.ok_or_else(|| not_found("visitor_id", "посетитель ещё не зарегистрирован как обращение"))?;
-        let me = AssignInput { executors: vec![ExecutorInput { user_id: actor.id.clone(), responsible: true }], instruction: Some("Устный ответ на личном приёме".into()) };
-        control::assign::assign(&st, &actor, &id, None, me)?;
-        let card = control::answer::answer(&st, &actor, &id, None, AnswerInput { text: b.text, results: b.results })?;
-        let answer = card.answers.iter().rev().find(|a| a.status == "pending").map(|a| a.id.clone()).ok_or(ApiError::NotFound)?;
-        control::approve::approve(&st, &actor, &id, &answer, None, ApproveInput { close: true })?;
-        let sent = DispatchInput { sent_on: st.today(), channel: SentChannel::ByHand, outgoing_number: None };
-        Ok(control::dispatch::dispatch(&st, &actor, &id, &answer, None, sent)?)
+        let plans = control::oral::plan(&st, &actor, &actor, OralAnswer { text: b.text, results: b.results })?;
+        Ok(control::run_chain(&st, &actor.org, &id, None, plans)?)
     })
     .await??;
     tracing::info!(appeal_id = %card.appeal.id, actor = %caller.login, "oral answer at reception");

@@ -1,7 +1,7 @@
 //! The draft answer: only the responsible executor submits it, whatever their role, with a
 //! result for every question; it then awaits the supervisor's review.
 
-use super::{run, Actor, Invalid};
+use super::{run, Actor, Invalid, Planned, Step};
 use crate::domain::appeal::QuestionResult;
 use crate::domain::validation::Errors;
 use crate::domain::workflow::Action;
@@ -62,16 +62,23 @@ impl AnswerInput {
 
 /// Submits the responsible executor's draft answer to appeal `id`.
 pub fn answer(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: AnswerInput) -> Result<CardData, StoreError> {
+    let mut p = plan(state, actor, input)?;
+    run(state, actor, id, expected, p.action, &mut *p.decide)
+}
+
+/// The draft answer as a step of a composite use case (see [`super::Planned`]).
+pub fn plan<'a>(state: &AppState, actor: &Actor, input: AnswerInput) -> Result<Planned<'a>, StoreError> {
     input.validate().map_err(StoreError::Invalid)?;
     let now = state.now_naive();
-    run(state, actor, id, expected, Action::Answer, &mut |card| {
+    let author = actor.id.clone();
+    let decide = move |card: &CardData| -> Result<Step, StoreError> {
         input.check_results(card).map_err(StoreError::Invalid)?;
         let results = json!(input.results.iter().map(|r| json!({"code": r.code, "result": r.result.as_str()})).collect::<Vec<_>>());
         let ans = AnswerRow {
             id: new_id(),
             organization_id: card.appeal.organization_id.clone(),
             appeal_id: card.appeal.id.clone(),
-            author_id: actor.id.clone(),
+            author_id: author.clone(),
             text: input.text.trim().into(),
             results: results.to_string(),
             status: "pending".into(),
@@ -86,5 +93,6 @@ pub fn answer(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, 
         };
         let details = json!({"answer_id": ans.id, "results": results});
         Ok(Change { new_answer: Some(ans), details, ..Default::default() }.into())
-    })
+    };
+    Ok(Planned { actor: actor.clone(), action: Action::Answer, decide: Box::new(decide) })
 }

@@ -2,7 +2,7 @@
 //! and the appeal is removed from control (`close`, the default) or kept on additional
 //! control until promised measures are done.
 
-use super::{pending_answer, run, Actor, Step};
+use super::{pending_answer, run, Actor, Planned, Step};
 use crate::domain::appeal::QuestionResult;
 use crate::domain::workflow::Action;
 use crate::state::AppState;
@@ -27,10 +27,22 @@ fn yes() -> bool {
 
 /// Approves answer `answer_id` of appeal `id`.
 pub fn approve(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expected: Option<i32>, input: ApproveInput) -> Result<CardData, StoreError> {
+    let mut p = plan(state, actor, Some(answer_id.to_string()), input);
+    run(state, actor, id, expected, p.action, &mut *p.decide)
+}
+
+/// The approval as a step of a composite use case; `answer_id` `None` approves the answer
+/// awaiting review (the one an earlier step of the same transaction submitted).
+pub fn plan<'a>(state: &AppState, actor: &Actor, answer_id: Option<String>, input: ApproveInput) -> Planned<'a> {
     let now = state.now_naive();
     let today = state.today();
-    run(state, actor, id, expected, Action::Approve, &mut |card| {
-        let ans = pending_answer(card, answer_id)?;
+    let reviewer = actor.id.clone();
+    let decide = move |card: &CardData| -> Result<Step, StoreError> {
+        let wanted = match &answer_id {
+            Some(a) => a.clone(),
+            None => card.answers.iter().rev().find(|a| a.status == "pending").map(|a| a.id.clone()).ok_or(StoreError::NotFound)?,
+        };
+        let ans = pending_answer(card, &wanted)?;
         let results: Vec<serde_json::Value> = serde_json::from_str(&ans.results).unwrap_or_default();
         let question_results = card
             .questions
@@ -50,11 +62,12 @@ pub fn approve(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expec
         }
         let change = Change {
             appeal: Some(row),
-            answer_reviews: vec![(ans.id.clone(), "approved".into(), actor.id.clone(), None)],
+            answer_reviews: vec![(ans.id.clone(), "approved".into(), reviewer.clone(), None)],
             question_results,
             details: json!({"answer_id": ans.id, "close": input.close}),
             ..Default::default()
         };
         Ok(Step { change, then: input.close.then_some(Action::Close) })
-    })
+    };
+    Planned { actor: actor.clone(), action: Action::Approve, decide: Box::new(decide) }
 }

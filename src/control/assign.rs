@@ -3,7 +3,7 @@
 //! every executor an active user who may execute. Changes: the active assignments are
 //! replaced; `put_on_control_at` is set the first time.
 
-use super::{run, Actor, Invalid, Step};
+use super::{run, Actor, Invalid, Planned, Step};
 use crate::domain::roles::Role;
 use crate::domain::validation::Errors;
 use crate::domain::workflow::Action;
@@ -65,6 +65,12 @@ impl AssignInput {
 
 /// Assigns the executors of `input` to appeal `id`.
 pub fn assign(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: AssignInput) -> Result<CardData, StoreError> {
+    let mut p = plan(state, actor, input)?;
+    run(state, actor, id, expected, p.action, &mut *p.decide)
+}
+
+/// The resolution as a step of a composite use case (the executors are checked now).
+pub fn plan<'a>(state: &AppState, actor: &Actor, input: AssignInput) -> Result<Planned<'a>, StoreError> {
     input.validate().map_err(StoreError::Invalid)?;
     let ids: Vec<String> = input.executors.iter().map(|x| x.user_id.clone()).collect();
     let users = crate::store::users::users_by_ids(&state.pool, &actor.org, &ids)?;
@@ -80,7 +86,8 @@ pub fn assign(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, 
     }
     e.finish().map_err(StoreError::Invalid)?;
     let now = state.now_naive();
-    run(state, actor, id, expected, Action::Assign, &mut |card| {
+    let by = actor.id.clone();
+    let decide = move |card: &CardData| -> Result<Step, StoreError> {
         let mut row = card.appeal.clone();
         if row.put_on_control_at.is_none() {
             row.put_on_control_at = Some(now);
@@ -97,7 +104,7 @@ pub fn assign(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, 
                 responsible: x.responsible,
                 instruction: input.instruction.clone(),
                 active: true,
-                assigned_by: Some(actor.id.clone()),
+                assigned_by: Some(by.clone()),
                 assigned_at: now,
             })
             .collect();
@@ -109,5 +116,6 @@ pub fn assign(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, 
             details: json!({"executors": {"before": before, "after": after}, "instruction": input.instruction}),
             ..Default::default()
         }))
-    })
+    };
+    Ok(Planned { actor: actor.clone(), action: Action::Assign, decide: Box::new(decide) })
 }

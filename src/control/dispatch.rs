@@ -2,7 +2,7 @@
 //! or the next from its own template, default `ОГ-исх-{year}-{seq:06}`), the date it was sent
 //! and how. Statistics and the ССТУ.РФ export take `sent_on` as the answer's date.
 
-use super::{answer_of, run, Actor, Invalid};
+use super::{answer_of, run, Actor, Invalid, Planned, Step};
 use crate::domain::regnum;
 use crate::domain::validation::{is_russian_zone_email, Errors, FieldError};
 use crate::domain::workflow::Action;
@@ -70,10 +70,30 @@ impl DispatchInput {
 
 /// Registers the dispatch of answer `answer_id` of appeal `id`.
 pub fn dispatch(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expected: Option<i32>, input: DispatchInput) -> Result<CardData, StoreError> {
+    let mut p = plan(state, actor, Some(answer_id.to_string()), input)?;
+    duplicate_number(run(state, actor, id, expected, p.action, &mut *p.decide))
+}
+
+/// A taken outgoing number as the 409 naming the field.
+pub fn duplicate_number(result: Result<CardData, StoreError>) -> Result<CardData, StoreError> {
+    match result {
+        Err(e) if e.is_unique_violation() => Err(StoreError::conflict("duplicate_outgoing_number", "такой исходящий номер уже присвоен другому ответу", json!({"field": "outgoing_number"}))),
+        other => other,
+    }
+}
+
+/// The dispatch as a step of a composite use case; `answer_id` `None` dispatches the approved
+/// answer not yet sent (the one an earlier step of the same transaction approved).
+pub fn plan<'a>(state: &'a AppState, actor: &Actor, answer_id: Option<String>, input: DispatchInput) -> Result<Planned<'a>, StoreError> {
     input.validate(state.today()).map_err(StoreError::Invalid)?;
     let template = state.settings.organization.outgoing_number_template.clone();
-    let result = run(state, actor, id, expected, Action::Dispatch, &mut |card| {
-        let ans = answer_of(card, answer_id)?;
+    let by = actor.id.clone();
+    let decide = move |card: &CardData| -> Result<Step, StoreError> {
+        let wanted = match &answer_id {
+            Some(a) => a.clone(),
+            None => card.answers.iter().rev().find(|a| a.status == "approved" && a.outgoing_number.is_none()).map(|a| a.id.clone()).ok_or(StoreError::NotFound)?,
+        };
+        let ans = answer_of(card, &wanted)?;
         if ans.status != "approved" {
             return Err(StoreError::conflict("answer_not_approved", format!("отправить можно только утверждённый ответ (статус ответа: {})", ans.status), json!({"answer_status": ans.status})));
         }
@@ -94,7 +114,7 @@ pub fn dispatch(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expe
             Some(n) => OutgoingNumber::Given(n.trim().into()),
             None => OutgoingNumber::Next { year: input.sent_on.year(), render: regnum::render, template: template.clone() },
         };
-        let dispatch = Dispatch { answer_id: ans.id.clone(), number, sent_on: input.sent_on, channel: input.channel.as_str().into(), by: actor.id.clone() };
+        let dispatch = Dispatch { answer_id: ans.id.clone(), number, sent_on: input.sent_on, channel: input.channel.as_str().into(), by: by.clone() };
         let details = json!({"answer_id": ans.id, "sent_on": input.sent_on, "channel": input.channel.as_str(), "outgoing_number": input.outgoing_number});
         let mut row = card.appeal.clone();
         // The answer's date for statistics and exports: the first answer sent.
@@ -110,11 +130,8 @@ pub fn dispatch(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expe
         };
         let outbox = OutboxChange { notices, cancel_reminders: false };
         Ok(Change { appeal: Some(row), dispatch: Some(dispatch), details, outbox, ..Default::default() }.into())
-    });
-    match result {
-        Err(e) if e.is_unique_violation() => Err(StoreError::conflict("duplicate_outgoing_number", "такой исходящий номер уже присвоен другому ответу", json!({"field": "outgoing_number"}))),
-        other => other,
-    }
+    };
+    Ok(Planned { actor: actor.clone(), action: Action::Dispatch, decide: Box::new(decide) })
 }
 
 fn invalid(field: &str, message: &str) -> StoreError {

@@ -1,14 +1,18 @@
 //! Forwarding by competence (Art. 8 part 3): within 7 days of registration, else flagged late.
 //! Changes: the receiving body, the reason, every question's result `transferred`, and the
-//! active assignments end.
+//! active assignments end. The appeal goes with our cover letter, an outgoing letter numbered
+//! from its own counter (`organization.forward_number_template`, default
+//! `ОГ-пер-{year}-{seq:06}`) or typed, dated the day of forwarding: ССТУ.РФ's `transferNumber`
+//! and `transferDate`.
 
 use super::{run, Actor, Invalid};
 use crate::domain::appeal::QuestionResult;
-use crate::domain::deadline;
+use crate::domain::{deadline, regnum};
 use crate::domain::validation::Errors;
 use crate::domain::workflow::Action;
 use crate::state::AppState;
-use crate::store::appeals::{CardData, Change};
+use crate::store::appeals::{CardData, Change, OutgoingNumber};
+use chrono::Datelike;
 use crate::store::outbox::OutboxChange;
 use crate::store::StoreError;
 use serde::Deserialize;
@@ -28,6 +32,10 @@ pub struct ForwardInput {
     /// Reason.
     #[serde(default)]
     pub reason: Option<String>,
+    /// The outgoing number our signed cover letter already bears; omitted = the next from
+    /// `organization.forward_number_template`.
+    #[serde(default)]
+    pub letter_number: Option<String>,
 }
 
 impl ForwardInput {
@@ -41,6 +49,9 @@ impl ForwardInput {
         }
         if let Some(r) = &self.reason {
             e.max_len("reason", r, 2000);
+        }
+        if let Some(n) = &self.letter_number {
+            e.text("letter_number", n, 64);
         }
         e.finish()
     }
@@ -61,22 +72,32 @@ pub fn forward(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>,
     };
     let today = state.today();
     let now = state.now_naive();
-    run(state, actor, id, expected, Action::Forward, &mut |card| {
+    let template = state.settings.organization.forward_number_template.clone();
+    let result = run(state, actor, id, expected, Action::Forward, &mut |card| {
         let mut row = card.appeal.clone();
         let limit = deadline::forwarding_deadline(&state.calendar, &state.settings.deadlines, row.registered_on);
         row.forwarded_to = Some(organization.clone());
         row.forward_reason = input.reason.clone();
         row.forwarded_at = Some(now);
         row.forward_late = today > limit.due;
+        row.forward_date = Some(today);
+        let number = match &input.letter_number {
+            Some(n) => OutgoingNumber::Given(n.trim().into()),
+            None => OutgoingNumber::Next { year: today.year(), render: regnum::render, template: template.clone() },
+        };
         // Forwarded by competence, the appeal leaves this body's control.
         if row.put_on_control_at.is_some() {
             row.closed_on = Some(today);
         }
         let results = card.questions.iter().map(|q| (q.id.clone(), Some(QuestionResult::Transferred.as_str().to_string()), false, Some(today))).collect();
-        let details = json!({"organization": row.forwarded_to, "body_id": input.body_id, "reason": row.forward_reason, "late": row.forward_late, "forward_due": limit.due});
+        let details = json!({"organization": row.forwarded_to, "body_id": input.body_id, "reason": row.forward_reason, "late": row.forward_late, "forward_due": limit.due, "letter_number": input.letter_number, "letter_date": today});
         // Art. 8 part 3: the applicant is told where the appeal went.
         let notices = crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &row, &card.applicants, "forwarding_notice", "", json!({"organization": row.forwarded_to, "reason": row.forward_reason}), now);
         let outbox = OutboxChange { notices, cancel_reminders: true };
-        Ok(Change { appeal: Some(row), replace_assignments: true, question_results: results, details, outbox, ..Default::default() }.into())
-    })
+        Ok(Change { appeal: Some(row), replace_assignments: true, question_results: results, details, outbox, forward_number: Some(number), ..Default::default() }.into())
+    });
+    match result {
+        Err(e) if e.is_unique_violation() => Err(StoreError::conflict("duplicate_forward_number", "такой исходящий номер уже присвоен другому сопроводительному письму", json!({"field": "letter_number"}))),
+        other => other,
+    }
 }

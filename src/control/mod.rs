@@ -15,13 +15,14 @@ pub mod dispatch;
 pub mod extend;
 pub mod forward;
 pub mod leave;
+pub mod oral;
 pub mod rework;
 
 use crate::domain::roles::{allows, Capability, Role};
 use crate::domain::validation::FieldError;
 use crate::domain::workflow::{self, Action, Facts, Part, Status};
 use crate::state::AppState;
-use crate::store::appeals::{CardData, Change};
+use crate::store::appeals::{CardData, Change, Decider};
 use crate::store::models::AnswerRow;
 use crate::store::StoreError;
 use chrono::NaiveDate;
@@ -126,40 +127,78 @@ pub fn run_picking(
     }
     let today = state.today();
     let now = state.now_naive();
-    crate::store::appeals::mutate(&state.pool, &actor.org, id, expected_version, &actor.id, now, &mut |card: &CardData| {
-        if !visible(&actor.id, actor.role, card) {
-            return Err(StoreError::NotFound);
+    crate::store::appeals::mutate(&state.pool, &actor.org, id, expected_version, &actor.id, now, &mut |card: &CardData| guarded(actor, today, pick, decide, card))
+}
+
+/// A control action prepared for a card not yet read: who takes it, which action, and what it
+/// changes (input checks that need no card are already done). Actions are planned so that a
+/// composite use case can chain several of them in one transaction ([`run_chain`]).
+pub struct Planned<'a> {
+    /// Who takes it.
+    pub actor: Actor,
+    /// The action, checked against the state machine when applied.
+    pub action: Action,
+    /// The change, decided from the card as the previous steps left it.
+    pub decide: Box<dyn FnMut(&CardData) -> Result<Step, StoreError> + 'a>,
+}
+
+/// The store's steps for `plans`, each guarded as [`run`] guards one action (visibility, state
+/// machine, precondition), to be applied in one transaction.
+pub fn deciders<'a>(state: &AppState, plans: Vec<Planned<'a>>) -> Vec<Decider<'a>> {
+    let today = state.today();
+    plans
+        .into_iter()
+        .map(|p| {
+            let Planned { actor, action, mut decide } = p;
+            Decider { actor: actor.id.clone(), decide: Box::new(move |card: &CardData| guarded(&actor, today, &move |_| action, &mut *decide, card)) }
+        })
+        .collect()
+}
+
+/// Applies `plans` to appeal `id` in ONE transaction, in order: each action goes through the
+/// state machine and writes its own history entry, and a refusal of any undoes them all.
+pub fn run_chain(state: &AppState, org: &str, id: &str, expected_version: Option<i32>, plans: Vec<Planned<'_>>) -> Result<CardData, StoreError> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(StoreError::NotFound);
+    }
+    let mut steps = deciders(state, plans);
+    crate::store::appeals::mutate_chain(&state.pool, org, id, expected_version, state.now_naive(), &mut steps)
+}
+
+/// One action applied to the card read in the write transaction (see the module's doc).
+fn guarded(actor: &Actor, today: NaiveDate, pick: &dyn Fn(Status) -> Action, decide: &mut dyn FnMut(&CardData) -> Result<Step, StoreError>, card: &CardData) -> Result<Change, StoreError> {
+    if !visible(&actor.id, actor.role, card) {
+        return Err(StoreError::NotFound);
+    }
+    let status = Status::parse(&card.appeal.status).unwrap_or(Status::Registered);
+    let action = pick(status);
+    let (part, facts) = (part_of(card, &actor.id), facts_of(card, today));
+    let mut next = workflow::check(status, action, actor.role, part).map_err(|refusal| {
+        // The refusal lists what the caller can really do now, preconditions included.
+        let refusal = match refusal {
+            workflow::Refusal::Status { current, .. } => workflow::Refusal::Status { current, allowed: workflow::available_actions(status, actor.role, part, facts) },
+            other => other,
+        };
+        StoreError::Refused { refusal, action }
+    })?;
+    workflow::precondition(action, facts).map_err(|code| precondition_conflict(code, card))?;
+    let Step { mut change, then } = decide(card)?;
+    if let Some(follow) = then {
+        next = workflow::transition(next, follow).ok_or(StoreError::Refused { refusal: workflow::Refusal::Status { current: next, allowed: Vec::new() }, action: follow })?;
+    }
+    // Leaving control ends the staff reminders, in the same transaction (issue 10).
+    if !next.is_open() {
+        change.outbox.cancel_reminders = true;
+    }
+    let row = change.appeal.get_or_insert_with(|| card.appeal.clone());
+    row.status = next.as_str().into();
+    change.action = action.as_str().into();
+    if next != status {
+        if let Some(obj) = change.details.as_object_mut() {
+            obj.insert("status".into(), json!({"before": status.as_str(), "after": next.as_str()}));
         }
-        let status = Status::parse(&card.appeal.status).unwrap_or(Status::Registered);
-        let action = pick(status);
-        let (part, facts) = (part_of(card, &actor.id), facts_of(card, today));
-        let mut next = workflow::check(status, action, actor.role, part).map_err(|refusal| {
-            // The refusal lists what the caller can really do now, preconditions included.
-            let refusal = match refusal {
-                workflow::Refusal::Status { current, .. } => workflow::Refusal::Status { current, allowed: workflow::available_actions(status, actor.role, part, facts) },
-                other => other,
-            };
-            StoreError::Refused { refusal, action }
-        })?;
-        workflow::precondition(action, facts).map_err(|code| precondition_conflict(code, card))?;
-        let Step { mut change, then } = decide(card)?;
-        if let Some(follow) = then {
-            next = workflow::transition(next, follow).ok_or(StoreError::Refused { refusal: workflow::Refusal::Status { current: next, allowed: Vec::new() }, action: follow })?;
-        }
-        // Leaving control ends the staff reminders, in the same transaction (issue 10).
-        if !next.is_open() {
-            change.outbox.cancel_reminders = true;
-        }
-        let row = change.appeal.get_or_insert_with(|| card.appeal.clone());
-        row.status = next.as_str().into();
-        change.action = action.as_str().into();
-        if next != status {
-            if let Some(obj) = change.details.as_object_mut() {
-                obj.insert("status".into(), json!({"before": status.as_str(), "after": next.as_str()}));
-            }
-        }
-        Ok(change)
-    })
+    }
+    Ok(change)
 }
 
 /// The card's answer with this id, or 404.

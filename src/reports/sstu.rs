@@ -78,10 +78,12 @@ pub struct Transfer {
     /// The receiving body's ССТУ.РФ GUID.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub department_id: Option<String>,
-    /// Forwarded on.
-    pub transfer_date: NaiveDate,
-    /// The forwarding letter's number (our registration number, which it cites).
-    pub transfer_number: String,
+    /// The date of our cover letter forwarding the appeal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transfer_date: Option<NaiveDate>,
+    /// The outgoing number of that cover letter (its own numbering, not our registration number).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transfer_number: Option<String>,
 }
 
 /// The answer file, base64.
@@ -148,8 +150,8 @@ pub fn object(card: &CardData, ctx: &Context) -> SstuAppeal {
             let (status, actions_taken) = status_of(q.result.as_deref(), dispatched);
             let transfer = (status == "Transferred").then(|| Transfer {
                 department_id: ctx.transfer_department.map(str::to_string),
-                transfer_date: a.forwarded_at.map(ctx.local_date).or(q.result_on).unwrap_or(a.registered_on),
-                transfer_number: a.reg_number.clone(),
+                transfer_date: a.forward_date.or_else(|| a.forwarded_at.map(ctx.local_date)),
+                transfer_number: a.forward_number.clone(),
             });
             let response_date = match status {
                 "InWork" | "Transferred" => None,
@@ -231,8 +233,13 @@ pub fn violations(o: &SstuAppeal, reg_number: &str, max_attachment: usize) -> Ve
                     Some(g) if !is_guid(g) => add(f("transfer.departmentId"), "GUID органа в ССТУ.РФ указан неверно"),
                     _ => {}
                 }
-                if t.transfer_date < q.registration_date {
-                    add(f("transfer.transferDate"), "дата направления раньше даты регистрации");
+                match t.transfer_date {
+                    None => add(f("transfer.transferDate"), "нет даты сопроводительного письма о направлении"),
+                    Some(d) if d < q.registration_date => add(f("transfer.transferDate"), "дата направления раньше даты регистрации"),
+                    _ => {}
+                }
+                if t.transfer_number.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                    add(f("transfer.transferNumber"), "нет исходящего номера сопроводительного письма о направлении");
                 }
             }
             _ => {}
@@ -502,8 +509,12 @@ mod tests {
         o.questions[0].status = "Transferred";
         o.questions[0].response_date = None;
         assert_eq!(fields(&o), ["questions[0].transfer"]);
-        o.questions[0].transfer = Some(Transfer { department_id: None, transfer_date: d("2025-10-01"), transfer_number: "ОГ-1".into() });
+        o.questions[0].transfer = Some(Transfer { department_id: None, transfer_date: Some(d("2025-10-01")), transfer_number: Some("ОГ-пер-1".into()) });
         assert_eq!(fields(&o), ["questions[0].transfer.departmentId", "questions[0].transfer.transferDate"]);
+        o.questions[0].transfer = Some(Transfer { department_id: Some(GUID.into()), transfer_date: None, transfer_number: None });
+        assert_eq!(fields(&o), ["questions[0].transfer.transferDate", "questions[0].transfer.transferNumber"]);
+        o.questions[0].transfer = Some(Transfer { department_id: Some(GUID.into()), transfer_date: Some(d("2025-10-03")), transfer_number: Some(" ".into()) });
+        assert_eq!(fields(&o), ["questions[0].transfer.transferNumber"]);
 
         let mut o = good();
         o.questions[0].attachment = Some(Attachment { name: "otvet.pdf".into(), content: String::new(), size: 11 });

@@ -3,7 +3,7 @@
 
 use super::history;
 use super::models::*;
-use super::schema::{answers, appeal_links, appeals, applicants, assignments, contributions, match_keys, outgoing_counters, questions, reg_counters};
+use super::schema::{answers, appeal_links, appeals, applicants, assignments, contributions, match_keys, forward_counters, outgoing_counters, questions, reg_counters};
 use super::{DbPool, StoreError, WriteTx};
 use super::outbox::{OutboxChange, OutboxWrite};
 use crate::{backend_fns, dispatch};
@@ -172,6 +172,8 @@ pub struct Change {
     pub new_contribution: Option<ContributionRow>,
     /// An approved answer's dispatch.
     pub dispatch: Option<Dispatch>,
+    /// The outgoing number of the cover letter forwarding the appeal (stored on the card).
+    pub forward_number: Option<OutgoingNumber>,
     /// Corrected applicants: replace every applicant row.
     pub replace_applicants: Option<Vec<ApplicantRow>>,
     /// Corrected questions: replace every question row (kept rows carry their old ids and results).
@@ -319,6 +321,17 @@ backend_fns! {
             .get_result(c)?)
     }
 
+    /// The next forwarding cover letter's sequence for the year, inside the caller's transaction.
+    pub fn next_forward_seq(c: &mut Conn, org: &str, year: i32) -> Result<i64, StoreError> {
+        Ok(diesel::insert_into(forward_counters::table)
+            .values((forward_counters::organization_id.eq(org), forward_counters::year.eq(year), forward_counters::last_seq.eq(1i64)))
+            .on_conflict((forward_counters::organization_id, forward_counters::year))
+            .do_update()
+            .set(forward_counters::last_seq.eq(forward_counters::last_seq + 1i64))
+            .returning(forward_counters::last_seq)
+            .get_result(c)?)
+    }
+
     /// Moves the year's counter past `seq` (a legacy number in the template's format), so
     /// generated numbers never collide with imported ones.
     fn raise_counter(c: &mut Conn, org: &str, year: i32, seq: i64) -> Result<(), StoreError> {
@@ -397,9 +410,14 @@ backend_fns! {
     }
 
     pub fn register(conn: &mut Conn, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering) -> Result<CardData, StoreError> {
+        conn.write_tx(|c| register_in(c, a, links_for, numbering))
+    }
+
+    /// [`register`] inside the caller's transaction (a composite use case goes on writing).
+    pub fn register_in(c: &mut Conn, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering) -> Result<CardData, StoreError> {
         let org = a.appeal.organization_id.clone();
         let pairs = pairs_of(&a.match_keys);
-        conn.write_tx(|c| {
+        {
             // Everything that only reads comes before the counter's row lock, to hold it briefly.
             // A re-delivered external id fails on its unique index; `register` reports the winner.
             // On SQLite this search runs under the writer lock on purpose: outside it, two
@@ -419,7 +437,7 @@ backend_fns! {
             let mut related: Vec<String> = links.iter().map(|l| l.related_appeal_id.clone()).collect();
             related.sort();
             Ok(CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related })
-        })
+        }
     }
 
     /// Every stored key row of these (key, code) pairs, read per chunk of keys.
@@ -625,7 +643,27 @@ backend_fns! {
     }
 
     pub fn mutate(conn: &mut Conn, org: &str, id: &str, if_match: Option<i32>, actor: &str, now: NaiveDateTime, decide: &mut dyn FnMut(&CardData) -> Result<Change, StoreError>) -> Result<CardData, StoreError> {
-        conn.write_tx(|c| {
+        conn.write_tx(|c| mutate_in(c, org, id, if_match, actor, now, decide))
+    }
+
+    pub fn mutate_chain(conn: &mut Conn, org: &str, id: &str, if_match: Option<i32>, now: NaiveDateTime, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
+        conn.write_tx(|c| chain_in(c, org, id, if_match, now, steps))
+    }
+
+    /// Applies `steps` one after another inside the caller's transaction, each to the card the
+    /// previous one left (`if_match` guards the first); the card after the last.
+    pub fn chain_in(c: &mut Conn, org: &str, id: &str, if_match: Option<i32>, now: NaiveDateTime, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
+        let mut expected = if_match;
+        let mut last = None;
+        for step in steps.iter_mut() {
+            last = Some(mutate_in(c, org, id, expected.take(), &step.actor, now, &mut *step.decide)?);
+        }
+        last.ok_or(StoreError::NotFound)
+    }
+
+    /// [`mutate`] inside the caller's transaction.
+    pub fn mutate_in(c: &mut Conn, org: &str, id: &str, if_match: Option<i32>, actor: &str, now: NaiveDateTime, decide: &mut dyn FnMut(&CardData) -> Result<Change, StoreError>) -> Result<CardData, StoreError> {
+        {
             let card = get_card(c, org, id)?;
             if let Some(v) = if_match {
                 if v != card.appeal.version {
@@ -635,6 +673,15 @@ backend_fns! {
             let change = decide(&card)?;
             // Optimistic check on the row itself: a concurrent writer between read and update loses nothing.
             let mut row = change.appeal.clone().unwrap_or_else(|| card.appeal.clone());
+            let mut slots: Vec<(&str, String)> = Vec::new();
+            if let Some(n) = &change.forward_number {
+                let number = match n {
+                    OutgoingNumber::Given(n) => n.clone(),
+                    OutgoingNumber::Next { year, render, template } => render(template, *year, next_forward_seq(c, org, *year)?),
+                };
+                row.forward_number = Some(number.clone());
+                slots.push(("forward_number", number));
+            }
             row.version = card.appeal.version + 1;
             row.updated_at = now;
             let n = diesel::update(appeals::table.filter(appeals::id.eq(id)).filter(appeals::version.eq(card.appeal.version))).set(&row).execute(c)?;
@@ -670,7 +717,6 @@ backend_fns! {
             if let Some(x) = &change.new_contribution {
                 diesel::insert_into(contributions::table).values(x).execute(c)?;
             }
-            let mut slots: Vec<(&str, String)> = Vec::new();
             if let Some(d) = &change.dispatch {
                 let number = match &d.number {
                     OutgoingNumber::Given(n) => n.clone(),
@@ -695,7 +741,7 @@ backend_fns! {
             history_db::append(c, &history::entry(org, id, now, Some(actor), &change.action, change.details.clone()))?;
             c.write_outbox(id, &change.outbox, &slots.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(), now)?;
             get_card(c, org, id)
-        })
+        }
     }
 }
 
@@ -886,6 +932,20 @@ pub fn get_card(pool: &DbPool, org: &str, id: &str) -> Result<CardData, StoreErr
 /// A page of cards.
 pub fn list(pool: &DbPool, f: &ListFilter) -> Result<Vec<CardData>, StoreError> {
     dispatch!(pool, list(f))
+}
+
+/// One step of a composite write: who takes it (for its history entry) and what it changes.
+pub struct Decider<'a> {
+    /// The acting user's id.
+    pub actor: String,
+    /// Computes the change from the card as the previous steps left it.
+    pub decide: Box<dyn FnMut(&CardData) -> Result<Change, StoreError> + 'a>,
+}
+
+/// Applies several control steps to one appeal in ONE transaction, each with its own history
+/// entry: all of them or none (an oral answer at a reception is answer, approval and handover).
+pub fn mutate_chain(pool: &DbPool, org: &str, id: &str, if_match: Option<i32>, now: NaiveDateTime, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
+    dispatch!(pool, mutate_chain(org, id, if_match, now, steps))
 }
 
 /// Applies one control action in one transaction: checks `If-Match`, lets `decide` compute the

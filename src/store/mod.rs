@@ -36,6 +36,7 @@ macro_rules! backend_fns {
             /// This backend's connection.
             pub(crate) type Conn = diesel::SqliteConnection;
             use $crate::store::history::sqlite as history_db;
+            use $crate::store::appeals::sqlite as appeals_db;
             $($item)*
         }
         /// The PostgreSQL copy of this module's queries.
@@ -46,6 +47,7 @@ macro_rules! backend_fns {
             /// This backend's connection.
             pub(crate) type Conn = diesel::PgConnection;
             use $crate::store::history::pg as history_db;
+            use $crate::store::appeals::pg as appeals_db;
             $($item)*
         }
     };

@@ -155,6 +155,10 @@ pub struct AppealRow {
     pub on_site_check: bool,
     pub by_commission: bool,
     pub with_applicant: bool,
+    /// Our cover letter's outgoing number when forwarded by competence (its own counter).
+    pub forward_number: Option<String>,
+    /// That letter's date.
+    pub forward_date: Option<NaiveDate>,
 }
 
 /// An applicant of an appeal.

@@ -2,6 +2,7 @@
 //! each visitor was registered as.
 
 use super::schema::{reception_visitors, receptions};
+use super::appeals::{CardData, Decider, LinkDecision, NewAppeal, Numbering};
 use super::{DbPool, StoreError, WriteTx};
 use crate::{backend_fns, dispatch};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -101,13 +102,23 @@ backend_fns! {
         })
     }
 
-    pub fn link_appeal(conn: &mut Conn, visitor_id: &str, appeal_id: &str) -> Result<(), StoreError> {
+    /// Records the appeal a visitor was registered as, inside the caller's transaction (once).
+    pub fn link_in(c: &mut Conn, visitor_id: &str, appeal_id: &str) -> Result<(), StoreError> {
+        let n = diesel::update(reception_visitors::table.filter(reception_visitors::id.eq(visitor_id)).filter(reception_visitors::appeal_id.is_null())).set(reception_visitors::appeal_id.eq(Some(appeal_id))).execute(c)?;
+        if n != 1 {
+            return Err(StoreError::conflict("visitor_already_registered", "посетитель уже зарегистрирован как обращение", serde_json::json!({})));
+        }
+        Ok(())
+    }
+
+    pub fn register_visit(conn: &mut Conn, visitor_id: &str, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering, now: NaiveDateTime, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
         conn.write_tx(|c| {
-            let n = diesel::update(reception_visitors::table.filter(reception_visitors::id.eq(visitor_id)).filter(reception_visitors::appeal_id.is_null())).set(reception_visitors::appeal_id.eq(Some(appeal_id))).execute(c)?;
-            if n != 1 {
-                return Err(StoreError::conflict("visitor_already_registered", "посетитель уже зарегистрирован как обращение", serde_json::json!({})));
+            let card = appeals_db::register_in(c, a, links_for, numbering)?;
+            link_in(c, visitor_id, &card.appeal.id)?;
+            if steps.is_empty() {
+                return Ok(card);
             }
-            Ok(())
+            appeals_db::chain_in(c, &card.appeal.organization_id, &card.appeal.id, None, now, steps)
         })
     }
 }
@@ -137,7 +148,9 @@ pub fn book(pool: &DbPool, v: &VisitorRow) -> Result<(), StoreError> {
     dispatch!(pool, book(v))
 }
 
-/// Records the appeal a visitor was registered as (once).
-pub fn link_appeal(pool: &DbPool, visitor_id: &str, appeal_id: &str) -> Result<(), StoreError> {
-    dispatch!(pool, link_appeal(visitor_id, appeal_id))
+/// Registers a visitor as an appeal in ONE transaction: the appeal (number, links, history),
+/// the visitor's link to it, and then `steps` (an oral answer's control actions) applied to it;
+/// any refusal leaves nothing written, the number included.
+pub fn register_visit(pool: &DbPool, visitor_id: &str, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering, now: NaiveDateTime, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
+    dispatch!(pool, register_visit(visitor_id, a, links_for, numbering, now, steps))
 }

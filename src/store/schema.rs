@@ -124,6 +124,8 @@ diesel::table! {
         on_site_check -> Bool,
         by_commission -> Bool,
         with_applicant -> Bool,
+        forward_number -> Nullable<Text>,
+        forward_date -> Nullable<Date>,
     }
 }
 
@@ -214,6 +216,14 @@ diesel::table! {
         author_id -> Text,
         text -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    forward_counters (organization_id, year) {
+        organization_id -> Text,
+        year -> Integer,
+        last_seq -> BigInt,
     }
 }
 

@@ -76,10 +76,26 @@ async fn forwarding_picks_a_body_from_the_directory(db: Db) {
     assert_eq!(r.status, 200, "{}", r.json);
     assert_eq!(r.json["status"], "forwarded");
     assert_eq!(r.json["forwarded"]["organization"], "Прокуратура г. Ухты");
-    // Free text stays possible.
+    // Our cover letter gets the next outgoing number of its own counter, dated the day of forwarding.
+    assert_eq!(r.json["forwarded"]["letter_number"], "ОГ-пер-2025-000001");
+    assert_eq!(r.json["forwarded"]["letter_date"], "2025-03-03");
+    let card = app.call("GET", &path(&id, ""), Some(&app.supervisor), None).await;
+    assert_eq!(card.json["forwarded"]["letter_number"], "ОГ-пер-2025-000001");
+    let history = app.call("GET", &path(&id, "/history"), Some(&app.supervisor), None).await.json;
+    assert!(history["items"].as_array().unwrap().iter().any(|h| h["action"] == "forward" && h["details"]["letter_date"] == "2025-03-03"), "{history}");
+    // Free text stays possible; a number the signed letter already bears is taken as typed, once.
     let other = app.register(json!({})).await["id"].as_str().unwrap().to_string();
-    let r = app.call("POST", &path(&other, "/forward"), Some(&app.clerk), Some(&json!({"organization": "Управление Росреестра"}))).await;
+    let r = app.call("POST", &path(&other, "/forward"), Some(&app.clerk), Some(&json!({"organization": "Управление Росреестра", "letter_number": "01-15/77"}))).await;
     assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["forwarded"]["letter_number"], "01-15/77");
+    let third = app.register(json!({})).await["id"].as_str().unwrap().to_string();
+    let r = app.call("POST", &path(&third, "/forward"), Some(&app.clerk), Some(&json!({"organization": "Управление Росреестра", "letter_number": "01-15/77"}))).await;
+    assert_eq!(r.status, 409, "{}", r.json);
+    assert_eq!(r.json["code"], "duplicate_forward_number");
+    let r = app.call("POST", &path(&third, "/forward"), Some(&app.clerk), Some(&json!({"organization": "Управление Росреестра", "letter_number": " "}))).await;
+    r.assert_problem(422, Some("letter_number"));
+    let r = app.call("POST", &path(&third, "/forward"), Some(&app.clerk), Some(&json!({"organization": "Управление Росреестра"}))).await;
+    assert_eq!(r.json["forwarded"]["letter_number"], "ОГ-пер-2025-000002", "the refused attempt consumed no number");
 }
 
 both_backends!(answer_files_are_pdf_only_and_size_limited);
@@ -144,7 +160,8 @@ async fn a_month_is_exported_in_the_connectors_model(db: Db) {
     q1["responseDate"] = json!("2025-03-03");
     q1["attachment"] = json!({"name": "otvet.pdf", "content": "JVBERi0xLjQKJSBhbnN3ZXIKJSVFT0YK"});
     let mut q2 = question("Transferred");
-    q2["transfer"] = json!({"departmentId": PROSECUTOR, "transferDate": "2025-03-03", "transferNumber": "ОГ-2025-000002"});
+    // transferNumber is our cover letter's outgoing number (its own counter), not the registration number.
+    q2["transfer"] = json!({"departmentId": PROSECUTOR, "transferDate": "2025-03-03", "transferNumber": "ОГ-пер-2025-000001"});
     let expected = json!({"items": [
         {"departmentId": OWN, "isDirect": true, "format": "Other", "number": "ОГ-2025-000001", "createDate": "2025-03-03",
          "name": "Смирнова Ольга Петровна", "address": "169300, г. Ухта, ул. Октябрьская, д. 12, кв. 4", "email": "smirnova@example.ru", "questions": [q1]},

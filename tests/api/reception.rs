@@ -30,6 +30,14 @@ async fn a_reception_from_booking_to_an_oral_answer(db: Db) {
     app.call("POST", "/api/v1/receptions/oral-answers", Some(&app.supervisor), Some(&oral)).await.assert_problem(422, Some("consent"));
     oral["consent"] = json!(true);
     app.call("POST", "/api/v1/receptions/oral-answers", Some(&app.clerk), Some(&oral)).await.assert_problem(403, None);
+    // A result for a question the appeal lacks is refused at the answer, after the resolution
+    // was taken in the same transaction: nothing of it stays.
+    let mut bad = oral.clone();
+    bad["results"] = json!([{"code": "0005.0005.0056.1157", "result": "explained"}]);
+    app.call("POST", "/api/v1/receptions/oral-answers", Some(&app.supervisor), Some(&bad)).await.assert_problem(422, Some("results[0].code"));
+    let card = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.supervisor), None).await.json;
+    assert_eq!(card["status"], "registered", "{card}");
+    assert_eq!(card["assignments"].as_array().map_or(0, |a| a.len()), 0, "{card}");
     let r = app.call("POST", "/api/v1/receptions/oral-answers", Some(&app.supervisor), Some(&oral)).await;
     assert_eq!(r.status, 200, "{}", r.json);
     assert_eq!(r.json["status"], "closed");
@@ -44,6 +52,69 @@ async fn a_reception_from_booking_to_an_oral_answer(db: Db) {
     assert_eq!(item["visitors"][0]["appeal_id"], id.as_str());
     let r = app.call("GET", "/api/v1/receptions?from=2025-04-01&to=2025-04-30", Some(&app.supervisor), None).await;
     assert_eq!(r.json["items"].as_array().unwrap().len(), 0);
+}
+
+/// The actions of an appeal's history, oldest first, without card reads.
+async fn actions(app: &TestApp, id: &str) -> Vec<(String, String)> {
+    let h = app.call("GET", &format!("/api/v1/appeals/{id}/history"), Some(&app.supervisor), None).await.json;
+    h["items"].as_array().unwrap().iter().filter(|e| e["action"] != "viewed").map(|e| (e["action"].as_str().unwrap().to_string(), e["actor"].as_str().unwrap_or("").to_string())).collect()
+}
+
+both_backends!(an_oral_answer_at_the_visit_is_one_transaction);
+async fn an_oral_answer_at_the_visit_is_one_transaction(db: Db) {
+    let app = TestApp::start(db).await;
+    let new = json!({"official": "Глава МОГО «Ухта» Осмоловский М. Н.", "official_role": "head", "held_on": "2025-03-03", "starts_at": "15:00", "place": "каб. 301"});
+    let reception = app.call("POST", "/api/v1/receptions", Some(&app.clerk), Some(&new)).await.json["id"].as_str().unwrap().to_string();
+    let r = app.call("POST", "/api/v1/receptions/bookings", Some(&app.clerk), Some(&json!({"reception_id": reception, "full_name": "Кузнецова Анна Сергеевна"}))).await;
+    let visitor = r.json["visitors"][0]["id"].as_str().unwrap().to_string();
+    let (head, clerk) = (app.user_id("supervisor"), app.user_id("clerk"));
+    let appeal = json!({"kind": "statement", "applicants": [{"full_name": "Кузнецова Анна Сергеевна", "postal_address": "169300, г. Ухта, ул. Ленина, д. 1"}],
+        "summary": "Просит установить скамейки и отремонтировать дорогу", "questions": [{"code": "0003.0009.0097.0699"}, {"code": "0005.0005.0056.1157"}]});
+    let results = json!([{"code": "0003.0009.0097.0699", "result": "explained"}, {"code": "0005.0005.0056.1157", "result": "supported_measures_taken"}]);
+    let visit = |oral: serde_json::Value| json!({"visitor_id": visitor, "appeal": appeal, "oral_answer": oral});
+    let oral = json!({"official_id": head, "text": "Разъяснён порядок благоустройства; ремонт дороги включён в план.", "results": results, "consent": true});
+
+    // Failures in the middle of the transaction: registration, link and resolution are undone.
+    let mut bad = oral.clone();
+    bad["results"][1]["code"] = json!("0001.0001.0001.0001");
+    let r = app.call("POST", "/api/v1/receptions/visits", Some(&app.clerk), Some(&visit(bad))).await;
+    r.assert_problem(422, Some("oral_answer.results[1].code"));
+    let mut missing = oral.clone();
+    missing["results"] = json!([results[0]]);
+    let r = app.call("POST", "/api/v1/receptions/visits", Some(&app.clerk), Some(&visit(missing))).await;
+    r.assert_problem(422, Some("oral_answer.results"));
+    // Checks before it: consent, and an official who may answer (a supervisor).
+    let mut no = oral.clone();
+    no["consent"] = json!(false);
+    app.call("POST", "/api/v1/receptions/visits", Some(&app.clerk), Some(&visit(no))).await.assert_problem(422, Some("oral_answer.consent"));
+    let mut who = oral.clone();
+    who["official_id"] = json!(clerk);
+    app.call("POST", "/api/v1/receptions/visits", Some(&app.clerk), Some(&visit(who))).await.assert_problem(422, Some("oral_answer.official_id"));
+    let r = app.call("GET", "/api/v1/appeals?channel=personal_reception", Some(&app.supervisor), None).await;
+    assert_eq!(r.json["items"].as_array().unwrap().len(), 0, "no appeal is left behind: {}", r.json);
+    let r = app.call("GET", "/api/v1/receptions?from=2025-03-01&to=2025-03-31", Some(&app.supervisor), None).await;
+    assert!(r.json["items"][0]["visitors"][0]["appeal_id"].is_null(), "{}", r.json);
+
+    // The whole path at once: one closed appeal, its number the first (no number was spent).
+    let r = app.call("POST", "/api/v1/receptions/visits", Some(&app.clerk), Some(&visit(oral))).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let card = r.json;
+    let id = card["id"].as_str().unwrap().to_string();
+    assert_eq!(card["reg_number"], "ОГ-2025-000001");
+    assert_eq!((card["channel"].as_str(), card["form"].as_str(), card["status"].as_str()), (Some("personal_reception"), Some("oral"), Some("closed")));
+    let answer = &card["answers"][0];
+    assert_eq!((answer["author_id"].as_str(), answer["status"].as_str(), answer["sent_channel"].as_str(), answer["sent_on"].as_str()), (Some(head.as_str()), Some("approved"), Some("by_hand"), Some("2025-03-03")));
+    let got: Vec<(&str, &str)> = card["questions"].as_array().unwrap().iter().map(|q| (q["code"].as_str().unwrap(), q["result"].as_str().unwrap_or(""))).collect();
+    assert_eq!(got, [("0003.0009.0097.0699", "explained"), ("0005.0005.0056.1157", "supported_measures_taken")]);
+    let want: Vec<(String, String)> = [("registered", &clerk), ("assign", &clerk), ("answer", &head), ("approve", &head), ("dispatch", &head)].iter().map(|(a, u)| (a.to_string(), u.to_string())).collect();
+    assert_eq!(actions(&app, &id).await, want);
+    let r = app.call("GET", "/api/v1/appeals?channel=personal_reception", Some(&app.supervisor), None).await;
+    assert_eq!(r.json["items"].as_array().unwrap().len(), 1);
+    let r = app.call("GET", "/api/v1/receptions?from=2025-03-01&to=2025-03-31", Some(&app.supervisor), None).await;
+    assert_eq!(r.json["items"][0]["visitors"][0]["appeal_id"], id.as_str());
+    // Once registered, the visitor is not registered again.
+    let r = app.call("POST", "/api/v1/receptions/visits", Some(&app.clerk), Some(&json!({"visitor_id": visitor, "appeal": appeal}))).await;
+    assert_eq!(r.status, 409, "{}", r.json);
 }
 
 both_backends!(reception_input_is_checked);
