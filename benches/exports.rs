@@ -1,0 +1,226 @@
+//! Monthly exports benchmark (issue 12): the ССТУ.РФ export and the ГАСУ forms of one month of a
+//! large registry. Fills PostgreSQL with one year of `EXPORT_N` appeals (default 1,000,000, so a
+//! month holds ~85,000; SQLite: `EXPORT_SQLITE_N`, default 100,000) with the statistics
+//! benchmark's generator (`stats_dataset.sql`, `stats_dataset_sqlite.sql`), makes it valid for
+//! the connector (a directory body with a GUID for the forwarding target, our cover letters'
+//! numbers on forwarded appeals, `transferred` results only on them) and adds 20 receptions with
+//! visitors in the month. Then, with the app served in-process, times over HTTP
+//! (p50/max of `EXPORT_RUNS`, default 3, after one warm-up): `GET /api/v1/exports/sstu?month=2025-03` (built,
+//! validated, logged), `&since_last=true` (the delta of unchanged data: empty, but every object
+//! is built and compared), and the ГАСУ appeals form (XLSX, CSV) and reception form (XLSX); with
+//! the peak RSS of this process (app + client) during each, reset before it. On PostgreSQL it also
+//! reports how many sequential scans the exports made of each table (`pg_stat_user_tables`).
+//!
+//!     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench exports
+//!
+//! `BENCH_BACKENDS=sqlite` or `=postgres` runs one backend; `EXPORT_KEEP_DB=1` keeps the
+//! PostgreSQL database.
+
+use appeals::clock::SystemClock;
+use appeals::config::Settings;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const GUID: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
+const INSPECTION: &str = "6f1c2d3e-4b5a-4c6d-8e7f-901234567890";
+const TABLES: &str = "'appeals','applicants','questions','assignments','answers','contributions','appeal_links','answer_files','bodies','export_log','receptions','reception_visitors'";
+
+fn p50_max(mut v: Vec<Duration>) -> (f64, f64) {
+    v.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    (ms(v[v.len() / 2]), ms(v[v.len() - 1]))
+}
+
+/// Resets this process's peak RSS (VmHWM), so the next reading is the peak of what follows.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Peak resident set of this process since the last reset, in MiB.
+fn peak_rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()))
+        .unwrap_or(0)
+        / 1024
+}
+
+/// Timed runs after the warm-up (`EXPORT_RUNS`, default 3).
+fn runs() -> usize {
+    std::env::var("EXPORT_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3).max(1)
+}
+
+/// One warm-up, then [`runs`] timed GETs of `url`: p50, max, the body's size, and the peak RSS.
+async fn http(client: &awc::Client, url: &str, token: &str) -> (f64, f64, usize, u64) {
+    let mut lat = Vec::new();
+    let mut size = 0;
+    reset_peak();
+    for run in 0..=runs() {
+        let t = Instant::now();
+        let mut r = match client.get(url).insert_header(("Authorization", format!("Bearer {token}"))).send().await {
+            Ok(r) => r,
+            Err(_) => client.get(url).insert_header(("Authorization", format!("Bearer {token}"))).send().await.expect("request"),
+        };
+        let body = r.body().limit(1 << 30).await.expect("body");
+        let took = t.elapsed();
+        assert_eq!(r.status().as_u16(), 200, "{}", String::from_utf8_lossy(&body[..body.len().min(4000)]));
+        size = body.len();
+        if run > 0 {
+            lat.push(took);
+        }
+    }
+    let (p50, max) = p50_max(lat);
+    (p50, max, size, peak_rss_mib())
+}
+
+enum Raw {
+    Pg(PgConnection),
+    Lite(SqliteConnection),
+}
+
+#[derive(diesel::QueryableByName)]
+struct Scan {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    relname: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    seq_scan: i64,
+}
+
+impl Raw {
+    fn batch(&mut self, sql: &str) {
+        match self {
+            Raw::Pg(c) => c.batch_execute(sql).expect("batch"),
+            Raw::Lite(c) => c.batch_execute(sql).expect("batch"),
+        }
+    }
+
+    /// Sequential scans so far per table (PostgreSQL only).
+    fn seq_scans(&mut self) -> Vec<(String, i64)> {
+        match self {
+            Raw::Pg(c) => {
+                let rows: Vec<Scan> = diesel::sql_query(format!("SELECT relname::text AS relname, COALESCE(seq_scan, 0)::bigint AS seq_scan FROM pg_stat_user_tables WHERE relname IN ({TABLES}) ORDER BY relname")).load(c).expect("stats");
+                rows.into_iter().map(|r| (r.relname, r.seq_scan)).collect()
+            }
+            Raw::Lite(_) => Vec::new(),
+        }
+    }
+}
+
+/// Makes the generated registry valid for the connector and adds the month's receptions.
+fn fix_ups(pg: bool, org: &str) -> String {
+    let date = |e: &str| if pg { format!("({e})::date") } else { format!("date({e})") };
+    let mut sql = format!(
+        "INSERT INTO bodies (id, organization_id, name, sstu_department_id, search_text, created_at) VALUES ('bench-body', '{org}', 'Государственная жилищная инспекция', '{INSPECTION}', 'государственная жилищная инспекция', '2024-01-01 00:00:00');
+         UPDATE appeals SET forward_number = 'ОГ-пер-' || id, forward_date = {} WHERE forwarded_to IS NOT NULL;
+         UPDATE questions SET result = 'answered' WHERE result = 'transferred';
+         UPDATE questions SET result = 'transferred', actions_taken = {f} WHERE appeal_id IN (SELECT id FROM appeals WHERE forwarded_to IS NOT NULL);
+         UPDATE questions SET actions_taken = {f} WHERE actions_taken AND (result IS NULL OR result <> 'supported_measures_taken');",
+        date("forwarded_at"),
+        f = if pg { "false" } else { "0" },
+    );
+    // 20 receptions in March 2025, the month's oral personal-reception appeals as their visitors.
+    for k in 0..20 {
+        let day = 3 + k;
+        sql.push_str(&format!(
+            "INSERT INTO receptions (id, organization_id, official, official_role, held_on, starts_at, place, remote, created_at) VALUES ('bench-r{k}', '{org}', 'Должностное лицо {k}', '{}', '2025-03-{day:02}', '10:00', 'каб. 1', {}, '2025-02-01 00:00:00');",
+            if k % 3 == 0 { "head" } else { "deputy" },
+            if pg { "false" } else { "0" },
+        ));
+        sql.push_str(&format!(
+            "INSERT INTO reception_visitors (id, organization_id, reception_id, full_name, booked_at, appeal_id)
+             SELECT 'bench-v' || id, '{org}', 'bench-r{k}', 'Посетитель', '2025-02-01 00:00:00', id FROM appeals
+             WHERE organization_id = '{org}' AND channel = 'personal_reception' AND registered_on = '2025-03-{day:02}';"
+        ));
+    }
+    sql
+}
+
+async fn bench(label: &str, url: &str, n: usize) {
+    let mut settings = Settings::for_tests(url);
+    settings.sstu.department_id = Some(GUID.into());
+    let now = appeals::store::micros(chrono::Utc::now());
+    let (pool, org) = appeals::app::open(&settings, now).expect("open");
+    for i in 1..=50 {
+        let (_, hash) = appeals::auth::generate_token();
+        let u = appeals::store::users::NewUser { login: format!("bench_exec_{i:02}"), full_name: format!("Исполнитель {i}"), role: "executor".into(), email: None };
+        appeals::store::users::create_user(&pool, &org.id, &u, &hash, now, None).expect("user");
+    }
+    let (token, hash) = appeals::auth::generate_token();
+    let sup = appeals::store::users::NewUser { login: "bench_supervisor".into(), full_name: "Контролёр".into(), role: "supervisor".into(), email: None };
+    appeals::store::users::create_user(&pool, &org.id, &sup, &hash, now, None).expect("user");
+
+    let pg = !url.starts_with("sqlite://");
+    let (mut gen, dataset) = match url.strip_prefix("sqlite://") {
+        Some(path) => (Raw::Lite(SqliteConnection::establish(path).expect("connect")), include_str!("stats_dataset_sqlite.sql")),
+        None => (Raw::Pg(PgConnection::establish(url).expect("connect")), include_str!("stats_dataset.sql")),
+    };
+    let t = Instant::now();
+    let step = 365 * 24 * 3600 / (n + 1);
+    gen.batch(&dataset.replace("{org}", &org.id).replace("{n}", &n.to_string()).replace("{tag}", "y25").replace("{start}", "2025-01-01 00:00:00").replace("{step}", &step.max(1).to_string()));
+    gen.batch(&fix_ups(pg, &org.id));
+    gen.batch("ANALYZE");
+    println!("{label}: {n} appeals in 2025 generated and made valid in {:.1} s", t.elapsed().as_secs_f64());
+
+    let state = appeals::app::state(settings, pool, Arc::new(SystemClock)).expect("state");
+    // How many objects the month holds (the export's own selection).
+    let (from, to) = appeals::reports::sstu::parse_month("2025-03").unwrap();
+    let period = appeals::store::exports::Period { from, to, from_at: state.start_of(from), to_at: state.start_of(to) };
+    let t = Instant::now();
+    let month = appeals::store::exports::month_cards(&state.pool, &org.id, &period).expect("month");
+    let registered = month.iter().filter(|c| c.appeal.registered_on >= from && c.appeal.registered_on < to).count();
+    println!("{label}: month 2025-03: {} cards ({registered} registered in it), loaded in {:.0} ms", month.len(), t.elapsed().as_secs_f64() * 1e3);
+    drop(month);
+
+    let data = actix_web::web::Data::new(state);
+    let srv = actix_test::start(move || appeals::api::app(data.clone()));
+    let client = awc::Client::builder().timeout(Duration::from_secs(1200)).finish();
+    std::thread::sleep(Duration::from_secs(2));
+    let before = gen.seq_scans();
+    for (name, path) in [
+        ("ССТУ.РФ export", "/api/v1/exports/sstu?month=2025-03"),
+        ("ССТУ.РФ delta (unchanged)", "/api/v1/exports/sstu?month=2025-03&since_last=true"),
+        ("ГАСУ appeals form, XLSX", "/api/v1/exports/gasu/appeals?month=2025-03&format=xlsx"),
+        ("ГАСУ appeals form, CSV", "/api/v1/exports/gasu/appeals?month=2025-03&format=csv"),
+        ("ГАСУ reception form, XLSX", "/api/v1/exports/gasu/reception?month=2025-03&format=xlsx"),
+    ] {
+        let (p50, max, size, rss) = http(&client, &srv.url(path), &token).await;
+        println!("{label}: {name:28} p50 {p50:9.1} ms  max {max:9.1} ms  ({size} bytes)  peak RSS {rss} MiB");
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let after = gen.seq_scans();
+    if pg {
+        let grew: Vec<String> = after.iter().filter_map(|(t, n)| before.iter().find(|(b, _)| b == t).map(|(_, m)| n - m).filter(|d| *d > 0).map(|d| format!("{t} +{d}"))).collect();
+        println!("{label}: sequential scans during the exports: {}", if grew.is_empty() { "none".to_string() } else { grew.join(", ") });
+    }
+    srv.stop().await;
+}
+
+#[actix_web::main]
+async fn main() {
+    let n: usize = std::env::var("EXPORT_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let lite_n: usize = std::env::var("EXPORT_SQLITE_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let only = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
+    if only.contains("sqlite") {
+        let dir = std::env::temp_dir().join(format!("appeals-export-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        bench("sqlite", &format!("sqlite://{}/bench.db", dir.display()), lite_n).await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let admin = std::env::var("BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")).ok().filter(|_| only.contains("postgres"));
+    let Some(admin) = admin else {
+        println!("postgres: skipped (set BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)");
+        return;
+    };
+    let name = format!("appeals_export_{}", std::process::id());
+    let mut c = PgConnection::establish(&admin).expect("PostgreSQL");
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create database");
+    let url = format!("{}/{name}", admin.rsplit_once('/').map(|x| x.0).unwrap_or(&admin));
+    bench("postgres", &url, n).await;
+    if std::env::var("EXPORT_KEEP_DB").is_ok() {
+        println!("kept database {name}");
+    } else {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
+    }
+}
