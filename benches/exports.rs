@@ -3,7 +3,7 @@
 //! month holds ~85,000; SQLite: `EXPORT_SQLITE_N`, default 100,000) with the statistics
 //! benchmark's generator (`stats_dataset.sql`, `stats_dataset_sqlite.sql`), makes it valid for
 //! the connector (a directory body with a GUID for the forwarding target, our cover letters'
-//! numbers on forwarded appeals, `transferred` results only on them) and adds 20 receptions with
+//! numbers on forwarded appeals, the sender's cover letter on forwarded-in ones, `transferred` results only on them) and adds 20 receptions with
 //! visitors in the month. Then, with the app served in-process, times over HTTP
 //! (p50/max of `EXPORT_RUNS`, default 3, after one warm-up): `GET /api/v1/exports/sstu?month=2025-03` (built,
 //! validated, logged), `&since_last=true` (the delta of unchanged data: empty, but every object
@@ -114,6 +114,7 @@ fn fix_ups(pg: bool, org: &str) -> String {
     let mut sql = format!(
         "INSERT INTO bodies (id, organization_id, name, sstu_department_id, search_text, created_at) VALUES ('bench-body', '{org}', 'Государственная жилищная инспекция', '{INSPECTION}', 'государственная жилищная инспекция', '2024-01-01 00:00:00');
          UPDATE appeals SET forward_number = 'ОГ-пер-' || id, forward_date = {} WHERE forwarded_to IS NOT NULL;
+         UPDATE appeals SET source_number = 'вх-' || id, source_date = registered_on WHERE source_organization IS NOT NULL OR channel = 'forwarded';
          UPDATE questions SET result = 'answered' WHERE result = 'transferred';
          UPDATE questions SET result = 'transferred', actions_taken = {f} WHERE appeal_id IN (SELECT id FROM appeals WHERE forwarded_to IS NOT NULL);
          UPDATE questions SET actions_taken = {f} WHERE actions_taken AND (result IS NULL OR result <> 'supported_measures_taken');",
