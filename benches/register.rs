@@ -175,10 +175,12 @@ async fn start_server(url: &str) -> (Server, String) {
             .env("APPEALS_LISTEN", format!("127.0.0.1:{port}"))
             .env("APPEALS_DATA_DIR", &dir)
             .env("APPEALS_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"))
-            .env("RUST_LOG", "warn");
+            .env("RUST_LOG", std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()));
     };
     let mut cmd = std::process::Command::new(bin);
-    cmd.arg("serve").stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    // BENCH_SERVER_LOG=info shows the server's own timings (e.g. an import's validate/store split) on stderr.
+    let log = if std::env::var("BENCH_SERVER_LOG").is_ok() { std::process::Stdio::inherit() } else { std::process::Stdio::null() };
+    cmd.arg("serve").stdout(std::process::Stdio::null()).stderr(log);
     env(&mut cmd);
     let child = cmd.spawn().expect("start appeals serve");
     let server = Server { child, base: format!("http://127.0.0.1:{port}"), _dir: TempDir(dir.clone()) };
@@ -208,6 +210,17 @@ async fn bench(label: &str, url: &str, total: usize) {
     let org_id = org.id.clone();
     let hash = appeals::auth::hash_token(&token);
     let endpoint = srv.base.trim_start_matches("http://").to_string();
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("import") {
+        // The import alone (profiling): IMPORT_N appeals in one request, twice (empty, then filled).
+        let client = awc::Client::builder().timeout(Duration::from_secs(600)).finish();
+        let n: usize = std::env::var("IMPORT_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+        for (k, offset) in [1_000_000usize, 5_000_000].into_iter().enumerate() {
+            let took = import(&client, &srv, &token, n, offset, Mix::Returning).await;
+            println!("{label:8} import {} of {n} in one request: {:.2} s = {:8.0} appeals/s", k + 1, took.as_secs_f64(), n as f64 / took.as_secs_f64());
+        }
+        println!("{label:8} peak RSS of the server: {} MiB", peak_rss_kib(srv.child.id()) / 1024);
+        return;
+    }
     drive(&endpoint, &token, 200, 4, 10_000_000); // warm-up
     for (k, c) in [1usize, 8].into_iter().enumerate() {
         let f = drive(&endpoint, &token, total, c, k * total);

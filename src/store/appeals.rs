@@ -283,6 +283,27 @@ impl<'a> EarlierIndex<'a> {
     }
 }
 
+/// Times the steps of a bulk insert, logged together (milliseconds per table).
+struct Lap {
+    last: std::time::Instant,
+    steps: Vec<(&'static str, u128)>,
+}
+
+impl Lap {
+    fn new() -> Self {
+        Self { last: std::time::Instant::now(), steps: Vec::new() }
+    }
+
+    fn at(&mut self, step: &'static str) {
+        self.steps.push((step, self.last.elapsed().as_millis()));
+        self.last = std::time::Instant::now();
+    }
+
+    fn log(&self) {
+        tracing::info!(steps = ?self.steps, "import tables written (ms)");
+    }
+}
+
 /// The rows of a bulk import, table by table.
 pub struct Bulk<'a> {
     /// Cards.
@@ -457,6 +478,7 @@ backend_fns! {
 
     pub fn import(conn: &mut Conn, items: &[NewAppeal], links_for: LinkDecision, numbering: Numbering) -> Result<Vec<String>, StoreError> {
         conn.write_tx(|c| {
+            let t0 = std::time::Instant::now();
             let org = match items.first() { Some(i) => i.appeal.organization_id.clone(), None => return Ok(Vec::new()) };
             // Legacy numbers and external ids must be free; one query per chunk, not per row.
             let legacy: Vec<&String> = items.iter().filter(|i| !i.appeal.reg_number.is_empty()).map(|i| &i.appeal.reg_number).collect();
@@ -493,6 +515,7 @@ backend_fns! {
                     }
                 }
             }
+            let checked = t0.elapsed();
             // Legacy numbers in the template's format move the counters past them first...
             let mut legacy_max: HashMap<i32, i64> = HashMap::new();
             for i in items {
@@ -517,7 +540,9 @@ backend_fns! {
             // Repeats, set-based: the stored keys of every pair in the batch in one query per
             // chunk, then each row's earlier appeals among them and among the batch's own rows.
             let all_pairs: BTreeSet<(String, String)> = items.iter().flat_map(|i| pairs_of(&i.match_keys)).collect();
+            let t1 = std::time::Instant::now();
             let stored = stored_keys(c, &org, &all_pairs)?;
+            let keys_read = t1.elapsed();
             let earlier = EarlierIndex::new(stored.iter().chain(items.iter().flat_map(|i| i.match_keys.iter())));
             let mut picked: Vec<Vec<(NaiveDateTime, String)>> = Vec::with_capacity(items.len());
             let mut from_db: BTreeSet<String> = BTreeSet::new();
@@ -557,8 +582,16 @@ backend_fns! {
                 keys.extend(i.match_keys.iter().cloned());
                 rows.push(row);
             }
+            let built = t0.elapsed();
             let ids = rows.iter().map(|r| r.id.clone()).collect();
+            // In key order: ids are time-ordered (UUIDv7) but were made on several threads, so
+            // sorted they append at each index's right edge instead of splitting pages.
+            rows.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+            people.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+            qs.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+            all_links.sort_unstable_by(|a, b| (&a.appeal_id, &a.related_appeal_id).cmp(&(&b.appeal_id, &b.related_appeal_id)));
             c.insert_rows(&Bulk { rows: &rows, people: &people, questions: &qs, keys: &keys, links: &all_links, history: &hist })?;
+            tracing::info!(checks_ms = checked.as_millis() as u64, keys_read_ms = keys_read.as_millis() as u64, built_ms = built.as_millis() as u64, inserted_ms = (t0.elapsed() - built).as_millis() as u64, "import rows written");
             Ok(ids)
         })
     }
@@ -843,24 +876,32 @@ fn insert_rows_sqlite(this: &mut diesel::SqliteConnection, b: &Bulk) -> Result<(
         // divisors leave room for columns yet to come: appeals by diesel's own limit of 64
         // columns, the narrow tables by about twice their width today.
         let cap = <diesel::SqliteConnection as WriteTx>::MAX_BIND_PARAMS;
+        let mut lap = Lap::new();
         for chunk in b.rows.chunks(cap / 64) {
             diesel::insert_into(appeals::table).values(chunk).execute(this)?;
         }
+        lap.at("appeals");
         for chunk in b.people.chunks(cap / 24) {
             diesel::insert_into(applicants::table).values(chunk).execute(this)?;
         }
+        lap.at("applicants");
         for chunk in b.questions.chunks(cap / 24) {
             diesel::insert_into(questions::table).values(chunk).execute(this)?;
         }
+        lap.at("questions");
         for chunk in b.keys.chunks(cap / 10) {
             diesel::insert_into(match_keys::table).values(chunk).execute(this)?;
         }
+        lap.at("keys");
         for chunk in b.links.chunks(cap / 12) {
             diesel::insert_into(appeal_links::table).values(chunk).execute(this)?;
         }
+        lap.at("links");
         for chunk in b.history.chunks(cap / 12) {
             diesel::insert_into(super::schema::history::table).values(chunk).execute(this)?;
         }
+        lap.at("history");
+        lap.log();
         Ok(())
     }
 }
@@ -869,9 +910,13 @@ fn insert_rows_sqlite(this: &mut diesel::SqliteConnection, b: &Bulk) -> Result<(
 impl BulkInsert for diesel::PgConnection {
     fn insert_rows(&mut self, b: &Bulk) -> Result<(), StoreError> {
         // COPY FROM in binary format: one round trip per table, no parameter cap.
+        let mut lap = Lap::new();
         diesel::copy_from(appeals::table).from_insertable(b.rows).execute(self)?;
+        lap.at("appeals");
         diesel::copy_from(applicants::table).from_insertable(b.people).execute(self)?;
+        lap.at("applicants");
         diesel::copy_from(questions::table).from_insertable(b.questions).execute(self)?;
+        lap.at("questions");
         if !b.keys.is_empty() {
             diesel::copy_from(match_keys::table).from_insertable(b.keys).execute(self)?;
         }
@@ -879,6 +924,8 @@ impl BulkInsert for diesel::PgConnection {
             diesel::copy_from(appeal_links::table).from_insertable(b.links).execute(self)?;
         }
         diesel::copy_from(super::schema::history::table).from_insertable(b.history).execute(self)?;
+        lap.at("keys, links, history");
+        lap.log();
         Ok(())
     }
 }
