@@ -130,6 +130,22 @@ async fn load(state: &web::Data<AppState>, f: ListFilter) -> Result<Vec<CardData
     Ok(web::block(move || crate::store::appeals::list(&pool, &f)).await??)
 }
 
+/// A deadline-ordered list over several statuses, read as one index-ordered query per status
+/// (`appeals (organization_id, status, due_date)`), each stopped at the limit, and merged: the
+/// database never sorts every open appeal to return the first twenty.
+async fn load_due_first(state: &web::Data<AppState>, f: ListFilter) -> Result<Vec<CardData>, PageError> {
+    if f.statuses.len() <= 1 {
+        return load(state, f).await;
+    }
+    let mut all = Vec::new();
+    for st in &f.statuses {
+        all.extend(load(state, ListFilter { statuses: vec![st.clone()], ..f.clone() }).await?);
+    }
+    all.sort_by(|a, b| (a.appeal.due_date, a.appeal.registered_at, &a.appeal.id).cmp(&(b.appeal.due_date, b.appeal.registered_at, &b.appeal.id)));
+    all.truncate(f.limit.max(0) as usize);
+    Ok(all)
+}
+
 /// `GET /`: the sign-in page, or the control board of the signed-in user.
 pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     use actix_web::http::StatusCode;
@@ -182,7 +198,7 @@ async fn board(state: &web::Data<AppState>, s: &Session) -> Result<HttpResponse,
     plan.push(("due_today", "Срок истекает сегодня", "/appeals?due_within_days=0".into(), ListFilter { due_on_or_after: Some(today), due_on_or_before: Some(today), ..base.clone() }));
     plan.push(("overdue", "Просрочены", "/appeals?overdue=true".into(), ListFilter { due_before: Some(today), ..base.clone() }));
     for (code, title, link, f) in plan {
-        let mut rows = load(state, f).await?;
+        let mut rows = load_due_first(state, f).await?;
         let more = rows.len() as i64 > BOARD_ITEMS;
         rows.truncate(BOARD_ITEMS as usize);
         let count = if more { format!("более {BOARD_ITEMS}") } else { rows.len().to_string() };
@@ -310,7 +326,7 @@ pub async fn my_queue(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
         limit: 200,
         order: ListOrder::DueFirst,
     };
-    let rows = load(&state, f).await?;
+    let rows = load_due_first(&state, f).await?;
     let full = rows.len() == 200;
     page(&state, &s, "me.html", json!({"title": "Мои поручения", "items": items(&state, &s, rows).await?, "full": full}))
 }

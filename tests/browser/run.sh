@@ -14,7 +14,7 @@ export APPEALS_LISTEN="127.0.0.1:$port" APPEALS_DATA_DIR="$work/data" APPEALS_SC
 export PASSWORD="пароль-браузерного-теста"
 shots="$root/target/browser-screenshots"
 mkdir -p "$shots"
-(cd "$work" && "$bin" serve > "$work/serve.log" 2>&1) &
+(cd "$work" && exec "$bin" serve > "$work/serve.log" 2>&1) &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.5; done
