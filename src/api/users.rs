@@ -194,12 +194,9 @@ pub async fn update_user(caller: Caller, state: web::Data<AppState>, id: web::Pa
             },
             other => other.map(|_| None),
         };
-        let change = crate::store::users::UserChange { role, active: b.active, department_id };
-        let out = crate::store::users::update_user(&pool, &org, &target, &change)?;
-        if let Some(hash) = &password_hash {
-            crate::store::sessions::set_password(&pool, &org, &target, hash, now)?;
-        }
-        Ok(out)
+        // One transaction: the role/state/department change and the new password land together or not at all.
+        let change = crate::store::users::UserChange { role, active: b.active, department_id, password: password_hash.map(|h| (h, now)) };
+        Ok(crate::store::users::update_user(&pool, &org, &target, &change)?)
     })
     .await??;
     tracing::info!(user_id = %id, role = %row.role, active = row.active, department = ?dept, password_set = b.password.is_some(), actor = %caller.login, "user changed");

@@ -4,7 +4,7 @@
 
 use super::models::UserRow;
 use super::schema::{organizations, user_passwords, users, web_sessions};
-use super::{DbPool, StoreError, WriteTx};
+use super::{DbPool, StoreError};
 use crate::{backend_fns, dispatch};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -34,20 +34,6 @@ pub struct SessionRow {
 backend_fns! {
     pub fn organization_by_code(conn: &mut Conn, code: &str) -> Result<Option<String>, StoreError> {
         Ok(organizations::table.filter(organizations::code.eq(code)).select(organizations::id).first(conn).optional()?)
-    }
-
-    pub fn set_password(conn: &mut Conn, org: &str, user_id: &str, hash: &str, now: NaiveDateTime) -> Result<(), StoreError> {
-        conn.write_tx(|c| {
-            diesel::delete(user_passwords::table.filter(user_passwords::user_id.eq(user_id))).execute(c)?;
-            diesel::insert_into(user_passwords::table)
-                .values((user_passwords::user_id.eq(user_id), user_passwords::organization_id.eq(org), user_passwords::password_hash.eq(hash), user_passwords::updated_at.eq(now)))
-                .execute(c)?;
-            // A new password ends every open session of the user.
-            diesel::update(web_sessions::table.filter(web_sessions::user_id.eq(user_id)).filter(web_sessions::ended_at.is_null()))
-                .set(web_sessions::ended_at.eq(Some(now)))
-                .execute(c)?;
-            Ok(())
-        })
     }
 
     pub fn password_of(conn: &mut Conn, org: &str, login: &str) -> Result<Option<(UserRow, Option<String>)>, StoreError> {
@@ -85,7 +71,8 @@ pub fn organization_by_code(pool: &DbPool, code: &str) -> Result<Option<String>,
 
 /// Stores a user's new password hash and ends their open sessions, in one transaction.
 pub fn set_password(pool: &DbPool, org: &str, user_id: &str, hash: &str, now: NaiveDateTime) -> Result<(), StoreError> {
-    dispatch!(pool, set_password(org, user_id, hash, now))
+    let change = super::users::UserChange { password: Some((hash.to_string(), now)), ..Default::default() };
+    super::users::update_user(pool, org, user_id, &change).map(|_| ())
 }
 
 /// The user with this login and their password hash (none when no password was ever set).

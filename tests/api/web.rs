@@ -431,3 +431,29 @@ async fn every_page_keeps_its_access_rule(db: Db) {
         }
     }
 }
+
+both_backends!(password_and_other_fields_change_together);
+async fn password_and_other_fields_change_together(db: Db) {
+    let app = TestApp::start(db).await;
+    set_passwords(&app);
+    let mut old = Browser::new(&app);
+    old.sign_in("executor2").await;
+    let id = app.user_id("executor2");
+    // A missing department refuses the whole change: the old password keeps working.
+    let r = app.call("PATCH", &format!("/api/v1/users/{id}"), Some(&app.admin), Some(&json!({"role": "supervisor", "department": "nope", "password": "новый-пароль-2025"}))).await;
+    r.assert_problem(422, Some("department"));
+    assert_eq!(old.get("/me").await.status, 200, "the open session survives a refused change");
+    // Role and password in one request: both land, and the open session ends.
+    let r = app.call("PATCH", &format!("/api/v1/users/{id}"), Some(&app.admin), Some(&json!({"role": "supervisor", "password": "новый-пароль-2025"}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["role"], "supervisor");
+    assert_ne!(old.get("/me").await.status, 200, "a new password ends the open session");
+    let mut b = Browser::new(&app);
+    b.get("/").await;
+    assert_eq!(b.post("/login", &[("login", "executor2"), ("password", PASSWORD)]).await.status, 401);
+    assert_eq!(b.post("/login", &[("login", "executor2"), ("password", "новый-пароль-2025")]).await.status, 303);
+    // An unknown user: 404, and nothing is written.
+    let ghost = uuid::Uuid::new_v4();
+    let r = app.call("PATCH", &format!("/api/v1/users/{ghost}"), Some(&app.admin), Some(&json!({"password": "новый-пароль-2025"}))).await;
+    assert_eq!(r.status, 404);
+}
