@@ -460,11 +460,17 @@ pub async fn statistics(req: HttpRequest, state: web::Data<AppState>) -> Result<
     let params = Params::from_pairs(&[("from", from.as_str()), ("to", to.as_str()), ("compare", "previous_year")]);
     let mut error = None;
     let mut stats = Value::Null;
+    let (mut channel_chart, mut section_chart) = (String::new(), String::new());
     match crate::api::stats::scope_of(&state, &s.caller, &params) {
         Ok((period, compare, scope, top)) => {
             let st = state.clone();
             match web::block(move || crate::api::stats::compute(&st, period, compare, &scope, top)).await? {
-                Ok(v) => stats = serde_json::to_value(v).unwrap_or(Value::Null),
+                Ok(v) => {
+                    // The annual report's own inline SVG charts, so both show the same pictures.
+                    channel_chart = crate::reports::annual::bar_chart(&v.by_channel, 12);
+                    section_chart = crate::reports::annual::bar_chart(&v.by_section, 5);
+                    stats = serde_json::to_value(v).unwrap_or(Value::Null)
+                }
                 Err(e) => error = Some(session::describe(&e)),
             }
         }
@@ -472,7 +478,7 @@ pub async fn statistics(req: HttpRequest, state: web::Data<AppState>) -> Result<
     }
     let year = from.get(..4).and_then(|y| y.parse::<i32>().ok()).unwrap_or(today.year());
     let month = to.get(..7).unwrap_or("").to_string();
-    page(&state, &s, "statistics.html", json!({"title": "Статистика", "from": from, "to": to, "stats": stats, "error": error, "year": year, "month": month}))
+    page(&state, &s, "statistics.html", json!({"title": "Статистика", "from": from, "to": to, "stats": stats, "error": error, "year": year, "month": month, "channel_chart": channel_chart, "section_chart": section_chart}))
 }
 
 /// `GET /classifier/suggest?q=`: classifier entries matching words, for the form's script.

@@ -377,6 +377,13 @@ async fn pages_show_only_the_callers_actions_and_hide_others_cards(db: Db) {
         assert_eq!(form.status == 200, ["admin", "clerk"].contains(&login), "{login}: /appeals/new → {}", form.status);
         let stats = b.get("/statistics").await;
         assert_eq!(stats.status == 200, ["admin", "supervisor"].contains(&login), "{login}: /statistics → {}", stats.status);
+        if stats.status == 200 {
+            // The annual report's inline SVG charts, for channels and sections.
+            let charts = b.get("/statistics?from=2025-01-01&to=2025-12-31").await;
+            assert_eq!(charts.body.matches("<svg").count(), 2, "{}", charts.body);
+            assert!(charts.body.contains("<figcaption>Обращения по каналам поступления"));
+            assert!(charts.body.contains("<figcaption>Вопросы по разделам классификатора"));
+        }
     }
     // Another executor cannot open, print or act on the card by URL: 404 like the API.
     let mut other = Browser::new(&app);
