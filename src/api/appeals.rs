@@ -180,11 +180,12 @@ pub fn decode_cursor(s: &str) -> Result<(chrono::NaiveDateTime, String), ApiErro
 }
 
 /// The queue's cursor: the last item's (due_date, registered_at, id).
-fn encode_due_cursor(c: &CardData) -> String {
+pub fn encode_due_cursor(c: &CardData) -> String {
     hex::encode(format!("{}|{}|{}", c.appeal.due_date, c.appeal.registered_at.format("%Y-%m-%dT%H:%M:%S%.6f"), c.appeal.id))
 }
 
-fn decode_due_cursor(s: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDateTime, String), ApiError> {
+/// Reads a queue cursor back; a damaged one is a field error.
+pub fn decode_due_cursor(s: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDateTime, String), ApiError> {
     let raw = String::from_utf8(hex::decode(s).map_err(|_| bad_cursor())?).map_err(|_| bad_cursor())?;
     let mut parts = raw.splitn(3, '|');
     let due = parts.next().and_then(super::extract::strict_date).ok_or_else(bad_cursor)?;

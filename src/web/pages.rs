@@ -305,9 +305,13 @@ pub async fn registry_csv(req: HttpRequest, state: web::Data<AppState>) -> Resul
         .body(out))
 }
 
-/// `GET /me`: «Мои поручения», the caller's open assignments, nearest deadline first.
+/// `GET /me`: «Мои поручения», the caller's open assignments, nearest deadline first, paged
+/// like `GET /api/v1/me/assignments` (`limit` 1–100, default 50; a keyset `cursor` per page).
 pub async fn my_queue(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     let s = session::require(&req, &state).await?;
+    let p = Params::of(&req)?.without_empty();
+    let limit = p.int("limit", 1, 100)?.unwrap_or(50);
+    let after_due = p.opaque("cursor", 400)?.map(|c| crate::api::appeals::decode_due_cursor(&c)).transpose()?;
     let f = ListFilter {
         org: s.caller.org.clone(),
         registered_from: None,
@@ -322,13 +326,20 @@ pub async fn my_queue(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
         due_on_or_after: None,
         search: None,
         after: None,
-        after_due: None,
-        limit: 200,
+        after_due,
+        limit: limit + 1,
         order: ListOrder::DueFirst,
     };
-    let rows = load_due_first(&state, f).await?;
-    let full = rows.len() == 200;
-    page(&state, &s, "me.html", json!({"title": "Мои поручения", "items": items(&state, &s, rows).await?, "full": full}))
+    let mut rows = load_due_first(&state, f).await?;
+    let mut next = None;
+    if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        next = rows.last().map(|c| {
+            let cursor = crate::api::appeals::encode_due_cursor(c);
+            if p.raw("limit").is_some() { format!("limit={limit}&cursor={cursor}") } else { format!("cursor={cursor}") }
+        });
+    }
+    page(&state, &s, "me.html", json!({"title": "Мои поручения", "items": items(&state, &s, rows).await?, "next": next}))
 }
 
 /// Loads a card the caller may open, or 404 exactly like the API.

@@ -464,3 +464,45 @@ async fn password_and_other_fields_change_together(db: Db) {
     let r = app.call("PATCH", &format!("/api/v1/users/{ghost}"), Some(&app.admin), Some(&json!({"password": "новый-пароль-2025"}))).await;
     assert_eq!(r.status, 404);
 }
+
+both_backends!(my_queue_pages_with_a_cursor);
+async fn my_queue_pages_with_a_cursor(db: Db) {
+    let app = TestApp::start(db).await;
+    set_passwords(&app);
+    let mut regs = Vec::new();
+    for _ in 0..3 {
+        let card = app.register(json!({})).await;
+        let id = card["id"].as_str().unwrap().to_string();
+        let r = app.call("POST", &format!("/api/v1/appeals/{id}/assign"), Some(&app.supervisor), Some(&json!({"executors": [{"user_id": app.user_id("executor"), "responsible": true}]}))).await;
+        assert_eq!(r.status, 200, "{}", r.json);
+        regs.push(card["reg_number"].as_str().unwrap().to_string());
+    }
+    let mut b = Browser::new(&app);
+    b.sign_in("executor").await;
+    // Two per page: the first page links to the next, the last page does not; every assignment shows once.
+    let mut path = "/me?limit=2".to_string();
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let p = b.get(&path).await;
+        assert_eq!(p.status, 200, "{}", p.body);
+        pages += 1;
+        for r in &regs {
+            if p.body.contains(r.as_str()) {
+                seen.push(r.clone());
+            }
+        }
+        match p.body.split("href=\"/me?").nth(1).and_then(|s| s.split('"').next()) {
+            Some(next) => path = format!("/me?{}", next.replace("&amp;", "&")),
+            None => break,
+        }
+        assert!(pages < 5, "paging does not end");
+    }
+    assert_eq!(pages, 2);
+    seen.sort();
+    regs.sort();
+    assert_eq!(seen, regs);
+    // A damaged cursor is named, not a crash.
+    let p = b.get("/me?cursor=zz").await;
+    assert!(p.status == 400 || p.status == 422, "{} {}", p.status, p.body);
+}
