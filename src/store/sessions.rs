@@ -4,7 +4,7 @@
 
 use super::models::UserRow;
 use super::schema::{organizations, user_passwords, users, web_sessions};
-use super::{DbPool, StoreError};
+use super::{DbPool, StoreError, WriteTx};
 use crate::{backend_fns, dispatch};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -44,8 +44,18 @@ backend_fns! {
     }
 
     pub fn create_session(conn: &mut Conn, row: &SessionRow) -> Result<(), StoreError> {
-        diesel::insert_into(web_sessions::table).values(row).execute(conn)?;
-        Ok(())
+        conn.write_tx(|c| {
+            // The user's expired and ended sessions go (through `web_sessions_user`), so the
+            // table holds at most the live sessions plus each user's last ones.
+            diesel::delete(
+                web_sessions::table
+                    .filter(web_sessions::user_id.eq(&row.user_id))
+                    .filter(web_sessions::expires_at.le(row.created_at).or(web_sessions::ended_at.is_not_null())),
+            )
+            .execute(c)?;
+            diesel::insert_into(web_sessions::table).values(row).execute(c)?;
+            Ok(())
+        })
     }
 
     pub fn find_session(conn: &mut Conn, token_hash: &str) -> Result<Option<(UserRow, SessionRow)>, StoreError> {
@@ -80,7 +90,7 @@ pub fn password_of(pool: &DbPool, org: &str, login: &str) -> Result<Option<(User
     dispatch!(pool, password_of(org, login))
 }
 
-/// Records a new session.
+/// Records a new session and deletes the same user's expired or ended ones, in one transaction.
 pub fn create_session(pool: &DbPool, row: &SessionRow) -> Result<(), StoreError> {
     dispatch!(pool, create_session(row))
 }

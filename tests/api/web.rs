@@ -174,12 +174,21 @@ async fn sign_in_csrf_logout_and_expiry(db: Db) {
     // An expired session is refused the same way.
     let mut b = Browser::new(&app);
     b.sign_in("clerk").await;
+    let expired = b.cookies["appeals_session"].clone();
+    let find = |v: &str| appeals::store::sessions::find_session(&app.pool, &appeals::auth::hash_token(v)).unwrap();
+    assert!(find(&old).is_none(), "signing in again deletes the signed-out session's row");
     app.set_now(start_instant() + chrono::Duration::minutes(app.state.settings.web.session_minutes as i64 + 1));
     let p = b.get("/appeals").await;
     assert_eq!(p.status, 303);
     assert_eq!(p.location.as_deref(), Some("/?expired=1"));
     let p = b.get("/").await;
     assert!(p.body.contains("Сеанс завершён или истёк"));
+    // The next sign-in deletes the user's expired session too.
+    assert!(find(&expired).is_some(), "kept until the next sign-in");
+    let mut again = Browser::new(&app);
+    again.sign_in("clerk").await;
+    assert!(find(&expired).is_none(), "the expired session's row is deleted");
+    assert!(find(&again.cookies["appeals_session"]).is_some());
 }
 
 both_backends!(guessing_is_slowed_down_and_passwords_come_from_admins);
