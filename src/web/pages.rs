@@ -478,8 +478,10 @@ pub async fn statistics(req: HttpRequest, state: web::Data<AppState>) -> Result<
             match web::block(move || crate::api::stats::compute(&st, period, compare, &scope, top)).await? {
                 Ok(v) => {
                     // The annual report's own inline SVG charts, so both show the same pictures.
-                    channel_chart = crate::reports::annual::bar_chart(&v.by_channel, 12);
-                    section_chart = crate::reports::annual::bar_chart(&v.by_section, 5);
+                    // (An empty period draws no empty figure.)
+                    let chart = |lines: &[crate::reports::stats::Line], limit| if lines.iter().any(|l| l.current > 0) { crate::reports::annual::bar_chart(lines, limit) } else { String::new() };
+                    channel_chart = chart(&v.by_channel, 12);
+                    section_chart = chart(&v.by_section, 5);
                     stats = serde_json::to_value(v).unwrap_or(Value::Null)
                 }
                 Err(e) => error = Some(session::describe(&e)),

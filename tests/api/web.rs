@@ -392,6 +392,10 @@ async fn pages_show_only_the_callers_actions_and_hide_others_cards(db: Db) {
             assert_eq!(charts.body.matches("<svg").count(), 2, "{}", charts.body);
             assert!(charts.body.contains("<figcaption>Обращения по каналам поступления"));
             assert!(charts.body.contains("<figcaption>Вопросы по разделам классификатора"));
+            // An empty period draws no empty figures.
+            let empty = b.get("/statistics?from=2020-01-01&to=2020-12-31").await;
+            assert_eq!(empty.status, 200);
+            assert!(!empty.body.contains("<svg"), "{}", empty.body);
         }
     }
     // Another executor cannot open, print or act on the card by URL: 404 like the API.
