@@ -115,7 +115,9 @@ try {
   await shot(page, 'card-approved');
   await page.goto(cardUrl + '/print');
   await shot(page, 'print');
-  await page.goto(base + '/statistics?from=2025-01-01&to=2025-12-31');
+  // The default period (this year to today) holds the letter just registered: charts drawn.
+  await page.goto(base + '/statistics');
+  check(await page.locator('figure svg').count() === 2, 'statistics draws the channel and section charts');
   await shot(page, 'statistics');
 
   // An ended session is refused: sign out, then come back with the old cookie.
