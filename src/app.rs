@@ -84,6 +84,8 @@ pub fn state(settings: Settings, pool: DbPool, clock: Arc<dyn Clock>) -> Result<
         codes: Arc::new(RwLock::new(codes)),
         clock,
         templates: Arc::new(crate::notify::Templates::load(&settings_dir).map_err(StartError::Io)?),
+        throttle: Arc::new(crate::auth::LoginThrottle::default()),
+        pages: Arc::new(crate::web::Pages::load(&settings_dir).map_err(StartError::Io)?),
     })
 }
 

@@ -88,6 +88,107 @@ pub fn well_formed(token: &str) -> bool {
     token.strip_prefix(TOKEN_PREFIX).is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// Hashes a password with argon2id (default parameters) and a random salt, as a PHC string.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    let salt = SaltString::encode_b64(&bytes).map_err(|e| e.to_string())?;
+    argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
+}
+
+/// True when `password` matches the stored PHC hash. With no hash (unknown login, no password
+/// set) a dummy hash is checked all the same, so timing does not tell which logins exist.
+pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| hash_password("dummy password").unwrap_or_default());
+    let (hash, real) = match stored {
+        Some(h) => (h, true),
+        None => (dummy.as_str(), false),
+    };
+    let ok = PasswordHash::new(hash).map(|parsed| argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()).unwrap_or(false);
+    ok && real
+}
+
+/// Why a new password is refused, in Russian; `None` when it is acceptable.
+pub fn password_problem(password: &str) -> Option<&'static str> {
+    let n = password.chars().count();
+    if n < 8 {
+        Some("пароль должен содержать не менее 8 символов")
+    } else if n > 200 {
+        Some("пароль длиннее 200 символов")
+    } else if password.chars().any(char::is_control) {
+        Some("пароль не должен содержать управляющих символов")
+    } else {
+        None
+    }
+}
+
+/// Random hex of `bytes` bytes: session cookies and CSRF tokens.
+pub fn random_hex(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// How long a sign-in must wait after `failures` failed attempts in a row: free for the first
+/// three, then 1, 2, 4 … seconds, at most 15 minutes. Slows guessing without locking anyone out.
+pub fn login_delay(failures: u32) -> chrono::Duration {
+    if failures < 3 {
+        chrono::Duration::zero()
+    } else {
+        chrono::Duration::seconds((1i64 << (failures - 3).min(10)).min(900))
+    }
+}
+
+/// Failed sign-ins per (login, client address), kept in memory: a restart forgets them, which
+/// costs an attacker nothing they would not get from waiting.
+#[derive(Default)]
+pub struct LoginThrottle {
+    failures: std::sync::Mutex<std::collections::HashMap<String, (u32, chrono::DateTime<chrono::Utc>)>>,
+}
+
+impl LoginThrottle {
+    /// Entries kept at most; the oldest half is forgotten beyond it.
+    const MAX_KEYS: usize = 100_000;
+
+    /// `Err(seconds)` while the key must still wait after its last failure.
+    pub fn check(&self, key: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), i64> {
+        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get(key) {
+            Some((n, last)) => {
+                let until = *last + login_delay(*n);
+                if until > now {
+                    Err((until - now).num_seconds().max(1))
+                } else {
+                    Ok(())
+                }
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a failed attempt.
+    pub fn failed(&self, key: &str, now: chrono::DateTime<chrono::Utc>) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= Self::MAX_KEYS {
+            let mut times: Vec<_> = map.values().map(|(_, t)| *t).collect();
+            times.sort();
+            let cut = times[times.len() / 2];
+            map.retain(|_, (_, t)| *t > cut);
+        }
+        let e = map.entry(key.to_string()).or_insert((0, now));
+        e.0 += 1;
+        e.1 = now;
+    }
+
+    /// Forgets the key's failures after a successful sign-in.
+    pub fn succeeded(&self, key: &str) {
+        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +214,36 @@ mod tests {
         assert_eq!(check_token(None, Some(now), true, now), Err(TokenProblem::Expired));
         assert_eq!(check_token(None, Some(now + chrono::Duration::seconds(1)), true, now), Ok(()));
         assert_eq!(check_token(None, None, false, now), Err(TokenProblem::UserDisabled));
+    }
+
+    #[test]
+    fn passwords_are_salted_and_verified() {
+        let h1 = hash_password("верный пароль").unwrap();
+        let h2 = hash_password("верный пароль").unwrap();
+        assert_ne!(h1, h2);
+        assert!(h1.starts_with("$argon2id$"));
+        assert!(verify_password("верный пароль", Some(&h1)));
+        assert!(!verify_password("неверный", Some(&h1)));
+        assert!(!verify_password("dummy password", None));
+        assert_eq!(password_problem("short"), Some("пароль должен содержать не менее 8 символов"));
+        assert_eq!(password_problem("достаточно длинный"), None);
+    }
+
+    #[test]
+    fn failed_sign_ins_are_slowed_down() {
+        let t = LoginThrottle::default();
+        let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        for _ in 0..3 {
+            assert_eq!(t.check("clerk|1.2.3.4", now), Ok(()));
+            t.failed("clerk|1.2.3.4", now);
+        }
+        assert_eq!(t.check("clerk|1.2.3.4", now), Err(1));
+        assert_eq!(t.check("clerk|5.6.7.8", now), Ok(()));
+        assert_eq!(t.check("clerk|1.2.3.4", now + chrono::Duration::seconds(1)), Ok(()));
+        t.failed("clerk|1.2.3.4", now);
+        assert_eq!(t.check("clerk|1.2.3.4", now), Err(2));
+        t.succeeded("clerk|1.2.3.4");
+        assert_eq!(t.check("clerk|1.2.3.4", now), Ok(()));
+        assert_eq!(login_delay(100), chrono::Duration::seconds(900));
     }
 }

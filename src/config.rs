@@ -52,9 +52,28 @@ pub struct Settings {
     pub scheduler: SchedulerSettings,
     /// Staff reminder rules.
     pub reminders: crate::domain::reminders::ReminderRules,
+    /// The web pages' sessions.
+    #[serde(default)]
+    pub web: WebSettings,
     /// Directory holding `calendar/` and `classifier/` (not read from files).
     #[serde(skip)]
     pub config_dir: PathBuf,
+}
+
+/// Browser sessions of the web pages.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct WebSettings {
+    /// Mark the session cookie `Secure` (set when served behind HTTPS).
+    pub secure_cookie: bool,
+    /// A session ends this many minutes after sign-in.
+    pub session_minutes: u32,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings { secure_cookie: false, session_minutes: 600 }
+    }
 }
 
 /// Logging format and filter.

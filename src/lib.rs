@@ -17,3 +17,4 @@ pub mod notify;
 pub mod scheduler;
 pub mod reports;
 pub mod state;
+pub mod web;

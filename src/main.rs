@@ -126,6 +126,13 @@ enum UserCommand {
         #[arg(long)]
         role: String,
     },
+    /// Set a user's password for the web pages, read as one line from standard input
+    /// (e.g. `echo 'пароль' | appeals user set-password --login clerk`); ends their sessions.
+    SetPassword {
+        /// Login.
+        #[arg(long)]
+        login: String,
+    },
     /// Issue a new API token for a user (e.g. the administrator of this database) and print only it.
     Token {
         /// Login.
@@ -366,6 +373,19 @@ fn user_command(command: UserCommand, settings: &Settings, now: chrono::NaiveDat
             tracing::info!(user_id = %u.id, "token issued from the command line");
             println!("{token}");
         }
+        UserCommand::SetPassword { login } => {
+            let u = find(&login)?;
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            if let Some(problem) = appeals::auth::password_problem(password) {
+                return Err(problem.into());
+            }
+            let hash = appeals::auth::hash_password(password)?;
+            appeals::store::sessions::set_password(&pool, &org.id, &u.id, &hash, now)?;
+            tracing::info!(user_id = %u.id, "password set from the command line");
+            println!("password set for {}", u.login);
+        }
         UserCommand::Add { .. } => unreachable!("handled by run"),
     }
     Ok(())
@@ -382,6 +402,7 @@ fn serve(settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) 
         println!("A new token for this database at any time: appeals user token --login admin");
         println!("More users: appeals user add --login LOGIN --role clerk --name \"ФИО\"");
     }
+    println!("Web pages: http://{listen}/ — a password for signing in: echo 'ПАРОЛЬ' | appeals user set-password --login admin");
     let mailer = appeals::notify::mail::Mailer::from_settings(&settings)?;
     let scheduler_on = settings.scheduler.enabled;
     let state = web::Data::new(appeals::app::state(settings, pool, clock)?);

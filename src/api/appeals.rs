@@ -162,7 +162,8 @@ pub async fn appeal_history(caller: Caller, state: web::Data<AppState>, id: web:
     Ok(HttpResponse::Ok().json(HistoryList { items, next_cursor }))
 }
 
-fn encode_cursor(c: &CardData) -> String {
+/// The registry's cursor: the last item's (registered_at, id).
+pub fn encode_cursor(c: &CardData) -> String {
     hex::encode(format!("{}|{}", c.appeal.registered_at.format("%Y-%m-%dT%H:%M:%S%.6f"), c.appeal.id))
 }
 
@@ -170,7 +171,8 @@ fn bad_cursor() -> ApiError {
     ApiError::Validation(vec![crate::domain::validation::FieldError { field: "cursor".into(), message: "курсор повреждён; начните с первой страницы".into() }])
 }
 
-fn decode_cursor(s: &str) -> Result<(chrono::NaiveDateTime, String), ApiError> {
+/// Reads a registry cursor back; a damaged one is a field error.
+pub fn decode_cursor(s: &str) -> Result<(chrono::NaiveDateTime, String), ApiError> {
     let raw = String::from_utf8(hex::decode(s).map_err(|_| bad_cursor())?).map_err(|_| bad_cursor())?;
     let (at, id) = raw.split_once('|').ok_or_else(bad_cursor)?;
     let at = chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M:%S%.f").map_err(|_| bad_cursor())?;
@@ -178,11 +180,12 @@ fn decode_cursor(s: &str) -> Result<(chrono::NaiveDateTime, String), ApiError> {
 }
 
 /// The queue's cursor: the last item's (due_date, registered_at, id).
-fn encode_due_cursor(c: &CardData) -> String {
+pub fn encode_due_cursor(c: &CardData) -> String {
     hex::encode(format!("{}|{}|{}", c.appeal.due_date, c.appeal.registered_at.format("%Y-%m-%dT%H:%M:%S%.6f"), c.appeal.id))
 }
 
-fn decode_due_cursor(s: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDateTime, String), ApiError> {
+/// Reads a queue cursor back; a damaged one is a field error.
+pub fn decode_due_cursor(s: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDateTime, String), ApiError> {
     let raw = String::from_utf8(hex::decode(s).map_err(|_| bad_cursor())?).map_err(|_| bad_cursor())?;
     let mut parts = raw.splitn(3, '|');
     let due = parts.next().and_then(super::extract::strict_date).ok_or_else(bad_cursor)?;
@@ -192,7 +195,7 @@ fn decode_due_cursor(s: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDateTim
 }
 
 /// Builds the registry list's store filter from the query string.
-fn filter_from(state: &AppState, caller: &Caller, p: &Params) -> Result<ListFilter, ApiError> {
+pub fn filter_from(state: &AppState, caller: &Caller, p: &Params) -> Result<ListFilter, ApiError> {
     let today = state.today();
     let statuses: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
     let channels: Vec<&str> = state.channels.all().iter().map(|c| c.code.as_str()).collect();

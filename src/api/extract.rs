@@ -47,8 +47,18 @@ impl FromRequest for Caller {
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(|t| t.trim().to_string());
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        // A signed-in browser may read (GET only: downloads linked from the pages, such as the
+        // annual report); every write through the API still needs a token.
+        let cookie = (token.is_none() && req.method() == actix_web::http::Method::GET)
+            .then(|| req.cookie(crate::web::session::SESSION_COOKIE).map(|c| c.value().to_string()))
+            .flatten();
         Box::pin(async move {
             use crate::auth::TokenProblem;
+            if let (Some(value), Some(state)) = (&cookie, &state) {
+                if let Some(caller) = crate::web::session::caller_of_cookie(state, value).await? {
+                    return Ok(caller);
+                }
+            }
             let token = token.filter(|t| !t.is_empty()).ok_or(ApiError::TokenRefused(TokenProblem::Missing))?;
             if !crate::auth::well_formed(&token) {
                 return Err(ApiError::TokenRefused(TokenProblem::Malformed));
@@ -548,6 +558,22 @@ impl Params {
             }
         }
         Ok(Params(map))
+    }
+
+    /// Parameters built in code (a page that asks the API's parsers on a user's behalf).
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Self {
+        Params(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    /// Drops empty parameters: a web form sends every field of its filter, filled or not.
+    pub fn without_empty(mut self) -> Self {
+        self.0.retain(|_, v| !v.trim().is_empty());
+        self
+    }
+
+    /// The raw value of a parameter, to show back in a form.
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
     }
 
     /// A typed parameter's raw value: absent is fine, present but empty is an error.

@@ -213,6 +213,7 @@ pub fn app(
         .into_utoipa_app()
         .configure(routes)
         .into_app()
+        .configure(crate::web::routes)
         .default_service(web::to(fallback))
 }
 

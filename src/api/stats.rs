@@ -25,8 +25,8 @@ pub fn comparison(p: PeriodOut, how: &str) -> Option<PeriodOut> {
     }
 }
 
-/// Reads the period, the comparison and the filters of a request.
-fn scope_of(state: &AppState, caller: &Caller, p: &Params) -> Result<(PeriodOut, Option<PeriodOut>, Scope, usize), ApiError> {
+/// Reads the period, the comparison and the filters of a request (the statistics page too).
+pub fn scope_of(state: &AppState, caller: &Caller, p: &Params) -> Result<(PeriodOut, Option<PeriodOut>, Scope, usize), ApiError> {
     let bad = |field: &str, message: &str| ApiError::Validation(vec![FieldError { field: field.into(), message: message.into() }]);
     let from = p.date("from")?.ok_or_else(|| bad("from", "укажите начало периода ГГГГ-ММ-ДД"))?;
     let to = p.date("to")?.ok_or_else(|| bad("to", "укажите конец периода ГГГГ-ММ-ДД"))?;

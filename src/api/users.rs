@@ -134,6 +134,10 @@ pub struct UserPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub department: Option<Option<String>>,
+    /// A new password for the web pages (8–200 characters; stored only as an argon2 hash);
+    /// setting it ends the user's open sessions.
+    #[serde(default)]
+    pub password: Option<String>,
 }
 
 /// Tells a JSON `null` (clear) from an absent member (keep).
@@ -168,7 +172,16 @@ pub async fn update_user(caller: Caller, state: web::Data<AppState>, id: web::Pa
         Some(None) => Some(None),
         None => None,
     };
+    if let Some(problem) = b.password.as_deref().and_then(crate::auth::password_problem) {
+        e.add("password", problem);
+    }
     e.finish().map_err(ApiError::Validation)?;
+    // Hashing is deliberately slow: off the async executor.
+    let password_hash = match b.password.clone() {
+        Some(p) => Some(web::block(move || crate::auth::hash_password(&p)).await?.map_err(ApiError::Internal)?),
+        None => None,
+    };
+    let now = state.now_naive();
     let pool = state.pool.clone();
     let org = caller.org.clone();
     let target = id.clone();
@@ -181,11 +194,12 @@ pub async fn update_user(caller: Caller, state: web::Data<AppState>, id: web::Pa
             },
             other => other.map(|_| None),
         };
-        let change = crate::store::users::UserChange { role, active: b.active, department_id };
+        // One transaction: the role/state/department change and the new password land together or not at all.
+        let change = crate::store::users::UserChange { role, active: b.active, department_id, password: password_hash.map(|h| (h, now)) };
         Ok(crate::store::users::update_user(&pool, &org, &target, &change)?)
     })
     .await??;
-    tracing::info!(user_id = %id, role = %row.role, active = row.active, department = ?dept, actor = %caller.login, "user changed");
+    tracing::info!(user_id = %id, role = %row.role, active = row.active, department = ?dept, password_set = b.password.is_some(), actor = %caller.login, "user changed");
     Ok(HttpResponse::Ok().json(UserItem::from_row(row, dept)))
 }
 

@@ -346,7 +346,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_passwords (user_id) {
+        user_id -> Text,
+        organization_id -> Text,
+        password_hash -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    web_sessions (id) {
+        id -> Text,
+        organization_id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(applicants -> appeals (appeal_id));
 diesel::joinable!(questions -> appeals (appeal_id));
@@ -360,4 +383,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     appeal_links, assignments, answers, notifications, export_log, history, contributions, outgoing_counters,
     match_keys,
     departments,
+    user_passwords,
+    web_sessions,
 );

@@ -1,7 +1,7 @@
 //! Organizations, users and their tokens.
 
 use super::models::{DepartmentRow, OrganizationRow, TokenRow, UserRow};
-use super::schema::{api_tokens, departments, organizations, users};
+use super::schema::{api_tokens, departments, organizations, user_passwords, users, web_sessions};
 use super::{new_id, DbPool, StoreError, WriteTx};
 use crate::{backend_fns, dispatch};
 use chrono::NaiveDateTime;
@@ -16,6 +16,9 @@ pub struct UserChange {
     pub active: Option<bool>,
     /// New department id, or `Some(None)` to clear it.
     pub department_id: Option<Option<String>>,
+    /// A new argon2 password hash and the instant it is set: stored in the same transaction as
+    /// the other fields, and it ends the user's open web sessions.
+    pub password: Option<(String, NaiveDateTime)>,
 }
 
 /// A user with the code of their department.
@@ -108,14 +111,25 @@ backend_fns! {
             if let Some(d) = &change.department_id {
                 diesel::update(target).set(users::department_id.eq(d)).execute(c)?;
             }
-            users::table
+            let found = users::table
                 .left_join(departments::table)
                 .filter(users::organization_id.eq(org))
                 .filter(users::id.eq(id))
                 .select((UserRow::as_select(), departments::code.nullable()))
                 .first(c)
                 .optional()?
-                .ok_or(StoreError::NotFound)
+                .ok_or(StoreError::NotFound)?;
+            if let Some((hash, now)) = &change.password {
+                diesel::delete(user_passwords::table.filter(user_passwords::user_id.eq(id))).execute(c)?;
+                diesel::insert_into(user_passwords::table)
+                    .values((user_passwords::user_id.eq(id), user_passwords::organization_id.eq(org), user_passwords::password_hash.eq(hash), user_passwords::updated_at.eq(*now)))
+                    .execute(c)?;
+                // A new password ends every open session of the user.
+                diesel::update(web_sessions::table.filter(web_sessions::user_id.eq(id)).filter(web_sessions::ended_at.is_null()))
+                    .set(web_sessions::ended_at.eq(Some(*now)))
+                    .execute(c)?;
+            }
+            Ok(found)
         })
     }
 

@@ -14,4 +14,5 @@ mod registry;
 mod scale;
 mod security;
 mod stats;
+mod web;
 mod workflow;

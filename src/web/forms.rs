@@ -1,0 +1,382 @@
+//! The write pages: the registration form and the card's action forms. A form is turned into
+//! the API's JSON body and parsed by the API's own parser, so its Russian field errors are the
+//! API's; the use cases are the same functions the API calls.
+
+use super::pages::{card_with_error, page_with};
+use super::session::{self, check_csrf, PageError, Session};
+use crate::api::error::ApiError;
+use crate::api::extract::parse_json;
+use crate::control::{self, Actor};
+use crate::domain::appeal::AppealDraft;
+use crate::domain::roles::Capability;
+use crate::domain::validation::FieldError;
+use crate::state::AppState;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// A submitted `application/x-www-form-urlencoded` body: every pair in order, NFC-normalized,
+/// so repeated names (several applicants, several questions) keep their rows.
+pub struct Form(Vec<(String, String)>);
+
+impl Form {
+    /// Parses the body; a body that is not a form is a 400.
+    pub fn parse(body: &[u8]) -> Result<Form, PageError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|_| ApiError::BadRequest("тело формы не разобрано".into()))?;
+        Ok(Form(pairs.into_iter().map(|(k, v)| (k, crate::domain::text::nfc(&v))).collect()))
+    }
+
+    /// The first value of `name`, untrimmed.
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of `name`, trimmed; empty when absent.
+    pub fn get(&self, name: &str) -> &str {
+        self.raw(name).map(str::trim).unwrap_or("")
+    }
+
+    /// Every value of `name`, trimmed, in order.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).collect()
+    }
+
+    /// A value as JSON: absent or empty → null.
+    fn opt(&self, name: &str) -> Value {
+        match self.get(name) {
+            "" => Value::Null,
+            v => Value::String(v.to_string()),
+        }
+    }
+}
+
+/// Where an API field error is shown on the registration form.
+pub fn form_key(field: &str) -> String {
+    let indexed = |rest: &str| -> Option<(usize, String)> {
+        let (i, tail) = rest.strip_prefix('[')?.split_once(']')?;
+        Some((i.parse().ok()?, tail.trim_start_matches('.').to_string()))
+    };
+    if let Some(rest) = field.strip_prefix("applicants") {
+        return match indexed(rest) {
+            Some((i, t)) if ["full_name", "postal_address", "email"].contains(&t.as_str()) => format!("{t}_{i}"),
+            Some((i, _)) => format!("full_name_{i}"),
+            None => "full_name_0".into(),
+        };
+    }
+    if let Some(rest) = field.strip_prefix("questions") {
+        return match indexed(rest) {
+            Some((i, t)) if t == "text" => format!("question_text_{i}"),
+            Some((i, _)) => format!("question_{i}"),
+            None => "question_0".into(),
+        };
+    }
+    match field {
+        "source" => "source_organization".into(),
+        "reception" => "reception_official".into(),
+        f => f.replace('.', "_"),
+    }
+}
+
+/// Russian names of the choices of the registration form.
+fn choices(state: &AppState) -> Value {
+    json!({
+        "channels": state.channels.all().iter().map(|c| json!({"code": c.code, "label": c.name})).collect::<Vec<_>>(),
+        "forms": [{"code": "written", "label": "Письменное"}, {"code": "electronic", "label": "В форме электронного документа"}, {"code": "oral", "label": "Устное"}],
+        "kinds": [{"code": "statement", "label": "Заявление"}, {"code": "complaint", "label": "Жалоба"}, {"code": "proposal", "label": "Предложение"}, {"code": "other", "label": "Иное"}],
+        "replies": [{"code": "", "label": "—"}, {"code": "post", "label": "Почтой"}, {"code": "email", "label": "По электронной почте"}, {"code": "epgu", "label": "Через Госуслуги"}, {"code": "by_hand", "label": "Лично"}],
+        "roles": [{"code": "head", "label": "Руководитель"}, {"code": "deputy", "label": "Заместитель руководителя"}],
+    })
+}
+
+/// Renders the registration form with what was typed and the errors beside the fields.
+fn render_form(state: &AppState, s: &Session, values: Value, errors: &BTreeMap<String, String>, summary: &[String], status: StatusCode) -> Result<HttpResponse, PageError> {
+    page_with(state, s, "new.html", json!({"title": "Регистрация обращения", "v": values, "errors": errors, "summary": summary, "c": choices(state)}), status)
+}
+
+/// `GET /appeals/new`: an empty registration form (the channel may be preset by `?channel=`).
+pub async fn new_form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let s = session::require(&req, &state).await?;
+    s.caller.require(Capability::Register)?;
+    let channel = crate::api::extract::Params::of(&req)?.raw("channel").filter(|c| state.channels.get(c).is_some()).unwrap_or("post").to_string();
+    let values = json!({
+        "channel": channel, "form": "written", "kind": "statement", "received_on": state.today().to_string(),
+        "applicants": [{"full_name": "", "postal_address": "", "email": ""}],
+        "questions": [{"code": "", "text": "", "choices": []}],
+    });
+    render_form(&state, &s, values, &BTreeMap::new(), &[], StatusCode::OK)
+}
+
+/// True when a «Вопрос» value is a classifier code rather than words to look up.
+fn looks_like_code(v: &str) -> bool {
+    !v.is_empty() && v.split('.').all(|p| p.len() == 4 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `POST /appeals/new`: registers the appeal, or shows the form again with every error beside
+/// its field and what was typed kept. «Добавить заявителя» / «Добавить вопрос» / «Обновить
+/// поля» re-render the form with another row or the channel's own fields, without JavaScript.
+pub async fn register(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, PageError> {
+    let s = session::require(&req, &state).await?;
+    let form = Form::parse(&body)?;
+    check_csrf(&s, form.raw("csrf"))?;
+    s.caller.require(Capability::Register)?;
+    let (names, addresses, emails) = (form.all("full_name"), form.all("postal_address"), form.all("email"));
+    let mut applicants: Vec<Value> = (0..names.len().max(1))
+        .map(|i| json!({"full_name": names.get(i).cloned().unwrap_or_default(), "postal_address": addresses.get(i).cloned().unwrap_or_default(), "email": emails.get(i).cloned().unwrap_or_default()}))
+        .collect();
+    let (codes, texts) = (form.all("question"), form.all("question_text"));
+    let mut questions: Vec<Value> = (0..codes.len().max(1)).map(|i| json!({"code": codes.get(i).cloned().unwrap_or_default(), "text": texts.get(i).cloned().unwrap_or_default(), "choices": []})).collect();
+    let go = form.get("go");
+    let mut values = json!({
+        "channel": form.get("channel"), "form": form.get("form"), "kind": form.get("kind"), "received_on": form.get("received_on"),
+        "summary": form.get("summary"), "reply_channel": form.get("reply_channel"), "collective": !form.get("collective").is_empty(),
+        "source_organization": form.get("source_organization"), "source_number": form.get("source_number"), "source_date": form.get("source_date"),
+        "reception_official": form.get("reception_official"), "reception_official_role": form.get("reception_official_role"), "reception_held_on": form.get("reception_held_on"),
+    });
+    if go == "add_applicant" || go == "add_question" || go == "refresh" {
+        if go == "add_applicant" {
+            applicants.push(json!({"full_name": "", "postal_address": "", "email": ""}));
+        }
+        if go == "add_question" {
+            questions.push(json!({"code": "", "text": "", "choices": []}));
+        }
+        values["applicants"] = json!(applicants);
+        values["questions"] = json!(questions);
+        return render_form(&state, &s, values, &BTreeMap::new(), &[], StatusCode::OK);
+    }
+    let mut errors: BTreeMap<String, String> = BTreeMap::new();
+    // «Вопрос» takes a code, or words looked up in the classifier (one match is taken).
+    let mut draft_questions = Vec::new();
+    for (i, q) in questions.iter_mut().enumerate() {
+        let typed = q["code"].as_str().unwrap_or("").to_string();
+        let text = q["text"].as_str().unwrap_or("").to_string();
+        if typed.is_empty() && text.is_empty() {
+            continue;
+        }
+        let code = if looks_like_code(&typed) || typed.is_empty() {
+            typed
+        } else {
+            let pool = state.pool.clone();
+            let words = typed.clone();
+            let found = web::block(move || crate::store::classifier::search(&pool, Some(&words), None, 50)).await??;
+            let deepest = found.iter().map(|r| r.level).max().unwrap_or(0);
+            let leaves: Vec<_> = found.into_iter().filter(|r| r.level == deepest).collect();
+            match leaves.len() {
+                0 => {
+                    errors.insert(format!("question_{i}"), format!("в классификаторе не найдено «{typed}»: уточните слова или введите код"));
+                    typed
+                }
+                1 => {
+                    q["code"] = json!(leaves[0].code);
+                    leaves[0].code.clone()
+                }
+                n => {
+                    errors.insert(format!("question_{i}"), format!("найдено вариантов: {n}; выберите вопрос из списка"));
+                    q["choices"] = json!(leaves.iter().take(20).map(|r| json!({"code": r.code, "name": r.name})).collect::<Vec<_>>());
+                    typed
+                }
+            }
+        };
+        draft_questions.push((i, json!({"code": code, "text": if text.is_empty() { Value::Null } else { json!(text) }})));
+    }
+    let draft_applicants: Vec<Value> = applicants
+        .iter()
+        .filter(|a| ["full_name", "postal_address", "email"].iter().any(|k| !a[k].as_str().unwrap_or("").is_empty()))
+        .map(|a| {
+            let mut o = Map::new();
+            o.insert("full_name".into(), a["full_name"].clone());
+            for k in ["postal_address", "email"] {
+                if !a[k].as_str().unwrap_or("").is_empty() {
+                    o.insert(k.into(), a[k].clone());
+                }
+            }
+            Value::Object(o)
+        })
+        .collect();
+    let channel = form.get("channel").to_string();
+    let mut body = json!({
+        "channel": channel, "form": form.get("form"), "kind": form.get("kind"), "received_on": form.get("received_on"),
+        "applicants": draft_applicants, "collective": !form.get("collective").is_empty(), "summary": form.get("summary"),
+        "questions": draft_questions.iter().map(|(_, q)| q.clone()).collect::<Vec<_>>(),
+    });
+    if !form.get("reply_channel").is_empty() {
+        body["reply_channel"] = json!(form.get("reply_channel"));
+    }
+    if channel == "forwarded" {
+        body["source"] = json!({"organization": form.get("source_organization"), "number": form.opt("source_number"), "date": form.opt("source_date")});
+    }
+    if channel == "personal_reception" {
+        body["reception"] = json!({"official": form.get("reception_official"), "official_role": form.get("reception_official_role"), "held_on": form.opt("reception_held_on")});
+    }
+    // Question rows skipped as empty shift indexes: errors name the row the clerk sees.
+    let row_of = |api_index: usize| draft_questions.get(api_index).map(|(i, _)| *i).unwrap_or(api_index);
+    let put = |errs: Vec<FieldError>, errors: &mut BTreeMap<String, String>| {
+        for e in errs {
+            let mut key = form_key(&e.field);
+            if let Some(rest) = key.strip_prefix("question_text_").or_else(|| key.strip_prefix("question_")) {
+                if let Ok(n) = rest.parse::<usize>() {
+                    let prefix = if key.starts_with("question_text_") { "question_text_" } else { "question_" };
+                    key = format!("{prefix}{}", row_of(n));
+                }
+            }
+            errors.entry(key).or_insert(e.message);
+        }
+    };
+    let parsed = match parse_json::<AppealDraft>(body.to_string().as_bytes()) {
+        Ok(d) => Some(d),
+        Err(ApiError::Validation(errs)) => {
+            put(errs, &mut errors);
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut derived = None;
+    if let Some(d) = &parsed {
+        match crate::registry::validate(&state, d, false) {
+            Ok(x) => derived = Some(x),
+            Err(errs) => put(errs, &mut errors),
+        }
+    }
+    values["applicants"] = json!(applicants);
+    values["questions"] = json!(questions);
+    let (Some(draft), Some(derived), true) = (parsed, derived, errors.is_empty()) else {
+        let summary: Vec<String> = errors.values().cloned().collect();
+        return render_form(&state, &s, values, &errors, &summary, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let (st, c) = (state.clone(), s.caller.clone());
+    let card = web::block(move || crate::registry::register(&st, &c.org, &c.id, &draft, &derived)).await?;
+    let card = match card {
+        Ok(c) => c,
+        Err(e) => {
+            let e: ApiError = e.into();
+            if matches!(e, ApiError::Internal(_)) {
+                return Err(e.into());
+            }
+            let summary = vec![session::describe(&e)];
+            return render_form(&state, &s, values, &errors, &summary, e.status_code());
+        }
+    };
+    tracing::info!(appeal_id = %card.appeal.id, reg_number = %card.appeal.reg_number, actor = %s.caller.login, "appeal registered (web)");
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/appeals/{}?done=registered", card.appeal.id))).finish())
+}
+
+use actix_web::ResponseError;
+
+/// The API body of an action form, by action.
+fn action_body(action: &str, f: &Form) -> Option<Value> {
+    let comment = f.opt("comment");
+    Some(match action {
+        "assign" => {
+            let responsible = f.get("responsible").to_string();
+            let mut executors = vec![json!({"user_id": responsible, "responsible": true})];
+            for co in f.all("co") {
+                if !co.is_empty() && co != responsible {
+                    executors.push(json!({"user_id": co, "responsible": false}));
+                }
+            }
+            json!({"executors": executors, "instruction": f.opt("instruction")})
+        }
+        "extend" => json!({"days": f.get("days").parse::<i64>().map(Value::from).unwrap_or_else(|_| json!(f.get("days"))), "reason": f.get("reason")}),
+        "forward" => json!({"organization": f.opt("organization"), "reason": f.opt("reason")}),
+        "answer" => {
+            let results: Vec<Value> = f.all("code").iter().zip(f.all("result")).map(|(c, r)| json!({"code": c, "result": r})).collect();
+            json!({"text": f.get("text"), "results": results})
+        }
+        "approve" => json!({"close": f.get("close") != "keep"}),
+        "return" | "close" => json!({"comment": comment}),
+        "dispatch" => json!({"sent_on": f.get("sent_on"), "channel": f.get("channel"), "outgoing_number": f.opt("outgoing_number")}),
+        "leave_without_answer" => json!({"reason": f.get("reason"), "comment": comment}),
+        _ => return None,
+    })
+}
+
+/// `POST /appeals/{id}/do/{action}`: one control action from the card's form, with the card's
+/// version as `If-Match`; the answer is the card again (303), or the card with the error.
+pub async fn act(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, PageError> {
+    let s = session::require(&req, &state).await?;
+    let form = Form::parse(&body)?;
+    check_csrf(&s, form.raw("csrf"))?;
+    let (id, action) = path.into_inner();
+    let Some(json_body) = action_body(&action, &form) else { return Err(ApiError::NotFound.into()) };
+    let expected = form.get("version").parse::<i32>().ok();
+    let answer_id = form.get("answer_id").to_string();
+    let actor = Actor { id: s.caller.id.clone(), org: s.caller.org.clone(), role: s.caller.role };
+    let bytes = json_body.to_string();
+    let b = bytes.as_bytes();
+    let run: Result<Box<dyn FnOnce(&AppState) -> Result<crate::store::appeals::CardData, crate::store::StoreError> + Send>, ApiError> = (|| {
+        let (id, answer_id, actor, login) = (id.clone(), answer_id.clone(), actor.clone(), s.caller.login.clone());
+        Ok(match action.as_str() {
+            "assign" => {
+                let i = parse_json(b)?;
+                Box::new(move |st: &AppState| control::assign::assign(st, &actor, &id, expected, i)) as Box<dyn FnOnce(&AppState) -> _ + Send>
+            }
+            "extend" => {
+                let i = parse_json(b)?;
+                Box::new(move |st: &AppState| control::extend::extend(st, &actor, &login, &id, expected, i))
+            }
+            "forward" => {
+                let i = parse_json(b)?;
+                Box::new(move |st: &AppState| control::forward::forward(st, &actor, &id, expected, i))
+            }
+            "answer" => {
+                let i = parse_json(b)?;
+                Box::new(move |st: &AppState| control::answer::answer(st, &actor, &id, expected, i))
+            }
+            "approve" => {
+                let i = parse_json(b)?;
+                Box::new(move |st: &AppState| control::approve::approve(st, &actor, &id, &answer_id, expected, i))
+            }
+            "return" => {
+                let i = parse_json(b)?;
+                Box::new(move |st: &AppState| control::rework::return_for_rework(st, &actor, &id, &answer_id, expected, i))
+            }
+            "dispatch" => {
+                let i = parse_json(b)?;
+                Box::new(move |st: &AppState| control::dispatch::dispatch(st, &actor, &id, &answer_id, expected, i))
+            }
+            "close" => {
+                let i = parse_json(b)?;
+                Box::new(move |st: &AppState| control::close::close(st, &actor, &id, expected, i))
+            }
+            _ => {
+                let i = parse_json(b)?;
+                Box::new(move |st: &AppState| control::leave::leave_without_answer(st, &actor, &id, expected, i))
+            }
+        })
+    })();
+    let outcome = match run {
+        Ok(f) => {
+            let st = state.clone();
+            web::block(move || f(&st)).await?.map_err(ApiError::from)
+        }
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(card) => {
+            tracing::info!(appeal_id = %card.appeal.id, action = %action, actor = %s.caller.login, "control action (web)");
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/appeals/{}?done={action}", card.appeal.id))).finish())
+        }
+        Err(ApiError::NotFound) => Err(ApiError::NotFound.into()),
+        Err(e @ ApiError::Internal(_)) => Err(e.into()),
+        Err(e) => card_with_error(&state, &s, &id, &action, session::describe(&e)).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_fields_land_beside_their_form_fields() {
+        assert_eq!(form_key("applicants[1].email"), "email_1");
+        assert_eq!(form_key("applicants[0].phone"), "full_name_0");
+        assert_eq!(form_key("questions[2].code"), "question_2");
+        assert_eq!(form_key("questions[0].text"), "question_text_0");
+        assert_eq!(form_key("questions"), "question_0");
+        assert_eq!(form_key("source.organization"), "source_organization");
+        assert_eq!(form_key("reception"), "reception_official");
+        assert_eq!(form_key("summary"), "summary");
+        assert!(looks_like_code("0003.0009.0097.0699"));
+        assert!(!looks_like_code("тротуар"));
+    }
+}

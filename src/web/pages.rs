@@ -1,0 +1,533 @@
+//! The read pages: sign-in or control board at `/`, the registry, the card and its print view,
+//! the executor's queue, statistics; the page templates and static files.
+
+use super::session::{self, PageError, Session};
+use crate::api::appeals::{encode_cursor, filter_from, redact_related, visible};
+use crate::api::dto::{Card, ListItem};
+use crate::api::error::ApiError;
+use crate::api::extract::Params;
+use crate::domain::roles::{allows, Capability, Role};
+use crate::domain::workflow::Status;
+use crate::state::AppState;
+use crate::store::appeals::{CardData, ListFilter, ListOrder};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Page templates shipped in the binary; `config/templates/web/<name>` replaces one.
+const SHIPPED: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../config/templates/web/base.html")),
+    ("login.html", include_str!("../../config/templates/web/login.html")),
+    ("board.html", include_str!("../../config/templates/web/board.html")),
+    ("list.html", include_str!("../../config/templates/web/list.html")),
+    ("registry.html", include_str!("../../config/templates/web/registry.html")),
+    ("me.html", include_str!("../../config/templates/web/me.html")),
+    ("new.html", include_str!("../../config/templates/web/new.html")),
+    ("card.html", include_str!("../../config/templates/web/card.html")),
+    ("print.html", include_str!("../../config/templates/web/print.html")),
+    ("statistics.html", include_str!("../../config/templates/web/statistics.html")),
+];
+
+const CSS: &str = include_str!("../../config/templates/web/app.css");
+const JS: &str = include_str!("../../config/templates/web/app.js");
+
+/// The page templates, compiled once at start (HTML auto-escaped).
+pub struct Pages {
+    env: minijinja::Environment<'static>,
+}
+
+impl std::fmt::Debug for Pages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pages")
+    }
+}
+
+impl Pages {
+    /// The shipped templates only.
+    pub fn shipped() -> Self {
+        let mut env = minijinja::Environment::new();
+        for (name, text) in SHIPPED {
+            env.add_template(name, text).expect("shipped page templates compile");
+        }
+        Pages { env }
+    }
+
+    /// The shipped templates, each replaced by `<config_dir>/templates/web/<name>` where that
+    /// file exists; one that does not compile stops the start, not a clerk's page.
+    pub fn load(config_dir: &Path) -> Result<Self, String> {
+        let mut p = Self::shipped();
+        for (name, _) in SHIPPED {
+            let path = config_dir.join("templates").join("web").join(name);
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                p.env.add_template_owned(name.to_string(), text).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+        }
+        Ok(p)
+    }
+
+    /// Renders page `name` with `ctx`.
+    pub fn render(&self, name: &str, ctx: Value) -> Result<String, ApiError> {
+        let tpl = self.env.get_template(name).map_err(|e| ApiError::Internal(format!("template {name}: {e}")))?;
+        tpl.render(minijinja::Value::from(minijinja::value::Serde(ctx))).map_err(|e| ApiError::Internal(format!("template {name}: {e:#}")))
+    }
+}
+
+/// An HTML answer that no browser or proxy stores (pages carry personal data).
+pub fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status).insert_header((header::CACHE_CONTROL, "no-store")).content_type("text/html; charset=utf-8").body(body)
+}
+
+/// Renders a page for a signed-in user: `extra` plus the user, the CSRF token and the menu.
+pub fn page(state: &AppState, s: &Session, name: &str, extra: Value) -> Result<HttpResponse, PageError> {
+    page_with(state, s, name, extra, actix_web::http::StatusCode::OK)
+}
+
+/// [`page`] with a status other than 200 (422 for a form with errors).
+pub fn page_with(state: &AppState, s: &Session, name: &str, mut extra: Value, status: actix_web::http::StatusCode) -> Result<HttpResponse, PageError> {
+    let role = s.caller.role;
+    let base = json!({
+        "user": {"login": s.caller.login, "full_name": s.full_name, "role": role.as_str(), "role_label": role.label()},
+        "csrf": s.csrf,
+        "nav": {"register": allows(role, Capability::Register), "stats": allows(role, Capability::Reports)},
+        "org_name": state.settings.organization.name,
+        "today": state.today().to_string(),
+    });
+    if let (Some(obj), Some(b)) = (extra.as_object_mut(), base.as_object()) {
+        for (k, v) in b {
+            obj.entry(k.clone()).or_insert(v.clone());
+        }
+    }
+    Ok(html(status, state.pages.render(name, extra)?))
+}
+
+/// `GET /static/app.css`.
+pub async fn css() -> HttpResponse {
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "max-age=3600")).content_type("text/css; charset=utf-8").body(CSS)
+}
+
+/// `GET /static/app.js`: optional improvements; every page works without it.
+pub async fn js() -> HttpResponse {
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "max-age=3600")).content_type("text/javascript; charset=utf-8").body(JS)
+}
+
+/// The Russian names of the organization's users by id (history, assignments, executor picker).
+pub async fn user_names(state: &web::Data<AppState>, org: &str) -> Result<Vec<crate::store::users::UserWithDepartment>, PageError> {
+    let (pool, org) = (state.pool.clone(), org.to_string());
+    Ok(web::block(move || crate::store::users::list_users(&pool, &org, None, true)).await??)
+}
+
+/// List items as the caller may see them (no contacts), ready for a template.
+async fn items(state: &web::Data<AppState>, s: &Session, mut rows: Vec<CardData>) -> Result<Vec<Value>, PageError> {
+    redact_related(state, &s.caller, &mut rows).await?;
+    let today = state.today();
+    Ok(rows.into_iter().map(|c| serde_json::to_value(ListItem(Card::from_data(c, &s.caller.id, s.caller.role, today))).unwrap_or(Value::Null)).collect())
+}
+
+async fn load(state: &web::Data<AppState>, f: ListFilter) -> Result<Vec<CardData>, PageError> {
+    let pool = state.pool.clone();
+    Ok(web::block(move || crate::store::appeals::list(&pool, &f)).await??)
+}
+
+/// A deadline-ordered list over several statuses, read as one index-ordered query per status
+/// (`appeals (organization_id, status, due_date)`), each stopped at the limit, and merged: the
+/// database never sorts every open appeal to return the first twenty.
+async fn load_due_first(state: &web::Data<AppState>, f: ListFilter) -> Result<Vec<CardData>, PageError> {
+    if f.statuses.len() <= 1 {
+        return load(state, f).await;
+    }
+    let mut all = Vec::new();
+    for st in &f.statuses {
+        all.extend(load(state, ListFilter { statuses: vec![st.clone()], ..f.clone() }).await?);
+    }
+    all.sort_by(|a, b| (a.appeal.due_date, a.appeal.registered_at, &a.appeal.id).cmp(&(b.appeal.due_date, b.appeal.registered_at, &b.appeal.id)));
+    all.truncate(f.limit.max(0) as usize);
+    Ok(all)
+}
+
+/// `GET /`: the sign-in page, or the control board of the signed-in user.
+pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    use actix_web::http::StatusCode;
+    let s = match session::current(&req, &state).await {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            let expired = req.query_string().contains("expired=1");
+            let msg = expired.then_some("Сеанс завершён или истёк. Войдите снова.");
+            return session::login_page(&state, msg, "", StatusCode::OK);
+        }
+        Err(PageError::SignIn { .. }) => return session::login_page(&state, Some("Сеанс завершён или истёк. Войдите снова."), "", StatusCode::OK),
+        Err(e) => return Err(e),
+    };
+    board(&state, &s).await
+}
+
+/// Most items a board section lists; the count beyond it reads «более N».
+const BOARD_ITEMS: i64 = 20;
+
+/// The control board: not assigned → in work → due today → overdue, for the caller's role
+/// (an executor sees only what is assigned to them).
+async fn board(state: &web::Data<AppState>, s: &Session) -> Result<HttpResponse, PageError> {
+    let today = state.today();
+    let open: Vec<String> = Status::open_codes().into_iter().map(String::from).collect();
+    let mine = (s.caller.role == Role::Executor).then(|| s.caller.id.clone());
+    let base = ListFilter {
+        org: s.caller.org.clone(),
+        registered_from: None,
+        registered_before: None,
+        statuses: open.clone(),
+        channel: None,
+        section: None,
+        executor_id: None,
+        visible_to: mine.clone(),
+        due_on_or_before: None,
+        due_before: None,
+        due_on_or_after: None,
+        search: None,
+        after: None,
+        after_due: None,
+        limit: BOARD_ITEMS + 1,
+        order: ListOrder::DueFirst,
+    };
+    let mut sections = Vec::new();
+    let mut plan: Vec<(&str, &str, String, ListFilter)> = Vec::new();
+    if mine.is_none() {
+        plan.push(("unassigned", "Не распределены", "/appeals?status=registered".into(), ListFilter { statuses: vec!["registered".into()], ..base.clone() }));
+    }
+    plan.push(("in_work", "На исполнении", "/appeals?status=in_work".into(), ListFilter { statuses: vec!["in_work".into(), "answer_review".into()], ..base.clone() }));
+    plan.push(("due_today", "Срок истекает сегодня", "/appeals?due_within_days=0".into(), ListFilter { due_on_or_after: Some(today), due_on_or_before: Some(today), ..base.clone() }));
+    plan.push(("overdue", "Просрочены", "/appeals?overdue=true".into(), ListFilter { due_before: Some(today), ..base.clone() }));
+    for (code, title, link, f) in plan {
+        let mut rows = load_due_first(state, f).await?;
+        let more = rows.len() as i64 > BOARD_ITEMS;
+        rows.truncate(BOARD_ITEMS as usize);
+        let count = if more { format!("более {BOARD_ITEMS}") } else { rows.len().to_string() };
+        sections.push(json!({"code": code, "title": title, "link": link, "count": count, "items": items(state, s, rows).await?}));
+    }
+    page(state, s, "board.html", json!({"title": "Ежедневный мониторинг", "sections": sections}))
+}
+
+/// Query pairs of the registry's filter form, for links to the next page and the CSV.
+fn keep_query(p: &Params, names: &[&str]) -> String {
+    let pairs: Vec<(&str, &str)> = names.iter().filter_map(|n| p.raw(n).map(|v| (*n, v))).collect();
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+/// The registry's filter parameters (the API's, with `q` labelled «Поиск»).
+const FILTERS: [&str; 9] = ["q", "status", "channel", "section", "registered_from", "registered_to", "overdue", "due_within_days", "executor_id"];
+
+/// `GET /appeals`: the registry with the API's filters, keyset paging and a CSV link.
+pub async fn registry(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let s = session::require(&req, &state).await?;
+    let p = Params::of(&req)?.without_empty();
+    let mut error = None;
+    let mut rows = Vec::new();
+    let mut next = None;
+    match filter_from(&state, &s.caller, &p) {
+        Ok(mut f) => {
+            let limit = f.limit;
+            f.limit = limit + 1;
+            rows = load(&state, f).await?;
+            if rows.len() as i64 > limit {
+                rows.truncate(limit as usize);
+                next = rows.last().map(encode_cursor);
+            }
+        }
+        Err(e) => error = Some(session::describe(&e)),
+    }
+    let query = keep_query(&p, &FILTERS);
+    let values: HashMap<&str, &str> = FILTERS.iter().filter_map(|n| p.raw(n).map(|v| (*n, v))).collect();
+    let statuses: Vec<Value> = Status::ALL.iter().map(|st| json!({"code": st.as_str(), "label": st.label()})).collect();
+    let channels: Vec<Value> = state.channels.all().iter().map(|c| json!({"code": c.code, "label": c.name})).collect();
+    let status = if error.is_some() { actix_web::http::StatusCode::UNPROCESSABLE_ENTITY } else { actix_web::http::StatusCode::OK };
+    page_with(
+        &state,
+        &s,
+        "registry.html",
+        json!({
+            "title": "Реестр обращений", "items": items(&state, &s, rows).await?, "error": error, "f": values,
+            "statuses": statuses, "channels": channels, "query": query,
+            "next": next.map(|c| if query.is_empty() { format!("cursor={c}") } else { format!("{query}&cursor={c}") }),
+        }),
+        status,
+    )
+}
+
+/// Most rows one CSV download carries.
+const CSV_MAX_ROWS: usize = 10_000;
+
+/// One CSV field, quoted, with formula starts neutralized (a cell beginning `=` is not run).
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// `GET /registry.csv`: the filtered registry as CSV (`;`, UTF-8 with BOM, for spreadsheets),
+/// read page by page through the same keyset query as the registry.
+pub async fn registry_csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let s = session::require(&req, &state).await?;
+    let p = Params::of(&req)?.without_empty();
+    let mut f = filter_from(&state, &s.caller, &p)?;
+    f.limit = 500;
+    f.after = None;
+    let mut out = String::from("\u{feff}Рег. номер;Дата регистрации;Канал;Заявители;Краткое содержание;Состояние;Срок\r\n");
+    let mut n = 0;
+    loop {
+        let rows = load(&state, f.clone()).await?;
+        let last = rows.last().map(|c| (c.appeal.registered_at, c.appeal.id.clone()));
+        let full = rows.len() as i64 == f.limit;
+        for c in &rows {
+            let a = &c.appeal;
+            let names: Vec<&str> = c.applicants.iter().map(|x| x.full_name.as_str()).collect();
+            let status = Status::parse(&a.status).map(|s| s.label()).unwrap_or("");
+            let cells = [
+                a.reg_number.clone(),
+                state.local_date(chrono::DateTime::from_naive_utc_and_offset(a.registered_at, chrono::Utc)).format("%d.%m.%Y").to_string(),
+                state.channels.name_of(&a.channel).to_string(),
+                names.join(", "),
+                a.summary.clone(),
+                status.to_string(),
+                a.due_date.format("%d.%m.%Y").to_string(),
+            ];
+            out.push_str(&cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(";"));
+            out.push_str("\r\n");
+            n += 1;
+        }
+        if !full || n >= CSV_MAX_ROWS {
+            break;
+        }
+        f.after = last;
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"registry.csv\""))
+        .content_type("text/csv; charset=utf-8")
+        .body(out))
+}
+
+/// `GET /me`: «Мои поручения», the caller's open assignments, nearest deadline first, paged
+/// like `GET /api/v1/me/assignments` (`limit` 1–100, default 50; a keyset `cursor` per page).
+pub async fn my_queue(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let s = session::require(&req, &state).await?;
+    let p = Params::of(&req)?.without_empty();
+    let limit = p.int("limit", 1, 100)?.unwrap_or(50);
+    let after_due = p.opaque("cursor", 400)?.map(|c| crate::api::appeals::decode_due_cursor(&c)).transpose()?;
+    let f = ListFilter {
+        org: s.caller.org.clone(),
+        registered_from: None,
+        registered_before: None,
+        statuses: Status::ALL.iter().filter(|st| st.is_open() || **st == Status::Answered).map(|st| st.as_str().to_string()).collect(),
+        channel: None,
+        section: None,
+        executor_id: None,
+        visible_to: Some(s.caller.id.clone()),
+        due_on_or_before: None,
+        due_before: None,
+        due_on_or_after: None,
+        search: None,
+        after: None,
+        after_due,
+        limit: limit + 1,
+        order: ListOrder::DueFirst,
+    };
+    let mut rows = load_due_first(&state, f).await?;
+    let mut next = None;
+    if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        next = rows.last().map(|c| {
+            let cursor = crate::api::appeals::encode_due_cursor(c);
+            if p.raw("limit").is_some() { format!("limit={limit}&cursor={cursor}") } else { format!("cursor={cursor}") }
+        });
+    }
+    page(&state, &s, "me.html", json!({"title": "Мои поручения", "items": items(&state, &s, rows).await?, "next": next}))
+}
+
+/// Loads a card the caller may open, or 404 exactly like the API.
+async fn visible_card(state: &web::Data<AppState>, s: &Session, id: &str) -> Result<CardData, PageError> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(ApiError::NotFound.into());
+    }
+    let (pool, org, id) = (state.pool.clone(), s.caller.org.clone(), id.to_string());
+    let mut card = web::block(move || crate::store::appeals::get_card(&pool, &org, &id)).await??;
+    if !visible(&s.caller, &card) {
+        return Err(ApiError::NotFound.into());
+    }
+    redact_related(state, &s.caller, std::slice::from_mut(&mut card)).await?;
+    // Reading a card with contacts is recorded, as through the API (152-FZ).
+    let entry = crate::store::history::entry(&card.appeal.organization_id, &card.appeal.id, state.now_naive(), Some(&s.caller.id), "viewed", json!({"via": "web"}));
+    let pool = state.pool.clone();
+    web::block(move || crate::store::history::append(&pool, &entry)).await??;
+    Ok(card)
+}
+
+/// Russian names of history actions.
+fn action_label(a: &str) -> &str {
+    match a {
+        "registered" => "Зарегистрировано",
+        "viewed" => "Просмотр карточки",
+        "assign" => "Резолюция: назначены исполнители",
+        "extend" => "Срок продлён",
+        "forward" => "Направлено по компетенции",
+        "answer" => "Ответ представлен на проверку",
+        "contribute" => "Материалы соисполнителя",
+        "approve" => "Ответ утверждён",
+        "return" => "Ответ возвращён на доработку",
+        "dispatch" => "Ответ отправлен",
+        "close" => "Снято с контроля",
+        "leave_without_answer" => "Оставлено без ответа",
+        "correct" | "correct_finished" => "Исправление карточки",
+        "consider" => "Ход рассмотрения",
+        other => other,
+    }
+}
+
+/// Everything the card page and the print view show.
+pub async fn card_context(state: &web::Data<AppState>, s: &Session, card: CardData) -> Result<Value, PageError> {
+    let pending = card.answers.iter().find(|a| a.status == "pending").map(|a| a.id.clone());
+    let dispatchable = card.answers.iter().find(|a| a.status == "approved" && a.outgoing_number.is_none()).map(|a| a.id.clone());
+    let (pool, org, id) = (state.pool.clone(), s.caller.org.clone(), card.appeal.id.clone());
+    let history = web::block(move || crate::store::history::page(&pool, &org, &id, None, 500)).await??;
+    let users = user_names(state, &s.caller.org).await?;
+    let names: HashMap<&str, &str> = users.iter().map(|(u, _)| (u.id.as_str(), u.full_name.as_str())).collect();
+    let history: Vec<Value> = history
+        .iter()
+        .filter(|h| h.action != "viewed")
+        .map(|h| {
+            json!({
+                "at": h.at.and_utc().with_timezone(&state.settings.time_zone()).format("%d.%m.%Y %H:%M").to_string(),
+                "who": h.actor_id.as_deref().map(|a| names.get(a).copied().unwrap_or("—")).unwrap_or("система"),
+                "what": action_label(&h.action),
+            })
+        })
+        .collect();
+    let executors: Vec<Value> = users.iter().filter(|(u, _)| u.active && u.role != "admin").map(|(u, _)| json!({"id": u.id, "name": u.full_name, "role": Role::parse(&u.role).map(|r| r.label()).unwrap_or("")})).collect();
+    let assignees: Vec<Value> = card.assignments.iter().filter(|a| a.active).map(|a| json!({"name": names.get(a.user_id.as_str()).copied().unwrap_or("—"), "responsible": a.responsible})).collect();
+    let channel_name = state.channels.name_of(&card.appeal.channel).to_string();
+    let view = Card::from_data(card, &s.caller.id, s.caller.role, state.today());
+    let allowed: Vec<&str> = view.allowed_actions.iter().map(|a| a.as_str()).collect();
+    use crate::domain::appeal::QuestionResult as R;
+    let results: Vec<Value> = [R::Supported, R::SupportedMeasuresTaken, R::Explained, R::NotSupported, R::Answered]
+        .iter()
+        .map(|r| json!({"code": r.as_str(), "label": r.label()}))
+        .collect();
+    use crate::domain::workflow::LeaveReason as L;
+    let reasons: Vec<Value> = [
+        (L::Anonymous, "Не указаны фамилия или почтовый адрес"),
+        (L::Obscene, "Нецензурные либо оскорбительные выражения"),
+        (L::Unreadable, "Текст не поддаётся прочтению"),
+        (L::NoEssence, "Нельзя понять суть обращения"),
+        (L::CorrespondenceTerminated, "Переписка прекращена"),
+        (L::CourtDecision, "Есть решение суда по тем же вопросам"),
+    ]
+    .iter()
+    .map(|(r, l)| json!({"code": r.as_str(), "label": l}))
+    .collect();
+    Ok(json!({
+        "card": view, "allowed": allowed, "history": history, "executors": executors, "assignees": assignees,
+        "pending_answer_id": pending, "dispatch_answer_id": dispatchable, "results": results, "reasons": reasons,
+        "channel_name": channel_name,
+    }))
+}
+
+/// `GET /appeals/{id}`: the card, its deadline and history, and forms for exactly the actions
+/// the card's `allowed_actions` lists for the caller.
+pub async fn card(req: HttpRequest, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let s = session::require(&req, &state).await?;
+    let card = visible_card(&state, &s, &id).await?;
+    let mut ctx = card_context(&state, &s, card).await?;
+    let q = Params::of(&req).ok();
+    ctx["done"] = json!(q.as_ref().and_then(|p| p.raw("done").map(String::from)));
+    ctx["title"] = json!(format!("Обращение {}", ctx["card"]["reg_number"].as_str().unwrap_or("")));
+    page(&state, &s, "card.html", ctx)
+}
+
+/// Renders the card page with an action's error beside its form (422).
+pub async fn card_with_error(state: &web::Data<AppState>, s: &Session, id: &str, action: &str, error: String) -> Result<HttpResponse, PageError> {
+    let card = visible_card(state, s, id).await?;
+    let mut ctx = card_context(state, s, card).await?;
+    ctx["error"] = json!({"action": action, "text": error});
+    ctx["title"] = json!(format!("Обращение {}", ctx["card"]["reg_number"].as_str().unwrap_or("")));
+    page_with(state, s, "card.html", ctx, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+/// `GET /appeals/{id}/print`: the registration card and the resolution for paper.
+pub async fn print(req: HttpRequest, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let s = session::require(&req, &state).await?;
+    let card = visible_card(&state, &s, &id).await?;
+    let mut ctx = card_context(&state, &s, card).await?;
+    ctx["title"] = json!("Регистрационно-контрольная карточка");
+    page(&state, &s, "print.html", ctx)
+}
+
+/// `GET /statistics`: the period picker, the tables, and links to the reports' files.
+pub async fn statistics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let s = session::require(&req, &state).await?;
+    s.caller.require(Capability::Reports)?;
+    let p = Params::of(&req)?.without_empty();
+    let today = state.today();
+    use chrono::Datelike;
+    let from = p.raw("from").map(String::from).unwrap_or_else(|| format!("{}-01-01", today.year()));
+    let to = p.raw("to").map(String::from).unwrap_or_else(|| today.to_string());
+    let params = Params::from_pairs(&[("from", from.as_str()), ("to", to.as_str()), ("compare", "previous_year")]);
+    let mut error = None;
+    let mut stats = Value::Null;
+    let (mut channel_chart, mut section_chart) = (String::new(), String::new());
+    match crate::api::stats::scope_of(&state, &s.caller, &params) {
+        Ok((period, compare, scope, top)) => {
+            let st = state.clone();
+            match web::block(move || crate::api::stats::compute(&st, period, compare, &scope, top)).await? {
+                Ok(v) => {
+                    // The annual report's own inline SVG charts, so both show the same pictures.
+                    // (An empty period draws no empty figure.)
+                    let chart = |lines: &[crate::reports::stats::Line], limit| if lines.iter().any(|l| l.current > 0) { crate::reports::annual::bar_chart(lines, limit) } else { String::new() };
+                    channel_chart = chart(&v.by_channel, 12);
+                    section_chart = chart(&v.by_section, 5);
+                    stats = serde_json::to_value(v).unwrap_or(Value::Null)
+                }
+                Err(e) => error = Some(session::describe(&e)),
+            }
+        }
+        Err(e) => error = Some(session::describe(&e)),
+    }
+    let year = from.get(..4).and_then(|y| y.parse::<i32>().ok()).unwrap_or(today.year());
+    let month = to.get(..7).unwrap_or("").to_string();
+    page(&state, &s, "statistics.html", json!({"title": "Статистика", "from": from, "to": to, "stats": stats, "error": error, "year": year, "month": month, "channel_chart": channel_chart, "section_chart": section_chart}))
+}
+
+/// `GET /classifier/suggest?q=`: classifier entries matching words, for the form's script.
+pub async fn suggest(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    session::require(&req, &state).await?;
+    let p = Params::of(&req)?;
+    let Some(q) = p.text("q", 100)? else { return Ok(HttpResponse::Ok().json(json!([]))) };
+    let pool = state.pool.clone();
+    let rows = web::block(move || crate::store::classifier::search(&pool, Some(&q), None, 15)).await??;
+    let out: Vec<Value> = rows.into_iter().map(|r| json!({"code": r.code, "name": r.name})).collect();
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_pages_compile_and_escape() {
+        let p = Pages::shipped();
+        let base = json!({"title": "T", "org_name": "О", "csrf": "c", "today": "2025-03-03",
+            "user": {"login": "u", "full_name": "<b>Иванов</b>", "role": "clerk", "role_label": "Делопроизводитель"},
+            "nav": {"register": true, "stats": false}});
+        let mut ctx = base.clone();
+        ctx["items"] = json!([]);
+        ctx["full"] = json!(false);
+        let html = p.render("me.html", ctx).unwrap();
+        assert!(html.contains("&lt;b&gt;Иванов") && !html.contains("<b>"));
+        assert!(!html.contains("/statistics"));
+        let html = p.render("login.html", json!({"csrf": "t", "message": null, "login": "", "org_name": "О"})).unwrap();
+        assert!(html.contains("Войти"));
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_never_formulas() {
+        assert_eq!(csv_field("a\"b"), "\"a\"\"b\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "\"'=HYPERLINK(1)\"");
+    }
+}

@@ -1,0 +1,268 @@
+//! Signing in and out, the session cookie, CSRF checks, and how page errors are answered.
+
+use crate::api::error::ApiError;
+use crate::api::extract::Caller;
+use crate::domain::roles::Role;
+use crate::state::AppState;
+use crate::store::sessions::SessionRow;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use serde_json::json;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "appeals_session";
+/// Name of the sign-in form's double-submit CSRF cookie (there is no session yet to hold it).
+pub const LOGIN_COOKIE: &str = "appeals_login";
+
+/// A signed-in user of the pages.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The caller, exactly as the API would see them.
+    pub caller: Caller,
+    /// Full name for the page header.
+    pub full_name: String,
+    /// The token every form of this session posts back.
+    pub csrf: String,
+}
+
+/// What a page answers instead of the page.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    /// Not signed in, or the session ended: back to the sign-in page.
+    #[error("sign in")]
+    SignIn {
+        /// The session existed but ended (expired or signed out).
+        expired: bool,
+    },
+    /// The form came without the session's CSRF token.
+    #[error("csrf")]
+    Csrf,
+    /// An API-style error, shown as a page.
+    #[error("{0}")]
+    Api(#[from] ApiError),
+}
+
+impl From<crate::store::StoreError> for PageError {
+    fn from(e: crate::store::StoreError) -> Self {
+        PageError::Api(e.into())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for PageError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        PageError::Api(e.into())
+    }
+}
+
+/// The Russian text of an error a page shows.
+pub fn describe(e: &ApiError) -> String {
+    match e {
+        ApiError::Validation(errs) => errs.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "),
+        ApiError::NotFound => "Не найдено (или недоступно вам).".into(),
+        ApiError::Forbidden(m) | ApiError::BadRequest(m) => m.clone(),
+        ApiError::Conflict { detail, .. } => detail.clone(),
+        ApiError::IllegalTransition { current, action, .. } => format!("Действие «{}» невозможно в состоянии «{}».", action.as_str(), current.label()),
+        ApiError::Precondition { .. } => "Карточку уже изменили: обновите страницу и повторите.".into(),
+        ApiError::Internal(_) => "Внутренняя ошибка. Повторите позже или сообщите администратору.".into(),
+        other => other.to_string(),
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        use actix_web::http::StatusCode;
+        match self {
+            PageError::SignIn { .. } => StatusCode::SEE_OTHER,
+            PageError::Csrf => StatusCode::FORBIDDEN,
+            PageError::Api(e) => e.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            PageError::SignIn { expired } => {
+                let to = if *expired { "/?expired=1" } else { "/" };
+                HttpResponse::SeeOther().insert_header((header::LOCATION, to)).insert_header((header::CACHE_CONTROL, "no-store")).finish()
+            }
+            PageError::Csrf => plain_page(self.status_code(), "Форма отклонена", "Форма пришла без действительного CSRF-токена (или из другого сеанса). Вернитесь, обновите страницу и отправьте форму снова."),
+            PageError::Api(ApiError::Internal(m)) => {
+                tracing::error!(error = %m, "page failed");
+                plain_page(self.status_code(), "Ошибка", &describe(&ApiError::Internal(String::new())))
+            }
+            PageError::Api(e) => {
+                let title = match e {
+                    ApiError::NotFound => "Не найдено",
+                    ApiError::Forbidden(_) => "Недоступно",
+                    _ => "Ошибка",
+                };
+                plain_page(self.status_code(), title, &describe(e))
+            }
+        }
+    }
+}
+
+/// A minimal page for errors (no template: it must render even when templates are broken).
+pub fn plain_page(status: actix_web::http::StatusCode, title: &str, text: &str) -> HttpResponse {
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let body = format!(
+        "<!doctype html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>{t}</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main><h1>{t}</h1><p role=\"alert\">{x}</p><p><a href=\"/\">На главную</a></p></main></body></html>",
+        t = esc(title),
+        x = esc(text)
+    );
+    HttpResponse::build(status).insert_header((header::CACHE_CONTROL, "no-store")).content_type("text/html; charset=utf-8").body(body)
+}
+
+/// The signed-in session of the request, if any. `Err(SignIn{expired})` tells an ended session
+/// from none at all.
+pub async fn current(req: &HttpRequest, state: &web::Data<AppState>) -> Result<Option<Session>, PageError> {
+    let Some(cookie) = req.cookie(SESSION_COOKIE) else { return Ok(None) };
+    let value = cookie.value().to_string();
+    if value.len() != 64 || !value.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let hash = crate::auth::hash_token(&value);
+    let pool = state.pool.clone();
+    let found = web::block(move || crate::store::sessions::find_session(&pool, &hash)).await??;
+    let Some((user, s)) = found else { return Ok(None) };
+    let now = state.now_naive();
+    if s.ended_at.is_some() || s.expires_at <= now || !user.active {
+        return Err(PageError::SignIn { expired: true });
+    }
+    let role = Role::parse(&user.role).ok_or(PageError::SignIn { expired: true })?;
+    Ok(Some(Session { caller: Caller { id: user.id, org: user.organization_id, role, login: user.login }, full_name: user.full_name, csrf: s.csrf_token }))
+}
+
+/// The caller of a live session cookie, for the API's GET downloads linked from the pages.
+pub async fn caller_of_cookie(state: &web::Data<AppState>, value: &str) -> Result<Option<Caller>, ApiError> {
+    if value.len() != 64 || !value.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let hash = crate::auth::hash_token(value);
+    let pool = state.pool.clone();
+    let found = web::block(move || crate::store::sessions::find_session(&pool, &hash)).await??;
+    let now = state.now_naive();
+    Ok(found.and_then(|(user, s)| {
+        let live = s.ended_at.is_none() && s.expires_at > now && user.active;
+        let role = Role::parse(&user.role)?;
+        live.then(|| Caller { id: user.id, org: user.organization_id, role, login: user.login })
+    }))
+}
+
+/// The session, or a redirect to the sign-in page.
+pub async fn require(req: &HttpRequest, state: &web::Data<AppState>) -> Result<Session, PageError> {
+    current(req, state).await?.ok_or(PageError::SignIn { expired: false })
+}
+
+/// Refuses a form whose `csrf` field is not this session's token.
+pub fn check_csrf(session: &Session, sent: Option<&str>) -> Result<(), PageError> {
+    match sent {
+        Some(t) if crate::auth::hashes_equal(t, &session.csrf) => Ok(()),
+        _ => Err(PageError::Csrf),
+    }
+}
+
+fn cookie<'a>(state: &AppState, name: &'a str, value: String, max_age: Option<chrono::Duration>) -> Cookie<'a> {
+    let mut c = Cookie::build(name, value).path("/").http_only(true).same_site(SameSite::Strict).secure(state.settings.web.secure_cookie).finish();
+    if let Some(age) = max_age {
+        c.set_max_age(actix_web::cookie::time::Duration::seconds(age.num_seconds()));
+    }
+    c
+}
+
+/// The sign-in page; it sets a fresh double-submit CSRF cookie for its form.
+pub fn login_page(state: &AppState, message: Option<&str>, login: &str, status: actix_web::http::StatusCode) -> Result<HttpResponse, PageError> {
+    let token = crate::auth::random_hex(16);
+    let html = state.pages.render("login.html", json!({"csrf": token, "message": message, "login": login, "org_name": state.settings.organization.name}))?;
+    Ok(HttpResponse::build(status)
+        .cookie(cookie(state, LOGIN_COOKIE, token, Some(chrono::Duration::hours(12))))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// `POST /login`: checks the CSRF pair, the throttle and the password; opens a session.
+pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, PageError> {
+    use actix_web::http::StatusCode;
+    let form = super::forms::Form::parse(&body)?;
+    let login = crate::domain::text::login(form.get("login")).unwrap_or_default();
+    let password = form.raw("password").unwrap_or("").to_string();
+    let pair_ok = match (req.cookie(LOGIN_COOKIE), form.raw("csrf")) {
+        (Some(c), Some(sent)) => !sent.is_empty() && crate::auth::hashes_equal(c.value(), sent),
+        _ => false,
+    };
+    if !pair_ok {
+        return Err(PageError::Csrf);
+    }
+    let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let key = format!("{login}|{ip}");
+    let now = state.now();
+    if let Err(wait) = state.throttle.check(&key, now) {
+        tracing::warn!(login = %login, "sign-in throttled");
+        return login_page(&state, Some(&format!("Слишком много неудачных попыток входа. Повторите через {wait} с.")), &login, StatusCode::TOO_MANY_REQUESTS);
+    }
+    let (pool, code, lookup) = (state.pool.clone(), state.settings.organization.code.clone(), login.clone());
+    let checked = web::block(move || -> Result<Option<crate::store::models::UserRow>, crate::store::StoreError> {
+        let org = crate::store::sessions::organization_by_code(&pool, &code)?;
+        let found = match &org {
+            Some(o) if !lookup.is_empty() => crate::store::sessions::password_of(&pool, o, &lookup)?,
+            _ => None,
+        };
+        let (user, hash) = match found {
+            Some((u, h)) => (Some(u), h),
+            None => (None, None),
+        };
+        let ok = crate::auth::verify_password(&password, hash.as_deref());
+        Ok(user.filter(|u| ok && u.active))
+    })
+    .await??;
+    let Some(user) = checked else {
+        state.throttle.failed(&key, now);
+        tracing::info!(login = %login, "sign-in refused");
+        return login_page(&state, Some("Неверный логин или пароль."), &login, StatusCode::UNAUTHORIZED);
+    };
+    state.throttle.succeeded(&key);
+    let token = crate::auth::random_hex(32);
+    let at = state.now_naive();
+    let minutes = state.settings.web.session_minutes.max(1) as i64;
+    let row = SessionRow {
+        id: crate::store::new_id(),
+        organization_id: user.organization_id.clone(),
+        user_id: user.id.clone(),
+        token_hash: crate::auth::hash_token(&token),
+        csrf_token: crate::auth::random_hex(32),
+        created_at: at,
+        expires_at: at + chrono::Duration::minutes(minutes),
+        ended_at: None,
+    };
+    let pool = state.pool.clone();
+    web::block(move || crate::store::sessions::create_session(&pool, &row)).await??;
+    tracing::info!(user_id = %user.id, "signed in");
+    let mut gone = cookie(&state, LOGIN_COOKIE, String::new(), None);
+    gone.make_removal();
+    Ok(HttpResponse::SeeOther()
+        .cookie(cookie(&state, SESSION_COOKIE, token, Some(chrono::Duration::minutes(minutes))))
+        .cookie(gone)
+        .insert_header((header::LOCATION, "/"))
+        .finish())
+}
+
+/// `POST /logout`: ends the session (CSRF-checked) and clears the cookie.
+pub async fn logout(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, PageError> {
+    let session = match current(&req, &state).await {
+        Ok(Some(s)) => s,
+        Ok(None) | Err(PageError::SignIn { .. }) => return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/")).finish()),
+        Err(e) => return Err(e),
+    };
+    let form = super::forms::Form::parse(&body)?;
+    check_csrf(&session, form.raw("csrf"))?;
+    if let Some(c) = req.cookie(SESSION_COOKIE) {
+        let hash = crate::auth::hash_token(c.value());
+        let (pool, now) = (state.pool.clone(), state.now_naive());
+        web::block(move || crate::store::sessions::end_session(&pool, &hash, now)).await??;
+    }
+    tracing::info!(user_id = %session.caller.id, "signed out");
+    let mut gone = cookie(&state, SESSION_COOKIE, String::new(), None);
+    gone.make_removal();
+    Ok(HttpResponse::SeeOther().cookie(gone).insert_header((header::LOCATION, "/")).finish())
+}

@@ -1,0 +1,134 @@
+// The web pages in Debian's Chromium: a clerk registers a forwarded letter with two questions
+// and finds it by surname; a supervisor assigns it; the executor answers; the supervisor
+// approves. A wrong password, a form without its CSRF token and an ended session are refused.
+// Screenshots of every page go to $SHOTS. Run by tests/browser/run.sh against `appeals serve`.
+import { chromium } from 'playwright-core';
+
+const base = process.env.BASE_URL;
+const shots = process.env.SHOTS;
+const password = process.env.PASSWORD;
+let n = 0;
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+
+function check(cond, what) {
+  if (!cond) throw new Error('FAILED: ' + what);
+  console.log('ok: ' + what);
+}
+async function shot(page, name) {
+  n += 1;
+  await page.screenshot({ path: `${shots}/${String(n).padStart(2, '0')}-${name}.png`, fullPage: true });
+}
+async function signIn(login) {
+  const ctx = await browser.newContext({ locale: 'ru-RU' });
+  const page = await ctx.newPage();
+  await page.goto(base + '/');
+  await page.getByLabel('Логин', { exact: true }).fill(login);
+  await page.getByLabel('Пароль', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Войти' }).click();
+  await page.getByRole('heading', { name: 'Ежедневный мониторинг' }).waitFor();
+  return { ctx, page };
+}
+
+try {
+  // A wrong password is refused.
+  {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(base + '/');
+    await shot(page, 'login');
+    await page.getByLabel('Логин', { exact: true }).fill('clerk');
+    await page.getByLabel('Пароль', { exact: true }).fill('не тот пароль');
+    await page.getByRole('button', { name: 'Войти' }).click();
+    check(await page.getByText('Неверный логин или пароль').isVisible(), 'wrong password refused');
+    await shot(page, 'wrong-password');
+    await ctx.close();
+  }
+
+  // The clerk registers a forwarded letter with two questions, from the keyboard where it matters.
+  const clerk = await signIn('clerk');
+  let page = clerk.page;
+  await shot(page, 'board-clerk');
+  await page.goto(base + '/appeals/new');
+  await page.getByLabel('Канал поступления', { exact: true }).selectOption('forwarded');
+  await page.getByLabel('Форма обращения', { exact: true }).selectOption('written');
+  await page.getByLabel('Вид обращения', { exact: true }).selectOption('complaint');
+  await page.getByLabel('Дата поступления', { exact: true }).fill('2025-03-03');
+  await page.getByLabel('Орган, направивший обращение').fill('Прокуратура Республики Коми');
+  await page.getByLabel('Номер сопроводительного письма').fill('7-12-2025');
+  await page.getByLabel('ФИО заявителя', { exact: true }).fill('Лебедева Анна Сергеевна');
+  await page.getByLabel('Почтовый адрес', { exact: true }).fill('169300, г. Ухта, ул. Ленина, д. 5, кв. 1');
+  await page.getByLabel('Электронная почта', { exact: true }).fill('lebedeva@example.ru');
+  await page.getByLabel('Краткое содержание', { exact: true }).fill('Просит отремонтировать тротуар и осветить двор');
+  await page.getByLabel('Вопрос', { exact: true }).fill('0003.0009.0097.0699');
+  await page.getByRole('button', { name: 'Добавить вопрос' }).click();
+  check(await page.getByLabel('Орган, направивший обращение').inputValue() === 'Прокуратура Республики Коми', 'typed values kept when a question row is added');
+  await page.getByLabel('Вопрос 2', { exact: true }).fill('уличное освещение');
+  await shot(page, 'registration-form');
+  await page.getByLabel('Вопрос 2', { exact: true }).press('Enter');
+  await page.getByText('Обращение зарегистрировано').waitFor();
+  const regNumber = (await page.locator('#reg-number').textContent()).trim();
+  check(/^ОГ-\d{4}-\d{6}$/.test(regNumber), 'registered as ' + regNumber);
+  const cardUrl = page.url().split('?')[0];
+  await shot(page, 'card-registered');
+
+  // A form without its CSRF token is refused (same cookies, no token).
+  const forged = await page.request.post(base + '/appeals/new', { form: { go: 'register', channel: 'post', summary: 'x' }, maxRedirects: 0 });
+  check(forged.status() === 403, 'form without CSRF token refused (' + forged.status() + ')');
+
+  // Found in the registry by surname.
+  await page.goto(base + '/appeals');
+  await page.getByLabel('Поиск', { exact: true }).fill('лебедева');
+  await page.getByRole('button', { name: 'Найти' }).click();
+  check(await page.getByRole('link', { name: regNumber }).isVisible(), 'found by surname in the registry');
+  await shot(page, 'registry-search');
+
+  // The supervisor assigns the executor.
+  const sup = await signIn('supervisor');
+  page = sup.page;
+  await shot(page, 'board-supervisor');
+  await page.goto(cardUrl);
+  await page.getByLabel('Ответственный исполнитель').selectOption({ label: 'Исполнитель Иванов (Исполнитель)' });
+  await page.getByLabel('Поручение').fill('Подготовить ответ');
+  await shot(page, 'card-assign');
+  await page.getByRole('button', { name: 'Назначить' }).click();
+  await page.getByText('Готово').waitFor();
+
+  // The executor answers from «Мои поручения».
+  const ex = await signIn('executor');
+  page = ex.page;
+  await page.goto(base + '/me');
+  await shot(page, 'my-assignments');
+  await page.getByRole('link', { name: regNumber }).click();
+  check(await page.getByRole('button', { name: 'Назначить' }).count() === 0, 'executor sees no assign form');
+  await page.getByLabel('Текст ответа').fill('Ремонт тротуара включён в план на май; освещение восстановлено.');
+  await page.getByLabel('Результат по вопросу 0003.0009.0097.0690').selectOption('supported');
+  await shot(page, 'card-answer');
+  await page.getByRole('button', { name: 'Представить ответ' }).click();
+  await page.getByText('Готово').waitFor();
+
+  // The supervisor approves; the appeal leaves control.
+  page = sup.page;
+  await page.goto(cardUrl);
+  await page.getByRole('button', { name: 'Утвердить' }).click();
+  await page.getByText('Снято с контроля').first().waitFor();
+  check(true, 'approved and closed');
+  await shot(page, 'card-approved');
+  await page.goto(cardUrl + '/print');
+  await shot(page, 'print');
+  // The default period (this year to today) holds the letter just registered: charts drawn.
+  await page.goto(base + '/statistics');
+  check(await page.locator('figure svg').count() === 2, 'statistics draws the channel and section charts');
+  await shot(page, 'statistics');
+
+  // An ended session is refused: sign out, then come back with the old cookie.
+  const cookies = await clerk.ctx.cookies();
+  await clerk.page.goto(base + '/');
+  await clerk.page.getByRole('button', { name: 'Выйти' }).click();
+  await clerk.ctx.addCookies(cookies);
+  await clerk.page.goto(base + '/appeals');
+  check(await clerk.page.getByText('Сеанс завершён или истёк').isVisible(), 'ended session refused');
+  await shot(clerk.page, 'session-ended');
+  console.log(`browser scenario passed; ${n} screenshots in ${shots}`);
+} finally {
+  await browser.close();
+}
