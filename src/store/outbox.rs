@@ -443,9 +443,12 @@ fn plan_statements(d: Dialect, p: &PlanPass) -> Vec<String> {
     if !dates.steps.is_empty() {
         let values: Vec<String> = dates.steps.iter().map(|(day, kind, key)| format!("({}, {}, {})", d.date(*day), lit(kind), lit(key))).collect();
         out.push(format!(
-            "WITH r(d, kind, k) AS (VALUES {}) {} FROM r JOIN appeals a ON a.organization_id = $1 AND {OPEN} AND {DEADLINE} = r.d {responsible} WHERE {staff} ON CONFLICT DO NOTHING",
+            // The range bounds the index scan whichever way the planner joins the dates.
+            "WITH r(d, kind, k) AS (VALUES {}) {} FROM r JOIN appeals a ON a.organization_id = $1 AND {OPEN} AND {DEADLINE} = r.d AND {DEADLINE} BETWEEN {} AND {} {responsible} WHERE {staff} ON CONFLICT DO NOTHING",
             values.join(", "),
-            row("a.id", "r.kind", "r.kind || ':' || a.id || ':' || r.k || ':' || u.id || ':' || CAST(r.d AS TEXT)", &params(",\"deadline\":\"' || CAST(r.d AS TEXT) || '\""))
+            row("a.id", "r.kind", "r.kind || ':' || a.id || ':' || r.k || ':' || u.id || ':' || CAST(r.d AS TEXT)", &params(",\"deadline\":\"' || CAST(r.d AS TEXT) || '\"")),
+            d.date(dates.steps[0].0),
+            d.date(dates.steps[dates.steps.len() - 1].0)
         ));
     }
     if let Some(key) = &dates.overdue_key {
