@@ -7,7 +7,7 @@
 //!
 //!     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench plan
 //!
-//! `BENCH_BACKENDS=postgres` or `=sqlite` runs one backend. Figures: `benches/README.md`.
+//! `BENCH_BACKENDS=postgres` or `=sqlite` runs one backend; `PLAN_DISPATCH=0` skips dispatch. Figures: `benches/README.md`.
 
 use appeals::clock::SystemClock;
 use appeals::config::Settings;
