@@ -1,17 +1,13 @@
 //! Reminder planning and dispatch benchmark (issue 10): generates `PLAN_N` open appeals (default
-//! 1,000,000) in PostgreSQL, all in work with a responsible executor, deadlines spread from 3
-//! days overdue to 30 days ahead; then times a planning pass (first: writes the due reminders;
-//! second: everything already planned), beside one SQL scan over the same rows, with peak RSS;
-//! and dispatch throughput to a local SMTP sink.
+//! 1,000,000) in PostgreSQL and `PLAN_SQLITE_N` (100,000) in SQLite, all in work with a
+//! responsible executor, deadlines spread from 3 days overdue to 30 days ahead; then times a
+//! planning pass (first: writes the due reminders; second: everything already planned) beside
+//! one SQL scan over the same rows, with the peak RSS of the pass; and dispatch throughput to a
+//! local SMTP sink, one sending lane and `[scheduler] concurrency` lanes.
 //!
-//!     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --profile dev --bench plan
+//!     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench plan
 //!
-//! Figures (dev profile, 2 shared cores, PostgreSQL 15 local; 1,000,000 open appeals, 382,355
-//! with deadlines by the horizon): SQL scan of those rows 3.7 s (all 1,000,000: 5.6 s); planning
-//! pass 1 writes 384,354 reminders in 103 s (28×), pass 2 (all planned already) 84 s (23×);
-//! peak RSS 451 MB (744 MB before the summary kept counts only). Dispatch: 19 msg/s to a
-//! loopback SMTP sink (≈50 ms a message in lettre's DATA phase: Nagle against delayed ACK).
-//! The 1.5× target is not met: every due row is rendered and offered to the unique index.
+//! `BENCH_BACKENDS=postgres` or `=sqlite` runs one backend; `PLAN_DISPATCH=0` skips dispatch. Figures: `benches/README.md`.
 
 use appeals::clock::SystemClock;
 use appeals::config::Settings;
@@ -73,35 +69,101 @@ fn smtp_sink() -> u16 {
     port
 }
 
-fn main() {
-    let Some(admin) = std::env::var("BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")).ok() else {
-        println!("plan: skipped (set BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)");
-        return;
-    };
-    let n: usize = std::env::var("PLAN_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
-    let executors = 2000;
-    let name = format!("appeals_plan_{}", std::process::id());
-    let mut c = PgConnection::establish(&admin).expect("PostgreSQL");
-    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create database");
-    let url = format!("{}/{name}", admin.rsplit_once('/').map(|x| x.0).unwrap_or(&admin));
-    let port = smtp_sink();
-    let mut settings = Settings::for_tests(&url);
-    settings.mail.transport = "smtp".into();
-    settings.mail.url = format!("smtp://127.0.0.1:{port}");
-    // Wednesday 2 April 2025, 10:00 Moscow: a working day inside working hours.
-    let at = Utc.with_ymd_and_hms(2025, 4, 2, 7, 0, 0).unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2025, 4, 2).unwrap();
-    let now = appeals::store::micros(at);
-    let (pool, org) = appeals::app::open(&settings, now).expect("open");
+/// Resets the peak-RSS mark (Linux `clear_refs` 5), so a phase's peak is its own.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The baseline row of the scan.
+#[derive(diesel::QueryableByName)]
+#[allow(dead_code)]
+struct ScanRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    due_date: chrono::NaiveDate,
+}
+
+/// The planner's selection as one SQL scan, every row read into the client.
+fn scan_sql(org: &str, bound: &str) -> String {
+    format!(
+        "SELECT a.id, a.due_date FROM appeals a JOIN assignments s ON s.appeal_id = a.id AND s.active AND s.responsible \
+         WHERE a.organization_id = '{org}' AND a.status IN ('registered','in_work','answer_review') {bound} ORDER BY a.due_date, a.id"
+    )
+}
+
+fn create_staff(pool: &appeals::store::DbPool, org: &str, executors: usize, now: chrono::NaiveDateTime) {
     for i in 1..=executors {
         let (_, hash) = appeals::auth::generate_token();
         let u = appeals::store::users::NewUser { login: format!("bench_exec_{i}"), full_name: format!("Исполнитель {i}"), role: "executor".into(), email: Some(format!("exec{i}@uhta.ru")) };
-        appeals::store::users::create_user(&pool, &org.id, &u, &hash, now, None).expect("user");
+        appeals::store::users::create_user(pool, org, &u, &hash, now, None).expect("user");
     }
     let (_, hash) = appeals::auth::generate_token();
     let sup = appeals::store::users::NewUser { login: "bench_supervisor".into(), full_name: "Контролёр".into(), role: "supervisor".into(), email: Some("chief@uhta.ru".into()) };
-    appeals::store::users::create_user(&pool, &org.id, &sup, &hash, now, None).expect("user");
+    appeals::store::users::create_user(pool, org, &sup, &hash, now, None).expect("user");
+}
 
+/// Wednesday 2 April 2025, 10:00 Moscow: a working day inside working hours.
+fn instant() -> (chrono::DateTime<Utc>, chrono::NaiveDate) {
+    (Utc.with_ymd_and_hms(2025, 4, 2, 7, 0, 0).unwrap(), chrono::NaiveDate::from_ymd_opt(2025, 4, 2).unwrap())
+}
+
+/// Times the planner (two passes) against the scan, then dispatch at one lane and at eight.
+fn measure(label: &str, settings: &Settings, pool: &appeals::store::DbPool, scan: &mut dyn FnMut(&str) -> (f64, usize), mark: &mut dyn FnMut(&str)) {
+    let (at, today) = instant();
+    let state = appeals::app::state(settings.clone(), pool.clone(), Arc::new(SystemClock)).expect("state");
+    let horizon = appeals::domain::reminders::horizon(&settings.reminders, &state.calendar, today);
+    let (scan_h, rows_h) = scan(&format!("AND a.due_date <= '{horizon}'"));
+    let (scan_all, rows_all) = scan("");
+    println!("{label}: SQL scan: {rows_h} rows due by {horizon} in {scan_h:.2} s; all {rows_all} open rows in {scan_all:.2} s");
+
+    reset_peak();
+    let rss0 = peak_rss_mb();
+    let t = Instant::now();
+    let planned = appeals::scheduler::plan(&state, at).expect("plan");
+    let first = t.elapsed().as_secs_f64();
+    let rss1 = peak_rss_mb();
+    reset_peak();
+    let t = Instant::now();
+    let again = appeals::scheduler::plan(&state, at).expect("plan");
+    let second = t.elapsed().as_secs_f64();
+    let rss2 = peak_rss_mb();
+    println!("{label}: planning pass 1: {planned} reminders written in {first:.2} s (ratio to the horizon scan {:.2}×)", first / scan_h);
+    println!("{label}: planning pass 2: {again} new, {second:.2} s (ratio to the horizon scan {:.2}×, to the full scan {:.2}×)", second / scan_h, second / scan_all);
+    println!("{label}: peak RSS: {rss0:.1} MB at the start of planning, {rss1:.1} MB during pass 1, {rss2:.1} MB during pass 2");
+
+    if std::env::var("PLAN_DISPATCH").as_deref() == Ok("0") {
+        return;
+    }
+    // Dispatch throughput: planned rows (rendered at send time) to the local SMTP sink.
+    let port = smtp_sink();
+    for (lanes, n) in [(1usize, 200usize), (settings.scheduler.concurrency.max(2), 1000)] {
+        let mut s = settings.clone();
+        s.mail.transport = "smtp".into();
+        s.mail.url = format!("smtp://127.0.0.1:{port}");
+        s.scheduler.concurrency = lanes;
+        mark(&format!("UPDATE notifications SET status = CASE WHEN id IN (SELECT id FROM notifications WHERE status IN ('pending', 'cancelled') ORDER BY id LIMIT {n}) THEN 'pending' ELSE 'cancelled' END WHERE status IN ('pending', 'cancelled')"));
+        let state = appeals::app::state(s.clone(), pool.clone(), Arc::new(SystemClock)).expect("state");
+        let mailer = appeals::notify::mail::Mailer::from_settings(&s).expect("mailer");
+        let t = Instant::now();
+        let r = appeals::scheduler::dispatch(&state, &mailer, at, "bench").expect("dispatch");
+        let secs = t.elapsed().as_secs_f64();
+        println!("{label}: dispatch, {lanes} lane(s): {} messages rendered and sent in {secs:.2} s = {:.0} msg/s", r.sent, r.sent as f64 / secs);
+    }
+}
+
+fn postgres(admin: &str) {
+    let n: usize = std::env::var("PLAN_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let executors = 2000;
+    let name = format!("appeals_plan_{}", std::process::id());
+    let mut c = PgConnection::establish(admin).expect("PostgreSQL");
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create database");
+    let url = format!("{}/{name}", admin.rsplit_once('/').map(|x| x.0).unwrap_or(admin));
+    let settings = Settings::for_tests(&url);
+    let (at, today) = instant();
+    let now = appeals::store::micros(at);
+    let (pool, org) = appeals::app::open(&settings, now).expect("open");
+    create_staff(&pool, &org.id, executors, now);
     let t = Instant::now();
     let mut gen = PgConnection::establish(&url).expect("connect");
     let sql = format!(
@@ -118,57 +180,77 @@ fn main() {
         org = org.id
     );
     gen.batch_execute(&sql).expect("generate dataset");
-    println!("dataset: {n} open appeals, {executors} executors, generated in {:.1} s", t.elapsed().as_secs_f64());
-
-    let state = appeals::app::state(settings.clone(), pool.clone(), Arc::new(SystemClock)).expect("state");
-    let horizon = appeals::domain::reminders::horizon(&settings.reminders, &state.calendar, today);
-    // The baseline: the planner's own selection as one SQL scan, every row read into the client.
-    let scan = |conn: &mut PgConnection, bound: &str| {
+    println!("PostgreSQL: {n} open appeals, {executors} executors, generated in {:.1} s", t.elapsed().as_secs_f64());
+    let org_id = org.id.clone();
+    let mut scan_conn = PgConnection::establish(&url).expect("connect");
+    let mut scan = |bound: &str| {
         let t = Instant::now();
-        #[derive(diesel::QueryableByName)]
-        #[allow(dead_code)]
-        struct Row {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            id: String,
-            #[diesel(sql_type = diesel::sql_types::Date)]
-            due_date: chrono::NaiveDate,
-        }
-        let rows: Vec<Row> = diesel::sql_query(format!(
-            "SELECT a.id, a.due_date FROM appeals a JOIN assignments s ON s.appeal_id = a.id AND s.active AND s.responsible \
-             WHERE a.organization_id = '{}' AND a.status IN ('registered','in_work','answer_review') {bound} ORDER BY a.due_date, a.id",
-            org.id
-        ))
-        .load(conn)
-        .expect("scan");
+        let rows: Vec<ScanRow> = diesel::sql_query(scan_sql(&org_id, bound)).load(&mut scan_conn).expect("scan");
         (t.elapsed().as_secs_f64(), rows.len())
     };
-    let (scan_h, rows_h) = scan(&mut gen, &format!("AND a.due_date <= '{horizon}'"));
-    let (scan_all, rows_all) = scan(&mut gen, "");
-    println!("SQL scan: {rows_h} rows due by {horizon} in {scan_h:.2} s; all {rows_all} open rows in {scan_all:.2} s");
-
-    let rss0 = peak_rss_mb();
-    let t = Instant::now();
-    let planned = appeals::scheduler::plan(&state, at).expect("plan");
-    let first = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let again = appeals::scheduler::plan(&state, at).expect("plan");
-    let second = t.elapsed().as_secs_f64();
-    println!("planning pass 1: {planned} reminders written in {first:.2} s (ratio to the horizon scan {:.1}×)", first / scan_h);
-    println!("planning pass 2: {again} new, {second:.2} s (ratio to the horizon scan {:.1}×, to the full scan {:.1}×)", second / scan_h, second / scan_all);
-    println!("peak RSS: {rss0:.0} MB before planning, {:.0} MB after", peak_rss_mb());
-
-    // Dispatch throughput: the first 1,000 planned rows to the local SMTP sink.
-    if std::env::var("PLAN_DISPATCH").as_deref() == Ok("0") {
-        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
-        return;
-    }
-    gen.batch_execute("UPDATE notifications SET status = 'cancelled' WHERE id NOT IN (SELECT id FROM notifications ORDER BY id LIMIT 1000)").expect("limit");
-    let mailer = appeals::notify::mail::Mailer::from_settings(&settings).expect("mailer");
-    let t = Instant::now();
-    let r = appeals::scheduler::dispatch(&state, &mailer, at, "bench").expect("dispatch");
-    let secs = t.elapsed().as_secs_f64();
-    println!("dispatch: {} messages to a local SMTP server in {secs:.2} s = {:.0} msg/s (one connection per message)", r.sent, r.sent as f64 / secs);
-    drop(state);
+    let mut mark = |sql: &str| gen.batch_execute(sql).expect("mark");
+    measure("PostgreSQL", &settings, &pool, &mut scan, &mut mark);
     drop(pool);
     let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
+}
+
+fn sqlite() {
+    use diesel::SqliteConnection;
+    let n: usize = std::env::var("PLAN_SQLITE_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let executors = 200;
+    let dir = std::env::temp_dir().join(format!("appeals-plan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("plan.db");
+    let url = format!("sqlite://{}", path.display());
+    let settings = Settings::for_tests(&url);
+    let (at, today) = instant();
+    let now = appeals::store::micros(at);
+    let (pool, org) = appeals::app::open(&settings, now).expect("open");
+    create_staff(&pool, &org.id, executors, now);
+    let t = Instant::now();
+    let mut gen = SqliteConnection::establish(&path.to_string_lossy()).expect("connect");
+    gen.batch_execute("PRAGMA busy_timeout = 10000;").expect("pragma");
+    let sql = format!(
+        "BEGIN;
+         CREATE TEMP TABLE ex AS SELECT row_number() OVER (ORDER BY login) - 1 AS k, id FROM users WHERE login LIKE 'bench_exec_%';
+         WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < {n})
+         INSERT INTO appeals (id, organization_id, reg_number, registered_at, registered_on, received_on, channel, form, kind, legal_regime, collective,
+           anonymous, from_organization, summary, reply_channel, migration_case, late_registration, repeated, status, due_date, due_explanation,
+           forward_late, returned_count, search_text, version, updated_at, put_on_control_at)
+         SELECT 'gen-a-' || i, '{org}', 'ГЕН-' || i, d || ' 00:00:00', d, d, 'post', 'written', 'complaint', 'fz59', 0, 0, 0,
+           'Синтетическое обращение', 'post', 0, 0, 0, 'in_work', date(d, '+30 days'), '{{}}', 0, (i % 7 = 0), 'ген-' || i, 1, d || ' 00:00:00', d || ' 00:00:00'
+         FROM (SELECT i, date('{today}', '-33 days', '+' || (i % 34) || ' days') AS d FROM g);
+         WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < {n})
+         INSERT INTO assignments (id, organization_id, appeal_id, user_id, responsible, instruction, active, assigned_at)
+         SELECT 'gen-s-' || i, '{org}', 'gen-a-' || i, ex.id, 1, NULL, 1, '{today} 00:00:00' FROM g JOIN ex ON ex.k = i % {executors};
+         COMMIT;
+         ANALYZE;",
+        org = org.id
+    );
+    gen.batch_execute(&sql).expect("generate dataset");
+    println!("SQLite: {n} open appeals, {executors} executors, generated in {:.1} s", t.elapsed().as_secs_f64());
+    let org_id = org.id.clone();
+    let mut scan_conn = SqliteConnection::establish(&path.to_string_lossy()).expect("connect");
+    let mut scan = |bound: &str| {
+        let t = Instant::now();
+        let rows: Vec<ScanRow> = diesel::sql_query(scan_sql(&org_id, bound)).load(&mut scan_conn).expect("scan");
+        (t.elapsed().as_secs_f64(), rows.len())
+    };
+    let mut mark = |sql: &str| gen.batch_execute(sql).expect("mark");
+    measure("SQLite", &settings, &pool, &mut scan, &mut mark);
+    drop(pool);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn main() {
+    let backends = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "postgres,sqlite".into());
+    if backends.contains("postgres") {
+        match std::env::var("BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")) {
+            Ok(admin) => postgres(&admin),
+            Err(_) => println!("plan: PostgreSQL skipped (set BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)"),
+        }
+    }
+    if backends.contains("sqlite") {
+        sqlite();
+    }
 }

@@ -185,6 +185,13 @@ pub struct SchedulerSettings {
     pub max_attempts: i32,
     /// First retry delay, seconds; doubles each attempt.
     pub backoff_seconds: i64,
+    /// Messages in flight at once (one SMTP connection each): a server's round trips overlap.
+    #[serde(default = "default_send_concurrency")]
+    pub concurrency: usize,
+}
+
+fn default_send_concurrency() -> usize {
+    8
 }
 
 /// A configuration that cannot be used.

@@ -109,8 +109,14 @@ pub async fn list_notifications(caller: Caller, state: web::Data<AppState>, req:
     let recipient = p.text("recipient", 320)?.map(|r| r.trim().to_string());
     let limit = p.int("limit", 1, 500)?.unwrap_or(100);
     let f = ListFilter { status, kind, appeal_id, recipient, limit };
-    let pool = state.pool.clone();
-    let rows = web::block(move || crate::store::outbox::list(&pool, &caller.org, &f)).await??;
+    let st = state.clone();
+    // Planned reminders carry no text until sent: the list shows the subject they would have now.
+    let rows = web::block(move || {
+        let mut rows = crate::store::outbox::list(&st.pool, &caller.org, &f)?;
+        crate::scheduler::render_planned(&st, &mut rows)?;
+        Ok::<_, crate::store::StoreError>(rows)
+    })
+    .await??;
     Ok(HttpResponse::Ok().json(NotificationList { items: rows.into_iter().map(Into::into).collect() }))
 }
 

@@ -180,6 +180,60 @@ pub fn week_label(today: NaiveDate) -> String {
     format!("{}-W{:02}", w.year(), w.week())
 }
 
+/// What one planning pass on `today` asks of the store: the deadlines each rule fires for,
+/// computed here from the production calendar, so the store plans with a few index probes over
+/// open appeals by deadline instead of judging every appeal in turn.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanDates {
+    /// The organization-local day of the pass.
+    pub today: NaiveDate,
+    /// Executor reminders for deadlines from today on: (deadline, kind, rule part of the key).
+    pub steps: Vec<(NaiveDate, &'static str, String)>,
+    /// The rule part of the key of the daily reminder for every deadline before today, if on.
+    pub overdue_key: Option<String>,
+    /// Supervisors hear of every legal due date on or before this one (once per due date).
+    pub escalate_through: Option<NaiveDate>,
+    /// The morning digest lists deadlines up to this day.
+    pub digest_until: Option<NaiveDate>,
+    /// The weekly summary's (ISO week label, last day of the week), on its day.
+    pub summary: Option<(String, NaiveDate)>,
+}
+
+/// The dates the rules fire for on `today` (a working day: see [`ReminderRules::in_working_hours`]).
+/// Agrees with [`executor_reminder`] and [`escalation_due`] for every deadline.
+pub fn plan_dates(rules: &ReminderRules, cal: &ProductionCalendar, today: NaiveDate) -> PlanDates {
+    let max = rules.days_before.iter().copied().max().unwrap_or(0);
+    let mut steps = Vec::new();
+    let mut d = today;
+    // Past the largest step no deadline gets a reminder: `left` only grows with the date.
+    while working_days_between(cal, today, d) <= max {
+        if let Some(r) = executor_reminder(rules, cal, today, d) {
+            steps.push((d, r.kind(), r.key(today)));
+        }
+        d = d + Days::new(1);
+    }
+    let escalate_through = (rules.escalate_after_days > 0).then(|| {
+        // The latest due date with `escalate_after_days` working days in (due, today].
+        let (mut e, mut n) = (today, 0);
+        while n < rules.escalate_after_days {
+            if cal.is_working_day(e) {
+                n += 1;
+            }
+            e = e - Days::new(1);
+        }
+        e
+    });
+    let week_end = today + Days::new(6 - today.weekday().num_days_from_monday() as u64);
+    PlanDates {
+        today,
+        steps,
+        overdue_key: rules.daily_overdue.then(|| ExecutorReminder::Overdue.key(today)),
+        escalate_through,
+        digest_until: rules.digest.then(|| today + Days::new(7)),
+        summary: (rules.weekly_summary && first_working_day_of_week(cal, today)).then(|| (week_label(today), week_end)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,5 +308,33 @@ mod tests {
         let r = ReminderRules { work_start: "18:00".into(), work_end: "09:00".into(), ..ReminderRules::default() };
         assert!(r.check().is_err());
         assert!(ReminderRules::default().check().is_ok());
+    }
+
+    #[test]
+    fn plan_dates_agree_with_the_rules_for_every_deadline() {
+        let c = cal();
+        for rules in [ReminderRules::default(), ReminderRules { days_before: vec![10, 2], on_due_day: false, daily_overdue: false, escalate_after_days: 5, ..ReminderRules::default() }] {
+            let mut today = d("2025-01-09");
+            while today < d("2025-12-20") {
+                if c.is_working_day(today) {
+                    let p = plan_dates(&rules, &c, today);
+                    for off in -60i64..60 {
+                        let due = today + chrono::Duration::days(off);
+                        let want = executor_reminder(&rules, &c, today, due).map(|r| (r.kind(), r.key(today)));
+                        let got = if due < today {
+                            p.overdue_key.clone().map(|k| ("overdue", k))
+                        } else {
+                            p.steps.iter().find(|s| s.0 == due).map(|s| (s.1, s.2.clone()))
+                        };
+                        assert_eq!(got, want, "today {today}, deadline {due}");
+                        assert_eq!(p.escalate_through.is_some_and(|e| due <= e), escalation_due(&rules, &c, today, due), "today {today}, due {due}");
+                    }
+                }
+                today = today + Days::new(1);
+            }
+        }
+        let p = plan_dates(&ReminderRules::default(), &c, d("2025-03-03"));
+        assert_eq!(p.summary, Some(("2025-W10".into(), d("2025-03-09"))));
+        assert_eq!(p.digest_until, Some(d("2025-03-10")));
     }
 }

@@ -8,6 +8,7 @@ use crate::store::models::NotificationRow;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::SinglePart;
 use lettre::message::Mailbox;
+use lettre::transport::smtp::PoolConfig;
 use lettre::{Message, SmtpTransport, Transport};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -44,7 +45,9 @@ impl Mailer {
         let transport = match s.mail.transport.as_str() {
             "smtp" => {
                 let b = SmtpTransport::from_url(s.mail.url.trim()).map_err(|e| format!("mail.url: {e}"))?;
-                MailTransport::Smtp(Box::new(b.timeout(Some(Duration::from_secs(s.mail.timeout_seconds.max(1)))).build()))
+                // One pooled connection per sending lane, kept between batches.
+                let pool = PoolConfig::new().max_size(s.scheduler.concurrency.clamp(1, 64) as u32);
+                MailTransport::Smtp(Box::new(b.timeout(Some(Duration::from_secs(s.mail.timeout_seconds.max(1)))).pool_config(pool).build()))
             }
             _ => MailTransport::File(s.data_dir.join("mail")),
         };

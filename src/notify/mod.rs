@@ -130,6 +130,7 @@ pub fn row(org: &str, appeal_id: Option<&str>, recipient: &str, kind: &str, dedu
         claimed_by: None,
         message_id: None,
         skip_reason: (!allowed).then(|| SKIP_FOREIGN_ZONE.to_string()),
+        params: None,
     }
 }
 

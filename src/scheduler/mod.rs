@@ -7,20 +7,21 @@
 //! between sending and marking leaves the row to the next one after the lease, which resends it
 //! with the same Message-ID — at most one duplicate, nothing lost.
 
-use crate::domain::reminders::{self, ExecutorReminder};
+use crate::domain::reminders;
+use crate::domain::validation::is_russian_zone_email;
 use crate::domain::workflow::Status;
 use crate::notify::mail::Mailer;
-use crate::notify::{ru_date, row};
+use crate::notify::ru_date;
 use crate::state::AppState;
 use crate::store::models::{NotificationRow, UserRow};
-use crate::store::outbox::{self, OpenAppeal};
+use crate::store::outbox;
 use crate::store::{micros, StoreError};
-use chrono::{DateTime, Datelike, Days, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Most overdue appeals listed by name in a weekly summary (all are counted).
-const SUMMARY_LIST: usize = 100;
+const SUMMARY_LIST: i64 = 100;
 
 /// What one pass did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -43,15 +44,6 @@ fn with_email(u: &UserRow) -> Option<&str> {
     u.email.as_deref().filter(|m| !m.trim().is_empty())
 }
 
-/// A reminder still to be rendered: its key, recipient, kind, template and context.
-struct Due {
-    key: String,
-    appeal: Option<String>,
-    to: String,
-    kind: &'static str,
-    ctx: serde_json::Value,
-}
-
 /// Plans the staff reminders due at `now` for every organization. Outside working hours or on
 /// a non-working day of an organization nothing is planned for it.
 pub fn plan(state: &AppState, now: DateTime<Utc>) -> Result<usize, StoreError> {
@@ -62,6 +54,9 @@ pub fn plan(state: &AppState, now: DateTime<Utc>) -> Result<usize, StoreError> {
     Ok(total)
 }
 
+/// One organization's pass: the calendar gives the few deadline dates each rule fires for
+/// today, the store plans them with a handful of set-based inserts (see [`outbox::plan_pass`]).
+/// Nothing is rendered here and no appeal is read into memory.
 fn plan_org(state: &AppState, org: &str, tz: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let rules = &state.settings.reminders;
     let cal = &state.calendar;
@@ -70,101 +65,103 @@ fn plan_org(state: &AppState, org: &str, tz: &str, now: DateTime<Utc>) -> Result
     if !rules.in_working_hours(cal, local) {
         return Ok(0);
     }
-    let today = local.date();
-    let at = micros(now);
-    let org_name = state.settings.organization.name.clone();
-    let staff: HashMap<String, UserRow> = outbox::staff(&state.pool, org)?.into_iter().map(|u| (u.id.clone(), u)).collect();
-    let supervisors: Vec<&UserRow> = staff.values().filter(|u| u.role == "supervisor" && with_email(u).is_some()).collect();
-    let horizon = reminders::horizon(rules, cal, today);
-    let week_end = today + Days::new(6 - today.weekday().num_days_from_monday() as u64);
-    let digest_until = today + Days::new(7);
-    let mut digests: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
-    // The summary keeps counts and only the first overdue items, so memory does not grow with the registry.
-    let (mut overdue, mut overdue_count, mut due_count, mut returned_count) = (Vec::new(), 0usize, 0usize, 0usize);
-    let mut planned = 0;
-    // Day by day from the oldest open deadline to the horizon: each day is one equality probe
-    // of the (organization, status, due_date) index, whatever the table's statistics say.
-    let mut day = outbox::min_open_due(&state.pool, org)?.unwrap_or(horizon + Days::new(1));
-    while day <= horizon {
-        let page: Vec<OpenAppeal> = outbox::open_due_on(&state.pool, org, day)?;
-        day = day + Days::new(1);
-        if page.is_empty() {
-            continue;
-        }
-        let ids: Vec<String> = page.iter().map(|a| a.id.clone()).collect();
-        let responsible: HashMap<String, String> = outbox::responsible_of(&state.pool, &ids)?.into_iter().collect();
-        let mut due = Vec::new();
-        for a in &page {
-            let executor = responsible.get(&a.id).and_then(|u| staff.get(u));
-            // The executor's internal control date, where configured, is their deadline.
-            let deadline = a.control_date.unwrap_or(a.due_date);
-            let item = json!({"reg_number": a.reg_number, "due_date": ru_date(a.due_date), "deadline": ru_date(deadline), "status": status_label(&a.status), "overdue": today > deadline});
-            if let Some(u) = executor {
-                if let (Some(email), Some(r)) = (with_email(u), reminders::executor_reminder(rules, cal, today, deadline)) {
-                    let days_left = reminders::working_days_between(cal, today, deadline);
-                    let ctx = json!({"org_name": org_name, "user_name": u.full_name, "reg_number": a.reg_number, "deadline": ru_date(deadline), "due_date": ru_date(a.due_date),
-                        "internal": a.control_date.is_some(), "status": status_label(&a.status), "due_today": r == ExecutorReminder::DueToday, "days_left": days_left});
-                    due.push(Due { key: format!("{}:{}:{}:{}:{}", r.kind(), a.id, r.key(today), u.id, deadline), appeal: Some(a.id.clone()), to: email.into(), kind: r.kind(), ctx });
-                }
-                if rules.digest && with_email(u).is_some() && deadline <= digest_until {
-                    digests.entry(u.id.clone()).or_default().push(item.clone());
-                }
-            }
-            if reminders::escalation_due(rules, cal, today, a.due_date) {
-                let days = reminders::working_days_between(cal, a.due_date, today);
-                for s in &supervisors {
-                    let ctx = json!({"org_name": org_name, "user_name": s.full_name, "reg_number": a.reg_number, "due_date": ru_date(a.due_date), "days_overdue": days,
-                        "executor_name": executor.map(|u| u.full_name.clone()), "status": status_label(&a.status)});
-                    due.push(Due { key: format!("escalation:{}:{}:{}", a.id, s.id, a.due_date), appeal: Some(a.id.clone()), to: with_email(s).unwrap_or_default().into(), kind: "escalation", ctx });
-                }
-            }
-            if a.due_date < today {
-                overdue_count += 1;
-                if overdue.len() < SUMMARY_LIST {
-                    overdue.push(item);
-                }
-            } else if a.due_date <= week_end {
-                due_count += 1;
-            }
-            if a.returned_count > 0 {
-                returned_count += 1;
-            }
-        }
-        planned += write_due(state, org, due, at)?;
-    }
-    let mut due = Vec::new();
-    for (user, items) in digests {
-        let Some(u) = staff.get(&user) else { continue };
-        let ctx = json!({"org_name": org_name, "user_name": u.full_name, "today": ru_date(today), "until": ru_date(digest_until), "items": items});
-        due.push(Due { key: format!("digest:{}:{}", u.id, today), appeal: None, to: with_email(u).unwrap_or_default().into(), kind: "digest", ctx });
-    }
-    if rules.weekly_summary && reminders::first_working_day_of_week(cal, today) {
-        let week = reminders::week_label(today);
-        for s in &supervisors {
-            // Counts in full, the overdue list capped: a large registry must not make a letter of megabytes.
-            let ctx = json!({"org_name": org_name, "user_name": s.full_name, "today": ru_date(today), "week": week, "week_end": ru_date(week_end),
-                "overdue_count": overdue_count, "due_count": due_count, "returned_count": returned_count, "overdue": overdue});
-            due.push(Due { key: format!("summary:{}:{}", s.id, week), appeal: None, to: with_email(s).unwrap_or_default().into(), kind: "summary", ctx });
-        }
-    }
-    planned += write_due(state, org, due, at)?;
-    Ok(planned)
+    let dates = reminders::plan_dates(rules, cal, local.date());
+    // Staff whose address is outside the national zone get `skipped` rows, as applicants do.
+    let skipped_users: Vec<String> = outbox::staff(&state.pool, org)?
+        .into_iter()
+        .filter(|u| with_email(u).is_some_and(|m| !is_russian_zone_email(m)))
+        .map(|u| u.id)
+        .collect();
+    outbox::plan_pass(&state.pool, &outbox::PlanPass { org, dates: &dates, at: micros(now), skipped_users: &skipped_users })
 }
 
-/// Renders and inserts the reminders; a key already planned is left out by the unique index
-/// itself (`ON CONFLICT DO NOTHING`), the one check no planner statistics can turn into a scan.
-fn write_due(state: &AppState, org: &str, due: Vec<Due>, at: chrono::NaiveDateTime) -> Result<usize, StoreError> {
-    if due.is_empty() {
-        return Ok(0);
-    }
-    let rows: Vec<NotificationRow> = due
-        .into_iter()
-        .map(|d| {
-            let (subject, body) = state.templates.render_or_plain(d.kind, &d.ctx);
-            row(org, d.appeal.as_deref(), &d.to, d.kind, d.key, subject, body, at)
-        })
+/// What the planner stored with a reminder: who it is for, the day it was planned for, and
+/// its rule's dates.
+#[derive(Debug, Default, serde::Deserialize)]
+struct Planned {
+    user: String,
+    on: Option<NaiveDate>,
+    deadline: Option<NaiveDate>,
+    due_date: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    week: Option<String>,
+    week_end: Option<NaiveDate>,
+}
+
+/// Renders planned reminders (rows with parameters and no text yet) from their templates,
+/// with the appeal, the recipient's name and the lists as they are now. Rows already
+/// rendered are left alone. Few queries per batch: appeals and names are read together.
+pub fn render_planned(state: &AppState, rows: &mut [NotificationRow]) -> Result<(), StoreError> {
+    let todo: Vec<(usize, Planned)> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.body.is_empty())
+        .filter_map(|(i, r)| Some((i, serde_json::from_str::<Planned>(r.params.as_deref()?).unwrap_or_default())))
         .collect();
-    outbox::insert_planned(&state.pool, &rows)
+    if todo.is_empty() {
+        return Ok(());
+    }
+    let mut appeal_ids: Vec<String> = todo.iter().filter_map(|(i, _)| rows[*i].appeal_id.clone()).collect();
+    appeal_ids.sort();
+    appeal_ids.dedup();
+    let mut user_ids: Vec<String> = todo.iter().map(|(_, p)| p.user.clone()).collect();
+    user_ids.sort();
+    user_ids.dedup();
+    let appeals: HashMap<String, outbox::ReminderAppeal> = outbox::reminder_appeals(&state.pool, &appeal_ids)?.into_iter().map(|a| (a.id.clone(), a)).collect();
+    let names: HashMap<String, String> = outbox::user_names(&state.pool, &user_ids)?.into_iter().collect();
+    let escalated: Vec<String> = todo.iter().filter(|(i, _)| rows[*i].kind == "escalation").filter_map(|(i, _)| rows[*i].appeal_id.clone()).collect();
+    let executors: HashMap<String, String> = if escalated.is_empty() { HashMap::new() } else { outbox::responsible_names(&state.pool, &escalated)?.into_iter().collect() };
+    let mut summaries: HashMap<(String, NaiveDate), outbox::SummaryFigures> = HashMap::new();
+    let org_name = &state.settings.organization.name;
+    let cal = &state.calendar;
+    for (i, p) in todo {
+        let r = &rows[i];
+        let on = p.on.unwrap_or_else(|| r.created_at.date());
+        let user_name = names.get(&p.user).cloned().unwrap_or_default();
+        let appeal = r.appeal_id.as_ref().and_then(|a| appeals.get(a));
+        let ctx = match (r.kind.as_str(), appeal) {
+            ("reminder" | "overdue", Some(a)) => {
+                let deadline = p.deadline.unwrap_or(a.due_date);
+                json!({"org_name": org_name, "user_name": user_name, "reg_number": a.reg_number, "deadline": ru_date(deadline), "due_date": ru_date(a.due_date),
+                    "internal": deadline != a.due_date, "status": status_label(&a.status), "due_today": on == deadline,
+                    "days_left": reminders::working_days_between(cal, on, deadline)})
+            }
+            ("escalation", Some(a)) => {
+                let due = p.due_date.unwrap_or(a.due_date);
+                json!({"org_name": org_name, "user_name": user_name, "reg_number": a.reg_number, "due_date": ru_date(due), "days_overdue": reminders::working_days_between(cal, due, on),
+                    "executor_name": executors.get(&a.id), "status": status_label(&a.status)})
+            }
+            ("digest", _) => {
+                let until = p.until.unwrap_or(on + Days::new(7));
+                let mut items: Vec<(NaiveDate, outbox::ReminderAppeal)> =
+                    outbox::responsible_open(&state.pool, &p.user)?.into_iter().map(|a| (a.control_date.unwrap_or(a.due_date), a)).filter(|(d, _)| *d <= until).collect();
+                items.sort_by(|x, y| (x.0, &x.1.reg_number).cmp(&(y.0, &y.1.reg_number)));
+                let items: Vec<_> = items
+                    .iter()
+                    .map(|(d, a)| json!({"reg_number": a.reg_number, "due_date": ru_date(a.due_date), "deadline": ru_date(*d), "status": status_label(&a.status), "overdue": on > *d}))
+                    .collect();
+                json!({"org_name": org_name, "user_name": user_name, "today": ru_date(on), "until": ru_date(until), "items": items})
+            }
+            ("summary", _) => {
+                let week_end = p.week_end.unwrap_or(on + Days::new(6 - on.weekday().num_days_from_monday() as u64));
+                let key = (r.organization_id.clone(), on);
+                if !summaries.contains_key(&key) {
+                    let f = outbox::summary_figures(&state.pool, &r.organization_id, on, week_end, SUMMARY_LIST)?;
+                    summaries.insert(key.clone(), f);
+                }
+                let f = &summaries[&key];
+                let overdue: Vec<_> = f.overdue.iter().map(|(n, d)| json!({"reg_number": n, "due_date": ru_date(*d)})).collect();
+                json!({"org_name": org_name, "user_name": user_name, "today": ru_date(on), "week": p.week.unwrap_or_else(|| reminders::week_label(on)), "week_end": ru_date(week_end),
+                    "overdue_count": f.overdue_count, "due_count": f.due_count, "returned_count": f.returned_count, "overdue": overdue})
+            }
+            // The appeal is gone: the fallback text still names the kind.
+            _ => json!({"org_name": org_name, "user_name": user_name, "reg_number": ""}),
+        };
+        let (subject, body) = state.templates.render_or_plain(&r.kind, &ctx);
+        rows[i].subject = subject;
+        rows[i].body = body;
+    }
+    Ok(())
 }
 
 /// The wait before retry number `attempts` (1-based): `base`, doubling, at most a day.
@@ -173,38 +170,63 @@ pub fn backoff(base_seconds: i64, attempts: i32) -> chrono::Duration {
     chrono::Duration::seconds(base_seconds.max(1).saturating_mul(1i64 << exp).min(86_400))
 }
 
-/// Sends every pending row due at `now`, batch by batch, as dispatcher `worker`.
+/// Sends every pending row due at `now`, batch by batch, as dispatcher `worker`. A batch is
+/// rendered together, then sent by up to `[scheduler] concurrency` threads at once, each over
+/// its own pooled SMTP connection: a message's round trips (and the 40 ms a server's delayed
+/// ACK costs lettre's separate end-of-data write) overlap instead of adding up.
 pub fn dispatch(state: &AppState, mailer: &Mailer, now: DateTime<Utc>, worker: &str) -> Result<Report, StoreError> {
     let s = &state.settings.scheduler;
     let at = micros(now);
     let mut report = Report::default();
+    let lanes = s.concurrency.clamp(1, 64);
     // Bounded: rows retried in this pass are scheduled later than `now` and not claimed again.
     for _ in 0..10_000 {
-        let rows = outbox::claim(&state.pool, worker, at, at + chrono::Duration::seconds(s.lease_seconds.max(1)), s.batch.max(1))?;
+        let mut rows = outbox::claim(&state.pool, worker, at, at + chrono::Duration::seconds(s.lease_seconds.max(1)), s.batch.max(1))?;
         if rows.is_empty() {
             break;
         }
-        for r in rows {
-            match mailer.send(&r) {
-                Ok(mid) => {
-                    if outbox::mark_sent(&state.pool, &r.id, worker, &mid, at)? {
-                        report.sent += 1;
-                        tracing::info!(notification = %r.id, kind = %r.kind, "notification sent");
-                    } else {
-                        tracing::warn!(notification = %r.id, "notification sent, but its claim had passed to another dispatcher");
-                    }
+        render_planned(state, &mut rows)?;
+        let per_lane = rows.len().div_ceil(lanes);
+        let results: Vec<Result<Report, StoreError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = rows.chunks(per_lane).map(|lane| scope.spawn(move || send_lane(state, mailer, lane, at, worker))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+        });
+        for r in results {
+            let r = r?;
+            report.sent += r.sent;
+            report.retried += r.retried;
+            report.failed += r.failed;
+        }
+    }
+    Ok(report)
+}
+
+/// Sends and marks one lane's share of a batch.
+fn send_lane(state: &AppState, mailer: &Mailer, rows: &[NotificationRow], at: chrono::NaiveDateTime, worker: &str) -> Result<Report, StoreError> {
+    let s = &state.settings.scheduler;
+    let mut report = Report::default();
+    for r in rows {
+        match mailer.send(r) {
+            Ok(mid) => {
+                // A planned reminder keeps the text it went out with.
+                let marked = if r.params.is_some() { outbox::mark_sent_text(&state.pool, &r.id, worker, &mid, at, &r.subject, &r.body)? } else { outbox::mark_sent(&state.pool, &r.id, worker, &mid, at)? };
+                if marked {
+                    report.sent += 1;
+                    tracing::info!(notification = %r.id, kind = %r.kind, "notification sent");
+                } else {
+                    tracing::warn!(notification = %r.id, "notification sent, but its claim had passed to another dispatcher");
                 }
-                Err(e) => {
-                    let retry_at = (r.attempts < s.max_attempts).then(|| at + backoff(s.backoff_seconds, r.attempts));
-                    outbox::mark_failed(&state.pool, &r.id, worker, &e, retry_at)?;
-                    // The error text may quote the address: it stays in the row, not in the log.
-                    if retry_at.is_some() {
-                        report.retried += 1;
-                        tracing::warn!(notification = %r.id, kind = %r.kind, attempts = r.attempts, "notification not sent; will retry");
-                    } else {
-                        report.failed += 1;
-                        tracing::error!(notification = %r.id, kind = %r.kind, attempts = r.attempts, "notification failed for good");
-                    }
+            }
+            Err(e) => {
+                let retry_at = (r.attempts < s.max_attempts).then(|| at + backoff(s.backoff_seconds, r.attempts));
+                outbox::mark_failed(&state.pool, &r.id, worker, &e, retry_at)?;
+                // The error text may quote the address: it stays in the row, not in the log.
+                if retry_at.is_some() {
+                    report.retried += 1;
+                    tracing::warn!(notification = %r.id, kind = %r.kind, attempts = r.attempts, "notification not sent; will retry");
+                } else {
+                    report.failed += 1;
+                    tracing::error!(notification = %r.id, kind = %r.kind, attempts = r.attempts, "notification failed for good");
                 }
             }
         }

@@ -308,6 +308,8 @@ pub struct NotificationRow {
     pub claimed_by: Option<String>,
     pub message_id: Option<String>,
     pub skip_reason: Option<String>,
+    /// A planned staff reminder's parameters (JSON); its text is rendered at send time.
+    pub params: Option<String>,
 }
 
 /// One (applicant key, question code) of an appeal: what the repeat-candidate lookup reads.

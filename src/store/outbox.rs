@@ -5,7 +5,7 @@
 
 use super::history;
 use super::models::{NotificationRow, OrganizationRow, UserRow};
-use super::schema::{answers, appeals, assignments, notifications, organizations, users};
+use super::schema::{appeals, assignments, notifications, organizations, users};
 use super::{DbPool, StoreError, WriteTx};
 use crate::{backend_fns, dispatch};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -39,9 +39,9 @@ pub struct ListFilter {
     pub limit: i64,
 }
 
-/// An open appeal as the planner sees it.
+/// An open appeal as a reminder's text shows it (read at send time).
 #[derive(Clone, Debug, Queryable)]
-pub struct OpenAppeal {
+pub struct ReminderAppeal {
     /// Id.
     pub id: String,
     /// Number.
@@ -52,8 +52,19 @@ pub struct OpenAppeal {
     pub due_date: NaiveDate,
     /// Internal control date, if any.
     pub control_date: Option<NaiveDate>,
-    /// Times returned for rework.
-    pub returned_count: i32,
+}
+
+/// The weekly summary's figures for an organization, as of a day.
+#[derive(Clone, Debug, Default)]
+pub struct SummaryFigures {
+    /// Open appeals past their legal deadline.
+    pub overdue_count: i64,
+    /// Open appeals due from the day to the end of its week.
+    pub due_count: i64,
+    /// Open appeals returned for rework at least once.
+    pub returned_count: i64,
+    /// The first overdue ones, oldest deadline first: (number, due date).
+    pub overdue: Vec<(String, NaiveDate)>,
 }
 
 /// Statuses under control: reminders concern only these.
@@ -160,44 +171,79 @@ backend_fns! {
         Ok(organizations::table.select(OrganizationRow::as_select()).load(c)?)
     }
 
-    pub fn min_open_due(c: &mut Conn, org: &str) -> Result<Option<NaiveDate>, StoreError> {
-        let mut min: Option<NaiveDate> = None;
-        // One index probe per status: the first entry of (organization_id, status, due_date).
-        for s in OPEN_STATUSES {
-            let d: Option<NaiveDate> = appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::status.eq(s)).order(appeals::due_date.asc()).select(appeals::due_date).first(c).optional()?;
-            min = match (min, d) { (Some(a), Some(b)) => Some(a.min(b)), (a, b) => a.or(b) };
-        }
-        Ok(min)
-    }
-
-    pub fn open_due_on(c: &mut Conn, org: &str, day: NaiveDate) -> Result<Vec<OpenAppeal>, StoreError> {
-        Ok(appeals::table
-            .filter(appeals::organization_id.eq(org))
-            .filter(appeals::status.eq_any(OPEN_STATUSES))
-            .filter(appeals::due_date.eq(day))
-            .select((appeals::id, appeals::reg_number, appeals::status, appeals::due_date, appeals::control_date, appeals::returned_count))
-            .load(c)?)
-    }
-
-    pub fn responsible_of(c: &mut Conn, ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+    pub fn reminder_appeals(c: &mut Conn, ids: &[String]) -> Result<Vec<ReminderAppeal>, StoreError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(1000) {
-            out.extend(assignments::table.filter(assignments::appeal_id.eq_any(chunk)).filter(assignments::active.eq(true)).filter(assignments::responsible.eq(true)).select((assignments::appeal_id, assignments::user_id)).load::<(String, String)>(c)?);
+            out.extend(appeals::table.filter(appeals::id.eq_any(chunk))
+                .select((appeals::id, appeals::reg_number, appeals::status, appeals::due_date, appeals::control_date))
+                .load::<ReminderAppeal>(c)?);
         }
         Ok(out)
+    }
+
+    pub fn responsible_names(c: &mut Conn, ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(1000) {
+            out.extend(assignments::table
+                .inner_join(users::table.on(users::id.eq(assignments::user_id)))
+                .filter(assignments::appeal_id.eq_any(chunk)).filter(assignments::active.eq(true)).filter(assignments::responsible.eq(true))
+                .select((assignments::appeal_id, users::full_name))
+                .load::<(String, String)>(c)?);
+        }
+        Ok(out)
+    }
+
+    pub fn user_names(c: &mut Conn, ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(1000) {
+            out.extend(users::table.filter(users::id.eq_any(chunk)).select((users::id, users::full_name)).load::<(String, String)>(c)?);
+        }
+        Ok(out)
+    }
+
+    pub fn responsible_open(c: &mut Conn, user: &str) -> Result<Vec<ReminderAppeal>, StoreError> {
+        Ok(assignments::table
+            .inner_join(appeals::table.on(appeals::id.eq(assignments::appeal_id)))
+            .filter(assignments::user_id.eq(user)).filter(assignments::active.eq(true)).filter(assignments::responsible.eq(true))
+            .filter(appeals::status.eq_any(OPEN_STATUSES))
+            .select((appeals::id, appeals::reg_number, appeals::status, appeals::due_date, appeals::control_date))
+            .load::<ReminderAppeal>(c)?)
+    }
+
+    pub fn summary_figures(c: &mut Conn, org: &str, today: NaiveDate, week_end: NaiveDate, list: i64) -> Result<SummaryFigures, StoreError> {
+        let open = || appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::status.eq_any(OPEN_STATUSES));
+        Ok(SummaryFigures {
+            overdue_count: open().filter(appeals::due_date.lt(today)).count().get_result(c)?,
+            due_count: open().filter(appeals::due_date.ge(today)).filter(appeals::due_date.le(week_end)).count().get_result(c)?,
+            returned_count: open().filter(appeals::returned_count.gt(0)).count().get_result(c)?,
+            overdue: open().filter(appeals::due_date.lt(today)).order((appeals::due_date.asc(), appeals::reg_number.asc())).limit(list)
+                .select((appeals::reg_number, appeals::due_date)).load(c)?,
+        })
+    }
+
+    pub fn plan_pass(c: &mut Conn, statements: &[String], org: &str, at: NaiveDateTime, reason: &str) -> Result<usize, StoreError> {
+        use diesel::sql_types::{Text, Timestamp};
+        c.write_tx(|c| {
+            let mut n = 0;
+            for s in statements {
+                n += diesel::sql_query(s.as_str()).bind::<Text, _>(org).bind::<Timestamp, _>(at).bind::<Text, _>(reason).execute(c)?;
+            }
+            Ok(n)
+        })
+    }
+
+    pub fn mark_sent_text(c: &mut Conn, id: &str, worker: &str, message_id: &str, now: NaiveDateTime, subject: &str, body: &str) -> Result<bool, StoreError> {
+        let n = diesel::update(notifications::table.filter(notifications::id.eq(id)).filter(notifications::status.eq("pending")).filter(notifications::claimed_by.eq(worker)))
+            .set((notifications::status.eq("sent"), notifications::sent_at.eq(Some(now)), notifications::message_id.eq(Some(message_id)), notifications::claimed_until.eq(None::<NaiveDateTime>),
+                notifications::last_error.eq(None::<String>), notifications::subject.eq(subject), notifications::body.eq(body)))
+            .execute(c)?;
+        Ok(n == 1)
     }
 
     pub fn staff(c: &mut Conn, org: &str) -> Result<Vec<UserRow>, StoreError> {
         Ok(users::table.filter(users::organization_id.eq(org)).filter(users::active.eq(true)).select(UserRow::as_select()).load(c)?)
     }
 
-    pub fn returned_since(c: &mut Conn, ids: &[String], since: NaiveDateTime) -> Result<Vec<String>, StoreError> {
-        let mut out = Vec::new();
-        for chunk in ids.chunks(1000) {
-            out.extend(answers::table.filter(answers::appeal_id.eq_any(chunk)).filter(answers::status.eq("returned")).filter(answers::reviewed_at.ge(since)).select(answers::appeal_id).distinct().load::<String>(c)?);
-        }
-        Ok(out)
-    }
 }
 
 /// Claims up to `limit` due rows for `worker` until `until`, counting the attempt now: a
@@ -287,19 +333,29 @@ pub fn organizations(pool: &DbPool) -> Result<Vec<OrganizationRow>, StoreError> 
     dispatch!(pool, organizations())
 }
 
-/// The oldest deadline among open appeals.
-pub fn min_open_due(pool: &DbPool, org: &str) -> Result<Option<NaiveDate>, StoreError> {
-    dispatch!(pool, min_open_due(org))
+/// The appeals planned reminders are about.
+pub fn reminder_appeals(pool: &DbPool, ids: &[String]) -> Result<Vec<ReminderAppeal>, StoreError> {
+    dispatch!(pool, reminder_appeals(ids))
 }
 
-/// Open appeals whose deadline is `day`.
-pub fn open_due_on(pool: &DbPool, org: &str, day: NaiveDate) -> Result<Vec<OpenAppeal>, StoreError> {
-    dispatch!(pool, open_due_on(org, day))
+/// (appeal, responsible executor's name) of these appeals.
+pub fn responsible_names(pool: &DbPool, ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+    dispatch!(pool, responsible_names(ids))
 }
 
-/// (appeal, responsible executor) of these appeals.
-pub fn responsible_of(pool: &DbPool, ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
-    dispatch!(pool, responsible_of(ids))
+/// (user, full name) of these users.
+pub fn user_names(pool: &DbPool, ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+    dispatch!(pool, user_names(ids))
+}
+
+/// Open appeals `user` is the responsible executor of: a digest's items.
+pub fn responsible_open(pool: &DbPool, user: &str) -> Result<Vec<ReminderAppeal>, StoreError> {
+    dispatch!(pool, responsible_open(user))
+}
+
+/// The weekly summary's counts, with the first `list` overdue appeals.
+pub fn summary_figures(pool: &DbPool, org: &str, today: NaiveDate, week_end: NaiveDate, list: i64) -> Result<SummaryFigures, StoreError> {
+    dispatch!(pool, summary_figures(org, today, week_end, list))
 }
 
 /// Active users of the organization.
@@ -307,7 +363,147 @@ pub fn staff(pool: &DbPool, org: &str) -> Result<Vec<UserRow>, StoreError> {
     dispatch!(pool, staff(org))
 }
 
-/// Which of these appeals had an answer returned for rework since `since`.
-pub fn returned_since(pool: &DbPool, ids: &[String], since: NaiveDateTime) -> Result<Vec<String>, StoreError> {
-    dispatch!(pool, returned_since(ids, since))
+/// One organization's planning pass, as the store needs it: the rule dates the calendar gave,
+/// the instant rows are written at, and the staff whose address gets nothing (outside the
+/// national zone: their rows are written `skipped` with the reason, as applicants' are).
+#[derive(Clone, Debug)]
+pub struct PlanPass<'a> {
+    /// Organization.
+    pub org: &'a str,
+    /// What fires today.
+    pub dates: &'a crate::domain::reminders::PlanDates,
+    /// The pass's instant (UTC), written as `scheduled_for` and `created_at`.
+    pub at: NaiveDateTime,
+    /// Users whose address is outside the national zone.
+    pub skipped_users: &'a [String],
+}
+
+/// The notification columns a planned row fills (the rest keep their defaults).
+const PLAN_COLUMNS: &str = "id, organization_id, appeal_id, recipient, kind, dedup_key, subject, body, status, scheduled_for, attempts, created_at, skip_reason, params";
+
+/// An open appeal's deadline as the executor sees it: the internal control date where set.
+/// Spelled as in the `appeals_open_deadline` index, so both backends reach rows through it.
+const DEADLINE: &str = "COALESCE(a.control_date, a.due_date)";
+
+/// The partial index's predicate, spelled as in the index.
+const OPEN: &str = "a.status IN ('registered', 'in_work', 'answer_review')";
+
+/// The SQL differences the planner's statements meet.
+#[derive(Clone, Copy, Debug)]
+struct Dialect {
+    pg: bool,
+}
+
+impl Dialect {
+    /// A date literal (ours, never user input).
+    fn date(self, d: NaiveDate) -> String {
+        if self.pg { format!("DATE '{d}'") } else { format!("'{d}'") }
+    }
+
+    /// A fresh UUID per row.
+    fn new_id(self) -> &'static str {
+        if self.pg {
+            "gen_random_uuid()::text"
+        } else {
+            "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || \
+             substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))"
+        }
+    }
+
+    /// `$n` placeholders as the backend spells them (`?n` on SQLite).
+    fn sql(self, s: String) -> String {
+        if self.pg { s } else { s.replace('$', "?") }
+    }
+}
+
+/// A SQL string literal of a value we made (keys, dates, UUIDs).
+fn lit(v: &str) -> String {
+    format!("'{}'", v.replace('\'', "''"))
+}
+
+/// The planner's statements for one organization: executor reminders for the few deadline
+/// dates that fire today (one join of those dates to the open-deadline index), the daily
+/// overdue reminder (one range of it), escalation (one range of legal due dates), the digest
+/// and the weekly summary (one row per staff member). Each is an `INSERT … SELECT … ON
+/// CONFLICT DO NOTHING`: the unique key per organization leaves out what is planned already.
+/// Rows carry keys and parameters only; the dispatcher renders them.
+fn plan_statements(d: Dialect, p: &PlanPass) -> Vec<String> {
+    let dates = p.dates;
+    let today = dates.today.to_string();
+    let skipped = if p.skipped_users.is_empty() { "FALSE".to_string() } else { format!("u.id IN ({})", p.skipped_users.iter().map(|u| lit(u)).collect::<Vec<_>>().join(", ")) };
+    let status = format!("CASE WHEN {skipped} THEN 'skipped' ELSE 'pending' END");
+    let reason = format!("CASE WHEN {skipped} THEN $3 END");
+    let staff = "u.active = TRUE AND u.organization_id = $1 AND u.email IS NOT NULL AND TRIM(u.email) <> ''";
+    let head = format!("INSERT INTO notifications ({PLAN_COLUMNS}) SELECT {}", d.new_id());
+    // (organization, appeal, recipient, kind, key) then the common tail, then params.
+    let row = |appeal: &str, kind: &str, key: &str, params: &str| format!("{head}, $1, {appeal}, TRIM(u.email), {kind}, {key}, '', '', {status}, $2, 0, $2, {reason}, {params}");
+    let params = |extra: &str| format!("'{{\"user\":\"' || u.id || '\",\"on\":\"{today}\"{extra}}}'");
+    let responsible = "JOIN assignments s ON s.appeal_id = a.id AND s.active = TRUE AND s.responsible = TRUE JOIN users u ON u.id = s.user_id";
+    let mut out = Vec::new();
+    if !dates.steps.is_empty() {
+        let values: Vec<String> = dates.steps.iter().map(|(day, kind, key)| format!("({}, {}, {})", d.date(*day), lit(kind), lit(key))).collect();
+        out.push(format!(
+            // The range bounds the index scan whichever way the planner joins the dates.
+            "WITH r(d, kind, k) AS (VALUES {}) {} FROM r JOIN appeals a ON a.organization_id = $1 AND {OPEN} AND {DEADLINE} = r.d AND {DEADLINE} BETWEEN {} AND {} {responsible} WHERE {staff} ON CONFLICT DO NOTHING",
+            values.join(", "),
+            row("a.id", "r.kind", "r.kind || ':' || a.id || ':' || r.k || ':' || u.id || ':' || CAST(r.d AS TEXT)", &params(",\"deadline\":\"' || CAST(r.d AS TEXT) || '\"")),
+            d.date(dates.steps[0].0),
+            d.date(dates.steps[dates.steps.len() - 1].0)
+        ));
+    }
+    if let Some(key) = &dates.overdue_key {
+        out.push(format!(
+            "{} FROM appeals a {responsible} WHERE a.organization_id = $1 AND {OPEN} AND {DEADLINE} < {} AND {staff} ON CONFLICT DO NOTHING",
+            row("a.id", "'overdue'", &format!("'overdue:' || a.id || ':{key}:' || u.id || ':' || CAST({DEADLINE} AS TEXT)"), &params(&format!(",\"deadline\":\"' || CAST({DEADLINE} AS TEXT) || '\""))),
+            d.date(dates.today)
+        ));
+    }
+    if let Some(e) = dates.escalate_through {
+        out.push(format!(
+            "{} FROM appeals a JOIN users u ON u.organization_id = a.organization_id AND u.role = 'supervisor' WHERE a.organization_id = $1 AND {OPEN} AND a.due_date <= {} AND {staff} ON CONFLICT DO NOTHING",
+            row("a.id", "'escalation'", "'escalation:' || a.id || ':' || u.id || ':' || CAST(a.due_date AS TEXT)", &params(",\"due_date\":\"' || CAST(a.due_date AS TEXT) || '\"")),
+            d.date(e)
+        ));
+    }
+    if let Some(until) = dates.digest_until {
+        let key = format!("'digest:' || u.id || ':{today}'");
+        out.push(format!(
+            "{} FROM users u WHERE {staff} \
+             AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.organization_id = $1 AND n.dedup_key = {key}) \
+             AND EXISTS (SELECT 1 FROM assignments s JOIN appeals a ON a.id = s.appeal_id WHERE s.user_id = u.id AND s.active = TRUE AND s.responsible = TRUE AND {OPEN} AND {DEADLINE} <= {}) \
+             ON CONFLICT DO NOTHING",
+            row("NULL", "'digest'", &key, &params(&format!(",\"until\":\"{until}\""))),
+            d.date(until)
+        ));
+    }
+    if let Some((week, week_end)) = &dates.summary {
+        out.push(format!(
+            "{} FROM users u WHERE u.role = 'supervisor' AND {staff} ON CONFLICT DO NOTHING",
+            row("NULL", "'summary'", &format!("'summary:' || u.id || ':{week}'"), &params(&format!(",\"week\":\"{week}\",\"week_end\":\"{week_end}\"")))
+        ));
+    }
+    out.into_iter().map(|s| d.sql(s)).collect()
+}
+
+
+/// Plans one organization's reminders in one transaction, set-based; returns the rows added.
+pub fn plan_pass(pool: &DbPool, p: &PlanPass) -> Result<usize, StoreError> {
+    let reason = crate::notify::SKIP_FOREIGN_ZONE;
+    match pool {
+        #[cfg(feature = "sqlite")]
+        DbPool::Sqlite(_) => {
+            let statements = plan_statements(Dialect { pg: false }, p);
+            dispatch!(pool, plan_pass(&statements, p.org, p.at, reason))
+        }
+        #[cfg(feature = "postgres")]
+        DbPool::Pg(_) => {
+            let statements = plan_statements(Dialect { pg: true }, p);
+            dispatch!(pool, plan_pass(&statements, p.org, p.at, reason))
+        }
+    }
+}
+
+/// Marks a claimed planned row sent and keeps the text it went out with.
+pub fn mark_sent_text(pool: &DbPool, id: &str, worker: &str, message_id: &str, now: NaiveDateTime, subject: &str, body: &str) -> Result<bool, StoreError> {
+    dispatch!(pool, mark_sent_text(id, worker, message_id, now, subject, body))
 }

@@ -255,6 +255,7 @@ diesel::table! {
         claimed_by -> Nullable<Text>,
         message_id -> Nullable<Text>,
         skip_reason -> Nullable<Text>,
+        params -> Nullable<Text>,
     }
 }
 

@@ -100,6 +100,8 @@ impl SmtpServer {
 }
 
 fn session(stream: TcpStream, store: Arc<Mutex<Vec<Mail>>>) {
+    // Replies go out at once: each is one write awaited by the client.
+    let _ = stream.set_nodelay(true);
     let mut out = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
     let _ = out.write_all(b"220 test.local ESMTP\r\n");
