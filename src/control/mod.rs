@@ -126,7 +126,8 @@ pub fn run_picking(
     }
     let today = state.today();
     let now = state.now_naive();
-    crate::store::appeals::mutate(&state.pool, &actor.org, id, expected_version, &actor.id, now, &mut |card: &CardData| {
+    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+    crate::store::appeals::mutate(&state.pool, &actor.org, id, expected_version, &actor.id, now, &local_day, &mut |card: &CardData| {
         if !visible(&actor.id, actor.role, card) {
             return Err(StoreError::NotFound);
         }

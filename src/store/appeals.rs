@@ -418,7 +418,10 @@ backend_fns! {
             c.write_outbox(&row.id, &a.outbox, &[("reg_number", &row.reg_number)], row.registered_at)?;
             let mut related: Vec<String> = links.iter().map(|l| l.related_appeal_id.clone()).collect();
             related.sort();
-            Ok(CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related })
+            let card = CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related };
+            // Statistics deltas (issue 11), in the registering transaction.
+            crate::store::stats_deltas::record_new(c, &card)?;
+            Ok(card)
         })
     }
 
@@ -541,6 +544,8 @@ backend_fns! {
             }
             let ids = rows.iter().map(|r| r.id.clone()).collect();
             c.insert_rows(&Bulk { rows: &rows, people: &people, questions: &qs, keys: &keys, links: &all_links, history: &hist })?;
+            // Statistics deltas (issue 11), aggregated over the whole batch.
+            crate::store::stats_deltas::record_imported(c, &rows, &qs)?;
             Ok(ids)
         })
     }
@@ -624,7 +629,7 @@ backend_fns! {
         load_cards(conn, &f.org, rows)
     }
 
-    pub fn mutate(conn: &mut Conn, org: &str, id: &str, if_match: Option<i32>, actor: &str, now: NaiveDateTime, decide: &mut dyn FnMut(&CardData) -> Result<Change, StoreError>) -> Result<CardData, StoreError> {
+    pub fn mutate(conn: &mut Conn, org: &str, id: &str, if_match: Option<i32>, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: &mut dyn FnMut(&CardData) -> Result<Change, StoreError>) -> Result<CardData, StoreError> {
         conn.write_tx(|c| {
             let card = get_card(c, org, id)?;
             if let Some(v) = if_match {
@@ -694,7 +699,10 @@ backend_fns! {
             }
             history_db::append(c, &history::entry(org, id, now, Some(actor), &change.action, change.details.clone()))?;
             c.write_outbox(id, &change.outbox, &slots.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(), now)?;
-            get_card(c, org, id)
+            let after = get_card(c, org, id)?;
+            // Statistics deltas (issue 11): the card's new contribution less its old one.
+            crate::store::stats_deltas::record_change(c, &card, &after, local_day)?;
+            Ok(after)
         })
     }
 }
@@ -897,7 +905,8 @@ pub fn mutate(
     if_match: Option<i32>,
     actor: &str,
     now: NaiveDateTime,
+    local_day: crate::store::stats_deltas::LocalDay,
     decide: &mut dyn FnMut(&CardData) -> Result<Change, StoreError>,
 ) -> Result<CardData, StoreError> {
-    dispatch!(pool, mutate(org, id, if_match, actor, now, decide))
+    dispatch!(pool, mutate(org, id, if_match, actor, now, local_day, decide))
 }

@@ -17,6 +17,7 @@ pub mod pool;
 pub mod receptions;
 pub mod schema;
 pub mod stats;
+pub mod stats_deltas;
 pub mod users;
 pub mod visibility;
 
