@@ -209,18 +209,18 @@ async fn the_rollup_counts_what_the_scan_counts_after_a_mix_of_actions(db: Db) {
     let card = post(format!("/api/v1/appeals/{}/answers", ids[0]), &app.executor, body.clone()).await;
     let a = card["answers"][0]["id"].as_str().unwrap().to_string();
     post(format!("/api/v1/appeals/{}/answers/{a}/approve", ids[0]), &app.supervisor, json!({})).await;
-    post(format!("/api/v1/appeals/{}/answers/{a}/dispatch", ids[0]), &app.clerk, json!({"sent_on": "2025-03-04", "channel": "post"})).await;
+    post(format!("/api/v1/appeals/{}/answers/{a}/dispatch", ids[0]), &app.clerk, json!({"sent_on": "2025-03-03", "channel": "post"})).await;
     // 1: returned for rework, then checked on site, then extended.
-    let card = post(format!("/api/v1/appeals/{}/answers", ids[1]), &app.executor, json!({"text": "Ответ"})).await;
+    let card = post(format!("/api/v1/appeals/{}/answers", ids[1]), &app.executor, body.clone()).await;
     let a = card["answers"][0]["id"].as_str().unwrap().to_string();
     post(format!("/api/v1/appeals/{}/answers/{a}/return", ids[1]), &app.supervisor, json!({})).await;
     post(format!("/api/v1/appeals/{}/consideration", ids[1]), &app.executor, json!({"on_site_check": true, "by_commission": true})).await;
     post(format!("/api/v1/appeals/{}/extend", ids[1]), &app.supervisor, json!({"days": 10, "reason": "Запрос документов"})).await;
     // 4: forwarded by competence; 5: left without answer.
     post(format!("/api/v1/appeals/{}/forward", ids[4]), &app.clerk, json!({"organization": "Государственная жилищная инспекция", "reason": "по компетенции"})).await;
-    post(format!("/api/v1/appeals/{}/leave-without-answer", ids[5]), &app.supervisor, json!({"reason": "correspondence_terminated"})).await;
+    post(format!("/api/v1/appeals/{}/leave-without-answer", ids[5]), &app.supervisor, json!({"reason": "unreadable"})).await;
     // 3: corrected (kind, questions).
-    let fix = json!({"kind": "statement", "questions": [{"code": "0001.0002.0027.0117"}]});
+    let fix = json!({"kind": "statement", "questions": [{"code": "0005.0005.0056.1157"}]});
     let r = app.raw("PATCH", &format!("/api/v1/appeals/{}", ids[3]), Some(&app.clerk), Some(fix.to_string().into_bytes()), &[("If-Match", "\"2\"")]).await;
     assert_eq!(r.status, 200, "{}", r.json);
     app.set_now(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 5, 5, 7, 0, 0).unwrap());
