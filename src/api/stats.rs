@@ -129,6 +129,7 @@ pub fn compute_with(state: &AppState, period: PeriodOut, compare: Option<PeriodO
     Ok(stats::build(period, compare, &cur, &prev, &names, top))
 }
 
+/// Every figure of the reports for `from`–`to` beside the comparison period.
 #[utoipa::path(tag = "reports",
     params(("from" = chrono::NaiveDate, Query, description = "first day, YYYY-MM-DD"), ("to" = chrono::NaiveDate, Query, description = "last day, inclusive"),
            ("compare" = Option<String>, Query, description = "previous_year (default), previous_period or none"),
