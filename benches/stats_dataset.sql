@@ -6,12 +6,13 @@
 -- 70 % closed (answered, dispatched, closed), a few % returned and checked on site, control on
 -- most; one question each plus a second on every tenth (~1.1 questions per appeal), with a
 -- result on the finished ones; a responsible executor (of the bench_exec_* users) on 95 %.
+-- registered_on is the Moscow date of registered_at, as the registry stores it.
 INSERT INTO appeals (id, organization_id, reg_number, registered_at, registered_on, received_on, channel, form, kind, legal_regime, collective,
   anonymous, from_organization, summary, reply_channel, source_organization, reception_official, reception_official_role, reception_held_on,
   migration_case, late_registration, repeated, status, due_date, due_explanation, extension_days, extension_reason, extended_on,
   forwarded_to, forward_reason, forwarded_at, forward_late, put_on_control_at, answered_at, closed_at, returned_count, search_text, version, updated_at,
   answered_on, answer_sent_on, closed_on, documents_requested, on_site_check, by_commission, with_applicant)
-SELECT '{tag}a' || i, '{org}', '{tag}-' || i, ts, ts::date, ts::date - (i % 3), ch, fm,
+SELECT '{tag}a' || i, '{org}', '{tag}-' || i, ts, (ts + interval '3 hours')::date, ts::date - (i % 3), ch, fm,
   (ARRAY['statement','complaint','proposal','other','statement','complaint','statement'])[1 + i % 7],
   CASE WHEN i % 50 = 1 THEN 'pos_message' WHEN i % 50 = 2 THEN 'dobrodel' WHEN i % 50 = 3 THEN 'gis_zhkh' WHEN i % 100 = 4 THEN 'info_request' WHEN i % 100 = 5 THEN 'other' ELSE 'fz59' END,
   i % 50 = 7, false, i % 40 = 9, 'Синтетическое обращение № ' || i, CASE WHEN fm = 'electronic' THEN 'email' ELSE 'post' END,

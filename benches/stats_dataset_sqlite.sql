@@ -14,7 +14,7 @@ INSERT INTO appeals (id, organization_id, reg_number, registered_at, registered_
   migration_case, late_registration, repeated, status, due_date, due_explanation, extension_days, extension_reason, extended_on,
   forwarded_to, forward_reason, forwarded_at, forward_late, put_on_control_at, answered_at, closed_at, returned_count, search_text, version, updated_at,
   answered_on, answer_sent_on, closed_on, documents_requested, on_site_check, by_commission, with_applicant)
-SELECT '{tag}a' || i, '{org}', '{tag}-' || i, ts, date(ts), date(ts, '-' || (i % 3) || ' days'), ch, fm,
+SELECT '{tag}a' || i, '{org}', '{tag}-' || i, ts, date(ts, '+3 hours'), date(ts, '-' || (i % 3) || ' days'), ch, fm,
   json_extract('["statement","complaint","proposal","other","statement","complaint","statement"]', '$[' || (i % 7) || ']'),
   CASE WHEN i % 50 = 1 THEN 'pos_message' WHEN i % 50 = 2 THEN 'dobrodel' WHEN i % 50 = 3 THEN 'gis_zhkh' WHEN i % 100 = 4 THEN 'info_request' WHEN i % 100 = 5 THEN 'other' ELSE 'fz59' END,
   i % 50 = 7, 0, i % 40 = 9, 'Синтетическое обращение № ' || i, CASE WHEN fm = 'electronic' THEN 'email' ELSE 'post' END,

@@ -7,7 +7,8 @@
 //!   totals (2,177 appeals, 2,271 questions, 387 forwarded, 1,272 economy questions), the rest
 //!   of 2023 filled in consistently.
 //! - `random` draws `scale` appeals over the last year with realistic channel shares, one or
-//!   two questions, and 30% of applicants writing again.
+//!   two questions, and 30% of applicants writing again; [`workflow`] then takes them through
+//!   the control use case to realistic states ([`fate`]).
 //!
 //! Generation is deterministic (a fixed-seed generator), so tests can assert exact figures.
 
@@ -227,12 +228,149 @@ pub fn random(scale: usize, today: NaiveDate) -> Vec<AppealDraft> {
         let on = today - Duration::days(1 + (i * 364 / scale.max(1)) as i64);
         let mut d = draft(channel, on, q, citizen(who), None);
         d.received_on = on;
+        d.registered_at = Some(at_ten(on));
         if let Some(s) = d.source.as_mut() {
             s.date = Some(on);
         }
         out.push(d);
     }
     out
+}
+
+/// Who acts in the demo workflow: executors, a supervisor and a clerk (user ids).
+pub struct Staff {
+    /// Executors, assigned in turn.
+    pub executors: Vec<String>,
+    /// Reviews answers, extends deadlines, closes.
+    pub supervisor: String,
+    /// Assigns, forwards and dispatches.
+    pub clerk: String,
+    /// Organization.
+    pub org: String,
+}
+
+/// The workflow state a random appeal is taken to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// Left as registered.
+    Registered,
+    /// Assigned, not answered (overdue once its deadline passes).
+    InWork,
+    /// Forwarded by competence.
+    Forwarded,
+    /// Answered, awaiting review.
+    Answered,
+    /// Answered, approved and kept on additional control.
+    Approved,
+    /// Returned for rework, answered again, approved, dispatched.
+    Returned,
+    /// Extended, then answered, approved and dispatched.
+    Extended,
+    /// Answered, approved (removed from control), dispatched; `late` after the deadline.
+    Closed {
+        /// Answered after the 30 days.
+        late: bool,
+    },
+}
+
+/// A realistic mix of workflow states, drawn deterministically for appeal `i`.
+pub fn fate(i: usize) -> Fate {
+    let r = (i.wrapping_mul(2_654_435_761) >> 7) % 100;
+    match r {
+        0..=5 => Fate::Registered,
+        6..=13 => Fate::InWork,
+        14..=17 => Fate::Forwarded,
+        18..=22 => Fate::Answered,
+        23..=26 => Fate::Approved,
+        27..=30 => Fate::Returned,
+        31..=34 => Fate::Extended,
+        35..=40 => Fate::Closed { late: true },
+        _ => Fate::Closed { late: false },
+    }
+}
+
+/// Takes imported appeals (id, registration day) through the control use case as the staff
+/// would, with the clock set to each step's day, so the statistics see every workflow state.
+/// Returns (steps done, steps refused); a refused step leaves the appeal where it was.
+pub fn workflow(state: &crate::state::AppState, clock: &crate::clock::FixedClock, staff: &Staff, appeals: &[(String, NaiveDate)]) -> (usize, usize) {
+    use crate::control::{self, Actor};
+    use crate::domain::roles::Role;
+    use serde_json::json;
+    let actor = |id: &str, role: Role| Actor { id: id.to_string(), org: staff.org.clone(), role };
+    let (sup, clerk) = (actor(&staff.supervisor, Role::Supervisor), actor(&staff.clerk, Role::Clerk));
+    const RESULTS: [&str; 5] = ["explained", "supported", "explained", "not_supported", "supported_measures_taken"];
+    fn v<T: serde::de::DeserializeOwned>(x: serde_json::Value) -> T {
+        serde_json::from_value(x).expect("demo input is valid")
+    }
+    let today = state.today();
+    let (mut done, mut refused) = (0, 0);
+    for (i, (id, on)) in appeals.iter().enumerate() {
+        let f = fate(i);
+        if f == Fate::Registered {
+            continue;
+        }
+        let ex = actor(&staff.executors[i % staff.executors.len().max(1)], Role::Executor);
+        let mut step = |day: i64, what: &mut dyn FnMut() -> Result<crate::store::appeals::CardData, crate::store::StoreError>| -> Option<crate::store::appeals::CardData> {
+            let d = *on + Duration::days(day);
+            if d > today {
+                return None;
+            }
+            clock.set(at_ten(d));
+            match what() {
+                Ok(c) => {
+                    done += 1;
+                    Some(c)
+                }
+                Err(_) => {
+                    refused += 1;
+                    None
+                }
+            }
+        };
+        let Some(card) = step(1, &mut || control::assign::assign(state, &clerk, id, None, v(json!({"executors": [{"user_id": ex.id, "responsible": true}]})))) else { continue };
+        let codes: Vec<String> = card.questions.iter().map(|q| q.code.clone()).collect();
+        let results = |n: usize| json!({"text": "Ответ по существу", "results": codes.iter().enumerate().map(|(k, c)| json!({"code": c, "result": RESULTS[(n + k) % RESULTS.len()]})).collect::<Vec<_>>()});
+        let answer_id = |c: &crate::store::appeals::CardData| c.answers.iter().rev().find(|a| a.status == "pending").map(|a| a.id.clone());
+        let ans_day = match f {
+            Fate::Closed { late: true } => 31 + (i % 12) as i64,
+            Fate::Extended => 38,
+            _ => 5 + (i % 22) as i64,
+        };
+        match f {
+            Fate::Registered | Fate::InWork => {}
+            Fate::Forwarded => {
+                step(3, &mut || control::forward::forward(state, &clerk, id, None, v(json!({"organization": "Государственная жилищная инспекция Республики Коми", "reason": "Вопросы не в компетенции"}))));
+            }
+            _ => {
+                if f == Fate::Extended {
+                    if step(20, &mut || control::extend::extend(state, &sup, "demo_supervisor", id, None, v(json!({"days": 30, "reason": "Запрошены документы в другом органе"})))).is_none() {
+                        continue;
+                    }
+                }
+                let Some(c) = step(ans_day, &mut || control::answer::answer(state, &ex, id, None, v(results(i)))) else { continue };
+                let Some(mut aid) = answer_id(&c) else { continue };
+                if f == Fate::Answered {
+                    continue;
+                }
+                if f == Fate::Returned {
+                    if step(ans_day + 1, &mut || control::rework::return_for_rework(state, &sup, id, &aid, None, v(json!({"comment": "Ответ не по существу"})))).is_none() {
+                        continue;
+                    }
+                    let Some(c) = step(ans_day + 3, &mut || control::answer::answer(state, &ex, id, None, v(results(i + 1)))) else { continue };
+                    let Some(a) = answer_id(&c) else { continue };
+                    aid = a;
+                }
+                let approve_day = ans_day + if f == Fate::Returned { 4 } else { 1 };
+                let keep = f == Fate::Approved;
+                if step(approve_day, &mut || control::approve::approve(state, &sup, id, &aid, None, v(json!({"close": !keep})))).is_none() || keep {
+                    continue;
+                }
+                let sent = (*on + Duration::days(approve_day)).min(today);
+                step(approve_day, &mut || control::dispatch::dispatch(state, &clerk, id, &aid, None, v(json!({"sent_on": sent, "channel": "post"}))));
+            }
+        }
+    }
+    (done, refused)
 }
 
 #[cfg(test)]

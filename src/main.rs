@@ -272,7 +272,9 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
         Command::Serve => serve(settings, clock, now),
         Command::DemoData { profile, scale } => {
             let (pool, org) = appeals::app::open(&settings, now)?;
-            let state = appeals::app::state(settings, pool, clock)?;
+            // The random profile's workflow steps happen on their own days: a clock it sets.
+            let fixed = std::sync::Arc::new(appeals::clock::FixedClock::new(clock.now()));
+            let state = appeals::app::state(settings, pool, fixed.clone())?;
             let drafts = match profile.as_str() {
                 "ukhta" => appeals::demo::ukhta(),
                 "random" => appeals::demo::random(scale, state.today()),
@@ -288,6 +290,24 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
                 n += appeals::registry::import(&state, chunk)?.len();
             }
             println!("demo-data: {n} appeals of the `{profile}` profile loaded");
+            if profile == "random" {
+                // Staff of the demo workflow: five executors, a supervisor and a clerk.
+                let stamp = state.now().timestamp();
+                let user = |login: String, name: &str, role: &str| -> Result<String, Box<dyn std::error::Error>> {
+                    let (_, hash) = appeals::auth::generate_token();
+                    let u = appeals::store::users::NewUser { login, full_name: name.into(), role: role.into(), email: None };
+                    Ok(appeals::store::users::create_user(&state.pool, &org.id, &u, &hash, state.now_naive(), None)?.id)
+                };
+                let mut executors = Vec::new();
+                for k in 1..=5 {
+                    executors.push(user(format!("demo_exec_{k}_{stamp}"), &format!("Исполнитель {k}"), "executor")?);
+                }
+                let staff = appeals::demo::Staff { executors, supervisor: user(format!("demo_supervisor_{stamp}"), "Контролёр", "supervisor")?, clerk: user(format!("demo_clerk_{stamp}"), "Делопроизводитель", "clerk")?, org: org.id.clone() };
+                let days: Vec<(String, chrono::NaiveDate)> = prepared.iter().map(|a| (a.appeal.id.clone(), a.appeal.registered_on)).collect();
+                let (done, refused) = appeals::demo::workflow(&state, &fixed, &staff, &days);
+                fixed.set(clock.now());
+                println!("demo-data: workflow steps done {done}, refused {refused}");
+            }
             Ok(())
         }
     }

@@ -204,7 +204,8 @@ pub fn register_visit(state: &AppState, org: &str, actor: &str, visitor_id: &str
     let new = prepare(state, org, Some(actor), d, derived, state.now(), "registered");
     let (now, today) = (state.now_naive(), state.today());
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, today, found);
-    crate::store::receptions::register_visit(&state.pool, visitor_id, &new, &links, &numbering(state), now, then)
+    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+    crate::store::receptions::register_visit(&state.pool, visitor_id, &new, &links, &numbering(state), now, &local_day, then)
 }
 
 /// Imports prepared rows in one transaction; each row's earlier appeals are judged as of its

@@ -6,8 +6,9 @@ use super::extract::{Caller, Params};
 use super::{AppState, ReadProblems};
 use crate::domain::roles::Capability;
 use crate::domain::validation::FieldError;
+use crate::reports::rollup::{fig, Tally};
 use crate::reports::stats::{self, Names, PeriodOut, Stats};
-use crate::store::stats::{PeriodCounts, Scope};
+use crate::store::stats::Scope;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{Months, NaiveDate};
 use std::collections::HashMap;
@@ -73,15 +74,53 @@ pub fn scope_of(state: &AppState, caller: &Caller, p: &Params) -> Result<(Period
 
 /// Computes the statistics of a request (shared by the JSON endpoint and the annual report).
 pub fn compute(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize) -> Result<Stats, ApiError> {
-    let cur = crate::store::stats::period(&state.pool, scope)?;
+    let filtered = scope.channel.is_some() || scope.section.is_some() || scope.executor_id.is_some() || scope.department.is_some();
+    compute_with(state, period, compare, scope, top, if filtered { Counting::Scan } else { Counting::Rollup })
+}
+
+/// How a request's figures are counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counting {
+    /// From the rollups plus pending deltas (unfiltered requests): a year in well under a second.
+    Rollup,
+    /// By grouping the period's appeals (filtered requests; and the check that both agree).
+    Scan,
+}
+
+/// Makes the organization's rollup current: built once from its appeals, then pending deltas folded.
+pub fn prepare_rollup(state: &AppState, org: &str) -> Result<(), ApiError> {
+    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+    crate::store::stats_deltas::ensure_built(&state.pool, org, &local_day, state.now_naive())?;
+    crate::store::stats_deltas::compact(&state.pool)?;
+    Ok(())
+}
+
+/// One period's figures, counted the given way.
+pub fn tally(state: &AppState, scope: &Scope, how: Counting) -> Result<Tally, ApiError> {
+    Ok(match how {
+        Counting::Scan => Tally::from_groups(&crate::store::stats::period(&state.pool, scope)?),
+        Counting::Rollup => crate::store::stats_deltas::read(&state.pool, scope)?,
+    })
+}
+
+/// [`compute`] with the way of counting chosen by the caller.
+pub fn compute_with(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize, how: Counting) -> Result<Stats, ApiError> {
+    if how == Counting::Rollup {
+        prepare_rollup(state, &scope.org)?;
+    }
+    let cur = tally(state, scope, how)?;
     let prev = match compare {
-        Some(c) => crate::store::stats::period(&state.pool, &Scope { start: state.start_of(c.from), end: state.start_of(c.to.succ_opt().unwrap_or(c.to)), from: c.from, to: c.to, ..scope.clone() })?,
-        None => PeriodCounts::default(),
+        Some(c) => tally(state, &Scope { start: state.start_of(c.from), end: state.start_of(c.to.succ_opt().unwrap_or(c.to)), from: c.from, to: c.to, ..scope.clone() }, how)?,
+        None => Tally::default(),
     };
-    let mut codes: Vec<String> = cur.questions.iter().chain(prev.questions.iter()).flat_map(|q| {
-        let parts: Vec<&str> = q.code.split('.').collect();
-        (1..=parts.len().min(4)).map(move |n| parts[..n].join(".")).collect::<Vec<_>>()
-    }).collect();
+    let mut codes: Vec<String> = [&cur, &prev]
+        .iter()
+        .flat_map(|t| t.of(fig::Q).into_keys().chain(t.of(fig::Q_RECEPTION).into_keys()))
+        .flat_map(|code| {
+            let parts: Vec<&str> = code.split('.').collect();
+            (1..=parts.len().min(4)).map(move |n| parts[..n].join(".")).collect::<Vec<_>>()
+        })
+        .collect();
     codes.sort();
     codes.dedup();
     let classifier: HashMap<String, String> = crate::store::stats::names(&state.pool, &codes)?.into_iter().collect();
@@ -143,7 +182,7 @@ pub async fn annual_report(caller: Caller, state: web::Data<AppState>, req: Http
         let mut years = Vec::new();
         for earlier in (y - 4)..=y {
             let Some(p) = year(earlier) else { continue };
-            let n = crate::store::stats::appeals_received(&st.pool, &Scope { start: st.start_of(p.from), end: st.start_of(p.to.succ_opt().unwrap_or(p.to)), from: p.from, to: p.to, ..scope.clone() })?;
+            let n = crate::store::stats_deltas::appeals_between(&st.pool, &scope.org, p.from, p.to)?;
             years.push(annual::YearCount { year: earlier, count: n });
         }
         // Years before the registry's first appeal are not "0 appeals": they are unknown.

@@ -127,7 +127,8 @@ pub fn run_picking(
     }
     let today = state.today();
     let now = state.now_naive();
-    crate::store::appeals::mutate(&state.pool, &actor.org, id, expected_version, &actor.id, now, &mut |card: &CardData| guarded(actor, today, pick, decide, card))
+    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+    crate::store::appeals::mutate(&state.pool, &actor.org, id, expected_version, &actor.id, now, &local_day, &mut |card: &CardData| guarded(actor, today, pick, decide, card))
 }
 
 /// A control action prepared for a card not yet read: who takes it, which action, and what it
@@ -162,7 +163,8 @@ pub fn run_chain(state: &AppState, org: &str, id: &str, expected_version: Option
         return Err(StoreError::NotFound);
     }
     let mut steps = deciders(state, plans);
-    crate::store::appeals::mutate_chain(&state.pool, org, id, expected_version, state.now_naive(), &mut steps)
+    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+    crate::store::appeals::mutate_chain(&state.pool, org, id, expected_version, state.now_naive(), &local_day, &mut steps)
 }
 
 /// One action applied to the card read in the write transaction (see the module's doc).

@@ -3,5 +3,6 @@
 
 pub mod annual;
 pub mod gasu;
+pub mod rollup;
 pub mod sstu;
 pub mod stats;

@@ -11,7 +11,8 @@
 //!   forwarded or left without answer), and on control at the end of the period's last day.
 
 use crate::domain::appeal::QuestionResult;
-use crate::store::stats::{AppealGroup, ControlCounts, PeriodCounts, QuestionGroup};
+use super::rollup::{fig, Tally};
+use crate::store::stats::ControlCounts;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -247,28 +248,12 @@ fn pct(part: i64, whole: i64) -> f64 {
     }
 }
 
-/// True for an oral appeal taken at a personal reception: a reception figure.
-fn oral_reception(channel: &str, form: &str) -> bool {
-    channel == "personal_reception" && form == "oral"
-}
-
 /// Names of codes: channels, forms, kinds, regimes, results, classifier entries.
 pub struct Names<'a> {
     /// Channel code → name.
     pub channel: &'a dyn Fn(&str) -> String,
     /// Classifier code → name.
     pub classifier: &'a HashMap<String, String>,
-}
-
-/// Sums `key → count` over the groups of one period.
-fn tally<G>(groups: &[G], keep: impl Fn(&G) -> bool, key: impl Fn(&G) -> Option<String>, count: impl Fn(&G) -> i64) -> BTreeMap<String, i64> {
-    let mut m = BTreeMap::new();
-    for g in groups.iter().filter(|g| keep(g)) {
-        if let Some(k) = key(g) {
-            *m.entry(k).or_insert(0) += count(g);
-        }
-    }
-    m
 }
 
 /// A breakdown: every code with a non-zero count in either period, largest first.
@@ -328,123 +313,110 @@ fn regime_name(code: &str) -> String {
     .into()
 }
 
-/// Counted appeals of one period: everything but oral reception.
-fn counted(p: &PeriodCounts) -> impl Iterator<Item = &AppealGroup> {
-    p.appeals.iter().filter(|g| !oral_reception(&g.channel, &g.form))
-}
-
-fn sum(p: &PeriodCounts, keep: impl Fn(&AppealGroup) -> bool) -> i64 {
-    counted(p).filter(|g| keep(g)).map(|g| g.appeals).sum()
-}
-
-fn timeliness(groups: impl Iterator<Item = (i64, i32, i32, i32)>) -> Timeliness {
-    let mut t = Timeliness::default();
-    for (n, extended, answered, overdue) in groups {
-        t.appeals += n;
-        if answered != 0 {
-            t.answered += n;
-        }
-        if answered == 1 {
-            t.on_time += n;
-        }
-        if answered == 2 {
-            t.late += n;
-        }
-        if extended != 0 {
-            t.extended += n;
-        }
-        if overdue != 0 {
-            t.overdue_now += n;
-        }
-    }
-    t
-}
-
-fn reception_totals(p: &PeriodCounts) -> ReceptionTotals {
-    let by = |role: &str| p.appeals.iter().filter(|g| g.channel == "personal_reception" && g.reception_role.as_deref() == Some(role)).map(|g| g.appeals).sum();
-    ReceptionTotals {
-        citizens_by_head: by("head"),
-        citizens_by_deputies: by("deputy"),
-        questions: p.questions.iter().filter(|q| q.channel == "personal_reception").map(|q| q.questions).sum(),
-    }
-}
-
-/// Builds every figure of the period `cur` beside `prev` (empty counts without a comparison).
-pub fn build(period: PeriodOut, compare: Option<PeriodOut>, cur: &PeriodCounts, prev: &PeriodCounts, names: &Names, top: usize) -> Stats {
-    let both = |f: &dyn Fn(&PeriodCounts) -> i64| Figure::new(f(cur), f(prev));
-    let appeal_breakdown = |key: &dyn Fn(&AppealGroup) -> Option<String>, name: &dyn Fn(&str) -> String| {
-        let t = |p: &PeriodCounts| tally(&p.appeals, |g| !oral_reception(&g.channel, &g.form), key, |g| g.appeals);
-        lines(&t(cur), &t(prev), name)
+fn timeliness_of(t: &Tally, key: Option<&str>) -> Timeliness {
+    let get = |total: &str, by: &str| match key {
+        None => t.total(total),
+        Some(u) => t.get(by, u),
     };
-    let counted_q = |q: &QuestionGroup| !oral_reception(&q.channel, &q.form);
-    let question_breakdown = |segments: usize| {
-        let t = |p: &PeriodCounts| tally(&p.questions, counted_q, |q| prefix(&q.code, segments), |q| q.questions);
+    let (on_time, late) = match key {
+        None => (t.get(fig::ANSWERED, "1"), t.get(fig::ANSWERED, "2")),
+        Some(u) => (t.get(fig::EXEC_ON_TIME, u), t.get(fig::EXEC_LATE, u)),
+    };
+    Timeliness {
+        appeals: get(fig::APPEALS, fig::EXEC),
+        answered: on_time + late,
+        on_time,
+        late,
+        extended: get(fig::EXTENDED, fig::EXEC_EXTENDED),
+        overdue_now: get(fig::OVERDUE, fig::EXEC_OVERDUE),
+    }
+}
+
+fn reception_totals(t: &Tally) -> ReceptionTotals {
+    ReceptionTotals { citizens_by_head: t.get(fig::RECEPTION, "head"), citizens_by_deputies: t.get(fig::RECEPTION, "deputy"), questions: t.total(fig::Q_RECEPTION) }
+}
+
+/// Sums a figure's counts by a function of their dimension (classifier prefixes).
+fn regroup(m: &BTreeMap<String, i64>, key: impl Fn(&str) -> Option<String>) -> BTreeMap<String, i64> {
+    let mut out = BTreeMap::new();
+    for (k, n) in m {
+        if let Some(k) = key(k) {
+            *out.entry(k).or_insert(0) += n;
+        }
+    }
+    out
+}
+
+/// Builds every figure of the period `cur` beside `prev` (empty figures without a comparison).
+pub fn build(period: PeriodOut, compare: Option<PeriodOut>, cur: &Tally, prev: &Tally, names: &Names, top: usize) -> Stats {
+    let both = |f: &dyn Fn(&Tally) -> i64| Figure::new(f(cur), f(prev));
+    let flag = |figure: &'static str| both(&move |t: &Tally| t.total(figure));
+    let breakdown = |figure: &str, name: &dyn Fn(&str) -> String| lines(&cur.of(figure), &prev.of(figure), name);
+    let question_breakdown = |figure: &str, segments: usize| {
+        let t = |p: &Tally| regroup(&p.of(figure), |c| prefix(c, segments));
         lines(&t(cur), &t(prev), |c| names.classifier.get(c).cloned().unwrap_or_default())
     };
-    let mut top_questions = question_breakdown(4);
+    let mut top_questions = question_breakdown(fig::Q, 4);
     top_questions.truncate(top);
-    let written = |p: &PeriodCounts| sum(p, |g| g.form == "written" || g.form == "electronic");
-    let electronic = |p: &PeriodCounts| sum(p, |g| g.form == "electronic");
-    let sources = |p: &PeriodCounts| tally(&p.appeals, |g| !oral_reception(&g.channel, &g.form), |g| g.source_organization.clone(), |g| g.appeals);
-    let (sc, sp) = (sources(cur), sources(prev));
-    let mut by_source: Vec<SourceLine> = lines(&sc, &sp, |_| String::new()).into_iter().map(|l| SourceLine { organization: l.code, current: l.current, previous: l.previous }).collect();
+    let written = |t: &Tally| t.get(fig::FORM, "written") + t.get(fig::FORM, "electronic");
+    let electronic = |t: &Tally| t.get(fig::FORM, "electronic");
+    let mut by_source: Vec<SourceLine> =
+        breakdown(fig::SOURCE, &|_| String::new()).into_iter().map(|l| SourceLine { organization: l.code, current: l.current, previous: l.previous }).collect();
     by_source.sort_by(|a, b| b.current.cmp(&a.current).then(a.organization.cmp(&b.organization)));
-    let results = {
-        let t = |p: &PeriodCounts| tally(&p.questions, counted_q, |q| q.result.clone(), |q| q.questions);
-        lines(&t(cur), &t(prev), |c| QuestionResult::parse(c).map(|r| r.label().to_string()).unwrap_or_default())
-    };
-    let mut by_department: BTreeMap<String, Vec<(i64, i32, i32, i32)>> = BTreeMap::new();
-    let mut by_executor: BTreeMap<(String, String, Option<String>), Vec<(i64, i32, i32, i32)>> = BTreeMap::new();
-    for e in &cur.executors {
-        let row = (e.appeals, e.extended, e.answered, e.overdue_now);
-        by_executor.entry((e.user_id.clone(), e.full_name.clone(), e.department.clone())).or_default().push(row);
-        by_department.entry(e.department.clone().unwrap_or_default()).or_default().push(row);
+    let results = breakdown(fig::Q_RESULT, &|c| QuestionResult::parse(c).map(|r| r.label().to_string()).unwrap_or_default());
+    let mut by_executor = Vec::new();
+    let mut by_department: BTreeMap<String, Timeliness> = BTreeMap::new();
+    let mut executors: Vec<(&String, &(String, Option<String>))> = cur.executors.iter().filter(|(u, _)| cur.get(fig::EXEC, u) != 0).collect();
+    executors.sort_by(|a, b| (a.0, &a.1 .0, &a.1 .1).cmp(&(b.0, &b.1 .0, &b.1 .1)));
+    for (user_id, (full_name, department)) in executors {
+        let figures = timeliness_of(cur, Some(user_id));
+        let d = by_department.entry(department.clone().unwrap_or_default()).or_default();
+        d.appeals += figures.appeals;
+        d.answered += figures.answered;
+        d.on_time += figures.on_time;
+        d.late += figures.late;
+        d.extended += figures.extended;
+        d.overdue_now += figures.overdue_now;
+        by_executor.push(ExecutorTimeliness { user_id: user_id.clone(), full_name: full_name.clone(), department: department.clone(), figures });
     }
-    let reception_sections = {
-        let t = |p: &PeriodCounts| tally(&p.questions, |q| q.channel == "personal_reception", |q| prefix(&q.code, 1), |q| q.questions);
-        lines(&t(cur), &t(prev), |c| names.classifier.get(c).cloned().unwrap_or_default())
-    };
     let rec = reception_totals(cur);
     Stats {
         period,
         compare,
-        appeals: both(&|p| sum(p, |_| true)),
-        questions: both(&|p| p.questions.iter().filter(|q| counted_q(q)).map(|q| q.questions).sum()),
+        appeals: flag(fig::APPEALS),
+        questions: flag(fig::Q),
         written: both(&written),
         electronic: both(&electronic),
-        oral: both(&|p| sum(p, |g| g.form == "oral")),
-        from_citizens: both(&|p| sum(p, |g| !g.from_organization)),
-        from_organizations: both(&|p| sum(p, |g| g.from_organization)),
-        by_channel: appeal_breakdown(&|g| Some(g.channel.clone()), &|c| (names.channel)(c)),
-        by_form: appeal_breakdown(&|g| Some(g.form.clone()), &form_name),
-        by_kind: appeal_breakdown(&|g| Some(g.kind.clone()), &kind_name),
-        by_legal_regime: appeal_breakdown(&|g| Some(g.legal_regime.clone()), &regime_name),
-        by_section: question_breakdown(1),
-        by_topic: question_breakdown(2),
-        by_theme: question_breakdown(3),
+        oral: both(&|t| t.get(fig::FORM, "oral")),
+        from_citizens: both(&|t| t.total(fig::APPEALS) - t.total(fig::FROM_ORG)),
+        from_organizations: flag(fig::FROM_ORG),
+        by_channel: breakdown(fig::CHANNEL, &|c| (names.channel)(c)),
+        by_form: breakdown(fig::FORM, &form_name),
+        by_kind: breakdown(fig::KIND, &kind_name),
+        by_legal_regime: breakdown(fig::REGIME, &regime_name),
+        by_section: question_breakdown(fig::Q, 1),
+        by_topic: question_breakdown(fig::Q, 2),
+        by_theme: question_breakdown(fig::Q, 3),
         top_questions,
         by_source,
-        collective: both(&|p| sum(p, |g| g.collective)),
-        repeated: both(&|p| sum(p, |g| g.repeated)),
+        collective: flag(fig::COLLECTIVE),
+        repeated: flag(fig::REPEATED),
         electronic_share_of_written_pct: Share { current: pct(electronic(cur), written(cur)), previous: pct(electronic(prev), written(prev)) },
         control: cur.control.into(),
         control_previous: compare.map(|_| prev.control.into()),
-        timeliness: timeliness(counted(cur).map(|g| (g.appeals, g.extended, g.answered, g.overdue_now))),
-        timeliness_by_executor: by_executor
-            .into_iter()
-            .map(|((user_id, full_name, department), rows)| ExecutorTimeliness { user_id, full_name, department, figures: timeliness(rows.into_iter()) })
-            .collect(),
-        timeliness_by_department: by_department.into_iter().map(|(department, rows)| DepartmentTimeliness { department, figures: timeliness(rows.into_iter()) }).collect(),
+        timeliness: timeliness_of(cur, None),
+        timeliness_by_executor: by_executor,
+        timeliness_by_department: by_department.into_iter().map(|(department, figures)| DepartmentTimeliness { department, figures }).collect(),
         results,
-        returned_for_rework: both(&|p| counted(p).map(|g| g.returned).sum()),
-        checked_on_site: both(&|p| sum(p, |g| g.on_site_check)),
-        forwarded: both(&|p| sum(p, |g| g.forwarded != 0)),
-        late_registration: both(&|p| sum(p, |g| g.late_registration)),
+        returned_for_rework: flag(fig::RETURNED),
+        checked_on_site: flag(fig::ON_SITE),
+        forwarded: flag(fig::FORWARDED),
+        late_registration: flag(fig::LATE_REG),
         personal_reception: ReceptionFigures {
             citizens_by_head: rec.citizens_by_head,
             citizens_by_deputies: rec.citizens_by_deputies,
             questions: rec.questions,
-            by_section: reception_sections,
+            by_section: question_breakdown(fig::Q_RECEPTION, 1),
             previous: reception_totals(prev),
         },
     }
@@ -453,6 +425,7 @@ pub fn build(period: PeriodOut, compare: Option<PeriodOut>, cur: &PeriodCounts, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::stats::{AppealGroup, PeriodCounts, QuestionGroup};
 
     fn group(channel: &str, form: &str, n: i64) -> AppealGroup {
         AppealGroup {
@@ -501,7 +474,7 @@ mod tests {
         let classifier = names_of();
         let names = Names { channel: &|c| c.to_string(), classifier: &classifier };
         let p = PeriodOut { from: "2024-01-01".parse().unwrap(), to: "2024-12-31".parse().unwrap() };
-        let s = build(p, None, &cur, &PeriodCounts::default(), &names, 10);
+        let s = build(p, None, &Tally::from_groups(&cur), &Tally::default(), &names, 10);
         assert_eq!(s.appeals.current, 16, "the letter handed in at a reception counts, the oral visits do not");
         assert_eq!(s.questions.current, 13);
         assert_eq!(s.personal_reception.citizens_by_head, 4);
@@ -521,7 +494,7 @@ mod tests {
         let classifier = names_of();
         let names = Names { channel: &|c| c.to_string(), classifier: &classifier };
         let p = PeriodOut { from: "2024-01-01".parse().unwrap(), to: "2024-12-31".parse().unwrap() };
-        let s = build(p, Some(p), &cur, &prev, &names, 10);
+        let s = build(p, Some(p), &Tally::from_groups(&cur), &Tally::from_groups(&prev), &names, 10);
         let got: Vec<(&str, i64, i64)> = s.by_channel.iter().map(|l| (l.code.as_str(), l.current, l.previous)).collect();
         assert_eq!(got, vec![("post", 2, 0), ("email", 0, 3)]);
         assert_eq!(s.appeals, Figure { current: 2, previous: 3, change_pct: Some(-33.3) });

@@ -253,6 +253,10 @@ pub fn spawn(state: std::sync::Arc<AppState>, mailer: Mailer) -> std::thread::Jo
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "scheduler pass failed"),
             }
+            // The statistics' pending deltas are folded into the rollups (issue 11).
+            if let Err(e) = crate::store::stats_deltas::compact(&state.pool) {
+                tracing::warn!(error = %e, "statistics compaction failed");
+            }
             std::thread::sleep(std::time::Duration::from_secs(state.settings.scheduler.interval_seconds.max(1)));
         })
         .expect("scheduler thread starts")

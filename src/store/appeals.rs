@@ -457,7 +457,10 @@ backend_fns! {
             c.write_outbox(&row.id, &a.outbox, &[("reg_number", &row.reg_number)], row.registered_at)?;
             let mut related: Vec<String> = links.iter().map(|l| l.related_appeal_id.clone()).collect();
             related.sort();
-            Ok(CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related })
+            let card = CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related };
+            // Statistics deltas (issue 11), in the registering transaction.
+            crate::store::stats_deltas::record_new(c, &card)?;
+            Ok(card)
         }
     }
 
@@ -592,6 +595,8 @@ backend_fns! {
             all_links.sort_unstable_by(|a, b| (&a.appeal_id, &a.related_appeal_id).cmp(&(&b.appeal_id, &b.related_appeal_id)));
             c.insert_rows(&Bulk { rows: &rows, people: &people, questions: &qs, keys: &keys, links: &all_links, history: &hist })?;
             tracing::info!(checks_ms = checked.as_millis() as u64, keys_read_ms = keys_read.as_millis() as u64, built_ms = built.as_millis() as u64, inserted_ms = (t0.elapsed() - built).as_millis() as u64, "import rows written");
+            // Statistics deltas (issue 11), aggregated over the whole batch.
+            crate::store::stats_deltas::record_imported(c, &rows, &qs)?;
             Ok(ids)
         })
     }
@@ -675,27 +680,27 @@ backend_fns! {
         load_cards(conn, &f.org, rows)
     }
 
-    pub fn mutate(conn: &mut Conn, org: &str, id: &str, if_match: Option<i32>, actor: &str, now: NaiveDateTime, decide: &mut dyn FnMut(&CardData) -> Result<Change, StoreError>) -> Result<CardData, StoreError> {
-        conn.write_tx(|c| mutate_in(c, org, id, if_match, actor, now, decide))
+    pub fn mutate(conn: &mut Conn, org: &str, id: &str, if_match: Option<i32>, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: &mut dyn FnMut(&CardData) -> Result<Change, StoreError>) -> Result<CardData, StoreError> {
+        conn.write_tx(|c| mutate_in(c, org, id, if_match, actor, now, local_day, decide))
     }
 
-    pub fn mutate_chain(conn: &mut Conn, org: &str, id: &str, if_match: Option<i32>, now: NaiveDateTime, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
-        conn.write_tx(|c| chain_in(c, org, id, if_match, now, steps))
+    pub fn mutate_chain(conn: &mut Conn, org: &str, id: &str, if_match: Option<i32>, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
+        conn.write_tx(|c| chain_in(c, org, id, if_match, now, local_day, steps))
     }
 
     /// Applies `steps` one after another inside the caller's transaction, each to the card the
     /// previous one left (`if_match` guards the first); the card after the last.
-    pub fn chain_in(c: &mut Conn, org: &str, id: &str, if_match: Option<i32>, now: NaiveDateTime, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
+    pub fn chain_in(c: &mut Conn, org: &str, id: &str, if_match: Option<i32>, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
         let mut expected = if_match;
         let mut last = None;
         for step in steps.iter_mut() {
-            last = Some(mutate_in(c, org, id, expected.take(), &step.actor, now, &mut *step.decide)?);
+            last = Some(mutate_in(c, org, id, expected.take(), &step.actor, now, local_day, &mut *step.decide)?);
         }
         last.ok_or(StoreError::NotFound)
     }
 
     /// [`mutate`] inside the caller's transaction.
-    pub fn mutate_in(c: &mut Conn, org: &str, id: &str, if_match: Option<i32>, actor: &str, now: NaiveDateTime, decide: &mut dyn FnMut(&CardData) -> Result<Change, StoreError>) -> Result<CardData, StoreError> {
+    pub fn mutate_in(c: &mut Conn, org: &str, id: &str, if_match: Option<i32>, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: &mut dyn FnMut(&CardData) -> Result<Change, StoreError>) -> Result<CardData, StoreError> {
         {
             let card = get_card(c, org, id)?;
             if let Some(v) = if_match {
@@ -773,7 +778,10 @@ backend_fns! {
             }
             history_db::append(c, &history::entry(org, id, now, Some(actor), &change.action, change.details.clone()))?;
             c.write_outbox(id, &change.outbox, &slots.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(), now)?;
-            get_card(c, org, id)
+            let after = get_card(c, org, id)?;
+            // Statistics deltas (issue 11): the card's new contribution less its old one.
+            crate::store::stats_deltas::record_change(c, &card, &after, local_day)?;
+            Ok(after)
         }
     }
 }
@@ -991,8 +999,8 @@ pub struct Decider<'a> {
 
 /// Applies several control steps to one appeal in ONE transaction, each with its own history
 /// entry: all of them or none (an oral answer at a reception is answer, approval and handover).
-pub fn mutate_chain(pool: &DbPool, org: &str, id: &str, if_match: Option<i32>, now: NaiveDateTime, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
-    dispatch!(pool, mutate_chain(org, id, if_match, now, steps))
+pub fn mutate_chain(pool: &DbPool, org: &str, id: &str, if_match: Option<i32>, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
+    dispatch!(pool, mutate_chain(org, id, if_match, now, local_day, steps))
 }
 
 /// Applies one control action in one transaction: checks `If-Match`, lets `decide` compute the
@@ -1004,7 +1012,8 @@ pub fn mutate(
     if_match: Option<i32>,
     actor: &str,
     now: NaiveDateTime,
+    local_day: crate::store::stats_deltas::LocalDay,
     decide: &mut dyn FnMut(&CardData) -> Result<Change, StoreError>,
 ) -> Result<CardData, StoreError> {
-    dispatch!(pool, mutate(org, id, if_match, actor, now, decide))
+    dispatch!(pool, mutate(org, id, if_match, actor, now, local_day, decide))
 }

@@ -18,6 +18,7 @@ pub mod receptions;
 pub mod schema;
 pub mod sessions;
 pub mod stats;
+pub mod stats_deltas;
 pub mod users;
 pub mod visibility;
 

@@ -111,14 +111,14 @@ backend_fns! {
         Ok(())
     }
 
-    pub fn register_visit(conn: &mut Conn, visitor_id: &str, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering, now: NaiveDateTime, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
+    pub fn register_visit(conn: &mut Conn, visitor_id: &str, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
         conn.write_tx(|c| {
             let card = appeals_db::register_in(c, a, links_for, numbering)?;
             link_in(c, visitor_id, &card.appeal.id)?;
             if steps.is_empty() {
                 return Ok(card);
             }
-            appeals_db::chain_in(c, &card.appeal.organization_id, &card.appeal.id, None, now, steps)
+            appeals_db::chain_in(c, &card.appeal.organization_id, &card.appeal.id, None, now, local_day, steps)
         })
     }
 }
@@ -151,6 +151,6 @@ pub fn book(pool: &DbPool, v: &VisitorRow) -> Result<(), StoreError> {
 /// Registers a visitor as an appeal in ONE transaction: the appeal (number, links, history),
 /// the visitor's link to it, and then `steps` (an oral answer's control actions) applied to it;
 /// any refusal leaves nothing written, the number included.
-pub fn register_visit(pool: &DbPool, visitor_id: &str, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering, now: NaiveDateTime, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
-    dispatch!(pool, register_visit(visitor_id, a, links_for, numbering, now, steps))
+pub fn register_visit(pool: &DbPool, visitor_id: &str, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
+    dispatch!(pool, register_visit(visitor_id, a, links_for, numbering, now, local_day, steps))
 }

@@ -387,3 +387,41 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_passwords,
     web_sessions,
 );
+
+diesel::table! {
+    stats_deltas (id) {
+        id -> BigInt,
+        organization_id -> Text,
+        day -> Date,
+        figure -> Text,
+        dim -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    stats_rollup (organization_id, day, figure, dim) {
+        organization_id -> Text,
+        day -> Date,
+        figure -> Text,
+        dim -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    stats_rollup_state (organization_id) {
+        organization_id -> Text,
+        built_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    stats_rollup_month (organization_id, day, figure, dim) {
+        organization_id -> Text,
+        day -> Date,
+        figure -> Text,
+        dim -> Text,
+        n -> BigInt,
+    }
+}

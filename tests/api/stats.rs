@@ -141,3 +141,129 @@ async fn control_and_timeliness_follow_the_workflow(db: Db) {
     }
     app.call("GET", "/api/v1/stats?from=2025-03-01&to=2025-03-31", Some(&app.executor), None).await.assert_problem(403, None);
 }
+
+/// The figures of a period counted both ways, as JSON.
+fn both_ways(app: &TestApp, from: &str, to: &str) -> (Value, Value) {
+    use appeals::api::stats::{compute_with, Counting};
+    use appeals::reports::stats::PeriodOut;
+    let st = &app.state;
+    let (from, to): (chrono::NaiveDate, chrono::NaiveDate) = (from.parse().unwrap(), to.parse().unwrap());
+    let period = PeriodOut { from, to };
+    let compare = appeals::api::stats::comparison(period, "previous_period");
+    let scope = appeals::store::stats::Scope {
+        org: app.org.clone(),
+        start: st.start_of(from),
+        end: st.start_of(to.succ_opt().unwrap()),
+        from,
+        to,
+        today: st.today(),
+        channel: None,
+        section: None,
+        executor_id: None,
+        department: None,
+    };
+    let get = |how| serde_json::to_value(compute_with(st, period, compare, &scope, 100, how).unwrap_or_else(|e| panic!("{how:?}: {e:?}"))).unwrap();
+    (get(Counting::Rollup), get(Counting::Scan))
+}
+
+both_backends!(the_rollup_counts_what_the_scan_counts_after_a_mix_of_actions);
+async fn the_rollup_counts_what_the_scan_counts_after_a_mix_of_actions(db: Db) {
+    let app = TestApp::start(db).await;
+    // A first appeal before the rollup exists: the first read builds it from the appeals.
+    app.register(json!({"channel": "email", "form": "electronic"})).await;
+    appeals::api::stats::prepare_rollup(&app.state, &app.org).unwrap();
+    // From here on every figure reaches the rollup only through the write paths' deltas.
+    let mut ids = Vec::new();
+    for (n, over) in [
+        json!({}),
+        json!({"channel": "email", "form": "electronic", "kind": "statement"}),
+        json!({"channel": "personal_reception", "form": "oral", "reception": {"official": "Глава", "official_role": "head", "held_on": "2025-03-03"}, "questions": [{"code": "0005.0005.0056.1157"}]}),
+        json!({"collective": true, "signatures": 12, "questions": [{"code": "0003.0009.0097.0699"}, {"code": "0005.0005.0056.1168"}]}),
+        json!({"source": {"organization": "Прокуратура г. Ухты", "number": "7-12", "date": "2025-02-15"}, "received_on": "2025-02-20"}),
+        json!({"kind": "proposal"}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = app.call("POST", "/api/v1/appeals", Some(&app.clerk), Some(&appeal(over))).await;
+        assert_eq!(r.status, 201, "appeal {n}: {}", r.json);
+        ids.push(r.json["id"].as_str().unwrap().to_string());
+    }
+    let items = json!([appeal(json!({"channel": "post", "registered_at": "2025-03-02T09:00:00Z", "received_on": "2025-03-01"})), appeal(json!({"channel": "by_hand", "registered_at": "2025-03-02T10:00:00Z", "received_on": "2025-03-01", "kind": "statement"}))]);
+    let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&json!({"items": items}))).await;
+    assert!(r.status == 200 || r.status == 201, "import: {}", r.json);
+    let post = |p: String, token: &str, body: Value| {
+        let (app, token) = (&app, token.to_string());
+        async move {
+            let r = app.call("POST", &p, Some(&token), Some(&body)).await;
+            assert!(r.status < 300, "{p}: {}", r.json);
+            r.json
+        }
+    };
+    let executor = app.user_id("executor");
+    for id in &ids {
+        post(format!("/api/v1/appeals/{id}/assign"), &app.clerk, json!({"executors": [{"user_id": executor, "responsible": true}]})).await;
+    }
+    let body = json!({"text": "Ответ", "results": [{"code": "0003.0009.0097.0699", "result": "supported"}]});
+    // 0: answered, approved, dispatched, closed.
+    let card = post(format!("/api/v1/appeals/{}/answers", ids[0]), &app.executor, body.clone()).await;
+    let a = card["answers"][0]["id"].as_str().unwrap().to_string();
+    post(format!("/api/v1/appeals/{}/answers/{a}/approve", ids[0]), &app.supervisor, json!({})).await;
+    post(format!("/api/v1/appeals/{}/answers/{a}/dispatch", ids[0]), &app.clerk, json!({"sent_on": "2025-03-03", "channel": "post"})).await;
+    // 1: returned for rework, then checked on site, then extended.
+    let card = post(format!("/api/v1/appeals/{}/answers", ids[1]), &app.executor, body.clone()).await;
+    let a = card["answers"][0]["id"].as_str().unwrap().to_string();
+    post(format!("/api/v1/appeals/{}/answers/{a}/return", ids[1]), &app.supervisor, json!({})).await;
+    post(format!("/api/v1/appeals/{}/consideration", ids[1]), &app.executor, json!({"on_site_check": true, "by_commission": true})).await;
+    post(format!("/api/v1/appeals/{}/extend", ids[1]), &app.supervisor, json!({"days": 10, "reason": "Запрос документов"})).await;
+    // 4: forwarded by competence; 5: left without answer.
+    post(format!("/api/v1/appeals/{}/forward", ids[4]), &app.clerk, json!({"organization": "Государственная жилищная инспекция", "reason": "по компетенции"})).await;
+    post(format!("/api/v1/appeals/{}/leave-without-answer", ids[5]), &app.supervisor, json!({"reason": "unreadable"})).await;
+    // 3: corrected (kind, questions).
+    let fix = json!({"kind": "statement", "questions": [{"code": "0005.0005.0056.1157"}]});
+    let r = app.raw("PATCH", &format!("/api/v1/appeals/{}", ids[3]), Some(&app.clerk), Some(fix.to_string().into_bytes()), &[("If-Match", "\"2\"")]).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    app.set_now(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 5, 5, 7, 0, 0).unwrap());
+    // With the deltas still pending, then after they are folded; over a month, a partial month
+    // and a span of whole and partial months.
+    for (from, to) in [("2025-03-01", "2025-03-31"), ("2025-03-02", "2025-03-20"), ("2025-02-15", "2025-05-10"), ("2025-01-01", "2025-12-31")] {
+        let (rollup, scan) = both_ways(&app, from, to);
+        assert_eq!(rollup, scan, "{from}..{to} with pending deltas");
+    }
+    appeals::api::stats::prepare_rollup(&app.state, &app.org).unwrap();
+    for (from, to) in [("2025-03-01", "2025-03-31"), ("2025-03-02", "2025-03-20"), ("2025-02-15", "2025-05-10"), ("2025-01-01", "2025-12-31")] {
+        let (rollup, scan) = both_ways(&app, from, to);
+        assert_eq!(rollup, scan, "{from}..{to} after compaction");
+    }
+    let (s, _) = both_ways(&app, "2025-03-01", "2025-03-31");
+    // The mix really moved the figures the comparison covers.
+    assert_eq!(s["appeals"]["current"], 8);
+    assert_eq!(s["forwarded"]["current"], 1);
+    assert_eq!(s["checked_on_site"]["current"], 1);
+    assert_eq!(s["returned_for_rework"]["current"], 1);
+    assert_eq!(s["timeliness"]["extended"], 1);
+    assert_eq!(s["personal_reception"]["citizens_by_head"], 1);
+    assert!(s["control"]["put_on_control"].as_i64().unwrap() >= 6, "{}", s["control"]);
+}
+
+both_backends!(a_correction_takes_back_what_the_card_counted);
+async fn a_correction_takes_back_what_the_card_counted(db: Db) {
+    let app = TestApp::start(db).await;
+    let card = app.register(json!({"kind": "complaint", "form": "written", "questions": [{"code": "0003.0009.0097.0699"}]})).await;
+    let id = card["id"].as_str().unwrap();
+    let stats = || async { app.call("GET", "/api/v1/stats?from=2025-03-01&to=2025-03-31", Some(&app.supervisor), None).await.json };
+    let s = stats().await;
+    assert_eq!(line(&s["by_kind"], "complaint")["current"], 1);
+    assert_eq!(line(&s["by_section"], "0003")["current"], 1);
+    let fix = json!({"kind": "proposal", "questions": [{"code": "0005.0005.0056.1157"}, {"code": "0005.0005.0056.1168"}]});
+    let r = app.raw("PATCH", &format!("/api/v1/appeals/{id}"), Some(&app.clerk), Some(fix.to_string().into_bytes()), &[("If-Match", "\"1\"")]).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    // The correction's deltas are -1 for what the card counted and +1 for what it counts now.
+    let s = stats().await;
+    assert!(s["by_kind"].as_array().unwrap().iter().all(|l| l["code"] != "complaint"), "{}", s["by_kind"]);
+    assert_eq!(line(&s["by_kind"], "proposal")["current"], 1);
+    assert!(s["by_section"].as_array().unwrap().iter().all(|l| l["code"] != "0003"), "{}", s["by_section"]);
+    assert_eq!(line(&s["by_section"], "0005")["current"], 2);
+    assert_eq!(s["appeals"]["current"], 1);
+    assert_eq!(s["questions"]["current"], 2);
+}

@@ -1,0 +1,392 @@
+//! The statistics as additive figures (issue 11): what one appeal adds to each figure of
+//! DOMAIN.md §7, keyed by the local day it counts on, so that a year's figures are sums over a
+//! small rollup instead of a GROUP BY over a million appeals. A change of a card is its new
+//! contribution minus its old one ([`diff`]); the store appends that as signed delta rows.
+//!
+//! Both ways of counting meet in [`Tally`]: the rollup's sums, and the grouped counts of the
+//! scan path converted by [`Tally::from_groups`]; `crate::reports::stats::build` reads only it.
+
+use crate::store::stats::{ControlCounts, PeriodCounts};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+/// Names of the rollup's figures (the `figure` column).
+pub mod fig {
+    /// Appeals received (oral ones at a personal reception excluded, as everywhere below unless said).
+    pub const APPEALS: &str = "appeals";
+    /// By channel (dimension: channel code).
+    pub const CHANNEL: &str = "channel";
+    /// By form.
+    pub const FORM: &str = "form";
+    /// By kind.
+    pub const KIND: &str = "kind";
+    /// By legal regime.
+    pub const REGIME: &str = "regime";
+    /// From organizations.
+    pub const FROM_ORG: &str = "from_org";
+    /// Collective.
+    pub const COLLECTIVE: &str = "collective";
+    /// Repeated.
+    pub const REPEATED: &str = "repeated";
+    /// Registered late.
+    pub const LATE_REG: &str = "late_reg";
+    /// Checked on site.
+    pub const ON_SITE: &str = "on_site";
+    /// Forwarded by competence.
+    pub const FORWARDED: &str = "forwarded";
+    /// Deadline extended.
+    pub const EXTENDED: &str = "extended";
+    /// Answered (dimension "1" on time, "2" late).
+    pub const ANSWERED: &str = "answered";
+    /// By forwarding body (dimension: its name).
+    pub const SOURCE: &str = "source";
+    /// Answers returned for rework (a sum, not a count).
+    pub const RETURNED: &str = "returned";
+    /// Citizens at a personal reception, any form (dimension: the official's role).
+    pub const RECEPTION: &str = "reception";
+    /// Questions (dimension: full classifier code).
+    pub const Q: &str = "q";
+    /// Questions by result.
+    pub const Q_RESULT: &str = "q_result";
+    /// Questions of personal-reception appeals, any form (dimension: code).
+    pub const Q_RECEPTION: &str = "q_reception";
+    /// Appeals by responsible executor, all forms (dimension: user id); and its flags.
+    pub const EXEC: &str = "exec";
+    /// Extended, by responsible executor.
+    pub const EXEC_EXTENDED: &str = "exec_extended";
+    /// Answered on time, by responsible executor.
+    pub const EXEC_ON_TIME: &str = "exec_on_time";
+    /// Answered late, by responsible executor.
+    pub const EXEC_LATE: &str = "exec_late";
+    /// Put on control, on the local day it was (dimension empty).
+    pub const CONTROL_PUT: &str = "control_put";
+    /// Removed from control, on its closing day (dimension: the day it was put on control).
+    pub const CONTROL_REMOVED: &str = "control_removed";
+    /// Overdue now: never stored (it depends on today), counted live; by executor likewise.
+    pub const OVERDUE: &str = "overdue";
+    /// Overdue now by responsible executor.
+    pub const EXEC_OVERDUE: &str = "exec_overdue";
+}
+
+/// What of one appeal the statistics count, read from its card.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Facts {
+    /// Organization.
+    pub org: String,
+    /// Local registration day.
+    pub registered_on: NaiveDate,
+    /// Channel code.
+    pub channel: String,
+    /// Form code.
+    pub form: String,
+    /// Kind code.
+    pub kind: String,
+    /// Legal regime code.
+    pub legal_regime: String,
+    /// Collective.
+    pub collective: bool,
+    /// Repeated.
+    pub repeated: bool,
+    /// From an organization.
+    pub from_organization: bool,
+    /// Forwarding body.
+    pub source_organization: Option<String>,
+    /// Role of the official at a personal reception.
+    pub reception_role: Option<String>,
+    /// Registered late.
+    pub late_registration: bool,
+    /// Checked on site.
+    pub on_site_check: bool,
+    /// Forwarded by competence.
+    pub forwarded: bool,
+    /// Deadline extended.
+    pub extended: bool,
+    /// 0 not answered, 1 on time, 2 late ([`answered`]).
+    pub answered: i32,
+    /// Answers returned for rework.
+    pub returned: i64,
+    /// Local day it was put on control.
+    pub put_on_control_on: Option<NaiveDate>,
+    /// Local day it was closed.
+    pub closed_on: Option<NaiveDate>,
+    /// Questions: (code, result).
+    pub questions: Vec<(String, Option<String>)>,
+    /// Active responsible executors (user ids).
+    pub executors: Vec<String>,
+}
+
+/// Answer state: 0 not answered, 1 on time, 2 late, by the dispatch date or, where the answer
+/// was not dispatched, its approval date.
+pub fn answered(answer_sent_on: Option<NaiveDate>, answered_on: Option<NaiveDate>, due: NaiveDate) -> i32 {
+    match answer_sent_on.or(answered_on) {
+        None => 0,
+        Some(d) if d <= due => 1,
+        Some(_) => 2,
+    }
+}
+
+/// True for an oral appeal taken at a personal reception: a reception figure, not an appeal.
+pub fn oral_reception(channel: &str, form: &str) -> bool {
+    channel == "personal_reception" && form == "oral"
+}
+
+/// One row of the rollup: (organization, day, figure, dimension, n).
+pub type Row = (String, NaiveDate, &'static str, String, i64);
+
+/// Appends what `f` adds to the figures, times `sign` (+1 to add, -1 to take back).
+pub fn contributions(f: &Facts, sign: i64, out: &mut Vec<Row>) {
+    let day = f.registered_on;
+    let mut add = |d: NaiveDate, figure: &'static str, dim: &str, n: i64| {
+        if n != 0 {
+            out.push((f.org.clone(), d, figure, dim.to_string(), n * sign));
+        }
+    };
+    let counted = !oral_reception(&f.channel, &f.form);
+    if counted {
+        add(day, fig::APPEALS, "", 1);
+        add(day, fig::CHANNEL, &f.channel, 1);
+        add(day, fig::FORM, &f.form, 1);
+        add(day, fig::KIND, &f.kind, 1);
+        add(day, fig::REGIME, &f.legal_regime, 1);
+        for (on, figure) in [
+            (f.from_organization, fig::FROM_ORG),
+            (f.collective, fig::COLLECTIVE),
+            (f.repeated, fig::REPEATED),
+            (f.late_registration, fig::LATE_REG),
+            (f.on_site_check, fig::ON_SITE),
+            (f.forwarded, fig::FORWARDED),
+            (f.extended, fig::EXTENDED),
+        ] {
+            if on {
+                add(day, figure, "", 1);
+            }
+        }
+        if f.answered != 0 {
+            add(day, fig::ANSWERED, &f.answered.to_string(), 1);
+        }
+        if let Some(s) = &f.source_organization {
+            add(day, fig::SOURCE, s, 1);
+        }
+        add(day, fig::RETURNED, "", f.returned);
+        for (code, result) in &f.questions {
+            add(day, fig::Q, code, 1);
+            if let Some(r) = result {
+                add(day, fig::Q_RESULT, r, 1);
+            }
+        }
+    }
+    if f.channel == "personal_reception" {
+        if let Some(role) = &f.reception_role {
+            add(day, fig::RECEPTION, role, 1);
+        }
+        for (code, _) in &f.questions {
+            add(day, fig::Q_RECEPTION, code, 1);
+        }
+    }
+    for u in &f.executors {
+        add(day, fig::EXEC, u, 1);
+        if f.extended {
+            add(day, fig::EXEC_EXTENDED, u, 1);
+        }
+        match f.answered {
+            1 => add(day, fig::EXEC_ON_TIME, u, 1),
+            2 => add(day, fig::EXEC_LATE, u, 1),
+            _ => {}
+        }
+    }
+    if let Some(put) = f.put_on_control_on {
+        add(put, fig::CONTROL_PUT, "", 1);
+        if let Some(closed) = f.closed_on {
+            add(closed, fig::CONTROL_REMOVED, &put.to_string(), 1);
+        }
+    }
+}
+
+/// The delta rows of a change from `before` to `after`, summed so that unchanged figures cancel.
+pub fn diff(before: Option<&Facts>, after: Option<&Facts>) -> Vec<Row> {
+    let mut rows = Vec::new();
+    if let Some(b) = before {
+        contributions(b, -1, &mut rows);
+    }
+    if let Some(a) = after {
+        contributions(a, 1, &mut rows);
+    }
+    aggregate(rows)
+}
+
+/// Sums rows with the same key and drops the zeros.
+pub fn aggregate(rows: Vec<Row>) -> Vec<Row> {
+    let mut m: BTreeMap<(String, NaiveDate, &'static str, String), i64> = BTreeMap::new();
+    for (org, day, figure, dim, n) in rows {
+        *m.entry((org, day, figure, dim)).or_insert(0) += n;
+    }
+    m.into_iter().filter(|(_, n)| *n != 0).map(|((org, day, figure, dim), n)| (org, day, figure, dim, n)).collect()
+}
+
+/// A period's figures: figure → dimension → count, the control figures, and the names of the
+/// executors it mentions.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tally {
+    /// Figure → dimension → count.
+    pub figures: BTreeMap<String, BTreeMap<String, i64>>,
+    /// Control figures.
+    pub control: ControlCounts,
+    /// Executor id → (full name, department name).
+    pub executors: BTreeMap<String, (String, Option<String>)>,
+}
+
+impl Tally {
+    /// Adds `n` to a figure's dimension.
+    pub fn add(&mut self, figure: &str, dim: &str, n: i64) {
+        *self.figures.entry(figure.to_string()).or_default().entry(dim.to_string()).or_insert(0) += n;
+    }
+
+    /// One figure's counts by dimension (empty when absent).
+    pub fn of(&self, figure: &str) -> BTreeMap<String, i64> {
+        self.figures.get(figure).cloned().unwrap_or_default()
+    }
+
+    /// A figure's count in one dimension.
+    pub fn get(&self, figure: &str, dim: &str) -> i64 {
+        self.figures.get(figure).and_then(|m| m.get(dim)).copied().unwrap_or(0)
+    }
+
+    /// A figure summed over its dimensions.
+    pub fn total(&self, figure: &str) -> i64 {
+        self.figures.get(figure).map(|m| m.values().sum()).unwrap_or(0)
+    }
+
+    /// The grouped counts of the scan path, as the same figures.
+    pub fn from_groups(p: &PeriodCounts) -> Tally {
+        let mut t = Tally { control: p.control, ..Default::default() };
+        for g in &p.appeals {
+            let n = g.appeals;
+            if !oral_reception(&g.channel, &g.form) {
+                t.add(fig::APPEALS, "", n);
+                t.add(fig::CHANNEL, &g.channel, n);
+                t.add(fig::FORM, &g.form, n);
+                t.add(fig::KIND, &g.kind, n);
+                t.add(fig::REGIME, &g.legal_regime, n);
+                for (on, figure) in [
+                    (g.from_organization, fig::FROM_ORG),
+                    (g.collective, fig::COLLECTIVE),
+                    (g.repeated, fig::REPEATED),
+                    (g.late_registration, fig::LATE_REG),
+                    (g.on_site_check, fig::ON_SITE),
+                    (g.forwarded != 0, fig::FORWARDED),
+                    (g.extended != 0, fig::EXTENDED),
+                    (g.overdue_now != 0, fig::OVERDUE),
+                ] {
+                    if on {
+                        t.add(figure, "", n);
+                    }
+                }
+                if g.answered != 0 {
+                    t.add(fig::ANSWERED, &g.answered.to_string(), n);
+                }
+                if let Some(s) = &g.source_organization {
+                    t.add(fig::SOURCE, s, n);
+                }
+                t.add(fig::RETURNED, "", g.returned);
+            }
+            if g.channel == "personal_reception" {
+                if let Some(role) = &g.reception_role {
+                    t.add(fig::RECEPTION, role, n);
+                }
+            }
+        }
+        for q in &p.questions {
+            if !oral_reception(&q.channel, &q.form) {
+                t.add(fig::Q, &q.code, q.questions);
+                if let Some(r) = &q.result {
+                    t.add(fig::Q_RESULT, r, q.questions);
+                }
+            }
+            if q.channel == "personal_reception" {
+                t.add(fig::Q_RECEPTION, &q.code, q.questions);
+            }
+        }
+        for e in &p.executors {
+            t.executors.insert(e.user_id.clone(), (e.full_name.clone(), e.department.clone()));
+            t.add(fig::EXEC, &e.user_id, e.appeals);
+            if e.extended != 0 {
+                t.add(fig::EXEC_EXTENDED, &e.user_id, e.appeals);
+            }
+            match e.answered {
+                1 => t.add(fig::EXEC_ON_TIME, &e.user_id, e.appeals),
+                2 => t.add(fig::EXEC_LATE, &e.user_id, e.appeals),
+                _ => {}
+            }
+            if e.overdue_now != 0 {
+                t.add(fig::EXEC_OVERDUE, &e.user_id, e.appeals);
+            }
+        }
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> Facts {
+        Facts {
+            org: "o".into(),
+            registered_on: "2025-03-01".parse().unwrap(),
+            channel: "post".into(),
+            form: "written".into(),
+            kind: "complaint".into(),
+            legal_regime: "fz59".into(),
+            questions: vec![("0005.0005.0056.1168".into(), None)],
+            executors: vec!["u1".into()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn an_unchanged_card_adds_nothing_and_an_answer_moves_counts() {
+        let f = facts();
+        assert!(diff(Some(&f), Some(&f)).is_empty());
+        let mut g = f.clone();
+        g.answered = 1;
+        g.questions[0].1 = Some("explained".into());
+        let rows = diff(Some(&f), Some(&g));
+        let figures: Vec<(&str, &str, i64)> = rows.iter().map(|r| (r.2, r.3.as_str(), r.4)).collect();
+        assert_eq!(figures, vec![("answered", "1", 1), ("exec_on_time", "u1", 1), ("q_result", "explained", 1)]);
+    }
+
+    #[test]
+    fn a_correction_of_the_channel_takes_back_the_old_one() {
+        let f = facts();
+        let mut g = f.clone();
+        g.channel = "email".into();
+        g.form = "electronic".into();
+        let rows = diff(Some(&f), Some(&g));
+        assert!(rows.contains(&("o".into(), f.registered_on, "channel", "post".into(), -1)));
+        assert!(rows.contains(&("o".into(), f.registered_on, "channel", "email".into(), 1)));
+        assert!(!rows.iter().any(|r| r.2 == "appeals"), "still one appeal");
+    }
+
+    #[test]
+    fn oral_reception_counts_as_reception_and_control_on_its_own_days() {
+        let mut f = facts();
+        f.channel = "personal_reception".into();
+        f.form = "oral".into();
+        f.reception_role = Some("head".into());
+        f.put_on_control_on = Some("2025-03-02".parse().unwrap());
+        f.closed_on = Some("2025-03-20".parse().unwrap());
+        let rows = diff(None, Some(&f));
+        assert!(!rows.iter().any(|r| r.2 == "appeals" || r.2 == "q"));
+        assert!(rows.iter().any(|r| r.2 == "reception" && r.3 == "head"));
+        assert!(rows.iter().any(|r| r.2 == "q_reception"));
+        assert!(rows.contains(&("o".into(), "2025-03-20".parse().unwrap(), "control_removed", "2025-03-02".into(), 1)));
+    }
+
+    #[test]
+    fn answered_by_dispatch_date_or_approval_date() {
+        let due: NaiveDate = "2025-03-31".parse().unwrap();
+        assert_eq!(answered(None, None, due), 0);
+        assert_eq!(answered(Some("2025-04-01".parse().unwrap()), Some("2025-03-30".parse().unwrap()), due), 2);
+        assert_eq!(answered(None, Some("2025-03-31".parse().unwrap()), due), 1);
+    }
+}

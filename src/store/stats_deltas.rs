@@ -1,0 +1,456 @@
+//! Statistics rollups (issue 11). Write transactions append signed delta rows
+//! ([`record`], computed by `crate::reports::rollup::diff` from the card before and after);
+//! [`compact`] folds them into the daily and monthly rollups under a lock; a read sums the
+//! rollups of the period plus the deltas not yet folded ([`read`]). The first read of an
+//! organization builds its rollup from its appeals ([`rebuild`]), so data written before the
+//! rollups existed (or loaded around the service, as the benchmarks do) is counted too.
+//!
+//! Writers never update a shared row: concurrent registrations on one day append their own
+//! delta rows, and only the compaction (one at a time) touches the rollups.
+
+use super::appeals::{CardData, Dialect};
+use super::models::AppealRow;
+use super::schema::{appeals, assignments, questions, stats_deltas, stats_rollup_state};
+use super::stats::{ControlCounts, Scope};
+use super::{DbPool, StoreError, WriteTx};
+use crate::reports::rollup::{self, fig, Facts, Row, Tally};
+use crate::{backend_fns, dispatch};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
+use std::collections::HashMap;
+
+/// The local day of a stored UTC instant (the organization's time zone).
+pub type LocalDay<'a> = &'a dyn Fn(NaiveDateTime) -> NaiveDate;
+
+/// What the statistics count of a card. `local_day` turns the control instant into a local day.
+pub fn facts_of(card: &CardData, local_day: LocalDay) -> Facts {
+    let q: Vec<(String, Option<String>)> = card.questions.iter().map(|q| (q.code.clone(), q.result.clone())).collect();
+    let ex: Vec<String> = card.assignments.iter().filter(|a| a.active && a.responsible).map(|a| a.user_id.clone()).collect();
+    facts_of_row(&card.appeal, q, ex, local_day)
+}
+
+/// [`facts_of`] from the parts of a card.
+pub fn facts_of_row(a: &AppealRow, questions: Vec<(String, Option<String>)>, executors: Vec<String>, local_day: LocalDay) -> Facts {
+    Facts {
+        org: a.organization_id.clone(),
+        registered_on: a.registered_on,
+        channel: a.channel.clone(),
+        form: a.form.clone(),
+        kind: a.kind.clone(),
+        legal_regime: a.legal_regime.clone(),
+        collective: a.collective,
+        repeated: a.repeated,
+        from_organization: a.from_organization,
+        source_organization: a.source_organization.clone(),
+        reception_role: a.reception_official_role.clone(),
+        late_registration: a.late_registration,
+        on_site_check: a.on_site_check,
+        forwarded: a.forwarded_to.is_some(),
+        extended: a.extension_days.is_some(),
+        answered: rollup::answered(a.answer_sent_on, a.answered_on, a.due_date),
+        returned: a.returned_count as i64,
+        put_on_control_on: a.put_on_control_at.map(local_day),
+        closed_on: a.closed_on,
+        questions,
+        executors,
+    }
+}
+
+/// New cards are never on control at registration (the registry leaves it unset), so their
+/// facts need no time zone; this is the day used should one ever be.
+pub fn utc_day(t: NaiveDateTime) -> NaiveDate {
+    t.date()
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = stats_deltas)]
+struct NewDelta<'a> {
+    organization_id: &'a str,
+    day: NaiveDate,
+    figure: &'a str,
+    dim: &'a str,
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct Sum {
+    #[diesel(sql_type = Text)]
+    figure: String,
+    #[diesel(sql_type = Text)]
+    dim: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct UserCount {
+    #[diesel(sql_type = Text)]
+    user_id: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct UserName {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    full_name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    department: Option<String>,
+}
+
+/// The whole months inside `from..=to`: (first day of the first, first day of the last), if any.
+pub fn whole_months(from: NaiveDate, to: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    let first = if from.day() == 1 { from } else { NaiveDate::from_ymd_opt(from.year(), from.month(), 1)?.checked_add_months(chrono::Months::new(1))? };
+    let after_to = to.succ_opt()?;
+    let last_end = if after_to.day() == 1 { after_to } else { NaiveDate::from_ymd_opt(to.year(), to.month(), 1)? };
+    let last = last_end.checked_sub_months(chrono::Months::new(1))?;
+    (first <= last).then_some((first, last))
+}
+
+/// Folds every committed delta into the rollups, one backend's way.
+pub trait Compact: Sized {
+    /// Moves the deltas into `stats_rollup` and `stats_rollup_month` inside the caller's
+    /// transaction (PostgreSQL: under the compaction's advisory lock); returns how many rows.
+    fn fold_deltas(&mut self) -> Result<usize, StoreError>;
+    /// A transaction that sees one snapshot throughout (the rebuild's).
+    fn snapshot_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, StoreError>) -> Result<T, StoreError>;
+}
+
+#[cfg(feature = "postgres")]
+impl Compact for diesel::PgConnection {
+    fn snapshot_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.build_transaction().repeatable_read().run(f)
+    }
+
+    fn fold_deltas(&mut self) -> Result<usize, StoreError> {
+        {
+            let c = self;
+            // One compaction at a time; writers never wait for it (they only insert deltas).
+            diesel::sql_query("SELECT pg_advisory_xact_lock(1100011)").execute(c)?;
+            // The DELETE's RETURNING is exactly what is folded: a delta committed meanwhile is
+            // neither deleted nor counted twice.
+            let n = diesel::sql_query(
+                "WITH d AS (DELETE FROM stats_deltas WHERE id > 0 RETURNING organization_id, day, figure, dim, n), \
+                 g AS (SELECT organization_id, day, figure, dim, SUM(n)::BIGINT AS n FROM d GROUP BY 1, 2, 3, 4), \
+                 dd AS (INSERT INTO stats_rollup SELECT * FROM g ON CONFLICT (organization_id, day, figure, dim) DO UPDATE SET n = stats_rollup.n + excluded.n) \
+                 INSERT INTO stats_rollup_month SELECT organization_id, date_trunc('month', day)::date, figure, dim, SUM(n)::BIGINT FROM g GROUP BY 1, 2, 3, 4 \
+                 ON CONFLICT (organization_id, day, figure, dim) DO UPDATE SET n = stats_rollup_month.n + excluded.n",
+            )
+            .execute(c)?;
+            Ok(n)
+        }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl Compact for diesel::SqliteConnection {
+    fn snapshot_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.write_tx(f)
+    }
+
+    fn fold_deltas(&mut self) -> Result<usize, StoreError> {
+        // SQLite has one writer: nothing commits between these statements.
+        {
+            let c = self;
+            diesel::sql_query(
+                "INSERT INTO stats_rollup SELECT organization_id, day, figure, dim, SUM(n) FROM stats_deltas WHERE id > 0 GROUP BY 1, 2, 3, 4 \
+                 ON CONFLICT (organization_id, day, figure, dim) DO UPDATE SET n = stats_rollup.n + excluded.n",
+            )
+            .execute(c)?;
+            diesel::sql_query(
+                "INSERT INTO stats_rollup_month SELECT organization_id, date(day, 'start of month'), figure, dim, SUM(n) FROM stats_deltas WHERE id > 0 GROUP BY 1, 2, 3, 4 \
+                 ON CONFLICT (organization_id, day, figure, dim) DO UPDATE SET n = stats_rollup_month.n + excluded.n",
+            )
+            .execute(c)?;
+            Ok(diesel::sql_query("DELETE FROM stats_deltas WHERE id > 0").execute(c)?)
+        }
+    }
+}
+
+/// Appends rows to a hand-built statement's text and binds (dates and texts only).
+enum Bind {
+    Text(String),
+    Day(NaiveDate),
+    Ts(NaiveDateTime),
+}
+
+struct Q<C> {
+    text: String,
+    binds: Vec<Bind>,
+    _c: std::marker::PhantomData<C>,
+}
+
+impl<C: Dialect> Q<C> {
+    fn new() -> Self {
+        Q { text: String::new(), binds: Vec::new(), _c: std::marker::PhantomData }
+    }
+    fn push(&mut self, fragment: &str, binds: Vec<Bind>) -> &mut Self {
+        let mut it = binds.into_iter();
+        for ch in fragment.chars() {
+            if ch == '?' {
+                self.binds.push(it.next().expect("a bind for every marker"));
+                self.text.push_str(&C::marker(self.binds.len()));
+            } else {
+                self.text.push(ch);
+            }
+        }
+        self
+    }
+}
+
+macro_rules! load {
+    ($c:expr, $q:expr, $t:ty) => {{
+        let q = $q;
+        let mut b = diesel::sql_query(q.text.clone()).into_boxed::<<Conn as diesel::Connection>::Backend>();
+        for v in &q.binds {
+            b = match v {
+                Bind::Text(v) => b.bind::<Text, _>(v.clone()),
+                Bind::Day(v) => b.bind::<Date, _>(*v),
+                Bind::Ts(v) => b.bind::<Timestamp, _>(*v),
+            };
+        }
+        let rows: Vec<$t> = b.load($c)?;
+        rows
+    }};
+}
+
+
+backend_fns! {
+    pub fn record(c: &mut Conn, rows: &[Row]) -> Result<(), StoreError> {
+        let new: Vec<NewDelta> = rows.iter().map(|(org, day, figure, dim, n)| NewDelta { organization_id: org, day: *day, figure, dim, n: *n }).collect();
+        for chunk in new.chunks(5000) {
+            diesel::insert_into(stats_deltas::table).values(chunk).execute(c)?;
+        }
+        Ok(())
+    }
+
+    pub fn compact(c: &mut Conn) -> Result<usize, StoreError> {
+        c.write_tx(|c| c.fold_deltas())
+    }
+
+    pub fn is_built(c: &mut Conn, org: &str) -> Result<bool, StoreError> {
+        Ok(stats_rollup_state::table.find(org).select(stats_rollup_state::organization_id).first::<String>(c).optional()?.is_some())
+    }
+
+    pub fn rebuild(c: &mut Conn, org: &str, local_day: LocalDay, now: NaiveDateTime) -> Result<usize, StoreError> {
+        // One snapshot (PostgreSQL: repeatable read): deltas committed by others meanwhile are
+        // neither folded here nor reflected in the appeals read here, so they count once, later.
+        c.snapshot_tx(|c| {
+            // Under the compaction's lock (PostgreSQL), so no fold runs meanwhile.
+            c.fold_deltas()?;
+            let mut day: HashMap<(NaiveDate, &'static str, String), i64> = HashMap::new();
+            let mut last = String::new();
+            loop {
+                let rows: Vec<AppealRow> = appeals::table
+                    .filter(appeals::organization_id.eq(org))
+                    .filter(appeals::id.gt(&last))
+                    .order(appeals::id.asc())
+                    .limit(5000)
+                    .select(AppealRow::as_select())
+                    .load(c)?;
+                let Some(end) = rows.last() else { break };
+                last = end.id.clone();
+                let ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
+                let mut qs: HashMap<String, Vec<(String, Option<String>)>> = HashMap::new();
+                for (a, code, result) in questions::table.filter(questions::appeal_id.eq_any(&ids)).order((questions::appeal_id, questions::position)).select((questions::appeal_id, questions::code, questions::result)).load::<(String, String, Option<String>)>(c)? {
+                    qs.entry(a).or_default().push((code, result));
+                }
+                let mut ex: HashMap<String, Vec<String>> = HashMap::new();
+                for (a, u) in assignments::table.filter(assignments::appeal_id.eq_any(&ids)).filter(assignments::responsible.eq(true)).filter(assignments::active.eq(true)).select((assignments::appeal_id, assignments::user_id)).load::<(String, String)>(c)? {
+                    ex.entry(a).or_default().push(u);
+                }
+                let mut out = Vec::new();
+                for r in &rows {
+                    let f = facts_of_row(r, qs.remove(&r.id).unwrap_or_default(), ex.remove(&r.id).unwrap_or_default(), local_day);
+                    rollup::contributions(&f, 1, &mut out);
+                }
+                for (_, d, figure, dim, n) in out {
+                    *day.entry((d, figure, dim)).or_insert(0) += n;
+                }
+            }
+            diesel::delete(crate::store::schema::stats_rollup::table.filter(crate::store::schema::stats_rollup::organization_id.eq(org))).execute(c)?;
+            diesel::delete(crate::store::schema::stats_rollup_month::table.filter(crate::store::schema::stats_rollup_month::organization_id.eq(org))).execute(c)?;
+            let rows: Vec<Row> = day.into_iter().filter(|(_, n)| *n != 0).map(|((d, figure, dim), n)| (org.to_string(), d, figure, dim, n)).collect();
+            let count = rows.len();
+            // The rows go in as deltas and are folded at once: one code path writes the rollups.
+            record(c, &rows)?;
+            c.fold_deltas()?;
+            diesel::delete(stats_rollup_state::table.find(org)).execute(c)?;
+            diesel::insert_into(stats_rollup_state::table).values((stats_rollup_state::organization_id.eq(org), stats_rollup_state::built_at.eq(now))).execute(c)?;
+            Ok(count)
+        })
+    }
+
+    pub fn appeals_between(c: &mut Conn, org: &str, from: NaiveDate, to: NaiveDate) -> Result<i64, StoreError> {
+        let mut q = Q::<Conn>::new();
+        let o = || Bind::Text(org.to_string());
+        q.push(&format!("SELECT '' AS figure, '' AS dim, CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM (SELECT n FROM stats_rollup WHERE organization_id = ? AND figure = '{a}' AND day >= ? AND day <= ? \
+                 UNION ALL SELECT n FROM stats_deltas WHERE organization_id = ? AND day >= ? AND day <= ? AND figure = '{a}') x", a = fig::APPEALS),
+            vec![o(), Bind::Day(from), Bind::Day(to), o(), Bind::Day(from), Bind::Day(to)]);
+        Ok(load!(c, &q, Sum).first().map(|r| r.n).unwrap_or(0))
+    }
+
+    pub fn read(c: &mut Conn, s: &Scope) -> Result<Tally, StoreError> {
+        let mut t = Tally::default();
+        let org = || Bind::Text(s.org.clone());
+        let mut q = Q::<Conn>::new();
+        q.push("SELECT figure, dim, CAST(SUM(n) AS BIGINT) AS n FROM (", vec![]);
+        match whole_months(s.from, s.to) {
+            Some((first, last)) => {
+                q.push("SELECT figure, dim, n FROM stats_rollup_month WHERE organization_id = ? AND day >= ? AND day <= ?", vec![org(), Bind::Day(first), Bind::Day(last)]);
+                let after = last.checked_add_months(chrono::Months::new(1)).unwrap_or(last);
+                q.push(" UNION ALL SELECT figure, dim, n FROM stats_rollup WHERE organization_id = ? AND day >= ? AND day < ?", vec![org(), Bind::Day(s.from), Bind::Day(first)]);
+                q.push(" UNION ALL SELECT figure, dim, n FROM stats_rollup WHERE organization_id = ? AND day >= ? AND day <= ?", vec![org(), Bind::Day(after), Bind::Day(s.to)]);
+            }
+            None => {
+                q.push("SELECT figure, dim, n FROM stats_rollup WHERE organization_id = ? AND day >= ? AND day <= ?", vec![org(), Bind::Day(s.from), Bind::Day(s.to)]);
+            }
+        }
+        q.push(" UNION ALL SELECT figure, dim, n FROM stats_deltas WHERE organization_id = ? AND day >= ? AND day <= ?) x GROUP BY figure, dim", vec![org(), Bind::Day(s.from), Bind::Day(s.to)]);
+        for r in load!(c, &q, Sum) {
+            t.add(&r.figure, &r.dim, r.n);
+        }
+        // "In work at the period's end": put on control up to its last day, less those of them
+        // removed up to then, summed from the first day on record.
+        let mut q = Q::<Conn>::new();
+        let control = format!("figure IN ('{}', '{}')", fig::CONTROL_PUT, fig::CONTROL_REMOVED);
+        q.push(&format!("SELECT figure, dim, CAST(SUM(n) AS BIGINT) AS n FROM (SELECT figure, dim, n FROM stats_rollup WHERE organization_id = ? AND {control} AND day <= ? \
+                 UNION ALL SELECT figure, dim, n FROM stats_deltas WHERE organization_id = ? AND day <= ? AND {control}) x GROUP BY figure, dim"), vec![org(), Bind::Day(s.to), org(), Bind::Day(s.to)]);
+        let to = s.to.to_string();
+        let mut in_work = 0;
+        for r in load!(c, &q, Sum) {
+            if r.figure == fig::CONTROL_PUT {
+                in_work += r.n;
+            } else if r.dim <= to {
+                in_work -= r.n;
+            }
+        }
+        t.control = ControlCounts { put_on_control: t.total(fig::CONTROL_PUT), removed_from_control: t.total(fig::CONTROL_REMOVED), in_work_at_end: in_work };
+        // "Overdue now" depends on today: counted live among the period's open appeals
+        // (`appeals_org_status_due`).
+        let live = " FROM appeals a WHERE a.organization_id = ? AND a.status IN ('registered', 'in_work', 'answer_review') AND a.due_date < ? AND a.registered_at >= ? AND a.registered_at < ?";
+        let live_binds = || vec![org(), Bind::Day(s.today), Bind::Ts(s.start), Bind::Ts(s.end)];
+        let mut q = Q::<Conn>::new();
+        q.push(&format!("SELECT '' AS figure, '' AS dim, COUNT(*) AS n{live} AND NOT (a.channel = 'personal_reception' AND a.form = 'oral')"), live_binds());
+        let overdue: i64 = load!(c, &q, Sum).iter().map(|r| r.n).sum();
+        t.add(fig::OVERDUE, "", overdue);
+        let mut q = Q::<Conn>::new();
+        q.push(&format!("SELECT s.user_id AS user_id, COUNT(*) AS n FROM assignments s JOIN appeals a ON a.id = s.appeal_id {} AND s.responsible AND s.active GROUP BY s.user_id", &live[" FROM appeals a".len()..]), live_binds());
+        for r in load!(c, &q, UserCount) {
+            t.add(fig::EXEC_OVERDUE, &r.user_id, r.n);
+        }
+        // Names of the executors the period mentions.
+        let ids: Vec<String> = t.of(fig::EXEC).into_keys().collect();
+        for chunk in ids.chunks(500) {
+            let mut q = Q::<Conn>::new();
+            let marks = vec!["?"; chunk.len()].join(", ");
+            q.push(&format!("SELECT u.id, u.full_name, d.name AS department FROM users u LEFT JOIN departments d ON d.id = u.department_id WHERE u.id IN ({marks})"), chunk.iter().map(|u| Bind::Text(u.clone())).collect());
+            for u in load!(c, &q, UserName) {
+                t.executors.insert(u.id, (u.full_name, u.department));
+            }
+        }
+        Ok(t)
+    }
+}
+
+/// Appends the delta rows of one write inside the caller's transaction (a no-op when empty).
+pub fn record_rows<C: Recorder>(c: &mut C, rows: &[Row]) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    c.record_deltas(rows)
+}
+
+/// The connection types deltas can be written through, for code generic over the backend.
+pub trait Recorder {
+    /// Inserts the rows.
+    fn record_deltas(&mut self, rows: &[Row]) -> Result<(), StoreError>;
+}
+
+#[cfg(feature = "sqlite")]
+impl Recorder for diesel::SqliteConnection {
+    fn record_deltas(&mut self, rows: &[Row]) -> Result<(), StoreError> {
+        sqlite::record(self, rows)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl Recorder for diesel::PgConnection {
+    fn record_deltas(&mut self, rows: &[Row]) -> Result<(), StoreError> {
+        pg::record(self, rows)
+    }
+}
+
+/// The deltas of a newly registered card, inside the registering transaction.
+pub fn record_new<C: Recorder>(c: &mut C, card: &CardData) -> Result<(), StoreError> {
+    record_rows(c, &rollup::diff(None, Some(&facts_of(card, &utc_day))))
+}
+
+/// The deltas of imported cards, summed over the batch (a few rows per day and figure).
+pub fn record_imported<C: Recorder>(c: &mut C, rows: &[AppealRow], questions: &[super::models::QuestionRow]) -> Result<(), StoreError> {
+    let mut qs: HashMap<&str, Vec<(String, Option<String>)>> = HashMap::new();
+    for q in questions {
+        qs.entry(q.appeal_id.as_str()).or_default().push((q.code.clone(), q.result.clone()));
+    }
+    let mut out = Vec::new();
+    for r in rows {
+        let f = facts_of_row(r, qs.remove(r.id.as_str()).unwrap_or_default(), Vec::new(), &utc_day);
+        rollup::contributions(&f, 1, &mut out);
+    }
+    record_rows(c, &rollup::aggregate(out))
+}
+
+/// The deltas of a control action or correction: the card after less the card before.
+pub fn record_change<C: Recorder>(c: &mut C, before: &CardData, after: &CardData, local_day: LocalDay) -> Result<(), StoreError> {
+    record_rows(c, &rollup::diff(Some(&facts_of(before, local_day)), Some(&facts_of(after, local_day))))
+}
+
+/// Folds pending deltas into the rollups (the scheduler's pass, and lazily before a read).
+pub fn compact(pool: &DbPool) -> Result<usize, StoreError> {
+    dispatch!(pool, compact())
+}
+
+/// Appeals received from `from` to `to` (oral ones at a personal reception excluded), for the
+/// annual report's multi-year table; the rollup must be current ([`compact`]).
+pub fn appeals_between(pool: &DbPool, org: &str, from: NaiveDate, to: NaiveDate) -> Result<i64, StoreError> {
+    dispatch!(pool, appeals_between(org, from, to))
+}
+
+/// Builds the organization's rollup from its appeals if it has never been built.
+pub fn ensure_built(pool: &DbPool, org: &str, local_day: LocalDay, now: NaiveDateTime) -> Result<Option<usize>, StoreError> {
+    if dispatch!(pool, is_built(org))? {
+        return Ok(None);
+    }
+    Ok(Some(dispatch!(pool, rebuild(org, local_day, now))?))
+}
+
+/// Rebuilds the organization's rollup from its appeals (returns the rollup rows written).
+pub fn rebuild(pool: &DbPool, org: &str, local_day: LocalDay, now: NaiveDateTime) -> Result<usize, StoreError> {
+    dispatch!(pool, rebuild(org, local_day, now))
+}
+
+/// A period's unfiltered figures from the rollups plus pending deltas, with the control
+/// figures, "overdue now" counted live, and the executors' names.
+pub fn read(pool: &DbPool, s: &Scope) -> Result<Tally, StoreError> {
+    dispatch!(pool, read(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn whole_months_of_periods() {
+        assert_eq!(whole_months(d("2025-01-01"), d("2025-12-31")), Some((d("2025-01-01"), d("2025-12-01"))));
+        assert_eq!(whole_months(d("2025-01-15"), d("2025-03-10")), Some((d("2025-02-01"), d("2025-02-01"))));
+        assert_eq!(whole_months(d("2025-01-15"), d("2025-02-10")), None);
+        assert_eq!(whole_months(d("2024-02-01"), d("2024-02-29")), Some((d("2024-02-01"), d("2024-02-01"))));
+    }
+}
