@@ -646,7 +646,14 @@ backend_fns! {
         let mut q = appeals::table.filter(appeals::organization_id.eq(&f.org)).into_boxed();
         if let Some(t) = f.registered_from { q = q.filter(appeals::registered_at.ge(t)); }
         if let Some(t) = f.registered_before { q = q.filter(appeals::registered_at.lt(t)); }
-        if !f.statuses.is_empty() { q = q.filter(appeals::status.eq_any(f.statuses.clone())); }
+        // One status as `status = $n`, not `= ANY($n)`: PostgreSQL's generic plan of a prepared
+        // `= ANY` cannot read `(organization_id, status, due_date)` in order, so the board's
+        // per-status lists sorted every open appeal of that status (~300 ms at 1,000,000).
+        match f.statuses.as_slice() {
+            [] => {}
+            [one] => q = q.filter(appeals::status.eq(one.clone())),
+            many => q = q.filter(appeals::status.eq_any(many.to_vec())),
+        }
         if let Some(ch) = &f.channel { q = q.filter(appeals::channel.eq(ch.clone())); }
         if let Some(s) = &f.section {
             q = q.filter(appeals::id.eq_any(questions::table.filter(questions::organization_id.eq(f.org.clone())).filter(questions::section.eq(s.clone())).select(questions::appeal_id)));
