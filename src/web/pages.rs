@@ -44,10 +44,24 @@ impl std::fmt::Debug for Pages {
     }
 }
 
+/// `2026-12-23` as a Russian reader writes it, `23.12.2026`; anything that does not start with
+/// an ISO date passes unchanged, so a template can apply it to an optional value.
+pub fn ru_date(value: minijinja::Value) -> String {
+    if value.is_none() || value.is_undefined() {
+        return String::new();
+    }
+    let value = value.to_string();
+    match chrono::NaiveDate::parse_from_str(value.get(..10).unwrap_or(""), "%Y-%m-%d") {
+        Ok(d) => format!("{}{}", d.format("%d.%m.%Y"), value.get(10..).unwrap_or("")),
+        Err(_) => value,
+    }
+}
+
 impl Pages {
     /// The shipped templates only.
     pub fn shipped() -> Self {
         let mut env = minijinja::Environment::new();
+        env.add_filter("ru_date", ru_date);
         for (name, text) in SHIPPED {
             env.add_template(name, text).expect("shipped page templates compile");
         }
@@ -508,6 +522,14 @@ pub async fn suggest(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_read_the_russian_way() {
+        assert_eq!(ru_date(minijinja::Value::from("2026-12-23")), "23.12.2026");
+        assert_eq!(ru_date(minijinja::Value::from("2026-12-23 20:32")), "23.12.2026 20:32");
+        assert_eq!(ru_date(minijinja::Value::from("не дата")), "не дата");
+        assert_eq!(ru_date(minijinja::Value::from(())), "");
+    }
 
     #[test]
     fn shipped_pages_compile_and_escape() {
