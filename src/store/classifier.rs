@@ -70,6 +70,10 @@ backend_fns! {
     pub fn all_codes(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
         Ok(classifier::table.select(classifier::code).load(conn)?)
     }
+
+    pub fn names(conn: &mut Conn, codes: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(classifier::table.filter(classifier::code.eq_any(codes)).select((classifier::code, classifier::name)).load(conn)?)
+    }
 }
 
 /// Entries in the database.
@@ -96,4 +100,10 @@ pub fn search(pool: &DbPool, q: Option<&str>, parent: Option<&str>, limit: i64) 
 /// Every code, for validating questions without a query per code.
 pub fn all_codes(pool: &DbPool) -> Result<Vec<String>, StoreError> {
     dispatch!(pool, all_codes())
+}
+
+/// Names of these codes (by primary key), so a card can show «0003.0009.0097.0699 Уличное
+/// освещение» rather than the bare code.
+pub fn names(pool: &DbPool, codes: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+    dispatch!(pool, names(codes))
 }

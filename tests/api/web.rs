@@ -312,6 +312,9 @@ async fn a_letter_goes_from_form_to_approval_through_the_pages(db: Db) {
     let card = clerk.get(&format!("{card_path}?done=registered")).await;
     assert!(card.body.contains("ОГ-2025-000001"), "{}", card.body);
     assert!(card.body.contains("Прокуратура Республики Коми"));
+    // Questions read with their classifier names, dates the Russian way.
+    assert!(card.body.contains("0003.0009.0097.0699 Благоустройство и ремонт подъездных дорог, в том числе тротуаров"), "{}", card.body);
+    assert!(card.body.contains("<dd>03.03.2025</dd>"), "{}", card.body);
     let api = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.clerk), None).await;
     assert_eq!(api.json["questions"].as_array().unwrap().len(), 2);
     assert_eq!(api.json["questions"][1]["code"], "0003.0009.0097.0690", "found by words");
