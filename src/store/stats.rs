@@ -139,27 +139,27 @@ pub struct PeriodCounts {
     pub control: ControlCounts,
 }
 
-/// A value bound to a hand-built statement.
-enum Bind {
+/// A value bound to a hand-built statement (the statistics and their rollups share it).
+pub(super) enum Bind {
     Text(String),
     Ts(NaiveDateTime),
     Day(NaiveDate),
 }
 
 /// A statement with its parameters, spelled for one backend.
-struct Sql<C> {
-    text: String,
-    binds: Vec<Bind>,
+pub(super) struct Sql<C> {
+    pub(super) text: String,
+    pub(super) binds: Vec<Bind>,
     _c: std::marker::PhantomData<C>,
 }
 
 impl<C: Dialect> Sql<C> {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Sql { text: String::new(), binds: Vec::new(), _c: std::marker::PhantomData }
     }
 
     /// Appends `fragment`, in which each `?` is the next of `binds`.
-    fn push(&mut self, fragment: &str, binds: Vec<Bind>) -> &mut Self {
+    pub(super) fn push(&mut self, fragment: &str, binds: Vec<Bind>) -> &mut Self {
         let mut it = binds.into_iter();
         for ch in fragment.chars() {
             if ch == '?' {
@@ -206,7 +206,8 @@ const ANSWERED: &str = "CASE WHEN COALESCE(a.answer_sent_on, a.answered_on) IS N
 /// Open statuses, for "overdue now".
 const OPEN: &str = "a.status IN ('registered', 'in_work', 'answer_review')";
 
-macro_rules! load {
+/// Runs a [`Sql`] on connection type `Conn` in scope, loading rows of `$t`.
+macro_rules! load_sql {
     ($c:expr, $sql:expr, $t:ty) => {{
         let sql = $sql;
         let mut q = diesel::sql_query(sql.text.clone()).into_boxed::<<Conn as diesel::Connection>::Backend>();
@@ -221,6 +222,7 @@ macro_rules! load {
         rows
     }};
 }
+pub(super) use load_sql;
 
 backend_fns! {
     pub fn period(c: &mut Conn, s: &Scope) -> Result<PeriodCounts, StoreError> {
@@ -234,13 +236,13 @@ backend_fns! {
         q.registered_in(s);
         q.push(" GROUP BY a.channel, a.form, a.kind, a.legal_regime, a.collective, a.repeated, a.from_organization, a.source_organization, a.reception_official_role, \
                 a.late_registration, a.on_site_check, forwarded, extended, answered, overdue_now", vec![]);
-        let appeals = load!(c, &q, AppealGroup);
+        let appeals = load_sql!(c, &q, AppealGroup);
 
         let mut q = Sql::<Conn>::new();
         q.push("SELECT qq.code, qq.result, a.channel, a.form, COUNT(*) AS questions FROM appeals a JOIN questions qq ON qq.appeal_id = a.id", vec![]);
         q.registered_in(s);
         q.push(" GROUP BY qq.code, qq.result, a.channel, a.form", vec![]);
-        let questions = load!(c, &q, QuestionGroup);
+        let questions = load_sql!(c, &q, QuestionGroup);
 
         let mut q = Sql::<Conn>::new();
         q.push(&format!(
@@ -249,9 +251,9 @@ backend_fns! {
              FROM appeals a JOIN assignments s ON s.appeal_id = a.id AND s.responsible AND s.active JOIN users u ON u.id = s.user_id LEFT JOIN departments d ON d.id = u.department_id"), vec![Bind::Day(s.today)]);
         q.registered_in(s);
         q.push(" GROUP BY u.id, u.full_name, d.name, extended, answered, overdue_now", vec![]);
-        let executors = load!(c, &q, ExecutorGroup);
+        let executors = load_sql!(c, &q, ExecutorGroup);
 
-        let count = |c: &mut Conn, q: Sql<Conn>| -> Result<i64, StoreError> { Ok(load!(c, &q, Count).first().map(|n| n.n).unwrap_or(0)) };
+        let count = |c: &mut Conn, q: Sql<Conn>| -> Result<i64, StoreError> { Ok(load_sql!(c, &q, Count).first().map(|n| n.n).unwrap_or(0)) };
         let mut q = Sql::<Conn>::new();
         q.push("SELECT COUNT(*) AS n FROM appeals a WHERE a.organization_id = ? AND a.put_on_control_at >= ? AND a.put_on_control_at < ?", vec![Bind::Text(s.org.clone()), Bind::Ts(s.start), Bind::Ts(s.end)]);
         q.filters(s);
@@ -272,7 +274,7 @@ backend_fns! {
         q.push("SELECT COUNT(*) AS n FROM appeals a", vec![]);
         q.registered_in(s);
         q.push(" AND NOT (a.channel = 'personal_reception' AND a.form = 'oral')", vec![]);
-        Ok(load!(c, &q, Count).first().map(|n| n.n).unwrap_or(0))
+        Ok(load_sql!(c, &q, Count).first().map(|n| n.n).unwrap_or(0))
     }
 
     pub fn names(c: &mut Conn, codes: &[String]) -> Result<Vec<(String, String)>, StoreError> {

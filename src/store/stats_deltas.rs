@@ -8,10 +8,10 @@
 //! Writers never update a shared row: concurrent registrations on one day append their own
 //! delta rows, and only the compaction (one at a time) touches the rollups.
 
-use super::appeals::{CardData, Dialect};
+use super::appeals::CardData;
 use super::models::AppealRow;
 use super::schema::{appeals, assignments, questions, stats_deltas, stats_rollup_state};
-use super::stats::{ControlCounts, Scope};
+use super::stats::{load_sql, Bind, ControlCounts, Scope, Sql};
 use super::{DbPool, StoreError, WriteTx};
 use crate::reports::rollup::{self, fig, Facts, Row, Tally};
 use crate::{backend_fns, dispatch};
@@ -170,54 +170,6 @@ impl Compact for diesel::SqliteConnection {
     }
 }
 
-/// Appends rows to a hand-built statement's text and binds (dates and texts only).
-enum Bind {
-    Text(String),
-    Day(NaiveDate),
-    Ts(NaiveDateTime),
-}
-
-struct Q<C> {
-    text: String,
-    binds: Vec<Bind>,
-    _c: std::marker::PhantomData<C>,
-}
-
-impl<C: Dialect> Q<C> {
-    fn new() -> Self {
-        Q { text: String::new(), binds: Vec::new(), _c: std::marker::PhantomData }
-    }
-    fn push(&mut self, fragment: &str, binds: Vec<Bind>) -> &mut Self {
-        let mut it = binds.into_iter();
-        for ch in fragment.chars() {
-            if ch == '?' {
-                self.binds.push(it.next().expect("a bind for every marker"));
-                self.text.push_str(&C::marker(self.binds.len()));
-            } else {
-                self.text.push(ch);
-            }
-        }
-        self
-    }
-}
-
-macro_rules! load {
-    ($c:expr, $q:expr, $t:ty) => {{
-        let q = $q;
-        let mut b = diesel::sql_query(q.text.clone()).into_boxed::<<Conn as diesel::Connection>::Backend>();
-        for v in &q.binds {
-            b = match v {
-                Bind::Text(v) => b.bind::<Text, _>(v.clone()),
-                Bind::Day(v) => b.bind::<Date, _>(*v),
-                Bind::Ts(v) => b.bind::<Timestamp, _>(*v),
-            };
-        }
-        let rows: Vec<$t> = b.load($c)?;
-        rows
-    }};
-}
-
-
 backend_fns! {
     pub fn record(c: &mut Conn, rows: &[Row]) -> Result<(), StoreError> {
         let new: Vec<NewDelta> = rows.iter().map(|(org, day, figure, dim, n)| NewDelta { organization_id: org, day: *day, figure, dim, n: *n }).collect();
@@ -285,18 +237,18 @@ backend_fns! {
     }
 
     pub fn appeals_between(c: &mut Conn, org: &str, from: NaiveDate, to: NaiveDate) -> Result<i64, StoreError> {
-        let mut q = Q::<Conn>::new();
+        let mut q = Sql::<Conn>::new();
         let o = || Bind::Text(org.to_string());
         q.push(&format!("SELECT '' AS figure, '' AS dim, CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM (SELECT n FROM stats_rollup WHERE organization_id = ? AND figure = '{a}' AND day >= ? AND day <= ? \
                  UNION ALL SELECT n FROM stats_deltas WHERE organization_id = ? AND day >= ? AND day <= ? AND figure = '{a}') x", a = fig::APPEALS),
             vec![o(), Bind::Day(from), Bind::Day(to), o(), Bind::Day(from), Bind::Day(to)]);
-        Ok(load!(c, &q, Sum).first().map(|r| r.n).unwrap_or(0))
+        Ok(load_sql!(c, &q, Sum).first().map(|r| r.n).unwrap_or(0))
     }
 
     pub fn read(c: &mut Conn, s: &Scope) -> Result<Tally, StoreError> {
         let mut t = Tally::default();
         let org = || Bind::Text(s.org.clone());
-        let mut q = Q::<Conn>::new();
+        let mut q = Sql::<Conn>::new();
         q.push("SELECT figure, dim, CAST(SUM(n) AS BIGINT) AS n FROM (", vec![]);
         match whole_months(s.from, s.to) {
             Some((first, last)) => {
@@ -310,18 +262,18 @@ backend_fns! {
             }
         }
         q.push(" UNION ALL SELECT figure, dim, n FROM stats_deltas WHERE organization_id = ? AND day >= ? AND day <= ?) x GROUP BY figure, dim", vec![org(), Bind::Day(s.from), Bind::Day(s.to)]);
-        for r in load!(c, &q, Sum) {
+        for r in load_sql!(c, &q, Sum) {
             t.add(&r.figure, &r.dim, r.n);
         }
         // "In work at the period's end": put on control up to its last day, less those of them
         // removed up to then, summed from the first day on record.
-        let mut q = Q::<Conn>::new();
+        let mut q = Sql::<Conn>::new();
         let control = format!("figure IN ('{}', '{}')", fig::CONTROL_PUT, fig::CONTROL_REMOVED);
         q.push(&format!("SELECT figure, dim, CAST(SUM(n) AS BIGINT) AS n FROM (SELECT figure, dim, n FROM stats_rollup WHERE organization_id = ? AND {control} AND day <= ? \
                  UNION ALL SELECT figure, dim, n FROM stats_deltas WHERE organization_id = ? AND day <= ? AND {control}) x GROUP BY figure, dim"), vec![org(), Bind::Day(s.to), org(), Bind::Day(s.to)]);
         let to = s.to.to_string();
         let mut in_work = 0;
-        for r in load!(c, &q, Sum) {
+        for r in load_sql!(c, &q, Sum) {
             if r.figure == fig::CONTROL_PUT {
                 in_work += r.n;
             } else if r.dim <= to {
@@ -333,22 +285,22 @@ backend_fns! {
         // (`appeals_org_status_due`).
         let live = " FROM appeals a WHERE a.organization_id = ? AND a.status IN ('registered', 'in_work', 'answer_review') AND a.due_date < ? AND a.registered_at >= ? AND a.registered_at < ?";
         let live_binds = || vec![org(), Bind::Day(s.today), Bind::Ts(s.start), Bind::Ts(s.end)];
-        let mut q = Q::<Conn>::new();
+        let mut q = Sql::<Conn>::new();
         q.push(&format!("SELECT '' AS figure, '' AS dim, COUNT(*) AS n{live} AND NOT (a.channel = 'personal_reception' AND a.form = 'oral')"), live_binds());
-        let overdue: i64 = load!(c, &q, Sum).iter().map(|r| r.n).sum();
+        let overdue: i64 = load_sql!(c, &q, Sum).iter().map(|r| r.n).sum();
         t.add(fig::OVERDUE, "", overdue);
-        let mut q = Q::<Conn>::new();
+        let mut q = Sql::<Conn>::new();
         q.push(&format!("SELECT s.user_id AS user_id, COUNT(*) AS n FROM assignments s JOIN appeals a ON a.id = s.appeal_id {} AND s.responsible AND s.active GROUP BY s.user_id", &live[" FROM appeals a".len()..]), live_binds());
-        for r in load!(c, &q, UserCount) {
+        for r in load_sql!(c, &q, UserCount) {
             t.add(fig::EXEC_OVERDUE, &r.user_id, r.n);
         }
         // Names of the executors the period mentions.
         let ids: Vec<String> = t.of(fig::EXEC).into_keys().collect();
         for chunk in ids.chunks(500) {
-            let mut q = Q::<Conn>::new();
+            let mut q = Sql::<Conn>::new();
             let marks = vec!["?"; chunk.len()].join(", ");
             q.push(&format!("SELECT u.id, u.full_name, d.name AS department FROM users u LEFT JOIN departments d ON d.id = u.department_id WHERE u.id IN ({marks})"), chunk.iter().map(|u| Bind::Text(u.clone())).collect());
-            for u in load!(c, &q, UserName) {
+            for u in load_sql!(c, &q, UserName) {
                 t.executors.insert(u.id, (u.full_name, u.department));
             }
         }
