@@ -425,3 +425,23 @@ diesel::table! {
         n -> BigInt,
     }
 }
+
+diesel::table! {
+    /// The planner's day marker (issue 10): the last full pass per organization.
+    plan_marks (organization_id) {
+        organization_id -> Text,
+        day -> Date,
+        rules -> Text,
+        planned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Appeals changed since the planner's last pass (issue 10).
+    plan_queue (organization_id, appeal_id) {
+        organization_id -> Text,
+        appeal_id -> Text,
+    }
+}
+
+
