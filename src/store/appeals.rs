@@ -597,6 +597,9 @@ backend_fns! {
             tracing::info!(checks_ms = checked.as_millis() as u64, keys_read_ms = keys_read.as_millis() as u64, built_ms = built.as_millis() as u64, inserted_ms = (t0.elapsed() - built).as_millis() as u64, "import rows written");
             // Statistics deltas (issue 11), aggregated over the whole batch.
             crate::store::stats_deltas::record_imported(c, &rows, &qs)?;
+            // Imported appeals are not queued one by one: the reminder planner's next pass is a
+            // full one instead (issue 10).
+            diesel::delete(crate::store::schema::plan_marks::table.filter(crate::store::schema::plan_marks::organization_id.eq(&org))).execute(c)?;
             Ok(ids)
         })
     }

@@ -5,7 +5,7 @@
 
 use super::history;
 use super::models::{NotificationRow, OrganizationRow, UserRow};
-use super::schema::{appeals, assignments, notifications, organizations, users};
+use super::schema::{appeals, assignments, notifications, organizations, plan_marks, plan_queue, users};
 use super::{DbPool, StoreError, WriteTx};
 use crate::{backend_fns, dispatch};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -103,6 +103,12 @@ backend_fns! {
             n.created_at = now;
             diesel::insert_into(notifications::table).values(&n).on_conflict_do_nothing().execute(c)?;
         }
+        // The planner's next pass re-plans this appeal even when the day is planned already.
+        diesel::insert_into(plan_queue::table)
+            .values(appeals::table.filter(appeals::id.eq(appeal_id)).select((appeals::organization_id, appeals::id)))
+            .into_columns((plan_queue::organization_id, plan_queue::appeal_id))
+            .on_conflict_do_nothing()
+            .execute(c)?;
         Ok(())
     }
 
@@ -221,13 +227,28 @@ backend_fns! {
         })
     }
 
-    pub fn plan_pass(c: &mut Conn, statements: &[String], org: &str, at: NaiveDateTime, reason: &str) -> Result<usize, StoreError> {
+    pub fn plan_pass(c: &mut Conn, d: Dialect, p: &PlanPass, reason: &str) -> Result<usize, StoreError> {
         use diesel::sql_types::{Text, Timestamp};
+        let rules = p.rules();
         c.write_tx(|c| {
+            let mark: Option<(NaiveDate, String)> = plan_marks::table.filter(plan_marks::organization_id.eq(p.org)).select((plan_marks::day, plan_marks::rules)).first(c).optional()?;
+            // Taken out first: an action committing meanwhile queues its appeal again.
+            let queued: Vec<String> = diesel::delete(plan_queue::table.filter(plan_queue::organization_id.eq(p.org))).returning(plan_queue::appeal_id).get_results(c)?;
+            let scopes: Vec<Option<&[String]>> = if mark.as_ref().is_some_and(|(day, r)| *day == p.dates.today && *r == rules) {
+                queued.chunks(QUEUE_CHUNK).map(Some).collect()
+            } else {
+                vec![None]
+            };
             let mut n = 0;
-            for s in statements {
-                n += diesel::sql_query(s.as_str()).bind::<Text, _>(org).bind::<Timestamp, _>(at).bind::<Text, _>(reason).execute(c)?;
+            for scope in scopes {
+                for s in plan_statements(d, p, scope) {
+                    n += diesel::sql_query(s.as_str()).bind::<Text, _>(p.org).bind::<Timestamp, _>(p.at).bind::<Text, _>(reason).execute(c)?;
+                }
             }
+            diesel::delete(plan_marks::table.filter(plan_marks::organization_id.eq(p.org))).execute(c)?;
+            diesel::insert_into(plan_marks::table)
+                .values((plan_marks::organization_id.eq(p.org), plan_marks::day.eq(p.dates.today), plan_marks::rules.eq(&rules), plan_marks::planned_at.eq(p.at)))
+                .execute(c)?;
             Ok(n)
         })
     }
@@ -378,6 +399,17 @@ pub struct PlanPass<'a> {
     pub skipped_users: &'a [String],
 }
 
+impl PlanPass<'_> {
+    /// What the day's plan depends on besides the appeals: the rules' dates and the skipped
+    /// staff. A marker with other rules (a changed config, a calendar edit) is not trusted.
+    fn rules(&self) -> String {
+        format!("{:?}; skipped: {}", self.dates, self.skipped_users.join(","))
+    }
+}
+
+/// Queued appeals planned per statement (a literal `IN` list).
+const QUEUE_CHUNK: usize = 500;
+
 /// The notification columns a planned row fills (the rest keep their defaults).
 const PLAN_COLUMNS: &str = "id, organization_id, appeal_id, recipient, kind, dedup_key, subject, body, status, scheduled_for, attempts, created_at, skip_reason, params";
 
@@ -390,7 +422,7 @@ const OPEN: &str = "a.status IN ('registered', 'in_work', 'answer_review')";
 
 /// The SQL differences the planner's statements meet.
 #[derive(Clone, Copy, Debug)]
-struct Dialect {
+pub(crate) struct Dialect {
     pg: bool,
 }
 
@@ -400,13 +432,20 @@ impl Dialect {
         if self.pg { format!("DATE '{d}'") } else { format!("'{d}'") }
     }
 
-    /// A fresh UUID per row.
-    fn new_id(self) -> &'static str {
+    /// A fresh UUIDv7 per row with the pass's instant as its time: ids of one pass share the
+    /// 48-bit millisecond prefix and land at the primary key's right edge (a random UUID put
+    /// each row on a random leaf page), the rest is random (74 bits).
+    fn new_id(self, at: NaiveDateTime) -> String {
+        let ms = at.and_utc().timestamp_millis().max(0) as u64 & 0xffff_ffff_ffff;
+        let head = format!("{:08x}-{:04x}-7", ms >> 16, ms & 0xffff);
         if self.pg {
-            "gen_random_uuid()::text"
+            // gen_random_uuid(): xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx; from its 16th character on.
+            format!("'{head}' || substr(gen_random_uuid()::text, 16)")
         } else {
-            "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || \
-             substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))"
+            format!(
+                "'{head}' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || \
+                 substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))"
+            )
         }
     }
 
@@ -427,48 +466,67 @@ fn lit(v: &str) -> String {
 /// and the weekly summary (one row per staff member). Each is an `INSERT … SELECT … ON
 /// CONFLICT DO NOTHING`: the unique key per organization leaves out what is planned already.
 /// Rows carry keys and parameters only; the dispatcher renders them.
-fn plan_statements(d: Dialect, p: &PlanPass) -> Vec<String> {
+///
+/// With `only` the statements plan just those appeals (queued since the day's full pass) and
+/// the digests of their executors; the weekly summary concerns no appeal and is left out.
+fn plan_statements(d: Dialect, p: &PlanPass, only: Option<&[String]>) -> Vec<String> {
     let dates = p.dates;
     let today = dates.today.to_string();
     let skipped = if p.skipped_users.is_empty() { "FALSE".to_string() } else { format!("u.id IN ({})", p.skipped_users.iter().map(|u| lit(u)).collect::<Vec<_>>().join(", ")) };
     let status = format!("CASE WHEN {skipped} THEN 'skipped' ELSE 'pending' END");
     let reason = format!("CASE WHEN {skipped} THEN $3 END");
     let staff = "u.active = TRUE AND u.organization_id = $1 AND u.email IS NOT NULL AND TRIM(u.email) <> ''";
-    let head = format!("INSERT INTO notifications ({PLAN_COLUMNS}) SELECT {}", d.new_id());
+    let head = format!("INSERT INTO notifications ({PLAN_COLUMNS}) SELECT {}", d.new_id(p.at));
+    // `AND a.id IN (…)` when only queued appeals are planned.
+    let ids = only.map(|ids| if ids.is_empty() { "NULL".to_string() } else { ids.iter().map(|i| lit(i)).collect::<Vec<_>>().join(", ") });
+    let only_appeals = ids.as_ref().map(|l| format!(" AND a.id IN ({l})")).unwrap_or_default();
     // (organization, appeal, recipient, kind, key) then the common tail, then params.
     let row = |appeal: &str, kind: &str, key: &str, params: &str| format!("{head}, $1, {appeal}, TRIM(u.email), {kind}, {key}, '', '', {status}, $2, 0, $2, {reason}, {params}");
     let params = |extra: &str| format!("'{{\"user\":\"' || u.id || '\",\"on\":\"{today}\"{extra}}}'");
     let responsible = "JOIN assignments s ON s.appeal_id = a.id AND s.active = TRUE AND s.responsible = TRUE JOIN users u ON u.id = s.user_id";
     let mut out = Vec::new();
-    if !dates.steps.is_empty() {
-        let values: Vec<String> = dates.steps.iter().map(|(day, kind, key)| format!("({}, {}, {})", d.date(*day), lit(kind), lit(key))).collect();
-        out.push(format!(
-            // The range bounds the index scan whichever way the planner joins the dates.
-            "WITH r(d, kind, k) AS (VALUES {}) {} FROM r JOIN appeals a ON a.organization_id = $1 AND {OPEN} AND {DEADLINE} = r.d AND {DEADLINE} BETWEEN {} AND {} {responsible} WHERE {staff} ON CONFLICT DO NOTHING",
-            values.join(", "),
-            row("a.id", "r.kind", "r.kind || ':' || a.id || ':' || r.k || ':' || u.id || ':' || CAST(r.d AS TEXT)", &params(",\"deadline\":\"' || CAST(r.d AS TEXT) || '\"")),
-            d.date(dates.steps[0].0),
-            d.date(dates.steps[dates.steps.len() - 1].0)
-        ));
-    }
+    // Executor reminders, the step dates and the daily overdue one in one statement: one read
+    // of the responsible executors, the deadlines as an `IN` list and a range of the partial
+    // index (a bitmap scan reads the appeals in heap order). Rows are inserted in appeal order,
+    // which is their deduplication key's and `notifications_appeal`'s order: index pages are
+    // filled one after another instead of at random.
+    let mut when: Vec<String> = Vec::new();
+    let mut kind = "'reminder'".to_string();
+    let mut rule = String::from("CASE");
     if let Some(key) = &dates.overdue_key {
+        when.push(format!("{DEADLINE} < {}", d.date(dates.today)));
+        kind = format!("CASE WHEN {DEADLINE} < {} THEN 'overdue' ELSE 'reminder' END", d.date(dates.today));
+        rule.push_str(&format!(" WHEN {DEADLINE} < {} THEN {}", d.date(dates.today), lit(key)));
+    }
+    if !dates.steps.is_empty() {
+        when.push(format!("{DEADLINE} IN ({})", dates.steps.iter().map(|(day, _, _)| d.date(*day)).collect::<Vec<_>>().join(", ")));
+        for (day, _, key) in &dates.steps {
+            rule.push_str(&format!(" WHEN {DEADLINE} = {} THEN {}", d.date(*day), lit(key)));
+        }
+    }
+    rule.push_str(" END");
+    if !when.is_empty() {
         out.push(format!(
-            "{} FROM appeals a {responsible} WHERE a.organization_id = $1 AND {OPEN} AND {DEADLINE} < {} AND {staff} ON CONFLICT DO NOTHING",
-            row("a.id", "'overdue'", &format!("'overdue:' || a.id || ':{key}:' || u.id || ':' || CAST({DEADLINE} AS TEXT)"), &params(&format!(",\"deadline\":\"' || CAST({DEADLINE} AS TEXT) || '\""))),
-            d.date(dates.today)
+            "{} FROM appeals a {responsible} WHERE a.organization_id = $1 AND {OPEN} AND ({}){only_appeals} AND {staff} ORDER BY a.id ON CONFLICT DO NOTHING",
+            row("a.id", &kind, &format!("{kind} || ':' || a.id || ':' || {rule} || ':' || u.id || ':' || CAST({DEADLINE} AS TEXT)"), &params(&format!(",\"deadline\":\"' || CAST({DEADLINE} AS TEXT) || '\""))),
+            when.join(" OR ")
         ));
     }
     if let Some(e) = dates.escalate_through {
         out.push(format!(
-            "{} FROM appeals a JOIN users u ON u.organization_id = a.organization_id AND u.role = 'supervisor' WHERE a.organization_id = $1 AND {OPEN} AND a.due_date <= {} AND {staff} ON CONFLICT DO NOTHING",
+            "{} FROM appeals a JOIN users u ON u.organization_id = a.organization_id AND u.role = 'supervisor' WHERE a.organization_id = $1 AND {OPEN} AND a.due_date <= {}{only_appeals} AND {staff} ORDER BY a.id ON CONFLICT DO NOTHING",
             row("a.id", "'escalation'", "'escalation:' || a.id || ':' || u.id || ':' || CAST(a.due_date AS TEXT)", &params(",\"due_date\":\"' || CAST(a.due_date AS TEXT) || '\"")),
             d.date(e)
         ));
     }
     if let Some(until) = dates.digest_until {
         let key = format!("'digest:' || u.id || ':{today}'");
+        let executors = ids
+            .as_ref()
+            .map(|l| format!(" AND u.id IN (SELECT q.user_id FROM assignments q WHERE q.appeal_id IN ({l}) AND q.active = TRUE AND q.responsible = TRUE)"))
+            .unwrap_or_default();
         out.push(format!(
-            "{} FROM users u WHERE {staff} \
+            "{} FROM users u WHERE {staff}{executors} \
              AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.organization_id = $1 AND n.dedup_key = {key}) \
              AND EXISTS (SELECT 1 FROM assignments s JOIN appeals a ON a.id = s.appeal_id WHERE s.user_id = u.id AND s.active = TRUE AND s.responsible = TRUE AND {OPEN} AND {DEADLINE} <= {}) \
              ON CONFLICT DO NOTHING",
@@ -476,7 +534,7 @@ fn plan_statements(d: Dialect, p: &PlanPass) -> Vec<String> {
             d.date(until)
         ));
     }
-    if let Some((week, week_end)) = &dates.summary {
+    if let (Some((week, week_end)), None) = (&dates.summary, only) {
         out.push(format!(
             "{} FROM users u WHERE u.role = 'supervisor' AND {staff} ON CONFLICT DO NOTHING",
             row("NULL", "'summary'", &format!("'summary:' || u.id || ':{week}'"), &params(&format!(",\"week\":\"{week}\",\"week_end\":\"{week_end}\"")))
@@ -487,19 +545,19 @@ fn plan_statements(d: Dialect, p: &PlanPass) -> Vec<String> {
 
 
 /// Plans one organization's reminders in one transaction, set-based; returns the rows added.
+///
+/// The day's first pass (or one after the rules, an import or the staff changed: no marker for
+/// the day with these rules) plans every open appeal; it leaves a marker. Later passes that day
+/// plan only the appeals queued by actions since (`plan_queue`), so an unchanged registry is
+/// not offered to the unique index again every minute, while an extension, an assignment or a
+/// registration is planned by the very next pass.
 pub fn plan_pass(pool: &DbPool, p: &PlanPass) -> Result<usize, StoreError> {
     let reason = crate::notify::SKIP_FOREIGN_ZONE;
     match pool {
         #[cfg(feature = "sqlite")]
-        DbPool::Sqlite(_) => {
-            let statements = plan_statements(Dialect { pg: false }, p);
-            dispatch!(pool, plan_pass(&statements, p.org, p.at, reason))
-        }
+        DbPool::Sqlite(_) => dispatch!(pool, plan_pass(Dialect { pg: false }, p, reason)),
         #[cfg(feature = "postgres")]
-        DbPool::Pg(_) => {
-            let statements = plan_statements(Dialect { pg: true }, p);
-            dispatch!(pool, plan_pass(&statements, p.org, p.at, reason))
-        }
+        DbPool::Pg(_) => dispatch!(pool, plan_pass(Dialect { pg: true }, p, reason)),
     }
 }
 

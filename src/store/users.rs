@@ -55,8 +55,16 @@ backend_fns! {
             diesel::insert_into(users::table).values(&row).execute(c)?;
             let token = TokenRow { id: new_id(), organization_id: org.into(), user_id: row.id.clone(), token_hash: token_hash.into(), label: "api".into(), created_at: now, expires_at, revoked_at: None };
             diesel::insert_into(api_tokens::table).values(&token).execute(c)?;
+            forget_plan(c, org)?;
             Ok(row)
         })
+    }
+
+    /// Staff changed: the reminder planner's next pass is a full one (recipients, supervisors
+    /// and skipped addresses come from the staff; issue 10).
+    fn forget_plan(c: &mut Conn, org: &str) -> Result<(), StoreError> {
+        diesel::delete(crate::store::schema::plan_marks::table.filter(crate::store::schema::plan_marks::organization_id.eq(org))).execute(c)?;
+        Ok(())
     }
 
     pub fn count_users(conn: &mut Conn, org: &str) -> Result<i64, StoreError> {
@@ -110,6 +118,9 @@ backend_fns! {
             }
             if let Some(d) = &change.department_id {
                 diesel::update(target).set(users::department_id.eq(d)).execute(c)?;
+            }
+            if change.role.is_some() || change.active.is_some() {
+                forget_plan(c, org)?;
             }
             let found = users::table
                 .left_join(departments::table)

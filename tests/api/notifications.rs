@@ -375,6 +375,52 @@ async fn an_extension_replans_and_closing_or_forwarding_cancels(db: Db) {
     assert_eq!(outbox(&app, &format!("appeal_id={}&kind=art11_notice", d["id"].as_str().unwrap())).await.len(), 1);
 }
 
+both_backends!(later_passes_of_a_day_plan_only_what_changed_and_at_once);
+/// The day marker (issue 10): after the day's full pass an unchanged registry gets nothing new,
+/// while an assignment, an extension or a new executor is planned by the very next pass.
+async fn later_passes_of_a_day_plan_only_what_changed_and_at_once(db: Db) {
+    let app = TestApp::start(db).await;
+    let (exec, _) = staff(&app, "ivanova", "executor", "ivanova@uhta.ru").await;
+    let a = assigned(&app, &exec, json!({})).await;
+    let a = a["id"].as_str().unwrap();
+    let b = app.register(json!({})).await;
+    let b = b["id"].as_str().unwrap();
+    let c = app.register(json!({})).await;
+    let c = c["id"].as_str().unwrap();
+    app.set_now(msk(2025, 3, 31, 9));
+    // Monday 31 March 10:00, due Wednesday 2 April: A's 3-day reminder and the digest.
+    assert_eq!(plan(&app, msk(2025, 3, 31, 10)).await, 2);
+    assert_eq!(plan(&app, msk(2025, 3, 31, 10)).await, 0, "a second pass writes nothing");
+    // B is assigned after the day's pass: the next pass plans it at once (the digest exists).
+    let r = app.call("POST", &format!("/api/v1/appeals/{b}/assign"), Some(&app.clerk), Some(&json!({"executors": [{"user_id": exec, "responsible": true}]}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(plan(&app, msk(2025, 3, 31, 11)).await, 1);
+    assert_eq!(outbox(&app, &format!("appeal_id={b}&kind=reminder&status=pending")).await.len(), 1);
+    // An extension on the same day cancels A's reminder and the next pass plans the new deadline.
+    let r = app.call("POST", &format!("/api/v1/appeals/{a}/extend"), Some(&app.supervisor), Some(&json!({"days": 2, "reason": "Запрос документов в Росреестр"}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let new_due = parse_date(&r.json["due_date"]);
+    assert_eq!(new_due.to_string(), "2025-04-04", "two more days");
+    assert!(outbox(&app, &format!("appeal_id={a}&kind=reminder&status=pending")).await.is_empty(), "the old deadline's reminder is cancelled");
+    assert_eq!(plan(&app, msk(2025, 3, 31, 12)).await, 1);
+    let now = outbox(&app, &format!("appeal_id={a}&kind=reminder&status=pending")).await;
+    assert_eq!(now.len(), 1, "{now:?}");
+    let org = appeals::store::outbox::organizations(&app.pool).unwrap().remove(0).id;
+    let filter = appeals::store::outbox::ListFilter { appeal_id: Some(a.to_string()), status: Some("pending".into()), kind: Some("reminder".into()), limit: 10, ..Default::default() };
+    let rows = appeals::store::outbox::list(&app.pool, &org, &filter).unwrap();
+    assert!(rows[0].dedup_key.ends_with(":2025-04-04"), "planned for the new deadline: {}", rows[0].dedup_key);
+    assert_eq!(plan(&app, msk(2025, 3, 31, 13)).await, 0, "the queue is empty again");
+    // A new executor changes the staff: the next pass is a full one and plans C for her.
+    let (other, _) = staff(&app, "petrova", "executor", "petrova@uhta.ru").await;
+    let r = app.call("POST", &format!("/api/v1/appeals/{c}/assign"), Some(&app.clerk), Some(&json!({"executors": [{"user_id": other, "responsible": true}]}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(plan(&app, msk(2025, 3, 31, 14)).await, 2, "C's reminder and Petrova's digest");
+    assert_eq!(plan(&app, msk(2025, 3, 31, 15)).await, 0);
+    // The next day starts with a full pass again: A's 3-day step (due Friday now), the 1-day
+    // step for B and C, two digests.
+    assert_eq!(plan(&app, msk(2025, 4, 1, 10)).await, 5);
+}
+
 both_backends!(a_dispatcher_killed_between_send_and_mark_causes_one_duplicate_and_no_loss);
 async fn a_dispatcher_killed_between_send_and_mark_causes_one_duplicate_and_no_loss(db: Db) {
     let smtp = SmtpServer::start();
