@@ -155,17 +155,28 @@ fn measure(label: &str, settings: &Settings, pool: &appeals::store::DbPool, scan
 fn postgres(admin: &str) {
     let n: usize = std::env::var("PLAN_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let executors = 2000;
-    let name = format!("appeals_plan_{}", std::process::id());
+    // `PLAN_DB` names a database kept after the run and reused by the next one (its planned
+    // rows cleared), so a change to the planner can be measured without generating again.
+    let keep = std::env::var("PLAN_DB").ok();
+    let name = keep.clone().unwrap_or_else(|| format!("appeals_plan_{}", std::process::id()));
     let mut c = PgConnection::establish(admin).expect("PostgreSQL");
-    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create database");
+    let exists = keep.is_some() && diesel::sql_query(format!("SELECT 1 FROM pg_database WHERE datname = '{name}'")).execute(&mut c).expect("lookup") == 1;
+    if !exists {
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create database");
+    }
     let url = format!("{}/{name}", admin.rsplit_once('/').map(|x| x.0).unwrap_or(admin));
     let settings = Settings::for_tests(&url);
     let (at, today) = instant();
     let now = appeals::store::micros(at);
     let (pool, org) = appeals::app::open(&settings, now).expect("open");
-    create_staff(&pool, &org.id, executors, now);
-    let t = Instant::now();
     let mut gen = PgConnection::establish(&url).expect("connect");
+    if exists {
+        gen.batch_execute("TRUNCATE notifications, plan_marks, plan_queue").expect("reset outbox");
+        gen.batch_execute("VACUUM ANALYZE notifications").expect("vacuum outbox");
+    } else {
+        create_staff(&pool, &org.id, executors, now);
+    }
+    let t = Instant::now();
     let sql = format!(
         "INSERT INTO appeals (id, organization_id, reg_number, registered_at, registered_on, received_on, channel, form, kind, legal_regime, collective,
            anonymous, from_organization, summary, reply_channel, migration_case, late_registration, repeated, status, due_date, due_explanation,
@@ -179,7 +190,9 @@ fn postgres(admin: &str) {
          ANALYZE;",
         org = org.id
     );
-    gen.batch_execute(&sql).expect("generate dataset");
+    if !exists {
+        gen.batch_execute(&sql).expect("generate dataset");
+    }
     println!("PostgreSQL: {n} open appeals, {executors} executors, generated in {:.1} s", t.elapsed().as_secs_f64());
     let org_id = org.id.clone();
     let mut scan_conn = PgConnection::establish(&url).expect("connect");
@@ -191,7 +204,9 @@ fn postgres(admin: &str) {
     let mut mark = |sql: &str| gen.batch_execute(sql).expect("mark");
     measure("PostgreSQL", &settings, &pool, &mut scan, &mut mark);
     drop(pool);
-    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
+    if keep.is_none() {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
+    }
 }
 
 fn sqlite() {
