@@ -421,6 +421,64 @@ async fn later_passes_of_a_day_plan_only_what_changed_and_at_once(db: Db) {
     assert_eq!(plan(&app, msk(2025, 4, 1, 10)).await, 5);
 }
 
+/// Sequential scans so far of the tables the planner reads and writes (each pooled connection
+/// flushes its pending statistics first; PostgreSQL 15 flushes them lazily).
+fn planner_seq_scans(app: &TestApp) -> Vec<(String, i64)> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName, Debug)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        relname: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        seq_scan: i64,
+    }
+    let appeals::store::DbPool::Pg(pool) = &app.pool else { unreachable!("PostgreSQL only") };
+    let held: Vec<_> = (0..pool.max_size()).map(|_| pool.get().expect("pooled connection")).collect();
+    for mut c in held {
+        diesel::sql_query("SELECT pg_stat_force_next_flush()").execute(&mut *c).expect("flush");
+        diesel::sql_query("SELECT 1").execute(&mut *c).expect("flush");
+    }
+    let mut c = pool.get().expect("pooled connection");
+    diesel::sql_query("SELECT pg_stat_clear_snapshot()").execute(&mut *c).expect("clear snapshot");
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT relname::text AS relname, COALESCE(seq_scan, 0) AS seq_scan FROM pg_stat_user_tables \
+         WHERE relname IN ('appeals', 'assignments', 'notifications', 'plan_marks', 'plan_queue') ORDER BY relname",
+    )
+    .load(&mut *c)
+    .expect("pg_stat_user_tables");
+    rows.into_iter().map(|r| (r.relname, r.seq_scan)).collect()
+}
+
+/// The planner's full pass and a later pass of the day over queued appeals reach every row
+/// through an index on PostgreSQL (its sessions run with `enable_seqscan = off`, so a missing
+/// index shows as a sequential scan).
+#[actix_web::test]
+async fn planner_passes_follow_indexes_on_postgres() {
+    if !postgres_enabled() {
+        eprintln!("not run: TEST_DATABASE_URL is not set");
+        return;
+    }
+    let app = TestApp::start(Db::Postgres).await;
+    let (exec, _) = staff(&app, "ivanova", "executor", "ivanova@uhta.ru").await;
+    staff(&app, "chief", "supervisor", "chief@uhta.ru").await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(assigned(&app, &exec, json!({})).await["id"].as_str().unwrap().to_string());
+    }
+    let before = planner_seq_scans(&app);
+    assert_eq!(before.len(), 5, "{before:?}");
+    // Monday 7 April: overdue, escalation, the digest and the weekly summary all fire.
+    assert!(plan(&app, msk(2025, 4, 7, 10)).await > 0);
+    assert_eq!(planner_seq_scans(&app), before, "the full pass scanned a table sequentially");
+    let r = app.call("POST", &format!("/api/v1/appeals/{}/extend", ids[0]), Some(&app.supervisor), Some(&json!({"days": 10, "reason": "Запрос документов"}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let before_pass = planner_seq_scans(&app);
+    assert!(plan(&app, msk(2025, 4, 7, 11)).await > 0, "the extended appeal is re-planned");
+    assert_eq!(plan(&app, msk(2025, 4, 7, 12)).await, 0);
+    let after = planner_seq_scans(&app);
+    assert_eq!(after, before_pass, "the day's later passes scanned a table sequentially");
+}
+
 both_backends!(a_dispatcher_killed_between_send_and_mark_causes_one_duplicate_and_no_loss);
 async fn a_dispatcher_killed_between_send_and_mark_causes_one_duplicate_and_no_loss(db: Db) {
     let smtp = SmtpServer::start();
