@@ -460,9 +460,9 @@ fn lit(v: &str) -> String {
     format!("'{}'", v.replace('\'', "''"))
 }
 
-/// The planner's statements for one organization: executor reminders for the few deadline
-/// dates that fire today (one join of those dates to the open-deadline index), the daily
-/// overdue reminder (one range of it), escalation (one range of legal due dates), the digest
+/// The planner's statements for one organization: executor reminders (the few deadline dates
+/// that fire today and the daily overdue reminder, one statement over the open-deadline
+/// index), escalation (one range of legal due dates), the digest
 /// and the weekly summary (one row per staff member). Each is an `INSERT … SELECT … ON
 /// CONFLICT DO NOTHING`: the unique key per organization leaves out what is planned already.
 /// Rows carry keys and parameters only; the dispatcher renders them.
