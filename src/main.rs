@@ -238,7 +238,7 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             let mailer = appeals::notify::mail::Mailer::from_settings(&settings)?;
             let state = appeals::app::state(settings, pool, clock)?;
             let r = appeals::scheduler::run_once(&state, &mailer, at)?;
-            println!("planned {}, sent {}, retried {}, failed {}", r.planned, r.sent, r.retried, r.failed);
+            println!("planned {}, sent {}, retried {}, failed {}, cancelled {}", r.planned, r.sent, r.retried, r.failed, r.cancelled);
             Ok(())
         }
         Command::Calendar { command: CalendarCommand::Import { file, out, year } } => {

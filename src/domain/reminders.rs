@@ -234,6 +234,19 @@ pub fn plan_dates(rules: &ReminderRules, cal: &ProductionCalendar, today: NaiveD
     }
 }
 
+/// Whether a planned staff reminder still tells the truth when it is about to be sent. The
+/// planner reads an appeal in one transaction and an extension or a close may commit just after
+/// that read; the reminder it wrote then names a deadline that no longer holds (or an appeal no
+/// longer on control), and sending it would mislead the executor. Digests and summaries are
+/// rendered from the registry as it is at sending time, so they are never stale.
+pub fn still_due(kind: &str, open: bool, planned_deadline: Option<NaiveDate>, planned_due: Option<NaiveDate>, deadline_now: NaiveDate, due_now: NaiveDate) -> bool {
+    match kind {
+        "reminder" | "overdue" => open && planned_deadline.is_none_or(|d| d == deadline_now),
+        "escalation" => open && planned_due.is_none_or(|d| d == due_now),
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,5 +349,17 @@ mod tests {
         let p = plan_dates(&ReminderRules::default(), &c, d("2025-03-03"));
         assert_eq!(p.summary, Some(("2025-W10".into(), d("2025-03-09"))));
         assert_eq!(p.digest_until, Some(d("2025-03-10")));
+    }
+
+    #[test]
+    fn a_reminder_of_a_moved_or_closed_deadline_is_no_longer_due() {
+        let (old, new) = (d("2025-04-10"), d("2025-04-24"));
+        assert!(still_due("reminder", true, Some(old), None, old, old));
+        assert!(!still_due("reminder", true, Some(old), None, new, new), "extended after planning");
+        assert!(!still_due("overdue", false, Some(old), None, old, old), "closed after planning");
+        assert!(still_due("escalation", true, None, Some(old), d("2025-04-09"), old), "an internal date does not move the legal deadline");
+        assert!(!still_due("escalation", true, None, Some(old), new, new));
+        assert!(still_due("digest", false, None, None, old, old));
+        assert!(still_due("summary", true, None, None, old, old));
     }
 }

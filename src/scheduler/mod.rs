@@ -34,7 +34,12 @@ pub struct Report {
     pub retried: usize,
     /// Rows given up as `failed`.
     pub failed: usize,
+    /// Planned reminders cancelled at sending time because they were no longer due.
+    pub cancelled: usize,
 }
+
+/// Why a planned reminder was cancelled at sending time, as the admin's list shows it.
+const STALE_REASON: &str = "отменено при отправке: срок изменён или обращение снято с контроля после планирования";
 
 fn status_label(s: &str) -> &'static str {
     Status::parse(s).map(Status::label).unwrap_or("—")
@@ -91,7 +96,9 @@ struct Planned {
 /// Renders planned reminders (rows with parameters and no text yet) from their templates,
 /// with the appeal, the recipient's name and the lists as they are now. Rows already
 /// rendered are left alone. Few queries per batch: appeals and names are read together.
-pub fn render_planned(state: &AppState, rows: &mut [NotificationRow]) -> Result<(), StoreError> {
+/// Returns the indexes of reminders that are no longer due (`reminders::still_due`): their
+/// appeal left control or its deadline moved after they were planned.
+pub fn render_planned(state: &AppState, rows: &mut [NotificationRow]) -> Result<Vec<usize>, StoreError> {
     let todo: Vec<(usize, Planned)> = rows
         .iter()
         .enumerate()
@@ -99,8 +106,9 @@ pub fn render_planned(state: &AppState, rows: &mut [NotificationRow]) -> Result<
         .filter_map(|(i, r)| Some((i, serde_json::from_str::<Planned>(r.params.as_deref()?).unwrap_or_default())))
         .collect();
     if todo.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
+    let mut stale = Vec::new();
     let mut appeal_ids: Vec<String> = todo.iter().filter_map(|(i, _)| rows[*i].appeal_id.clone()).collect();
     appeal_ids.sort();
     appeal_ids.dedup();
@@ -119,6 +127,12 @@ pub fn render_planned(state: &AppState, rows: &mut [NotificationRow]) -> Result<
         let on = p.on.unwrap_or_else(|| r.created_at.date());
         let user_name = names.get(&p.user).cloned().unwrap_or_default();
         let appeal = r.appeal_id.as_ref().and_then(|a| appeals.get(a));
+        if let Some(a) = appeal {
+            let open = Status::parse(&a.status).is_some_and(|s| s.is_open());
+            if !reminders::still_due(&r.kind, open, p.deadline, p.due_date, a.control_date.unwrap_or(a.due_date), a.due_date) {
+                stale.push(i);
+            }
+        }
         let ctx = match (r.kind.as_str(), appeal) {
             ("reminder" | "overdue", Some(a)) => {
                 let deadline = p.deadline.unwrap_or(a.due_date);
@@ -161,7 +175,7 @@ pub fn render_planned(state: &AppState, rows: &mut [NotificationRow]) -> Result<
         rows[i].subject = subject;
         rows[i].body = body;
     }
-    Ok(())
+    Ok(stale)
 }
 
 /// The wait before retry number `attempts` (1-based): `base`, doubling, at most a day.
@@ -185,7 +199,17 @@ pub fn dispatch(state: &AppState, mailer: &Mailer, now: DateTime<Utc>, worker: &
         if rows.is_empty() {
             break;
         }
-        render_planned(state, &mut rows)?;
+        let stale = render_planned(state, &mut rows)?;
+        for &i in &stale {
+            if outbox::mark_cancelled(&state.pool, &rows[i].id, worker, STALE_REASON)? {
+                report.cancelled += 1;
+                tracing::info!(notification = %rows[i].id, kind = %rows[i].kind, "planned reminder no longer due; cancelled");
+            }
+        }
+        let rows: Vec<NotificationRow> = rows.into_iter().enumerate().filter(|(i, _)| !stale.contains(i)).map(|(_, r)| r).collect();
+        if rows.is_empty() {
+            continue;
+        }
         let per_lane = rows.len().div_ceil(lanes);
         let results: Vec<Result<Report, StoreError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = rows.chunks(per_lane).map(|lane| scope.spawn(move || send_lane(state, mailer, lane, at, worker))).collect();
@@ -249,7 +273,7 @@ pub fn spawn(state: std::sync::Arc<AppState>, mailer: Mailer) -> std::thread::Jo
         .name("scheduler".into())
         .spawn(move || loop {
             match run_once(&state, &mailer, state.now()) {
-                Ok(r) if r != Report::default() => tracing::info!(planned = r.planned, sent = r.sent, retried = r.retried, failed = r.failed, "scheduler pass"),
+                Ok(r) if r != Report::default() => tracing::info!(planned = r.planned, sent = r.sent, retried = r.retried, failed = r.failed, cancelled = r.cancelled, "scheduler pass"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "scheduler pass failed"),
             }

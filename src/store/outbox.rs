@@ -129,6 +129,13 @@ backend_fns! {
         Ok(n == 1)
     }
 
+    pub fn mark_cancelled(c: &mut Conn, id: &str, worker: &str, reason: &str) -> Result<bool, StoreError> {
+        let n = diesel::update(notifications::table.filter(notifications::id.eq(id)).filter(notifications::status.eq("pending")).filter(notifications::claimed_by.eq(worker)))
+            .set((notifications::status.eq("cancelled"), notifications::last_error.eq(Some(reason)), notifications::claimed_until.eq(None::<NaiveDateTime>)))
+            .execute(c)?;
+        Ok(n == 1)
+    }
+
     pub fn mark_failed(c: &mut Conn, id: &str, worker: &str, error: &str, retry_at: Option<NaiveDateTime>) -> Result<bool, StoreError> {
         let q = notifications::table.filter(notifications::id.eq(id)).filter(notifications::status.eq("pending")).filter(notifications::claimed_by.eq(worker));
         let n = match retry_at {
@@ -332,6 +339,11 @@ pub fn insert_planned(pool: &DbPool, rows: &[NotificationRow]) -> Result<usize, 
 /// Marks a claimed row sent; false when the claim was lost (another dispatcher took it over).
 pub fn mark_sent(pool: &DbPool, id: &str, worker: &str, message_id: &str, now: NaiveDateTime) -> Result<bool, StoreError> {
     dispatch!(pool, mark_sent(id, worker, message_id, now))
+}
+
+/// Cancels a claimed row that is no longer due; false when the claim was lost.
+pub fn mark_cancelled(pool: &DbPool, id: &str, worker: &str, reason: &str) -> Result<bool, StoreError> {
+    dispatch!(pool, mark_cancelled(id, worker, reason))
 }
 
 /// Records a failed attempt: retried at `retry_at`, or `failed` when there is none.

@@ -375,6 +375,44 @@ async fn an_extension_replans_and_closing_or_forwarding_cancels(db: Db) {
     assert_eq!(outbox(&app, &format!("appeal_id={}&kind=art11_notice", d["id"].as_str().unwrap())).await.len(), 1);
 }
 
+both_backends!(a_reminder_of_a_deadline_that_moved_is_cancelled_at_sending_time);
+/// A reminder planned for a deadline that no longer holds (the planner read the appeal just
+/// before an extension committed, or an admin put a cancelled reminder back) is not sent: the
+/// dispatcher cancels it with the reason.
+async fn a_reminder_of_a_deadline_that_moved_is_cancelled_at_sending_time(db: Db) {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::start_with(db, move |s| {
+        s.mail.transport = "smtp".into();
+        s.mail.url = url;
+    })
+    .await;
+    let (exec, _) = staff(&app, "ivanova", "executor", "ivanova@uhta.ru").await;
+    let a = assigned(&app, &exec, json!({})).await;
+    let a = a["id"].as_str().unwrap();
+    let m = mailer(&app);
+    let at = msk(2025, 4, 1, 10);
+    app.set_now(at);
+    plan(&app, at).await;
+    let old = outbox(&app, &format!("appeal_id={a}&kind=reminder&status=pending")).await;
+    assert_eq!(old.len(), 1);
+    let r = app.call("POST", &format!("/api/v1/appeals/{a}/extend"), Some(&app.supervisor), Some(&json!({"days": 10, "reason": "Запрос документов в Росреестр"}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    // The old deadline's reminder back in the queue, as a late planner read would leave it.
+    let id = old[0]["id"].as_str().unwrap();
+    let r = app.call("POST", &format!("/api/v1/notifications/{id}/retry"), Some(&app.admin), None).await;
+    assert_eq!((r.status, r.json["status"].as_str()), (200, Some("pending")), "{}", r.json);
+    let before = smtp.mails().len();
+    let report = dispatch(&app, &m, at, "w").await;
+    assert_eq!(report.cancelled, 1, "{report:?}");
+    let row = outbox(&app, &format!("appeal_id={a}&kind=reminder")).await.into_iter().find(|n| n["id"] == id).unwrap();
+    assert_eq!(row["status"], "cancelled");
+    assert!(row["last_error"].as_str().unwrap().contains("срок изменён"), "{row}");
+    let subjects: Vec<_> = smtp.mails()[before..].iter().map(|mail| mail.header("Subject")).collect();
+    let reminders_sent = subjects.iter().flatten().filter(|s| s.contains("срок по обращению")).count();
+    assert_eq!(reminders_sent, 0, "no reminder of the old deadline reached the executor: {subjects:?}");
+}
+
 both_backends!(later_passes_of_a_day_plan_only_what_changed_and_at_once);
 /// The day marker (issue 10): after the day's full pass an unchanged registry gets nothing new,
 /// while an assignment, an extension or a new executor is planned by the very next pass.
