@@ -403,7 +403,8 @@ async fn main() {
     let _ = std::fs::remove_dir_all(&dir);
     let admin = std::env::var("BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")).ok().filter(|_| only.contains("postgres"));
     if let Some(admin) = admin {
-        let name = format!("appeals_bench_{}", std::process::id());
+        // BENCH_DB_PREFIX names the scratch database (engineers sharing one server keep theirs apart).
+        let name = format!("{}_{}", std::env::var("BENCH_DB_PREFIX").unwrap_or_else(|_| "appeals_bench".into()), std::process::id());
         let mut c = diesel::PgConnection::establish(&admin).expect("PostgreSQL");
         diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create bench database");
         let url = format!("{}/{name}", admin.rsplit_once('/').map(|x| x.0).unwrap_or(&admin));

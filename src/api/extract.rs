@@ -123,7 +123,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 /// The syntax error in Russian, with its position.
-fn syntax_ru(e: &serde_json::Error) -> String {
+pub(crate) fn syntax_ru(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
     let what = match e.classify() {
         Category::Eof => "неожиданный конец данных",
@@ -134,7 +134,7 @@ fn syntax_ru(e: &serde_json::Error) -> String {
 }
 
 /// A JSON value that refuses duplicate keys (a later `"channel"` must not silently win).
-struct StrictValue(serde_json::Value);
+pub(crate) struct StrictValue(pub(crate) serde_json::Value);
 
 impl<'de> serde::Deserialize<'de> for StrictValue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -340,6 +340,14 @@ fn stand_ins() -> [serde_json::Value; 9] {
 
 /// The typed pass, repeated with each bad field set aside, collecting every field error.
 /// Errors inside a stand-in (a missing object filled with `{}`) are not the caller's and are not reported.
+/// One element of a larger body (an import's row), typed the way [`parse_json`] types a whole
+/// body: strings NFC-normalized, every bad field named, paths relative to the element (`body`
+/// for the element itself). Lets a large body be read element by element.
+pub fn typed_element<T: DeserializeOwned>(mut v: serde_json::Value) -> Result<T, Vec<FieldError>> {
+    crate::domain::text::nfc_json(&mut v);
+    from_value(v)
+}
+
 fn from_value<T: DeserializeOwned>(mut v: serde_json::Value) -> Result<T, Vec<FieldError>> {
     let mut errors: Vec<FieldError> = Vec::new();
     let mut stand_in_fields: Vec<String> = Vec::new();

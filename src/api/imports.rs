@@ -12,6 +12,8 @@ use crate::store::appeals::NewAppeal;
 use actix_web::{post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use utoipa::ToSchema;
 
 /// Appeals to import: registration bodies plus `registered_at` and optionally `reg_number`.
@@ -85,75 +87,132 @@ pub struct ImportResult {
 #[post("/imports/appeals")]
 pub async fn import_appeals(caller: Caller, state: web::Data<AppState>, body: ImportBody) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::Import)?;
-    let items = web::block(move || super::extract::parse_json::<ImportRequest>(&body.0)).await??.items;
-    let max = state.settings.limits.import_items;
-    if items.is_empty() || items.len() > max {
-        return Err(ApiError::Validation(vec![FieldError { field: "items".into(), message: format!("от 1 до {max} обращений") }]));
-    }
     let st = state.clone();
     let c = caller.clone();
     let ids = web::block(move || -> Result<Vec<String>, ApiError> {
         let started = std::time::Instant::now();
-        let now = st.now();
-        // Validation and row building are pure CPU per row: spread over the cores, in input order.
-        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
-        let size = items.len().div_ceil(workers).max(1);
-        let parts: Vec<(Vec<FieldError>, Vec<NewAppeal>)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = items
-                .chunks(size)
-                .enumerate()
-                .map(|(part, rows)| {
-                    let (st, c) = (&st, &c);
-                    scope.spawn(move || {
-                        let mut errors = Vec::new();
-                        let mut prepared = Vec::with_capacity(rows.len());
-                        for (k, d) in rows.iter().enumerate() {
-                            let i = part * size + k;
-                            match crate::registry::validate(st, d, true) {
-                                Err(errs) => errors.extend(errs.into_iter().map(|e| FieldError { field: format!("items[{i}].{}", e.field), message: e.message })),
-                                Ok(derived) => prepared.push(crate::registry::prepare(st, &c.org, Some(&c.id), d, &derived, d.registered_at.unwrap_or(now), "imported")),
-                            }
-                            if errors.len() >= 1000 {
-                                break;
-                            }
-                        }
-                        (errors, prepared)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().expect("import worker")).collect()
-        });
-        let mut errors = Vec::new();
-        let mut prepared = Vec::with_capacity(items.len());
-        for (e, p) in parts {
-            errors.extend(e);
-            prepared.extend(p);
-        }
-        // Numbers and external ids must not repeat within the batch.
-        let mut numbers = HashSet::new();
-        let mut externals = HashSet::new();
-        for (i, d) in items.iter().enumerate() {
-            if let Some(n) = &d.reg_number {
-                if !numbers.insert(n) {
-                    errors.push(FieldError { field: format!("items[{i}].reg_number"), message: format!("номер {n} повторяется в импорте") });
-                }
-            }
-            if let Some(x) = &d.external_id {
-                if !externals.insert((&d.channel, x)) {
-                    errors.push(FieldError { field: format!("items[{i}].external_id"), message: "external_id повторяется в импорте".into() });
-                }
-            }
-        }
-        errors.truncate(1000);
-        if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
-        }
+        let batch = validated(&st, &c, body)?;
         let validated = started.elapsed();
-        let ids = crate::registry::import(&st, &prepared)?;
+        let ids = crate::registry::import(&st, &batch)?;
         tracing::info!(count = ids.len(), validate_ms = validated.as_millis() as u64, store_ms = (started.elapsed() - validated).as_millis() as u64, "import stored");
         Ok(ids)
     })
     .await??;
     tracing::info!(count = ids.len(), actor = %caller.login, "appeals imported");
     Ok(HttpResponse::Created().json(ImportResult { imported: ids.len(), ids }))
+}
+
+/// Rows per unit of validation work handed to a worker.
+const VALIDATION_CHUNK: usize = 1_000;
+
+/// At most this many field errors are reported (and validation stops looking further).
+const MAX_ERRORS: usize = 1_000;
+
+/// One chunk's outcome: its field errors, and its valid rows as stored rows with their positions.
+struct Checked {
+    chunk: usize,
+    errors: Vec<FieldError>,
+    rows: Vec<(usize, NewAppeal)>,
+}
+
+/// Reads, validates and prepares every row before anything is stored (all or nothing): the
+/// body is read row by row on this thread while workers on every core validate chunks of rows
+/// and turn them into stored rows, so neither the JSON tree nor the drafts of the whole body
+/// are ever in memory, only the prepared rows. The body is freed before the rows are stored.
+fn validated(st: &AppState, c: &Caller, body: ImportBody) -> Result<Vec<NewAppeal>, ApiError> {
+    let max = st.settings.limits.import_items;
+    let now = st.now();
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<(usize, AppealDraft)>)>(workers * 2);
+    let rx = Mutex::new(rx);
+    let done: Mutex<Vec<Checked>> = Mutex::new(Vec::new());
+    let failed = AtomicUsize::new(0);
+    let mut parse_errors: Vec<FieldError> = Vec::new();
+    let read = std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let next = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                let Ok((chunk, drafts)) = next else { break };
+                let mut errors = Vec::new();
+                let mut rows = Vec::with_capacity(drafts.len());
+                for (i, d) in drafts {
+                    if failed.load(Ordering::Relaxed) >= MAX_ERRORS {
+                        break;
+                    }
+                    match crate::registry::validate(st, &d, true) {
+                        Err(errs) => {
+                            failed.fetch_add(errs.len(), Ordering::Relaxed);
+                            errors.extend(errs.into_iter().map(|e| FieldError { field: format!("items[{i}].{}", e.field), message: e.message }));
+                        }
+                        Ok(derived) => rows.push((i, crate::registry::prepare(st, &c.org, Some(&c.id), &d, &derived, d.registered_at.unwrap_or(now), "imported"))),
+                    }
+                }
+                done.lock().unwrap_or_else(|e| e.into_inner()).push(Checked { chunk, errors, rows });
+            });
+        }
+        let mut pending = Vec::with_capacity(VALIDATION_CHUNK);
+        let mut chunks = 0;
+        let read = super::import_stream::for_each_item::<AppealDraft>(&body.0, &mut |i, row| match row {
+            Err(errs) => {
+                if parse_errors.len() < MAX_ERRORS {
+                    parse_errors.extend(errs);
+                }
+            }
+            Ok(d) if i < max && parse_errors.len() + failed.load(Ordering::Relaxed) < MAX_ERRORS => {
+                pending.push((i, d));
+                if pending.len() == VALIDATION_CHUNK {
+                    // The workers hold the receiver until the scope ends: a send cannot fail.
+                    let _ = tx.send((chunks, std::mem::replace(&mut pending, Vec::with_capacity(VALIDATION_CHUNK))));
+                    chunks += 1;
+                }
+            }
+            Ok(_) => {}
+        });
+        if !pending.is_empty() {
+            let _ = tx.send((chunks, pending));
+        }
+        drop(tx);
+        read
+    });
+    drop(body);
+    let (count, mut errors) = read?;
+    if count == 0 || count > max {
+        errors.push(FieldError { field: "items".into(), message: format!("от 1 до {max} обращений") });
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    done.sort_unstable_by_key(|d| d.chunk);
+    let mut errors = parse_errors;
+    let mut rows = Vec::with_capacity(count);
+    for d in done {
+        errors.extend(d.errors);
+        rows.extend(d.rows);
+    }
+    errors.sort_by_key(|e| item_of(&e.field));
+    // Numbers and external ids must not repeat within the batch.
+    let mut numbers = HashSet::new();
+    let mut externals = HashSet::new();
+    for (i, a) in &rows {
+        let a = &a.appeal;
+        if !a.reg_number.is_empty() && !numbers.insert(a.reg_number.as_str()) {
+            errors.push(FieldError { field: format!("items[{i}].reg_number"), message: format!("номер {} повторяется в импорте", a.reg_number) });
+        }
+        if let Some(x) = &a.external_id {
+            if !externals.insert((a.channel.as_str(), x.as_str())) {
+                errors.push(FieldError { field: format!("items[{i}].external_id"), message: "external_id повторяется в импорте".into() });
+            }
+        }
+    }
+    errors.truncate(MAX_ERRORS);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    Ok(rows.into_iter().map(|(_, a)| a).collect())
+}
+
+/// The row an `items[i]…` field belongs to, so errors read in input order.
+fn item_of(field: &str) -> usize {
+    field.strip_prefix("items[").and_then(|r| r.split(']').next()).and_then(|n| n.parse().ok()).unwrap_or(usize::MAX)
 }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod exports;
 pub mod extract;
 pub mod health;
+pub mod import_stream;
 pub mod imports;
 pub mod notifications;
 pub mod receptions;

@@ -283,8 +283,9 @@ impl<'a> EarlierIndex<'a> {
     }
 }
 
-/// Times the steps of a bulk insert, logged together (milliseconds per table).
-struct Lap {
+/// Times the steps of a bulk import, summed over its chunks and logged together (milliseconds
+/// per step), so a profile shows where an import's time goes without a profiler.
+pub struct Lap {
     last: std::time::Instant,
     steps: Vec<(&'static str, u128)>,
 }
@@ -294,15 +295,24 @@ impl Lap {
         Self { last: std::time::Instant::now(), steps: Vec::new() }
     }
 
+    /// Adds the time since the previous step to `step`'s total.
     fn at(&mut self, step: &'static str) {
-        self.steps.push((step, self.last.elapsed().as_millis()));
+        let ms = self.last.elapsed().as_millis();
+        match self.steps.iter_mut().find(|(s, _)| *s == step) {
+            Some((_, total)) => *total += ms,
+            None => self.steps.push((step, ms)),
+        }
         self.last = std::time::Instant::now();
     }
 
     fn log(&self) {
-        tracing::info!(steps = ?self.steps, "import tables written (ms)");
+        tracing::info!(steps = ?self.steps, "import steps (ms, summed over chunks)");
     }
 }
+
+/// Appeals per chunk of an import's insert: one chunk's copies of the rows exist at a time, and
+/// each chunk is a handful of statements (SQLite) or one COPY per table (PostgreSQL).
+pub const IMPORT_CHUNK: usize = 5_000;
 
 /// The rows of a bulk import, table by table.
 pub struct Bulk<'a> {
@@ -480,6 +490,16 @@ backend_fns! {
     }
 
     pub fn import(conn: &mut Conn, items: &[NewAppeal], links_for: LinkDecision, numbering: Numbering) -> Result<Vec<String>, StoreError> {
+        conn.bulk_begin()?;
+        let r = import_tx(conn, items, links_for, numbering);
+        let back = conn.bulk_end();
+        let ids = r?;
+        back?;
+        Ok(ids)
+    }
+
+    /// [`import`]'s transaction: checks, numbers, repeats, then the rows chunk by chunk.
+    fn import_tx(conn: &mut Conn, items: &[NewAppeal], links_for: LinkDecision, numbering: Numbering) -> Result<Vec<String>, StoreError> {
         conn.write_tx(|c| {
             let t0 = std::time::Instant::now();
             let org = match items.first() { Some(i) => i.appeal.organization_id.clone(), None => return Ok(Vec::new()) };
@@ -556,47 +576,65 @@ backend_fns! {
                 picked.push(found);
             }
             let known: HashMap<String, Candidate> = details(c, &org, from_db.into_iter().map(|id| (NaiveDateTime::default(), id)).collect())?.into_iter().map(|k| (k.id.clone(), k)).collect();
-            let mut rows = Vec::with_capacity(items.len());
-            let mut people = Vec::new();
-            let mut qs = Vec::new();
-            let mut keys = Vec::new();
-            let mut all_links = Vec::new();
-            let mut hist = Vec::with_capacity(items.len());
-            for (i, found) in items.iter().zip(picked) {
-                let cands: Vec<Candidate> = found
-                    .into_iter()
-                    .filter_map(|(at, id)| match in_batch.get(id.as_str()) {
-                        Some(&n) => Some(Candidate { id, status: items[n].appeal.status.clone(), due_date: items[n].appeal.due_date, registered_at: at }),
-                        None => known.get(&id).map(|k| Candidate { registered_at: at, ..k.clone() }),
+            // Generated numbers follow the input order, as a clerk would have registered them.
+            let seqs: Vec<Option<i64>> = items
+                .iter()
+                .map(|i| {
+                    i.appeal.reg_number.is_empty().then(|| {
+                        let seq = next.get_mut(&i.reg_year).expect("reserved above");
+                        *seq += 1;
+                        *seq - 1
                     })
-                    .collect();
-                let mut row = i.appeal.clone();
-                let (repeated, links) = links_for(&row, &cands);
-                row.repeated = repeated;
-                if row.reg_number.is_empty() {
-                    let seq = next.get_mut(&i.reg_year).expect("reserved above");
-                    numbering(&mut row, *seq);
-                    *seq += 1;
-                }
-                hist.push(first_entry(&row, i, &links));
-                all_links.extend(links);
-                people.extend(i.applicants.iter().cloned());
-                qs.extend(i.questions.iter().cloned());
-                keys.extend(i.match_keys.iter().cloned());
-                rows.push(row);
-            }
+                })
+                .collect();
             let built = t0.elapsed();
-            let ids = rows.iter().map(|r| r.id.clone()).collect();
-            // In key order: ids are time-ordered (UUIDv7) but were made on several threads, so
-            // sorted they append at each index's right edge instead of splitting pages.
-            rows.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-            people.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-            qs.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-            all_links.sort_unstable_by(|a, b| (&a.appeal_id, &a.related_appeal_id).cmp(&(&b.appeal_id, &b.related_appeal_id)));
-            c.insert_rows(&Bulk { rows: &rows, people: &people, questions: &qs, keys: &keys, links: &all_links, history: &hist })?;
-            tracing::info!(checks_ms = checked.as_millis() as u64, keys_read_ms = keys_read.as_millis() as u64, built_ms = built.as_millis() as u64, inserted_ms = (t0.elapsed() - built).as_millis() as u64, "import rows written");
-            // Statistics deltas (issue 11), aggregated over the whole batch.
-            crate::store::stats_deltas::record_imported(c, &rows, &qs)?;
+            let ids = items.iter().map(|i| i.appeal.id.clone()).collect();
+            // In key order, a chunk at a time: ids are time-ordered (UUIDv7) but were made on
+            // several threads, so sorted they append at each index's right edge instead of
+            // splitting pages; and only one chunk's copies of the rows exist at a time.
+            let mut order: Vec<usize> = (0..items.len()).collect();
+            order.sort_unstable_by(|&a, &b| items[a].appeal.id.cmp(&items[b].appeal.id));
+            let mut lap = Lap::new();
+            let mut deltas = crate::store::stats_deltas::ImportDeltas::default();
+            for part in order.chunks(IMPORT_CHUNK) {
+                let mut rows = Vec::with_capacity(part.len());
+                let (mut people, mut qs, mut keys, mut all_links) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+                let mut hist = Vec::with_capacity(part.len());
+                for &n in part {
+                    let i = &items[n];
+                    let cands: Vec<Candidate> = std::mem::take(&mut picked[n])
+                        .into_iter()
+                        .filter_map(|(at, id)| match in_batch.get(id.as_str()) {
+                            Some(&m) => Some(Candidate { id, status: items[m].appeal.status.clone(), due_date: items[m].appeal.due_date, registered_at: at }),
+                            None => known.get(&id).map(|k| Candidate { registered_at: at, ..k.clone() }),
+                        })
+                        .collect();
+                    let mut row = i.appeal.clone();
+                    let (repeated, links) = links_for(&row, &cands);
+                    row.repeated = repeated;
+                    if let Some(seq) = seqs[n] {
+                        numbering(&mut row, seq);
+                    }
+                    hist.push(first_entry(&row, i, &links));
+                    all_links.extend(links);
+                    people.extend(i.applicants.iter().cloned());
+                    qs.extend(i.questions.iter().cloned());
+                    keys.extend(i.match_keys.iter().cloned());
+                    rows.push(row);
+                }
+                people.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+                qs.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+                keys.sort_unstable_by(|a, b| (&a.match_key, &a.code, a.registered_at, &a.appeal_id).cmp(&(&b.match_key, &b.code, b.registered_at, &b.appeal_id)));
+                all_links.sort_unstable_by(|a, b| (&a.appeal_id, &a.related_appeal_id).cmp(&(&b.appeal_id, &b.related_appeal_id)));
+                lap.at("rows built");
+                c.insert_rows(&Bulk { rows: &rows, people: &people, questions: &qs, keys: &keys, links: &all_links, history: &hist }, &mut lap)?;
+                // Statistics deltas (issue 11), summed over the whole batch.
+                deltas.add(&rows, &qs);
+                lap.at("stats deltas summed");
+            }
+            lap.log();
+            tracing::info!(checks_ms = checked.as_millis() as u64, keys_read_ms = keys_read.as_millis() as u64, prepared_ms = built.as_millis() as u64, written_ms = (t0.elapsed() - built).as_millis() as u64, "import rows written");
+            deltas.record(c)?;
             // Imported appeals are not queued one by one: the reminder planner's next pass is a
             // full one instead (issue 10).
             diesel::delete(crate::store::schema::plan_marks::table.filter(crate::store::schema::plan_marks::organization_id.eq(&org))).execute(c)?;
@@ -869,66 +907,80 @@ impl InsertCard for diesel::PgConnection {
 
 /// Writes many appeals' rows at once, the fastest way each backend offers.
 pub trait BulkInsert {
-    /// Inserts cards, applicants, questions, keys, links and history rows.
-    fn insert_rows(&mut self, b: &Bulk) -> Result<(), StoreError>;
-}
+    /// Inserts one chunk's cards, applicants, questions, keys, links and history rows.
+    fn insert_rows(&mut self, b: &Bulk, lap: &mut Lap) -> Result<(), StoreError>;
 
-#[cfg(feature = "sqlite")]
-impl BulkInsert for diesel::SqliteConnection {
-    fn insert_rows(&mut self, b: &Bulk) -> Result<(), StoreError> {
-        use diesel::connection::SimpleConnection;
-        // A large import dirties far more pages than the default 2 MiB page cache holds: it would
-        // spill to the WAL and read pages back over and over. A bigger cache for this
-        // transaction only, given back afterwards.
-        self.batch_execute("PRAGMA cache_size = -524288")?;
-        let r = insert_rows_sqlite(self, b);
-        self.batch_execute("PRAGMA cache_size = -2000")?;
-        r
+    /// Sets the connection up for a large import (before its transaction).
+    fn bulk_begin(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Gives the connection its usual settings back (after the transaction, whatever its outcome).
+    fn bulk_end(&mut self) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 
+/// SQLite's page cache (KiB) for an import's connection while it writes: the rows of a large
+/// import dirty far more pages than the default 2 MiB holds, and each spill to the WAL would be
+/// read back on the next touch of the same B-tree page.
 #[cfg(feature = "sqlite")]
-fn insert_rows_sqlite(this: &mut diesel::SqliteConnection, b: &Bulk) -> Result<(), StoreError> {
-    {
+const IMPORT_CACHE_KIB: i64 = 262_144;
+
+#[cfg(feature = "sqlite")]
+impl BulkInsert for diesel::SqliteConnection {
+    fn insert_rows(&mut self, b: &Bulk, lap: &mut Lap) -> Result<(), StoreError> {
         // Multi-row VALUES under SQLite's cap of 32,766 bound parameters per statement. The
         // divisors leave room for columns yet to come: appeals by diesel's own limit of 64
         // columns, the narrow tables by about twice their width today.
         let cap = <diesel::SqliteConnection as WriteTx>::MAX_BIND_PARAMS;
-        let mut lap = Lap::new();
         for chunk in b.rows.chunks(cap / 64) {
-            diesel::insert_into(appeals::table).values(chunk).execute(this)?;
+            diesel::insert_into(appeals::table).values(chunk).execute(self)?;
         }
         lap.at("appeals");
         for chunk in b.people.chunks(cap / 24) {
-            diesel::insert_into(applicants::table).values(chunk).execute(this)?;
+            diesel::insert_into(applicants::table).values(chunk).execute(self)?;
         }
         lap.at("applicants");
         for chunk in b.questions.chunks(cap / 24) {
-            diesel::insert_into(questions::table).values(chunk).execute(this)?;
+            diesel::insert_into(questions::table).values(chunk).execute(self)?;
         }
         lap.at("questions");
         for chunk in b.keys.chunks(cap / 10) {
-            diesel::insert_into(match_keys::table).values(chunk).execute(this)?;
+            diesel::insert_into(match_keys::table).values(chunk).execute(self)?;
         }
         lap.at("keys");
         for chunk in b.links.chunks(cap / 12) {
-            diesel::insert_into(appeal_links::table).values(chunk).execute(this)?;
+            diesel::insert_into(appeal_links::table).values(chunk).execute(self)?;
         }
         lap.at("links");
         for chunk in b.history.chunks(cap / 12) {
-            diesel::insert_into(super::schema::history::table).values(chunk).execute(this)?;
+            diesel::insert_into(super::schema::history::table).values(chunk).execute(self)?;
         }
         lap.at("history");
-        lap.log();
+        Ok(())
+    }
+
+    fn bulk_begin(&mut self) -> Result<(), StoreError> {
+        use diesel::connection::SimpleConnection;
+        // No automatic checkpoint at this connection's commit: it would copy every page the
+        // import wrote from the WAL into the database before the import could answer. The
+        // caller checkpoints after answering (`import`), on another connection.
+        self.batch_execute(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA wal_autocheckpoint = 0;"))?;
+        Ok(())
+    }
+
+    fn bulk_end(&mut self) -> Result<(), StoreError> {
+        use diesel::connection::SimpleConnection;
+        self.batch_execute("PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000;")?;
         Ok(())
     }
 }
 
 #[cfg(feature = "postgres")]
 impl BulkInsert for diesel::PgConnection {
-    fn insert_rows(&mut self, b: &Bulk) -> Result<(), StoreError> {
+    fn insert_rows(&mut self, b: &Bulk, lap: &mut Lap) -> Result<(), StoreError> {
         // COPY FROM in binary format: one round trip per table, no parameter cap.
-        let mut lap = Lap::new();
         diesel::copy_from(appeals::table).from_insertable(b.rows).execute(self)?;
         lap.at("appeals");
         diesel::copy_from(applicants::table).from_insertable(b.people).execute(self)?;
@@ -938,12 +990,13 @@ impl BulkInsert for diesel::PgConnection {
         if !b.keys.is_empty() {
             diesel::copy_from(match_keys::table).from_insertable(b.keys).execute(self)?;
         }
+        lap.at("keys");
         if !b.links.is_empty() {
             diesel::copy_from(appeal_links::table).from_insertable(b.links).execute(self)?;
         }
+        lap.at("links");
         diesel::copy_from(super::schema::history::table).from_insertable(b.history).execute(self)?;
-        lap.at("keys, links, history");
-        lap.log();
+        lap.at("history");
         Ok(())
     }
 }
@@ -972,16 +1025,42 @@ pub fn register(pool: &DbPool, a: &NewAppeal, links_for: LinkDecision, numbering
 
 /// Imports many appeals in one transaction with batched inserts; all or nothing. Repeats are
 /// detected set-based against stored appeals and earlier rows of the batch (`links_for` decides).
-/// On PostgreSQL the planner's statistics are refreshed afterwards, so lists keep good plans.
+/// What a large import leaves behind is done after it answers, on a thread of its own: on
+/// PostgreSQL the planner's statistics are refreshed, on SQLite the WAL is checkpointed.
 pub fn import(pool: &DbPool, items: &[NewAppeal], links_for: LinkDecision, numbering: Numbering) -> Result<Vec<String>, StoreError> {
     let ids = dispatch!(pool, import(items, links_for, numbering))?;
-    #[cfg(feature = "postgres")]
-    #[allow(irrefutable_let_patterns)] // a PostgreSQL-only build has no other variant
-    if let DbPool::Pg(p) = pool {
-        use diesel::connection::SimpleConnection;
-        p.get()?.batch_execute("ANALYZE appeals, applicants, questions, match_keys, history")?;
+    if ids.len() >= AFTER_IMPORT_MIN {
+        after_import(pool.clone());
     }
     Ok(ids)
+}
+
+/// From how many rows an import refreshes statistics or checkpoints itself; below it the
+/// usual mechanisms (autovacuum's analyze, SQLite's automatic checkpoint) keep up.
+pub const AFTER_IMPORT_MIN: usize = 1_000;
+
+/// The follow-up of a large import, in the background: `ANALYZE` on PostgreSQL, so lists keep
+/// good plans; a passive checkpoint on SQLite, which copies the import's pages from the WAL
+/// into the database without blocking readers or writers (the import's connection had its
+/// automatic checkpoint off, see `BulkInsert::bulk_begin`).
+fn after_import(pool: DbPool) {
+    let spawned = std::thread::Builder::new().name("after-import".into()).spawn(move || {
+        use diesel::connection::SimpleConnection;
+        let started = std::time::Instant::now();
+        let r: Result<(), StoreError> = match &pool {
+            #[cfg(feature = "sqlite")]
+            DbPool::Sqlite(p) => p.get().map_err(StoreError::from).and_then(|mut c| Ok(c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")?)),
+            #[cfg(feature = "postgres")]
+            DbPool::Pg(p) => p.get().map_err(StoreError::from).and_then(|mut c| Ok(c.batch_execute("ANALYZE appeals, applicants, questions, match_keys, history")?)),
+        };
+        match r {
+            Ok(()) => tracing::info!(ms = started.elapsed().as_millis() as u64, "after import: statistics / checkpoint done"),
+            Err(e) => tracing::warn!(error = %e, "after import: statistics / checkpoint failed"),
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "after import: no thread");
+    }
 }
 
 /// The appeal with this external id on this channel: (id, number).

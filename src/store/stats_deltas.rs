@@ -341,18 +341,32 @@ pub fn record_new<C: Recorder>(c: &mut C, card: &CardData) -> Result<(), StoreEr
     record_rows(c, &rollup::diff(None, Some(&facts_of(card, &utc_day))))
 }
 
-/// The deltas of imported cards, summed over the batch (a few rows per day and figure).
-pub fn record_imported<C: Recorder>(c: &mut C, rows: &[AppealRow], questions: &[super::models::QuestionRow]) -> Result<(), StoreError> {
-    let mut qs: HashMap<&str, Vec<(String, Option<String>)>> = HashMap::new();
-    for q in questions {
-        qs.entry(q.appeal_id.as_str()).or_default().push((q.code.clone(), q.result.clone()));
+/// The deltas of an import's cards, summed chunk by chunk as the rows are written and recorded
+/// once at the end (a few rows per day and figure for the whole batch).
+#[derive(Default)]
+pub struct ImportDeltas {
+    summed: Vec<Row>,
+}
+
+impl ImportDeltas {
+    /// Adds one chunk's cards (with their questions).
+    pub fn add(&mut self, rows: &[AppealRow], questions: &[super::models::QuestionRow]) {
+        let mut qs: HashMap<&str, Vec<(String, Option<String>)>> = HashMap::new();
+        for q in questions {
+            qs.entry(q.appeal_id.as_str()).or_default().push((q.code.clone(), q.result.clone()));
+        }
+        let mut out = std::mem::take(&mut self.summed);
+        for r in rows {
+            let f = facts_of_row(r, qs.remove(r.id.as_str()).unwrap_or_default(), Vec::new(), &utc_day);
+            rollup::contributions(&f, 1, &mut out);
+        }
+        self.summed = rollup::aggregate(out);
     }
-    let mut out = Vec::new();
-    for r in rows {
-        let f = facts_of_row(r, qs.remove(r.id.as_str()).unwrap_or_default(), Vec::new(), &utc_day);
-        rollup::contributions(&f, 1, &mut out);
+
+    /// Writes the summed deltas inside the import's transaction.
+    pub fn record<C: Recorder>(self, c: &mut C) -> Result<(), StoreError> {
+        record_rows(c, &self.summed)
     }
-    record_rows(c, &rollup::aggregate(out))
 }
 
 /// The deltas of a control action or correction: the card after less the card before.

@@ -293,6 +293,35 @@ async fn import_is_all_or_nothing(db: Db) {
     assert_eq!(next["reg_number"], "ОГ-2024-000012");
 }
 
+both_backends!(a_large_import_is_read_and_checked_in_chunks);
+/// 1,200 rows cross the reader's chunks of 1,000: errors in a later chunk still name their row,
+/// in input order, and refuse the whole batch; a clean batch answers its ids in input order.
+async fn a_large_import_is_read_and_checked_in_chunks(db: Db) {
+    let app = TestApp::start(db).await;
+    let row = |i: usize| appeal(json!({"channel": "feedback_platform", "form": "electronic", "external_id": format!("POS-{i}"), "received_on": "2024-03-01", "registered_at": "2024-03-02T09:00:00Z"}));
+    let before = count_all(&app).await;
+    let mut items: Vec<Value> = (0..1200).map(row).collect();
+    items[1150]["favourite_colour"] = json!("blue");
+    items[1100]["questions"] = json!([{"code": "0000.1111"}]);
+    items[1199]["external_id"] = json!("POS-3");
+    let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&json!({"items": items}))).await;
+    r.assert_problem(422, Some("items[1100].questions[0].code"));
+    let fields: Vec<&str> = r.json["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["items[1100].questions[0].code", "items[1150].favourite_colour", "items[1199].external_id"], "{}", r.json);
+    assert_eq!(count_all(&app).await, before);
+
+    let items: Vec<Value> = (0..1200).map(row).collect();
+    let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&json!({"items": items}))).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    assert_eq!(r.json["ids"].as_array().unwrap().len(), 1200);
+    for i in [0usize, 999, 1000, 1199] {
+        let card = app.call("GET", &format!("/api/v1/appeals/{}", r.json["ids"][i].as_str().unwrap()), Some(&app.admin), None).await;
+        assert_eq!(card.json["external_id"], format!("POS-{i}"), "ids in input order");
+        assert_eq!(card.json["applicants"].as_array().unwrap().len(), 1);
+        assert_eq!(card.json["questions"].as_array().unwrap().len(), 1);
+    }
+}
+
 both_backends!(reference_data);
 async fn reference_data(db: Db) {
     let app = TestApp::start(db).await;
