@@ -425,3 +425,13 @@ diesel::table! {
         n -> BigInt,
     }
 }
+
+diesel::table! {
+    stats_rollup_year (organization_id, day, figure, dim) {
+        organization_id -> Text,
+        day -> Date,
+        figure -> Text,
+        dim -> Text,
+        n -> BigInt,
+    }
+}
