@@ -230,7 +230,7 @@ async fn bench(label: &str, url: &str, n: usize, prev_n: usize) {
     let t = Instant::now();
     appeals::store::stats_deltas::compact(&state.pool).expect("compact");
     println!("{label}: compaction with nothing pending {idle:.1} ms, of 100,000 pending delta rows {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
-    gen.batch("DELETE FROM stats_rollup WHERE dim LIKE 'bench-%'; DELETE FROM stats_rollup_month WHERE dim LIKE 'bench-%'");
+    gen.batch("DELETE FROM stats_rollup WHERE dim LIKE 'bench-%'; DELETE FROM stats_rollup_month WHERE dim LIKE 'bench-%'; DELETE FROM stats_rollup_year WHERE dim LIKE 'bench-%'");
     // The rollup and the scan agree on the whole registry (figures of 2025 beside 2024).
     {
         use appeals::api::stats::{compute_with, Counting};
