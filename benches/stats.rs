@@ -7,7 +7,8 @@
 //!
 //!     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench stats
 //!
-//! `BENCH_BACKENDS=sqlite` or `=postgres` runs one backend; `STATS_KEEP_DB=1` keeps the
+//! `BENCH_BACKENDS=sqlite` or `=postgres` runs one backend; `BENCH_DB_PREFIX` names the scratch
+//! database (default `appeals_stats_`); `STATS_KEEP_DB=1` keeps the
 //! PostgreSQL database for EXPLAIN afterwards.
 
 use appeals::clock::SystemClock;
@@ -75,21 +76,32 @@ fn period_sql(org: &str, start: &str, end: &str, from: NaiveDate, to: NaiveDate,
 }
 
 /// One period's figures as the rollup read asks for them, written by hand with the values
-/// inlined: the whole months from the monthly rollup and the edge days from the daily one
-/// (a year: the months only), the pending deltas, the cumulative control figures, and "overdue
-/// now" with its split by executor counted live. The executors' names are one more lookup.
+/// inlined: the period's buckets of the yearly, monthly and daily rollups, added or taken away
+/// (`reports::buckets::parts`; a year is one yearly bucket) with the pending deltas, the
+/// cumulative control figures the same way from 2000 on, and "overdue now" of deadlines earlier
+/// this month counted live with its split by executor (the rest comes from the open-appeal rows
+/// of the rollup). The executors' names are one more lookup.
 fn rollup_sql(org: &str, start: &str, end: &str, from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Vec<String> {
-    let live = format!("FROM appeals a WHERE a.organization_id = '{org}' AND a.status IN ('registered', 'in_work', 'answer_review') AND a.due_date < '{today}' AND a.registered_at >= '{start}' AND a.registered_at < '{end}'");
-    let control = "figure IN ('control_put', 'control_removed')";
+    use appeals::reports::buckets::{parts, Level};
+    let union = |from: NaiveDate, to: NaiveDate, figures: &str| {
+        let mut sql = format!("SELECT figure, dim, n FROM stats_deltas WHERE organization_id = '{org}' AND day >= '{from}' AND day <= '{to}'{figures}");
+        for p in parts(from, to) {
+            let table = match p.level {
+                Level::Day => "stats_rollup",
+                Level::Month => "stats_rollup_month",
+                Level::Year => "stats_rollup_year",
+            };
+            let n = if p.sign < 0 { "-n" } else { "n" };
+            sql.push_str(&format!(" UNION ALL SELECT figure, dim, {n} FROM {table} WHERE organization_id = '{org}' AND day >= '{}' AND day <= '{}'{figures}", p.first, p.last));
+        }
+        sql
+    };
+    let month = appeals::reports::rollup::month_of(today);
+    let live = format!("FROM appeals a WHERE a.organization_id = '{org}' AND a.status IN ('registered', 'in_work', 'answer_review') AND a.due_date >= '{month}' AND a.due_date < '{today}' AND a.registered_at >= '{start}' AND a.registered_at < '{end}'");
+    let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
     vec![
-        format!(
-            "SELECT figure, dim, SUM(n) FROM (SELECT figure, dim, n FROM stats_rollup_month WHERE organization_id = '{org}' AND day >= '{from}' AND day <= '{to}' \
-             UNION ALL SELECT figure, dim, n FROM stats_deltas WHERE organization_id = '{org}' AND day >= '{from}' AND day <= '{to}') x GROUP BY figure, dim"
-        ),
-        format!(
-            "SELECT figure, dim, SUM(n) FROM (SELECT figure, dim, n FROM stats_rollup WHERE organization_id = '{org}' AND {control} AND day <= '{to}' \
-             UNION ALL SELECT figure, dim, n FROM stats_deltas WHERE organization_id = '{org}' AND day <= '{to}' AND {control}) x GROUP BY figure, dim"
-        ),
+        format!("SELECT figure, dim, SUM(n) FROM ({}) x GROUP BY figure, dim", union(from, to, "")),
+        format!("SELECT figure, dim, SUM(n) FROM ({}) x GROUP BY figure, dim", union(epoch, to, " AND figure IN ('control_put', 'control_removed')")),
         format!("SELECT COUNT(*) {live} AND NOT (a.channel = 'personal_reception' AND a.form = 'oral')"),
         format!("SELECT s.user_id, COUNT(*) FROM assignments s JOIN appeals a ON a.id = s.appeal_id {} AND s.responsible AND s.active GROUP BY s.user_id", &live["FROM appeals a ".len()..]),
         format!("SELECT u.id, u.full_name, d.name FROM users u LEFT JOIN departments d ON d.id = u.department_id WHERE u.organization_id = '{org}' AND u.login LIKE 'bench_exec_%'"),
@@ -218,7 +230,7 @@ async fn bench(label: &str, url: &str, n: usize, prev_n: usize) {
     let t = Instant::now();
     appeals::store::stats_deltas::compact(&state.pool).expect("compact");
     println!("{label}: compaction with nothing pending {idle:.1} ms, of 100,000 pending delta rows {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
-    gen.batch("DELETE FROM stats_rollup WHERE dim LIKE 'bench-%'; DELETE FROM stats_rollup_month WHERE dim LIKE 'bench-%'");
+    gen.batch("DELETE FROM stats_rollup WHERE dim LIKE 'bench-%'; DELETE FROM stats_rollup_month WHERE dim LIKE 'bench-%'; DELETE FROM stats_rollup_year WHERE dim LIKE 'bench-%'");
     // The rollup and the scan agree on the whole registry (figures of 2025 beside 2024).
     {
         use appeals::api::stats::{compute_with, Counting};
@@ -242,6 +254,9 @@ async fn bench(label: &str, url: &str, n: usize, prev_n: usize) {
     statements.extend(rollup_sql(&org.id, &ts(pfrom), &ts(day("2025-01-01")), pfrom, pto, today));
     let mut scan_statements = period_sql(&org.id, &ts(from), &ts(day("2026-01-01")), from, to, today);
     scan_statements.extend(period_sql(&org.id, &ts(pfrom), &ts(day("2025-01-01")), pfrom, pto, today));
+    let ytd = day("2025-11-23");
+    let mut ytd_statements = rollup_sql(&org.id, &ts(from), &ts(day("2025-11-24")), from, ytd, today);
+    ytd_statements.extend(rollup_sql(&org.id, &ts(pfrom), &ts(day("2024-11-24")), pfrom, day("2024-11-23"), today));
     let data = actix_web::web::Data::new(state);
     let srv = actix_test::start(move || appeals::api::app(data.clone()));
     let client = awc::Client::builder().timeout(Duration::from_secs(600)).finish();
@@ -249,6 +264,10 @@ async fn bench(label: &str, url: &str, n: usize, prev_n: usize) {
     let (p50, max, size) = http(&client, &srv.url("/api/v1/stats?from=2025-01-01&to=2025-12-31&compare=previous_year"), &token).await;
     let (r50, rmax) = raw(&mut gen, &statements);
     println!("{label}: stats 2025 vs 2024  HTTP p50 {p50:8.1} ms  max {max:8.1} ms ({size} bytes)  | hand-written SQL over the rollups p50 {r50:8.1} ms  max {rmax:8.1} ms  | ratio p50 {:.2}", p50 / r50);
+    // A year to date (the statistics page's default period): the year's bucket less the rest.
+    let (y50, ymax, _) = http(&client, &srv.url("/api/v1/stats?from=2025-01-01&to=2025-11-23&compare=previous_year"), &token).await;
+    let (yr50, yrmax) = raw(&mut gen, &ytd_statements);
+    println!("{label}: stats 2025-01-01..11-23 vs a year before  HTTP p50 {y50:8.1} ms  max {ymax:8.1} ms  | hand-written SQL over the rollups p50 {yr50:8.1} ms  max {yrmax:8.1} ms  | ratio p50 {:.2}", y50 / yr50);
     if std::env::var("STATS_SCAN").is_ok() {
         let (s50, smax) = raw(&mut gen, &scan_statements);
         println!("{label}: the scan's GROUP BYs by hand (no rollup) p50 {s50:8.1} ms  max {smax:8.1} ms");
@@ -279,7 +298,8 @@ async fn main() {
         println!("postgres: skipped (set BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)");
         return;
     };
-    let name = format!("appeals_stats_{}", std::process::id());
+    // `BENCH_DB_PREFIX` names the scratch database (several people benchmark on one server).
+    let name = format!("{}{}", std::env::var("BENCH_DB_PREFIX").unwrap_or_else(|_| "appeals_stats_".into()), std::process::id());
     let mut c = PgConnection::establish(&admin).expect("PostgreSQL");
     diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create database");
     let url = format!("{}/{name}", admin.rsplit_once('/').map(|x| x.0).unwrap_or(&admin));

@@ -62,6 +62,9 @@ pub fn open(settings: &Settings, now: chrono::NaiveDateTime) -> Result<(DbPool, 
     }
     let o = &settings.organization;
     let org = store::users::ensure_organization(&pool, &o.code, &o.name, &o.time_zone, now)?;
+    // Statistics rollup (issue 11): nothing to build before the first appeal; otherwise `serve`
+    // builds it in the background (`appeals stats rebuild` does it at once).
+    store::stats_deltas::mark_built_if_empty(&pool, &org.id, now)?;
     if store::classifier::count(&pool)? == 0 {
         let entries = crate::domain::classifier::parse_tsv(SHIPPED_CLASSIFIER).map_err(StartError::Classifier)?;
         let n = store::classifier::insert_all(&pool, &entries)?;

@@ -61,6 +61,18 @@ enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Statistics rollups (issue 11).
+    Stats {
+        #[command(subcommand)]
+        command: StatsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StatsCommand {
+    /// Build the statistics rollup again from the appeals (after data was loaded around the
+    /// service; `serve` builds a missing one in the background by itself).
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -270,6 +282,15 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         Command::Serve => serve(settings, clock, now),
+        Command::Stats { command: StatsCommand::Rebuild } => {
+            let (pool, org) = appeals::app::open(&settings, now)?;
+            let state = appeals::app::state(settings, pool, clock)?;
+            let started = std::time::Instant::now();
+            let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+            let rows = appeals::store::stats_deltas::rebuild(&state.pool, &org.id, &local_day, state.now_naive())?;
+            println!("statistics rollup built: {rows} daily rows in {:.1} s", started.elapsed().as_secs_f64());
+            Ok(())
+        }
         Command::DemoData { profile, scale } => {
             let (pool, org) = appeals::app::open(&settings, now)?;
             // The random profile's workflow steps happen on their own days: a clock it sets.
@@ -437,6 +458,19 @@ fn serve(settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) 
     } else {
         tracing::info!("scheduler switched off ([scheduler] enabled = false): this instance sends nothing");
     }
+    // The statistics rollup, if this database has appeals but no rollup yet (data from before
+    // the rollups, or loaded around the service): built beside the server, which meanwhile
+    // answers statistics by the scan.
+    let builder = state.clone().into_inner();
+    let org_id = org.id.clone();
+    std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        match appeals::api::stats::build_rollup(&builder, &org_id) {
+            Ok(Some(rows)) => tracing::info!(rows, seconds = started.elapsed().as_secs(), "statistics rollup built"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = ?e, "statistics rollup not built; statistics are counted by the scan"),
+        }
+    });
     let refresh = state.clone();
     let server = HttpServer::new(move || appeals::api::app(state.clone())).bind(&listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     actix_web::rt::System::new().block_on(async move {

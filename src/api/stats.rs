@@ -9,6 +9,7 @@ use crate::domain::validation::FieldError;
 use crate::reports::rollup::{fig, Tally};
 use crate::reports::stats::{self, Names, PeriodOut, Stats};
 use crate::store::stats::Scope;
+pub use crate::store::stats_deltas::Detail;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{Months, NaiveDate};
 use std::collections::HashMap;
@@ -74,8 +75,33 @@ pub fn scope_of(state: &AppState, caller: &Caller, p: &Params) -> Result<(Period
 
 /// Computes the statistics of a request (shared by the JSON endpoint and the annual report).
 pub fn compute(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize) -> Result<Stats, ApiError> {
+    compute_for(state, period, compare, scope, top, Detail::Full)
+}
+
+/// [`compute`] with only the figures a caller shows ([`Detail::Summary`]: the statistics page,
+/// which has no tables by executor). Unfiltered requests read the rollups once they are built;
+/// filtered ones, and every request while the rollup is still being built at startup, count by
+/// the scan: the same figures, only slower. Nothing is built inline on a request.
+pub fn compute_for(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize, detail: Detail) -> Result<Stats, ApiError> {
     let filtered = scope.channel.is_some() || scope.section.is_some() || scope.executor_id.is_some() || scope.department.is_some();
-    compute_with(state, period, compare, scope, top, if filtered { Counting::Scan } else { Counting::Rollup })
+    let how = if !filtered && rollup_ready(state, &scope.org)? { Counting::Rollup } else { Counting::Scan };
+    compute_counted(state, period, compare, scope, top, how, detail)
+}
+
+/// True when the organization's rollup is built; then folds what is pending (usually nothing).
+pub fn rollup_ready(state: &AppState, org: &str) -> Result<bool, ApiError> {
+    if !crate::store::stats_deltas::is_built(&state.pool, org)? {
+        return Ok(false);
+    }
+    crate::store::stats_deltas::compact(&state.pool)?;
+    Ok(true)
+}
+
+/// Builds the organization's rollup from its appeals unless it is built (at startup, in the
+/// background: a million appeals take minutes); returns the rows written when it built.
+pub fn build_rollup(state: &AppState, org: &str) -> Result<Option<usize>, ApiError> {
+    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+    Ok(crate::store::stats_deltas::ensure_built(&state.pool, org, &local_day, state.now_naive())?)
 }
 
 /// How a request's figures are counted.
@@ -87,30 +113,36 @@ pub enum Counting {
     Scan,
 }
 
-/// Makes the organization's rollup current: built once from its appeals, then pending deltas folded.
+/// Makes the organization's rollup current: built from its appeals if it never was (inline:
+/// for tests, benchmarks and `appeals stats rebuild`), then pending deltas folded.
 pub fn prepare_rollup(state: &AppState, org: &str) -> Result<(), ApiError> {
-    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
-    crate::store::stats_deltas::ensure_built(&state.pool, org, &local_day, state.now_naive())?;
+    build_rollup(state, org)?;
     crate::store::stats_deltas::compact(&state.pool)?;
     Ok(())
 }
 
 /// One period's figures, counted the given way.
-pub fn tally(state: &AppState, scope: &Scope, how: Counting) -> Result<Tally, ApiError> {
+pub fn tally(state: &AppState, scope: &Scope, how: Counting, detail: Detail) -> Result<Tally, ApiError> {
     Ok(match how {
         Counting::Scan => Tally::from_groups(&crate::store::stats::period(&state.pool, scope)?),
-        Counting::Rollup => crate::store::stats_deltas::read(&state.pool, scope)?,
+        Counting::Rollup => crate::store::stats_deltas::read(&state.pool, scope, detail)?,
     })
 }
 
-/// [`compute`] with the way of counting chosen by the caller.
+/// [`compute`] with the way of counting chosen by the caller (the rollup built first if need
+/// be): the tests and benchmarks compare both ways with it.
 pub fn compute_with(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize, how: Counting) -> Result<Stats, ApiError> {
     if how == Counting::Rollup {
         prepare_rollup(state, &scope.org)?;
     }
-    let cur = tally(state, scope, how)?;
+    compute_counted(state, period, compare, scope, top, how, Detail::Full)
+}
+
+/// The statistics counted one way, the rollup taken as it is.
+fn compute_counted(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize, how: Counting, detail: Detail) -> Result<Stats, ApiError> {
+    let cur = tally(state, scope, how, detail)?;
     let prev = match compare {
-        Some(c) => tally(state, &Scope { start: state.start_of(c.from), end: state.start_of(c.to.succ_opt().unwrap_or(c.to)), from: c.from, to: c.to, ..scope.clone() }, how)?,
+        Some(c) => tally(state, &Scope { start: state.start_of(c.from), end: state.start_of(c.to.succ_opt().unwrap_or(c.to)), from: c.from, to: c.to, ..scope.clone() }, how, detail)?,
         None => Tally::default(),
     };
     let mut codes: Vec<String> = [&cur, &prev]
@@ -179,10 +211,16 @@ pub async fn annual_report(caller: Caller, state: web::Data<AppState>, req: Http
     let st = state.clone();
     let (s, years) = web::block(move || -> Result<_, ApiError> {
         let s = compute(&st, period, compare, &scope, 10)?;
+        let built = rollup_ready(&st, &scope.org)?;
         let mut years = Vec::new();
         for earlier in (y - 4)..=y {
             let Some(p) = year(earlier) else { continue };
-            let n = crate::store::stats_deltas::appeals_between(&st.pool, &scope.org, p.from, p.to)?;
+            let n = if built {
+                crate::store::stats_deltas::appeals_between(&st.pool, &scope.org, p.from, p.to)?
+            } else {
+                let end = st.start_of(p.to.succ_opt().unwrap_or(p.to));
+                crate::store::stats::appeals_received(&st.pool, &Scope { start: st.start_of(p.from), end, from: p.from, to: p.to, ..scope.clone() })?
+            };
             years.push(annual::YearCount { year: earlier, count: n });
         }
         // Years before the registry's first appeal are not "0 appeals": they are unknown.

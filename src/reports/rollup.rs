@@ -7,7 +7,7 @@
 //! scan path converted by [`Tally::from_groups`]; `crate::reports::stats::build` reads only it.
 
 use crate::store::stats::{ControlCounts, PeriodCounts};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use std::collections::BTreeMap;
 
 /// Names of the rollup's figures (the `figure` column).
@@ -62,10 +62,43 @@ pub mod fig {
     pub const CONTROL_PUT: &str = "control_put";
     /// Removed from control, on its closing day (dimension: the day it was put on control).
     pub const CONTROL_REMOVED: &str = "control_removed";
-    /// Overdue now: never stored (it depends on today), counted live; by executor likewise.
+    /// Overdue now: not stored itself (it depends on today); read as the open appeals whose
+    /// deadline month is before today's ([`OPEN`]) plus those due earlier this month, counted live.
     pub const OVERDUE: &str = "overdue";
-    /// Overdue now by responsible executor.
+    /// Overdue now by responsible executor (from [`EXEC_OPEN`] the same way).
     pub const EXEC_OVERDUE: &str = "exec_overdue";
+    /// Open appeals (registered, in work, answer under review), oral reception excluded
+    /// (dimension: the first day of the deadline's month, `YYYY-MM-01`).
+    pub const OPEN: &str = "open";
+    /// Open appeals by responsible executor, all forms (dimension: `YYYY-MM-01 user id`, the
+    /// deadline's month and the executor; see [`super::open_dim`]).
+    pub const EXEC_OPEN: &str = "exec_open";
+}
+
+/// Statuses of an appeal still being considered: the ones "overdue now" counts.
+pub const OPEN_STATUSES: [&str; 3] = ["registered", "in_work", "answer_review"];
+
+/// The first day of `d`'s month: the deadline dimension of the open-appeal figures, so that a
+/// year's rollup holds a few deadline months per registration month, not every deadline day.
+pub fn month_of(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
+/// The dimension of [`fig::EXEC_OPEN`]: deadline month and executor.
+pub fn open_dim(due: NaiveDate, user: &str) -> String {
+    format!("{} {user}", month_of(due))
+}
+
+/// Reads back [`open_dim`]: (deadline month, executor).
+pub fn parse_open_dim(dim: &str) -> Option<(NaiveDate, &str)> {
+    let (m, u) = dim.split_once(' ')?;
+    Some((m.parse().ok()?, u))
+}
+
+/// Whether open appeals of deadline month `due_month` are all overdue on `today`: their
+/// deadline month ended before today's month began. Those due in today's month are counted live.
+pub fn wholly_overdue(due_month: NaiveDate, today: NaiveDate) -> bool {
+    due_month < month_of(today)
 }
 
 /// What of one appeal the statistics count, read from its card.
@@ -113,6 +146,8 @@ pub struct Facts {
     pub questions: Vec<(String, Option<String>)>,
     /// Active responsible executors (user ids).
     pub executors: Vec<String>,
+    /// The deadline, while the appeal is open ([`OPEN_STATUSES`]); `None` once it is not.
+    pub open_due: Option<NaiveDate>,
 }
 
 /// Answer state: 0 not answered, 1 on time, 2 late, by the dispatch date or, where the answer
@@ -168,6 +203,9 @@ pub fn contributions(f: &Facts, sign: i64, out: &mut Vec<Row>) {
             add(day, fig::SOURCE, s, 1);
         }
         add(day, fig::RETURNED, "", f.returned);
+        if let Some(due) = f.open_due {
+            add(day, fig::OPEN, &month_of(due).to_string(), 1);
+        }
         for (code, result) in &f.questions {
             add(day, fig::Q, code, 1);
             if let Some(r) = result {
@@ -192,6 +230,9 @@ pub fn contributions(f: &Facts, sign: i64, out: &mut Vec<Row>) {
             1 => add(day, fig::EXEC_ON_TIME, u, 1),
             2 => add(day, fig::EXEC_LATE, u, 1),
             _ => {}
+        }
+        if let Some(due) = f.open_due {
+            add(day, fig::EXEC_OPEN, &open_dim(due, u), 1);
         }
     }
     if let Some(put) = f.put_on_control_on {
@@ -380,6 +421,33 @@ mod tests {
         assert!(rows.iter().any(|r| r.2 == "reception" && r.3 == "head"));
         assert!(rows.iter().any(|r| r.2 == "q_reception"));
         assert!(rows.contains(&("o".into(), "2025-03-20".parse().unwrap(), "control_removed", "2025-03-02".into(), 1)));
+    }
+
+    #[test]
+    fn an_open_appeal_counts_by_deadline_month_until_it_closes_and_moves_with_an_extension() {
+        let mut f = facts();
+        f.open_due = Some("2025-03-31".parse().unwrap());
+        let rows = diff(None, Some(&f));
+        assert!(rows.contains(&("o".into(), f.registered_on, "open", "2025-03-01".into(), 1)));
+        assert!(rows.contains(&("o".into(), f.registered_on, "exec_open", "2025-03-01 u1".into(), 1)));
+        let mut extended = f.clone();
+        extended.open_due = Some("2025-04-10".parse().unwrap());
+        extended.extended = true;
+        let moved = diff(Some(&f), Some(&extended));
+        assert!(moved.contains(&("o".into(), f.registered_on, "open", "2025-03-01".into(), -1)));
+        assert!(moved.contains(&("o".into(), f.registered_on, "open", "2025-04-01".into(), 1)));
+        let mut closed = extended.clone();
+        closed.open_due = None;
+        let gone: Vec<(&str, i64)> = diff(Some(&extended), Some(&closed)).iter().map(|r| (r.2, r.4)).collect();
+        assert_eq!(gone, vec![("exec_open", -1), ("open", -1)]);
+    }
+
+    #[test]
+    fn open_dimensions_and_whole_overdue_months() {
+        let due: NaiveDate = "2025-04-17".parse().unwrap();
+        assert_eq!(parse_open_dim(&open_dim(due, "u-1")), Some(("2025-04-01".parse().unwrap(), "u-1")));
+        assert!(wholly_overdue(month_of(due), "2025-05-01".parse().unwrap()));
+        assert!(!wholly_overdue(month_of(due), "2025-04-30".parse().unwrap()), "due this month: counted live");
     }
 
     #[test]

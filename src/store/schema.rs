@@ -444,4 +444,12 @@ diesel::table! {
     }
 }
 
-
+diesel::table! {
+    stats_rollup_year (organization_id, day, figure, dim) {
+        organization_id -> Text,
+        day -> Date,
+        figure -> Text,
+        dim -> Text,
+        n -> BigInt,
+    }
+}

@@ -1,21 +1,23 @@
 //! Statistics rollups (issue 11). Write transactions append signed delta rows
 //! ([`record`], computed by `crate::reports::rollup::diff` from the card before and after);
-//! [`compact`] folds them into the daily and monthly rollups under a lock; a read sums the
-//! rollups of the period plus the deltas not yet folded ([`read`]). The first read of an
-//! organization builds its rollup from its appeals ([`rebuild`]), so data written before the
-//! rollups existed (or loaded around the service, as the benchmarks do) is counted too.
+//! [`compact`] folds them into the daily, monthly and yearly rollups under a lock; a read sums
+//! the period's buckets plus the deltas not yet folded ([`read`]). An organization's rollup is
+//! built from its appeals ([`rebuild`]: at startup in the background, or `appeals stats
+//! rebuild`), so data written before the rollups existed (or loaded around the service, as the
+//! benchmarks do) is counted too; until it is, statistics are counted by the scan.
 //!
 //! Writers never update a shared row: concurrent registrations on one day append their own
 //! delta rows, and only the compaction (one at a time) touches the rollups.
 
 use super::appeals::CardData;
 use super::models::AppealRow;
-use super::schema::{appeals, assignments, questions, stats_deltas, stats_rollup_state};
+use super::schema::{appeals, assignments, questions, stats_deltas, stats_rollup, stats_rollup_month, stats_rollup_state, stats_rollup_year};
 use super::stats::{load_sql, Bind, ControlCounts, Scope, Sql};
 use super::{DbPool, StoreError, WriteTx};
+use crate::reports::buckets::{self, Level};
 use crate::reports::rollup::{self, fig, Facts, Row, Tally};
 use crate::{backend_fns, dispatch};
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 use std::collections::HashMap;
@@ -54,6 +56,7 @@ pub fn facts_of_row(a: &AppealRow, questions: Vec<(String, Option<String>)>, exe
         closed_on: a.closed_on,
         questions,
         executors,
+        open_due: rollup::OPEN_STATUSES.contains(&a.status.as_str()).then_some(a.due_date),
     }
 }
 
@@ -101,15 +104,6 @@ struct UserName {
     department: Option<String>,
 }
 
-/// The whole months inside `from..=to`: (first day of the first, first day of the last), if any.
-pub fn whole_months(from: NaiveDate, to: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
-    let first = if from.day() == 1 { from } else { NaiveDate::from_ymd_opt(from.year(), from.month(), 1)?.checked_add_months(chrono::Months::new(1))? };
-    let after_to = to.succ_opt()?;
-    let last_end = if after_to.day() == 1 { after_to } else { NaiveDate::from_ymd_opt(to.year(), to.month(), 1)? };
-    let last = last_end.checked_sub_months(chrono::Months::new(1))?;
-    (first <= last).then_some((first, last))
-}
-
 /// Folds every committed delta into the rollups, one backend's way.
 pub trait Compact: Sized {
     /// Moves the deltas into `stats_rollup` and `stats_rollup_month` inside the caller's
@@ -117,12 +111,20 @@ pub trait Compact: Sized {
     fn fold_deltas(&mut self) -> Result<usize, StoreError>;
     /// A transaction that sees one snapshot throughout (the rebuild's).
     fn snapshot_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, StoreError>) -> Result<T, StoreError>;
+    /// After a rebuild, outside any transaction: PostgreSQL vacuums the deltas the rebuild
+    /// folded (else the next compaction walks their dead rows) and analyzes the rollups.
+    fn tidy_after_rebuild(&mut self) -> Result<(), StoreError>;
 }
 
 #[cfg(feature = "postgres")]
 impl Compact for diesel::PgConnection {
     fn snapshot_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, StoreError>) -> Result<T, StoreError> {
         self.build_transaction().repeatable_read().run(f)
+    }
+
+    fn tidy_after_rebuild(&mut self) -> Result<(), StoreError> {
+        diesel::sql_query("VACUUM (ANALYZE) stats_deltas, stats_rollup, stats_rollup_month, stats_rollup_year").execute(self)?;
+        Ok(())
     }
 
     fn fold_deltas(&mut self) -> Result<usize, StoreError> {
@@ -135,7 +137,9 @@ impl Compact for diesel::PgConnection {
             let n = diesel::sql_query(
                 "WITH d AS (DELETE FROM stats_deltas WHERE id > 0 RETURNING organization_id, day, figure, dim, n), \
                  g AS (SELECT organization_id, day, figure, dim, SUM(n)::BIGINT AS n FROM d GROUP BY 1, 2, 3, 4), \
-                 dd AS (INSERT INTO stats_rollup SELECT * FROM g ON CONFLICT (organization_id, day, figure, dim) DO UPDATE SET n = stats_rollup.n + excluded.n) \
+                 dd AS (INSERT INTO stats_rollup SELECT * FROM g ON CONFLICT (organization_id, day, figure, dim) DO UPDATE SET n = stats_rollup.n + excluded.n), \
+                 yy AS (INSERT INTO stats_rollup_year SELECT organization_id, date_trunc('year', day)::date, figure, dim, SUM(n)::BIGINT FROM g GROUP BY 1, 2, 3, 4 \
+                 ON CONFLICT (organization_id, day, figure, dim) DO UPDATE SET n = stats_rollup_year.n + excluded.n) \
                  INSERT INTO stats_rollup_month SELECT organization_id, date_trunc('month', day)::date, figure, dim, SUM(n)::BIGINT FROM g GROUP BY 1, 2, 3, 4 \
                  ON CONFLICT (organization_id, day, figure, dim) DO UPDATE SET n = stats_rollup_month.n + excluded.n",
             )
@@ -149,6 +153,10 @@ impl Compact for diesel::PgConnection {
 impl Compact for diesel::SqliteConnection {
     fn snapshot_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, StoreError>) -> Result<T, StoreError> {
         self.write_tx(f)
+    }
+
+    fn tidy_after_rebuild(&mut self) -> Result<(), StoreError> {
+        Ok(())
     }
 
     fn fold_deltas(&mut self) -> Result<usize, StoreError> {
@@ -165,8 +173,77 @@ impl Compact for diesel::SqliteConnection {
                  ON CONFLICT (organization_id, day, figure, dim) DO UPDATE SET n = stats_rollup_month.n + excluded.n",
             )
             .execute(c)?;
+            diesel::sql_query(
+                "INSERT INTO stats_rollup_year SELECT organization_id, date(day, 'start of year'), figure, dim, SUM(n) FROM stats_deltas WHERE id > 0 GROUP BY 1, 2, 3, 4 \
+                 ON CONFLICT (organization_id, day, figure, dim) DO UPDATE SET n = stats_rollup_year.n + excluded.n",
+            )
+            .execute(c)?;
             Ok(diesel::sql_query("DELETE FROM stats_deltas WHERE id > 0").execute(c)?)
         }
+    }
+}
+
+/// How much of the figures a read needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// Everything, the executors' and departments' timeliness included (the API, the reports).
+    Full,
+    /// Without the figures by executor (the statistics page shows none): with thousands of
+    /// executors those are most of a period's rollup rows.
+    Summary,
+}
+
+/// The figures a [`Detail::Summary`] read takes (all but the per-executor ones).
+const SUMMARY_FIGURES: [&str; 20] = [
+    fig::APPEALS, fig::CHANNEL, fig::FORM, fig::KIND, fig::REGIME, fig::FROM_ORG, fig::COLLECTIVE, fig::REPEATED, fig::LATE_REG, fig::ON_SITE,
+    fig::FORWARDED, fig::EXTENDED, fig::ANSWERED, fig::SOURCE, fig::RETURNED, fig::RECEPTION, fig::Q, fig::Q_RESULT, fig::Q_RECEPTION, fig::OPEN,
+];
+
+/// A day before any registry: cumulative figures are summed from here.
+const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+
+/// The rollup table of a level.
+fn table_of(level: Level) -> &'static str {
+    match level {
+        Level::Day => "stats_rollup",
+        Level::Month => "stats_rollup_month",
+        Level::Year => "stats_rollup_year",
+    }
+}
+
+/// Appends `(figure, dim, ±n)` rows of `from..=to`, joined by UNION ALL: the pending deltas of
+/// those days and the rollup buckets of `parts` (each through its table's primary key), each
+/// narrowed by `figures` (a condition on `figure`, or empty).
+fn union_of<C: super::appeals::Dialect>(q: &mut Sql<C>, org: &str, from: NaiveDate, parts: &[buckets::Part], to: NaiveDate, figures: &str) {
+    let o = || Bind::Text(org.to_string());
+    q.push(&format!("SELECT figure, dim, n FROM stats_deltas WHERE organization_id = ? AND day >= ? AND day <= ?{figures}"), vec![o(), Bind::Day(from), Bind::Day(to)]);
+    for p in parts {
+        let n = if p.sign < 0 { "-n" } else { "n" };
+        q.push(&format!(" UNION ALL SELECT figure, dim, {n} FROM {} WHERE organization_id = ? AND day >= ? AND day <= ?{figures}", table_of(p.level)), vec![o(), Bind::Day(p.first), Bind::Day(p.last)]);
+    }
+}
+
+/// Adds one summed rollup row to a tally; the open-appeal figures become "overdue now" where
+/// their deadline month is wholly before today's month (the rest are not overdue, or are counted live).
+fn add_read(t: &mut Tally, figure: &str, dim: &str, n: i64, today: NaiveDate) {
+    if n == 0 {
+        return;
+    }
+    match figure {
+        fig::OPEN => {
+            if dim.parse().is_ok_and(|m| rollup::wholly_overdue(m, today)) {
+                t.add(fig::OVERDUE, "", n);
+            }
+        }
+        fig::EXEC_OPEN => {
+            if let Some((_, user)) = rollup::parse_open_dim(dim).filter(|(m, _)| rollup::wholly_overdue(*m, today)) {
+                t.add(fig::EXEC_OVERDUE, user, n);
+            }
+        }
+        _ => t.add(figure, dim, n),
     }
 }
 
@@ -180,7 +257,22 @@ backend_fns! {
     }
 
     pub fn compact(c: &mut Conn) -> Result<usize, StoreError> {
+        // Nothing pending (the usual case for a read): no write transaction, no lock.
+        if stats_deltas::table.filter(stats_deltas::id.gt(0)).select(stats_deltas::id).first::<i64>(c).optional()?.is_none() {
+            return Ok(0);
+        }
         c.write_tx(|c| c.fold_deltas())
+    }
+
+    pub fn mark_built_if_empty(c: &mut Conn, org: &str, now: NaiveDateTime) -> Result<bool, StoreError> {
+        c.write_tx(|c| {
+            if is_built(c, org)? || appeals::table.filter(appeals::organization_id.eq(org)).select(appeals::id).first::<String>(c).optional()?.is_some() {
+                return Ok(false);
+            }
+            // No appeals yet: the rollup is the deltas' from the first registration on.
+            diesel::insert_into(stats_rollup_state::table).values((stats_rollup_state::organization_id.eq(org), stats_rollup_state::built_at.eq(now))).execute(c)?;
+            Ok(true)
+        })
     }
 
     pub fn is_built(c: &mut Conn, org: &str) -> Result<bool, StoreError> {
@@ -223,8 +315,9 @@ backend_fns! {
                     *day.entry((d, figure, dim)).or_insert(0) += n;
                 }
             }
-            diesel::delete(crate::store::schema::stats_rollup::table.filter(crate::store::schema::stats_rollup::organization_id.eq(org))).execute(c)?;
-            diesel::delete(crate::store::schema::stats_rollup_month::table.filter(crate::store::schema::stats_rollup_month::organization_id.eq(org))).execute(c)?;
+            diesel::delete(stats_rollup::table.filter(stats_rollup::organization_id.eq(org))).execute(c)?;
+            diesel::delete(stats_rollup_month::table.filter(stats_rollup_month::organization_id.eq(org))).execute(c)?;
+            diesel::delete(stats_rollup_year::table.filter(stats_rollup_year::organization_id.eq(org))).execute(c)?;
             let rows: Vec<Row> = day.into_iter().filter(|(_, n)| *n != 0).map(|((d, figure, dim), n)| (org.to_string(), d, figure, dim, n)).collect();
             let count = rows.len();
             // The rows go in as deltas and are folded at once: one code path writes the rollups.
@@ -234,43 +327,41 @@ backend_fns! {
             diesel::insert_into(stats_rollup_state::table).values((stats_rollup_state::organization_id.eq(org), stats_rollup_state::built_at.eq(now))).execute(c)?;
             Ok(count)
         })
+        .and_then(|count| {
+            c.tidy_after_rebuild()?;
+            Ok(count)
+        })
     }
 
     pub fn appeals_between(c: &mut Conn, org: &str, from: NaiveDate, to: NaiveDate) -> Result<i64, StoreError> {
         let mut q = Sql::<Conn>::new();
-        let o = || Bind::Text(org.to_string());
-        q.push(&format!("SELECT '' AS figure, '' AS dim, CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM (SELECT n FROM stats_rollup WHERE organization_id = ? AND figure = '{a}' AND day >= ? AND day <= ? \
-                 UNION ALL SELECT n FROM stats_deltas WHERE organization_id = ? AND day >= ? AND day <= ? AND figure = '{a}') x", a = fig::APPEALS),
-            vec![o(), Bind::Day(from), Bind::Day(to), o(), Bind::Day(from), Bind::Day(to)]);
+        q.push("SELECT '' AS figure, '' AS dim, CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM (", vec![]);
+        union_of(&mut q, org, from, &buckets::parts(from, to), to, &format!(" AND figure = '{}'", fig::APPEALS));
+        q.push(") x", vec![]);
         Ok(load_sql!(c, &q, Sum).first().map(|r| r.n).unwrap_or(0))
     }
 
-    pub fn read(c: &mut Conn, s: &Scope) -> Result<Tally, StoreError> {
+    pub fn read(c: &mut Conn, s: &Scope, detail: Detail) -> Result<Tally, StoreError> {
         let mut t = Tally::default();
         let org = || Bind::Text(s.org.clone());
+        let figures = match detail {
+            Detail::Full => String::new(),
+            Detail::Summary => format!(" AND figure IN ({})", SUMMARY_FIGURES.iter().map(|f| format!("'{f}'")).collect::<Vec<_>>().join(", ")),
+        };
         let mut q = Sql::<Conn>::new();
         q.push("SELECT figure, dim, CAST(SUM(n) AS BIGINT) AS n FROM (", vec![]);
-        match whole_months(s.from, s.to) {
-            Some((first, last)) => {
-                q.push("SELECT figure, dim, n FROM stats_rollup_month WHERE organization_id = ? AND day >= ? AND day <= ?", vec![org(), Bind::Day(first), Bind::Day(last)]);
-                let after = last.checked_add_months(chrono::Months::new(1)).unwrap_or(last);
-                q.push(" UNION ALL SELECT figure, dim, n FROM stats_rollup WHERE organization_id = ? AND day >= ? AND day < ?", vec![org(), Bind::Day(s.from), Bind::Day(first)]);
-                q.push(" UNION ALL SELECT figure, dim, n FROM stats_rollup WHERE organization_id = ? AND day >= ? AND day <= ?", vec![org(), Bind::Day(after), Bind::Day(s.to)]);
-            }
-            None => {
-                q.push("SELECT figure, dim, n FROM stats_rollup WHERE organization_id = ? AND day >= ? AND day <= ?", vec![org(), Bind::Day(s.from), Bind::Day(s.to)]);
-            }
-        }
-        q.push(" UNION ALL SELECT figure, dim, n FROM stats_deltas WHERE organization_id = ? AND day >= ? AND day <= ?) x GROUP BY figure, dim", vec![org(), Bind::Day(s.from), Bind::Day(s.to)]);
+        union_of(&mut q, &s.org, s.from, &buckets::parts(s.from, s.to), s.to, &figures);
+        q.push(") x GROUP BY figure, dim", vec![]);
         for r in load_sql!(c, &q, Sum) {
-            t.add(&r.figure, &r.dim, r.n);
+            add_read(&mut t, &r.figure, &r.dim, r.n, s.today);
         }
         // "In work at the period's end": put on control up to its last day, less those of them
         // removed up to then, summed from the first day on record.
         let mut q = Sql::<Conn>::new();
-        let control = format!("figure IN ('{}', '{}')", fig::CONTROL_PUT, fig::CONTROL_REMOVED);
-        q.push(&format!("SELECT figure, dim, CAST(SUM(n) AS BIGINT) AS n FROM (SELECT figure, dim, n FROM stats_rollup WHERE organization_id = ? AND {control} AND day <= ? \
-                 UNION ALL SELECT figure, dim, n FROM stats_deltas WHERE organization_id = ? AND day <= ? AND {control}) x GROUP BY figure, dim"), vec![org(), Bind::Day(s.to), org(), Bind::Day(s.to)]);
+        let control = format!(" AND figure IN ('{}', '{}')", fig::CONTROL_PUT, fig::CONTROL_REMOVED);
+        q.push("SELECT figure, dim, CAST(SUM(n) AS BIGINT) AS n FROM (", vec![]);
+        union_of(&mut q, &s.org, EPOCH, &buckets::parts(EPOCH, s.to), s.to, &control);
+        q.push(") x GROUP BY figure, dim", vec![]);
         let to = s.to.to_string();
         let mut in_work = 0;
         for r in load_sql!(c, &q, Sum) {
@@ -281,18 +372,29 @@ backend_fns! {
             }
         }
         t.control = ControlCounts { put_on_control: t.total(fig::CONTROL_PUT), removed_from_control: t.total(fig::CONTROL_REMOVED), in_work_at_end: in_work };
-        // "Overdue now" depends on today: counted live among the period's open appeals
-        // (`appeals_org_status_due`).
-        let live = " FROM appeals a WHERE a.organization_id = ? AND a.status IN ('registered', 'in_work', 'answer_review') AND a.due_date < ? AND a.registered_at >= ? AND a.registered_at < ?";
-        let live_binds = || vec![org(), Bind::Day(s.today), Bind::Ts(s.start), Bind::Ts(s.end)];
-        let mut q = Sql::<Conn>::new();
-        q.push(&format!("SELECT '' AS figure, '' AS dim, COUNT(*) AS n{live} AND NOT (a.channel = 'personal_reception' AND a.form = 'oral')"), live_binds());
-        let overdue: i64 = load_sql!(c, &q, Sum).iter().map(|r| r.n).sum();
-        t.add(fig::OVERDUE, "", overdue);
-        let mut q = Sql::<Conn>::new();
-        q.push(&format!("SELECT s.user_id AS user_id, COUNT(*) AS n FROM assignments s JOIN appeals a ON a.id = s.appeal_id {} AND s.responsible AND s.active GROUP BY s.user_id", &live[" FROM appeals a".len()..]), live_binds());
-        for r in load_sql!(c, &q, UserCount) {
-            t.add(fig::EXEC_OVERDUE, &r.user_id, r.n);
+        // "Overdue now": the open appeals due in months before this one came from the rollup
+        // above; those due earlier this month are counted live (`appeals_org_status_due`, at
+        // most one month of deadlines).
+        let month = rollup::month_of(s.today);
+        if month < s.today {
+            let live = " FROM appeals a WHERE a.organization_id = ? AND a.status IN ('registered', 'in_work', 'answer_review') AND a.due_date >= ? AND a.due_date < ? AND a.registered_at >= ? AND a.registered_at < ?";
+            let live_binds = || vec![org(), Bind::Day(month), Bind::Day(s.today), Bind::Ts(s.start), Bind::Ts(s.end)];
+            let mut q = Sql::<Conn>::new();
+            q.push(&format!("SELECT '' AS figure, '' AS dim, COUNT(*) AS n{live} AND NOT (a.channel = 'personal_reception' AND a.form = 'oral')"), live_binds());
+            let overdue: i64 = load_sql!(c, &q, Sum).iter().map(|r| r.n).sum();
+            if overdue != 0 {
+                t.add(fig::OVERDUE, "", overdue);
+            }
+            if detail == Detail::Full {
+                let mut q = Sql::<Conn>::new();
+                q.push(&format!("SELECT s.user_id AS user_id, COUNT(*) AS n FROM assignments s JOIN appeals a ON a.id = s.appeal_id {} AND s.responsible AND s.active GROUP BY s.user_id", &live[" FROM appeals a".len()..]), live_binds());
+                for r in load_sql!(c, &q, UserCount) {
+                    t.add(fig::EXEC_OVERDUE, &r.user_id, r.n);
+                }
+            }
+        }
+        if detail == Detail::Summary {
+            return Ok(t);
         }
         // Names of the executors the period mentions.
         let ids: Vec<String> = t.of(fig::EXEC).into_keys().collect();
@@ -398,25 +500,21 @@ pub fn rebuild(pool: &DbPool, org: &str, local_day: LocalDay, now: NaiveDateTime
     dispatch!(pool, rebuild(org, local_day, now))
 }
 
-/// A period's unfiltered figures from the rollups plus pending deltas, with the control
-/// figures, "overdue now" counted live, and the executors' names.
-pub fn read(pool: &DbPool, s: &Scope) -> Result<Tally, StoreError> {
-    dispatch!(pool, read(s))
+/// A period's unfiltered figures from the rollups plus pending deltas (read as few year, month
+/// and day buckets as `reports::buckets::parts` finds), with the control figures, "overdue now"
+/// (open appeals by deadline month; this month's counted live) and, in full, the executors' names.
+pub fn read(pool: &DbPool, s: &Scope, detail: Detail) -> Result<Tally, StoreError> {
+    dispatch!(pool, read(s, detail))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Whether the organization's rollup has been built (until then statistics are counted by the
+/// scan: exact, only slower).
+pub fn is_built(pool: &DbPool, org: &str) -> Result<bool, StoreError> {
+    dispatch!(pool, is_built(org))
+}
 
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    #[test]
-    fn whole_months_of_periods() {
-        assert_eq!(whole_months(d("2025-01-01"), d("2025-12-31")), Some((d("2025-01-01"), d("2025-12-01"))));
-        assert_eq!(whole_months(d("2025-01-15"), d("2025-03-10")), Some((d("2025-02-01"), d("2025-02-01"))));
-        assert_eq!(whole_months(d("2025-01-15"), d("2025-02-10")), None);
-        assert_eq!(whole_months(d("2024-02-01"), d("2024-02-29")), Some((d("2024-02-01"), d("2024-02-01"))));
-    }
+/// At startup: an organization without appeals has nothing to build, so its rollup is marked
+/// built at once and kept by the deltas from the first registration. True when it did.
+pub fn mark_built_if_empty(pool: &DbPool, org: &str, now: NaiveDateTime) -> Result<bool, StoreError> {
+    dispatch!(pool, mark_built_if_empty(org, now))
 }

@@ -491,7 +491,8 @@ pub async fn statistics(req: HttpRequest, state: web::Data<AppState>) -> Result<
     match crate::api::stats::scope_of(&state, &s.caller, &params) {
         Ok((period, compare, scope, top)) => {
             let st = state.clone();
-            match web::block(move || crate::api::stats::compute(&st, period, compare, &scope, top)).await? {
+            // The page shows no tables by executor, so it does not read them.
+            match web::block(move || crate::api::stats::compute_for(&st, period, compare, &scope, top, crate::api::stats::Detail::Summary)).await? {
                 Ok(v) => {
                     // The annual report's own inline SVG charts, so both show the same pictures.
                     // (An empty period draws no empty figure.)

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 const TABLES: [&str; 4] = ["appeals", "applicants", "questions", "match_keys"];
 
 /// Records the SQL of every statement a connection runs.
-struct Capture(Arc<Mutex<Vec<String>>>);
+pub(crate) struct Capture(pub(crate) Arc<Mutex<Vec<String>>>);
 
 impl Instrumentation for Capture {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
@@ -33,10 +33,11 @@ struct SeqScans {
     seq_scan: i64,
 }
 
+/// One line of SQLite's `EXPLAIN QUERY PLAN`.
 #[derive(QueryableByName)]
-struct PlanLine {
+pub(crate) struct PlanLine {
     #[diesel(sql_type = diesel::sql_types::Text)]
-    detail: String,
+    pub(crate) detail: String,
 }
 
 /// Sequential scans so far of the watched tables. Every pooled connection is asked to flush its

@@ -235,6 +235,23 @@ async fn the_rollup_counts_what_the_scan_counts_after_a_mix_of_actions(db: Db) {
         let (rollup, scan) = both_ways(&app, from, to);
         assert_eq!(rollup, scan, "{from}..{to} after compaction");
     }
+    // "Overdue now" as of several days: before the deadlines (none), early in the deadlines'
+    // month (due earlier this month: counted live), and in a later month (from the rollup of
+    // open appeals by deadline month); closing, extending and answering moved it above.
+    let mut overdue = Vec::new();
+    for (m, d) in [(3, 20), (4, 10), (5, 5)] {
+        app.set_now(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, m, d, 7, 0, 0).unwrap());
+        for (from, to) in [("2025-03-01", "2025-03-31"), ("2025-01-01", "2025-12-31"), ("2025-03-02", "2025-03-02")] {
+            let (rollup, scan) = both_ways(&app, from, to);
+            assert_eq!(rollup, scan, "{from}..{to} on 2025-{m:02}-{d:02}");
+        }
+        let (s, _) = both_ways(&app, "2025-03-01", "2025-03-31");
+        let by_executor = s["timeliness_by_executor"].as_array().unwrap().iter().map(|e| e["overdue_now"].as_i64().unwrap_or(0)).sum::<i64>();
+        overdue.push((s["timeliness"]["overdue_now"].as_i64().unwrap(), by_executor));
+    }
+    assert_eq!(overdue[0], (0, 0), "nothing is due by 20 March");
+    assert!(overdue[1].0 > 0 && overdue[1].1 > 0, "due earlier in April, open on 10 April: {overdue:?}");
+    assert!(overdue[2].0 >= overdue[1].0 && overdue[2].1 > 0, "{overdue:?}");
     let (s, _) = both_ways(&app, "2025-03-01", "2025-03-31");
     // The mix really moved the figures the comparison covers.
     assert_eq!(s["appeals"]["current"], 8);
@@ -266,4 +283,88 @@ async fn a_correction_takes_back_what_the_card_counted(db: Db) {
     assert_eq!(line(&s["by_section"], "0005")["current"], 2);
     assert_eq!(s["appeals"]["current"], 1);
     assert_eq!(s["questions"]["current"], 2);
+}
+
+both_backends!(a_registry_without_a_rollup_is_counted_by_the_scan_until_it_is_built);
+/// Appeals loaded around the service (or from before the rollups): no request builds the rollup
+/// inline; the figures come from the scan, the same, until the startup build has run.
+async fn a_registry_without_a_rollup_is_counted_by_the_scan_until_it_is_built(db: Db) {
+    let app = TestApp::start(db).await;
+    for over in [json!({}), json!({"channel": "email", "form": "electronic"})] {
+        app.register(over).await;
+    }
+    let url = "/api/v1/stats?from=2025-03-01&to=2025-03-31";
+    let before = app.call("GET", url, Some(&app.supervisor), None).await.json;
+    assert_eq!(before["appeals"]["current"], 2, "{before}");
+    // As if the appeals had been loaded by SQL: no rollup, no deltas.
+    app.sql("DELETE FROM stats_rollup_state; DELETE FROM stats_rollup; DELETE FROM stats_rollup_month; DELETE FROM stats_rollup_year; DELETE FROM stats_deltas");
+    let built = || appeals::store::stats_deltas::is_built(&app.state.pool, &app.org).unwrap();
+    let scanned = app.call("GET", url, Some(&app.supervisor), None).await.json;
+    assert_eq!(scanned, before, "the scan counts what the rollup did");
+    let report = app.raw("GET", "/api/v1/reports/annual?year=2025", Some(&app.supervisor), None, &[]).await;
+    assert_eq!(report.status, 200);
+    assert!(!built(), "a request does not build the rollup");
+    // The startup build (what `serve` runs in the background).
+    assert!(appeals::api::stats::build_rollup(&app.state, &app.org).unwrap().is_some());
+    assert!(built());
+    assert_eq!(appeals::api::stats::build_rollup(&app.state, &app.org).unwrap(), None, "built once");
+    let read = app.call("GET", url, Some(&app.supervisor), None).await.json;
+    assert_eq!(read, before);
+}
+
+both_backends!(the_statistics_read_follows_the_rollups_indexes);
+/// The rollup read reaches its rows through the rollups' keys and `appeals_org_status_due`:
+/// on PostgreSQL (sequential scans off, as in every test) the tables' seq_scan counters do not
+/// move over statistics requests, the statistics page's read and the annual report; on SQLite no
+/// statement they ran plans a SCAN of them.
+async fn the_statistics_read_follows_the_rollups_indexes(db: Db) {
+    use diesel::RunQueryDsl;
+    const TABLES: [&str; 6] = ["appeals", "stats_deltas", "stats_rollup", "stats_rollup_month", "stats_rollup_year", "stats_rollup_state"];
+    let app = TestApp::start_with(db, |s| if db == Db::Sqlite { s.pool_size = 1 }).await;
+    for over in [json!({}), json!({"channel": "email", "form": "electronic"})] {
+        app.register(over).await;
+    }
+    appeals::api::stats::prepare_rollup(&app.state, &app.org).unwrap();
+    app.register(json!({"kind": "proposal"})).await;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let before = match &app.pool {
+        appeals::store::DbPool::Pg(_) => app.seq_scans(&TABLES),
+        appeals::store::DbPool::Sqlite(p) => {
+            diesel::Connection::set_instrumentation(&mut *p.get().expect("connection"), crate::scale::Capture(seen.clone()));
+            Vec::new()
+        }
+    };
+    app.set_now(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 4, 10, 7, 0, 0).unwrap());
+    for url in ["/api/v1/stats?from=2025-01-01&to=2025-12-31", "/api/v1/stats?from=2025-01-01&to=2025-04-10", "/api/v1/stats?from=2025-03-04&to=2025-03-20"] {
+        let r = app.call("GET", url, Some(&app.supervisor), None).await;
+        assert_eq!(r.status, 200, "{url}: {}", r.json);
+        assert_eq!(r.json["appeals"]["current"], if url.contains("03-04") { 0 } else { 3 }, "{url}");
+    }
+    let (from, to) = ("2025-01-01".parse().unwrap(), "2025-04-10".parse().unwrap());
+    let scope = appeals::store::stats::Scope { org: app.org.clone(), start: app.state.start_of(from), end: app.state.start_of(to), from, to, today: app.state.today(), channel: None, section: None, executor_id: None, department: None };
+    let page = appeals::api::stats::compute_for(&app.state, appeals::reports::stats::PeriodOut { from, to }, None, &scope, 10, appeals::api::stats::Detail::Summary).unwrap();
+    assert_eq!(page.appeals.current, 3);
+    assert!(page.timeliness_by_executor.is_empty(), "the page's read takes no figures by executor");
+    let r = app.raw("GET", "/api/v1/reports/annual?year=2025", Some(&app.supervisor), None, &[]).await;
+    assert_eq!(r.status, 200);
+    match &app.pool {
+        appeals::store::DbPool::Pg(_) => assert_eq!(app.seq_scans(&TABLES), before, "sequential scans (before → after)"),
+        appeals::store::DbPool::Sqlite(p) => {
+            let mut statements: Vec<String> = seen.lock().unwrap().clone();
+            statements.sort();
+            statements.dedup();
+            let mut c = p.get().expect("connection");
+            let mut checked = 0;
+            for sql in statements.iter().filter(|s| s.trim_start().to_uppercase().starts_with("SELECT") && TABLES.iter().any(|t| s.contains(t))) {
+                let plan: Vec<crate::scale::PlanLine> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}")).load(&mut *c).unwrap_or_else(|e| panic!("{e}: {sql}"));
+                for line in &plan {
+                    for t in TABLES {
+                        assert!(!line.detail.starts_with(&format!("SCAN {t}")) && !line.detail.starts_with(&format!("SCAN a ")) && line.detail != "SCAN a", "{}: {sql}", line.detail);
+                    }
+                }
+                checked += 1;
+            }
+            assert!(checked >= 5, "only {checked} statements checked: {statements:#?}");
+        }
+    }
 }

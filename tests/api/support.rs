@@ -242,6 +242,43 @@ impl TestApp {
         resp.body().limit(64 << 20).await.expect("body read").to_vec()
     }
 
+    /// Runs statements on the test's database directly (as data loaded around the service).
+    pub fn sql(&self, batch: &str) {
+        use diesel::connection::SimpleConnection;
+        match &self.pool {
+            appeals::store::DbPool::Sqlite(p) => p.get().expect("connection").batch_execute(batch),
+            appeals::store::DbPool::Pg(p) => p.get().expect("connection").batch_execute(batch),
+        }
+        .unwrap_or_else(|e| panic!("{e}: {batch}"));
+    }
+
+    /// PostgreSQL: sequential scans so far of `tables`, every pooled connection's pending
+    /// statistics flushed first (PostgreSQL 15 flushes them lazily, per backend).
+    pub fn seq_scans(&self, tables: &[&str]) -> Vec<(String, i64)> {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            relname: String,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            seq_scan: i64,
+        }
+        let appeals::store::DbPool::Pg(pool) = &self.pool else { panic!("PostgreSQL only") };
+        let held: Vec<_> = (0..pool.max_size()).map(|_| pool.get().expect("pooled connection")).collect();
+        for mut c in held {
+            diesel::sql_query("SELECT pg_stat_force_next_flush()").execute(&mut *c).expect("flush");
+            diesel::sql_query("SELECT 1").execute(&mut *c).expect("flush");
+        }
+        let mut c = pool.get().expect("pooled connection");
+        diesel::sql_query("SELECT pg_stat_clear_snapshot()").execute(&mut *c).expect("clear snapshot");
+        let list = tables.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ");
+        let rows: Vec<Row> = diesel::sql_query(format!("SELECT relname::text AS relname, COALESCE(seq_scan, 0) AS seq_scan FROM pg_stat_user_tables WHERE relname IN ({list}) ORDER BY relname"))
+            .load(&mut *c)
+            .expect("pg_stat_user_tables");
+        let found: Vec<(String, i64)> = rows.into_iter().map(|r| (r.relname, r.seq_scan)).collect();
+        assert_eq!(found.len(), tables.len(), "{found:?}");
+        found
+    }
+
     /// Registers a valid appeal (with `over` merged in) as the clerk; panics unless 201.
     pub async fn register(&self, over: Value) -> Value {
         let r = self.call("POST", "/api/v1/appeals", Some(&self.clerk), Some(&appeal(over))).await;
