@@ -5,7 +5,8 @@ use super::error::ApiError;
 use super::extract::{Caller, Params, ValidJson};
 use super::{AppState, ReadProblems, WriteProblems};
 use crate::domain::appeal::AppealDraft;
-use crate::domain::keys::{like_contains, search_fold};
+use crate::domain::search::SearchQuery;
+use crate::store::search::TextSearch;
 use crate::domain::roles::{Capability, Role};
 use crate::domain::workflow::Status;
 use crate::store::appeals::{CardData, ListFilter, ListOrder};
@@ -211,7 +212,11 @@ pub fn filter_from(state: &AppState, caller: &Caller, p: &Params) -> Result<List
         due_on_or_before: None,
         due_before: None,
         due_on_or_after: None,
-        search: p.text("q", 200)?.map(|q| like_contains(&search_fold(&q))),
+        search: p
+            .text("q", 200)?
+            .map(|q| SearchQuery::parse(&q).map_err(|m| Params::bad("q", m)))
+            .transpose()?
+            .map(|query| TextSearch { query, window: state.settings.limits.search_window }),
         after: p.opaque("cursor", 400)?.map(|c| decode_cursor(&c)).transpose()?,
         after_due: None,
         limit: p.int("limit", 1, 100)?.unwrap_or(50),
