@@ -149,6 +149,15 @@ pub struct Limits {
     pub import_body_bytes: usize,
     /// Import item limit.
     pub import_items: usize,
+    /// How many of the newest cards (from the page's position) a registry text search walks in
+    /// order before it asks the trigram index instead: a query most cards match fills its page
+    /// inside this window at once; a rare one leaves it and reads its few matches by index.
+    #[serde(default = "default_search_window")]
+    pub search_window: i64,
+}
+
+fn default_search_window() -> i64 {
+    5_000
 }
 
 /// Outgoing mail: a file per message in development, SMTP in production.
@@ -255,6 +264,9 @@ impl Settings {
             return Err(ConfigError("mail.url is required with transport = \"smtp\"".into()));
         }
         self.reminders.check().map_err(|e| ConfigError(format!("reminders: {e}")))?;
+        if self.limits.search_window < 1 {
+            return Err(ConfigError("limits.search_window must be at least 1".into()));
+        }
         if self.email_rule.after != "refuse" && crate::domain::appeal::LegalRegime::parse(&self.email_rule.after).is_none() {
             return Err(ConfigError(format!("email_rule.after: `{}` is neither a legal regime nor `refuse`", self.email_rule.after)));
         }

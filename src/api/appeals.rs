@@ -5,7 +5,8 @@ use super::error::ApiError;
 use super::extract::{Caller, Params, ValidJson};
 use super::{AppState, ReadProblems, WriteProblems};
 use crate::domain::appeal::AppealDraft;
-use crate::domain::keys::{like_contains, search_fold};
+use crate::domain::search::SearchQuery;
+use crate::store::search::TextSearch;
 use crate::domain::roles::{Capability, Role};
 use crate::domain::workflow::Status;
 use crate::store::appeals::{CardData, ListFilter, ListOrder};
@@ -211,7 +212,11 @@ pub fn filter_from(state: &AppState, caller: &Caller, p: &Params) -> Result<List
         due_on_or_before: None,
         due_before: None,
         due_on_or_after: None,
-        search: p.text("q", 200)?.map(|q| like_contains(&search_fold(&q))),
+        search: p
+            .text("q", 200)?
+            .map(|q| SearchQuery::parse(&q).map_err(|m| Params::bad("q", m)))
+            .transpose()?
+            .map(|query| TextSearch { query, window: state.settings.limits.search_window }),
         after: p.opaque("cursor", 400)?.map(|c| decode_cursor(&c)).transpose()?,
         after_due: None,
         limit: p.int("limit", 1, 100)?.unwrap_or(50),
@@ -245,7 +250,7 @@ pub fn filter_from(state: &AppState, caller: &Caller, p: &Params) -> Result<List
            ("status" = Option<Status>, Query), ("channel" = Option<String>, Query, description = "channel code from /api/v1/channels"),
            ("section" = Option<String>, Query, pattern = "^[0-9]{4}$", description = "classifier section, e.g. 0005"),
            ("executor_id" = Option<uuid::Uuid>, Query), ("overdue" = Option<bool>, Query), ("due_within_days" = Option<i64>, Query, minimum = 0, maximum = 366),
-           ("q" = Option<String>, Query, description = "registration number, applicant name or summary; case-insensitive"),
+           ("q" = Option<String>, Query, description = "registration number, applicant name or summary contains this; case-insensitive, ё = е; at least 3 letters or digits in a row (422 naming q otherwise)"),
            ("limit" = Option<i64>, Query, minimum = 1, maximum = 100), ("cursor" = Option<String>, Query, pattern = "^[0-9a-f]{2,400}$", description = "next_cursor of the previous page")),
     responses((status = 200, body = ListPage, description = "list items: cards without the applicants' contacts"), ReadProblems))]
 #[get("/appeals")]

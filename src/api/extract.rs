@@ -592,7 +592,8 @@ impl Params {
         }
     }
 
-    fn bad(name: &str, message: impl Into<String>) -> ApiError {
+    /// A 422 naming the parameter, for checks the caller makes beyond the typed readers.
+    pub fn bad(name: &str, message: impl Into<String>) -> ApiError {
         ApiError::Validation(vec![FieldError { field: name.to_string(), message: message.into() }])
     }
 

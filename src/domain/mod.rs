@@ -10,6 +10,7 @@ pub mod deadline;
 pub mod keys;
 pub mod regnum;
 pub mod roles;
+pub mod search;
 pub mod text;
 pub mod validation;
 pub mod workflow;

@@ -6,6 +6,7 @@ use super::models::*;
 use super::schema::{answers, appeal_links, appeals, applicants, assignments, contributions, match_keys, forward_counters, outgoing_counters, questions, reg_counters};
 use super::{DbPool, StoreError, WriteTx};
 use super::outbox::{OutboxChange, OutboxWrite};
+use super::search::{newest_first_after, Scope, SearchIndex, TextSearch};
 use crate::{backend_fns, dispatch};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -110,8 +111,8 @@ pub struct ListFilter {
     pub due_before: Option<NaiveDate>,
     /// Deadline on or after this date.
     pub due_on_or_after: Option<NaiveDate>,
-    /// LIKE pattern over the folded search text.
-    pub search: Option<String>,
+    /// Text search (`q`): a contains-match over the folded search text.
+    pub search: Option<TextSearch>,
     /// Keyset position: (registered_at, id) of the last item seen.
     pub after: Option<(NaiveDateTime, String)>,
     /// Keyset position in deadline order: (due_date, registered_at, id) of the last item seen.
@@ -684,6 +685,61 @@ backend_fns! {
     }
 
     pub fn list(conn: &mut Conn, f: &ListFilter) -> Result<Vec<CardData>, StoreError> {
+        let rows = match &f.search {
+            None => rows(conn, f, Scope::Everything)?,
+            Some(s) => searched(conn, f, s)?,
+        };
+        load_cards(conn, &f.org, rows)
+    }
+
+    /// A page of a text search (see [`super::search`]): the newest `window` cards from the
+    /// page's position walked in order, and if the page is not full there, every match
+    /// through the trigram index, newest first, the page's rows read by primary key.
+    fn searched(c: &mut Conn, f: &ListFilter, s: &TextSearch) -> Result<Vec<AppealRow>, StoreError> {
+        if f.order == ListOrder::NewestFirst {
+            match window_floor(c, f, s.window)? {
+                // Fewer cards than the window are left: walking them all is the bounded walk.
+                None => return rows(c, f, Scope::Everything),
+                Some(floor) => {
+                    let page = rows(c, f, Scope::Since(floor))?;
+                    if page.len() as i64 >= f.limit {
+                        return Ok(page);
+                    }
+                }
+            }
+        }
+        let after = if f.order == ListOrder::NewestFirst { f.after.as_ref() } else { None };
+        let ids = newest_first_after(c.matching(&f.org, &s.query)?, after);
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            out.extend(rows(c, f, Scope::Only(chunk))?);
+            // Newest first, chunks come in the page's order: stop once it is full.
+            if f.order == ListOrder::NewestFirst && out.len() as i64 >= f.limit {
+                break;
+            }
+        }
+        if f.order == ListOrder::DueFirst {
+            out.sort_by(|a, b| (a.due_date, a.registered_at, &a.id).cmp(&(b.due_date, b.registered_at, &b.id)));
+        }
+        out.truncate(f.limit.max(0) as usize);
+        Ok(out)
+    }
+
+    /// The registration time of the `window`-th newest card from the page's position (within
+    /// the registration-date filters), or `None` when fewer are left: one walk of at most
+    /// `window` entries of `appeals_org_registered`.
+    fn window_floor(c: &mut Conn, f: &ListFilter, window: i64) -> Result<Option<NaiveDateTime>, StoreError> {
+        let mut q = appeals::table.filter(appeals::organization_id.eq(&f.org)).into_boxed();
+        if let Some(t) = f.registered_from { q = q.filter(appeals::registered_at.ge(t)); }
+        if let Some(t) = f.registered_before { q = q.filter(appeals::registered_at.lt(t)); }
+        if let Some((at, id)) = &f.after {
+            q = q.filter(appeals::registered_at.le(*at)).filter(appeals::registered_at.lt(*at).or(appeals::id.lt(id.clone())));
+        }
+        Ok(q.order((appeals::registered_at.desc(), appeals::id.desc())).offset(window - 1).limit(1).select(appeals::registered_at).first(c).optional()?)
+    }
+
+    /// One list query: the filter's conditions and order, limited to `scope`.
+    fn rows(conn: &mut Conn, f: &ListFilter, scope: Scope<'_>) -> Result<Vec<AppealRow>, StoreError> {
         let mut q = appeals::table.filter(appeals::organization_id.eq(&f.org)).into_boxed();
         if let Some(t) = f.registered_from { q = q.filter(appeals::registered_at.ge(t)); }
         if let Some(t) = f.registered_before { q = q.filter(appeals::registered_at.lt(t)); }
@@ -705,11 +761,18 @@ backend_fns! {
         if let Some(d) = f.due_on_or_before { q = q.filter(appeals::due_date.le(d)); }
         if let Some(d) = f.due_before { q = q.filter(appeals::due_date.lt(d)); }
         if let Some(d) = f.due_on_or_after { q = q.filter(appeals::due_date.ge(d)); }
-        if let Some(p) = &f.search { q = q.filter(appeals::search_text.like(p.clone()).escape('\\')); }
+        match (scope, &f.search) {
+            (Scope::Only(ids), _) => q = q.filter(appeals::id.eq_any(ids.to_vec())),
+            (Scope::Since(floor), Some(s)) => q = q.filter(appeals::registered_at.ge(floor)).filter(appeals::search_text.like(s.query.like_pattern()).escape('\\')),
+            (Scope::Since(floor), None) => q = q.filter(appeals::registered_at.ge(floor)),
+            (Scope::Everything, Some(s)) => q = q.filter(appeals::search_text.like(s.query.like_pattern()).escape('\\')),
+            (Scope::Everything, None) => {}
+        }
         q = match f.order {
             ListOrder::NewestFirst => {
                 if let Some((at, id)) = &f.after {
-                    q = q.filter(appeals::registered_at.lt(*at).or(appeals::registered_at.eq(*at).and(appeals::id.lt(id.clone()))));
+                    // `registered_at <= at` is the index range; the OR only breaks the tie.
+                    q = q.filter(appeals::registered_at.le(*at)).filter(appeals::registered_at.lt(*at).or(appeals::id.lt(id.clone())));
                 }
                 q.order((appeals::registered_at.desc(), appeals::id.desc()))
             }
@@ -724,8 +787,7 @@ backend_fns! {
                 q.order((appeals::due_date.asc(), appeals::registered_at.asc(), appeals::id.asc()))
             }
         };
-        let rows: Vec<AppealRow> = q.limit(f.limit).select(AppealRow::as_select()).load(conn)?;
-        load_cards(conn, &f.org, rows)
+        Ok(q.limit(f.limit).select(AppealRow::as_select()).load(conn)?)
     }
 
     pub fn mutate(conn: &mut Conn, org: &str, id: &str, if_match: Option<i32>, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: &mut dyn FnMut(&CardData) -> Result<Change, StoreError>) -> Result<CardData, StoreError> {

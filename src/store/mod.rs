@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod pool;
 pub mod receptions;
 pub mod schema;
+pub mod search;
 pub mod sessions;
 pub mod stats;
 pub mod stats_deltas;

@@ -12,6 +12,7 @@ mod reception;
 mod notifications;
 mod registry;
 mod scale;
+mod search;
 mod security;
 mod stats;
 mod web;

@@ -57,6 +57,24 @@ fn seq_scans(app: &TestApp) -> Vec<(String, i64)> {
     rows.into_iter().map(|r| (r.relname, r.seq_scan)).collect()
 }
 
+#[derive(QueryableByName)]
+struct IndexScans {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    idx_scan: i64,
+}
+
+/// Scans so far of the trigram index (flushed like [`seq_scans`]).
+fn trigram_scans(app: &TestApp) -> i64 {
+    seq_scans(app);
+    let appeals::store::DbPool::Pg(pool) = &app.pool else { unreachable!("PostgreSQL only") };
+    let mut c = pool.get().expect("pooled connection");
+    diesel::sql_query("SELECT pg_stat_clear_snapshot()").execute(&mut *c).expect("clear snapshot");
+    let rows: Vec<IndexScans> = diesel::sql_query("SELECT COALESCE(idx_scan, 0) AS idx_scan FROM pg_stat_user_indexes WHERE indexrelname = 'appeals_search_trgm'")
+        .load(&mut *c)
+        .expect("pg_stat_user_indexes");
+    rows.first().map(|r| r.idx_scan).unwrap_or(-1)
+}
+
 /// A returning applicant: person 0 writes on every fourth appeal, the rest take turns.
 fn body(i: usize) -> Value {
     let person = if i % 4 == 0 { 0 } else { 1 + i % 37 };
@@ -97,7 +115,13 @@ async fn read_everything(app: &TestApp, cards: &[Value]) {
         "/api/v1/appeals?overdue=true".into(),
         "/api/v1/appeals?due_within_days=40".into(),
         format!("/api/v1/appeals?executor_id={exec_id}"),
+        // Text search (issue 13), run with a small `search_window`: many matches (filled in the
+        // window or read through the trigram index), few, none, and with another filter.
         format!("/api/v1/appeals?q={}", urlencode("номер0")),
+        format!("/api/v1/appeals?q={}&limit=5", urlencode("номер0")),
+        format!("/api/v1/appeals?q={}", urlencode("обращение 123")),
+        format!("/api/v1/appeals?q={}", urlencode("кузнецов")),
+        format!("/api/v1/appeals?q={}&status=registered", urlencode("номер1")),
     ];
     for p in &pages {
         let r = app.call("GET", p, Some(&app.supervisor), None).await;
@@ -121,8 +145,9 @@ both_backends!(every_request_path_follows_an_index_on_a_fresh_registry);
 async fn every_request_path_follows_an_index_on_a_fresh_registry(db: Db) {
     match db {
         Db::Postgres => {
-            let app = TestApp::start(db).await;
+            let app = TestApp::start_with(db, |s| s.limits.search_window = 50).await;
             let before = seq_scans(&app);
+            let trigram_before = trigram_scans(&app);
             // A fresh database, no ANALYZE: the plans of the first registrations are the ones
             // prepared statements keep.
             let cards = register_many(&app, 2000).await;
@@ -130,13 +155,18 @@ async fn every_request_path_follows_an_index_on_a_fresh_registry(db: Db) {
             let after = seq_scans(&app);
             assert_eq!(before.len(), TABLES.len(), "{before:?}");
             assert_eq!(after, before, "sequential scans of {TABLES:?} (before → after)");
+            assert!(trigram_scans(&app) > trigram_before, "the searches read appeals_search_trgm");
             // The returning applicant's latest appeal links the ten most recent earlier ones.
             let last = cards.iter().enumerate().filter(|(i, _)| i % 4 == 0).last().unwrap().1;
             assert_eq!(last["related_appeal_ids"].as_array().unwrap().len(), 10);
         }
         Db::Sqlite => {
             // One pooled connection, so every statement of the server is captured on it.
-            let app = TestApp::start_with(db, |s| s.pool_size = 1).await;
+            let app = TestApp::start_with(db, |s| {
+                s.pool_size = 1;
+                s.limits.search_window = 20;
+            })
+            .await;
             let seen = Arc::new(Mutex::new(Vec::new()));
             let appeals::store::DbPool::Sqlite(pool) = &app.pool else { unreachable!("SQLite only") };
             pool.get().expect("connection").set_instrumentation(Capture(seen.clone()));
@@ -147,6 +177,7 @@ async fn every_request_path_follows_an_index_on_a_fresh_registry(db: Db) {
             statements.dedup();
             let mut c = pool.get().expect("connection");
             let mut checked = 0;
+            let mut trigram = 0;
             for sql in statements.iter().filter(|s| TABLES.iter().any(|t| s.contains(&format!("`{t}`")) || s.contains(&format!(" {t} ")))) {
                 let head = sql.trim_start().to_uppercase();
                 if !(head.starts_with("SELECT") || head.starts_with("UPDATE") || head.starts_with("DELETE") || head.starts_with("WITH")) {
@@ -154,6 +185,10 @@ async fn every_request_path_follows_an_index_on_a_fresh_registry(db: Db) {
                 }
                 let plan: Vec<PlanLine> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}")).load(&mut *c).unwrap_or_else(|e| panic!("{e}: {sql}"));
                 for line in &plan {
+                    // The text search's FTS5 lookup (a MATCH, `M`), not a scan of the whole FTS table.
+                    if line.detail.starts_with("SCAN appeal_search VIRTUAL TABLE INDEX 0:M") {
+                        trigram += 1;
+                    }
                     for t in TABLES {
                         assert!(!line.detail.starts_with(&format!("SCAN {t}")), "{}: {sql}", line.detail);
                     }
@@ -161,6 +196,7 @@ async fn every_request_path_follows_an_index_on_a_fresh_registry(db: Db) {
                 checked += 1;
             }
             assert!(checked >= 10, "only {checked} statements checked: {statements:#?}");
+            assert!(trigram >= 1, "no search read the trigram index: {statements:#?}");
         }
     }
 }

@@ -324,6 +324,10 @@ async fn a_letter_goes_from_form_to_approval_through_the_pages(db: Db) {
     assert!(list.body.contains("ОГ-2025-000001") && list.body.contains("<label for=\"q\">Поиск</label>"), "{}", list.body);
     let none = clerk.get(&format!("/appeals?q={}", urlencode("петров"))).await;
     assert!(!none.body.contains("ОГ-2025-000001"));
+    // Too short to look up: the reason beside the search box, what was typed kept.
+    let short = clerk.get(&format!("/appeals?q={}", urlencode("Ку"))).await;
+    assert_eq!(short.status, 422);
+    assert!(short.body.contains("не меньше 3 букв или цифр подряд") && short.body.contains("value=\"Ку\""), "{}", short.body);
     let csv = clerk.get(&format!("/registry.csv?q={}", urlencode("Кузнецова"))).await;
     assert!(csv.body.contains("ОГ-2025-000001") && csv.body.contains("Кузнецова Мария Ивановна"));
     // The supervisor assigns the executor.
