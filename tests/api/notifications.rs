@@ -459,32 +459,9 @@ async fn later_passes_of_a_day_plan_only_what_changed_and_at_once(db: Db) {
     assert_eq!(plan(&app, msk(2025, 4, 1, 10)).await, 5);
 }
 
-/// Sequential scans so far of the tables the planner reads and writes (each pooled connection
-/// flushes its pending statistics first; PostgreSQL 15 flushes them lazily).
+/// Sequential scans so far of the tables the planner reads and writes.
 fn planner_seq_scans(app: &TestApp) -> Vec<(String, i64)> {
-    use diesel::RunQueryDsl;
-    #[derive(diesel::QueryableByName, Debug)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        relname: String,
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        seq_scan: i64,
-    }
-    let appeals::store::DbPool::Pg(pool) = &app.pool else { unreachable!("PostgreSQL only") };
-    let held: Vec<_> = (0..pool.max_size()).map(|_| pool.get().expect("pooled connection")).collect();
-    for mut c in held {
-        diesel::sql_query("SELECT pg_stat_force_next_flush()").execute(&mut *c).expect("flush");
-        diesel::sql_query("SELECT 1").execute(&mut *c).expect("flush");
-    }
-    let mut c = pool.get().expect("pooled connection");
-    diesel::sql_query("SELECT pg_stat_clear_snapshot()").execute(&mut *c).expect("clear snapshot");
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT relname::text AS relname, COALESCE(seq_scan, 0) AS seq_scan FROM pg_stat_user_tables \
-         WHERE relname IN ('appeals', 'assignments', 'notifications', 'plan_marks', 'plan_queue') ORDER BY relname",
-    )
-    .load(&mut *c)
-    .expect("pg_stat_user_tables");
-    rows.into_iter().map(|r| (r.relname, r.seq_scan)).collect()
+    app.seq_scans(&["appeals", "assignments", "notifications", "plan_marks", "plan_queue"])
 }
 
 /// The planner's full pass and a later pass of the day over queued appeals reach every row

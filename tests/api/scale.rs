@@ -25,14 +25,6 @@ impl Instrumentation for Capture {
     }
 }
 
-#[derive(QueryableByName)]
-struct SeqScans {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    relname: String,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    seq_scan: i64,
-}
-
 /// One line of SQLite's `EXPLAIN QUERY PLAN`.
 #[derive(QueryableByName)]
 pub(crate) struct PlanLine {
@@ -40,21 +32,10 @@ pub(crate) struct PlanLine {
     pub(crate) detail: String,
 }
 
-/// Sequential scans so far of the watched tables. Every pooled connection is asked to flush its
-/// pending statistics first (PostgreSQL 15 flushes them lazily, per backend).
+/// Sequential scans so far of the watched tables (`TestApp::seq_scans` flushes every pooled
+/// connection's statistics first).
 fn seq_scans(app: &TestApp) -> Vec<(String, i64)> {
-    let appeals::store::DbPool::Pg(pool) = &app.pool else { unreachable!("PostgreSQL only") };
-    let held: Vec<_> = (0..pool.max_size()).map(|_| pool.get().expect("pooled connection")).collect();
-    for mut c in held {
-        diesel::sql_query("SELECT pg_stat_force_next_flush()").execute(&mut *c).expect("flush");
-        diesel::sql_query("SELECT 1").execute(&mut *c).expect("flush");
-    }
-    let mut c = pool.get().expect("pooled connection");
-    diesel::sql_query("SELECT pg_stat_clear_snapshot()").execute(&mut *c).expect("clear snapshot");
-    let rows: Vec<SeqScans> = diesel::sql_query("SELECT relname::text AS relname, COALESCE(seq_scan, 0) AS seq_scan FROM pg_stat_user_tables WHERE relname IN ('appeals', 'applicants', 'questions', 'match_keys') ORDER BY relname")
-        .load(&mut *c)
-        .expect("pg_stat_user_tables");
-    rows.into_iter().map(|r| (r.relname, r.seq_scan)).collect()
+    app.seq_scans(&["appeals", "applicants", "match_keys", "questions"])
 }
 
 #[derive(QueryableByName)]
