@@ -154,6 +154,17 @@ fn msk(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h - 3, 0, 0).unwrap()
 }
 
+/// A service whose mail goes over SMTP to `smtp` (the test's own server), `adjust` applied after.
+async fn mailing_to(smtp: &SmtpServer, db: Db, adjust: impl FnOnce(&mut appeals::config::Settings)) -> TestApp {
+    let url = smtp.url();
+    TestApp::start_with(db, move |s| {
+        s.mail.transport = "smtp".into();
+        s.mail.url = url;
+        adjust(s);
+    })
+    .await
+}
+
 fn mailer(app: &TestApp) -> Arc<Mailer> {
     Arc::new(Mailer::from_settings(&app.state.settings).expect("mailer"))
 }
@@ -207,10 +218,7 @@ fn parse_date(v: &Value) -> chrono::NaiveDate {
 both_backends!(registration_acknowledgement_arrives_over_smtp_in_russian);
 async fn registration_acknowledgement_arrives_over_smtp_in_russian(db: Db) {
     let smtp = SmtpServer::start();
-    let url = smtp.url();
-    let app = TestApp::start_with(db, move |s| {
-        s.mail.transport = "smtp".into();
-        s.mail.url = url;
+    let app = mailing_to(&smtp, db, |s| {
         s.mail.from = "Администрация МОГО «Ухта» <obrashcheniya@uhta.ru>".into();
     })
     .await;
@@ -381,12 +389,7 @@ both_backends!(a_reminder_of_a_deadline_that_moved_is_cancelled_at_sending_time)
 /// dispatcher cancels it with the reason.
 async fn a_reminder_of_a_deadline_that_moved_is_cancelled_at_sending_time(db: Db) {
     let smtp = SmtpServer::start();
-    let url = smtp.url();
-    let app = TestApp::start_with(db, move |s| {
-        s.mail.transport = "smtp".into();
-        s.mail.url = url;
-    })
-    .await;
+    let app = mailing_to(&smtp, db, |_| {}).await;
     let (exec, _) = staff(&app, "ivanova", "executor", "ivanova@uhta.ru").await;
     let a = assigned(&app, &exec, json!({})).await;
     let a = a["id"].as_str().unwrap();
@@ -497,12 +500,7 @@ async fn planner_passes_follow_indexes_on_postgres() {
 both_backends!(a_dispatcher_killed_between_send_and_mark_causes_one_duplicate_and_no_loss);
 async fn a_dispatcher_killed_between_send_and_mark_causes_one_duplicate_and_no_loss(db: Db) {
     let smtp = SmtpServer::start();
-    let url = smtp.url();
-    let app = TestApp::start_with(db, move |s| {
-        s.mail.transport = "smtp".into();
-        s.mail.url = url;
-    })
-    .await;
+    let app = mailing_to(&smtp, db, |_| {}).await;
     app.register(json!({})).await;
     let m = mailer(&app);
     let t0 = msk(2025, 3, 3, 11);
@@ -592,10 +590,7 @@ async fn the_outbox_list_is_for_admins_and_checks_its_filters(db: Db) {
 both_backends!(two_dispatchers_send_a_thousand_notifications_exactly_once);
 async fn two_dispatchers_send_a_thousand_notifications_exactly_once(db: Db) {
     let smtp = SmtpServer::start();
-    let url = smtp.url();
-    let app = TestApp::start_with(db, move |s| {
-        s.mail.transport = "smtp".into();
-        s.mail.url = url;
+    let app = mailing_to(&smtp, db, |s| {
         s.scheduler.batch = 25;
     })
     .await;
