@@ -16,6 +16,8 @@
 //! `BENCH_BACKENDS=sqlite` or `=postgres` runs one backend; `EXPORT_KEEP_DB=1` keeps the
 //! PostgreSQL database.
 
+mod support;
+
 use appeals::clock::SystemClock;
 use appeals::config::Settings;
 use diesel::connection::SimpleConnection;
@@ -143,14 +145,7 @@ async fn bench(label: &str, url: &str, n: usize) {
     settings.sstu.department_id = Some(GUID.into());
     let now = appeals::store::micros(chrono::Utc::now());
     let (pool, org) = appeals::app::open(&settings, now).expect("open");
-    for i in 1..=50 {
-        let (_, hash) = appeals::auth::generate_token();
-        let u = appeals::store::users::NewUser { login: format!("bench_exec_{i:02}"), full_name: format!("Исполнитель {i}"), role: "executor".into(), email: None };
-        appeals::store::users::create_user(&pool, &org.id, &u, &hash, now, None).expect("user");
-    }
-    let (token, hash) = appeals::auth::generate_token();
-    let sup = appeals::store::users::NewUser { login: "bench_supervisor".into(), full_name: "Контролёр".into(), role: "supervisor".into(), email: None };
-    appeals::store::users::create_user(&pool, &org.id, &sup, &hash, now, None).expect("user");
+    let (token, _) = support::bench_staff(&pool, &org.id, now);
 
     let pg = !url.starts_with("sqlite://");
     let (mut gen, dataset) = match url.strip_prefix("sqlite://") {

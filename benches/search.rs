@@ -10,6 +10,8 @@
 //!     SEARCH_WINDOWS=20000,5000 cargo bench --bench search   # several `limits.search_window`s
 //!     BENCH_BACKENDS=postgres BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench search
 
+mod support;
+
 use appeals::clock::SystemClock;
 use appeals::config::Settings;
 use diesel::connection::SimpleConnection;
@@ -64,14 +66,7 @@ async fn run(label: &str, url: &str, n: usize, runs: usize) {
     let windows: Vec<i64> = std::env::var("SEARCH_WINDOWS").ok().map(|v| v.split(',').filter_map(|w| w.trim().parse().ok()).collect()).unwrap_or_else(|| vec![settings.limits.search_window]);
     let now = appeals::store::micros(chrono::Utc::now());
     let (pool, org) = appeals::app::open(&settings, now).expect("open");
-    for i in 1..=50 {
-        let (_, hash) = appeals::auth::generate_token();
-        let u = appeals::store::users::NewUser { login: format!("bench_exec_{i:02}"), full_name: format!("Исполнитель {i}"), role: "executor".into(), email: None };
-        appeals::store::users::create_user(&pool, &org.id, &u, &hash, now, None).expect("user");
-    }
-    let (token, hash) = appeals::auth::generate_token();
-    let sup = appeals::store::users::NewUser { login: "bench_supervisor".into(), full_name: "Контролёр".into(), role: "supervisor".into(), email: None };
-    let sup_id = appeals::store::users::create_user(&pool, &org.id, &sup, &hash, now, None).expect("user").id;
+    let (token, sup_id) = support::bench_staff(&pool, &org.id, now);
     // A browser session of the supervisor, stored as sign-in stores it.
     let cookie = appeals::auth::random_hex(32);
     let session = appeals::store::sessions::SessionRow {

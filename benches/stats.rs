@@ -11,6 +11,8 @@
 //! database (default `appeals_stats_`); `STATS_KEEP_DB=1` keeps the
 //! PostgreSQL database for EXPLAIN afterwards.
 
+mod support;
+
 use appeals::clock::SystemClock;
 use appeals::config::Settings;
 use chrono::NaiveDate;
@@ -172,14 +174,7 @@ async fn bench(label: &str, url: &str, n: usize, prev_n: usize) {
     let settings = Settings::for_tests(url);
     let now = appeals::store::micros(chrono::Utc::now());
     let (pool, org) = appeals::app::open(&settings, now).expect("open");
-    for i in 1..=50 {
-        let (_, hash) = appeals::auth::generate_token();
-        let u = appeals::store::users::NewUser { login: format!("bench_exec_{i:02}"), full_name: format!("Исполнитель {i}"), role: "executor".into(), email: None };
-        appeals::store::users::create_user(&pool, &org.id, &u, &hash, now, None).expect("user");
-    }
-    let (token, hash) = appeals::auth::generate_token();
-    let sup = appeals::store::users::NewUser { login: "bench_supervisor".into(), full_name: "Контролёр".into(), role: "supervisor".into(), email: None };
-    appeals::store::users::create_user(&pool, &org.id, &sup, &hash, now, None).expect("user");
+    let (token, _) = support::bench_staff(&pool, &org.id, now);
 
     let (mut gen, dataset) = match url.strip_prefix("sqlite://") {
         Some(path) => (Raw::Lite(SqliteConnection::establish(path).expect("connect")), include_str!("stats_dataset_sqlite.sql")),

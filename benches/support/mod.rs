@@ -1,0 +1,20 @@
+//! Set-up shared by the benches that serve the application in-process over a generated registry.
+
+use appeals::store::users::{create_user, NewUser};
+use appeals::store::DbPool;
+use chrono::NaiveDateTime;
+
+/// The staff the generated datasets assign to: fifty executors `bench_exec_01…50` (the
+/// generators pick them by login) and one supervisor `bench_supervisor`, who reads every
+/// figure. Returns the supervisor's token and id.
+pub fn bench_staff(pool: &DbPool, org: &str, now: NaiveDateTime) -> (String, String) {
+    for i in 1..=50 {
+        let (_, hash) = appeals::auth::generate_token();
+        let u = NewUser { login: format!("bench_exec_{i:02}"), full_name: format!("Исполнитель {i}"), role: "executor".into(), email: None };
+        create_user(pool, org, &u, &hash, now, None).expect("user");
+    }
+    let (token, hash) = appeals::auth::generate_token();
+    let sup = NewUser { login: "bench_supervisor".into(), full_name: "Контролёр".into(), role: "supervisor".into(), email: None };
+    let id = create_user(pool, org, &sup, &hash, now, None).expect("user").id;
+    (token, id)
+}
