@@ -9,7 +9,9 @@
 //!
 //! `BENCH_BACKENDS=sqlite` or `=postgres` runs one backend; `BENCH_DB_PREFIX` names the scratch
 //! database (default `appeals_stats_`); `STATS_KEEP_DB=1` keeps the
-//! PostgreSQL database for EXPLAIN afterwards.
+//! PostgreSQL database for EXPLAIN afterwards; `STATS_DB=NAME` keeps it under that name and, when
+//! it is already there, measures it again without generating (`STATS_REBUILD=1`: after
+//! rebuilding its rollup).
 
 mod support;
 
@@ -80,9 +82,9 @@ fn period_sql(org: &str, start: &str, end: &str, from: NaiveDate, to: NaiveDate,
 /// One period's figures as the rollup read asks for them, written by hand with the values
 /// inlined: the period's buckets of the yearly, monthly and daily rollups, added or taken away
 /// (`reports::buckets::parts`; a year is one yearly bucket) with the pending deltas, the
-/// cumulative control figures the same way from 2000 on, and "overdue now" of deadlines earlier
-/// this month counted live with its split by executor (the rest comes from the open-appeal rows
-/// of the rollup). The executors' names are one more lookup.
+/// cumulative control figures the same way from 2000 on, and the split of "overdue now" by
+/// executor of deadlines earlier this month counted live (the total, and the executors' earlier
+/// months, come from the open-appeal rows of the rollup). The executors' names are one more lookup.
 fn rollup_sql(org: &str, start: &str, end: &str, from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Vec<String> {
     use appeals::reports::buckets::{parts, Level};
     let union = |from: NaiveDate, to: NaiveDate, figures: &str| {
@@ -104,7 +106,6 @@ fn rollup_sql(org: &str, start: &str, end: &str, from: NaiveDate, to: NaiveDate,
     vec![
         format!("SELECT figure, dim, SUM(n) FROM ({}) x GROUP BY figure, dim", union(from, to, "")),
         format!("SELECT figure, dim, SUM(n) FROM ({}) x GROUP BY figure, dim", union(epoch, to, " AND figure IN ('control_put', 'control_removed')")),
-        format!("SELECT COUNT(*) {live} AND NOT (a.channel = 'personal_reception' AND a.form = 'oral')"),
         format!("SELECT s.user_id, COUNT(*) FROM assignments s JOIN appeals a ON a.id = s.appeal_id {} AND s.responsible AND s.active GROUP BY s.user_id", &live["FROM appeals a ".len()..]),
         format!("SELECT u.id, u.full_name, d.name FROM users u LEFT JOIN departments d ON d.id = u.department_id WHERE u.organization_id = '{org}' AND u.login LIKE 'bench_exec_%'"),
     ]
@@ -169,17 +170,31 @@ fn peak_rss_mib() -> u64 {
         / 1024
 }
 
-/// Generates the two years in the database at `url`, then measures.
-async fn bench(label: &str, url: &str, n: usize, prev_n: usize) {
+/// Generates the two years in the database at `url` (unless `reuse`: a database kept by an
+/// earlier run, `STATS_DB`, whose data and rollup are there), then measures.
+async fn bench(label: &str, url: &str, n: usize, prev_n: usize, reuse: bool) {
     let settings = Settings::for_tests(url);
     let now = appeals::store::micros(chrono::Utc::now());
     let (pool, org) = appeals::app::open(&settings, now).expect("open");
-    let (token, _) = support::bench_staff(&pool, &org.id, now);
-
     let (mut gen, dataset) = match url.strip_prefix("sqlite://") {
         Some(path) => (Raw::Lite(SqliteConnection::establish(path).expect("connect")), include_str!("stats_dataset_sqlite.sql")),
         None => (Raw::Pg(PgConnection::establish(url).expect("connect")), include_str!("stats_dataset.sql")),
     };
+    if reuse {
+        // A supervisor of this run's own (the kept one's token is gone).
+        let (token, hash) = appeals::auth::generate_token();
+        let sup = appeals::store::users::NewUser { login: format!("bench_supervisor_{}", std::process::id()), full_name: "Контролёр".into(), role: "supervisor".into(), email: None };
+        appeals::store::users::create_user(&pool, &org.id, &sup, &hash, now, None).expect("user");
+        let state = appeals::app::state(settings, pool, Arc::new(SystemClock)).expect("state");
+        if std::env::var("STATS_REBUILD").is_ok() {
+            let t = Instant::now();
+            let local_day = |at: chrono::NaiveDateTime| state.local_date(at.and_utc());
+            let rows = appeals::store::stats_deltas::rebuild(&state.pool, &org.id, &local_day, now).expect("rebuild");
+            println!("{label}: rollup rebuilt in {:.1} s ({rows} daily rows)", t.elapsed().as_secs_f64());
+        }
+        return measure(label, state, &org.id, &token, &mut gen).await;
+    }
+    let (token, _) = support::bench_staff(&pool, &org.id, now);
     // Five departments of ten executors each.
     gen.batch(&format!(
         "INSERT INTO departments (id, organization_id, code, name, created_at) VALUES {};
@@ -241,36 +256,41 @@ async fn bench(label: &str, url: &str, n: usize, prev_n: usize) {
         assert_eq!(rollup, scan, "the rollup and the scan disagree");
         println!("{label}: rollup figures equal the scan's (the scan took {scan_ms:.0} ms)");
     }
+    measure(label, state, &org.id, &token, &mut gen).await;
+}
+
+/// Times the statistics and the annual report over HTTP beside the hand-written SQL.
+async fn measure(label: &str, state: appeals::state::AppState, org: &str, token: &str, gen: &mut Raw) {
     let day = |s: &str| s.parse::<NaiveDate>().unwrap();
     let (from, to, pfrom, pto) = (day("2025-01-01"), day("2025-12-31"), day("2024-01-01"), day("2024-12-31"));
     let ts = |d: NaiveDate| state.start_of(d).format("%Y-%m-%d %H:%M:%S").to_string();
     let today = state.today();
-    let mut statements = rollup_sql(&org.id, &ts(from), &ts(day("2026-01-01")), from, to, today);
-    statements.extend(rollup_sql(&org.id, &ts(pfrom), &ts(day("2025-01-01")), pfrom, pto, today));
-    let mut scan_statements = period_sql(&org.id, &ts(from), &ts(day("2026-01-01")), from, to, today);
-    scan_statements.extend(period_sql(&org.id, &ts(pfrom), &ts(day("2025-01-01")), pfrom, pto, today));
+    let mut statements = rollup_sql(org, &ts(from), &ts(day("2026-01-01")), from, to, today);
+    statements.extend(rollup_sql(org, &ts(pfrom), &ts(day("2025-01-01")), pfrom, pto, today));
+    let mut scan_statements = period_sql(org, &ts(from), &ts(day("2026-01-01")), from, to, today);
+    scan_statements.extend(period_sql(org, &ts(pfrom), &ts(day("2025-01-01")), pfrom, pto, today));
     let ytd = day("2025-11-23");
-    let mut ytd_statements = rollup_sql(&org.id, &ts(from), &ts(day("2025-11-24")), from, ytd, today);
-    ytd_statements.extend(rollup_sql(&org.id, &ts(pfrom), &ts(day("2024-11-24")), pfrom, day("2024-11-23"), today));
+    let mut ytd_statements = rollup_sql(org, &ts(from), &ts(day("2025-11-24")), from, ytd, today);
+    ytd_statements.extend(rollup_sql(org, &ts(pfrom), &ts(day("2024-11-24")), pfrom, day("2024-11-23"), today));
     let data = actix_web::web::Data::new(state);
     let srv = actix_test::start(move || appeals::api::app(data.clone()));
     let client = awc::Client::builder().timeout(Duration::from_secs(600)).finish();
 
-    let (p50, max, size) = http(&client, &srv.url("/api/v1/stats?from=2025-01-01&to=2025-12-31&compare=previous_year"), &token).await;
-    let (r50, rmax) = raw(&mut gen, &statements);
+    let (p50, max, size) = http(&client, &srv.url("/api/v1/stats?from=2025-01-01&to=2025-12-31&compare=previous_year"), token).await;
+    let (r50, rmax) = raw(gen, &statements);
     println!("{label}: stats 2025 vs 2024  HTTP p50 {p50:8.1} ms  max {max:8.1} ms ({size} bytes)  | hand-written SQL over the rollups p50 {r50:8.1} ms  max {rmax:8.1} ms  | ratio p50 {:.2}", p50 / r50);
     // A year to date (the statistics page's default period): the year's bucket less the rest.
-    let (y50, ymax, _) = http(&client, &srv.url("/api/v1/stats?from=2025-01-01&to=2025-11-23&compare=previous_year"), &token).await;
-    let (yr50, yrmax) = raw(&mut gen, &ytd_statements);
+    let (y50, ymax, _) = http(&client, &srv.url("/api/v1/stats?from=2025-01-01&to=2025-11-23&compare=previous_year"), token).await;
+    let (yr50, yrmax) = raw(gen, &ytd_statements);
     println!("{label}: stats 2025-01-01..11-23 vs a year before  HTTP p50 {y50:8.1} ms  max {ymax:8.1} ms  | hand-written SQL over the rollups p50 {yr50:8.1} ms  max {yrmax:8.1} ms  | ratio p50 {:.2}", y50 / yr50);
     if std::env::var("STATS_SCAN").is_ok() {
-        let (s50, smax) = raw(&mut gen, &scan_statements);
+        let (s50, smax) = raw(gen, &scan_statements);
         println!("{label}: the scan's GROUP BYs by hand (no rollup) p50 {s50:8.1} ms  max {smax:8.1} ms");
     }
     // A filtered request takes the scan path (grouping the period's appeals of that channel).
-    let (f50, fmax, _) = http(&client, &srv.url("/api/v1/stats?from=2025-01-01&to=2025-12-31&compare=previous_year&channel=email"), &token).await;
+    let (f50, fmax, _) = http(&client, &srv.url("/api/v1/stats?from=2025-01-01&to=2025-12-31&compare=previous_year&channel=email"), token).await;
     println!("{label}: stats 2025 vs 2024, channel=email (scan path)  HTTP p50 {f50:8.1} ms  max {fmax:8.1} ms");
-    let (a50, amax, asize) = http(&client, &srv.url("/api/v1/reports/annual?year=2025&format=html"), &token).await;
+    let (a50, amax, asize) = http(&client, &srv.url("/api/v1/reports/annual?year=2025&format=html"), token).await;
     println!("{label}: annual report 2025  HTTP p50 {a50:8.1} ms  max {amax:8.1} ms ({asize} bytes)");
     println!("{label}: peak RSS of the bench process so far (app in-process + client): {} MiB", peak_rss_mib());
     srv.stop().await;
@@ -285,7 +305,7 @@ async fn main() {
     if only.contains("sqlite") {
         let dir = std::env::temp_dir().join(format!("appeals-stats-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        bench("sqlite", &format!("sqlite://{}/bench.db", dir.display()), lite_n, lite_n / 5).await;
+        bench("sqlite", &format!("sqlite://{}/bench.db", dir.display()), lite_n, lite_n / 5, false).await;
         let _ = std::fs::remove_dir_all(&dir);
     }
     let admin = std::env::var("BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")).ok().filter(|_| only.contains("postgres"));
@@ -294,12 +314,18 @@ async fn main() {
         return;
     };
     // `BENCH_DB_PREFIX` names the scratch database (several people benchmark on one server).
-    let name = format!("{}{}", std::env::var("BENCH_DB_PREFIX").unwrap_or_else(|_| "appeals_stats_".into()), std::process::id());
+    // `STATS_DB` names a database to keep, and to measure again without generating it when
+    // it is there (`STATS_REBUILD=1` rebuilds its rollup first).
+    let kept = std::env::var("STATS_DB").ok();
+    let name = kept.clone().unwrap_or_else(|| format!("{}{}", std::env::var("BENCH_DB_PREFIX").unwrap_or_else(|_| "appeals_stats_".into()), std::process::id()));
     let mut c = PgConnection::establish(&admin).expect("PostgreSQL");
-    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create database");
+    let exists = diesel::sql_query(format!("SELECT 1 AS n FROM pg_database WHERE datname = '{name}'")).execute(&mut c).expect("pg_database") > 0;
+    if !exists {
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create database");
+    }
     let url = format!("{}/{name}", admin.rsplit_once('/').map(|x| x.0).unwrap_or(&admin));
-    bench("postgres", &url, n, prev_n).await;
-    if std::env::var("STATS_KEEP_DB").is_ok() {
+    bench("postgres", &url, n, prev_n, exists && kept.is_some()).await;
+    if std::env::var("STATS_KEEP_DB").is_ok() || kept.is_some() {
         println!("kept database {name}");
     } else {
         let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);

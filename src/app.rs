@@ -8,7 +8,7 @@ use crate::domain::calendar::ProductionCalendar;
 use crate::domain::channels::Catalog;
 use crate::store::models::OrganizationRow;
 use crate::store::{self, DbPool, StoreError};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
@@ -76,7 +76,7 @@ pub fn open(settings: &Settings, now: chrono::NaiveDateTime) -> Result<(DbPool, 
 /// Builds the shared state of the HTTP application.
 pub fn state(settings: Settings, pool: DbPool, clock: Arc<dyn Clock>) -> Result<AppState, StartError> {
     let calendar = load_calendar(&settings)?;
-    let codes: HashSet<String> = store::classifier::all_codes(&pool)?.into_iter().collect();
+    let codes: HashMap<String, String> = store::classifier::all_names(&pool)?.into_iter().collect();
     let channels = Catalog::new(&settings.channels);
     let settings_dir = settings.config_dir.clone();
     Ok(AppState {
@@ -92,10 +92,11 @@ pub fn state(settings: Settings, pool: DbPool, clock: Arc<dyn Clock>) -> Result<
     })
 }
 
-/// Re-reads the classifier's codes, so a revision loaded with `appeals classifier import` while
-/// servers run is accepted by them without a restart (`serve` calls this every minute).
+/// Re-reads the classifier's codes and names, so a revision loaded with `appeals classifier
+/// import` while servers run is accepted (and named) by them without a restart (`serve` calls
+/// this every minute).
 pub fn reload_codes(state: &AppState) -> Result<usize, StoreError> {
-    let codes: HashSet<String> = store::classifier::all_codes(&state.pool)?.into_iter().collect();
+    let codes: HashMap<String, String> = store::classifier::all_names(&state.pool)?.into_iter().collect();
     let n = codes.len();
     *state.codes.write().unwrap_or_else(|e| e.into_inner()) = codes;
     Ok(n)

@@ -7,7 +7,7 @@ use crate::domain::calendar::ProductionCalendar;
 use crate::domain::channels::Catalog;
 use crate::store::DbPool;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 /// What every handler shares: the pool, settings, reference data and the clock.
@@ -20,8 +20,8 @@ pub struct AppState {
     pub calendar: Arc<ProductionCalendar>,
     /// Channel catalog.
     pub channels: Arc<Catalog>,
-    /// Classifier codes, for validation without a query per question.
-    pub codes: Arc<RwLock<HashSet<String>>>,
+    /// Classifier codes with their names, for validation and statistics without a query per code.
+    pub codes: Arc<RwLock<HashMap<String, String>>>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
     /// Mail templates (shipped, overridden from `config/templates/`).

@@ -155,7 +155,10 @@ fn compute_counted(state: &AppState, period: PeriodOut, compare: Option<PeriodOu
         .collect();
     codes.sort();
     codes.dedup();
-    let classifier: HashMap<String, String> = crate::store::stats::names(&state.pool, &codes)?.into_iter().collect();
+    let classifier: HashMap<String, String> = {
+        let known = state.codes.read().unwrap_or_else(|e| e.into_inner());
+        codes.into_iter().filter_map(|c| known.get(&c).map(|n| (c, n.clone()))).collect()
+    };
     let channel = |c: &str| state.channels.name_of(c).to_string();
     let names = Names { channel: &channel, classifier: &classifier };
     Ok(stats::build(period, compare, &cur, &prev, &names, top))

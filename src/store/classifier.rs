@@ -67,8 +67,8 @@ backend_fns! {
         Ok(query.order(classifier::code.asc()).limit(limit).select(ClassifierRow::as_select()).load(conn)?)
     }
 
-    pub fn all_codes(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
-        Ok(classifier::table.select(classifier::code).load(conn)?)
+    pub fn all_names(conn: &mut Conn) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(classifier::table.select((classifier::code, classifier::name)).load(conn)?)
     }
 
     pub fn names(conn: &mut Conn, codes: &[String]) -> Result<Vec<(String, String)>, StoreError> {
@@ -97,9 +97,10 @@ pub fn search(pool: &DbPool, q: Option<&str>, parent: Option<&str>, limit: i64) 
     dispatch!(pool, search(q, parent, limit))
 }
 
-/// Every code, for validating questions without a query per code.
-pub fn all_codes(pool: &DbPool) -> Result<Vec<String>, StoreError> {
-    dispatch!(pool, all_codes())
+/// Every code with its name: validating questions and naming them in statistics without a
+/// query per code (about 2,000 entries, kept in memory).
+pub fn all_names(pool: &DbPool) -> Result<Vec<(String, String)>, StoreError> {
+    dispatch!(pool, all_names())
 }
 
 /// Names of these codes (by primary key), so a card can show «0003.0009.0097.0699 Уличное

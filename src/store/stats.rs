@@ -276,14 +276,6 @@ backend_fns! {
         q.push(" AND NOT (a.channel = 'personal_reception' AND a.form = 'oral')", vec![]);
         Ok(load_sql!(c, &q, Count).first().map(|n| n.n).unwrap_or(0))
     }
-
-    pub fn names(c: &mut Conn, codes: &[String]) -> Result<Vec<(String, String)>, StoreError> {
-        let mut out = Vec::new();
-        for chunk in codes.chunks(500) {
-            out.extend(crate::store::schema::classifier::table.filter(crate::store::schema::classifier::code.eq_any(chunk)).select((crate::store::schema::classifier::code, crate::store::schema::classifier::name)).load::<(String, String)>(c)?);
-        }
-        Ok(out)
-    }
 }
 
 /// The grouped counts of one period.
@@ -295,9 +287,4 @@ pub fn period(pool: &DbPool, s: &Scope) -> Result<PeriodCounts, StoreError> {
 /// the annual report's multi-year table.
 pub fn appeals_received(pool: &DbPool, s: &Scope) -> Result<i64, StoreError> {
     dispatch!(pool, appeals_received(s))
-}
-
-/// Classifier names of these codes.
-pub fn names(pool: &DbPool, codes: &[String]) -> Result<Vec<(String, String)>, StoreError> {
-    dispatch!(pool, names(codes))
 }
