@@ -685,11 +685,30 @@ backend_fns! {
     }
 
     pub fn list(conn: &mut Conn, f: &ListFilter) -> Result<Vec<CardData>, StoreError> {
-        let rows = match &f.search {
-            None => rows(conn, f, Scope::Everything)?,
-            Some(s) => searched(conn, f, s)?,
-        };
+        let rows = list_rows(conn, f)?;
         load_cards(conn, &f.org, rows)
+    }
+
+    fn list_rows(conn: &mut Conn, f: &ListFilter) -> Result<Vec<AppealRow>, StoreError> {
+        match &f.search {
+            None => rows(conn, f, Scope::Everything),
+            Some(s) => searched(conn, f, s),
+        }
+    }
+
+    pub fn list_due_first(conn: &mut Conn, f: &ListFilter) -> Result<Vec<CardData>, StoreError> {
+        let mut all = Vec::new();
+        if f.statuses.len() <= 1 {
+            all = list_rows(conn, f)?;
+        } else {
+            for st in &f.statuses {
+                all.extend(list_rows(conn, &ListFilter { statuses: vec![st.clone()], ..f.clone() })?);
+            }
+            all.sort_by(|a, b| (a.due_date, a.registered_at, &a.id).cmp(&(b.due_date, b.registered_at, &b.id)));
+            all.truncate(f.limit.max(0) as usize);
+        }
+        // Only the rows shown get their applicants, questions and the rest.
+        load_cards(conn, &f.org, all)
     }
 
     /// A page of a text search (see [`super::search`]): the newest `window` cards from the
@@ -1138,6 +1157,14 @@ pub fn get_card(pool: &DbPool, org: &str, id: &str) -> Result<CardData, StoreErr
 /// A page of cards.
 pub fn list(pool: &DbPool, f: &ListFilter) -> Result<Vec<CardData>, StoreError> {
     dispatch!(pool, list(f))
+}
+
+/// A deadline-ordered list over several statuses (the board, «Мои поручения»), read as one
+/// index-ordered query per status (`appeals (organization_id, status, due_date)`), each stopped
+/// at the limit, merged, and only the rows kept loaded as cards: the database never sorts every
+/// open appeal to return the first twenty.
+pub fn list_due_first(pool: &DbPool, f: &ListFilter) -> Result<Vec<CardData>, StoreError> {
+    dispatch!(pool, list_due_first(f))
 }
 
 /// One step of a composite write: who takes it (for its history entry) and what it changes.

@@ -144,20 +144,10 @@ async fn load(state: &web::Data<AppState>, f: ListFilter) -> Result<Vec<CardData
     Ok(web::block(move || crate::store::appeals::list(&pool, &f)).await??)
 }
 
-/// A deadline-ordered list over several statuses, read as one index-ordered query per status
-/// (`appeals (organization_id, status, due_date)`), each stopped at the limit, and merged: the
-/// database never sorts every open appeal to return the first twenty.
+/// A deadline-ordered list over several statuses (`store::appeals::list_due_first`).
 async fn load_due_first(state: &web::Data<AppState>, f: ListFilter) -> Result<Vec<CardData>, PageError> {
-    if f.statuses.len() <= 1 {
-        return load(state, f).await;
-    }
-    let mut all = Vec::new();
-    for st in &f.statuses {
-        all.extend(load(state, ListFilter { statuses: vec![st.clone()], ..f.clone() }).await?);
-    }
-    all.sort_by(|a, b| (a.appeal.due_date, a.appeal.registered_at, &a.appeal.id).cmp(&(b.appeal.due_date, b.appeal.registered_at, &b.appeal.id)));
-    all.truncate(f.limit.max(0) as usize);
-    Ok(all)
+    let pool = state.pool.clone();
+    Ok(web::block(move || crate::store::appeals::list_due_first(&pool, &f)).await??)
 }
 
 /// `GET /`: the sign-in page, or the control board of the signed-in user.
