@@ -6,13 +6,12 @@ use super::extract::{Caller, Params};
 use super::{AppState, ReadProblems};
 use crate::domain::roles::Capability;
 use crate::domain::validation::FieldError;
-use crate::reports::rollup::{fig, Tally};
+use crate::reports::rollup::Tally;
 use crate::reports::stats::{self, Names, PeriodOut, Stats};
 use crate::store::stats::Scope;
 pub use crate::store::stats_deltas::Detail;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{Months, NaiveDate};
-use std::collections::HashMap;
 
 /// The comparison period of `p`: the same days a year earlier, the period just before, or none.
 pub fn comparison(p: PeriodOut, how: &str) -> Option<PeriodOut> {
@@ -145,20 +144,8 @@ fn compute_counted(state: &AppState, period: PeriodOut, compare: Option<PeriodOu
         Some(c) => tally(state, &Scope { start: state.start_of(c.from), end: state.start_of(c.to.succ_opt().unwrap_or(c.to)), from: c.from, to: c.to, ..scope.clone() }, how, detail)?,
         None => Tally::default(),
     };
-    let mut codes: Vec<String> = [&cur, &prev]
-        .iter()
-        .flat_map(|t| t.of(fig::Q).into_keys().chain(t.of(fig::Q_RECEPTION).into_keys()))
-        .flat_map(|code| {
-            let parts: Vec<&str> = code.split('.').collect();
-            (1..=parts.len().min(4)).map(move |n| parts[..n].join(".")).collect::<Vec<_>>()
-        })
-        .collect();
-    codes.sort();
-    codes.dedup();
-    let classifier: HashMap<String, String> = {
-        let known = state.codes.read().unwrap_or_else(|e| e.into_inner());
-        codes.into_iter().filter_map(|c| known.get(&c).map(|n| (c, n.clone()))).collect()
-    };
+    // Classifier names from the codes kept in memory (read-locked only while building).
+    let classifier = state.codes.read().unwrap_or_else(|e| e.into_inner());
     let channel = |c: &str| state.channels.name_of(c).to_string();
     let names = Names { channel: &channel, classifier: &classifier };
     Ok(stats::build(period, compare, &cur, &prev, &names, top))

@@ -281,12 +281,23 @@ pub struct Tally {
 impl Tally {
     /// Adds `n` to a figure's dimension.
     pub fn add(&mut self, figure: &str, dim: &str, n: i64) {
-        *self.figures.entry(figure.to_string()).or_default().entry(dim.to_string()).or_insert(0) += n;
+        // A read adds thousands of rows: allocate a key only the first time it is seen.
+        let dims = match self.figures.get_mut(figure) {
+            Some(d) => d,
+            None => self.figures.entry(figure.to_string()).or_default(),
+        };
+        match dims.get_mut(dim) {
+            Some(v) => *v += n,
+            None => {
+                dims.insert(dim.to_string(), n);
+            }
+        }
     }
 
     /// One figure's counts by dimension (empty when absent).
-    pub fn of(&self, figure: &str) -> BTreeMap<String, i64> {
-        self.figures.get(figure).cloned().unwrap_or_default()
+    pub fn of(&self, figure: &str) -> &BTreeMap<String, i64> {
+        static EMPTY: BTreeMap<String, i64> = BTreeMap::new();
+        self.figures.get(figure).unwrap_or(&EMPTY)
     }
 
     /// A figure's count in one dimension.

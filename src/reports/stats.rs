@@ -256,16 +256,22 @@ pub struct Names<'a> {
     pub classifier: &'a HashMap<String, String>,
 }
 
+/// Counts by code, borrowed from a tally (no key is copied until it becomes a [`Line`]).
+type Counts<'a> = HashMap<&'a str, i64>;
+
+/// A figure's counts by dimension as [`Counts`].
+fn counts(m: &BTreeMap<String, i64>) -> Counts<'_> {
+    m.iter().map(|(k, n)| (k.as_str(), *n)).collect()
+}
+
 /// A breakdown: every code with a non-zero count in either period, largest first.
-fn lines(cur: &BTreeMap<String, i64>, prev: &BTreeMap<String, i64>, name: impl Fn(&str) -> String) -> Vec<Line> {
-    let mut codes: Vec<&String> = cur.keys().chain(prev.keys()).collect();
-    codes.sort();
-    codes.dedup();
-    let mut out: Vec<Line> = codes
-        .into_iter()
-        .map(|c| {
+fn lines(cur: &Counts, prev: &Counts, name: impl Fn(&str) -> String) -> Vec<Line> {
+    let mut out: Vec<Line> = cur
+        .keys()
+        .chain(prev.keys().filter(|c| !cur.contains_key(*c)))
+        .map(|&c| {
             let (current, previous) = (cur.get(c).copied().unwrap_or(0), prev.get(c).copied().unwrap_or(0));
-            Line { code: c.clone(), name: name(c), current, previous, change_pct: change_pct(current, previous) }
+            Line { code: c.to_string(), name: name(c), current, previous, change_pct: change_pct(current, previous) }
         })
         .filter(|l| l.current != 0 || l.previous != 0)
         .collect();
@@ -273,10 +279,16 @@ fn lines(cur: &BTreeMap<String, i64>, prev: &BTreeMap<String, i64>, name: impl F
     out
 }
 
-/// The first `segments` segments of a classifier code.
-fn prefix(code: &str, segments: usize) -> Option<String> {
-    let parts: Vec<&str> = code.split('.').collect();
-    (parts.len() >= segments).then(|| parts[..segments].join("."))
+/// The first `segments` segments of a classifier code (`None` when it has fewer).
+pub fn prefix(code: &str, segments: usize) -> Option<&str> {
+    if segments == 0 {
+        return None;
+    }
+    let mut dots = code.match_indices('.').map(|(i, _)| i);
+    match dots.nth(segments - 1) {
+        Some(end) => Some(&code[..end]),
+        None => (code.split('.').count() == segments).then_some(code),
+    }
 }
 
 fn form_name(code: &str) -> String {
@@ -337,8 +349,8 @@ fn reception_totals(t: &Tally) -> ReceptionTotals {
 }
 
 /// Sums a figure's counts by a function of their dimension (classifier prefixes).
-fn regroup(m: &BTreeMap<String, i64>, key: impl Fn(&str) -> Option<String>) -> BTreeMap<String, i64> {
-    let mut out = BTreeMap::new();
+fn regroup<'a>(m: &'a BTreeMap<String, i64>, key: impl Fn(&'a str) -> Option<&'a str>) -> Counts<'a> {
+    let mut out = Counts::with_capacity(m.len());
     for (k, n) in m {
         if let Some(k) = key(k) {
             *out.entry(k).or_insert(0) += n;
@@ -351,10 +363,10 @@ fn regroup(m: &BTreeMap<String, i64>, key: impl Fn(&str) -> Option<String>) -> B
 pub fn build(period: PeriodOut, compare: Option<PeriodOut>, cur: &Tally, prev: &Tally, names: &Names, top: usize) -> Stats {
     let both = |f: &dyn Fn(&Tally) -> i64| Figure::new(f(cur), f(prev));
     let flag = |figure: &'static str| both(&move |t: &Tally| t.total(figure));
-    let breakdown = |figure: &str, name: &dyn Fn(&str) -> String| lines(&cur.of(figure), &prev.of(figure), name);
+    let breakdown = |figure: &str, name: &dyn Fn(&str) -> String| lines(&counts(cur.of(figure)), &counts(prev.of(figure)), name);
     let question_breakdown = |figure: &str, segments: usize| {
-        let t = |p: &Tally| regroup(&p.of(figure), |c| prefix(c, segments));
-        lines(&t(cur), &t(prev), |c| names.classifier.get(c).cloned().unwrap_or_default())
+        let by = |c| prefix(c, segments);
+        lines(&regroup(cur.of(figure), by), &regroup(prev.of(figure), by), |c| names.classifier.get(c).cloned().unwrap_or_default())
     };
     let mut top_questions = question_breakdown(fig::Q, 4);
     top_questions.truncate(top);
@@ -426,6 +438,19 @@ pub fn build(period: PeriodOut, compare: Option<PeriodOut>, cur: &Tally, prev: &
 mod tests {
     use super::*;
     use crate::store::stats::{AppealGroup, PeriodCounts, QuestionGroup};
+
+    #[test]
+    fn prefixes_of_a_classifier_code() {
+        let code = "0003.0009.0097.0699";
+        assert_eq!(prefix(code, 1), Some("0003"));
+        assert_eq!(prefix(code, 2), Some("0003.0009"));
+        assert_eq!(prefix(code, 3), Some("0003.0009.0097"));
+        assert_eq!(prefix(code, 4), Some(code));
+        assert_eq!(prefix(code, 5), None);
+        assert_eq!(prefix(code, 0), None);
+        assert_eq!(prefix("0001", 1), Some("0001"));
+        assert_eq!(prefix("0001", 2), None);
+    }
 
     fn group(channel: &str, form: &str, n: i64) -> AppealGroup {
         AppealGroup {

@@ -381,17 +381,14 @@ backend_fns! {
         // removed up to then, summed from the first day on record.
         let mut q = Sql::<Conn>::new();
         let control = format!(" AND figure IN ('{}', '{}')", fig::CONTROL_PUT, fig::CONTROL_REMOVED);
-        q.push("SELECT figure, dim, CAST(SUM(n) AS BIGINT) AS n FROM (", vec![]);
+        q.push("SELECT figure, '' AS dim, CAST(SUM(n) AS BIGINT) AS n FROM (", vec![]);
         union_of(&mut q, &s.org, EPOCH, &buckets::parts(EPOCH, s.to), s.to, &control);
-        q.push(") x GROUP BY figure, dim", vec![]);
-        let to = s.to.to_string();
+        // Removals count when the appeal was put on control by then (the dimension, a
+        // `YYYY-MM-DD` day, orders as text).
+        q.push(&format!(") x WHERE figure = '{}' OR dim <= ? GROUP BY figure", fig::CONTROL_PUT), vec![Bind::Text(s.to.to_string())]);
         let mut in_work = 0;
         for r in load_sql!(c, &q, Sum) {
-            if r.figure == fig::CONTROL_PUT {
-                in_work += r.n;
-            } else if r.dim <= to {
-                in_work -= r.n;
-            }
+            in_work += if r.figure == fig::CONTROL_PUT { r.n } else { -r.n };
         }
         t.control = ControlCounts { put_on_control: t.total(fig::CONTROL_PUT), removed_from_control: t.total(fig::CONTROL_REMOVED), in_work_at_end: in_work };
         // "Overdue now" came whole from the rollup above. By executor, the rollup keeps deadline
@@ -414,7 +411,7 @@ backend_fns! {
             }
         }
         // Names of the executors the period mentions.
-        let ids: Vec<String> = t.of(fig::EXEC).into_keys().collect();
+        let ids: Vec<String> = t.of(fig::EXEC).keys().cloned().collect();
         for chunk in ids.chunks(500) {
             let mut q = Sql::<Conn>::new();
             let marks = vec!["?"; chunk.len()].join(", ");

@@ -483,7 +483,9 @@ pub async fn statistics(req: HttpRequest, state: web::Data<AppState>) -> Result<
             let st = state.clone();
             // The page shows no tables by executor, so it does not read them.
             match web::block(move || crate::api::stats::compute_for(&st, period, compare, &scope, top, crate::api::stats::Detail::Summary)).await? {
-                Ok(v) => {
+                Ok(mut v) => {
+                    // The page shows no theme, topic, source or form tables: not rendered, not converted.
+                    (v.by_topic, v.by_theme, v.by_source, v.by_form, v.by_legal_regime) = Default::default();
                     // The annual report's own inline SVG charts, so both show the same pictures.
                     // (An empty period draws no empty figure.)
                     let chart = |lines: &[crate::reports::stats::Line], limit| if lines.iter().any(|l| l.current > 0) { crate::reports::annual::bar_chart(lines, limit) } else { String::new() };
