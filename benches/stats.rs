@@ -35,27 +35,53 @@ fn p50_max(mut v: Vec<Duration>) -> (f64, f64) {
     (ms(v[v.len() / 2]), ms(v[v.len() - 1]))
 }
 
+/// One timed GET of `url` with the token; returns the time and the body's size.
+async fn get_once(client: &awc::Client, url: &str, token: &str) -> (Duration, usize) {
+    let t = Instant::now();
+    // A pooled keep-alive connection may have been closed by the server while the raw SQL ran.
+    let mut r = match client.get(url).insert_header(("Authorization", format!("Bearer {token}"))).send().await {
+        Ok(r) => r,
+        Err(_) => client.get(url).insert_header(("Authorization", format!("Bearer {token}"))).send().await.expect("request"),
+    };
+    let body = r.body().limit(64 << 20).await.expect("body");
+    let took = t.elapsed();
+    assert_eq!(r.status().as_u16(), 200, "{}", String::from_utf8_lossy(&body));
+    (took, body.len())
+}
+
 /// One warm-up, then `STATS_RUNS` timed GETs of `url`; also returns the last body's size.
 async fn http(client: &awc::Client, url: &str, token: &str) -> (f64, f64, usize) {
     let mut lat = Vec::new();
     let mut size = 0;
     for run in 0..=runs() {
-        let t = Instant::now();
-        // A pooled keep-alive connection may have been closed by the server while the raw SQL ran.
-        let mut r = match client.get(url).insert_header(("Authorization", format!("Bearer {token}"))).send().await {
-            Ok(r) => r,
-            Err(_) => client.get(url).insert_header(("Authorization", format!("Bearer {token}"))).send().await.expect("request"),
-        };
-        let body = r.body().limit(64 << 20).await.expect("body");
-        let took = t.elapsed();
-        assert_eq!(r.status().as_u16(), 200, "{}", String::from_utf8_lossy(&body));
-        size = body.len();
+        let (took, n) = get_once(client, url, token).await;
+        size = n;
         if run > 0 {
             lat.push(took);
         }
     }
     let (p50, max) = p50_max(lat);
     (p50, max, size)
+}
+
+/// The request and its hand-written statements timed in turn, run after run (one warm-up each),
+/// so both meet the same moments of a shared machine: (HTTP p50, max, body size), (SQL p50, max).
+async fn paired(client: &awc::Client, url: &str, token: &str, conn: &mut Raw, statements: &[String]) -> ((f64, f64, usize), (f64, f64)) {
+    let (mut web, mut sql, mut size) = (Vec::new(), Vec::new(), 0);
+    for run in 0..=runs() {
+        let (took, n) = get_once(client, url, token).await;
+        let t = Instant::now();
+        for s in statements {
+            conn.run(s);
+        }
+        if run > 0 {
+            web.push(took);
+            sql.push(t.elapsed());
+        }
+        size = n;
+    }
+    let (w50, wmax) = p50_max(web);
+    ((w50, wmax, size), p50_max(sql))
 }
 
 /// One period's grouped counts exactly as `store::stats::period` asks for them, written by hand
@@ -107,10 +133,10 @@ fn rollup_sql(org: &str, start: &str, end: &str, from: NaiveDate, to: NaiveDate,
     let live = format!("FROM appeals a WHERE a.organization_id = '{org}' AND a.status IN ('registered', 'in_work', 'answer_review') AND a.due_date >= '{month}' AND a.due_date < '{today}' AND a.registered_at >= '{start}' AND a.registered_at < '{end}'");
     let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
     vec![
-        format!("SELECT figure, dim, SUM(n) FROM ({}) x GROUP BY figure, dim", union(from, to, "")),
-        format!("SELECT figure, '' AS dim, SUM(n) FROM ({}) x WHERE figure = 'control_put' OR dim <= '{to}' GROUP BY figure", union(epoch, to, " AND figure IN ('control_put', 'control_removed')")),
-        format!("SELECT s.user_id, COUNT(*) FROM assignments s JOIN appeals a ON a.id = s.appeal_id {} AND s.responsible AND s.active GROUP BY s.user_id", &live["FROM appeals a ".len()..]),
-        format!("SELECT u.id, u.full_name, d.name FROM users u LEFT JOIN departments d ON d.id = u.department_id WHERE u.organization_id = '{org}' AND u.login LIKE 'bench_exec_%'"),
+        format!("SELECT figure AS c1, dim AS c2, SUM(n) AS c3 FROM ({}) x GROUP BY figure, dim", union(from, to, "")),
+        format!("SELECT figure AS c1, '' AS c2, SUM(n) AS c3 FROM ({}) x WHERE figure = 'control_put' OR dim <= '{to}' GROUP BY figure", union(epoch, to, " AND figure IN ('control_put', 'control_removed')")),
+        format!("SELECT s.user_id AS c1, '' AS c2, COUNT(*) AS c3 FROM assignments s JOIN appeals a ON a.id = s.appeal_id {} AND s.responsible AND s.active GROUP BY s.user_id", &live["FROM appeals a ".len()..]),
+        format!("SELECT u.id AS c1, u.full_name AS c2, d.name AS c3 FROM users u LEFT JOIN departments d ON d.id = u.department_id WHERE u.organization_id = '{org}' AND u.login LIKE 'bench_exec_%'"),
     ]
 }
 
@@ -118,6 +144,18 @@ fn rollup_sql(org: &str, start: &str, end: &str, from: NaiveDate, to: NaiveDate,
 enum Raw {
     Pg(PgConnection),
     Lite(SqliteConnection),
+}
+
+/// A row of a rollup statement, every value read as text (SQLite converts the sums).
+#[derive(diesel::QueryableByName)]
+#[allow(dead_code)]
+struct Three {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    c1: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    c2: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    c3: Option<String>,
 }
 
 #[derive(diesel::QueryableByName)]
@@ -141,6 +179,11 @@ impl Raw {
         match self {
             Raw::Pg(c) => {
                 diesel::sql_query(sql).execute(c).expect("raw query");
+            }
+            // The rollup statements' three columns are read into the client, every value, as
+            // PostgreSQL's client receives them; the scan's statements are counted over.
+            Raw::Lite(c) if sql.contains(" AS c3 ") => {
+                let _: Vec<Three> = diesel::sql_query(sql).load(c).expect("raw query");
             }
             Raw::Lite(c) => {
                 let _: Vec<Count> = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM ({sql})")).load(c).expect("raw query");
@@ -284,12 +327,10 @@ async fn measure(label: &str, state: appeals::state::AppState, org: &str, token:
     let srv = actix_test::start(move || appeals::api::app(data.clone()));
     let client = awc::Client::builder().timeout(Duration::from_secs(600)).finish();
 
-    let (p50, max, size) = http(&client, &srv.url("/api/v1/stats?from=2025-01-01&to=2025-12-31&compare=previous_year"), token).await;
-    let (r50, rmax) = raw(gen, &statements);
+    let ((p50, max, size), (r50, rmax)) = paired(&client, &srv.url("/api/v1/stats?from=2025-01-01&to=2025-12-31&compare=previous_year"), token, gen, &statements).await;
     println!("{label}: stats 2025 vs 2024  HTTP p50 {p50:8.1} ms  max {max:8.1} ms ({size} bytes)  | hand-written SQL over the rollups p50 {r50:8.1} ms  max {rmax:8.1} ms  | ratio p50 {:.2}", p50 / r50);
     // A year to date (the statistics page's default period): the year's bucket less the rest.
-    let (y50, ymax, _) = http(&client, &srv.url("/api/v1/stats?from=2025-01-01&to=2025-11-23&compare=previous_year"), token).await;
-    let (yr50, yrmax) = raw(gen, &ytd_statements);
+    let ((y50, ymax, _), (yr50, yrmax)) = paired(&client, &srv.url("/api/v1/stats?from=2025-01-01&to=2025-11-23&compare=previous_year"), token, gen, &ytd_statements).await;
     println!("{label}: stats 2025-01-01..11-23 vs a year before  HTTP p50 {y50:8.1} ms  max {ymax:8.1} ms  | hand-written SQL over the rollups p50 {yr50:8.1} ms  max {yrmax:8.1} ms  | ratio p50 {:.2}", y50 / yr50);
     if std::env::var("STATS_SCAN").is_ok() {
         let (s50, smax) = raw(gen, &scan_statements);
@@ -314,7 +355,11 @@ async fn main() {
         let dir = std::env::temp_dir().join(format!("appeals-stats-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         bench("sqlite", &format!("sqlite://{}/bench.db", dir.display()), lite_n, lite_n / 5, false).await;
-        let _ = std::fs::remove_dir_all(&dir);
+        if std::env::var("STATS_KEEP_DB").is_ok() {
+            println!("kept {}", dir.join("bench.db").display());
+        } else {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
     }
     let admin = std::env::var("BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")).ok().filter(|_| only.contains("postgres"));
     let Some(admin) = admin else {
