@@ -60,15 +60,8 @@ async fn http(client: &awc::Client, url: &str, token: &str) -> (f64, f64, usize,
     let mut size = 0;
     reset_peak();
     for run in 0..=runs() {
-        let t = Instant::now();
-        let mut r = match client.get(url).insert_header(("Authorization", format!("Bearer {token}"))).send().await {
-            Ok(r) => r,
-            Err(_) => client.get(url).insert_header(("Authorization", format!("Bearer {token}"))).send().await.expect("request"),
-        };
-        let body = r.body().limit(1 << 30).await.expect("body");
-        let took = t.elapsed();
-        assert_eq!(r.status().as_u16(), 200, "{}", String::from_utf8_lossy(&body[..body.len().min(4000)]));
-        size = body.len();
+        let (took, n) = support::timed_get(client, url, token).await;
+        size = n;
         if run > 0 {
             lat.push(took);
         }

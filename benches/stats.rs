@@ -35,26 +35,12 @@ fn p50_max(mut v: Vec<Duration>) -> (f64, f64) {
     (ms(v[v.len() / 2]), ms(v[v.len() - 1]))
 }
 
-/// One timed GET of `url` with the token; returns the time and the body's size.
-async fn get_once(client: &awc::Client, url: &str, token: &str) -> (Duration, usize) {
-    let t = Instant::now();
-    // A pooled keep-alive connection may have been closed by the server while the raw SQL ran.
-    let mut r = match client.get(url).insert_header(("Authorization", format!("Bearer {token}"))).send().await {
-        Ok(r) => r,
-        Err(_) => client.get(url).insert_header(("Authorization", format!("Bearer {token}"))).send().await.expect("request"),
-    };
-    let body = r.body().limit(64 << 20).await.expect("body");
-    let took = t.elapsed();
-    assert_eq!(r.status().as_u16(), 200, "{}", String::from_utf8_lossy(&body));
-    (took, body.len())
-}
-
 /// One warm-up, then `STATS_RUNS` timed GETs of `url`; also returns the last body's size.
 async fn http(client: &awc::Client, url: &str, token: &str) -> (f64, f64, usize) {
     let mut lat = Vec::new();
     let mut size = 0;
     for run in 0..=runs() {
-        let (took, n) = get_once(client, url, token).await;
+        let (took, n) = support::timed_get(client, url, token).await;
         size = n;
         if run > 0 {
             lat.push(took);
@@ -69,7 +55,7 @@ async fn http(client: &awc::Client, url: &str, token: &str) -> (f64, f64, usize)
 async fn paired(client: &awc::Client, url: &str, token: &str, conn: &mut Raw, statements: &[String]) -> ((f64, f64, usize), (f64, f64)) {
     let (mut web, mut sql, mut size) = (Vec::new(), Vec::new(), 0);
     for run in 0..=runs() {
-        let (took, n) = get_once(client, url, token).await;
+        let (took, n) = support::timed_get(client, url, token).await;
         let t = Instant::now();
         for s in statements {
             conn.run(s);

@@ -18,3 +18,19 @@ pub fn bench_staff(pool: &DbPool, org: &str, now: NaiveDateTime) -> (String, Str
     let id = create_user(pool, org, &sup, &hash, now, None).expect("user").id;
     (token, id)
 }
+
+/// One timed GET of `url` with a bearer token, its body read whole and its status checked: the
+/// time and the body's size. A pooled keep-alive connection the server closed meanwhile (while
+/// raw SQL ran, say) is retried once.
+#[allow(dead_code)]
+pub async fn timed_get(client: &awc::Client, url: &str, token: &str) -> (std::time::Duration, usize) {
+    let t = std::time::Instant::now();
+    let mut r = match client.get(url).insert_header(("Authorization", format!("Bearer {token}"))).send().await {
+        Ok(r) => r,
+        Err(_) => client.get(url).insert_header(("Authorization", format!("Bearer {token}"))).send().await.expect("request"),
+    };
+    let body = r.body().limit(1 << 30).await.expect("body");
+    let took = t.elapsed();
+    assert_eq!(r.status().as_u16(), 200, "{}", String::from_utf8_lossy(&body[..body.len().min(4000)]));
+    (took, body.len())
+}
