@@ -70,10 +70,6 @@ backend_fns! {
     pub fn all_names(conn: &mut Conn) -> Result<Vec<(String, String)>, StoreError> {
         Ok(classifier::table.select((classifier::code, classifier::name)).load(conn)?)
     }
-
-    pub fn names(conn: &mut Conn, codes: &[String]) -> Result<Vec<(String, String)>, StoreError> {
-        Ok(classifier::table.filter(classifier::code.eq_any(codes)).select((classifier::code, classifier::name)).load(conn)?)
-    }
 }
 
 /// Entries in the database.
@@ -103,8 +99,3 @@ pub fn all_names(pool: &DbPool) -> Result<Vec<(String, String)>, StoreError> {
     dispatch!(pool, all_names())
 }
 
-/// Names of these codes (by primary key), so a card can show «0003.0009.0097.0699 Уличное
-/// освещение» rather than the bare code.
-pub fn names(pool: &DbPool, codes: &[String]) -> Result<Vec<(String, String)>, StoreError> {
-    dispatch!(pool, names(codes))
-}

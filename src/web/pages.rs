@@ -407,8 +407,11 @@ pub async fn card_context(state: &web::Data<AppState>, s: &Session, card: CardDa
     let executors: Vec<Value> = users.iter().filter(|(u, _)| u.active && u.role != "admin").map(|(u, _)| json!({"id": u.id, "name": u.full_name, "role": Role::parse(&u.role).map(|r| r.label()).unwrap_or("")})).collect();
     let assignees: Vec<Value> = card.assignments.iter().filter(|a| a.active).map(|a| json!({"name": names.get(a.user_id.as_str()).copied().unwrap_or("—"), "responsible": a.responsible})).collect();
     let channel_name = state.channels.name_of(&card.appeal.channel).to_string();
-    let (pool, codes) = (state.pool.clone(), card.questions.iter().map(|q| q.code.clone()).collect::<Vec<_>>());
-    let question_names: HashMap<String, String> = web::block(move || crate::store::classifier::names(&pool, &codes)).await??.into_iter().collect();
+    // The classifier names kept in memory with the codes (as validation and the statistics use them).
+    let question_names: HashMap<String, String> = {
+        let known = state.codes.read().unwrap_or_else(|e| e.into_inner());
+        card.questions.iter().filter_map(|q| known.get(&q.code).map(|n| (q.code.clone(), n.clone()))).collect()
+    };
     let view = Card::from_data(card, &s.caller.id, s.caller.role, state.today());
     let allowed: Vec<&str> = view.allowed_actions.iter().map(|a| a.as_str()).collect();
     use crate::domain::appeal::QuestionResult as R;
