@@ -127,20 +127,48 @@ fn measure(label: &str, settings: &Settings, pool: &appeals::store::DbPool, scan
     let planned = appeals::scheduler::plan(&state, at).expect("plan");
     let first = t.elapsed().as_secs_f64();
     let rss1 = peak_rss_mb();
+    println!(
+        "{label}: planning pass 1: {} executors' batches and {} rows written in {first:.2} s (ratio to the horizon scan {:.2}×, to the full scan {:.2}×)",
+        planned.batches,
+        planned.rows,
+        first / scan_h,
+        first / scan_all
+    );
+    // The dispatcher's side of the same day: every batch expanded into per-appeal rows, one
+    // transaction each (the sending itself is timed below).
+    reset_peak();
+    let t = Instant::now();
+    let (mut batches, mut rows, mut slowest) = (0usize, 0usize, 0f64);
+    loop {
+        let b = Instant::now();
+        let (n, r) = appeals::scheduler::expand(&state, at, 1).expect("expand");
+        if n == 0 {
+            break;
+        }
+        slowest = slowest.max(b.elapsed().as_secs_f64());
+        batches += n;
+        rows += r;
+    }
+    let expanded = t.elapsed().as_secs_f64();
+    let rss_x = peak_rss_mb();
+    println!(
+        "{label}: expansion: {batches} batches into {rows} reminders in {expanded:.2} s ({:.1} ms a batch on average, slowest {:.1} ms); peak RSS {rss_x:.1} MB",
+        expanded * 1000.0 / batches.max(1) as f64,
+        slowest * 1000.0
+    );
     reset_peak();
     let t = Instant::now();
     let again = appeals::scheduler::plan(&state, at).expect("plan");
     let second = t.elapsed().as_secs_f64();
     let rss2 = peak_rss_mb();
-    println!("{label}: planning pass 1: {planned} reminders written in {first:.2} s (ratio to the horizon scan {:.2}×)", first / scan_h);
-    println!("{label}: planning pass 2: {again} new, {second:.2} s (ratio to the horizon scan {:.2}×, to the full scan {:.2}×)", second / scan_h, second / scan_all);
+    println!("{label}: planning pass 2: {} batches, {} rows, {second:.2} s (ratio to the horizon scan {:.2}×)", again.batches, again.rows, second / scan_h);
     println!("{label}: peak RSS: {rss0:.1} MB at the start of planning, {rss1:.1} MB during pass 1, {rss2:.1} MB during pass 2");
     // A busy minute: 1,000 appeals queued by actions since the last pass (the day marker holds).
     mark("INSERT INTO plan_queue (organization_id, appeal_id) SELECT organization_id, id FROM appeals ORDER BY id LIMIT 1000");
     let t = Instant::now();
     let third = appeals::scheduler::plan(&state, at).expect("plan");
     let busy = t.elapsed().as_secs_f64();
-    println!("{label}: planning pass 3 (1,000 appeals queued as changed): {third} new, {busy:.2} s (ratio to the horizon scan {:.3}×)", busy / scan_h);
+    println!("{label}: planning pass 3 (1,000 appeals queued as changed): {} new, {busy:.2} s (ratio to the horizon scan {:.3}×)", third.rows, busy / scan_h);
 
     if std::env::var("PLAN_DISPATCH").as_deref() == Ok("0") {
         return;
@@ -181,7 +209,7 @@ fn postgres(admin: &str) {
     let (pool, org) = appeals::app::open(&settings, now).expect("open");
     let mut gen = PgConnection::establish(&url).expect("connect");
     if exists {
-        gen.batch_execute("TRUNCATE notifications, plan_marks, plan_queue").expect("reset outbox");
+        gen.batch_execute("TRUNCATE notifications, plan_marks, plan_queue, plan_batches").expect("reset outbox");
         gen.batch_execute("VACUUM ANALYZE notifications").expect("vacuum outbox");
     } else {
         create_staff(&pool, &org.id, executors, now);

@@ -26,7 +26,7 @@ const SUMMARY_LIST: i64 = 100;
 /// What one pass did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Report {
-    /// Rows the planner added.
+    /// Rows the planner added (directly, or by expanding executors' batches).
     pub planned: usize,
     /// Messages sent.
     pub sent: usize,
@@ -50,34 +50,67 @@ fn with_email(u: &UserRow) -> Option<&str> {
 }
 
 /// Plans the staff reminders due at `now` for every organization. Outside working hours or on
-/// a non-working day of an organization nothing is planned for it.
-pub fn plan(state: &AppState, now: DateTime<Utc>) -> Result<usize, StoreError> {
-    let mut total = 0;
+/// a non-working day of an organization nothing is planned for it. The day's first pass leaves
+/// batches per executor that [`expand`] (and so [`dispatch`]) turns into reminders.
+pub fn plan(state: &AppState, now: DateTime<Utc>) -> Result<outbox::Planned, StoreError> {
+    let mut total = outbox::Planned::default();
     for org in outbox::organizations(&state.pool)? {
-        total += plan_org(state, &org.id, &org.time_zone, now)?;
+        let day = OrgDay::at(state, &org.id, &org.time_zone, now)?;
+        if !state.settings.reminders.in_working_hours(&state.calendar, day.local) {
+            continue;
+        }
+        let p = outbox::plan_pass(&state.pool, &day.pass(&org.id, now))?;
+        total.rows += p.rows;
+        total.batches += p.batches;
     }
     Ok(total)
 }
 
-/// One organization's pass: the calendar gives the few deadline dates each rule fires for
-/// today, the store plans them with a handful of set-based inserts (see [`outbox::plan_pass`]).
-/// Nothing is rendered here and no appeal is read into memory.
-fn plan_org(state: &AppState, org: &str, tz: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
-    let rules = &state.settings.reminders;
-    let cal = &state.calendar;
-    let tz: chrono_tz::Tz = tz.parse().unwrap_or(state.settings.time_zone());
-    let local = now.with_timezone(&tz).naive_local();
-    if !rules.in_working_hours(cal, local) {
-        return Ok(0);
+/// Expands up to `limit` of the day's batches across the organizations into reminder rows;
+/// returns (batches expanded, rows written). Each batch is one short transaction, so the
+/// day's reminders reach the outbox executor by executor while the first ones are already
+/// being sent, instead of in one long write at the morning's first pass.
+pub fn expand(state: &AppState, now: DateTime<Utc>, limit: usize) -> Result<(usize, usize), StoreError> {
+    let (mut batches, mut rows) = (0, 0);
+    for org in outbox::organizations(&state.pool)? {
+        if batches >= limit {
+            break;
+        }
+        let day = OrgDay::at(state, &org.id, &org.time_zone, now)?;
+        let pass = day.pass(&org.id, now);
+        while batches < limit {
+            match outbox::expand_next(&state.pool, &pass)? {
+                Some(n) => {
+                    batches += 1;
+                    rows += n;
+                }
+                None => break,
+            }
+        }
     }
-    let dates = reminders::plan_dates(rules, cal, local.date());
-    // Staff whose address is outside the national zone get `skipped` rows, as applicants do.
-    let skipped_users: Vec<String> = outbox::staff(&state.pool, org)?
-        .into_iter()
-        .filter(|u| with_email(u).is_some_and(|m| !is_russian_zone_email(m)))
-        .map(|u| u.id)
-        .collect();
-    outbox::plan_pass(&state.pool, &outbox::PlanPass { org, dates: &dates, at: micros(now), skipped_users: &skipped_users })
+    Ok((batches, rows))
+}
+
+/// What a pass over one organization needs: its local time, the rules' dates for its day and
+/// the staff whose address gets nothing (outside the national zone: their rows are written
+/// `skipped` with the reason, as applicants' are).
+struct OrgDay {
+    local: chrono::NaiveDateTime,
+    dates: reminders::PlanDates,
+    skipped_users: Vec<String>,
+}
+
+impl OrgDay {
+    fn at(state: &AppState, org: &str, tz: &str, now: DateTime<Utc>) -> Result<OrgDay, StoreError> {
+        let tz: chrono_tz::Tz = tz.parse().unwrap_or(state.settings.time_zone());
+        let local = now.with_timezone(&tz).naive_local();
+        let skipped_users = outbox::staff(&state.pool, org)?.into_iter().filter(|u| with_email(u).is_some_and(|m| !is_russian_zone_email(m))).map(|u| u.id).collect();
+        Ok(OrgDay { local, dates: reminders::plan_dates(&state.settings.reminders, &state.calendar, local.date()), skipped_users })
+    }
+
+    fn pass<'a>(&'a self, org: &'a str, now: DateTime<Utc>) -> outbox::PlanPass<'a> {
+        outbox::PlanPass { org, dates: &self.dates, at: micros(now), skipped_users: &self.skipped_users }
+    }
 }
 
 /// What the planner stored with a reminder: who it is for, the day it was planned for, and
@@ -194,10 +227,17 @@ pub fn dispatch(state: &AppState, mailer: &Mailer, now: DateTime<Utc>, worker: &
     let mut report = Report::default();
     let lanes = s.concurrency.clamp(1, 64);
     // Bounded: rows retried in this pass are scheduled later than `now` and not claimed again.
-    for _ in 0..10_000 {
+    for _ in 0..1_000_000 {
         let mut rows = outbox::claim(&state.pool, worker, at, at + chrono::Duration::seconds(s.lease_seconds.max(1)), s.batch.max(1))?;
         if rows.is_empty() {
-            break;
+            // What is pending went out first (applicants' notices among it); then the next
+            // executors' batches become rows.
+            let (batches, planned) = expand(state, now, lanes)?;
+            if batches == 0 {
+                break;
+            }
+            report.planned += planned;
+            continue;
         }
         let stale = render_planned(state, &mut rows)?;
         for &i in &stale {
@@ -263,7 +303,7 @@ pub fn run_once(state: &AppState, mailer: &Mailer, now: DateTime<Utc>) -> Result
     let planned = plan(state, now)?;
     let worker = uuid::Uuid::new_v4().to_string();
     let mut r = dispatch(state, mailer, now, &worker)?;
-    r.planned = planned;
+    r.planned += planned.rows;
     Ok(r)
 }
 

@@ -437,6 +437,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The day's planned work per executor, expanded by the dispatcher (issue 10).
+    plan_batches (organization_id, day, executor_id) {
+        organization_id -> Text,
+        day -> Date,
+        executor_id -> Text,
+        planned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// Appeals changed since the planner's last pass (issue 10).
     plan_queue (organization_id, appeal_id) {
         organization_id -> Text,

@@ -174,9 +174,27 @@ async fn run(app: &TestApp, m: &Arc<Mailer>, at: DateTime<Utc>) -> Report {
     actix_web::web::block(move || scheduler::run_once(&st, &m, at)).await.unwrap().unwrap()
 }
 
+/// A planning pass and the expansion of every batch it left: the rows written.
 async fn plan(app: &TestApp, at: DateTime<Utc>) -> usize {
     let st = app.state.clone();
+    actix_web::web::block(move || {
+        let p = scheduler::plan(&st, at).unwrap();
+        p.rows + scheduler::expand(&st, at, usize::MAX).unwrap().1
+    })
+    .await
+    .unwrap()
+}
+
+/// A planning pass alone.
+async fn plan_only(app: &TestApp, at: DateTime<Utc>) -> appeals::store::outbox::Planned {
+    let st = app.state.clone();
     actix_web::web::block(move || scheduler::plan(&st, at)).await.unwrap().unwrap()
+}
+
+/// Expands up to `limit` batches: (batches, rows).
+async fn expand(app: &TestApp, at: DateTime<Utc>, limit: usize) -> (usize, usize) {
+    let st = app.state.clone();
+    actix_web::web::block(move || scheduler::expand(&st, at, limit)).await.unwrap().unwrap()
 }
 
 async fn dispatch(app: &TestApp, m: &Arc<Mailer>, at: DateTime<Utc>, worker: &str) -> Report {
@@ -464,7 +482,7 @@ async fn later_passes_of_a_day_plan_only_what_changed_and_at_once(db: Db) {
 
 /// Sequential scans so far of the tables the planner reads and writes.
 fn planner_seq_scans(app: &TestApp) -> Vec<(String, i64)> {
-    app.seq_scans(&["appeals", "assignments", "notifications", "plan_marks", "plan_queue"])
+    app.seq_scans(&["appeals", "assignments", "notifications", "plan_marks", "plan_queue", "plan_batches"])
 }
 
 /// The planner's full pass and a later pass of the day over queued appeals reach every row
@@ -484,7 +502,7 @@ async fn planner_passes_follow_indexes_on_postgres() {
         ids.push(assigned(&app, &exec, json!({})).await["id"].as_str().unwrap().to_string());
     }
     let before = planner_seq_scans(&app);
-    assert_eq!(before.len(), 5, "{before:?}");
+    assert_eq!(before.len(), 6, "{before:?}");
     // Monday 7 April: overdue, escalation, the digest and the weekly summary all fire.
     assert!(plan(&app, msk(2025, 4, 7, 10)).await > 0);
     assert_eq!(planner_seq_scans(&app), before, "the full pass scanned a table sequentially");
@@ -495,6 +513,64 @@ async fn planner_passes_follow_indexes_on_postgres() {
     assert_eq!(plan(&app, msk(2025, 4, 7, 12)).await, 0);
     let after = planner_seq_scans(&app);
     assert_eq!(after, before_pass, "the day's later passes scanned a table sequentially");
+}
+
+both_backends!(the_days_first_pass_leaves_a_batch_per_executor_that_the_dispatcher_expands);
+/// The day's first pass writes no per-appeal row: one batch per executor with something due
+/// (and one for unassigned appeals' escalations). Expanding writes each executor's reminders
+/// once; a batch left from an earlier day is dropped, not sent late; a dispatch pass expands
+/// what is left and sends it.
+async fn the_days_first_pass_leaves_a_batch_per_executor_that_the_dispatcher_expands(db: Db) {
+    let smtp = SmtpServer::start();
+    let app = mailing_to(&smtp, db, |_| {}).await;
+    let (busy, _) = staff(&app, "ivanova", "executor", "ivanova@uhta.ru").await;
+    let (idle, _) = staff(&app, "petrova", "executor", "petrova@uhta.ru").await;
+    let (gone, _) = staff(&app, "sidorov", "executor", "sidorov@uhta.ru").await;
+    staff(&app, "chief", "supervisor", "chief@uhta.ru").await;
+    // Registered 3 March: due Wednesday 2 April.
+    let a = assigned(&app, &busy, json!({"applicants": []})).await["id"].as_str().unwrap().to_string();
+    let b = assigned(&app, &gone, json!({"applicants": []})).await["id"].as_str().unwrap().to_string();
+    let unassigned = app.register(json!({"applicants": []})).await["id"].as_str().unwrap().to_string();
+    // Petrova's appeal is due long after the week: nothing for her today.
+    let far = assigned(&app, &idle, json!({"applicants": []})).await["id"].as_str().unwrap().to_string();
+    let r = app.call("POST", &format!("/api/v1/appeals/{far}/extend"), Some(&app.supervisor), Some(&json!({"days": 30, "reason": "Запрос документов"}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    // Sidorov leaves: his overdue appeal still escalates to the supervisor.
+    let r = app.call("PATCH", &format!("/api/v1/users/{gone}"), Some(&app.admin), Some(&json!({"active": false}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let before = outbox(&app, "").await.len();
+
+    // Tuesday 8 April, 10:00: A and B are four working days overdue.
+    let at = msk(2025, 4, 8, 10);
+    let p = plan_only(&app, at).await;
+    assert_eq!(p, appeals::store::outbox::Planned { rows: 0, batches: 3 }, "Ivanova, Sidorov and the unassigned appeals; not Petrova");
+    assert_eq!(outbox(&app, "").await.len(), before, "no reminder is written by the pass itself");
+    assert_eq!(plan_only(&app, at + chrono::Duration::hours(1)).await, appeals::store::outbox::Planned::default(), "a later pass of the day adds no batch");
+    // A batch left unexpanded is not sent on a later day.
+    assert_eq!(expand(&app, msk(2025, 4, 9, 10), usize::MAX).await, (0, 0));
+    let p = plan_only(&app, msk(2025, 4, 9, 10)).await;
+    assert_eq!(p.batches, 3);
+    let (batches, rows) = expand(&app, msk(2025, 4, 9, 10), 1).await;
+    assert_eq!(batches, 1);
+    let (rest, more) = expand(&app, msk(2025, 4, 9, 10), usize::MAX).await;
+    assert_eq!(rest, 2);
+    assert_eq!(expand(&app, msk(2025, 4, 9, 10), usize::MAX).await, (0, 0), "every batch is expanded once");
+    // Ivanova: the overdue reminder and her digest; the supervisor: three escalations.
+    assert_eq!(rows + more, 5);
+    assert_eq!(outbox(&app, &format!("appeal_id={a}&kind=overdue")).await.len(), 1);
+    assert!(outbox(&app, &format!("appeal_id={b}&kind=overdue")).await.is_empty(), "Sidorov is no longer active");
+    for x in [&a, &b, &unassigned] {
+        let esc = outbox(&app, &format!("appeal_id={x}&kind=escalation")).await;
+        assert_eq!(esc.len(), 1, "{x}: {esc:?}");
+    }
+    assert!(outbox(&app, &format!("appeal_id={far}")).await.iter().all(|n| n["kind"] != "reminder" && n["kind"] != "overdue"));
+    // Thursday: the dispatch pass expands the day's batches itself and sends what they hold.
+    let m = mailer(&app);
+    let sent_before = smtp.mails().len();
+    let r = run(&app, &m, msk(2025, 4, 10, 10)).await;
+    assert_eq!(r.planned, 2, "Ivanova's overdue reminder and digest (escalation is once per deadline)");
+    assert_eq!(r.sent, smtp.mails().len() - sent_before);
+    assert!(outbox(&app, "status=pending").await.is_empty());
 }
 
 both_backends!(a_dispatcher_killed_between_send_and_mark_causes_one_duplicate_and_no_loss);
