@@ -135,13 +135,15 @@ fn measure(label: &str, settings: &Settings, pool: &appeals::store::DbPool, scan
         first / scan_all
     );
     // The dispatcher's side of the same day: every batch expanded into per-appeal rows, one
-    // transaction each (the sending itself is timed below).
+    // transaction each, as many per call as the dispatcher takes (its lanes; the sending
+    // itself is timed below).
+    let per_call = settings.scheduler.concurrency.clamp(1, 64);
     reset_peak();
     let t = Instant::now();
     let (mut batches, mut rows, mut slowest) = (0usize, 0usize, 0f64);
     loop {
         let b = Instant::now();
-        let (n, r) = appeals::scheduler::expand(&state, at, 1).expect("expand");
+        let (n, r) = appeals::scheduler::expand(&state, at, per_call).expect("expand");
         if n == 0 {
             break;
         }
@@ -152,7 +154,7 @@ fn measure(label: &str, settings: &Settings, pool: &appeals::store::DbPool, scan
     let expanded = t.elapsed().as_secs_f64();
     let rss_x = peak_rss_mb();
     println!(
-        "{label}: expansion: {batches} batches into {rows} reminders in {expanded:.2} s ({:.1} ms a batch on average, slowest {:.1} ms); peak RSS {rss_x:.1} MB",
+        "{label}: expansion: {batches} batches into {rows} reminders in {expanded:.2} s ({:.1} ms a batch on average; slowest call of {per_call} batches {:.1} ms); peak RSS {rss_x:.1} MB",
         expanded * 1000.0 / batches.max(1) as f64,
         slowest * 1000.0
     );

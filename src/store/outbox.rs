@@ -267,6 +267,11 @@ backend_fns! {
     pub fn expand_next(c: &mut Conn, d: Dialect, p: &PlanPass, reason: &str) -> Result<Option<usize>, StoreError> {
         use diesel::sql_types::{Date, Text, Timestamp};
         c.write_tx(|c| {
+            if d.pg {
+                // A batch lost with a crash is lost with its deletion: it is expanded again, and
+                // the first durable commit after it (a row marked sent) flushes it anyway.
+                diesel::sql_query("SET LOCAL synchronous_commit = off").execute(c)?;
+            }
             diesel::delete(plan_batches::table.filter(plan_batches::organization_id.eq(p.org)).filter(plan_batches::day.ne(p.dates.today))).execute(c)?;
             // Another dispatcher expanding a batch right now keeps it; this one takes the next.
             let lock = if d.pg { " FOR UPDATE SKIP LOCKED" } else { "" };
@@ -546,7 +551,7 @@ fn plan_statements(d: Dialect, p: &PlanPass, scope: Scope) -> Vec<String> {
     let skipped = if p.skipped_users.is_empty() { "FALSE".to_string() } else { format!("u.id IN ({})", p.skipped_users.iter().map(|u| lit(u)).collect::<Vec<_>>().join(", ")) };
     let status = format!("CASE WHEN {skipped} THEN 'skipped' ELSE 'pending' END");
     let reason = format!("CASE WHEN {skipped} THEN $3 END");
-    let head = format!("INSERT INTO notifications ({PLAN_COLUMNS}) SELECT {}", d.new_id(p.at));
+    let id = d.new_id(p.at);
     let responsible_of = |user: &str| format!("SELECT s.appeal_id FROM assignments s WHERE s.user_id = {} AND s.active = TRUE AND s.responsible = TRUE", lit(user));
     // The appeals of the scope, as a condition on `a`.
     let appeals_of = match scope {
@@ -556,7 +561,7 @@ fn plan_statements(d: Dialect, p: &PlanPass, scope: Scope) -> Vec<String> {
         Scope::Unassigned => " AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.appeal_id = a.id AND s.active = TRUE AND s.responsible = TRUE)".to_string(),
     };
     // (organization, appeal, recipient, kind, key) then the common tail, then params.
-    let row = |appeal: &str, kind: &str, key: &str, params: &str| format!("{head}, $1, {appeal}, TRIM(u.email), {kind}, {key}, '', '', {status}, $2, 0, $2, {reason}, {params}");
+    let select = |appeal: &str, kind: &str, key: &str, params: &str| format!("SELECT {id}, $1, {appeal}, TRIM(u.email), {kind}, {key}, '', '', {status}, $2, 0, $2, {reason}, {params}");
     let params = |extra: &str| format!("'{{\"user\":\"' || u.id || '\",\"on\":\"{today}\"{extra}}}'");
     let mut out = Vec::new();
     // Executor reminders, the step dates and the daily overdue one in one statement: the
@@ -577,24 +582,49 @@ fn plan_statements(d: Dialect, p: &PlanPass, scope: Scope) -> Vec<String> {
         }
     }
     rule.push_str(" END");
-    let executor_filter = match scope {
-        Scope::Executor(user) => format!(" AND s.user_id = {}", lit(user)),
-        _ => String::new(),
-    };
-    if !when.is_empty() && !matches!(scope, Scope::Unassigned) {
-        out.push(format!(
-            "{} FROM appeals a {RESPONSIBLE} WHERE a.organization_id = $1 AND {OPEN} AND ({}){}{executor_filter} AND {STAFF} ORDER BY a.id ON CONFLICT DO NOTHING",
-            row("a.id", &kind, &format!("{kind} || ':' || a.id || ':' || {rule} || ':' || u.id || ':' || CAST({DEADLINE} AS TEXT)"), &params(&format!(",\"deadline\":\"' || CAST({DEADLINE} AS TEXT) || '\""))),
-            when.join(" OR "),
-            if let Scope::Appeals(_) = scope { appeals_of.as_str() } else { "" },
-        ));
-    }
-    if let Some(e) = dates.escalate_through {
-        out.push(format!(
-            "{} FROM appeals a JOIN users u ON u.organization_id = a.organization_id AND u.role = 'supervisor' WHERE a.organization_id = $1 AND {OPEN} AND a.due_date <= {}{appeals_of} AND {STAFF} ORDER BY a.id ON CONFLICT DO NOTHING",
-            row("a.id", "'escalation'", "'escalation:' || a.id || ':' || u.id || ':' || CAST(a.due_date AS TEXT)", &params(",\"due_date\":\"' || CAST(a.due_date AS TEXT) || '\"")),
-            d.date(e)
-        ));
+    let reminder_key = format!("{kind} || ':' || a.id || ':' || {rule} || ':' || u.id || ':' || CAST({DEADLINE} AS TEXT)");
+    let reminder_params = params(&format!(",\"deadline\":\"' || CAST({DEADLINE} AS TEXT) || '\""));
+    let escalation_key = "'escalation:' || a.id || ':' || u.id || ':' || CAST(a.due_date AS TEXT)";
+    let escalation_params = params(",\"due_date\":\"' || CAST(a.due_date AS TEXT) || '\"");
+    let supervisors = "JOIN users u ON u.organization_id = a.organization_id AND u.role = 'supervisor'";
+    if let Scope::Executor(user) = scope {
+        // One read of the executor's open appeals (through `assignments_user_active`) feeds
+        // both their reminders and the supervisors' escalations of them.
+        let mut wanted = when.clone();
+        if let Some(e) = dates.escalate_through {
+            wanted.push(format!("a.due_date <= {}", d.date(e)));
+        }
+        let mut parts = Vec::new();
+        if !when.is_empty() {
+            parts.push(format!("{} FROM mine a JOIN users u ON u.id = {} WHERE ({}) AND {STAFF}", select("a.id", &kind, &reminder_key, &reminder_params), lit(user), when.join(" OR ")));
+        }
+        if let Some(e) = dates.escalate_through {
+            parts.push(format!("{} FROM mine a {supervisors} WHERE a.due_date <= {} AND {STAFF}", select("a.id", "'escalation'", escalation_key, &escalation_params), d.date(e)));
+        }
+        if !parts.is_empty() {
+            out.push(format!(
+                "WITH mine AS MATERIALIZED (SELECT a.id, a.organization_id, a.control_date, a.due_date FROM {RESPONSIBLE_OF_USER} WHERE s.user_id = {} AND s.active = TRUE AND s.responsible = TRUE \
+                 AND a.organization_id = $1 AND {OPEN} AND ({})) INSERT INTO notifications ({PLAN_COLUMNS}) {} ON CONFLICT DO NOTHING",
+                lit(user),
+                wanted.join(" OR "),
+                parts.join(" UNION ALL ")
+            ));
+        }
+    } else {
+        if !when.is_empty() && !matches!(scope, Scope::Unassigned) {
+            out.push(format!(
+                "INSERT INTO notifications ({PLAN_COLUMNS}) {} FROM appeals a {RESPONSIBLE} WHERE a.organization_id = $1 AND {OPEN} AND ({}){appeals_of} AND {STAFF} ORDER BY a.id ON CONFLICT DO NOTHING",
+                select("a.id", &kind, &reminder_key, &reminder_params),
+                when.join(" OR "),
+            ));
+        }
+        if let Some(e) = dates.escalate_through {
+            out.push(format!(
+                "INSERT INTO notifications ({PLAN_COLUMNS}) {} FROM appeals a {supervisors} WHERE a.organization_id = $1 AND {OPEN} AND a.due_date <= {}{appeals_of} AND {STAFF} ORDER BY a.id ON CONFLICT DO NOTHING",
+                select("a.id", "'escalation'", escalation_key, &escalation_params),
+                d.date(e)
+            ));
+        }
     }
     if let Some(until) = dates.digest_until {
         let key = format!("'digest:' || u.id || ':{today}'");
@@ -605,11 +635,11 @@ fn plan_statements(d: Dialect, p: &PlanPass, scope: Scope) -> Vec<String> {
         };
         if !matches!(scope, Scope::Unassigned) {
             out.push(format!(
-                "{} FROM users u WHERE {STAFF}{executors} \
+                "INSERT INTO notifications ({PLAN_COLUMNS}) {} FROM users u WHERE {STAFF}{executors} \
                  AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.organization_id = $1 AND n.dedup_key = {key}) \
                  AND EXISTS (SELECT 1 FROM assignments s JOIN appeals a ON a.id = s.appeal_id WHERE s.user_id = u.id AND s.active = TRUE AND s.responsible = TRUE AND {OPEN} AND {DEADLINE} <= {}) \
                  ON CONFLICT DO NOTHING",
-                row("NULL", "'digest'", &key, &params(&format!(",\"until\":\"{until}\""))),
+                select("NULL", "'digest'", &key, &params(&format!(",\"until\":\"{until}\""))),
                 d.date(until)
             ));
         }

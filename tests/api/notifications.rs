@@ -573,6 +573,30 @@ async fn the_days_first_pass_leaves_a_batch_per_executor_that_the_dispatcher_exp
     assert!(outbox(&app, "status=pending").await.is_empty());
 }
 
+both_backends!(two_dispatchers_expand_a_days_batches_once);
+/// Two dispatchers working through one day's batches at once: each batch is expanded by one of
+/// them (`SKIP LOCKED` on PostgreSQL), and every reminder goes out exactly once.
+async fn two_dispatchers_expand_a_days_batches_once(db: Db) {
+    let smtp = SmtpServer::start();
+    let app = mailing_to(&smtp, db, |s| s.scheduler.batch = 3).await;
+    let executors = 12;
+    for i in 0..executors {
+        let (exec, _) = staff(&app, &format!("exec{i}"), "executor", &format!("exec{i}@uhta.ru")).await;
+        assigned(&app, &exec, json!({"applicants": []})).await;
+    }
+    let sent_before = smtp.mails().len();
+    // Monday 31 March, 10:00: each executor's 3-day reminder and digest.
+    let at = msk(2025, 3, 31, 10);
+    assert_eq!(plan_only(&app, at).await.batches, executors + 1);
+    let m = mailer(&app);
+    let (r1, r2) = futures_util::future::join(dispatch(&app, &m, at, "one"), dispatch(&app, &m, at, "two")).await;
+    assert_eq!((r1.planned + r2.planned, r1.sent + r2.sent), (2 * executors, 2 * executors), "{r1:?} {r2:?}");
+    let mails = &smtp.mails()[sent_before..];
+    let ids: std::collections::HashSet<String> = mails.iter().map(|m| m.header("Message-ID").unwrap()).collect();
+    assert_eq!((mails.len(), ids.len()), (2 * executors, 2 * executors), "each sent exactly once");
+    assert_eq!(expand(&app, at, usize::MAX).await, (0, 0));
+}
+
 both_backends!(a_dispatcher_killed_between_send_and_mark_causes_one_duplicate_and_no_loss);
 async fn a_dispatcher_killed_between_send_and_mark_causes_one_duplicate_and_no_loss(db: Db) {
     let smtp = SmtpServer::start();
