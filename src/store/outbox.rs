@@ -443,6 +443,15 @@ pub struct PlanPass<'a> {
 }
 
 impl PlanPass<'_> {
+    /// SQL true for a recipient `u` whose address is outside the national zone.
+    fn skipped_condition(&self) -> String {
+        if self.skipped_users.is_empty() {
+            "FALSE".to_string()
+        } else {
+            format!("u.id IN ({})", self.skipped_users.iter().map(|u| lit(u)).collect::<Vec<_>>().join(", "))
+        }
+    }
+
     /// What the day's plan depends on besides the appeals: the rules' dates and the skipped
     /// staff. A marker with other rules (a changed config, a calendar edit) is not trusted.
     fn rules(&self) -> String {
@@ -548,7 +557,7 @@ struct BatchRow {
 fn plan_statements(d: Dialect, p: &PlanPass, scope: Scope) -> Vec<String> {
     let dates = p.dates;
     let today = dates.today.to_string();
-    let skipped = if p.skipped_users.is_empty() { "FALSE".to_string() } else { format!("u.id IN ({})", p.skipped_users.iter().map(|u| lit(u)).collect::<Vec<_>>().join(", ")) };
+    let skipped = p.skipped_condition();
     let status = format!("CASE WHEN {skipped} THEN 'skipped' ELSE 'pending' END");
     let reason = format!("CASE WHEN {skipped} THEN $3 END");
     let id = d.new_id(p.at);
@@ -683,7 +692,7 @@ fn batch_statements(d: Dialect, p: &PlanPass) -> Vec<String> {
 /// pass itself). Binds as [`plan_statements`].
 fn summary_statement(d: Dialect, p: &PlanPass) -> Option<String> {
     let (week, week_end) = p.dates.summary.as_ref()?;
-    let skipped = if p.skipped_users.is_empty() { "FALSE".to_string() } else { format!("u.id IN ({})", p.skipped_users.iter().map(|u| lit(u)).collect::<Vec<_>>().join(", ")) };
+    let skipped = p.skipped_condition();
     let today = p.dates.today;
     Some(d.sql(format!(
         "INSERT INTO notifications ({PLAN_COLUMNS}) SELECT {}, $1, NULL, TRIM(u.email), 'summary', 'summary:' || u.id || ':{week}', '', '', \
