@@ -76,6 +76,9 @@ pub fn expand(state: &AppState, now: DateTime<Utc>, limit: usize) -> Result<(usi
         if batches >= limit {
             break;
         }
+        if !outbox::has_batches(&state.pool, &org.id)? {
+            continue;
+        }
         let day = OrgDay::at(state, &org.id, &org.time_zone, now)?;
         let pass = day.pass(&org.id, now);
         while batches < limit {

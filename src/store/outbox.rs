@@ -299,6 +299,10 @@ backend_fns! {
         Ok(n == 1)
     }
 
+    pub fn has_batches(c: &mut Conn, org: &str) -> Result<bool, StoreError> {
+        Ok(diesel::select(diesel::dsl::exists(plan_batches::table.filter(plan_batches::organization_id.eq(org)))).get_result(c)?)
+    }
+
     pub fn staff(c: &mut Conn, org: &str) -> Result<Vec<UserRow>, StoreError> {
         Ok(users::table.filter(users::organization_id.eq(org)).filter(users::active.eq(true)).select(UserRow::as_select()).load(c)?)
     }
@@ -420,6 +424,12 @@ pub fn responsible_open(pool: &DbPool, user: &str) -> Result<Vec<ReminderAppeal>
 /// The weekly summary's counts, with the first `list` overdue appeals.
 pub fn summary_figures(pool: &DbPool, org: &str, today: NaiveDate, week_end: NaiveDate, list: i64) -> Result<SummaryFigures, StoreError> {
     dispatch!(pool, summary_figures(org, today, week_end, list))
+}
+
+/// Whether the organization has batches left to expand (a read, so the dispatcher's idle
+/// minutes take no write lock and read no staff list).
+pub fn has_batches(pool: &DbPool, org: &str) -> Result<bool, StoreError> {
+    dispatch!(pool, has_batches(org))
 }
 
 /// Active users of the organization.
