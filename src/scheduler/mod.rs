@@ -55,10 +55,11 @@ fn with_email(u: &UserRow) -> Option<&str> {
 pub fn plan(state: &AppState, now: DateTime<Utc>) -> Result<outbox::Planned, StoreError> {
     let mut total = outbox::Planned::default();
     for org in outbox::organizations(&state.pool)? {
-        let day = OrgDay::at(state, &org.id, &org.time_zone, now)?;
-        if !state.settings.reminders.in_working_hours(&state.calendar, day.local) {
+        let local = local_time(state, &org.time_zone, now);
+        if !state.settings.reminders.in_working_hours(&state.calendar, local) {
             continue;
         }
+        let day = OrgDay::at(state, &org.id, local)?;
         let p = outbox::plan_pass(&state.pool, &day.pass(&org.id, now))?;
         total.rows += p.rows;
         total.batches += p.batches;
@@ -76,10 +77,11 @@ pub fn expand(state: &AppState, now: DateTime<Utc>, limit: usize) -> Result<(usi
         if batches >= limit {
             break;
         }
-        if !outbox::has_batches(&state.pool, &org.id)? {
+        let local = local_time(state, &org.time_zone, now);
+        if !outbox::has_batches(&state.pool, &org.id, local.date())? {
             continue;
         }
-        let day = OrgDay::at(state, &org.id, &org.time_zone, now)?;
+        let day = OrgDay::at(state, &org.id, local)?;
         let pass = day.pass(&org.id, now);
         while batches < limit {
             match outbox::expand_next(&state.pool, &pass)? {
@@ -94,21 +96,24 @@ pub fn expand(state: &AppState, now: DateTime<Utc>, limit: usize) -> Result<(usi
     Ok((batches, rows))
 }
 
-/// What a pass over one organization needs: its local time, the rules' dates for its day and
-/// the staff whose address gets nothing (outside the national zone: their rows are written
-/// `skipped` with the reason, as applicants' are).
+/// `now` in the organization's time zone (the configured one when its own is unreadable).
+fn local_time(state: &AppState, tz: &str, now: DateTime<Utc>) -> chrono::NaiveDateTime {
+    let tz: chrono_tz::Tz = tz.parse().unwrap_or(state.settings.time_zone());
+    now.with_timezone(&tz).naive_local()
+}
+
+/// What a pass over one organization needs: the rules' dates for its day and the staff whose
+/// address gets nothing (outside the national zone: their rows are written `skipped` with the
+/// reason, as applicants' are).
 struct OrgDay {
-    local: chrono::NaiveDateTime,
     dates: reminders::PlanDates,
     skipped_users: Vec<String>,
 }
 
 impl OrgDay {
-    fn at(state: &AppState, org: &str, tz: &str, now: DateTime<Utc>) -> Result<OrgDay, StoreError> {
-        let tz: chrono_tz::Tz = tz.parse().unwrap_or(state.settings.time_zone());
-        let local = now.with_timezone(&tz).naive_local();
+    fn at(state: &AppState, org: &str, local: chrono::NaiveDateTime) -> Result<OrgDay, StoreError> {
         let skipped_users = outbox::staff(&state.pool, org)?.into_iter().filter(|u| with_email(u).is_some_and(|m| !is_russian_zone_email(m))).map(|u| u.id).collect();
-        Ok(OrgDay { local, dates: reminders::plan_dates(&state.settings.reminders, &state.calendar, local.date()), skipped_users })
+        Ok(OrgDay { dates: reminders::plan_dates(&state.settings.reminders, &state.calendar, local.date()), skipped_users })
     }
 
     fn pass<'a>(&'a self, org: &'a str, now: DateTime<Utc>) -> outbox::PlanPass<'a> {

@@ -272,7 +272,6 @@ backend_fns! {
                 // the first durable commit after it (a row marked sent) flushes it anyway.
                 diesel::sql_query("SET LOCAL synchronous_commit = off").execute(c)?;
             }
-            diesel::delete(plan_batches::table.filter(plan_batches::organization_id.eq(p.org)).filter(plan_batches::day.ne(p.dates.today))).execute(c)?;
             // Another dispatcher expanding a batch right now keeps it; this one takes the next.
             let lock = if d.pg { " FOR UPDATE SKIP LOCKED" } else { "" };
             let next: Option<BatchRow> = diesel::sql_query(d.sql(format!("SELECT executor_id FROM plan_batches WHERE organization_id = $1 AND day = $2 ORDER BY executor_id LIMIT 1{lock}")))
@@ -299,8 +298,8 @@ backend_fns! {
         Ok(n == 1)
     }
 
-    pub fn has_batches(c: &mut Conn, org: &str) -> Result<bool, StoreError> {
-        Ok(diesel::select(diesel::dsl::exists(plan_batches::table.filter(plan_batches::organization_id.eq(org)))).get_result(c)?)
+    pub fn has_batches(c: &mut Conn, org: &str, day: NaiveDate) -> Result<bool, StoreError> {
+        Ok(diesel::select(diesel::dsl::exists(plan_batches::table.filter(plan_batches::organization_id.eq(org)).filter(plan_batches::day.eq(day)))).get_result(c)?)
     }
 
     pub fn staff(c: &mut Conn, org: &str) -> Result<Vec<UserRow>, StoreError> {
@@ -426,10 +425,10 @@ pub fn summary_figures(pool: &DbPool, org: &str, today: NaiveDate, week_end: Nai
     dispatch!(pool, summary_figures(org, today, week_end, list))
 }
 
-/// Whether the organization has batches left to expand (a read, so the dispatcher's idle
-/// minutes take no write lock and read no staff list).
-pub fn has_batches(pool: &DbPool, org: &str) -> Result<bool, StoreError> {
-    dispatch!(pool, has_batches(org))
+/// Whether the organization has batches of `day` left to expand (a read, so the dispatcher's
+/// idle minutes take no write lock and read no staff list).
+pub fn has_batches(pool: &DbPool, org: &str, day: NaiveDate) -> Result<bool, StoreError> {
+    dispatch!(pool, has_batches(org, day))
 }
 
 /// Active users of the organization.
@@ -735,7 +734,8 @@ pub fn plan_pass(pool: &DbPool, p: &PlanPass) -> Result<Planned, StoreError> {
 /// escalations of their appeals and their digest, and deletes it, in one transaction (two
 /// dispatchers never expand the same batch: `SKIP LOCKED` on PostgreSQL, the write lock on
 /// SQLite; the deduplication key would leave a second expansion empty anyway). Batches of
-/// other days are dropped. `None` when no batch is left.
+/// other days are never expanded (the day's first pass deletes them). `None` when no batch of
+/// the day is left.
 pub fn expand_next(pool: &DbPool, p: &PlanPass) -> Result<Option<usize>, StoreError> {
     let reason = crate::notify::SKIP_FOREIGN_ZONE;
     match pool {
