@@ -190,12 +190,18 @@ pub fn numbering(state: &AppState) -> impl Fn(&mut AppealRow, i64) + Sync {
     }
 }
 
+/// The store's view of the numbering: `render` and the template's sequence width.
+fn number_rule<'a>(state: &AppState, render: &'a (dyn Fn(&mut AppealRow, i64) + Sync)) -> crate::store::appeals::Numbering<'a> {
+    crate::store::appeals::Numbering::new(render, regnum::seq_width(&state.settings.organization.reg_number_template))
+}
+
 /// Registers a validated draft now: one transaction with its number, links and history.
 pub fn register(state: &AppState, org: &str, actor: &str, d: &AppealDraft, derived: &Derived) -> Result<CardData, StoreError> {
     let new = prepare(state, org, Some(actor), d, derived, state.now(), "registered");
     let (now, today) = (state.now_naive(), state.today());
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, today, found);
-    crate::store::appeals::register(&state.pool, &new, &links, &numbering(state))
+    let render = numbering(state);
+    crate::store::appeals::register(&state.pool, &new, &links, number_rule(state, &render))
 }
 
 /// Registers a validated draft for a reception's visitor, linking the visitor and applying
@@ -205,7 +211,8 @@ pub fn register_visit(state: &AppState, org: &str, actor: &str, visitor_id: &str
     let (now, today) = (state.now_naive(), state.today());
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, today, found);
     let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
-    crate::store::receptions::register_visit(&state.pool, visitor_id, &new, &links, &numbering(state), now, &local_day, then)
+    let render = numbering(state);
+    crate::store::receptions::register_visit(&state.pool, visitor_id, &new, &links, number_rule(state, &render), now, &local_day, then)
 }
 
 /// Imports prepared rows in one transaction; each row's earlier appeals are judged as of its
@@ -213,7 +220,8 @@ pub fn register_visit(state: &AppState, org: &str, actor: &str, visitor_id: &str
 pub fn import(state: &AppState, items: &[NewAppeal]) -> Result<Vec<String>, StoreError> {
     let now = state.now_naive();
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, row.registered_on, found);
-    crate::store::appeals::import(&state.pool, items, &links, &numbering(state))
+    let render = numbering(state);
+    crate::store::appeals::import(&state.pool, items, &links, number_rule(state, &render))
 }
 
 /// The stored rows of an appeal's applicants, with their matching keys (registration and

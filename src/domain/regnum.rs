@@ -46,6 +46,40 @@ pub fn sequence_of(template: &str, year: i32, number: &str) -> Option<i64> {
     middle.parse().ok()
 }
 
+/// A sequence number no organization reaches (19 digits), rendered in place of the real one
+/// when the database reserves the number in the very statement that writes the card: the
+/// store sends the rows with this placeholder and the database puts [`fill_seq`]'s digits in.
+pub const SEQ_PLACEHOLDER: i64 = 9_111_111_111_111_111_111;
+
+/// The minimum width of the template's sequence (`{seq}` → 0, `{seq:0N}` → N) when it has
+/// exactly one sequence token: only then does replacing the placeholder's digits with
+/// [`fill_seq`] render the same number as [`render`].
+pub fn seq_width(template: &str) -> Option<usize> {
+    let mut found = None;
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let end = start + rest[start..].find('}')?;
+        let width = match &rest[start + 1..end] {
+            "seq" => Some(0),
+            t if t.starts_with("seq:0") => Some(t[5..].parse().unwrap_or(0)),
+            _ => None,
+        };
+        if let Some(w) = width {
+            if found.replace(w).is_some() {
+                return None;
+            }
+        }
+        rest = &rest[end + 1..];
+    }
+    found
+}
+
+/// The digits that replace [`SEQ_PLACEHOLDER`]: `seq` zero-padded to `width` (the database
+/// computes the same as `lpad(seq, greatest(width, length(seq)), '0')`).
+pub fn fill_seq(seq: i64, width: usize) -> String {
+    format!("{seq:0width$}")
+}
+
 /// Checks a template at start-up: it must contain `{seq}` or `{seq:0N}`, or numbers would repeat.
 pub fn validate_template(template: &str) -> Result<(), String> {
     if render(template, 2000, 1) == render(template, 2000, 2) {
@@ -72,6 +106,20 @@ mod tests {
         assert_eq!(sequence_of("ОГ-{year}-{seq:06}", 2024, "12/2024"), None);
         assert_eq!(sequence_of("{seq}/{year}", 2024, "12/2024"), Some(12));
         assert_eq!(sequence_of("{seq}/{year}", 2024, "x12/2024"), None);
+    }
+
+    #[test]
+    fn the_placeholders_digits_filled_in_render_the_same_number() {
+        for t in ["ОГ-{year}-{seq:06}", "{seq}/{year}", "ОГ-{year}-{seq:03}", "{year}{seq:02}-П", "{seq:0}"] {
+            let w = seq_width(t).expect(t);
+            let marked = render(t, 2026, SEQ_PLACEHOLDER);
+            for seq in [1, 7, 123, 12345, 1234567] {
+                assert_eq!(marked.replace(&SEQ_PLACEHOLDER.to_string(), &fill_seq(seq, w)), render(t, 2026, seq), "{t} {seq}");
+            }
+        }
+        assert_eq!(seq_width("{seq}-{seq}"), None);
+        assert_eq!(seq_width("ОГ-{year}"), None);
+        assert_eq!(seq_width("{year}-{seq:05}"), Some(5));
     }
 
     #[test]

@@ -40,7 +40,25 @@ pub struct NewAppeal {
 
 /// The use case's rendering of a reserved sequence number into the card: it sets `reg_number`
 /// and adds the number to the search text (the store only reserves numbers).
-pub type Numbering<'a> = &'a (dyn Fn(&mut AppealRow, i64) + Sync);
+#[derive(Clone, Copy)]
+pub struct Numbering<'a> {
+    render: &'a (dyn Fn(&mut AppealRow, i64) + Sync),
+    seq_width: Option<usize>,
+}
+
+impl<'a> Numbering<'a> {
+    /// `render` writes a sequence number into a card; `seq_width` is the template's
+    /// [`crate::domain::regnum::seq_width`]: when known, PostgreSQL reserves the number in the
+    /// statement that writes the card and fills [`crate::domain::regnum::SEQ_PLACEHOLDER`]'s digits in.
+    pub fn new(render: &'a (dyn Fn(&mut AppealRow, i64) + Sync), seq_width: Option<usize>) -> Self {
+        Self { render, seq_width }
+    }
+
+    /// Renders `seq` into the card.
+    pub fn apply(&self, row: &mut AppealRow, seq: i64) {
+        (self.render)(row, seq)
+    }
+}
 
 /// The domain's decision on a new appeal's earlier ones: whether it is repeated, and its links.
 pub type LinkDecision<'a> = &'a (dyn Fn(&AppealRow, &[Candidate]) -> (bool, Vec<LinkRow>) + Sync);
@@ -238,6 +256,17 @@ fn newest_first(found: &mut Vec<(NaiveDateTime, String)>) {
     found.truncate(MAX_LINKS as usize);
 }
 
+/// The candidate lookup's rows as candidates: most recent first, each appeal once, at most [`MAX_LINKS`].
+fn newest_candidates(found: Vec<Found>) -> Vec<Candidate> {
+    let mut order: Vec<(NaiveDateTime, String)> = found.iter().map(|f| (f.registered_at, f.appeal_id.clone())).collect();
+    newest_first(&mut order);
+    let mut by_id: HashMap<String, Found> = found.into_iter().map(|f| (f.appeal_id.clone(), f)).collect();
+    order
+        .into_iter()
+        .filter_map(|(at, id)| by_id.remove(&id).map(|f| Candidate { id, status: f.status, due_date: f.due_date, registered_at: at }))
+        .collect()
+}
+
 /// The distinct (key, code) pairs of an appeal's key rows.
 fn pairs_of(keys: &[MatchKeyRow]) -> Vec<(String, String)> {
     let set: BTreeSet<(String, String)> = keys.iter().map(|k| (k.match_key.clone(), k.code.clone())).collect();
@@ -332,7 +361,7 @@ pub struct Bulk<'a> {
 }
 
 backend_fns! {
-    fn next_seq(c: &mut Conn, org: &str, year: i32, by: i64) -> Result<i64, StoreError> {
+    pub fn next_seq(c: &mut Conn, org: &str, year: i32, by: i64) -> Result<i64, StoreError> {
         Ok(diesel::insert_into(reg_counters::table)
             .values((reg_counters::organization_id.eq(org), reg_counters::year.eq(year), reg_counters::last_seq.eq(by)))
             .on_conflict((reg_counters::organization_id, reg_counters::year))
@@ -411,13 +440,7 @@ backend_fns! {
             q = q.bind::<diesel::sql_types::Text, _>(org.to_string()).bind::<diesel::sql_types::Text, _>(key.clone()).bind::<diesel::sql_types::Text, _>(code.clone());
         }
         let found: Vec<Found> = q.load(c)?;
-        let mut order: Vec<(NaiveDateTime, String)> = found.iter().map(|f| (f.registered_at, f.appeal_id.clone())).collect();
-        newest_first(&mut order);
-        let mut by_id: HashMap<String, Found> = found.into_iter().map(|f| (f.appeal_id.clone(), f)).collect();
-        Ok(order
-            .into_iter()
-            .filter_map(|(at, id)| by_id.remove(&id).map(|f| Candidate { id, status: f.status, due_date: f.due_date, registered_at: at }))
-            .collect())
+        Ok(newest_candidates(found))
     }
 
     /// Status and deadline of earlier appeals (by primary key), keeping the given order.
@@ -442,37 +465,44 @@ backend_fns! {
     }
 
     pub fn register(conn: &mut Conn, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering) -> Result<CardData, StoreError> {
+        if number_in_write::<Conn>(a, numbering).is_some() && !a.outbox.cancel_reminders {
+            // PostgreSQL: a read, then every row in one statement, which is its own transaction;
+            // the counter's row lock is held only while that statement runs and commits.
+            return register_in(conn, a, links_for, numbering);
+        }
         conn.write_tx(|c| register_in(c, a, links_for, numbering))
     }
 
     /// [`register`] inside the caller's transaction (a composite use case goes on writing).
     pub fn register_in(c: &mut Conn, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering) -> Result<CardData, StoreError> {
-        let org = a.appeal.organization_id.clone();
-        let pairs = pairs_of(&a.match_keys);
-        {
-            // Everything that only reads comes before the counter's row lock, to hold it briefly.
-            // A re-delivered external id fails on its unique index; `register` reports the winner.
-            // On SQLite this search runs under the writer lock on purpose: outside it, two
-            // simultaneous deliveries of one letter would not see each other. It is a few
-            // primary-key ranges of `match_keys` (at most MAX_LINKS rows per key and question).
-            let found = candidates(c, &org, &pairs)?;
-            let mut row = a.appeal.clone();
-            let (repeated, links) = links_for(&row, &found);
-            row.repeated = repeated;
-            if row.reg_number.is_empty() {
-                let seq = next_seq(c, &org, a.reg_year, 1)?;
-                numbering(&mut row, seq);
-            }
-            c.insert_card(&row, a, &links)?;
-            // The acknowledgement, with the number just assigned, in the registering transaction.
-            c.write_outbox(&row.id, &a.outbox, &[("reg_number", &row.reg_number)], row.registered_at)?;
-            let mut related: Vec<String> = links.iter().map(|l| l.related_appeal_id.clone()).collect();
-            related.sort();
-            let card = CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related };
-            // Statistics deltas (issue 11), in the registering transaction.
-            crate::store::stats_deltas::record_new(c, &card)?;
-            Ok(card)
+        // The search for earlier appeals and the number come first, then every row at once.
+        // A re-delivered external id fails on its unique index; `register` reports the winner.
+        // On SQLite this search runs under the writer lock on purpose: outside it, two
+        // simultaneous deliveries of one letter would not see each other. It is a few
+        // primary-key ranges of `match_keys` (at most MAX_LINKS rows per key and question).
+        let mut row = a.appeal.clone();
+        let year = row.reg_number.is_empty().then_some(a.reg_year);
+        let in_write = number_in_write::<Conn>(a, numbering);
+        let (found, seq) = c.found_and_number(&row.organization_id, &pairs_of(&a.match_keys), year.filter(|_| in_write.is_none()))?;
+        let (repeated, links) = links_for(&row, &found);
+        row.repeated = repeated;
+        let unnumbered = row.clone();
+        if let Some(seq) = seq.or(in_write.map(|_| crate::domain::regnum::SEQ_PLACEHOLDER)) {
+            numbering.apply(&mut row, seq);
         }
+        // The acknowledgement, with the number just assigned, in the registering transaction.
+        let notices = crate::store::outbox::filled(&a.outbox, &[("reg_number", &row.reg_number)], row.registered_at);
+        let mut related: Vec<String> = links.iter().map(|l| l.related_appeal_id.clone()).collect();
+        related.sort();
+        let mut card = CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related };
+        // Statistics deltas (issue 11), in the registering transaction.
+        let deltas = crate::store::stats_deltas::new_card_rows(&card);
+        if let Some(seq) = c.write_registration(&card.appeal, a, &links, &notices, &deltas, in_write)? {
+            // The number the database reserved and filled in, rendered the same way for the answer.
+            card.appeal = unnumbered;
+            numbering.apply(&mut card.appeal, seq);
+        }
+        Ok(card)
     }
 
     /// Every stored key row of these (key, code) pairs, read per chunk of keys.
@@ -614,7 +644,7 @@ backend_fns! {
                     let (repeated, links) = links_for(&row, &cands);
                     row.repeated = repeated;
                     if let Some(seq) = seqs[n] {
-                        numbering(&mut row, seq);
+                        numbering.apply(&mut row, seq);
                     }
                     hist.push(first_entry(&row, i, &links));
                     all_links.extend(links);
@@ -915,16 +945,46 @@ backend_fns! {
     }
 }
 
-/// Writes one new card's rows (card, applicants, questions, keys, links, first history entry).
-pub trait InsertCard {
-    /// Inserts them inside the caller's transaction.
-    fn insert_card(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow]) -> Result<(), StoreError>;
+/// The two steps of registering one appeal, each in as few round trips as its backend allows.
+pub trait RegisterSteps {
+    /// Earlier appeals sharing a (key, code) pair with the new one, newest first, and, when
+    /// `year` is given, the year's next sequence number (its counter row stays locked until
+    /// the transaction ends, so numbers have no gaps).
+    fn found_and_number(&mut self, org: &str, pairs: &[(String, String)], year: Option<i32>) -> Result<(Vec<Candidate>, Option<i64>), StoreError>;
+
+    /// Whether [`RegisterSteps::write_registration`] can reserve the number itself.
+    const NUMBERS_IN_WRITE: bool;
+
+    /// Writes the new card's rows (card, applicants, questions, keys, links, first history
+    /// entry), its notices, its place in the planner's queue and its statistics deltas. With
+    /// `number` (year, sequence width) it also reserves the year's next number and puts its
+    /// digits where the rows carry [`crate::domain::regnum::SEQ_PLACEHOLDER`], returning it.
+    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], notices: &[NotificationRow], deltas: &[crate::reports::rollup::Row], number: Option<(i32, usize)>) -> Result<Option<i64>, StoreError>;
+}
+
+/// The (year, sequence width) a registration's write statement reserves and fills in, when
+/// the backend can and the card needs a generated number of a template with one sequence.
+fn number_in_write<C: RegisterSteps>(a: &NewAppeal, numbering: Numbering) -> Option<(i32, usize)> {
+    (C::NUMBERS_IN_WRITE && a.appeal.reg_number.is_empty()).then_some(())?;
+    numbering.seq_width.map(|w| (a.reg_year, w))
 }
 
 #[cfg(feature = "sqlite")]
-impl InsertCard for diesel::SqliteConnection {
-    fn insert_card(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow]) -> Result<(), StoreError> {
-        // In-process calls, no round trips: one multi-row statement per table.
+impl RegisterSteps for diesel::SqliteConnection {
+    fn found_and_number(&mut self, org: &str, pairs: &[(String, String)], year: Option<i32>) -> Result<(Vec<Candidate>, Option<i64>), StoreError> {
+        // In-process calls, no round trips: the reads first, then the counter.
+        let found = sqlite::candidates(self, org, pairs)?;
+        let seq = match year {
+            Some(y) => Some(sqlite::next_seq(self, org, y, 1)?),
+            None => None,
+        };
+        Ok((found, seq))
+    }
+
+    const NUMBERS_IN_WRITE: bool = false;
+
+    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], notices: &[NotificationRow], deltas: &[crate::reports::rollup::Row], _: Option<(i32, usize)>) -> Result<Option<i64>, StoreError> {
+        // One multi-row statement per table.
         diesel::insert_into(appeals::table).values(row).execute(self)?;
         diesel::insert_into(applicants::table).values(&a.applicants).execute(self)?;
         diesel::insert_into(questions::table).values(&a.questions).execute(self)?;
@@ -935,55 +995,174 @@ impl InsertCard for diesel::SqliteConnection {
             diesel::insert_into(appeal_links::table).values(links).execute(self)?;
         }
         diesel::insert_into(super::schema::history::table).values(&first_entry(row, a, links)).execute(self)?;
-        Ok(())
+        if a.outbox.cancel_reminders {
+            super::outbox::sqlite::cancel_reminders(self, &row.id)?;
+        }
+        for n in notices {
+            diesel::insert_into(super::schema::notifications::table).values(n).on_conflict_do_nothing().execute(self)?;
+        }
+        diesel::insert_into(super::schema::plan_queue::table)
+            .values((super::schema::plan_queue::organization_id.eq(&row.organization_id), super::schema::plan_queue::appeal_id.eq(&row.id)))
+            .on_conflict_do_nothing()
+            .execute(self)?;
+        crate::store::stats_deltas::record_rows(self, deltas)?;
+        Ok(None)
     }
 }
 
-/// `INSERT INTO t (cols) SELECT cols FROM json_populate_recordset(NULL::t, $n::json)` for the
-/// columns a row type serializes (others keep their defaults).
+/// `INSERT INTO t (cols) SELECT cols FROM json_populate_recordset(NULL::t, ?::json)` for the
+/// columns a row type serializes (others keep their defaults); the `numbered` columns get the
+/// reserved number's digits in place of the placeholder (`f`, see [`PG_NUMBER_CTES`]).
 #[cfg(feature = "postgres")]
-fn pg_insert_json<T: serde::Serialize>(table: &str, n: usize, sample: &T) -> String {
+fn pg_insert_json<T: serde::Serialize>(table: &str, sample: &T, numbered: &[&str]) -> String {
     let cols: Vec<String> = match serde_json::to_value(sample) {
         Ok(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
         _ => Vec::new(),
     };
-    let cols = cols.join(", ");
-    format!("INSERT INTO {table} ({cols}) SELECT {cols} FROM json_populate_recordset(NULL::{table}, ${n}::json)")
+    let values: Vec<String> = cols
+        .iter()
+        .map(|c| if numbered.contains(&c.as_str()) { format!("COALESCE(replace(j.{c}, f.mark, f.digits), j.{c})") } else { format!("j.{c}") })
+        .collect();
+    let from = if numbered.is_empty() { "" } else { ", f" };
+    format!("INSERT INTO {table} ({}) SELECT {} FROM json_populate_recordset(NULL::{table}, ?::json) AS j{from}", cols.join(", "), values.join(", "))
+}
+
+/// The year's next number reserved inside the registration's statement (when its argument is
+/// true) and `f`: the placeholder and the digits that replace it (`NULL` when none was reserved).
+#[cfg(feature = "postgres")]
+const PG_NUMBER_CTES: &str = "n AS (INSERT INTO reg_counters (organization_id, year, last_seq) SELECT ?, ?, 1 WHERE ? \
+     ON CONFLICT (organization_id, year) DO UPDATE SET last_seq = reg_counters.last_seq + 1 RETURNING last_seq), \
+     s AS (SELECT last_seq, lpad(last_seq::text, greatest(?, length(last_seq::text)), '0') AS digits FROM n), \
+     f AS (SELECT ?::text AS mark, (SELECT digits FROM s) AS digits)";
+
+/// Earlier appeals and the year's next number in one statement: one backward range of
+/// `match_keys`' primary key per (key, code) pair (`LATERAL`, [`MAX_LINKS`] rows each), each
+/// found card's status and deadline by primary key, and the counter's upsert when asked.
+/// `PAIRS` is where the pairs come from: a `VALUES` list of exactly as many rows (its estimate is
+/// exact, so PostgreSQL settles on the cached generic plan instead of planning every call), or
+/// `unnest` of two arrays for any other count.
+#[cfg(feature = "postgres")]
+fn pg_found_and_number(pairs: &str) -> String {
+    format!(
+        "WITH n AS (INSERT INTO reg_counters (organization_id, year, last_seq) SELECT ?, ?, 1 WHERE ? \
+         ON CONFLICT (organization_id, year) DO UPDATE SET last_seq = reg_counters.last_seq + 1 RETURNING last_seq) \
+         SELECT m.appeal_id, m.registered_at, a.status, a.due_date, NULL::bigint AS seq \
+         FROM {pairs} \
+         CROSS JOIN LATERAL (SELECT appeal_id, registered_at FROM match_keys WHERE organization_id = ? AND match_key = p.k AND code = p.c \
+         ORDER BY registered_at DESC, appeal_id DESC LIMIT {MAX_LINKS}) AS m JOIN appeals a ON a.id = m.appeal_id \
+         UNION ALL SELECT NULL, NULL, NULL, NULL, last_seq FROM n"
+    )
+}
+
+/// Up to how many (key, code) pairs the lookup lists them in a `VALUES` of their own count
+/// (one cached statement per count); a collective appeal with more uses the arrays.
+#[cfg(feature = "postgres")]
+const PG_VALUES_PAIRS: usize = 8;
+
+/// A row of [`pg_found_and_number`]: an earlier appeal, or the reserved number.
+#[cfg(feature = "postgres")]
+#[derive(QueryableByName)]
+struct FoundOrNumber {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    appeal_id: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    registered_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    status: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+    due_date: Option<NaiveDate>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    seq: Option<i64>,
 }
 
 #[cfg(feature = "postgres")]
-impl InsertCard for diesel::PgConnection {
-    fn insert_card(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow]) -> Result<(), StoreError> {
-        use diesel::sql_types::Text;
-        // One statement, one round trip: every table's rows travel as one JSON array and are
-        // inserted by data-modifying CTEs (foreign keys are checked at the statement's end).
+impl RegisterSteps for diesel::PgConnection {
+    fn found_and_number(&mut self, org: &str, pairs: &[(String, String)], year: Option<i32>) -> Result<(Vec<Candidate>, Option<i64>), StoreError> {
+        use super::prepared::{Arg, Prepared};
+        static BY_COUNT: [std::sync::OnceLock<String>; PG_VALUES_PAIRS + 1] = [const { std::sync::OnceLock::new() }; PG_VALUES_PAIRS + 1];
+        let mut args = vec![Arg::Text(org.into()), Arg::Int(year.unwrap_or(0)), Arg::Bool(year.is_some())];
+        let sql = match pairs.len() {
+            n @ 1..=PG_VALUES_PAIRS => {
+                args.extend(pairs.iter().flat_map(|(k, c)| [Arg::Text(k.clone()), Arg::Text(c.clone())]));
+                BY_COUNT[n].get_or_init(|| pg_found_and_number(&format!("(VALUES {}) AS p(k, c)", vec!["(?, ?)"; n].join(", "))))
+            }
+            _ => {
+                let (keys, codes): (Vec<String>, Vec<String>) = pairs.iter().cloned().unzip();
+                args.extend([Arg::Texts(keys), Arg::Texts(codes)]);
+                BY_COUNT[0].get_or_init(|| pg_found_and_number("unnest(?::text[], ?::text[]) AS p(k, c)"))
+            }
+        };
+        args.push(Arg::Text(org.into()));
+        let rows: Vec<FoundOrNumber> = Prepared::new(sql.as_str(), args).load(self)?;
+        let mut seq = None;
+        let mut found = Vec::with_capacity(rows.len());
+        for r in rows {
+            match (r.seq, r.appeal_id, r.registered_at, r.status, r.due_date) {
+                (Some(s), ..) => seq = Some(s),
+                (None, Some(appeal_id), Some(registered_at), Some(status), Some(due_date)) => found.push(Found { appeal_id, registered_at, status, due_date }),
+                _ => {}
+            }
+        }
+        Ok((newest_candidates(found), seq))
+    }
+
+    const NUMBERS_IN_WRITE: bool = true;
+
+    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], notices: &[NotificationRow], deltas: &[crate::reports::rollup::Row], number: Option<(i32, usize)>) -> Result<Option<i64>, StoreError> {
+        use super::prepared::{Arg, Prepared};
+        if a.outbox.cancel_reminders {
+            super::outbox::pg::cancel_reminders(self, &row.id)?;
+        }
+        // One prepared statement, one round trip: every table's rows travel as one JSON array
+        // and are inserted by data-modifying CTEs (foreign keys are checked at the statement's end).
         static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         let hist = first_entry(row, a, links);
         let sql = SQL.get_or_init(|| {
             let link = LinkRow { organization_id: String::new(), appeal_id: String::new(), related_appeal_id: String::new(), kind: String::new(), confirmed: None, created_at: row.registered_at };
             let key = MatchKeyRow { organization_id: String::new(), match_key: String::new(), code: String::new(), registered_at: row.registered_at, appeal_id: String::new() };
-            let (person, question) = (ApplicantRow::default(), QuestionRow::default());
+            let (person, question, notice) = (ApplicantRow::default(), QuestionRow::default(), NotificationRow::default());
             format!(
-                "WITH a AS ({}), p AS ({}), q AS ({}), k AS ({}), l AS ({}) {}",
-                pg_insert_json("appeals", 1, row),
-                pg_insert_json("applicants", 2, &person),
-                pg_insert_json("questions", 3, &question),
-                pg_insert_json("match_keys", 4, &key),
-                pg_insert_json("appeal_links", 5, &link),
-                pg_insert_json("history", 6, &hist),
+                "WITH {PG_NUMBER_CTES}, a AS ({} RETURNING organization_id, id), p AS ({}), q AS ({}), k AS ({}), l AS ({}), n2 AS ({} ON CONFLICT DO NOTHING), \
+                 r AS (INSERT INTO plan_queue (organization_id, appeal_id) SELECT organization_id, id FROM a ON CONFLICT DO NOTHING), d AS ({}), h AS ({}) \
+                 SELECT last_seq FROM s",
+                pg_insert_json("appeals", row, &["reg_number", "search_text"]),
+                pg_insert_json("applicants", &person, &[]),
+                pg_insert_json("questions", &question, &[]),
+                pg_insert_json("match_keys", &key, &[]),
+                pg_insert_json("appeal_links", &link, &[]),
+                pg_insert_json("notifications", &notice, &["subject", "body"]),
+                pg_insert_json("stats_deltas", &crate::store::stats_deltas::NewDelta::default(), &[]),
+                pg_insert_json("history", &hist, &["details"]),
             )
         });
-        let json = |v: serde_json::Result<String>| v.map_err(|e| StoreError::Db(diesel::result::Error::SerializationError(Box::new(e))));
-        diesel::sql_query(sql.as_str())
-            .bind::<Text, _>(json(serde_json::to_string(&[row]))?)
-            .bind::<Text, _>(json(serde_json::to_string(&a.applicants))?)
-            .bind::<Text, _>(json(serde_json::to_string(&a.questions))?)
-            .bind::<Text, _>(json(serde_json::to_string(&a.match_keys))?)
-            .bind::<Text, _>(json(serde_json::to_string(links))?)
-            .bind::<Text, _>(json(serde_json::to_string(&[&hist]))?)
-            .execute(self)?;
-        Ok(())
+        let json = |v: serde_json::Result<String>| v.map(Arg::Text).map_err(|e| StoreError::Db(diesel::result::Error::SerializationError(Box::new(e))));
+        let (year, width) = number.unwrap_or((0, 0));
+        let args = vec![
+            Arg::Text(row.organization_id.clone()),
+            Arg::Int(year),
+            Arg::Bool(number.is_some()),
+            Arg::Int(width as i32),
+            Arg::Text(crate::domain::regnum::SEQ_PLACEHOLDER.to_string()),
+            json(serde_json::to_string(&[row]))?,
+            json(serde_json::to_string(&a.applicants))?,
+            json(serde_json::to_string(&a.questions))?,
+            json(serde_json::to_string(&a.match_keys))?,
+            json(serde_json::to_string(links))?,
+            json(serde_json::to_string(notices))?,
+            json(serde_json::to_string(&crate::store::stats_deltas::new_deltas(deltas)))?,
+            json(serde_json::to_string(&[&hist]))?,
+        ];
+        let reserved: Vec<Reserved> = Prepared::new(sql.as_str(), args).load(self)?;
+        Ok(reserved.first().map(|r| r.last_seq))
     }
+}
+
+/// The number a registration's statement reserved.
+#[cfg(feature = "postgres")]
+#[derive(QueryableByName)]
+struct Reserved {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    last_seq: i64,
 }
 
 /// Writes many appeals' rows at once, the fastest way each backend offers.

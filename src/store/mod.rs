@@ -14,6 +14,8 @@ pub mod history;
 pub mod models;
 pub mod outbox;
 pub mod pool;
+#[cfg(feature = "postgres")]
+pub mod prepared;
 pub mod receptions;
 pub mod schema;
 pub mod search;

@@ -283,7 +283,7 @@ pub struct NewHistory {
 }
 
 /// A row of the notification outbox: one message to one recipient, with its delivery state.
-#[derive(Clone, Debug, Queryable, QueryableByName, Selectable, Insertable)]
+#[derive(Clone, Debug, Default, Queryable, QueryableByName, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = notifications, treat_none_as_default_value = false)]
 pub struct NotificationRow {
     pub id: String,

@@ -90,17 +90,34 @@ impl OutboxWrite for diesel::PgConnection {
     }
 }
 
-backend_fns! {
-    pub fn write(c: &mut Conn, appeal_id: &str, change: &OutboxChange, slots: &[(&str, &str)], now: NaiveDateTime) -> Result<(), StoreError> {
-        if change.cancel_reminders {
-            diesel::update(notifications::table.filter(notifications::appeal_id.eq(appeal_id)).filter(notifications::status.eq("pending")).filter(notifications::kind.eq_any(REMINDER_KINDS)))
-                .set((notifications::status.eq("cancelled"), notifications::last_error.eq(Some("отменено: срок изменён или обращение снято с контроля")), notifications::claimed_until.eq(None::<NaiveDateTime>)))
-                .execute(c)?;
-        }
-        for n in &change.notices {
+/// The change's notices with their `⟦slot⟧`s filled and their creation time set.
+pub fn filled(change: &OutboxChange, slots: &[(&str, &str)], now: NaiveDateTime) -> Vec<NotificationRow> {
+    change
+        .notices
+        .iter()
+        .map(|n| {
             let mut n = n.clone();
             crate::notify::fill_slots(&mut n, slots);
             n.created_at = now;
+            n
+        })
+        .collect()
+}
+
+backend_fns! {
+    /// Cancels the appeal's pending staff reminders (its deadline moved or control ended).
+    pub fn cancel_reminders(c: &mut Conn, appeal_id: &str) -> Result<(), StoreError> {
+        diesel::update(notifications::table.filter(notifications::appeal_id.eq(appeal_id)).filter(notifications::status.eq("pending")).filter(notifications::kind.eq_any(REMINDER_KINDS)))
+            .set((notifications::status.eq("cancelled"), notifications::last_error.eq(Some("отменено: срок изменён или обращение снято с контроля")), notifications::claimed_until.eq(None::<NaiveDateTime>)))
+            .execute(c)?;
+        Ok(())
+    }
+
+    pub fn write(c: &mut Conn, appeal_id: &str, change: &OutboxChange, slots: &[(&str, &str)], now: NaiveDateTime) -> Result<(), StoreError> {
+        if change.cancel_reminders {
+            cancel_reminders(c, appeal_id)?;
+        }
+        for n in filled(change, slots, now) {
             diesel::insert_into(notifications::table).values(&n).on_conflict_do_nothing().execute(c)?;
         }
         // The planner's next pass re-plans this appeal even when the day is planned already.

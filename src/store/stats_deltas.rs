@@ -66,14 +66,20 @@ pub fn utc_day(t: NaiveDateTime) -> NaiveDate {
     t.date()
 }
 
-#[derive(Insertable)]
+/// A delta row as written (PostgreSQL's registration sends them as JSON inside its one statement).
+#[derive(Insertable, serde::Serialize, Default)]
 #[diesel(table_name = stats_deltas)]
-struct NewDelta<'a> {
+pub(crate) struct NewDelta<'a> {
     organization_id: &'a str,
     day: NaiveDate,
     figure: &'a str,
     dim: &'a str,
     n: i64,
+}
+
+/// The insertable form of delta rows.
+pub(crate) fn new_deltas(rows: &[Row]) -> Vec<NewDelta<'_>> {
+    rows.iter().map(|(org, day, figure, dim, n)| NewDelta { organization_id: org, day: *day, figure, dim, n: *n }).collect()
 }
 
 #[derive(QueryableByName)]
@@ -267,7 +273,7 @@ fn add_read(t: &mut Tally, figure: &str, dim: &str, n: i64, today: NaiveDate) {
 
 backend_fns! {
     pub fn record(c: &mut Conn, rows: &[Row]) -> Result<(), StoreError> {
-        let new: Vec<NewDelta> = rows.iter().map(|(org, day, figure, dim, n)| NewDelta { organization_id: org, day: *day, figure, dim, n: *n }).collect();
+        let new = new_deltas(rows);
         for chunk in new.chunks(5000) {
             diesel::insert_into(stats_deltas::table).values(chunk).execute(c)?;
         }
@@ -452,9 +458,9 @@ impl Recorder for diesel::PgConnection {
     }
 }
 
-/// The deltas of a newly registered card, inside the registering transaction.
-pub fn record_new<C: Recorder>(c: &mut C, card: &CardData) -> Result<(), StoreError> {
-    record_rows(c, &rollup::diff(None, Some(&facts_of(card, &utc_day))))
+/// The delta rows of a newly registered card (written in the registering transaction).
+pub fn new_card_rows(card: &CardData) -> Vec<Row> {
+    rollup::diff(None, Some(&facts_of(card, &utc_day)))
 }
 
 /// The deltas of an import's cards, summed chunk by chunk as the rows are written and recorded
