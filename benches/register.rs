@@ -122,6 +122,64 @@ fn drive_mix(addr: &str, token: &str, total: usize, concurrency: usize, offset: 
     Figures { rate: all.len() as f64 / elapsed.as_secs_f64(), p50: all[all.len() / 2], p99: all[(all.len() * 99 / 100).min(all.len() - 1)] }
 }
 
+/// The SQLite counterpart of `register.pgbench`: one writer on one connection (the service's
+/// pragmas, `synchronous = FULL`) running the same registration transaction as prepared
+/// statements: `BEGIN IMMEDIATE`, the two `match_keys` ranges, the counter, then the card (its
+/// FTS trigger included), applicant, question, two keys, history, acknowledgement, planner
+/// queue row and the seven statistics deltas, `COMMIT`. Returns transactions per second.
+fn sqlite_raw_writer(pool: &appeals::store::DbPool, org: &str, transactions: usize) -> f64 {
+    use appeals::store::prepared::{Arg, Prepared};
+    use diesel::connection::SimpleConnection;
+    let appeals::store::DbPool::Sqlite(p) = pool else { return 0.0 };
+    let mut c = p.get().unwrap();
+    const APPEAL: &str = "INSERT INTO appeals (id, organization_id, reg_number, registered_at, registered_on, received_on, channel, form, kind, legal_regime, collective, \
+        anonymous, from_organization, summary, reply_channel, migration_case, late_registration, repeated, status, due_date, due_explanation, forward_late, returned_count, \
+        search_text, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'post', 'written', 'complaint', 'fz59', 0, 0, 0, 'Просит отремонтировать тротуар у дома 12 по ул. Октябрьской', \
+        'post', 0, 0, 0, 'registered', ?, '{\"text\":\"Зарегистрировано; 30 дней (ст. 12 59-ФЗ)\",\"days\":30,\"moved_over\":[]}', 0, 0, ?, 1, ?)";
+    const KEYS: &str = "SELECT appeal_id, registered_at FROM (SELECT appeal_id, registered_at FROM match_keys WHERE organization_id = ? AND match_key = ? AND code = '0003.0009.0097.0699' \
+        ORDER BY registered_at DESC, appeal_id DESC LIMIT 10) UNION ALL SELECT appeal_id, registered_at FROM (SELECT appeal_id, registered_at FROM match_keys \
+        WHERE organization_id = ? AND match_key = ? AND code = '0003.0009.0097.0699' ORDER BY registered_at DESC, appeal_id DESC LIMIT 10)";
+    let today = chrono::Utc::now().date_naive();
+    let call = uuid::Uuid::new_v4().simple().to_string();
+    let t = Instant::now();
+    for i in 0..transactions {
+        let n = format!("{}-{i}", &call[..8]);
+        let (id, now) = (format!("raw-a-{n}"), appeals::store::micros(chrono::Utc::now()).to_string());
+        let text = |v: &str| Arg::Text(v.to_string());
+        c.batch_execute("BEGIN IMMEDIATE").unwrap();
+        let run = |c: &mut diesel::SqliteConnection, sql: &'static str, args: Vec<Arg>| Prepared::new(sql, args).execute(c).expect("raw writer statement");
+        let (akey, ekey) = (format!("сырой {n}|a|адрес{n}"), format!("сырой {n}|e|r{n}@example.ru"));
+        run(&mut c, KEYS, vec![text(org), text(&akey), text(org), text(&ekey)]);
+        #[derive(diesel::QueryableByName)]
+        struct Seq {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            last_seq: i64,
+        }
+        let seq: Vec<Seq> = Prepared::new("INSERT INTO reg_counters (organization_id, year, last_seq) VALUES (?, 2099, 1) ON CONFLICT (organization_id, year) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq", vec![text(org)]).load(&mut c).unwrap();
+        let number = format!("СЫР-{}", seq[0].last_seq);
+        run(&mut c, APPEAL, vec![text(&id), text(org), text(&number), text(&now), text(&today.to_string()), text(&today.to_string()), text(&(today + chrono::Duration::days(30)).to_string()),
+            text(&format!("{} сырой {n} просит отремонтировать тротуар у дома 12 по ул. октябрьской", number.to_lowercase())), text(&now)]);
+        run(&mut c, "INSERT INTO applicants (id, organization_id, appeal_id, position, is_organization, full_name, postal_address, email, name_key, address_key, email_key) VALUES (?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?)",
+            vec![text(&format!("raw-p-{n}")), text(org), text(&id), text(&format!("Сырой {n}")), text(&format!("Адрес {n}")), text(&format!("r{n}@example.ru")), text(&format!("сырой {n}")), text(&format!("адрес{n}")), text(&format!("r{n}@example.ru"))]);
+        run(&mut c, "INSERT INTO questions (id, organization_id, appeal_id, position, code, section, text, actions_taken) VALUES (?, ?, ?, 0, '0003.0009.0097.0699', '0003', 'ремонт тротуара', 0)",
+            vec![text(&format!("raw-q-{n}")), text(org), text(&id)]);
+        run(&mut c, "INSERT INTO match_keys (organization_id, match_key, code, registered_at, appeal_id) VALUES (?, ?, '0003.0009.0097.0699', ?, ?), (?, ?, '0003.0009.0097.0699', ?, ?)",
+            vec![text(org), text(&akey), text(&now), text(&id), text(org), text(&ekey), text(&now), text(&id)]);
+        run(&mut c, "INSERT INTO history (organization_id, appeal_id, at, action, details) VALUES (?, ?, ?, 'registered', ?)", vec![text(org), text(&id), text(&now), text(&format!("{{\"reg_number\":\"{number}\"}}"))]);
+        run(&mut c, "INSERT INTO notifications (id, organization_id, appeal_id, recipient, kind, dedup_key, subject, body, status, scheduled_for, attempts, created_at) \
+            VALUES (?, ?, ?, ?, 'registration_ack', ?, ?, ?, 'pending', ?, 0, ?) ON CONFLICT DO NOTHING",
+            vec![text(&format!("raw-n-{n}")), text(org), text(&id), text(&format!("r{n}@example.ru")), text(&format!("registration_ack:{id}::0")), text(&format!("Ваше обращение зарегистрировано: № {number}")),
+                text(&format!("Уважаемый(ая) Сырой {n}!\n\nВаше обращение, поступившее {today}, зарегистрировано {today} под номером {number}.\nСрок рассмотрения — до {} (ст. 12 Федерального закона от 02.05.2006 № 59-ФЗ).\n\nПри переписке, пожалуйста, указывайте номер обращения.\n\nАдминистрация муниципального образования\n", today + chrono::Duration::days(30))),
+                text(&now), text(&now)]);
+        run(&mut c, "INSERT INTO plan_queue (organization_id, appeal_id) VALUES (?, ?) ON CONFLICT DO NOTHING", vec![text(org), text(&id)]);
+        run(&mut c, "INSERT INTO stats_deltas (organization_id, day, figure, dim, n) VALUES (?, ?, 'appeals', '', 1), (?, ?, 'channel', 'post', 1), (?, ?, 'form', 'written', 1), \
+            (?, ?, 'kind', 'complaint', 1), (?, ?, 'regime', 'fz59', 1), (?, ?, 'q', '0003.0009.0097.0699', 1), (?, ?, 'open', ?, 1)",
+            { let mut v = Vec::new(); for _ in 0..7 { v.push(text(org)); v.push(text(&today.to_string())); } v.push(text(&(today + chrono::Duration::days(30)).to_string())); v });
+        c.batch_execute("COMMIT").unwrap();
+    }
+    transactions as f64 / t.elapsed().as_secs_f64()
+}
+
 fn pgbench(url: &str, org: &str, concurrency: usize, transactions: usize) -> Option<f64> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/register.pgbench");
     let out = std::process::Command::new("pgbench")
@@ -229,6 +287,10 @@ async fn bench(label: &str, url: &str, total: usize) {
             if let Some(tps) = pgbench(url, &org_id, c, total) {
                 line.push_str(&format!("  | pgbench same tx: {tps:8.0} tps  ratio {:.2}", f.rate / tps));
             }
+        } else {
+            // One writer: SQLite takes one write transaction at a time whatever the clients.
+            let tps = sqlite_raw_writer(&raw_pool, &org_id, total);
+            line.push_str(&format!("  | one raw writer, same tx: {tps:8.0} tps  ratio {:.2}", f.rate / tps));
         }
         println!("{line}");
     }
@@ -242,6 +304,7 @@ async fn bench(label: &str, url: &str, total: usize) {
     round(1);
     let third = round(2);
     println!("{label:8} third round / first: {:.2}", third.rate / first.rate);
+    println!("{label:8} peak RSS of the server after the rounds (before any import): {} MiB", peak_rss_kib(srv.child.id()) / 1024);
     let client = awc::Client::builder().timeout(Duration::from_secs(600)).finish();
     // One applicant with 2,000 earlier appeals, registering again from one client.
     let took = import(&client, &srv, &token, 2000, 40_000_000, Mix::One).await;

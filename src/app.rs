@@ -55,7 +55,7 @@ pub fn load_calendar(settings: &Settings) -> Result<ProductionCalendar, StartErr
 
 /// Connects, migrates, and makes sure the default organization and the classifier exist.
 pub fn open(settings: &Settings, now: chrono::NaiveDateTime) -> Result<(DbPool, OrganizationRow), StartError> {
-    let pool = DbPool::connect(&settings.database_url, settings.pool_size)?;
+    let pool = DbPool::connect(&settings.database_url, settings.pool_connections())?;
     let applied = pool.migrate()?;
     if applied > 0 {
         tracing::info!(applied, backend = pool.backend().as_str(), "migrations applied");

@@ -14,7 +14,6 @@ pub mod history;
 pub mod models;
 pub mod outbox;
 pub mod pool;
-#[cfg(feature = "postgres")]
 pub mod prepared;
 pub mod receptions;
 pub mod schema;

@@ -1,4 +1,4 @@
-//! Hand-written PostgreSQL statements that stay prepared on their connection.
+//! Hand-written statements that stay prepared on their connection.
 //!
 //! diesel's `sql_query` marks itself unsafe to cache, so PostgreSQL parses and plans it on
 //! every call: for registration's two statements that was about 0.5 ms of the database's CPU
@@ -6,9 +6,8 @@
 //! never values spliced in), so diesel's statement cache keeps one prepared statement per
 //! connection for it, keyed by that text.
 
-use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Array, BigInt, Bool, Integer, Text, Untyped};
+use diesel::sql_types::{BigInt, Bool, Integer, Text, Untyped};
 use diesel::QueryResult;
 
 /// A bind value of a [`Prepared`] statement.
@@ -16,7 +15,7 @@ use diesel::QueryResult;
 pub enum Arg {
     /// `text`.
     Text(String),
-    /// `text[]`.
+    /// `text[]` (PostgreSQL only).
     Texts(Vec<String>),
     /// `integer`.
     Int(i32),
@@ -42,22 +41,37 @@ impl Prepared {
     }
 }
 
-impl QueryFragment<Pg> for Prepared {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+/// Pushes the statement's text and binds; `array` binds a `text[]` where the backend has one.
+macro_rules! walk_prepared {
+    ($self:ident, $out:ident, $array:expr) => {{
         // No `unsafe_to_cache_prepared()`: the text never varies between calls.
-        let mut parts = self.sql.split('?');
-        out.push_sql(parts.next().unwrap_or_default());
-        for (part, arg) in parts.zip(&self.args) {
+        let mut parts = $self.sql.split('?');
+        $out.push_sql(parts.next().unwrap_or_default());
+        for (part, arg) in parts.zip(&$self.args) {
             match arg {
-                Arg::Text(v) => out.push_bind_param::<Text, _>(v)?,
-                Arg::Texts(v) => out.push_bind_param::<Array<Text>, _>(v)?,
-                Arg::Int(v) => out.push_bind_param::<Integer, _>(v)?,
-                Arg::BigInt(v) => out.push_bind_param::<BigInt, _>(v)?,
-                Arg::Bool(v) => out.push_bind_param::<Bool, _>(v)?,
+                Arg::Text(v) => $out.push_bind_param::<Text, _>(v)?,
+                Arg::Texts(v) => $array(&mut $out, v)?,
+                Arg::Int(v) => $out.push_bind_param::<Integer, _>(v)?,
+                Arg::BigInt(v) => $out.push_bind_param::<BigInt, _>(v)?,
+                Arg::Bool(v) => $out.push_bind_param::<Bool, _>(v)?,
             }
-            out.push_sql(part);
+            $out.push_sql(part);
         }
         Ok(())
+    }};
+}
+
+#[cfg(feature = "postgres")]
+impl QueryFragment<diesel::pg::Pg> for Prepared {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
+        walk_prepared!(self, out, |out: &mut AstPass<'_, 'b, diesel::pg::Pg>, v: &'b Vec<String>| out.push_bind_param::<diesel::sql_types::Array<Text>, _>(v))
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl QueryFragment<diesel::sqlite::Sqlite> for Prepared {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::sqlite::Sqlite>) -> QueryResult<()> {
+        walk_prepared!(self, out, |_: &mut AstPass<'_, 'b, diesel::sqlite::Sqlite>, _: &'b Vec<String>| Err::<(), _>(diesel::result::Error::QueryBuilderError("SQLite has no arrays".into())))
     }
 }
 
