@@ -11,14 +11,10 @@ pub fn render(template: &str, year: i32, seq: i64) -> String {
             return out;
         };
         let token = &rest[start + 1..start + end];
-        match token {
-            "year" => out.push_str(&year.to_string()),
-            "seq" => out.push_str(&seq.to_string()),
-            t if t.starts_with("seq:0") => {
-                let width: usize = t[5..].parse().unwrap_or(0);
-                out.push_str(&format!("{seq:0width$}"));
-            }
-            other => {
+        match (token, seq_token(token)) {
+            ("year", _) => out.push_str(&year.to_string()),
+            (_, Some(width)) => out.push_str(&fill_seq(seq, width)),
+            (other, None) => {
                 out.push('{');
                 out.push_str(other);
                 out.push('}');
@@ -58,13 +54,8 @@ pub fn seq_width(template: &str) -> Option<usize> {
     let mut found = None;
     let mut rest = template;
     while let Some(start) = rest.find('{') {
-        let end = start + rest[start..].find('}')?;
-        let width = match &rest[start + 1..end] {
-            "seq" => Some(0),
-            t if t.starts_with("seq:0") => Some(t[5..].parse().unwrap_or(0)),
-            _ => None,
-        };
-        if let Some(w) = width {
+        let Some(end) = rest[start..].find('}').map(|e| start + e) else { break };
+        if let Some(w) = seq_token(&rest[start + 1..end]) {
             if found.replace(w).is_some() {
                 return None;
             }
@@ -72,6 +63,15 @@ pub fn seq_width(template: &str) -> Option<usize> {
         rest = &rest[end + 1..];
     }
     found
+}
+
+/// The minimum width a `{…}` token pads the sequence to, when it is a sequence token.
+fn seq_token(token: &str) -> Option<usize> {
+    match token {
+        "seq" => Some(0),
+        t if t.starts_with("seq:0") => Some(t[5..].parse().unwrap_or(0)),
+        _ => None,
+    }
 }
 
 /// The digits that replace [`SEQ_PLACEHOLDER`]: `seq` zero-padded to `width` (the database

@@ -486,7 +486,8 @@ backend_fns! {
         let (found, seq) = c.found_and_number(&row.organization_id, &pairs_of(&a.match_keys), year.filter(|_| in_write.is_none()))?;
         let (repeated, links) = links_for(&row, &found);
         row.repeated = repeated;
-        let unnumbered = row.clone();
+        // The card before its number, kept when the database fills the number in (rendered again below).
+        let unnumbered = in_write.map(|_| row.clone());
         if let Some(seq) = seq.or(in_write.map(|_| crate::domain::regnum::SEQ_PLACEHOLDER)) {
             numbering.apply(&mut row, seq);
         }
@@ -497,7 +498,8 @@ backend_fns! {
         let mut card = CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related };
         // Statistics deltas (issue 11), in the registering transaction.
         let deltas = crate::store::stats_deltas::new_card_rows(&card);
-        if let Some(seq) = c.write_registration(&card.appeal, a, &links, &notices, &deltas, in_write)? {
+        let reserved = c.write_registration(&card.appeal, a, &links, &notices, &deltas, in_write)?;
+        if let (Some(seq), Some(unnumbered)) = (reserved, unnumbered) {
             // The number the database reserved and filled in, rendered the same way for the answer.
             card.appeal = unnumbered;
             numbering.apply(&mut card.appeal, seq);
@@ -995,16 +997,7 @@ impl RegisterSteps for diesel::SqliteConnection {
             diesel::insert_into(appeal_links::table).values(links).execute(self)?;
         }
         diesel::insert_into(super::schema::history::table).values(&first_entry(row, a, links)).execute(self)?;
-        if a.outbox.cancel_reminders {
-            super::outbox::sqlite::cancel_reminders(self, &row.id)?;
-        }
-        for n in notices {
-            diesel::insert_into(super::schema::notifications::table).values(n).on_conflict_do_nothing().execute(self)?;
-        }
-        diesel::insert_into(super::schema::plan_queue::table)
-            .values((super::schema::plan_queue::organization_id.eq(&row.organization_id), super::schema::plan_queue::appeal_id.eq(&row.id)))
-            .on_conflict_do_nothing()
-            .execute(self)?;
+        super::outbox::sqlite::write_filled(self, &row.id, a.outbox.cancel_reminders, notices)?;
         crate::store::stats_deltas::record_rows(self, deltas)?;
         Ok(None)
     }

@@ -114,11 +114,17 @@ backend_fns! {
     }
 
     pub fn write(c: &mut Conn, appeal_id: &str, change: &OutboxChange, slots: &[(&str, &str)], now: NaiveDateTime) -> Result<(), StoreError> {
-        if change.cancel_reminders {
+        write_filled(c, appeal_id, change.cancel_reminders, &filled(change, slots, now))
+    }
+
+    /// [`write`] with the notices already filled ([`filled`]): cancels the appeal's pending
+    /// reminders when asked, inserts the notices and queues the appeal for the planner.
+    pub fn write_filled(c: &mut Conn, appeal_id: &str, cancel: bool, notices: &[NotificationRow]) -> Result<(), StoreError> {
+        if cancel {
             cancel_reminders(c, appeal_id)?;
         }
-        for n in filled(change, slots, now) {
-            diesel::insert_into(notifications::table).values(&n).on_conflict_do_nothing().execute(c)?;
+        for n in notices {
+            diesel::insert_into(notifications::table).values(n).on_conflict_do_nothing().execute(c)?;
         }
         // The planner's next pass re-plans this appeal even when the day is planned already.
         diesel::insert_into(plan_queue::table)
