@@ -132,6 +132,8 @@ fn sqlite_raw_writer(pool: &appeals::store::DbPool, org: &str, transactions: usi
     use diesel::connection::SimpleConnection;
     let appeals::store::DbPool::Sqlite(p) = pool else { return 0.0 };
     let mut c = p.get().unwrap();
+    // The issue's baseline: every commit flushes the WAL itself, one transaction at a time.
+    c.batch_execute("PRAGMA synchronous = FULL").unwrap();
     const APPEAL: &str = "INSERT INTO appeals (id, organization_id, reg_number, registered_at, registered_on, received_on, channel, form, kind, legal_regime, collective, \
         anonymous, from_organization, summary, reply_channel, migration_case, late_registration, repeated, status, due_date, due_explanation, forward_late, returned_count, \
         search_text, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'post', 'written', 'complaint', 'fz59', 0, 0, 0, 'Просит отремонтировать тротуар у дома 12 по ул. Октябрьской', \

@@ -23,6 +23,8 @@ pub mod stats;
 pub mod stats_deltas;
 pub mod users;
 pub mod visibility;
+#[cfg(feature = "sqlite")]
+pub mod wal_sync;
 
 pub use error::StoreError;
 pub use pool::{Backend, DbPool};
@@ -102,11 +104,41 @@ impl WriteTx for diesel::SqliteConnection {
         F: FnOnce(&mut Self) -> Result<T, E>,
         E: From<diesel::result::Error>,
     {
-        // SQLite has one writer at a time; queueing writers on an in-process lock instead of
-        // SQLite's sleeping busy handler keeps latency flat under concurrent registrations.
-        let _guard = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
-        self.immediate_transaction(f)
+        use diesel::connection::SimpleConnection;
+        // An in-memory database (no file) has nothing to flush.
+        let sync = Some(sqlite_file(self)?).filter(|f| !f.is_empty()).map(|f| wal_sync::WalSync::of(&f));
+        // Group commit (`wal_sync`): this commit writes its WAL frames without flushing them,
+        // and the flush happens after the writer lock is released, shared with the commits
+        // queued behind it. Autocommit writes outside `write_tx` keep `FULL`.
+        self.batch_execute("PRAGMA synchronous = NORMAL")?;
+        let (r, ticket) = {
+            // SQLite has one writer at a time; queueing writers on an in-process lock instead of
+            // SQLite's sleeping busy handler keeps latency flat under concurrent registrations.
+            let _guard = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
+            let r = self.immediate_transaction(f);
+            let ticket = sync.as_ref().filter(|_| r.is_ok()).map(|s| (s.clone(), s.committed()));
+            (r, ticket)
+        };
+        self.batch_execute("PRAGMA synchronous = FULL")?;
+        let v = r?;
+        if let Some((sync, t)) = ticket {
+            sync.wait(t).map_err(|e| diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::Unknown, Box::new(format!("flushing the WAL: {e}"))))?;
+        }
+        Ok(v)
     }
+}
+
+/// The file behind a SQLite connection's main database, as SQLite names it (empty in memory).
+#[cfg(feature = "sqlite")]
+fn sqlite_file(c: &mut diesel::SqliteConnection) -> Result<String, diesel::result::Error> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct File {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        file: String,
+    }
+    let rows: Vec<File> = prepared::Prepared::new("SELECT file FROM pragma_database_list WHERE name = 'main'", Vec::new()).load(c)?;
+    Ok(rows.into_iter().next().map(|f| f.file).unwrap_or_default())
 }
 
 #[cfg(feature = "postgres")]

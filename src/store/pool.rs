@@ -78,6 +78,8 @@ struct SqlitePragmas;
 impl CustomizeConnection<diesel::SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut diesel::SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         // A registered appeal is a legal record: synchronous=FULL makes an acknowledged commit survive a power cut.
+        // Write transactions (`WriteTx::write_tx`) commit at NORMAL and flush the WAL in groups
+        // before answering (`wal_sync`); autocommit writes keep FULL.
         // temp_store=MEMORY: statement journals (every multi-row insert and trigger-firing
         // statement inside a transaction has one) and sorts stay in memory; on files they cost an
         // open, write, close and unlink in /var/tmp per statement (276 files for 400 registrations).
