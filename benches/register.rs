@@ -196,6 +196,68 @@ fn pgbench(url: &str, org: &str, concurrency: usize, transactions: usize) -> Opt
     text.lines().find(|l| l.starts_with("tps = ")).and_then(|l| l[6..].split_whitespace().next()).and_then(|v| v.parse().ok())
 }
 
+/// The database inserting an import's rows by itself: copies of 100,000 stored appeals with
+/// their applicants, questions, keys, links and history (new ids, made beforehand in temporary
+/// tables), inserted table by table with `INSERT … SELECT` in key order in one transaction on
+/// the service's database, every index, trigger and foreign key in place. No parsing, no
+/// network, no client: the floor an import of the same rows can reach on this machine.
+/// Prints each table's time; returns the inserts' and the commit's seconds.
+fn import_floor(pool: &appeals::store::DbPool, label: &str) -> f64 {
+    use diesel::connection::SimpleConnection;
+    fn run<C: diesel::Connection + diesel::connection::SimpleConnection>(c: &mut C, label: &str, begin: &str) -> f64 {
+        let ids = "SELECT id FROM appeals ORDER BY id LIMIT 100000";
+        let history = "organization_id, appeal_id, at, action, actor_id, details";
+        c.batch_execute(begin).expect("begin");
+        c.batch_execute(&format!(
+            "CREATE TEMP TABLE f_appeals AS SELECT * FROM appeals ORDER BY id LIMIT 100000;
+             UPDATE f_appeals SET id = 'f' || id, reg_number = 'f' || reg_number, external_id = NULL, forward_number = NULL;
+             CREATE TEMP TABLE f_applicants AS SELECT * FROM applicants WHERE appeal_id IN ({ids});
+             UPDATE f_applicants SET id = 'f' || id, appeal_id = 'f' || appeal_id;
+             CREATE TEMP TABLE f_questions AS SELECT * FROM questions WHERE appeal_id IN ({ids});
+             UPDATE f_questions SET id = 'f' || id, appeal_id = 'f' || appeal_id;
+             CREATE TEMP TABLE f_match_keys AS SELECT * FROM match_keys WHERE appeal_id IN ({ids});
+             UPDATE f_match_keys SET appeal_id = 'f' || appeal_id;
+             CREATE TEMP TABLE f_appeal_links AS SELECT * FROM appeal_links WHERE appeal_id IN ({ids});
+             UPDATE f_appeal_links SET appeal_id = 'f' || appeal_id;
+             CREATE TEMP TABLE f_history AS SELECT {history} FROM history WHERE appeal_id IN ({ids});
+             UPDATE f_history SET appeal_id = 'f' || appeal_id;"
+        ))
+        .expect("copies");
+        let mut total = 0.0;
+        let mut line = format!("{label:8} import floor (the database inserting 100,000 appeals' rows by itself):");
+        for (table, cols, order) in [
+            ("appeals", "*", "id"),
+            ("applicants", "*", "id"),
+            ("questions", "*", "id"),
+            ("match_keys", "*", "match_key, code, registered_at, appeal_id"),
+            ("appeal_links", "*", "appeal_id, related_appeal_id"),
+            ("history", history, "appeal_id"),
+        ] {
+            let into = if cols == "*" { table.to_string() } else { format!("{table} ({cols})") };
+            let t = Instant::now();
+            c.batch_execute(&format!("INSERT INTO {into} SELECT {cols} FROM f_{table} ORDER BY {order}")).expect("floor insert");
+            let took = t.elapsed().as_secs_f64();
+            total += took;
+            line.push_str(&format!(" {table} {took:.2} s,"));
+        }
+        c.batch_execute("DROP TABLE f_appeals; DROP TABLE f_applicants; DROP TABLE f_questions; DROP TABLE f_match_keys; DROP TABLE f_appeal_links; DROP TABLE f_history;").expect("drop copies");
+        let t = Instant::now();
+        c.batch_execute("COMMIT").expect("commit");
+        let commit = t.elapsed().as_secs_f64();
+        println!("{line} commit {commit:.2} s; in all {:.2} s = {:.0} appeals/s", total + commit, 100_000.0 / (total + commit));
+        total + commit
+    }
+    match pool {
+        appeals::store::DbPool::Sqlite(p) => {
+            let mut c = p.get().unwrap();
+            // The import's own settings (`BulkInsert::bulk_begin`).
+            c.batch_execute("PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 0;").unwrap();
+            run(&mut *c, label, "BEGIN IMMEDIATE")
+        }
+        appeals::store::DbPool::Pg(p) => run(&mut *p.get().unwrap(), label, "BEGIN"),
+    }
+}
+
 /// The release `appeals` binary serving `url` in its own process, as in production.
 struct Server {
     child: std::process::Child,
@@ -279,6 +341,9 @@ async fn bench(label: &str, url: &str, total: usize) {
             println!("{label:8} import {} of {n} in one request: {:.2} s = {:8.0} appeals/s", k + 1, took.as_secs_f64(), n as f64 / took.as_secs_f64());
         }
         println!("{label:8} peak RSS of the server: {} MiB", peak_rss_kib(srv.child.id()) / 1024);
+        if n >= 100_000 {
+            import_floor(&raw_pool, label);
+        }
         return;
     }
     drive(&endpoint, &token, 200, 4, 10_000_000); // warm-up
@@ -477,7 +542,11 @@ async fn main() {
     if only.contains("sqlite") {
         bench("sqlite", &format!("sqlite://{}/bench.db", dir.display()), total).await;
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if std::env::var_os("BENCH_KEEP_DB").is_some() {
+        println!("sqlite database kept: {}/bench.db", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     let admin = std::env::var("BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")).ok().filter(|_| only.contains("postgres"));
     if let Some(admin) = admin {
         // BENCH_DB_PREFIX names the scratch database (engineers sharing one server keep theirs apart).
@@ -486,7 +555,12 @@ async fn main() {
         diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create bench database");
         let url = format!("{}/{name}", admin.rsplit_once('/').map(|x| x.0).unwrap_or(&admin));
         bench("postgres", &url, total).await;
-        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
+        if std::env::var_os("BENCH_KEEP_DB").is_some() {
+            // For measuring statements by hand on the filled registry afterwards.
+            println!("postgres database kept: {url}");
+        } else {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
+        }
     } else {
         println!("postgres: skipped (set BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)");
     }
