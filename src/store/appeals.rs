@@ -470,11 +470,20 @@ backend_fns! {
             // the counter's row lock is held only while that statement runs and commits.
             return register_in(conn, a, links_for, numbering);
         }
-        conn.write_tx(|c| register_in(c, a, links_for, numbering))
+        // SQLite: the earlier appeals are read before the writer lock is taken (a WAL snapshot
+        // blocks nobody), as PostgreSQL reads them before its write statement; only the number
+        // and the rows are written under the lock.
+        let found = candidates(conn, &a.appeal.organization_id, &pairs_of(&a.match_keys))?;
+        conn.write_tx(|c| register_found(c, a, links_for, numbering, Some(found)))
     }
 
     /// [`register`] inside the caller's transaction (a composite use case goes on writing).
     pub fn register_in(c: &mut Conn, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering) -> Result<CardData, StoreError> {
+        register_found(c, a, links_for, numbering, None)
+    }
+
+    /// [`register_in`] with the earlier appeals already read (`found`), or read here.
+    fn register_found(c: &mut Conn, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering, found: Option<Vec<Candidate>>) -> Result<CardData, StoreError> {
         // The search for earlier appeals and the number come first, then every row at once.
         // A re-delivered external id fails on its unique index; `register` reports the winner.
         // On SQLite this search runs under the writer lock on purpose: outside it, two
@@ -483,7 +492,9 @@ backend_fns! {
         let mut row = a.appeal.clone();
         let year = row.reg_number.is_empty().then_some(a.reg_year);
         let in_write = number_in_write::<Conn>(a, numbering);
-        let (found, seq) = c.found_and_number(&row.organization_id, &pairs_of(&a.match_keys), year.filter(|_| in_write.is_none()))?;
+        let pairs = if found.is_some() { Vec::new() } else { pairs_of(&a.match_keys) };
+        let (read, seq) = c.found_and_number(&row.organization_id, &pairs, year.filter(|_| in_write.is_none()))?;
+        let found = found.unwrap_or(read);
         let (repeated, links) = links_for(&row, &found);
         row.repeated = repeated;
         // The card before its number, kept when the database fills the number in (rendered again below).
