@@ -486,9 +486,11 @@ backend_fns! {
     fn register_found(c: &mut Conn, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering, found: Option<Vec<Candidate>>) -> Result<CardData, StoreError> {
         // The search for earlier appeals and the number come first, then every row at once.
         // A re-delivered external id fails on its unique index; `register` reports the winner.
-        // On SQLite this search runs under the writer lock on purpose: outside it, two
-        // simultaneous deliveries of one letter would not see each other. It is a few
-        // primary-key ranges of `match_keys` (at most MAX_LINKS rows per key and question).
+        // The search is a few primary-key ranges of `match_keys` (at most MAX_LINKS rows per key
+        // and question). `register` runs it before the write (before SQLite's writer lock, before
+        // PostgreSQL's write statement), so two registrations of one person and question made at
+        // the same instant need not see each other; a composite use case calling this inside
+        // its own transaction reads here.
         let mut row = a.appeal.clone();
         let year = row.reg_number.is_empty().then_some(a.reg_year);
         let in_write = number_in_write::<Conn>(a, numbering);
