@@ -1238,7 +1238,7 @@ impl BulkInsert for diesel::SqliteConnection {
 
     fn bulk_end(&mut self) -> Result<(), StoreError> {
         use diesel::connection::SimpleConnection;
-        self.batch_execute("PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000;")?;
+        self.batch_execute("PRAGMA cache_size = -2000;")?;
         Ok(())
     }
 }

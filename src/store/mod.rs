@@ -123,6 +123,13 @@ impl WriteTx for diesel::SqliteConnection {
         let v = r?;
         if let Some((sync, t)) = ticket {
             sync.wait(t).map_err(|e| diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::Unknown, Box::new(format!("flushing the WAL: {e}"))))?;
+            if t % wal_sync::CHECKPOINT_EVERY == 0 {
+                // Copying the WAL into the database, outside the writer lock (a passive
+                // checkpoint runs beside the next writers); connections have no automatic
+                // checkpoint, which would run inside the commit, under the lock. Busy (another
+                // checkpoint running) is not an error: the next one catches up.
+                let _ = self.batch_execute("PRAGMA wal_checkpoint(PASSIVE)");
+            }
         }
         Ok(v)
     }

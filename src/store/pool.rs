@@ -83,7 +83,7 @@ impl CustomizeConnection<diesel::SqliteConnection, diesel::r2d2::Error> for Sqli
         // temp_store=MEMORY: statement journals (every multi-row insert and trigger-firing
         // statement inside a transaction has one) and sorts stay in memory; on files they cost an
         // open, write, close and unlink in /var/tmp per statement (276 files for 400 registrations).
-        conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
+        conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0;")
             .map_err(diesel::r2d2::Error::QueryError)
     }
 }
