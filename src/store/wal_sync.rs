@@ -103,12 +103,42 @@ fn flush(wal: &std::path::Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::WriteTx;
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, RunQueryDsl};
+
+    /// A scratch directory, removed when dropped, and the path of a database file in it.
+    struct Scratch(std::path::PathBuf);
+
+    impl Scratch {
+        fn new() -> Self {
+            let dir = std::env::temp_dir().join(format!("walsync-{}", uuid::Uuid::new_v4()));
+            std::fs::create_dir_all(&dir).unwrap();
+            Scratch(dir)
+        }
+
+        fn db(&self) -> String {
+            self.0.join("t.db").to_string_lossy().to_string()
+        }
+
+        /// A connection in WAL mode with these further settings and a table `t (x)`.
+        fn connect(&self, pragmas: &str) -> diesel::SqliteConnection {
+            let mut c = diesel::SqliteConnection::establish(&self.db()).unwrap();
+            c.batch_execute(&format!("PRAGMA journal_mode = WAL; {pragmas} CREATE TABLE t (x BLOB)")).unwrap();
+            c
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
 
     #[test]
     fn a_ticket_waits_for_a_flush_started_after_it() {
-        let dir = std::env::temp_dir().join(format!("walsync-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("a.db").to_string_lossy().to_string();
+        let dir = Scratch::new();
+        let db = dir.db();
         let s = WalSync::of(&db);
         assert!(Arc::ptr_eq(&s, &WalSync::of(&db)), "one state per file");
         // No WAL file yet: nothing to flush, the wait returns.
@@ -133,33 +163,19 @@ mod tests {
         for t in threads {
             t.join().unwrap();
         }
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn a_write_transaction_returns_after_its_commit_is_flushed_and_leaves_full_behind() {
-        use crate::store::WriteTx;
-        use diesel::connection::SimpleConnection;
-        use diesel::Connection;
-        let dir = std::env::temp_dir().join(format!("walsync-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("b.db").to_string_lossy().to_string();
-        let mut c = diesel::SqliteConnection::establish(&db).unwrap();
-        c.batch_execute(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE t (x INTEGER)",
-        )
-        .unwrap();
+        let dir = Scratch::new();
+        let mut c = dir.connect("PRAGMA synchronous = FULL;");
         for _ in 0..3 {
-            c.write_tx(|c| c.batch_execute("INSERT INTO t VALUES (1)"))
-                .unwrap();
+            c.write_tx(|c| c.batch_execute("INSERT INTO t VALUES (1)")).unwrap();
         }
-        let s = WalSync::of(&db);
+        let s = WalSync::of(&dir.db());
         let committed = s.committed.load(Ordering::SeqCst);
         assert_eq!(committed, 3, "each committed write transaction is numbered");
-        assert!(
-            s.state.lock().unwrap().synced >= committed,
-            "answered only once flushed"
-        );
+        assert!(s.state.lock().unwrap().synced >= committed, "answered only once flushed");
         // A failed transaction is not numbered and waits for nothing.
         let r: Result<(), diesel::result::Error> = c.write_tx(|c| {
             c.batch_execute("INSERT INTO t VALUES (2)")?;
@@ -172,27 +188,16 @@ mod tests {
             #[diesel(sql_type = diesel::sql_types::Integer)]
             synchronous: i32,
         }
-        use diesel::RunQueryDsl;
-        let v: Vec<Sync> = diesel::sql_query("PRAGMA synchronous")
-            .load(&mut c)
-            .unwrap();
+        let v: Vec<Sync> = diesel::sql_query("PRAGMA synchronous").load(&mut c).unwrap();
         assert_eq!(v[0].synchronous, 2, "autocommit writes keep FULL");
-        drop(c);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn every_so_many_write_transactions_copy_the_wal_into_the_database() {
-        use crate::store::WriteTx;
-        use diesel::connection::SimpleConnection;
-        use diesel::Connection;
-        let dir = std::env::temp_dir().join(format!("walsync-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("c.db").to_string_lossy().to_string();
-        let mut c = diesel::SqliteConnection::establish(&db).unwrap();
+        let dir = Scratch::new();
         // As the pool sets them: no automatic checkpoint inside a commit.
-        c.batch_execute("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (x BLOB)").unwrap();
-        let size = || std::fs::metadata(&db).unwrap().len();
+        let mut c = dir.connect("PRAGMA wal_autocheckpoint = 0;");
+        let size = || std::fs::metadata(dir.db()).unwrap().len();
         let before = size();
         for _ in 1..CHECKPOINT_EVERY {
             c.write_tx(|c| c.batch_execute("INSERT INTO t VALUES (zeroblob(20000))")).unwrap();
@@ -200,7 +205,5 @@ mod tests {
         assert_eq!(size(), before, "the rows are still only in the WAL");
         c.write_tx(|c| c.batch_execute("INSERT INTO t VALUES (zeroblob(20000))")).unwrap();
         assert!(size() > before + 20000 * (CHECKPOINT_EVERY - 1), "the checkpoint copied the pages into the database: {} bytes", size());
-        drop(c);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
