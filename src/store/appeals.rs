@@ -547,6 +547,18 @@ backend_fns! {
     /// [`import`]'s transaction: checks, numbers, repeats, then the rows chunk by chunk.
     fn import_tx(conn: &mut Conn, items: &[NewAppeal], links_for: LinkDecision, numbering: Numbering) -> Result<Vec<String>, StoreError> {
         conn.write_tx(|c| {
+            c.bulk_tx_begin()?;
+            let r = import_rows(c, items, links_for, numbering);
+            let back = c.bulk_tx_end();
+            let ids = r?;
+            back?;
+            Ok(ids)
+        })
+    }
+
+    /// [`import_tx`]'s work, inside the transaction.
+    fn import_rows(c: &mut Conn, items: &[NewAppeal], links_for: LinkDecision, numbering: Numbering) -> Result<Vec<String>, StoreError> {
+        {
             let t0 = std::time::Instant::now();
             let org = match items.first() { Some(i) => i.appeal.organization_id.clone(), None => return Ok(Vec::new()) };
             // Legacy numbers and external ids must be free; one query per chunk, not per row.
@@ -685,7 +697,7 @@ backend_fns! {
             // full one instead (issue 10).
             diesel::delete(crate::store::schema::plan_marks::table.filter(crate::store::schema::plan_marks::organization_id.eq(&org))).execute(c)?;
             Ok(ids)
-        })
+        }
     }
 
     pub fn load_cards(conn: &mut Conn, org: &str, rows: Vec<AppealRow>) -> Result<Vec<CardData>, StoreError> {
@@ -1185,6 +1197,16 @@ pub trait BulkInsert {
     fn bulk_end(&mut self) -> Result<(), StoreError> {
         Ok(())
     }
+
+    /// Settings for the import's own transaction, on the connection that runs it.
+    fn bulk_tx_begin(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Gives that connection its usual settings back (inside the transaction, whatever its outcome).
+    fn bulk_tx_end(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// SQLite's page cache (KiB) for an import's connection while it writes: the rows of a large
@@ -1227,18 +1249,18 @@ impl BulkInsert for diesel::SqliteConnection {
         Ok(())
     }
 
-    fn bulk_begin(&mut self) -> Result<(), StoreError> {
+    fn bulk_tx_begin(&mut self) -> Result<(), StoreError> {
         use diesel::connection::SimpleConnection;
-        // No automatic checkpoint at this connection's commit: it would copy every page the
-        // import wrote from the WAL into the database before the import could answer. The
-        // caller checkpoints after answering (`import`), on another connection.
-        self.batch_execute(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA wal_autocheckpoint = 0;"))?;
+        // The writer connection (`wal_sync`) runs the import: its cache grows for it. The WAL
+        // is not checkpointed inside the commit (no connection does that); the caller
+        // checkpoints after answering (`import`).
+        self.batch_execute(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB};"))?;
         Ok(())
     }
 
-    fn bulk_end(&mut self) -> Result<(), StoreError> {
+    fn bulk_tx_end(&mut self) -> Result<(), StoreError> {
         use diesel::connection::SimpleConnection;
-        self.batch_execute("PRAGMA cache_size = -2000;")?;
+        self.batch_execute(&format!("PRAGMA cache_size = -{};", super::wal_sync::WRITER_CACHE_KIB))?;
         Ok(())
     }
 }

@@ -104,26 +104,32 @@ impl WriteTx for diesel::SqliteConnection {
         F: FnOnce(&mut Self) -> Result<T, E>,
         E: From<diesel::result::Error>,
     {
-        use diesel::connection::SimpleConnection;
-        // An in-memory database (no file) has nothing to flush.
-        let sync = Some(sqlite_file(self)?).filter(|f| !f.is_empty()).map(|f| wal_sync::WalSync::of(&f));
-        // Group commit (`wal_sync`): this commit writes its WAL frames without flushing them,
-        // and the flush happens after the writer lock is released, shared with the commits
-        // queued behind it. Autocommit writes outside `write_tx` keep `FULL`.
-        self.batch_execute("PRAGMA synchronous = NORMAL")?;
-        let (r, ticket) = {
-            // SQLite has one writer at a time; queueing writers on an in-process lock instead of
-            // SQLite's sleeping busy handler keeps latency flat under concurrent registrations.
+        // SQLite has one writer at a time; queueing writers on an in-process lock instead of
+        // SQLite's sleeping busy handler keeps latency flat under concurrent registrations.
+        let file = sqlite_file(self)?;
+        if file.is_empty() {
+            // An in-memory database: nothing to flush, no other connection to share it.
             let _guard = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
-            let r = self.immediate_transaction(f);
-            let ticket = sync.as_ref().filter(|_| r.is_ok()).map(|s| (s.clone(), s.committed()));
+            return self.immediate_transaction(f);
+        }
+        // Every write transaction runs on the file's one writer connection (`wal_sync`), whose
+        // page cache no other connection's commit invalidates, and commits in a group: its WAL
+        // frames are written, and flushed after the lock is released, shared with the commits
+        // queued behind it.
+        let sync = wal_sync::WalSync::of(&file);
+        let (r, ticket) = {
+            let _guard = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
+            let mut writer = sync.writer()?;
+            let c = writer.as_mut().expect("opened by WalSync::writer");
+            let r = c.immediate_transaction(f);
+            let ticket = r.is_ok().then(|| sync.committed());
             (r, ticket)
         };
-        self.batch_execute("PRAGMA synchronous = FULL")?;
         let v = r?;
-        if let Some((sync, t)) = ticket {
+        if let Some(t) = ticket {
             sync.wait(t).map_err(|e| diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::Unknown, Box::new(format!("flushing the WAL: {e}"))))?;
             if t % wal_sync::CHECKPOINT_EVERY == 0 {
+                use diesel::connection::SimpleConnection;
                 // Copying the WAL into the database, outside the writer lock (a passive
                 // checkpoint runs beside the next writers); connections have no automatic
                 // checkpoint, which would run inside the commit, under the lock. Busy (another
@@ -137,7 +143,7 @@ impl WriteTx for diesel::SqliteConnection {
 
 /// The file behind a SQLite connection's main database, as SQLite names it (empty in memory).
 #[cfg(feature = "sqlite")]
-fn sqlite_file(c: &mut diesel::SqliteConnection) -> Result<String, diesel::result::Error> {
+pub(crate) fn sqlite_file(c: &mut diesel::SqliteConnection) -> Result<String, diesel::result::Error> {
     use diesel::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
     struct File {

@@ -70,21 +70,35 @@ pub fn parse_url(url: &str) -> Result<Target, StoreError> {
     Err(StoreError::Connect(format!("unsupported database URL scheme (use sqlite:// or postgres://): `{}`", url.split("://").next().unwrap_or(""))))
 }
 
+/// Settings of every SQLite connection. A registered appeal is a legal record:
+/// `synchronous = FULL` makes an acknowledged commit survive a power cut; write transactions
+/// run on the file's writer connection instead, which commits at NORMAL and flushes the WAL in
+/// groups before answering (`wal_sync`). `temp_store = MEMORY`: statement journals (every
+/// multi-row insert and trigger-firing statement inside a transaction has one) and sorts stay
+/// in memory; on files they cost an open, write, close and unlink in /var/tmp per statement
+/// (276 files for 400 registrations). No automatic checkpoint: it would run inside a commit,
+/// under the writer lock; `write_tx` checkpoints after answering.
 #[cfg(feature = "sqlite")]
-#[derive(Debug)]
-struct SqlitePragmas;
+pub(crate) const SQLITE_SESSION: &str = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0;";
+
+/// Applies [`SQLITE_SESSION`] to each pooled connection, and holds the file's writer
+/// (`wal_sync`) for as long as the pool lives.
+#[cfg(feature = "sqlite")]
+struct SqlitePragmas {
+    _writer: std::sync::Arc<super::wal_sync::WalSync>,
+}
+
+#[cfg(feature = "sqlite")]
+impl std::fmt::Debug for SqlitePragmas {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqlitePragmas")
+    }
+}
 
 #[cfg(feature = "sqlite")]
 impl CustomizeConnection<diesel::SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut diesel::SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        // A registered appeal is a legal record: synchronous=FULL makes an acknowledged commit survive a power cut.
-        // Write transactions (`WriteTx::write_tx`) commit at NORMAL and flush the WAL in groups
-        // before answering (`wal_sync`); autocommit writes keep FULL.
-        // temp_store=MEMORY: statement journals (every multi-row insert and trigger-firing
-        // statement inside a transaction has one) and sorts stay in memory; on files they cost an
-        // open, write, close and unlink in /var/tmp per statement (276 files for 400 registrations).
-        conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0;")
-            .map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute(SQLITE_SESSION).map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
@@ -119,12 +133,13 @@ impl DbPool {
                 // WAL is a property of the file: set it once here, not racing on every pooled connection.
                 let mut first = diesel::SqliteConnection::establish(&p).map_err(|e| StoreError::Connect(format!("{p}: {e}")))?;
                 first.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;").map_err(|e| StoreError::Connect(format!("{p}: {e}")))?;
+                let writer = super::wal_sync::WalSync::of(&super::sqlite_file(&mut first).map_err(|e| StoreError::Connect(format!("{p}: {e}")))?);
                 let pool = Pool::builder()
                     .max_size(size.max(1))
                     .connection_timeout(Duration::from_secs(30))
                     // No validation query on every checkout: a broken connection is dropped when returned.
                     .test_on_check_out(false)
-                    .connection_customizer(Box::new(SqlitePragmas))
+                    .connection_customizer(Box::new(SqlitePragmas { _writer: writer }))
                     .build(ConnectionManager::new(p))?;
                 Ok(DbPool::Sqlite(pool))
             }

@@ -1,4 +1,9 @@
-//! Group commit for SQLite's write transactions.
+//! SQLite's write transactions: one writer connection per database file, and group commit.
+//!
+//! Every write transaction of the process runs on the file's writer connection (they queue on
+//! one lock anyway). A pooled connection drops its whole page cache whenever another
+//! connection has committed, so on a large registry each write re-read its B-tree paths from
+//! the OS; the writer's cache stays valid from one transaction to the next.
 //!
 //! At `synchronous = FULL` every commit flushes the WAL while it still holds the database's one
 //! writer lock: at 8 concurrent registrations that flush was half of each transaction's time
@@ -14,16 +19,24 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 
 /// Every how many write transactions one of them checkpoints the WAL after answering (about
 /// 20–30 pages per registration, so near SQLite's default of 1,000 pages).
 pub const CHECKPOINT_EVERY: u64 = 48;
 
-/// One database file's flush state: commits are numbered in WAL order, and `synced` is the
-/// highest number known to be on disk.
+/// Page cache of the writer connection (KiB). Its cache stays valid between transactions,
+/// since no other connection of this process writes; a pooled connection drops its cache
+/// whenever another one has committed, so each write re-read its B-tree paths.
+pub const WRITER_CACHE_KIB: i64 = 16_384;
+
+/// One database file's writer: the connection every write transaction of this process runs
+/// on, and the flush state of its commits (numbered in WAL order; `synced` is the highest
+/// number known to be on disk).
 pub struct WalSync {
+    db: String,
     wal: PathBuf,
+    writer: Mutex<Option<diesel::SqliteConnection>>,
     committed: AtomicU64,
     state: Mutex<Flushed>,
     done: Condvar,
@@ -35,25 +48,53 @@ struct Flushed {
     flushing: bool,
 }
 
-/// Flush states of the database files this process writes, by path (tests open many).
-static FILES: Mutex<Option<HashMap<String, Arc<WalSync>>>> = Mutex::new(None);
+/// The writers of the database files this process has open, by path. Weak: a pool holds its
+/// file's writer (`pool::SqlitePragmas`), and dropping the pool closes it (tests open many).
+static FILES: Mutex<Option<HashMap<String, Weak<WalSync>>>> = Mutex::new(None);
 
 impl WalSync {
-    /// The flush state of the database file at `db_path` (its WAL is `<db_path>-wal`).
+    /// The writer of the database file at `db_path` (as SQLite names it; its WAL is
+    /// `<db_path>-wal`), shared while anyone holds it.
     pub fn of(db_path: &str) -> Arc<WalSync> {
         let mut files = FILES.lock().unwrap_or_else(|e| e.into_inner());
-        files
-            .get_or_insert_with(HashMap::new)
-            .entry(db_path.to_string())
-            .or_insert_with(|| {
-                Arc::new(WalSync {
-                    wal: PathBuf::from(format!("{db_path}-wal")),
-                    committed: AtomicU64::new(0),
-                    state: Mutex::new(Flushed::default()),
-                    done: Condvar::new(),
-                })
-            })
-            .clone()
+        let files = files.get_or_insert_with(HashMap::new);
+        if let Some(s) = files.get(db_path).and_then(Weak::upgrade) {
+            return s;
+        }
+        files.retain(|_, w| w.strong_count() > 0);
+        let s = Arc::new(WalSync {
+            db: db_path.to_string(),
+            wal: PathBuf::from(format!("{db_path}-wal")),
+            writer: Mutex::new(None),
+            committed: AtomicU64::new(0),
+            state: Mutex::new(Flushed::default()),
+            done: Condvar::new(),
+        });
+        files.insert(db_path.to_string(), Arc::downgrade(&s));
+        s
+    }
+
+    /// The writer connection, opened on first use with the pool's settings, commits at
+    /// `NORMAL` (this module flushes) and a larger cache. After a panic inside a transaction
+    /// it is closed (rolling that transaction back) and opened afresh.
+    pub fn writer(&self) -> Result<MutexGuard<'_, Option<diesel::SqliteConnection>>, diesel::result::Error> {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        let mut w = match self.writer.lock() {
+            Ok(w) => w,
+            Err(poisoned) => {
+                self.writer.clear_poison();
+                let mut w = poisoned.into_inner();
+                *w = None;
+                w
+            }
+        };
+        if w.is_none() {
+            let mut c = diesel::SqliteConnection::establish(&self.db).map_err(|e| diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::Unknown, Box::new(format!("opening the writer: {e}"))))?;
+            c.batch_execute(&format!("{} PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{WRITER_CACHE_KIB};", super::pool::SQLITE_SESSION))?;
+            *w = Some(c);
+        }
+        Ok(w)
     }
 
     /// Numbers a commit that just returned; called while the writer lock is still held, so the
@@ -169,10 +210,11 @@ mod tests {
     fn a_write_transaction_returns_after_its_commit_is_flushed_and_leaves_full_behind() {
         let dir = Scratch::new();
         let mut c = dir.connect("PRAGMA synchronous = FULL;");
+        // Held as a pool holds it, so the numbering carries over between transactions.
+        let s = WalSync::of(&dir.db());
         for _ in 0..3 {
             c.write_tx(|c| c.batch_execute("INSERT INTO t VALUES (1)")).unwrap();
         }
-        let s = WalSync::of(&dir.db());
         let committed = s.committed.load(Ordering::SeqCst);
         assert_eq!(committed, 3, "each committed write transaction is numbered");
         assert!(s.state.lock().unwrap().synced >= committed, "answered only once flushed");
@@ -192,11 +234,39 @@ mod tests {
         assert_eq!(v[0].synchronous, 2, "autocommit writes keep FULL");
     }
 
+    #[derive(diesel::QueryableByName)]
+    struct Number {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+
+    #[test]
+    fn write_transactions_run_on_the_writer_which_survives_a_panic_inside_one() {
+        let dir = Scratch::new();
+        let mut c = dir.connect("");
+        let _held = WalSync::of(&dir.db());
+        // The closure is handed the writer connection, with its own cache, not the caller's.
+        let cache: Vec<Number> = c.write_tx(|w| diesel::sql_query("SELECT cache_size AS n FROM pragma_cache_size").load(w)).unwrap();
+        assert_eq!(cache[0].n, -WRITER_CACHE_KIB);
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _: Result<(), diesel::result::Error> = c.write_tx(|w| {
+                w.batch_execute("INSERT INTO t VALUES (1)")?;
+                panic!("a bug inside a write transaction");
+            });
+        }));
+        assert!(panicked.is_err());
+        // The half-written transaction was rolled back with its connection, and writes go on.
+        c.write_tx(|w| w.batch_execute("INSERT INTO t VALUES (2)")).unwrap();
+        let rows: Vec<Number> = diesel::sql_query("SELECT COUNT(*) AS n FROM t").load(&mut c).unwrap();
+        assert_eq!(rows[0].n, 1);
+    }
+
     #[test]
     fn every_so_many_write_transactions_copy_the_wal_into_the_database() {
         let dir = Scratch::new();
         // As the pool sets them: no automatic checkpoint inside a commit.
         let mut c = dir.connect("PRAGMA wal_autocheckpoint = 0;");
+        let _held = WalSync::of(&dir.db());
         let size = || std::fs::metadata(dir.db()).unwrap().len();
         let before = size();
         for _ in 1..CHECKPOINT_EVERY {
