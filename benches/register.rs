@@ -250,7 +250,7 @@ fn import_floor(pool: &appeals::store::DbPool, label: &str) -> f64 {
     match pool {
         appeals::store::DbPool::Sqlite(p) => {
             let mut c = p.get().unwrap();
-            // The import's own settings (`BulkInsert::bulk_begin`).
+            // The import's own cache (`BulkInsert::bulk_tx_begin`); no connection checkpoints automatically.
             c.batch_execute("PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 0;").unwrap();
             run(&mut *c, label, "BEGIN IMMEDIATE")
         }

@@ -535,17 +535,8 @@ backend_fns! {
         Ok(out)
     }
 
+    /// [`import`]'s transaction, on the connection settings `BulkInsert` gives it.
     pub fn import(conn: &mut Conn, items: &[NewAppeal], links_for: LinkDecision, numbering: Numbering) -> Result<Vec<String>, StoreError> {
-        conn.bulk_begin()?;
-        let r = import_tx(conn, items, links_for, numbering);
-        let back = conn.bulk_end();
-        let ids = r?;
-        back?;
-        Ok(ids)
-    }
-
-    /// [`import`]'s transaction: checks, numbers, repeats, then the rows chunk by chunk.
-    fn import_tx(conn: &mut Conn, items: &[NewAppeal], links_for: LinkDecision, numbering: Numbering) -> Result<Vec<String>, StoreError> {
         conn.write_tx(|c| {
             c.bulk_tx_begin()?;
             let r = import_rows(c, items, links_for, numbering);
@@ -556,7 +547,7 @@ backend_fns! {
         })
     }
 
-    /// [`import_tx`]'s work, inside the transaction.
+    /// [`import`]'s work inside the transaction: checks, numbers, repeats, then the rows chunk by chunk.
     fn import_rows(c: &mut Conn, items: &[NewAppeal], links_for: LinkDecision, numbering: Numbering) -> Result<Vec<String>, StoreError> {
         {
             let t0 = std::time::Instant::now();
@@ -1187,16 +1178,6 @@ struct Reserved {
 pub trait BulkInsert {
     /// Inserts one chunk's cards, applicants, questions, keys, links and history rows.
     fn insert_rows(&mut self, b: &Bulk, lap: &mut Lap) -> Result<(), StoreError>;
-
-    /// Sets the connection up for a large import (before its transaction).
-    fn bulk_begin(&mut self) -> Result<(), StoreError> {
-        Ok(())
-    }
-
-    /// Gives the connection its usual settings back (after the transaction, whatever its outcome).
-    fn bulk_end(&mut self) -> Result<(), StoreError> {
-        Ok(())
-    }
 
     /// Settings for the import's own transaction, on the connection that runs it.
     fn bulk_tx_begin(&mut self) -> Result<(), StoreError> {
