@@ -250,8 +250,9 @@ fn import_floor(pool: &appeals::store::DbPool, label: &str) -> f64 {
     match pool {
         appeals::store::DbPool::Sqlite(p) => {
             let mut c = p.get().unwrap();
-            // The import's own cache (`BulkInsert::bulk_tx_begin`); no connection checkpoints automatically.
-            c.batch_execute("PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 0;").unwrap();
+            // The import's own cache (`BulkInsert::bulk_tx_begin`); the pool's connections never
+            // checkpoint automatically.
+            c.batch_execute("PRAGMA cache_size = -262144;").unwrap();
             run(&mut *c, label, "BEGIN IMMEDIATE")
         }
         appeals::store::DbPool::Pg(p) => run(&mut *p.get().unwrap(), label, "BEGIN"),

@@ -549,146 +549,144 @@ backend_fns! {
 
     /// [`import`]'s work inside the transaction: checks, numbers, repeats, then the rows chunk by chunk.
     fn import_rows(c: &mut Conn, items: &[NewAppeal], links_for: LinkDecision, numbering: Numbering) -> Result<Vec<String>, StoreError> {
-        {
-            let t0 = std::time::Instant::now();
-            let org = match items.first() { Some(i) => i.appeal.organization_id.clone(), None => return Ok(Vec::new()) };
-            // Legacy numbers and external ids must be free; one query per chunk, not per row.
-            let legacy: Vec<&String> = items.iter().filter(|i| !i.appeal.reg_number.is_empty()).map(|i| &i.appeal.reg_number).collect();
-            for chunk in legacy.chunks(500) {
-                let taken: Vec<String> = appeals::table.filter(appeals::organization_id.eq(&org)).filter(appeals::reg_number.eq_any(chunk)).select(appeals::reg_number).first(c).optional()?.into_iter().collect();
-                if let Some(t) = taken.first() {
-                    let idx = items.iter().position(|i| &i.appeal.reg_number == t).unwrap_or(0);
-                    return Err(StoreError::Invalid(vec![crate::domain::validation::FieldError { field: format!("items[{idx}].reg_number"), message: format!("номер {t} уже занят") }]));
-                }
+        let t0 = std::time::Instant::now();
+        let org = match items.first() { Some(i) => i.appeal.organization_id.clone(), None => return Ok(Vec::new()) };
+        // Legacy numbers and external ids must be free; one query per chunk, not per row.
+        let legacy: Vec<&String> = items.iter().filter(|i| !i.appeal.reg_number.is_empty()).map(|i| &i.appeal.reg_number).collect();
+        for chunk in legacy.chunks(500) {
+            let taken: Vec<String> = appeals::table.filter(appeals::organization_id.eq(&org)).filter(appeals::reg_number.eq_any(chunk)).select(appeals::reg_number).first(c).optional()?.into_iter().collect();
+            if let Some(t) = taken.first() {
+                let idx = items.iter().position(|i| &i.appeal.reg_number == t).unwrap_or(0);
+                return Err(StoreError::Invalid(vec![crate::domain::validation::FieldError { field: format!("items[{idx}].reg_number"), message: format!("номер {t} уже занят") }]));
             }
-            let mut by_channel: HashMap<&str, Vec<&str>> = HashMap::new();
-            for i in items {
-                if let Some(x) = &i.appeal.external_id {
-                    by_channel.entry(i.appeal.channel.as_str()).or_default().push(x.as_str());
-                }
-            }
-            for (channel, ids) in &by_channel {
-                for chunk in ids.chunks(500) {
-                    let hit: Option<(String, String, Option<String>)> = appeals::table
-                        .filter(appeals::organization_id.eq(&org))
-                        .filter(appeals::channel.eq(*channel))
-                        .filter(appeals::external_id.eq_any(chunk))
-                        .select((appeals::id, appeals::reg_number, appeals::external_id))
-                        .first(c)
-                        .optional()?;
-                    if let Some((id, number, x)) = hit {
-                        let x = x.unwrap_or_default();
-                        let idx = items.iter().position(|i| i.appeal.channel == *channel && i.appeal.external_id.as_deref() == Some(x.as_str())).unwrap_or(0);
-                        return Err(StoreError::Conflict {
-                        code: "duplicate_external_id",
-                            message: format!("items[{idx}]: обращение с external_id «{x}» уже зарегистрировано под номером {number}"),
-                            extra: serde_json::json!({"id": id, "reg_number": number, "field": format!("items[{idx}].external_id")}),
-                        });
-                    }
-                }
-            }
-            let checked = t0.elapsed();
-            // Legacy numbers in the template's format move the counters past them first...
-            let mut legacy_max: HashMap<i32, i64> = HashMap::new();
-            for i in items {
-                if let Some(seq) = i.legacy_seq {
-                    let m = legacy_max.entry(i.reg_year).or_default();
-                    *m = (*m).max(seq);
-                }
-            }
-            for (year, seq) in &legacy_max {
-                raise_counter(c, &org, *year, *seq)?;
-            }
-            // ...then a block of numbers per year is reserved in one counter update.
-            let mut per_year: HashMap<i32, i64> = HashMap::new();
-            for i in items.iter().filter(|i| i.appeal.reg_number.is_empty()) {
-                *per_year.entry(i.reg_year).or_default() += 1;
-            }
-            let mut next: HashMap<i32, i64> = HashMap::new();
-            for (year, n) in &per_year {
-                let last = next_seq(c, &org, *year, *n)?;
-                next.insert(*year, last - n + 1);
-            }
-            // Repeats, set-based: the stored keys of every pair in the batch in one query per
-            // chunk, then each row's earlier appeals among them and among the batch's own rows.
-            let all_pairs: BTreeSet<(String, String)> = items.iter().flat_map(|i| pairs_of(&i.match_keys)).collect();
-            let t1 = std::time::Instant::now();
-            let stored = stored_keys(c, &org, &all_pairs)?;
-            let keys_read = t1.elapsed();
-            let earlier = EarlierIndex::new(stored.iter().chain(items.iter().flat_map(|i| i.match_keys.iter())));
-            let mut picked: Vec<Vec<(NaiveDateTime, String)>> = Vec::with_capacity(items.len());
-            let mut from_db: BTreeSet<String> = BTreeSet::new();
-            let in_batch: HashMap<&str, usize> = items.iter().enumerate().map(|(n, i)| (i.appeal.id.as_str(), n)).collect();
-            for i in items {
-                let found = earlier.before(&pairs_of(&i.match_keys), i.appeal.registered_at, &i.appeal.id);
-                from_db.extend(found.iter().filter(|(_, id)| !in_batch.contains_key(id.as_str())).map(|(_, id)| id.clone()));
-                picked.push(found);
-            }
-            let known: HashMap<String, Candidate> = details(c, &org, from_db.into_iter().map(|id| (NaiveDateTime::default(), id)).collect())?.into_iter().map(|k| (k.id.clone(), k)).collect();
-            // Generated numbers follow the input order, as a clerk would have registered them.
-            let seqs: Vec<Option<i64>> = items
-                .iter()
-                .map(|i| {
-                    i.appeal.reg_number.is_empty().then(|| {
-                        let seq = next.get_mut(&i.reg_year).expect("reserved above");
-                        *seq += 1;
-                        *seq - 1
-                    })
-                })
-                .collect();
-            let built = t0.elapsed();
-            let ids = items.iter().map(|i| i.appeal.id.clone()).collect();
-            // In key order, a chunk at a time: ids are time-ordered (UUIDv7) but were made on
-            // several threads, so sorted they append at each index's right edge instead of
-            // splitting pages; and only one chunk's copies of the rows exist at a time.
-            let mut order: Vec<usize> = (0..items.len()).collect();
-            order.sort_unstable_by(|&a, &b| items[a].appeal.id.cmp(&items[b].appeal.id));
-            let mut lap = Lap::new();
-            let mut deltas = crate::store::stats_deltas::ImportDeltas::default();
-            for part in order.chunks(IMPORT_CHUNK) {
-                let mut rows = Vec::with_capacity(part.len());
-                let (mut people, mut qs, mut keys, mut all_links) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-                let mut hist = Vec::with_capacity(part.len());
-                for &n in part {
-                    let i = &items[n];
-                    let cands: Vec<Candidate> = std::mem::take(&mut picked[n])
-                        .into_iter()
-                        .filter_map(|(at, id)| match in_batch.get(id.as_str()) {
-                            Some(&m) => Some(Candidate { id, status: items[m].appeal.status.clone(), due_date: items[m].appeal.due_date, registered_at: at }),
-                            None => known.get(&id).map(|k| Candidate { registered_at: at, ..k.clone() }),
-                        })
-                        .collect();
-                    let mut row = i.appeal.clone();
-                    let (repeated, links) = links_for(&row, &cands);
-                    row.repeated = repeated;
-                    if let Some(seq) = seqs[n] {
-                        numbering.apply(&mut row, seq);
-                    }
-                    hist.push(first_entry(&row, i, &links));
-                    all_links.extend(links);
-                    people.extend(i.applicants.iter().cloned());
-                    qs.extend(i.questions.iter().cloned());
-                    keys.extend(i.match_keys.iter().cloned());
-                    rows.push(row);
-                }
-                people.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-                qs.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-                keys.sort_unstable_by(|a, b| (&a.match_key, &a.code, a.registered_at, &a.appeal_id).cmp(&(&b.match_key, &b.code, b.registered_at, &b.appeal_id)));
-                all_links.sort_unstable_by(|a, b| (&a.appeal_id, &a.related_appeal_id).cmp(&(&b.appeal_id, &b.related_appeal_id)));
-                lap.at("rows built");
-                c.insert_rows(&Bulk { rows: &rows, people: &people, questions: &qs, keys: &keys, links: &all_links, history: &hist }, &mut lap)?;
-                // Statistics deltas (issue 11), summed over the whole batch.
-                deltas.add(&rows, &qs);
-                lap.at("stats deltas summed");
-            }
-            lap.log();
-            tracing::info!(checks_ms = checked.as_millis() as u64, keys_read_ms = keys_read.as_millis() as u64, prepared_ms = built.as_millis() as u64, written_ms = (t0.elapsed() - built).as_millis() as u64, "import rows written");
-            deltas.record(c)?;
-            // Imported appeals are not queued one by one: the reminder planner's next pass is a
-            // full one instead (issue 10).
-            diesel::delete(crate::store::schema::plan_marks::table.filter(crate::store::schema::plan_marks::organization_id.eq(&org))).execute(c)?;
-            Ok(ids)
         }
+        let mut by_channel: HashMap<&str, Vec<&str>> = HashMap::new();
+        for i in items {
+            if let Some(x) = &i.appeal.external_id {
+                by_channel.entry(i.appeal.channel.as_str()).or_default().push(x.as_str());
+            }
+        }
+        for (channel, ids) in &by_channel {
+            for chunk in ids.chunks(500) {
+                let hit: Option<(String, String, Option<String>)> = appeals::table
+                    .filter(appeals::organization_id.eq(&org))
+                    .filter(appeals::channel.eq(*channel))
+                    .filter(appeals::external_id.eq_any(chunk))
+                    .select((appeals::id, appeals::reg_number, appeals::external_id))
+                    .first(c)
+                    .optional()?;
+                if let Some((id, number, x)) = hit {
+                    let x = x.unwrap_or_default();
+                    let idx = items.iter().position(|i| i.appeal.channel == *channel && i.appeal.external_id.as_deref() == Some(x.as_str())).unwrap_or(0);
+                    return Err(StoreError::Conflict {
+                    code: "duplicate_external_id",
+                        message: format!("items[{idx}]: обращение с external_id «{x}» уже зарегистрировано под номером {number}"),
+                        extra: serde_json::json!({"id": id, "reg_number": number, "field": format!("items[{idx}].external_id")}),
+                    });
+                }
+            }
+        }
+        let checked = t0.elapsed();
+        // Legacy numbers in the template's format move the counters past them first...
+        let mut legacy_max: HashMap<i32, i64> = HashMap::new();
+        for i in items {
+            if let Some(seq) = i.legacy_seq {
+                let m = legacy_max.entry(i.reg_year).or_default();
+                *m = (*m).max(seq);
+            }
+        }
+        for (year, seq) in &legacy_max {
+            raise_counter(c, &org, *year, *seq)?;
+        }
+        // ...then a block of numbers per year is reserved in one counter update.
+        let mut per_year: HashMap<i32, i64> = HashMap::new();
+        for i in items.iter().filter(|i| i.appeal.reg_number.is_empty()) {
+            *per_year.entry(i.reg_year).or_default() += 1;
+        }
+        let mut next: HashMap<i32, i64> = HashMap::new();
+        for (year, n) in &per_year {
+            let last = next_seq(c, &org, *year, *n)?;
+            next.insert(*year, last - n + 1);
+        }
+        // Repeats, set-based: the stored keys of every pair in the batch in one query per
+        // chunk, then each row's earlier appeals among them and among the batch's own rows.
+        let all_pairs: BTreeSet<(String, String)> = items.iter().flat_map(|i| pairs_of(&i.match_keys)).collect();
+        let t1 = std::time::Instant::now();
+        let stored = stored_keys(c, &org, &all_pairs)?;
+        let keys_read = t1.elapsed();
+        let earlier = EarlierIndex::new(stored.iter().chain(items.iter().flat_map(|i| i.match_keys.iter())));
+        let mut picked: Vec<Vec<(NaiveDateTime, String)>> = Vec::with_capacity(items.len());
+        let mut from_db: BTreeSet<String> = BTreeSet::new();
+        let in_batch: HashMap<&str, usize> = items.iter().enumerate().map(|(n, i)| (i.appeal.id.as_str(), n)).collect();
+        for i in items {
+            let found = earlier.before(&pairs_of(&i.match_keys), i.appeal.registered_at, &i.appeal.id);
+            from_db.extend(found.iter().filter(|(_, id)| !in_batch.contains_key(id.as_str())).map(|(_, id)| id.clone()));
+            picked.push(found);
+        }
+        let known: HashMap<String, Candidate> = details(c, &org, from_db.into_iter().map(|id| (NaiveDateTime::default(), id)).collect())?.into_iter().map(|k| (k.id.clone(), k)).collect();
+        // Generated numbers follow the input order, as a clerk would have registered them.
+        let seqs: Vec<Option<i64>> = items
+            .iter()
+            .map(|i| {
+                i.appeal.reg_number.is_empty().then(|| {
+                    let seq = next.get_mut(&i.reg_year).expect("reserved above");
+                    *seq += 1;
+                    *seq - 1
+                })
+            })
+            .collect();
+        let built = t0.elapsed();
+        let ids = items.iter().map(|i| i.appeal.id.clone()).collect();
+        // In key order, a chunk at a time: ids are time-ordered (UUIDv7) but were made on
+        // several threads, so sorted they append at each index's right edge instead of
+        // splitting pages; and only one chunk's copies of the rows exist at a time.
+        let mut order: Vec<usize> = (0..items.len()).collect();
+        order.sort_unstable_by(|&a, &b| items[a].appeal.id.cmp(&items[b].appeal.id));
+        let mut lap = Lap::new();
+        let mut deltas = crate::store::stats_deltas::ImportDeltas::default();
+        for part in order.chunks(IMPORT_CHUNK) {
+            let mut rows = Vec::with_capacity(part.len());
+            let (mut people, mut qs, mut keys, mut all_links) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let mut hist = Vec::with_capacity(part.len());
+            for &n in part {
+                let i = &items[n];
+                let cands: Vec<Candidate> = std::mem::take(&mut picked[n])
+                    .into_iter()
+                    .filter_map(|(at, id)| match in_batch.get(id.as_str()) {
+                        Some(&m) => Some(Candidate { id, status: items[m].appeal.status.clone(), due_date: items[m].appeal.due_date, registered_at: at }),
+                        None => known.get(&id).map(|k| Candidate { registered_at: at, ..k.clone() }),
+                    })
+                    .collect();
+                let mut row = i.appeal.clone();
+                let (repeated, links) = links_for(&row, &cands);
+                row.repeated = repeated;
+                if let Some(seq) = seqs[n] {
+                    numbering.apply(&mut row, seq);
+                }
+                hist.push(first_entry(&row, i, &links));
+                all_links.extend(links);
+                people.extend(i.applicants.iter().cloned());
+                qs.extend(i.questions.iter().cloned());
+                keys.extend(i.match_keys.iter().cloned());
+                rows.push(row);
+            }
+            people.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+            qs.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+            keys.sort_unstable_by(|a, b| (&a.match_key, &a.code, a.registered_at, &a.appeal_id).cmp(&(&b.match_key, &b.code, b.registered_at, &b.appeal_id)));
+            all_links.sort_unstable_by(|a, b| (&a.appeal_id, &a.related_appeal_id).cmp(&(&b.appeal_id, &b.related_appeal_id)));
+            lap.at("rows built");
+            c.insert_rows(&Bulk { rows: &rows, people: &people, questions: &qs, keys: &keys, links: &all_links, history: &hist }, &mut lap)?;
+            // Statistics deltas (issue 11), summed over the whole batch.
+            deltas.add(&rows, &qs);
+            lap.at("stats deltas summed");
+        }
+        lap.log();
+        tracing::info!(checks_ms = checked.as_millis() as u64, keys_read_ms = keys_read.as_millis() as u64, prepared_ms = built.as_millis() as u64, written_ms = (t0.elapsed() - built).as_millis() as u64, "import rows written");
+        deltas.record(c)?;
+        // Imported appeals are not queued one by one: the reminder planner's next pass is a
+        // full one instead (issue 10).
+        diesel::delete(crate::store::schema::plan_marks::table.filter(crate::store::schema::plan_marks::organization_id.eq(&org))).execute(c)?;
+        Ok(ids)
     }
 
     pub fn load_cards(conn: &mut Conn, org: &str, rows: Vec<AppealRow>) -> Result<Vec<CardData>, StoreError> {
