@@ -377,9 +377,11 @@ async fn bench(label: &str, url: &str, total: usize) {
     // One applicant with 2,000 earlier appeals, registering again from one client.
     let took = import(&client, &srv, &token, 2000, 40_000_000, Mix::One).await;
     println!("{label:8} import of 2000 from one applicant: {:.2} s", took.as_secs_f64());
+    println!("{label:8} peak RSS of the server during that import: {} MiB", peak_rss_kib(srv.child.id()) / 1024);
+    reset_peak_rss(srv.child.id());
     let f = drive_mix(&endpoint, &token, 500, 1, 41_000_000, Mix::One);
     println!("{label:8} applicant with 2,000+ earlier appeals, c=1: {:8.0} appeals/s  p50 {:6.2} ms  p99 {:6.2} ms", f.rate, f.p50.as_secs_f64() * 1e3, f.p99.as_secs_f64() * 1e3);
-    println!("{label:8} peak RSS of the server after the registration rounds: {} MiB", peak_rss_kib(srv.child.id()) / 1024);
+    println!("{label:8} peak RSS of the server during that round (peak reset after its import): {} MiB", peak_rss_kib(srv.child.id()) / 1024);
     // Bulk import: IMPORT_N appeals (100,000 by default) in one request, 30% returning applicants.
     let n: usize = std::env::var("IMPORT_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let took = import(&client, &srv, &token, n, 1_000_000, Mix::Returning).await;
@@ -404,8 +406,11 @@ async fn bench(label: &str, url: &str, total: usize) {
         p.get().unwrap().batch_execute("PRAGMA wal_checkpoint(TRUNCATE)").expect("checkpoint");
         println!("{label:8} checkpoint after the import: {:.1} s", t.elapsed().as_secs_f64());
     }
+    println!("{label:8} peak RSS of the server, the import included: {} MiB; now {} MiB", peak_rss_kib(srv.child.id()) / 1024, rss_kib(srv.child.id()) / 1024);
+    reset_peak_rss(srv.child.id());
     let f = drive_mix(&endpoint, &token, total, 8, 30_000_000, Mix::Returning);
     println!("{label:8} full size, returning 30%, c=8: {:8.0} appeals/s  p50 {:6.2} ms  p99 {:6.2} ms  | / first round {:.2}", f.rate, f.p50.as_secs_f64() * 1e3, f.p99.as_secs_f64() * 1e3, f.rate / first.rate);
+    println!("{label:8} peak RSS of the server during the full-size round (peak reset before it): {} MiB", peak_rss_kib(srv.child.id()) / 1024);
 
     // Card read and registry page, beside the same statements as raw SQL.
     // Appeals the service registered above (pgbench's rows carry ids of their own shape).
@@ -443,7 +448,7 @@ async fn bench(label: &str, url: &str, total: usize) {
         let (r50, r99) = raw_sql(&raw_pool, &sql, 500);
         println!("{label:8} {what:10}: HTTP p50 {h50:6.2} ms  p99 {h99:6.2} ms  | raw SQL p50 {r50:6.2} ms  p99 {r99:6.2} ms  | ratio p50 {:.2}", r50 / h50);
     }
-    println!("{label:8} peak RSS of the server, imports included: {} MiB", peak_rss_kib(srv.child.id()) / 1024);
+    println!("{label:8} peak RSS of the server since the full-size round began (reads included): {} MiB", peak_rss_kib(srv.child.id()) / 1024);
 }
 
 /// Imports `n` appeals of the given mix in one request; returns how long it took.
@@ -533,10 +538,28 @@ fn raw_sql(pool: &appeals::store::DbPool, sql: &[String], rounds: usize) -> (f64
 }
 
 fn peak_rss_kib(pid: u32) -> u64 {
+    proc_status_kib(pid, "VmHWM:")
+}
+
+/// The server's resident memory now, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    proc_status_kib(pid, "VmRSS:")
+}
+
+/// One `kB` line of `/proc/<pid>/status`.
+fn proc_status_kib(pid: u32, key: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()))
+        .and_then(|s| s.lines().find(|l| l.starts_with(key)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()))
         .unwrap_or(0)
+}
+
+/// Starts the server's peak RSS afresh from its current RSS (Linux `clear_refs` 5), so a phase's
+/// peak is its own and not an earlier import's.
+fn reset_peak_rss(pid: u32) {
+    if let Err(e) = std::fs::write(format!("/proc/{pid}/clear_refs"), "5") {
+        println!("(peak RSS not reset: {e})");
+    }
 }
 
 #[actix_web::main]

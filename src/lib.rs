@@ -10,6 +10,7 @@ pub mod store;
 pub mod api;
 pub mod app;
 pub mod clock;
+pub mod memory;
 pub mod control;
 pub mod demo;
 pub mod registry;

@@ -93,7 +93,15 @@ pub async fn import_appeals(caller: Caller, state: web::Data<AppState>, body: Im
         let started = std::time::Instant::now();
         let batch = validated(&st, &c, body)?;
         let validated = started.elapsed();
-        let ids = crate::registry::import(&st, &batch)?;
+        let stored = crate::registry::import(&st, &batch);
+        let large = batch.len() >= LARGE_IMPORT;
+        drop(batch);
+        if large {
+            // The parsed rows are gone; their pages go back to the OS rather than staying the
+            // server's resident size until it restarts.
+            crate::memory::return_freed();
+        }
+        let ids = stored?;
         tracing::info!(count = ids.len(), validate_ms = validated.as_millis() as u64, store_ms = (started.elapsed() - validated).as_millis() as u64, "import stored");
         Ok(ids)
     })
@@ -101,6 +109,9 @@ pub async fn import_appeals(caller: Caller, state: web::Data<AppState>, body: Im
     tracing::info!(count = ids.len(), actor = %caller.login, "appeals imported");
     Ok(HttpResponse::Created().json(ImportResult { imported: ids.len(), ids }))
 }
+
+/// From this many rows on, an import's freed memory is handed back to the OS when it ends.
+const LARGE_IMPORT: usize = 1_000;
 
 /// Rows per unit of validation work handed to a worker.
 const VALIDATION_CHUNK: usize = 1_000;

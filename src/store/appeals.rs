@@ -470,9 +470,15 @@ backend_fns! {
             // the counter's row lock is held only while that statement runs and commits.
             return register_in(conn, a, links_for, numbering);
         }
-        // SQLite: the earlier appeals are read before the writer lock is taken (a WAL snapshot
-        // blocks nobody), as PostgreSQL reads them before its write statement; only the number
-        // and the rows are written under the lock.
+        // SQLite with nobody else writing: everything on the writer connection, whose page
+        // cache no other commit has dropped (a pooled connection re-reads its pages after every
+        // commit). The read adds to the lock's hold only when nobody was waiting for it.
+        if !<Conn as WriteTx>::writer_busy() {
+            return conn.write_tx(|c| register_found(c, a, links_for, numbering, None));
+        }
+        // Under concurrent writes: the earlier appeals are read before the writer lock is taken
+        // (a WAL snapshot blocks nobody), as PostgreSQL reads them before its write statement;
+        // only the number and the rows are written under the lock.
         let found = candidates(conn, &a.appeal.organization_id, &pairs_of(&a.match_keys))?;
         conn.write_tx(|c| register_found(c, a, links_for, numbering, Some(found)))
     }
@@ -1325,6 +1331,8 @@ fn after_import(pool: DbPool) {
             #[cfg(feature = "postgres")]
             DbPool::Pg(p) => p.get().map_err(StoreError::from).and_then(|mut c| Ok(c.batch_execute("ANALYZE appeals, applicants, questions, match_keys, history")?)),
         };
+        // The merge's and the checkpoint's buffers back to the OS, like the import's own.
+        crate::memory::return_freed();
         match r {
             Ok(()) => tracing::info!(ms = started.elapsed().as_millis() as u64, "after import: statistics / checkpoint done"),
             Err(e) => tracing::warn!(error = %e, "after import: statistics / checkpoint failed"),

@@ -89,6 +89,12 @@ pub trait WriteTx: diesel::Connection {
     where
         F: FnOnce(&mut Self) -> Result<T, E>,
         E: From<diesel::result::Error>;
+
+    /// Whether another write transaction of this process holds the writer right now: a hint for
+    /// where to read before writing (a read on an idle writer finds its cache warm).
+    fn writer_busy() -> bool {
+        false
+    }
 }
 
 /// Serialises this process's SQLite write transactions (other processes still meet the busy timeout).
@@ -98,6 +104,10 @@ static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 #[cfg(feature = "sqlite")]
 impl WriteTx for diesel::SqliteConnection {
     const MAX_BIND_PARAMS: usize = 32_766;
+
+    fn writer_busy() -> bool {
+        matches!(SQLITE_WRITER.try_lock(), Err(std::sync::TryLockError::WouldBlock))
+    }
 
     fn write_tx<T, E, F>(&mut self, f: F) -> Result<T, E>
     where

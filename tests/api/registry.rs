@@ -291,6 +291,30 @@ async fn repeated_appeals_are_linked(db: Db) {
     assert_eq!(back.json["related_appeal_ids"].as_array().unwrap().len(), 2, "links are visible from both sides");
 }
 
+both_backends!(repeats_are_found_while_others_register);
+/// Registrations arriving together: on SQLite one waits for the writer while another writes, and
+/// reads the earlier appeals outside the lock; when nobody writes it reads them on the writer.
+/// Either way each of the person's new letters finds the letter written before the burst.
+async fn repeats_are_found_while_others_register(db: Db) {
+    let app = TestApp::start(db).await;
+    let first = app.register(json!({})).await;
+    let bodies: Vec<Value> = (0..24)
+        .map(|i| if i % 3 == 0 { appeal(json!({})) } else { appeal(json!({"applicants": [{"full_name": format!("Иванов Пётр {i}"), "email": format!("p{i}@example.ru")}]})) })
+        .collect();
+    let results = futures_util::future::join_all(bodies.iter().map(|b| app.call("POST", "/api/v1/appeals", Some(&app.clerk), Some(b)))).await;
+    for (i, r) in results.iter().enumerate() {
+        assert_eq!(r.status, 201, "{}", r.json);
+        let related = r.json["related_appeal_ids"].as_array().unwrap();
+        if i % 3 == 0 {
+            assert!(related.contains(&first["id"]), "letter {i} of the same person: {related:?}");
+        } else {
+            assert!(related.is_empty(), "letter {i} of another person: {related:?}");
+        }
+    }
+    let back = app.call("GET", &format!("/api/v1/appeals/{}", first["id"].as_str().unwrap()), Some(&app.clerk), None).await;
+    assert!(back.json["related_appeal_ids"].as_array().unwrap().len() >= 8, "{}", back.json);
+}
+
 both_backends!(import_is_all_or_nothing);
 async fn import_is_all_or_nothing(db: Db) {
     let app = TestApp::start(db).await;
