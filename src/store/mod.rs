@@ -19,6 +19,8 @@ pub mod receptions;
 pub mod schema;
 pub mod search;
 pub mod sessions;
+#[cfg(feature = "sqlite")]
+pub mod stable_plans;
 pub mod stats;
 pub mod stats_deltas;
 pub mod users;

@@ -29,13 +29,20 @@ pub enum Arg {
 /// (`execute`, `load` into a `QueryableByName` type).
 #[derive(Debug)]
 pub struct Prepared {
-    sql: &'static str,
+    sql: std::borrow::Cow<'static, str>,
     args: Vec<Arg>,
 }
 
 impl Prepared {
     /// The statement `sql` with its arguments; the number of `?` must match `args`.
     pub fn new(sql: &'static str, args: Vec<Arg>) -> Self {
+        Self::owned(sql.into(), args)
+    }
+
+    /// A statement whose text is built at run time from a small set of shapes (one per count of
+    /// some list, say): each distinct text is prepared once per connection and then reused, so
+    /// the shapes must be few; values always go in as arguments.
+    pub fn owned(sql: std::borrow::Cow<'static, str>, args: Vec<Arg>) -> Self {
         debug_assert_eq!(sql.matches('?').count(), args.len(), "placeholders and arguments of a prepared statement");
         Self { sql, args }
     }

@@ -27,8 +27,11 @@ pub const CHECKPOINT_EVERY: u64 = 48;
 
 /// Page cache of the writer connection (KiB). Its cache stays valid between transactions,
 /// since no other connection of this process writes; a pooled connection drops its cache
-/// whenever another one has committed, so each write re-read its B-tree paths.
-pub const WRITER_CACHE_KIB: i64 = 16_384;
+/// whenever another one has committed, so each write re-read its B-tree paths. 4 MiB holds the
+/// indexes' upper levels at 100,000 appeals: registration ran as fast as with 16 MiB (the
+/// leaves come from the OS's page cache either way) and the peak RSS at that size fell from
+/// 81–86 MiB to 49–51 (benches/README, session 8).
+pub const WRITER_CACHE_KIB: i64 = 4_096;
 
 /// One database file's writer: the connection every write transaction of this process runs
 /// on, and the flush state of its commits (numbered in WAL order; `synced` is the highest
