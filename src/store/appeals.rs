@@ -1242,6 +1242,11 @@ impl BulkInsert for diesel::SqliteConnection {
     fn bulk_tx_end(&mut self) -> Result<(), StoreError> {
         use diesel::connection::SimpleConnection;
         self.batch_execute(&format!("PRAGMA cache_size = -{};", super::wal_sync::WRITER_CACHE_KIB))?;
+        // The next write transaction gets a fresh writer, without the import's cache structures.
+        let file = super::sqlite_file(self)?;
+        if !file.is_empty() {
+            super::wal_sync::WalSync::of(&file).retire_writer();
+        }
         Ok(())
     }
 }

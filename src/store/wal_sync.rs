@@ -18,7 +18,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 
 /// Every how many write transactions one of them checkpoints the WAL after answering (about
@@ -40,6 +40,7 @@ pub struct WalSync {
     db: String,
     wal: PathBuf,
     writer: Mutex<Option<diesel::SqliteConnection>>,
+    retired: AtomicBool,
     committed: AtomicU64,
     state: Mutex<Flushed>,
     done: Condvar,
@@ -69,6 +70,7 @@ impl WalSync {
             db: db_path.to_string(),
             wal: PathBuf::from(format!("{db_path}-wal")),
             writer: Mutex::new(None),
+            retired: AtomicBool::new(false),
             committed: AtomicU64::new(0),
             state: Mutex::new(Flushed::default()),
             done: Condvar::new(),
@@ -92,12 +94,24 @@ impl WalSync {
                 w
             }
         };
+        if self.retired.swap(false, Ordering::SeqCst) {
+            *w = None;
+        }
         if w.is_none() {
             let mut c = diesel::SqliteConnection::establish(&self.db).map_err(|e| diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::Unknown, Box::new(format!("opening the writer: {e}"))))?;
             c.batch_execute(&format!("{} PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{WRITER_CACHE_KIB};", super::pool::SQLITE_SESSION))?;
             *w = Some(c);
         }
         Ok(w)
+    }
+
+    /// Has the writer closed and opened afresh before the next write transaction. After a large
+    /// import: SQLite's page cache keeps the hash table it grew to for the import's cache (64
+    /// Ki slots for 256 MiB) when the cache shrinks back, and walks all of it at the end of
+    /// every later write transaction (`pcache1TruncateUnsafe`, 4.5% of the server's CPU in
+    /// registration after a 100,000-appeal import).
+    pub fn retire_writer(&self) {
+        self.retired.store(true, Ordering::SeqCst);
     }
 
     /// Numbers a commit that just returned; called while the writer lock is still held, so the
@@ -260,6 +274,23 @@ mod tests {
         assert!(panicked.is_err());
         // The half-written transaction was rolled back with its connection, and writes go on.
         c.write_tx(|w| w.batch_execute("INSERT INTO t VALUES (2)")).unwrap();
+        let rows: Vec<Number> = diesel::sql_query("SELECT COUNT(*) AS n FROM t").load(&mut c).unwrap();
+        assert_eq!(rows[0].n, 1);
+    }
+
+    #[test]
+    fn a_retired_writer_is_replaced_by_a_fresh_connection_before_the_next_write() {
+        let dir = Scratch::new();
+        let mut c = dir.connect("");
+        let sync = WalSync::of(&dir.db());
+        // A temporary table lives exactly as long as the connection that made it.
+        c.write_tx(|w| w.batch_execute("CREATE TEMP TABLE mark (x); INSERT INTO t VALUES (1)")).unwrap();
+        let on_same: Vec<Number> = c.write_tx(|w| diesel::sql_query("SELECT COUNT(*) AS n FROM temp.sqlite_master WHERE name = 'mark'").load(w)).unwrap();
+        assert_eq!(on_same[0].n, 1, "the writer lives on between transactions");
+        sync.retire_writer();
+        let on_fresh: Vec<Number> = c.write_tx(|w| diesel::sql_query("SELECT COUNT(*) AS n FROM temp.sqlite_master WHERE name = 'mark'").load(w)).unwrap();
+        assert_eq!(on_fresh[0].n, 0, "a new writer after retiring");
+        // What the old writer committed stays.
         let rows: Vec<Number> = diesel::sql_query("SELECT COUNT(*) AS n FROM t").load(&mut c).unwrap();
         assert_eq!(rows[0].n, 1);
     }
