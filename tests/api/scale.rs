@@ -103,6 +103,10 @@ async fn read_everything(app: &TestApp, cards: &[Value]) {
         format!("/api/v1/appeals?q={}", urlencode("обращение 123")),
         format!("/api/v1/appeals?q={}", urlencode("кузнецов")),
         format!("/api/v1/appeals?q={}&status=registered", urlencode("номер1")),
+        // Statistics and the monthly exports: their date indexes hold only the cards that have
+        // the date (put on control, forwarded, dispatched, closed), and still serve the ranges.
+        "/api/v1/stats?from=2025-01-01&to=2025-12-31".into(),
+        "/api/v1/exports/gasu/appeals?month=2025-03&format=csv".into(),
     ];
     for p in &pages {
         let r = app.call("GET", p, Some(&app.supervisor), None).await;
@@ -112,6 +116,10 @@ async fn read_everything(app: &TestApp, cards: &[Value]) {
             assert_eq!(r.status, 200, "{p}: {}", r.json);
         }
     }
+    // The ССТУ.РФ export reads the month's cards through all four date indexes, then refuses
+    // them: the test organization has no ССТУ.РФ id.
+    let r = app.call("GET", "/api/v1/exports/sstu?month=2025-03", Some(&app.supervisor), None).await;
+    assert_eq!((r.status, r.json["code"].as_str()), (422, Some("sstu_invalid")));
     let r = app.call("GET", "/api/v1/appeals?limit=5", Some(&app.executor), None).await;
     assert_eq!(r.status, 200, "{}", r.json);
     let r = app.call("GET", "/api/v1/me/assignments", Some(&app.executor), None).await;
@@ -179,5 +187,46 @@ async fn every_request_path_follows_an_index_on_a_fresh_registry(db: Db) {
             assert!(checked >= 10, "only {checked} statements checked: {statements:#?}");
             assert!(trigram >= 1, "no search read the trigram index: {statements:#?}");
         }
+    }
+}
+
+/// One line of PostgreSQL's `EXPLAIN`.
+#[derive(QueryableByName)]
+struct PgPlanLine {
+    #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+    line: String,
+}
+
+both_backends!(the_date_indexes_hold_only_dated_cards_and_still_serve_the_reports);
+/// The four date indexes of statistics and exports are partial (`WHERE date IS NOT NULL`, so a
+/// new card adds nothing to them); each range the reports ask for must still be read through
+/// its own index, as a prepared statement with its values bound, on an empty table.
+async fn the_date_indexes_hold_only_dated_cards_and_still_serve_the_reports(db: Db) {
+    let app = TestApp::start(db).await;
+    let ranges = [
+        ("appeals_org_closed_on", "SELECT id FROM appeals WHERE organization_id = ? AND closed_on >= ? AND closed_on < ?", "date"),
+        ("appeals_org_sent_on", "SELECT id FROM appeals WHERE organization_id = ? AND answer_sent_on >= ? AND answer_sent_on < ?", "date"),
+        ("appeals_org_forwarded", "SELECT id FROM appeals WHERE organization_id = ? AND forwarded_at >= ? AND forwarded_at < ?", "timestamp"),
+        ("appeals_org_on_control", "SELECT COUNT(*) FROM appeals a WHERE a.organization_id = ? AND a.put_on_control_at < ? AND (a.closed_on IS NULL OR a.closed_on > ?)", "timestamp"),
+    ];
+    for (index, sql, kind) in ranges {
+        let plan: Vec<String> = match &app.pool {
+            appeals::store::DbPool::Sqlite(p) => {
+                let lines: Vec<PlanLine> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {}", sql.replacen('?', "'org'", 1).replace('?', "'2025-03-01'"))).load(&mut *p.get().unwrap()).unwrap();
+                lines.into_iter().map(|l| l.detail).collect()
+            }
+            appeals::store::DbPool::Pg(p) => {
+                let mut c = p.get().unwrap();
+                let mut n = 0;
+                let numbered = sql.split('?').enumerate().map(|(i, part)| if i == 0 { part.to_string() } else { n += 1; format!("${n}{part}") }).collect::<String>();
+                diesel::sql_query(format!("PREPARE q (text, {kind}, {kind}) AS {numbered}")).execute(&mut *c).unwrap();
+                diesel::sql_query("SET plan_cache_mode = force_generic_plan").execute(&mut *c).unwrap();
+                let lines: Vec<PgPlanLine> = diesel::sql_query("EXPLAIN EXECUTE q ('org', '2025-03-01', '2025-04-01')").load(&mut *c).unwrap();
+                diesel::sql_query("DEALLOCATE q").execute(&mut *c).unwrap();
+                diesel::sql_query("RESET plan_cache_mode").execute(&mut *c).unwrap();
+                lines.into_iter().map(|l| l.line).collect()
+            }
+        };
+        assert!(plan.iter().any(|l| l.contains(index)), "{sql}: {plan:#?}");
     }
 }
