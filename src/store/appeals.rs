@@ -360,24 +360,32 @@ pub struct Bulk<'a> {
     pub history: &'a [NewHistory],
 }
 
+/// The upsert that moves one counter table's row for (organization, year) on by a step,
+/// creating it, and returns the new value: the text [`bump_counter`] keeps prepared.
+macro_rules! counter_upsert {
+    ($table:literal) => {
+        concat!(
+            "INSERT INTO ", $table, " (organization_id, year, last_seq) VALUES (?, ?, ?) ",
+            "ON CONFLICT (organization_id, year) DO UPDATE SET last_seq = ", $table, ".last_seq + excluded.last_seq RETURNING last_seq"
+        )
+    };
+}
+
 backend_fns! {
     /// The year's registration counter moved on by `by` (0 only reads it, creating the row),
     /// inside the caller's transaction.
     pub fn next_seq(c: &mut Conn, org: &str, year: i32, by: i64) -> Result<i64, StoreError> {
-        bump_counter(c, "INSERT INTO reg_counters (organization_id, year, last_seq) VALUES (?, ?, ?) \
-             ON CONFLICT (organization_id, year) DO UPDATE SET last_seq = reg_counters.last_seq + excluded.last_seq RETURNING last_seq", org, year, by)
+        bump_counter(c, counter_upsert!("reg_counters"), org, year, by)
     }
 
     /// The next outgoing (answer) number's sequence for the year, inside the caller's transaction.
     pub fn next_outgoing_seq(c: &mut Conn, org: &str, year: i32) -> Result<i64, StoreError> {
-        bump_counter(c, "INSERT INTO outgoing_counters (organization_id, year, last_seq) VALUES (?, ?, ?) \
-             ON CONFLICT (organization_id, year) DO UPDATE SET last_seq = outgoing_counters.last_seq + excluded.last_seq RETURNING last_seq", org, year, 1)
+        bump_counter(c, counter_upsert!("outgoing_counters"), org, year, 1)
     }
 
     /// The next forwarding cover letter's sequence for the year, inside the caller's transaction.
     pub fn next_forward_seq(c: &mut Conn, org: &str, year: i32) -> Result<i64, StoreError> {
-        bump_counter(c, "INSERT INTO forward_counters (organization_id, year, last_seq) VALUES (?, ?, ?) \
-             ON CONFLICT (organization_id, year) DO UPDATE SET last_seq = forward_counters.last_seq + excluded.last_seq RETURNING last_seq", org, year, 1)
+        bump_counter(c, counter_upsert!("forward_counters"), org, year, 1)
     }
 
     /// Runs one of the counters' upserts (`sql`: organization, year, step) and returns the new

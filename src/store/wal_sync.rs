@@ -285,11 +285,13 @@ mod tests {
         let sync = WalSync::of(&dir.db());
         // A temporary table lives exactly as long as the connection that made it.
         c.write_tx(|w| w.batch_execute("CREATE TEMP TABLE mark (x); INSERT INTO t VALUES (1)")).unwrap();
-        let on_same: Vec<Number> = c.write_tx(|w| diesel::sql_query("SELECT COUNT(*) AS n FROM temp.sqlite_master WHERE name = 'mark'").load(w)).unwrap();
-        assert_eq!(on_same[0].n, 1, "the writer lives on between transactions");
+        let marks_on_writer = |c: &mut diesel::SqliteConnection| -> i64 {
+            let rows: Vec<Number> = c.write_tx(|w| diesel::sql_query("SELECT COUNT(*) AS n FROM temp.sqlite_master WHERE name = 'mark'").load(w)).unwrap();
+            rows[0].n
+        };
+        assert_eq!(marks_on_writer(&mut c), 1, "the writer lives on between transactions");
         sync.retire_writer();
-        let on_fresh: Vec<Number> = c.write_tx(|w| diesel::sql_query("SELECT COUNT(*) AS n FROM temp.sqlite_master WHERE name = 'mark'").load(w)).unwrap();
-        assert_eq!(on_fresh[0].n, 0, "a new writer after retiring");
+        assert_eq!(marks_on_writer(&mut c), 0, "a new writer after retiring");
         // What the old writer committed stays.
         let rows: Vec<Number> = diesel::sql_query("SELECT COUNT(*) AS n FROM t").load(&mut c).unwrap();
         assert_eq!(rows[0].n, 1);
