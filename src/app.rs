@@ -79,12 +79,14 @@ pub fn state(settings: Settings, pool: DbPool, clock: Arc<dyn Clock>) -> Result<
     let codes: HashMap<String, String> = store::classifier::all_names(&pool)?.into_iter().collect();
     let channels = Catalog::new(&settings.channels);
     let settings_dir = settings.config_dir.clone();
+    let classifier = crate::queries::classifier::ClassifierIndex::load(&pool, &settings_dir).map_err(StartError::Classifier)?;
     Ok(AppState {
         pool,
         settings: Arc::new(settings),
         calendar: Arc::new(calendar),
         channels: Arc::new(channels),
         codes: Arc::new(RwLock::new(codes)),
+        classifier: Arc::new(classifier),
         clock,
         templates: Arc::new(crate::notify::Templates::load(&settings_dir).map_err(StartError::Io)?),
         throttle: Arc::new(crate::auth::LoginThrottle::default()),
@@ -98,7 +100,11 @@ pub fn state(settings: Settings, pool: DbPool, clock: Arc<dyn Clock>) -> Result<
 pub fn reload_codes(state: &AppState) -> Result<usize, StoreError> {
     let codes: HashMap<String, String> = store::classifier::all_names(&state.pool)?.into_iter().collect();
     let n = codes.len();
-    *state.codes.write().unwrap_or_else(|e| e.into_inner()) = codes;
+    let changed = *state.codes.read().unwrap_or_else(|e| e.into_inner()) != codes;
+    if changed {
+        *state.codes.write().unwrap_or_else(|e| e.into_inner()) = codes;
+        state.classifier.reload(&state.pool)?;
+    }
     Ok(n)
 }
 

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod registry;
 pub mod notify;
 pub mod scheduler;
+pub mod queries;
 pub mod reports;
 pub mod state;
 pub mod web;

@@ -22,6 +22,8 @@ pub struct AppState {
     pub channels: Arc<Catalog>,
     /// Classifier codes with their names, for validation and statistics without a query per code.
     pub codes: Arc<RwLock<HashMap<String, String>>>,
+    /// The classifier indexed for lookups by words (and each organization's usage of codes).
+    pub classifier: Arc<crate::queries::classifier::ClassifierIndex>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
     /// Mail templates (shipped, overridden from `config/templates/`).

@@ -27,6 +27,8 @@ pub struct ClassifierItem {
     pub level: i32,
     /// Parent code.
     pub parent: Option<String>,
+    /// Section › topic › theme › question: where the entry sits, as a clerk reads it.
+    pub path: String,
 }
 
 /// Classifier entries.
@@ -76,21 +78,23 @@ pub async fn channels(_caller: Caller, state: web::Data<AppState>) -> HttpRespon
     HttpResponse::Ok().json(ChannelList { items: state.channels.all().to_vec() })
 }
 
-/// Searches the classifier by text or lists the children of a code.
+/// Finds classifier entries by the words people write (Russian stems, ё folded, synonyms),
+/// best first, or by code; or lists the children of a code.
 #[utoipa::path(tag = "reference",
-    params(("q" = Option<String>, Query, description = "text or code fragment, case-insensitive"),
-           ("parent" = Option<String>, Query, description = "list the direct children of this code"),
+    params(("q" = Option<String>, Query, description = "words as written on the letter («ямы во дворе», «не горят фонари») or a code or its beginning; questions and sub-questions come first, best match first"),
+           ("parent" = Option<String>, Query, description = "list the direct children of this code (with `q`: only those that match)"),
            ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "default 100")),
     responses((status = 200, body = ClassifierList), super::ReadProblems))]
 #[get("/classifier")]
-pub async fn classifier(_caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn classifier(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let p = Params::of(&req)?;
     let q = p.text("q", 200)?;
     let parent = p.text("parent", 30)?;
-    let limit = p.int("limit", 1, 1000)?.unwrap_or(100);
-    let pool = state.pool.clone();
-    let rows = web::block(move || crate::store::classifier::search(&pool, q.as_deref(), parent.as_deref(), limit)).await??;
-    Ok(HttpResponse::Ok().json(ClassifierList { items: rows.into_iter().map(|r| ClassifierItem { code: r.code, name: r.name, level: r.level, parent: r.parent }).collect() }))
+    let limit = p.int("limit", 1, 1000)?.unwrap_or(100) as usize;
+    let today = state.today();
+    let st = state.clone();
+    let found = web::block(move || st.classifier.find(&st.pool, &caller.org, today, q.as_deref(), parent.as_deref(), limit)).await??;
+    Ok(HttpResponse::Ok().json(ClassifierList { items: found.into_iter().map(|f| ClassifierItem { code: f.code, name: f.name, level: f.level, parent: f.parent, path: f.path }).collect() }))
 }
 
 /// Active users of the caller's organization, e.g. `?role=executor` to pick executors;

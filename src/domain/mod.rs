@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod calendar_import;
 pub mod channels;
 pub mod classifier;
+pub mod classifier_lookup;
 pub mod deadline;
 pub mod keys;
 pub mod regnum;

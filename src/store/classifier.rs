@@ -4,7 +4,7 @@ use super::models::ClassifierRow;
 use super::schema::classifier;
 use super::{DbPool, StoreError, WriteTx};
 use crate::domain::classifier::Entry;
-use crate::domain::keys::{like_contains, search_fold};
+use crate::domain::keys::search_fold;
 use crate::{backend_fns, dispatch};
 use diesel::prelude::*;
 
@@ -56,15 +56,9 @@ backend_fns! {
         })
     }
 
-    pub fn search(conn: &mut Conn, q: Option<&str>, parent: Option<&str>, limit: i64) -> Result<Vec<ClassifierRow>, StoreError> {
-        let mut query = classifier::table.into_boxed();
-        if let Some(p) = parent {
-            query = query.filter(classifier::parent.eq(p.to_string()));
-        }
-        if let Some(q) = q {
-            query = query.filter(classifier::search_text.like(like_contains(&search_fold(q))).escape('\\'));
-        }
-        Ok(query.order(classifier::code.asc()).limit(limit).select(ClassifierRow::as_select()).load(conn)?)
+    pub fn all_entries(conn: &mut Conn) -> Result<Vec<Entry>, StoreError> {
+        let rows: Vec<ClassifierRow> = classifier::table.select(ClassifierRow::as_select()).load(conn)?;
+        Ok(rows.into_iter().map(|r| Entry { code: r.code, level: r.level, parent: r.parent, name: r.name }).collect())
     }
 
     pub fn all_names(conn: &mut Conn) -> Result<Vec<(String, String)>, StoreError> {
@@ -88,9 +82,9 @@ pub fn upsert_all(pool: &DbPool, entries: &[Entry]) -> Result<usize, StoreError>
     dispatch!(pool, upsert_all(entries))
 }
 
-/// Children of `parent` and/or entries whose code or name contains `q` (case-insensitive).
-pub fn search(pool: &DbPool, q: Option<&str>, parent: Option<&str>, limit: i64) -> Result<Vec<ClassifierRow>, StoreError> {
-    dispatch!(pool, search(q, parent, limit))
+/// Every entry with its level and parent: the lookup by words is built from them.
+pub fn all_entries(pool: &DbPool) -> Result<Vec<Entry>, StoreError> {
+    dispatch!(pool, all_entries())
 }
 
 /// Every code with its name: validating questions and naming them in statistics without a

@@ -365,6 +365,14 @@ backend_fns! {
         Ok(load_sql!(c, &q, Sum).first().map(|r| r.n).unwrap_or(0))
     }
 
+    pub fn question_usage(c: &mut Conn, org: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut q = Sql::<Conn>::new();
+        q.push("SELECT '' AS figure, dim, CAST(SUM(n) AS BIGINT) AS n FROM (", vec![]);
+        union_of(&mut q, org, from, &buckets::parts(from, to), to, &format!(" AND figure = '{}'", fig::Q));
+        q.push(") x GROUP BY dim", vec![]);
+        Ok(load_sql!(c, &q, Sum).into_iter().filter(|r| r.n > 0).map(|r| (r.dim, r.n)).collect())
+    }
+
     pub fn read(c: &mut Conn, s: &Scope, detail: Detail) -> Result<Tally, StoreError> {
         c.read_tx(|c| read_in(c, s, detail))
     }
@@ -428,6 +436,13 @@ backend_fns! {
         }
         Ok(t)
     }
+}
+
+/// How many questions of each classifier code the organization registered in `from..=to`, from
+/// the rollup (a handful of rows per code, whatever the number of appeals): the classifier
+/// lookup ranks the codes a body actually uses first.
+pub fn question_usage(pool: &DbPool, org: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, i64)>, StoreError> {
+    dispatch!(pool, question_usage(org, from, to))
 }
 
 /// Appends the delta rows of one write inside the caller's transaction (a no-op when empty).

@@ -156,11 +156,10 @@ pub async fn register(req: HttpRequest, state: web::Data<AppState>, body: web::B
         let code = if looks_like_code(&typed) || typed.is_empty() {
             typed
         } else {
-            let pool = state.pool.clone();
-            let words = typed.clone();
-            let found = web::block(move || crate::store::classifier::search(&pool, Some(&words), None, 50)).await??;
-            let deepest = found.iter().map(|r| r.level).max().unwrap_or(0);
-            let leaves: Vec<_> = found.into_iter().filter(|r| r.level == deepest).collect();
+            let st = state.clone();
+            let (words, org, today) = (typed.clone(), s.caller.org.clone(), state.today());
+            let found = web::block(move || st.classifier.find(&st.pool, &org, today, Some(&words), None, 10)).await??;
+            let leaves: Vec<_> = found.into_iter().filter(|f| crate::domain::classifier::is_question_level(&f.code)).collect();
             match leaves.len() {
                 0 => {
                     errors.insert(format!("question_{i}"), format!("в классификаторе не найдено «{typed}»: уточните слова или введите код"));
@@ -171,8 +170,8 @@ pub async fn register(req: HttpRequest, state: web::Data<AppState>, body: web::B
                     leaves[0].code.clone()
                 }
                 n => {
-                    errors.insert(format!("question_{i}"), format!("найдено вариантов: {n}; выберите вопрос из списка"));
-                    q["choices"] = json!(leaves.iter().take(20).map(|r| json!({"code": r.code, "name": r.name})).collect::<Vec<_>>());
+                    errors.insert(format!("question_{i}"), format!("подходящих вопросов: {n}; выберите один из списка"));
+                    q["choices"] = json!(leaves.iter().map(|f| json!({"code": f.code, "name": f.name, "path": f.path})).collect::<Vec<_>>());
                     typed
                 }
             }

@@ -343,7 +343,30 @@ pub async fn my_queue(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
             if p.raw("limit").is_some() { format!("limit={limit}&cursor={cursor}") } else { format!("cursor={cursor}") }
         });
     }
-    page(&state, &s, "me.html", json!({"title": "Мои поручения", "items": items(&state, &s, rows).await?, "next": next}))
+    // The resolution each executor works to, beside the appeal it concerns.
+    let users = user_names(&state, &s.caller.org).await?;
+    let names: HashMap<&str, &str> = users.iter().map(|(u, _)| (u.id.as_str(), u.full_name.as_str())).collect();
+    let resolutions: Vec<Value> = rows.iter().map(|c| resolution(state.get_ref(), c, Some(&s.caller.id), &names)).collect();
+    let mut listed = items(&state, &s, rows).await?;
+    for (item, r) in listed.iter_mut().zip(resolutions) {
+        item["resolution"] = r;
+    }
+    page(&state, &s, "me.html", json!({"title": "Мои поручения", "items": listed, "next": next}))
+}
+
+/// The resolution (поручение) an assignment carries, with who gave it and when: the caller's
+/// own assignment when they have one, else the responsible executor's. Null before assignment.
+pub fn resolution(state: &AppState, card: &CardData, caller: Option<&str>, names: &HashMap<&str, &str>) -> Value {
+    let active: Vec<_> = card.assignments.iter().filter(|a| a.active).collect();
+    let chosen = caller.and_then(|me| active.iter().find(|a| a.user_id == me)).or_else(|| active.iter().find(|a| a.responsible)).or(active.first());
+    let Some(a) = chosen else { return Value::Null };
+    let at = a.assigned_at.and_utc().with_timezone(&state.settings.time_zone());
+    json!({
+        "text": a.instruction.as_deref().map(str::trim).filter(|t| !t.is_empty()),
+        "by": a.assigned_by.as_deref().map(|u| names.get(u).copied().unwrap_or("—")),
+        "at": at.format("%d.%m.%Y %H:%M").to_string(),
+        "responsible": a.responsible,
+    })
 }
 
 /// Loads a card the caller may open, or 404 exactly like the API.
@@ -412,6 +435,7 @@ pub async fn card_context(state: &web::Data<AppState>, s: &Session, card: CardDa
         let known = state.codes.read().unwrap_or_else(|e| e.into_inner());
         card.questions.iter().filter_map(|q| known.get(&q.code).map(|n| (q.code.clone(), n.clone()))).collect()
     };
+    let resolution_view = resolution(state.get_ref(), &card, Some(&s.caller.id), &names);
     let view = Card::from_data(card, &s.caller.id, s.caller.role, state.today());
     let allowed: Vec<&str> = view.allowed_actions.iter().map(|a| a.as_str()).collect();
     use crate::domain::appeal::QuestionResult as R;
@@ -435,6 +459,7 @@ pub async fn card_context(state: &web::Data<AppState>, s: &Session, card: CardDa
         "card": view, "allowed": allowed, "history": history, "executors": executors, "assignees": assignees,
         "pending_answer_id": pending, "dispatch_answer_id": dispatchable, "results": results, "reasons": reasons,
         "channel_name": channel_name, "question_names": question_names,
+        "resolution": resolution_view,
     }))
 }
 
@@ -508,12 +533,13 @@ pub async fn statistics(req: HttpRequest, state: web::Data<AppState>) -> Result<
 
 /// `GET /classifier/suggest?q=`: classifier entries matching words, for the form's script.
 pub async fn suggest(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
-    session::require(&req, &state).await?;
+    let s = session::require(&req, &state).await?;
     let p = Params::of(&req)?;
     let Some(q) = p.text("q", 100)? else { return Ok(HttpResponse::Ok().json(json!([]))) };
-    let pool = state.pool.clone();
-    let rows = web::block(move || crate::store::classifier::search(&pool, Some(&q), None, 15)).await??;
-    let out: Vec<Value> = rows.into_iter().map(|r| json!({"code": r.code, "name": r.name})).collect();
+    let st = state.clone();
+    let (org, today) = (s.caller.org.clone(), state.today());
+    let found = web::block(move || st.classifier.find(&st.pool, &org, today, Some(&q), None, 15)).await??;
+    let out: Vec<Value> = found.into_iter().filter(|f| crate::domain::classifier::is_question_level(&f.code)).map(|f| json!({"code": f.code, "name": f.name, "path": f.path})).collect();
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(out))
 }
 

@@ -419,6 +419,44 @@ async fn a_revised_classifier_is_picked_up_without_restart(db: Db) {
     assert_eq!(appeals::app::reload_codes(&app.state).unwrap(), 2109);
     let card = app.register(json!({"questions": [{"code": code}]})).await;
     assert_eq!(card["questions"][0]["code"], code);
+    // The lookup by words knows the new entry too.
+    let r = app.call("GET", &format!("/api/v1/classifier?q={}&limit=3", urlencode("новые подвопросы")), Some(&app.clerk), None).await;
+    assert_eq!(r.json["items"][0]["code"], code, "{}", r.json);
+}
+
+both_backends!(the_classifier_is_found_by_the_words_people_write);
+async fn the_classifier_is_found_by_the_words_people_write(db: Db) {
+    let app = TestApp::start(db).await;
+    let first = |q: &str| {
+        let path = format!("/api/v1/classifier?q={}&limit=5", urlencode(q));
+        let app = &app;
+        async move { app.call("GET", &path, Some(&app.clerk), None).await.json["items"].as_array().unwrap().clone() }
+    };
+    // An inflection, a colloquial word through the synonyms, ё: each finds its question first, with its path.
+    let items = first("уличного освещения").await;
+    assert_eq!(items[0]["code"], "0003.0009.0097.0690");
+    assert_eq!(items[0]["path"], "Экономика › Хозяйственная деятельность › Градостроительство и архитектура › Уличное освещение");
+    assert_eq!(first("не горят фонари").await[0]["code"], "0003.0009.0097.0690");
+    assert!(first("Счётчики воды").await.iter().any(|i| i["code"] == "0005.0005.0056.1172"));
+    let pits = first("ямы во дворе").await;
+    assert!(pits.iter().any(|i| i["code"] == "0003.0009.0097.0699"), "{pits:?}");
+    assert!(pits.iter().all(|i| i["level"].as_i64().unwrap() >= 4));
+    // What the organization uses comes first among equal matches: register three appeals on one
+    // of the ten «дошкольное образование» sub-questions, rebuild the rollup, ask again.
+    let favourite = "0002.0013.0139.0351.0031";
+    assert_ne!(first("дошкольное образование").await[0]["code"], favourite);
+    for _ in 0..3 {
+        app.register(json!({"questions": [{"code": favourite}]})).await;
+    }
+    appeals::store::stats_deltas::compact(&app.pool).unwrap();
+    let fresh = appeals::queries::classifier::ClassifierIndex::load(&app.pool, std::path::Path::new("config")).unwrap();
+    let org = app.state.settings.organization.code.clone();
+    let org_id = appeals::store::users::ensure_organization(&app.pool, &org, &app.state.settings.organization.name, &app.state.settings.organization.time_zone, app.state.now_naive()).unwrap().id;
+    let found = fresh.find(&app.pool, &org_id, app.state.today(), Some("дошкольное образование"), None, 3).unwrap();
+    assert_eq!(found[0].code, favourite);
+    // A code or its beginning finds itself and what lies under it; nonsense finds nothing.
+    assert_eq!(first("0005.0005.0056.1157").await[0]["code"], "0005.0005.0056.1157");
+    assert!(first("абырвалг").await.is_empty());
 }
 
 fn ids_of(v: &Value) -> Vec<String> {

@@ -28,8 +28,8 @@
             items.forEach(function (it) {
               var o = document.createElement('option');
               o.value = it.code;
-              o.label = it.code + ' — ' + it.name;
-              o.textContent = it.code + ' — ' + it.name;
+              o.label = it.name + ' — ' + it.path;
+              o.textContent = it.name + ' — ' + it.path;
               list.appendChild(o);
             });
           });
