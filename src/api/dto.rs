@@ -273,6 +273,7 @@ impl Card {
         let allowed = crate::control::available_actions(&d, caller_id, role, today);
         let a = d.appeal;
         let status = Status::parse(&a.status).unwrap_or(Status::Registered);
+        let answer_sent = !d.answers.iter().any(|x| x.status == "approved" && x.outgoing_number.is_none());
         let details: Value = serde_json::from_str(&a.due_explanation).unwrap_or(Value::Null);
         let explanation = details.get("text").and_then(|t| t.as_str()).unwrap_or_default().to_string();
         Card {
@@ -313,7 +314,7 @@ impl Card {
                 _ => None,
             },
             status: status.as_str().into(),
-            status_label: status.label().into(),
+            status_label: status.label_of_card(answer_sent).into(),
             due_date: a.due_date,
             due_date_explanation: explanation,
             due_date_details: details,

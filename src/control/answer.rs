@@ -87,6 +87,7 @@ pub fn plan<'a>(state: &AppState, actor: &Actor, input: AnswerInput) -> Result<P
             reviewed_at: None,
             review_comment: None,
             outgoing_number: None,
+            close_on_dispatch: true,
             sent_on: None,
             sent_channel: None,
             dispatched_by: None,

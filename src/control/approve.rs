@@ -1,6 +1,7 @@
-//! Approval of the pending answer: its per-question results become the questions' results,
-//! and the appeal is removed from control (`close`, the default) or kept on additional
-//! control until promised measures are done.
+//! Approval of the pending answer: its per-question results become the questions' results.
+//! The appeal stays on control until the answer has gone out: `close` (the default) says its
+//! dispatch removes it from control; `false` keeps it on additional control after the dispatch
+//! until promised measures are done (then `close`).
 
 use super::{pending_answer, run, Actor, Planned, Step};
 use crate::domain::appeal::QuestionResult;
@@ -16,7 +17,8 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveInput {
-    /// Remove from control (default) or keep on additional control.
+    /// Remove from control once this answer is dispatched (default), or keep on additional
+    /// control after it.
     #[serde(default = "yes")]
     pub close: bool,
 }
@@ -56,18 +58,15 @@ pub fn plan<'a>(state: &AppState, actor: &Actor, answer_id: Option<String>, inpu
         let mut row = card.appeal.clone();
         row.answered_at = Some(now);
         row.answered_on = Some(today);
-        if input.close {
-            row.closed_at = Some(now);
-            row.closed_on = Some(today);
-        }
         let change = Change {
             appeal: Some(row),
             answer_reviews: vec![(ans.id.clone(), "approved".into(), reviewer.clone(), None)],
+            close_on_dispatch: Some((ans.id.clone(), input.close)),
             question_results,
             details: json!({"answer_id": ans.id, "close": input.close}),
             ..Default::default()
         };
-        Ok(Step { change, then: input.close.then_some(Action::Close) })
+        Ok(Step { change, then: None })
     };
     Planned { actor: actor.clone(), action: Action::Approve, decide: Box::new(decide) }
 }

@@ -1,8 +1,11 @@
 //! The answer leaves the building: the signed, approved answer gets its outgoing number (typed,
 //! or the next from its own template, default `ОГ-исх-{year}-{seq:06}`), the date it was sent
-//! and how. Statistics and the ССТУ.РФ export take `sent_on` as the answer's date.
+//! and how. Statistics and the ССТУ.РФ export take `sent_on` as the answer's date. The
+//! dispatch is what removes the appeal from control (on `sent_on`), unless the approval kept
+//! it on additional control.
 
 use super::{answer_of, run, Actor, Invalid, Planned, Step};
+use crate::domain::workflow::Status;
 use crate::domain::regnum;
 use crate::domain::validation::{is_russian_zone_email, Errors, FieldError};
 use crate::domain::workflow::Action;
@@ -119,6 +122,12 @@ pub fn plan<'a>(state: &'a AppState, actor: &Actor, answer_id: Option<String>, i
         let mut row = card.appeal.clone();
         // The answer's date for statistics and exports: the first answer sent.
         row.answer_sent_on = row.answer_sent_on.or(Some(input.sent_on));
+        // The answer has gone out: control ends now, unless the approval kept it on.
+        let removes = ans.close_on_dispatch && card.appeal.status == Status::Answered.as_str();
+        if removes {
+            row.closed_at = Some(state.now_naive());
+            row.closed_on = Some(input.sent_on);
+        }
         // Sent by e-mail: the answer itself goes out through the outbox, in this transaction
         // (the outgoing number, when the store assigns it, fills its slot).
         let notices = if input.channel == SentChannel::Email {
@@ -129,7 +138,8 @@ pub fn plan<'a>(state: &'a AppState, actor: &Actor, answer_id: Option<String>, i
             Vec::new()
         };
         let outbox = OutboxChange { notices, cancel_reminders: false };
-        Ok(Change { appeal: Some(row), dispatch: Some(dispatch), details, outbox, ..Default::default() }.into())
+        let change = Change { appeal: Some(row), dispatch: Some(dispatch), details, outbox, ..Default::default() };
+        Ok(Step { change, then: removes.then_some(Action::Close) })
     };
     Ok(Planned { actor: actor.clone(), action: Action::Dispatch, decide: Box::new(decide) })
 }

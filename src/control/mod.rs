@@ -95,6 +95,7 @@ fn precondition_conflict(code: &'static str, card: &CardData) -> StoreError {
         ),
         "no_pending_answer" => "нет ответа на проверке".to_string(),
         "nothing_to_dispatch" => "нет утверждённого и ещё не отправленного ответа".to_string(),
+        "answer_not_dispatched" => "ответ ещё не отправлен заявителю: с контроля снимают после отправки ответа".to_string(),
         other => other.to_string(),
     };
     StoreError::conflict(code, message, json!({"due_date": card.appeal.due_date}))

@@ -169,8 +169,19 @@ fn stem_matches(query: &str, entry: &str) -> bool {
 struct Indexed {
     entry: Entry,
     path: String,
-    own: Vec<String>,
-    inherited: Vec<String>,
+    /// Stems of its own name, as ids into [`Lookup::vocabulary`].
+    own: Vec<u32>,
+    /// Stems of its parents' names, likewise.
+    inherited: Vec<u32>,
+}
+
+/// The set of vocabulary stems one query stem finds, as a bit per stem id.
+struct StemSet(Vec<u64>);
+
+impl StemSet {
+    fn has(&self, id: u32) -> bool {
+        self.0[(id / 64) as usize] & (1 << (id % 64)) != 0
+    }
 }
 
 /// An entry's place in the ranking.
@@ -200,6 +211,9 @@ pub struct Hit<'a> {
 #[derive(Clone, Debug, Default)]
 pub struct Lookup {
     entries: Vec<Indexed>,
+    /// Every distinct stem of the classifier's names: a query stem is compared with each once,
+    /// not once per entry.
+    vocabulary: Vec<String>,
     synonyms: Synonyms,
 }
 
@@ -207,6 +221,19 @@ impl Lookup {
     /// Indexes the entries (any order; parents are found by code).
     pub fn new(entries: Vec<Entry>, synonyms: Synonyms) -> Lookup {
         let by_code: HashMap<&str, &Entry> = entries.iter().map(|e| (e.code.as_str(), e)).collect();
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut vocabulary: Vec<String> = Vec::new();
+        let mut intern = |text: &str| -> Vec<u32> {
+            stems(text)
+                .into_iter()
+                .map(|s| {
+                    *ids.entry(s.clone()).or_insert_with(|| {
+                        vocabulary.push(s);
+                        (vocabulary.len() - 1) as u32
+                    })
+                })
+                .collect()
+        };
         let mut indexed: Vec<Indexed> = entries
             .iter()
             .map(|e| {
@@ -222,12 +249,23 @@ impl Lookup {
                 chain.reverse();
                 let mut path: Vec<&str> = chain.iter().map(|p| p.name.as_str()).collect();
                 path.push(&e.name);
-                let inherited: Vec<String> = chain.iter().flat_map(|p| stems(&p.name)).collect();
-                Indexed { entry: e.clone(), path: path.join(" › "), own: stems(&e.name), inherited }
+                let inherited: Vec<u32> = chain.iter().flat_map(|p| intern(&p.name)).collect();
+                Indexed { entry: e.clone(), path: path.join(" › "), own: intern(&e.name), inherited }
             })
             .collect();
         indexed.sort_by(|a, b| a.entry.code.cmp(&b.entry.code));
-        Lookup { entries: indexed, synonyms }
+        Lookup { entries: indexed, vocabulary, synonyms }
+    }
+
+    /// The vocabulary stems a query stem finds.
+    fn stem_set(&self, query: &str) -> StemSet {
+        let mut bits = vec![0u64; self.vocabulary.len() / 64 + 1];
+        for (i, v) in self.vocabulary.iter().enumerate() {
+            if stem_matches(query, v) {
+                bits[i / 64] |= 1 << (i % 64);
+            }
+        }
+        StemSet(bits)
     }
 
     /// Entries indexed.
@@ -269,24 +307,31 @@ impl Lookup {
         if groups.is_empty() {
             return Vec::new();
         }
-        let found_in = |stems: &[String], alternative: &[String]| alternative.iter().all(|a| stems.iter().any(|s| stem_matches(a, s)));
-        let own_match = |e: &Indexed, g: &Group| g.alternatives.iter().any(|a| found_in(&e.own, a));
-        let path_match = |e: &Indexed, g: &Group| g.alternatives.iter().any(|a| a.iter().all(|s| e.own.iter().chain(&e.inherited).any(|x| stem_matches(s, x))));
+        // Each group's alternatives as sets of vocabulary stems, computed once per query.
+        let sets: Vec<Vec<Vec<StemSet>>> = groups.iter().map(|g| g.alternatives.iter().map(|a| a.iter().map(|s| self.stem_set(s)).collect()).collect()).collect();
+        let in_own = |e: &Indexed, g: usize| sets[g].iter().any(|alt| alt.iter().all(|set| e.own.iter().any(|id| set.has(*id))));
+        let on_path = |e: &Indexed, g: usize| sets[g].iter().any(|alt| alt.iter().all(|set| e.own.iter().chain(&e.inherited).any(|id| set.has(*id))));
+        // Per entry and group: 2 = in its own name, 1 = in a parent's only, 0 = not at all.
+        let marks: Vec<Vec<u8>> = self.entries.iter().map(|e| (0..groups.len()).map(|g| if in_own(e, g) { 2 } else if on_path(e, g) { 1 } else { 0 }).collect()).collect();
         // A word found in few names says more than one found in hundreds («управляющая
         // компания» against «работает»): each group weighs ln(N / entries naming it).
         let n = self.entries.len() as f64;
-        let weights: Vec<f64> = groups.iter().map(|g| ((n + 1.0) / (self.entries.iter().filter(|e| own_match(e, g)).count() as f64 + 1.0)).ln()).collect();
+        let weights: Vec<f64> = (0..groups.len()).map(|g| ((n + 1.0) / (marks.iter().filter(|m| m[g] == 2).count() as f64 + 1.0)).ln()).collect();
         let mut scored: Vec<Scored> = Vec::new();
-        for e in &self.entries {
+        for (e, m) in self.entries.iter().zip(&marks) {
             let (mut own, mut anywhere, mut weight) = (0usize, 0usize, 0.0f64);
-            for (g, w) in groups.iter().zip(&weights) {
-                if own_match(e, g) {
-                    own += 1;
-                    anywhere += 1;
-                    weight += w;
-                } else if path_match(e, g) {
-                    anywhere += 1;
-                    weight += w / 2.0;
+            for (mark, w) in m.iter().zip(&weights) {
+                match mark {
+                    2 => {
+                        own += 1;
+                        anywhere += 1;
+                        weight += w;
+                    }
+                    1 => {
+                        anywhere += 1;
+                        weight += w / 2.0;
+                    }
+                    _ => {}
                 }
             }
             // An entry is an answer only when its own name says something the query says:

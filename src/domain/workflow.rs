@@ -14,7 +14,8 @@ pub enum Status {
     InWork,
     /// An answer awaits the supervisor's review.
     AnswerReview,
-    /// Answer approved, kept on additional control until promised measures are done.
+    /// Answer approved: on control until it is dispatched, and after that on additional
+    /// control when the approval said so (until promised measures are done).
     Answered,
     /// Removed from control.
     Closed,
@@ -60,10 +61,20 @@ impl Status {
             Status::Registered => "Зарегистрировано",
             Status::InWork => "На исполнении (на контроле)",
             Status::AnswerReview => "Ответ на проверке",
-            Status::Answered => "Дан ответ, на дополнительном контроле",
+            Status::Answered => "Ответ утверждён, на контроле",
             Status::Closed => "Снято с контроля",
             Status::Forwarded => "Направлено по компетенции",
             Status::LeftWithoutAnswer => "Оставлено без ответа",
+        }
+    }
+
+    /// The label of a card in this status: an approved answer not yet sent reads as waiting for
+    /// its dispatch, one sent as additional control.
+    pub fn label_of_card(self, answer_sent: bool) -> &'static str {
+        match (self, answer_sent) {
+            (Status::Answered, false) => "Ответ утверждён, ожидает отправки",
+            (Status::Answered, true) => "Дан ответ, на дополнительном контроле",
+            (s, _) => s.label(),
         }
     }
 
@@ -271,6 +282,8 @@ pub fn precondition(action: Action, facts: Facts) -> Result<(), &'static str> {
         Action::Extend if facts.deadline_passed => Err("deadline_passed"),
         Action::Approve | Action::Return if !facts.pending_answer => Err("no_pending_answer"),
         Action::Dispatch if !facts.undispatched_answer => Err("nothing_to_dispatch"),
+        // Control ends when the answer has gone out, not when it is approved.
+        Action::Close if facts.undispatched_answer => Err("answer_not_dispatched"),
         _ => Ok(()),
     }
 }

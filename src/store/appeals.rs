@@ -185,6 +185,8 @@ pub struct Change {
     pub new_answer: Option<AnswerRow>,
     /// Answer status updates: (id, status, reviewer, comment).
     pub answer_reviews: Vec<(String, String, String, Option<String>)>,
+    /// An approved answer's `close_on_dispatch`: whether its dispatch removes the appeal from control.
+    pub close_on_dispatch: Option<(String, bool)>,
     /// Question results: (question id, result, actions_taken, result date).
     pub question_results: Vec<(String, Option<String>, bool, Option<NaiveDate>)>,
     /// A co-executor's contribution.
@@ -924,6 +926,9 @@ backend_fns! {
                 diesel::update(answers::table.filter(answers::id.eq(aid)).filter(answers::appeal_id.eq(id)))
                     .set((answers::status.eq(status), answers::reviewed_by.eq(Some(reviewer)), answers::reviewed_at.eq(Some(now)), answers::review_comment.eq(comment)))
                     .execute(c)?;
+            }
+            if let Some((aid, close)) = &change.close_on_dispatch {
+                diesel::update(answers::table.filter(answers::id.eq(aid)).filter(answers::appeal_id.eq(id))).set(answers::close_on_dispatch.eq(*close)).execute(c)?;
             }
             if let Some(people) = &change.replace_applicants {
                 diesel::delete(applicants::table.filter(applicants::appeal_id.eq(id))).execute(c)?;

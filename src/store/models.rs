@@ -243,6 +243,8 @@ pub struct AnswerRow {
     pub sent_on: Option<NaiveDate>,
     pub sent_channel: Option<String>,
     pub dispatched_by: Option<String>,
+    /// Whether dispatching this answer (once approved) removes the appeal from control.
+    pub close_on_dispatch: bool,
 }
 
 /// A co-executor's input to the responsible executor's answer.

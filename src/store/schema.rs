@@ -205,6 +205,7 @@ diesel::table! {
         sent_on -> Nullable<Date>,
         sent_channel -> Nullable<Text>,
         dispatched_by -> Nullable<Text>,
+        close_on_dispatch -> Bool,
     }
 }
 
@@ -387,6 +388,28 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_passwords,
     web_sessions,
 );
+
+diesel::table! {
+    web_drafts (id) {
+        id -> Text,
+        organization_id -> Text,
+        user_id -> Text,
+        path -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    web_form_tokens (token_hash) {
+        token_hash -> Text,
+        organization_id -> Text,
+        user_id -> Text,
+        appeal_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
 
 diesel::table! {
     stats_deltas (id) {

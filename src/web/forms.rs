@@ -170,7 +170,7 @@ pub async fn register(req: HttpRequest, state: web::Data<AppState>, body: web::B
                     leaves[0].code.clone()
                 }
                 n => {
-                    errors.insert(format!("question_{i}"), format!("подходящих вопросов: {n}; выберите один из списка"));
+                    errors.insert(format!("question_{i}"), format!("подходящих вопросов: {n} — выберите вопрос из списка"));
                     q["choices"] = json!(leaves.iter().map(|f| json!({"code": f.code, "name": f.name, "path": f.path})).collect::<Vec<_>>());
                     typed
                 }

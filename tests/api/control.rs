@@ -196,7 +196,9 @@ async fn a_card_is_corrected_with_its_history(db: Db) {
     // Once closed, only an administrator with a reason corrects it.
     let r = app.call("POST", &path(id, "/assign"), Some(&app.clerk), Some(&json!({"executors": [{"user_id": app.user_id("executor"), "responsible": true}]}))).await;
     assert_eq!(r.status, 200);
-    answered_and_approved(&app, id).await;
+    let answer = answered_and_approved(&app, id).await;
+    let r = app.call("POST", &path(id, &format!("/answers/{answer}/dispatch")), Some(&app.clerk), Some(&json!({"sent_on": "2025-03-03", "channel": "post"}))).await;
+    assert_eq!(r.json["status"], "closed", "{}", r.json);
     let v = app.call("GET", &path(id, ""), Some(&app.clerk), None).await.json["version"].to_string();
     let tag = format!("\"{v}\"");
     let small = json!({"summary": "Исправлена опечатка"});
@@ -253,7 +255,13 @@ async fn the_approved_answer_is_dispatched_once(db: Db) {
     let r = app.call("POST", &path(&id, &format!("/answers/{pending}/dispatch")), Some(&app.clerk), Some(&send)).await;
     r.assert_problem(409, None);
     let r = app.call("POST", &path(&id, &format!("/answers/{pending}/approve")), Some(&app.supervisor), Some(&json!({}))).await;
-    assert_eq!(r.json["status"], "closed");
+    // Approved is not yet answered: the appeal stays on control until the answer goes out.
+    assert_eq!(r.json["status"], "answered");
+    assert_eq!(r.json["status_label"], "Ответ утверждён, ожидает отправки");
+    assert!(r.json["closed_on"].is_null());
+    let refused = app.call("POST", &path(&id, "/close"), Some(&app.supervisor), Some(&json!({}))).await;
+    refused.assert_problem(409, None);
+    assert_eq!(refused.json["code"], "answer_not_dispatched");
     for (bad, field) in [
         (json!({"sent_on": "2025-03-04", "channel": "post"}), "sent_on"),
         (json!({"sent_on": "2025-03-02", "channel": "post"}), "sent_on"),
@@ -267,6 +275,9 @@ async fn the_approved_answer_is_dispatched_once(db: Db) {
     let r = app.call("POST", &path(&id, &format!("/answers/{pending}/dispatch")), Some(&app.clerk), Some(&json!({"sent_on": "2025-03-03", "channel": "by_hand", "outgoing_number": "01-15/77"}))).await;
     assert_eq!(r.status, 200, "{}", r.json);
     assert_eq!(r.json["answers"][0]["outgoing_number"], "01-15/77");
+    // The dispatch removes it from control, on the day the answer went out.
+    assert_eq!(r.json["status"], "closed");
+    assert_eq!(r.json["closed_on"], "2025-03-03");
     let r = app.call("POST", &path(&id, &format!("/answers/{pending}/dispatch")), Some(&app.clerk), Some(&send)).await;
     r.assert_problem(409, None);
     assert_eq!(r.json["code"], "nothing_to_dispatch");
@@ -328,7 +339,8 @@ async fn consideration_flags_and_local_dates_are_on_the_card(db: Db) {
     let answer = answered_and_approved(&app, &id).await;
     let card = app.call("GET", &path(&id, ""), Some(&app.supervisor), None).await.json;
     assert_eq!(card["answered_on"], "2025-03-04");
-    assert_eq!(card["closed_on"], "2025-03-04");
+    assert!(card["closed_on"].is_null(), "still on control until the answer is sent");
     let r = app.call("POST", &path(&id, &format!("/answers/{answer}/dispatch")), Some(&app.clerk), Some(&json!({"sent_on": "2025-03-04", "channel": "post"}))).await;
     assert_eq!(r.json["answer_sent_on"], "2025-03-04");
+    assert_eq!(r.json["closed_on"], "2025-03-04");
 }

@@ -344,19 +344,29 @@ async fn a_letter_goes_from_form_to_approval_through_the_pages(db: Db) {
     ex.sign_in("executor").await;
     let queue = ex.get("/me").await;
     assert!(queue.body.contains("Мои поручения") && queue.body.contains("ОГ-2025-000001"));
+    // The resolution, with who gave it, in the queue and on the card.
+    assert!(queue.body.contains("Подготовить ответ") && queue.body.contains("supervisor Тестовый"), "{}", queue.body);
     let page = ex.get(&card_path).await;
     assert_eq!(shown_actions(&page.body), vec!["answer".to_string()]);
+    assert!(page.body.contains("<dt id=\"resolution\">Поручение</dt>") && page.body.contains("Подготовить ответ"));
     let v = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.executor), None).await.json["version"].to_string();
     let p = ex
         .post(&format!("{card_path}/do/answer"), &[("version", &v), ("text", "Ремонт включён в план на май."), ("code", "0003.0009.0097.0699"), ("result", "explained"), ("code", "0003.0009.0097.0690"), ("result", "supported")])
         .await;
     assert_eq!(p.status, 303, "{}", p.body);
-    // The supervisor approves; the appeal leaves control.
+    // The supervisor approves; the appeal stays on control until the answer goes out.
     let page = sup.get(&card_path).await;
     assert!(shown_actions(&page.body).contains(&"approve".to_string()));
     let v = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.supervisor), None).await.json["version"].to_string();
     let answer_id = page.body.split("name=\"answer_id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
     let p = sup.post(&format!("{card_path}/do/approve"), &[("version", &v), ("answer_id", &answer_id), ("close", "close")]).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let after = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.supervisor), None).await;
+    assert_eq!(after.json["status"], "answered", "{}", after.json);
+    let page = sup.get(&card_path).await;
+    assert!(shown_actions(&page.body).contains(&"dispatch".to_string()) && !shown_actions(&page.body).contains(&"close".to_string()));
+    let v = after.json["version"].to_string();
+    let p = sup.post(&format!("{card_path}/do/dispatch"), &[("version", &v), ("answer_id", &answer_id), ("sent_on", "2025-03-03"), ("channel", "post"), ("outgoing_number", "")]).await;
     assert_eq!(p.status, 303, "{}", p.body);
     let after = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.supervisor), None).await;
     assert_eq!(after.json["status"], "closed", "{}", after.json);
@@ -366,6 +376,7 @@ async fn a_letter_goes_from_form_to_approval_through_the_pages(db: Db) {
     // The print view carries the card and the resolution.
     let print = sup.get(&format!("{card_path}/print")).await;
     assert!(print.body.contains("Регистрационно-контрольная карточка") && print.body.contains("Резолюция"));
+    assert!(print.body.contains("Поручение:") && print.body.contains("Подготовить ответ"));
 }
 
 both_backends!(pages_show_only_the_callers_actions_and_hide_others_cards);

@@ -57,23 +57,29 @@ async fn full_lifecycle_with_rework_and_additional_control(db: Db) {
     let again = app.call("POST", &format!("/api/v1/appeals/{id}/answers/{answer2}/approve"), Some(&app.supervisor), Some(&json!({"close": true}))).await;
     again.assert_problem(409, None);
 
+    // Not off control before the answer has gone out.
     let r = app.call("POST", &format!("/api/v1/appeals/{id}/close"), Some(&app.supervisor), Some(&json!({"comment": "Ремонт выполнен"}))).await;
-    assert_eq!(r.status, 200, "{}", r.json);
-    assert_eq!(r.json["status"], "closed");
-    assert_eq!(r.json["allowed_actions"], json!(["dispatch"]), "the approved answer has not gone out yet");
+    r.assert_problem(409, None);
+    assert_eq!(r.json["code"], "answer_not_dispatched");
 
-    // The signed answer leaves the building with the next outgoing number.
+    // The signed answer leaves the building with the next outgoing number; kept on additional
+    // control by the approval, the appeal stays on it.
     let r = app.call("POST", &format!("/api/v1/appeals/{id}/answers/{answer2}/dispatch"), Some(&app.clerk), Some(&json!({"sent_on": "2025-03-03", "channel": "post"}))).await;
     assert_eq!(r.status, 200, "{}", r.json);
-    assert_eq!(r.json["status"], "closed");
+    assert_eq!(r.json["status"], "answered");
+    assert_eq!(r.json["status_label"], "Дан ответ, на дополнительном контроле");
     assert_eq!(r.json["answers"][1]["outgoing_number"], "ОГ-исх-2025-000001");
     assert_eq!(r.json["answers"][1]["sent_on"], "2025-03-03");
     assert_eq!(r.json["answers"][1]["sent_channel"], "post");
+
+    let r = app.call("POST", &format!("/api/v1/appeals/{id}/close"), Some(&app.supervisor), Some(&json!({"comment": "Ремонт выполнен"}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["status"], "closed");
     assert_eq!(r.json["allowed_actions"], json!([]));
 
     let h = app.call("GET", &format!("/api/v1/appeals/{id}/history"), Some(&app.supervisor), None).await;
     let actions: Vec<&str> = h.json["items"].as_array().unwrap().iter().map(|i| i["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, vec!["registered", "assign", "answer", "return", "answer", "approve", "close", "dispatch"]);
+    assert_eq!(actions, vec!["registered", "assign", "answer", "return", "answer", "approve", "dispatch", "close"]);
     let assign_entry = &h.json["items"][1];
     assert_eq!(assign_entry["details"]["status"], json!({"before": "registered", "after": "in_work"}));
     assert_eq!(assign_entry["actor"], app.user_id("clerk"));
@@ -146,6 +152,8 @@ async fn role_action_matrix(db: Db) {
                 if action == "close" {
                     let r = app.call("POST", &format!("/api/v1/appeals/{id}/answers/{answer_id}/approve"), Some(&app.supervisor), Some(&json!({"close": false}))).await;
                     assert_eq!(r.status, 200);
+                    let r = app.call("POST", &format!("/api/v1/appeals/{id}/answers/{answer_id}/dispatch"), Some(&app.clerk), Some(&json!({"sent_on": "2025-03-03", "channel": "post"}))).await;
+                    assert_eq!(r.status, 200, "{}", r.json);
                 }
             }
             let (path, body) = match action {
