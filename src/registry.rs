@@ -163,21 +163,39 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
 /// address or the same e-mail): one row per applicant key and question code. A corrected card
 /// replaces its rows with these (`Change::match_keys`).
 pub fn match_key_rows(org: &str, appeal_id: &str, registered_at: NaiveDateTime, applicants: &[ApplicantRow], questions: &[QuestionRow]) -> Vec<MatchKeyRow> {
-    let mut person_keys = BTreeSet::new();
-    for a in applicants.iter().filter(|a| !a.name_key.is_empty()) {
-        if let Some(k) = &a.address_key {
-            person_keys.insert(format!("{}|a|{k}", a.name_key));
-        }
-        if let Some(k) = &a.email_key {
-            person_keys.insert(format!("{}|e|{k}", a.name_key));
-        }
-    }
+    let person_keys = person_keys(applicants);
     let codes: BTreeSet<&str> = questions.iter().map(|q| q.code.as_str()).collect();
     person_keys
         .iter()
         .flat_map(|k| codes.iter().map(move |c| (k, c)))
         .map(|(k, c)| MatchKeyRow { organization_id: org.into(), match_key: k.clone(), code: (*c).into(), registered_at, appeal_id: appeal_id.into() })
         .collect()
+}
+
+/// The keys that tell one person from another: the name with the address, the name with the
+/// e-mail (an applicant without either has none).
+pub fn person_keys(applicants: &[ApplicantRow]) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    for a in applicants.iter().filter(|a| !a.name_key.is_empty()) {
+        if let Some(k) = &a.address_key {
+            keys.insert(format!("{}|a|{k}", a.name_key));
+        }
+        if let Some(k) = &a.email_key {
+            keys.insert(format!("{}|e|{k}", a.name_key));
+        }
+    }
+    keys
+}
+
+/// Appeals the same person registered since `since` whose summary is near-identical to this
+/// draft's: the registration form asks the clerk whether the letter is really a new one.
+pub fn near_duplicates(state: &AppState, org: &str, d: &AppealDraft, since: NaiveDateTime) -> Result<Vec<crate::store::drafts::Earlier>, StoreError> {
+    let keys: Vec<String> = person_keys(&applicant_rows(org, "", &d.applicants)).into_iter().collect();
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = crate::store::drafts::recent_by_person(&state.pool, org, &keys, since)?;
+    Ok(found.into_iter().filter(|e| keys::near_identical(&e.summary, &d.summary)).collect())
 }
 
 /// Renders a reserved sequence number into a card with the organization's template, and makes

@@ -156,12 +156,9 @@ pub fn groups(query: &str, synonyms: &Synonyms) -> Vec<Group> {
 /// the entry's («двор» finds «дворов», «освещ» finds «освещен») when it has four letters or
 /// more, or the entry's the beginning of the query's when it has five or more (so «счет» of
 /// «расчетный счет» does not answer «счетчик»).
-fn stem_matches(query: &str, entry: &str) -> bool {
-    if query == entry {
-        return true;
-    }
-    let (q, e) = (query.chars().count(), entry.chars().count());
-    (q >= 4 && q < e && entry.starts_with(query)) || (e >= 5 && e < q && query.starts_with(entry))
+/// Both lengths are counted in letters beforehand (once per vocabulary stem).
+fn stem_matches_counted(query: &str, q: usize, entry: &str, e: usize) -> bool {
+    query == entry || (q >= 4 && q < e && entry.starts_with(query)) || (e >= 5 && e < q && query.starts_with(entry))
 }
 
 /// An entry ready to be matched.
@@ -213,7 +210,7 @@ pub struct Lookup {
     entries: Vec<Indexed>,
     /// Every distinct stem of the classifier's names: a query stem is compared with each once,
     /// not once per entry.
-    vocabulary: Vec<String>,
+    vocabulary: Vec<(String, usize)>,
     synonyms: Synonyms,
 }
 
@@ -222,13 +219,14 @@ impl Lookup {
     pub fn new(entries: Vec<Entry>, synonyms: Synonyms) -> Lookup {
         let by_code: HashMap<&str, &Entry> = entries.iter().map(|e| (e.code.as_str(), e)).collect();
         let mut ids: HashMap<String, u32> = HashMap::new();
-        let mut vocabulary: Vec<String> = Vec::new();
+        let mut vocabulary: Vec<(String, usize)> = Vec::new();
         let mut intern = |text: &str| -> Vec<u32> {
             stems(text)
                 .into_iter()
                 .map(|s| {
                     *ids.entry(s.clone()).or_insert_with(|| {
-                        vocabulary.push(s);
+                        let letters = s.chars().count();
+                        vocabulary.push((s, letters));
                         (vocabulary.len() - 1) as u32
                     })
                 })
@@ -260,8 +258,9 @@ impl Lookup {
     /// The vocabulary stems a query stem finds.
     fn stem_set(&self, query: &str) -> StemSet {
         let mut bits = vec![0u64; self.vocabulary.len() / 64 + 1];
-        for (i, v) in self.vocabulary.iter().enumerate() {
-            if stem_matches(query, v) {
+        let letters = query.chars().count();
+        for (i, (v, n)) in self.vocabulary.iter().enumerate() {
+            if stem_matches_counted(query, letters, v, *n) {
                 bits[i / 64] |= 1 << (i % 64);
             }
         }

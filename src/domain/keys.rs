@@ -46,6 +46,20 @@ pub fn email_key(email: &str) -> Option<String> {
     (!key.is_empty()).then_some(key)
 }
 
+/// True when two summaries say the same in nearly the same words: at least 80 % of their
+/// meaningful stems shared (order, case, ё and punctuation aside). The same letter sent twice,
+/// or retyped, reads so; a new letter of the same person on another matter does not.
+pub fn near_identical(a: &str, b: &str) -> bool {
+    use super::classifier_lookup::stems;
+    use std::collections::BTreeSet;
+    let (x, y): (BTreeSet<String>, BTreeSet<String>) = (stems(a).into_iter().collect(), stems(b).into_iter().collect());
+    if x.is_empty() || y.is_empty() {
+        return search_fold(a) == search_fold(b);
+    }
+    let shared = x.intersection(&y).count() as f64;
+    shared / x.union(&y).count() as f64 >= 0.8
+}
+
 /// Escapes `%`, `_` and `\` so user text is matched literally inside a LIKE pattern (escape char `\`).
 pub fn like_contains(folded: &str) -> String {
     let mut out = String::with_capacity(folded.len() + 2);
@@ -63,6 +77,14 @@ pub fn like_contains(folded: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_same_letter_twice_is_near_identical_and_another_matter_is_not() {
+        assert!(near_identical("Просит отремонтировать дорогу во дворе дома", "просит отремонтировать дорогу во дворе дома!"));
+        assert!(near_identical("Прошу отремонтировать дорогу во дворе дома № 5", "Отремонтировать дорогу во дворе дома № 5, прошу"));
+        assert!(!near_identical("Просит отремонтировать дорогу во дворе дома", "Просит вывезти мусор с контейнерной площадки"));
+        assert!(near_identical("...", "..."));
+    }
 
     #[test]
     fn folds_cyrillic_case_and_yo() {

@@ -10,6 +10,7 @@ pub mod classifier_lookup;
 pub mod deadline;
 pub mod keys;
 pub mod regnum;
+pub mod ru;
 pub mod roles;
 pub mod search;
 pub mod text;

@@ -769,6 +769,23 @@ backend_fns! {
         load_cards(conn, &f.org, all)
     }
 
+    pub fn count_due_first(conn: &mut Conn, f: &ListFilter) -> Result<i64, StoreError> {
+        let mut total = 0;
+        // One count per status, each a range of `(organization_id, status, due_date)`.
+        for st in &f.statuses {
+            let mut q = appeals::table.filter(appeals::organization_id.eq(&f.org)).filter(appeals::status.eq(st.clone())).into_boxed();
+            for who in [&f.executor_id, &f.visible_to].into_iter().flatten() {
+                q = q.filter(appeals::id.eq_any(assignments::table.filter(assignments::user_id.eq(who.clone())).filter(assignments::active.eq(true)).select(assignments::appeal_id)));
+            }
+            if let Some(d) = f.due_on_or_before { q = q.filter(appeals::due_date.le(d)); }
+            if let Some(d) = f.due_before { q = q.filter(appeals::due_date.lt(d)); }
+            if let Some(d) = f.due_on_or_after { q = q.filter(appeals::due_date.ge(d)); }
+            let n: i64 = q.count().get_result(conn)?;
+            total += n;
+        }
+        Ok(total)
+    }
+
     /// A page of a text search (see [`super::search`]): the newest `window` cards from the
     /// page's position walked in order, and if the page is not full there, every match
     /// through the trigram index, newest first, the page's rows read by primary key.
@@ -1378,6 +1395,12 @@ pub fn list(pool: &DbPool, f: &ListFilter) -> Result<Vec<CardData>, StoreError> 
 /// open appeal to return the first twenty.
 pub fn list_due_first(pool: &DbPool, f: &ListFilter) -> Result<Vec<CardData>, StoreError> {
     dispatch!(pool, list_due_first(f))
+}
+
+/// How many appeals a board section holds in all (its statuses, deadlines and visibility;
+/// the other filters of [`ListFilter`] are not read): the board shows exact figures.
+pub fn count_due_first(pool: &DbPool, f: &ListFilter) -> Result<i64, StoreError> {
+    dispatch!(pool, count_due_first(f))
 }
 
 /// One step of a composite write: who takes it (for its history entry) and what it changes.

@@ -9,6 +9,7 @@ pub mod appeals;
 pub mod bodies;
 pub mod exports;
 pub mod classifier;
+pub mod drafts;
 pub mod error;
 pub mod history;
 pub mod models;

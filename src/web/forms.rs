@@ -89,20 +89,95 @@ fn choices(state: &AppState) -> Value {
     })
 }
 
+/// The label of a registration form field, as the form shows it (for the error list).
+fn field_label(key: &str) -> String {
+    let (base, row) = match key.rsplit_once('_') {
+        Some((b, n)) if n.parse::<usize>().is_ok() => (b, n.parse::<usize>().unwrap_or(0)),
+        _ => (key, 0),
+    };
+    let label = match base {
+        "full_name" => "ФИО заявителя",
+        "postal_address" => "Почтовый адрес",
+        "email" => "Электронная почта",
+        "question" => "Вопрос",
+        "question_text" => "Формулировка вопроса",
+        "channel" => "Канал поступления",
+        "form" => "Форма обращения",
+        "kind" => "Вид обращения",
+        "received_on" => "Дата поступления",
+        "summary" => "Краткое содержание",
+        "reply_channel" => "Способ ответа",
+        "source_organization" => "Орган, направивший обращение",
+        "source_number" => "Номер сопроводительного письма",
+        "source_date" => "Дата сопроводительного письма",
+        "reception_official" => "Должностное лицо, ведущее приём",
+        "reception_official_role" => "Должность",
+        "reception_held_on" => "Дата приёма",
+        "signatures" => "Число подписей",
+        "collective" => "Коллективное обращение",
+        _ => "Поле",
+    };
+    if row > 0 { format!("{label} {}", row + 1) } else { label.to_string() }
+}
+
+/// The error list at the top of the form: each field's label and message, linked to the field.
+fn error_list(errors: &BTreeMap<String, String>, other: &[String]) -> Vec<Value> {
+    let mut out: Vec<Value> = errors.iter().map(|(k, m)| json!({"href": format!("#{k}"), "text": format!("{}: {m}", field_label(k))})).collect();
+    out.extend(other.iter().map(|m| json!({"href": null, "text": m})));
+    out
+}
+
 /// Renders the registration form with what was typed and the errors beside the fields.
-fn render_form(state: &AppState, s: &Session, values: Value, errors: &BTreeMap<String, String>, summary: &[String], status: StatusCode) -> Result<HttpResponse, PageError> {
+fn render_form(state: &AppState, s: &Session, values: Value, errors: &BTreeMap<String, String>, other: &[String], status: StatusCode) -> Result<HttpResponse, PageError> {
+    let summary = error_list(errors, other);
     page_with(state, s, "new.html", json!({"title": "Регистрация обращения", "v": values, "errors": errors, "summary": summary, "c": choices(state)}), status)
+}
+
+/// What the clerk typed into the registration form, ready to show again: the fields, the
+/// applicants' rows and the questions' rows.
+fn typed_values(form: &Form) -> (Value, Vec<Value>, Vec<Value>) {
+    let (names, addresses, emails) = (form.all("full_name"), form.all("postal_address"), form.all("email"));
+    let applicants: Vec<Value> = (0..names.len().max(1))
+        .map(|i| json!({"full_name": names.get(i).cloned().unwrap_or_default(), "postal_address": addresses.get(i).cloned().unwrap_or_default(), "email": emails.get(i).cloned().unwrap_or_default()}))
+        .collect();
+    let (codes, texts) = (form.all("question"), form.all("question_text"));
+    let questions: Vec<Value> = (0..codes.len().max(1)).map(|i| json!({"code": codes.get(i).cloned().unwrap_or_default(), "text": texts.get(i).cloned().unwrap_or_default(), "choices": []})).collect();
+    let token = form.get("form_token");
+    let values = json!({
+        "channel": form.get("channel"), "form": form.get("form"), "kind": form.get("kind"), "received_on": form.get("received_on"),
+        "summary": form.get("summary"), "reply_channel": form.get("reply_channel"), "collective": !form.get("collective").is_empty(),
+        "anonymous": !form.get("anonymous").is_empty(), "confirm_new": !form.get("confirm_new").is_empty(),
+        "form_token": if token.is_empty() { crate::auth::random_hex(16) } else { token.to_string() },
+        "source_organization": form.get("source_organization"), "source_number": form.get("source_number"), "source_date": form.get("source_date"),
+        "reception_official": form.get("reception_official"), "reception_official_role": form.get("reception_official_role"), "reception_held_on": form.get("reception_held_on"),
+    });
+    (values, applicants, questions)
 }
 
 /// `GET /appeals/new`: an empty registration form (the channel may be preset by `?channel=`).
 pub async fn new_form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     let s = session::require(&req, &state).await?;
     s.caller.require(Capability::Register)?;
-    let channel = crate::api::extract::Params::of(&req)?.raw("channel").filter(|c| state.channels.get(c).is_some()).unwrap_or("post").to_string();
+    let params = crate::api::extract::Params::of(&req)?;
+    // A form kept when the session ended comes back as typed; nothing is registered until the
+    // clerk sends it again.
+    if let Some(token) = params.raw("draft").filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())) {
+        let (pool, id, user, now) = (state.pool.clone(), crate::auth::hash_token(token), s.caller.id.clone(), state.now_naive());
+        if let Some(kept) = web::block(move || crate::store::drafts::take_draft(&pool, &id, &user, now)).await?? {
+            let form = Form::parse(kept.body.as_bytes())?;
+            let (mut values, applicants, questions) = typed_values(&form);
+            values["applicants"] = json!(applicants);
+            values["questions"] = json!(questions);
+            values["restored"] = json!(true);
+            return render_form(&state, &s, values, &BTreeMap::new(), &[], StatusCode::OK);
+        }
+    }
+    let channel = params.raw("channel").filter(|c| state.channels.get(c).is_some()).unwrap_or("post").to_string();
     let values = json!({
         "channel": channel, "form": "written", "kind": "statement", "received_on": state.today().to_string(),
         "applicants": [{"full_name": "", "postal_address": "", "email": ""}],
         "questions": [{"code": "", "text": "", "choices": []}],
+        "form_token": crate::auth::random_hex(16),
     });
     render_form(&state, &s, values, &BTreeMap::new(), &[], StatusCode::OK)
 }
@@ -116,23 +191,15 @@ fn looks_like_code(v: &str) -> bool {
 /// its field and what was typed kept. «Добавить заявителя» / «Добавить вопрос» / «Обновить
 /// поля» re-render the form with another row or the channel's own fields, without JavaScript.
 pub async fn register(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, PageError> {
-    let s = session::require(&req, &state).await?;
+    let s = match session::require(&req, &state).await {
+        Err(PageError::SignIn { .. }) => return session::keep_draft(&req, &state, &body).await,
+        other => other?,
+    };
     let form = Form::parse(&body)?;
     check_csrf(&s, form.raw("csrf"))?;
     s.caller.require(Capability::Register)?;
-    let (names, addresses, emails) = (form.all("full_name"), form.all("postal_address"), form.all("email"));
-    let mut applicants: Vec<Value> = (0..names.len().max(1))
-        .map(|i| json!({"full_name": names.get(i).cloned().unwrap_or_default(), "postal_address": addresses.get(i).cloned().unwrap_or_default(), "email": emails.get(i).cloned().unwrap_or_default()}))
-        .collect();
-    let (codes, texts) = (form.all("question"), form.all("question_text"));
-    let mut questions: Vec<Value> = (0..codes.len().max(1)).map(|i| json!({"code": codes.get(i).cloned().unwrap_or_default(), "text": texts.get(i).cloned().unwrap_or_default(), "choices": []})).collect();
+    let (mut values, mut applicants, mut questions) = typed_values(&form);
     let go = form.get("go");
-    let mut values = json!({
-        "channel": form.get("channel"), "form": form.get("form"), "kind": form.get("kind"), "received_on": form.get("received_on"),
-        "summary": form.get("summary"), "reply_channel": form.get("reply_channel"), "collective": !form.get("collective").is_empty(),
-        "source_organization": form.get("source_organization"), "source_number": form.get("source_number"), "source_date": form.get("source_date"),
-        "reception_official": form.get("reception_official"), "reception_official_role": form.get("reception_official_role"), "reception_held_on": form.get("reception_held_on"),
-    });
     if go == "add_applicant" || go == "add_question" || go == "refresh" {
         if go == "add_applicant" {
             applicants.push(json!({"full_name": "", "postal_address": "", "email": ""}));
@@ -178,8 +245,10 @@ pub async fn register(req: HttpRequest, state: web::Data<AppState>, body: web::B
         };
         draft_questions.push((i, json!({"code": code, "text": if text.is_empty() { Value::Null } else { json!(text) }})));
     }
+    let anonymous = !form.get("anonymous").is_empty();
     let draft_applicants: Vec<Value> = applicants
         .iter()
+        .filter(|_| !anonymous)
         .filter(|a| ["full_name", "postal_address", "email"].iter().any(|k| !a[k].as_str().unwrap_or("").is_empty()))
         .map(|a| {
             let mut o = Map::new();
@@ -192,6 +261,20 @@ pub async fn register(req: HttpRequest, state: web::Data<AppState>, body: web::B
             Value::Object(o)
         })
         .collect();
+    // Anonymous only when the clerk says so: an empty name is an omission, not anonymity.
+    if !anonymous && draft_applicants.is_empty() {
+        errors.insert("full_name_0".into(), "обязательное поле (или отметьте «Анонимное обращение»)".into());
+    }
+    // Art. 7: a written appeal names where the answer goes; without it the clerk registers it
+    // as anonymous knowingly (the API takes such a card as anonymous; the form asks).
+    if !anonymous && form.get("form") != "oral" {
+        for (i, a) in applicants.iter().enumerate() {
+            let has = |k: &str| !a[k].as_str().unwrap_or("").trim().is_empty();
+            if has("full_name") && !has("postal_address") && !has("email") {
+                errors.insert(format!("postal_address_{i}"), "укажите почтовый адрес или электронную почту для ответа (ст. 7 59-ФЗ) или отметьте «Анонимное обращение»".into());
+            }
+        }
+    }
     let channel = form.get("channel").to_string();
     let mut body = json!({
         "channel": channel, "form": form.get("form"), "kind": form.get("kind"), "received_on": form.get("received_on"),
@@ -239,14 +322,41 @@ pub async fn register(req: HttpRequest, state: web::Data<AppState>, body: web::B
     values["applicants"] = json!(applicants);
     values["questions"] = json!(questions);
     let (Some(draft), Some(derived), true) = (parsed, derived, errors.is_empty()) else {
-        let summary: Vec<String> = errors.values().cloned().collect();
-        return render_form(&state, &s, values, &errors, &summary, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_form(&state, &s, values, &errors, &[], StatusCode::UNPROCESSABLE_ENTITY);
     };
+    // The same form posted again (Back, then submit) opens the card it registered.
+    let token_hash = Some(form.get("form_token")).filter(|t| !t.is_empty() && t.len() <= 64).map(crate::auth::hash_token);
+    if let Some(hash) = &token_hash {
+        if let Some(done) = claim(&state, &s, hash).await? {
+            return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/appeals/{done}?done=already"))).finish());
+        }
+    }
+    let release = |state: web::Data<AppState>, hash: Option<String>| async move {
+        if let Some(h) = hash {
+            let pool = state.pool.clone();
+            web::block(move || crate::store::drafts::release_form_token(&pool, &h)).await??;
+        }
+        Ok::<(), PageError>(())
+    };
+    // The same person's near-identical letter of the last 30 days: ask before registering.
+    if !form.get("confirm_new").is_empty() {
+        values["confirm_new"] = json!(true);
+    } else {
+        let (st, org, d, since) = (state.clone(), s.caller.org.clone(), draft.clone(), state.now_naive() - chrono::Duration::days(30));
+        let earlier = web::block(move || crate::registry::near_duplicates(&st, &org, &d, since)).await??;
+        if !earlier.is_empty() {
+            release(state.clone(), token_hash.clone()).await?;
+            let tz = state.settings.time_zone();
+            values["duplicates"] = json!(earlier.iter().take(5).map(|e| json!({"id": e.id, "reg_number": e.reg_number, "registered": e.registered_at.and_utc().with_timezone(&tz).format("%d.%m.%Y").to_string()})).collect::<Vec<_>>());
+            return render_form(&state, &s, values, &BTreeMap::new(), &[], StatusCode::OK);
+        }
+    }
     let (st, c) = (state.clone(), s.caller.clone());
     let card = web::block(move || crate::registry::register(&st, &c.org, &c.id, &draft, &derived)).await?;
     let card = match card {
         Ok(c) => c,
         Err(e) => {
+            release(state.clone(), token_hash.clone()).await?;
             let e: ApiError = e.into();
             if matches!(e, ApiError::Internal(_)) {
                 return Err(e.into());
@@ -255,11 +365,30 @@ pub async fn register(req: HttpRequest, state: web::Data<AppState>, body: web::B
             return render_form(&state, &s, values, &errors, &summary, e.status_code());
         }
     };
+    if let Some(hash) = token_hash {
+        let (pool, id) = (state.pool.clone(), card.appeal.id.clone());
+        web::block(move || crate::store::drafts::complete_form_token(&pool, &hash, &id)).await??;
+    }
     tracing::info!(appeal_id = %card.appeal.id, reg_number = %card.appeal.reg_number, actor = %s.caller.login, "appeal registered (web)");
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/appeals/{}?done=registered", card.appeal.id))).finish())
 }
 
 use actix_web::ResponseError;
+
+/// Claims the form's one-time token: `Some(appeal id)` when that form already registered an
+/// appeal (a post of it in flight is waited for, up to a few seconds).
+async fn claim(state: &web::Data<AppState>, s: &Session, hash: &str) -> Result<Option<String>, PageError> {
+    use crate::store::drafts::Claim;
+    for _ in 0..50 {
+        let (pool, h, org, user, now) = (state.pool.clone(), hash.to_string(), s.caller.org.clone(), s.caller.id.clone(), state.now_naive());
+        match web::block(move || crate::store::drafts::claim_form_token(&pool, &h, &org, &user, now)).await?? {
+            Claim::Fresh => return Ok(None),
+            Claim::Done(id) => return Ok(Some(id)),
+            Claim::InFlight => actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    Err(ApiError::Conflict { code: "form_in_flight", detail: "Эта форма уже отправлена и регистрируется: обновите страницу реестра.".into(), extra: serde_json::Value::Null }.into())
+}
 
 /// The API body of an action form, by action.
 fn action_body(action: &str, f: &Form) -> Option<Value> {
@@ -292,7 +421,10 @@ fn action_body(action: &str, f: &Form) -> Option<Value> {
 /// `POST /appeals/{id}/do/{action}`: one control action from the card's form, with the card's
 /// version as `If-Match`; the answer is the card again (303), or the card with the error.
 pub async fn act(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, PageError> {
-    let s = session::require(&req, &state).await?;
+    let s = match session::require(&req, &state).await {
+        Err(PageError::SignIn { .. }) => return session::keep_draft(&req, &state, &body).await,
+        other => other?,
+    };
     let form = Form::parse(&body)?;
     check_csrf(&s, form.raw("csrf"))?;
     let (id, action) = path.into_inner();

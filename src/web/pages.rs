@@ -57,11 +57,25 @@ pub fn ru_date(value: minijinja::Value) -> String {
     }
 }
 
+/// «7 декабря 2026 г.» for a `YYYY-MM-DD` value (anything else as it is).
+pub fn ru_long_date(value: minijinja::Value) -> String {
+    if value.is_none() || value.is_undefined() {
+        return String::new();
+    }
+    let text = value.to_string();
+    match chrono::NaiveDate::parse_from_str(text.get(..10).unwrap_or(""), "%Y-%m-%d") {
+        Ok(d) => crate::domain::ru::long_date(d),
+        Err(_) => text,
+    }
+}
+
 impl Pages {
     /// The shipped templates only.
     pub fn shipped() -> Self {
         let mut env = minijinja::Environment::new();
         env.add_filter("ru_date", ru_date);
+        env.add_filter("ru_long_date", ru_long_date);
+        env.add_filter("ru_number", |n: i64| crate::domain::ru::number(n));
         for (name, text) in SHIPPED {
             env.add_template(name, text).expect("shipped page templates compile");
         }
@@ -202,11 +216,16 @@ async fn board(state: &web::Data<AppState>, s: &Session) -> Result<HttpResponse,
     plan.push(("due_today", "Срок истекает сегодня", "/appeals?due_within_days=0".into(), ListFilter { due_on_or_after: Some(today), due_on_or_before: Some(today), ..base.clone() }));
     plan.push(("overdue", "Просрочены", "/appeals?overdue=true".into(), ListFilter { due_before: Some(today), ..base.clone() }));
     for (code, title, link, f) in plan {
+        let counted = f.clone();
         let mut rows = load_due_first(state, f).await?;
-        let more = rows.len() as i64 > BOARD_ITEMS;
+        let count = if rows.len() as i64 > BOARD_ITEMS {
+            let pool = state.pool.clone();
+            web::block(move || crate::store::appeals::count_due_first(&pool, &counted)).await??
+        } else {
+            rows.len() as i64
+        };
         rows.truncate(BOARD_ITEMS as usize);
-        let count = if more { format!("более {BOARD_ITEMS}") } else { rows.len().to_string() };
-        sections.push(json!({"code": code, "title": title, "link": link, "count": count, "items": items(state, s, rows).await?}));
+        sections.push(json!({"code": code, "title": title, "link": link, "count": count, "shown": rows.len(), "items": items(state, s, rows).await?}));
     }
     page(state, s, "board.html", json!({"title": "Ежедневный мониторинг", "sections": sections}))
 }
@@ -436,8 +455,36 @@ pub async fn card_context(state: &web::Data<AppState>, s: &Session, card: CardDa
         card.questions.iter().filter_map(|q| known.get(&q.code).map(|n| (q.code.clone(), n.clone()))).collect()
     };
     let resolution_view = resolution(state.get_ref(), &card, Some(&s.caller.id), &names);
+    // Re-assignment starts from the current resolution, not from the first name in the list.
+    let responsible_id = card.assignments.iter().find(|a| a.active && a.responsible).map(|a| a.user_id.clone());
+    let co_ids: Vec<String> = card.assignments.iter().filter(|a| a.active && !a.responsible).map(|a| a.user_id.clone()).collect();
+    // The answer under review, with its result per question, for the approval form.
+    let under_review = card.answers.iter().find(|a| a.status == "pending").map(|a| {
+        let results: Vec<Value> = serde_json::from_str(&a.results).unwrap_or_default();
+        let labelled: Vec<Value> = results
+            .iter()
+            .map(|r| {
+                let code = r["code"].as_str().unwrap_or("");
+                let label = r["result"].as_str().and_then(crate::domain::appeal::QuestionResult::parse).map(|x| x.label()).unwrap_or("—");
+                json!({"code": code, "label": label})
+            })
+            .collect();
+        json!({"text": a.text, "results": labelled, "author": names.get(a.author_id.as_str()).copied().unwrap_or("—")})
+    });
+    let registered_on = state.local_date(card.appeal.registered_at.and_utc());
     let view = Card::from_data(card, &s.caller.id, s.caller.role, state.today());
     let allowed: Vec<&str> = view.allowed_actions.iter().map(|a| a.as_str()).collect();
+    // The action forms the card shows (an action without a form of its own shows none, so the
+    // «Действия» heading never stands over nothing).
+    let forms: Vec<&str> = allowed
+        .iter()
+        .copied()
+        .filter(|a| match *a {
+            "approve" | "return" => pending.is_some(),
+            "dispatch" => dispatchable.is_some(),
+            other => ["assign", "answer", "extend", "forward", "close", "leave_without_answer"].contains(&other),
+        })
+        .collect();
     use crate::domain::appeal::QuestionResult as R;
     let results: Vec<Value> = [R::Supported, R::SupportedMeasuresTaken, R::Explained, R::NotSupported, R::Answered]
         .iter()
@@ -460,6 +507,8 @@ pub async fn card_context(state: &web::Data<AppState>, s: &Session, card: CardDa
         "pending_answer_id": pending, "dispatch_answer_id": dispatchable, "results": results, "reasons": reasons,
         "channel_name": channel_name, "question_names": question_names,
         "resolution": resolution_view,
+        "responsible_id": responsible_id, "co_ids": co_ids, "under_review": under_review,
+        "registered_on": registered_on.to_string(), "forms": forms,
     }))
 }
 
@@ -471,6 +520,20 @@ pub async fn card(req: HttpRequest, state: web::Data<AppState>, id: web::Path<St
     let mut ctx = card_context(&state, &s, card).await?;
     let q = Params::of(&req).ok();
     ctx["done"] = json!(q.as_ref().and_then(|p| p.raw("done").map(String::from)));
+    // An action form kept when the session ended comes back filled in, not sent.
+    if let Some(token) = q.as_ref().and_then(|p| p.raw("draft")).filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())) {
+        let (pool, hid, user, now) = (state.pool.clone(), crate::auth::hash_token(token), s.caller.id.clone(), state.now_naive());
+        if let Some(kept) = web::block(move || crate::store::drafts::take_draft(&pool, &hid, &user, now)).await?? {
+            let action = kept.path.rsplit('/').next().unwrap_or("").to_string();
+            let fields: serde_json::Map<String, Value> = serde_urlencoded::from_str::<Vec<(String, String)>>(&kept.body)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "csrf" | "version"))
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect();
+            ctx["draft"] = json!({"action": action, "fields": fields});
+        }
+    }
     ctx["title"] = json!(format!("Обращение {}", ctx["card"]["reg_number"].as_str().unwrap_or("")));
     page(&state, &s, "card.html", ctx)
 }

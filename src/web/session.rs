@@ -172,13 +172,62 @@ fn cookie<'a>(state: &AppState, name: &'a str, value: String, max_age: Option<ch
 
 /// The sign-in page; it sets a fresh double-submit CSRF cookie for its form.
 pub fn login_page(state: &AppState, message: Option<&str>, login: &str, status: actix_web::http::StatusCode) -> Result<HttpResponse, PageError> {
+    login_page_keeping(state, message, login, None, status)
+}
+
+/// The sign-in page carrying a kept draft's token: signing in leads back to the form.
+pub fn login_page_keeping(state: &AppState, message: Option<&str>, login: &str, draft: Option<&str>, status: actix_web::http::StatusCode) -> Result<HttpResponse, PageError> {
     let token = crate::auth::random_hex(16);
-    let html = state.pages.render("login.html", json!({"csrf": token, "message": message, "login": login, "org_name": state.settings.organization.name}))?;
+    let html = state.pages.render("login.html", json!({"csrf": token, "message": message, "login": login, "draft": draft, "org_name": state.settings.organization.name}))?;
     Ok(HttpResponse::build(status)
         .cookie(cookie(state, LOGIN_COOKIE, token, Some(chrono::Duration::hours(12))))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .content_type("text/html; charset=utf-8")
         .body(html))
+}
+
+/// How long a form posted after its session ended is kept for its user.
+const DRAFT_MINUTES: i64 = 60;
+
+/// The answer to a form posted without a live session: when the browser still holds the
+/// ended session's cookie, the form is kept for that user (an hour) and the sign-in page leads
+/// back to it; otherwise the sign-in page alone. Nothing of the form is registered or logged.
+pub async fn keep_draft(req: &HttpRequest, state: &web::Data<AppState>, body: &web::Bytes) -> Result<HttpResponse, PageError> {
+    use actix_web::http::StatusCode;
+    let ended = match req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) {
+        Some(v) if v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            let (pool, hash) = (state.pool.clone(), crate::auth::hash_token(&v));
+            web::block(move || crate::store::sessions::find_session(&pool, &hash)).await??
+        }
+        _ => None,
+    };
+    let Some((user, _)) = ended.filter(|(u, _)| u.active) else {
+        return login_page(state, Some("Сеанс истёк. Войдите снова."), "", StatusCode::OK);
+    };
+    let token = crate::auth::random_hex(32);
+    let now = state.now_naive();
+    let row = crate::store::drafts::DraftRow {
+        id: crate::auth::hash_token(&token),
+        organization_id: user.organization_id.clone(),
+        user_id: user.id.clone(),
+        path: req.path().to_string(),
+        body: String::from_utf8_lossy(body).into_owned(),
+        created_at: now,
+        expires_at: now + chrono::Duration::minutes(DRAFT_MINUTES),
+    };
+    let pool = state.pool.clone();
+    web::block(move || crate::store::drafts::save_draft(&pool, &row)).await??;
+    tracing::info!(user_id = %user.id, "form kept after the session ended");
+    login_page_keeping(state, Some("Сеанс истёк. Войдите снова — введённые данные сохранены."), &user.login, Some(&token), StatusCode::OK)
+}
+
+/// Where a kept form comes back after signing in: the registration form, or the card whose
+/// action form was posted.
+fn draft_return_path(posted: &str, token: &str) -> String {
+    match posted.split_once("/do/") {
+        Some((card, _)) if card.starts_with("/appeals/") => format!("{card}?draft={token}"),
+        _ => format!("/appeals/new?draft={token}"),
+    }
 }
 
 /// `POST /login`: checks the CSRF pair, the throttle and the password; opens a session.
@@ -238,12 +287,21 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
     let pool = state.pool.clone();
     web::block(move || crate::store::sessions::create_session(&pool, &row)).await??;
     tracing::info!(user_id = %user.id, "signed in");
+    // A form kept when the last session ended leads back to itself.
+    let mut to = "/".to_string();
+    let draft = form.get("draft").to_string();
+    if draft.len() == 64 && draft.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let (pool, id, user_id) = (state.pool.clone(), crate::auth::hash_token(&draft), user.id.clone());
+        if let Some(kept) = web::block(move || crate::store::drafts::peek_draft(&pool, &id, &user_id, at)).await?? {
+            to = draft_return_path(&kept.path, &draft);
+        }
+    }
     let mut gone = cookie(&state, LOGIN_COOKIE, String::new(), None);
     gone.make_removal();
     Ok(HttpResponse::SeeOther()
         .cookie(cookie(&state, SESSION_COOKIE, token, Some(chrono::Duration::minutes(minutes))))
         .cookie(gone)
-        .insert_header((header::LOCATION, "/"))
+        .insert_header((header::LOCATION, to))
         .finish())
 }
 

@@ -37,3 +37,13 @@
     });
   });
 })();
+
+// The error list's links put the cursor into the field they name.
+(function () {
+  document.querySelectorAll('#error-summary a[href^="#"]').forEach(function (a) {
+    a.addEventListener('click', function (ev) {
+      var field = document.getElementById(a.getAttribute('href').slice(1));
+      if (field) { ev.preventDefault(); field.focus(); field.scrollIntoView({ block: 'center' }); }
+    });
+  });
+})();
