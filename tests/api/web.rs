@@ -537,3 +537,161 @@ async fn my_queue_pages_with_a_cursor(db: Db) {
     let p = b.get("/me?cursor=zz").await;
     assert!(p.status == 400 || p.status == 422, "{} {}", p.status, p.body);
 }
+
+/// The form's one-time token as the page carries it.
+fn form_token_of(body: &str) -> String {
+    let at = body.find("name=\"form_token\" value=\"").expect("the form carries a one-time token") + "name=\"form_token\" value=\"".len();
+    body[at..].split('"').next().unwrap().to_string()
+}
+
+/// Appeals in the registry, as the API counts them.
+async fn registered_count(app: &TestApp) -> usize {
+    app.call("GET", "/api/v1/appeals?limit=100", Some(&app.supervisor), None).await.json["items"].as_array().unwrap().len()
+}
+
+both_backends!(a_form_posted_after_the_session_ended_comes_back_after_signing_in);
+async fn a_form_posted_after_the_session_ended_comes_back_after_signing_in(db: Db) {
+    let app = TestApp::start(db).await;
+    set_passwords(&app);
+    let mut b = Browser::new(&app);
+    b.sign_in("clerk").await;
+    let blank = b.get("/appeals/new").await;
+    let token = form_token_of(&blank.body);
+    // The session (600 minutes by default) ends while the clerk types.
+    app.set_now(start_instant() + chrono::Duration::minutes(601));
+    let mut letter = forwarded_letter("Смирнова Ольга Петровна");
+    letter.push(("form_token", &token));
+    letter.retain(|(k, _)| *k != "summary");
+    letter.push(("summary", "Просит убрать сосульки над входом в подъезд дома 12"));
+    let p = b.post("/appeals/new", &letter).await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("Сеанс истёк. Войдите снова — введённые данные сохранены."), "{}", p.body);
+    assert_eq!(registered_count(&app).await, 0, "nothing registered");
+    let draft = p.body.split("name=\"draft\" value=\"").nth(1).expect("the sign-in form carries the kept form").split('"').next().unwrap().to_string();
+    // Someone else signing in with that token gets nothing back.
+    let mut other = Browser::new(&app);
+    other.get("/").await;
+    let p = other.post("/login", &[("login", "supervisor"), ("password", PASSWORD), ("draft", &draft)]).await;
+    assert_eq!(p.location.as_deref(), Some("/"));
+    // The clerk signs in again and lands on the form, filled as typed.
+    let p = b.post("/login", &[("login", "clerk"), ("password", PASSWORD), ("draft", &draft)]).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let back = p.location.unwrap();
+    assert_eq!(back, format!("/appeals/new?draft={draft}"));
+    let form = b.get(&back).await;
+    assert!(form.body.contains("Введённые данные восстановлены"), "{}", form.body);
+    assert!(form.body.contains("Просит убрать сосульки над входом в подъезд дома 12") && form.body.contains("Смирнова Ольга Петровна"));
+    assert_eq!(form_token_of(&form.body), token, "the same form, the same one-time token");
+    assert_eq!(registered_count(&app).await, 0, "still nothing registered until the clerk sends it");
+    // A draft is used once.
+    let again = b.get(&back).await;
+    assert!(!again.body.contains("Просит убрать сосульки"));
+    // Sent again, it registers once.
+    let mut resend = letter.clone();
+    resend.retain(|(k, _)| *k != "form_token");
+    resend.push(("form_token", &token));
+    let p = b.post("/appeals/new", &resend).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(registered_count(&app).await, 1);
+
+    // An answer typed on the card survives the same way.
+    let id = p.location.unwrap().trim_start_matches("/appeals/").split('?').next().unwrap().to_string();
+    app.call("POST", &format!("/api/v1/appeals/{id}/assign"), Some(&app.clerk), Some(&json!({"executors": [{"user_id": app.user_id("executor"), "responsible": true}]}))).await;
+    let mut ex = Browser::new(&app);
+    ex.sign_in("executor").await;
+    ex.get(&format!("/appeals/{id}")).await;
+    app.set_now(start_instant() + chrono::Duration::minutes(601 + 601));
+    let p = ex.post(&format!("/appeals/{id}/do/answer"), &[("version", "2"), ("text", "Сосульки убраны 5 марта."), ("code", "0003.0009.0097.0699"), ("result", "explained")]).await;
+    assert!(p.body.contains("Сеанс истёк"), "{}", p.body);
+    let draft = p.body.split("name=\"draft\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let p = ex.post("/login", &[("login", "executor"), ("password", PASSWORD), ("draft", &draft)]).await;
+    assert_eq!(p.location, Some(format!("/appeals/{id}?draft={draft}")));
+    let card = ex.get(&format!("/appeals/{id}?draft={draft}")).await;
+    assert!(card.body.contains(">Сосульки убраны 5 марта.</textarea>"), "{}", card.body);
+}
+
+both_backends!(back_and_submit_registers_one_appeal);
+async fn back_and_submit_registers_one_appeal(db: Db) {
+    let app = TestApp::start(db).await;
+    set_passwords(&app);
+    let mut b = Browser::new(&app);
+    b.sign_in("clerk").await;
+    let token = form_token_of(&b.get("/appeals/new").await.body);
+    let mut letter = forwarded_letter("Смирнова Ольга Петровна");
+    letter.push(("form_token", &token));
+    let first = b.post("/appeals/new", &letter).await;
+    assert_eq!(first.status, 303, "{}", first.body);
+    let card = first.location.unwrap().split('?').next().unwrap().to_string();
+    // Back, then «Зарегистрировать» again: the first card opens, nothing new is registered.
+    let second = b.post("/appeals/new", &letter).await;
+    assert_eq!(second.status, 303, "{}", second.body);
+    assert_eq!(second.location, Some(format!("{card}?done=already")));
+    let page = b.get(&second.location.unwrap()).await;
+    assert!(page.body.contains("Это обращение уже зарегистрировано: <strong>ОГ-2025-000001</strong>"), "{}", page.body);
+    assert_eq!(registered_count(&app).await, 1);
+}
+
+both_backends!(a_near_identical_letter_of_the_same_person_asks_first);
+async fn a_near_identical_letter_of_the_same_person_asks_first(db: Db) {
+    let app = TestApp::start(db).await;
+    set_passwords(&app);
+    let mut b = Browser::new(&app);
+    b.sign_in("clerk").await;
+    let mut letter = forwarded_letter("Смирнова Ольга Петровна");
+    let t1 = form_token_of(&b.get("/appeals/new").await.body);
+    letter.push(("form_token", &t1));
+    assert_eq!(b.post("/appeals/new", &letter).await.status, 303);
+    // The same letter again on a fresh form (it came by e-mail too): the form asks first.
+    let t2 = form_token_of(&b.get("/appeals/new").await.body);
+    let mut again: Vec<(&str, &str)> = letter.iter().filter(|(k, _)| *k != "form_token").cloned().collect();
+    again.push(("form_token", &t2));
+    let p = b.post("/appeals/new", &again).await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("id=\"near-duplicate\"") && p.body.contains("ОГ-2025-000001") && p.body.contains("Это новое обращение"), "{}", p.body);
+    assert_eq!(registered_count(&app).await, 1);
+    // Another matter of the same person is not asked about.
+    let t3 = form_token_of(&b.get("/appeals/new").await.body);
+    let mut other: Vec<(&str, &str)> = letter.iter().filter(|(k, _)| *k != "form_token" && *k != "summary").cloned().collect();
+    other.push(("form_token", &t3));
+    other.push(("summary", "Просит выделить место в детском саду для сына"));
+    assert_eq!(b.post("/appeals/new", &other).await.status, 303);
+    // Confirmed as new, the near-identical one registers.
+    again.push(("confirm_new", "1"));
+    let p = b.post("/appeals/new", &again).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(registered_count(&app).await, 3);
+}
+
+both_backends!(an_empty_applicant_is_named_at_the_top_and_beside_the_field);
+async fn an_empty_applicant_is_named_at_the_top_and_beside_the_field(db: Db) {
+    let app = TestApp::start(db).await;
+    set_passwords(&app);
+    let mut b = Browser::new(&app);
+    b.sign_in("clerk").await;
+    let written = |name: &'static str, address: &'static str| {
+        vec![("go", "register"), ("channel", "post"), ("form", "written"), ("kind", "complaint"), ("received_on", "2025-03-03"), ("full_name", name), ("postal_address", address), ("email", ""), ("summary", "Просит отремонтировать тротуар"), ("question", "0003.0009.0097.0699"), ("question_text", "")]
+    };
+    let p = b.post("/appeals/new", &written("", "")).await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(p.body.contains("<a href=\"#full_name_0\">ФИО заявителя: обязательное поле"), "{}", p.body);
+    assert!(p.body.contains("id=\"err-full_name_0\""));
+    // A name with nowhere to send the answer (Art. 7).
+    let p = b.post("/appeals/new", &written("Смирнова Ольга Петровна", "")).await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("<a href=\"#postal_address_0\">Почтовый адрес: укажите почтовый адрес или электронную почту"), "{}", p.body);
+    assert_eq!(registered_count(&app).await, 0);
+    // Anonymous when the clerk says so.
+    let mut anonymous = written("", "");
+    anonymous.push(("anonymous", "1"));
+    let p = b.post("/appeals/new", &anonymous).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let list = app.call("GET", "/api/v1/appeals", Some(&app.supervisor), None).await;
+    assert_eq!(list.json["items"][0]["anonymous"], true);
+    // The card names its registration date and the way the answer goes; the board reads Russian.
+    let card = b.get(p.location.as_deref().unwrap()).await;
+    assert!(card.body.contains("<dt>Дата регистрации</dt><dd>03.03.2025</dd>"), "{}", card.body);
+    assert!(card.body.contains("<dt>Способ ответа</dt><dd>не указан</dd>"));
+    let board = b.get("/").await;
+    assert!(board.body.contains("Сегодня 3 марта 2025 г."), "{}", board.body);
+    assert!(!board.body.contains("более"));
+}
