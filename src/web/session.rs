@@ -299,7 +299,9 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
     let mut gone = cookie(&state, LOGIN_COOKIE, String::new(), None);
     gone.make_removal();
     Ok(HttpResponse::SeeOther()
-        .cookie(cookie(&state, SESSION_COOKIE, token, Some(chrono::Duration::minutes(minutes))))
+        // The cookie outlives the session by the draft's hour: a form posted just after the
+        // session ended still says whose it is (the server refuses the session itself).
+        .cookie(cookie(&state, SESSION_COOKIE, token, Some(chrono::Duration::minutes(minutes + DRAFT_MINUTES))))
         .cookie(gone)
         .insert_header((header::LOCATION, to))
         .finish())

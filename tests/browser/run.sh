@@ -26,3 +26,11 @@ for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && 
 cd tests/browser
 [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
 BASE_URL="http://127.0.0.1:$port" SHOTS="$shots" node scenario.mjs
+# The same database behind a server whose sessions last one minute: a form posted after the
+# session ended comes back after signing in.
+kill $pid 2>/dev/null || true
+wait $pid 2>/dev/null || true
+(cd "$work" && APPEALS_WEB__SESSION_MINUTES=1 exec "$bin" serve > "$work/serve-expiry.log" 2>&1) &
+pid=$!
+for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.5; done
+BASE_URL="http://127.0.0.1:$port" SHOTS="$shots" node expiry.mjs
