@@ -22,21 +22,7 @@ pub fn plural<'a>(n: i64, one: &'a str, few: &'a str, many: &'a str) -> &'a str 
 }
 
 /// A number with non-breaking spaces between thousands, as Russian typography has it: `2 607`.
-pub fn thousands(n: i64) -> String {
-    let digits = n.abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('\u{a0}');
-        }
-        out.push(ch);
-    }
-    if n < 0 {
-        format!("−{out}")
-    } else {
-        out
-    }
-}
+pub use crate::domain::ru::number as thousands;
 
 /// «(2023 г. – 2 177)», or nothing without a comparison.
 fn was(prev_year: Option<i32>, f: &Figure) -> String {
