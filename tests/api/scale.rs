@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 
 /// The tables whose rows must only be reached through an index.
-const TABLES: [&str; 4] = ["appeals", "applicants", "questions", "match_keys"];
+const TABLES: [&str; 6] = ["appeals", "applicants", "questions", "match_keys", "web_drafts", "web_form_tokens"];
 
 /// Records the SQL of every statement a connection runs.
 pub(crate) struct Capture(pub(crate) Arc<Mutex<Vec<String>>>);
@@ -35,7 +35,7 @@ pub(crate) struct PlanLine {
 /// Sequential scans so far of the watched tables (`TestApp::seq_scans` flushes every pooled
 /// connection's statistics first).
 fn seq_scans(app: &TestApp) -> Vec<(String, i64)> {
-    app.seq_scans(&["appeals", "applicants", "match_keys", "questions"])
+    app.seq_scans(&TABLES)
 }
 
 #[derive(QueryableByName)]
@@ -128,6 +128,28 @@ async fn read_everything(app: &TestApp, cards: &[Value]) {
         let r = app.call("GET", &path, Some(&app.supervisor), None).await;
         assert_eq!(r.status, 200, "{path}: {}", r.json);
     }
+    // The pages' own reads: the board's exact counts (one per status), the same person's recent
+    // letters for the near-duplicate question, a kept form and a registration form's token.
+    use appeals::store::appeals::{ListFilter, ListOrder};
+    let now = app.state.now_naive();
+    let today = app.state.today();
+    let board = ListFilter {
+        org: app.org.clone(), registered_from: None, registered_before: None, statuses: vec!["registered".into(), "in_work".into()], channel: None, section: None,
+        executor_id: None, visible_to: None, due_on_or_before: None, due_before: Some(today), due_on_or_after: None, search: None, after: None, after_due: None,
+        limit: 21, order: ListOrder::DueFirst,
+    };
+    appeals::store::appeals::count_due_first(&app.pool, &board).unwrap();
+    appeals::store::appeals::count_due_first(&app.pool, &ListFilter { visible_to: Some(exec_id.clone()), ..board }).unwrap();
+    let earlier = appeals::store::drafts::recent_by_person(&app.pool, &app.org, &["кузнецов иван|a|ухта".into()], now - chrono::Duration::days(30)).unwrap();
+    assert!(earlier.is_empty());
+    let kept = appeals::store::drafts::DraftRow { id: "d".repeat(64), organization_id: app.org.clone(), user_id: exec_id.clone(), path: "/appeals/new".into(), body: "summary=x".into(), created_at: now, expires_at: now + chrono::Duration::hours(1) };
+    appeals::store::drafts::save_draft(&app.pool, &kept).unwrap();
+    assert!(appeals::store::drafts::peek_draft(&app.pool, &kept.id, &exec_id, now).unwrap().is_some());
+    assert!(appeals::store::drafts::take_draft(&app.pool, &kept.id, &exec_id, now).unwrap().is_some());
+    let claim = appeals::store::drafts::claim_form_token(&app.pool, &"t".repeat(64), &app.org, &exec_id, now).unwrap();
+    assert_eq!(claim, appeals::store::drafts::Claim::Fresh);
+    appeals::store::drafts::complete_form_token(&app.pool, &"t".repeat(64), id).unwrap();
+    appeals::store::drafts::release_form_token(&app.pool, &"u".repeat(64)).unwrap();
 }
 
 both_backends!(every_request_path_follows_an_index_on_a_fresh_registry);
