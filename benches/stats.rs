@@ -278,7 +278,7 @@ async fn bench(label: &str, url: &str, n: usize, prev_n: usize, reuse: bool) {
         use appeals::api::stats::{compute_with, Counting};
         use appeals::reports::stats::PeriodOut;
         let (from, to) = ("2025-01-01".parse::<NaiveDate>().unwrap(), "2025-12-31".parse::<NaiveDate>().unwrap());
-        let scope = appeals::store::stats::Scope { org: org.id.clone(), start: state.start_of(from), end: state.start_of(to.succ_opt().unwrap()), from, to, today: state.today(), channel: None, section: None, executor_id: None, department: None };
+        let scope = appeals::store::stats::Scope { org: org.id.clone(), start: state.start_of(from), end: state.start_of(to.succ_opt().unwrap()), from, to, today: state.today(), channel: None, section: None, executor_id: None, department: None, counting: Default::default() };
         let period = PeriodOut { from, to };
         let compare = appeals::api::stats::comparison(period, "previous_year");
         let t = Instant::now();

@@ -55,6 +55,9 @@ pub struct Settings {
     /// The web pages' sessions.
     #[serde(default)]
     pub web: WebSettings,
+    /// The counting conventions every statistic, report and form follows.
+    #[serde(default)]
+    pub statistics: crate::domain::counting::Counting,
     /// Directory holding `calendar/` and `classifier/` (not read from files).
     #[serde(skip)]
     pub config_dir: PathBuf,

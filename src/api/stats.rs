@@ -67,6 +67,7 @@ pub fn scope_of(state: &AppState, caller: &Caller, p: &Params) -> Result<(Period
         section: p.section("section")?,
         executor_id,
         department: p.text("department", 200)?,
+        counting: state.settings.statistics,
     };
     let top = p.int("top", 1, 100)?.unwrap_or(10) as usize;
     Ok((period, compare, scope, top))
@@ -123,7 +124,7 @@ pub fn prepare_rollup(state: &AppState, org: &str) -> Result<(), ApiError> {
 /// One period's figures, counted the given way.
 pub fn tally(state: &AppState, scope: &Scope, how: Counting, detail: Detail) -> Result<Tally, ApiError> {
     Ok(match how {
-        Counting::Scan => Tally::from_groups(&crate::store::stats::period(&state.pool, scope)?),
+        Counting::Scan => Tally::from_groups(&crate::store::stats::period(&state.pool, scope)?, scope.counting),
         Counting::Rollup => crate::store::stats_deltas::read(&state.pool, scope, detail)?,
     })
 }
@@ -197,6 +198,7 @@ pub async fn annual_report(caller: Caller, state: web::Data<AppState>, req: Http
         section: None,
         executor_id: None,
         department: None,
+        counting: state.settings.statistics,
     };
     let st = state.clone();
     let (s, years) = web::block(move || -> Result<_, ApiError> {
@@ -206,7 +208,7 @@ pub async fn annual_report(caller: Caller, state: web::Data<AppState>, req: Http
         for earlier in (y - 4)..=y {
             let Some(p) = year(earlier) else { continue };
             let n = if built {
-                crate::store::stats_deltas::appeals_between(&st.pool, &scope.org, p.from, p.to)?
+                crate::store::stats_deltas::appeals_between(&st.pool, &scope.org, p.from, p.to, scope.counting)?
             } else {
                 let end = st.start_of(p.to.succ_opt().unwrap_or(p.to));
                 crate::store::stats::appeals_received(&st.pool, &Scope { start: st.start_of(p.from), end, from: p.from, to: p.to, ..scope.clone() })?

@@ -7,6 +7,7 @@ pub mod calendar_import;
 pub mod channels;
 pub mod classifier;
 pub mod classifier_lookup;
+pub mod counting;
 pub mod deadline;
 pub mod keys;
 pub mod regnum;

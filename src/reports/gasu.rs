@@ -250,7 +250,11 @@ pub enum FormError {
 pub fn appeals_form(state: &AppState, org: &str, month: &str) -> Result<Table, FormError> {
     let set = parse_set(&config_text(state, "gasu_appeals.toml", APPEALS_DEFAULT)).map_err(FormError::Config)?;
     let p = period(state, month).ok_or(FormError::Month)?;
-    let cards = crate::store::exports::registered_cards(&state.pool, org, &p)?;
+    let mut cards = crate::store::exports::registered_cards(&state.pool, org, &p)?;
+    // The body's counting convention, as every other output follows it: the twelve monthly
+    // forms add up to the annual report.
+    let counting = state.settings.statistics;
+    cards.retain(|c| counting.in_totals(&c.appeal.channel, &c.appeal.form));
     let rows = evaluate(&set, &cards).into_iter().map(|(code, name, n)| vec![Cell::Text(code), Cell::Text(name), Cell::Number(n)]).collect();
     Ok(Table { title: format!("{} за {month}", set.title), headers: vec!["Код".into(), "Показатель".into(), "Значение".into()], rows })
 }

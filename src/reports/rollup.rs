@@ -75,6 +75,39 @@ pub mod fig {
     /// Open appeals by responsible executor, all forms (dimension: `YYYY-MM-01 user id`, the
     /// deadline's month and the executor; see [`super::open_dim`]).
     pub const EXEC_OPEN: &str = "exec_open";
+
+    /// The same figure for oral appeals at a personal reception, kept apart (`o_` before the
+    /// name) so that either counting convention reads its own totals from one rollup: the
+    /// reader adds them to the plain figure when `[statistics] oral_reception_in_totals` says
+    /// so (`crate::domain::counting`), and leaves them out otherwise.
+    pub fn oral(figure: &'static str) -> &'static str {
+        match figure {
+            APPEALS => "o_appeals",
+            CHANNEL => "o_channel",
+            FORM => "o_form",
+            KIND => "o_kind",
+            REGIME => "o_regime",
+            FROM_ORG => "o_from_org",
+            COLLECTIVE => "o_collective",
+            REPEATED => "o_repeated",
+            LATE_REG => "o_late_reg",
+            ON_SITE => "o_on_site",
+            FORWARDED => "o_forwarded",
+            EXTENDED => "o_extended",
+            ANSWERED => "o_answered",
+            SOURCE => "o_source",
+            RETURNED => "o_returned",
+            OPEN => "o_open",
+            Q => "o_q",
+            Q_RESULT => "o_q_result",
+            other => other,
+        }
+    }
+
+    /// The plain figure of an `o_` one, or `None` for a plain figure.
+    pub fn plain_of_oral(figure: &str) -> Option<&str> {
+        figure.strip_prefix("o_")
+    }
 }
 
 /// Statuses of an appeal still being considered: the ones "overdue now" counts.
@@ -162,10 +195,7 @@ pub fn answered(answer_sent_on: Option<NaiveDate>, answered_on: Option<NaiveDate
     }
 }
 
-/// True for an oral appeal taken at a personal reception: a reception figure, not an appeal.
-pub fn oral_reception(channel: &str, form: &str) -> bool {
-    channel == "personal_reception" && form == "oral"
-}
+pub use crate::domain::counting::is_oral_reception as oral_reception;
 
 /// One row of the rollup: (organization, day, figure, dimension, n).
 pub type Row = (String, NaiveDate, &'static str, String, i64);
@@ -178,41 +208,42 @@ pub fn contributions(f: &Facts, sign: i64, out: &mut Vec<Row>) {
             out.push((f.org.clone(), d, figure, dim.to_string(), n * sign));
         }
     };
-    let counted = !oral_reception(&f.channel, &f.form);
-    if counted {
-        add(day, fig::APPEALS, "", 1);
-        add(day, fig::CHANNEL, &f.channel, 1);
-        add(day, fig::FORM, &f.form, 1);
-        add(day, fig::KIND, &f.kind, 1);
-        add(day, fig::REGIME, &f.legal_regime, 1);
-        for (on, figure) in [
-            (f.from_organization, fig::FROM_ORG),
-            (f.collective, fig::COLLECTIVE),
-            (f.repeated, fig::REPEATED),
-            (f.late_registration, fig::LATE_REG),
-            (f.on_site_check, fig::ON_SITE),
-            (f.forwarded, fig::FORWARDED),
-            (f.extended, fig::EXTENDED),
-        ] {
-            if on {
-                add(day, figure, "", 1);
-            }
+    // Oral appeals at a reception go to the `o_` figures, which the reader counts in the
+    // totals or not by the body's convention.
+    let oral = oral_reception(&f.channel, &f.form);
+    let name = |figure: &'static str| if oral { fig::oral(figure) } else { figure };
+    add(day, name(fig::APPEALS), "", 1);
+    add(day, name(fig::CHANNEL), &f.channel, 1);
+    add(day, name(fig::FORM), &f.form, 1);
+    add(day, name(fig::KIND), &f.kind, 1);
+    add(day, name(fig::REGIME), &f.legal_regime, 1);
+    for (on, figure) in [
+        (f.from_organization, fig::FROM_ORG),
+        (f.collective, fig::COLLECTIVE),
+        (f.repeated, fig::REPEATED),
+        (f.late_registration, fig::LATE_REG),
+        (f.on_site_check, fig::ON_SITE),
+        (f.forwarded, fig::FORWARDED),
+        (f.extended, fig::EXTENDED),
+    ] {
+        if on {
+            add(day, name(figure), "", 1);
         }
-        if f.answered != 0 {
-            add(day, fig::ANSWERED, &f.answered.to_string(), 1);
-        }
-        if let Some(s) = &f.source_organization {
-            add(day, fig::SOURCE, s, 1);
-        }
-        add(day, fig::RETURNED, "", f.returned);
-        if let Some(due) = f.open_due {
-            add(day, fig::OPEN, &due.to_string(), 1);
-        }
-        for (code, result) in &f.questions {
-            add(day, fig::Q, code, 1);
-            if let Some(r) = result {
-                add(day, fig::Q_RESULT, r, 1);
-            }
+    }
+    if f.answered != 0 {
+        add(day, name(fig::ANSWERED), &f.answered.to_string(), 1);
+    }
+    if let Some(s) = &f.source_organization {
+        add(day, name(fig::SOURCE), s, 1);
+    }
+    add(day, name(fig::RETURNED), "", f.returned);
+    if let Some(due) = f.open_due {
+        add(day, name(fig::OPEN), &due.to_string(), 1);
+    }
+    for (code, result) in &f.questions {
+        add(day, name(fig::Q), code, 1);
+        if let Some(r) = result {
+            add(day, name(fig::Q_RESULT), r, 1);
         }
     }
     if f.channel == "personal_reception" {
@@ -311,11 +342,11 @@ impl Tally {
     }
 
     /// The grouped counts of the scan path, as the same figures.
-    pub fn from_groups(p: &PeriodCounts) -> Tally {
+    pub fn from_groups(p: &PeriodCounts, counting: crate::domain::counting::Counting) -> Tally {
         let mut t = Tally { control: p.control, ..Default::default() };
         for g in &p.appeals {
             let n = g.appeals;
-            if !oral_reception(&g.channel, &g.form) {
+            if counting.in_totals(&g.channel, &g.form) {
                 t.add(fig::APPEALS, "", n);
                 t.add(fig::CHANNEL, &g.channel, n);
                 t.add(fig::FORM, &g.form, n);
@@ -350,7 +381,7 @@ impl Tally {
             }
         }
         for q in &p.questions {
-            if !oral_reception(&q.channel, &q.form) {
+            if counting.in_totals(&q.channel, &q.form) {
                 t.add(fig::Q, &q.code, q.questions);
                 if let Some(r) = &q.result {
                     t.add(fig::Q_RESULT, r, q.questions);

@@ -33,6 +33,8 @@ pub struct Scope {
     pub executor_id: Option<String>,
     /// Only appeals whose responsible executor is in this department (its code or id).
     pub department: Option<String>,
+    /// Whether oral appeals at a personal reception count in the totals.
+    pub counting: crate::domain::counting::Counting,
 }
 
 /// Appeals of the period grouped by everything the reports break them down by.
@@ -273,7 +275,9 @@ backend_fns! {
         let mut q = Sql::<Conn>::new();
         q.push("SELECT COUNT(*) AS n FROM appeals a", vec![]);
         q.registered_in(s);
-        q.push(" AND NOT (a.channel = 'personal_reception' AND a.form = 'oral')", vec![]);
+        if !s.counting.oral_reception_in_totals {
+            q.push(" AND NOT (a.channel = 'personal_reception' AND a.form = 'oral')", vec![]);
+        }
         Ok(load_sql!(c, &q, Count).first().map(|n| n.n).unwrap_or(0))
     }
 }
@@ -283,7 +287,7 @@ pub fn period(pool: &DbPool, s: &Scope) -> Result<PeriodCounts, StoreError> {
     dispatch!(pool, period(s))
 }
 
-/// Appeals received in the scope's period (oral ones at personal reception excluded), for
+/// Appeals received in the scope's period (by the scope's counting convention), for
 /// the annual report's multi-year table.
 pub fn appeals_received(pool: &DbPool, s: &Scope) -> Result<i64, StoreError> {
     dispatch!(pool, appeals_received(s))

@@ -222,6 +222,11 @@ const SUMMARY_FIGURES: [&str; 20] = [
     fig::FORWARDED, fig::EXTENDED, fig::ANSWERED, fig::SOURCE, fig::RETURNED, fig::RECEPTION, fig::Q, fig::Q_RESULT, fig::Q_RECEPTION, fig::OPEN,
 ];
 
+/// The summary's figures with their oral-reception twins (`fig::oral`), as an SQL list.
+fn summary_figures_sql() -> String {
+    SUMMARY_FIGURES.iter().flat_map(|f| [*f, fig::oral(f)]).collect::<std::collections::BTreeSet<_>>().iter().map(|f| format!("'{f}'")).collect::<Vec<_>>().join(", ")
+}
+
 /// A day before any registry: cumulative figures are summed from here.
 const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
     Some(d) => d,
@@ -252,10 +257,16 @@ fn union_of<C: super::appeals::Dialect>(q: &mut Sql<C>, org: &str, from: NaiveDa
 /// Adds one summed rollup row to a tally; the open-appeal figures become "overdue now" where
 /// their deadline is before today (by executor: where the deadline month is wholly before
 /// today's month; this month's are counted live).
-fn add_read(t: &mut Tally, figure: &str, dim: &str, n: i64, today: NaiveDate) {
+fn add_read(t: &mut Tally, figure: &str, dim: &str, n: i64, today: NaiveDate, counting: crate::domain::counting::Counting) {
     if n == 0 {
         return;
     }
+    // Oral appeals at a reception count in the totals only by the body's convention.
+    let figure = match fig::plain_of_oral(figure) {
+        Some(_) if !counting.oral_reception_in_totals => return,
+        Some(plain) => plain,
+        None => figure,
+    };
     match figure {
         fig::OPEN => {
             if dim.parse::<NaiveDate>().is_ok_and(|due| due < today) {
@@ -357,10 +368,11 @@ backend_fns! {
         })
     }
 
-    pub fn appeals_between(c: &mut Conn, org: &str, from: NaiveDate, to: NaiveDate) -> Result<i64, StoreError> {
+    pub fn appeals_between(c: &mut Conn, org: &str, from: NaiveDate, to: NaiveDate, counting: crate::domain::counting::Counting) -> Result<i64, StoreError> {
         let mut q = Sql::<Conn>::new();
         q.push("SELECT '' AS figure, '' AS dim, CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM (", vec![]);
-        union_of(&mut q, org, from, &buckets::parts(from, to), to, &format!(" AND figure = '{}'", fig::APPEALS));
+        let figures = if counting.oral_reception_in_totals { format!(" AND figure IN ('{}', '{}')", fig::APPEALS, fig::oral(fig::APPEALS)) } else { format!(" AND figure = '{}'", fig::APPEALS) };
+        union_of(&mut q, org, from, &buckets::parts(from, to), to, &figures);
         q.push(") x", vec![]);
         Ok(load_sql!(c, &q, Sum).first().map(|r| r.n).unwrap_or(0))
     }
@@ -382,14 +394,14 @@ backend_fns! {
         let org = || Bind::Text(s.org.clone());
         let figures = match detail {
             Detail::Full => String::new(),
-            Detail::Summary => format!(" AND figure IN ({})", SUMMARY_FIGURES.iter().map(|f| format!("'{f}'")).collect::<Vec<_>>().join(", ")),
+            Detail::Summary => format!(" AND figure IN ({})", summary_figures_sql()),
         };
         let mut q = Sql::<Conn>::new();
         q.push("SELECT figure, dim, CAST(SUM(n) AS BIGINT) AS n FROM (", vec![]);
         union_of(&mut q, &s.org, s.from, &buckets::parts(s.from, s.to), s.to, &figures);
         q.push(") x GROUP BY figure, dim", vec![]);
         for r in load_sql!(c, &q, Sum) {
-            add_read(&mut t, &r.figure, &r.dim, r.n, s.today);
+            add_read(&mut t, &r.figure, &r.dim, r.n, s.today, s.counting);
         }
         // "In work at the period's end": put on control up to its last day, less those of them
         // removed up to then, summed from the first day on record.
@@ -518,8 +530,8 @@ pub fn compact(pool: &DbPool) -> Result<usize, StoreError> {
 
 /// Appeals received from `from` to `to` (oral ones at a personal reception excluded), for the
 /// annual report's multi-year table; the rollup must be current ([`compact`]).
-pub fn appeals_between(pool: &DbPool, org: &str, from: NaiveDate, to: NaiveDate) -> Result<i64, StoreError> {
-    dispatch!(pool, appeals_between(org, from, to))
+pub fn appeals_between(pool: &DbPool, org: &str, from: NaiveDate, to: NaiveDate, counting: crate::domain::counting::Counting) -> Result<i64, StoreError> {
+    dispatch!(pool, appeals_between(org, from, to, counting))
 }
 
 /// Builds the organization's rollup from its appeals if it has never been built.

@@ -161,6 +161,7 @@ fn both_ways(app: &TestApp, from: &str, to: &str) -> (Value, Value) {
         section: None,
         executor_id: None,
         department: None,
+        counting: appeals::domain::counting::Counting::default(),
     };
     let get = |how| serde_json::to_value(compute_with(st, period, compare, &scope, 100, how).unwrap_or_else(|e| panic!("{how:?}: {e:?}"))).unwrap();
     (get(Counting::Rollup), get(Counting::Scan))
@@ -341,7 +342,7 @@ async fn the_statistics_read_follows_the_rollups_indexes(db: Db) {
         assert_eq!(r.json["appeals"]["current"], if url.contains("03-04") { 0 } else { 3 }, "{url}");
     }
     let (from, to) = ("2025-01-01".parse().unwrap(), "2025-04-10".parse().unwrap());
-    let scope = appeals::store::stats::Scope { org: app.org.clone(), start: app.state.start_of(from), end: app.state.start_of(to), from, to, today: app.state.today(), channel: None, section: None, executor_id: None, department: None };
+    let scope = appeals::store::stats::Scope { org: app.org.clone(), start: app.state.start_of(from), end: app.state.start_of(to), from, to, today: app.state.today(), channel: None, section: None, executor_id: None, department: None, counting: Default::default() };
     let page = appeals::api::stats::compute_for(&app.state, appeals::reports::stats::PeriodOut { from, to }, None, &scope, 10, appeals::api::stats::Detail::Summary).unwrap();
     assert_eq!(page.appeals.current, 3);
     assert!(page.timeliness_by_executor.is_empty(), "the page's read takes no figures by executor");
@@ -367,4 +368,97 @@ async fn the_statistics_read_follows_the_rollups_indexes(db: Db) {
             assert!(checked >= 5, "only {checked} statements checked: {statements:#?}");
         }
     }
+}
+
+/// A year of 2025 for the counting conventions, imported: each month two letters by post (one
+/// with two questions), an oral appeal at a personal reception, a letter handed in at one, an
+/// oral appeal at a live broadcast and a letter forwarded by another body.
+fn convention_year() -> Vec<Value> {
+    let mut items = Vec::new();
+    for m in 1..=12u32 {
+        let at = |day: u32, hour: u32| format!("2025-{m:02}-{day:02}T{hour:02}:00:00Z");
+        let on = |day: u32| format!("2025-{m:02}-{day:02}");
+        let role = if m % 2 == 0 { "head" } else { "deputy" };
+        let reception = json!({"official": "Глава города", "official_role": role, "held_on": on(10)});
+        for over in [
+            json!({"channel": "post", "registered_at": at(5, 8), "received_on": on(4)}),
+            json!({"channel": "post", "registered_at": at(6, 8), "received_on": on(5), "questions": [{"code": "0003.0009.0097.0699"}, {"code": "0005.0005.0056.1157"}]}),
+            json!({"channel": "personal_reception", "form": "oral", "registered_at": at(10, 9), "received_on": on(10), "reception": reception, "questions": [{"code": "0005.0005.0056.1168"}]}),
+            json!({"channel": "personal_reception", "form": "written", "registered_at": at(10, 10), "received_on": on(10), "reception": reception}),
+            json!({"channel": "live_broadcast", "form": "oral", "registered_at": at(15, 12), "received_on": on(15)}),
+            json!({"channel": "forwarded", "registered_at": at(20, 8), "received_on": on(19), "source": {"organization": "Администрация Главы Республики Коми", "number": format!("12-{m}"), "date": on(17)}}),
+        ] {
+            items.push(appeal(over));
+        }
+    }
+    items
+}
+
+/// The value of a ГАСУ indicator (by its code) in the month's CSV form.
+async fn gasu_indicator(app: &TestApp, month: &str, code: &str) -> i64 {
+    let bytes = app.raw_bytes("GET", &format!("/api/v1/exports/gasu/appeals?month={month}&format=csv"), Some(&app.supervisor)).await;
+    let text = String::from_utf8(bytes).unwrap();
+    let row = text.lines().find(|l| l.split(';').next() == Some(code)).unwrap_or_else(|| panic!("no indicator {code}: {text}"));
+    row.rsplit(';').next().unwrap().trim().parse().unwrap()
+}
+
+/// Both counting conventions over one generated year: the totals, channels, forms and
+/// questions against the test's own count, the rollup equal to the scan, and the twelve
+/// monthly ГАСУ forms adding up to the year's statistics.
+async fn counting_convention(db: Db, in_totals: bool) {
+    let app = TestApp::start_with(db, |s| s.statistics.oral_reception_in_totals = in_totals).await;
+    app.set_now(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 1, 15, 9, 0, 0).unwrap());
+    let r = app.call("POST", "/api/v1/imports/appeals", Some(&app.admin), Some(&json!({"items": convention_year()}))).await;
+    assert!(r.status == 200 || r.status == 201, "import: {}", r.json);
+    // Per month: 2 by post (3 questions), reception oral 1 (1), reception written 1, broadcast 1, forwarded 1.
+    let oral_reception = if in_totals { 12 } else { 0 };
+    let appeals = 60 + oral_reception;
+    let questions = 12 * (3 + 1 + 1 + 1) + oral_reception;
+    let s = app.call("GET", "/api/v1/stats?from=2025-01-01&to=2025-12-31", Some(&app.supervisor), None).await.json;
+    assert_eq!(s["appeals"]["current"], appeals, "{s}");
+    assert_eq!(s["questions"]["current"], questions);
+    let of = |list: &str, code: &str| s[list].as_array().unwrap().iter().find(|x| x["code"] == code).map(|x| x["current"].as_i64().unwrap()).unwrap_or(0);
+    assert_eq!(of("by_channel", "personal_reception"), 12 + oral_reception);
+    assert_eq!(of("by_channel", "live_broadcast"), 12);
+    assert_eq!(of("by_channel", "forwarded"), 12);
+    assert_eq!(of("by_channel", "post"), 24);
+    assert_eq!(of("by_form", "oral"), 12 + oral_reception);
+    assert_eq!(of("by_form", "written"), 48);
+    // The reception's own figures are the same under both conventions.
+    assert_eq!(s["personal_reception"]["citizens_by_head"].as_i64().unwrap() + s["personal_reception"]["citizens_by_deputies"].as_i64().unwrap(), 24);
+    // The scan counts what the rollup counts.
+    use appeals::api::stats::{compute_with, Counting};
+    use appeals::reports::stats::PeriodOut;
+    let (from, to) = ("2025-01-01".parse().unwrap(), "2025-12-31".parse().unwrap());
+    let scope = appeals::store::stats::Scope {
+        org: app.org.clone(), start: app.state.start_of(from), end: app.state.start_of(to + chrono::Duration::days(1)), from, to, today: app.state.today(),
+        channel: None, section: None, executor_id: None, department: None, counting: app.state.settings.statistics,
+    };
+    let scan = serde_json::to_value(compute_with(&app.state, PeriodOut { from, to }, None, &scope, 10, Counting::Scan).unwrap()).unwrap();
+    let rollup = serde_json::to_value(compute_with(&app.state, PeriodOut { from, to }, None, &scope, 10, Counting::Rollup).unwrap()).unwrap();
+    for key in ["appeals", "questions", "by_channel", "by_form", "by_section"] {
+        assert_eq!(scan[key], rollup[key], "{key}");
+    }
+    assert_eq!(rollup["appeals"]["current"], appeals);
+    // The twelve monthly forms add up to the year.
+    let (mut total, mut oral) = (0, 0);
+    for m in 1..=12 {
+        total += gasu_indicator(&app, &format!("2025-{m:02}"), "1").await;
+        oral += gasu_indicator(&app, &format!("2025-{m:02}"), "1.3").await;
+    }
+    assert_eq!(total, appeals);
+    assert_eq!(oral, 12 + oral_reception);
+    // The annual report's multi-year table says the same.
+    let html = String::from_utf8(app.raw_bytes("GET", "/api/v1/reports/annual?year=2025", Some(&app.supervisor)).await).unwrap();
+    assert!(html.contains(&format!("поступило {} обращени", appeals)), "{html}");
+}
+
+both_backends!(oral_reception_kept_apart_from_the_totals_everywhere);
+async fn oral_reception_kept_apart_from_the_totals_everywhere(db: Db) {
+    counting_convention(db, false).await;
+}
+
+both_backends!(oral_reception_counted_in_the_totals_everywhere);
+async fn oral_reception_counted_in_the_totals_everywhere(db: Db) {
+    counting_convention(db, true).await;
 }
