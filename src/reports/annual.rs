@@ -9,17 +9,7 @@ use serde::Serialize;
 /// The HTML template, shipped in the binary; `config/templates/annual.html` overrides it.
 pub const TEMPLATE: &str = include_str!("../../config/templates/annual.html");
 
-/// The form of a Russian noun after `n`: `one` (1, 21…), `few` (2–4, 22–24…), `many` (the rest).
-pub fn plural<'a>(n: i64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
-    let (d, h) = (n.abs() % 10, n.abs() % 100);
-    if d == 1 && h != 11 {
-        one
-    } else if (2..=4).contains(&d) && !(12..=14).contains(&h) {
-        few
-    } else {
-        many
-    }
-}
+pub use crate::domain::ru::plural;
 
 /// A number with non-breaking spaces between thousands, as Russian typography has it: `2 607`.
 pub use crate::domain::ru::number as thousands;
@@ -232,13 +222,25 @@ pub const BREAKDOWNS: [(&str, &str); 9] = [
     ("results", "Результаты"),
 ];
 
+/// True when a breakdown's lines are classifier entries: only then has it a «Код» column (the
+/// official classifier code); channels, forms, kinds and results are named, never coded.
+pub fn has_official_codes(lines: &[Line]) -> bool {
+    !lines.is_empty() && lines.iter().all(|l| crate::domain::classifier::is_code_shape(&l.code))
+}
+
 /// A breakdown as CSV the way Russian Excel opens it: UTF-8 with BOM, `;`, CRLF.
 pub fn csv(lines: &[Line], year: i32, prev_year: Option<i32>) -> Vec<u8> {
     let field = |s: &str| if s.contains([';', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
+    let coded = has_official_codes(lines);
     let mut out = String::from("\u{feff}");
-    out.push_str(&format!("Код;Наименование;{year};{};Изменение, %\r\n", prev_year.map(|y| y.to_string()).unwrap_or_default()));
+    let head = format!("Наименование;{year} г.;{};Изменение, %\r\n", prev_year.map(|y| format!("{y} г.")).unwrap_or_default());
+    out.push_str(&if coded { format!("Код;{head}") } else { head });
     for l in lines {
-        out.push_str(&format!("{};{};{};{};{}\r\n", field(&l.code), field(&l.name), l.current, l.previous, l.change_pct.map(pct).unwrap_or_default()));
+        if coded {
+            out.push_str(&field(&l.code));
+            out.push(';');
+        }
+        out.push_str(&format!("{};{};{};{}\r\n", field(&l.name), l.current, l.previous, l.change_pct.map(pct).unwrap_or_default()));
     }
     out.into_bytes()
 }
@@ -248,11 +250,13 @@ pub fn xlsx(s: &Stats, year: i32, prev_year: Option<i32>, years: &[YearCount]) -
     use rust_xlsxwriter::{Format, Workbook};
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
+    // Figures with thousands apart, as the report's sentences have them.
+    let number = Format::new().set_num_format("# ##0");
     let prev = prev_year.map(|y| y.to_string()).unwrap_or_default();
     let summary = wb.add_worksheet().set_name("Сводка")?;
     summary.write_with_format(0, 0, "Показатель", &bold)?;
-    summary.write_with_format(0, 1, year.to_string(), &bold)?;
-    summary.write_with_format(0, 2, prev.as_str(), &bold)?;
+    summary.write_with_format(0, 1, format!("{year} г."), &bold)?;
+    summary.write_with_format(0, 2, if prev.is_empty() { String::new() } else { format!("{prev} г.") }, &bold)?;
     let figures: [(&str, &Figure); 12] = [
         ("Поступило обращений", &s.appeals),
         ("Вопросов", &s.questions),
@@ -270,34 +274,41 @@ pub fn xlsx(s: &Stats, year: i32, prev_year: Option<i32>, years: &[YearCount]) -
     for (i, (name, f)) in figures.iter().enumerate() {
         let r = 1 + i as u32;
         summary.write(r, 0, *name)?;
-        summary.write(r, 1, f.current as f64)?;
-        summary.write(r, 2, f.previous as f64)?;
+        summary.write_with_format(r, 1, f.current as f64, &number)?;
+        summary.write_with_format(r, 2, f.previous as f64, &number)?;
     }
     summary.set_column_width(0, 40)?;
     for (name, title) in BREAKDOWNS {
         let lines = breakdown(s, name).unwrap_or(&[]);
         let ws = wb.add_worksheet().set_name(title)?;
-        for (c, h) in ["Код", "Наименование", &year.to_string(), &prev, "Изменение, %"].iter().enumerate() {
+        // Official classifier codes in a column of their own; other breakdowns by name only.
+        let first = if has_official_codes(lines) { 1 } else { 0 };
+        let this_year = format!("{year} г.");
+        let last_year = if prev.is_empty() { String::new() } else { format!("{prev} г.") };
+        let heads = ["Код", "Наименование", this_year.as_str(), last_year.as_str(), "Изменение, %"];
+        for (c, h) in heads.iter().skip(1 - first as usize).enumerate() {
             ws.write_with_format(0, c as u16, *h, &bold)?;
         }
         for (i, l) in lines.iter().enumerate() {
             let r = 1 + i as u32;
-            ws.write(r, 0, l.code.as_str())?;
-            ws.write(r, 1, l.name.as_str())?;
-            ws.write(r, 2, l.current as f64)?;
-            ws.write(r, 3, l.previous as f64)?;
+            if first == 1 {
+                ws.write(r, 0, l.code.as_str())?;
+            }
+            ws.write(r, first, l.name.as_str())?;
+            ws.write_with_format(r, first + 1, l.current as f64, &number)?;
+            ws.write_with_format(r, first + 2, l.previous as f64, &number)?;
             if let Some(c) = l.change_pct {
-                ws.write(r, 4, c)?;
+                ws.write(r, first + 3, c)?;
             }
         }
-        ws.set_column_width(1, 60)?;
+        ws.set_column_width(first, 60)?;
     }
     let ws = wb.add_worksheet().set_name("По годам")?;
     ws.write_with_format(0, 0, "Год", &bold)?;
     ws.write_with_format(0, 1, "Поступило обращений", &bold)?;
     for (i, y) in years.iter().enumerate() {
         ws.write(1 + i as u32, 0, y.year as f64)?;
-        ws.write(1 + i as u32, 1, y.count as f64)?;
+        ws.write_with_format(1 + i as u32, 1, y.count as f64, &number)?;
     }
     wb.save_to_buffer()
 }

@@ -256,7 +256,7 @@ pub fn appeals_form(state: &AppState, org: &str, month: &str) -> Result<Table, F
     let counting = state.settings.statistics;
     cards.retain(|c| counting.in_totals(&c.appeal.channel, &c.appeal.form));
     let rows = evaluate(&set, &cards).into_iter().map(|(code, name, n)| vec![Cell::Text(code), Cell::Text(name), Cell::Number(n)]).collect();
-    Ok(Table { title: format!("{} за {month}", set.title), headers: vec!["Код".into(), "Показатель".into(), "Значение".into()], rows })
+    Ok(Table { title: format!("{} за {}", set.title, crate::domain::ru::month(p.from)), headers: vec!["Код".into(), "Показатель".into(), "Значение".into()], rows })
 }
 
 /// «Информация о проведении личного приема граждан» for a month: one row per reception with
@@ -294,7 +294,7 @@ pub fn reception_form(state: &AppState, org: &str, month: &str) -> Result<Table,
             ]
         })
         .collect();
-    Ok(Table { title: format!("{} за {month}", form.title), headers: form.columns, rows })
+    Ok(Table { title: format!("{} за {}", form.title, crate::domain::ru::month(p.from)), headers: form.columns, rows })
 }
 
 #[cfg(test)]

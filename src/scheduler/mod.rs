@@ -41,6 +41,11 @@ pub struct Report {
 /// Why a planned reminder was cancelled at sending time, as the admin's list shows it.
 const STALE_REASON: &str = "отменено при отправке: срок изменён или обращение снято с контроля после планирования";
 
+/// «1 рабочий день», «3 рабочих дня», «5 рабочих дней».
+fn working_days_words(n: i64) -> String {
+    format!("{n} {}", crate::domain::ru::plural(n, "рабочий день", "рабочих дня", "рабочих дней"))
+}
+
 fn status_label(s: &str) -> &'static str {
     Status::parse(s).map(Status::label).unwrap_or("—")
 }
@@ -130,7 +135,6 @@ struct Planned {
     deadline: Option<NaiveDate>,
     due_date: Option<NaiveDate>,
     until: Option<NaiveDate>,
-    week: Option<String>,
     week_end: Option<NaiveDate>,
 }
 
@@ -179,7 +183,7 @@ pub fn render_planned(state: &AppState, rows: &mut [NotificationRow]) -> Result<
                 let deadline = p.deadline.unwrap_or(a.due_date);
                 json!({"org_name": org_name, "user_name": user_name, "reg_number": a.reg_number, "deadline": ru_date(deadline), "due_date": ru_date(a.due_date),
                     "internal": deadline != a.due_date, "status": status_label(&a.status), "due_today": on == deadline,
-                    "days_left": reminders::working_days_between(cal, on, deadline)})
+                    "days_left": reminders::working_days_between(cal, on, deadline), "days_left_words": working_days_words(i64::from(reminders::working_days_between(cal, on, deadline)))})
             }
             ("escalation", Some(a)) => {
                 let due = p.due_date.unwrap_or(a.due_date);
@@ -206,7 +210,7 @@ pub fn render_planned(state: &AppState, rows: &mut [NotificationRow]) -> Result<
                 }
                 let f = &summaries[&key];
                 let overdue: Vec<_> = f.overdue.iter().map(|(n, d)| json!({"reg_number": n, "due_date": ru_date(*d)})).collect();
-                json!({"org_name": org_name, "user_name": user_name, "today": ru_date(on), "week": p.week.unwrap_or_else(|| reminders::week_label(on)), "week_end": ru_date(week_end),
+                json!({"org_name": org_name, "user_name": user_name, "today": ru_date(on), "week": crate::domain::ru::period(on, week_end), "week_end": ru_date(week_end),
                     "overdue_count": f.overdue_count, "due_count": f.due_count, "returned_count": f.returned_count, "overdue": overdue})
             }
             // The appeal is gone: the fallback text still names the kind.

@@ -76,6 +76,12 @@ impl Pages {
         env.add_filter("ru_date", ru_date);
         env.add_filter("ru_long_date", ru_long_date);
         env.add_filter("ru_number", |n: i64| crate::domain::ru::number(n));
+        env.add_filter("ru_period", |from: String, to: String| match (from.parse(), to.parse()) {
+            (Ok(f), Ok(t)) => crate::domain::ru::period(f, t),
+            _ => format!("{from} — {to}"),
+        });
+        // Only official classifier codes are shown; internal codes (channels, forms) never are.
+        env.add_filter("official_code", |code: String| if crate::domain::classifier::is_code_shape(&code) { code } else { String::new() });
         for (name, text) in SHIPPED {
             env.add_template(name, text).expect("shipped page templates compile");
         }
@@ -591,7 +597,8 @@ pub async fn statistics(req: HttpRequest, state: web::Data<AppState>) -> Result<
     }
     let year = from.get(..4).and_then(|y| y.parse::<i32>().ok()).unwrap_or(today.year());
     let month = to.get(..7).unwrap_or("").to_string();
-    page(&state, &s, "statistics.html", json!({"title": "Статистика", "from": from, "to": to, "stats": stats, "error": error, "year": year, "month": month, "channel_chart": channel_chart, "section_chart": section_chart}))
+    let month_label = format!("{month}-01").parse::<chrono::NaiveDate>().map(crate::domain::ru::month).unwrap_or_default();
+    page(&state, &s, "statistics.html", json!({"title": "Статистика", "from": from, "to": to, "stats": stats, "error": error, "year": year, "month": month, "month_label": month_label, "channel_chart": channel_chart, "section_chart": section_chart}))
 }
 
 /// `GET /classifier/suggest?q=`: classifier entries matching words, for the form's script.

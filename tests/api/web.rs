@@ -695,3 +695,97 @@ async fn an_empty_applicant_is_named_at_the_top_and_beside_the_field(db: Db) {
     assert!(board.body.contains("Сегодня 3 марта 2025 г."), "{}", board.body);
     assert!(!board.body.contains("более"));
 }
+
+/// Internal codes that must never reach a page, report, workbook or letter a person reads.
+const INTERNAL_CODES: [&str; 27] = [
+    "post", "email", "by_hand", "internet_reception", "gis_zhkh", "feedback_platform", "dobrodel", "personal_reception", "forwarded", "live_broadcast",
+    "written", "electronic", "oral", "complaint", "statement", "proposal", "explained", "supported", "supported_measures_taken", "not_supported",
+    "left_without_answer", "transferred", "answered", "in_work", "registered", "closed", "fz59",
+];
+
+/// What a reader sees of an HTML page: the text between tags (no attributes, scripts or styles).
+fn visible_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        out.push(' ');
+        let tail = &rest[at..];
+        let skip_to = |end: &str| tail.find(end).map(|i| i + end.len()).unwrap_or(tail.len());
+        let n = if tail.starts_with("<script") { skip_to("</script>") } else if tail.starts_with("<style") { skip_to("</style>") } else { skip_to(">") };
+        rest = &tail[n..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The internal codes and ISO dates a text shows, for the assertion's message.
+fn codes_and_iso_dates(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let words: Vec<&str> = text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-')).filter(|w| !w.is_empty()).collect();
+    for w in &words {
+        if INTERNAL_CODES.contains(w) {
+            found.push(format!("code «{w}»"));
+        }
+        let b = w.as_bytes();
+        if b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit()) {
+            found.push(format!("ISO date «{w}»"));
+        }
+    }
+    found
+}
+
+both_backends!(what_a_head_of_administration_reads_is_russian_throughout);
+async fn what_a_head_of_administration_reads_is_russian_throughout(db: Db) {
+    let app = TestApp::start(db).await;
+    set_passwords(&app);
+    // A month with every kind of figure: channels, forms, kinds, results, a reception.
+    for over in [
+        json!({}),
+        json!({"channel": "email", "form": "electronic", "kind": "statement"}),
+        json!({"channel": "personal_reception", "form": "written", "reception": {"official": "Глава", "official_role": "head", "held_on": "2025-03-03"}}),
+        json!({"channel": "live_broadcast", "form": "oral", "kind": "proposal"}),
+        json!({"source": {"organization": "Прокуратура г. Ухты", "number": "7-12", "date": "2025-02-27"}, "channel": "forwarded"}),
+    ] {
+        app.register(over).await;
+    }
+    let id = app.register(json!({})).await["id"].as_str().unwrap().to_string();
+    app.call("POST", &format!("/api/v1/appeals/{id}/assign"), Some(&app.clerk), Some(&json!({"executors": [{"user_id": app.user_id("executor"), "responsible": true}]}))).await;
+    let card = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.executor), None).await.json;
+    let results: Vec<Value> = card["questions"].as_array().unwrap().iter().map(|q| json!({"code": q["code"], "result": "supported"})).collect();
+    let r = app.call("POST", &format!("/api/v1/appeals/{id}/answers"), Some(&app.executor), Some(&json!({"text": "Поддержано.", "results": results}))).await;
+    let answer = r.json["answers"][0]["id"].as_str().unwrap().to_string();
+    app.call("POST", &format!("/api/v1/appeals/{id}/answers/{answer}/approve"), Some(&app.supervisor), Some(&json!({}))).await;
+    let mut b = Browser::new(&app);
+    b.sign_in("supervisor").await;
+    let mut outputs: Vec<(String, String)> = Vec::new();
+    let page = b.get("/statistics?from=2025-03-01&to=2025-03-31").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("с 1 по 31 марта 2025 г."), "{}", page.body);
+    outputs.push(("/statistics".into(), visible_text(&page.body)));
+    let html = String::from_utf8(app.raw_bytes("GET", "/api/v1/reports/annual?year=2025", Some(&app.supervisor)).await).unwrap();
+    outputs.push(("annual report".into(), visible_text(&html)));
+    for breakdown in ["by_channel", "by_form", "by_kind", "by_legal_regime", "by_section", "top_questions", "results"] {
+        let csv = String::from_utf8(app.raw_bytes("GET", &format!("/api/v1/reports/annual?year=2025&format=csv&breakdown={breakdown}"), Some(&app.supervisor)).await).unwrap();
+        assert!(!csv.contains("problem"), "{breakdown}: {csv}");
+        outputs.push((format!("annual CSV {breakdown}"), csv));
+    }
+    let xlsx = app.raw_bytes("GET", "/api/v1/reports/annual?year=2025&format=xlsx", Some(&app.supervisor)).await;
+    {
+        use calamine::{Reader, Xlsx};
+        let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+        for name in wb.sheet_names().to_vec() {
+            let range = wb.worksheet_range(&name).unwrap();
+            let cells: Vec<String> = range.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect();
+            outputs.push((format!("workbook sheet «{name}»"), cells.join(" | ")));
+        }
+    }
+    for form in ["appeals", "reception"] {
+        let csv = String::from_utf8(app.raw_bytes("GET", &format!("/api/v1/exports/gasu/{form}?month=2025-03&format=csv"), Some(&app.supervisor)).await).unwrap();
+        outputs.push((format!("ГАСУ {form}"), csv));
+    }
+    for (what, text) in &outputs {
+        let found = codes_and_iso_dates(text);
+        assert!(found.is_empty(), "{what} shows {found:?}:\n{text}");
+    }
+}
