@@ -336,6 +336,11 @@ mod tests {
         let lines = vec![Line { code: "post".into(), name: "Почтовая связь; письма".into(), current: 114, previous: 130, change_pct: Some(-12.3) }];
         let text = String::from_utf8(csv(&lines, 2024, Some(2023))).unwrap();
         assert!(text.starts_with('\u{feff}'));
-        assert_eq!(text.lines().nth(1).unwrap(), "post;\"Почтовая связь; письма\";114;130;-12,3");
+        assert_eq!(text.lines().next().unwrap(), "\u{feff}Наименование;2024 г.;2023 г.;Изменение, %");
+        assert_eq!(text.lines().nth(1).unwrap(), "\"Почтовая связь; письма\";114;130;-12,3");
+        // Classifier breakdowns keep the official code in a column of its own.
+        let sections = vec![Line { code: "0003".into(), name: "Экономика".into(), current: 1735, previous: 1272, change_pct: None }];
+        let text = String::from_utf8(csv(&sections, 2024, Some(2023))).unwrap();
+        assert_eq!(text.lines().nth(1).unwrap(), "0003;Экономика;1735;1272;");
     }
 }

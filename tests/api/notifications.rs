@@ -324,7 +324,7 @@ async fn reminders_follow_working_days_and_hours_and_plan_once(db: Db) {
     let r = run(&app, &m, msk(2025, 4, 3, 11)).await;
     assert_eq!((r.planned, r.sent), (0, 8));
     let subjects: Vec<String> = outbox(&app, &format!("appeal_id={id}")).await.iter().map(|r| r["subject"].as_str().unwrap().to_string()).collect();
-    assert!(subjects.iter().any(|s| s.starts_with("Сегодня срок по обращению")), "{subjects:?}");
+    assert!(subjects.iter().any(|s| s.starts_with("Срок рассмотрения обращения № ") && s.ends_with(" истекает сегодня")), "{subjects:?}");
     assert!(subjects.iter().any(|s| s.starts_with("Просрочено обращение")), "{subjects:?}");
 }
 
@@ -375,7 +375,7 @@ async fn an_extension_replans_and_closing_or_forwarding_cancels(db: Db) {
     plan(&app, on_new_due).await;
     let now = outbox(&app, &format!("appeal_id={a}&kind=reminder&status=pending")).await;
     assert_eq!(now.len(), 1, "{now:?}");
-    assert!(now[0]["subject"].as_str().unwrap().starts_with("Сегодня срок"));
+    assert!(now[0]["subject"].as_str().unwrap().ends_with("истекает сегодня"));
     // Forwarding cancels and tells the applicant where the appeal went.
     let r = app.call("POST", &format!("/api/v1/appeals/{b}/forward"), Some(&app.clerk), Some(&json!({"organization": "Прокуратура г. Ухты", "reason": "вопрос надзора"}))).await;
     assert_eq!(r.status, 200, "{}", r.json);
