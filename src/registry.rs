@@ -143,8 +143,10 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
         })
         .collect();
     let match_keys = match_key_rows(org, &id, at, &applicants, &questions);
-    // The acknowledgement goes out with the registration (issue 10); imports send nothing.
-    let ack = if action == "registered" { crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &row, &applicants, "registration_ack", "", serde_json::json!({}), at) } else { Vec::new() };
+    // The acknowledgement goes out with the registration; imports send nothing. It cites the
+    // rule the appeal was registered under: Art. 12 of 59-FZ, or the regime's own.
+    let basis = if derived.legal_regime == LegalRegime::Fz59 { "ст. 12 Федерального закона от 02.05.2006 № 59-ФЗ".to_string() } else { rules_for(state, derived.legal_regime).consideration_basis };
+    let ack = if action == "registered" { crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &row, &applicants, "registration_ack", "", serde_json::json!({"deadline_basis": basis}), at) } else { Vec::new() };
     let outbox = crate::store::outbox::OutboxChange { notices: ack, cancel_reminders: false };
     NewAppeal {
         legacy_seq: d.reg_number.as_deref().and_then(|n| regnum::sequence_of(template, registered_on.year(), n)),

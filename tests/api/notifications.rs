@@ -268,6 +268,16 @@ async fn registration_acknowledgement_arrives_over_smtp_in_russian(db: Db) {
     // A second pass sends nothing more.
     assert_eq!(run(&app, &m, msk(2025, 3, 10, 10)).await.sent, 0);
     assert_eq!(smtp.mails().len(), 1);
+    assert!(body.contains("ст. 12 Федерального закона от 02.05.2006 № 59-ФЗ"), "{body}");
+    // A letter e-mailed after 29 March 2025 is registered outside 59-FZ (547-FZ): its
+    // acknowledgement cites the rule it was registered under, not Art. 12 of 59-FZ.
+    app.set_now(msk(2025, 4, 7, 10));
+    let card = app.register(json!({"channel": "email", "form": "electronic", "received_on": "2025-04-07"})).await;
+    assert_eq!(card["legal_regime"], "other", "{card}");
+    run(&app, &m, msk(2025, 4, 7, 11)).await;
+    let later = smtp.mails();
+    let body = later.last().unwrap().body();
+    assert!(body.contains("вне 59-ФЗ") && !body.contains("ст. 12 Федерального закона"), "{body}");
 }
 
 both_backends!(a_foreign_zone_address_is_skipped_with_a_reason);
