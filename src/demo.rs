@@ -260,13 +260,13 @@ pub enum Fate {
     Forwarded,
     /// Answered, awaiting review.
     Answered,
-    /// Answered, approved and kept on additional control.
+    /// Answered, approved, dispatched and kept on additional control.
     Approved,
     /// Returned for rework, answered again, approved, dispatched.
     Returned,
     /// Extended, then answered, approved and dispatched.
     Extended,
-    /// Answered, approved (removed from control), dispatched; `late` after the deadline.
+    /// Answered, approved and dispatched (which removes it from control); `late` after the deadline.
     Closed {
         /// Answered after the 30 days.
         late: bool,
@@ -361,8 +361,9 @@ pub fn workflow(state: &crate::state::AppState, clock: &crate::clock::FixedClock
                     aid = a;
                 }
                 let approve_day = ans_day + if f == Fate::Returned { 4 } else { 1 };
+                // Kept on additional control after the answer went out, or removed by its dispatch.
                 let keep = f == Fate::Approved;
-                if step(approve_day, &mut || control::approve::approve(state, &sup, id, &aid, None, v(json!({"close": !keep})))).is_none() || keep {
+                if step(approve_day, &mut || control::approve::approve(state, &sup, id, &aid, None, v(json!({"close": !keep})))).is_none() {
                     continue;
                 }
                 let sent = (*on + Duration::days(approve_day)).min(today);
