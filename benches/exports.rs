@@ -1,4 +1,4 @@
-//! Monthly exports benchmark (issue 12): the ССТУ.РФ export and the ГАСУ forms of one month of a
+//! Monthly exports benchmark: the ССТУ.РФ export and the ГАСУ forms of one month of a
 //! large registry. Fills PostgreSQL with one year of `EXPORT_N` appeals (default 1,000,000, so a
 //! month holds ~85,000; SQLite: `EXPORT_SQLITE_N`, default 100,000) with the statistics
 //! benchmark's generator (`stats_dataset.sql`, `stats_dataset_sqlite.sql`), makes it valid for

@@ -1,4 +1,4 @@
-//! Reminder planning and dispatch benchmark (issue 10): generates `PLAN_N` open appeals (default
+//! Reminder planning and dispatch benchmark: generates `PLAN_N` open appeals (default
 //! 1,000,000) in PostgreSQL and `PLAN_SQLITE_N` (100,000) in SQLite, all in work with a
 //! responsible executor, deadlines spread from 3 days overdue to 30 days ahead; then times a
 //! planning pass (first: writes the due reminders; second: everything already planned) beside

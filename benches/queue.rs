@@ -1,4 +1,4 @@
-//! Control-list benchmark on a large registry (issue 3): generates `QUEUE_N` appeals (default
+//! Control-list benchmark on a large registry: generates `QUEUE_N` appeals (default
 //! 1,000,000) in PostgreSQL with `benches/dataset.sql`, then measures p50/p99 over HTTP of an
 //! executor's queue (`GET /api/v1/me/assignments`) and of the overdue list
 //! (`GET /api/v1/appeals?overdue=true`), each beside the same query as hand-written SQL.

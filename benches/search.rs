@@ -1,4 +1,4 @@
-//! Registry text search benchmark (issue 13): the API's `GET /api/v1/appeals?q=` and the web
+//! Registry text search benchmark: the API's `GET /api/v1/appeals?q=` and the web
 //! registry `GET /appeals?q=` with no match, one match, a few, and every card matching (its
 //! first and second page, and with a status filter), p50/max over `SEARCH_RUNS` requests after
 //! one warm-up. PostgreSQL: `SEARCH_PG_N` (1,000,000) appeals of `benches/dataset.sql`; SQLite:

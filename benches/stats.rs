@@ -1,4 +1,4 @@
-//! Statistics benchmark (issue 11): fills PostgreSQL with one year of `STATS_N` appeals (default
+//! Statistics benchmark: fills PostgreSQL with one year of `STATS_N` appeals (default
 //! 1,000,000, ~1.1 questions each) and a previous year of `STATS_PREV_N` (default 200,000) with
 //! `benches/stats_dataset.sql` (SQLite: `STATS_SQLITE_N`, default 100,000, and a fifth of it the
 //! year before, with `stats_dataset_sqlite.sql`), then times a year's statistics beside the previous year

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Every web page at 1,000,000 appeals (issue 13's target: under 50 ms of server time each),
+# Every web page at 1,000,000 appeals (target: under 50 ms of server time each),
 # measured as benches/README.md's web sections say: benches/dataset.sql with n = 1,000,000 and
 # 2,000 executors in a scratch PostgreSQL database, the release binary serving it with the
 # scheduler off, each user signed in through the form, one warm-up, then RUNS (10) requests

@@ -62,7 +62,7 @@ pub fn open(settings: &Settings, now: chrono::NaiveDateTime) -> Result<(DbPool, 
     }
     let o = &settings.organization;
     let org = store::users::ensure_organization(&pool, &o.code, &o.name, &o.time_zone, now)?;
-    // Statistics rollup (issue 11): nothing to build before the first appeal; otherwise `serve`
+    // Statistics rollup: nothing to build before the first appeal; otherwise `serve`
     // builds it in the background (`appeals stats rebuild` does it at once).
     store::stats_deltas::mark_built_if_empty(&pool, &org.id, now)?;
     if store::classifier::count(&pool)? == 0 {

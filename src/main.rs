@@ -61,7 +61,7 @@ enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
-    /// Statistics rollups (issue 11).
+    /// Statistics rollups.
     Stats {
         #[command(subcommand)]
         command: StatsCommand,

@@ -1,4 +1,4 @@
-//! Personal reception by the head and deputies (issue 12): the schedule, booking citizens,
+//! Personal reception by the head and deputies: the schedule, booking citizens,
 //! registering each visitor as an appeal with channel `personal_reception` (through the
 //! ordinary registration use case), and an oral answer given with the citizen's consent.
 

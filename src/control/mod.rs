@@ -189,7 +189,7 @@ fn guarded(actor: &Actor, today: NaiveDate, pick: &dyn Fn(Status) -> Action, dec
     if let Some(follow) = then {
         next = workflow::transition(next, follow).ok_or(StoreError::Refused { refusal: workflow::Refusal::Status { current: next, allowed: Vec::new() }, action: follow })?;
     }
-    // Leaving control ends the staff reminders, in the same transaction (issue 10).
+    // Leaving control ends the staff reminders, in the same transaction.
     if !next.is_open() {
         change.outbox.cancel_reminders = true;
     }

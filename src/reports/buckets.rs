@@ -1,4 +1,4 @@
-//! How a period is read from the rollups (issue 11): as few buckets as possible of the daily,
+//! How a period is read from the rollups: as few buckets as possible of the daily,
 //! monthly and yearly rollups, each added or taken away. A year to date is the year's bucket
 //! less the days and months after the period (in the future: nothing to read), a month but one
 //! week is the month less that week; only what is cheaper than reading the days is chosen.

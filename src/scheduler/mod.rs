@@ -329,7 +329,7 @@ pub fn spawn(state: std::sync::Arc<AppState>, mailer: Mailer) -> std::thread::Jo
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "scheduler pass failed"),
             }
-            // The statistics' pending deltas are folded into the rollups (issue 11).
+            // The statistics' pending deltas are folded into the rollups.
             if let Err(e) = crate::store::stats_deltas::compact(&state.pool) {
                 tracing::warn!(error = %e, "statistics compaction failed");
             }

@@ -521,7 +521,7 @@ backend_fns! {
         let mut related: Vec<String> = links.iter().map(|l| l.related_appeal_id.clone()).collect();
         related.sort();
         let mut card = CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related };
-        // Statistics deltas (issue 11), in the registering transaction.
+        // Statistics deltas, in the registering transaction.
         let deltas = crate::store::stats_deltas::new_card_rows(&card);
         let reserved = c.write_registration(&card.appeal, a, &links, &notices, &deltas, in_write)?;
         if let (Some(seq), Some(unnumbered)) = (reserved, unnumbered) {
@@ -688,7 +688,7 @@ backend_fns! {
             all_links.sort_unstable_by(|a, b| (&a.appeal_id, &a.related_appeal_id).cmp(&(&b.appeal_id, &b.related_appeal_id)));
             lap.at("rows built");
             c.insert_rows(&Bulk { rows: &rows, people: &people, questions: &qs, keys: &keys, links: &all_links, history: &hist }, &mut lap)?;
-            // Statistics deltas (issue 11), summed over the whole batch.
+            // Statistics deltas, summed over the whole batch.
             deltas.add(&rows, &qs);
             lap.at("stats deltas summed");
         }
@@ -696,7 +696,7 @@ backend_fns! {
         tracing::info!(checks_ms = checked.as_millis() as u64, keys_read_ms = keys_read.as_millis() as u64, prepared_ms = built.as_millis() as u64, written_ms = (t0.elapsed() - built).as_millis() as u64, "import rows written");
         deltas.record(c)?;
         // Imported appeals are not queued one by one: the reminder planner's next pass is a
-        // full one instead (issue 10).
+        // full one instead.
         diesel::delete(crate::store::schema::plan_marks::table.filter(crate::store::schema::plan_marks::organization_id.eq(&org))).execute(c)?;
         Ok(ids)
     }
@@ -986,7 +986,7 @@ backend_fns! {
             history_db::append(c, &history::entry(org, id, now, Some(actor), &change.action, change.details.clone()))?;
             c.write_outbox(id, &change.outbox, &slots.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(), now)?;
             let after = get_card(c, org, id)?;
-            // Statistics deltas (issue 11): the card's new contribution less its old one.
+            // Statistics deltas: the card's new contribution less its old one.
             crate::store::stats_deltas::record_change(c, &card, &after, local_day)?;
             Ok(after)
         }

@@ -80,7 +80,7 @@ pub fn parse_url(url: &str) -> Result<Target, StoreError> {
 /// under the writer lock; `write_tx` checkpoints after answering. A page cache of 1 MiB (the
 /// default is 2): a pooled connection drops its cache whenever the writer commits, so a larger
 /// one only adds to the peak RSS (four connections, 4 MiB less at 100,000 appeals, at the same
-/// rates; benches/README, session 8).
+/// rates; benches/README, 2026-11-24).
 #[cfg(feature = "sqlite")]
 pub(crate) const SQLITE_SESSION: &str = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -1024;";
 

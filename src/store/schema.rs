@@ -450,7 +450,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// The planner's day marker (issue 10): the last full pass per organization.
+    /// The planner's day marker: the last full pass per organization.
     plan_marks (organization_id) {
         organization_id -> Text,
         day -> Date,
@@ -460,7 +460,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// The day's planned work per executor, expanded by the dispatcher (issue 10).
+    /// The day's planned work per executor, expanded by the dispatcher.
     plan_batches (organization_id, day, executor_id) {
         organization_id -> Text,
         day -> Date,
@@ -470,7 +470,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Appeals changed since the planner's last pass (issue 10).
+    /// Appeals changed since the planner's last pass.
     plan_queue (organization_id, appeal_id) {
         organization_id -> Text,
         appeal_id -> Text,

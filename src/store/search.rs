@@ -1,4 +1,4 @@
-//! The registry's text search (`q`, issue 13) through each backend's trigram index.
+//! The registry's text search (`q`) through each backend's trigram index.
 //!
 //! A contains-match cannot follow a B-tree, and walking the registry newest first until a page
 //! fills is quick only when many cards match. So [`super::appeals::list`] walks a bounded

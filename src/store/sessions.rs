@@ -1,4 +1,4 @@
-//! Passwords and browser sessions of the web pages (issue 13). Passwords are stored only as
+//! Passwords and browser sessions of the web pages. Passwords are stored only as
 //! argon2 hashes, sessions only as the SHA-256 of their cookie; both are looked up by key
 //! (`user_passwords` by user id, `web_sessions` by its unique hash), never scanned.
 

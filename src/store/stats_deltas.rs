@@ -1,4 +1,4 @@
-//! Statistics rollups (issue 11). Write transactions append signed delta rows
+//! Statistics rollups. Write transactions append signed delta rows
 //! ([`record`], computed by `crate::reports::rollup::diff` from the card before and after);
 //! [`compact`] folds them into the daily, monthly and yearly rollups under a lock; a read sums
 //! the period's buckets plus the deltas not yet folded ([`read`]). An organization's rollup is

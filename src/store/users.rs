@@ -61,7 +61,7 @@ backend_fns! {
     }
 
     /// Staff changed: the reminder planner's next pass is a full one (recipients, supervisors
-    /// and skipped addresses come from the staff; issue 10).
+    /// and skipped addresses come from the staff).
     fn forget_plan(c: &mut Conn, org: &str) -> Result<(), StoreError> {
         diesel::delete(crate::store::schema::plan_marks::table.filter(crate::store::schema::plan_marks::organization_id.eq(org))).execute(c)?;
         Ok(())

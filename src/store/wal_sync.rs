@@ -30,7 +30,7 @@ pub const CHECKPOINT_EVERY: u64 = 48;
 /// whenever another one has committed, so each write re-read its B-tree paths. 4 MiB holds the
 /// indexes' upper levels at 100,000 appeals: registration ran as fast as with 16 MiB (the
 /// leaves come from the OS's page cache either way) and the peak RSS at that size fell from
-/// 81–86 MiB to 49–51 (benches/README, session 8).
+/// 81–86 MiB to 49–51 (benches/README, 2026-11-24).
 pub const WRITER_CACHE_KIB: i64 = 4_096;
 
 /// One database file's writer: the connection every write transaction of this process runs

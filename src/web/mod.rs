@@ -1,4 +1,4 @@
-//! The web pages for clerks, executors and supervisors (issue 13): server-rendered Russian
+//! The web pages for clerks, executors and supervisors: server-rendered Russian
 //! HTML that works without JavaScript. Handlers are thin: they read the session, parse the form
 //! into the API's own input types (so the same Russian field errors come back), and call the
 //! same registry, control and store functions as the API.

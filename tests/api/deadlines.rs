@@ -1,5 +1,5 @@
 //! Deadlines at the turn of the year, regime citations, the calendar's health and its import
-//! command (issue 7 points 1, 6, 10).
+//! command.
 
 use crate::support::*;
 use chrono::{TimeZone, Utc};

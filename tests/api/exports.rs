@@ -1,4 +1,4 @@
-//! Issue 12: the directory of bodies, forwarding to a body of it, answer files, and the
+//! The directory of bodies, forwarding to a body of it, answer files, and the
 //! ССТУ.РФ monthly export (snapshot, validation, re-export, delta, export log).
 
 use crate::support::*;

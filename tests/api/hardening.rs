@@ -1,4 +1,4 @@
-//! Issue 8: personal data in lists, errors people meet, and the edges a security probe found.
+//! Personal data in lists, errors people meet, and the edges a security probe found.
 
 use crate::support::*;
 use serde_json::{json, Value};

@@ -1,4 +1,4 @@
-//! Notifications through the outbox (issue 10): applicant notices written with their actions,
+//! Notifications through the outbox: applicant notices written with their actions,
 //! staff reminders planned by the rules, delivery to a real SMTP server started here, crash
 //! safety of the dispatcher, and the admin's endpoints.
 
@@ -445,7 +445,7 @@ async fn a_reminder_of_a_deadline_that_moved_is_cancelled_at_sending_time(db: Db
 }
 
 both_backends!(later_passes_of_a_day_plan_only_what_changed_and_at_once);
-/// The day marker (issue 10): after the day's full pass an unchanged registry gets nothing new,
+/// The day marker: after the day's full pass an unchanged registry gets nothing new,
 /// while an assignment, an extension or a new executor is planned by the very next pass.
 async fn later_passes_of_a_day_plan_only_what_changed_and_at_once(db: Db) {
     let app = TestApp::start(db).await;

@@ -1,4 +1,4 @@
-//! Issue 12: personal reception from the schedule and booking to an oral answer.
+//! Personal reception from the schedule and booking to an oral answer.
 
 use crate::support::*;
 use serde_json::json;

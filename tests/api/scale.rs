@@ -1,4 +1,4 @@
-//! Plans that cannot go wrong (issue 9): every request path reaches appeals, applicants and
+//! Plans that cannot go wrong: every request path reaches appeals, applicants and
 //! questions through an index, on a fresh database with no statistics, with one applicant who
 //! has written hundreds of times. PostgreSQL proves it with `pg_stat_user_tables.seq_scan`;
 //! SQLite with `EXPLAIN QUERY PLAN` of every statement the server ran.
@@ -96,7 +96,7 @@ async fn read_everything(app: &TestApp, cards: &[Value]) {
         "/api/v1/appeals?overdue=true".into(),
         "/api/v1/appeals?due_within_days=40".into(),
         format!("/api/v1/appeals?executor_id={exec_id}"),
-        // Text search (issue 13), run with a small `search_window`: many matches (filled in the
+        // Text search, run with a small `search_window`: many matches (filled in the
         // window or read through the trigram index), few, none, and with another filter.
         format!("/api/v1/appeals?q={}", urlencode("номер0")),
         format!("/api/v1/appeals?q={}&limit=5", urlencode("номер0")),

@@ -1,4 +1,4 @@
-//! The registry's text search (issue 13) on both backends, on both of its paths: the newest
+//! The registry's text search on both backends, on both of its paths: the newest
 //! cards walked in order (the default window covers this small registry) and the trigram index
 //! (`search_window = 1`: nothing but the newest card is walked, every other page comes from
 //! `pg_trgm` / FTS5). Each query's result, paged two at a time, must equal a brute-force

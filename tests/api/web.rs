@@ -1,4 +1,4 @@
-//! The web pages (issue 13): signing in and out, CSRF, session expiry, throttled guessing, the
+//! The web pages: signing in and out, CSRF, session expiry, throttled guessing, the
 //! registration form's messages, the card showing only the caller's actions, and executors
 //! kept out of others' cards — over HTTP with cookies, as a browser would.
 
