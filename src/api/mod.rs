@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod appeals;
 pub mod bodies;
+pub mod bulk;
 pub mod dto;
 pub mod error;
 pub mod exports;
@@ -166,6 +167,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(actions::return_answer)
                 .service(actions::close_appeal)
                 .service(actions::leave_without_answer)
+                .service(bulk::bulk_action)
                 .service(notifications::list_notifications)
                 .service(notifications::retry_notification)
                 .service(stats::get_stats)

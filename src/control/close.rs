@@ -1,7 +1,7 @@
 //! Removal from additional control once the promised measures are done.
 
 use super::rework::CommentInput;
-use super::{run, Actor};
+use super::{run, Actor, Planned, Step};
 use crate::domain::workflow::Action;
 use crate::state::AppState;
 use crate::store::appeals::{CardData, Change};
@@ -10,13 +10,20 @@ use serde_json::json;
 
 /// Closes appeal `id`.
 pub fn close(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: CommentInput) -> Result<CardData, StoreError> {
+    let mut p = plan(state, actor, input)?;
+    run(state, actor, id, expected, p.action, &mut *p.decide)
+}
+
+/// The removal from control as a step that may be applied to many cards (input checked now).
+pub fn plan<'a>(state: &AppState, actor: &Actor, input: CommentInput) -> Result<Planned<'a>, StoreError> {
     input.validate().map_err(StoreError::Invalid)?;
     let now = state.now_naive();
     let today = state.today();
-    run(state, actor, id, expected, Action::Close, &mut |card| {
+    let decide = move |card: &CardData| -> Result<Step, StoreError> {
         let mut row = card.appeal.clone();
         row.closed_at = Some(now);
         row.closed_on = Some(today);
         Ok(Change { appeal: Some(row), details: json!({"comment": input.comment}), ..Default::default() }.into())
-    })
+    };
+    Ok(Planned { actor: actor.clone(), action: Action::Close, decide: Box::new(decide) })
 }

@@ -2,7 +2,7 @@
 //! a check on site (с выездом на место), by a commission, with the applicant present. Set by
 //! its executors or a supervisor; the reports count them. The status does not change.
 
-use super::{run, Actor, Invalid};
+use super::{run, Actor, Invalid, Planned, Step};
 use crate::domain::validation::Errors;
 use crate::domain::workflow::Action;
 use crate::state::AppState;
@@ -43,8 +43,14 @@ impl ConsiderationInput {
 
 /// Records the consideration flags of appeal `id`.
 pub fn consider(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: ConsiderationInput) -> Result<CardData, StoreError> {
+    let mut p = plan(actor, input)?;
+    run(state, actor, id, expected, p.action, &mut *p.decide)
+}
+
+/// The flags as a step that may be applied to many cards (input checked now).
+pub fn plan<'a>(actor: &Actor, input: ConsiderationInput) -> Result<Planned<'a>, StoreError> {
     input.validate().map_err(StoreError::Invalid)?;
-    run(state, actor, id, expected, Action::Consider, &mut |card| {
+    let decide = move |card: &CardData| -> Result<Step, StoreError> {
         let mut row = card.appeal.clone();
         let mut details = Map::new();
         let mut set = |name: &str, field: &mut bool, value: Option<bool>| {
@@ -58,5 +64,6 @@ pub fn consider(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>
         set("by_commission", &mut row.by_commission, input.by_commission);
         set("with_applicant", &mut row.with_applicant, input.with_applicant);
         Ok(Change { appeal: Some(row), details: Value::Object(details), ..Default::default() }.into())
-    })
+    };
+    Ok(Planned { actor: actor.clone(), action: Action::Consider, decide: Box::new(decide) })
 }

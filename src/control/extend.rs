@@ -2,7 +2,7 @@
 //! reason, and never after the deadline has passed (that would hide a violation). Changes:
 //! the due date and control date, recomputed by the deadline engine, and the extension record.
 
-use super::{run, Actor, Invalid};
+use super::{run, Actor, Invalid, Planned, Step};
 use crate::domain::appeal::LegalRegime;
 use crate::domain::deadline::{self, Extension};
 use crate::domain::validation::Errors;
@@ -39,15 +39,22 @@ impl ExtendInput {
 
 /// Extends appeal `id`'s deadline.
 pub fn extend(state: &AppState, actor: &Actor, actor_login: &str, id: &str, expected: Option<i32>, input: ExtendInput) -> Result<CardData, StoreError> {
+    let mut p = plan(state, actor, actor_login, input)?;
+    run(state, actor, id, expected, p.action, &mut *p.decide)
+}
+
+/// The extension as a step that may be applied to many cards (input checked now).
+pub fn plan<'a>(state: &'a AppState, actor: &Actor, actor_login: &str, input: ExtendInput) -> Result<Planned<'a>, StoreError> {
     let rules = state.settings.deadlines.clone();
     input.validate(rules.max_extension_days).map_err(StoreError::Invalid)?;
     let today = state.today();
-    run(state, actor, id, expected, Action::Extend, &mut |card| {
+    let actor_login = actor_login.to_string();
+    let decide = move |card: &CardData| -> Result<Step, StoreError> {
         let days = input.days as u32;
         deadline::check_extension(&rules, card.appeal.extension_days.is_some(), days)
             .map_err(|err| StoreError::conflict("already_extended", err.to_string(), json!({"field": "days"})))?;
         let mut row = card.appeal.clone();
-        let ext = Extension { days, reason: input.reason.trim().into(), decided_by: actor_login.into(), decided_on: today };
+        let ext = Extension { days, reason: input.reason.trim().into(), decided_by: actor_login.clone(), decided_on: today };
         let regime = LegalRegime::parse(&row.legal_regime).unwrap_or(LegalRegime::Fz59);
         let due = crate::registry::deadline_for(state, regime, row.registered_on, row.migration_case, Some(&ext));
         let details = json!({"due_date": {"before": row.due_date, "after": due.due}, "days": days, "reason": ext.reason});
@@ -56,7 +63,7 @@ pub fn extend(state: &AppState, actor: &Actor, actor_login: &str, id: &str, expe
         row.due_explanation = serde_json::to_string(&due).unwrap_or_default();
         row.extension_days = Some(days as i32);
         row.extension_reason = Some(ext.reason.clone());
-        row.extended_by = Some(actor_login.into());
+        row.extended_by = Some(actor_login.clone());
         row.extended_on = Some(today);
         // Art. 12 part 2: the applicant is told the new date and the reason; reminders for the
         // old deadline are cancelled and the planner plans the new ones.
@@ -64,5 +71,6 @@ pub fn extend(state: &AppState, actor: &Actor, actor_login: &str, id: &str, expe
         let notices = crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &row, &card.applicants, "extension_notice", &row.due_date.to_string(), extra, state.now_naive());
         let outbox = OutboxChange { notices, cancel_reminders: true };
         Ok(Change { appeal: Some(row), details, outbox, ..Default::default() }.into())
-    })
+    };
+    Ok(Planned { actor: actor.clone(), action: Action::Extend, decide: Box::new(decide) })
 }

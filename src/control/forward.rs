@@ -5,7 +5,7 @@
 //! `ОГ-пер-{year}-{seq:06}`) or typed, dated the day of forwarding: ССТУ.РФ's `transferNumber`
 //! and `transferDate`.
 
-use super::{run, Actor, Invalid};
+use super::{run, Actor, Invalid, Planned, Step};
 use crate::domain::appeal::QuestionResult;
 use crate::domain::{deadline, regnum};
 use crate::domain::validation::Errors;
@@ -59,6 +59,26 @@ impl ForwardInput {
 
 /// Forwards appeal `id` to the body named in `input`.
 pub fn forward(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: ForwardInput) -> Result<CardData, StoreError> {
+    let mut p = plan(state, actor, input)?;
+    let result = run(state, actor, id, expected, p.action, &mut *p.decide);
+    match result {
+        Err(e) => Err(number_taken(e)),
+        other => other,
+    }
+}
+
+/// A typed cover-letter number that another letter already bears: a 409 naming the field.
+pub fn number_taken(e: StoreError) -> StoreError {
+    if e.is_unique_violation() {
+        StoreError::conflict("duplicate_forward_number", "такой исходящий номер уже присвоен другому сопроводительному письму", json!({"field": "letter_number"}))
+    } else {
+        e
+    }
+}
+
+/// Forwarding as a step that may be applied to many cards (input checked and the directory's
+/// body resolved now).
+pub fn plan<'a>(state: &'a AppState, actor: &Actor, input: ForwardInput) -> Result<Planned<'a>, StoreError> {
     input.validate().map_err(StoreError::Invalid)?;
     // The directory's body is resolved here, so the card keeps its exact name (the export finds
     // the body's ССТУ.РФ GUID by it).
@@ -73,7 +93,7 @@ pub fn forward(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>,
     let today = state.today();
     let now = state.now_naive();
     let template = state.settings.organization.forward_number_template.clone();
-    let result = run(state, actor, id, expected, Action::Forward, &mut |card| {
+    let decide = move |card: &CardData| -> Result<Step, StoreError> {
         let mut row = card.appeal.clone();
         let limit = deadline::forwarding_deadline(&state.calendar, &state.settings.deadlines, row.registered_on);
         row.forwarded_to = Some(organization.clone());
@@ -95,9 +115,6 @@ pub fn forward(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>,
         let notices = crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &row, &card.applicants, "forwarding_notice", "", json!({"organization": row.forwarded_to, "reason": row.forward_reason}), now);
         let outbox = OutboxChange { notices, cancel_reminders: true };
         Ok(Change { appeal: Some(row), replace_assignments: true, question_results: results, details, outbox, forward_number: Some(number), ..Default::default() }.into())
-    });
-    match result {
-        Err(e) if e.is_unique_violation() => Err(StoreError::conflict("duplicate_forward_number", "такой исходящий номер уже присвоен другому сопроводительному письму", json!({"field": "letter_number"}))),
-        other => other,
-    }
+    };
+    Ok(Planned { actor: actor.clone(), action: Action::Forward, decide: Box::new(decide) })
 }

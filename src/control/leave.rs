@@ -3,7 +3,7 @@
 //! every question's result, the Art. 11 notice deadline (7 days from registration) where the
 //! applicant must be told, and a draft under review is withdrawn.
 
-use super::{run, Actor, Invalid};
+use super::{run, Actor, Invalid, Planned, Step};
 use crate::domain::appeal::QuestionResult;
 use crate::domain::deadline;
 use crate::domain::validation::{Errors, FieldError};
@@ -40,10 +40,18 @@ impl LeaveInput {
 
 /// Leaves appeal `id` without an answer.
 pub fn leave_without_answer(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: LeaveInput) -> Result<CardData, StoreError> {
+    let mut p = plan(state, actor, input)?;
+    run(state, actor, id, expected, p.action, &mut *p.decide)
+}
+
+/// Leaving without an answer as a step that may be applied to many cards (input checked now;
+/// whether the ground fits is checked on each card).
+pub fn plan<'a>(state: &'a AppState, actor: &Actor, input: LeaveInput) -> Result<Planned<'a>, StoreError> {
     input.validate().map_err(StoreError::Invalid)?;
     let now = state.now_naive();
     let today = state.today();
-    run(state, actor, id, expected, Action::LeaveWithoutAnswer, &mut |card| {
+    let actor_id = actor.id.clone();
+    let decide = move |card: &CardData| -> Result<Step, StoreError> {
         input
             .reason
             .check_ground(card.appeal.anonymous, card.appeal.repeated)
@@ -54,7 +62,7 @@ pub fn leave_without_answer(state: &AppState, actor: &Actor, id: &str, expected:
         row.closed_on = Some(today);
         row.art11_notice_due = input.reason.needs_notice().then(|| deadline::art11_notice_deadline(&state.calendar, &state.settings.deadlines, row.registered_on).due);
         let results = card.questions.iter().map(|q| (q.id.clone(), Some(QuestionResult::LeftWithoutAnswer.as_str().to_string()), false, Some(today))).collect();
-        let withdrawn: Vec<_> = card.answers.iter().filter(|a| a.status == "pending").map(|a| (a.id.clone(), "withdrawn".to_string(), actor.id.clone(), Some("оставлено без ответа (ст. 11 59-ФЗ)".to_string()))).collect();
+        let withdrawn: Vec<_> = card.answers.iter().filter(|a| a.status == "pending").map(|a| (a.id.clone(), "withdrawn".to_string(), actor_id.clone(), Some("оставлено без ответа (ст. 11 59-ФЗ)".to_string()))).collect();
         let details = json!({"reason": input.reason.as_str(), "comment": input.comment, "notice_due": row.art11_notice_due, "withdrawn_answers": withdrawn.iter().map(|w| &w.0).collect::<Vec<_>>()});
         // Art. 11: the applicant is told why there is no answer, when there is someone to tell.
         let notices = if input.reason.needs_notice() {
@@ -65,7 +73,8 @@ pub fn leave_without_answer(state: &AppState, actor: &Actor, id: &str, expected:
         };
         let outbox = OutboxChange { notices, cancel_reminders: true };
         Ok(Change { appeal: Some(row), question_results: results, answer_reviews: withdrawn, details, outbox, ..Default::default() }.into())
-    })
+    };
+    Ok(Planned { actor: actor.clone(), action: Action::LeaveWithoutAnswer, decide: Box::new(decide) })
 }
 
 /// The ground as the applicant's notice states it.

@@ -7,6 +7,7 @@
 pub mod answer;
 pub mod approve;
 pub mod assign;
+pub mod bulk;
 pub mod close;
 pub mod consider;
 pub mod contribute;

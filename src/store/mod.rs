@@ -7,6 +7,7 @@
 
 pub mod appeals;
 pub mod bodies;
+pub mod bulk;
 pub mod exports;
 pub mod classifier;
 pub mod drafts;

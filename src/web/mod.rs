@@ -3,6 +3,7 @@
 //! into the API's own input types (so the same Russian field errors come back), and call the
 //! same registry, control and store functions as the API.
 
+pub mod bulk;
 pub mod forms;
 pub mod pages;
 pub mod session;
@@ -22,6 +23,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/registry.csv", web::get().to(pages::registry_csv))
         .route("/appeals/new", web::get().to(forms::new_form))
         .route("/appeals/new", web::post().to(forms::register))
+        .route("/appeals/bulk", web::post().to(bulk::choose))
+        .route("/appeals/bulk/do", web::post().to(bulk::apply))
         .route("/appeals/{id}", web::get().to(pages::card))
         .route("/appeals/{id}/print", web::get().to(pages::print))
         .route("/appeals/{id}/do/{action}", web::post().to(forms::act))

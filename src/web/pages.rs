@@ -28,6 +28,9 @@ const SHIPPED: &[(&str, &str)] = &[
     ("card.html", include_str!("../../config/templates/web/card.html")),
     ("print.html", include_str!("../../config/templates/web/print.html")),
     ("statistics.html", include_str!("../../config/templates/web/statistics.html")),
+    ("bulk_bar.html", include_str!("../../config/templates/web/bulk_bar.html")),
+    ("bulk_form.html", include_str!("../../config/templates/web/bulk_form.html")),
+    ("bulk_result.html", include_str!("../../config/templates/web/bulk_result.html")),
 ];
 
 const CSS: &str = include_str!("../../config/templates/web/app.css");
@@ -82,6 +85,7 @@ impl Pages {
         });
         // Only official classifier codes are shown; internal codes (channels, forms) never are.
         env.add_filter("official_code", |code: String| if crate::domain::classifier::is_code_shape(&code) { code } else { String::new() });
+        env.add_function("bulk_actions", super::bulk::bar_actions);
         for (name, text) in SHIPPED {
             env.add_template(name, text).expect("shipped page templates compile");
         }

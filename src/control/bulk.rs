@@ -1,0 +1,285 @@
+//! Bulk actions: one control action with one set of parameters over many appeals (the
+//! morning's resolutions for fifty letters). Every appeal goes through exactly the single
+//! action's use case — visibility first, the state machine, the action's precondition, one
+//! history entry — through the same planned step (`<action>::plan`) and the same store write,
+//! so statistics deltas, notices and reminders are what the single actions would write. Each
+//! history entry carries the batch's `bulk_id`. Rows are independent unless the caller asks
+//! for all or nothing (see `store::bulk` for how rows share transactions).
+
+use super::assign::AssignInput;
+use super::consider::ConsiderationInput;
+use super::extend::ExtendInput;
+use super::forward::ForwardInput;
+use super::leave::LeaveInput;
+use super::rework::CommentInput;
+use super::{deciders, Actor, Planned};
+use crate::domain::roles::Role;
+use crate::domain::validation::{Errors, FieldError};
+use crate::domain::workflow::{Action, Part, Refusal};
+use crate::state::AppState;
+use crate::store::bulk::{RowResult, Target};
+use crate::store::StoreError;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// Most appeals one batch may name: a morning's stack, small enough to answer in seconds.
+pub const MAX_IDS: usize = 500;
+
+/// The actions that may be taken over many appeals at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum BulkAction {
+    /// Resolution: the same executors for every appeal.
+    Assign,
+    /// Forwarding by competence to one body (each appeal gets its own cover-letter number).
+    Forward,
+    /// Extension of the deadline by the same days with the same reason.
+    Extend,
+    /// Removal from additional control.
+    Close,
+    /// Leaving without an answer on one Art. 11 ground.
+    LeaveWithoutAnswer,
+    /// Consideration flags (documents requested, on-site check, …).
+    Consideration,
+}
+
+impl BulkAction {
+    /// Every bulk action, in the order the pages' action bar shows them.
+    pub const ALL: [BulkAction; 6] = [BulkAction::Assign, BulkAction::Forward, BulkAction::Extend, BulkAction::Close, BulkAction::LeaveWithoutAnswer, BulkAction::Consideration];
+
+    /// The single control action it repeats.
+    pub fn action(self) -> Action {
+        match self {
+            BulkAction::Assign => Action::Assign,
+            BulkAction::Forward => Action::Forward,
+            BulkAction::Extend => Action::Extend,
+            BulkAction::Close => Action::Close,
+            BulkAction::LeaveWithoutAnswer => Action::LeaveWithoutAnswer,
+            BulkAction::Consideration => Action::Consider,
+        }
+    }
+
+    /// The API code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BulkAction::Assign => "assign",
+            BulkAction::Forward => "forward",
+            BulkAction::Extend => "extend",
+            BulkAction::Close => "close",
+            BulkAction::LeaveWithoutAnswer => "leave-without-answer",
+            BulkAction::Consideration => "consideration",
+        }
+    }
+
+    /// Parses an API code.
+    pub fn parse(s: &str) -> Option<BulkAction> {
+        BulkAction::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// The button's Russian label on the pages' action bar.
+    pub fn label(self) -> &'static str {
+        match self {
+            BulkAction::Assign => "Назначить",
+            BulkAction::Forward => "Направить по компетенции",
+            BulkAction::Extend => "Продлить срок",
+            BulkAction::Close => "Снять с контроля",
+            BulkAction::LeaveWithoutAnswer => "Оставить без ответа",
+            BulkAction::Consideration => "Отметить ход рассмотрения",
+        }
+    }
+
+    /// True when `role` may take the action on some appeal (by role, or by a part in its
+    /// resolution): a batch of an action the role may never take is refused as a whole.
+    pub fn open_to_role(self, role: Role) -> bool {
+        let a = self.action();
+        [Part::None, Part::Responsible, Part::CoExecutor].into_iter().any(|p| a.open_to(role, p))
+    }
+}
+
+/// The single action's parameters, typed.
+pub enum Params {
+    /// `assign`.
+    Assign(AssignInput),
+    /// `forward`.
+    Forward(ForwardInput),
+    /// `extend`.
+    Extend(ExtendInput),
+    /// `close`.
+    Close(CommentInput),
+    /// `leave-without-answer`.
+    LeaveWithoutAnswer(LeaveInput),
+    /// `consideration`.
+    Consideration(ConsiderationInput),
+}
+
+impl Params {
+    /// The action these parameters are for.
+    pub fn action(&self) -> BulkAction {
+        match self {
+            Params::Assign(_) => BulkAction::Assign,
+            Params::Forward(_) => BulkAction::Forward,
+            Params::Extend(_) => BulkAction::Extend,
+            Params::Close(_) => BulkAction::Close,
+            Params::LeaveWithoutAnswer(_) => BulkAction::LeaveWithoutAnswer,
+            Params::Consideration(_) => BulkAction::Consideration,
+        }
+    }
+}
+
+/// A batch as the use case takes it: the parameters, the appeals (with any expected versions)
+/// and whether it is all or nothing.
+pub struct Batch {
+    /// The action and its parameters.
+    pub params: Params,
+    /// The appeals, in the caller's order.
+    pub targets: Vec<Target>,
+    /// One transaction that refuses everything if any appeal is refused.
+    pub all_or_nothing: bool,
+}
+
+/// What a batch did.
+pub struct Outcome {
+    /// The id every history entry of the batch carries as `bulk_id`.
+    pub bulk_id: String,
+    /// Each appeal's outcome, in the caller's order: the new version, or the refusal.
+    pub rows: Vec<(String, RowResult)>,
+}
+
+impl Outcome {
+    /// Appeals changed.
+    pub fn done(&self) -> usize {
+        self.rows.iter().filter(|(_, r)| r.is_ok()).count()
+    }
+}
+
+/// Checks of a batch that need no database: 1–500 appeals, none named twice, expected
+/// versions only for appeals of the batch.
+pub fn validate_targets(targets: &[Target]) -> Result<(), Vec<FieldError>> {
+    let mut e = Errors::default();
+    if targets.is_empty() || targets.len() > MAX_IDS {
+        e.add("ids", format!("от 1 до {MAX_IDS} обращений"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, t) in targets.iter().enumerate() {
+        if !seen.insert(t.id.as_str()) {
+            e.add(format!("ids[{i}]"), "обращение указано дважды");
+        }
+    }
+    e.finish()
+}
+
+/// The refusal a row that would have succeeded gets when another row sank an all-or-nothing batch.
+fn batch_refused() -> StoreError {
+    StoreError::conflict("batch_refused", "не выполнено: в пакете «всё или ничего» отказано по другим обращениям", json!({}))
+}
+
+/// The single action's planned step for `params`.
+fn plan<'a>(state: &'a AppState, actor: &Actor, actor_login: &str, params: Params) -> Result<Planned<'a>, StoreError> {
+    Ok(match params {
+        Params::Assign(i) => super::assign::plan(state, actor, i)?,
+        Params::Forward(i) => {
+            if i.letter_number.is_some() {
+                // One typed number cannot go on many cover letters.
+                return Err(StoreError::Invalid(vec![FieldError { field: "letter_number".into(), message: "в пакете каждое сопроводительное письмо получает свой номер: оставьте поле пустым".into() }]));
+            }
+            super::forward::plan(state, actor, i)?
+        }
+        Params::Extend(i) => super::extend::plan(state, actor, actor_login, i)?,
+        Params::Close(i) => super::close::plan(state, actor, i)?,
+        Params::LeaveWithoutAnswer(i) => super::leave::plan(state, actor, i)?,
+        Params::Consideration(i) => super::consider::plan(actor, i)?,
+    })
+}
+
+/// Runs `batch` as `actor` (see the module's doc). `Err` is a refusal of the whole batch:
+/// bad parameters (422), a role that may never take the action (403), a database failure.
+pub fn run(state: &AppState, actor: &Actor, actor_login: &str, batch: Batch) -> Result<Outcome, StoreError> {
+    let kind = batch.params.action();
+    let action = kind.action();
+    if !kind.open_to_role(actor.role) {
+        return Err(StoreError::Refused { refusal: Refusal::Role, action });
+    }
+    validate_targets(&batch.targets).map_err(StoreError::Invalid)?;
+    // The parameters are the single action's body: their fields are named `params.<field>`.
+    let in_params = |e: StoreError| match e {
+        StoreError::Invalid(errs) => StoreError::Invalid(errs.into_iter().map(|f| FieldError { field: format!("params.{}", f.field), message: f.message }).collect()),
+        other => other,
+    };
+    let plan: Planned<'_> = plan(state, actor, actor_login, batch.params).map_err(in_params)?;
+    let bulk_id = crate::store::new_id();
+    let mut step = deciders(state, vec![plan]).pop().expect("one plan, one step");
+    let tag = bulk_id.clone();
+    let mut decide = move |card: &crate::store::appeals::CardData| {
+        let mut change = (step.decide)(card)?;
+        match change.details.as_object_mut() {
+            Some(obj) => {
+                obj.insert("bulk_id".into(), json!(tag));
+            }
+            None => change.details = json!({"bulk_id": tag}),
+        }
+        Ok(change)
+    };
+    let started = std::time::Instant::now();
+    let now = state.now_naive();
+    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+    let results = if batch.all_or_nothing {
+        let (rows, committed) = crate::store::bulk::apply_all_or_nothing(&state.pool, &actor.org, &batch.targets, &actor.id, now, &local_day, &mut decide)?;
+        if committed {
+            rows
+        } else {
+            rows.into_iter().map(|r| r.and_then(|_| Err(batch_refused()))).collect()
+        }
+    } else {
+        crate::store::bulk::apply_each(&state.pool, &actor.org, &batch.targets, &actor.id, now, &local_day, &mut decide)?
+    };
+    let rows: Vec<(String, RowResult)> = batch.targets.into_iter().map(|t| t.id).zip(results).collect();
+    let outcome = Outcome { bulk_id, rows };
+    let done = outcome.done();
+    // Sizes and outcome only: never an applicant, a number or a text.
+    tracing::info!(bulk_id = %outcome.bulk_id, action = kind.as_str(), actor_id = %actor.id, size = outcome.rows.len(), done, refused = outcome.rows.len() - done,
+        all_or_nothing = batch.all_or_nothing, ms = started.elapsed().as_millis() as u64, "bulk action");
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(id: &str) -> Target {
+        Target { id: id.into(), if_match: None }
+    }
+
+    #[test]
+    fn codes_round_trip_and_repeat_the_single_actions() {
+        for a in BulkAction::ALL {
+            assert_eq!(BulkAction::parse(a.as_str()), Some(a));
+            assert_eq!(serde_json::to_value(a).unwrap(), json!(a.as_str()));
+        }
+        assert_eq!(BulkAction::LeaveWithoutAnswer.action(), Action::LeaveWithoutAnswer);
+        assert_eq!(BulkAction::Consideration.action(), Action::Consider);
+        assert_eq!(BulkAction::parse("approve"), None);
+    }
+
+    #[test]
+    fn a_role_may_bulk_only_what_it_may_do_singly() {
+        assert!(BulkAction::Assign.open_to_role(Role::Clerk));
+        assert!(BulkAction::Forward.open_to_role(Role::Clerk));
+        assert!(!BulkAction::Extend.open_to_role(Role::Clerk));
+        assert!(!BulkAction::Assign.open_to_role(Role::Executor));
+        assert!(!BulkAction::Close.open_to_role(Role::Executor));
+        // Its executors record how an appeal is considered.
+        assert!(BulkAction::Consideration.open_to_role(Role::Executor));
+        assert!(BulkAction::LeaveWithoutAnswer.open_to_role(Role::Supervisor));
+    }
+
+    #[test]
+    fn a_batch_names_one_to_five_hundred_appeals_each_once() {
+        assert!(validate_targets(&[]).is_err());
+        assert!(validate_targets(&[t("a"), t("b")]).is_ok());
+        let errs = validate_targets(&[t("a"), t("b"), t("a")]).unwrap_err();
+        assert_eq!(errs[0].field, "ids[2]");
+        let many: Vec<Target> = (0..=MAX_IDS).map(|i| t(&i.to_string())).collect();
+        assert_eq!(validate_targets(&many).unwrap_err()[0].field, "ids");
+        assert!(validate_targets(&many[..MAX_IDS]).is_ok());
+    }
+}

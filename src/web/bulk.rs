@@ -1,0 +1,248 @@
+//! Bulk actions in the pages: the registry, the board and «Мои поручения» carry a checkbox per
+//! row and an action bar for the roles that may act; a bar button (`POST /appeals/bulk`) opens
+//! the single action's form for the chosen appeals, and that form (`POST /appeals/bulk/do`)
+//! runs the same use case as `POST /api/v1/appeals/bulk` and shows what was done and what was
+//! refused, each refusal with its reason in Russian and a link to the card. Plain forms with a
+//! CSRF token: nothing needs JavaScript.
+
+use super::forms::Form;
+use super::pages::{page_with, user_names};
+use super::session::{self, check_csrf, PageError, Session};
+use crate::api::error::ApiError;
+use crate::control::bulk::{self, Batch, BulkAction};
+use crate::control::Actor;
+use crate::domain::roles::{allows, Capability, Role};
+use crate::state::AppState;
+use crate::store::bulk::Target;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// The actions of the pages' action bar, in its order (the recording of consideration flags
+/// stays on the card).
+const BAR: [BulkAction; 5] = [BulkAction::Assign, BulkAction::Forward, BulkAction::Extend, BulkAction::Close, BulkAction::LeaveWithoutAnswer];
+
+/// The bar's buttons for `role` as `{code, label}`: empty for a role that may take none of
+/// them, and then the lists show no checkboxes either. A template function (`bulk_actions`).
+pub fn bar_actions(role: String) -> minijinja::Value {
+    let role = Role::parse(&role);
+    let list: Vec<Value> = BAR.iter().filter(|a| role.is_some_and(|r| a.open_to_role(r))).map(|a| json!({"code": a.as_str(), "label": a.label()})).collect();
+    minijinja::Value::from(minijinja::value::Serde(list))
+}
+
+/// The chosen appeals of a submitted form: every `id`, once each, in order.
+fn chosen(form: &Form) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    form.all("id").into_iter().filter(|id| !id.is_empty() && seen.insert(id.clone())).collect()
+}
+
+/// The bar's action named by the form, if the caller's role may take it.
+fn bar_action(s: &Session, code: &str) -> Result<BulkAction, PageError> {
+    let a = BulkAction::parse(code).filter(|a| BAR.contains(a)).ok_or(ApiError::NotFound)?;
+    if !a.open_to_role(s.caller.role) {
+        return Err(ApiError::Forbidden(format!("роль «{}» не позволяет действие «{}»", s.caller.role.label(), a.label())).into());
+    }
+    Ok(a)
+}
+
+/// A local path to come back to (the list the appeals were chosen on); anything else is `/`.
+fn back_of(form: &Form) -> String {
+    let b = form.get("back");
+    if b.starts_with('/') && !b.starts_with("//") && !b.contains(['\\', '\r', '\n']) {
+        b.to_string()
+    } else {
+        "/".into()
+    }
+}
+
+/// (id → registration number) of the chosen appeals the caller may see.
+async fn numbers(state: &web::Data<AppState>, s: &Session, ids: &[String]) -> Result<HashMap<String, String>, PageError> {
+    if !allows(s.caller.role, Capability::ReadAll) {
+        // An executor's batch is the consideration flags only, not offered here.
+        return Ok(HashMap::new());
+    }
+    let valid: Vec<String> = ids.iter().filter(|i| uuid::Uuid::parse_str(i).is_ok()).cloned().collect();
+    let (pool, org) = (state.pool.clone(), s.caller.org.clone());
+    let rows = web::block(move || crate::store::bulk::numbers(&pool, &org, &valid)).await??;
+    Ok(rows.into_iter().map(|(id, number, _)| (id, number)).collect())
+}
+
+/// The action's form for the chosen appeals, with what was typed and any errors.
+async fn render_form(state: &web::Data<AppState>, s: &Session, action: BulkAction, ids: &[String], back: &str, values: Value, errors: BTreeMap<String, String>, status: StatusCode) -> Result<HttpResponse, PageError> {
+    let users = user_names(state, &s.caller.org).await?;
+    let executors: Vec<Value> = users.iter().filter(|(u, _)| u.active && u.role != "admin").map(|(u, _)| json!({"id": u.id, "name": u.full_name, "role": Role::parse(&u.role).map(|r| r.label()).unwrap_or("")})).collect();
+    use crate::domain::workflow::LeaveReason as L;
+    let reasons: Vec<Value> = [
+        (L::Anonymous, "Не указаны фамилия или почтовый адрес"),
+        (L::Obscene, "Нецензурные либо оскорбительные выражения"),
+        (L::Unreadable, "Текст не поддаётся прочтению"),
+        (L::NoEssence, "Нельзя понять суть обращения"),
+        (L::CorrespondenceTerminated, "Переписка прекращена"),
+        (L::CourtDecision, "Есть решение суда по тем же вопросам"),
+    ]
+    .iter()
+    .map(|(r, l)| json!({"code": r.as_str(), "label": l}))
+    .collect();
+    let known = numbers(state, s, ids).await?;
+    let chosen: Vec<Value> = ids.iter().map(|id| json!({"id": id, "reg_number": known.get(id)})).collect();
+    let summary: Vec<&String> = errors.values().collect();
+    page_with(
+        state,
+        s,
+        "bulk_form.html",
+        json!({
+            "title": format!("{} — отмечено обращений: {}", action.label(), ids.len()), "action": action.as_str(), "label": action.label(),
+            "chosen": chosen, "back": back, "v": values, "errors": errors, "summary": summary, "executors": executors, "reasons": reasons,
+        }),
+        status,
+    )
+}
+
+/// `POST /appeals/bulk`: a bar button on a list — the chosen action's form for the chosen
+/// appeals (or the list's way back with «Не отмечено ни одного обращения»).
+pub async fn choose(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, PageError> {
+    let s = session::require(&req, &state).await?;
+    let form = Form::parse(&body)?;
+    check_csrf(&s, form.raw("csrf"))?;
+    let action = bar_action(&s, form.get("action"))?;
+    let ids = chosen(&form);
+    let back = back_of(&form);
+    let mut errors = BTreeMap::new();
+    let mut status = StatusCode::OK;
+    if ids.is_empty() {
+        errors.insert("ids".to_string(), "Не отмечено ни одного обращения: вернитесь к списку и отметьте нужные.".to_string());
+        status = StatusCode::UNPROCESSABLE_ENTITY;
+    } else if ids.len() > bulk::MAX_IDS {
+        errors.insert("ids".to_string(), format!("За один раз — не больше {} обращений.", bulk::MAX_IDS));
+        status = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    render_form(&state, &s, action, &ids, &back, json!({"days": "30"}), errors, status).await
+}
+
+/// The single action's body from the bulk form's fields (the card's forms use the same names).
+fn params_of(action: BulkAction, f: &Form) -> Value {
+    let opt = |name: &str| match f.get(name) {
+        "" => Value::Null,
+        v => json!(v),
+    };
+    match action {
+        BulkAction::Assign => {
+            let responsible = f.get("responsible").to_string();
+            let mut executors = vec![json!({"user_id": responsible, "responsible": true})];
+            for co in f.all("co") {
+                if !co.is_empty() && co != responsible {
+                    executors.push(json!({"user_id": co, "responsible": false}));
+                }
+            }
+            json!({"executors": executors, "instruction": opt("instruction")})
+        }
+        BulkAction::Extend => json!({"days": f.get("days").parse::<i64>().map(Value::from).unwrap_or_else(|_| json!(f.get("days"))), "reason": f.get("reason")}),
+        BulkAction::Forward => json!({"organization": opt("organization"), "reason": opt("reason")}),
+        BulkAction::Close => json!({"comment": opt("comment")}),
+        BulkAction::LeaveWithoutAnswer => json!({"reason": f.get("reason"), "comment": opt("comment")}),
+        BulkAction::Consideration => json!({}),
+    }
+}
+
+/// A refusal of one appeal as a clerk reads it.
+fn reason_ru(e: &ApiError) -> String {
+    match e {
+        ApiError::NotFound => "обращение не найдено или недоступно вам".into(),
+        ApiError::IllegalTransition { current, .. } => format!("в состоянии «{}» это действие невозможно", current.label()),
+        ApiError::Precondition { .. } => "карточку изменили, пока вы выбирали: откройте её и повторите".into(),
+        ApiError::Conflict { code: "batch_refused", .. } => "не выполнено: в пакете отказано по другим обращениям".into(),
+        other => session::describe(other),
+    }
+}
+
+/// `POST /appeals/bulk/do`: the action's form submitted — runs the batch and shows its result.
+pub async fn apply(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, PageError> {
+    let s = session::require(&req, &state).await?;
+    let form = Form::parse(&body)?;
+    check_csrf(&s, form.raw("csrf"))?;
+    let action = bar_action(&s, form.get("action"))?;
+    let ids = chosen(&form);
+    let back = back_of(&form);
+    let typed: HashMap<&str, String> = ["responsible", "instruction", "days", "reason", "organization", "comment"].into_iter().map(|k| (k, form.get(k).to_string())).collect();
+    let mut values = json!(typed);
+    values["co"] = json!(form.all("co"));
+    let params = crate::api::bulk::typed_params(action, params_of(action, &form));
+    let run = match params {
+        Ok(params) => {
+            let batch = Batch { params, targets: ids.iter().map(|id| Target { id: id.clone(), if_match: None }).collect(), all_or_nothing: false };
+            let actor = Actor { id: s.caller.id.clone(), org: s.caller.org.clone(), role: s.caller.role };
+            let (st, login) = (state.clone(), s.caller.login.clone());
+            web::block(move || bulk::run(&st, &actor, &login, batch)).await?.map_err(ApiError::from)
+        }
+        Err(e) => Err(e),
+    };
+    let outcome = match run {
+        Ok(o) => o,
+        Err(ApiError::Validation(errs)) => {
+            let mut errors = BTreeMap::new();
+            for e in errs {
+                let key = e.field.strip_prefix("params.").unwrap_or(&e.field).split(['.', '[']).next().unwrap_or("").to_string();
+                errors.entry(key).or_insert(e.message);
+            }
+            return render_form(&state, &s, action, &ids, &back, values, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let known = numbers(&state, &s, &ids).await?;
+    let mut done = Vec::new();
+    let mut refused = Vec::new();
+    for (id, r) in outcome.rows {
+        let number = known.get(&id).cloned();
+        match r {
+            Ok(_) => done.push(json!({"id": id, "reg_number": number})),
+            Err(e) => {
+                let e = ApiError::from(e);
+                // An appeal the caller may not see keeps its number to itself.
+                let number = if matches!(e, ApiError::NotFound) { None } else { number };
+                refused.push(json!({"id": id, "reg_number": number, "reason": reason_ru(&e), "status": e.status_code().as_u16()}));
+            }
+        }
+    }
+    tracing::info!(bulk_id = %outcome.bulk_id, action = action.as_str(), actor = %s.caller.login, done = done.len(), refused = refused.len(), "bulk action (web)");
+    page_with(
+        &state,
+        &s,
+        "bulk_result.html",
+        json!({"title": format!("{}: результат", action.label()), "label": action.label(), "done": done, "refused": refused, "back": back, "bulk_id": outcome.bulk_id}),
+        StatusCode::OK,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> Form {
+        Form::parse(serde_urlencoded::to_string(pairs).unwrap().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn the_bar_offers_a_role_only_what_it_may_do() {
+        let codes = |role: &str| bar_actions(role.into()).try_iter().unwrap().map(|v| v.get_attr("code").unwrap().to_string()).collect::<Vec<_>>();
+        assert_eq!(codes("supervisor"), ["assign", "forward", "extend", "close", "leave-without-answer"]);
+        assert_eq!(codes("clerk"), ["assign", "forward"]);
+        assert!(codes("executor").is_empty());
+        assert!(codes("nobody").is_empty());
+    }
+
+    #[test]
+    fn chosen_ids_come_once_each_in_order_and_the_way_back_stays_local() {
+        let f = form(&[("id", "b"), ("id", "a"), ("id", "b"), ("id", ""), ("back", "//evil.example/")]);
+        assert_eq!(chosen(&f), ["b", "a"]);
+        assert_eq!(back_of(&f), "/");
+        assert_eq!(back_of(&form(&[("back", "/appeals?status=registered")])), "/appeals?status=registered");
+    }
+
+    #[test]
+    fn the_form_becomes_the_single_actions_body() {
+        let f = form(&[("responsible", "u1"), ("co", "u2"), ("co", "u1"), ("instruction", "")]);
+        assert_eq!(params_of(BulkAction::Assign, &f), json!({"executors": [{"user_id": "u1", "responsible": true}, {"user_id": "u2", "responsible": false}], "instruction": null}));
+        assert_eq!(params_of(BulkAction::Extend, &form(&[("days", "10"), ("reason", "запрос")])), json!({"days": 10, "reason": "запрос"}));
+    }
+}
