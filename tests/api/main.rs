@@ -3,6 +3,7 @@
 
 #[macro_use]
 mod support;
+mod bulk;
 mod contract;
 mod control;
 mod deadlines;
