@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts `appeals serve` on a fresh SQLite database (and PostgreSQL when BROWSER_DATABASE_URL is
 # given), creates a clerk, a supervisor and an executor with passwords, and runs the browser
-# scenario in Debian's Chromium. Screenshots: target/browser-screenshots/.
+# scenario and then the bulk-actions scenario (bulk.mjs) in Debian's Chromium. Screenshots: target/browser-screenshots/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -26,6 +26,7 @@ for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && 
 cd tests/browser
 [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
 BASE_URL="http://127.0.0.1:$port" SHOTS="$shots" node scenario.mjs
+BASE_URL="http://127.0.0.1:$port" SHOTS="$shots" node bulk.mjs
 # The same database behind a server whose sessions last one minute: a form posted after the
 # session ended comes back after signing in.
 kill $pid 2>/dev/null || true
