@@ -23,6 +23,7 @@ pub struct BulkInput {
     /// The action, as the single action's path names it.
     pub action: BulkAction,
     /// The appeals, 1–500, each once.
+    #[schema(min_items = 1, max_items = 500)]
     pub ids: Vec<String>,
     /// The single action's body (`assign`: `{"executors": […], "instruction"}`, `forward`:
     /// `{"organization" | "body_id", "reason"}` without `letter_number`, `extend`: `{"days",

@@ -905,14 +905,26 @@ backend_fns! {
 
     /// [`mutate`] inside the caller's transaction.
     pub fn mutate_in(c: &mut Conn, org: &str, id: &str, if_match: Option<i32>, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: &mut dyn FnMut(&CardData) -> Result<Change, StoreError>) -> Result<CardData, StoreError> {
+        let card = get_card(c, org, id)?;
+        write_change(c, org, id, &card, if_match, actor, now, decide)?;
+        let after = get_card(c, org, id)?;
+        // Statistics deltas (issue 11): the card's new contribution less its old one.
+        crate::store::stats_deltas::record_change(c, &card, &after, local_day)?;
+        Ok(after)
+    }
+
+    /// The write of [`mutate_in`] on `card`, read in the caller's transaction: `If-Match`, the
+    /// change `decide` computes, the card with its version bumped, the change's rows, one
+    /// history entry and the outbox. Returns the new version; the caller reads the card again
+    /// and records the statistics deltas (a batch does both for many cards at once).
+    pub fn write_change(c: &mut Conn, org: &str, id: &str, card: &CardData, if_match: Option<i32>, actor: &str, now: NaiveDateTime, decide: &mut dyn FnMut(&CardData) -> Result<Change, StoreError>) -> Result<i32, StoreError> {
         {
-            let card = get_card(c, org, id)?;
             if let Some(v) = if_match {
                 if v != card.appeal.version {
                     return Err(StoreError::Stale { current: card.appeal.version });
                 }
             }
-            let change = decide(&card)?;
+            let change = decide(card)?;
             // Optimistic check on the row itself: a concurrent writer between read and update loses nothing.
             let mut row = change.appeal.clone().unwrap_or_else(|| card.appeal.clone());
             let mut slots: Vec<(&str, String)> = Vec::new();
@@ -985,10 +997,7 @@ backend_fns! {
             }
             history_db::append(c, &history::entry(org, id, now, Some(actor), &change.action, change.details.clone()))?;
             c.write_outbox(id, &change.outbox, &slots.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(), now)?;
-            let after = get_card(c, org, id)?;
-            // Statistics deltas: the card's new contribution less its old one.
-            crate::store::stats_deltas::record_change(c, &card, &after, local_day)?;
-            Ok(after)
+            Ok(row.version)
         }
     }
 }

@@ -2,13 +2,15 @@
 //! write as a single action (`appeals::mutate_in`: read, version check, update, history,
 //! outbox, statistics deltas), so a batch writes exactly what the single actions would.
 //!
-//! Rows are independent: each runs in a savepoint of its own, so a refusal undoes only its row.
-//! How rows share commits depends on the backend. SQLite writes one transaction at a time
-//! anyway, so [`ROWS_PER_COMMIT`] rows share one commit (one WAL flush instead of fifty) and
-//! the writer lock is still released between groups. PostgreSQL commits every row on its own:
-//! a transaction holding one appeal's row while it waits for another's (or for a statistics
-//! row that a concurrent single action holds) could deadlock. All-or-nothing batches are one
-//! transaction on both; on PostgreSQL it locks every appeal of the batch first, in id order.
+//! Rows are independent: each runs in a savepoint of its own, so a refusal undoes only its row,
+//! and [`ROWS_PER_COMMIT`] rows share one commit (one WAL flush or one PostgreSQL commit
+//! instead of fifty; the write lock and the rows' locks are released between groups). Rows are
+//! applied in id order whatever the request's order, so two batches over the same appeals take
+//! their row locks in the same order and never wait for each other in a circle; the only
+//! lock a step takes besides its appeal's own rows (the forwarding counter) comes before the
+//! appeal's row, as in the single action. A row that still meets a deadlock or a serialization
+//! failure, or whose card a concurrent writer changed between the read and the update (when
+//! the caller named no version), is tried again. All-or-nothing batches are one transaction.
 
 use super::appeals::{CardData, Change};
 use super::{StoreError, WriteTx};
@@ -30,107 +32,137 @@ pub type RowResult = Result<i32, StoreError>;
 /// The change of one row, decided from the card read in its transaction.
 pub type Decide<'a> = &'a mut dyn FnMut(&CardData) -> Result<Change, StoreError>;
 
-/// How many rows of an independent batch share one SQLite commit.
+/// How many rows of an independent batch share one commit.
 pub const ROWS_PER_COMMIT: usize = 50;
 
-/// How often a row without an expected version is tried again after a concurrent writer
-/// changed its card between the read and the update (PostgreSQL; SQLite's writer is alone).
+/// How often a row is tried again after a concurrent writer got in its way.
 const RACE_RETRIES: usize = 3;
-
-/// Per-backend grouping of rows into commits.
-pub trait BulkCommit {
-    /// Rows of an independent batch per commit.
-    const ROWS_PER_COMMIT: usize;
-    /// Locks the appeals' rows in id order (all-or-nothing on a backend with row locks).
-    fn lock_rows(&mut self, org: &str, ids: &[String]) -> Result<(), StoreError>;
-}
-
-#[cfg(feature = "sqlite")]
-impl BulkCommit for diesel::SqliteConnection {
-    const ROWS_PER_COMMIT: usize = ROWS_PER_COMMIT;
-    fn lock_rows(&mut self, _: &str, _: &[String]) -> Result<(), StoreError> {
-        // `BEGIN IMMEDIATE` already holds the database's one write lock.
-        Ok(())
-    }
-}
-
-#[cfg(feature = "postgres")]
-impl BulkCommit for diesel::PgConnection {
-    const ROWS_PER_COMMIT: usize = 1;
-    fn lock_rows(&mut self, org: &str, ids: &[String]) -> Result<(), StoreError> {
-        use super::schema::appeals;
-        use diesel::prelude::*;
-        let mut sorted = ids.to_vec();
-        sorted.sort();
-        appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::id.eq_any(sorted)).order(appeals::id).select(appeals::id).for_update().load::<String>(self)?;
-        Ok(())
-    }
-}
 
 /// Why an all-or-nothing transaction was rolled back.
 enum Abort {
     /// The database failed.
-    Db(diesel::result::Error),
+    Store(StoreError),
     /// A row was refused: every row's outcome as it would have been.
     Refused(Vec<RowResult>),
 }
 
 impl From<diesel::result::Error> for Abort {
     fn from(e: diesel::result::Error) -> Self {
-        Abort::Db(e)
+        Abort::Store(e.into())
     }
 }
 
+/// True when a row failed only because another transaction got in its way.
+fn raced(e: &StoreError, named_version: bool) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        StoreError::Stale { .. } => !named_version,
+        StoreError::Db(Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => true,
+        StoreError::Db(Error::DatabaseError(_, info)) => info.message().contains("deadlock"),
+        _ => false,
+    }
+}
+
+/// The targets' positions in id order (the order rows are applied in).
+fn in_id_order(targets: &[Target]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..targets.len()).collect();
+    order.sort_by(|a, b| targets[*a].id.cmp(&targets[*b].id));
+    order
+}
+
 backend_fns! {
-    /// One row in a savepoint of the caller's transaction; a card changed under it by a
-    /// concurrent writer is read again when the caller named no version.
-    fn one_row(c: &mut Conn, org: &str, t: &Target, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> RowResult {
-        if uuid::Uuid::parse_str(&t.id).is_err() {
-            return Err(StoreError::NotFound);
+    use crate::store::models::AppealRow;
+
+    /// The organization's cards among `ids`, read in one go (a query per table), by id.
+    fn cards_of(c: &mut Conn, org: &str, ids: &[&str]) -> Result<std::collections::HashMap<String, CardData>, StoreError> {
+        use crate::store::schema::appeals;
+        use diesel::prelude::*;
+        let valid: Vec<String> = ids.iter().filter(|i| uuid::Uuid::parse_str(i).is_ok()).map(|i| i.to_string()).collect();
+        if valid.is_empty() {
+            return Ok(Default::default());
         }
-        let mut tries = 0;
-        loop {
-            let r = diesel::Connection::transaction(c, |c| appeals_db::mutate_in(c, org, &t.id, t.if_match, actor, now, local_day, &mut *decide));
-            match r {
-                Err(StoreError::Stale { .. }) if t.if_match.is_none() && tries < RACE_RETRIES => tries += 1,
-                other => return other.map(|card| card.appeal.version),
+        let rows: Vec<AppealRow> = appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::id.eq_any(valid)).select(AppealRow::as_select()).load(c)?;
+        Ok(appeals_db::load_cards(c, org, rows)?.into_iter().map(|k| (k.appeal.id.clone(), k)).collect())
+    }
+
+    /// Applies the rows at positions `group` of `targets` inside the caller's transaction,
+    /// each in a savepoint of its own through the single action's write
+    /// (`appeals::write_change`); then the statistics deltas of those done, from their cards
+    /// before and after, as `appeals::mutate_in` records them one by one. Outcomes in `group`'s
+    /// order; `Err` only when the database itself fails.
+    fn apply_group(c: &mut Conn, org: &str, targets: &[Target], group: &[usize], actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<Vec<RowResult>, StoreError> {
+        let ids: Vec<&str> = group.iter().map(|i| targets[*i].id.as_str()).collect();
+        let mut before = cards_of(c, org, &ids)?;
+        let mut out = Vec::with_capacity(group.len());
+        let mut done: Vec<CardData> = Vec::new();
+        for i in group {
+            let t = &targets[*i];
+            let Some(mut card) = before.remove(&t.id) else {
+                out.push(Err(StoreError::NotFound));
+                continue;
+            };
+            let mut tries = 0;
+            let r = loop {
+                match diesel::Connection::transaction(c, |c| appeals_db::write_change(c, org, &t.id, &card, t.if_match, actor, now, &mut *decide)) {
+                    Err(e) if tries < RACE_RETRIES && raced(&e, t.if_match.is_some()) => {
+                        tries += 1;
+                        // Read again what the other writer left, and decide again.
+                        match appeals_db::get_card(c, org, &t.id) {
+                            Ok(k) => card = k,
+                            Err(e) => break Err(e),
+                        }
+                    }
+                    other => break other,
+                }
+            };
+            if r.is_ok() {
+                done.push(card);
             }
+            out.push(r);
         }
+        let ids: Vec<&str> = done.iter().map(|k| k.appeal.id.as_str()).collect();
+        let after = cards_of(c, org, &ids)?;
+        for card in &done {
+            let now_card = after.get(&card.appeal.id).ok_or(StoreError::NotFound)?;
+            crate::store::stats_deltas::record_change(c, card, now_card, local_day)?;
+        }
+        Ok(out)
     }
 
     /// Applies `decide` to every target, each row on its own (see the module's doc); the
     /// outcomes in the targets' order. `Err` only when the database itself fails.
     pub fn apply_each(conn: &mut Conn, org: &str, targets: &[Target], actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<Vec<RowResult>, StoreError> {
-        let mut out = Vec::with_capacity(targets.len());
-        for group in targets.chunks(<Conn as BulkCommit>::ROWS_PER_COMMIT) {
-            let rows = conn.write_tx(|c| -> Result<Vec<RowResult>, diesel::result::Error> {
-                Ok(group.iter().map(|t| one_row(c, org, t, actor, now, local_day, &mut *decide)).collect())
-            })?;
-            out.extend(rows);
+        let mut out: Vec<Option<RowResult>> = (0..targets.len()).map(|_| None).collect();
+        for group in in_id_order(targets).chunks(ROWS_PER_COMMIT) {
+            let rows = conn.write_tx(|c| apply_group(c, org, targets, group, actor, now, local_day, &mut *decide))?;
+            for (i, r) in group.iter().zip(rows) {
+                out[*i] = Some(r);
+            }
         }
-        Ok(out)
+        Ok(out.into_iter().map(|r| r.unwrap_or(Err(StoreError::NotFound))).collect())
     }
 
     /// Applies `decide` to every target in ONE transaction: every row is tried (so the caller
     /// learns every refusal at once), and if any is refused nothing is written. Returns the
     /// outcomes and whether they were committed.
     pub fn apply_all_or_nothing(conn: &mut Conn, org: &str, targets: &[Target], actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<(Vec<RowResult>, bool), StoreError> {
-        let ids: Vec<String> = targets.iter().filter(|t| uuid::Uuid::parse_str(&t.id).is_ok()).map(|t| t.id.clone()).collect();
+        let order = in_id_order(targets);
         let r = conn.write_tx(|c| -> Result<Vec<RowResult>, Abort> {
-            c.lock_rows(org, &ids).map_err(|e| match e {
-                StoreError::Db(d) => Abort::Db(d),
-                other => Abort::Refused(vec![Err(other)]),
-            })?;
-            let rows: Vec<RowResult> = targets.iter().map(|t| one_row(c, org, t, actor, now, local_day, &mut *decide)).collect();
-            if rows.iter().any(|r| r.is_err()) {
-                return Err(Abort::Refused(rows));
+            let rows = apply_group(c, org, targets, &order, actor, now, local_day, &mut *decide).map_err(Abort::Store)?;
+            let mut out: Vec<Option<RowResult>> = (0..targets.len()).map(|_| None).collect();
+            for (i, r) in order.iter().zip(rows) {
+                out[*i] = Some(r);
             }
-            Ok(rows)
+            let out: Vec<RowResult> = out.into_iter().map(|r| r.unwrap_or(Err(StoreError::NotFound))).collect();
+            if out.iter().any(|r| r.is_err()) {
+                return Err(Abort::Refused(out));
+            }
+            Ok(out)
         });
         match r {
             Ok(rows) => Ok((rows, true)),
             Err(Abort::Refused(rows)) => Ok((rows, false)),
-            Err(Abort::Db(e)) => Err(e.into()),
+            Err(Abort::Store(e)) => Err(e),
         }
     }
 
