@@ -49,7 +49,7 @@ pub struct BulkRow {
     /// 200 done; 403 the caller's part does not allow it; 404 no such appeal or not visible to
     /// the caller; 409 not allowed now (`code` says why; `batch_refused` when another appeal
     /// sank an all-or-nothing batch); 412 the expected version is stale; 422 the parameters do
-    /// not fit this appeal.
+    /// not fit this appeal; 500 the database failed for this appeal (nothing of it written).
     pub status: u16,
     /// The refusal's stable code.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -128,6 +128,9 @@ pub fn row(id: String, r: Result<i32, StoreError>) -> BulkRow {
         Ok(version) => BulkRow { id, status: 200, code: None, detail: None, version: Some(version) },
         Err(e) => {
             let e = ApiError::from(e);
+            if let ApiError::Internal(cause) = &e {
+                tracing::error!(appeal_id = %id, cause = %cause, "bulk action: row failed");
+            }
             let body = e.body();
             let version = match &e {
                 ApiError::Precondition { current } => Some(*current),

@@ -230,7 +230,9 @@ pub fn run(state: &AppState, actor: &Actor, actor_login: &str, batch: Batch) -> 
             rows.into_iter().map(|r| r.and_then(|_| Err(batch_refused()))).collect()
         }
     } else {
-        crate::store::bulk::apply_each(&state.pool, &actor.org, &batch.targets, &actor.id, now, &local_day, &mut decide)?
+        // Forwarding takes its cover letter's number before the card's version is checked.
+        let savepoints = kind == BulkAction::Forward;
+        crate::store::bulk::apply_each(&state.pool, &actor.org, &batch.targets, savepoints, &actor.id, now, &local_day, &mut decide)?
     };
     let rows: Vec<(String, RowResult)> = batch.targets.into_iter().map(|t| t.id).zip(results).collect();
     let outcome = Outcome { bulk_id, rows };

@@ -2,8 +2,8 @@
 //! write as a single action (`appeals::mutate_in`: read, version check, update, history,
 //! outbox, statistics deltas), so a batch writes exactly what the single actions would.
 //!
-//! Rows are independent: each runs in a savepoint of its own, so a refusal undoes only its row,
-//! and [`ROWS_PER_COMMIT`] rows share one commit (one WAL flush or one PostgreSQL commit
+//! Rows are independent: a refusal undoes only its row, and [`ROWS_PER_COMMIT`] rows share one
+//! commit (one WAL flush or one PostgreSQL commit
 //! instead of fifty; the write lock and the rows' locks are released between groups). Rows are
 //! applied in id order whatever the request's order, so two batches over the same appeals take
 //! their row locks in the same order and never wait for each other in a circle; the only
@@ -11,6 +11,13 @@
 //! appeal's row, as in the single action. A row that still meets a deadlock or a serialization
 //! failure, or whose card a concurrent writer changed between the read and the update (when
 //! the caller named no version), is tried again. All-or-nothing batches are one transaction.
+//!
+//! A row is first written without a savepoint of its own: every refusal of a control step
+//! (visibility, state machine, precondition, a stale version) comes before its first write, so
+//! a refused row has written nothing. Only a step that writes before it can be refused (the
+//! forwarding counter comes before the card's version check) runs each row in a savepoint; and
+//! when a group meets a database error (which on PostgreSQL voids the whole transaction) it is
+//! rolled back and applied again with a savepoint per row, so that error stays its row's.
 
 use super::appeals::{CardData, Change};
 use super::{StoreError, WriteTx};
@@ -90,7 +97,7 @@ backend_fns! {
     /// (`appeals::write_change`); then the statistics deltas of those done, from their cards
     /// before and after, as `appeals::mutate_in` records them one by one. Outcomes in `group`'s
     /// order; `Err` only when the database itself fails.
-    fn apply_group(c: &mut Conn, org: &str, targets: &[Target], group: &[usize], actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<Vec<RowResult>, StoreError> {
+    fn apply_group(c: &mut Conn, org: &str, targets: &[Target], group: &[usize], savepoints: bool, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<Vec<RowResult>, StoreError> {
         let ids: Vec<&str> = group.iter().map(|i| targets[*i].id.as_str()).collect();
         let mut before = cards_of(c, org, &ids)?;
         let mut out = Vec::with_capacity(group.len());
@@ -103,7 +110,16 @@ backend_fns! {
             };
             let mut tries = 0;
             let r = loop {
-                match diesel::Connection::transaction(c, |c| appeals_db::write_change(c, org, &t.id, &card, t.if_match, actor, now, &mut *decide)) {
+                let written = if savepoints {
+                    diesel::Connection::transaction(c, |c| appeals_db::write_change(c, org, &t.id, &card, t.if_match, actor, now, &mut *decide))
+                } else {
+                    match appeals_db::write_change(c, org, &t.id, &card, t.if_match, actor, now, &mut *decide) {
+                        // The transaction may be void: the caller applies the group again, row by row in savepoints.
+                        Err(StoreError::Db(e)) => return Err(StoreError::Db(e)),
+                        other => other,
+                    }
+                };
+                match written {
                     Err(e) if tries < RACE_RETRIES && raced(&e, t.if_match.is_some()) => {
                         tries += 1;
                         // Read again what the other writer left, and decide again.
@@ -122,19 +138,26 @@ backend_fns! {
         }
         let ids: Vec<&str> = done.iter().map(|k| k.appeal.id.as_str()).collect();
         let after = cards_of(c, org, &ids)?;
+        // Each card's deltas exactly as `record_change` computes them, written in one go.
+        let mut deltas = Vec::new();
         for card in &done {
             let now_card = after.get(&card.appeal.id).ok_or(StoreError::NotFound)?;
-            crate::store::stats_deltas::record_change(c, card, now_card, local_day)?;
+            deltas.extend(crate::reports::rollup::diff(Some(&crate::store::stats_deltas::facts_of(card, local_day)), Some(&crate::store::stats_deltas::facts_of(now_card, local_day))));
         }
+        crate::store::stats_deltas::record_rows(c, &deltas)?;
         Ok(out)
     }
 
     /// Applies `decide` to every target, each row on its own (see the module's doc); the
     /// outcomes in the targets' order. `Err` only when the database itself fails.
-    pub fn apply_each(conn: &mut Conn, org: &str, targets: &[Target], actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<Vec<RowResult>, StoreError> {
+    pub fn apply_each(conn: &mut Conn, org: &str, targets: &[Target], savepoints: bool, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<Vec<RowResult>, StoreError> {
         let mut out: Vec<Option<RowResult>> = (0..targets.len()).map(|_| None).collect();
         for group in in_id_order(targets).chunks(ROWS_PER_COMMIT) {
-            let rows = conn.write_tx(|c| apply_group(c, org, targets, group, actor, now, local_day, &mut *decide))?;
+            let fast = if savepoints { Err(()) } else { conn.write_tx(|c| apply_group(c, org, targets, group, false, actor, now, local_day, &mut *decide)).map_err(|_| ()) };
+            let rows = match fast {
+                Ok(rows) => rows,
+                Err(()) => conn.write_tx(|c| apply_group(c, org, targets, group, true, actor, now, local_day, &mut *decide))?,
+            };
             for (i, r) in group.iter().zip(rows) {
                 out[*i] = Some(r);
             }
@@ -148,7 +171,7 @@ backend_fns! {
     pub fn apply_all_or_nothing(conn: &mut Conn, org: &str, targets: &[Target], actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<(Vec<RowResult>, bool), StoreError> {
         let order = in_id_order(targets);
         let r = conn.write_tx(|c| -> Result<Vec<RowResult>, Abort> {
-            let rows = apply_group(c, org, targets, &order, actor, now, local_day, &mut *decide).map_err(Abort::Store)?;
+            let rows = apply_group(c, org, targets, &order, true, actor, now, local_day, &mut *decide).map_err(Abort::Store)?;
             let mut out: Vec<Option<RowResult>> = (0..targets.len()).map(|_| None).collect();
             for (i, r) in order.iter().zip(rows) {
                 out[*i] = Some(r);
@@ -185,8 +208,11 @@ backend_fns! {
 }
 
 /// [`sqlite::apply_each`] / [`pg::apply_each`] on a pooled connection.
-pub fn apply_each(pool: &super::DbPool, org: &str, targets: &[Target], actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<Vec<RowResult>, StoreError> {
-    dispatch!(pool, apply_each(org, targets, actor, now, local_day, decide))
+///
+/// `savepoints`: the step may write before it is refused (see the module's doc), so every row
+/// runs in a savepoint of its own from the start.
+pub fn apply_each(pool: &super::DbPool, org: &str, targets: &[Target], savepoints: bool, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<Vec<RowResult>, StoreError> {
+    dispatch!(pool, apply_each(org, targets, savepoints, actor, now, local_day, decide))
 }
 
 /// All-or-nothing on a pooled connection: the outcomes and whether they were committed.

@@ -267,6 +267,33 @@ async fn two_batches_over_the_same_appeals_at_once(db: Db) {
     assert_eq!(scalar(&app, "SELECT CAST(COUNT(DISTINCT forward_number) AS BIGINT) AS n FROM appeals"), 100);
 }
 
+both_backends!(a_database_failure_stays_its_rows_own);
+async fn a_database_failure_stays_its_rows_own(db: Db) {
+    let app = TestApp::start(db).await;
+    let ids = many(&app, 3, "f").await;
+    // The database refuses the history entry of one appeal, mid-write (after its card's update).
+    match db {
+        Db::Sqlite => app.sql(&format!("CREATE TRIGGER refuse_one BEFORE INSERT ON history WHEN NEW.appeal_id = '{}' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;", ids[1])),
+        Db::Postgres => app.sql(&format!(
+            "CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.appeal_id = '{}' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$;
+             CREATE TRIGGER refuse_one BEFORE INSERT ON history FOR EACH ROW EXECUTE FUNCTION refuse_one();",
+            ids[1]
+        )),
+    }
+    let r = app.call("POST", BULK, Some(&app.clerk), Some(&json!({"action": "assign", "ids": ids, "params": assign_to(&app, "executor")}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(statuses(&r), [200, 500, 200]);
+    assert_eq!(r.json["results"][1]["code"], "internal");
+    assert!(!r.json.to_string().contains("refused by the test"), "the cause is logged, not shown");
+    // Nothing of the failed appeal was written; the others are whole.
+    // (Read in the database: opening the card would write a "viewed" entry, which the trigger refuses too.)
+    assert_eq!(scalar(&app, &format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM appeals WHERE id = '{}' AND version = 1 AND status = 'registered'", ids[1])), 1);
+    assert_eq!(scalar(&app, &format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM assignments WHERE appeal_id = '{}'", ids[1])), 0);
+    assert_eq!(scalar(&app, "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM assignments WHERE active"), 2);
+    assert_eq!(scalar(&app, "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM history WHERE action = 'assign'"), 2);
+    assert_eq!(scalar(&app, "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM plan_queue WHERE appeal_id IN (SELECT id FROM appeals WHERE status = 'in_work')"), 2);
+}
+
 both_backends!(bad_batches_are_refused_whole_and_name_the_field);
 async fn bad_batches_are_refused_whole_and_name_the_field(db: Db) {
     let app = TestApp::start(db).await;
