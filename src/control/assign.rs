@@ -16,7 +16,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 /// One executor of a resolution.
-#[derive(Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExecutorInput {
     /// User id.
@@ -28,7 +28,7 @@ pub struct ExecutorInput {
 }
 
 /// A resolution: executors and instruction.
-#[derive(Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignInput {
     /// Executors; exactly one responsible.

@@ -97,6 +97,7 @@ impl BulkAction {
 }
 
 /// The single action's parameters, typed.
+#[derive(Clone)]
 pub enum Params {
     /// `assign`.
     Assign(AssignInput),
@@ -191,6 +192,56 @@ fn plan<'a>(state: &'a AppState, actor: &Actor, actor_login: &str, params: Param
     })
 }
 
+/// Parallel writers of an independent batch: PostgreSQL takes groups of rows on two
+/// connections at once (each group its own transaction, the groups disjoint); SQLite has one
+/// writer anyway.
+fn workers(state: &AppState) -> usize {
+    match state.pool.backend() {
+        crate::store::Backend::Postgres => 2,
+        _ => 1,
+    }
+}
+
+/// The targets' positions split among `workers`: in id order, groups of
+/// `store::bulk::ROWS_PER_COMMIT` dealt out in turn, each share in id order.
+fn shares(targets: &[Target], workers: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..targets.len()).collect();
+    order.sort_by(|a, b| targets[*a].id.cmp(&targets[*b].id));
+    let mut out: Vec<Vec<usize>> = (0..workers.max(1)).map(|_| Vec::new()).collect();
+    let n = out.len();
+    for (g, group) in order.chunks(crate::store::bulk::ROWS_PER_COMMIT).enumerate() {
+        out[g % n].extend_from_slice(group);
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// Plans `params` and calls `f` with the guarded step (visibility, state machine,
+/// precondition, as a single action) that tags each history entry with `bulk_id`.
+fn with_decider<T>(
+    state: &AppState,
+    actor: &Actor,
+    actor_login: &str,
+    params: &Params,
+    bulk_id: &str,
+    f: impl FnOnce(crate::store::bulk::Decide<'_>, crate::store::stats_deltas::LocalDay) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let plan = plan(state, actor, actor_login, params.clone())?;
+    let mut step = deciders(state, vec![plan]).pop().expect("one plan, one step");
+    let mut decide = |card: &crate::store::appeals::CardData| {
+        let mut change = (step.decide)(card)?;
+        match change.details.as_object_mut() {
+            Some(obj) => {
+                obj.insert("bulk_id".into(), json!(bulk_id));
+            }
+            None => change.details = json!({"bulk_id": bulk_id}),
+        }
+        Ok(change)
+    };
+    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+    f(&mut decide, &local_day)
+}
+
 /// Runs `batch` as `actor` (see the module's doc). `Err` is a refusal of the whole batch:
 /// bad parameters (422), a role that may never take the action (403), a database failure.
 pub fn run(state: &AppState, actor: &Actor, actor_login: &str, batch: Batch) -> Result<Outcome, StoreError> {
@@ -205,25 +256,16 @@ pub fn run(state: &AppState, actor: &Actor, actor_login: &str, batch: Batch) -> 
         StoreError::Invalid(errs) => StoreError::Invalid(errs.into_iter().map(|f| FieldError { field: format!("params.{}", f.field), message: f.message }).collect()),
         other => other,
     };
-    let plan: Planned<'_> = plan(state, actor, actor_login, batch.params).map_err(in_params)?;
+    let plan: Planned<'_> = plan(state, actor, actor_login, batch.params.clone()).map_err(in_params)?;
     let bulk_id = crate::store::new_id();
-    let mut step = deciders(state, vec![plan]).pop().expect("one plan, one step");
-    let tag = bulk_id.clone();
-    let mut decide = move |card: &crate::store::appeals::CardData| {
-        let mut change = (step.decide)(card)?;
-        match change.details.as_object_mut() {
-            Some(obj) => {
-                obj.insert("bulk_id".into(), json!(tag));
-            }
-            None => change.details = json!({"bulk_id": tag}),
-        }
-        Ok(change)
-    };
     let started = std::time::Instant::now();
     let now = state.now_naive();
-    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+    // Checked once here; each worker plans again from the same parameters (a plan is not `Send`).
+    drop(plan);
     let results = if batch.all_or_nothing {
-        let (rows, committed) = crate::store::bulk::apply_all_or_nothing(&state.pool, &actor.org, &batch.targets, &actor.id, now, &local_day, &mut decide)?;
+        let (rows, committed) = with_decider(state, actor, actor_login, &batch.params, &bulk_id, |decide, local_day| {
+            crate::store::bulk::apply_all_or_nothing(&state.pool, &actor.org, &batch.targets, &actor.id, now, local_day, decide)
+        })?;
         if committed {
             rows
         } else {
@@ -232,7 +274,41 @@ pub fn run(state: &AppState, actor: &Actor, actor_login: &str, batch: Batch) -> 
     } else {
         // Forwarding takes its cover letter's number before the card's version is checked.
         let savepoints = kind == BulkAction::Forward;
-        crate::store::bulk::apply_each(&state.pool, &actor.org, &batch.targets, savepoints, &actor.id, now, &local_day, &mut decide)?
+        let shares = shares(&batch.targets, workers(state));
+        let outcomes: Vec<Result<Vec<(usize, RowResult)>, StoreError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = shares
+                .iter()
+                .map(|share| {
+                    let (params, bulk_id, all) = (&batch.params, &bulk_id, &batch.targets);
+                    scope.spawn(move || {
+                        let targets: Vec<Target> = share.iter().map(|i| all[*i].clone()).collect();
+                        let rows = with_decider(state, actor, actor_login, params, bulk_id, |decide, local_day| {
+                            crate::store::bulk::apply_each(&state.pool, &actor.org, &targets, savepoints, &actor.id, now, local_day, decide)
+                        })?;
+                        Ok(share.iter().copied().zip(rows).collect())
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(StoreError::Connect("bulk worker panicked".into())))).collect()
+        });
+        let mut rows: Vec<Option<RowResult>> = (0..batch.targets.len()).map(|_| None).collect();
+        for (positions, share) in shares.iter().zip(outcomes) {
+            match share {
+                Ok(done) => {
+                    for (i, r) in done {
+                        rows[i] = Some(r);
+                    }
+                }
+                // The other workers' rows stand: this share's rows answer 500 (the cause is logged).
+                Err(e) => {
+                    let cause = e.to_string();
+                    for i in positions {
+                        rows[*i] = Some(Err(StoreError::Connect(cause.clone())));
+                    }
+                }
+            }
+        }
+        rows.into_iter().map(|r| r.unwrap_or(Err(StoreError::NotFound))).collect()
     };
     let rows: Vec<(String, RowResult)> = batch.targets.into_iter().map(|t| t.id).zip(results).collect();
     let outcome = Outcome { bulk_id, rows };
@@ -272,6 +348,20 @@ mod tests {
         // Its executors record how an appeal is considered.
         assert!(BulkAction::Consideration.open_to_role(Role::Executor));
         assert!(BulkAction::LeaveWithoutAnswer.open_to_role(Role::Supervisor));
+    }
+
+    #[test]
+    fn groups_of_rows_are_dealt_out_in_id_order() {
+        let targets: Vec<Target> = (0..120).rev().map(|i| t(&format!("{i:03}"))).collect();
+        let ids = |share: &Vec<usize>| share.iter().map(|i| targets[*i].id.clone()).collect::<Vec<_>>();
+        let two = shares(&targets, 2);
+        assert_eq!(two.len(), 2);
+        let expect = |r: std::ops::Range<usize>| r.map(|i| format!("{i:03}")).collect::<Vec<_>>();
+        assert_eq!(ids(&two[0]), [expect(0..50), expect(100..120)].concat());
+        assert_eq!(ids(&two[1]), expect(50..100));
+        // One share for one worker, none empty for many.
+        assert_eq!(ids(&shares(&targets, 1)[0]), expect(0..120));
+        assert_eq!(shares(&targets[..10], 4).len(), 1);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 /// The consideration flags to set or clear; absent ones stay.
-#[derive(Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsiderationInput {
     /// Documents were requested from another body (a usual reason to extend).

@@ -16,7 +16,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 /// A deadline extension (Art. 12: once, at most 30 days).
-#[derive(Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExtendInput {
     /// Days to add, 1–30.

@@ -20,7 +20,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 /// Forwarding by competence.
-#[derive(Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ForwardInput {
     /// Receiving body as free text (when it is not in the directory).

@@ -17,7 +17,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 /// Art. 11 ground.
-#[derive(Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LeaveInput {
     /// Reason.

@@ -12,7 +12,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 /// A comment (return for rework, close).
-#[derive(Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentInput {
     /// Comment.

@@ -149,14 +149,22 @@ backend_fns! {
     }
 
     /// Applies `decide` to every target, each row on its own (see the module's doc); the
-    /// outcomes in the targets' order. `Err` only when the database itself fails.
+    /// outcomes in the targets' order. A group the database fails for answers its rows with
+    /// the failure (the groups before it stay written).
     pub fn apply_each(conn: &mut Conn, org: &str, targets: &[Target], savepoints: bool, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<Vec<RowResult>, StoreError> {
         let mut out: Vec<Option<RowResult>> = (0..targets.len()).map(|_| None).collect();
         for group in in_id_order(targets).chunks(ROWS_PER_COMMIT) {
             let fast = if savepoints { Err(()) } else { conn.write_tx(|c| apply_group(c, org, targets, group, false, actor, now, local_day, &mut *decide)).map_err(|_| ()) };
             let rows = match fast {
                 Ok(rows) => rows,
-                Err(()) => conn.write_tx(|c| apply_group(c, org, targets, group, true, actor, now, local_day, &mut *decide))?,
+                Err(()) => match conn.write_tx(|c| apply_group(c, org, targets, group, true, actor, now, local_day, &mut *decide)) {
+                    Ok(rows) => rows,
+                    // The groups before stand: this group's rows answer 500 (the caller logs the cause).
+                    Err(e) => {
+                        let cause = e.to_string();
+                        group.iter().map(|_| Err(StoreError::Connect(cause.clone()))).collect()
+                    }
+                },
             };
             for (i, r) in group.iter().zip(rows) {
                 out[*i] = Some(r);
