@@ -34,6 +34,8 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("POST", "/api/v1/appeals/{id}/leave-without-answer", &["admin", "supervisor"]),
     ("POST", "/api/v1/appeals/{id}/answers/{answer_id}/dispatch", &["admin", "supervisor", "clerk"]),
     ("PATCH", "/api/v1/appeals/{id}", &["admin", "clerk"]),
+    // The body's action decides (tests/api/bulk.rs); here a resolution, which executors may not give.
+    ("POST", "/api/v1/appeals/bulk", &["admin", "supervisor", "clerk"]),
     // Co-executors only, whatever their role (tests/api/control.rs): the executor here is the responsible one.
     ("POST", "/api/v1/appeals/{id}/contributions", &[]),
     ("POST", "/api/v1/appeals/{id}/consideration", &["admin", "supervisor", EXEC_OWN]),
@@ -69,6 +71,7 @@ fn body_for(app: &TestApp, path: &str) -> Option<Value> {
         "/api/v1/receptions/oral-answers" => json!({"visitor_id": "00000000-0000-0000-0000-000000000000", "text": "Ответ", "results": [], "consent": true}),
         "/api/v1/bodies" => json!({"name": format!("Орган {}", uuid::Uuid::new_v4().simple())}),
         "/api/v1/imports/appeals" => json!({"items": [appeal(json!({}))]}),
+        "/api/v1/appeals/bulk" => json!({"action": "assign", "ids": [uuid::Uuid::new_v4().to_string()], "params": {"executors": [{"user_id": app.user_id("executor"), "responsible": true}]}}),
         p if p.ends_with("/assign") => json!({"executors": [{"user_id": app.user_id("executor"), "responsible": true}]}),
         p if p.ends_with("/extend") => json!({"days": 5, "reason": "Запрос документов"}),
         p if p.ends_with("/forward") => json!({"organization": "Прокуратура"}),
