@@ -908,7 +908,7 @@ backend_fns! {
         let card = get_card(c, org, id)?;
         write_change(c, org, id, &card, if_match, actor, now, decide)?;
         let after = get_card(c, org, id)?;
-        // Statistics deltas (issue 11): the card's new contribution less its old one.
+        // Statistics deltas: the card's new contribution less its old one.
         crate::store::stats_deltas::record_change(c, &card, &after, local_day)?;
         Ok(after)
     }
