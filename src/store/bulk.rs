@@ -197,17 +197,17 @@ backend_fns! {
         }
     }
 
-    /// Registration numbers and statuses of the organization's appeals among `ids` (a batch's
+    /// Registration numbers and versions of the organization's appeals among `ids` (a batch's
     /// result page names them).
-    pub fn numbers(conn: &mut Conn, org: &str, ids: &[String]) -> Result<Vec<(String, String, String)>, StoreError> {
+    pub fn numbers(conn: &mut Conn, org: &str, ids: &[String]) -> Result<Vec<(String, String, i32)>, StoreError> {
         use crate::store::schema::appeals;
         use diesel::prelude::*;
         let mut out = Vec::with_capacity(ids.len());
         for part in ids.chunks(500) {
-            let rows: Vec<(String, String, String)> = appeals::table
+            let rows: Vec<(String, String, i32)> = appeals::table
                 .filter(appeals::organization_id.eq(org))
                 .filter(appeals::id.eq_any(part.to_vec()))
-                .select((appeals::id, appeals::reg_number, appeals::status))
+                .select((appeals::id, appeals::reg_number, appeals::version))
                 .load(conn)?;
             out.extend(rows);
         }
@@ -228,7 +228,7 @@ pub fn apply_all_or_nothing(pool: &super::DbPool, org: &str, targets: &[Target],
     dispatch!(pool, apply_all_or_nothing(org, targets, actor, now, local_day, decide))
 }
 
-/// (id, registration number, status) of the organization's appeals among `ids`.
-pub fn numbers(pool: &super::DbPool, org: &str, ids: &[String]) -> Result<Vec<(String, String, String)>, StoreError> {
+/// (id, registration number, version) of the organization's appeals among `ids`.
+pub fn numbers(pool: &super::DbPool, org: &str, ids: &[String]) -> Result<Vec<(String, String, i32)>, StoreError> {
     dispatch!(pool, numbers(org, ids))
 }

@@ -56,8 +56,8 @@ fn back_of(form: &Form) -> String {
     }
 }
 
-/// (id → registration number) of the chosen appeals the caller may see.
-async fn numbers(state: &web::Data<AppState>, s: &Session, ids: &[String]) -> Result<HashMap<String, String>, PageError> {
+/// (id → (registration number, version)) of the chosen appeals the caller may see.
+async fn numbers(state: &web::Data<AppState>, s: &Session, ids: &[String]) -> Result<HashMap<String, (String, i32)>, PageError> {
     if !allows(s.caller.role, Capability::ReadAll) {
         // An executor's batch is the consideration flags only, not offered here.
         return Ok(HashMap::new());
@@ -65,11 +65,20 @@ async fn numbers(state: &web::Data<AppState>, s: &Session, ids: &[String]) -> Re
     let valid: Vec<String> = ids.iter().filter(|i| uuid::Uuid::parse_str(i).is_ok()).cloned().collect();
     let (pool, org) = (state.pool.clone(), s.caller.org.clone());
     let rows = web::block(move || crate::store::bulk::numbers(&pool, &org, &valid)).await??;
-    Ok(rows.into_iter().map(|(id, number, _)| (id, number)).collect())
+    Ok(rows.into_iter().map(|(id, number, version)| (id, (number, version))).collect())
+}
+
+/// The versions the form was shown with (`v_<id>`), as the card's forms carry theirs: the batch
+/// changes only what the clerk saw, and a form sent twice (reloaded) changes nothing twice.
+fn versions_of(form: &Form, ids: &[String]) -> HashMap<String, i32> {
+    ids.iter().filter_map(|id| form.get(&format!("v_{id}")).parse::<i32>().ok().map(|v| (id.clone(), v))).collect()
 }
 
 /// The action's form for the chosen appeals, with what was typed and any errors.
-async fn render_form(state: &web::Data<AppState>, s: &Session, action: BulkAction, ids: &[String], back: &str, values: Value, errors: BTreeMap<String, String>, status: StatusCode) -> Result<HttpResponse, PageError> {
+/// `shown`: the versions the form was first shown with (kept when it comes back with errors);
+/// `None` takes the current ones.
+#[allow(clippy::too_many_arguments)]
+async fn render_form(state: &web::Data<AppState>, s: &Session, action: BulkAction, ids: &[String], back: &str, shown: Option<HashMap<String, i32>>, values: Value, errors: BTreeMap<String, String>, status: StatusCode) -> Result<HttpResponse, PageError> {
     let users = user_names(state, &s.caller.org).await?;
     let executors: Vec<Value> = users.iter().filter(|(u, _)| u.active && u.role != "admin").map(|(u, _)| json!({"id": u.id, "name": u.full_name, "role": Role::parse(&u.role).map(|r| r.label()).unwrap_or("")})).collect();
     use crate::domain::workflow::LeaveReason as L;
@@ -85,7 +94,16 @@ async fn render_form(state: &web::Data<AppState>, s: &Session, action: BulkActio
     .map(|(r, l)| json!({"code": r.as_str(), "label": l}))
     .collect();
     let known = numbers(state, s, ids).await?;
-    let chosen: Vec<Value> = ids.iter().map(|id| json!({"id": id, "reg_number": known.get(id)})).collect();
+    let chosen: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            let version = match &shown {
+                Some(v) => v.get(id).copied(),
+                None => known.get(id).map(|k| k.1),
+            };
+            json!({"id": id, "reg_number": known.get(id).map(|k| &k.0), "version": version})
+        })
+        .collect();
     let summary: Vec<&String> = errors.values().collect();
     page_with(
         state,
@@ -117,7 +135,7 @@ pub async fn choose(req: HttpRequest, state: web::Data<AppState>, body: web::Byt
         errors.insert("ids".to_string(), format!("За один раз — не больше {} обращений.", bulk::MAX_IDS));
         status = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    render_form(&state, &s, action, &ids, &back, json!({"days": "30"}), errors, status).await
+    render_form(&state, &s, action, &ids, &back, None, json!({"days": "30"}), errors, status).await
 }
 
 /// The single action's body from the bulk form's fields (the card's forms use the same names).
@@ -167,10 +185,12 @@ pub async fn apply(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
     let typed: HashMap<&str, String> = ["responsible", "instruction", "days", "reason", "organization", "comment"].into_iter().map(|k| (k, form.get(k).to_string())).collect();
     let mut values = json!(typed);
     values["co"] = json!(form.all("co"));
+    let shown = versions_of(&form, &ids);
     let params = crate::api::bulk::typed_params(action, params_of(action, &form));
     let run = match params {
         Ok(params) => {
-            let batch = Batch { params, targets: ids.iter().map(|id| Target { id: id.clone(), if_match: None }).collect(), all_or_nothing: false };
+            let targets = ids.iter().map(|id| Target { id: id.clone(), if_match: shown.get(id).copied() }).collect();
+            let batch = Batch { params, targets, all_or_nothing: false };
             let actor = Actor { id: s.caller.id.clone(), org: s.caller.org.clone(), role: s.caller.role };
             let (st, login) = (state.clone(), s.caller.login.clone());
             web::block(move || bulk::run(&st, &actor, &login, batch)).await?.map_err(ApiError::from)
@@ -185,7 +205,7 @@ pub async fn apply(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
                 let key = e.field.strip_prefix("params.").unwrap_or(&e.field).split(['.', '[']).next().unwrap_or("").to_string();
                 errors.entry(key).or_insert(e.message);
             }
-            return render_form(&state, &s, action, &ids, &back, values, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return render_form(&state, &s, action, &ids, &back, Some(shown), values, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
         Err(e) => return Err(e.into()),
     };
@@ -193,7 +213,7 @@ pub async fn apply(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
     let mut done = Vec::new();
     let mut refused = Vec::new();
     for (id, r) in outcome.rows {
-        let number = known.get(&id).cloned();
+        let number = known.get(&id).map(|k| k.0.clone());
         match r {
             Ok(_) => done.push(json!({"id": id, "reg_number": number})),
             Err(e) => {

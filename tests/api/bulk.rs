@@ -423,7 +423,18 @@ async fn pages_select_act_and_read_the_result(db: Db) {
     assert_eq!(status, 422, "{again}");
     assert!(again.contains("role=\"alert\""), "{again}");
     let executor = app.user_id("executor");
-    let (status, result) = b.post("/appeals/bulk/do", &[("action", "assign"), ("back", "/appeals"), ("id", &ids[0]), ("id", &ids[1]), ("id", &ids[2]), ("responsible", &executor), ("instruction", "Подготовить ответ")]).await;
+    // The form carries the version each card was shown at, as the card's own forms do.
+    let shown: Vec<(String, String)> = ids
+        .iter()
+        .map(|id| {
+            let key = format!("v_{id}");
+            let at = form.find(&format!("name=\"{key}\" value=\"")).unwrap_or_else(|| panic!("no version for {id}: {form}")) + key.len() + 15;
+            (key, form[at..].split('"').next().unwrap().to_string())
+        })
+        .collect();
+    let mut fields: Vec<(&str, &str)> = vec![("action", "assign"), ("back", "/appeals"), ("id", &ids[0]), ("id", &ids[1]), ("id", &ids[2]), ("responsible", &executor), ("instruction", "Подготовить ответ")];
+    fields.extend(shown.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let (status, result) = b.post("/appeals/bulk/do", &fields).await;
     assert_eq!(status, 200, "{result}");
     assert!(result.contains("Выполнено: <strong id=\"done-count\">2</strong>"), "{result}");
     assert!(result.contains("Отказано: <strong id=\"refused-count\">1</strong>"), "{result}");
@@ -433,6 +444,12 @@ async fn pages_select_act_and_read_the_result(db: Db) {
     // The refusal, in Russian, with a link to its card.
     assert!(result.contains(&format!("<a href=\"/appeals/{}\">{}</a></td><td>в состоянии «Направлено по компетенции» это действие невозможно", ids[2], number(2))), "{result}");
     assert_eq!(scalar(&app, "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM assignments WHERE active"), 2);
+    // The same form sent again (a reload) changes nothing twice: every card has moved on.
+    let (status, again) = b.post("/appeals/bulk/do", &fields).await;
+    assert_eq!(status, 200, "{again}");
+    assert!(again.contains("Выполнено: <strong id=\"done-count\">0</strong>"), "{again}");
+    assert!(again.contains("карточку изменили"), "{again}");
+    assert_eq!(scalar(&app, "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM history WHERE action = 'assign'"), 2);
 
     // An executor may take none of the bar's actions: no checkboxes, and the form is refused.
     let mut e = Browser::sign_in(&app, "executor").await;
