@@ -140,7 +140,9 @@ pub fn status_of(result: Option<&str>, dispatched: bool) -> (&'static str, Optio
 pub fn object(card: &CardData, ctx: &Context) -> SstuAppeal {
     let a = &card.appeal;
     let is_direct = a.source_organization.is_none() && a.channel != "forwarded";
-    let (number, create_date) = if is_direct { (Some(a.reg_number.clone()), Some(a.registered_on)) } else { (a.source_number.clone(), a.source_date) };
+    // A direct appeal's document is the citizen's letter: it cannot be dated after the day it
+    // arrived (the connector checks createDate ≤ incomingDate ≤ registrationDate).
+    let (number, create_date) = if is_direct { (Some(a.reg_number.clone()), Some(a.received_on)) } else { (a.source_number.clone(), a.source_date) };
     let first = card.applicants.first();
     let dispatched = a.answer_sent_on.is_some();
     let questions = card
@@ -215,6 +217,9 @@ pub fn violations(o: &SstuAppeal, reg_number: &str, max_attachment: usize) -> Ve
         }
         if q.registration_date < q.incoming_date {
             add(f("registrationDate"), "дата регистрации раньше даты поступления");
+        }
+        if o.create_date.is_some_and(|c| q.incoming_date < c) {
+            add(f("incomingDate"), if o.is_direct { "дата поступления раньше даты обращения" } else { "дата поступления раньше даты сопроводительного письма" });
         }
         let final_status = !matches!(q.status, "InWork" | "Transferred");
         match q.response_date {
@@ -444,7 +449,7 @@ mod tests {
             is_direct: true,
             format: "Other",
             number: Some("ОГ-2025-000001".into()),
-            create_date: Some(d("2025-10-02")),
+            create_date: Some(d("2025-10-01")),
             name: Some("Иванов Иван Иванович".into()),
             address: None,
             email: None,
@@ -486,6 +491,10 @@ mod tests {
         let mut o = good();
         o.questions.clear();
         assert_eq!(fields(&o), ["questions"]);
+
+        let mut o = good();
+        o.create_date = Some(d("2025-10-02"));
+        assert_eq!(fields(&o), ["questions[0].incomingDate"]);
 
         let mut o = good();
         o.questions[0].code = "0003.0009".into();

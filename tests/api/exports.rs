@@ -149,7 +149,9 @@ async fn a_month_is_exported_in_the_connectors_model(db: Db) {
     let r = app.call("POST", &path(&b, "/forward"), Some(&app.clerk), Some(&json!({"body_id": prosecutor}))).await;
     assert_eq!(r.status, 200, "{}", r.json);
     // 3: anonymous, still being considered; supported with measures taken is not final until sent.
-    let c = app.register(json!({"applicants": []})).await["id"].as_str().unwrap().to_string();
+    // It arrived two days before it was registered: the letter's date (createDate) is the day it
+    // arrived, never after it (createDate ≤ incomingDate ≤ registrationDate).
+    let c = app.register(json!({"applicants": [], "received_on": "2025-03-01"})).await["id"].as_str().unwrap().to_string();
     // 4: a ПОС message outside 59-FZ is not reported.
     app.register(json!({"channel": "feedback_platform", "form": "electronic", "external_id": "pos-1", "legal_regime": "pos_message"})).await;
 
@@ -167,7 +169,8 @@ async fn a_month_is_exported_in_the_connectors_model(db: Db) {
          "name": "Смирнова Ольга Петровна", "address": "169300, г. Ухта, ул. Октябрьская, д. 12, кв. 4", "email": "smirnova@example.ru", "questions": [q1]},
         {"departmentId": OWN, "isDirect": false, "format": "Electronic", "number": "А26-01-12345678", "createDate": "2025-02-27",
          "name": "Петров Пётр Петрович", "email": "petrov@example.ru", "questions": [q2]},
-        {"departmentId": OWN, "isDirect": true, "format": "Other", "number": "ОГ-2025-000003", "createDate": "2025-03-03", "questions": [question("InWork")]},
+        {"departmentId": OWN, "isDirect": true, "format": "Other", "number": "ОГ-2025-000003", "createDate": "2025-03-01",
+         "questions": [{"code": "0003.0009.0097.0699", "status": "InWork", "incomingDate": "2025-03-01", "registrationDate": "2025-03-03"}]},
     ]});
     let items = r.json["items"].as_array().unwrap();
     for (i, want) in expected["items"].as_array().unwrap().iter().enumerate() {
