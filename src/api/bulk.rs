@@ -16,6 +16,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
+/// `params` left out: the single action's empty body (an explicit `null` is refused).
+fn empty_object() -> serde_json::Value {
+    serde_json::json!({})
+}
+
 /// A bulk action: the action, its appeals, and the single action's body as `params`.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -29,7 +34,7 @@ pub struct BulkInput {
     /// `{"organization" | "body_id", "reason"}` without `letter_number`, `extend`: `{"days",
     /// "reason"}`, `close`: `{"comment"}`, `leave-without-answer`: `{"reason", "comment"}`,
     /// `consideration`: the flags).
-    #[serde(default)]
+    #[serde(default = "empty_object")]
     #[schema(value_type = Object)]
     pub params: serde_json::Value,
     /// `true`: one transaction that refuses everything if any appeal is refused.
@@ -77,7 +82,6 @@ pub struct BulkResult {
 
 /// The single action's parameters typed for `action`; field errors named `params.<field>`.
 pub fn typed_params(action: BulkAction, params: serde_json::Value) -> Result<Params, ApiError> {
-    let params = if params.is_null() { serde_json::json!({}) } else { params };
     let prefix = |errs: Vec<FieldError>| {
         ApiError::Validation(errs.into_iter().map(|e| FieldError { field: if e.field == "body" { "params".into() } else { format!("params.{}", e.field) }, message: e.message }).collect())
     };

@@ -309,6 +309,8 @@ async fn bad_batches_are_refused_whole_and_name_the_field(db: Db) {
     call(&app.clerk, json!({"action": "assign", "ids": [ids[0], ids[1], ids[0]], "params": assign_to(&app, "executor")})).await.assert_problem(422, Some("ids[2]"));
     call(&app.clerk, json!({"action": "approve", "ids": ids, "params": {}})).await.assert_problem(422, Some("action"));
     call(&app.clerk, json!({"action": "assign", "ids": ids, "params": {"executors": []}})).await.assert_problem(422, Some("params.executors"));
+    // `params` is an object: left out it is the empty body, an explicit null is refused.
+    call(&app.supervisor, json!({"action": "close", "ids": ids, "params": null})).await.assert_problem(422, Some("params"));
     call(&app.clerk, json!({"action": "assign", "ids": ids, "params": {"executors": [{"user_id": app.user_id("executor"), "responsible": true}], "colour": 1}})).await.assert_problem(422, Some("params.colour"));
     call(&app.supervisor, json!({"action": "extend", "ids": ids, "params": {"days": 45, "reason": "x"}})).await.assert_problem(422, Some("params.days"));
     call(&app.clerk, json!({"action": "forward", "ids": ids, "params": {"organization": "Минтранс", "letter_number": "12-34"}})).await.assert_problem(422, Some("params.letter_number"));
