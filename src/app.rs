@@ -89,7 +89,6 @@ pub fn state(settings: Settings, pool: DbPool, clock: Arc<dyn Clock>) -> Result<
         classifier: Arc::new(classifier),
         clock,
         templates: Arc::new(crate::notify::Templates::load(&settings_dir).map_err(StartError::Io)?),
-        throttle: Arc::new(crate::auth::LoginThrottle::default()),
         pages: Arc::new(crate::web::Pages::load(&settings_dir).map_err(StartError::Io)?),
     })
 }

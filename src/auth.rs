@@ -1,6 +1,8 @@
 //! API tokens: 256 random bits shown once, stored only as a SHA-256 hash.
 //! A hash (not a password KDF) is right here: the token has full entropy, so there is nothing to stretch.
 
+pub mod throttle;
+
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -132,61 +134,13 @@ pub fn random_hex(bytes: usize) -> String {
     hex::encode(b)
 }
 
-/// How long a sign-in must wait after `failures` failed attempts in a row: free for the first
-/// three, then 1, 2, 4 … seconds, at most 15 minutes. Slows guessing without locking anyone out.
-pub fn login_delay(failures: u32) -> chrono::Duration {
-    if failures < 3 {
-        chrono::Duration::zero()
-    } else {
-        chrono::Duration::seconds((1i64 << (failures - 3).min(10)).min(900))
-    }
-}
-
-/// Failed sign-ins per (login, client address), kept in memory: a restart forgets them, which
-/// costs an attacker nothing they would not get from waiting.
-#[derive(Default)]
-pub struct LoginThrottle {
-    failures: std::sync::Mutex<std::collections::HashMap<String, (u32, chrono::DateTime<chrono::Utc>)>>,
-}
-
-impl LoginThrottle {
-    /// Entries kept at most; the oldest half is forgotten beyond it.
-    const MAX_KEYS: usize = 100_000;
-
-    /// `Err(seconds)` while the key must still wait after its last failure.
-    pub fn check(&self, key: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), i64> {
-        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get(key) {
-            Some((n, last)) => {
-                let until = *last + login_delay(*n);
-                if until > now {
-                    Err((until - now).num_seconds().max(1))
-                } else {
-                    Ok(())
-                }
-            }
-            None => Ok(()),
-        }
-    }
-
-    /// Counts a failed attempt.
-    pub fn failed(&self, key: &str, now: chrono::DateTime<chrono::Utc>) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= Self::MAX_KEYS {
-            let mut times: Vec<_> = map.values().map(|(_, t)| *t).collect();
-            times.sort();
-            let cut = times[times.len() / 2];
-            map.retain(|_, (_, t)| *t > cut);
-        }
-        let e = map.entry(key.to_string()).or_insert((0, now));
-        e.0 += 1;
-        e.1 = now;
-    }
-
-    /// Forgets the key's failures after a successful sign-in.
-    pub fn succeeded(&self, key: &str) {
-        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
-    }
+/// Whether an administrator's change to a user ends everything the user holds — web sessions
+/// and API tokens — for good: disabling them, changing their role, or replacing a password
+/// they had (a first password replaces nothing). Re-enabling ends nothing and restores nothing.
+pub fn change_ends_access(role_before: &str, active_before: bool, role_after: Option<&str>, active_after: Option<bool>, replaces_password: bool) -> bool {
+    let disabled = active_before && active_after == Some(false);
+    let role_changed = role_after.is_some_and(|r| r != role_before);
+    disabled || role_changed || replaces_password
 }
 
 #[cfg(test)]
@@ -230,20 +184,13 @@ mod tests {
     }
 
     #[test]
-    fn failed_sign_ins_are_slowed_down() {
-        let t = LoginThrottle::default();
-        let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        for _ in 0..3 {
-            assert_eq!(t.check("clerk|1.2.3.4", now), Ok(()));
-            t.failed("clerk|1.2.3.4", now);
-        }
-        assert_eq!(t.check("clerk|1.2.3.4", now), Err(1));
-        assert_eq!(t.check("clerk|5.6.7.8", now), Ok(()));
-        assert_eq!(t.check("clerk|1.2.3.4", now + chrono::Duration::seconds(1)), Ok(()));
-        t.failed("clerk|1.2.3.4", now);
-        assert_eq!(t.check("clerk|1.2.3.4", now), Err(2));
-        t.succeeded("clerk|1.2.3.4");
-        assert_eq!(t.check("clerk|1.2.3.4", now), Ok(()));
-        assert_eq!(login_delay(100), chrono::Duration::seconds(900));
+    fn ended_access_follows_the_change() {
+        assert!(change_ends_access("clerk", true, None, Some(false), false));
+        assert!(!change_ends_access("clerk", false, None, Some(true), false), "re-enabling gives nothing back");
+        assert!(!change_ends_access("clerk", false, None, Some(false), false));
+        assert!(change_ends_access("clerk", true, Some("executor"), None, false));
+        assert!(!change_ends_access("clerk", true, Some("clerk"), None, false), "the same role is no change");
+        assert!(change_ends_access("clerk", true, None, None, true));
+        assert!(!change_ends_access("clerk", true, None, None, false));
     }
 }

@@ -71,11 +71,14 @@ pub struct WebSettings {
     pub secure_cookie: bool,
     /// A session ends this many minutes after sign-in.
     pub session_minutes: u32,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` names the client (sign-in
+    /// throttling counts per client address); from any other peer the header is ignored.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for WebSettings {
     fn default() -> Self {
-        WebSettings { secure_cookie: false, session_minutes: 600 }
+        WebSettings { secure_cookie: false, session_minutes: 600, trusted_proxies: Vec::new() }
     }
 }
 
@@ -276,6 +279,7 @@ impl Settings {
         if self.mail.transport == "smtp" && self.mail.url.trim().is_empty() {
             return Err(ConfigError("mail.url is required with transport = \"smtp\"".into()));
         }
+        crate::auth::throttle::parse_proxies(&self.web.trusted_proxies).map_err(|bad| ConfigError(format!("web.trusted_proxies: not IP addresses: {}", bad.join(", "))))?;
         self.reminders.check().map_err(|e| ConfigError(format!("reminders: {e}")))?;
         if self.limits.search_window < 1 {
             return Err(ConfigError("limits.search_window must be at least 1".into()));

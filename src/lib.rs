@@ -5,6 +5,8 @@
 
 pub mod auth;
 pub mod config;
+pub mod csv;
+pub mod files;
 pub mod domain;
 pub mod store;
 pub mod api;

@@ -177,6 +177,8 @@ fn init_logging(settings: &Settings) {
 }
 
 fn main() -> ExitCode {
+    // Before any file is opened: what the process creates is its user's alone.
+    appeals::files::private_umask();
     appeals::memory::cap_arenas();
     let cli = Cli::parse();
     let settings = match Settings::load() {
@@ -434,6 +436,11 @@ fn user_command(command: UserCommand, settings: &Settings, now: chrono::NaiveDat
 }
 
 fn serve(settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) -> Result<(), Box<dyn std::error::Error>> {
+    // Files of earlier runs (under another umask) that other local users could read.
+    let tightened = appeals::files::secure_data(&settings.data_dir, &appeals::files::sqlite_files(&settings.database_url)).map_err(|e| format!("{}: {e}", settings.data_dir.display()))?;
+    for (path, mode) in &tightened.paths {
+        tracing::warn!(path = %path.display(), mode = %format!("{mode:o}"), "readable by other users: permissions tightened to the service's user only");
+    }
     let (pool, org) = appeals::app::open(&settings, now)?;
     let listen = settings.listen.clone();
     if let Some(path) = appeals::app::bootstrap_admin(&settings, &pool, &org, now)? {

@@ -28,8 +28,6 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Mail templates (shipped, overridden from `config/templates/`).
     pub templates: Arc<crate::notify::Templates>,
-    /// Failed web sign-ins per login and address, to slow guessing down.
-    pub throttle: Arc<crate::auth::LoginThrottle>,
     /// The web pages' templates (shipped, overridden from `config/templates/web/`).
     pub pages: Arc<crate::web::Pages>,
 }

@@ -8,6 +8,7 @@ pub mod dto;
 pub mod error;
 pub mod exports;
 pub mod extract;
+pub mod headers;
 pub mod health;
 pub mod import_stream;
 pub mod imports;
@@ -248,6 +249,7 @@ where
 {
     use actix_web::http::header::{HeaderValue, CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS};
     let api = req.path().starts_with("/api/");
+    let https = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.settings.web.secure_cookie);
     let (early, fut) = match oversized_header(req.headers()) {
         Some(name) => (Some(req.error_response(error::ApiError::HeaderTooLarge(name))), None),
         None => (None, Some(srv.call(req))),
@@ -263,6 +265,7 @@ where
         if api {
             h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
+        headers::apply(h, https);
         Ok(res)
     }
 }

@@ -195,7 +195,7 @@ pub async fn update_user(caller: Caller, state: web::Data<AppState>, id: web::Pa
             other => other.map(|_| None),
         };
         // One transaction: the role/state/department change and the new password land together or not at all.
-        let change = crate::store::users::UserChange { role, active: b.active, department_id, password: password_hash.map(|h| (h, now)) };
+        let change = crate::store::users::UserChange { role, active: b.active, department_id, password: password_hash.map(|h| (h, now)), at: Some(now) };
         Ok(crate::store::users::update_user(&pool, &org, &target, &change)?)
     })
     .await??;

@@ -228,21 +228,20 @@ pub fn has_official_codes(lines: &[Line]) -> bool {
     !lines.is_empty() && lines.iter().all(|l| crate::domain::classifier::is_code_shape(&l.code))
 }
 
-/// A breakdown as CSV the way Russian Excel opens it: UTF-8 with BOM, `;`, CRLF.
+/// A breakdown as CSV the way Russian Excel opens it (through the service's one CSV writer).
 pub fn csv(lines: &[Line], year: i32, prev_year: Option<i32>) -> Vec<u8> {
-    let field = |s: &str| if s.contains([';', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
+    use crate::csv::Field;
     let coded = has_official_codes(lines);
-    let mut out = String::from("\u{feff}");
-    let head = format!("Наименование;{year} г.;{};Изменение, %\r\n", prev_year.map(|y| format!("{y} г.")).unwrap_or_default());
-    out.push_str(&if coded { format!("Код;{head}") } else { head });
+    let mut w = crate::csv::Writer::new();
+    let (y, prev) = (format!("{year} г."), prev_year.map(|y| format!("{y} г.")).unwrap_or_default());
+    let head = [Field::Text("Наименование"), Field::Text(&y), Field::Text(&prev), Field::Text("Изменение, %")];
+    w.row(coded.then_some(Field::Text("Код")).into_iter().chain(head));
     for l in lines {
-        if coded {
-            out.push_str(&field(&l.code));
-            out.push(';');
-        }
-        out.push_str(&format!("{};{};{};{}\r\n", field(&l.name), l.current, l.previous, l.change_pct.map(pct).unwrap_or_default()));
+        let change = l.change_pct.map(pct).unwrap_or_default();
+        let figures = [Field::Text(&l.name), Field::Int(l.current), Field::Int(l.previous), Field::Figure(&change)];
+        w.row(coded.then_some(Field::Text(&l.code)).into_iter().chain(figures));
     }
-    out.into_bytes()
+    w.finish()
 }
 
 /// The workbook: a summary sheet, a sheet per breakdown, and appeals by year.

@@ -175,26 +175,19 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
-/// CSV as regional systems and Russian Excel read it: UTF-8 with BOM, `;`, CRLF.
+/// CSV as regional systems and Russian Excel read it (through the service's one CSV writer).
 pub fn to_csv(t: &Table) -> Vec<u8> {
-    fn field(s: &str) -> String {
-        if s.contains([';', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    }
-    let mut out = String::from("\u{feff}");
-    out.push_str(&field(&t.title));
-    out.push_str("\r\n");
-    out.push_str(&t.headers.iter().map(|h| field(h)).collect::<Vec<_>>().join(";"));
-    out.push_str("\r\n");
+    use crate::csv::Field;
+    let mut w = crate::csv::Writer::new();
+    w.texts(&[&t.title]);
+    w.texts(&t.headers);
     for r in &t.rows {
-        let cells: Vec<String> = r.iter().map(|c| match c { Cell::Text(s) => field(s), Cell::Number(n) => n.to_string() }).collect();
-        out.push_str(&cells.join(";"));
-        out.push_str("\r\n");
+        w.row(r.iter().map(|c| match c {
+            Cell::Text(s) => Field::Text(s),
+            Cell::Number(n) => Field::Int(*n),
+        }));
     }
-    out.into_bytes()
+    w.finish()
 }
 
 /// The form as an XLSX workbook: title in A1, headings in row 2, figures as numbers.

@@ -919,12 +919,16 @@ backend_fns! {
     /// and records the statistics deltas (a batch does both for many cards at once).
     pub fn write_change(c: &mut Conn, org: &str, id: &str, card: &CardData, if_match: Option<i32>, actor: &str, now: NaiveDateTime, decide: &mut dyn FnMut(&CardData) -> Result<Change, StoreError>) -> Result<i32, StoreError> {
         {
-            if let Some(v) = if_match {
-                if v != card.appeal.version {
-                    return Err(StoreError::Stale { current: card.appeal.version });
-                }
-            }
-            let change = decide(card)?;
+            // `decide` checks visibility first: an appeal the caller may not see answers 404
+            // whatever the request carries, so a stale `If-Match` cannot reveal that it exists
+            // or how often it changed. For a visible card a stale version wins over the
+            // action's own refusals, as a client expects.
+            let stale = if_match.is_some_and(|v| v != card.appeal.version);
+            let change = match decide(card) {
+                Err(StoreError::NotFound) => return Err(StoreError::NotFound),
+                _ if stale => return Err(StoreError::Stale { current: card.appeal.version }),
+                other => other?,
+            };
             // Optimistic check on the row itself: a concurrent writer between read and update loses nothing.
             let mut row = change.appeal.clone().unwrap_or_else(|| card.appeal.clone());
             let mut slots: Vec<(&str, String)> = Vec::new();

@@ -13,6 +13,7 @@ pub mod classifier;
 pub mod drafts;
 pub mod error;
 pub mod history;
+pub mod login_attempts;
 pub mod models;
 pub mod outbox;
 pub mod pool;

@@ -486,3 +486,14 @@ diesel::table! {
         n -> BigInt,
     }
 }
+
+diesel::table! {
+    /// Sign-in attempts per login and address, per address, and per login.
+    login_attempts (organization_id, subject) {
+        organization_id -> Text,
+        subject -> Text,
+        attempts -> Integer,
+        last_at -> Timestamp,
+        next_at -> Timestamp,
+    }
+}

@@ -19,6 +19,9 @@ pub struct UserChange {
     /// A new argon2 password hash and the instant it is set: stored in the same transaction as
     /// the other fields, and it ends the user's open web sessions.
     pub password: Option<(String, NaiveDateTime)>,
+    /// When the change is made: the instant ended sessions and revoked tokens record (the
+    /// wall clock when absent).
+    pub at: Option<NaiveDateTime>,
 }
 
 /// A user with the code of their department.
@@ -110,6 +113,14 @@ backend_fns! {
     pub fn update_user(conn: &mut Conn, org: &str, id: &str, change: &UserChange) -> Result<UserWithDepartment, StoreError> {
         conn.write_tx(|c| {
             let target = users::table.filter(users::organization_id.eq(org)).filter(users::id.eq(id));
+            let before = target.select(UserRow::as_select()).first(c).optional()?.ok_or(StoreError::NotFound)?;
+            let had_password = user_passwords::table.filter(user_passwords::user_id.eq(id)).select(user_passwords::user_id).first::<String>(c).optional()?.is_some();
+            let at = change.at.or(change.password.as_ref().map(|(_, t)| *t)).unwrap_or_else(|| crate::store::micros(chrono::Utc::now()));
+            if crate::auth::change_ends_access(&before.role, before.active, change.role.as_deref(), change.active, had_password && change.password.is_some()) {
+                // Everything the user holds ends for good, in the same transaction: re-enabling
+                // later gives back only the right to sign in.
+                end_access(c, org, id, at)?;
+            }
             if let Some(r) = &change.role {
                 diesel::update(target).set(users::role.eq(r)).execute(c)?;
             }
@@ -168,9 +179,18 @@ backend_fns! {
     }
 
     pub fn revoke_tokens(conn: &mut Conn, org: &str, user_id: &str, now: NaiveDateTime) -> Result<usize, StoreError> {
-        Ok(diesel::update(api_tokens::table.filter(api_tokens::organization_id.eq(org)).filter(api_tokens::user_id.eq(user_id)).filter(api_tokens::revoked_at.is_null()))
+        conn.write_tx(|c| end_access(c, org, user_id, now))
+    }
+
+    /// Revokes the user's live tokens and ends their open web sessions; the tokens revoked.
+    fn end_access(c: &mut Conn, org: &str, user_id: &str, now: NaiveDateTime) -> Result<usize, StoreError> {
+        let n = diesel::update(api_tokens::table.filter(api_tokens::organization_id.eq(org)).filter(api_tokens::user_id.eq(user_id)).filter(api_tokens::revoked_at.is_null()))
             .set(api_tokens::revoked_at.eq(Some(now)))
-            .execute(conn)?)
+            .execute(c)?;
+        diesel::update(web_sessions::table.filter(web_sessions::user_id.eq(user_id)).filter(web_sessions::ended_at.is_null()))
+            .set(web_sessions::ended_at.eq(Some(now)))
+            .execute(c)?;
+        Ok(n)
     }
 }
 
@@ -240,7 +260,8 @@ pub fn users_by_ids(pool: &DbPool, org: &str, ids: &[String]) -> Result<Vec<User
     dispatch!(pool, users_by_ids(org, ids))
 }
 
-/// Revokes every live token of a user; takes effect on the next request.
+/// Revokes every live token of a user and ends their web sessions, in one transaction;
+/// takes effect on the next request.
 pub fn revoke_tokens(pool: &DbPool, org: &str, user_id: &str, now: NaiveDateTime) -> Result<usize, StoreError> {
     dispatch!(pool, revoke_tokens(org, user_id, now))
 }

@@ -7,6 +7,7 @@ pub mod bulk;
 pub mod forms;
 pub mod pages;
 pub mod session;
+pub mod signin_guard;
 
 pub use pages::Pages;
 

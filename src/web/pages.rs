@@ -291,8 +291,7 @@ const CSV_MAX_ROWS: usize = 10_000;
 
 /// One CSV field, quoted, with formula starts neutralized (a cell beginning `=` is not run).
 fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
-    format!("\"{}\"", s.replace('"', "\"\""))
+    crate::csv::quoted(s)
 }
 
 /// `GET /registry.csv`: the filtered registry as CSV (`;`, UTF-8 with BOM, for spreadsheets),

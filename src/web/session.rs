@@ -243,13 +243,14 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
     if !pair_ok {
         return Err(PageError::Csrf);
     }
-    let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-    let key = format!("{login}|{ip}");
-    let now = state.now();
-    if let Err(wait) = state.throttle.check(&key, now) {
-        tracing::warn!(login = %login, "sign-in throttled");
-        return login_page(&state, Some(&format!("Слишком много неудачных попыток входа. Повторите через {wait} с.")), &login, StatusCode::TOO_MANY_REQUESTS);
-    }
+    // Counted before the password is checked (see `signin_guard`).
+    let attempt = match super::signin_guard::before_password(&req, &state, &login).await? {
+        Ok(a) => a,
+        Err(wait) => {
+            tracing::warn!(login = %login, "sign-in throttled");
+            return login_page(&state, Some(&format!("Слишком много неудачных попыток входа. Повторите через {wait} с.")), &login, StatusCode::TOO_MANY_REQUESTS);
+        }
+    };
     let (pool, code, lookup) = (state.pool.clone(), state.settings.organization.code.clone(), login.clone());
     let checked = web::block(move || -> Result<Option<crate::store::models::UserRow>, crate::store::StoreError> {
         let org = crate::store::sessions::organization_by_code(&pool, &code)?;
@@ -265,12 +266,11 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
         Ok(user.filter(|u| ok && u.active))
     })
     .await??;
+    super::signin_guard::after_password(&state, attempt, checked.is_some()).await?;
     let Some(user) = checked else {
-        state.throttle.failed(&key, now);
         tracing::info!(login = %login, "sign-in refused");
         return login_page(&state, Some("Неверный логин или пароль."), &login, StatusCode::UNAUTHORIZED);
     };
-    state.throttle.succeeded(&key);
     let token = crate::auth::random_hex(32);
     let at = state.now_naive();
     let minutes = state.settings.web.session_minutes.max(1) as i64;
