@@ -74,12 +74,13 @@ impl TokenProblem {
 
 /// Decides whether a stored token may be used at `now`: revoked, expired, or its user disabled.
 pub fn check_token(revoked_at: Option<chrono::NaiveDateTime>, expires_at: Option<chrono::NaiveDateTime>, user_active: bool, now: chrono::NaiveDateTime) -> Result<(), TokenProblem> {
-    if revoked_at.is_some() {
+    // A disabled user's tokens are revoked too; saying "disabled" tells them why.
+    if !user_active {
+        Err(TokenProblem::UserDisabled)
+    } else if revoked_at.is_some() {
         Err(TokenProblem::Revoked)
     } else if expires_at.is_some_and(|t| t <= now) {
         Err(TokenProblem::Expired)
-    } else if !user_active {
-        Err(TokenProblem::UserDisabled)
     } else {
         Ok(())
     }

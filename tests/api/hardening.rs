@@ -305,8 +305,10 @@ async fn users_and_departments_are_administered_over_the_api(db: Db) {
     assert!(!listed(&app.call("GET", "/api/v1/users", Some(&app.clerk), None).await));
     assert!(listed(&app.call("GET", "/api/v1/users?include_disabled=true", Some(&app.admin), None).await));
     assert_eq!(app.call("GET", "/api/v1/users?include_disabled=true", Some(&app.supervisor), None).await.status, 403);
+    // Enabled again: the right to sign in comes back, the old token does not.
     app.call("PATCH", &path, Some(&app.admin), Some(&json!({"active": true}))).await;
-    assert_eq!(app.call("GET", "/api/v1/channels", Some(&app.executor2), None).await.status, 200);
+    let r = app.call("GET", "/api/v1/channels", Some(&app.executor2), None).await;
+    assert_eq!((r.status, r.json["code"].as_str()), (401, Some("token_revoked")));
     // An administrator cannot lock themselves out; unknown users are 404.
     let me = format!("/api/v1/users/{}", app.user_id("admin"));
     app.call("PATCH", &me, Some(&app.admin), Some(&json!({"active": false}))).await.assert_problem(422, Some("active"));
