@@ -16,6 +16,7 @@ mod registry;
 mod scale;
 mod search;
 mod security;
+mod signin_throttle;
 mod stats;
 mod web;
 mod visibility_first;
