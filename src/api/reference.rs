@@ -53,14 +53,18 @@ pub struct UserItem {
     pub email: Option<String>,
     /// Code of the user's department (`GET /api/v1/departments`), if any.
     pub department: Option<String>,
-    /// False once disabled: the user's tokens no longer work.
+    /// False once disabled: the user's sessions and tokens ended for good.
     pub active: bool,
+    /// Failed sign-ins with this login in the last hour (administrators only, and only when
+    /// there were any): someone may be guessing the password.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_sign_ins: Option<i32>,
 }
 
 impl UserItem {
     /// The API view of a stored user and their department's code.
     pub fn from_row(u: crate::store::models::UserRow, department: Option<String>) -> Self {
-        UserItem { id: u.id, login: u.login, full_name: u.full_name, role: u.role, email: u.email, department, active: u.active }
+        UserItem { id: u.id, login: u.login, full_name: u.full_name, role: u.role, email: u.email, department, active: u.active, failed_sign_ins: None }
     }
 }
 
@@ -113,6 +117,25 @@ pub async fn users(caller: Caller, state: web::Data<AppState>, req: HttpRequest)
         caller.require(Capability::ManageUsers)?;
     }
     let pool = state.pool.clone();
-    let rows = web::block(move || crate::store::users::list_users(&pool, &caller.org, role.as_deref(), all)).await??;
-    Ok(HttpResponse::Ok().json(UserList { items: rows.into_iter().map(|(u, d)| UserItem::from_row(u, d)).collect() }))
+    let admin = crate::domain::roles::allows(caller.role, Capability::ManageUsers);
+    let since = state.now_naive() - chrono::Duration::seconds(crate::auth::throttle::LOGIN_ALARM_QUIET_SECS);
+    let (rows, failures) = web::block(move || -> Result<_, crate::store::StoreError> {
+        let rows = crate::store::users::list_users(&pool, &caller.org, role.as_deref(), all)?;
+        let failures = if admin {
+            let logins: Vec<String> = rows.iter().map(|(u, _)| u.login.clone()).collect();
+            crate::store::login_attempts::recent_failures(&pool, &caller.org, &logins, since)?.into_iter().collect()
+        } else {
+            std::collections::HashMap::new()
+        };
+        Ok((rows, failures))
+    })
+    .await??;
+    let items = rows
+        .into_iter()
+        .map(|(u, d)| {
+            let failed = failures.get(&u.login).copied().filter(|n| *n > 0);
+            UserItem { failed_sign_ins: failed, ..UserItem::from_row(u, d) }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(UserList { items }))
 }

@@ -61,6 +61,10 @@ async fn someone_elses_failures_never_lock_out_the_right_password(db: Db) {
     // The clerk, from their own address behind the same proxy, signs in at once.
     let s = sign_in_at(&b, "clerk", PASSWORD, &[("X-Forwarded-For", "203.0.113.5")]).await;
     assert_eq!(s.status, 303, "{}", s.body);
+    // The administrator's user list shows the login's recent failures; others see no such field.
+    let failed = |r: &Resp| r.json["items"].as_array().unwrap().iter().find(|u| u["login"] == "clerk").unwrap()["failed_sign_ins"].clone();
+    assert_eq!(failed(&app.call("GET", "/api/v1/users", Some(&app.admin), None).await), serde_json::json!(3));
+    assert_eq!(failed(&app.call("GET", "/api/v1/users", Some(&app.clerk), None).await), serde_json::Value::Null);
     // A hop the client added itself before the proxy's does not change who it is.
     let s = sign_in_at(&b, "clerk", PASSWORD, &[("X-Forwarded-For", "203.0.113.5, 198.51.100.9")]).await;
     assert_eq!(s.status, 429);
