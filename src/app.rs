@@ -56,9 +56,12 @@ pub fn load_calendar(settings: &Settings) -> Result<ProductionCalendar, StartErr
 /// Connects, migrates, and makes sure the default organization and the classifier exist.
 pub fn open(settings: &Settings, now: chrono::NaiveDateTime) -> Result<(DbPool, OrganizationRow), StartError> {
     let pool = DbPool::connect(&settings.database_url, settings.pool_connections())?;
+    tracing::debug!(backend = pool.backend().as_str(), connections = settings.pool_connections(), "database pool opened");
     let applied = pool.migrate()?;
     if applied > 0 {
         tracing::info!(applied, backend = pool.backend().as_str(), "migrations applied");
+    } else {
+        tracing::debug!("no migrations pending");
     }
     let o = &settings.organization;
     let org = store::users::ensure_organization(&pool, &o.code, &o.name, &o.time_zone, now)?;

@@ -167,7 +167,14 @@ enum ClassifierCommand {
 
 fn init_logging(settings: &Settings) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log.filter));
+    // `RUST_LOG`, when set, wins over `[log] filter` (README, "Configuration").
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(v) if !v.trim().is_empty() => EnvFilter::try_new(&v).unwrap_or_else(|e| {
+            eprintln!("appeals: RUST_LOG `{v}` is not a valid filter ({e}); using [log] filter");
+            EnvFilter::new(&settings.log.filter)
+        }),
+        _ => EnvFilter::new(&settings.log.filter),
+    };
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if settings.log.format == "json" {
         builder.json().init();
@@ -189,6 +196,7 @@ fn main() -> ExitCode {
         }
     };
     init_logging(&settings);
+    tracing::debug!(config_dir = %settings.config_dir.display(), data_dir = %settings.data_dir.display(), "settings loaded");
     match run(cli, settings) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -17,6 +17,7 @@ mod scale;
 mod search;
 mod security;
 mod signin_throttle;
+mod startup_files;
 mod stats;
 mod web;
 mod visibility_first;
