@@ -9,6 +9,7 @@ mod control;
 mod deadlines;
 mod ended_access;
 mod hardening;
+mod headers_csv;
 mod exports;
 mod reception;
 mod notifications;
