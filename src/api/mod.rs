@@ -186,7 +186,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(receptions::create_reception)
                 .service(receptions::book_visitor)
                 .service(receptions::register_visit)
-                .service(receptions::oral_answer),
+                .service(receptions::oral_answer)
+                .service(receptions::visitor_card),
         );
 }
 

@@ -39,15 +39,17 @@ pub struct NewReception {
     pub remote: bool,
 }
 
-/// A citizen booked into a reception.
+/// A citizen booked into a reception, as the schedule lists them: name and time, never the
+/// contact (that is on the visitor's card, `GET /receptions/visitors/{id}`, where each read is
+/// recorded).
 #[derive(Serialize, ToSchema)]
 pub struct Visitor {
     /// Id (pass as `visitor_id`).
     pub id: String,
     /// Citizen's name.
     pub full_name: String,
-    /// Contact for the booking.
-    pub contact: Option<String>,
+    /// Whether a contact was left at booking (read it on the visitor's card).
+    pub has_contact: bool,
     /// When booked.
     pub booked_at: chrono::DateTime<chrono::Utc>,
     /// The appeal the visit was registered as.
@@ -75,6 +77,34 @@ pub struct Reception {
     pub visitors: Vec<Visitor>,
 }
 
+/// A visitor's card: the contact left at booking, and who read it when.
+#[derive(Serialize, ToSchema)]
+pub struct VisitorCard {
+    /// Id.
+    pub id: String,
+    /// The reception.
+    pub reception_id: String,
+    /// Citizen's name.
+    pub full_name: String,
+    /// Phone or e-mail left at booking.
+    pub contact: Option<String>,
+    /// When booked.
+    pub booked_at: chrono::DateTime<chrono::Utc>,
+    /// The appeal the visit was registered as.
+    pub appeal_id: Option<String>,
+    /// The card's reads, newest first (this one included), at most 50.
+    pub reads: Vec<VisitorRead>,
+}
+
+/// One read of a visitor's card.
+#[derive(Serialize, ToSchema)]
+pub struct VisitorRead {
+    /// Who.
+    pub user_id: String,
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
 /// The schedule.
 #[derive(Serialize, ToSchema)]
 pub struct ReceptionList {
@@ -95,12 +125,37 @@ fn reception(r: ReceptionRow, v: Vec<VisitorRow>) -> Reception {
         starts_at: r.starts_at,
         place: r.place,
         remote: r.remote,
-        visitors: v.into_iter().map(|v| Visitor { id: v.id, full_name: v.full_name, contact: v.contact, booked_at: utc(v.booked_at), appeal_id: v.appeal_id }).collect(),
+        visitors: v.into_iter().map(|v| Visitor { id: v.id, full_name: v.full_name, has_contact: v.contact.is_some(), booked_at: utc(v.booked_at), appeal_id: v.appeal_id }).collect(),
     }
 }
 
 fn is_time(s: &str) -> bool {
     chrono::NaiveTime::parse_from_str(s, "%H:%M").is_ok() && s.len() == 5
+}
+
+/// A booked visitor's card with the contact they left; the read is recorded (and, once the
+/// visit is an appeal, written to its history as a card read).
+#[utoipa::path(tag = "receptions", params(("id" = String, Path, description = "visitor id")),
+    responses((status = 200, body = VisitorCard), ReadProblems))]
+#[get("/receptions/visitors/{id}")]
+pub async fn visitor_card(caller: Caller, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::ReadAll)?;
+    let id = id.into_inner();
+    if uuid::Uuid::parse_str(&id).is_err() {
+        return Err(ApiError::NotFound);
+    }
+    let (pool, org, user, now) = (state.pool.clone(), caller.org.clone(), caller.id.clone(), state.now_naive());
+    let (v, reads) = web::block(move || crate::store::receptions::read_visitor(&pool, &org, &id, &user, now)).await??.ok_or(ApiError::NotFound)?;
+    tracing::info!(visitor_id = %v.id, actor = %caller.login, "visitor card read");
+    Ok(HttpResponse::Ok().json(VisitorCard {
+        id: v.id,
+        reception_id: v.reception_id,
+        full_name: v.full_name,
+        contact: v.contact,
+        booked_at: utc(v.booked_at),
+        appeal_id: v.appeal_id,
+        reads: reads.into_iter().map(|(user_id, at)| VisitorRead { user_id, at: utc(at) }).collect(),
+    }))
 }
 
 /// The schedule of personal receptions held from `from` to `to` (default: 30 days back to 90

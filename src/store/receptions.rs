@@ -1,7 +1,7 @@
 //! Personal reception: the schedule, the citizens booked into each reception, and the appeal
 //! each visitor was registered as.
 
-use super::schema::{reception_visitors, receptions};
+use super::schema::{reception_visitors, receptions, visitor_reads};
 use super::appeals::{CardData, Decider, LinkDecision, NewAppeal, Numbering};
 use super::{DbPool, StoreError, WriteTx};
 use crate::{backend_fns, dispatch};
@@ -95,6 +95,33 @@ backend_fns! {
         Ok(reception_visitors::table.filter(reception_visitors::id.eq(id)).filter(reception_visitors::organization_id.eq(org)).select(VisitorRow::as_select()).first(conn).optional()?)
     }
 
+    pub fn read_visitor(conn: &mut Conn, org: &str, id: &str, user_id: &str, now: NaiveDateTime) -> Result<Option<(VisitorRow, Vec<(String, NaiveDateTime)>)>, StoreError> {
+        conn.write_tx(|c| {
+            let Some(v) = visitor(c, org, id)? else { return Ok(None) };
+            diesel::insert_into(visitor_reads::table)
+                .values((
+                    visitor_reads::id.eq(crate::store::new_id()),
+                    visitor_reads::organization_id.eq(org),
+                    visitor_reads::visitor_id.eq(id),
+                    visitor_reads::user_id.eq(user_id),
+                    visitor_reads::read_at.eq(now),
+                ))
+                .execute(c)?;
+            if let Some(appeal) = &v.appeal_id {
+                // The appeal's own history records the read too, as its card's reads are.
+                history_db::append(c, &crate::store::history::entry(org, appeal, now, Some(user_id), "viewed", serde_json::json!({"via": "reception_visitor"})))?;
+            }
+            let reads = visitor_reads::table
+                .filter(visitor_reads::organization_id.eq(org))
+                .filter(visitor_reads::visitor_id.eq(id))
+                .order(visitor_reads::read_at.desc())
+                .limit(50)
+                .select((visitor_reads::user_id, visitor_reads::read_at))
+                .load(c)?;
+            Ok(Some((v, reads)))
+        })
+    }
+
     pub fn book(conn: &mut Conn, v: &VisitorRow) -> Result<(), StoreError> {
         conn.write_tx(|c| {
             diesel::insert_into(reception_visitors::table).values(v).execute(c)?;
@@ -121,6 +148,12 @@ backend_fns! {
             appeals_db::chain_in(c, &card.appeal.organization_id, &card.appeal.id, None, now, local_day, steps)
         })
     }
+}
+
+/// A visitor's card: the row with its contact, after recording this read (and, when the visit
+/// became an appeal, a `viewed` entry in its history) in one transaction; the last 50 reads.
+pub fn read_visitor(pool: &DbPool, org: &str, id: &str, user_id: &str, now: NaiveDateTime) -> Result<Option<(VisitorRow, Vec<(String, NaiveDateTime)>)>, StoreError> {
+    dispatch!(pool, read_visitor(org, id, user_id, now))
 }
 
 /// Schedules a reception.

@@ -497,3 +497,14 @@ diesel::table! {
         next_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Reads of a reception visitor's card (its contact).
+    visitor_reads (id) {
+        id -> Text,
+        organization_id -> Text,
+        visitor_id -> Text,
+        user_id -> Text,
+        read_at -> Timestamp,
+    }
+}

@@ -12,6 +12,7 @@ mod hardening;
 mod headers_csv;
 mod exports;
 mod reception;
+mod reception_contacts;
 mod notifications;
 mod registry;
 mod scale;

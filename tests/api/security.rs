@@ -52,6 +52,7 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("POST", "/api/v1/receptions/bookings", &["admin", "supervisor", "clerk"]),
     ("POST", "/api/v1/receptions/visits", &["admin", "clerk"]),
     ("POST", "/api/v1/receptions/oral-answers", &["admin", "supervisor"]),
+    ("GET", "/api/v1/receptions/visitors/{id}", &["admin", "supervisor", "clerk"]),
     ("POST", "/api/v1/appeals/{id}/answers/{answer_id}/file", &["admin", "supervisor", "clerk", EXEC_OWN]),
     ("GET", "/api/v1/appeals/{id}/answers/{answer_id}/file", &["admin", "supervisor", "clerk", EXEC_OWN]),
     ("GET", "/api/v1/notifications", &["admin"]),
@@ -110,7 +111,7 @@ async fn every_documented_operation_has_a_rule_and_keeps_it(db: Db) {
             for who in [ANON, "admin", "supervisor", "clerk", "executor"] {
                 for foreign in [false, true] {
                     // A notification is no appeal: there is no foreign one to hide.
-                    if foreign && (!path.contains("{id}") || path.starts_with("/api/v1/notifications/")) {
+                    if foreign && (!path.contains("{id}") || path.starts_with("/api/v1/notifications/") || path.starts_with("/api/v1/receptions/visitors/")) {
                         continue;
                     }
                     let (id, answer) = own_appeal(&app).await;
@@ -123,6 +124,7 @@ async fn every_documented_operation_has_a_rule_and_keeps_it(db: Db) {
                     }
                     let concrete = path.replace("{answer_id}", &answer).replace("{id}", if path.starts_with("/api/v1/users/") { app.user_id("executor2") } else { id.clone() }.as_str());
                     let concrete = if path.starts_with("/api/v1/notifications/") { path.replace("{id}", &crate::notifications::some_notification_id(&app).await) } else { concrete };
+                    let concrete = if path.starts_with("/api/v1/receptions/visitors/") { path.replace("{id}", &crate::reception_contacts::some_visitor_id(&app).await) } else { concrete };
                     let token = match who { ANON => None, "admin" => Some(app.admin.clone()), "supervisor" => Some(app.supervisor.clone()), "clerk" => Some(app.clerk.clone()), _ => Some(app.executor.clone()) };
                     let body = if method == "POST" || method == "PATCH" { body_for(&app, path) } else { None };
                     let r = app.call(&method, &concrete, token.as_deref(), body.as_ref()).await;
