@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 const GUID: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
 const INSPECTION: &str = "6f1c2d3e-4b5a-4c6d-8e7f-901234567890";
-const TABLES: &str = "'appeals','applicants','questions','assignments','answers','contributions','appeal_links','answer_files','bodies','export_log','receptions','reception_visitors'";
+const TABLES: &str = "'appeals','applicants','questions','assignments','answers','contributions','appeal_links','answer_file_versions','bodies','export_log','receptions','reception_visitors'";
 
 fn p50_max(mut v: Vec<Duration>) -> (f64, f64) {
     v.sort();

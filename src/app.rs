@@ -68,6 +68,10 @@ pub fn open(settings: &Settings, now: chrono::NaiveDateTime) -> Result<(DbPool, 
     // Statistics rollup: nothing to build before the first appeal; otherwise `serve`
     // builds it in the background (`appeals stats rebuild` does it at once).
     store::stats_deltas::mark_built_if_empty(&pool, &org.id, now)?;
+    let hashed = store::exports::backfill_hashes(&pool)?;
+    if hashed > 0 {
+        tracing::info!(files = hashed, "SHA-256 recorded for answer files stored before versions were kept");
+    }
     if store::classifier::count(&pool)? == 0 {
         let entries = crate::domain::classifier::parse_tsv(SHIPPED_CLASSIFIER).map_err(StartError::Classifier)?;
         let n = store::classifier::insert_all(&pool, &entries)?;

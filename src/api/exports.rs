@@ -95,8 +95,9 @@ pub async fn sstu_push(caller: Caller, state: web::Data<AppState>, req: HttpRequ
     }
 }
 
-/// The appeal's answer, if the caller may see the appeal.
-async fn visible_answer(state: &web::Data<AppState>, caller: &Caller, id: &str, answer_id: &str) -> Result<(), ApiError> {
+/// The appeal's card, if the caller may see the appeal and it has this answer (404 otherwise,
+/// before anything else is checked).
+async fn visible_answer(state: &web::Data<AppState>, caller: &Caller, id: &str, answer_id: &str) -> Result<crate::store::appeals::CardData, ApiError> {
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(ApiError::NotFound);
     }
@@ -106,19 +107,26 @@ async fn visible_answer(state: &web::Data<AppState>, caller: &Caller, id: &str, 
     if !visible(&caller.id, caller.role, &card) || !card.answers.iter().any(|a| a.id == answer_id) {
         return Err(ApiError::NotFound);
     }
-    Ok(())
+    Ok(card)
 }
 
-/// Attaches the answer's signed file (PDF only, at most `[sstu] max_attachment_bytes`, kept in
-/// the database; a new upload replaces it). The body is the PDF itself; `name` is its file name.
+/// Attaches a version of the answer's signed file (PDF only, at most `[sstu]
+/// max_attachment_bytes`, kept in the database): the responsible executor or a supervisor,
+/// while the answer awaits review. Every upload is a new version — none is overwritten — with
+/// its SHA-256, size, who and when in the history; after approval the file is frozen (409
+/// `answer_file_frozen`), and the ССТУ.РФ export sends the version the answer went out with.
 #[utoipa::path(tag = "control",
     params(("id" = String, Path), ("answer_id" = String, Path), ("name" = Option<String>, Query, description = "file name, default answer.pdf")),
     request_body(content = Vec<u8>, content_type = "application/pdf"),
-    responses((status = 201, description = "stored: `{\"answer_id\", \"file_name\", \"size\"}`"), (status = 413, description = "larger than the connector's limit"), (status = 415, description = "not a PDF"), ReadProblems))]
+    responses((status = 201, description = "stored: `{\"answer_id\", \"file_name\", \"size\", \"sha256\", \"version\"}`"), (status = 409, description = "`answer_file_frozen`: the answer is no longer pending review", content_type = "application/problem+json", body = super::Problem), (status = 413, description = "larger than the connector's limit"), (status = 415, description = "not a PDF"), ReadProblems))]
 #[post("/appeals/{id}/answers/{answer_id}/file")]
 pub async fn upload_answer_file(caller: Caller, state: web::Data<AppState>, req: HttpRequest, path: web::Path<(String, String)>, mut payload: web::Payload) -> Result<HttpResponse, ApiError> {
     let (id, answer_id) = path.into_inner();
-    visible_answer(&state, &caller, &id, &answer_id).await?;
+    let card = visible_answer(&state, &caller, &id, &answer_id).await?;
+    let responsible = crate::control::part_of(&card, &caller.id) == crate::domain::workflow::Part::Responsible;
+    if !responsible && !crate::domain::roles::allows(caller.role, Capability::Reports) {
+        return Err(ApiError::Forbidden("файл ответа прикладывает ответственный исполнитель или руководитель".into()));
+    }
     let name = Params::of(&req)?.text("name", 200)?.unwrap_or_else(|| "answer.pdf".into());
     if !name.to_lowercase().ends_with(".pdf") || name.contains(['/', '\\']) {
         return Err(ApiError::Validation(vec![FieldError { field: "name".into(), message: "имя файла PDF, например otvet.pdf".into() }]));
@@ -136,28 +144,53 @@ pub async fn upload_answer_file(caller: Caller, state: web::Data<AppState>, req:
     if !ct.starts_with("application/pdf") || !bytes.starts_with(b"%PDF-") {
         return Err(ApiError::Validation(vec![FieldError { field: "body".into(), message: "принимается только PDF (Content-Type: application/pdf, файл начинается с %PDF-)".into() }]));
     }
-    let row = AnswerFileRow { answer_id: answer_id.clone(), organization_id: caller.org.clone(), appeal_id: id, file_name: name.clone(), size: bytes.len() as i32, content: bytes, uploaded_by: Some(caller.id.clone()), uploaded_at: state.now_naive() };
+    let sha256 = crate::store::exports::sha256_hex(&bytes);
+    let row = AnswerFileRow {
+        id: crate::store::new_id(),
+        organization_id: caller.org.clone(),
+        appeal_id: id,
+        answer_id: answer_id.clone(),
+        version: 0,
+        file_name: name.clone(),
+        size: bytes.len() as i32,
+        sha256: sha256.clone(),
+        content: bytes,
+        uploaded_by: Some(caller.id.clone()),
+        uploaded_at: state.now_naive(),
+    };
     let size = row.size;
     let pool = state.pool.clone();
-    web::block(move || crate::store::exports::save_file(&pool, &row)).await??;
-    tracing::info!(answer_id = %answer_id, size, actor = %caller.login, "answer file attached");
-    Ok(HttpResponse::Created().json(json!({"answer_id": answer_id, "file_name": name, "size": size})))
+    let version = web::block(move || crate::store::exports::save_file(&pool, &row)).await?.map_err(|e| {
+        if e.is_unique_violation() {
+            ApiError::Conflict { code: "answer_file_concurrent", detail: "одновременно загружается другая версия файла; повторите".into(), extra: json!({}) }
+        } else {
+            e.into()
+        }
+    })?;
+    tracing::info!(answer_id = %answer_id, size, version, actor = %caller.login, "answer file attached");
+    Ok(HttpResponse::Created().json(json!({"answer_id": answer_id, "file_name": name, "size": size, "sha256": sha256, "version": version})))
 }
 
-/// Downloads the answer's file; 204 when the answer has none.
-#[utoipa::path(tag = "control", params(("id" = String, Path), ("answer_id" = String, Path)),
-    responses((status = 200, description = "the PDF", content_type = "application/pdf"), (status = 204, description = "the answer has no file"), ReadProblems))]
+/// Downloads the answer's file, the latest version or `version`; 204 when the answer has none.
+#[utoipa::path(tag = "control", params(("id" = String, Path), ("answer_id" = String, Path), ("version" = Option<i32>, Query, minimum = 1, description = "an earlier version (default: the latest)")),
+    responses((status = 200, description = "the PDF; `X-File-Version` and `X-File-SHA256` name it", content_type = "application/pdf"), (status = 204, description = "the answer has no file (or no such version)"), ReadProblems))]
 #[get("/appeals/{id}/answers/{answer_id}/file")]
-pub async fn download_answer_file(caller: Caller, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+pub async fn download_answer_file(caller: Caller, state: web::Data<AppState>, req: HttpRequest, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let (id, answer_id) = path.into_inner();
     visible_answer(&state, &caller, &id, &answer_id).await?;
+    let version = Params::of(&req)?.int("version", 1, i32::MAX as i64)?.map(|v| v as i32);
     let pool = state.pool.clone();
     let org = caller.org.clone();
-    let Some(f) = web::block(move || crate::store::exports::file(&pool, &org, &answer_id)).await?? else {
+    let Some(f) = web::block(move || crate::store::exports::file(&pool, &org, &answer_id, version)).await?? else {
         return Ok(HttpResponse::NoContent().finish());
     };
     let ascii: String = f.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' { c } else { '_' }).collect();
-    Ok(HttpResponse::Ok().content_type("application/pdf").insert_header(("Content-Disposition", format!("attachment; filename=\"{ascii}\""))).body(f.content))
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{ascii}\"")))
+        .insert_header(("X-File-Version", f.version.to_string()))
+        .insert_header(("X-File-SHA256", f.sha256.clone()))
+        .body(f.content))
 }
 
 /// The month and format of a ГАСУ form request.

@@ -3,7 +3,7 @@
 
 use super::appeals::CardData;
 use super::models::AppealRow;
-use super::schema::{answer_files, appeals, export_log};
+use super::schema::{answer_file_versions, answers, appeals, export_log};
 use super::{history, new_id, DbPool, StoreError, WriteTx};
 use crate::{backend_fns, dispatch};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -32,26 +32,52 @@ pub struct ExportLogRow {
     pub payload: String,
 }
 
-/// An answer's file.
+/// One version of an answer's file: every upload is a new version, none is ever overwritten.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = answer_files)]
+#[diesel(table_name = answer_file_versions)]
 pub struct AnswerFileRow {
-    /// The answer.
-    pub answer_id: String,
+    /// Id.
+    pub id: String,
     /// Organization.
     pub organization_id: String,
     /// The appeal.
     pub appeal_id: String,
+    /// The answer.
+    pub answer_id: String,
+    /// 1, 2, … per answer.
+    pub version: i32,
     /// File name as uploaded.
     pub file_name: String,
     /// Bytes.
     pub size: i32,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
     /// The PDF.
     pub content: Vec<u8>,
     /// Who uploaded it.
     pub uploaded_by: Option<String>,
     /// When.
     pub uploaded_at: NaiveDateTime,
+}
+
+/// Hex SHA-256 of a file's bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Keeps the latest version of each answer's file.
+fn latest_per_answer(rows: Vec<AnswerFileRow>) -> Vec<AnswerFileRow> {
+    let mut by_answer: std::collections::HashMap<String, AnswerFileRow> = std::collections::HashMap::new();
+    for r in rows {
+        match by_answer.get(&r.answer_id) {
+            Some(have) if have.version >= r.version => {}
+            _ => {
+                by_answer.insert(r.answer_id.clone(), r);
+            }
+        }
+    }
+    by_answer.into_values().collect()
 }
 
 /// The month's bounds: local dates `[from, to)` and the UTC instants they begin at.
@@ -157,26 +183,59 @@ backend_fns! {
         Ok(export_log::table.filter(export_log::organization_id.eq(org)).filter(export_log::target.eq(target)).filter(export_log::period.eq(period)).count().get_result(conn)?)
     }
 
-    pub fn save_file(conn: &mut Conn, f: &AnswerFileRow) -> Result<(), StoreError> {
+    pub fn save_file(conn: &mut Conn, f: &AnswerFileRow) -> Result<i32, StoreError> {
         conn.write_tx(|c| {
-            diesel::delete(answer_files::table.filter(answer_files::answer_id.eq(&f.answer_id))).execute(c)?;
-            diesel::insert_into(answer_files::table).values(f).execute(c)?;
-            let details = serde_json::json!({"answer_id": f.answer_id, "file_name": f.file_name, "size": f.size});
-            history_db::append(c, &history::entry(&f.organization_id, &f.appeal_id, f.uploaded_at, f.uploaded_by.as_deref(), "answer_file_attached", details))?;
-            Ok(())
+            // Only while the answer awaits review, checked and held in this transaction (the
+            // no-op update locks the answer's row against a concurrent approval).
+            let pending = diesel::update(answers::table.filter(answers::id.eq(&f.answer_id)).filter(answers::appeal_id.eq(&f.appeal_id)).filter(answers::status.eq("pending")))
+                .set(answers::status.eq("pending"))
+                .execute(c)?;
+            if pending != 1 {
+                let status: Option<String> = answers::table.filter(answers::id.eq(&f.answer_id)).filter(answers::appeal_id.eq(&f.appeal_id)).select(answers::status).first(c).optional()?;
+                let Some(status) = status else { return Err(StoreError::NotFound) };
+                return Err(StoreError::conflict(
+                    "answer_file_frozen",
+                    "файл ответа после утверждения (или возврата на доработку) не меняется; исправленный файл прикладывается к новому ответу",
+                    serde_json::json!({"answer_status": status}),
+                ));
+            }
+            let last: Option<i32> = answer_file_versions::table
+                .filter(answer_file_versions::organization_id.eq(&f.organization_id))
+                .filter(answer_file_versions::answer_id.eq(&f.answer_id))
+                .select(diesel::dsl::max(answer_file_versions::version))
+                .first(c)?;
+            let mut row = f.clone();
+            row.version = last.unwrap_or(0) + 1;
+            diesel::insert_into(answer_file_versions::table).values(&row).execute(c)?;
+            let details = serde_json::json!({"answer_id": row.answer_id, "file_name": row.file_name, "size": row.size, "sha256": row.sha256, "version": row.version});
+            history_db::append(c, &history::entry(&row.organization_id, &row.appeal_id, row.uploaded_at, row.uploaded_by.as_deref(), "answer_file_attached", details))?;
+            Ok(row.version)
         })
     }
 
-    pub fn file(conn: &mut Conn, org: &str, answer_id: &str) -> Result<Option<AnswerFileRow>, StoreError> {
-        Ok(answer_files::table.filter(answer_files::answer_id.eq(answer_id)).filter(answer_files::organization_id.eq(org)).select(AnswerFileRow::as_select()).first(conn).optional()?)
+    pub fn file(conn: &mut Conn, org: &str, answer_id: &str, version: Option<i32>) -> Result<Option<AnswerFileRow>, StoreError> {
+        let mut q = answer_file_versions::table.filter(answer_file_versions::organization_id.eq(org)).filter(answer_file_versions::answer_id.eq(answer_id)).into_boxed();
+        if let Some(v) = version {
+            q = q.filter(answer_file_versions::version.eq(v));
+        }
+        Ok(q.order(answer_file_versions::version.desc()).select(AnswerFileRow::as_select()).first(conn).optional()?)
     }
 
     pub fn files_of(conn: &mut Conn, org: &str, appeal_ids: &[String]) -> Result<Vec<AnswerFileRow>, StoreError> {
         let mut out = Vec::new();
         for chunk in appeal_ids.chunks(500) {
-            out.extend(answer_files::table.filter(answer_files::appeal_id.eq_any(chunk)).filter(answer_files::organization_id.eq(org)).select(AnswerFileRow::as_select()).load(conn)?);
+            out.extend(answer_file_versions::table.filter(answer_file_versions::appeal_id.eq_any(chunk)).filter(answer_file_versions::organization_id.eq(org)).select(AnswerFileRow::as_select()).load(conn)?);
         }
-        Ok(out)
+        Ok(latest_per_answer(out))
+    }
+
+    pub fn backfill_hashes(conn: &mut Conn) -> Result<usize, StoreError> {
+        let ids: Vec<String> = answer_file_versions::table.filter(answer_file_versions::sha256.eq("")).select(answer_file_versions::id).load(conn)?;
+        for id in &ids {
+            let content: Vec<u8> = answer_file_versions::table.filter(answer_file_versions::id.eq(id)).select(answer_file_versions::content).first(conn)?;
+            diesel::update(answer_file_versions::table.filter(answer_file_versions::id.eq(id))).set(answer_file_versions::sha256.eq(sha256_hex(&content))).execute(conn)?;
+        }
+        Ok(ids.len())
     }
 }
 
@@ -211,17 +270,25 @@ pub fn count_exports(pool: &DbPool, org: &str, target: &str, period: &str) -> Re
     dispatch!(pool, count_exports(org, target, period))
 }
 
-/// Stores (or replaces) an answer's file with a history entry, in one transaction.
-pub fn save_file(pool: &DbPool, f: &AnswerFileRow) -> Result<(), StoreError> {
+/// Adds a new version of an answer's file (never replacing one) with a history entry holding
+/// its SHA-256, size and version, in one transaction; refused with 409 `answer_file_frozen`
+/// once the answer is no longer pending review. The version number given.
+pub fn save_file(pool: &DbPool, f: &AnswerFileRow) -> Result<i32, StoreError> {
     dispatch!(pool, save_file(f))
 }
 
-/// An answer's file.
-pub fn file(pool: &DbPool, org: &str, answer_id: &str) -> Result<Option<AnswerFileRow>, StoreError> {
-    dispatch!(pool, file(org, answer_id))
+/// An answer's file: the given version, or the latest.
+pub fn file(pool: &DbPool, org: &str, answer_id: &str, version: Option<i32>) -> Result<Option<AnswerFileRow>, StoreError> {
+    dispatch!(pool, file(org, answer_id, version))
 }
 
-/// The files of these appeals' answers.
+/// Fills in the SHA-256 of versions stored before hashes were kept; how many it filled.
+pub fn backfill_hashes(pool: &DbPool) -> Result<usize, StoreError> {
+    dispatch!(pool, backfill_hashes())
+}
+
+/// The files of these appeals' answers, the latest version of each (frozen at approval, so
+/// the version a dispatched answer went out with).
 pub fn files_of(pool: &DbPool, org: &str, appeal_ids: &[String]) -> Result<Vec<AnswerFileRow>, StoreError> {
     dispatch!(pool, files_of(org, appeal_ids))
 }

@@ -309,12 +309,16 @@ diesel::table! {
 }
 
 diesel::table! {
-    answer_files (answer_id) {
-        answer_id -> Text,
+    /// Every version of every answer's file, never overwritten.
+    answer_file_versions (id) {
+        id -> Text,
         organization_id -> Text,
         appeal_id -> Text,
+        answer_id -> Text,
+        version -> Integer,
         file_name -> Text,
         size -> Integer,
+        sha256 -> Text,
         content -> Binary,
         uploaded_by -> Nullable<Text>,
         uploaded_at -> Timestamp,

@@ -8,11 +8,11 @@ const OWN: &str = "11111111-2222-4333-8444-555555555555";
 const PROSECUTOR: &str = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
 const PDF: &[u8] = b"%PDF-1.4\n% answer\n%%EOF\n";
 
-async fn start(db: Db) -> TestApp {
+pub async fn start(db: Db) -> TestApp {
     TestApp::start_with(db, |s| s.sstu.department_id = Some(OWN.into())).await
 }
 
-fn path(id: &str, tail: &str) -> String {
+pub fn path(id: &str, tail: &str) -> String {
     format!("/api/v1/appeals/{id}{tail}")
 }
 
@@ -22,18 +22,28 @@ async fn add_body(app: &TestApp, name: &str, guid: Option<&str>) -> String {
     r.json["id"].as_str().unwrap().to_string()
 }
 
-/// Assigns, answers `result`, approves and dispatches on 2025-03-20; returns the answer id.
-async fn answered(app: &TestApp, id: &str, result: &str) -> String {
+/// Assigns `executor` and submits an answer `result`, pending review; returns the answer id.
+pub async fn pending(app: &TestApp, id: &str, result: &str) -> String {
     let r = app.call("POST", &path(id, "/assign"), Some(&app.clerk), Some(&json!({"executors": [{"user_id": app.user_id("executor"), "responsible": true}]}))).await;
     assert_eq!(r.status, 200, "{}", r.json);
     let r = app.call("POST", &path(id, "/answers"), Some(&app.executor), Some(&json!({"text": "Ответ по существу.", "results": [{"code": "0003.0009.0097.0699", "result": result}]}))).await;
     assert_eq!(r.status, 200, "{}", r.json);
-    let answer = r.json["answers"][0]["id"].as_str().unwrap().to_string();
+    r.json["answers"].as_array().unwrap().iter().rev().find(|a| a["status"] == "pending").unwrap()["id"].as_str().unwrap().to_string()
+}
+
+/// Assigns, answers `result`, approves and dispatches on 2025-03-20; returns the answer id.
+async fn answered(app: &TestApp, id: &str, result: &str) -> String {
+    let answer = pending(app, id, result).await;
+    approve_and_dispatch(app, id, &answer).await;
+    answer
+}
+
+/// Approves (closing) and dispatches a pending answer.
+pub async fn approve_and_dispatch(app: &TestApp, id: &str, answer: &str) {
     let r = app.call("POST", &path(id, &format!("/answers/{answer}/approve")), Some(&app.supervisor), Some(&json!({"close": true}))).await;
     assert_eq!(r.status, 200, "{}", r.json);
     let r = app.call("POST", &path(id, &format!("/answers/{answer}/dispatch")), Some(&app.clerk), Some(&json!({"sent_on": "2025-03-03", "channel": "post"}))).await;
     assert_eq!(r.status, 200, "{}", r.json);
-    answer
 }
 
 both_backends!(bodies_are_listed_searched_and_validated);
@@ -102,20 +112,20 @@ both_backends!(answer_files_are_pdf_only_and_size_limited);
 async fn answer_files_are_pdf_only_and_size_limited(db: Db) {
     let app = TestApp::start_with(db, |s| s.sstu.max_attachment_bytes = 64).await;
     let id = app.register(json!({})).await["id"].as_str().unwrap().to_string();
-    let answer = answered(&app, &id, "explained").await;
+    let answer = pending(&app, &id, "explained").await;
     let file = path(&id, &format!("/answers/{answer}/file?name=otvet.pdf"));
     let pdf = [("Content-Type", "application/pdf")];
-    let r = app.raw("POST", &file, Some(&app.clerk), Some(b"hello".to_vec()), &pdf).await;
+    let r = app.raw("POST", &file, Some(&app.executor), Some(b"hello".to_vec()), &pdf).await;
     r.assert_problem(422, Some("body"));
-    let r = app.raw("POST", &file, Some(&app.clerk), Some(PDF.to_vec()), &[("Content-Type", "text/plain")]).await;
+    let r = app.raw("POST", &file, Some(&app.executor), Some(PDF.to_vec()), &[("Content-Type", "text/plain")]).await;
     r.assert_problem(422, Some("body"));
-    let r = app.raw("POST", &file, Some(&app.clerk), Some([PDF, &[b' '; 64][..]].concat()), &pdf).await;
+    let r = app.raw("POST", &file, Some(&app.executor), Some([PDF, &[b' '; 64][..]].concat()), &pdf).await;
     r.assert_problem(413, None);
-    let r = app.raw("POST", &path(&id, &format!("/answers/{answer}/file?name=otvet.exe")), Some(&app.clerk), Some(PDF.to_vec()), &pdf).await;
+    let r = app.raw("POST", &path(&id, &format!("/answers/{answer}/file?name=otvet.exe")), Some(&app.executor), Some(PDF.to_vec()), &pdf).await;
     r.assert_problem(422, Some("name"));
-    let r = app.raw("POST", &path(&id, "/answers/00000000-0000-0000-0000-000000000000/file"), Some(&app.clerk), Some(PDF.to_vec()), &pdf).await;
+    let r = app.raw("POST", &path(&id, "/answers/00000000-0000-0000-0000-000000000000/file"), Some(&app.executor), Some(PDF.to_vec()), &pdf).await;
     assert_eq!(r.status, 404);
-    let r = app.raw("POST", &file, Some(&app.clerk), Some(PDF.to_vec()), &pdf).await;
+    let r = app.raw("POST", &file, Some(&app.executor), Some(PDF.to_vec()), &pdf).await;
     assert_eq!(r.status, 201, "{}", r.json);
     assert_eq!(r.json["size"], PDF.len());
     let r = app.call("GET", &path(&id, &format!("/answers/{answer}/file")), Some(&app.supervisor), None).await;
@@ -135,9 +145,10 @@ async fn a_month_is_exported_in_the_connectors_model(db: Db) {
     let prosecutor = add_body(&app, "Прокуратура г. Ухты", Some(PROSECUTOR)).await;
     // 1: a direct paper appeal, answered (explained) with a file.
     let a = app.register(json!({})).await["id"].as_str().unwrap().to_string();
-    let answer = answered(&app, &a, "explained").await;
-    let r = app.raw("POST", &path(&a, &format!("/answers/{answer}/file?name=otvet.pdf")), Some(&app.clerk), Some(PDF.to_vec()), &[("Content-Type", "application/pdf")]).await;
+    let answer = pending(&app, &a, "explained").await;
+    let r = app.raw("POST", &path(&a, &format!("/answers/{answer}/file?name=otvet.pdf")), Some(&app.executor), Some(PDF.to_vec()), &[("Content-Type", "application/pdf")]).await;
     assert_eq!(r.status, 201, "{}", r.json);
+    approve_and_dispatch(&app, &a, &answer).await;
     // 2: an electronic appeal forwarded to us with a cover letter, then forwarded by competence.
     let b = app
         .register(json!({"channel": "forwarded", "form": "electronic", "applicants": [{"full_name": "Петров Пётр Петрович", "email": "petrov@example.ru"}],

@@ -3,6 +3,7 @@
 
 #[macro_use]
 mod support;
+mod answer_file_versions;
 mod bulk;
 mod contract;
 mod control;

@@ -53,7 +53,8 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("POST", "/api/v1/receptions/visits", &["admin", "clerk"]),
     ("POST", "/api/v1/receptions/oral-answers", &["admin", "supervisor"]),
     ("GET", "/api/v1/receptions/visitors/{id}", &["admin", "supervisor", "clerk"]),
-    ("POST", "/api/v1/appeals/{id}/answers/{answer_id}/file", &["admin", "supervisor", "clerk", EXEC_OWN]),
+    // The responsible executor or a supervisor, while the answer awaits review.
+    ("POST", "/api/v1/appeals/{id}/answers/{answer_id}/file", &["admin", "supervisor", EXEC_OWN]),
     ("GET", "/api/v1/appeals/{id}/answers/{answer_id}/file", &["admin", "supervisor", "clerk", EXEC_OWN]),
     ("GET", "/api/v1/notifications", &["admin"]),
     ("POST", "/api/v1/notifications/{id}/retry", &["admin"]),
