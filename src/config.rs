@@ -248,7 +248,10 @@ impl Settings {
             b = b.add_source(File::from(dir.join(format!("{env}.toml"))).required(false));
         }
         if use_env {
-            b = b.add_source(Environment::with_prefix("APPEALS").prefix_separator("_").separator("__").try_parsing(true));
+            // `APPEALS_WEB__TRUSTED_PROXIES=10.0.0.5,10.0.0.6` is a list; every other key a value.
+            b = b.add_source(
+                Environment::with_prefix("APPEALS").prefix_separator("_").separator("__").try_parsing(true).list_separator(",").with_list_parse_key("web.trusted_proxies"),
+            );
         }
         let mut s: Settings = b.build().and_then(|c| c.try_deserialize()).map_err(|e| ConfigError(e.to_string()))?;
         s.config_dir = dir.to_path_buf();
