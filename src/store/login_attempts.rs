@@ -87,9 +87,7 @@ backend_fns! {
 
     pub fn succeeded(conn: &mut Conn, org: &str, s: &Subjects, now: NaiveDateTime) -> Result<(), StoreError> {
         conn.write_tx(|c| {
-            // Counts nobody touched for a day go (through `login_attempts_last`).
-            diesel::delete(login_attempts::table.filter(login_attempts::organization_id.eq(org)).filter(login_attempts::last_at.lt(now - chrono::Duration::hours(KEEP_HOURS))))
-                .execute(c)?;
+            forget_old(c, org, now)?;
             diesel::delete(login_attempts::table.filter(login_attempts::organization_id.eq(org)).filter(login_attempts::subject.eq(&s.pair))).execute(c)?;
             let limit = throttle::PER_ADDRESS;
             advance(c, org, &s.address, &|old| old.map(|o| throttle::give_back(&limit, o)).ok_or(0))?.ok();
@@ -97,8 +95,17 @@ backend_fns! {
         })
     }
 
+    /// Deletes counts nobody touched for a day (through `login_attempts_last`), so guessing
+    /// with made-up logins from many addresses cannot grow the table without end.
+    fn forget_old(c: &mut Conn, org: &str, now: NaiveDateTime) -> Result<(), StoreError> {
+        diesel::delete(login_attempts::table.filter(login_attempts::organization_id.eq(org)).filter(login_attempts::last_at.lt(now - chrono::Duration::hours(KEEP_HOURS))))
+            .execute(c)?;
+        Ok(())
+    }
+
     pub fn failed(conn: &mut Conn, org: &str, s: &Subjects, now: NaiveDateTime) -> Result<i32, StoreError> {
         conn.write_tx(|c| {
+            forget_old(c, org, now)?;
             let counted = advance(c, org, &s.login, &|old| {
                 let recent = old.filter(|o| (now - o.last_at).num_seconds() < throttle::LOGIN_ALARM_QUIET_SECS).map_or(0, |o| o.attempts);
                 Ok(Count { attempts: recent + 1, last_at: now, next_at: now })

@@ -45,6 +45,13 @@ async fn thirty_simultaneous_attempts_let_at_most_three_reach_the_password(db: D
         assert_eq!(sign_in_at(&bases[1], "clerk", "неверный-пароль", &[]).await.status, 401);
     }
     assert_eq!(sign_in_at(&bases[0], "clerk", "неверный-пароль", &[]).await.status, 429);
+    // Counts nobody touched for a day are deleted by the next attempt's bookkeeping.
+    let epoch = chrono::DateTime::from_timestamp(0, 0).unwrap().naive_utc();
+    let kept = || appeals::store::login_attempts::recent_failures(&app.pool, &app.org, &["clerk".to_string()], epoch).unwrap();
+    assert_eq!(kept().len(), 1);
+    app.set_now(start_instant() + chrono::Duration::hours(25));
+    assert_eq!(sign_in_at(&bases[0], "someone", "неверный-пароль", &[]).await.status, 401);
+    assert!(kept().is_empty(), "a day-old count is gone");
 }
 
 both_backends!(someone_elses_failures_never_lock_out_the_right_password);
