@@ -97,3 +97,36 @@ async fn a_corrected_file_goes_with_the_new_answer_after_a_return(db: Db) {
     let old = app.call("GET", &path(&id, &format!("/answers/{first}/file")), Some(&app.supervisor), None).await;
     assert_eq!(old.json, json!(String::from_utf8_lossy(V1)), "the returned answer's file is kept as it was");
 }
+
+/// The security pass's tables — sign-in counts, visitor card reads, answer file versions — are
+/// reached through their indexes on PostgreSQL (whose sessions run with `enable_seqscan = off`,
+/// so a missing index shows as a sequential scan).
+#[actix_web::test]
+async fn new_tables_are_read_through_indexes_on_postgres() {
+    if !postgres_enabled() {
+        eprintln!("not run: TEST_DATABASE_URL is not set");
+        return;
+    }
+    let app = start(Db::Postgres).await;
+    crate::ended_access::set_password(&app, "clerk");
+    let visitor = crate::reception_contacts::some_visitor_id(&app).await;
+    let (id, answer) = pending_with_coexecutor(&app).await;
+    let tables = ["answer_file_versions", "login_attempts", "visitor_reads"];
+    let before = app.seq_scans(&tables);
+    let base = app.srv.url("").trim_end_matches('/').to_string();
+    for password in ["неверный-пароль", "неверный-пароль", crate::ended_access::PASSWORD] {
+        crate::ended_access::sign_in_at(&base, "clerk", password, &[]).await;
+    }
+    assert_eq!(app.call("GET", "/api/v1/users", Some(&app.admin), None).await.status, 200);
+    assert_eq!(app.call("GET", &format!("/api/v1/receptions/visitors/{visitor}"), Some(&app.clerk), None).await.status, 200);
+    assert_eq!(upload(&app, &app.executor, &id, &answer, "v1.pdf", V1).await.status, 201);
+    assert_eq!(upload(&app, &app.executor, &id, &answer, "v2.pdf", V2).await.status, 201);
+    assert_eq!(app.call("GET", &path(&id, &format!("/answers/{answer}/file?version=1")), Some(&app.clerk), None).await.status, 200);
+    approve_and_dispatch(&app, &id, &answer).await;
+    assert_eq!(upload(&app, &app.executor, &id, &answer, "v3.pdf", V1).await.status, 409);
+    assert_eq!(app.call("GET", "/api/v1/exports/sstu?month=2025-03", Some(&app.supervisor), None).await.status, 200);
+    assert_eq!(app.seq_scans(&tables), before, "a request scanned one of these tables sequentially");
+    // A restart's look for versions without a SHA-256 goes through its partial index too.
+    appeals::app::open(&app.state.settings, appeals::store::micros(start_instant())).expect("reopen");
+    assert_eq!(app.seq_scans(&tables), before, "the start scanned answer_file_versions");
+}
