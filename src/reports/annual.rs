@@ -341,5 +341,9 @@ mod tests {
         let sections = vec![Line { code: "0003".into(), name: "Экономика".into(), current: 1735, previous: 1272, change_pct: None }];
         let text = String::from_utf8(csv(&sections, 2024, Some(2023))).unwrap();
         assert_eq!(text.lines().nth(1).unwrap(), "0003;Экономика;1735;1272;");
+        // A name from the classifier that looks like a formula stays text.
+        let coded = vec![Line { code: "0003.0009.0097.0699".into(), name: "=Благоустройство".into(), current: 5, previous: 0, change_pct: None }];
+        let text = String::from_utf8(csv(&coded, 2024, Some(2023))).unwrap();
+        assert_eq!(text.lines().nth(1).unwrap(), "0003.0009.0097.0699;\"'=Благоустройство\";5;0;");
     }
 }
