@@ -51,6 +51,14 @@ async fn another_executors_appeal_is_404_whatever_if_match_says(db: Db) {
     let pdf = b"%PDF-1.4 x".to_vec();
     let r = app.raw("POST", &format!("/api/v1/appeals/{id}/answers/{answer}/file"), Some(&app.executor2), Some(pdf), &[("Content-Type", "application/pdf"), ("If-Match", "\"1\"")]).await;
     assert_eq!(r.status, 404);
+    // A batch answers that row the same, stale version or not.
+    for tag in [format!("\"{version}\""), "\"1\"".to_string()] {
+        let body = json!({"action": "consideration", "ids": [id], "params": {"on_site_check": true}, "if_match": {id.clone(): tag}});
+        let r = app.call("POST", "/api/v1/appeals/bulk", Some(&app.executor2), Some(&body)).await;
+        assert_eq!(r.status, 200, "{}", r.json);
+        assert_eq!(r.json["results"][0]["status"], 404, "{}", r.json);
+        assert!(r.json["results"][0].get("version").is_none_or(|v| v.is_null()), "{}", r.json);
+    }
     // The check can fail: the appeal's own executor, with a stale version, hears 412.
     let r = app.raw("POST", &format!("/api/v1/appeals/{id}/consideration"), Some(&app.executor), Some(json!({"on_site_check": true}).to_string().into_bytes()), &[("If-Match", "\"1\"")]).await;
     assert_eq!(r.status, 412, "{}", r.json);
