@@ -307,6 +307,28 @@ pub enum LeaveReason {
 }
 
 impl LeaveReason {
+    /// Every ground, in the order the forms offer them.
+    pub const ALL: [LeaveReason; 6] = [
+        LeaveReason::Anonymous,
+        LeaveReason::Obscene,
+        LeaveReason::Unreadable,
+        LeaveReason::NoEssence,
+        LeaveReason::CorrespondenceTerminated,
+        LeaveReason::CourtDecision,
+    ];
+
+    /// The ground as a clerk reads it in a form.
+    pub fn label(self) -> &'static str {
+        match self {
+            LeaveReason::Anonymous => "Не указаны фамилия или почтовый адрес",
+            LeaveReason::Obscene => "Нецензурные либо оскорбительные выражения",
+            LeaveReason::Unreadable => "Текст не поддаётся прочтению",
+            LeaveReason::NoEssence => "Нельзя понять суть обращения",
+            LeaveReason::CorrespondenceTerminated => "Переписка прекращена",
+            LeaveReason::CourtDecision => "Есть решение суда по тем же вопросам",
+        }
+    }
+
     /// Stored code.
     pub fn as_str(self) -> &'static str {
         match self {

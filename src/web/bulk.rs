@@ -6,7 +6,7 @@
 //! CSRF token: nothing needs JavaScript.
 
 use super::forms::Form;
-use super::pages::{page_with, user_names};
+use super::pages::{executor_choices, leave_reasons, page_with, user_names};
 use super::session::{self, check_csrf, PageError, Session};
 use crate::api::error::ApiError;
 use crate::control::bulk::{self, Batch, BulkAction};
@@ -80,19 +80,8 @@ fn versions_of(form: &Form, ids: &[String]) -> HashMap<String, i32> {
 #[allow(clippy::too_many_arguments)]
 async fn render_form(state: &web::Data<AppState>, s: &Session, action: BulkAction, ids: &[String], back: &str, shown: Option<HashMap<String, i32>>, values: Value, errors: BTreeMap<String, String>, status: StatusCode) -> Result<HttpResponse, PageError> {
     let users = user_names(state, &s.caller.org).await?;
-    let executors: Vec<Value> = users.iter().filter(|(u, _)| u.active && u.role != "admin").map(|(u, _)| json!({"id": u.id, "name": u.full_name, "role": Role::parse(&u.role).map(|r| r.label()).unwrap_or("")})).collect();
-    use crate::domain::workflow::LeaveReason as L;
-    let reasons: Vec<Value> = [
-        (L::Anonymous, "Не указаны фамилия или почтовый адрес"),
-        (L::Obscene, "Нецензурные либо оскорбительные выражения"),
-        (L::Unreadable, "Текст не поддаётся прочтению"),
-        (L::NoEssence, "Нельзя понять суть обращения"),
-        (L::CorrespondenceTerminated, "Переписка прекращена"),
-        (L::CourtDecision, "Есть решение суда по тем же вопросам"),
-    ]
-    .iter()
-    .map(|(r, l)| json!({"code": r.as_str(), "label": l}))
-    .collect();
+    let executors = executor_choices(&users);
+    let reasons = leave_reasons();
     let known = numbers(state, s, ids).await?;
     let chosen: Vec<Value> = ids
         .iter()

@@ -382,6 +382,16 @@ pub async fn my_queue(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
     page(&state, &s, "me.html", json!({"title": "Мои поручения", "items": listed, "next": next}))
 }
 
+/// The Art. 11 grounds as a form's choices.
+pub fn leave_reasons() -> Vec<Value> {
+    crate::domain::workflow::LeaveReason::ALL.iter().map(|r| json!({"code": r.as_str(), "label": r.label()})).collect()
+}
+
+/// Active users an appeal may be assigned to, as a form's choices (administrators are not).
+pub fn executor_choices(users: &[crate::store::users::UserWithDepartment]) -> Vec<Value> {
+    users.iter().filter(|(u, _)| u.active && u.role != "admin").map(|(u, _)| json!({"id": u.id, "name": u.full_name, "role": Role::parse(&u.role).map(|r| r.label()).unwrap_or("")})).collect()
+}
+
 /// The resolution (поручение) an assignment carries, with who gave it and when: the caller's
 /// own assignment when they have one, else the responsible executor's. Null before assignment.
 pub fn resolution(state: &AppState, card: &CardData, caller: Option<&str>, names: &HashMap<&str, &str>) -> Value {
@@ -455,7 +465,7 @@ pub async fn card_context(state: &web::Data<AppState>, s: &Session, card: CardDa
             })
         })
         .collect();
-    let executors: Vec<Value> = users.iter().filter(|(u, _)| u.active && u.role != "admin").map(|(u, _)| json!({"id": u.id, "name": u.full_name, "role": Role::parse(&u.role).map(|r| r.label()).unwrap_or("")})).collect();
+    let executors = executor_choices(&users);
     let assignees: Vec<Value> = card.assignments.iter().filter(|a| a.active).map(|a| json!({"name": names.get(a.user_id.as_str()).copied().unwrap_or("—"), "responsible": a.responsible})).collect();
     let channel_name = state.channels.name_of(&card.appeal.channel).to_string();
     // The classifier names kept in memory with the codes (as validation and the statistics use them).
@@ -499,18 +509,7 @@ pub async fn card_context(state: &web::Data<AppState>, s: &Session, card: CardDa
         .iter()
         .map(|r| json!({"code": r.as_str(), "label": r.label()}))
         .collect();
-    use crate::domain::workflow::LeaveReason as L;
-    let reasons: Vec<Value> = [
-        (L::Anonymous, "Не указаны фамилия или почтовый адрес"),
-        (L::Obscene, "Нецензурные либо оскорбительные выражения"),
-        (L::Unreadable, "Текст не поддаётся прочтению"),
-        (L::NoEssence, "Нельзя понять суть обращения"),
-        (L::CorrespondenceTerminated, "Переписка прекращена"),
-        (L::CourtDecision, "Есть решение суда по тем же вопросам"),
-    ]
-    .iter()
-    .map(|(r, l)| json!({"code": r.as_str(), "label": l}))
-    .collect();
+    let reasons = leave_reasons();
     Ok(json!({
         "card": view, "allowed": allowed, "history": history, "executors": executors, "assignees": assignees,
         "pending_answer_id": pending, "dispatch_answer_id": dispatchable, "results": results, "reasons": reasons,
