@@ -265,6 +265,8 @@ impl Settings {
         let mut s = Self::from_sources(&dir, None, false).expect("shipped defaults are valid");
         s.database_url = database_url.to_string();
         s.pool_size = 4;
+        // The tests' mail and files go to a folder of the test run, never the checkout's `data/`.
+        s.data_dir = std::env::temp_dir().join(format!("appeals-test-data-{}", std::process::id()));
         s
     }
 
