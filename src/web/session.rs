@@ -248,7 +248,12 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
         Ok(a) => a,
         Err(wait) => {
             tracing::warn!(login = %login, "sign-in throttled");
-            return login_page(&state, Some(&format!("Слишком много неудачных попыток входа. Повторите через {wait} с.")), &login, StatusCode::TOO_MANY_REQUESTS);
+            let mut page = login_page(&state, Some(&format!("Слишком много неудачных попыток входа. Повторите через {wait} с.")), &login, StatusCode::TOO_MANY_REQUESTS)?;
+            // The wait, for programs as for people.
+            if let Ok(v) = header::HeaderValue::from_str(&wait.max(1).to_string()) {
+                page.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Ok(page);
         }
     };
     let (pool, code, lookup) = (state.pool.clone(), state.settings.organization.code.clone(), login.clone());

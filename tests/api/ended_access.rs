@@ -13,6 +13,8 @@ pub struct SignIn {
     pub status: u16,
     pub session: Option<String>,
     pub body: String,
+    /// `Retry-After`, when the sign-in was throttled.
+    pub retry_after: Option<String>,
 }
 
 /// Signs in through the page as a browser would (the form's CSRF pair first), with extra
@@ -38,8 +40,9 @@ pub async fn sign_in_at(base: &str, login: &str, password: &str, headers: &[(&st
         .and_then(|c| c.split(';').next())
         .map(|c| c.trim_start_matches("appeals_session=").to_string())
         .filter(|v| !v.is_empty());
+    let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(String::from);
     let body = String::from_utf8_lossy(&resp.body().await.unwrap_or_default()).into_owned();
-    SignIn { status: resp.status().as_u16(), session, body }
+    SignIn { status: resp.status().as_u16(), session, body, retry_after }
 }
 
 /// Signs `login` in on the test's server; panics unless it works.

@@ -38,6 +38,7 @@ async fn thirty_simultaneous_attempts_let_at_most_three_reach_the_password(db: D
     let s = sign_in_at(&bases[1], "clerk", PASSWORD, &[]).await;
     assert_eq!(s.status, 429, "{}", s.body);
     assert!(s.body.contains("Повторите через"));
+    assert!(s.retry_after.as_deref().and_then(|v| v.parse::<u64>().ok()).is_some_and(|n| n >= 1), "Retry-After: {:?}", s.retry_after);
     // After the wait it gets in, and the count starts afresh.
     app.set_now(start_instant() + chrono::Duration::seconds(2));
     assert_eq!(sign_in_at(&bases[0], "clerk", PASSWORD, &[]).await.status, 303);
