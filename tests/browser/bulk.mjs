@@ -3,32 +3,9 @@
 // the resolution once, and reads the result page: two done, one refused with its reason in
 // Russian and a link to its card. The executor then finds both in «Мои поручения», without
 // checkboxes. Run by tests/browser/run.sh after scenario.mjs; screenshots go to $SHOTS.
-import { chromium } from 'playwright-core';
+import { base, shots, password, browser, check, signIn, shooter } from './common.mjs';
 
-const base = process.env.BASE_URL;
-const shots = process.env.SHOTS;
-const password = process.env.PASSWORD;
-let n = 50;
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-
-function check(cond, what) {
-  if (!cond) throw new Error('FAILED: ' + what);
-  console.log('ok: ' + what);
-}
-async function shot(page, name) {
-  n += 1;
-  await page.screenshot({ path: `${shots}/${String(n).padStart(2, '0')}-bulk-${name}.png`, fullPage: true });
-}
-async function signIn(login) {
-  const ctx = await browser.newContext({ locale: 'ru-RU' });
-  const page = await ctx.newPage();
-  await page.goto(base + '/');
-  await page.getByLabel('Логин', { exact: true }).fill(login);
-  await page.getByLabel('Пароль', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Войти' }).click();
-  await page.getByRole('heading', { name: 'Ежедневный мониторинг' }).waitFor();
-  return { ctx, page };
-}
+const shot = shooter(50, 'bulk-');
 async function register(page, name, summary) {
   await page.goto(base + '/appeals/new');
   await page.getByLabel('Дата поступления', { exact: true }).fill('2025-03-03');

@@ -1,17 +1,7 @@
 // A session that ends keeps the work: run against a server with `[web] session_minutes = 1`.
 // The clerk fills the registration form, the session ends, «Зарегистрировать» shows the sign-in
 // page with «введённые данные сохранены», and signing in brings the filled form back.
-import { chromium } from 'playwright-core';
-
-const base = process.env.BASE_URL;
-const shots = process.env.SHOTS;
-const password = process.env.PASSWORD;
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-
-function check(cond, what) {
-  if (!cond) throw new Error('FAILED: ' + what);
-  console.log('ok: ' + what);
-}
+import { base, shots, password, browser, check } from './common.mjs';
 
 try {
   const ctx = await browser.newContext({ locale: 'ru-RU' });

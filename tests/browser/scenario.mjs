@@ -4,32 +4,9 @@
 // without its CSRF token, an empty applicant and an ended session are refused; Back and submit
 // registers nothing twice.
 // Screenshots of every page go to $SHOTS. Run by tests/browser/run.sh against `appeals serve`.
-import { chromium } from 'playwright-core';
+import { base, shots, password, browser, check, signIn, shooter } from './common.mjs';
 
-const base = process.env.BASE_URL;
-const shots = process.env.SHOTS;
-const password = process.env.PASSWORD;
-let n = 0;
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-
-function check(cond, what) {
-  if (!cond) throw new Error('FAILED: ' + what);
-  console.log('ok: ' + what);
-}
-async function shot(page, name) {
-  n += 1;
-  await page.screenshot({ path: `${shots}/${String(n).padStart(2, '0')}-${name}.png`, fullPage: true });
-}
-async function signIn(login) {
-  const ctx = await browser.newContext({ locale: 'ru-RU' });
-  const page = await ctx.newPage();
-  await page.goto(base + '/');
-  await page.getByLabel('Логин', { exact: true }).fill(login);
-  await page.getByLabel('Пароль', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Войти' }).click();
-  await page.getByRole('heading', { name: 'Ежедневный мониторинг' }).waitFor();
-  return { ctx, page };
-}
+const shot = shooter(0, '');
 
 try {
   // A wrong password is refused.
@@ -163,7 +140,7 @@ try {
   await clerk.page.goto(base + '/appeals');
   check(await clerk.page.getByText('Сеанс завершён или истёк').isVisible(), 'ended session refused');
   await shot(clerk.page, 'session-ended');
-  console.log(`browser scenario passed; ${n} screenshots in ${shots}`);
+  console.log(`browser scenario passed; ${shot.count()} screenshots in ${shots}`);
 } finally {
   await browser.close();
 }
