@@ -7,6 +7,7 @@
 use crate::state::AppState;
 use crate::store::appeals::CardData;
 use crate::store::exports::Period;
+use crate::store::gasu::{question_column, AnyQuestion, FactGroup};
 use crate::store::StoreError;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -99,60 +100,92 @@ pub fn parse_set(text: &str) -> Result<IndicatorSet, String> {
     Ok(set)
 }
 
-fn flag(b: bool) -> String {
-    if b { "true" } else { "false" }.into()
+/// The facts of a group by name, as `where` names them (flags as `true`/`false`).
+fn fact<'a>(g: &'a FactGroup, name: &str) -> Option<std::borrow::Cow<'a, str>> {
+    use std::borrow::Cow;
+    let flag = |v: i32| Some(Cow::Borrowed(if v != 0 { "true" } else { "false" }));
+    match name {
+        "form" => Some(Cow::Borrowed(g.form.as_str())),
+        "channel" => Some(Cow::Borrowed(g.channel.as_str())),
+        "kind" => Some(Cow::Borrowed(g.kind.as_str())),
+        "legal_regime" => Some(Cow::Borrowed(g.legal_regime.as_str())),
+        "status" => Some(Cow::Borrowed(g.status.as_str())),
+        "repeated" => flag(g.repeated),
+        "collective" => flag(g.collective),
+        "on_control" => flag(g.on_control),
+        "on_site_check" => flag(g.on_site_check),
+        "extended" => flag(g.extended),
+        "late" => flag(g.late),
+        "forwarded_in" => flag(g.forwarded_in),
+        "returned" => flag(g.returned),
+        "section" => g.section.as_deref().map(Cow::Borrowed),
+        "code" => g.code.as_deref().map(Cow::Borrowed),
+        "result" => g.result.as_deref().map(Cow::Borrowed),
+        _ => None,
+    }
 }
 
-/// The appeal-level facts of a card.
-pub fn appeal_facts(c: &CardData) -> HashMap<&'static str, Vec<String>> {
-    let a = &c.appeal;
-    let mut f: HashMap<&'static str, Vec<String>> = HashMap::new();
-    f.insert("form", vec![a.form.clone()]);
-    f.insert("channel", vec![a.channel.clone()]);
-    f.insert("kind", vec![a.kind.clone()]);
-    f.insert("legal_regime", vec![a.legal_regime.clone()]);
-    f.insert("status", vec![a.status.clone()]);
-    f.insert("repeated", vec![flag(a.repeated)]);
-    f.insert("collective", vec![flag(a.collective)]);
-    f.insert("on_control", vec![flag(a.put_on_control_at.is_some())]);
-    f.insert("on_site_check", vec![flag(a.on_site_check)]);
-    f.insert("extended", vec![flag(a.extension_days.is_some())]);
-    f.insert("late", vec![flag(a.answered_on.is_some_and(|d| d > a.due_date))]);
-    f.insert("forwarded_in", vec![flag(a.source_organization.is_some())]);
-    f.insert("returned", vec![flag(a.returned_count > 0)]);
-    f.insert("section", c.questions.iter().map(|q| q.section.clone()).collect());
-    f.insert("code", c.questions.iter().map(|q| q.code.clone()).collect());
-    f.insert("result", c.questions.iter().map(|q| q.result.clone().unwrap_or_else(|| "none".into())).collect());
-    f
+impl Match {
+    /// The values this condition accepts, as text.
+    fn values(&self) -> Vec<String> {
+        match self {
+            Match::One(s) => vec![s.clone()],
+            Match::Flag(b) => vec![if *b { "true" } else { "false" }.into()],
+            Match::Any(list) => list.clone(),
+        }
+    }
 }
 
-fn matches(facts: &HashMap<&'static str, Vec<String>>, filter: &BTreeMap<String, Match>) -> bool {
-    filter.iter().all(|(k, m)| facts.get(k.as_str()).is_some_and(|vs| vs.iter().any(|v| m.accepts(v))))
+/// Whether a group meets every condition of `filter` except the question-level ones `skip`
+/// says were already applied in SQL.
+fn matches(g: &FactGroup, filter: &BTreeMap<String, Match>, skip_question_facts: bool) -> bool {
+    filter.iter().all(|(k, m)| {
+        if skip_question_facts && question_column(k).is_some() {
+            return true;
+        }
+        fact(g, k).is_some_and(|v| m.accepts(&v))
+    })
 }
 
-/// The figure of every indicator over the month's cards.
-pub fn evaluate(set: &IndicatorSet, cards: &[CardData]) -> Vec<(String, String, i64)> {
-    let appeals: Vec<HashMap<&'static str, Vec<String>>> = cards.iter().map(appeal_facts).collect();
-    let questions: Vec<HashMap<&'static str, Vec<String>>> = cards
-        .iter()
-        .zip(&appeals)
-        .flat_map(|(c, f)| {
-            c.questions.iter().map(move |q| {
-                let mut qf = f.clone();
-                qf.insert("section", vec![q.section.clone()]);
-                qf.insert("code", vec![q.code.clone()]);
-                qf.insert("result", vec![q.result.clone().unwrap_or_else(|| "none".into())]);
-                qf
-            })
-        })
-        .collect();
-    set.indicators
-        .iter()
-        .map(|i| {
-            let pool = if i.count == Count::Appeals { &appeals } else { &questions };
-            (i.code.clone(), i.name.clone(), pool.iter().filter(|f| matches(f, &i.filter)).count() as i64)
-        })
-        .collect()
+/// The sum over the groups that meet `filter`.
+pub fn sum(groups: &[FactGroup], filter: &BTreeMap<String, Match>, skip_question_facts: bool) -> i64 {
+    groups.iter().filter(|g| matches(g, filter, skip_question_facts)).map(|g| g.n).sum()
+}
+
+/// The question-level conditions of an appeal indicator (answered in SQL, each by some question).
+pub fn question_conditions(filter: &BTreeMap<String, Match>) -> Vec<AnyQuestion> {
+    filter.iter().filter(|(k, _)| question_column(k).is_some()).map(|(k, m)| AnyQuestion { fact: k.clone(), values: m.values() }).collect()
+}
+
+/// The figure of every indicator, from the month's groups: appeal indicators over the appeal
+/// groups (re-grouped in SQL with the question-level conditions where an indicator has any),
+/// question indicators over the question groups. Groups the body's counting convention leaves
+/// out of the totals are dropped first, as everywhere.
+pub fn evaluate(
+    set: &IndicatorSet,
+    counting: crate::domain::counting::Counting,
+    appeals: &[FactGroup],
+    questions: &[FactGroup],
+    mut with_questions: impl FnMut(&[AnyQuestion]) -> Result<Vec<FactGroup>, StoreError>,
+) -> Result<Vec<(String, String, i64)>, StoreError> {
+    let counted = |gs: &[FactGroup]| -> Vec<FactGroup> { gs.iter().filter(|g| counting.in_totals(&g.channel, &g.form)).cloned().collect() };
+    let (appeals, questions) = (counted(appeals), counted(questions));
+    let mut out = Vec::with_capacity(set.indicators.len());
+    for i in &set.indicators {
+        let n = match i.count {
+            Count::Questions => sum(&questions, &i.filter, false),
+            Count::Appeals => {
+                let conditions = question_conditions(&i.filter);
+                if conditions.is_empty() {
+                    sum(&appeals, &i.filter, false)
+                } else {
+                    sum(&counted(&with_questions(&conditions)?), &i.filter, true)
+                }
+            }
+        };
+        out.push((i.code.clone(), i.name.clone(), n));
+    }
+    Ok(out)
 }
 
 /// A cell of a form.
@@ -243,12 +276,12 @@ pub enum FormError {
 pub fn appeals_form(state: &AppState, org: &str, month: &str) -> Result<Table, FormError> {
     let set = parse_set(&config_text(state, "gasu_appeals.toml", APPEALS_DEFAULT)).map_err(FormError::Config)?;
     let p = period(state, month).ok_or(FormError::Month)?;
-    let mut cards = crate::store::exports::registered_cards(&state.pool, org, &p)?;
-    // The body's counting convention, as every other output follows it: the twelve monthly
-    // forms add up to the annual report.
-    let counting = state.settings.statistics;
-    cards.retain(|c| counting.in_totals(&c.appeal.channel, &c.appeal.form));
-    let rows = evaluate(&set, &cards).into_iter().map(|(code, name, n)| vec![Cell::Text(code), Cell::Text(name), Cell::Number(n)]).collect();
+    // Counted in SQL by groups of facts; the body's counting convention, as every other output
+    // follows it, so the twelve monthly forms add up to the annual report.
+    let appeals = crate::store::gasu::appeal_groups(&state.pool, org, &p, &[])?;
+    let questions = crate::store::gasu::question_groups(&state.pool, org, &p)?;
+    let figures = evaluate(&set, state.settings.statistics, &appeals, &questions, |any| crate::store::gasu::appeal_groups(&state.pool, org, &p, any))?;
+    let rows = figures.into_iter().map(|(code, name, n)| vec![Cell::Text(code), Cell::Text(name), Cell::Number(n)]).collect();
     Ok(Table { title: format!("{} за {}", set.title, crate::domain::ru::month(p.from)), headers: vec!["Код".into(), "Показатель".into(), "Значение".into()], rows })
 }
 
@@ -306,6 +339,58 @@ mod tests {
     fn unknown_facts_are_refused() {
         let e = parse_set("title = \"x\"\n[[indicators]]\ncode = \"1\"\nname = \"n\"\ncount = \"appeals\"\nwhere = { colour = \"red\" }\n").unwrap_err();
         assert!(e.contains("colour"), "{e}");
+    }
+
+    fn group(channel: &str, form: &str, repeated: bool, question: Option<(&str, &str)>, n: i64) -> FactGroup {
+        FactGroup {
+            channel: channel.into(),
+            form: form.into(),
+            kind: "statement".into(),
+            legal_regime: "fz59".into(),
+            status: "closed".into(),
+            repeated: repeated as i32,
+            section: question.map(|(s, _)| s.into()),
+            code: question.map(|(s, _)| format!("{s}.0001.0001.0001")),
+            result: question.map(|(_, r)| r.into()),
+            n,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn indicators_sum_their_groups_under_the_counting_convention() {
+        use crate::domain::counting::Counting;
+        let set = parse_set(
+            "title = \"t\"\n[[indicators]]\ncode = \"1\"\nname = \"все\"\ncount = \"appeals\"\n\
+             [[indicators]]\ncode = \"2\"\nname = \"повторные\"\ncount = \"appeals\"\nwhere = { repeated = true }\n\
+             [[indicators]]\ncode = \"3\"\nname = \"вопросы 0003\"\ncount = \"questions\"\nwhere = { section = \"0003\", result = [\"explained\", \"none\"] }\n\
+             [[indicators]]\ncode = \"4\"\nname = \"обращения с вопросом 0003\"\ncount = \"appeals\"\nwhere = { section = \"0003\", form = \"written\" }\n",
+        )
+        .unwrap();
+        let appeals = vec![group("post", "written", false, None, 5), group("email", "electronic", true, None, 3), group("personal_reception", "oral", true, None, 2)];
+        let questions = vec![
+            group("post", "written", false, Some(("0003", "explained")), 4),
+            group("post", "written", false, Some(("0003", "supported")), 1),
+            group("personal_reception", "oral", true, Some(("0003", "none")), 2),
+        ];
+        let mut asked = Vec::new();
+        let mut figures = |counting: Counting| {
+            evaluate(&set, counting, &appeals, &questions, |any| {
+                asked.push(any.to_vec());
+                Ok(vec![group("post", "written", false, None, 4), group("personal_reception", "oral", false, None, 2)])
+            })
+            .unwrap()
+            .into_iter()
+            .map(|(_, _, n)| n)
+            .collect::<Vec<_>>()
+        };
+        // Apart (the default): oral reception stays out of every figure.
+        assert_eq!(figures(Counting { oral_reception_in_totals: false }), vec![8, 3, 4, 4]);
+        // In the totals: it counts like any other appeal.
+        assert_eq!(figures(Counting { oral_reception_in_totals: true }), vec![10, 5, 6, 4]);
+        // The appeal indicator with a question condition was answered by SQL with it, the
+        // appeal-level condition (form) applied on the groups.
+        assert_eq!(asked[0], vec![AnyQuestion { fact: "section".into(), values: vec!["0003".into()] }]);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod appeals;
 pub mod bodies;
 pub mod bulk;
 pub mod exports;
+pub mod gasu;
 pub mod classifier;
 pub mod drafts;
 pub mod error;

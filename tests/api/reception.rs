@@ -239,13 +239,21 @@ both_backends!(a_deployment_adds_an_indicator_in_config_alone);
 async fn a_deployment_adds_an_indicator_in_config_alone(db: Db) {
     let dir = std::env::temp_dir().join(format!("appeals-gasu-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(dir.join("exports")).unwrap();
-    std::fs::write(dir.join("exports/gasu_appeals.toml"), "title = \"Своя форма\"\n[[indicators]]\ncode = \"99\"\nname = \"Коллективных электронных или бумажных\"\ncount = \"appeals\"\nwhere = { collective = true, form = [\"written\", \"electronic\"] }\n").unwrap();
+    std::fs::write(dir.join("exports/gasu_appeals.toml"), "title = \"Своя форма\"\n[[indicators]]\ncode = \"99\"\nname = \"Коллективных электронных или бумажных\"\ncount = \"appeals\"\nwhere = { collective = true, form = [\"written\", \"electronic\"] }\n\
+        [[indicators]]\ncode = \"98\"\nname = \"Электронных с вопросом раздела 0003\"\ncount = \"appeals\"\nwhere = { section = \"0003\", form = \"electronic\" }\n\
+        [[indicators]]\ncode = \"97\"\nname = \"Коллективных с вопросом без результата\"\ncount = \"appeals\"\nwhere = { result = \"none\", collective = true }\n\
+        [[indicators]]\ncode = \"96\"\nname = \"С разъяснённым вопросом\"\ncount = \"appeals\"\nwhere = { result = \"explained\" }\n").unwrap();
     let cfg = dir.clone();
     let app = TestApp::start_with(db, move |s| s.config_dir = cfg).await;
     march(&app).await;
     let (_, _, bytes) = download(&app, "/api/v1/exports/gasu/appeals?month=2025-03").await;
     let rows = sheet(bytes);
-    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(rows.len(), 6, "{rows:?}");
     assert_eq!(figure(&rows, "99"), "1");
+    // Appeal indicators on their questions' facts: an appeal counts once when some question matches.
+    assert_eq!(figure(&rows, "98"), "1");
+    assert_eq!(figure(&rows, "97"), "1");
+    // The oral appeal explained at the reception stays out by the default convention.
+    assert_eq!(figure(&rows, "96"), "0");
     std::fs::remove_dir_all(dir).ok();
 }
