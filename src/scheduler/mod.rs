@@ -188,6 +188,7 @@ pub fn render_planned(state: &AppState, rows: &mut [NotificationRow]) -> Result<
             ("escalation", Some(a)) => {
                 let due = p.due_date.unwrap_or(a.due_date);
                 json!({"org_name": org_name, "user_name": user_name, "reg_number": a.reg_number, "due_date": ru_date(due), "days_overdue": reminders::working_days_between(cal, due, on),
+                    "days_overdue_words": working_days_words(i64::from(reminders::working_days_between(cal, due, on))),
                     "executor_name": executors.get(&a.id), "status": status_label(&a.status)})
             }
             ("digest", _) => {

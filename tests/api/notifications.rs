@@ -338,9 +338,29 @@ async fn reminders_follow_working_days_and_hours_and_plan_once(db: Db) {
     assert!(subjects.iter().any(|s| s.starts_with("Просрочено обращение")), "{subjects:?}");
 }
 
+/// What a letter must not show its reader: ISO dates, abbreviations, internal codes.
+fn unreadable_bits(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    for w in chars.windows(10) {
+        let s: String = w.iter().collect();
+        let b = s.as_bytes();
+        if s.is_ascii() && b[4] == b'-' && b[7] == b'-' && s.chars().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit()) {
+            found.push(s);
+        }
+    }
+    for bad in ["раб. дн", "in_work", "registered", "answer_review", "closed", "2025-W", "null"] {
+        if text.contains(bad) {
+            found.push(bad.to_string());
+        }
+    }
+    found
+}
+
 both_backends!(escalation_reaches_supervisors_after_two_working_days_overdue);
 async fn escalation_reaches_supervisors_after_two_working_days_overdue(db: Db) {
-    let app = TestApp::start(db).await;
+    let smtp = SmtpServer::start();
+    let app = mailing_to(&smtp, db, |_| {}).await;
     let (exec, _) = staff(&app, "ivanova", "executor", "ivanova@uhta.ru").await;
     staff(&app, "chief", "supervisor", "chief@uhta.ru").await;
     let card = assigned(&app, &exec, json!({"applicants": []})).await;
@@ -356,6 +376,19 @@ async fn escalation_reaches_supervisors_after_two_working_days_overdue(db: Db) {
     // Monday 7 April is the first working day of the week: the supervisors' weekly summary.
     let summary = outbox(&app, "kind=summary").await;
     assert_eq!(summary.len(), 1);
+    // Every letter sent reads as Russian: sentences for subjects, dates in words or dd.mm.yyyy.
+    let m = mailer(&app);
+    run(&app, &m, msk(2025, 4, 7, 11)).await;
+    let mails = smtp.mails();
+    assert!(mails.len() >= 4, "{}", mails.len());
+    for mail in &mails {
+        let text = format!("{}\n{}", mail.header("Subject").unwrap_or_default(), mail.body());
+        assert!(unreadable_bits(&text).is_empty(), "{:?} in:\n{text}", unreadable_bits(&text));
+    }
+    let escalation = mails.iter().find(|m| m.header("Subject").unwrap_or_default().starts_with("Нарушен срок")).expect("the escalation letter");
+    assert!(escalation.body().contains("истёк 02.04.2025, 2 рабочих дня назад"), "{}", escalation.body());
+    let summary = mails.iter().find(|m| m.header("Subject").unwrap_or_default().starts_with("Недельная сводка")).expect("the weekly summary");
+    assert_eq!(summary.header("Subject").unwrap(), "Недельная сводка контроля за неделю с 7 по 13 апреля 2025 г.");
 }
 
 both_backends!(an_extension_replans_and_closing_or_forwarding_cancels);
