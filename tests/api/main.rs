@@ -1,5 +1,6 @@
 //! Black-box HTTP tests of `appeals`, one binary with a module per area (one link on 2 cores).
-//! Every test runs on SQLite and, when `TEST_DATABASE_URL` is set, on PostgreSQL.
+//! Every test runs on SQLite and, when `TEST_DATABASE_URL` is set, on PostgreSQL; without it
+//! the PostgreSQL cases are reported as ignored, not as passed.
 
 #[macro_use]
 mod support;
