@@ -18,12 +18,7 @@ pub fn search_text(reg_number: &str, names: &[&str], summary: &str, external_id:
     out
 }
 
-/// NFC without invisible characters, lower-cased, `ё` folded into `е`, whitespace collapsed:
-/// the form stored for search (a zero-width space cannot split a surname).
-pub fn search_fold(text: &str) -> String {
-    let lower = super::text::for_keys(text).to_lowercase().replace('ё', "е");
-    lower.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+pub use super::text::search_fold;
 
 /// A person's name reduced to letters and single spaces, so «Иванов  И.И.» matches «иванов и и».
 pub fn name_key(name: &str) -> String {
@@ -50,7 +45,7 @@ pub fn email_key(email: &str) -> Option<String> {
 /// meaningful stems shared (order, case, ё and punctuation aside). The same letter sent twice,
 /// or retyped, reads so; a new letter of the same person on another matter does not.
 pub fn near_identical(a: &str, b: &str) -> bool {
-    use super::classifier_lookup::stems;
+    use super::words::stems;
     use std::collections::BTreeSet;
     let (x, y): (BTreeSet<String>, BTreeSet<String>) = (stems(a).into_iter().collect(), stems(b).into_iter().collect());
     if x.is_empty() || y.is_empty() {

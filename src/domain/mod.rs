@@ -16,5 +16,6 @@ pub mod roles;
 pub mod search;
 pub mod text;
 pub mod validation;
+pub mod words;
 pub mod workflow;
 pub mod reminders;

@@ -99,6 +99,13 @@ pub fn nfc_json(v: &mut serde_json::Value) {
     }
 }
 
+/// NFC without invisible characters, lower-cased, `ё` folded into `е`, whitespace collapsed:
+/// the form stored for search (a zero-width space cannot split a surname).
+pub fn search_fold(text: &str) -> String {
+    let lower = for_keys(text).to_lowercase().replace('ё', "е");
+    lower.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

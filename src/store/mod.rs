@@ -24,6 +24,8 @@ pub mod schema;
 pub mod search;
 pub mod sessions;
 #[cfg(feature = "sqlite")]
+pub mod sqlite_session;
+#[cfg(feature = "sqlite")]
 pub mod stable_plans;
 pub mod stats;
 pub mod stats_deltas;

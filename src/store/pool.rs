@@ -1,6 +1,8 @@
 //! Connection pools for SQLite and PostgreSQL, chosen from the URL scheme, with per-connection
 //! settings (SQLite pragmas for durability, UTC on PostgreSQL) and embedded migrations.
 
+#[cfg(feature = "sqlite")]
+use super::sqlite_session::SQLITE_SESSION;
 use super::StoreError;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
@@ -69,20 +71,6 @@ pub fn parse_url(url: &str) -> Result<Target, StoreError> {
     }
     Err(StoreError::Connect(format!("unsupported database URL scheme (use sqlite:// or postgres://): `{}`", url.split("://").next().unwrap_or(""))))
 }
-
-/// Settings of every SQLite connection. A registered appeal is a legal record:
-/// `synchronous = FULL` makes an acknowledged commit survive a power cut; write transactions
-/// run on the file's writer connection instead, which commits at NORMAL and flushes the WAL in
-/// groups before answering (`wal_sync`). `temp_store = MEMORY`: statement journals (every
-/// multi-row insert and trigger-firing statement inside a transaction has one) and sorts stay
-/// in memory; on files they cost an open, write, close and unlink in /var/tmp per statement
-/// (276 files for 400 registrations). No automatic checkpoint: it would run inside a commit,
-/// under the writer lock; `write_tx` checkpoints after answering. A page cache of 1 MiB (the
-/// default is 2): a pooled connection drops its cache whenever the writer commits, so a larger
-/// one only adds to the peak RSS (four connections, 4 MiB less at 100,000 appeals, at the same
-/// rates; benches/README, 2026-11-24).
-#[cfg(feature = "sqlite")]
-pub(crate) const SQLITE_SESSION: &str = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -1024;";
 
 /// Applies [`SQLITE_SESSION`] to each pooled connection, and holds the file's writer
 /// (`wal_sync`) for as long as the pool lives.

@@ -99,7 +99,7 @@ impl WalSync {
         }
         if w.is_none() {
             let mut c = diesel::SqliteConnection::establish(&self.db).map_err(|e| diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::Unknown, Box::new(format!("opening the writer: {e}"))))?;
-            c.batch_execute(&format!("{} PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{WRITER_CACHE_KIB};", super::pool::SQLITE_SESSION))?;
+            c.batch_execute(&format!("{} PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{WRITER_CACHE_KIB};", super::sqlite_session::SQLITE_SESSION))?;
             *w = Some(c);
         }
         Ok(w)

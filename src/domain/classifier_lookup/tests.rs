@@ -1,4 +1,5 @@
 use super::*;
+use crate::domain::words::{stems, words};
 use crate::domain::classifier::parse_tsv;
 
 fn shipped() -> Lookup {
