@@ -16,6 +16,7 @@ pub mod memory;
 pub mod control;
 pub mod demo;
 pub mod registry;
+pub mod edge;
 pub mod notify;
 pub mod scheduler;
 pub mod queries;

@@ -1,8 +1,8 @@
 //! Control actions over HTTP (API.md): each handler parses the body and `If-Match`, names the
 //! caller, and calls its use case in `crate::control`; the answer is the updated card.
 
-use super::appeals::{card_response, redact_related};
-use super::dto::Card;
+use super::appeals::card_response;
+use crate::edge::views::Card;
 use super::error::ApiError;
 use super::extract::{if_match, Caller, ValidJson};
 use super::{ActionResponses, AppState};
@@ -27,11 +27,15 @@ async fn respond<F>(state: web::Data<AppState>, caller: Caller, what: &'static s
 where
     F: FnOnce(&AppState, &Actor) -> Result<CardData, StoreError> + Send + 'static,
 {
-    let actor = Actor { id: caller.id.clone(), org: caller.org.clone(), role: caller.role };
+    let actor = caller.actor();
     let st = state.clone();
-    let mut card = web::block(move || f(&st, &actor)).await??;
     // An executor's answer shows only the related appeals they may open.
-    redact_related(&state, &caller, std::slice::from_mut(&mut card)).await?;
+    let card = web::block(move || {
+        let mut card = f(&st, &actor)?;
+        crate::queries::card::redact_related(&st, &actor, std::slice::from_mut(&mut card))?;
+        Ok::<_, crate::store::StoreError>(card)
+    })
+    .await??;
     tracing::info!(appeal_id = %card.appeal.id, action = what, actor = %caller.login, "control action");
     Ok(card_response(HttpResponse::Ok(), Card::from_data(card, &caller.id, caller.role, state.today())))
 }

@@ -1,13 +1,12 @@
 //! Registering, reading and listing appeals; the history; an executor's queue.
 
-use super::dto::{Card, ListItem, ListPage};
+use crate::edge::views::{Card, ListItem, ListPage};
 use super::error::ApiError;
+use crate::edge::list::{decode_due_cursor, encode_cursor, encode_due_cursor, filter_from};
 use super::extract::{Caller, Params, ValidJson};
 use super::{AppState, ReadProblems, WriteProblems};
 use crate::domain::appeal::AppealDraft;
-use crate::domain::search::SearchQuery;
-use crate::store::search::TextSearch;
-use crate::domain::roles::{Capability, Role};
+use crate::domain::roles::Capability;
 use crate::domain::workflow::Status;
 use crate::store::appeals::{CardData, ListFilter, ListOrder};
 use actix_web::http::header;
@@ -39,36 +38,10 @@ pub struct HistoryList {
     pub next_cursor: Option<String>,
 }
 
-/// For an executor, keeps only the ids they may open (appeals actively assigned to them);
-/// others may open every appeal of the organization. Returns `None` when nothing is filtered.
-pub async fn openable(state: &web::Data<AppState>, caller: &Caller, ids: Vec<String>) -> Result<Option<std::collections::HashSet<String>>, ApiError> {
-    if caller.role != Role::Executor {
-        return Ok(None);
-    }
-    let pool = state.pool.clone();
-    let (org, user) = (caller.org.clone(), caller.id.clone());
-    let found = web::block(move || crate::store::visibility::assigned_among(&pool, &org, &user, &ids)).await??;
-    Ok(Some(found.into_iter().collect()))
-}
-
-/// Drops from the cards' `related` the appeals the caller may not open (an executor learns
-/// nothing about appeals of others). Call before building any card an executor receives.
-pub async fn redact_related(state: &web::Data<AppState>, caller: &Caller, cards: &mut [CardData]) -> Result<(), ApiError> {
-    let ids: Vec<String> = cards.iter().flat_map(|c| c.related.iter().cloned()).collect();
-    if ids.is_empty() {
-        return Ok(());
-    }
-    if let Some(allowed) = openable(state, caller, ids).await? {
-        for c in cards.iter_mut() {
-            c.related.retain(|id| allowed.contains(id));
-        }
-    }
-    Ok(())
-}
-
-/// True when the caller may see the card: everyone but executors, and executors assigned to it.
-pub fn visible(caller: &Caller, card: &CardData) -> bool {
-    caller.role != Role::Executor || card.assignments.iter().any(|a| a.active && a.user_id == caller.id)
+/// The cards with the related appeals the caller may not open left out.
+pub async fn redacted(state: &web::Data<AppState>, caller: &Caller, mut cards: Vec<CardData>) -> Result<Vec<CardData>, ApiError> {
+    let (st, actor) = (state.clone(), caller.actor());
+    Ok(web::block(move || crate::queries::card::redact_related(&st, &actor, &mut cards).map(|_| cards)).await??)
 }
 
 /// A card response with its version as the ETag.
@@ -94,30 +67,14 @@ pub async fn register_appeal(caller: Caller, state: web::Data<AppState>, body: V
     Ok(card_response(b, card))
 }
 
-/// Loads a card the caller may see, or 404 (an executor never learns an unassigned appeal exists).
-async fn visible_card(state: &web::Data<AppState>, caller: &Caller, id: String) -> Result<CardData, ApiError> {
-    if uuid::Uuid::parse_str(&id).is_err() {
-        return Err(ApiError::NotFound);
-    }
-    let pool = state.pool.clone();
-    let org = caller.org.clone();
-    let card = web::block(move || crate::store::appeals::get_card(&pool, &org, &id)).await??;
-    if !visible(caller, &card) {
-        return Err(ApiError::NotFound);
-    }
-    Ok(card)
-}
-
 /// One card; the read itself is recorded in the history (152-FZ).
 #[utoipa::path(tag = "appeals", params(("id" = String, Path, description = "appeal id")),
     responses((status = 200, body = Card, headers(("ETag" = String, description = "the card's version, quoted"))), ReadProblems))]
 #[get("/appeals/{id}")]
 pub async fn get_appeal(caller: Caller, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let mut card = visible_card(&state, &caller, id.into_inner()).await?;
-    redact_related(&state, &caller, std::slice::from_mut(&mut card)).await?;
-    let entry = crate::store::history::entry(&card.appeal.organization_id, &card.appeal.id, state.now_naive(), Some(&caller.id), "viewed", serde_json::json!({}));
-    let pool = state.pool.clone();
-    web::block(move || crate::store::history::append(&pool, &entry)).await??;
+    let (st, actor) = (state.clone(), caller.actor());
+    let id = id.into_inner();
+    let card = web::block(move || crate::queries::card::show(&st, &actor, &id, serde_json::json!({}))).await??;
     Ok(card_response(HttpResponse::Ok(), Card::from_data(card, &caller.id, caller.role, state.today())))
 }
 
@@ -130,7 +87,8 @@ pub async fn appeal_history(caller: Caller, state: web::Data<AppState>, id: web:
     let p = Params::of(&req)?;
     let limit = p.int("limit", 1, 500)?.unwrap_or(100);
     let after = p.int("cursor", 0, i64::MAX)?;
-    let card = visible_card(&state, &caller, id.into_inner()).await?;
+    let (st, actor, id) = (state.clone(), caller.actor(), id.into_inner());
+    let card = web::block(move || crate::queries::card::visible_card(&st, &actor, &id)).await??;
     let pool = state.pool.clone();
     let org = caller.org.clone();
     let mut rows = web::block(move || crate::store::history::page(&pool, &org, &card.appeal.id, after, limit + 1)).await??;
@@ -152,7 +110,8 @@ pub async fn appeal_history(caller: Caller, state: web::Data<AppState>, id: web:
     // Related appeals named in the details: an executor sees only those they may open.
     let named: Vec<String> = items.iter().filter_map(|i| i.details.get("related_appeal_ids")?.as_array().cloned()).flatten().filter_map(|v| v.as_str().map(String::from)).collect();
     if !named.is_empty() {
-        if let Some(allowed) = openable(&state, &caller, named).await? {
+        let (st, actor) = (state.clone(), caller.actor());
+        if let Some(allowed) = web::block(move || crate::queries::card::openable(&st, &actor, named)).await?? {
             for i in &mut items {
                 if let Some(list) = i.details.get_mut("related_appeal_ids").and_then(|v| v.as_array_mut()) {
                     list.retain(|v| v.as_str().is_some_and(|id| allowed.contains(id)));
@@ -161,87 +120,6 @@ pub async fn appeal_history(caller: Caller, state: web::Data<AppState>, id: web:
         }
     }
     Ok(HttpResponse::Ok().json(HistoryList { items, next_cursor }))
-}
-
-/// The registry's cursor: the last item's (registered_at, id).
-pub fn encode_cursor(c: &CardData) -> String {
-    hex::encode(format!("{}|{}", c.appeal.registered_at.format("%Y-%m-%dT%H:%M:%S%.6f"), c.appeal.id))
-}
-
-fn bad_cursor() -> ApiError {
-    ApiError::Validation(vec![crate::domain::validation::FieldError { field: "cursor".into(), message: "курсор повреждён; начните с первой страницы".into() }])
-}
-
-/// Reads a registry cursor back; a damaged one is a field error.
-pub fn decode_cursor(s: &str) -> Result<(chrono::NaiveDateTime, String), ApiError> {
-    let raw = String::from_utf8(hex::decode(s).map_err(|_| bad_cursor())?).map_err(|_| bad_cursor())?;
-    let (at, id) = raw.split_once('|').ok_or_else(bad_cursor)?;
-    let at = chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M:%S%.f").map_err(|_| bad_cursor())?;
-    Ok((at, id.to_string()))
-}
-
-/// The queue's cursor: the last item's (due_date, registered_at, id).
-pub fn encode_due_cursor(c: &CardData) -> String {
-    hex::encode(format!("{}|{}|{}", c.appeal.due_date, c.appeal.registered_at.format("%Y-%m-%dT%H:%M:%S%.6f"), c.appeal.id))
-}
-
-/// Reads a queue cursor back; a damaged one is a field error.
-pub fn decode_due_cursor(s: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDateTime, String), ApiError> {
-    let raw = String::from_utf8(hex::decode(s).map_err(|_| bad_cursor())?).map_err(|_| bad_cursor())?;
-    let mut parts = raw.splitn(3, '|');
-    let due = parts.next().and_then(super::extract::strict_date).ok_or_else(bad_cursor)?;
-    let at = parts.next().and_then(|a| chrono::NaiveDateTime::parse_from_str(a, "%Y-%m-%dT%H:%M:%S%.f").ok()).ok_or_else(bad_cursor)?;
-    let id = parts.next().filter(|i| uuid::Uuid::parse_str(i).is_ok()).ok_or_else(bad_cursor)?;
-    Ok((due, at, id.to_string()))
-}
-
-/// Builds the registry list's store filter from the query string.
-pub fn filter_from(state: &AppState, caller: &Caller, p: &Params) -> Result<ListFilter, ApiError> {
-    let today = state.today();
-    let statuses: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
-    let channels: Vec<&str> = state.channels.all().iter().map(|c| c.code.as_str()).collect();
-    let mut f = ListFilter {
-        org: caller.org.clone(),
-        registered_from: p.date("registered_from")?.map(|d| state.start_of(d)),
-        registered_before: p.date("registered_to")?.and_then(|d| d.succ_opt()).map(|d| state.start_of(d)),
-        statuses: p.one_of("status", &statuses)?.into_iter().collect(),
-        channel: p.one_of("channel", &channels)?,
-        section: p.section("section")?,
-        executor_id: p.uuid("executor_id")?,
-        visible_to: (caller.role == Role::Executor).then(|| caller.id.clone()),
-        due_on_or_before: None,
-        due_before: None,
-        due_on_or_after: None,
-        search: p
-            .text("q", 200)?
-            .map(|q| SearchQuery::parse(&q).map_err(|m| Params::bad("q", m)))
-            .transpose()?
-            .map(|query| TextSearch { query, window: state.settings.limits.search_window }),
-        after: p.opaque("cursor", 400)?.map(|c| decode_cursor(&c)).transpose()?,
-        after_due: None,
-        limit: p.int("limit", 1, 100)?.unwrap_or(50),
-        order: ListOrder::NewestFirst,
-    };
-    let open: Vec<String> = Status::open_codes().into_iter().map(String::from).collect();
-    if p.flag("overdue")? == Some(true) {
-        f.due_before = Some(today);
-        if f.statuses.is_empty() {
-            f.statuses = open.clone();
-        } else {
-            f.statuses.retain(|s| open.contains(s));
-            if f.statuses.is_empty() {
-                f.statuses = vec!["none".into()];
-            }
-        }
-    }
-    if let Some(n) = p.int("due_within_days", 0, 366)? {
-        f.due_on_or_after = Some(today);
-        f.due_on_or_before = Some(today + Duration::days(n));
-        if f.statuses.is_empty() {
-            f.statuses = open;
-        }
-    }
-    Ok(f)
 }
 
 /// The registry: filtered, newest registration first, keyset-paginated (stable under inserts).
@@ -267,7 +145,7 @@ pub async fn list_appeals(caller: Caller, state: web::Data<AppState>, req: HttpR
     } else {
         None
     };
-    redact_related(&state, &caller, &mut rows).await?;
+    let rows = redacted(&state, &caller, rows).await?;
     let today = state.today();
     let items = rows.into_iter().map(|c| ListItem(Card::from_data(c, &caller.id, caller.role, today))).collect();
     Ok(HttpResponse::Ok().json(ListPage { items, next_cursor }))
@@ -311,7 +189,7 @@ pub async fn my_assignments(caller: Caller, state: web::Data<AppState>, req: Htt
     } else {
         None
     };
-    redact_related(&state, &caller, &mut rows).await?;
+    let rows = redacted(&state, &caller, rows).await?;
     let items = rows.into_iter().map(|c| ListItem(Card::from_data(c, &caller.id, caller.role, today))).collect();
     Ok(HttpResponse::Ok().json(ListPage { items, next_cursor }))
 }

@@ -4,10 +4,9 @@
 //! have: its status and, when refused, the problem's `code` and `detail`.
 
 use super::error::ApiError;
-use super::extract::{parse_etag, typed_element, Caller, EntityTag, ValidJson};
+use super::extract::{parse_etag, Caller, EntityTag, ValidJson};
 use super::{AppState, WriteProblems};
-use crate::control::bulk::{self, Batch, BulkAction, Params};
-use crate::control::Actor;
+use crate::control::bulk::{self, Batch, BulkAction};
 use crate::domain::validation::FieldError;
 use crate::store::bulk::Target;
 use crate::store::StoreError;
@@ -80,24 +79,6 @@ pub struct BulkResult {
     pub refused: usize,
 }
 
-/// The single action's parameters typed for `action`; field errors named `params.<field>`.
-pub fn typed_params(action: BulkAction, params: serde_json::Value) -> Result<Params, ApiError> {
-    let prefix = |errs: Vec<FieldError>| {
-        ApiError::Validation(errs.into_iter().map(|e| FieldError { field: if e.field == "body" { "params".into() } else { format!("params.{}", e.field) }, message: e.message }).collect())
-    };
-    if !params.is_object() {
-        return Err(prefix(vec![FieldError { field: "body".into(), message: "ожидается объект JSON {…}".into() }]));
-    }
-    Ok(match action {
-        BulkAction::Assign => Params::Assign(typed_element(params).map_err(prefix)?),
-        BulkAction::Forward => Params::Forward(typed_element(params).map_err(prefix)?),
-        BulkAction::Extend => Params::Extend(typed_element(params).map_err(prefix)?),
-        BulkAction::Close => Params::Close(typed_element(params).map_err(prefix)?),
-        BulkAction::LeaveWithoutAnswer => Params::LeaveWithoutAnswer(typed_element(params).map_err(prefix)?),
-        BulkAction::Consideration => Params::Consideration(typed_element(params).map_err(prefix)?),
-    })
-}
-
 /// The targets of `ids` with the versions of `if_match`; an entry for an appeal outside the
 /// batch, or a value that is not a quoted version, is a 422 naming `if_match.<id>`.
 pub fn targets(ids: Vec<String>, if_match: &BTreeMap<String, String>) -> Result<Vec<Target>, ApiError> {
@@ -159,9 +140,9 @@ pub fn row(id: String, r: Result<i32, StoreError>) -> BulkRow {
 #[post("/appeals/bulk")]
 pub async fn bulk_action(caller: Caller, state: web::Data<AppState>, body: ValidJson<BulkInput>) -> Result<HttpResponse, ApiError> {
     let input = body.0;
-    let params = typed_params(input.action, input.params)?;
+    let params = crate::edge::bulk::typed_params(input.action, input.params)?;
     let batch = Batch { params, targets: targets(input.ids, &input.if_match)?, all_or_nothing: input.all_or_nothing };
-    let actor = Actor { id: caller.id.clone(), org: caller.org.clone(), role: caller.role };
+    let actor = caller.actor();
     let st = state.clone();
     let login = caller.login.clone();
     let outcome = web::block(move || bulk::run(&st, &actor, &login, batch)).await??;

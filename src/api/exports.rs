@@ -4,7 +4,7 @@
 use super::error::ApiError;
 use super::extract::{Caller, Params};
 use super::{AppState, ReadProblems};
-use crate::control::visible;
+use crate::queries::card::visible;
 use crate::domain::roles::Capability;
 use crate::domain::validation::FieldError;
 use crate::reports::sstu::{self, ExportError};
@@ -104,7 +104,7 @@ async fn visible_answer(state: &web::Data<AppState>, caller: &Caller, id: &str, 
     let pool = state.pool.clone();
     let (org, aid) = (caller.org.clone(), id.to_string());
     let card = web::block(move || crate::store::appeals::get_card(&pool, &org, &aid)).await??;
-    if !visible(&caller.id, caller.role, &card) || !card.answers.iter().any(|a| a.id == answer_id) {
+    if !visible(&caller.actor(), &card) || !card.answers.iter().any(|a| a.id == answer_id) {
         return Err(ApiError::NotFound);
     }
     Ok(card)

@@ -6,7 +6,7 @@
 //! 422s naming the field, strings are NFC-normalized.
 
 use super::error::ApiError;
-use super::extract::{russian, syntax_ru, typed_element, StrictValue};
+use crate::edge::body::{russian, syntax_ru, typed_element, StrictValue};
 use crate::domain::validation::FieldError;
 use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;

@@ -4,7 +4,6 @@ pub mod actions;
 pub mod appeals;
 pub mod bodies;
 pub mod bulk;
-pub mod dto;
 pub mod error;
 pub mod exports;
 pub mod extract;

@@ -3,13 +3,13 @@
 //! ordinary registration use case), and an oral answer given with the citizen's consent.
 
 use super::appeals::card_response;
-use super::dto::Card;
+use crate::edge::views::Card;
 use super::error::ApiError;
 use super::extract::{parse_json, Caller, Params, ValidJson};
 use super::{AppState, ReadProblems, WriteProblems};
 use crate::control::answer::ResultInput;
 use crate::control::oral::OralAnswer;
-use crate::control::{self, Actor};
+use crate::control;
 use crate::domain::appeal::{AppealDraft, OfficialRole};
 use crate::domain::roles::Capability;
 use crate::domain::validation::{Errors, FieldError};
@@ -337,7 +337,7 @@ pub async fn register_visit(caller: Caller, state: web::Data<AppState>, body: Va
             other => other,
         })?;
         let derived = crate::registry::validate(&st, &draft, false).map_err(|errs| ApiError::Validation(errs.into_iter().map(|f| FieldError { field: format!("appeal.{}", f.field), message: f.message }).collect()))?;
-        let registrar = Actor { id: c.id.clone(), org: c.org.clone(), role: c.role };
+        let registrar = c.actor();
         let plans = match b.oral_answer {
             None => Vec::new(),
             Some(o) => {
@@ -383,7 +383,7 @@ pub async fn oral_answer(caller: Caller, state: web::Data<AppState>, body: Valid
     if !b.consent {
         return Err(not_found("consent", NO_CONSENT));
     }
-    let actor = Actor { id: caller.id.clone(), org: caller.org.clone(), role: caller.role };
+    let actor = caller.actor();
     let st = state.clone();
     let card = web::block(move || -> Result<_, ApiError> {
         let (_, v) = visit_of(&st, &actor.org, &b.visitor_id)?;

@@ -19,7 +19,7 @@ pub mod leave;
 pub mod oral;
 pub mod rework;
 
-use crate::domain::roles::{allows, Capability, Role};
+use crate::domain::roles::Role;
 use crate::domain::validation::FieldError;
 use crate::domain::workflow::{self, Action, Facts, Part, Status};
 use crate::state::AppState;
@@ -29,16 +29,7 @@ use crate::store::StoreError;
 use chrono::NaiveDate;
 use serde_json::json;
 
-/// Who acts: the authenticated user as the use case needs them (no HTTP types).
-#[derive(Clone, Debug)]
-pub struct Actor {
-    /// User id.
-    pub id: String,
-    /// Organization: every read and write is confined to it.
-    pub org: String,
-    /// Role.
-    pub role: Role,
-}
+pub use crate::domain::roles::Actor;
 
 /// What an action decides from the current card: the change, and the action that follows in
 /// the same step (approval with `close` goes on to `Close`).
@@ -55,11 +46,6 @@ impl From<Change> for Step {
     }
 }
 
-/// True when the actor may see the card: roles that read everything, or anyone among its
-/// active executors (an executor never learns an unassigned appeal exists).
-pub fn visible(actor_id: &str, role: Role, card: &CardData) -> bool {
-    allows(role, Capability::ReadAll) || card.assignments.iter().any(|a| a.active && a.user_id == actor_id)
-}
 
 /// The actor's part in the card's current resolution.
 pub fn part_of(card: &CardData, actor_id: &str) -> Part {
@@ -171,7 +157,7 @@ pub fn run_chain(state: &AppState, org: &str, id: &str, expected_version: Option
 
 /// One action applied to the card read in the write transaction (see the module's doc).
 fn guarded(actor: &Actor, today: NaiveDate, pick: &dyn Fn(Status) -> Action, decide: &mut dyn FnMut(&CardData) -> Result<Step, StoreError>, card: &CardData) -> Result<Change, StoreError> {
-    if !visible(&actor.id, actor.role, card) {
+    if !crate::queries::card::visible(actor, card) {
         return Err(StoreError::NotFound);
     }
     let status = Status::parse(&card.appeal.status).unwrap_or(Status::Registered);

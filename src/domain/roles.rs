@@ -2,6 +2,31 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Who acts or reads: the authenticated user as the use cases need them (no HTTP types).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    /// User id.
+    pub id: String,
+    /// Organization: every read and write is confined to it.
+    pub org: String,
+    /// Role.
+    pub role: Role,
+}
+
+impl Actor {
+    /// True for roles that read every appeal of the organization; an executor reads only the
+    /// appeals actively assigned to them. The one visibility rule: the card, the lists, the
+    /// queues and the store's filters all ask it.
+    pub fn reads_all(&self) -> bool {
+        allows(self.role, Capability::ReadAll)
+    }
+
+    /// The user a list is confined to (their active assignments), or `None` for those who read all.
+    pub fn confined_to(&self) -> Option<String> {
+        (!self.reads_all()).then(|| self.id.clone())
+    }
+}
+
 /// A user's role; one per user.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

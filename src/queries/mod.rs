@@ -1,4 +1,5 @@
 //! Reads that several interfaces share: the API and the pages call these instead of querying
 //! the store each in its own way.
 
+pub mod card;
 pub mod classifier;

@@ -8,9 +8,8 @@
 use super::forms::Form;
 use super::pages::{executor_choices, leave_reasons, page_with, user_names};
 use super::session::{self, check_csrf, PageError, Session};
-use crate::api::error::ApiError;
+use crate::edge::ApiError;
 use crate::control::bulk::{self, Batch, BulkAction};
-use crate::control::Actor;
 use crate::domain::roles::{allows, Capability, Role};
 use crate::state::AppState;
 use crate::store::bulk::Target;
@@ -175,12 +174,12 @@ pub async fn apply(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
     let mut values = json!(typed);
     values["co"] = json!(form.all("co"));
     let shown = versions_of(&form, &ids);
-    let params = crate::api::bulk::typed_params(action, params_of(action, &form));
+    let params = crate::edge::bulk::typed_params(action, params_of(action, &form));
     let run = match params {
         Ok(params) => {
             let targets = ids.iter().map(|id| Target { id: id.clone(), if_match: shown.get(id).copied() }).collect();
             let batch = Batch { params, targets, all_or_nothing: false };
-            let actor = Actor { id: s.caller.id.clone(), org: s.caller.org.clone(), role: s.caller.role };
+            let actor = s.caller.actor();
             let (st, login) = (state.clone(), s.caller.login.clone());
             web::block(move || bulk::run(&st, &actor, &login, batch)).await?.map_err(ApiError::from)
         }

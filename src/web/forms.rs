@@ -4,9 +4,9 @@
 
 use super::pages::{card_with_error, page_with};
 use super::session::{self, check_csrf, PageError, Session};
-use crate::api::error::ApiError;
-use crate::api::extract::parse_json;
-use crate::control::{self, Actor};
+use crate::edge::ApiError;
+use crate::edge::parse_json;
+use crate::control;
 use crate::domain::appeal::AppealDraft;
 use crate::domain::roles::Capability;
 use crate::domain::validation::FieldError;
@@ -158,7 +158,7 @@ fn typed_values(form: &Form) -> (Value, Vec<Value>, Vec<Value>) {
 pub async fn new_form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     let s = session::require(&req, &state).await?;
     s.caller.require(Capability::Register)?;
-    let params = crate::api::extract::Params::of(&req)?;
+    let params = crate::edge::Params::of(&req)?;
     // A form kept when the session ended comes back as typed; nothing is registered until the
     // clerk sends it again.
     if let Some(token) = params.raw("draft").filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())) {
@@ -431,7 +431,7 @@ pub async fn act(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(
     let Some(json_body) = action_body(&action, &form) else { return Err(ApiError::NotFound.into()) };
     let expected = form.get("version").parse::<i32>().ok();
     let answer_id = form.get("answer_id").to_string();
-    let actor = Actor { id: s.caller.id.clone(), org: s.caller.org.clone(), role: s.caller.role };
+    let actor = s.caller.actor();
     let bytes = json_body.to_string();
     let b = bytes.as_bytes();
     let run: Result<Box<dyn FnOnce(&AppState) -> Result<crate::store::appeals::CardData, crate::store::StoreError> + Send>, ApiError> = (|| {

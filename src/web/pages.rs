@@ -2,10 +2,10 @@
 //! the executor's queue, statistics; the page templates and static files.
 
 use super::session::{self, PageError, Session};
-use crate::api::appeals::{encode_cursor, filter_from, redact_related, visible};
-use crate::api::dto::{Card, ListItem};
-use crate::api::error::ApiError;
-use crate::api::extract::Params;
+use crate::edge::list::{encode_cursor, filter_from};
+use crate::edge::views::{Card, ListItem};
+use crate::edge::ApiError;
+use crate::edge::Params;
 use crate::domain::roles::{allows, Capability, Role};
 use crate::domain::workflow::Status;
 use crate::state::AppState;
@@ -158,7 +158,8 @@ pub async fn user_names(state: &web::Data<AppState>, org: &str) -> Result<Vec<cr
 
 /// List items as the caller may see them (no contacts), ready for a template.
 async fn items(state: &web::Data<AppState>, s: &Session, mut rows: Vec<CardData>) -> Result<Vec<Value>, PageError> {
-    redact_related(state, &s.caller, &mut rows).await?;
+    let (st, actor) = (state.clone(), s.caller.actor());
+    let rows = web::block(move || crate::queries::card::redact_related(&st, &actor, &mut rows).map(|_| rows)).await??;
     let today = state.today();
     Ok(rows.into_iter().map(|c| serde_json::to_value(ListItem(Card::from_data(c, &s.caller.id, s.caller.role, today))).unwrap_or(Value::Null)).collect())
 }
@@ -198,7 +199,7 @@ const BOARD_ITEMS: i64 = 20;
 async fn board(state: &web::Data<AppState>, s: &Session) -> Result<HttpResponse, PageError> {
     let today = state.today();
     let open: Vec<String> = Status::open_codes().into_iter().map(String::from).collect();
-    let mine = (s.caller.role == Role::Executor).then(|| s.caller.id.clone());
+    let mine = s.caller.actor().confined_to();
     let base = ListFilter {
         org: s.caller.org.clone(),
         registered_from: None,
@@ -343,7 +344,7 @@ pub async fn my_queue(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
     let s = session::require(&req, &state).await?;
     let p = Params::of(&req)?.without_empty();
     let limit = p.int("limit", 1, 100)?.unwrap_or(50);
-    let after_due = p.opaque("cursor", 400)?.map(|c| crate::api::appeals::decode_due_cursor(&c)).transpose()?;
+    let after_due = p.opaque("cursor", 400)?.map(|c| crate::edge::list::decode_due_cursor(&c)).transpose()?;
     let f = ListFilter {
         org: s.caller.org.clone(),
         registered_from: None,
@@ -367,7 +368,7 @@ pub async fn my_queue(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
     if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         next = rows.last().map(|c| {
-            let cursor = crate::api::appeals::encode_due_cursor(c);
+            let cursor = crate::edge::list::encode_due_cursor(c);
             if p.raw("limit").is_some() { format!("limit={limit}&cursor={cursor}") } else { format!("cursor={cursor}") }
         });
     }
@@ -407,22 +408,10 @@ pub fn resolution(state: &AppState, card: &CardData, caller: Option<&str>, names
     })
 }
 
-/// Loads a card the caller may open, or 404 exactly like the API.
+/// Shows a card the caller may open (404 exactly like the API), the read recorded.
 async fn visible_card(state: &web::Data<AppState>, s: &Session, id: &str) -> Result<CardData, PageError> {
-    if uuid::Uuid::parse_str(id).is_err() {
-        return Err(ApiError::NotFound.into());
-    }
-    let (pool, org, id) = (state.pool.clone(), s.caller.org.clone(), id.to_string());
-    let mut card = web::block(move || crate::store::appeals::get_card(&pool, &org, &id)).await??;
-    if !visible(&s.caller, &card) {
-        return Err(ApiError::NotFound.into());
-    }
-    redact_related(state, &s.caller, std::slice::from_mut(&mut card)).await?;
-    // Reading a card with contacts is recorded, as through the API (152-FZ).
-    let entry = crate::store::history::entry(&card.appeal.organization_id, &card.appeal.id, state.now_naive(), Some(&s.caller.id), "viewed", json!({"via": "web"}));
-    let pool = state.pool.clone();
-    web::block(move || crate::store::history::append(&pool, &entry)).await??;
-    Ok(card)
+    let (st, actor, id) = (state.clone(), s.caller.actor(), id.to_string());
+    Ok(web::block(move || crate::queries::card::show(&st, &actor, &id, json!({"via": "web"}))).await??)
 }
 
 /// Russian names of history actions.

@@ -1,7 +1,6 @@
 //! Signing in and out, the session cookie, CSRF checks, and how page errors are answered.
 
-use crate::api::error::ApiError;
-use crate::api::extract::Caller;
+use crate::edge::{ApiError, Caller};
 use crate::domain::roles::Role;
 use crate::state::AppState;
 use crate::store::sessions::SessionRow;
@@ -10,8 +9,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde_json::json;
 
-/// Name of the session cookie.
-pub const SESSION_COOKIE: &str = "appeals_session";
+pub use crate::edge::caller::SESSION_COOKIE;
 /// Name of the sign-in form's double-submit CSRF cookie (there is no session yet to hold it).
 pub const LOGIN_COOKIE: &str = "appeals_login";
 
@@ -133,21 +131,7 @@ pub async fn current(req: &HttpRequest, state: &web::Data<AppState>) -> Result<O
     Ok(Some(Session { caller: Caller { id: user.id, org: user.organization_id, role, login: user.login }, full_name: user.full_name, csrf: s.csrf_token }))
 }
 
-/// The caller of a live session cookie, for the API's GET downloads linked from the pages.
-pub async fn caller_of_cookie(state: &web::Data<AppState>, value: &str) -> Result<Option<Caller>, ApiError> {
-    if value.len() != 64 || !value.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Ok(None);
-    }
-    let hash = crate::auth::hash_token(value);
-    let pool = state.pool.clone();
-    let found = web::block(move || crate::store::sessions::find_session(&pool, &hash)).await??;
-    let now = state.now_naive();
-    Ok(found.and_then(|(user, s)| {
-        let live = s.ended_at.is_none() && s.expires_at > now && user.active;
-        let role = Role::parse(&user.role)?;
-        live.then(|| Caller { id: user.id, org: user.organization_id, role, login: user.login })
-    }))
-}
+pub use crate::edge::caller::caller_of_cookie;
 
 /// The session, or a redirect to the sign-in page.
 pub async fn require(req: &HttpRequest, state: &web::Data<AppState>) -> Result<Session, PageError> {
