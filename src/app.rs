@@ -86,7 +86,7 @@ pub fn state(settings: Settings, pool: DbPool, clock: Arc<dyn Clock>) -> Result<
     let codes: HashMap<String, String> = store::classifier::all_names(&pool)?.into_iter().collect();
     let channels = Catalog::new(&settings.channels);
     let settings_dir = settings.config_dir.clone();
-    let classifier = crate::queries::classifier::ClassifierIndex::load(&pool, &settings_dir).map_err(StartError::Classifier)?;
+    let classifier = crate::classifier_index::ClassifierIndex::load(&pool, &settings_dir).map_err(StartError::Classifier)?;
     Ok(AppState {
         pool,
         settings: Arc::new(settings),

@@ -1,16 +1,36 @@
 //! `appeals`: the registry and control workflow of citizens' appeals under Federal Law 59-FZ.
 //!
-//! Layers: [`api`] (actix-web handlers: parse, authorize, call the domain, map errors) →
-//! [`domain`] (pure rules) → [`store`] (diesel over SQLite or PostgreSQL).
+//! Floors, from the bottom (a module imports its own floor and those below; [`architecture`]
+//! checks it on every `cargo test`):
+//! - [`domain`]: the law's and the service's rules as pure code (deadlines, workflow, the
+//!   classifier, counting conventions, Russian wording); with the small pure helpers
+//!   [`clock`], [`memory`], [`csv`], [`templates`], [`auth`] (tokens, passwords, throttling);
+//! - [`config`]: the settings;
+//! - [`store`]: diesel over SQLite or PostgreSQL; queries and transactions, no decisions;
+//! - [`notify`] (letters from templates, mail), [`files`] (private files on disk) and
+//!   [`classifier_index`] (the classifier found by the words on a letter);
+//! - [`state`]: what every request and job shares (pool, settings, calendars, templates), and
+//!   [`intake`]: a draft checked and turned into a card's rows (registration, import, correction);
+//! - the use cases, peers that do not call one another: [`registry`] (registration),
+//!   [`control`] (every control action, typed as `control::command::Command`), [`queries`]
+//!   (reads several interfaces share: showing a card), [`reports`]
+//!   (statistics, annual report, ССТУ.РФ and ГАСУ), [`scheduler`] (reminders);
+//! - [`edge`]: what the API and the pages share about a request (caller, body, parameters,
+//!   card views, errors);
+//! - [`api`] (JSON over HTTP) and [`web`] (server-rendered pages), which never import each other;
+//! - [`app`]: start-up and the assembled application; then the binary's commands and [`demo`].
 
 pub mod auth;
 pub mod config;
 pub mod csv;
 pub mod files;
+pub mod intake;
 pub mod domain;
 pub mod store;
 pub mod api;
+pub mod architecture;
 pub mod app;
+pub mod classifier_index;
 pub mod clock;
 pub mod memory;
 pub mod control;
@@ -22,4 +42,5 @@ pub mod scheduler;
 pub mod queries;
 pub mod reports;
 pub mod state;
+pub mod templates;
 pub mod web;

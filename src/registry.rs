@@ -3,49 +3,24 @@
 //! template once the store has reserved them, and decides how an earlier appeal of the same
 //! applicant and question is linked (repeated, duplicate, or related when it was forwarded).
 
+use crate::intake::{applicant_rows, match_key_rows, person_keys};
+pub use crate::intake::validate;
 use crate::state::AppState;
-use crate::domain::appeal::{self, AppealDraft, Derived, LegalRegime};
-use crate::domain::deadline::{self, Deadline, DeadlineRules};
+use crate::domain::appeal::{AppealDraft, Derived, LegalRegime};
+use crate::domain::deadline;
 use crate::domain::{keys, regnum};
-use crate::domain::validation::FieldError;
 use crate::domain::workflow::Status;
 use crate::store::appeals::{Candidate, CardData, NewAppeal};
-use crate::store::models::{AppealRow, ApplicantRow, LinkRow, MatchKeyRow, QuestionRow};
+use crate::store::models::{AppealRow, LinkRow, QuestionRow};
 use crate::store::{micros, new_id, StoreError};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
-use std::collections::BTreeSet;
 
-
-/// Validates a draft against the current reference data.
-pub fn validate(state: &AppState, d: &AppealDraft, import: bool) -> Result<Derived, Vec<FieldError>> {
-    let codes = state.codes.read().unwrap_or_else(|e| e.into_inner());
-    let exists = |c: &str| codes.contains_key(c);
-    let local_date = |at: DateTime<Utc>| state.local_date(at);
-    let ctx = appeal::Context { today: state.today(), local_date: &local_date, channels: &state.channels, code_exists: &exists, email_rule: &state.settings.email_rule, import };
-    appeal::validate(d, &ctx)
-}
-
-/// The deadline rules of a legal regime: 59-FZ's, or another regime's configured days and
-/// citation (`[regime_days]`, `[regime_citations]`), so its explanation cites its own rule.
-pub fn rules_for(state: &AppState, regime: LegalRegime) -> DeadlineRules {
-    let s = &state.settings;
-    if regime == LegalRegime::Fz59 {
-        return s.deadlines.clone();
-    }
-    let code = regime.as_str();
-    deadline::regime_rules(&s.deadlines, code, s.regime_days.get(code).copied(), s.regime_citations.get(code).map(String::as_str))
-}
-
-/// The consideration deadline of an appeal registered on `registered_on`.
-pub fn deadline_for(state: &AppState, regime: LegalRegime, registered_on: NaiveDate, migration_case: bool, ext: Option<&deadline::Extension>) -> Deadline {
-    deadline::consideration_deadline(&state.calendar, &rules_for(state, regime), registered_on, migration_case, ext)
-}
 
 /// Builds the rows of a new appeal; `registered_at` is now for a registration, the legacy instant for an import.
 pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft, derived: &Derived, registered_at: DateTime<Utc>, action: &'static str) -> NewAppeal {
     let id = new_id();
     let registered_on = state.local_date(registered_at);
-    let due = deadline_for(state, derived.legal_regime, registered_on, d.migration_case, None);
+    let due = state.deadline_for(derived.legal_regime, registered_on, d.migration_case, None);
     let late = deadline::is_registration_late(&state.calendar, &state.settings.deadlines, d.received_on, registered_on);
     let template = &state.settings.organization.reg_number_template;
     let mut search = String::new();
@@ -145,7 +120,7 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
     let match_keys = match_key_rows(org, &id, at, &applicants, &questions);
     // The acknowledgement goes out with the registration; imports send nothing. It cites the
     // rule the appeal was registered under: Art. 12 of 59-FZ, or the regime's own.
-    let basis = if derived.legal_regime == LegalRegime::Fz59 { "ст. 12 Федерального закона от 02.05.2006 № 59-ФЗ".to_string() } else { rules_for(state, derived.legal_regime).consideration_basis };
+    let basis = if derived.legal_regime == LegalRegime::Fz59 { "ст. 12 Федерального закона от 02.05.2006 № 59-ФЗ".to_string() } else { state.rules_for(derived.legal_regime).consideration_basis };
     let ack = if action == "registered" { crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &row, &applicants, "registration_ack", "", serde_json::json!({"deadline_basis": basis}), at) } else { Vec::new() };
     let outbox = crate::store::outbox::OutboxChange { notices: ack, cancel_reminders: false };
     NewAppeal {
@@ -159,34 +134,6 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
         action,
         outbox,
     }
-}
-
-/// The matching keys of a card (DOMAIN.md §1: the same person is the same name with the same
-/// address or the same e-mail): one row per applicant key and question code. A corrected card
-/// replaces its rows with these (`Change::match_keys`).
-pub fn match_key_rows(org: &str, appeal_id: &str, registered_at: NaiveDateTime, applicants: &[ApplicantRow], questions: &[QuestionRow]) -> Vec<MatchKeyRow> {
-    let person_keys = person_keys(applicants);
-    let codes: BTreeSet<&str> = questions.iter().map(|q| q.code.as_str()).collect();
-    person_keys
-        .iter()
-        .flat_map(|k| codes.iter().map(move |c| (k, c)))
-        .map(|(k, c)| MatchKeyRow { organization_id: org.into(), match_key: k.clone(), code: (*c).into(), registered_at, appeal_id: appeal_id.into() })
-        .collect()
-}
-
-/// The keys that tell one person from another: the name with the address, the name with the
-/// e-mail (an applicant without either has none).
-pub fn person_keys(applicants: &[ApplicantRow]) -> BTreeSet<String> {
-    let mut keys = BTreeSet::new();
-    for a in applicants.iter().filter(|a| !a.name_key.is_empty()) {
-        if let Some(k) = &a.address_key {
-            keys.insert(format!("{}|a|{k}", a.name_key));
-        }
-        if let Some(k) = &a.email_key {
-            keys.insert(format!("{}|e|{k}", a.name_key));
-        }
-    }
-    keys
 }
 
 /// Appeals the same person registered since `since` whose summary is near-identical to this
@@ -244,30 +191,6 @@ pub fn import(state: &AppState, items: &[NewAppeal]) -> Result<Vec<String>, Stor
     crate::store::appeals::import(&state.pool, items, &links, number_rule(state, &render))
 }
 
-/// The stored rows of an appeal's applicants, with their matching keys (registration and
-/// corrections build them alike, so a corrected card is matched as a registered one).
-pub fn applicant_rows(org: &str, appeal_id: &str, applicants: &[crate::domain::appeal::ApplicantInput]) -> Vec<ApplicantRow> {
-    applicants
-        .iter()
-        .enumerate()
-        .map(|(i, a)| ApplicantRow {
-            id: new_id(),
-            organization_id: org.into(),
-            appeal_id: appeal_id.into(),
-            position: i as i32,
-            is_organization: a.is_organization,
-            full_name: a.full_name.trim().into(),
-            postal_address: a.postal_address.clone(),
-            email: a.email.as_ref().map(|e| e.trim().into()),
-            phone: a.phone.clone(),
-            epgu_id: a.epgu_id.clone(),
-            name_key: keys::name_key(&a.full_name),
-            address_key: a.postal_address.as_deref().and_then(keys::address_key),
-            email_key: a.email.as_deref().and_then(keys::email_key),
-        })
-        .collect()
-}
-
 /// How an earlier appeal of the same applicant and question relates to a new one (DOMAIN.md §1):
 /// repeated when the earlier one was answered or is overdue, a duplicate while it is still being
 /// considered, merely related when this body forwarded it by competence (it never answered it).
@@ -323,28 +246,4 @@ mod tests {
         assert!(repeated);
     }
 
-    fn applicant(name: &str, address: Option<&str>, email: Option<&str>) -> ApplicantRow {
-        ApplicantRow {
-            id: "p".into(), organization_id: "o".into(), appeal_id: "x".into(), position: 0, is_organization: false, full_name: name.into(),
-            postal_address: address.map(Into::into), email: email.map(Into::into), phone: None, epgu_id: None,
-            name_key: keys::name_key(name), address_key: address.and_then(keys::address_key), email_key: email.and_then(keys::email_key),
-        }
-    }
-
-    fn question(code: &str) -> QuestionRow {
-        QuestionRow { id: "q".into(), organization_id: "o".into(), appeal_id: "x".into(), position: 0, code: code.into(), section: "0003".into(), text: None, result: None, actions_taken: false, result_on: None, executor_id: None }
-    }
-
-    #[test]
-    fn match_keys_pair_each_person_with_each_question() {
-        let at = NaiveDateTime::default();
-        let rows = match_key_rows("o", "x", at, &[applicant("Иванов И.И.", Some("ул. Ленина, 5"), Some("A@b.ru")), applicant("", Some("x"), None)], &[question("1"), question("2"), question("1")]);
-        let keys: Vec<(String, String)> = rows.iter().map(|r| (r.match_key.clone(), r.code.clone())).collect();
-        assert_eq!(keys, vec![
-            ("иванов и и|a|улленина5".to_string(), "1".to_string()), ("иванов и и|a|улленина5".into(), "2".into()),
-            ("иванов и и|e|a@b.ru".into(), "1".into()), ("иванов и и|e|a@b.ru".into(), "2".into()),
-        ]);
-        // No address and no e-mail: nothing to recognise the person by.
-        assert!(match_key_rows("o", "x", at, &[applicant("Иванов", None, None)], &[question("1")]).is_empty());
-    }
 }

@@ -4,7 +4,9 @@
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::calendar::ProductionCalendar;
+use crate::domain::appeal::LegalRegime;
 use crate::domain::channels::Catalog;
+use crate::domain::deadline::{self, Deadline, DeadlineRules};
 use crate::store::DbPool;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use std::collections::HashMap;
@@ -23,7 +25,7 @@ pub struct AppState {
     /// Classifier codes with their names, for validation and statistics without a query per code.
     pub codes: Arc<RwLock<HashMap<String, String>>>,
     /// The classifier indexed for lookups by words (and each organization's usage of codes).
-    pub classifier: Arc<crate::queries::classifier::ClassifierIndex>,
+    pub classifier: Arc<crate::classifier_index::ClassifierIndex>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
     /// Mail templates (shipped, overridden from `config/templates/`).
@@ -59,5 +61,22 @@ impl AppState {
         let tz = self.settings.time_zone();
         let local = d.and_hms_opt(0, 0, 0).expect("midnight exists");
         tz.from_local_datetime(&local).earliest().map(|t| t.naive_utc()).unwrap_or(local)
+    }
+
+    /// The deadline rules of a legal regime: 59-FZ's, or another regime's configured days and
+    /// citation (`[regime_days]`, `[regime_citations]`), so its explanation cites its own rule.
+    pub fn rules_for(&self, regime: LegalRegime) -> DeadlineRules {
+        let s = &self.settings;
+        if regime == LegalRegime::Fz59 {
+            return s.deadlines.clone();
+        }
+        let code = regime.as_str();
+        deadline::regime_rules(&s.deadlines, code, s.regime_days.get(code).copied(), s.regime_citations.get(code).map(String::as_str))
+    }
+
+    /// The consideration deadline of an appeal registered on `registered_on` under `regime`
+    /// (registration and an extension count it the same way).
+    pub fn deadline_for(&self, regime: LegalRegime, registered_on: NaiveDate, migration_case: bool, ext: Option<&deadline::Extension>) -> Deadline {
+        deadline::consideration_deadline(&self.calendar, &self.rules_for(regime), registered_on, migration_case, ext)
     }
 }

@@ -17,21 +17,16 @@ use crate::control::extend::ExtendInput;
 use crate::control::forward::ForwardInput;
 use crate::control::leave::LeaveInput;
 use crate::control::rework::CommentInput;
-use crate::control::{self, Actor};
-use crate::store::appeals::CardData;
-use crate::store::StoreError;
+use crate::control::{self, command::Command};
 use actix_web::{patch, post, web, HttpRequest, HttpResponse};
 
-/// Runs a use case off the async executor and answers with the card as the caller sees it.
-async fn respond<F>(state: web::Data<AppState>, caller: Caller, what: &'static str, f: F) -> Result<HttpResponse, ApiError>
-where
-    F: FnOnce(&AppState, &Actor) -> Result<CardData, StoreError> + Send + 'static,
-{
-    let actor = caller.actor();
-    let st = state.clone();
+/// Executes the command off the async executor and answers with the card as the caller sees it.
+async fn respond(state: web::Data<AppState>, caller: Caller, id: String, expected: Option<i32>, command: Command) -> Result<HttpResponse, ApiError> {
+    let what = command.name();
+    let (st, actor, login) = (state.clone(), caller.actor(), caller.login.clone());
     // An executor's answer shows only the related appeals they may open.
     let card = web::block(move || {
-        let mut card = f(&st, &actor)?;
+        let mut card = control::command::execute(&st, &actor, &login, &id, expected, command)?;
         crate::queries::card::redact_related(&st, &actor, std::slice::from_mut(&mut card))?;
         Ok::<_, crate::store::StoreError>(card)
     })
@@ -46,7 +41,7 @@ where
 #[post("/appeals/{id}/assign")]
 pub async fn assign_executors(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<AssignInput>) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
-    respond(state, caller, "assign", move |st, a| control::assign::assign(st, a, &id, expected, body.0)).await
+    respond(state, caller, id.into_inner(), expected, Command::Assign(body.0)).await
 }
 
 /// Extends the deadline once by 1–30 days with a reason (Art. 12); never after it has passed.
@@ -55,8 +50,7 @@ pub async fn assign_executors(caller: Caller, state: web::Data<AppState>, req: H
 #[post("/appeals/{id}/extend")]
 pub async fn extend_deadline(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<ExtendInput>) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
-    let login = caller.login.clone();
-    respond(state, caller, "extend", move |st, a| control::extend::extend(st, a, &login, &id, expected, body.0)).await
+    respond(state, caller, id.into_inner(), expected, Command::Extend(body.0)).await
 }
 
 /// Forwards the appeal by competence (Art. 8); flagged late after 7 days from registration.
@@ -65,7 +59,7 @@ pub async fn extend_deadline(caller: Caller, state: web::Data<AppState>, req: Ht
 #[post("/appeals/{id}/forward")]
 pub async fn forward_appeal(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<ForwardInput>) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
-    respond(state, caller, "forward", move |st, a| control::forward::forward(st, a, &id, expected, body.0)).await
+    respond(state, caller, id.into_inner(), expected, Command::Forward(body.0)).await
 }
 
 /// The responsible executor (whatever their role) submits the answer with a result for every question.
@@ -74,7 +68,7 @@ pub async fn forward_appeal(caller: Caller, state: web::Data<AppState>, req: Htt
 #[post("/appeals/{id}/answers")]
 pub async fn submit_answer(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<AnswerInput>) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
-    respond(state, caller, "answer", move |st, a| control::answer::answer(st, a, &id, expected, body.0)).await
+    respond(state, caller, id.into_inner(), expected, Command::Answer(body.0)).await
 }
 
 /// A co-executor sends input to the responsible executor; shown on the card as `contributions`.
@@ -83,7 +77,7 @@ pub async fn submit_answer(caller: Caller, state: web::Data<AppState>, req: Http
 #[post("/appeals/{id}/contributions")]
 pub async fn contribute(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<ContributionInput>) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
-    respond(state, caller, "contribute", move |st, a| control::contribute::contribute(st, a, &id, expected, body.0)).await
+    respond(state, caller, id.into_inner(), expected, Command::Contribute(body.0)).await
 }
 
 /// Approves the pending answer: results go to the questions; the appeal is closed or kept on additional control.
@@ -93,7 +87,7 @@ pub async fn contribute(caller: Caller, state: web::Data<AppState>, req: HttpReq
 pub async fn approve_answer(caller: Caller, state: web::Data<AppState>, req: HttpRequest, path: web::Path<(String, String)>, body: ValidJson<ApproveInput>) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
     let (id, answer_id) = path.into_inner();
-    respond(state, caller, "approve", move |st, a| control::approve::approve(st, a, &id, &answer_id, expected, body.0)).await
+    respond(state, caller, id, expected, Command::Approve { answer_id, input: body.0 }).await
 }
 
 /// Returns the pending answer for rework (counted in reports).
@@ -103,7 +97,7 @@ pub async fn approve_answer(caller: Caller, state: web::Data<AppState>, req: Htt
 pub async fn return_answer(caller: Caller, state: web::Data<AppState>, req: HttpRequest, path: web::Path<(String, String)>, body: ValidJson<CommentInput>) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
     let (id, answer_id) = path.into_inner();
-    respond(state, caller, "return", move |st, a| control::rework::return_for_rework(st, a, &id, &answer_id, expected, body.0)).await
+    respond(state, caller, id, expected, Command::Return { answer_id, input: body.0 }).await
 }
 
 /// Registers the approved answer's dispatch: outgoing number (typed or from its template), date, way.
@@ -113,7 +107,7 @@ pub async fn return_answer(caller: Caller, state: web::Data<AppState>, req: Http
 pub async fn dispatch_answer(caller: Caller, state: web::Data<AppState>, req: HttpRequest, path: web::Path<(String, String)>, body: ValidJson<DispatchInput>) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
     let (id, answer_id) = path.into_inner();
-    respond(state, caller, "dispatch", move |st, a| control::dispatch::dispatch(st, a, &id, &answer_id, expected, body.0)).await
+    respond(state, caller, id, expected, Command::Dispatch { answer_id, input: body.0 }).await
 }
 
 /// Removes an answered appeal from additional control.
@@ -122,7 +116,7 @@ pub async fn dispatch_answer(caller: Caller, state: web::Data<AppState>, req: Ht
 #[post("/appeals/{id}/close")]
 pub async fn close_appeal(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<CommentInput>) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
-    respond(state, caller, "close", move |st, a| control::close::close(st, a, &id, expected, body.0)).await
+    respond(state, caller, id.into_inner(), expected, Command::Close(body.0)).await
 }
 
 /// Leaves the appeal without an answer on an Art. 11 ground that fits the card.
@@ -131,7 +125,7 @@ pub async fn close_appeal(caller: Caller, state: web::Data<AppState>, req: HttpR
 #[post("/appeals/{id}/leave-without-answer")]
 pub async fn leave_without_answer(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<LeaveInput>) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
-    respond(state, caller, "leave_without_answer", move |st, a| control::leave::leave_without_answer(st, a, &id, expected, body.0)).await
+    respond(state, caller, id.into_inner(), expected, Command::LeaveWithoutAnswer(body.0)).await
 }
 
 /// Corrects the registration card (clerk, admin); `If-Match` is required. A finished appeal
@@ -141,7 +135,7 @@ pub async fn leave_without_answer(caller: Caller, state: web::Data<AppState>, re
 #[patch("/appeals/{id}")]
 pub async fn correct_appeal(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<CorrectionInput>) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
-    respond(state, caller, "correct", move |st, a| control::correct::correct(st, a, &id, expected, body.0)).await
+    respond(state, caller, id.into_inner(), expected, Command::Correct(body.0)).await
 }
 
 /// Records how the appeal is considered: documents requested, on-site check, commission, with the applicant.
@@ -150,5 +144,5 @@ pub async fn correct_appeal(caller: Caller, state: web::Data<AppState>, req: Htt
 #[post("/appeals/{id}/consideration")]
 pub async fn record_consideration(caller: Caller, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, body: ValidJson<ConsiderationInput>) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
-    respond(state, caller, "consider", move |st, a| control::consider::consider(st, a, &id, expected, body.0)).await
+    respond(state, caller, id.into_inner(), expected, Command::Consider(body.0)).await
 }

@@ -142,7 +142,7 @@ pub fn correct(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>,
         if let Some(x) = input.form {
             after.form = x;
         }
-        let derived = crate::registry::validate(state, &after, false).map_err(StoreError::Invalid)?;
+        let derived = crate::intake::validate(state, &after, false).map_err(StoreError::Invalid)?;
         let a = &card.appeal;
         let mut row = a.clone();
         row.summary = after.summary.trim().into();
@@ -168,7 +168,7 @@ pub fn correct(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>,
         if let Some(r) = &input.reason {
             details.insert("reason".into(), json!(r.trim()));
         }
-        let replace_applicants = input.applicants.as_ref().map(|people| crate::registry::applicant_rows(&a.organization_id, &a.id, people));
+        let replace_applicants = input.applicants.as_ref().map(|people| crate::intake::applicant_rows(&a.organization_id, &a.id, people));
         let replace_questions = input.questions.as_ref().map(|qs| {
             let mut kept = std::collections::HashSet::new();
             qs.iter()
@@ -201,7 +201,7 @@ pub fn correct(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>,
         let match_keys = (replace_applicants.is_some() || replace_questions.is_some()).then(|| {
             let people: &[ApplicantRow] = replace_applicants.as_deref().unwrap_or(&card.applicants);
             let qs: &[QuestionRow] = replace_questions.as_deref().unwrap_or(&card.questions);
-            crate::registry::match_key_rows(&a.organization_id, &a.id, a.registered_at, people, qs)
+            crate::intake::match_key_rows(&a.organization_id, &a.id, a.registered_at, people, qs)
         });
         Ok(Change { appeal: Some(row), replace_applicants, replace_questions, match_keys, details: Value::Object(details), ..Default::default() }.into())
     })

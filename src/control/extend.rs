@@ -56,7 +56,7 @@ pub fn plan<'a>(state: &'a AppState, actor: &Actor, actor_login: &str, input: Ex
         let mut row = card.appeal.clone();
         let ext = Extension { days, reason: input.reason.trim().into(), decided_by: actor_login.clone(), decided_on: today };
         let regime = LegalRegime::parse(&row.legal_regime).unwrap_or(LegalRegime::Fz59);
-        let due = crate::registry::deadline_for(state, regime, row.registered_on, row.migration_case, Some(&ext));
+        let due = state.deadline_for(regime, row.registered_on, row.migration_case, Some(&ext));
         let details = json!({"due_date": {"before": row.due_date, "after": due.due}, "days": days, "reason": ext.reason});
         row.due_date = due.due;
         row.control_date = due.control_date;

@@ -9,6 +9,7 @@ pub mod approve;
 pub mod assign;
 pub mod bulk;
 pub mod close;
+pub mod command;
 pub mod consider;
 pub mod contribute;
 pub mod correct;
@@ -157,7 +158,7 @@ pub fn run_chain(state: &AppState, org: &str, id: &str, expected_version: Option
 
 /// One action applied to the card read in the write transaction (see the module's doc).
 fn guarded(actor: &Actor, today: NaiveDate, pick: &dyn Fn(Status) -> Action, decide: &mut dyn FnMut(&CardData) -> Result<Step, StoreError>, card: &CardData) -> Result<Change, StoreError> {
-    if !crate::queries::card::visible(actor, card) {
+    if !crate::store::visibility::visible(actor, card) {
         return Err(StoreError::NotFound);
     }
     let status = Status::parse(&card.appeal.status).unwrap_or(Status::Registered);

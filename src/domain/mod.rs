@@ -14,6 +14,7 @@ pub mod regnum;
 pub mod ru;
 pub mod roles;
 pub mod search;
+pub mod slots;
 pub mod text;
 pub mod validation;
 pub mod words;

@@ -6,6 +6,11 @@ use chrono::{Datelike, NaiveDate};
 /// Months in the genitive, as a date names them.
 const MONTHS_GENITIVE: [&str; 12] = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"];
 
+/// A date as Russian letters and forms write it: `23.12.2026`.
+pub fn short_date(d: NaiveDate) -> String {
+    d.format("%d.%m.%Y").to_string()
+}
+
 /// «7 декабря 2026 г.»
 pub fn long_date(d: NaiveDate) -> String {
     format!("{} {} {} г.", d.day(), MONTHS_GENITIVE[d.month0() as usize], d.year())

@@ -98,6 +98,9 @@ pub fn is_email(value: &str) -> bool {
         && labels.iter().all(|l| l.chars().all(|c| c.is_alphanumeric() || c == '-'))
 }
 
+/// Why an address outside the national zone gets nothing (547-FZ).
+pub const SKIP_FOREIGN_ZONE: &str = "адрес вне национальной доменной зоны (.ru, .рф): по 547-ФЗ ответы и уведомления направляются только на такие адреса";
+
 /// True for a mailbox in the Russian national domain zones (.ru, .рф, .su), as 547-FZ requires for answers.
 pub fn is_russian_zone_email(value: &str) -> bool {
     let lower = value.trim().to_lowercase();

@@ -9,7 +9,7 @@ pub mod mail;
 
 use crate::domain::validation::is_russian_zone_email;
 use crate::store::models::{AppealRow, ApplicantRow, NotificationRow};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -27,23 +27,7 @@ const SHIPPED: [(&str, &str); 10] = [
     ("summary", include_str!("../../config/templates/summary.txt")),
 ];
 
-/// The marker of a value the store fills in inside the transaction (see [`fill_slots`]).
-pub fn slot(name: &str) -> String {
-    format!("⟦{name}⟧")
-}
-
-/// Replaces `⟦name⟧` markers in a row's subject and body.
-pub fn fill_slots(n: &mut NotificationRow, values: &[(&str, &str)]) {
-    for (k, v) in values {
-        let s = slot(k);
-        if n.subject.contains(&s) {
-            n.subject = n.subject.replace(&s, v);
-        }
-        if n.body.contains(&s) {
-            n.body = n.body.replace(&s, v);
-        }
-    }
-}
+pub use crate::domain::slots::slot;
 
 /// The mail templates, compiled once at start.
 pub struct Templates {
@@ -60,23 +44,16 @@ impl Templates {
     /// The shipped templates only.
     pub fn shipped() -> Self {
         let mut env = minijinja::Environment::new();
-        for (name, text) in SHIPPED {
-            env.add_template(name, text).expect("shipped templates compile");
-        }
+        crate::templates::load_into(&mut env, &SHIPPED, None, "").expect("shipped templates compile");
         Templates { env }
     }
 
     /// The shipped templates, each replaced by `<config_dir>/templates/<name>.txt` where that
     /// file exists; an override that does not compile is an error at start, not at send time.
     pub fn load(config_dir: &Path) -> Result<Self, String> {
-        let mut t = Self::shipped();
-        for (name, _) in SHIPPED {
-            let path = config_dir.join("templates").join(format!("{name}.txt"));
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                t.env.add_template_owned(name.to_string(), text).map_err(|e| format!("{}: {e}", path.display()))?;
-            }
-        }
-        Ok(t)
+        let mut env = minijinja::Environment::new();
+        crate::templates::load_into(&mut env, &SHIPPED, Some(&config_dir.join("templates")), ".txt")?;
+        Ok(Templates { env })
     }
 
     /// Renders template `name` with `ctx` into (subject, body).
@@ -98,13 +75,9 @@ impl Templates {
     }
 }
 
-/// A date as people read it in Russian letters.
-pub fn ru_date(d: NaiveDate) -> String {
-    d.format("%d.%m.%Y").to_string()
-}
+pub use crate::domain::ru::short_date as ru_date;
 
-/// Why an address outside the national zone gets nothing (547-FZ).
-pub const SKIP_FOREIGN_ZONE: &str = "адрес вне национальной доменной зоны (.ru, .рф): по 547-ФЗ ответы и уведомления направляются только на такие адреса";
+pub use crate::domain::validation::SKIP_FOREIGN_ZONE;
 
 /// An outbox row for `recipient`: pending now, or `skipped` with the reason when the address
 /// is outside the national domain zone.
@@ -214,7 +187,7 @@ mod tests {
     fn slots_are_filled() {
         let now = chrono::NaiveDate::from_ymd_opt(2025, 3, 3).unwrap().and_hms_opt(7, 0, 0).unwrap();
         let mut r = row("o", None, "a@b.ru", "answer", "k".into(), format!("№ {}", slot("reg_number")), slot("reg_number"), now);
-        fill_slots(&mut r, &[("reg_number", "ОГ-1")]);
+        crate::store::outbox::fill_slots(&mut r, &[("reg_number", "ОГ-1")]);
         assert_eq!((r.subject.as_str(), r.body.as_str()), ("№ ОГ-1", "ОГ-1"));
     }
 }

@@ -8,11 +8,7 @@ use crate::store::appeals::CardData;
 use crate::store::StoreError;
 use std::collections::HashSet;
 
-/// True when the actor may see the card: roles that read everything, or anyone among its
-/// active executors (an executor never learns an unassigned appeal exists).
-pub fn visible(actor: &Actor, card: &CardData) -> bool {
-    actor.reads_all() || card.assignments.iter().any(|a| a.active && a.user_id == actor.id)
-}
+pub use crate::store::visibility::visible;
 
 /// Of `ids`, the appeals the actor may open; `None` when they may open every one.
 pub fn openable(state: &AppState, actor: &Actor, ids: Vec<String>) -> Result<Option<HashSet<String>>, StoreError> {

@@ -2,4 +2,3 @@
 //! the store each in its own way.
 
 pub mod card;
-pub mod classifier;

@@ -90,6 +90,12 @@ impl OutboxWrite for diesel::PgConnection {
     }
 }
 
+/// Replaces the `⟦name⟧` markers of a row's subject and body (`crate::domain::slots`).
+pub fn fill_slots(n: &mut NotificationRow, values: &[(&str, &str)]) {
+    n.subject = crate::domain::slots::fill(&n.subject, values);
+    n.body = crate::domain::slots::fill(&n.body, values);
+}
+
 /// The change's notices with their `⟦slot⟧`s filled and their creation time set.
 pub fn filled(change: &OutboxChange, slots: &[(&str, &str)], now: NaiveDateTime) -> Vec<NotificationRow> {
     change
@@ -97,7 +103,7 @@ pub fn filled(change: &OutboxChange, slots: &[(&str, &str)], now: NaiveDateTime)
         .iter()
         .map(|n| {
             let mut n = n.clone();
-            crate::notify::fill_slots(&mut n, slots);
+            fill_slots(&mut n, slots);
             n.created_at = now;
             n
         })
@@ -744,7 +750,7 @@ fn summary_statement(d: Dialect, p: &PlanPass) -> Option<String> {
 /// plan the appeals queued by actions since (`plan_queue`) row by row, so an extension, an
 /// assignment or a registration is planned by the very next pass.
 pub fn plan_pass(pool: &DbPool, p: &PlanPass) -> Result<Planned, StoreError> {
-    let reason = crate::notify::SKIP_FOREIGN_ZONE;
+    let reason = crate::domain::validation::SKIP_FOREIGN_ZONE;
     match pool {
         #[cfg(feature = "sqlite")]
         DbPool::Sqlite(_) => dispatch!(pool, plan_pass(Dialect { pg: false }, p, reason)),
@@ -760,7 +766,7 @@ pub fn plan_pass(pool: &DbPool, p: &PlanPass) -> Result<Planned, StoreError> {
 /// other days are never expanded (the day's first pass deletes them). `None` when no batch of
 /// the day is left.
 pub fn expand_next(pool: &DbPool, p: &PlanPass) -> Result<Option<usize>, StoreError> {
-    let reason = crate::notify::SKIP_FOREIGN_ZONE;
+    let reason = crate::domain::validation::SKIP_FOREIGN_ZONE;
     match pool {
         #[cfg(feature = "sqlite")]
         DbPool::Sqlite(_) => dispatch!(pool, expand_next(Dialect { pg: false }, p, reason)),

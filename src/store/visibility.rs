@@ -32,3 +32,10 @@ pub fn assigned_among(pool: &DbPool, org: &str, user: &str, ids: &[String]) -> R
     }
     dispatch!(pool, assigned_among(org, user, ids))
 }
+
+/// True when the actor may see the card: roles that read everything, or anyone among its
+/// active executors (an executor never learns an unassigned appeal exists). The same rule as
+/// [`assigned_among`] and the lists' `visible_to`, for a card already loaded.
+pub fn visible(actor: &crate::domain::roles::Actor, card: &super::appeals::CardData) -> bool {
+    actor.reads_all() || card.assignments.iter().any(|a| a.active && a.user_id == actor.id)
+}

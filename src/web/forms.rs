@@ -6,7 +6,7 @@ use super::pages::{card_with_error, page_with};
 use super::session::{self, check_csrf, PageError, Session};
 use crate::edge::ApiError;
 use crate::edge::parse_json;
-use crate::control;
+use crate::control::{self, command::Command};
 use crate::domain::appeal::AppealDraft;
 use crate::domain::roles::Capability;
 use crate::domain::validation::FieldError;
@@ -418,6 +418,22 @@ fn action_body(action: &str, f: &Form) -> Option<Value> {
     })
 }
 
+/// The command a card's form sends, typed from the form's fields as the API would type its body.
+fn command_of(action: &str, answer_id: String, body: &[u8]) -> Result<Command, ApiError> {
+    Ok(match action {
+        "assign" => Command::Assign(parse_json(body)?),
+        "extend" => Command::Extend(parse_json(body)?),
+        "forward" => Command::Forward(parse_json(body)?),
+        "answer" => Command::Answer(parse_json(body)?),
+        "approve" => Command::Approve { answer_id, input: parse_json(body)? },
+        "return" => Command::Return { answer_id, input: parse_json(body)? },
+        "dispatch" => Command::Dispatch { answer_id, input: parse_json(body)? },
+        "close" => Command::Close(parse_json(body)?),
+        "leave_without_answer" => Command::LeaveWithoutAnswer(parse_json(body)?),
+        _ => return Err(ApiError::NotFound),
+    })
+}
+
 /// `POST /appeals/{id}/do/{action}`: one control action from the card's form, with the card's
 /// version as `If-Match`; the answer is the card again (303), or the card with the error.
 pub async fn act(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, PageError> {
@@ -431,54 +447,11 @@ pub async fn act(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(
     let Some(json_body) = action_body(&action, &form) else { return Err(ApiError::NotFound.into()) };
     let expected = form.get("version").parse::<i32>().ok();
     let answer_id = form.get("answer_id").to_string();
-    let actor = s.caller.actor();
-    let bytes = json_body.to_string();
-    let b = bytes.as_bytes();
-    let run: Result<Box<dyn FnOnce(&AppState) -> Result<crate::store::appeals::CardData, crate::store::StoreError> + Send>, ApiError> = (|| {
-        let (id, answer_id, actor, login) = (id.clone(), answer_id.clone(), actor.clone(), s.caller.login.clone());
-        Ok(match action.as_str() {
-            "assign" => {
-                let i = parse_json(b)?;
-                Box::new(move |st: &AppState| control::assign::assign(st, &actor, &id, expected, i)) as Box<dyn FnOnce(&AppState) -> _ + Send>
-            }
-            "extend" => {
-                let i = parse_json(b)?;
-                Box::new(move |st: &AppState| control::extend::extend(st, &actor, &login, &id, expected, i))
-            }
-            "forward" => {
-                let i = parse_json(b)?;
-                Box::new(move |st: &AppState| control::forward::forward(st, &actor, &id, expected, i))
-            }
-            "answer" => {
-                let i = parse_json(b)?;
-                Box::new(move |st: &AppState| control::answer::answer(st, &actor, &id, expected, i))
-            }
-            "approve" => {
-                let i = parse_json(b)?;
-                Box::new(move |st: &AppState| control::approve::approve(st, &actor, &id, &answer_id, expected, i))
-            }
-            "return" => {
-                let i = parse_json(b)?;
-                Box::new(move |st: &AppState| control::rework::return_for_rework(st, &actor, &id, &answer_id, expected, i))
-            }
-            "dispatch" => {
-                let i = parse_json(b)?;
-                Box::new(move |st: &AppState| control::dispatch::dispatch(st, &actor, &id, &answer_id, expected, i))
-            }
-            "close" => {
-                let i = parse_json(b)?;
-                Box::new(move |st: &AppState| control::close::close(st, &actor, &id, expected, i))
-            }
-            _ => {
-                let i = parse_json(b)?;
-                Box::new(move |st: &AppState| control::leave::leave_without_answer(st, &actor, &id, expected, i))
-            }
-        })
-    })();
-    let outcome = match run {
-        Ok(f) => {
-            let st = state.clone();
-            web::block(move || f(&st)).await?.map_err(ApiError::from)
+    let (actor, login) = (s.caller.actor(), s.caller.login.clone());
+    let outcome = match command_of(&action, answer_id, json_body.to_string().as_bytes()) {
+        Ok(command) => {
+            let (st, id) = (state.clone(), id.clone());
+            web::block(move || control::command::execute(&st, &actor, &login, &id, expected, command)).await?.map_err(ApiError::from)
         }
         Err(e) => Err(e),
     };

@@ -55,7 +55,7 @@ pub fn ru_date(value: minijinja::Value) -> String {
     }
     let value = value.to_string();
     match chrono::NaiveDate::parse_from_str(value.get(..10).unwrap_or(""), "%Y-%m-%d") {
-        Ok(d) => format!("{}{}", d.format("%d.%m.%Y"), value.get(10..).unwrap_or("")),
+        Ok(d) => format!("{}{}", crate::domain::ru::short_date(d), value.get(10..).unwrap_or("")),
         Err(_) => value,
     }
 }
@@ -73,8 +73,8 @@ pub fn ru_long_date(value: minijinja::Value) -> String {
 }
 
 impl Pages {
-    /// The shipped templates only.
-    pub fn shipped() -> Self {
+    /// The environment with the pages' filters and functions, before any template.
+    fn environment() -> minijinja::Environment<'static> {
         let mut env = minijinja::Environment::new();
         env.add_filter("ru_date", ru_date);
         env.add_filter("ru_long_date", ru_long_date);
@@ -86,23 +86,22 @@ impl Pages {
         // Only official classifier codes are shown; internal codes (channels, forms) never are.
         env.add_filter("official_code", |code: String| if crate::domain::classifier::is_code_shape(&code) { code } else { String::new() });
         env.add_function("bulk_actions", super::bulk::bar_actions);
-        for (name, text) in SHIPPED {
-            env.add_template(name, text).expect("shipped page templates compile");
-        }
+        env
+    }
+
+    /// The shipped templates only.
+    pub fn shipped() -> Self {
+        let mut env = Self::environment();
+        crate::templates::load_into(&mut env, SHIPPED, None, "").expect("shipped page templates compile");
         Pages { env }
     }
 
     /// The shipped templates, each replaced by `<config_dir>/templates/web/<name>` where that
     /// file exists; one that does not compile stops the start, not a clerk's page.
     pub fn load(config_dir: &Path) -> Result<Self, String> {
-        let mut p = Self::shipped();
-        for (name, _) in SHIPPED {
-            let path = config_dir.join("templates").join("web").join(name);
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                p.env.add_template_owned(name.to_string(), text).map_err(|e| format!("{}: {e}", path.display()))?;
-            }
-        }
-        Ok(p)
+        let mut env = Self::environment();
+        crate::templates::load_into(&mut env, SHIPPED, Some(&config_dir.join("templates").join("web")), "")?;
+        Ok(Pages { env })
     }
 
     /// Renders page `name` with `ctx`.

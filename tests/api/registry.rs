@@ -449,7 +449,7 @@ async fn the_classifier_is_found_by_the_words_people_write(db: Db) {
         app.register(json!({"questions": [{"code": favourite}]})).await;
     }
     appeals::store::stats_deltas::compact(&app.pool).unwrap();
-    let fresh = appeals::queries::classifier::ClassifierIndex::load(&app.pool, std::path::Path::new("config")).unwrap();
+    let fresh = appeals::classifier_index::ClassifierIndex::load(&app.pool, std::path::Path::new("config")).unwrap();
     let org = app.state.settings.organization.code.clone();
     let org_id = appeals::store::users::ensure_organization(&app.pool, &org, &app.state.settings.organization.name, &app.state.settings.organization.time_zone, app.state.now_naive()).unwrap().id;
     let found = fresh.find(&app.pool, &org_id, app.state.today(), Some("дошкольное образование"), None, 3).unwrap();

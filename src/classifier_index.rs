@@ -1,5 +1,7 @@
 //! Finding a classifier entry by words or code: the one lookup behind `GET
-//! /api/v1/classifier`, the registration page's «Вопрос» field and its suggestions.
+//! /api/v1/classifier`, the registration page's «Вопрос» field and its suggestions. The index
+//! is built at start and shared through the application state, re-indexed when the
+//! classifier is revised.
 
 use crate::domain::classifier_lookup::{Lookup, Synonyms};
 use crate::store::{DbPool, StoreError};
@@ -10,7 +12,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 /// The synonyms shipped with the product, used when the deployment has no file of its own.
-pub const SHIPPED_SYNONYMS: &str = include_str!("../../config/classifier-synonyms.toml");
+pub const SHIPPED_SYNONYMS: &str = include_str!("../config/classifier-synonyms.toml");
 
 /// How long an organization's code usage is reused before it is read again: the ranking
 /// needs last year's habits, not this minute's.
