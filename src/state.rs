@@ -60,4 +60,20 @@ impl AppState {
         let local = d.and_hms_opt(0, 0, 0).expect("midnight exists");
         tz.from_local_datetime(&local).earliest().map(|t| t.naive_utc()).unwrap_or(local)
     }
+
+    /// The same state on another clock: a replay of past work (the demo loader) runs several
+    /// workers, each at its own step's instant.
+    pub fn with_clock(&self, clock: Arc<dyn Clock>) -> AppState {
+        AppState {
+            pool: self.pool.clone(),
+            settings: self.settings.clone(),
+            calendar: self.calendar.clone(),
+            channels: self.channels.clone(),
+            codes: self.codes.clone(),
+            classifier: self.classifier.clone(),
+            clock,
+            templates: self.templates.clone(),
+            pages: self.pages.clone(),
+        }
+    }
 }
