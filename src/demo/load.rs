@@ -178,7 +178,7 @@ fn staff(state: &AppState, org: &str, profile: &str, at: chrono::NaiveDateTime) 
         let u = crate::store::users::NewUser { login: format!("demo_{profile}_{role_login}"), full_name: name.into(), role: role.into(), email: None };
         Ok(crate::store::users::create_user(&state.pool, org, &u, &hash, at, None)?.id)
     };
-    const EXECUTORS: [&str; 6] = ["Смирнова Ольга Викторовна", "Кузнецов Артём Игоревич", "Попова Наталья Сергеевна", "Васильев Денис Олегович", "Морозова Елена Андреевна", "Никитин Павел Юрьевич"];
+    const EXECUTORS: [&str; 6] = ["Соловьёва Ольга Викторовна", "Кузнецов Артём Игоревич", "Попова Наталья Сергеевна", "Васильев Денис Олегович", "Морозова Елена Андреевна", "Никитин Павел Юрьевич"];
     let mut executors = Vec::new();
     for (k, name) in EXECUTORS.iter().enumerate() {
         executors.push(user(&format!("executor_{}", k + 1), name, "executor")?);
