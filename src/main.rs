@@ -47,7 +47,8 @@ enum Command {
         #[arg(long)]
         at: Option<String>,
     },
-    /// Load a demo registry: `ukhta` (the published Ukhta figures for 2023–2024) or `random`.
+    /// Load a demo registry: `ukhta` (the published Ukhta figures for 2023–2024) or `random`,
+    /// into a database of its own (`<data_dir>/demo-<profile>.sqlite`) unless one is named.
     DemoData {
         /// `ukhta` or `random`.
         #[arg(long)]
@@ -55,6 +56,12 @@ enum Command {
         /// Appeals of the `random` profile.
         #[arg(long, default_value_t = 10_000)]
         scale: usize,
+        /// The database to load into (default: a file of its own in the data folder).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Allow a database that holds real appeals (alone: the configured DATABASE_URL).
+        #[arg(long)]
+        into_live: bool,
     },
     /// Monthly exports for reporting systems.
     Export {
@@ -302,44 +309,35 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             println!("statistics rollup built: {rows} daily rows in {:.1} s", started.elapsed().as_secs_f64());
             Ok(())
         }
-        Command::DemoData { profile, scale } => {
-            let (pool, org) = appeals::app::open(&settings, now)?;
-            // The random profile's workflow steps happen on their own days: a clock it sets.
-            let fixed = std::sync::Arc::new(appeals::clock::FixedClock::new(clock.now()));
-            let state = appeals::app::state(settings, pool, fixed.clone())?;
-            let drafts = match profile.as_str() {
-                "ukhta" => appeals::demo::ukhta(),
-                "random" => appeals::demo::random(scale, state.today()),
-                other => return Err(format!("unknown profile `{other}` (ukhta, random)").into()),
+        Command::DemoData { profile, scale, database_url, into_live } => {
+            let profile = appeals::demo::Profile::parse(&profile, scale).ok_or_else(|| format!("unknown profile `{profile}` (ukhta, random)"))?;
+            let mut settings = settings;
+            settings.database_url = match (database_url, into_live) {
+                (Some(url), _) => url,
+                (None, true) => settings.database_url.clone(),
+                (None, false) => appeals::demo::own_database_url(&settings.data_dir, &profile),
             };
-            let mut prepared = Vec::with_capacity(drafts.len());
-            for (i, d) in drafts.iter().enumerate() {
-                let derived = appeals::registry::validate(&state, d, true).map_err(|e| format!("demo appeal {i}: {e:?}"))?;
-                prepared.push(appeals::registry::prepare(&state, &org.id, None, d, &derived, d.registered_at.unwrap_or_else(|| state.now()), "imported"));
+            let url = settings.database_url.clone();
+            let (pool, org) = appeals::app::open(&settings, now)?;
+            appeals::demo::check_target(&pool, &profile, into_live)?;
+            // A fresh demo database gets its administrator before the demo staff exist
+            // (`serve` only creates one on a database without users).
+            let token = appeals::app::bootstrap_admin(&settings, &pool, &org, now)?;
+            let state = appeals::app::state(settings, pool, clock)?;
+            let started = std::time::Instant::now();
+            let loaded = appeals::demo::load(&state, &org.id, &profile, into_live)?;
+            println!(
+                "demo-data: профиль «{}» загружен в {url}: обращений {}, шагов рассмотрения {} (отклонено {}), {:.1} с",
+                profile.name(),
+                loaded.appeals,
+                loaded.steps,
+                loaded.refused,
+                started.elapsed().as_secs_f64()
+            );
+            if let Some(path) = token {
+                println!("demo-data: токен администратора — в файле {}", path.display());
             }
-            let mut n = 0;
-            for chunk in prepared.chunks(20_000) {
-                n += appeals::registry::import(&state, chunk)?.len();
-            }
-            println!("demo-data: {n} appeals of the `{profile}` profile loaded");
-            if profile == "random" {
-                // Staff of the demo workflow: five executors, a supervisor and a clerk.
-                let stamp = state.now().timestamp();
-                let user = |login: String, name: &str, role: &str| -> Result<String, Box<dyn std::error::Error>> {
-                    let (_, hash) = appeals::auth::generate_token();
-                    let u = appeals::store::users::NewUser { login, full_name: name.into(), role: role.into(), email: None };
-                    Ok(appeals::store::users::create_user(&state.pool, &org.id, &u, &hash, state.now_naive(), None)?.id)
-                };
-                let mut executors = Vec::new();
-                for k in 1..=5 {
-                    executors.push(user(format!("demo_exec_{k}_{stamp}"), &format!("Исполнитель {k}"), "executor")?);
-                }
-                let staff = appeals::demo::Staff { executors, supervisor: user(format!("demo_supervisor_{stamp}"), "Контролёр", "supervisor")?, clerk: user(format!("demo_clerk_{stamp}"), "Делопроизводитель", "clerk")?, org: org.id.clone() };
-                let days: Vec<(String, chrono::NaiveDate)> = prepared.iter().map(|a| (a.appeal.id.clone(), a.appeal.registered_on)).collect();
-                let (done, refused) = appeals::demo::workflow(&state, &fixed, &staff, &days);
-                fixed.set(clock.now());
-                println!("demo-data: workflow steps done {done}, refused {refused}");
-            }
+            println!("demo-data: запустить службу на этой базе: DATABASE_URL={url} appeals serve");
             Ok(())
         }
     }

@@ -79,4 +79,20 @@ impl AppState {
     pub fn deadline_for(&self, regime: LegalRegime, registered_on: NaiveDate, migration_case: bool, ext: Option<&deadline::Extension>) -> Deadline {
         deadline::consideration_deadline(&self.calendar, &self.rules_for(regime), registered_on, migration_case, ext)
     }
+
+    /// The same state on another clock: a replay of past work (the demo loader) runs several
+    /// workers, each at its own step's instant.
+    pub fn with_clock(&self, clock: Arc<dyn Clock>) -> AppState {
+        AppState {
+            pool: self.pool.clone(),
+            settings: self.settings.clone(),
+            calendar: self.calendar.clone(),
+            channels: self.channels.clone(),
+            codes: self.codes.clone(),
+            classifier: self.classifier.clone(),
+            clock,
+            templates: self.templates.clone(),
+            pages: self.pages.clone(),
+        }
+    }
 }

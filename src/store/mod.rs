@@ -8,6 +8,7 @@
 pub mod appeals;
 pub mod bodies;
 pub mod bulk;
+pub mod demo;
 pub mod exports;
 pub mod gasu;
 pub mod classifier;

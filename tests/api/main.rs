@@ -9,6 +9,7 @@ mod bulk;
 mod contract;
 mod control;
 mod deadlines;
+mod demo;
 mod ended_access;
 mod hardening;
 mod headers_csv;
