@@ -163,7 +163,7 @@ async fn bench(label: &str, url: &str, n: usize) {
     drop(month);
 
     let data = actix_web::web::Data::new(state);
-    let srv = actix_test::start(move || appeals::api::app(data.clone()));
+    let srv = actix_test::start(move || appeals::app::service(data.clone()));
     let client = awc::Client::builder().timeout(Duration::from_secs(1200)).finish();
     std::thread::sleep(Duration::from_secs(2));
     let before = gen.seq_scans();

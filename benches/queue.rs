@@ -117,7 +117,7 @@ async fn main() {
     println!("dataset: {n} appeals, {executors} executors generated in {:.1} s", t.elapsed().as_secs_f64());
 
     let state = actix_web::web::Data::new(appeals::app::state(settings, pool, Arc::new(SystemClock)).expect("state"));
-    let srv = actix_test::start(move || appeals::api::app(state.clone()));
+    let srv = actix_test::start(move || appeals::app::service(state.clone()));
     let client = awc::Client::builder().timeout(Duration::from_secs(120)).finish();
 
     let queue_url = srv.url("/api/v1/me/assignments");

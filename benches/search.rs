@@ -135,7 +135,7 @@ async fn run(label: &str, url: &str, n: usize, runs: usize) {
 #[allow(clippy::too_many_arguments)]
 async fn measure(label: &str, window: i64, settings: Settings, pool: appeals::store::DbPool, cookie: &str, token: &str, number: &str, n: usize, runs: usize) {
     let state = actix_web::web::Data::new(appeals::app::state(settings, pool, Arc::new(SystemClock)).expect("state"));
-    let srv = actix_test::start(move || appeals::api::app(state.clone()));
+    let srv = actix_test::start(move || appeals::app::service(state.clone()));
     let client = awc::Client::builder().timeout(Duration::from_secs(120)).finish();
     let bearer = ("Authorization", format!("Bearer {token}"));
     let session = ("Cookie", format!("{}={cookie}", appeals::web::session::SESSION_COOKIE));

@@ -310,7 +310,7 @@ async fn measure(label: &str, state: appeals::state::AppState, org: &str, token:
     let mut ytd_statements = rollup_sql(org, &ts(from), &ts(day("2025-11-24")), from, ytd, today);
     ytd_statements.extend(rollup_sql(org, &ts(pfrom), &ts(day("2024-11-24")), pfrom, day("2024-11-23"), today));
     let data = actix_web::web::Data::new(state);
-    let srv = actix_test::start(move || appeals::api::app(data.clone()));
+    let srv = actix_test::start(move || appeals::app::service(data.clone()));
     let client = awc::Client::builder().timeout(Duration::from_secs(600)).finish();
 
     let ((p50, max, size), (r50, rmax)) = paired(&client, &srv.url("/api/v1/stats?from=2025-01-01&to=2025-12-31&compare=previous_year"), token, gen, &statements).await;

@@ -11,6 +11,10 @@ use crate::store::{self, DbPool, StoreError};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::web;
+use utoipa_actix_web::AppExt;
 
 /// The classifier shipped with the binary, loaded into an empty database.
 pub const SHIPPED_CLASSIFIER: &str = include_str!("../config/classifier/classifier.tsv");
@@ -188,4 +192,24 @@ mod admin_token_tests {
         assert_eq!(database_slug("sqlite:///var/lib/appeals/main.db"), "sqlite-main");
         std::fs::remove_dir_all(&dir).unwrap();
     }
+}
+
+/// The whole application: the API and the pages over one state, used by `serve`, the tests
+/// and the benchmarks.
+pub fn service(
+    state: web::Data<AppState>,
+) -> actix_web::App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>> {
+    let spec_text = web::Data::new(crate::api::openapi_yaml());
+    actix_web::App::new()
+        .app_data(state)
+        .app_data(spec_text)
+        .app_data(web::PathConfig::default().error_handler(|_, _| crate::edge::ApiError::NotFound.into()))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| crate::edge::ApiError::BadRequest(e.to_string()).into()))
+        .wrap_fn(crate::api::edge_headers)
+        .wrap(tracing_actix_web::TracingLogger::<crate::api::tracing_span::SafeRootSpan>::new())
+        .into_utoipa_app()
+        .configure(crate::api::routes)
+        .into_app()
+        .configure(crate::web::routes)
+        .default_service(web::to(crate::api::fallback))
 }

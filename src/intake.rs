@@ -20,7 +20,7 @@ pub fn validate(state: &AppState, d: &AppealDraft, import: bool) -> Result<Deriv
     appeal::validate(d, &ctx)
 }
 
-/// The matching keys of a card (DOMAIN.md §1: the same person is the same name with the same
+/// The matching keys of a card (docs/domain.md §1: the same person is the same name with the same
 /// address or the same e-mail): one row per applicant key and question code. A corrected card
 /// replaces its rows with these (`Change::match_keys`).
 pub fn match_key_rows(org: &str, appeal_id: &str, registered_at: NaiveDateTime, applicants: &[ApplicantRow], questions: &[QuestionRow]) -> Vec<MatchKeyRow> {

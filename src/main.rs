@@ -486,7 +486,7 @@ fn serve(settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) 
         }
     });
     let refresh = state.clone();
-    let server = HttpServer::new(move || appeals::api::app(state.clone())).bind(&listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let server = HttpServer::new(move || appeals::app::service(state.clone())).bind(&listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     actix_web::rt::System::new().block_on(async move {
         actix_web::rt::spawn(async move {
             loop {

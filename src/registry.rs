@@ -191,7 +191,7 @@ pub fn import(state: &AppState, items: &[NewAppeal]) -> Result<Vec<String>, Stor
     crate::store::appeals::import(&state.pool, items, &links, number_rule(state, &render))
 }
 
-/// How an earlier appeal of the same applicant and question relates to a new one (DOMAIN.md §1):
+/// How an earlier appeal of the same applicant and question relates to a new one (docs/domain.md §1):
 /// repeated when the earlier one was answered or is overdue, a duplicate while it is still being
 /// considered, merely related when this body forwarded it by competence (it never answered it).
 pub fn link_kind(earlier_status: &str, earlier_due: NaiveDate, today: NaiveDate) -> &'static str {

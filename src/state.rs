@@ -12,6 +12,13 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+/// Renders a page template by name: what the pages need from the state (the web module
+/// implements it; the state only carries it).
+pub trait PageTemplates: Send + Sync {
+    /// The page `name` rendered with `ctx`, or why it could not be.
+    fn render_page(&self, name: &str, ctx: serde_json::Value) -> Result<String, String>;
+}
+
 /// What every handler shares: the pool, settings, reference data and the clock.
 pub struct AppState {
     /// Database pool.
@@ -30,8 +37,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Mail templates (shipped, overridden from `config/templates/`).
     pub templates: Arc<crate::notify::Templates>,
-    /// The web pages' templates (shipped, overridden from `config/templates/web/`).
-    pub pages: Arc<crate::web::Pages>,
+    /// The web pages' templates (shipped, overridden from `config/templates/web/`), behind
+    /// [`PageTemplates`] so the state does not depend on the pages that use it.
+    pub pages: Arc<dyn PageTemplates>,
 }
 
 impl AppState {

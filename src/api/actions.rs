@@ -1,4 +1,4 @@
-//! Control actions over HTTP (API.md): each handler parses the body and `If-Match`, names the
+//! Control actions over HTTP (docs/api.md): each handler parses the body and `If-Match`, names the
 //! caller, and calls its use case in `crate::control`; the answer is the updated card.
 
 use super::appeals::card_response;

@@ -1,4 +1,4 @@
-//! The directory of bodies (API.md, exports): forwarding picks the receiving body from it,
+//! The directory of bodies (docs/api.md, exports): forwarding picks the receiving body from it,
 //! and the ССТУ.РФ export takes the body's department GUID for `transfer.departmentId`.
 
 use super::error::ApiError;

@@ -1,4 +1,4 @@
-//! Monthly exports (API.md, "Statistics and exports") and the answer's file that the ССТУ.РФ
+//! Monthly exports (docs/api.md, "Statistics and exports") and the answer's file that the ССТУ.РФ
 //! export attaches: handlers parse, authorize and call `crate::reports`.
 
 use super::error::ApiError;
@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 use serde_json::json;
 
 /// The ССТУ.РФ export of a month: `{"items": [...]}`, one object per appeal in the connector's
-/// model (DOMAIN.md §6). Every violation of the connector's rules answers 422 with the
+/// model (docs/domain.md §6). Every violation of the connector's rules answers 422 with the
 /// appeal's `reg_number`, and nothing is exported. Each export is logged (who, when, what);
 /// `since_last=true` sends only the objects that changed since the month's earlier exports.
 #[utoipa::path(tag = "exports",

@@ -19,8 +19,7 @@ pub mod tracing_span;
 pub mod users;
 
 pub use crate::state::AppState;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::{get, web, App, HttpResponse};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -202,25 +201,6 @@ pub fn openapi_yaml() -> String {
     YAML.get_or_init(|| openapi().to_yaml().unwrap_or_default()).clone()
 }
 
-/// The whole application, used by `serve` and by the tests.
-pub fn app(
-    state: web::Data<AppState>,
-) -> App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>> {
-    let spec_text = web::Data::new(openapi_yaml());
-    App::new()
-        .app_data(state)
-        .app_data(spec_text)
-        .app_data(web::PathConfig::default().error_handler(|_, _| error::ApiError::NotFound.into()))
-        .app_data(web::QueryConfig::default().error_handler(|e, _| error::ApiError::BadRequest(e.to_string()).into()))
-        .wrap_fn(edge_headers)
-        .wrap(tracing_actix_web::TracingLogger::<tracing_span::SafeRootSpan>::new())
-        .into_utoipa_app()
-        .configure(routes)
-        .into_app()
-        .configure(crate::web::routes)
-        .default_service(web::to(fallback))
-}
-
 /// Largest single request header accepted, in bytes; a larger one answers 431.
 pub const MAX_HEADER_BYTES: usize = 8 * 1024;
 /// Largest sum of all request headers accepted, in bytes. (Beyond 128 KiB or 96 headers
@@ -243,7 +223,7 @@ fn oversized_header(headers: &actix_web::http::header::HeaderMap) -> Option<Stri
 /// Edge rules of every response: an oversized header answers 431 as problem+json; no response
 /// is MIME-sniffed (`X-Content-Type-Options: nosniff`); nothing under `/api/` (cards, lists,
 /// history, exports: personal data) is stored by a browser or proxy (`Cache-Control: no-store`).
-fn edge_headers<S>(req: ServiceRequest, srv: &S) -> impl std::future::Future<Output = Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error>>
+pub fn edge_headers<S>(req: ServiceRequest, srv: &S) -> impl std::future::Future<Output = Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error>>
 where
     S: actix_web::dev::Service<ServiceRequest, Response = ServiceResponse<actix_web::body::BoxBody>, Error = actix_web::Error>,
 {
@@ -292,7 +272,7 @@ fn route_table() -> &'static Vec<(Vec<String>, Vec<String>)> {
 }
 
 /// No route matched: 405 with `Allow` when the path exists under other methods, 404 otherwise.
-async fn fallback(req: actix_web::HttpRequest) -> Result<HttpResponse, error::ApiError> {
+pub async fn fallback(req: actix_web::HttpRequest) -> Result<HttpResponse, error::ApiError> {
     let segments: Vec<&str> = req.path().split('/').collect();
     for (template, methods) in route_table() {
         let same = template.len() == segments.len() && template.iter().zip(&segments).all(|(t, s)| t == s || (t.starts_with('{') && !s.is_empty()));

@@ -257,7 +257,7 @@ pub async fn book_visitor(caller: Caller, state: web::Data<AppState>, body: Vali
 pub struct VisitInput {
     /// The booked visitor.
     pub visitor_id: String,
-    /// The registration body (API.md) without `channel` and `reception`, which come from the
+    /// The registration body (docs/api.md) without `channel` and `reception`, which come from the
     /// schedule; `received_on` defaults to the reception's date and `form` to `oral` (a letter
     /// handed in is `written`).
     #[schema(value_type = Object)]

@@ -1,4 +1,4 @@
-//! How the appeal is considered (DOMAIN.md §5 step 5): documents requested from another body,
+//! How the appeal is considered (docs/domain.md §5 step 5): documents requested from another body,
 //! a check on site (с выездом на место), by a commission, with the applicant present. Set by
 //! its executors or a supervisor; the reports count them. The status does not change.
 

@@ -1,4 +1,4 @@
-//! A co-executor's input (соисполнитель, DOMAIN.md §5 step 3): text the responsible executor
+//! A co-executor's input (соисполнитель, docs/domain.md §5 step 3): text the responsible executor
 //! sees on the card while preparing the answer. The status does not change.
 
 use super::{run, Actor, Invalid};

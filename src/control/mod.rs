@@ -1,4 +1,4 @@
-//! The control use case (DOMAIN.md §5), beside registration: one small file per action saying
+//! The control use case (docs/domain.md §5), beside registration: one small file per action saying
 //! what it checks and what it changes. Every action runs through [`run`]: the card is read in
 //! the write transaction, the caller must be able to see it, the state machine alone decides
 //! the resulting status, the action's own precondition is checked, and one history entry is

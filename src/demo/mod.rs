@@ -2,7 +2,7 @@
 //! (`appeals demo-data --profile ukhta|random [--scale N] [--database-url URL] [--into-live]`).
 //!
 //! - `ukhta` reproduces the published figures of the Ukhta administration's 2024 report
-//!   (DOMAIN.md §2, §3, §7): 2,607 appeals by channel, 2,674 questions by section, the top
+//!   (docs/domain.md §2, §3, §7): 2,607 appeals by channel, 2,674 questions by section, the top
 //!   questions, 35 + 17 citizens at personal reception with 53 questions; and 2023's published
 //!   totals (2,177 appeals, 2,271 questions, 387 forwarded, 1,272 economy questions), the rest
 //!   of 2023 filled in consistently ([`ukhta`]). Its appeals then go through the control use

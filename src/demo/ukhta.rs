@@ -1,5 +1,5 @@
 //! The Ukhta profile: the published figures of the Ukhta administration's 2024 report
-//! (DOMAIN.md §2, §3, §7) and 2023's published totals, the rest filled in consistently.
+//! (docs/domain.md §2, §3, §7) and 2023's published totals, the rest filled in consistently.
 //!
 //! Top questions: the report names the first three (yards and common property 286,
 //! improvement 264, roads 243). Places 4–10 are not published; they are chosen here from the

@@ -1,4 +1,4 @@
-//! The registration card (DOMAIN.md §1): the input a clerk submits and the rules that check it.
+//! The registration card (docs/domain.md §1): the input a clerk submits and the rules that check it.
 
 use super::channels::Catalog;
 use super::classifier;
@@ -74,7 +74,7 @@ pub enum OfficialRole {
     Deputy,
 }
 
-/// Per-question result, as SSTU.RF knows them (DOMAIN.md §6).
+/// Per-question result, as SSTU.RF knows them (docs/domain.md §6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionResult {
@@ -189,7 +189,7 @@ pub struct ReceptionInput {
     pub held_on: NaiveDate,
 }
 
-/// The registration body (API.md); imports add `registered_at` and `reg_number`.
+/// The registration body (docs/api.md); imports add `registered_at` and `reg_number`.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppealDraft {
@@ -240,7 +240,7 @@ pub struct AppealDraft {
     pub reg_number: Option<String>,
 }
 
-/// What deployments decide about e-mail after 547-FZ (DOMAIN.md §2).
+/// What deployments decide about e-mail after 547-FZ (docs/domain.md §2).
 #[derive(Clone, Debug, Deserialize)]
 pub struct EmailRule {
     /// Last day an e-mail letter counts under 59-FZ.
@@ -289,7 +289,7 @@ pub const MAX_QUESTIONS: usize = 100;
 /// Most applicants one card holds (collective appeals list signatories separately).
 pub const MAX_APPLICANTS: usize = 1_000;
 
-/// Checks a draft against DOMAIN.md §1–2 and returns what follows from it, or every field error.
+/// Checks a draft against docs/domain.md §1–2 and returns what follows from it, or every field error.
 pub fn validate(d: &AppealDraft, ctx: &Context) -> Result<Derived, Vec<FieldError>> {
     let mut e = Errors::default();
     if let Some(why) = ctx.channels.refusal(&d.channel, d.received_on) {

@@ -1,4 +1,4 @@
-//! The catalog of channels through which appeals arrive (DOMAIN.md §2), extensible from config.
+//! The catalog of channels through which appeals arrive (docs/domain.md §2), extensible from config.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

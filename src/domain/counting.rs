@@ -1,4 +1,4 @@
-//! The counting conventions a body chooses (DOMAIN.md §7), in one place: every output —
+//! The counting conventions a body chooses (docs/domain.md §7), in one place: every output —
 //! `/stats`, the annual report, the ГАСУ forms, the pages — asks this module whether an appeal
 //! counts in "appeals received", so that the twelve monthly forms add up to the year.
 

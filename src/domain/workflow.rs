@@ -1,4 +1,4 @@
-//! The control state machine (DOMAIN.md §5): one table of (status, action, role) → status,
+//! The control state machine (docs/domain.md §5): one table of (status, action, role) → status,
 //! consulted by every control handler and by the card's `allowed_actions`.
 
 use super::roles::Role;

@@ -1,4 +1,4 @@
-//! ГАСУ ММО monthly forms (DOMAIN.md §7): «Информация о результатах рассмотрения обращений в
+//! ГАСУ ММО monthly forms (docs/domain.md §7): «Информация о результатах рассмотрения обращений в
 //! ОМСУ» and «Информация о проведении личного приема граждан». No public template exists, so
 //! the appeals form is an indicator set read from `config/exports/gasu_appeals.toml` at each
 //! request (a deployment adds an indicator by editing that file alone); both forms are written

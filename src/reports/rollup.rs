@@ -1,5 +1,5 @@
 //! The statistics as additive figures: what one appeal adds to each figure of
-//! DOMAIN.md §7, keyed by the local day it counts on, so that a year's figures are sums over a
+//! docs/domain.md §7, keyed by the local day it counts on, so that a year's figures are sums over a
 //! small rollup instead of a GROUP BY over a million appeals. A change of a card is its new
 //! contribution minus its old one ([`diff`]); the store appends that as signed delta rows.
 //!

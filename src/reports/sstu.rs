@@ -1,4 +1,4 @@
-//! The ССТУ.РФ monthly export (Decree 171; DOMAIN.md §6): one object per appeal in the
+//! The ССТУ.РФ monthly export (Decree 171; docs/domain.md §6): one object per appeal in the
 //! connector's JSON model, checked against the connector's rules before anything is sent.
 //!
 //! Which appeals belong to a month: those registered in it, plus those whose consideration

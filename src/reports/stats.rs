@@ -1,4 +1,4 @@
-//! The figures of DOMAIN.md §7 for a period beside a comparison period, computed from grouped
+//! The figures of docs/domain.md §7 for a period beside a comparison period, computed from grouped
 //! counts (`crate::store::stats`). Counting rules, as the reports count:
 //! - appeals and questions belong to the period of their registration date in the
 //!   organization's time zone; questions are counted per appeal (an appeal with two questions
@@ -166,7 +166,7 @@ pub struct ReceptionTotals {
     pub questions: i64,
 }
 
-/// Every figure of DOMAIN.md §7 (API.md `GET /api/v1/stats`).
+/// Every figure of docs/domain.md §7 (docs/api.md `GET /api/v1/stats`).
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct Stats {
     /// The period.

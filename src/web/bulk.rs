@@ -5,30 +5,19 @@
 //! refused, each refusal with its reason in Russian and a link to the card. Plain forms with a
 //! CSRF token: nothing needs JavaScript.
 
-use super::forms::Form;
+use super::bar::BAR;
+use super::form::Form;
 use super::pages::{executor_choices, leave_reasons, page_with, user_names};
 use super::session::{self, check_csrf, PageError, Session};
 use crate::edge::ApiError;
 use crate::control::bulk::{self, Batch, BulkAction};
-use crate::domain::roles::{allows, Capability, Role};
+use crate::domain::roles::{allows, Capability};
 use crate::state::AppState;
 use crate::store::bulk::Target;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
-
-/// The actions of the pages' action bar, in its order (the recording of consideration flags
-/// stays on the card).
-const BAR: [BulkAction; 5] = [BulkAction::Assign, BulkAction::Forward, BulkAction::Extend, BulkAction::Close, BulkAction::LeaveWithoutAnswer];
-
-/// The bar's buttons for `role` as `{code, label}`: empty for a role that may take none of
-/// them, and then the lists show no checkboxes either. A template function (`bulk_actions`).
-pub fn bar_actions(role: String) -> minijinja::Value {
-    let role = Role::parse(&role);
-    let list: Vec<Value> = BAR.iter().filter(|a| role.is_some_and(|r| a.open_to_role(r))).map(|a| json!({"code": a.as_str(), "label": a.label()})).collect();
-    minijinja::Value::from(minijinja::value::Serde(list))
-}
 
 /// The chosen appeals of a submitted form: every `id`, once each, in order.
 fn chosen(form: &Form) -> Vec<String> {
@@ -228,15 +217,6 @@ mod tests {
 
     fn form(pairs: &[(&str, &str)]) -> Form {
         Form::parse(serde_urlencoded::to_string(pairs).unwrap().as_bytes()).unwrap()
-    }
-
-    #[test]
-    fn the_bar_offers_a_role_only_what_it_may_do() {
-        let codes = |role: &str| bar_actions(role.into()).try_iter().unwrap().map(|v| v.get_attr("code").unwrap().to_string()).collect::<Vec<_>>();
-        assert_eq!(codes("supervisor"), ["assign", "forward", "extend", "close", "leave-without-answer"]);
-        assert_eq!(codes("clerk"), ["assign", "forward"]);
-        assert!(codes("executor").is_empty());
-        assert!(codes("nobody").is_empty());
     }
 
     #[test]

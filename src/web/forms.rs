@@ -2,6 +2,7 @@
 //! the API's JSON body and parsed by the API's own parser, so its Russian field errors are the
 //! API's; the use cases are the same functions the API calls.
 
+use super::form::Form;
 use super::pages::{card_with_error, page_with};
 use super::session::{self, check_csrf, PageError, Session};
 use crate::edge::ApiError;
@@ -15,41 +16,6 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
-
-/// A submitted `application/x-www-form-urlencoded` body: every pair in order, NFC-normalized,
-/// so repeated names (several applicants, several questions) keep their rows.
-pub struct Form(Vec<(String, String)>);
-
-impl Form {
-    /// Parses the body; a body that is not a form is a 400.
-    pub fn parse(body: &[u8]) -> Result<Form, PageError> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|_| ApiError::BadRequest("тело формы не разобрано".into()))?;
-        Ok(Form(pairs.into_iter().map(|(k, v)| (k, crate::domain::text::nfc(&v))).collect()))
-    }
-
-    /// The first value of `name`, untrimmed.
-    pub fn raw(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-
-    /// The first value of `name`, trimmed; empty when absent.
-    pub fn get(&self, name: &str) -> &str {
-        self.raw(name).map(str::trim).unwrap_or("")
-    }
-
-    /// Every value of `name`, trimmed, in order.
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).collect()
-    }
-
-    /// A value as JSON: absent or empty → null.
-    fn opt(&self, name: &str) -> Value {
-        match self.get(name) {
-            "" => Value::Null,
-            v => Value::String(v.to_string()),
-        }
-    }
-}
 
 /// Where an API field error is shown on the registration form.
 pub fn form_key(field: &str) -> String {

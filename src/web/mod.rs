@@ -3,7 +3,9 @@
 //! into the API's own input types (so the same Russian field errors come back), and call the
 //! same registry, control and store functions as the API.
 
+pub mod bar;
 pub mod bulk;
+pub mod form;
 pub mod forms;
 pub mod pages;
 pub mod session;

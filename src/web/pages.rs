@@ -85,7 +85,7 @@ impl Pages {
         });
         // Only official classifier codes are shown; internal codes (channels, forms) never are.
         env.add_filter("official_code", |code: String| if crate::domain::classifier::is_code_shape(&code) { code } else { String::new() });
-        env.add_function("bulk_actions", super::bulk::bar_actions);
+        env.add_function("bulk_actions", super::bar::bar_actions);
         env
     }
 
@@ -106,8 +106,14 @@ impl Pages {
 
     /// Renders page `name` with `ctx`.
     pub fn render(&self, name: &str, ctx: Value) -> Result<String, ApiError> {
-        let tpl = self.env.get_template(name).map_err(|e| ApiError::Internal(format!("template {name}: {e}")))?;
-        tpl.render(minijinja::Value::from(minijinja::value::Serde(ctx))).map_err(|e| ApiError::Internal(format!("template {name}: {e:#}")))
+        crate::state::PageTemplates::render_page(self, name, ctx).map_err(ApiError::Internal)
+    }
+}
+
+impl crate::state::PageTemplates for Pages {
+    fn render_page(&self, name: &str, ctx: Value) -> Result<String, String> {
+        let tpl = self.env.get_template(name).map_err(|e| format!("template {name}: {e}"))?;
+        tpl.render(minijinja::Value::from(minijinja::value::Serde(ctx))).map_err(|e| format!("template {name}: {e:#}"))
     }
 }
 
@@ -136,7 +142,7 @@ pub fn page_with(state: &AppState, s: &Session, name: &str, mut extra: Value, st
             obj.entry(k.clone()).or_insert(v.clone());
         }
     }
-    Ok(html(status, state.pages.render(name, extra)?))
+    Ok(html(status, state.pages.render_page(name, extra).map_err(ApiError::Internal)?))
 }
 
 /// `GET /static/app.css`.

@@ -162,7 +162,7 @@ pub fn login_page(state: &AppState, message: Option<&str>, login: &str, status: 
 /// The sign-in page carrying a kept draft's token: signing in leads back to the form.
 pub fn login_page_keeping(state: &AppState, message: Option<&str>, login: &str, draft: Option<&str>, status: actix_web::http::StatusCode) -> Result<HttpResponse, PageError> {
     let token = crate::auth::random_hex(16);
-    let html = state.pages.render("login.html", json!({"csrf": token, "message": message, "login": login, "draft": draft, "org_name": state.settings.organization.name}))?;
+    let html = state.pages.render_page("login.html", json!({"csrf": token, "message": message, "login": login, "draft": draft, "org_name": state.settings.organization.name})).map_err(ApiError::Internal)?;
     Ok(HttpResponse::build(status)
         .cookie(cookie(state, LOGIN_COOKIE, token, Some(chrono::Duration::hours(12))))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -217,7 +217,7 @@ fn draft_return_path(posted: &str, token: &str) -> String {
 /// `POST /login`: checks the CSRF pair, the throttle and the password; opens a session.
 pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, PageError> {
     use actix_web::http::StatusCode;
-    let form = super::forms::Form::parse(&body)?;
+    let form = super::form::Form::parse(&body)?;
     let login = crate::domain::text::login(form.get("login")).unwrap_or_default();
     let password = form.raw("password").unwrap_or("").to_string();
     let pair_ok = match (req.cookie(LOGIN_COOKIE), form.raw("csrf")) {
@@ -303,7 +303,7 @@ pub async fn logout(req: HttpRequest, state: web::Data<AppState>, body: web::Byt
         Ok(None) | Err(PageError::SignIn { .. }) => return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/")).finish()),
         Err(e) => return Err(e),
     };
-    let form = super::forms::Form::parse(&body)?;
+    let form = super::form::Form::parse(&body)?;
     check_csrf(&session, form.raw("csrf"))?;
     if let Some(c) = req.cookie(SESSION_COOKIE) {
         let hash = crate::auth::hash_token(c.value());

@@ -19,7 +19,7 @@ async fn thirty_simultaneous_attempts_let_at_most_three_reach_the_password(db: D
     let settings = (*app.state.settings).clone();
     let pool = appeals::store::DbPool::connect(&settings.database_url, 4).expect("second pool");
     let second = actix_web::web::Data::new(appeals::app::state(settings, pool, app.clock.clone()).expect("second state"));
-    let srv2 = actix_test::start(move || appeals::api::app(second.clone()));
+    let srv2 = actix_test::start(move || appeals::app::service(second.clone()));
     let bases = [base(&app), srv2.url("").trim_end_matches('/').to_string()];
     let started = std::time::Instant::now();
     let attempts = (0..30).map(|i| {

@@ -164,7 +164,7 @@ impl TestApp {
         }
         let state = actix_web::web::Data::new(appeals::app::state(settings, pool.clone(), clock.clone()).expect("state"));
         let served = state.clone();
-        let srv = actix_test::start(move || appeals::api::app(served.clone()));
+        let srv = actix_test::start(move || appeals::app::service(served.clone()));
         TestApp {
             db,
             srv,

@@ -92,7 +92,7 @@ fn cc(start: NaiveDate, control: u32, due: NaiveDate, control_due: NaiveDate) ->
     }
 }
 
-/// Expected dates computed by hand from DOMAIN.md §4 and the month grids of 2024–2027.
+/// Expected dates computed by hand from docs/domain.md §4 and the month grids of 2024–2027.
 fn table() -> Vec<Case> {
     vec![
         // 3 Mar 2025 + 30 = 2 Apr 2025 (Wed), a working day: no shift.
