@@ -14,7 +14,7 @@ use crate::notify::mail::Mailer;
 use crate::notify::ru_date;
 use crate::state::AppState;
 use crate::store::models::{NotificationRow, UserRow};
-use crate::store::outbox;
+use crate::store::{outbox, reminder_plan};
 use crate::store::{micros, StoreError};
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use serde_json::json;
@@ -57,15 +57,15 @@ fn with_email(u: &UserRow) -> Option<&str> {
 /// Plans the staff reminders due at `now` for every organization. Outside working hours or on
 /// a non-working day of an organization nothing is planned for it. The day's first pass leaves
 /// batches per executor that [`expand`] (and so [`dispatch`]) turns into reminders.
-pub fn plan(state: &AppState, now: DateTime<Utc>) -> Result<outbox::Planned, StoreError> {
-    let mut total = outbox::Planned::default();
+pub fn plan(state: &AppState, now: DateTime<Utc>) -> Result<reminder_plan::Planned, StoreError> {
+    let mut total = reminder_plan::Planned::default();
     for org in outbox::organizations(&state.pool)? {
         let local = local_time(state, &org.time_zone, now);
         if !state.settings.reminders.in_working_hours(&state.calendar, local) {
             continue;
         }
         let day = OrgDay::at(state, &org.id, local)?;
-        let p = outbox::plan_pass(&state.pool, &day.pass(&org.id, now))?;
+        let p = reminder_plan::plan_pass(&state.pool, &day.pass(&org.id, now))?;
         total.rows += p.rows;
         total.batches += p.batches;
     }
@@ -83,13 +83,13 @@ pub fn expand(state: &AppState, now: DateTime<Utc>, limit: usize) -> Result<(usi
             break;
         }
         let local = local_time(state, &org.time_zone, now);
-        if !outbox::has_batches(&state.pool, &org.id, local.date())? {
+        if !reminder_plan::has_batches(&state.pool, &org.id, local.date())? {
             continue;
         }
         let day = OrgDay::at(state, &org.id, local)?;
         let pass = day.pass(&org.id, now);
         while batches < limit {
-            match outbox::expand_next(&state.pool, &pass)? {
+            match reminder_plan::expand_next(&state.pool, &pass)? {
                 Some(n) => {
                     batches += 1;
                     rows += n;
@@ -121,8 +121,8 @@ impl OrgDay {
         Ok(OrgDay { dates: reminders::plan_dates(&state.settings.reminders, &state.calendar, local.date()), skipped_users })
     }
 
-    fn pass<'a>(&'a self, org: &'a str, now: DateTime<Utc>) -> outbox::PlanPass<'a> {
-        outbox::PlanPass { org, dates: &self.dates, at: micros(now), skipped_users: &self.skipped_users }
+    fn pass<'a>(&'a self, org: &'a str, now: DateTime<Utc>) -> reminder_plan::PlanPass<'a> {
+        reminder_plan::PlanPass { org, dates: &self.dates, at: micros(now), skipped_users: &self.skipped_users }
     }
 }
 

@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod pool;
 pub mod prepared;
 pub mod receptions;
+pub mod reminder_plan;
 pub mod schema;
 pub mod search;
 pub mod sessions;

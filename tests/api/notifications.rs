@@ -186,7 +186,7 @@ async fn plan(app: &TestApp, at: DateTime<Utc>) -> usize {
 }
 
 /// A planning pass alone.
-async fn plan_only(app: &TestApp, at: DateTime<Utc>) -> appeals::store::outbox::Planned {
+async fn plan_only(app: &TestApp, at: DateTime<Utc>) -> appeals::store::reminder_plan::Planned {
     let st = app.state.clone();
     actix_web::web::block(move || scheduler::plan(&st, at)).await.unwrap().unwrap()
 }
@@ -583,9 +583,9 @@ async fn the_days_first_pass_leaves_a_batch_per_executor_that_the_dispatcher_exp
     // Tuesday 8 April, 10:00: A and B are four working days overdue.
     let at = msk(2025, 4, 8, 10);
     let p = plan_only(&app, at).await;
-    assert_eq!(p, appeals::store::outbox::Planned { rows: 0, batches: 3 }, "Ivanova, Sidorov and the unassigned appeals; not Petrova");
+    assert_eq!(p, appeals::store::reminder_plan::Planned { rows: 0, batches: 3 }, "Ivanova, Sidorov and the unassigned appeals; not Petrova");
     assert_eq!(outbox(&app, "").await.len(), before, "no reminder is written by the pass itself");
-    assert_eq!(plan_only(&app, at + chrono::Duration::hours(1)).await, appeals::store::outbox::Planned::default(), "a later pass of the day adds no batch");
+    assert_eq!(plan_only(&app, at + chrono::Duration::hours(1)).await, appeals::store::reminder_plan::Planned::default(), "a later pass of the day adds no batch");
     // A batch left unexpanded is not sent on a later day.
     assert_eq!(expand(&app, msk(2025, 4, 9, 10), usize::MAX).await, (0, 0));
     let p = plan_only(&app, msk(2025, 4, 9, 10)).await;
