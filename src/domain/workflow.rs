@@ -159,6 +159,25 @@ impl Action {
         }
     }
 
+    /// What a clerk reads for the action, in refusals and on the pages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Assign => "резолюция (назначение исполнителей)",
+            Action::Extend => "продление срока",
+            Action::Forward => "перенаправление по компетенции",
+            Action::Answer => "ответ",
+            Action::Contribute => "материалы соисполнителя",
+            Action::Approve => "утверждение ответа",
+            Action::Return => "возврат на доработку",
+            Action::Dispatch => "регистрация отправки ответа",
+            Action::Close => "снятие с контроля",
+            Action::LeaveWithoutAnswer => "оставление без ответа",
+            Action::Correct => "исправление карточки",
+            Action::CorrectFinished => "исправление карточки завершённого обращения",
+            Action::Consider => "отметка о ходе рассмотрения",
+        }
+    }
+
     /// Roles that may take the action at all (status permitting); `None` when the caller's
     /// part in the resolution decides instead of the role (see [`Action::needs`]).
     pub fn roles(self) -> Option<&'static [Role]> {
@@ -364,6 +383,13 @@ impl LeaveReason {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_action_has_a_russian_label_of_its_own() {
+        let labels: std::collections::BTreeSet<&str> = Action::ALL.iter().map(|a| a.label()).collect();
+        assert_eq!(labels.len(), Action::ALL.len());
+        assert!(labels.iter().all(|l| l.chars().any(|c| ('а'..='я').contains(&c)) && !l.contains('_')));
+    }
 
     #[test]
     fn lifecycle_path_is_legal() {

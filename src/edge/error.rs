@@ -142,11 +142,10 @@ impl ApiError {
                 b["current_status"] = json!(current.as_str());
                 b["allowed_actions"] = json!(allowed.iter().map(|a| a.as_str()).collect::<Vec<_>>());
                 format!(
-                    "действие «{}» недопустимо в статусе «{}» ({}); допустимо: {}",
-                    action.as_str(),
-                    current.as_str(),
+                    "действие «{}» недопустимо в статусе «{}»; допустимо: {}",
+                    action.label(),
                     current.label(),
-                    if allowed.is_empty() { "ничего".into() } else { allowed.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ") }
+                    if allowed.is_empty() { "ничего".into() } else { allowed.iter().map(|a| a.label()).collect::<Vec<_>>().join(", ") }
                 )
             }
             ApiError::Precondition { current } => {
@@ -234,12 +233,12 @@ impl From<actix_web::error::BlockingError> for ApiError {
 /// Maps a state-machine refusal to the API's answer.
 pub fn refusal(r: Refusal, action: Action) -> ApiError {
     match r {
-        Refusal::Role => ApiError::Forbidden(format!("роль не позволяет действие «{}»", action.as_str())),
+        Refusal::Role => ApiError::Forbidden(format!("роль не позволяет действие «{}»", action.label())),
         // Visible, but the action belongs to another part in the resolution.
         Refusal::NotAssigned => ApiError::Forbidden(match action {
             Action::Answer => "ответ направляет только ответственный исполнитель; соисполнители передают ему свои материалы (contributions)".into(),
             Action::Contribute => "материалы к ответу передают соисполнители; ответственный исполнитель направляет сам ответ".into(),
-            _ => format!("действие «{}» доступно только исполнителям по резолюции", action.as_str()),
+            _ => format!("действие «{}» доступно только исполнителям по резолюции", action.label()),
         }),
         Refusal::Status { current, allowed } => ApiError::IllegalTransition { current, allowed, action },
     }

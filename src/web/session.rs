@@ -60,7 +60,7 @@ pub fn describe(e: &ApiError) -> String {
         ApiError::NotFound => "Не найдено (или недоступно вам).".into(),
         ApiError::Forbidden(m) | ApiError::BadRequest(m) => m.clone(),
         ApiError::Conflict { detail, .. } => detail.clone(),
-        ApiError::IllegalTransition { current, action, .. } => format!("Действие «{}» невозможно в состоянии «{}».", action.as_str(), current.label()),
+        ApiError::IllegalTransition { current, action, .. } => format!("Действие «{}» невозможно в состоянии «{}».", action.label(), current.label()),
         ApiError::Precondition { .. } => "Карточку уже изменили: обновите страницу и повторите.".into(),
         ApiError::Internal(_) => "Внутренняя ошибка. Повторите позже или сообщите администратору.".into(),
         other => other.to_string(),
