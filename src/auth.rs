@@ -48,14 +48,15 @@ pub enum TokenProblem {
 
 impl TokenProblem {
     /// Stable machine-readable code.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> crate::domain::error_code::ErrorCode {
+        use crate::domain::error_code::ErrorCode;
         match self {
-            TokenProblem::Missing => "token_missing",
-            TokenProblem::Malformed => "token_malformed",
-            TokenProblem::Unknown => "token_unknown",
-            TokenProblem::Revoked => "token_revoked",
-            TokenProblem::Expired => "token_expired",
-            TokenProblem::UserDisabled => "user_disabled",
+            TokenProblem::Missing => ErrorCode::TokenMissing,
+            TokenProblem::Malformed => ErrorCode::TokenMalformed,
+            TokenProblem::Unknown => ErrorCode::TokenUnknown,
+            TokenProblem::Revoked => ErrorCode::TokenRevoked,
+            TokenProblem::Expired => ErrorCode::TokenExpired,
+            TokenProblem::UserDisabled => ErrorCode::UserDisabled,
         }
     }
 

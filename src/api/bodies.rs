@@ -1,6 +1,7 @@
 //! The directory of bodies (docs/api.md, exports): forwarding picks the receiving body from it,
 //! and the ССТУ.РФ export takes the body's department GUID for `transfer.departmentId`.
 
+use crate::domain::error_code::ErrorCode;
 use super::error::ApiError;
 use super::extract::{Caller, Params, ValidJson};
 use super::{AppState, ReadProblems, WriteProblems};
@@ -106,7 +107,7 @@ pub async fn create_body(caller: Caller, state: web::Data<AppState>, body: Valid
     let org = caller.org.clone();
     let row = web::block(move || crate::store::bodies::create(&pool, &org, &new, now)).await?.map_err(|e| {
         if e.is_unique_violation() {
-            ApiError::Conflict { code: "body_exists", detail: "такой орган уже есть в справочнике".into(), extra: serde_json::json!({"field": "name"}) }
+            ApiError::Conflict { code: ErrorCode::BodyExists, detail: "такой орган уже есть в справочнике".into(), extra: serde_json::json!({"field": "name"}) }
         } else {
             e.into()
         }

@@ -1,6 +1,7 @@
 //! Monthly exports (docs/api.md, "Statistics and exports") and the answer's file that the ССТУ.РФ
 //! export attaches: handlers parse, authorize and call `crate::reports`.
 
+use crate::domain::error_code::ErrorCode;
 use super::error::ApiError;
 use super::extract::{Caller, Params};
 use super::{AppState, ReadProblems};
@@ -68,7 +69,7 @@ pub async fn sstu_push(caller: Caller, state: web::Data<AppState>, req: HttpRequ
     let since_last = p.flag("since_last")?.unwrap_or(false);
     let cfg = state.settings.sstu.clone();
     let Some(url) = cfg.push_url.clone() else {
-        return Err(ApiError::Conflict { code: "push_not_configured", detail: "адрес коннектора ССТУ.РФ не задан ([sstu] push_url)".into(), extra: json!({}) });
+        return Err(ApiError::Conflict { code: ErrorCode::PushNotConfigured, detail: "адрес коннектора ССТУ.РФ не задан ([sstu] push_url)".into(), extra: json!({}) });
     };
     let (st, org, actor, m) = (state.clone(), caller.org.clone(), caller.id.clone(), month.clone());
     let attempts = if cfg.push_attempts == 0 { 3 } else { cfg.push_attempts };
@@ -162,7 +163,7 @@ pub async fn upload_answer_file(caller: Caller, state: web::Data<AppState>, req:
     let pool = state.pool.clone();
     let version = web::block(move || crate::store::exports::save_file(&pool, &row)).await?.map_err(|e| {
         if e.is_unique_violation() {
-            ApiError::Conflict { code: "answer_file_concurrent", detail: "одновременно загружается другая версия файла; повторите".into(), extra: json!({}) }
+            ApiError::Conflict { code: ErrorCode::AnswerFileConcurrent, detail: "одновременно загружается другая версия файла; повторите".into(), extra: json!({}) }
         } else {
             e.into()
         }

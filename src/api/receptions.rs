@@ -2,6 +2,7 @@
 //! registering each visitor as an appeal with channel `personal_reception` (through the
 //! ordinary registration use case), and an oral answer given with the citizen's consent.
 
+use crate::domain::error_code::ErrorCode;
 use super::appeals::card_response;
 use crate::edge::views::Card;
 use super::error::ApiError;
@@ -319,7 +320,7 @@ pub async fn register_visit(caller: Caller, state: web::Data<AppState>, body: Va
     let card = web::block(move || -> Result<_, ApiError> {
         let (r, v) = visit_of(&st, &c.org, &b.visitor_id)?;
         if v.appeal_id.is_some() {
-            return Err(StoreError::conflict("visitor_already_registered", "посетитель уже зарегистрирован как обращение", serde_json::json!({"appeal_id": v.appeal_id})).into());
+            return Err(StoreError::conflict(ErrorCode::VisitorAlreadyRegistered, "посетитель уже зарегистрирован как обращение", serde_json::json!({"appeal_id": v.appeal_id})).into());
         }
         let mut a = b.appeal;
         let obj = a.as_object_mut().ok_or_else(|| not_found("appeal", "ожидается объект регистрационной карточки"))?;

@@ -1,6 +1,7 @@
 //! User administration over the API: create a user with a token, change a user's role, state
 //! or department, revoke a user's tokens; the organization's directory of departments.
 
+use crate::domain::error_code::ErrorCode;
 use super::error::ApiError;
 use super::extract::{Caller, ValidJson};
 use super::reference::UserItem;
@@ -74,7 +75,7 @@ pub async fn create_user(caller: Caller, state: web::Data<AppState>, body: Valid
     let org = caller.org.clone();
     let row = web::block(move || crate::store::users::create_user(&pool, &org, &user, &hash, now, expires)).await?.map_err(|e| {
         if e.is_unique_violation() {
-            ApiError::Conflict { code: "login_taken", detail: "логин занят".into(), extra: serde_json::json!({"field": "login"}) }
+            ApiError::Conflict { code: ErrorCode::LoginTaken, detail: "логин занят".into(), extra: serde_json::json!({"field": "login"}) }
         } else {
             e.into()
         }
@@ -246,7 +247,7 @@ pub async fn create_department(caller: Caller, state: web::Data<AppState>, body:
     let pool = state.pool.clone();
     web::block(move || crate::store::users::create_department(&pool, &row)).await?.map_err(|e| {
         if e.is_unique_violation() {
-            ApiError::Conflict { code: "department_code_taken", detail: "отдел с таким кодом уже есть".into(), extra: serde_json::json!({"field": "code"}) }
+            ApiError::Conflict { code: ErrorCode::DepartmentCodeTaken, detail: "отдел с таким кодом уже есть".into(), extra: serde_json::json!({"field": "code"}) }
         } else {
             e.into()
         }

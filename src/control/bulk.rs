@@ -6,6 +6,7 @@
 //! history entry carries the batch's `bulk_id`. Rows are independent unless the caller asks
 //! for all or nothing (see `store::bulk` for how rows share transactions).
 
+use crate::domain::error_code::ErrorCode;
 use super::assign::AssignInput;
 use super::consider::ConsiderationInput;
 use super::extend::ExtendInput;
@@ -171,7 +172,7 @@ pub fn validate_targets(targets: &[Target]) -> Result<(), Vec<FieldError>> {
 
 /// The refusal a row that would have succeeded gets when another row sank an all-or-nothing batch.
 fn batch_refused() -> StoreError {
-    StoreError::conflict("batch_refused", "не выполнено: в пакете «всё или ничего» отказано по другим обращениям", json!({}))
+    StoreError::conflict(ErrorCode::BatchRefused, "не выполнено: в пакете «всё или ничего» отказано по другим обращениям", json!({}))
 }
 
 /// The single action's planned step for `params`.

@@ -4,6 +4,7 @@
 //! dispatch is what removes the appeal from control (on `sent_on`), unless the approval kept
 //! it on additional control.
 
+use crate::domain::error_code::ErrorCode;
 use super::{answer_of, run, Actor, Invalid, Planned, Step};
 use crate::domain::workflow::Status;
 use crate::domain::regnum;
@@ -80,7 +81,7 @@ pub fn dispatch(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expe
 /// A taken outgoing number as the 409 naming the field.
 pub fn duplicate_number(result: Result<CardData, StoreError>) -> Result<CardData, StoreError> {
     match result {
-        Err(e) if e.is_unique_violation() => Err(StoreError::conflict("duplicate_outgoing_number", "такой исходящий номер уже присвоен другому ответу", json!({"field": "outgoing_number"}))),
+        Err(e) if e.is_unique_violation() => Err(StoreError::conflict(ErrorCode::DuplicateOutgoingNumber, "такой исходящий номер уже присвоен другому ответу", json!({"field": "outgoing_number"}))),
         other => other,
     }
 }
@@ -98,10 +99,10 @@ pub fn plan<'a>(state: &'a AppState, actor: &Actor, answer_id: Option<String>, i
         };
         let ans = answer_of(card, &wanted)?;
         if ans.status != "approved" {
-            return Err(StoreError::conflict("answer_not_approved", format!("отправить можно только утверждённый ответ (статус ответа: {})", ans.status), json!({"answer_status": ans.status})));
+            return Err(StoreError::conflict(ErrorCode::AnswerNotApproved, format!("отправить можно только утверждённый ответ (статус ответа: {})", ans.status), json!({"answer_status": ans.status})));
         }
         if let Some(n) = &ans.outgoing_number {
-            return Err(StoreError::conflict("already_dispatched", format!("ответ уже отправлен за исходящим номером {n}"), json!({"outgoing_number": n})));
+            return Err(StoreError::conflict(ErrorCode::AlreadyDispatched, format!("ответ уже отправлен за исходящим номером {n}"), json!({"outgoing_number": n})));
         }
         let approved_on = ans.reviewed_at.map(|t| state.local_date(DateTime::<Utc>::from_naive_utc_and_offset(t, Utc)));
         if approved_on.is_some_and(|d| input.sent_on < d) {

@@ -2,6 +2,7 @@
 //! reason, and never after the deadline has passed (that would hide a violation). Changes:
 //! the due date and control date, recomputed by the deadline engine, and the extension record.
 
+use crate::domain::error_code::ErrorCode;
 use super::{run, Actor, Invalid, Planned, Step};
 use crate::domain::appeal::LegalRegime;
 use crate::domain::deadline::{self, Extension};
@@ -52,7 +53,7 @@ pub fn plan<'a>(state: &'a AppState, actor: &Actor, actor_login: &str, input: Ex
     let decide = move |card: &CardData| -> Result<Step, StoreError> {
         let days = input.days as u32;
         deadline::check_extension(&rules, card.appeal.extension_days.is_some(), days)
-            .map_err(|err| StoreError::conflict("already_extended", err.to_string(), json!({"field": "days"})))?;
+            .map_err(|err| StoreError::conflict(ErrorCode::AlreadyExtended, err.to_string(), json!({"field": "days"})))?;
         let mut row = card.appeal.clone();
         let ext = Extension { days, reason: input.reason.trim().into(), decided_by: actor_login.clone(), decided_on: today };
         let regime = LegalRegime::parse(&row.legal_regime).unwrap_or(LegalRegime::Fz59);

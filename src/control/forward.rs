@@ -5,6 +5,7 @@
 //! `ОГ-пер-{year}-{seq:06}`) or typed, dated the day of forwarding: ССТУ.РФ's `transferNumber`
 //! and `transferDate`.
 
+use crate::domain::error_code::ErrorCode;
 use super::{run, Actor, Invalid, Planned, Step};
 use crate::domain::appeal::QuestionResult;
 use crate::domain::{deadline, regnum};
@@ -70,7 +71,7 @@ pub fn forward(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>,
 /// A typed cover-letter number that another letter already bears: a 409 naming the field.
 pub fn number_taken(e: StoreError) -> StoreError {
     if e.is_unique_violation() {
-        StoreError::conflict("duplicate_forward_number", "такой исходящий номер уже присвоен другому сопроводительному письму", json!({"field": "letter_number"}))
+        StoreError::conflict(ErrorCode::DuplicateForwardNumber, "такой исходящий номер уже присвоен другому сопроводительному письму", json!({"field": "letter_number"}))
     } else {
         e
     }

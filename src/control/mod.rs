@@ -20,6 +20,7 @@ pub mod leave;
 pub mod oral;
 pub mod rework;
 
+use crate::domain::error_code::ErrorCode;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldError;
 use crate::domain::workflow::{self, Action, Facts, Part, Status};
@@ -74,17 +75,17 @@ pub fn available_actions(card: &CardData, actor_id: &str, role: Role, today: Nai
 }
 
 /// The 409 of a failed precondition, with its stable code and a Russian explanation.
-fn precondition_conflict(code: &'static str, card: &CardData) -> StoreError {
+fn precondition_conflict(code: ErrorCode, card: &CardData) -> StoreError {
     let message = match code {
-        "already_extended" => "срок уже продлевался: по ст. 12 59-ФЗ продлить можно один раз".to_string(),
-        "deadline_passed" => format!(
+        ErrorCode::AlreadyExtended => "срок уже продлевался: по ст. 12 59-ФЗ продлить можно один раз".to_string(),
+        ErrorCode::DeadlinePassed => format!(
             "срок рассмотрения истёк {}: продление после срока скрыло бы нарушение",
             card.appeal.due_date.format("%d.%m.%Y")
         ),
-        "no_pending_answer" => "нет ответа на проверке".to_string(),
-        "nothing_to_dispatch" => "нет утверждённого и ещё не отправленного ответа".to_string(),
-        "answer_not_dispatched" => "ответ ещё не отправлен заявителю: с контроля снимают после отправки ответа".to_string(),
-        other => other.to_string(),
+        ErrorCode::NoPendingAnswer => "нет ответа на проверке".to_string(),
+        ErrorCode::NothingToDispatch => "нет утверждённого и ещё не отправленного ответа".to_string(),
+        ErrorCode::AnswerNotDispatched => "ответ ещё не отправлен заявителю: с контроля снимают после отправки ответа".to_string(),
+        other => format!("действие сейчас недоступно ({other})"),
     };
     StoreError::conflict(code, message, json!({"due_date": card.appeal.due_date}))
 }
@@ -201,7 +202,7 @@ pub fn answer_of<'a>(card: &'a CardData, answer_id: &str) -> Result<&'a AnswerRo
 pub fn pending_answer<'a>(card: &'a CardData, answer_id: &str) -> Result<&'a AnswerRow, StoreError> {
     let a = answer_of(card, answer_id)?;
     if a.status != "pending" {
-        return Err(StoreError::conflict("answer_already_reviewed", format!("ответ уже рассмотрен (статус {})", a.status), json!({"answer_status": a.status})));
+        return Err(StoreError::conflict(ErrorCode::AnswerAlreadyReviewed, format!("ответ уже рассмотрен (статус {})", a.status), json!({"answer_status": a.status})));
     }
     Ok(a)
 }

@@ -9,6 +9,7 @@ pub mod classifier;
 pub mod classifier_lookup;
 pub mod counting;
 pub mod deadline;
+pub mod error_code;
 pub mod keys;
 pub mod regnum;
 pub mod ru;

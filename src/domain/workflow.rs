@@ -1,6 +1,7 @@
 //! The control state machine (docs/domain.md §5): one table of (status, action, role) → status,
 //! consulted by every control handler and by the card's `allowed_actions`.
 
+use super::error_code::ErrorCode;
 use super::roles::Role;
 use serde::{Deserialize, Serialize};
 
@@ -295,14 +296,14 @@ pub fn available_actions(status: Status, role: Role, part: Part, facts: Facts) -
 }
 
 /// An action's own precondition on the card, beyond the table; `Err` carries the stable code.
-pub fn precondition(action: Action, facts: Facts) -> Result<(), &'static str> {
+pub fn precondition(action: Action, facts: Facts) -> Result<(), ErrorCode> {
     match action {
-        Action::Extend if facts.extended => Err("already_extended"),
-        Action::Extend if facts.deadline_passed => Err("deadline_passed"),
-        Action::Approve | Action::Return if !facts.pending_answer => Err("no_pending_answer"),
-        Action::Dispatch if !facts.undispatched_answer => Err("nothing_to_dispatch"),
+        Action::Extend if facts.extended => Err(ErrorCode::AlreadyExtended),
+        Action::Extend if facts.deadline_passed => Err(ErrorCode::DeadlinePassed),
+        Action::Approve | Action::Return if !facts.pending_answer => Err(ErrorCode::NoPendingAnswer),
+        Action::Dispatch if !facts.undispatched_answer => Err(ErrorCode::NothingToDispatch),
         // Control ends when the answer has gone out, not when it is approved.
-        Action::Close if facts.undispatched_answer => Err("answer_not_dispatched"),
+        Action::Close if facts.undispatched_answer => Err(ErrorCode::AnswerNotDispatched),
         _ => Ok(()),
     }
 }
@@ -439,8 +440,8 @@ mod tests {
         let facts = Facts { extended: true, ..Facts::default() };
         assert!(!available_actions(Status::InWork, Role::Supervisor, Part::None, facts).contains(&Action::Extend));
         let facts = Facts { deadline_passed: true, ..Facts::default() };
-        assert_eq!(precondition(Action::Extend, facts), Err("deadline_passed"));
-        assert_eq!(precondition(Action::Dispatch, Facts::default()), Err("nothing_to_dispatch"));
+        assert_eq!(precondition(Action::Extend, facts), Err(ErrorCode::DeadlinePassed));
+        assert_eq!(precondition(Action::Dispatch, Facts::default()), Err(ErrorCode::NothingToDispatch));
         assert!(available_actions(Status::Closed, Role::Clerk, Part::None, Facts { undispatched_answer: true, ..Facts::default() }).contains(&Action::Dispatch));
     }
 

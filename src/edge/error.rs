@@ -1,6 +1,7 @@
 //! The API's one error type, rendered once as `application/problem+json` (RFC 9457) with a
 //! stable machine-readable `code`. Internal causes are logged, never shown.
 
+use crate::domain::error_code::ErrorCode;
 use crate::domain::validation::FieldError;
 use crate::domain::workflow::{Action, Refusal, Status};
 use crate::store::StoreError;
@@ -37,7 +38,7 @@ pub enum ApiError {
     #[error("{detail}")]
     Conflict {
         /// Stable code of this kind of conflict.
-        code: &'static str,
+        code: ErrorCode,
         /// Explanation.
         detail: String,
         /// Extra members (e.g. the existing appeal's id).
@@ -77,23 +78,24 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn code(&self) -> &'static str {
+    /// The refusal's stable code.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::Validation(_) => "validation_failed",
-            ApiError::BadRequest(_) => "bad_request",
-            ApiError::Unauthorized => "unauthorized",
+            ApiError::Validation(_) => ErrorCode::ValidationFailed,
+            ApiError::BadRequest(_) => ErrorCode::BadRequest,
+            ApiError::Unauthorized => ErrorCode::Unauthorized,
             ApiError::TokenRefused(p) => p.code(),
-            ApiError::HeaderTooLarge(_) => "header_too_large",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound => "not_found",
-            ApiError::Conflict { code, .. } => code,
-            ApiError::IllegalTransition { .. } => "illegal_transition",
-            ApiError::Precondition { .. } => "stale_version",
-            ApiError::PreconditionRequired => "if_match_required",
-            ApiError::MethodNotAllowed(_) => "method_not_allowed",
-            ApiError::PayloadTooLarge(_) => "payload_too_large",
-            ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::Internal(_) => "internal",
+            ApiError::HeaderTooLarge(_) => ErrorCode::HeaderTooLarge,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::NotFound => ErrorCode::NotFound,
+            ApiError::Conflict { code, .. } => *code,
+            ApiError::IllegalTransition { .. } => ErrorCode::IllegalTransition,
+            ApiError::Precondition { .. } => ErrorCode::StaleVersion,
+            ApiError::PreconditionRequired => ErrorCode::IfMatchRequired,
+            ApiError::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
+            ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            ApiError::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -119,7 +121,7 @@ impl ApiError {
     /// The problem document.
     pub fn body(&self) -> Value {
         let status = self.status_code().as_u16();
-        let mut b = json!({"type": format!("urn:appeals:problem:{}", self.code()), "title": self.title(), "status": status, "code": self.code()});
+        let mut b = json!({"type": format!("urn:appeals:problem:{}", self.code()), "title": self.title(), "status": status, "code": self.code().as_str()});
         let detail: String = match self {
             ApiError::Validation(errs) => {
                 b["errors"] = json!(errs);
@@ -214,7 +216,7 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(errs) => ApiError::Validation(errs),
             StoreError::Refused { refusal: r, action } => refusal(r, action),
             StoreError::Db(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
-                ApiError::Conflict { code: "unique_violation", detail: format!("нарушена уникальность: {}", info.constraint_name().unwrap_or("ключ")), extra: json!({}) }
+                ApiError::Conflict { code: ErrorCode::UniqueViolation, detail: format!("нарушена уникальность: {}", info.constraint_name().unwrap_or("ключ")), extra: json!({}) }
             }
             StoreError::Db(DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
                 ApiError::Validation(vec![FieldError { field: "body".into(), message: "ссылка на несуществующую запись".into() }])

@@ -591,7 +591,7 @@ backend_fns! {
                     let x = x.unwrap_or_default();
                     let idx = items.iter().position(|i| i.appeal.channel == *channel && i.appeal.external_id.as_deref() == Some(x.as_str())).unwrap_or(0);
                     return Err(StoreError::Conflict {
-                    code: "duplicate_external_id",
+                    code: crate::domain::error_code::ErrorCode::DuplicateExternalId,
                         message: format!("items[{idx}]: обращение с external_id «{x}» уже зарегистрировано под номером {number}"),
                         extra: serde_json::json!({"id": id, "reg_number": number, "field": format!("items[{idx}].external_id")}),
                     });
@@ -1329,7 +1329,7 @@ pub fn register(pool: &DbPool, a: &NewAppeal, links_for: LinkDecision, numbering
         Err(e) if e.is_unique_violation() && a.appeal.external_id.is_some() => {
             match find_by_external(pool, &a.appeal.organization_id, &a.appeal.channel, a.appeal.external_id.as_deref().unwrap_or_default())? {
                 Some((id, number)) => Err(StoreError::Conflict {
-                    code: "duplicate_external_id",
+                    code: crate::domain::error_code::ErrorCode::DuplicateExternalId,
                     message: format!("обращение с этим external_id уже зарегистрировано под номером {number}"),
                     extra: serde_json::json!({"id": id, "reg_number": number}),
                 }),

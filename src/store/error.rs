@@ -26,8 +26,8 @@ pub enum StoreError {
     /// A uniqueness rule of the domain was hit; carries details for the client.
     #[error("{message}")]
     Conflict {
-        /// Stable machine-readable code (`duplicate_external_id`, `already_extended`, …).
-        code: &'static str,
+        /// Stable machine-readable code.
+        code: crate::domain::error_code::ErrorCode,
         /// Human-readable explanation.
         message: String,
         /// Extra members for the problem body, e.g. the existing appeal's id.
@@ -57,7 +57,7 @@ pub enum StoreError {
 
 impl StoreError {
     /// A 409 with a stable code, an explanation, and extra members for the problem body.
-    pub fn conflict(code: &'static str, message: impl Into<String>, extra: serde_json::Value) -> StoreError {
+    pub fn conflict(code: crate::domain::error_code::ErrorCode, message: impl Into<String>, extra: serde_json::Value) -> StoreError {
         StoreError::Conflict { code, message: message.into(), extra }
     }
 

@@ -1,6 +1,7 @@
 //! Storage of the monthly exports: the appeals of a month (each through an index on its date),
 //! the export log, and answer files (PDF kept in the database, attached to the ССТУ.РФ export).
 
+use crate::domain::error_code::ErrorCode;
 use super::appeals::CardData;
 use super::models::AppealRow;
 use super::schema::{answer_file_versions, answers, appeals, export_log};
@@ -194,7 +195,7 @@ backend_fns! {
                 let status: Option<String> = answers::table.filter(answers::id.eq(&f.answer_id)).filter(answers::appeal_id.eq(&f.appeal_id)).select(answers::status).first(c).optional()?;
                 let Some(status) = status else { return Err(StoreError::NotFound) };
                 return Err(StoreError::conflict(
-                    "answer_file_frozen",
+                    ErrorCode::AnswerFileFrozen,
                     "файл ответа после утверждения (или возврата на доработку) не меняется; исправленный файл прикладывается к новому ответу",
                     serde_json::json!({"answer_status": status}),
                 ));

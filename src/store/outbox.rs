@@ -3,6 +3,7 @@
 //! dispatcher (`FOR UPDATE SKIP LOCKED` on PostgreSQL, the write lock on SQLite), delivery
 //! marks with backoff, and the admin's list and retry.
 
+use crate::domain::error_code::ErrorCode;
 use super::history;
 use super::models::{NotificationRow, OrganizationRow, UserRow};
 use super::schema::{appeals, assignments, notifications, organizations, plan_queue, users};
@@ -196,7 +197,7 @@ backend_fns! {
                     "sent" => "уведомление уже отправлено".to_string(),
                     _ => "уведомление ещё ожидает отправки".to_string(),
                 };
-                return Err(StoreError::conflict("notification_not_retryable", message, serde_json::json!({"notification_status": n.status})));
+                return Err(StoreError::conflict(ErrorCode::NotificationNotRetryable, message, serde_json::json!({"notification_status": n.status})));
             }
             diesel::update(notifications::table.filter(notifications::id.eq(id)))
                 .set((notifications::status.eq("pending"), notifications::attempts.eq(0), notifications::scheduled_for.eq(now), notifications::claimed_until.eq(None::<NaiveDateTime>), notifications::claimed_by.eq(None::<String>)))

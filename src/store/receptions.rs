@@ -1,6 +1,7 @@
 //! Personal reception: the schedule, the citizens booked into each reception, and the appeal
 //! each visitor was registered as.
 
+use crate::domain::error_code::ErrorCode;
 use super::schema::{reception_visitors, receptions, visitor_reads};
 use super::appeals::{CardData, Decider, LinkDecision, NewAppeal, Numbering};
 use super::{DbPool, StoreError, WriteTx};
@@ -133,7 +134,7 @@ backend_fns! {
     pub fn link_in(c: &mut Conn, visitor_id: &str, appeal_id: &str) -> Result<(), StoreError> {
         let n = diesel::update(reception_visitors::table.filter(reception_visitors::id.eq(visitor_id)).filter(reception_visitors::appeal_id.is_null())).set(reception_visitors::appeal_id.eq(Some(appeal_id))).execute(c)?;
         if n != 1 {
-            return Err(StoreError::conflict("visitor_already_registered", "посетитель уже зарегистрирован как обращение", serde_json::json!({})));
+            return Err(StoreError::conflict(ErrorCode::VisitorAlreadyRegistered, "посетитель уже зарегистрирован как обращение", serde_json::json!({})));
         }
         Ok(())
     }

@@ -5,6 +5,7 @@
 //! refused, each refusal with its reason in Russian and a link to the card. Plain forms with a
 //! CSRF token: nothing needs JavaScript.
 
+use crate::domain::error_code::ErrorCode;
 use super::bar::BAR;
 use super::form::Form;
 use super::pages::{executor_choices, leave_reasons, page_with, user_names};
@@ -146,7 +147,7 @@ fn reason_ru(e: &ApiError) -> String {
         ApiError::NotFound => "обращение не найдено или недоступно вам".into(),
         ApiError::IllegalTransition { current, .. } => format!("в состоянии «{}» это действие невозможно", current.label()),
         ApiError::Precondition { .. } => "карточку изменили, пока вы выбирали: откройте её и повторите".into(),
-        ApiError::Conflict { code: "batch_refused", .. } => "не выполнено: в пакете отказано по другим обращениям".into(),
+        ApiError::Conflict { code: ErrorCode::BatchRefused, .. } => "не выполнено: в пакете отказано по другим обращениям".into(),
         other => session::describe(other),
     }
 }

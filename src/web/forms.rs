@@ -2,6 +2,7 @@
 //! the API's JSON body and parsed by the API's own parser, so its Russian field errors are the
 //! API's; the use cases are the same functions the API calls.
 
+use crate::domain::error_code::ErrorCode;
 use super::form::Form;
 use super::pages::{card_with_error, page_with};
 use super::session::{self, check_csrf, PageError, Session};
@@ -353,7 +354,7 @@ async fn claim(state: &web::Data<AppState>, s: &Session, hash: &str) -> Result<O
             Claim::InFlight => actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await,
         }
     }
-    Err(ApiError::Conflict { code: "form_in_flight", detail: "Эта форма уже отправлена и регистрируется: обновите страницу реестра.".into(), extra: serde_json::Value::Null }.into())
+    Err(ApiError::Conflict { code: ErrorCode::FormInFlight, detail: "Эта форма уже отправлена и регистрируется: обновите страницу реестра.".into(), extra: serde_json::Value::Null }.into())
 }
 
 /// The API body of an action form, by action.

@@ -141,7 +141,7 @@ async fn each_row_answers_as_the_single_action_would(db: Db) {
     let rows = &r.json["results"];
     assert_eq!(rows[1]["code"], "already_extended");
     assert_eq!(rows[2]["code"], "illegal_transition");
-    assert!(rows[2]["detail"].as_str().unwrap().contains("forwarded"), "{}", rows[2]);
+    assert!(rows[2]["detail"].as_str().unwrap().contains("Направлено по компетенции"), "{}", rows[2]);
     assert_eq!(rows[3]["code"], "not_found");
     assert_eq!((rows[5]["code"].as_str(), rows[5]["version"].as_i64()), (Some("stale_version"), Some(1)));
     assert_eq!((r.json["done"].as_u64(), r.json["refused"].as_u64()), (Some(1), Some(5)));
