@@ -79,13 +79,38 @@ pub fn compute(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, 
 }
 
 /// [`compute`] with only the figures a caller shows ([`Detail::Summary`]: the statistics page,
-/// which has no tables by executor). Unfiltered requests read the rollups once they are built;
-/// filtered ones, and every request while the rollup is still being built at startup, count by
-/// the scan: the same figures, only slower. Nothing is built inline on a request.
+/// which has no tables by executor). Requests unfiltered or filtered by one of channel, section,
+/// executor or department read the rollups (that filter's slice) once they are built; requests
+/// combining filters, and every request while the rollup is still being built at startup, count
+/// by the scan: the same figures, only slower. Nothing is built inline on a request.
 pub fn compute_for(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize, detail: Detail) -> Result<Stats, ApiError> {
-    let filtered = scope.channel.is_some() || scope.section.is_some() || scope.executor_id.is_some() || scope.department.is_some();
-    let how = if !filtered && rollup_ready(state, &scope.org)? { Counting::Rollup } else { Counting::Scan };
+    let how = if rollup_ready(state, &scope.org)? { slice_of(state, scope)?.map(How::Rollup).unwrap_or(How::Scan) } else { How::Scan };
     compute_counted(state, period, compare, scope, top, how, detail)
+}
+
+/// The rollup slice that holds exactly the appeals a request's filters keep, or `None` when no
+/// single slice does (two filters at once; a department code matching several departments).
+pub fn slice_of(state: &AppState, scope: &Scope) -> Result<Option<String>, ApiError> {
+    use crate::reports::rollup::slice;
+    let set = [&scope.channel, &scope.section, &scope.executor_id, &scope.department].iter().filter(|f| f.is_some()).count();
+    Ok(match (&scope.channel, &scope.section, &scope.executor_id, &scope.department) {
+        _ if set == 0 => Some(slice::ALL.to_string()),
+        _ if set > 1 => None,
+        (Some(c), ..) => Some(slice::channel(c)),
+        (_, Some(s), ..) => Some(slice::section(s)),
+        (_, _, Some(u), _) => Some(slice::executor(u)),
+        (.., Some(d)) => {
+            // By code or id, as the scan matches it; a value naming no department reads an
+            // empty slice (zeros, as the scan counts).
+            let ids = crate::store::users::departments_matching(&state.pool, &scope.org, d)?;
+            match ids.as_slice() {
+                [] => Some(slice::department(d)),
+                [id] => Some(slice::department(id)),
+                _ => None,
+            }
+        }
+        _ => None,
+    })
 }
 
 /// True when the organization's rollup is built; then folds what is pending (usually nothing).
@@ -105,11 +130,12 @@ pub fn build_rollup(state: &AppState, org: &str) -> Result<Option<usize>, ApiErr
 }
 
 /// How a request's figures are counted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Counting {
-    /// From the rollups plus pending deltas (unfiltered requests): a year in well under a second.
-    Rollup,
-    /// By grouping the period's appeals (filtered requests; and the check that both agree).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum How {
+    /// From one slice of the rollups plus pending deltas ([`slice_of`]): a year in well under a
+    /// second.
+    Rollup(String),
+    /// By grouping the period's appeals (combined filters; and the check that both agree).
     Scan,
 }
 
@@ -122,27 +148,40 @@ pub fn prepare_rollup(state: &AppState, org: &str) -> Result<(), ApiError> {
 }
 
 /// One period's figures, counted the given way.
-pub fn tally(state: &AppState, scope: &Scope, how: Counting, detail: Detail) -> Result<Tally, ApiError> {
+pub fn tally(state: &AppState, scope: &Scope, how: &How, detail: Detail) -> Result<Tally, ApiError> {
     Ok(match how {
-        Counting::Scan => Tally::from_groups(&crate::store::stats::period(&state.pool, scope)?, scope.counting),
-        Counting::Rollup => crate::store::stats_deltas::read(&state.pool, scope, detail)?,
+        How::Scan => Tally::from_groups(&crate::store::stats::period(&state.pool, scope)?, scope.counting),
+        How::Rollup(slice) => crate::store::stats_deltas::read(&state.pool, scope, slice, detail)?,
     })
 }
 
-/// [`compute`] with the way of counting chosen by the caller (the rollup built first if need
-/// be): the tests and benchmarks compare both ways with it.
-pub fn compute_with(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize, how: Counting) -> Result<Stats, ApiError> {
-    if how == Counting::Rollup {
-        prepare_rollup(state, &scope.org)?;
-    }
+/// Which way the tests and benchmarks ask [`compute_with`] to count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counting {
+    /// From the rollup slice of the scope's filter (which must have one).
+    Rollup,
+    /// By the scan.
+    Scan,
+}
+
+/// [`compute`] counted the way the caller chooses (the rollup built first if need be): the
+/// tests and benchmarks compare both ways with it.
+pub fn compute_with(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize, way: Counting) -> Result<Stats, ApiError> {
+    let how = match way {
+        Counting::Scan => How::Scan,
+        Counting::Rollup => {
+            prepare_rollup(state, &scope.org)?;
+            How::Rollup(slice_of(state, scope)?.ok_or_else(|| ApiError::Internal("no rollup slice holds these filters".into()))?)
+        }
+    };
     compute_counted(state, period, compare, scope, top, how, Detail::Full)
 }
 
 /// The statistics counted one way, the rollup taken as it is.
-fn compute_counted(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize, how: Counting, detail: Detail) -> Result<Stats, ApiError> {
-    let cur = tally(state, scope, how, detail)?;
+fn compute_counted(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize, how: How, detail: Detail) -> Result<Stats, ApiError> {
+    let cur = tally(state, scope, &how, detail)?;
     let prev = match compare {
-        Some(c) => tally(state, &Scope { start: state.start_of(c.from), end: state.start_of(c.to.succ_opt().unwrap_or(c.to)), from: c.from, to: c.to, ..scope.clone() }, how, detail)?,
+        Some(c) => tally(state, &Scope { start: state.start_of(c.from), end: state.start_of(c.to.succ_opt().unwrap_or(c.to)), from: c.from, to: c.to, ..scope.clone() }, &how, detail)?,
         None => Tally::default(),
     };
     // Classifier names from the codes kept in memory (read-locked only while building).

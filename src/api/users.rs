@@ -187,6 +187,7 @@ pub async fn update_user(caller: Caller, state: web::Data<AppState>, id: web::Pa
     let org = caller.org.clone();
     let target = id.clone();
     let role = b.role.map(|r| r.as_str().to_string());
+    let tz = state.settings.time_zone();
     let (row, dept) = web::block(move || -> Result<_, ApiError> {
         let department_id = match department {
             Some(Some(code)) => match crate::store::users::department_by_code(&pool, &org, &code)? {
@@ -196,7 +197,7 @@ pub async fn update_user(caller: Caller, state: web::Data<AppState>, id: web::Pa
             other => other.map(|_| None),
         };
         // One transaction: the role/state/department change and the new password land together or not at all.
-        let change = crate::store::users::UserChange { role, active: b.active, department_id, password: password_hash.map(|h| (h, now)), at: Some(now) };
+        let change = crate::store::users::UserChange { role, active: b.active, department_id, password: password_hash.map(|h| (h, now)), at: Some(now), time_zone: Some(tz) };
         Ok(crate::store::users::update_user(&pool, &org, &target, &change)?)
     })
     .await??;

@@ -3,12 +3,44 @@
 //! small rollup instead of a GROUP BY over a million appeals. A change of a card is its new
 //! contribution minus its old one ([`diff`]); the store appends that as signed delta rows.
 //!
+//! Each row also carries a slice ([`slice`]): the whole body, or the appeals of one channel,
+//! section, executor or department, so that a request filtered by one of them sums its own
+//! slice's rows as an unfiltered one sums the body's. An appeal counts once in every slice it
+//! belongs to, and a change that moves it between slices is the same diff as any other.
+//!
 //! Both ways of counting meet in [`Tally`]: the rollup's sums, and the grouped counts of the
 //! scan path converted by [`Tally::from_groups`]; `crate::reports::stats::build` reads only it.
 
 use crate::store::stats::{ControlCounts, PeriodCounts};
 use chrono::{Datelike, NaiveDate};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The keys of the rollup's slices (the `slice` column): the same figures for the appeals one
+/// statistics filter keeps, spelled as the scan's filters select them.
+pub mod slice {
+    /// The whole body (unfiltered statistics).
+    pub const ALL: &str = "";
+
+    /// Appeals that came by `channel`.
+    pub fn channel(channel: &str) -> String {
+        format!("ch:{channel}")
+    }
+
+    /// Appeals with a question in `section` (once, whatever the number of such questions).
+    pub fn section(section: &str) -> String {
+        format!("sec:{section}")
+    }
+
+    /// Appeals with an active assignment of user `id`, responsible or co-executor.
+    pub fn executor(id: &str) -> String {
+        format!("ex:{id}")
+    }
+
+    /// Appeals whose active responsible executor belongs to department `id`.
+    pub fn department(id: &str) -> String {
+        format!("dep:{id}")
+    }
+}
 
 /// Names of the rollup's figures (the `figure` column).
 pub mod fig {
@@ -181,6 +213,10 @@ pub struct Facts {
     pub questions: Vec<(String, Option<String>)>,
     /// Active responsible executors (user ids).
     pub executors: Vec<String>,
+    /// Every user with an active assignment, responsible or not (the executor filter's users).
+    pub assigned: Vec<String>,
+    /// Departments (ids) of the active responsible executors.
+    pub departments: Vec<String>,
     /// The deadline, while the appeal is open ([`OPEN_STATUSES`]); `None` once it is not.
     pub open_due: Option<NaiveDate>,
 }
@@ -197,15 +233,36 @@ pub fn answered(answer_sent_on: Option<NaiveDate>, answered_on: Option<NaiveDate
 
 pub use crate::domain::counting::is_oral_reception as oral_reception;
 
-/// One row of the rollup: (organization, day, figure, dimension, n).
-pub type Row = (String, NaiveDate, &'static str, String, i64);
+/// One row of the rollup: (organization, slice, day, figure, dimension, n).
+pub type Row = (String, String, NaiveDate, &'static str, String, i64);
 
-/// Appends what `f` adds to the figures, times `sign` (+1 to add, -1 to take back).
+/// The slices an appeal counts in: the whole body, its channel, each section of its questions,
+/// each user assigned to it, each department of its responsible executors.
+pub fn slices_of(f: &Facts) -> Vec<String> {
+    let mut out = vec![slice::ALL.to_string(), slice::channel(&f.channel)];
+    let sections: BTreeSet<&str> = f.questions.iter().map(|(code, _)| crate::domain::classifier::section_of(code)).collect();
+    out.extend(sections.into_iter().map(slice::section));
+    out.extend(f.assigned.iter().collect::<BTreeSet<_>>().into_iter().map(|u| slice::executor(u)));
+    out.extend(f.departments.iter().collect::<BTreeSet<_>>().into_iter().map(|d| slice::department(d)));
+    out
+}
+
+/// Appends what `f` adds to the figures of every slice it counts in, times `sign` (+1 to add,
+/// -1 to take back).
 pub fn contributions(f: &Facts, sign: i64, out: &mut Vec<Row>) {
+    let mut own = Vec::new();
+    figures_of(f, sign, &mut own);
+    for s in slices_of(f) {
+        out.extend(own.iter().map(|(d, figure, dim, n)| (f.org.clone(), s.clone(), *d, *figure, dim.clone(), *n)));
+    }
+}
+
+/// What `f` adds to one slice: (day, figure, dimension, n).
+fn figures_of(f: &Facts, sign: i64, out: &mut Vec<(NaiveDate, &'static str, String, i64)>) {
     let day = f.registered_on;
     let mut add = |d: NaiveDate, figure: &'static str, dim: &str, n: i64| {
         if n != 0 {
-            out.push((f.org.clone(), d, figure, dim.to_string(), n * sign));
+            out.push((d, figure, dim.to_string(), n * sign));
         }
     };
     // Oral appeals at a reception go to the `o_` figures, which the reader counts in the
@@ -290,11 +347,11 @@ pub fn diff(before: Option<&Facts>, after: Option<&Facts>) -> Vec<Row> {
 
 /// Sums rows with the same key and drops the zeros.
 pub fn aggregate(rows: Vec<Row>) -> Vec<Row> {
-    let mut m: BTreeMap<(String, NaiveDate, &'static str, String), i64> = BTreeMap::new();
-    for (org, day, figure, dim, n) in rows {
-        *m.entry((org, day, figure, dim)).or_insert(0) += n;
+    let mut m: BTreeMap<(String, String, NaiveDate, &'static str, String), i64> = BTreeMap::new();
+    for (org, slice, day, figure, dim, n) in rows {
+        *m.entry((org, slice, day, figure, dim)).or_insert(0) += n;
     }
-    m.into_iter().filter(|(_, n)| *n != 0).map(|((org, day, figure, dim), n)| (org, day, figure, dim, n)).collect()
+    m.into_iter().filter(|(_, n)| *n != 0).map(|((org, slice, day, figure, dim), n)| (org, slice, day, figure, dim, n)).collect()
 }
 
 /// A period's figures: figure → dimension → count, the control figures, and the names of the
@@ -414,6 +471,11 @@ impl Tally {
 mod tests {
     use super::*;
 
+    /// The whole body's rows, without the slice.
+    fn all(rows: Vec<Row>) -> Vec<(String, NaiveDate, &'static str, String, i64)> {
+        rows.into_iter().filter(|r| r.1 == slice::ALL).map(|(o, _, d, f, dim, n)| (o, d, f, dim, n)).collect()
+    }
+
     fn facts() -> Facts {
         Facts {
             org: "o".into(),
@@ -435,7 +497,7 @@ mod tests {
         let mut g = f.clone();
         g.answered = 1;
         g.questions[0].1 = Some("explained".into());
-        let rows = diff(Some(&f), Some(&g));
+        let rows = all(diff(Some(&f), Some(&g)));
         let figures: Vec<(&str, &str, i64)> = rows.iter().map(|r| (r.2, r.3.as_str(), r.4)).collect();
         assert_eq!(figures, vec![("answered", "1", 1), ("exec_on_time", "u1", 1), ("q_result", "explained", 1)]);
     }
@@ -446,7 +508,7 @@ mod tests {
         let mut g = f.clone();
         g.channel = "email".into();
         g.form = "electronic".into();
-        let rows = diff(Some(&f), Some(&g));
+        let rows = all(diff(Some(&f), Some(&g)));
         assert!(rows.contains(&("o".into(), f.registered_on, "channel", "post".into(), -1)));
         assert!(rows.contains(&("o".into(), f.registered_on, "channel", "email".into(), 1)));
         assert!(!rows.iter().any(|r| r.2 == "appeals"), "still one appeal");
@@ -460,7 +522,7 @@ mod tests {
         f.reception_role = Some("head".into());
         f.put_on_control_on = Some("2025-03-02".parse().unwrap());
         f.closed_on = Some("2025-03-20".parse().unwrap());
-        let rows = diff(None, Some(&f));
+        let rows = all(diff(None, Some(&f)));
         assert!(!rows.iter().any(|r| r.2 == "appeals" || r.2 == "q"));
         assert!(rows.iter().any(|r| r.2 == "reception" && r.3 == "head"));
         assert!(rows.iter().any(|r| r.2 == "q_reception"));
@@ -471,18 +533,18 @@ mod tests {
     fn an_open_appeal_counts_by_deadline_until_it_closes_and_moves_with_an_extension() {
         let mut f = facts();
         f.open_due = Some("2025-03-31".parse().unwrap());
-        let rows = diff(None, Some(&f));
+        let rows = all(diff(None, Some(&f)));
         assert!(rows.contains(&("o".into(), f.registered_on, "open", "2025-03-31".into(), 1)));
         assert!(rows.contains(&("o".into(), f.registered_on, "exec_open", "2025-03-01 u1".into(), 1)));
         let mut extended = f.clone();
         extended.open_due = Some("2025-04-10".parse().unwrap());
         extended.extended = true;
-        let moved = diff(Some(&f), Some(&extended));
+        let moved = all(diff(Some(&f), Some(&extended)));
         assert!(moved.contains(&("o".into(), f.registered_on, "open", "2025-03-31".into(), -1)));
         assert!(moved.contains(&("o".into(), f.registered_on, "open", "2025-04-10".into(), 1)));
         let mut closed = extended.clone();
         closed.open_due = None;
-        let gone: Vec<(&str, i64)> = diff(Some(&extended), Some(&closed)).iter().map(|r| (r.2, r.4)).collect();
+        let gone: Vec<(&str, i64)> = all(diff(Some(&extended), Some(&closed))).iter().map(|r| (r.2, r.4)).collect();
         assert_eq!(gone, vec![("exec_open", -1), ("open", -1)]);
     }
 

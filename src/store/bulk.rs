@@ -139,12 +139,12 @@ backend_fns! {
         let ids: Vec<&str> = done.iter().map(|k| k.appeal.id.as_str()).collect();
         let after = cards_of(c, org, &ids)?;
         // Each card's deltas exactly as `record_change` computes them, written in one go.
-        let mut deltas = Vec::new();
+        let mut pairs = Vec::new();
         for card in &done {
             let now_card = after.get(&card.appeal.id).ok_or(StoreError::NotFound)?;
-            deltas.extend(crate::reports::rollup::diff(Some(&crate::store::stats_deltas::facts_of(card, local_day)), Some(&crate::store::stats_deltas::facts_of(now_card, local_day))));
+            pairs.push((card, now_card));
         }
-        crate::store::stats_deltas::record_rows(c, &deltas)?;
+        crate::store::stats_deltas::record_changes(c, &pairs, local_day)?;
         Ok(out)
     }
 

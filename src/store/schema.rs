@@ -419,6 +419,7 @@ diesel::table! {
     stats_deltas (id) {
         id -> BigInt,
         organization_id -> Text,
+        slice -> Text,
         day -> Date,
         figure -> Text,
         dim -> Text,
@@ -427,8 +428,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    stats_rollup (organization_id, day, figure, dim) {
+    stats_rollup (organization_id, slice, day, figure, dim) {
         organization_id -> Text,
+        slice -> Text,
         day -> Date,
         figure -> Text,
         dim -> Text,
@@ -444,8 +446,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    stats_rollup_month (organization_id, day, figure, dim) {
+    stats_rollup_month (organization_id, slice, day, figure, dim) {
         organization_id -> Text,
+        slice -> Text,
         day -> Date,
         figure -> Text,
         dim -> Text,
@@ -482,8 +485,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    stats_rollup_year (organization_id, day, figure, dim) {
+    stats_rollup_year (organization_id, slice, day, figure, dim) {
         organization_id -> Text,
+        slice -> Text,
         day -> Date,
         figure -> Text,
         dim -> Text,

@@ -181,7 +181,7 @@ impl<C: Dialect> Sql<C> {
     }
 
     /// The request's filters on appeals `a`.
-    fn filters(&mut self, s: &Scope) -> &mut Self {
+    pub(super) fn filters(&mut self, s: &Scope) -> &mut Self {
         if let Some(ch) = &s.channel {
             self.push(" AND a.channel = ?", vec![Bind::Text(ch.clone())]);
         }

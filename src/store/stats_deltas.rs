@@ -6,12 +6,16 @@
 //! rebuild`), so data written before the rollups existed (or loaded around the service, as the
 //! benchmarks do) is counted too; until it is, statistics are counted by the scan.
 //!
+//! Every row carries a slice (`crate::reports::rollup::slice`): a request filtered by one
+//! channel, section, executor or department reads its slice's rows exactly as an unfiltered one
+//! reads the whole body's (`slice = ''`); the key leads by (organization, slice, day).
+//!
 //! Writers never update a shared row: concurrent registrations on one day append their own
 //! delta rows, and only the compaction (one at a time) touches the rollups.
 
 use super::appeals::CardData;
 use super::models::AppealRow;
-use super::schema::{appeals, assignments, questions, stats_deltas, stats_rollup, stats_rollup_month, stats_rollup_state, stats_rollup_year};
+use super::schema::{appeals, assignments, questions, stats_deltas, stats_rollup, stats_rollup_month, stats_rollup_state, stats_rollup_year, users};
 use super::stats::{load_sql, Bind, ControlCounts, Scope, Sql};
 use super::{DbPool, StoreError, WriteTx};
 use crate::reports::buckets::{self, Level};
@@ -25,15 +29,34 @@ use std::collections::HashMap;
 /// The local day of a stored UTC instant (the organization's time zone).
 pub type LocalDay<'a> = &'a dyn Fn(NaiveDateTime) -> NaiveDate;
 
-/// What the statistics count of a card. `local_day` turns the control instant into a local day.
-pub fn facts_of(card: &CardData, local_day: LocalDay) -> Facts {
+/// Users' departments (user id → department id), for the department slices.
+pub type Departments = HashMap<String, String>;
+
+/// What the statistics count of a card. `local_day` turns the control instant into a local day;
+/// `departments` holds (at least) those of the card's active responsible executors.
+pub fn facts_of(card: &CardData, local_day: LocalDay, departments: &Departments) -> Facts {
     let q: Vec<(String, Option<String>)> = card.questions.iter().map(|q| (q.code.clone(), q.result.clone())).collect();
-    let ex: Vec<String> = card.assignments.iter().filter(|a| a.active && a.responsible).map(|a| a.user_id.clone()).collect();
-    facts_of_row(&card.appeal, q, ex, local_day)
+    let active: Vec<(String, bool)> = card.assignments.iter().filter(|a| a.active).map(|a| (a.user_id.clone(), a.responsible)).collect();
+    facts_of_row(&card.appeal, q, &active, departments, local_day)
 }
 
-/// [`facts_of`] from the parts of a card.
-pub fn facts_of_row(a: &AppealRow, questions: Vec<(String, Option<String>)>, executors: Vec<String>, local_day: LocalDay) -> Facts {
+/// The users whose departments [`facts_of`] needs: the cards' active responsible executors.
+pub fn responsible_users<'a>(cards: impl IntoIterator<Item = &'a CardData>) -> Vec<String> {
+    let mut out: Vec<String> = cards.into_iter().flat_map(|c| c.assignments.iter().filter(|a| a.active && a.responsible).map(|a| a.user_id.clone())).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// [`facts_of`] from the parts of a card: its active assignments as (user, responsible).
+pub fn facts_of_row(a: &AppealRow, questions: Vec<(String, Option<String>)>, active: &[(String, bool)], departments: &Departments, local_day: LocalDay) -> Facts {
+    let executors: Vec<String> = active.iter().filter(|(_, r)| *r).map(|(u, _)| u.clone()).collect();
+    let mut assigned: Vec<String> = active.iter().map(|(u, _)| u.clone()).collect();
+    assigned.sort();
+    assigned.dedup();
+    let mut deps: Vec<String> = executors.iter().filter_map(|u| departments.get(u).cloned()).collect();
+    deps.sort();
+    deps.dedup();
     Facts {
         org: a.organization_id.clone(),
         registered_on: a.registered_on,
@@ -56,6 +79,8 @@ pub fn facts_of_row(a: &AppealRow, questions: Vec<(String, Option<String>)>, exe
         closed_on: a.closed_on,
         questions,
         executors,
+        assigned,
+        departments: deps,
         open_due: rollup::OPEN_STATUSES.contains(&a.status.as_str()).then_some(a.due_date),
     }
 }
@@ -71,6 +96,7 @@ pub fn utc_day(t: NaiveDateTime) -> NaiveDate {
 #[diesel(table_name = stats_deltas)]
 pub(crate) struct NewDelta<'a> {
     organization_id: &'a str,
+    slice: &'a str,
     day: NaiveDate,
     figure: &'a str,
     dim: &'a str,
@@ -79,7 +105,7 @@ pub(crate) struct NewDelta<'a> {
 
 /// The insertable form of delta rows.
 pub(crate) fn new_deltas(rows: &[Row]) -> Vec<NewDelta<'_>> {
-    rows.iter().map(|(org, day, figure, dim, n)| NewDelta { organization_id: org, day: *day, figure, dim, n: *n }).collect()
+    rows.iter().map(|(org, slice, day, figure, dim, n)| NewDelta { organization_id: org, slice, day: *day, figure, dim, n: *n }).collect()
 }
 
 #[derive(QueryableByName)]
@@ -153,13 +179,14 @@ impl Compact for diesel::PgConnection {
             // neither deleted nor counted twice. New rollup rows go in key order, so that a day's
             // (a month's, a year's) rows share heap pages and a period reads few of them.
             let n = diesel::sql_query(
-                "WITH d AS (DELETE FROM stats_deltas WHERE id > 0 RETURNING organization_id, day, figure, dim, n), \
-                 g AS (SELECT organization_id, day, figure, dim, SUM(n)::BIGINT AS n FROM d GROUP BY 1, 2, 3, 4), \
-                 dd AS (INSERT INTO stats_rollup SELECT * FROM g ORDER BY 1, 2, 3, 4 ON CONFLICT (organization_id, day, figure, dim) DO UPDATE SET n = stats_rollup.n + excluded.n), \
-                 yy AS (INSERT INTO stats_rollup_year SELECT organization_id, date_trunc('year', day)::date, figure, dim, SUM(n)::BIGINT FROM g GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 \
-                 ON CONFLICT (organization_id, day, figure, dim) DO UPDATE SET n = stats_rollup_year.n + excluded.n) \
-                 INSERT INTO stats_rollup_month SELECT organization_id, date_trunc('month', day)::date, figure, dim, SUM(n)::BIGINT FROM g GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 \
-                 ON CONFLICT (organization_id, day, figure, dim) DO UPDATE SET n = stats_rollup_month.n + excluded.n",
+                "WITH d AS (DELETE FROM stats_deltas WHERE id > 0 RETURNING organization_id, slice, day, figure, dim, n), \
+                 g AS (SELECT organization_id, slice, day, figure, dim, SUM(n)::BIGINT AS n FROM d GROUP BY 1, 2, 3, 4, 5), \
+                 dd AS (INSERT INTO stats_rollup (organization_id, slice, day, figure, dim, n) SELECT * FROM g ORDER BY 1, 2, 3, 4, 5 \
+                 ON CONFLICT (organization_id, slice, day, figure, dim) DO UPDATE SET n = stats_rollup.n + excluded.n), \
+                 yy AS (INSERT INTO stats_rollup_year (organization_id, slice, day, figure, dim, n) SELECT organization_id, slice, date_trunc('year', day)::date, figure, dim, SUM(n)::BIGINT FROM g GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5 \
+                 ON CONFLICT (organization_id, slice, day, figure, dim) DO UPDATE SET n = stats_rollup_year.n + excluded.n) \
+                 INSERT INTO stats_rollup_month (organization_id, slice, day, figure, dim, n) SELECT organization_id, slice, date_trunc('month', day)::date, figure, dim, SUM(n)::BIGINT FROM g GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5 \
+                 ON CONFLICT (organization_id, slice, day, figure, dim) DO UPDATE SET n = stats_rollup_month.n + excluded.n",
             )
             .execute(c)?;
             Ok(n)
@@ -187,18 +214,18 @@ impl Compact for diesel::SqliteConnection {
         {
             let c = self;
             diesel::sql_query(
-                "INSERT INTO stats_rollup SELECT organization_id, day, figure, dim, SUM(n) FROM stats_deltas WHERE id > 0 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 \
-                 ON CONFLICT (organization_id, day, figure, dim) DO UPDATE SET n = stats_rollup.n + excluded.n",
+                "INSERT INTO stats_rollup (organization_id, slice, day, figure, dim, n) SELECT organization_id, slice, day, figure, dim, SUM(n) FROM stats_deltas WHERE id > 0 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5 \
+                 ON CONFLICT (organization_id, slice, day, figure, dim) DO UPDATE SET n = stats_rollup.n + excluded.n",
             )
             .execute(c)?;
             diesel::sql_query(
-                "INSERT INTO stats_rollup_month SELECT organization_id, date(day, 'start of month'), figure, dim, SUM(n) FROM stats_deltas WHERE id > 0 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 \
-                 ON CONFLICT (organization_id, day, figure, dim) DO UPDATE SET n = stats_rollup_month.n + excluded.n",
+                "INSERT INTO stats_rollup_month (organization_id, slice, day, figure, dim, n) SELECT organization_id, slice, date(day, 'start of month'), figure, dim, SUM(n) FROM stats_deltas WHERE id > 0 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5 \
+                 ON CONFLICT (organization_id, slice, day, figure, dim) DO UPDATE SET n = stats_rollup_month.n + excluded.n",
             )
             .execute(c)?;
             diesel::sql_query(
-                "INSERT INTO stats_rollup_year SELECT organization_id, date(day, 'start of year'), figure, dim, SUM(n) FROM stats_deltas WHERE id > 0 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 \
-                 ON CONFLICT (organization_id, day, figure, dim) DO UPDATE SET n = stats_rollup_year.n + excluded.n",
+                "INSERT INTO stats_rollup_year (organization_id, slice, day, figure, dim, n) SELECT organization_id, slice, date(day, 'start of year'), figure, dim, SUM(n) FROM stats_deltas WHERE id > 0 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5 \
+                 ON CONFLICT (organization_id, slice, day, figure, dim) DO UPDATE SET n = stats_rollup_year.n + excluded.n",
             )
             .execute(c)?;
             Ok(diesel::sql_query("DELETE FROM stats_deltas WHERE id > 0").execute(c)?)
@@ -242,15 +269,19 @@ fn table_of(level: Level) -> &'static str {
     }
 }
 
-/// Appends `(figure, dim, ±n)` rows of `from..=to`, joined by UNION ALL: the pending deltas of
-/// those days and the rollup buckets of `parts` (each through its table's primary key), each
-/// narrowed by `figures` (a condition on `figure`, or empty).
-fn union_of<C: super::appeals::Dialect>(q: &mut Sql<C>, org: &str, from: NaiveDate, parts: &[buckets::Part], to: NaiveDate, figures: &str) {
-    let o = || Bind::Text(org.to_string());
-    q.push(&format!("SELECT figure, dim, n FROM stats_deltas WHERE organization_id = ? AND day >= ? AND day <= ?{figures}"), vec![o(), Bind::Day(from), Bind::Day(to)]);
+/// Appends `(figure, dim, ±n)` rows of one slice over `from..=to`, joined by UNION ALL: the
+/// pending deltas of those days and the rollup buckets of `parts` (each through its table's
+/// primary key), each narrowed by `figures` (a condition on `figure`, or empty).
+fn union_of<C: super::appeals::Dialect>(q: &mut Sql<C>, org: &str, slice: &str, from: NaiveDate, parts: &[buckets::Part], to: NaiveDate, figures: &str) {
+    let key = || vec![Bind::Text(org.to_string()), Bind::Text(slice.to_string())];
+    let with = |mut k: Vec<Bind>, a: NaiveDate, b: NaiveDate| {
+        k.extend([Bind::Day(a), Bind::Day(b)]);
+        k
+    };
+    q.push(&format!("SELECT figure, dim, n FROM stats_deltas WHERE organization_id = ? AND slice = ? AND day >= ? AND day <= ?{figures}"), with(key(), from, to));
     for p in parts {
         let n = if p.sign < 0 { "-n" } else { "n" };
-        q.push(&format!(" UNION ALL SELECT figure, dim, {n} FROM {} WHERE organization_id = ? AND day >= ? AND day <= ?{figures}", table_of(p.level)), vec![o(), Bind::Day(p.first), Bind::Day(p.last)]);
+        q.push(&format!(" UNION ALL SELECT figure, dim, {n} FROM {} WHERE organization_id = ? AND slice = ? AND day >= ? AND day <= ?{figures}", table_of(p.level)), with(key(), p.first, p.last));
     }
 }
 
@@ -314,13 +345,55 @@ backend_fns! {
         Ok(stats_rollup_state::table.find(org).select(stats_rollup_state::organization_id).first::<String>(c).optional()?.is_some())
     }
 
+    pub fn departments_of(c: &mut Conn, users: &[String]) -> Result<Departments, StoreError> {
+        let mut out = Departments::new();
+        for chunk in users.chunks(500) {
+            for (u, d) in users::table.filter(users::id.eq_any(chunk)).filter(users::department_id.is_not_null()).select((users::id, users::department_id.assume_not_null())).load::<(String, String)>(c)? {
+                out.insert(u, d);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn facts_of_rows(c: &mut Conn, rows: &[AppealRow], local_day: LocalDay) -> Result<Vec<Facts>, StoreError> {
+        let ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
+        let mut qs: HashMap<String, Vec<(String, Option<String>)>> = HashMap::new();
+        let mut ex: HashMap<String, Vec<(String, bool)>> = HashMap::new();
+        for chunk in ids.chunks(5000) {
+            for (a, code, result) in questions::table.filter(questions::appeal_id.eq_any(chunk)).order((questions::appeal_id, questions::position)).select((questions::appeal_id, questions::code, questions::result)).load::<(String, String, Option<String>)>(c)? {
+                qs.entry(a).or_default().push((code, result));
+            }
+            for (a, u, r) in assignments::table.filter(assignments::appeal_id.eq_any(chunk)).filter(assignments::active.eq(true)).select((assignments::appeal_id, assignments::user_id, assignments::responsible)).load::<(String, String, bool)>(c)? {
+                ex.entry(a).or_default().push((u, r));
+            }
+        }
+        let mut responsible: Vec<String> = ex.values().flatten().filter(|(_, r)| *r).map(|(u, _)| u.clone()).collect();
+        responsible.sort();
+        responsible.dedup();
+        let deps = departments_of(c, &responsible)?;
+        Ok(rows.iter().map(|r| facts_of_row(r, qs.remove(&r.id).unwrap_or_default(), &ex.remove(&r.id).unwrap_or_default(), &deps, local_day)).collect())
+    }
+
     pub fn rebuild(c: &mut Conn, org: &str, local_day: LocalDay, now: NaiveDateTime) -> Result<usize, StoreError> {
         // One snapshot (PostgreSQL: repeatable read): deltas committed by others meanwhile are
         // neither folded here nor reflected in the appeals read here, so they count once, later.
         c.snapshot_tx(|c| {
             // Under the compaction's lock (PostgreSQL), so no fold runs meanwhile.
             c.fold_deltas()?;
-            let mut day: HashMap<(NaiveDate, &'static str, String), i64> = HashMap::new();
+            diesel::delete(stats_rollup::table.filter(stats_rollup::organization_id.eq(org))).execute(c)?;
+            diesel::delete(stats_rollup_month::table.filter(stats_rollup_month::organization_id.eq(org))).execute(c)?;
+            diesel::delete(stats_rollup_year::table.filter(stats_rollup_year::organization_id.eq(org))).execute(c)?;
+            // The rows go in as deltas and are folded at the end: one code path writes the
+            // rollups. They are summed in memory and written whenever the sums grow past
+            // `FLUSH_AT` keys (the slices by executor make millions at a million appeals).
+            const FLUSH_AT: usize = 1_000_000;
+            let mut day: HashMap<(String, NaiveDate, &'static str, String), i64> = HashMap::new();
+            let mut count = 0;
+            let mut flush = |c: &mut Conn, day: &mut HashMap<(String, NaiveDate, &'static str, String), i64>| -> Result<(), StoreError> {
+                let rows: Vec<Row> = day.drain().filter(|(_, n)| *n != 0).map(|((s, d, figure, dim), n)| (org.to_string(), s, d, figure, dim, n)).collect();
+                count += rows.len();
+                record(c, &rows)
+            };
             let mut last = String::new();
             loop {
                 let rows: Vec<AppealRow> = appeals::table
@@ -332,31 +405,18 @@ backend_fns! {
                     .load(c)?;
                 let Some(end) = rows.last() else { break };
                 last = end.id.clone();
-                let ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
-                let mut qs: HashMap<String, Vec<(String, Option<String>)>> = HashMap::new();
-                for (a, code, result) in questions::table.filter(questions::appeal_id.eq_any(&ids)).order((questions::appeal_id, questions::position)).select((questions::appeal_id, questions::code, questions::result)).load::<(String, String, Option<String>)>(c)? {
-                    qs.entry(a).or_default().push((code, result));
-                }
-                let mut ex: HashMap<String, Vec<String>> = HashMap::new();
-                for (a, u) in assignments::table.filter(assignments::appeal_id.eq_any(&ids)).filter(assignments::responsible.eq(true)).filter(assignments::active.eq(true)).select((assignments::appeal_id, assignments::user_id)).load::<(String, String)>(c)? {
-                    ex.entry(a).or_default().push(u);
-                }
                 let mut out = Vec::new();
-                for r in &rows {
-                    let f = facts_of_row(r, qs.remove(&r.id).unwrap_or_default(), ex.remove(&r.id).unwrap_or_default(), local_day);
+                for f in facts_of_rows(c, &rows, local_day)? {
                     rollup::contributions(&f, 1, &mut out);
                 }
-                for (_, d, figure, dim, n) in out {
-                    *day.entry((d, figure, dim)).or_insert(0) += n;
+                for (_, s, d, figure, dim, n) in out {
+                    *day.entry((s, d, figure, dim)).or_insert(0) += n;
+                }
+                if day.len() >= FLUSH_AT {
+                    flush(c, &mut day)?;
                 }
             }
-            diesel::delete(stats_rollup::table.filter(stats_rollup::organization_id.eq(org))).execute(c)?;
-            diesel::delete(stats_rollup_month::table.filter(stats_rollup_month::organization_id.eq(org))).execute(c)?;
-            diesel::delete(stats_rollup_year::table.filter(stats_rollup_year::organization_id.eq(org))).execute(c)?;
-            let rows: Vec<Row> = day.into_iter().filter(|(_, n)| *n != 0).map(|((d, figure, dim), n)| (org.to_string(), d, figure, dim, n)).collect();
-            let count = rows.len();
-            // The rows go in as deltas and are folded at once: one code path writes the rollups.
-            record(c, &rows)?;
+            flush(c, &mut day)?;
             c.fold_deltas()?;
             diesel::delete(stats_rollup_state::table.find(org)).execute(c)?;
             diesel::insert_into(stats_rollup_state::table).values((stats_rollup_state::organization_id.eq(org), stats_rollup_state::built_at.eq(now))).execute(c)?;
@@ -372,7 +432,7 @@ backend_fns! {
         let mut q = Sql::<Conn>::new();
         q.push("SELECT '' AS figure, '' AS dim, CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM (", vec![]);
         let figures = if counting.oral_reception_in_totals { format!(" AND figure IN ('{}', '{}')", fig::APPEALS, fig::oral(fig::APPEALS)) } else { format!(" AND figure = '{}'", fig::APPEALS) };
-        union_of(&mut q, org, from, &buckets::parts(from, to), to, &figures);
+        union_of(&mut q, org, rollup::slice::ALL, from, &buckets::parts(from, to), to, &figures);
         q.push(") x", vec![]);
         Ok(load_sql!(c, &q, Sum).first().map(|r| r.n).unwrap_or(0))
     }
@@ -380,16 +440,16 @@ backend_fns! {
     pub fn question_usage(c: &mut Conn, org: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, i64)>, StoreError> {
         let mut q = Sql::<Conn>::new();
         q.push("SELECT '' AS figure, dim, CAST(SUM(n) AS BIGINT) AS n FROM (", vec![]);
-        union_of(&mut q, org, from, &buckets::parts(from, to), to, &format!(" AND figure = '{}'", fig::Q));
+        union_of(&mut q, org, rollup::slice::ALL, from, &buckets::parts(from, to), to, &format!(" AND figure = '{}'", fig::Q));
         q.push(") x GROUP BY dim", vec![]);
         Ok(load_sql!(c, &q, Sum).into_iter().filter(|r| r.n > 0).map(|r| (r.dim, r.n)).collect())
     }
 
-    pub fn read(c: &mut Conn, s: &Scope, detail: Detail) -> Result<Tally, StoreError> {
-        c.read_tx(|c| read_in(c, s, detail))
+    pub fn read(c: &mut Conn, s: &Scope, slice: &str, detail: Detail) -> Result<Tally, StoreError> {
+        c.read_tx(|c| read_in(c, s, slice, detail))
     }
 
-    fn read_in(c: &mut Conn, s: &Scope, detail: Detail) -> Result<Tally, StoreError> {
+    fn read_in(c: &mut Conn, s: &Scope, slice: &str, detail: Detail) -> Result<Tally, StoreError> {
         let mut t = Tally::default();
         let org = || Bind::Text(s.org.clone());
         let figures = match detail {
@@ -398,7 +458,7 @@ backend_fns! {
         };
         let mut q = Sql::<Conn>::new();
         q.push("SELECT figure, dim, CAST(SUM(n) AS BIGINT) AS n FROM (", vec![]);
-        union_of(&mut q, &s.org, s.from, &buckets::parts(s.from, s.to), s.to, &figures);
+        union_of(&mut q, &s.org, slice, s.from, &buckets::parts(s.from, s.to), s.to, &figures);
         q.push(") x GROUP BY figure, dim", vec![]);
         for r in load_sql!(c, &q, Sum) {
             add_read(&mut t, &r.figure, &r.dim, r.n, s.today, s.counting);
@@ -408,7 +468,7 @@ backend_fns! {
         let mut q = Sql::<Conn>::new();
         let control = format!(" AND figure IN ('{}', '{}')", fig::CONTROL_PUT, fig::CONTROL_REMOVED);
         q.push("SELECT figure, '' AS dim, CAST(SUM(n) AS BIGINT) AS n FROM (", vec![]);
-        union_of(&mut q, &s.org, EPOCH, &buckets::parts(EPOCH, s.to), s.to, &control);
+        union_of(&mut q, &s.org, slice, EPOCH, &buckets::parts(EPOCH, s.to), s.to, &control);
         // Removals count when the appeal was put on control by then (the dimension, a
         // `YYYY-MM-DD` day, orders as text).
         q.push(&format!(") x WHERE figure = '{}' OR dim <= ? GROUP BY figure", fig::CONTROL_PUT), vec![Bind::Text(s.to.to_string())]);
@@ -429,9 +489,12 @@ backend_fns! {
             q.push(
                 "SELECT s.user_id AS user_id, COUNT(*) AS n FROM assignments s JOIN appeals a ON a.id = s.appeal_id WHERE a.organization_id = ? \
                  AND a.status IN ('registered', 'in_work', 'answer_review') AND a.due_date >= ? AND a.due_date < ? AND a.registered_at >= ? AND a.registered_at < ? \
-                 AND s.responsible AND s.active GROUP BY s.user_id",
+                 AND s.responsible AND s.active",
                 vec![org(), Bind::Day(month), Bind::Day(s.today), Bind::Ts(s.start), Bind::Ts(s.end)],
             );
+            // The slice's appeals: the request's filter, as the scan applies it.
+            q.filters(s);
+            q.push(" GROUP BY s.user_id", vec![]);
             for r in load_sql!(c, &q, UserCount) {
                 t.add(fig::EXEC_OVERDUE, &r.user_id, r.n);
             }
@@ -469,12 +532,24 @@ pub fn record_rows<C: Recorder>(c: &mut C, rows: &[Row]) -> Result<(), StoreErro
 pub trait Recorder {
     /// Inserts the rows.
     fn record_deltas(&mut self, rows: &[Row]) -> Result<(), StoreError>;
+    /// The departments of `users` (those without one left out).
+    fn departments(&mut self, users: &[String]) -> Result<Departments, StoreError>;
+    /// The statistics' facts of stored appeals, read in the caller's transaction.
+    fn facts_of_rows(&mut self, rows: &[AppealRow], local_day: LocalDay) -> Result<Vec<Facts>, StoreError>;
 }
 
 #[cfg(feature = "sqlite")]
 impl Recorder for diesel::SqliteConnection {
     fn record_deltas(&mut self, rows: &[Row]) -> Result<(), StoreError> {
         sqlite::record(self, rows)
+    }
+
+    fn departments(&mut self, users: &[String]) -> Result<Departments, StoreError> {
+        sqlite::departments_of(self, users)
+    }
+
+    fn facts_of_rows(&mut self, rows: &[AppealRow], local_day: LocalDay) -> Result<Vec<Facts>, StoreError> {
+        sqlite::facts_of_rows(self, rows, local_day)
     }
 }
 
@@ -483,11 +558,20 @@ impl Recorder for diesel::PgConnection {
     fn record_deltas(&mut self, rows: &[Row]) -> Result<(), StoreError> {
         pg::record(self, rows)
     }
+
+    fn departments(&mut self, users: &[String]) -> Result<Departments, StoreError> {
+        pg::departments_of(self, users)
+    }
+
+    fn facts_of_rows(&mut self, rows: &[AppealRow], local_day: LocalDay) -> Result<Vec<Facts>, StoreError> {
+        pg::facts_of_rows(self, rows, local_day)
+    }
 }
 
 /// The delta rows of a newly registered card (written in the registering transaction).
 pub fn new_card_rows(card: &CardData) -> Vec<Row> {
-    rollup::diff(None, Some(&facts_of(card, &utc_day)))
+    // A new card has no assignments, so no departments to look up.
+    rollup::diff(None, Some(&facts_of(card, &utc_day, &Departments::new())))
 }
 
 /// The deltas of an import's cards, summed chunk by chunk as the rows are written and recorded
@@ -506,7 +590,7 @@ impl ImportDeltas {
         }
         let mut out = std::mem::take(&mut self.summed);
         for r in rows {
-            let f = facts_of_row(r, qs.remove(r.id.as_str()).unwrap_or_default(), Vec::new(), &utc_day);
+            let f = facts_of_row(r, qs.remove(r.id.as_str()).unwrap_or_default(), &[], &Departments::new(), &utc_day);
             rollup::contributions(&f, 1, &mut out);
         }
         self.summed = rollup::aggregate(out);
@@ -520,7 +604,34 @@ impl ImportDeltas {
 
 /// The deltas of a control action or correction: the card after less the card before.
 pub fn record_change<C: Recorder>(c: &mut C, before: &CardData, after: &CardData, local_day: LocalDay) -> Result<(), StoreError> {
-    record_rows(c, &rollup::diff(Some(&facts_of(before, local_day)), Some(&facts_of(after, local_day))))
+    record_changes(c, &[(before, after)], local_day)
+}
+
+/// [`record_change`] for many cards at once (a bulk action): one lookup of the responsible
+/// executors' departments, one insert.
+pub fn record_changes<C: Recorder>(c: &mut C, cards: &[(&CardData, &CardData)], local_day: LocalDay) -> Result<(), StoreError> {
+    let users = responsible_users(cards.iter().flat_map(|(b, a)| [*b, *a]));
+    let deps = if users.is_empty() { Departments::new() } else { c.departments(&users)? };
+    let mut rows = Vec::new();
+    for (before, after) in cards {
+        rows.extend(rollup::diff(Some(&facts_of(before, local_day, &deps)), Some(&facts_of(after, local_day, &deps))));
+    }
+    record_rows(c, &rows)
+}
+
+/// A change that moves appeals between slices without touching their cards (a user's
+/// department): reads the facts of `rows` before and after `change`, all in the caller's
+/// transaction, and records the difference.
+pub fn record_around<C: Recorder, T>(c: &mut C, rows: &[AppealRow], local_day: LocalDay, change: impl FnOnce(&mut C) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    let before = c.facts_of_rows(rows, local_day)?;
+    let out = change(c)?;
+    let after = c.facts_of_rows(rows, local_day)?;
+    let mut deltas = Vec::new();
+    for (b, a) in before.iter().zip(&after) {
+        deltas.extend(rollup::diff(Some(b), Some(a)));
+    }
+    record_rows(c, &rollup::aggregate(deltas))?;
+    Ok(out)
 }
 
 /// Folds pending deltas into the rollups (the scheduler's pass, and lazily before a read).
@@ -550,8 +661,8 @@ pub fn rebuild(pool: &DbPool, org: &str, local_day: LocalDay, now: NaiveDateTime
 /// A period's unfiltered figures from the rollups plus pending deltas (read as few year, month
 /// and day buckets as `reports::buckets::parts` finds), with the control figures, "overdue now"
 /// (open appeals by deadline month; this month's counted live) and, in full, the executors' names.
-pub fn read(pool: &DbPool, s: &Scope, detail: Detail) -> Result<Tally, StoreError> {
-    dispatch!(pool, read(s, detail))
+pub fn read(pool: &DbPool, s: &Scope, slice: &str, detail: Detail) -> Result<Tally, StoreError> {
+    dispatch!(pool, read(s, slice, detail))
 }
 
 /// Whether the organization's rollup has been built (until then statistics are counted by the

@@ -22,6 +22,9 @@ pub struct UserChange {
     /// When the change is made: the instant ended sessions and revoked tokens record (the
     /// wall clock when absent).
     pub at: Option<NaiveDateTime>,
+    /// The time zone of the statistics' local days (the organization's stored one when absent):
+    /// a department change moves the user's appeals between the rollup's department slices.
+    pub time_zone: Option<chrono_tz::Tz>,
 }
 
 /// A user with the code of their department.
@@ -127,8 +130,8 @@ backend_fns! {
             if let Some(a) = change.active {
                 diesel::update(target).set(users::active.eq(a)).execute(c)?;
             }
-            if let Some(d) = &change.department_id {
-                diesel::update(target).set(users::department_id.eq(d)).execute(c)?;
+            if let Some(d) = change.department_id.as_ref().filter(|d| **d != before.department_id) {
+                move_department(c, org, id, d.as_deref(), change.time_zone)?;
             }
             if change.role.is_some() || change.active.is_some() {
                 forget_plan(c, org)?;
@@ -153,6 +156,27 @@ backend_fns! {
             }
             Ok(found)
         })
+    }
+
+    fn move_department(c: &mut Conn, org: &str, id: &str, department: Option<&str>, time_zone: Option<chrono_tz::Tz>) -> Result<(), StoreError> {
+        use crate::store::schema::{appeals, assignments};
+        let tz = match time_zone {
+            Some(tz) => tz,
+            None => organizations::table.find(org).select(organizations::time_zone).first::<String>(c)?.parse().unwrap_or(chrono_tz::Europe::Moscow),
+        };
+        let local_day = move |t: NaiveDateTime| t.and_utc().with_timezone(&tz).date_naive();
+        // The appeals the user is responsible for count in the department's statistics slice:
+        // they leave the old one and join the new one in this transaction.
+        let held = assignments::table.filter(assignments::user_id.eq(id)).filter(assignments::responsible.eq(true)).filter(assignments::active.eq(true)).select(assignments::appeal_id);
+        let rows: Vec<crate::store::models::AppealRow> = appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::id.eq_any(held)).select(crate::store::models::AppealRow::as_select()).load(c)?;
+        crate::store::stats_deltas::record_around(c, &rows, &local_day, |c| {
+            diesel::update(users::table.filter(users::organization_id.eq(org)).filter(users::id.eq(id))).set(users::department_id.eq(department)).execute(c)?;
+            Ok(())
+        })
+    }
+
+    pub fn departments_matching(conn: &mut Conn, org: &str, code_or_id: &str) -> Result<Vec<String>, StoreError> {
+        Ok(departments::table.filter(departments::organization_id.eq(org)).filter(departments::code.eq(code_or_id).or(departments::id.eq(code_or_id))).select(departments::id).load(conn)?)
     }
 
     pub fn add_token(conn: &mut Conn, org: &str, user_id: &str, token_hash: &str, now: NaiveDateTime, expires_at: Option<NaiveDateTime>) -> Result<(), StoreError> {
@@ -238,6 +262,12 @@ pub fn update_user(pool: &DbPool, org: &str, id: &str, change: &UserChange) -> R
 /// Issues one more token for a user (given as its hash).
 pub fn add_token(pool: &DbPool, org: &str, user_id: &str, token_hash: &str, now: NaiveDateTime, expires_at: Option<NaiveDateTime>) -> Result<(), StoreError> {
     dispatch!(pool, add_token(org, user_id, token_hash, now, expires_at))
+}
+
+/// The ids of the organization's departments whose code or id is `code_or_id` (the statistics'
+/// department filter takes either).
+pub fn departments_matching(pool: &DbPool, org: &str, code_or_id: &str) -> Result<Vec<String>, StoreError> {
+    dispatch!(pool, departments_matching(org, code_or_id))
 }
 
 /// The organization's departments by code.
