@@ -557,6 +557,26 @@ mod tests {
     }
 
     #[test]
+    fn an_appeal_counts_once_in_each_of_its_slices_and_a_reassignment_moves_it() {
+        let mut f = facts();
+        f.questions.push(("0005.0005.0056.1157".into(), None));
+        f.questions.push(("0003.0009.0097.0699".into(), None));
+        f.assigned = vec!["u1".into(), "u2".into()];
+        f.departments = vec!["d1".into()];
+        assert_eq!(slices_of(&f), vec!["", "ch:post", "sec:0003", "sec:0005", "ex:u1", "ex:u2", "dep:d1"]);
+        let rows = diff(None, Some(&f));
+        let appeals: Vec<&str> = rows.iter().filter(|r| r.3 == fig::APPEALS).map(|r| r.1.as_str()).collect();
+        assert_eq!(appeals.len(), 7, "one appeal in each slice, two questions of one section counted once: {appeals:?}");
+        let mut g = f.clone();
+        g.executors = vec!["u2".into()];
+        g.assigned = vec!["u2".into()];
+        g.departments = vec!["d2".into()];
+        let rows = diff(Some(&f), Some(&g));
+        let moved: Vec<(&str, i64)> = rows.iter().filter(|r| r.3 == fig::APPEALS).map(|r| (r.1.as_str(), r.5)).collect();
+        assert_eq!(moved, vec![("dep:d1", -1), ("dep:d2", 1), ("ex:u1", -1)]);
+    }
+
+    #[test]
     fn answered_by_dispatch_date_or_approval_date() {
         let due: NaiveDate = "2025-03-31".parse().unwrap();
         assert_eq!(answered(None, None, due), 0);

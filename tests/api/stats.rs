@@ -150,6 +150,21 @@ async fn control_and_timeliness_follow_the_workflow(db: Db) {
 
 /// The figures of a period counted both ways, as JSON.
 fn both_ways(app: &TestApp, from: &str, to: &str) -> (Value, Value) {
+    both_ways_filtered(app, from, to, Filter::None)
+}
+
+/// One statistics filter of a request.
+#[derive(Clone, Debug)]
+enum Filter {
+    None,
+    Channel(&'static str),
+    Section(&'static str),
+    Executor(String),
+    Department(String),
+}
+
+/// [`both_ways`] for the appeals one filter keeps: its rollup slice against the scan.
+fn both_ways_filtered(app: &TestApp, from: &str, to: &str, filter: Filter) -> (Value, Value) {
     use appeals::api::stats::{compute_with, Counting};
     use appeals::reports::stats::PeriodOut;
     let st = &app.state;
@@ -168,6 +183,13 @@ fn both_ways(app: &TestApp, from: &str, to: &str) -> (Value, Value) {
         executor_id: None,
         department: None,
         counting: appeals::domain::counting::Counting::default(),
+    };
+    let scope = match filter {
+        Filter::None => scope,
+        Filter::Channel(c) => appeals::store::stats::Scope { channel: Some(c.into()), ..scope },
+        Filter::Section(s) => appeals::store::stats::Scope { section: Some(s.into()), ..scope },
+        Filter::Executor(u) => appeals::store::stats::Scope { executor_id: Some(u), ..scope },
+        Filter::Department(d) => appeals::store::stats::Scope { department: Some(d), ..scope },
     };
     let get = |how| serde_json::to_value(compute_with(st, period, compare, &scope, 100, how).unwrap_or_else(|e| panic!("{how:?}: {e:?}"))).unwrap();
     (get(Counting::Rollup), get(Counting::Scan))
@@ -268,6 +290,129 @@ async fn the_rollup_counts_what_the_scan_counts_after_a_mix_of_actions(db: Db) {
     assert_eq!(s["timeliness"]["extended"], 1);
     assert_eq!(s["personal_reception"]["citizens_by_head"], 1);
     assert!(s["control"]["put_on_control"].as_i64().unwrap() >= 6, "{}", s["control"]);
+}
+
+both_backends!(every_filter_reads_its_slice_as_the_scan_counts_it);
+/// Statistics filtered by channel, section, executor or department come from the rollup's slice
+/// of that filter, and equal the scan's figures for the same filter after registrations,
+/// corrections, assignments with co-executors, reassignments, answers and a department change,
+/// with the deltas pending and after they are folded.
+async fn every_filter_reads_its_slice_as_the_scan_counts_it(db: Db) {
+    let app = TestApp::start(db).await;
+    let (executor, executor2) = (app.user_id("executor"), app.user_id("executor2"));
+    for (code, name) in [("oog", "Отдел по работе с обращениями"), ("jkh", "Отдел ЖКХ")] {
+        let r = app.call("POST", "/api/v1/departments", Some(&app.admin), Some(&json!({"code": code, "name": name}))).await;
+        assert!(r.status < 300, "{}", r.json);
+    }
+    for (user, dep) in [(&executor, "oog"), (&executor2, "jkh")] {
+        let r = app.call("PATCH", &format!("/api/v1/users/{user}"), Some(&app.admin), Some(&json!({"department": dep}))).await;
+        assert_eq!(r.status, 200, "{}", r.json);
+    }
+    app.register(json!({})).await;
+    appeals::api::stats::prepare_rollup(&app.state, &app.org).unwrap();
+    let mut ids = Vec::new();
+    for over in [
+        json!({"channel": "email", "form": "electronic", "questions": [{"code": "0005.0005.0056.1168"}]}),
+        json!({"questions": [{"code": "0003.0009.0097.0699"}, {"code": "0005.0005.0056.1157"}]}),
+        json!({"channel": "by_hand", "kind": "statement"}),
+        json!({"channel": "personal_reception", "form": "oral", "reception": {"official": "Глава", "official_role": "head", "held_on": "2025-03-03"}, "questions": [{"code": "0005.0005.0056.1157"}]}),
+        json!({"channel": "email", "form": "electronic"}),
+    ] {
+        ids.push(app.register(over).await["id"].as_str().unwrap().to_string());
+    }
+    let post = |p: String, token: String, body: Value| {
+        let app = &app;
+        async move {
+            let r = app.call("POST", &p, Some(&token), Some(&body)).await;
+            assert!(r.status < 300, "{p}: {}", r.json);
+            r.json
+        }
+    };
+    let team = json!({"executors": [{"user_id": executor, "responsible": true}, {"user_id": executor2}]});
+    for id in &ids[..3] {
+        post(format!("/api/v1/appeals/{id}/assign"), app.clerk.clone(), team.clone()).await;
+    }
+    post(format!("/api/v1/appeals/{}/assign", ids[3]), app.clerk.clone(), json!({"executors": [{"user_id": executor2, "responsible": true}]})).await;
+    // Reassigned: executor2 alone, responsible (executor leaves the appeal and its department).
+    post(format!("/api/v1/appeals/{}/assign", ids[2]), app.supervisor.clone(), json!({"executors": [{"user_id": executor2, "responsible": true}]})).await;
+    // Answered and approved: the results count in every slice of the appeal.
+    let body = json!({"text": "Ответ", "results": [{"code": "0005.0005.0056.1168", "result": "explained"}]});
+    let card = post(format!("/api/v1/appeals/{}/answers", ids[0]), app.executor.clone(), body).await;
+    let a = card["answers"][0]["id"].as_str().unwrap().to_string();
+    post(format!("/api/v1/appeals/{}/answers/{a}/approve", ids[0]), app.supervisor.clone(), json!({})).await;
+    // Corrected: the questions move the appeal from section 0003 to 0001 (and out of 0005).
+    let fix = json!({"questions": [{"code": "0001.0002.0027.0128"}]});
+    let r = app.raw("PATCH", &format!("/api/v1/appeals/{}", ids[1]), Some(&app.clerk), Some(fix.to_string().into_bytes()), &[("If-Match", "\"2\"")]).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let jkh = appeals::store::users::department_by_code(&app.state.pool, &app.org, "jkh").unwrap().unwrap().id;
+    let filters = || {
+        vec![
+            Filter::Channel("post"),
+            Filter::Channel("email"),
+            Filter::Channel("phone"),
+            Filter::Section("0001"),
+            Filter::Section("0003"),
+            Filter::Section("0005"),
+            Filter::Executor(executor.clone()),
+            Filter::Executor(executor2.clone()),
+            Filter::Department("oog".into()),
+            Filter::Department("jkh".into()),
+            Filter::Department(jkh.clone()),
+            Filter::Department("nope".into()),
+        ]
+    };
+    let check = |when: &str| {
+        for f in filters() {
+            for (from, to) in [("2025-03-01", "2025-03-31"), ("2025-03-02", "2025-03-20"), ("2025-01-01", "2025-12-31")] {
+                let (rollup, scan) = both_ways_filtered(&app, from, to, f.clone());
+                assert_eq!(rollup, scan, "{f:?} {from}..{to} {when}");
+            }
+        }
+    };
+    app.set_now(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 4, 10, 7, 0, 0).unwrap());
+    check("with pending deltas");
+    appeals::api::stats::prepare_rollup(&app.state, &app.org).unwrap();
+    check("after compaction");
+    let of = |f: Filter| both_ways_filtered(&app, "2025-03-01", "2025-03-31", f).0;
+    assert_eq!(of(Filter::Department("oog".into()))["appeals"]["current"], 2, "executor responsible for two");
+    assert_eq!(of(Filter::Department("jkh".into()))["appeals"]["current"], 1, "executor2 responsible for one written");
+    assert_eq!(of(Filter::Executor(executor2.clone()))["appeals"]["current"], 3, "co-executor counts too");
+    assert_eq!(of(Filter::Section("0001"))["appeals"]["current"], 1);
+    // The executor moves to the other department: their appeals move with them.
+    let r = app.call("PATCH", &format!("/api/v1/users/{executor}"), Some(&app.admin), Some(&json!({"department": "jkh"}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    check("after a department change");
+    assert_eq!(of(Filter::Department("oog".into()))["appeals"]["current"], 0);
+    assert_eq!(of(Filter::Department("jkh".into()))["appeals"]["current"], 3);
+    // And out of any department.
+    let r = app.call("PATCH", &format!("/api/v1/users/{executor}"), Some(&app.admin), Some(&json!({"department": null}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    appeals::api::stats::prepare_rollup(&app.state, &app.org).unwrap();
+    check("after leaving the department");
+    assert_eq!(of(Filter::Department("jkh".into()))["appeals"]["current"], 1);
+}
+
+both_backends!(a_filtered_request_reads_the_rollup_and_two_filters_the_scan);
+/// Over HTTP, a request with one filter takes its figures from the rollup slice (a marker row
+/// put into the slice shows in the answer) and a request with two filters from the scan.
+async fn a_filtered_request_reads_the_rollup_and_two_filters_the_scan(db: Db) {
+    let app = TestApp::start(db).await;
+    app.register(json!({"channel": "post", "questions": [{"code": "0003.0009.0097.0699"}]})).await;
+    appeals::api::stats::prepare_rollup(&app.state, &app.org).unwrap();
+    app.sql(&format!("UPDATE stats_rollup_year SET n = n + 1000 WHERE organization_id = '{}' AND slice = 'ch:post' AND figure = 'appeals'", app.org));
+    let appeals_of = |q: &'static str| {
+        let app = &app;
+        async move {
+            let r = app.call("GET", &format!("/api/v1/stats?from=2025-01-01&to=2025-12-31&compare=none{q}"), Some(&app.supervisor), None).await;
+            assert_eq!(r.status, 200, "{q}: {}", r.json);
+            r.json["appeals"]["current"].as_i64().unwrap()
+        }
+    };
+    assert_eq!(appeals_of("").await, 1, "the whole body's slice");
+    assert_eq!(appeals_of("&channel=post").await, 1001, "the channel's slice, marker included");
+    assert_eq!(appeals_of("&channel=post&section=0003").await, 1, "two filters: the scan");
+    assert_eq!(appeals_of("&section=0003").await, 1);
+    assert_eq!(appeals_of("&department=nope").await, 0);
 }
 
 both_backends!(a_correction_takes_back_what_the_card_counted);
