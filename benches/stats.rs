@@ -7,6 +7,10 @@
 //!
 //!     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench stats
 //!
+//! Then the same year filtered by one channel, section, executor and department (each read
+//! from its slice of the rollups) beside the same rollup statements by hand, with the
+//! sequential scans PostgreSQL counted meanwhile.
+//!
 //! `BENCH_BACKENDS=sqlite` or `=postgres` runs one backend; `BENCH_DB_PREFIX` names the scratch
 //! database (default `appeals_stats_`); `STATS_KEEP_DB=1` keeps the
 //! PostgreSQL database for EXPLAIN afterwards; `STATS_DB=NAME` keeps it under that name and, when
@@ -100,10 +104,12 @@ fn period_sql(org: &str, start: &str, end: &str, from: NaiveDate, to: NaiveDate,
 /// cumulative control figures the same way from 2000 on, and the split of "overdue now" by
 /// executor of deadlines earlier this month counted live (the total, and the executors' earlier
 /// months, come from the open-appeal rows of the rollup). The executors' names are one more lookup.
-fn rollup_sql(org: &str, start: &str, end: &str, from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Vec<String> {
+/// `slice` is the rollup slice read ('' for the whole body) and `filter` the same appeals as a
+/// condition on `appeals a` for the live count.
+fn rollup_sql(org: &str, slice: &str, filter: &str, start: &str, end: &str, from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Vec<String> {
     use appeals::reports::buckets::{parts, Level};
     let union = |from: NaiveDate, to: NaiveDate, figures: &str| {
-        let mut sql = format!("SELECT figure, dim, n FROM stats_deltas WHERE organization_id = '{org}' AND day >= '{from}' AND day <= '{to}'{figures}");
+        let mut sql = format!("SELECT figure, dim, n FROM stats_deltas WHERE organization_id = '{org}' AND slice = '{slice}' AND day >= '{from}' AND day <= '{to}'{figures}");
         for p in parts(from, to) {
             let table = match p.level {
                 Level::Day => "stats_rollup",
@@ -111,12 +117,12 @@ fn rollup_sql(org: &str, start: &str, end: &str, from: NaiveDate, to: NaiveDate,
                 Level::Year => "stats_rollup_year",
             };
             let n = if p.sign < 0 { "-n" } else { "n" };
-            sql.push_str(&format!(" UNION ALL SELECT figure, dim, {n} FROM {table} WHERE organization_id = '{org}' AND day >= '{}' AND day <= '{}'{figures}", p.first, p.last));
+            sql.push_str(&format!(" UNION ALL SELECT figure, dim, {n} FROM {table} WHERE organization_id = '{org}' AND slice = '{slice}' AND day >= '{}' AND day <= '{}'{figures}", p.first, p.last));
         }
         sql
     };
     let month = appeals::reports::rollup::month_of(today);
-    let live = format!("FROM appeals a WHERE a.organization_id = '{org}' AND a.status IN ('registered', 'in_work', 'answer_review') AND a.due_date >= '{month}' AND a.due_date < '{today}' AND a.registered_at >= '{start}' AND a.registered_at < '{end}'");
+    let live = format!("FROM appeals a WHERE a.organization_id = '{org}' AND a.status IN ('registered', 'in_work', 'answer_review') AND a.due_date >= '{month}' AND a.due_date < '{today}' AND a.registered_at >= '{start}' AND a.registered_at < '{end}'{filter}");
     let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
     vec![
         format!("SELECT figure AS c1, dim AS c2, SUM(n) AS c3 FROM ({}) x GROUP BY figure, dim", union(from, to, "")),
@@ -151,7 +157,37 @@ struct Count {
     n: i64,
 }
 
+#[derive(diesel::QueryableByName)]
+struct Scan {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    relname: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    seq_scan: i64,
+}
+
 impl Raw {
+    /// The first column of the first row, as text.
+    fn first_text(&mut self, sql: &str) -> String {
+        let rows: Vec<Three> = match self {
+            Raw::Pg(c) => diesel::sql_query(sql.replace(" AS c1 ", " AS c1, NULL::text AS c2, NULL::text AS c3 ")).load(c).expect("query"),
+            Raw::Lite(c) => diesel::sql_query(sql.replace(" AS c1 ", " AS c1, NULL AS c2, NULL AS c3 ")).load(c).expect("query"),
+        };
+        rows.into_iter().next().and_then(|r| r.c1).unwrap_or_default()
+    }
+
+    /// Sequential scans so far of the tables a statistics read may touch (PostgreSQL only).
+    fn seq_scans(&mut self) -> Vec<(String, i64)> {
+        match self {
+            Raw::Pg(c) => {
+                let sql = "SELECT relname::text AS relname, COALESCE(seq_scan, 0)::bigint AS seq_scan FROM pg_stat_user_tables \
+                           WHERE relname IN ('appeals', 'questions', 'assignments', 'users', 'stats_deltas', 'stats_rollup', 'stats_rollup_month', 'stats_rollup_year') ORDER BY relname";
+                let rows: Vec<Scan> = diesel::sql_query(sql).load(c).expect("pg_stat_user_tables");
+                rows.into_iter().map(|r| (r.relname, r.seq_scan)).collect()
+            }
+            Raw::Lite(_) => Vec::new(),
+        }
+    }
+
     fn batch(&mut self, sql: &str) {
         match self {
             Raw::Pg(c) => c.batch_execute(sql).expect("batch"),
@@ -287,6 +323,21 @@ async fn bench(label: &str, url: &str, n: usize, prev_n: usize, reuse: bool) {
         let rollup = serde_json::to_value(compute_with(&state, period, compare, &scope, 10, Counting::Rollup).expect("rollup")).unwrap();
         assert_eq!(rollup, scan, "the rollup and the scan disagree");
         println!("{label}: rollup figures equal the scan's (the scan took {scan_ms:.0} ms)");
+        // And for one filter of each kind.
+        let exec = gen.first_text("SELECT id AS c1 FROM users WHERE login LIKE 'bench\\_exec\\_%' ESCAPE '\\' ORDER BY login LIMIT 1");
+        for f in [
+            appeals::store::stats::Scope { channel: Some("email".into()), ..scope.clone() },
+            appeals::store::stats::Scope { section: Some("0005".into()), ..scope.clone() },
+            appeals::store::stats::Scope { executor_id: Some(exec), ..scope.clone() },
+            appeals::store::stats::Scope { department: Some("D1".into()), ..scope.clone() },
+        ] {
+            let t = Instant::now();
+            let scan = serde_json::to_value(compute_with(&state, period, compare, &f, 10, Counting::Scan).expect("scan")).unwrap();
+            let scan_ms = t.elapsed().as_secs_f64() * 1e3;
+            let rollup = serde_json::to_value(compute_with(&state, period, compare, &f, 10, Counting::Rollup).expect("rollup")).unwrap();
+            assert_eq!(rollup, scan, "the rollup slice and the scan disagree for {:?} {:?} {:?} {:?}", f.channel, f.section, f.executor_id, f.department);
+            println!("{label}: slice figures equal the scan's for channel {:?} section {:?} executor {:?} department {:?} (the scan took {scan_ms:.0} ms)", f.channel, f.section, f.executor_id, f.department);
+        }
     }
     measure(label, state, &org.id, &token, &mut gen).await;
 }
@@ -302,13 +353,23 @@ async fn measure(label: &str, state: appeals::state::AppState, org: &str, token:
     let (from, to, pfrom, pto) = (day("2025-01-01"), day("2025-12-31"), day("2024-01-01"), day("2024-12-31"));
     let ts = |d: NaiveDate| state.start_of(d).format("%Y-%m-%d %H:%M:%S").to_string();
     let today = state.today();
-    let mut statements = rollup_sql(org, &ts(from), &ts(day("2026-01-01")), from, to, today);
-    statements.extend(rollup_sql(org, &ts(pfrom), &ts(day("2025-01-01")), pfrom, pto, today));
+    let mut statements = rollup_sql(org, "", "", &ts(from), &ts(day("2026-01-01")), from, to, today);
+    statements.extend(rollup_sql(org, "", "", &ts(pfrom), &ts(day("2025-01-01")), pfrom, pto, today));
     let mut scan_statements = period_sql(org, &ts(from), &ts(day("2026-01-01")), from, to, today);
     scan_statements.extend(period_sql(org, &ts(pfrom), &ts(day("2025-01-01")), pfrom, pto, today));
     let ytd = day("2025-11-23");
-    let mut ytd_statements = rollup_sql(org, &ts(from), &ts(day("2025-11-24")), from, ytd, today);
-    ytd_statements.extend(rollup_sql(org, &ts(pfrom), &ts(day("2024-11-24")), pfrom, day("2024-11-23"), today));
+    let mut ytd_statements = rollup_sql(org, "", "", &ts(from), &ts(day("2025-11-24")), from, ytd, today);
+    ytd_statements.extend(rollup_sql(org, "", "", &ts(pfrom), &ts(day("2024-11-24")), pfrom, day("2024-11-23"), today));
+    // The filtered requests: one of each kind, each with its slice and the scan's condition.
+    let exec = gen.first_text("SELECT id AS c1 FROM users WHERE login LIKE 'bench\\_exec\\_%' ESCAPE '\\' ORDER BY login LIMIT 1");
+    let dep = gen.first_text("SELECT id AS c1 FROM departments WHERE code = 'D1'");
+    let filtered: Vec<(String, String, String, String)> = vec![
+        ("channel=email".into(), "ch:email".into(), " AND a.channel = 'email'".into(), "channel=email".into()),
+        ("section=0005".into(), "sec:0005".into(), " AND EXISTS (SELECT 1 FROM questions qf WHERE qf.appeal_id = a.id AND qf.section = '0005')".into(), "section=0005".into()),
+        ("executor".into(), format!("ex:{exec}"), format!(" AND EXISTS (SELECT 1 FROM assignments af WHERE af.appeal_id = a.id AND af.user_id = '{exec}' AND af.active)"), format!("executor_id={exec}")),
+        ("department=D1".into(), format!("dep:{dep}"), format!(" AND EXISTS (SELECT 1 FROM assignments ad JOIN users ud ON ud.id = ad.user_id WHERE ad.appeal_id = a.id AND ad.responsible AND ad.active AND ud.department_id = '{dep}')"), "department=D1".into()),
+    ];
+    let (y25, y26, y24) = (ts(from), ts(day("2026-01-01")), ts(day("2024-01-01")));
     let data = actix_web::web::Data::new(state);
     let srv = actix_test::start(move || appeals::app::service(data.clone()));
     let client = awc::Client::builder().timeout(Duration::from_secs(600)).finish();
@@ -322,9 +383,22 @@ async fn measure(label: &str, state: appeals::state::AppState, org: &str, token:
         let (s50, smax) = raw(gen, &scan_statements);
         println!("{label}: the scan's GROUP BYs by hand (no rollup) p50 {s50:8.1} ms  max {smax:8.1} ms");
     }
-    // A filtered request takes the scan path (grouping the period's appeals of that channel).
-    let (f50, fmax, _) = http(&client, &srv.url("/api/v1/stats?from=2025-01-01&to=2025-12-31&compare=previous_year&channel=email"), token).await;
-    println!("{label}: stats 2025 vs 2024, channel=email (scan path)  HTTP p50 {f50:8.1} ms  max {fmax:8.1} ms");
+    // Filtered requests read their slice of the rollups; the hand-written statements read the
+    // same slice. PostgreSQL's sequential scans of the tables involved must not move meanwhile.
+    std::thread::sleep(Duration::from_secs(1));
+    let scans_before = gen.seq_scans();
+    for (name, slice, filter, query) in &filtered {
+        let mut sql = rollup_sql(org, slice, filter, &y25, &y26, from, to, today);
+        sql.extend(rollup_sql(org, slice, filter, &y24, &y25, pfrom, pto, today));
+        let url = srv.url(&format!("/api/v1/stats?from=2025-01-01&to=2025-12-31&compare=previous_year&{query}"));
+        let ((f50, fmax, fsize), (h50, hmax)) = paired(&client, &url, token, gen, &sql).await;
+        println!("{label}: stats 2025 vs 2024, {name:14} HTTP p50 {f50:8.1} ms  max {fmax:8.1} ms ({fsize} bytes)  | hand-written SQL over the slice p50 {h50:8.1} ms  max {hmax:8.1} ms  | ratio p50 {:.2}", f50 / h50);
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let scans_after = gen.seq_scans();
+    if !scans_before.is_empty() {
+        println!("{label}: sequential scans over the filtered requests (before → after): {}", scans_before.iter().zip(&scans_after).map(|((t, a), (_, b))| format!("{t} {a}→{b}")).collect::<Vec<_>>().join(", "));
+    }
     let (a50, amax, asize) = http(&client, &srv.url("/api/v1/reports/annual?year=2025&format=html"), token).await;
     println!("{label}: annual report 2025  HTTP p50 {a50:8.1} ms  max {amax:8.1} ms ({asize} bytes)");
     println!("{label}: peak RSS of the bench process so far (app in-process + client): {} MiB", peak_rss_mib());
