@@ -653,7 +653,7 @@ pub fn ensure_built(pool: &DbPool, org: &str, local_day: LocalDay, now: NaiveDat
     Ok(Some(dispatch!(pool, rebuild(org, local_day, now))?))
 }
 
-/// Rebuilds the organization's rollup from its appeals (returns the rollup rows written).
+/// Rebuilds the organization's rollup from its appeals (returns the delta rows it folded).
 pub fn rebuild(pool: &DbPool, org: &str, local_day: LocalDay, now: NaiveDateTime) -> Result<usize, StoreError> {
     dispatch!(pool, rebuild(org, local_day, now))
 }
