@@ -258,7 +258,8 @@ async fn bench(label: &str, url: &str, n: usize, prev_n: usize, reuse: bool) {
             let t = Instant::now();
             let local_day = |at: chrono::NaiveDateTime| state.local_date(at.and_utc());
             let rows = appeals::store::stats_deltas::rebuild(&state.pool, &org.id, &local_day, now).expect("rebuild");
-            println!("{label}: rollup rebuilt in {:.1} s ({rows} daily rows)", t.elapsed().as_secs_f64());
+            println!("{label}: rollup rebuilt in {:.1} s ({rows} delta rows folded)", t.elapsed().as_secs_f64());
+            check_slices(label, &state, &org.id, &mut gen);
         }
         return measure(label, state, &org.id, &token, &mut gen).await;
     }
@@ -309,38 +310,41 @@ async fn bench(label: &str, url: &str, n: usize, prev_n: usize, reuse: bool) {
     appeals::store::stats_deltas::compact(&state.pool).expect("compact");
     println!("{label}: compaction with nothing pending {idle:.1} ms, of 100,000 pending delta rows {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
     gen.batch("DELETE FROM stats_rollup WHERE dim LIKE 'bench-%'; DELETE FROM stats_rollup_month WHERE dim LIKE 'bench-%'; DELETE FROM stats_rollup_year WHERE dim LIKE 'bench-%'");
-    // The rollup and the scan agree on the whole registry (figures of 2025 beside 2024).
-    {
-        use appeals::api::stats::{compute_with, Counting};
-        use appeals::reports::stats::PeriodOut;
-        let (from, to) = ("2025-01-01".parse::<NaiveDate>().unwrap(), "2025-12-31".parse::<NaiveDate>().unwrap());
-        let scope = appeals::store::stats::Scope { org: org.id.clone(), start: state.start_of(from), end: state.start_of(to.succ_opt().unwrap()), from, to, today: state.today(), channel: None, section: None, executor_id: None, department: None, counting: Default::default() };
-        let period = PeriodOut { from, to };
-        let compare = appeals::api::stats::comparison(period, "previous_year");
-        let t = Instant::now();
-        let scan = serde_json::to_value(compute_with(&state, period, compare, &scope, 10, Counting::Scan).expect("scan")).unwrap();
-        let scan_ms = t.elapsed().as_secs_f64() * 1e3;
-        let rollup = serde_json::to_value(compute_with(&state, period, compare, &scope, 10, Counting::Rollup).expect("rollup")).unwrap();
-        assert_eq!(rollup, scan, "the rollup and the scan disagree");
-        println!("{label}: rollup figures equal the scan's (the scan took {scan_ms:.0} ms)");
-        // And for one filter of each kind.
-        let exec = gen.first_text("SELECT id AS c1 FROM users WHERE login LIKE 'bench\\_exec\\_%' ESCAPE '\\' ORDER BY login LIMIT 1");
-        for f in [
-            appeals::store::stats::Scope { channel: Some("email".into()), ..scope.clone() },
-            appeals::store::stats::Scope { section: Some("0005".into()), ..scope.clone() },
-            appeals::store::stats::Scope { executor_id: Some(exec), ..scope.clone() },
-            appeals::store::stats::Scope { department: Some("D1".into()), ..scope.clone() },
-        ] {
-            let t = Instant::now();
-            let scan = serde_json::to_value(compute_with(&state, period, compare, &f, 10, Counting::Scan).expect("scan")).unwrap();
-            let scan_ms = t.elapsed().as_secs_f64() * 1e3;
-            let rollup = serde_json::to_value(compute_with(&state, period, compare, &f, 10, Counting::Rollup).expect("rollup")).unwrap();
-            assert_eq!(rollup, scan, "the rollup slice and the scan disagree for {:?} {:?} {:?} {:?}", f.channel, f.section, f.executor_id, f.department);
-            println!("{label}: slice figures equal the scan's for channel {:?} section {:?} executor {:?} department {:?} (the scan took {scan_ms:.0} ms)", f.channel, f.section, f.executor_id, f.department);
-        }
-    }
+    check_slices(label, &state, &org.id, &mut gen);
     measure(label, state, &org.id, &token, &mut gen).await;
 }
+
+/// The rollup and the scan agree on the whole registry (figures of 2025 beside 2024), and
+/// each filter's slice with the scan of that filter.
+fn check_slices(label: &str, state: &appeals::state::AppState, org: &str, gen: &mut Raw) {
+    use appeals::api::stats::{compute_with, Counting};
+    use appeals::reports::stats::PeriodOut;
+    let (from, to) = ("2025-01-01".parse::<NaiveDate>().unwrap(), "2025-12-31".parse::<NaiveDate>().unwrap());
+    let scope = appeals::store::stats::Scope { org: org.to_string(), start: state.start_of(from), end: state.start_of(to.succ_opt().unwrap()), from, to, today: state.today(), channel: None, section: None, executor_id: None, department: None, counting: Default::default() };
+    let period = PeriodOut { from, to };
+    let compare = appeals::api::stats::comparison(period, "previous_year");
+    let t = Instant::now();
+    let scan = serde_json::to_value(compute_with(&state, period, compare, &scope, 10, Counting::Scan).expect("scan")).unwrap();
+    let scan_ms = t.elapsed().as_secs_f64() * 1e3;
+    let rollup = serde_json::to_value(compute_with(&state, period, compare, &scope, 10, Counting::Rollup).expect("rollup")).unwrap();
+    assert_eq!(rollup, scan, "the rollup and the scan disagree");
+    println!("{label}: rollup figures equal the scan's (the scan took {scan_ms:.0} ms)");
+    // And for one filter of each kind.
+    let exec = gen.first_text("SELECT id AS c1 FROM users WHERE login LIKE 'bench\\_exec\\_%' ESCAPE '\\' ORDER BY login LIMIT 1");
+    for f in [
+        appeals::store::stats::Scope { channel: Some("email".into()), ..scope.clone() },
+        appeals::store::stats::Scope { section: Some("0005".into()), ..scope.clone() },
+        appeals::store::stats::Scope { executor_id: Some(exec), ..scope.clone() },
+        appeals::store::stats::Scope { department: Some("D1".into()), ..scope.clone() },
+    ] {
+        let t = Instant::now();
+        let scan = serde_json::to_value(compute_with(&state, period, compare, &f, 10, Counting::Scan).expect("scan")).unwrap();
+        let scan_ms = t.elapsed().as_secs_f64() * 1e3;
+        let rollup = serde_json::to_value(compute_with(&state, period, compare, &f, 10, Counting::Rollup).expect("rollup")).unwrap();
+        assert_eq!(rollup, scan, "the rollup slice and the scan disagree for {:?} {:?} {:?} {:?}", f.channel, f.section, f.executor_id, f.department);
+        println!("{label}: slice figures equal the scan's for channel {:?} section {:?} executor {:?} department {:?} (the scan took {scan_ms:.0} ms)", f.channel, f.section, f.executor_id, f.department);
+    }
+    }
 
 /// Times the statistics and the annual report over HTTP beside the hand-written SQL.
 async fn measure(label: &str, state: appeals::state::AppState, org: &str, token: &str, gen: &mut Raw) {
