@@ -52,7 +52,6 @@ mod tests {
     /// the statistics deltas through `reports::rollup`.
     const KNOWN: &[(&str, &str)] = &[
         ("store/appeals", "reports"),
-        ("store/bulk", "reports"),
         ("store/stats_deltas", "reports"),
         ("web/pages", "api"),
     ];
