@@ -3,8 +3,8 @@
 
 use super::appeals::card_response;
 use crate::edge::views::Card;
-use super::error::ApiError;
-use super::extract::{if_match, Caller, ValidJson};
+use crate::edge::ApiError;
+use crate::edge::{if_match, Caller, ValidJson};
 use super::{ActionResponses, AppState};
 use crate::control::answer::AnswerInput;
 use crate::control::approve::ApproveInput;

@@ -1,9 +1,9 @@
 //! Registering, reading and listing appeals; the history; an executor's queue.
 
 use crate::edge::views::{Card, ListItem, ListPage};
-use super::error::ApiError;
+use crate::edge::ApiError;
 use crate::edge::list::{decode_due_cursor, encode_cursor, encode_due_cursor, filter_from};
-use super::extract::{Caller, Params, ValidJson};
+use crate::edge::{Caller, Params, ValidJson};
 use super::{AppState, ReadProblems, WriteProblems};
 use crate::domain::appeal::AppealDraft;
 use crate::domain::roles::Capability;

@@ -2,8 +2,8 @@
 //! and the ССТУ.РФ export takes the body's department GUID for `transfer.departmentId`.
 
 use crate::domain::error_code::ErrorCode;
-use super::error::ApiError;
-use super::extract::{Caller, Params, ValidJson};
+use crate::edge::ApiError;
+use crate::edge::{Caller, Params, ValidJson};
 use super::{AppState, ReadProblems, WriteProblems};
 use crate::domain::roles::Capability;
 use crate::domain::validation::Errors;

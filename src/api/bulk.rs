@@ -3,8 +3,8 @@
 //! versions, calls `control::bulk::run`, and answers every row as the single action would
 //! have: its status and, when refused, the problem's `code` and `detail`.
 
-use super::error::ApiError;
-use super::extract::{parse_etag, Caller, EntityTag, ValidJson};
+use crate::edge::ApiError;
+use crate::edge::{parse_etag, Caller, EntityTag, ValidJson};
 use super::{AppState, WriteProblems};
 use crate::control::bulk::{self, Batch, BulkAction};
 use crate::domain::validation::FieldError;

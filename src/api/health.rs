@@ -1,6 +1,6 @@
 //! Liveness and readiness: the only endpoint without a token.
 
-use super::error::ApiError;
+use crate::edge::ApiError;
 use super::AppState;
 use actix_web::{get, web, HttpResponse};
 use serde::Serialize;

@@ -5,7 +5,7 @@
 //! error anywhere is a 400 that wins over field errors, duplicate keys and unknown fields are
 //! 422s naming the field, strings are NFC-normalized.
 
-use super::error::ApiError;
+use crate::edge::ApiError;
 use crate::edge::body::{russian, syntax_ru, typed_element, StrictValue};
 use crate::domain::validation::FieldError;
 use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};

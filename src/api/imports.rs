@@ -1,7 +1,7 @@
 //! Bulk import of a legacy registry or a platform dump: validate every row, then all or nothing.
 
-use super::error::ApiError;
-use super::extract::Caller;
+use crate::edge::ApiError;
+use crate::edge::Caller;
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use super::{AppState, WriteProblems};

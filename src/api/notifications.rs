@@ -1,7 +1,7 @@
 //! The outbox for administrators: what was sent, skipped or failed, and a retry of a failed row.
 
-use super::error::ApiError;
-use super::extract::{Caller, Params};
+use crate::edge::ApiError;
+use crate::edge::{Caller, Params};
 use super::{AppState, ReadProblems};
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldError;

@@ -5,8 +5,8 @@
 use crate::domain::error_code::ErrorCode;
 use super::appeals::card_response;
 use crate::edge::views::Card;
-use super::error::ApiError;
-use super::extract::{parse_json, Caller, Params, ValidJson};
+use crate::edge::ApiError;
+use crate::edge::{parse_json, Caller, Params, ValidJson};
 use super::{AppState, ReadProblems, WriteProblems};
 use crate::control::answer::ResultInput;
 use crate::control::oral::OralAnswer;

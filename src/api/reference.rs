@@ -1,7 +1,7 @@
 //! Reference data: channels, the classifier, users (to pick executors).
 
-use super::error::ApiError;
-use super::extract::{Caller, Params};
+use crate::edge::ApiError;
+use crate::edge::{Caller, Params};
 use super::AppState;
 use crate::domain::channels::Channel;
 use crate::domain::roles::{Capability, Role};

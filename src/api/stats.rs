@@ -1,8 +1,8 @@
 //! `GET /api/v1/stats`: every figure the annual reports quote, for a period beside a comparison
 //! period (supervisor, admin).
 
-use super::error::ApiError;
-use super::extract::{Caller, Params};
+use crate::edge::ApiError;
+use crate::edge::{Caller, Params};
 use super::{AppState, ReadProblems};
 use crate::domain::roles::Capability;
 use crate::domain::validation::FieldError;

@@ -2,8 +2,8 @@
 //! or department, revoke a user's tokens; the organization's directory of departments.
 
 use crate::domain::error_code::ErrorCode;
-use super::error::ApiError;
-use super::extract::{Caller, ValidJson};
+use crate::edge::ApiError;
+use crate::edge::{Caller, ValidJson};
 use super::reference::UserItem;
 use super::{AppState, ReadProblems, WriteProblems};
 use crate::domain::roles::{Capability, Role};
