@@ -317,12 +317,12 @@ async fn bench(label: &str, url: &str, n: usize, prev_n: usize, reuse: bool) {
 /// The rollup and the scan agree on the whole registry (figures of 2025 beside 2024), and
 /// each filter's slice with the scan of that filter.
 fn check_slices(label: &str, state: &appeals::state::AppState, org: &str, gen: &mut Raw) {
-    use appeals::api::stats::{compute_with, Counting};
+    use appeals::reports::statistics::{compute_with, Counting};
     use appeals::reports::stats::PeriodOut;
     let (from, to) = ("2025-01-01".parse::<NaiveDate>().unwrap(), "2025-12-31".parse::<NaiveDate>().unwrap());
     let scope = appeals::store::stats::Scope { org: org.to_string(), start: state.start_of(from), end: state.start_of(to.succ_opt().unwrap()), from, to, today: state.today(), channel: None, section: None, executor_id: None, department: None, counting: Default::default() };
     let period = PeriodOut { from, to };
-    let compare = appeals::api::stats::comparison(period, "previous_year");
+    let compare = appeals::reports::statistics::comparison(period, "previous_year");
     let t = Instant::now();
     let scan = serde_json::to_value(compute_with(&state, period, compare, &scope, 10, Counting::Scan).expect("scan")).unwrap();
     let scan_ms = t.elapsed().as_secs_f64() * 1e3;

@@ -479,7 +479,7 @@ fn serve(settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) 
     let org_id = org.id.clone();
     std::thread::spawn(move || {
         let started = std::time::Instant::now();
-        match appeals::api::stats::build_rollup(&builder, &org_id) {
+        match appeals::reports::statistics::build_rollup(&builder, &org_id) {
             Ok(Some(rows)) => tracing::info!(rows, seconds = started.elapsed().as_secs(), "statistics rollup built"),
             Ok(None) => {}
             Err(e) => tracing::warn!(error = ?e, "statistics rollup not built; statistics are counted by the scan"),

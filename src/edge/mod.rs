@@ -11,6 +11,7 @@ pub mod error;
 pub mod etag;
 pub mod list;
 pub mod params;
+pub mod stats;
 pub mod views;
 
 pub use body::{parse_json, typed_element, ValidJson};

@@ -7,3 +7,4 @@ pub mod gasu;
 pub mod rollup;
 pub mod sstu;
 pub mod stats;
+pub mod statistics;

@@ -571,11 +571,11 @@ pub async fn statistics(req: HttpRequest, state: web::Data<AppState>) -> Result<
     let mut error = None;
     let mut stats = Value::Null;
     let (mut channel_chart, mut section_chart) = (String::new(), String::new());
-    match crate::api::stats::scope_of(&state, &s.caller, &params) {
+    match crate::edge::stats::scope_of(&state, &s.caller, &params) {
         Ok((period, compare, scope, top)) => {
             let st = state.clone();
             // The page shows no tables by executor, so it does not read them.
-            match web::block(move || crate::api::stats::compute_for(&st, period, compare, &scope, top, crate::api::stats::Detail::Summary)).await? {
+            match web::block(move || crate::reports::statistics::compute_for(&st, period, compare, &scope, top, crate::reports::statistics::Detail::Summary)).await? {
                 Ok(mut v) => {
                     // The page shows no theme, topic, source or form tables: not rendered, not converted.
                     (v.by_topic, v.by_theme, v.by_source, v.by_form, v.by_legal_regime) = Default::default();
@@ -586,7 +586,7 @@ pub async fn statistics(req: HttpRequest, state: web::Data<AppState>) -> Result<
                     section_chart = chart(&v.by_section, 5);
                     stats = serde_json::to_value(v).unwrap_or(Value::Null)
                 }
-                Err(e) => error = Some(session::describe(&e)),
+                Err(e) => error = Some(session::describe(&ApiError::from(e))),
             }
         }
         Err(e) => error = Some(session::describe(&e)),

@@ -165,12 +165,12 @@ enum Filter {
 
 /// [`both_ways`] for the appeals one filter keeps: its rollup slice against the scan.
 fn both_ways_filtered(app: &TestApp, from: &str, to: &str, filter: Filter) -> (Value, Value) {
-    use appeals::api::stats::{compute_with, Counting};
+    use appeals::reports::statistics::{compute_with, Counting};
     use appeals::reports::stats::PeriodOut;
     let st = &app.state;
     let (from, to): (chrono::NaiveDate, chrono::NaiveDate) = (from.parse().unwrap(), to.parse().unwrap());
     let period = PeriodOut { from, to };
-    let compare = appeals::api::stats::comparison(period, "previous_period");
+    let compare = appeals::reports::statistics::comparison(period, "previous_period");
     let scope = appeals::store::stats::Scope {
         org: app.org.clone(),
         start: st.start_of(from),
@@ -200,7 +200,7 @@ async fn the_rollup_counts_what_the_scan_counts_after_a_mix_of_actions(db: Db) {
     let app = TestApp::start(db).await;
     // A first appeal before the rollup exists: the first read builds it from the appeals.
     app.register(json!({"channel": "email", "form": "electronic"})).await;
-    appeals::api::stats::prepare_rollup(&app.state, &app.org).unwrap();
+    appeals::reports::statistics::prepare_rollup(&app.state, &app.org).unwrap();
     // From here on every figure reaches the rollup only through the write paths' deltas.
     let mut ids = Vec::new();
     for (n, over) in [
@@ -259,7 +259,7 @@ async fn the_rollup_counts_what_the_scan_counts_after_a_mix_of_actions(db: Db) {
         let (rollup, scan) = both_ways(&app, from, to);
         assert_eq!(rollup, scan, "{from}..{to} with pending deltas");
     }
-    appeals::api::stats::prepare_rollup(&app.state, &app.org).unwrap();
+    appeals::reports::statistics::prepare_rollup(&app.state, &app.org).unwrap();
     for (from, to) in [("2025-03-01", "2025-03-31"), ("2025-03-02", "2025-03-20"), ("2025-02-15", "2025-05-10"), ("2025-01-01", "2025-12-31")] {
         let (rollup, scan) = both_ways(&app, from, to);
         assert_eq!(rollup, scan, "{from}..{to} after compaction");
@@ -309,7 +309,7 @@ async fn every_filter_reads_its_slice_as_the_scan_counts_it(db: Db) {
         assert_eq!(r.status, 200, "{}", r.json);
     }
     app.register(json!({})).await;
-    appeals::api::stats::prepare_rollup(&app.state, &app.org).unwrap();
+    appeals::reports::statistics::prepare_rollup(&app.state, &app.org).unwrap();
     let mut ids = Vec::new();
     for over in [
         json!({"channel": "email", "form": "electronic", "questions": [{"code": "0005.0005.0056.1168"}]}),
@@ -371,7 +371,7 @@ async fn every_filter_reads_its_slice_as_the_scan_counts_it(db: Db) {
     };
     app.set_now(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 4, 10, 7, 0, 0).unwrap());
     check("with pending deltas");
-    appeals::api::stats::prepare_rollup(&app.state, &app.org).unwrap();
+    appeals::reports::statistics::prepare_rollup(&app.state, &app.org).unwrap();
     check("after compaction");
     let of = |f: Filter| both_ways_filtered(&app, "2025-03-01", "2025-03-31", f).0;
     assert_eq!(of(Filter::Department("oog".into()))["appeals"]["current"], 2, "executor responsible for two");
@@ -387,7 +387,7 @@ async fn every_filter_reads_its_slice_as_the_scan_counts_it(db: Db) {
     // And out of any department.
     let r = app.call("PATCH", &format!("/api/v1/users/{executor}"), Some(&app.admin), Some(&json!({"department": null}))).await;
     assert_eq!(r.status, 200, "{}", r.json);
-    appeals::api::stats::prepare_rollup(&app.state, &app.org).unwrap();
+    appeals::reports::statistics::prepare_rollup(&app.state, &app.org).unwrap();
     check("after leaving the department");
     assert_eq!(of(Filter::Department("jkh".into()))["appeals"]["current"], 1);
 }
@@ -398,7 +398,7 @@ both_backends!(a_filtered_request_reads_the_rollup_and_two_filters_the_scan);
 async fn a_filtered_request_reads_the_rollup_and_two_filters_the_scan(db: Db) {
     let app = TestApp::start(db).await;
     app.register(json!({"channel": "post", "questions": [{"code": "0003.0009.0097.0699"}]})).await;
-    appeals::api::stats::prepare_rollup(&app.state, &app.org).unwrap();
+    appeals::reports::statistics::prepare_rollup(&app.state, &app.org).unwrap();
     app.sql(&format!("UPDATE stats_rollup_year SET n = n + 1000 WHERE organization_id = '{}' AND slice = 'ch:post' AND figure = 'appeals'", app.org));
     let appeals_of = |q: &'static str| {
         let app = &app;
@@ -457,9 +457,9 @@ async fn a_registry_without_a_rollup_is_counted_by_the_scan_until_it_is_built(db
     assert_eq!(report.status, 200);
     assert!(!built(), "a request does not build the rollup");
     // The startup build (what `serve` runs in the background).
-    assert!(appeals::api::stats::build_rollup(&app.state, &app.org).unwrap().is_some());
+    assert!(appeals::reports::statistics::build_rollup(&app.state, &app.org).unwrap().is_some());
     assert!(built());
-    assert_eq!(appeals::api::stats::build_rollup(&app.state, &app.org).unwrap(), None, "built once");
+    assert_eq!(appeals::reports::statistics::build_rollup(&app.state, &app.org).unwrap(), None, "built once");
     let read = app.call("GET", url, Some(&app.supervisor), None).await.json;
     assert_eq!(read, before);
 }
@@ -476,7 +476,7 @@ async fn the_statistics_read_follows_the_rollups_indexes(db: Db) {
     for over in [json!({}), json!({"channel": "email", "form": "electronic"})] {
         app.register(over).await;
     }
-    appeals::api::stats::prepare_rollup(&app.state, &app.org).unwrap();
+    appeals::reports::statistics::prepare_rollup(&app.state, &app.org).unwrap();
     app.register(json!({"kind": "proposal"})).await;
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let before = match &app.pool {
@@ -494,7 +494,7 @@ async fn the_statistics_read_follows_the_rollups_indexes(db: Db) {
     }
     let (from, to) = ("2025-01-01".parse().unwrap(), "2025-04-10".parse().unwrap());
     let scope = appeals::store::stats::Scope { org: app.org.clone(), start: app.state.start_of(from), end: app.state.start_of(to), from, to, today: app.state.today(), channel: None, section: None, executor_id: None, department: None, counting: Default::default() };
-    let page = appeals::api::stats::compute_for(&app.state, appeals::reports::stats::PeriodOut { from, to }, None, &scope, 10, appeals::api::stats::Detail::Summary).unwrap();
+    let page = appeals::reports::statistics::compute_for(&app.state, appeals::reports::stats::PeriodOut { from, to }, None, &scope, 10, appeals::reports::statistics::Detail::Summary).unwrap();
     assert_eq!(page.appeals.current, 3);
     assert!(page.timeliness_by_executor.is_empty(), "the page's read takes no figures by executor");
     let r = app.raw("GET", "/api/v1/reports/annual?year=2025", Some(&app.supervisor), None, &[]).await;
@@ -578,7 +578,7 @@ async fn counting_convention(db: Db, in_totals: bool) {
     // The reception's own figures are the same under both conventions.
     assert_eq!(s["personal_reception"]["citizens_by_head"].as_i64().unwrap() + s["personal_reception"]["citizens_by_deputies"].as_i64().unwrap(), 24);
     // The scan counts what the rollup counts.
-    use appeals::api::stats::{compute_with, Counting};
+    use appeals::reports::statistics::{compute_with, Counting};
     use appeals::reports::stats::PeriodOut;
     let (from, to) = ("2025-01-01".parse().unwrap(), "2025-12-31".parse().unwrap());
     let scope = appeals::store::stats::Scope {
