@@ -145,6 +145,14 @@ async fn a_delta_in_parts_is_complete_only_after_its_last_part(db: Db) {
     assert_eq!(got, want, "{}", r.json);
     let r = app.call("GET", "/api/v1/exports/sstu?month=2025-03&since_last=true", Some(&app.supervisor), None).await;
     assert_eq!(r.json["items"].as_array().unwrap().len(), 0, "{}", r.json);
+    // A new version with the same object is not sent again, and takes its new version.
+    app.sql(&format!("UPDATE appeals SET version = version + 1 WHERE id = '{}'", added["id"].as_str().unwrap()));
+    let r = app.call("GET", "/api/v1/exports/sstu?month=2025-03&since_last=true", Some(&app.supervisor), None).await;
+    assert_eq!(r.json["items"].as_array().unwrap().len(), 0, "{}", r.json);
+    let ids = vec![added["id"].as_str().unwrap().to_string()];
+    let sent = appeals::store::sstu::read(&app.pool, |r| r.sent(&app.org, "2025-03", &ids)).unwrap();
+    let card = appeals::store::appeals::get_card(&app.pool, &app.org, &ids[0]).unwrap();
+    assert_eq!((sent[0].version, sent[0].complete), (card.appeal.version, true));
 }
 
 both_backends!(each_connector_rule_names_the_appeal);

@@ -159,9 +159,9 @@ pub fn export_to<W: Write>(
     let org_owned = org.to_string();
     let mut written = 0usize;
     // Both passes inside one snapshot: what was checked is exactly what is written.
-    let result: Result<(W, Plan, Vec<Entry>, Vec<u32>), ExportError> = crate::store::sstu::read(&state.pool, |r| {
+    let result: Result<(W, Plan, Vec<Entry>, Vec<u32>, Vec<Entry>), ExportError> = crate::store::sstu::read(&state.pool, |r| {
         Ok((|| {
-            let (entries, skipped, violations) = check(r, &org_owned, &req.month, &period, req.since_last, &builder)?;
+            let Checked { entries, unchanged, skipped, violations } = check(r, &org_owned, &req.month, &period, req.since_last, &builder)?;
             if !violations.is_empty() {
                 return Err(ExportError::Invalid(violations));
             }
@@ -179,23 +179,24 @@ pub fn export_to<W: Write>(
                 written += write_chunk(r, &org_owned, chunk, &builder, &mut out)?;
             }
             let w = out.finish().map_err(|e| ExportError::Interrupted(e.to_string()))?;
-            Ok((w, plan, entries, part_of))
+            Ok((w, plan, entries, part_of, unchanged))
         })())
     })?;
-    let (w, plan, entries, part_of) = result?;
+    let (w, plan, entries, part_of, unchanged) = result?;
     let attempts = deliver(&w)?;
     let now = state.now_naive();
     let last = plan.part == plan.parts;
     // The last part completes the run: every object of it that the earlier parts already sent
     // unchanged (pending rows with the same hash) is now complete; earlier parts stay pending.
+    // Cards with a new version but the same object take the new version, so the next delta
+    // does not build them again.
+    let row = |e: &Entry| SentRow { organization_id: org.into(), period: req.month.clone(), appeal_id: e.id.clone(), version: e.version, hash: e.hash.clone(), complete: last, exported_at: now };
     let sent: Vec<SentRow> = entries
         .iter()
         .zip(&part_of)
-        .filter_map(|(e, p)| {
-            let here = *p == plan.part;
-            let sent_before = e.prev.as_ref().is_some_and(|s| !s.complete && s.hash == e.hash);
-            (here || (last && sent_before)).then(|| SentRow { organization_id: org.into(), period: req.month.clone(), appeal_id: e.id.clone(), version: e.version, hash: e.hash.clone(), complete: last, exported_at: now })
-        })
+        .filter(|(e, p)| **p == plan.part || (last && e.prev.as_ref().is_some_and(|s| !s.complete && s.hash == e.hash)))
+        .map(|(e, _)| row(e))
+        .chain(unchanged.iter().filter(|_| last).map(row))
         .collect();
     let payload = serde_json::json!({"format": if req.zip { "zip" } else { "json" }, "since_last": req.since_last, "part": plan.part, "parts": plan.parts, "skipped": plan.skipped});
     let seq = crate::store::exports::count_exports(&state.pool, org, TARGET, &req.month)?;
@@ -213,9 +214,20 @@ pub fn export_to<W: Write>(
     Ok(Exported { body: w, items: written, attempts, plan })
 }
 
-/// The first pass: the month's selection, checked chunk by chunk; returns the accepted objects
-/// (hash and length only), the skipped appeals and every violation.
-fn check(r: &mut dyn Reader, org: &str, month: &str, period: &Period, since_last: bool, b: &Builder) -> Result<(Vec<Entry>, Vec<Skipped>, Vec<Violation>), ExportError> {
+/// What the first pass found.
+struct Checked {
+    /// The objects to send (hash and length only).
+    entries: Vec<Entry>,
+    /// Delta: cards whose version moved but whose object is what the connector has.
+    unchanged: Vec<Entry>,
+    /// Appeals skipped by the settings.
+    skipped: Vec<Skipped>,
+    /// Every rule broken.
+    violations: Vec<Violation>,
+}
+
+/// The first pass: the month's selection, checked chunk by chunk.
+fn check(r: &mut dyn Reader, org: &str, month: &str, period: &Period, since_last: bool, b: &Builder) -> Result<Checked, ExportError> {
     let mut skipped = Vec::new();
     let keys: Vec<MonthKey> = r
         .month_keys(org, period)?
@@ -230,6 +242,7 @@ fn check(r: &mut dyn Reader, org: &str, month: &str, period: &Period, since_last
         })
         .collect();
     let mut entries = Vec::new();
+    let mut unchanged = Vec::new();
     let mut violations = Vec::new();
     for chunk in keys.chunks(CHUNK) {
         let ids: Vec<String> = chunk.iter().map(|k| k.id.clone()).collect();
@@ -251,13 +264,12 @@ fn check(r: &mut dyn Reader, org: &str, month: &str, period: &Period, since_last
             let hash = crate::store::exports::sha256_hex(&json);
             let len = json.len() + meta.map_or(0, |m| base64_len(m.size.max(0) as usize)) - placeholder.map_or(0, |p| p.len());
             let prev = prev.remove(&card.appeal.id);
-            if since_last && prev.as_ref().is_some_and(|s| s.complete && s.hash == hash) {
-                continue; // a new version with the same object: the connector has it
-            }
-            entries.push(Entry { id: card.appeal.id.clone(), version: card.appeal.version, hash, len, prev });
+            let same = since_last && prev.as_ref().is_some_and(|s| s.complete && s.hash == hash);
+            let e = Entry { id: card.appeal.id.clone(), version: card.appeal.version, hash, len, prev };
+            if same { unchanged.push(e) } else { entries.push(e) }
         }
     }
-    Ok((entries, skipped, violations))
+    Ok(Checked { entries, unchanged, skipped, violations })
 }
 
 fn violations_of(o: &SstuAppeal, reg_number: &str, limit: usize) -> Vec<Violation> {
