@@ -189,14 +189,17 @@ pub fn export_to<W: Write>(
     // The last part completes the run: every object of it that the earlier parts already sent
     // unchanged (pending rows with the same hash) is now complete; earlier parts stay pending.
     // Cards with a new version but the same object take the new version, so the next delta
-    // does not build them again.
+    // does not build them again; what `sstu_sent` already holds as it is needs no write.
+    let held = |e: &Entry| last && e.prev.as_ref().is_some_and(|p| p.complete && p.version == e.version && p.hash == e.hash);
     let row = |e: &Entry| SentRow { organization_id: org.into(), period: req.month.clone(), appeal_id: e.id.clone(), version: e.version, hash: e.hash.clone(), complete: last, exported_at: now };
     let sent: Vec<SentRow> = entries
         .iter()
         .zip(&part_of)
         .filter(|(e, p)| **p == plan.part || (last && e.prev.as_ref().is_some_and(|s| !s.complete && s.hash == e.hash)))
-        .map(|(e, _)| row(e))
-        .chain(unchanged.iter().filter(|_| last).map(row))
+        .map(|(e, _)| e)
+        .chain(unchanged.iter().filter(|_| last))
+        .filter(|e| !held(e))
+        .map(row)
         .collect();
     let payload = serde_json::json!({"format": if req.zip { "zip" } else { "json" }, "since_last": req.since_last, "part": plan.part, "parts": plan.parts, "skipped": plan.skipped});
     let seq = crate::store::exports::count_exports(&state.pool, org, TARGET, &req.month)?;
@@ -259,7 +262,7 @@ fn check(r: &mut dyn Reader, org: &str, month: &str, period: &Period, since_last
             let placeholder = meta.map(|m| format!("sha256:{}", m.sha256));
             let attachment = meta.zip(placeholder.as_ref()).map(|(m, p)| Attachment { name: m.file_name.clone(), content: p.clone(), size: m.size.max(0) as usize });
             let o = b.object(card, &data, attachment);
-            violations.extend(violations_of(&o, &card.appeal.reg_number, b.limit));
+            violations.extend(violations(&o, &card.appeal.reg_number, b.limit));
             let json = serde_json::to_vec(&o).map_err(|e| StoreError::Migration(e.to_string()))?;
             let hash = crate::store::exports::sha256_hex(&json);
             let len = json.len() + meta.map_or(0, |m| base64_len(m.size.max(0) as usize)) - placeholder.map_or(0, |p| p.len());
@@ -272,9 +275,6 @@ fn check(r: &mut dyn Reader, org: &str, month: &str, period: &Period, since_last
     Ok(Checked { entries, unchanged, skipped, violations })
 }
 
-fn violations_of(o: &SstuAppeal, reg_number: &str, limit: usize) -> Vec<Violation> {
-    violations(o, reg_number, limit)
-}
 
 /// The second pass over one chunk: builds the objects again, with the files' bytes (held a
 /// group of at most [`FILE_BYTES`] at a time), and writes them; returns how many.
