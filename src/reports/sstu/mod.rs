@@ -262,7 +262,7 @@ fn check(r: &mut dyn Reader, org: &str, month: &str, period: &Period, since_last
             let placeholder = meta.map(|m| format!("sha256:{}", m.sha256));
             let attachment = meta.zip(placeholder.as_ref()).map(|(m, p)| Attachment { name: m.file_name.clone(), content: p.clone(), size: m.size.max(0) as usize });
             let o = b.object(card, &data, attachment);
-            violations.extend(violations(&o, &card.appeal.reg_number, b.limit));
+            violations.extend(rules::violations(&o, &card.appeal.reg_number, b.limit));
             let json = serde_json::to_vec(&o).map_err(|e| StoreError::Migration(e.to_string()))?;
             let hash = crate::store::exports::sha256_hex(&json);
             let len = json.len() + meta.map_or(0, |m| base64_len(m.size.max(0) as usize)) - placeholder.map_or(0, |p| p.len());
