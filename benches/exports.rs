@@ -133,7 +133,7 @@ fn fix_ups(pg: bool, org: &str) -> String {
     let mut sql = format!(
         "INSERT INTO bodies (id, organization_id, name, sstu_department_id, search_text, created_at) VALUES ('bench-body', '{org}', 'Государственная жилищная инспекция', '{INSPECTION}', 'государственная жилищная инспекция', '2024-01-01 00:00:00');
          UPDATE appeals SET forward_number = 'ОГ-пер-' || id, forward_date = {} WHERE forwarded_to IS NOT NULL;
-         UPDATE appeals SET source_number = 'вх-' || id, source_date = registered_on WHERE source_organization IS NOT NULL OR channel = 'forwarded';
+         UPDATE appeals SET source_number = 'вх-' || id, source_date = received_on WHERE source_organization IS NOT NULL OR channel = 'forwarded';
          UPDATE questions SET result = 'answered' WHERE result = 'transferred';
          UPDATE questions SET result = 'transferred', actions_taken = {f} WHERE appeal_id IN (SELECT id FROM appeals WHERE forwarded_to IS NOT NULL);
          UPDATE questions SET actions_taken = {f} WHERE actions_taken AND (result IS NULL OR result <> 'supported_measures_taken');",
