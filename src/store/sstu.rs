@@ -81,6 +81,9 @@ pub trait Reader {
     fn body_guids(&mut self, org: &str, names: &[String]) -> Result<Vec<(String, Option<String>)>, StoreError>;
     /// What was sent of these appeals for the month.
     fn sent(&mut self, org: &str, period: &str, appeal_ids: &[String]) -> Result<Vec<SentRow>, StoreError>;
+    /// What was sent for the month, every appeal: one range of the key's prefix. (Chunks of
+    /// `appeal_id = ANY` let a planner with stale statistics scan the whole prefix per chunk.)
+    fn sent_month(&mut self, org: &str, period: &str) -> Result<Vec<SentRow>, StoreError>;
 }
 
 backend_fns! {
@@ -153,6 +156,10 @@ backend_fns! {
                 out.extend(sstu_sent::table.filter(sstu_sent::organization_id.eq(org)).filter(sstu_sent::period.eq(period)).filter(sstu_sent::appeal_id.eq_any(chunk)).select(SentRow::as_select()).load(&mut *self.0)?);
             }
             Ok(out)
+        }
+
+        fn sent_month(&mut self, org: &str, period: &str) -> Result<Vec<SentRow>, StoreError> {
+            Ok(sstu_sent::table.filter(sstu_sent::organization_id.eq(org)).filter(sstu_sent::period.eq(period)).select(SentRow::as_select()).load(&mut *self.0)?)
         }
     }
 

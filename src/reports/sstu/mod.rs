@@ -247,9 +247,8 @@ fn check(r: &mut dyn Reader, org: &str, month: &str, period: &Period, since_last
     let mut entries = Vec::new();
     let mut unchanged = Vec::new();
     let mut violations = Vec::new();
+    let mut prev: HashMap<String, SentRow> = r.sent_month(org, month)?.into_iter().map(|s| (s.appeal_id.clone(), s)).collect();
     for chunk in keys.chunks(CHUNK) {
-        let ids: Vec<String> = chunk.iter().map(|k| k.id.clone()).collect();
-        let mut prev: HashMap<String, SentRow> = r.sent(org, month, &ids)?.into_iter().map(|s| (s.appeal_id.clone(), s)).collect();
         // The delta: cards never sent completely, or whose version moved since.
         let wanted: Vec<String> = chunk.iter().filter(|k| !since_last || prev.get(&k.id).is_none_or(|s| !s.complete || s.version != k.version)).map(|k| k.id.clone()).collect();
         if wanted.is_empty() {
