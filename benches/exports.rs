@@ -3,11 +3,14 @@
 //! month holds ~85,000; SQLite: `EXPORT_SQLITE_N`, default 100,000) with the statistics
 //! benchmark's generator (`stats_dataset.sql`, `stats_dataset_sqlite.sql`), makes it valid for
 //! the connector (a directory body with a GUID for the forwarding target, our cover letters'
-//! numbers on forwarded appeals, the sender's cover letter on forwarded-in ones, `transferred` results only on them) and adds 20 receptions with
+//! numbers on forwarded appeals, the sender's cover letter on forwarded-in ones, `transferred`
+//! results only on them, a dispatched answer with a 1 KB file for the month's answered
+//! appeals) and adds 20 receptions with
 //! visitors in the month. Then, with the app served in-process, times over HTTP
 //! (p50/max of `EXPORT_RUNS`, default 3, after one warm-up): `GET /api/v1/exports/sstu?month=2025-03` (built,
-//! validated, logged), `&since_last=true` (the delta of unchanged data: empty, but every object
-//! is built and compared), and the ГАСУ appeals form (XLSX, CSV) and reception form (XLSX); with
+//! validated, logged, streamed), `&since_last=true` (the delta of unchanged data: empty, read
+//! from the cards' versions), `&format=zip` (the connector's batch file, part 1), the delta after
+//! 1% of the month's cards changed (one run), and the ГАСУ appeals form (XLSX, CSV) and reception form (XLSX); with
 //! the peak RSS of this process (app + client) during each, reset before it. On PostgreSQL it also
 //! reports how many sequential scans the exports made of each table (`pg_stat_user_tables`).
 //!
@@ -27,7 +30,7 @@ use std::time::{Duration, Instant};
 
 const GUID: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
 const INSPECTION: &str = "6f1c2d3e-4b5a-4c6d-8e7f-901234567890";
-const TABLES: &str = "'appeals','applicants','questions','assignments','answers','contributions','appeal_links','answer_file_versions','bodies','export_log','receptions','reception_visitors'";
+const TABLES: &str = "'appeals','applicants','questions','assignments','answers','contributions','appeal_links','answer_file_versions','bodies','export_log','receptions','reception_visitors','sstu_sent'";
 
 fn p50_max(mut v: Vec<Duration>) -> (f64, f64) {
     v.sort();
@@ -54,13 +57,34 @@ fn runs() -> usize {
     std::env::var("EXPORT_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3).max(1)
 }
 
+/// A GET whose body is counted as it arrives, never held (the peak RSS is the server's, not a
+/// buffered copy of a large export): the time to the last byte, the size and `Sstu-Parts`.
+async fn streamed_get(client: &awc::Client, url: &str, token: &str) -> (Duration, usize, Option<String>) {
+    use futures_util::StreamExt;
+    let t = Instant::now();
+    let mut r = client.get(url).insert_header(("Authorization", format!("Bearer {token}"))).send().await.expect("request");
+    let parts = r.headers().get("Sstu-Parts").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let status = r.status().as_u16();
+    let mut n = 0;
+    let mut head = Vec::new();
+    while let Some(chunk) = r.next().await {
+        let chunk = chunk.expect("body");
+        if head.len() < 4000 {
+            head.extend_from_slice(&chunk[..chunk.len().min(4000 - head.len())]);
+        }
+        n += chunk.len();
+    }
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&head));
+    (t.elapsed(), n, parts)
+}
+
 /// One warm-up, then [`runs`] timed GETs of `url`: p50, max, the body's size, and the peak RSS.
 async fn http(client: &awc::Client, url: &str, token: &str) -> (f64, f64, usize, u64) {
     let mut lat = Vec::new();
     let mut size = 0;
     reset_peak();
     for run in 0..=runs() {
-        let (took, n) = support::timed_get(client, url, token).await;
+        let (took, n, _) = streamed_get(client, url, token).await;
         size = n;
         if run > 0 {
             lat.push(took);
@@ -109,13 +133,29 @@ fn fix_ups(pg: bool, org: &str) -> String {
     let mut sql = format!(
         "INSERT INTO bodies (id, organization_id, name, sstu_department_id, search_text, created_at) VALUES ('bench-body', '{org}', 'Государственная жилищная инспекция', '{INSPECTION}', 'государственная жилищная инспекция', '2024-01-01 00:00:00');
          UPDATE appeals SET forward_number = 'ОГ-пер-' || id, forward_date = {} WHERE forwarded_to IS NOT NULL;
-         UPDATE appeals SET source_number = 'вх-' || id, source_date = registered_on WHERE source_organization IS NOT NULL OR channel = 'forwarded';
+         UPDATE appeals SET source_number = 'вх-' || id, source_date = received_on WHERE source_organization IS NOT NULL OR channel = 'forwarded';
          UPDATE questions SET result = 'answered' WHERE result = 'transferred';
          UPDATE questions SET result = 'transferred', actions_taken = {f} WHERE appeal_id IN (SELECT id FROM appeals WHERE forwarded_to IS NOT NULL);
          UPDATE questions SET actions_taken = {f} WHERE actions_taken AND (result IS NULL OR result <> 'supported_measures_taken');",
         date("forwarded_at"),
         f = if pg { "false" } else { "0" },
     );
+    // A dispatched answer with its signed file (about 1 KB) for every appeal of the month whose
+    // answer went out: the connector takes Explained, Supported and Answered only with it.
+    let blob = answer_pdf();
+    let hex_blob: String = blob.iter().map(|b| format!("{b:02x}")).collect();
+    sql.push_str(&format!(
+        "INSERT INTO answers (id, organization_id, appeal_id, author_id, text, results, status, created_at, sent_on, sent_channel, close_on_dispatch)
+         SELECT 'bench-ans-' || id, organization_id, id, (SELECT MIN(id) FROM users WHERE organization_id = '{org}'), 'Ответ по существу.', '[]', 'approved', registered_at, answer_sent_on, 'post', {t}
+         FROM appeals WHERE organization_id = '{org}' AND answer_sent_on IS NOT NULL
+           AND ((registered_on >= '2025-03-01' AND registered_on < '2025-04-01') OR (answer_sent_on >= '2025-03-01' AND answer_sent_on < '2025-04-01'));
+         INSERT INTO answer_file_versions (id, organization_id, appeal_id, answer_id, version, file_name, size, sha256, content, uploaded_by, uploaded_at)
+         SELECT 'bench-file-' || appeal_id, organization_id, appeal_id, id, 1, 'otvet.pdf', {len}, '{sha}', {content}, NULL, created_at FROM answers WHERE id LIKE 'bench-ans-%';",
+        t = if pg { "true" } else { "1" },
+        len = blob.len(),
+        sha = appeals::store::exports::sha256_hex(&blob),
+        content = if pg { format!("decode('{hex_blob}', 'hex')") } else { format!("X'{hex_blob}'") },
+    ));
     // 20 receptions in March 2025, the month's oral personal-reception appeals as their visitors.
     for k in 0..20 {
         let day = 3 + k;
@@ -131,6 +171,16 @@ fn fix_ups(pg: bool, org: &str) -> String {
         ));
     }
     sql
+}
+
+/// A small PDF-like answer file (the bench measures the export, not base64 of large files).
+fn answer_pdf() -> Vec<u8> {
+    let mut b = b"%PDF-1.4\n".to_vec();
+    for i in 0..24 {
+        b.extend_from_slice(format!("% Ответ заявителю, строка {i:02}\n").as_bytes());
+    }
+    b.extend_from_slice(b"%%EOF\n");
+    b
 }
 
 async fn bench(label: &str, url: &str, n: usize) {
@@ -157,10 +207,13 @@ async fn bench(label: &str, url: &str, n: usize) {
     let (from, to) = appeals::reports::sstu::parse_month("2025-03").unwrap();
     let period = appeals::store::exports::Period { from, to, from_at: state.start_of(from), to_at: state.start_of(to) };
     let t = Instant::now();
-    let month = appeals::store::exports::month_cards(&state.pool, &org.id, &period).expect("month");
-    let registered = month.iter().filter(|c| c.appeal.registered_on >= from && c.appeal.registered_on < to).count();
-    println!("{label}: month 2025-03: {} cards ({registered} registered in it), loaded in {:.0} ms", month.len(), t.elapsed().as_secs_f64() * 1e3);
-    drop(month);
+    let keys = appeals::store::sstu::read(&state.pool, |r| r.month_keys(&org.id, &period)).expect("month");
+    let (start, end) = (state.start_of(from), state.start_of(to));
+    let registered = keys.iter().filter(|k| k.registered_at >= start && k.registered_at < end).count();
+    println!("{label}: month 2025-03: {} cards ({registered} registered in it), keys read in {:.0} ms", keys.len(), t.elapsed().as_secs_f64() * 1e3);
+    // The delta after a change: every 100th card of the month gets a new version.
+    let changed: Vec<String> = keys.iter().step_by(100).map(|k| format!("'{}'", k.id)).collect();
+    drop(keys);
 
     let data = actix_web::web::Data::new(state);
     let srv = actix_test::start(move || appeals::app::service(data.clone()));
@@ -170,6 +223,7 @@ async fn bench(label: &str, url: &str, n: usize) {
     for (name, path) in [
         ("ССТУ.РФ export", "/api/v1/exports/sstu?month=2025-03"),
         ("ССТУ.РФ delta (unchanged)", "/api/v1/exports/sstu?month=2025-03&since_last=true"),
+        ("ССТУ.РФ ZIP, part 1", "/api/v1/exports/sstu?month=2025-03&format=zip"),
         ("ГАСУ appeals form, XLSX", "/api/v1/exports/gasu/appeals?month=2025-03&format=xlsx"),
         ("ГАСУ appeals form, CSV", "/api/v1/exports/gasu/appeals?month=2025-03&format=csv"),
         ("ГАСУ reception form, XLSX", "/api/v1/exports/gasu/reception?month=2025-03&format=xlsx"),
@@ -177,6 +231,15 @@ async fn bench(label: &str, url: &str, n: usize) {
         let (p50, max, size, rss) = http(&client, &srv.url(path), &token).await;
         println!("{label}: {name:28} p50 {p50:9.1} ms  max {max:9.1} ms  ({size} bytes)  peak RSS {rss} MiB");
     }
+    // One run each (a delta sends a change once): the ZIP's part count, then the delta of 1%.
+    let (_, _, parts) = streamed_get(&client, &srv.url("/api/v1/exports/sstu?month=2025-03&format=zip"), &token).await;
+    println!("{label}: ССТУ.РФ ZIP parts: {}", parts.unwrap_or_default());
+    for ids in changed.chunks(500) {
+        gen.batch(&format!("UPDATE appeals SET version = version + 1 WHERE id IN ({})", ids.join(",")));
+    }
+    reset_peak();
+    let (took, size, _) = streamed_get(&client, &srv.url("/api/v1/exports/sstu?month=2025-03&since_last=true"), &token).await;
+    println!("{label}: {:28} {:9.1} ms  ({size} bytes, {} cards changed)  peak RSS {} MiB", "ССТУ.РФ delta (1% changed)", took.as_secs_f64() * 1e3, changed.len(), peak_rss_mib());
     std::thread::sleep(Duration::from_secs(2));
     let after = gen.seq_scans();
     if pg {

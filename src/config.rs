@@ -119,7 +119,7 @@ fn default_forward_template() -> String {
 }
 
 /// ССТУ.РФ reporting: who reports, and where the monthly export may be pushed.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct SstuSettings {
     /// The organization's own department GUID in ССТУ.РФ (`departmentId` of every object).
     #[serde(default)]
@@ -137,12 +137,55 @@ pub struct SstuSettings {
     /// Pause before the n-th retry: n × this many milliseconds (0 = 1000).
     #[serde(default)]
     pub push_backoff_ms: u64,
+    /// Forms whose appeals go out as `format: Electronic` (the rest as `Other`).
+    #[serde(default = "default_electronic_forms")]
+    pub electronic_forms: Vec<String>,
+    /// Channels whose appeals go out as `Electronic` whatever their form (e.g. `forwarded`,
+    /// where a deployment reads `Electronic` as "came from another body over МЭДО").
+    #[serde(default)]
+    pub electronic_channels: Vec<String>,
+    /// Cover-letter number prefixes whose appeals are not exported (the Administration of the
+    /// President tracks its `А26-…` appeals itself); the export log lists each one skipped.
+    #[serde(default = "default_skip_prefixes")]
+    pub skip_source_prefixes: Vec<String>,
+    /// Largest ZIP part of `format=zip`, bytes (0 = the connector's 50 MB).
+    #[serde(default)]
+    pub zip_part_bytes: usize,
+}
+
+fn default_electronic_forms() -> Vec<String> {
+    vec!["electronic".into()]
+}
+
+fn default_skip_prefixes() -> Vec<String> {
+    vec!["А26-".into(), "A26-".into()]
+}
+
+impl Default for SstuSettings {
+    fn default() -> Self {
+        Self {
+            department_id: None,
+            max_attachment_bytes: 0,
+            push_url: None,
+            push_attempts: 0,
+            push_backoff_ms: 0,
+            electronic_forms: default_electronic_forms(),
+            electronic_channels: Vec::new(),
+            skip_source_prefixes: default_skip_prefixes(),
+            zip_part_bytes: 0,
+        }
+    }
 }
 
 impl SstuSettings {
     /// The attachment limit in bytes.
     pub fn attachment_limit(&self) -> usize {
         if self.max_attachment_bytes == 0 { 5 * 1024 * 1024 } else { self.max_attachment_bytes }
+    }
+
+    /// The ZIP part limit in bytes.
+    pub fn part_limit(&self) -> usize {
+        if self.zip_part_bytes == 0 { 50_000_000 } else { self.zip_part_bytes }
     }
 }
 

@@ -15,13 +15,18 @@ use futures_util::StreamExt;
 use serde_json::json;
 
 /// The ССТУ.РФ export of a month: `{"items": [...]}`, one object per appeal in the connector's
-/// model (docs/domain.md §6). Every violation of the connector's rules answers 422 with the
-/// appeal's `reg_number`, and nothing is exported. Each export is logged (who, when, what);
-/// `since_last=true` sends only the objects that changed since the month's earlier exports.
+/// model (docs/domain.md §6), or with `format=zip` the connector's batch file (one `<guid>.json` per
+/// appeal) in parts of at most `[sstu] zip_part_bytes`, `part=1…N` with N in `Sstu-Parts`.
+/// Every violation of the connector's rules answers 422 with the appeal's `reg_number` before
+/// anything is sent; then the objects are streamed. Each export is logged (who, when, what,
+/// which appeals were skipped and why); `since_last=true` sends only the objects of cards that
+/// changed since the month's last complete export.
 #[utoipa::path(tag = "exports",
     params(("month" = String, Query, pattern = "^[0-9]{4}-[0-9]{2}$", description = "YYYY-MM"),
-           ("since_last" = Option<bool>, Query, description = "only objects changed since the month's last export")),
-    responses((status = 200, description = "`{\"items\": [...]}`: ССТУ.РФ objects", content_type = "application/json"),
+           ("since_last" = Option<bool>, Query, description = "only objects changed since the month's last export"),
+           ("format" = Option<String>, Query, description = "json (default): one document; zip: the connector's batch file, one `<guid>.json` per appeal"),
+           ("part" = Option<u32>, Query, minimum = 1, description = "zip: which part, 1…`Sstu-Parts` (default 1); fetch them in order, the last one completes the export")),
+    responses((status = 200, description = "`{\"items\": [...]}`: ССТУ.РФ objects, or the ZIP part; headers `Sstu-Parts`, `Sstu-Part`, `Sstu-Items`, `Sstu-Skipped`", content_type = "application/json"),
               (status = 422, description = "violations, each with `reg_number`, `field` and `message` in `errors`", content_type = "application/problem+json"),
               ReadProblems))]
 #[get("/exports/sstu")]
@@ -33,21 +38,103 @@ pub async fn sstu_export(caller: Caller, state: web::Data<AppState>, req: HttpRe
         return Err(ApiError::Validation(vec![FieldError { field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]));
     }
     let since_last = p.flag("since_last")?.unwrap_or(false);
-    let st = state.clone();
-    let (org, actor) = (caller.org.clone(), caller.id.clone());
-    let m = month.clone();
-    match web::block(move || sstu::export(&st, &org, Some(&actor), &m, since_last)).await? {
-        Ok(done) => {
-            tracing::info!(month = %month, items = done.items, since_last, actor = %caller.login, "sstu export");
-            Ok(HttpResponse::Ok().content_type("application/json").body(done.body))
+    let zip = p.one_of("format", &["json", "zip"])?.is_some_and(|f| f == "zip");
+    let part = p.int("part", 1, 1_000_000)?.unwrap_or(1) as u32;
+    if part > 1 && !zip {
+        return Err(ApiError::Validation(vec![FieldError { field: "part".into(), message: "части бывают только у format=zip".into() }]));
+    }
+    let request = sstu::Request { month: month.clone(), since_last, zip, part };
+    let (st, org, actor, login) = (state.clone(), caller.org.clone(), caller.id.clone(), caller.login.clone());
+    let (chunks, body) = tokio::sync::mpsc::channel::<std::io::Result<web::Bytes>>(4);
+    let (plan_tx, plan_rx) = tokio::sync::oneshot::channel::<Result<sstu::Plan, ExportError>>();
+    actix_web::rt::task::spawn_blocking(move || {
+        let plan_tx = std::cell::RefCell::new(Some(plan_tx));
+        let abort = chunks.clone();
+        let open = |plan: &sstu::Plan| {
+            if let Some(tx) = plan_tx.borrow_mut().take() {
+                let _ = tx.send(Ok(plan.clone()));
+            }
+            Ok(ChannelWriter { tx: chunks, buf: Vec::with_capacity(CHANNEL_CHUNK) })
+        };
+        match sstu::export_to(&st, &org, Some(&actor), &request, open, |_| Ok(None)) {
+            Ok(done) => {
+                tracing::info!(month = %request.month, items = done.items, part = done.plan.part, parts = done.plan.parts, skipped = done.plan.skipped.len(), since_last, zip, actor = %login, "sstu export");
+                done.body.close();
+            }
+            Err(e) => match plan_tx.borrow_mut().take() {
+                Some(tx) => {
+                    let _ = tx.send(Err(e));
+                }
+                None => {
+                    // Headers are gone: end the body with an error so the client sees it cut off.
+                    tracing::warn!(month = %request.month, error = %e, "sstu export stopped while streaming");
+                    let _ = abort.blocking_send(Err(std::io::Error::other(e.to_string())));
+                }
+            },
         }
-        Err(ExportError::Invalid(violations)) => {
-            let detail = format!("выгрузка в ССТУ.РФ не сформирована: нарушений {}; исправьте карточки и повторите", violations.len());
-            let body = json!({"type": "urn:appeals:problem:sstu_invalid", "title": "Данные не проходят проверку ССТУ.РФ", "status": 422, "code": "sstu_invalid", "detail": detail, "errors": violations});
-            Ok(HttpResponse::UnprocessableEntity().content_type("application/problem+json").body(body.to_string()))
+    });
+    let plan = match plan_rx.await.map_err(|_| ApiError::Internal("sstu export thread ended".into()))? {
+        Ok(plan) => plan,
+        Err(ExportError::Invalid(violations)) => return Ok(invalid(&violations)),
+        Err(ExportError::Store(e)) => return Err(e.into()),
+        Err(e) => return Err(ApiError::Internal(e.to_string())),
+    };
+    let stream = futures_util::stream::unfold(body, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    let mut resp = HttpResponse::Ok();
+    resp.insert_header(("Sstu-Parts", plan.parts.to_string()))
+        .insert_header(("Sstu-Part", plan.part.to_string()))
+        .insert_header(("Sstu-Items", plan.items.to_string()))
+        .insert_header(("Sstu-Skipped", plan.skipped.len().to_string()));
+    if zip {
+        resp.content_type("application/zip").insert_header(("Content-Disposition", format!("attachment; filename=\"sstu-{month}-{}-of-{}.zip\"", plan.part, plan.parts)));
+    } else {
+        resp.content_type("application/json");
+    }
+    Ok(resp.streaming(stream))
+}
+
+/// The 422 of an export refused for its data (or a part that does not exist).
+fn invalid(violations: &[sstu::Violation]) -> HttpResponse {
+    let detail = format!("выгрузка в ССТУ.РФ не сформирована: нарушений {}; исправьте карточки и повторите", violations.len());
+    let body = json!({"type": "urn:appeals:problem:sstu_invalid", "title": "Данные не проходят проверку ССТУ.РФ", "status": 422, "code": "sstu_invalid", "detail": detail, "errors": violations});
+    HttpResponse::UnprocessableEntity().content_type("application/problem+json").body(body.to_string())
+}
+
+/// Bytes handed to the response at a time.
+const CHANNEL_CHUNK: usize = 64 << 10;
+
+/// The export's writer: full buffers go to the response through a bounded channel (the export
+/// waits while the client reads); the rest goes only at [`ChannelWriter::close`], after the
+/// export was recorded, so a body that ends cleanly is a logged one.
+struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<std::io::Result<web::Bytes>>,
+    buf: Vec<u8>,
+}
+
+impl ChannelWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        let bytes = web::Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHANNEL_CHUNK)));
+        self.tx.blocking_send(Ok(bytes)).map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "клиент прервал выгрузку"))
+    }
+
+    fn close(mut self) {
+        if !self.buf.is_empty() {
+            let _ = self.send();
         }
-        Err(ExportError::Store(e)) => Err(e.into()),
-        Err(ExportError::Push(m)) => Err(ApiError::Internal(m)),
+    }
+}
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHANNEL_CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -84,15 +171,13 @@ pub async fn sstu_push(caller: Caller, state: web::Data<AppState>, req: HttpRequ
             tracing::info!(month = %month, items = done.items, attempts = done.attempts, actor = %caller.login, "sstu export pushed");
             Ok(HttpResponse::Ok().json(json!({"items": done.items, "attempts": done.attempts})))
         }
-        Err(ExportError::Invalid(violations)) => {
-            let body = json!({"type": "urn:appeals:problem:sstu_invalid", "title": "Данные не проходят проверку ССТУ.РФ", "status": 422, "code": "sstu_invalid", "detail": format!("нарушений {}", violations.len()), "errors": violations});
-            Ok(HttpResponse::UnprocessableEntity().content_type("application/problem+json").body(body.to_string()))
-        }
+        Err(ExportError::Invalid(violations)) => Ok(invalid(&violations)),
         Err(ExportError::Push(m)) => {
             let body = json!({"type": "urn:appeals:problem:push_failed", "title": "Коннектор ССТУ.РФ недоступен", "status": 502, "code": "push_failed", "detail": m});
             Ok(HttpResponse::BadGateway().content_type("application/problem+json").body(body.to_string()))
         }
         Err(ExportError::Store(e)) => Err(e.into()),
+        Err(e @ ExportError::Interrupted(_)) => Err(ApiError::Internal(e.to_string())),
     }
 }
 

@@ -31,6 +31,7 @@ pub mod sqlite_session;
 pub mod stable_plans;
 pub mod stats;
 pub mod stats_deltas;
+pub mod sstu;
 pub mod users;
 pub mod visibility;
 #[cfg(feature = "sqlite")]

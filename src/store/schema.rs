@@ -274,6 +274,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    sstu_sent (organization_id, period, appeal_id) {
+        organization_id -> Text,
+        period -> Text,
+        appeal_id -> Text,
+        version -> Integer,
+        hash -> Text,
+        complete -> Bool,
+        exported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     history (id) {
         id -> BigInt,
         organization_id -> Text,

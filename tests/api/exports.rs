@@ -4,9 +4,9 @@
 use crate::support::*;
 use serde_json::{json, Value};
 
-const OWN: &str = "11111111-2222-4333-8444-555555555555";
+pub const OWN: &str = "11111111-2222-4333-8444-555555555555";
 const PROSECUTOR: &str = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
-const PDF: &[u8] = b"%PDF-1.4\n% answer\n%%EOF\n";
+pub const PDF: &[u8] = b"%PDF-1.4\n% answer\n%%EOF\n";
 
 pub async fn start(db: Db) -> TestApp {
     TestApp::start_with(db, |s| s.sstu.department_id = Some(OWN.into())).await
@@ -31,9 +31,11 @@ pub async fn pending(app: &TestApp, id: &str, result: &str) -> String {
     r.json["answers"].as_array().unwrap().iter().rev().find(|a| a["status"] == "pending").unwrap()["id"].as_str().unwrap().to_string()
 }
 
-/// Assigns, answers `result`, approves and dispatches on 2025-03-20; returns the answer id.
-async fn answered(app: &TestApp, id: &str, result: &str) -> String {
+/// Assigns, answers `result` with the signed file `pdf`, approves and dispatches; returns the answer id.
+pub async fn answered(app: &TestApp, id: &str, result: &str, pdf: &[u8]) -> String {
     let answer = pending(app, id, result).await;
+    let r = app.raw("POST", &path(id, &format!("/answers/{answer}/file?name=otvet.pdf")), Some(&app.executor), Some(pdf.to_vec()), &[("Content-Type", "application/pdf")]).await;
+    assert_eq!(r.status, 201, "{}", r.json);
     approve_and_dispatch(app, id, &answer).await;
     answer
 }
@@ -152,7 +154,7 @@ async fn a_month_is_exported_in_the_connectors_model(db: Db) {
     // 2: an electronic appeal forwarded to us with a cover letter, then forwarded by competence.
     let b = app
         .register(json!({"channel": "forwarded", "form": "electronic", "applicants": [{"full_name": "Петров Пётр Петрович", "email": "petrov@example.ru"}],
-            "source": {"organization": "Администрация Президента Российской Федерации", "number": "А26-01-12345678", "date": "2025-02-27"}}))
+            "source": {"organization": "Правительство Республики Коми", "number": "01-12/345", "date": "2025-02-27"}}))
         .await["id"]
         .as_str()
         .unwrap()
@@ -178,7 +180,7 @@ async fn a_month_is_exported_in_the_connectors_model(db: Db) {
     let expected = json!({"items": [
         {"departmentId": OWN, "isDirect": true, "format": "Other", "number": "ОГ-2025-000001", "createDate": "2025-03-03",
          "name": "Смирнова Ольга Петровна", "address": "169300, г. Ухта, ул. Октябрьская, д. 12, кв. 4", "email": "smirnova@example.ru", "questions": [q1]},
-        {"departmentId": OWN, "isDirect": false, "format": "Electronic", "number": "А26-01-12345678", "createDate": "2025-02-27",
+        {"departmentId": OWN, "isDirect": false, "format": "Electronic", "number": "01-12/345", "createDate": "2025-02-27",
          "name": "Петров Пётр Петрович", "email": "petrov@example.ru", "questions": [q2]},
         {"departmentId": OWN, "isDirect": true, "format": "Other", "number": "ОГ-2025-000003", "createDate": "2025-03-01",
          "questions": [{"code": "0003.0009.0097.0699", "status": "InWork", "incomingDate": "2025-03-01", "registrationDate": "2025-03-03"}]},
@@ -202,7 +204,7 @@ async fn a_month_is_exported_in_the_connectors_model(db: Db) {
     // The delta: nothing changed, nothing sent; then only the changed appeal.
     let r = app.call("GET", "/api/v1/exports/sstu?month=2025-03&since_last=true", Some(&app.supervisor), None).await;
     assert_eq!(r.json, json!({"items": []}));
-    answered(&app, &c, "supported_measures_taken").await;
+    answered(&app, &c, "supported_measures_taken", PDF).await;
     let r = app.call("GET", "/api/v1/exports/sstu?month=2025-03&since_last=true", Some(&app.admin), None).await;
     let items = r.json["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{}", r.json);

@@ -22,6 +22,7 @@ mod scale;
 mod search;
 mod security;
 mod signin_throttle;
+mod sstu_connector;
 mod startup_files;
 mod stats;
 mod web;
