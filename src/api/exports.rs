@@ -2,8 +2,8 @@
 //! export attaches: handlers parse, authorize and call `crate::reports`.
 
 use crate::domain::error_code::ErrorCode;
-use super::error::ApiError;
-use super::extract::{Caller, Params};
+use crate::edge::ApiError;
+use crate::edge::{Caller, Params};
 use super::{AppState, ReadProblems};
 use crate::queries::card::visible;
 use crate::domain::roles::Capability;
@@ -96,7 +96,7 @@ pub async fn sstu_export(caller: Caller, state: web::Data<AppState>, req: HttpRe
 /// The 422 of an export refused for its data (or a part that does not exist).
 fn invalid(violations: &[sstu::Violation]) -> HttpResponse {
     let detail = format!("выгрузка в ССТУ.РФ не сформирована: нарушений {}; исправьте карточки и повторите", violations.len());
-    let body = json!({"type": "urn:appeals:problem:sstu_invalid", "title": "Данные не проходят проверку ССТУ.РФ", "status": 422, "code": "sstu_invalid", "detail": detail, "errors": violations});
+    let body = json!({"type": format!("urn:appeals:problem:{}", ErrorCode::SstuInvalid), "title": "Данные не проходят проверку ССТУ.РФ", "status": 422, "code": ErrorCode::SstuInvalid.as_str(), "detail": detail, "errors": violations});
     HttpResponse::UnprocessableEntity().content_type("application/problem+json").body(body.to_string())
 }
 
@@ -173,7 +173,7 @@ pub async fn sstu_push(caller: Caller, state: web::Data<AppState>, req: HttpRequ
         }
         Err(ExportError::Invalid(violations)) => Ok(invalid(&violations)),
         Err(ExportError::Push(m)) => {
-            let body = json!({"type": "urn:appeals:problem:push_failed", "title": "Коннектор ССТУ.РФ недоступен", "status": 502, "code": "push_failed", "detail": m});
+            let body = json!({"type": format!("urn:appeals:problem:{}", ErrorCode::PushFailed), "title": "Коннектор ССТУ.РФ недоступен", "status": 502, "code": ErrorCode::PushFailed.as_str(), "detail": m});
             Ok(HttpResponse::BadGateway().content_type("application/problem+json").body(body.to_string()))
         }
         Err(ExportError::Store(e)) => Err(e.into()),

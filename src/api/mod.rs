@@ -4,9 +4,7 @@ pub mod actions;
 pub mod appeals;
 pub mod bodies;
 pub mod bulk;
-pub mod error;
 pub mod exports;
-pub mod extract;
 pub mod headers;
 pub mod health;
 pub mod import_stream;
@@ -231,7 +229,7 @@ where
     let api = req.path().starts_with("/api/");
     let https = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.settings.web.secure_cookie);
     let (early, fut) = match oversized_header(req.headers()) {
-        Some(name) => (Some(req.error_response(error::ApiError::HeaderTooLarge(name))), None),
+        Some(name) => (Some(req.error_response(crate::edge::ApiError::HeaderTooLarge(name))), None),
         None => (None, Some(srv.call(req))),
     };
     async move {
@@ -272,15 +270,15 @@ fn route_table() -> &'static Vec<(Vec<String>, Vec<String>)> {
 }
 
 /// No route matched: 405 with `Allow` when the path exists under other methods, 404 otherwise.
-pub async fn fallback(req: actix_web::HttpRequest) -> Result<HttpResponse, error::ApiError> {
+pub async fn fallback(req: actix_web::HttpRequest) -> Result<HttpResponse, crate::edge::ApiError> {
     let segments: Vec<&str> = req.path().split('/').collect();
     for (template, methods) in route_table() {
         let same = template.len() == segments.len() && template.iter().zip(&segments).all(|(t, s)| t == s || (t.starts_with('{') && !s.is_empty()));
         if same {
-            return Err(error::ApiError::MethodNotAllowed(methods.clone()));
+            return Err(crate::edge::ApiError::MethodNotAllowed(methods.clone()));
         }
     }
-    Err(error::ApiError::NotFound)
+    Err(crate::edge::ApiError::NotFound)
 }
 
 /// This document, as YAML.

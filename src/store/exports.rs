@@ -9,7 +9,6 @@ use super::{history, new_id, DbPool, StoreError, WriteTx};
 use crate::{backend_fns, dispatch};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use std::collections::BTreeSet;
 
 /// One export as logged: what was sent for which period, when and by whom.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -115,45 +114,6 @@ impl Cards for diesel::PgConnection {
 }
 
 backend_fns! {
-    pub fn month_cards(conn: &mut Conn, org: &str, p: &Period) -> Result<Vec<CardData>, StoreError> {
-        // Four index range scans (registration, dispatch, removal from control, forwarding).
-        let mut ids: BTreeSet<String> = BTreeSet::new();
-        ids.extend(appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::registered_at.ge(p.from_at)).filter(appeals::registered_at.lt(p.to_at)).select(appeals::id).load::<String>(conn)?);
-        ids.extend(appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::answer_sent_on.ge(p.from)).filter(appeals::answer_sent_on.lt(p.to)).select(appeals::id).load::<String>(conn)?);
-        ids.extend(appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::closed_on.ge(p.from)).filter(appeals::closed_on.lt(p.to)).select(appeals::id).load::<String>(conn)?);
-        ids.extend(appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::forwarded_at.ge(p.from_at)).filter(appeals::forwarded_at.lt(p.to_at)).select(appeals::id).load::<String>(conn)?);
-        let ids: Vec<String> = ids.into_iter().collect();
-        let mut rows: Vec<AppealRow> = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            rows.extend(appeals::table.filter(appeals::id.eq_any(chunk)).select(AppealRow::as_select()).load(conn)?);
-        }
-        rows.sort_by(|a, b| (a.registered_at, &a.reg_number, &a.id).cmp(&(b.registered_at, &b.reg_number, &b.id)));
-        let mut cards = Vec::with_capacity(rows.len());
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<AppealRow> = rows.by_ref().take(500).collect();
-            cards.extend(conn.cards(org, chunk)?);
-        }
-        Ok(cards)
-    }
-
-    pub fn registered_cards(conn: &mut Conn, org: &str, p: &Period) -> Result<Vec<CardData>, StoreError> {
-        let rows: Vec<AppealRow> = appeals::table
-            .filter(appeals::organization_id.eq(org))
-            .filter(appeals::registered_at.ge(p.from_at))
-            .filter(appeals::registered_at.lt(p.to_at))
-            .order((appeals::registered_at.asc(), appeals::id.asc()))
-            .select(AppealRow::as_select())
-            .load(conn)?;
-        let mut cards = Vec::with_capacity(rows.len());
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<AppealRow> = rows.by_ref().take(500).collect();
-            cards.extend(conn.cards(org, chunk)?);
-        }
-        Ok(cards)
-    }
-
     pub fn cards_by_ids(conn: &mut Conn, org: &str, ids: &[String]) -> Result<Vec<CardData>, StoreError> {
         let mut cards = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
@@ -238,17 +198,6 @@ backend_fns! {
         }
         Ok(ids.len())
     }
-}
-
-/// The cards of appeals registered, answered (dispatched), removed from control or forwarded
-/// in the period, in registration order.
-pub fn month_cards(pool: &DbPool, org: &str, p: &Period) -> Result<Vec<CardData>, StoreError> {
-    dispatch!(pool, month_cards(org, p))
-}
-
-/// The cards of appeals registered in the period, in registration order.
-pub fn registered_cards(pool: &DbPool, org: &str, p: &Period) -> Result<Vec<CardData>, StoreError> {
-    dispatch!(pool, registered_cards(org, p))
 }
 
 /// The cards of these appeals (any order).
