@@ -99,14 +99,6 @@ enum Raw {
     Lite(SqliteConnection),
 }
 
-#[derive(diesel::QueryableByName)]
-struct Scan {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    relname: String,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    seq_scan: i64,
-}
-
 impl Raw {
     fn batch(&mut self, sql: &str) {
         match self {
@@ -119,8 +111,7 @@ impl Raw {
     fn seq_scans(&mut self) -> Vec<(String, i64)> {
         match self {
             Raw::Pg(c) => {
-                let rows: Vec<Scan> = diesel::sql_query(format!("SELECT relname::text AS relname, COALESCE(seq_scan, 0)::bigint AS seq_scan FROM pg_stat_user_tables WHERE relname IN ({TABLES}) ORDER BY relname")).load(c).expect("stats");
-                rows.into_iter().map(|r| (r.relname, r.seq_scan)).collect()
+                support::pg_seq_scans(c, &TABLES.split(',').map(|t| t.trim().trim_matches('\'')).collect::<Vec<_>>())
             }
             Raw::Lite(_) => Vec::new(),
         }

@@ -157,14 +157,6 @@ struct Count {
     n: i64,
 }
 
-#[derive(diesel::QueryableByName)]
-struct Scan {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    relname: String,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    seq_scan: i64,
-}
-
 impl Raw {
     /// The first column of the first row, as text.
     fn first_text(&mut self, sql: &str) -> String {
@@ -179,10 +171,7 @@ impl Raw {
     fn seq_scans(&mut self) -> Vec<(String, i64)> {
         match self {
             Raw::Pg(c) => {
-                let sql = "SELECT relname::text AS relname, COALESCE(seq_scan, 0)::bigint AS seq_scan FROM pg_stat_user_tables \
-                           WHERE relname IN ('appeals', 'questions', 'assignments', 'users', 'stats_deltas', 'stats_rollup', 'stats_rollup_month', 'stats_rollup_year') ORDER BY relname";
-                let rows: Vec<Scan> = diesel::sql_query(sql).load(c).expect("pg_stat_user_tables");
-                rows.into_iter().map(|r| (r.relname, r.seq_scan)).collect()
+                support::pg_seq_scans(c, &["appeals", "questions", "assignments", "users", "stats_deltas", "stats_rollup", "stats_rollup_month", "stats_rollup_year"])
             }
             Raw::Lite(_) => Vec::new(),
         }

@@ -34,3 +34,22 @@ pub async fn timed_get(client: &awc::Client, url: &str, token: &str) -> (std::ti
     assert_eq!(r.status().as_u16(), 200, "{}", String::from_utf8_lossy(&body[..body.len().min(4000)]));
     (took, body.len())
 }
+
+#[derive(diesel::QueryableByName)]
+struct Scan {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    relname: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    seq_scan: i64,
+}
+
+/// Sequential scans so far of `tables` on PostgreSQL (`pg_stat_user_tables`): a benchmark
+/// reads them before and after its requests to show every statement reached rows by an index.
+#[allow(dead_code)]
+pub fn pg_seq_scans(c: &mut diesel::PgConnection, tables: &[&str]) -> Vec<(String, i64)> {
+    use diesel::RunQueryDsl;
+    let list = tables.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ");
+    let sql = format!("SELECT relname::text AS relname, COALESCE(seq_scan, 0)::bigint AS seq_scan FROM pg_stat_user_tables WHERE relname IN ({list}) ORDER BY relname");
+    let rows: Vec<Scan> = diesel::sql_query(sql).load(c).expect("pg_stat_user_tables");
+    rows.into_iter().map(|r| (r.relname, r.seq_scan)).collect()
+}
