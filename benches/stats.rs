@@ -100,14 +100,14 @@ fn period_sql(org: &str, start: &str, end: &str, from: NaiveDate, to: NaiveDate,
 
 /// One period's figures as the rollup read asks for them, written by hand with the values
 /// inlined: the period's buckets of the yearly, monthly and daily rollups, added or taken away
-/// (`reports::buckets::parts`; a year is one yearly bucket) with the pending deltas, the
+/// (`domain::buckets::parts`; a year is one yearly bucket) with the pending deltas, the
 /// cumulative control figures the same way from 2000 on, and the split of "overdue now" by
 /// executor of deadlines earlier this month counted live (the total, and the executors' earlier
 /// months, come from the open-appeal rows of the rollup). The executors' names are one more lookup.
 /// `slice` is the rollup slice read ('' for the whole body) and `filter` the same appeals as a
 /// condition on `appeals a` for the live count.
 fn rollup_sql(org: &str, slice: &str, filter: &str, start: &str, end: &str, from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Vec<String> {
-    use appeals::reports::buckets::{parts, Level};
+    use appeals::domain::buckets::{parts, Level};
     let union = |from: NaiveDate, to: NaiveDate, figures: &str| {
         let mut sql = format!("SELECT figure, dim, n FROM stats_deltas WHERE organization_id = '{org}' AND slice = '{slice}' AND day >= '{from}' AND day <= '{to}'{figures}");
         for p in parts(from, to) {
@@ -121,7 +121,7 @@ fn rollup_sql(org: &str, slice: &str, filter: &str, start: &str, end: &str, from
         }
         sql
     };
-    let month = appeals::reports::rollup::month_of(today);
+    let month = appeals::domain::rollup::month_of(today);
     let live = format!("FROM appeals a WHERE a.organization_id = '{org}' AND a.status IN ('registered', 'in_work', 'answer_review') AND a.due_date >= '{month}' AND a.due_date < '{today}' AND a.registered_at >= '{start}' AND a.registered_at < '{end}'{filter}");
     let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
     vec![

@@ -3,7 +3,8 @@
 //! Floors, from the bottom (a module imports its own floor and those below; [`architecture`]
 //! checks it on every `cargo test`):
 //! - [`domain`]: the law's and the service's rules as pure code (deadlines, workflow, the
-//!   classifier, counting conventions, Russian wording); with the small pure helpers
+//!   classifier, counting conventions, what one appeal adds to the statistics, error codes,
+//!   Russian wording); with the small pure helpers
 //!   [`clock`], [`memory`], [`csv`], [`templates`], [`auth`] (tokens, passwords, throttling);
 //! - [`config`]: the settings;
 //! - [`store`]: diesel over SQLite or PostgreSQL; queries and transactions, no decisions;

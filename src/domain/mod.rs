@@ -2,6 +2,7 @@
 //! Everything here is unit-tested beside the code and shared by the API and the CLI.
 
 pub mod appeal;
+pub mod buckets;
 pub mod calendar;
 pub mod calendar_import;
 pub mod channels;
@@ -14,6 +15,7 @@ pub mod keys;
 pub mod regnum;
 pub mod ru;
 pub mod roles;
+pub mod rollup;
 pub mod search;
 pub mod slots;
 pub mod text;

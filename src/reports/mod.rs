@@ -2,9 +2,7 @@
 //! text and tables, and the monthly exports (ССТУ.РФ, ГАСУ).
 
 pub mod annual;
-pub mod buckets;
 pub mod gasu;
-pub mod rollup;
 pub mod sstu;
 pub mod stats;
 pub mod statistics;

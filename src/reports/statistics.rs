@@ -4,7 +4,7 @@
 //! statistics page, the CLI, the benchmarks and the tests all call it.
 
 use crate::reports::annual::YearCount;
-use crate::reports::rollup::Tally;
+use crate::domain::rollup::{fig, Tally};
 use super::stats::{self, Names, PeriodOut, Stats};
 use crate::state::AppState;
 use crate::store::stats::Scope;
@@ -43,7 +43,7 @@ pub fn compute_for(state: &AppState, period: PeriodOut, compare: Option<PeriodOu
 /// The rollup slice that holds exactly the appeals a request's filters keep, or `None` when no
 /// single slice does (two filters at once; a department code matching several departments).
 pub fn slice_of(state: &AppState, scope: &Scope) -> Result<Option<String>, StoreError> {
-    use crate::reports::rollup::slice;
+    use crate::domain::rollup::slice;
     let set = [&scope.channel, &scope.section, &scope.executor_id, &scope.department].iter().filter(|f| f.is_some()).count();
     Ok(match (&scope.channel, &scope.section, &scope.executor_id, &scope.department) {
         _ if set == 0 => Some(slice::ALL.to_string()),
@@ -102,7 +102,7 @@ pub fn prepare_rollup(state: &AppState, org: &str) -> Result<(), StoreError> {
 /// One period's figures, counted the given way.
 pub fn tally(state: &AppState, scope: &Scope, how: &How, detail: Detail) -> Result<Tally, StoreError> {
     Ok(match how {
-        How::Scan => Tally::from_groups(&crate::store::stats::period(&state.pool, scope)?, scope.counting),
+        How::Scan => tally_from_groups(&crate::store::stats::period(&state.pool, scope)?, scope.counting),
         How::Rollup(slice) => crate::store::stats_deltas::read(&state.pool, scope, slice, detail)?,
     })
 }
@@ -169,6 +169,75 @@ pub fn five_years(state: &AppState, scope: &Scope, y: i32) -> Result<Vec<YearCou
 /// The first and last day of `year`.
 pub fn year(y: i32) -> Option<PeriodOut> {
     Some(PeriodOut { from: NaiveDate::from_ymd_opt(y, 1, 1)?, to: NaiveDate::from_ymd_opt(y, 12, 31)? })
+}
+
+/// The grouped counts of the scan path, as the rollup's figures: both ways of counting meet in
+/// one [`Tally`].
+pub fn tally_from_groups(p: &crate::store::stats::PeriodCounts, counting: crate::domain::counting::Counting) -> Tally {
+    let mut t = Tally { control: p.control, ..Default::default() };
+    for g in &p.appeals {
+        let n = g.appeals;
+        if counting.in_totals(&g.channel, &g.form) {
+            t.add(fig::APPEALS, "", n);
+            t.add(fig::CHANNEL, &g.channel, n);
+            t.add(fig::FORM, &g.form, n);
+            t.add(fig::KIND, &g.kind, n);
+            t.add(fig::REGIME, &g.legal_regime, n);
+            for (on, figure) in [
+                (g.from_organization, fig::FROM_ORG),
+                (g.collective, fig::COLLECTIVE),
+                (g.repeated, fig::REPEATED),
+                (g.late_registration, fig::LATE_REG),
+                (g.on_site_check, fig::ON_SITE),
+                (g.forwarded != 0, fig::FORWARDED),
+                (g.extended != 0, fig::EXTENDED),
+                (g.overdue_now != 0, fig::OVERDUE),
+            ] {
+                if on {
+                    t.add(figure, "", n);
+                }
+            }
+            if g.answered != 0 {
+                t.add(fig::ANSWERED, &g.answered.to_string(), n);
+            }
+            if let Some(s) = &g.source_organization {
+                t.add(fig::SOURCE, s, n);
+            }
+            t.add(fig::RETURNED, "", g.returned);
+        }
+        if g.channel == "personal_reception" {
+            if let Some(role) = &g.reception_role {
+                t.add(fig::RECEPTION, role, n);
+            }
+        }
+    }
+    for q in &p.questions {
+        if counting.in_totals(&q.channel, &q.form) {
+            t.add(fig::Q, &q.code, q.questions);
+            if let Some(r) = &q.result {
+                t.add(fig::Q_RESULT, r, q.questions);
+            }
+        }
+        if q.channel == "personal_reception" {
+            t.add(fig::Q_RECEPTION, &q.code, q.questions);
+        }
+    }
+    for e in &p.executors {
+        t.executors.insert(e.user_id.clone(), (e.full_name.clone(), e.department.clone()));
+        t.add(fig::EXEC, &e.user_id, e.appeals);
+        if e.extended != 0 {
+            t.add(fig::EXEC_EXTENDED, &e.user_id, e.appeals);
+        }
+        match e.answered {
+            1 => t.add(fig::EXEC_ON_TIME, &e.user_id, e.appeals),
+            2 => t.add(fig::EXEC_LATE, &e.user_id, e.appeals),
+            _ => {}
+        }
+        if e.overdue_now != 0 {
+            t.add(fig::EXEC_OVERDUE, &e.user_id, e.appeals);
+        }
+    }
+    t
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 //!   forwarded or left without answer), and on control at the end of the period's last day.
 
 use crate::domain::appeal::QuestionResult;
-use super::rollup::{fig, Tally};
+use crate::domain::rollup::{fig, Tally};
 use crate::store::stats::ControlCounts;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -499,7 +499,7 @@ mod tests {
         let classifier = names_of();
         let names = Names { channel: &|c| c.to_string(), classifier: &classifier };
         let p = PeriodOut { from: "2024-01-01".parse().unwrap(), to: "2024-12-31".parse().unwrap() };
-        let s = build(p, None, &Tally::from_groups(&cur, Default::default()), &Tally::default(), &names, 10);
+        let s = build(p, None, &crate::reports::statistics::tally_from_groups(&cur, Default::default()), &Tally::default(), &names, 10);
         assert_eq!(s.appeals.current, 16, "the letter handed in at a reception counts, the oral visits do not");
         assert_eq!(s.questions.current, 13);
         assert_eq!(s.personal_reception.citizens_by_head, 4);
@@ -519,7 +519,7 @@ mod tests {
         let classifier = names_of();
         let names = Names { channel: &|c| c.to_string(), classifier: &classifier };
         let p = PeriodOut { from: "2024-01-01".parse().unwrap(), to: "2024-12-31".parse().unwrap() };
-        let s = build(p, Some(p), &Tally::from_groups(&cur, Default::default()), &Tally::from_groups(&prev, Default::default()), &names, 10);
+        let s = build(p, Some(p), &crate::reports::statistics::tally_from_groups(&cur, Default::default()), &crate::reports::statistics::tally_from_groups(&prev, Default::default()), &names, 10);
         let got: Vec<(&str, i64, i64)> = s.by_channel.iter().map(|l| (l.code.as_str(), l.current, l.previous)).collect();
         assert_eq!(got, vec![("post", 2, 0), ("email", 0, 3)]);
         assert_eq!(s.appeals, Figure { current: 2, previous: 3, change_pct: Some(-33.3) });

@@ -1020,7 +1020,7 @@ pub trait RegisterSteps {
     /// entry), its notices, its place in the planner's queue and its statistics deltas. With
     /// `number` (year, sequence width) it also reserves the year's next number and puts its
     /// digits where the rows carry [`crate::domain::regnum::SEQ_PLACEHOLDER`], returning it.
-    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], notices: &[NotificationRow], deltas: &[crate::reports::rollup::Row], number: Option<(i32, usize)>) -> Result<Option<i64>, StoreError>;
+    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], notices: &[NotificationRow], deltas: &[crate::domain::rollup::Row], number: Option<(i32, usize)>) -> Result<Option<i64>, StoreError>;
 }
 
 /// The (year, sequence width) a registration's write statement reserves and fills in, when
@@ -1044,7 +1044,7 @@ impl RegisterSteps for diesel::SqliteConnection {
 
     const NUMBERS_IN_WRITE: bool = false;
 
-    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], notices: &[NotificationRow], deltas: &[crate::reports::rollup::Row], _: Option<(i32, usize)>) -> Result<Option<i64>, StoreError> {
+    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], notices: &[NotificationRow], deltas: &[crate::domain::rollup::Row], _: Option<(i32, usize)>) -> Result<Option<i64>, StoreError> {
         // One multi-row statement per table.
         diesel::insert_into(appeals::table).values(row).execute(self)?;
         diesel::insert_into(applicants::table).values(&a.applicants).execute(self)?;
@@ -1160,7 +1160,7 @@ impl RegisterSteps for diesel::PgConnection {
 
     const NUMBERS_IN_WRITE: bool = true;
 
-    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], notices: &[NotificationRow], deltas: &[crate::reports::rollup::Row], number: Option<(i32, usize)>) -> Result<Option<i64>, StoreError> {
+    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], notices: &[NotificationRow], deltas: &[crate::domain::rollup::Row], number: Option<(i32, usize)>) -> Result<Option<i64>, StoreError> {
         use super::prepared::{Arg, Prepared};
         if a.outbox.cancel_reminders {
             super::outbox::pg::cancel_reminders(self, &row.id)?;

@@ -117,16 +117,7 @@ struct Count {
     n: i64,
 }
 
-/// The control figures of a period.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ControlCounts {
-    /// Put on control in the period.
-    pub put_on_control: i64,
-    /// Removed from control in the period.
-    pub removed_from_control: i64,
-    /// On control and not removed at the end of the period's last day.
-    pub in_work_at_end: i64,
-}
+pub use crate::domain::rollup::ControlCounts;
 
 /// Everything one period contributes to the statistics.
 #[derive(Clone, Debug, Default)]

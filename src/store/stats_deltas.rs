@@ -1,12 +1,12 @@
 //! Statistics rollups. Write transactions append signed delta rows
-//! ([`record`], computed by `crate::reports::rollup::diff` from the card before and after);
+//! ([`record`], computed by `crate::domain::rollup::diff` from the card before and after);
 //! [`compact`] folds them into the daily, monthly and yearly rollups under a lock; a read sums
 //! the period's buckets plus the deltas not yet folded ([`read`]). An organization's rollup is
 //! built from its appeals ([`rebuild`]: at startup in the background, or `appeals stats
 //! rebuild`), so data written before the rollups existed (or loaded around the service, as the
 //! benchmarks do) is counted too; until it is, statistics are counted by the scan.
 //!
-//! Every row carries a slice (`crate::reports::rollup::slice`): a request filtered by one
+//! Every row carries a slice (`crate::domain::rollup::slice`): a request filtered by one
 //! channel, section, executor or department reads its slice's rows exactly as an unfiltered one
 //! reads the whole body's (`slice = ''`); the key leads by (organization, slice, day).
 //!
@@ -18,8 +18,8 @@ use super::models::AppealRow;
 use super::schema::{appeals, assignments, questions, stats_deltas, stats_rollup, stats_rollup_month, stats_rollup_state, stats_rollup_year, users};
 use super::stats::{load_sql, Bind, ControlCounts, Scope, Sql};
 use super::{DbPool, StoreError, WriteTx};
-use crate::reports::buckets::{self, Level};
-use crate::reports::rollup::{self, fig, Facts, Row, Tally};
+use crate::domain::buckets::{self, Level};
+use crate::domain::rollup::{self, fig, Facts, Row, Tally};
 use crate::{backend_fns, dispatch};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -659,7 +659,7 @@ pub fn rebuild(pool: &DbPool, org: &str, local_day: LocalDay, now: NaiveDateTime
 }
 
 /// A period's unfiltered figures from the rollups plus pending deltas (read as few year, month
-/// and day buckets as `reports::buckets::parts` finds), with the control figures, "overdue now"
+/// and day buckets as `domain::buckets::parts` finds), with the control figures, "overdue now"
 /// (open appeals by deadline month; this month's counted live) and, in full, the executors' names.
 pub fn read(pool: &DbPool, s: &Scope, slice: &str, detail: Detail) -> Result<Tally, StoreError> {
     dispatch!(pool, read(s, slice, detail))

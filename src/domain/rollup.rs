@@ -9,9 +9,8 @@
 //! belongs to, and a change that moves it between slices is the same diff as any other.
 //!
 //! Both ways of counting meet in [`Tally`]: the rollup's sums, and the grouped counts of the
-//! scan path converted by [`Tally::from_groups`]; `crate::reports::stats::build` reads only it.
+//! scan path converted by `crate::reports::statistics::tally_from_groups`; `crate::reports::stats::build` reads only it.
 
-use crate::store::stats::{ControlCounts, PeriodCounts};
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -354,6 +353,17 @@ pub fn aggregate(rows: Vec<Row>) -> Vec<Row> {
     m.into_iter().filter(|(_, n)| *n != 0).map(|((org, slice, day, figure, dim), n)| (org, slice, day, figure, dim, n)).collect()
 }
 
+/// The control figures of a period.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ControlCounts {
+    /// Put on control in the period.
+    pub put_on_control: i64,
+    /// Removed from control in the period.
+    pub removed_from_control: i64,
+    /// On control and not removed at the end of the period's last day.
+    pub in_work_at_end: i64,
+}
+
 /// A period's figures: figure → dimension → count, the control figures, and the names of the
 /// executors it mentions.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -398,73 +408,6 @@ impl Tally {
         self.figures.get(figure).map(|m| m.values().sum()).unwrap_or(0)
     }
 
-    /// The grouped counts of the scan path, as the same figures.
-    pub fn from_groups(p: &PeriodCounts, counting: crate::domain::counting::Counting) -> Tally {
-        let mut t = Tally { control: p.control, ..Default::default() };
-        for g in &p.appeals {
-            let n = g.appeals;
-            if counting.in_totals(&g.channel, &g.form) {
-                t.add(fig::APPEALS, "", n);
-                t.add(fig::CHANNEL, &g.channel, n);
-                t.add(fig::FORM, &g.form, n);
-                t.add(fig::KIND, &g.kind, n);
-                t.add(fig::REGIME, &g.legal_regime, n);
-                for (on, figure) in [
-                    (g.from_organization, fig::FROM_ORG),
-                    (g.collective, fig::COLLECTIVE),
-                    (g.repeated, fig::REPEATED),
-                    (g.late_registration, fig::LATE_REG),
-                    (g.on_site_check, fig::ON_SITE),
-                    (g.forwarded != 0, fig::FORWARDED),
-                    (g.extended != 0, fig::EXTENDED),
-                    (g.overdue_now != 0, fig::OVERDUE),
-                ] {
-                    if on {
-                        t.add(figure, "", n);
-                    }
-                }
-                if g.answered != 0 {
-                    t.add(fig::ANSWERED, &g.answered.to_string(), n);
-                }
-                if let Some(s) = &g.source_organization {
-                    t.add(fig::SOURCE, s, n);
-                }
-                t.add(fig::RETURNED, "", g.returned);
-            }
-            if g.channel == "personal_reception" {
-                if let Some(role) = &g.reception_role {
-                    t.add(fig::RECEPTION, role, n);
-                }
-            }
-        }
-        for q in &p.questions {
-            if counting.in_totals(&q.channel, &q.form) {
-                t.add(fig::Q, &q.code, q.questions);
-                if let Some(r) = &q.result {
-                    t.add(fig::Q_RESULT, r, q.questions);
-                }
-            }
-            if q.channel == "personal_reception" {
-                t.add(fig::Q_RECEPTION, &q.code, q.questions);
-            }
-        }
-        for e in &p.executors {
-            t.executors.insert(e.user_id.clone(), (e.full_name.clone(), e.department.clone()));
-            t.add(fig::EXEC, &e.user_id, e.appeals);
-            if e.extended != 0 {
-                t.add(fig::EXEC_EXTENDED, &e.user_id, e.appeals);
-            }
-            match e.answered {
-                1 => t.add(fig::EXEC_ON_TIME, &e.user_id, e.appeals),
-                2 => t.add(fig::EXEC_LATE, &e.user_id, e.appeals),
-                _ => {}
-            }
-            if e.overdue_now != 0 {
-                t.add(fig::EXEC_OVERDUE, &e.user_id, e.appeals);
-            }
-        }
-        t
-    }
 }
 
 #[cfg(test)]
