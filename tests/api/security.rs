@@ -89,7 +89,7 @@ fn body_for(app: &TestApp, path: &str) -> Option<Value> {
 }
 
 /// A fresh appeal assigned to `executor`, with a pending answer: every action has something to act on.
-async fn own_appeal(app: &TestApp) -> (String, String) {
+pub async fn own_appeal(app: &TestApp) -> (String, String) {
     let card = app.register(json!({})).await;
     let id = card["id"].as_str().unwrap().to_string();
     let r = app.call("POST", &format!("/api/v1/appeals/{id}/assign"), Some(&app.clerk), Some(&json!({"executors": [{"user_id": app.user_id("executor"), "responsible": true}]}))).await;

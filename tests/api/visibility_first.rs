@@ -26,14 +26,8 @@ fn actions(app: &TestApp, answer: &str) -> Vec<(&'static str, String, Value)> {
 both_backends!(another_executors_appeal_is_404_whatever_if_match_says);
 async fn another_executors_appeal_is_404_whatever_if_match_says(db: Db) {
     let app = TestApp::start(db).await;
-    let card = app.register(json!({})).await;
-    let id = card["id"].as_str().unwrap().to_string();
-    let r = app.call("POST", &format!("/api/v1/appeals/{id}/assign"), Some(&app.clerk), Some(&json!({"executors": [{"user_id": app.user_id("executor"), "responsible": true}]}))).await;
-    assert_eq!(r.status, 200);
-    let r = app.call("POST", &format!("/api/v1/appeals/{id}/answers"), Some(&app.executor), Some(&json!({"text": "Черновик", "results": [{"code": "0003.0009.0097.0699", "result": "explained"}]}))).await;
-    assert_eq!(r.status, 200);
-    let answer = r.json["answers"][0]["id"].as_str().unwrap().to_string();
-    let version = r.json["version"].as_i64().unwrap();
+    let (id, answer) = crate::security::own_appeal(&app).await;
+    let version = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.executor), None).await.json["version"].as_i64().unwrap();
     assert!(version > 1);
     for (method, tail, body) in actions(&app, &answer) {
         let path = format!("/api/v1/appeals/{id}{tail}");
