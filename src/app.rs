@@ -7,7 +7,7 @@ use crate::config::Settings;
 use crate::domain::calendar::ProductionCalendar;
 use crate::domain::channels::Catalog;
 use crate::store::models::OrganizationRow;
-use crate::store::{self, DbPool, StoreError};
+use crate::store::{self, DbPool, ServiceError};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -32,7 +32,7 @@ const SHIPPED_CALENDARS: [&str; 4] = [
 pub enum StartError {
     /// Database trouble.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] ServiceError),
     /// A bad calendar file.
     #[error("production calendar: {0}")]
     Calendar(#[from] crate::domain::calendar::CalendarError),
@@ -107,7 +107,7 @@ pub fn state(settings: Settings, pool: DbPool, clock: Arc<dyn Clock>) -> Result<
 /// Re-reads the classifier's codes and names, so a revision loaded with `appeals classifier
 /// import` while servers run is accepted (and named) by them without a restart (`serve` calls
 /// this every minute).
-pub fn reload_codes(state: &AppState) -> Result<usize, StoreError> {
+pub fn reload_codes(state: &AppState) -> Result<usize, ServiceError> {
     let codes: HashMap<String, String> = store::classifier::all_names(&state.pool)?.into_iter().collect();
     let n = codes.len();
     let changed = *state.codes.read().unwrap_or_else(|e| e.into_inner()) != codes;

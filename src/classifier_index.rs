@@ -4,7 +4,7 @@
 //! classifier is revised.
 
 use crate::domain::classifier_lookup::{Lookup, Synonyms};
-use crate::store::{DbPool, StoreError};
+use crate::store::{DbPool, ServiceError};
 use chrono::{Duration, NaiveDate};
 use std::collections::HashMap;
 use std::path::Path;
@@ -51,7 +51,7 @@ impl ClassifierIndex {
     }
 
     /// Rebuilds the lookup from the stored entries (after `appeals classifier import`).
-    pub fn reload(&self, pool: &DbPool) -> Result<usize, StoreError> {
+    pub fn reload(&self, pool: &DbPool) -> Result<usize, ServiceError> {
         let entries = crate::store::classifier::all_entries(pool)?;
         let lookup = Lookup::new(entries, self.synonyms.clone());
         let n = lookup.len();
@@ -79,7 +79,7 @@ impl ClassifierIndex {
     }
 
     /// How often `org` used each code in the year up to `today` (cached for an hour).
-    fn usage(&self, pool: &DbPool, org: &str, today: NaiveDate) -> Result<Arc<HashMap<String, i64>>, StoreError> {
+    fn usage(&self, pool: &DbPool, org: &str, today: NaiveDate) -> Result<Arc<HashMap<String, i64>>, ServiceError> {
         if let Some((at, map)) = self.usage.lock().unwrap_or_else(|e| e.into_inner()).get(org) {
             if at.elapsed() < USAGE_TTL {
                 return Ok(map.clone());
@@ -93,7 +93,7 @@ impl ClassifierIndex {
 
     /// Entries for `q` (words or a code), best first; with `parent`, only its direct children
     /// (all of them, in code order, without `q`). Blocking: it may read the usage.
-    pub fn find(&self, pool: &DbPool, org: &str, today: NaiveDate, q: Option<&str>, parent: Option<&str>, limit: usize) -> Result<Vec<Found>, StoreError> {
+    pub fn find(&self, pool: &DbPool, org: &str, today: NaiveDate, q: Option<&str>, parent: Option<&str>, limit: usize) -> Result<Vec<Found>, ServiceError> {
         let lookup = self.current();
         let hits = match (q.map(str::trim).filter(|q| !q.is_empty()), parent) {
             (None, Some(p)) => lookup.children(p, limit),

@@ -12,7 +12,7 @@ use crate::domain::{keys, regnum};
 use crate::domain::workflow::Status;
 use crate::store::appeals::{Candidate, CardData, NewAppeal};
 use crate::store::models::{AppealRow, LinkRow, QuestionRow};
-use crate::store::{micros, new_id, StoreError};
+use crate::store::{micros, new_id, ServiceError};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 
 
@@ -138,7 +138,7 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
 
 /// Appeals the same person registered since `since` whose summary is near-identical to this
 /// draft's: the registration form asks the clerk whether the letter is really a new one.
-pub fn near_duplicates(state: &AppState, org: &str, d: &AppealDraft, since: NaiveDateTime) -> Result<Vec<crate::store::drafts::Earlier>, StoreError> {
+pub fn near_duplicates(state: &AppState, org: &str, d: &AppealDraft, since: NaiveDateTime) -> Result<Vec<crate::store::drafts::Earlier>, ServiceError> {
     let keys: Vec<String> = person_keys(&applicant_rows(org, "", &d.applicants)).into_iter().collect();
     if keys.is_empty() {
         return Ok(Vec::new());
@@ -163,7 +163,7 @@ fn number_rule<'a>(state: &AppState, render: &'a (dyn Fn(&mut AppealRow, i64) + 
 }
 
 /// Registers a validated draft now: one transaction with its number, links and history.
-pub fn register(state: &AppState, org: &str, actor: &str, d: &AppealDraft, derived: &Derived) -> Result<CardData, StoreError> {
+pub fn register(state: &AppState, org: &str, actor: &str, d: &AppealDraft, derived: &Derived) -> Result<CardData, ServiceError> {
     let new = prepare(state, org, Some(actor), d, derived, state.now(), "registered");
     let (now, today) = (state.now_naive(), state.today());
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, today, found);
@@ -173,7 +173,7 @@ pub fn register(state: &AppState, org: &str, actor: &str, d: &AppealDraft, deriv
 
 /// Registers a validated draft for a reception's visitor, linking the visitor and applying
 /// `then` (an oral answer's control steps, see [`crate::control::oral`]) in the same transaction.
-pub fn register_visit(state: &AppState, org: &str, actor: &str, visitor_id: &str, d: &AppealDraft, derived: &Derived, then: &mut [crate::store::appeals::Decider<'_>]) -> Result<CardData, StoreError> {
+pub fn register_visit(state: &AppState, org: &str, actor: &str, visitor_id: &str, d: &AppealDraft, derived: &Derived, then: &mut [crate::store::appeals::Decider<'_>]) -> Result<CardData, ServiceError> {
     let new = prepare(state, org, Some(actor), d, derived, state.now(), "registered");
     let (now, today) = (state.now_naive(), state.today());
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, today, found);
@@ -184,7 +184,7 @@ pub fn register_visit(state: &AppState, org: &str, actor: &str, visitor_id: &str
 
 /// Imports prepared rows in one transaction; each row's earlier appeals are judged as of its
 /// own registration date (was the earlier one still being considered then?).
-pub fn import(state: &AppState, items: &[NewAppeal]) -> Result<Vec<String>, StoreError> {
+pub fn import(state: &AppState, items: &[NewAppeal]) -> Result<Vec<String>, ServiceError> {
     let now = state.now_naive();
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, row.registered_on, found);
     let render = numbering(state);

@@ -28,7 +28,7 @@ async fn respond(state: web::Data<AppState>, caller: Caller, id: String, expecte
     let card = web::block(move || {
         let mut card = control::command::execute(&st, &actor, &login, &id, expected, command)?;
         crate::queries::card::redact_related(&st, &actor, std::slice::from_mut(&mut card))?;
-        Ok::<_, crate::store::StoreError>(card)
+        Ok::<_, crate::store::ServiceError>(card)
     })
     .await??;
     tracing::info!(appeal_id = %card.appeal.id, action = what, actor = %caller.login, "control action");

@@ -9,7 +9,7 @@ use super::{AppState, WriteProblems};
 use crate::control::bulk::{self, Batch, BulkAction};
 use crate::domain::validation::FieldError;
 use crate::store::bulk::Target;
-use crate::store::StoreError;
+use crate::store::ServiceError;
 use actix_web::{post, web, HttpResponse, ResponseError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -108,7 +108,7 @@ pub fn targets(ids: Vec<String>, if_match: &BTreeMap<String, String>) -> Result<
 }
 
 /// A row of the answer from the use case's outcome.
-pub fn row(id: String, r: Result<i32, StoreError>) -> BulkRow {
+pub fn row(id: String, r: Result<i32, ServiceError>) -> BulkRow {
     match r {
         Ok(version) => BulkRow { id, status: 200, code: None, detail: None, version: Some(version) },
         Err(e) => {

@@ -114,7 +114,7 @@ pub async fn list_notifications(caller: Caller, state: web::Data<AppState>, req:
     let rows = web::block(move || {
         let mut rows = crate::store::outbox::list(&st.pool, &caller.org, &f)?;
         crate::scheduler::render_planned(&st, &mut rows)?;
-        Ok::<_, crate::store::StoreError>(rows)
+        Ok::<_, crate::store::ServiceError>(rows)
     })
     .await??;
     Ok(HttpResponse::Ok().json(NotificationList { items: rows.into_iter().map(Into::into).collect() }))

@@ -15,7 +15,7 @@ use crate::domain::appeal::{AppealDraft, OfficialRole};
 use crate::domain::roles::Capability;
 use crate::domain::validation::{Errors, FieldError};
 use crate::store::receptions::{ReceptionRow, VisitorRow};
-use crate::store::{new_id, StoreError};
+use crate::store::{new_id, ServiceError};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -239,7 +239,7 @@ pub async fn book_visitor(caller: Caller, state: web::Data<AppState>, body: Vali
     e.finish().map_err(ApiError::Validation)?;
     let (pool, org, now) = (state.pool.clone(), caller.org.clone(), state.now_naive());
     let visitor = VisitorRow { id: new_id(), organization_id: org.clone(), reception_id: b.reception_id.clone(), full_name: b.full_name.trim().into(), contact: b.contact.clone(), booked_at: now, appeal_id: None };
-    let found = web::block(move || -> Result<_, StoreError> {
+    let found = web::block(move || -> Result<_, ServiceError> {
         if uuid::Uuid::parse_str(&visitor.reception_id).is_err() || crate::store::receptions::get(&pool, &org, &visitor.reception_id)?.is_none() {
             return Ok(None);
         }
@@ -285,9 +285,9 @@ pub struct VisitOralAnswer {
 }
 
 /// Field errors of a nested object, named from the request's root (`oral_answer.results[0].code`).
-fn nested(prefix: &str, e: StoreError) -> ApiError {
+fn nested(prefix: &str, e: ServiceError) -> ApiError {
     match e {
-        StoreError::Invalid(errs) => ApiError::Validation(errs.into_iter().map(|f| FieldError { field: format!("{prefix}.{}", f.field), message: f.message }).collect()),
+        ServiceError::Invalid(errs) => ApiError::Validation(errs.into_iter().map(|f| FieldError { field: format!("{prefix}.{}", f.field), message: f.message }).collect()),
         other => other.into(),
     }
 }
@@ -320,7 +320,7 @@ pub async fn register_visit(caller: Caller, state: web::Data<AppState>, body: Va
     let card = web::block(move || -> Result<_, ApiError> {
         let (r, v) = visit_of(&st, &c.org, &b.visitor_id)?;
         if v.appeal_id.is_some() {
-            return Err(StoreError::conflict(ErrorCode::VisitorAlreadyRegistered, "посетитель уже зарегистрирован как обращение", serde_json::json!({"appeal_id": v.appeal_id})).into());
+            return Err(ServiceError::conflict(ErrorCode::VisitorAlreadyRegistered, "посетитель уже зарегистрирован как обращение", serde_json::json!({"appeal_id": v.appeal_id})).into());
         }
         let mut a = b.appeal;
         let obj = a.as_object_mut().ok_or_else(|| not_found("appeal", "ожидается объект регистрационной карточки"))?;

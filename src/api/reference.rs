@@ -119,7 +119,7 @@ pub async fn users(caller: Caller, state: web::Data<AppState>, req: HttpRequest)
     let pool = state.pool.clone();
     let admin = crate::domain::roles::allows(caller.role, Capability::ManageUsers);
     let since = state.now_naive() - chrono::Duration::seconds(crate::auth::throttle::LOGIN_ALARM_QUIET_SECS);
-    let (rows, failures) = web::block(move || -> Result<_, crate::store::StoreError> {
+    let (rows, failures) = web::block(move || -> Result<_, crate::store::ServiceError> {
         let rows = crate::store::users::list_users(&pool, &caller.org, role.as_deref(), all)?;
         let failures = if admin {
             let logins: Vec<String> = rows.iter().map(|(u, _)| u.login.clone()).collect();

@@ -110,9 +110,9 @@ pub async fn revoke_tokens(caller: Caller, state: web::Data<AppState>, id: web::
     let org = caller.org.clone();
     let now = state.now_naive();
     let target = id.clone();
-    let revoked = web::block(move || -> Result<usize, crate::store::StoreError> {
+    let revoked = web::block(move || -> Result<usize, crate::store::ServiceError> {
         if crate::store::users::users_by_ids(&pool, &org, std::slice::from_ref(&target))?.is_empty() {
-            return Err(crate::store::StoreError::NotFound);
+            return Err(crate::store::ServiceError::NotFound);
         }
         crate::store::users::revoke_tokens(&pool, &org, &target, now)
     })

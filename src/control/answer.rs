@@ -8,7 +8,7 @@ use crate::domain::workflow::Action;
 use crate::state::AppState;
 use crate::store::appeals::{CardData, Change};
 use crate::store::models::AnswerRow;
-use crate::store::{new_id, StoreError};
+use crate::store::{new_id, ServiceError};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -61,18 +61,18 @@ impl AnswerInput {
 }
 
 /// Submits the responsible executor's draft answer to appeal `id`.
-pub fn answer(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: AnswerInput) -> Result<CardData, StoreError> {
+pub fn answer(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: AnswerInput) -> Result<CardData, ServiceError> {
     let mut p = plan(state, actor, input)?;
     run(state, actor, id, expected, p.action, &mut *p.decide)
 }
 
 /// The draft answer as a step of a composite use case (see [`super::Planned`]).
-pub fn plan<'a>(state: &AppState, actor: &Actor, input: AnswerInput) -> Result<Planned<'a>, StoreError> {
-    input.validate().map_err(StoreError::Invalid)?;
+pub fn plan<'a>(state: &AppState, actor: &Actor, input: AnswerInput) -> Result<Planned<'a>, ServiceError> {
+    input.validate().map_err(ServiceError::Invalid)?;
     let now = state.now_naive();
     let author = actor.id.clone();
-    let decide = move |card: &CardData| -> Result<Step, StoreError> {
-        input.check_results(card).map_err(StoreError::Invalid)?;
+    let decide = move |card: &CardData| -> Result<Step, ServiceError> {
+        input.check_results(card).map_err(ServiceError::Invalid)?;
         let results = json!(input.results.iter().map(|r| json!({"code": r.code, "result": r.result.as_str()})).collect::<Vec<_>>());
         let ans = AnswerRow {
             id: new_id(),

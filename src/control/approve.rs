@@ -8,7 +8,7 @@ use crate::domain::appeal::QuestionResult;
 use crate::domain::workflow::Action;
 use crate::state::AppState;
 use crate::store::appeals::{CardData, Change};
-use crate::store::StoreError;
+use crate::store::ServiceError;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -28,7 +28,7 @@ fn yes() -> bool {
 }
 
 /// Approves answer `answer_id` of appeal `id`.
-pub fn approve(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expected: Option<i32>, input: ApproveInput) -> Result<CardData, StoreError> {
+pub fn approve(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expected: Option<i32>, input: ApproveInput) -> Result<CardData, ServiceError> {
     let mut p = plan(state, actor, Some(answer_id.to_string()), input);
     run(state, actor, id, expected, p.action, &mut *p.decide)
 }
@@ -39,10 +39,10 @@ pub fn plan<'a>(state: &AppState, actor: &Actor, answer_id: Option<String>, inpu
     let now = state.now_naive();
     let today = state.today();
     let reviewer = actor.id.clone();
-    let decide = move |card: &CardData| -> Result<Step, StoreError> {
+    let decide = move |card: &CardData| -> Result<Step, ServiceError> {
         let wanted = match &answer_id {
             Some(a) => a.clone(),
-            None => card.answers.iter().rev().find(|a| a.status == "pending").map(|a| a.id.clone()).ok_or(StoreError::NotFound)?,
+            None => card.answers.iter().rev().find(|a| a.status == "pending").map(|a| a.id.clone()).ok_or(ServiceError::NotFound)?,
         };
         let ans = pending_answer(card, &wanted)?;
         let results: Vec<serde_json::Value> = serde_json::from_str(&ans.results).unwrap_or_default();

@@ -10,7 +10,7 @@ use crate::domain::workflow::Action;
 use crate::state::AppState;
 use crate::store::appeals::{CardData, Change};
 use crate::store::models::AssignmentRow;
-use crate::store::{new_id, StoreError};
+use crate::store::{new_id, ServiceError};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -64,14 +64,14 @@ impl AssignInput {
 }
 
 /// Assigns the executors of `input` to appeal `id`.
-pub fn assign(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: AssignInput) -> Result<CardData, StoreError> {
+pub fn assign(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: AssignInput) -> Result<CardData, ServiceError> {
     let mut p = plan(state, actor, input)?;
     run(state, actor, id, expected, p.action, &mut *p.decide)
 }
 
 /// The resolution as a step of a composite use case (the executors are checked now).
-pub fn plan<'a>(state: &AppState, actor: &Actor, input: AssignInput) -> Result<Planned<'a>, StoreError> {
-    input.validate().map_err(StoreError::Invalid)?;
+pub fn plan<'a>(state: &AppState, actor: &Actor, input: AssignInput) -> Result<Planned<'a>, ServiceError> {
+    input.validate().map_err(ServiceError::Invalid)?;
     let ids: Vec<String> = input.executors.iter().map(|x| x.user_id.clone()).collect();
     let users = crate::store::users::users_by_ids(&state.pool, &actor.org, &ids)?;
     let mut e = Errors::default();
@@ -84,10 +84,10 @@ pub fn plan<'a>(state: &AppState, actor: &Actor, input: AssignInput) -> Result<P
             _ => {}
         }
     }
-    e.finish().map_err(StoreError::Invalid)?;
+    e.finish().map_err(ServiceError::Invalid)?;
     let now = state.now_naive();
     let by = actor.id.clone();
-    let decide = move |card: &CardData| -> Result<Step, StoreError> {
+    let decide = move |card: &CardData| -> Result<Step, ServiceError> {
         let mut row = card.appeal.clone();
         if row.put_on_control_at.is_none() {
             row.put_on_control_at = Some(now);

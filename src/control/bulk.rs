@@ -19,7 +19,7 @@ use crate::domain::validation::{Errors, FieldError};
 use crate::domain::workflow::{Action, Part, Refusal};
 use crate::state::AppState;
 use crate::store::bulk::{RowResult, Target};
-use crate::store::StoreError;
+use crate::store::ServiceError;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -171,18 +171,18 @@ pub fn validate_targets(targets: &[Target]) -> Result<(), Vec<FieldError>> {
 }
 
 /// The refusal a row that would have succeeded gets when another row sank an all-or-nothing batch.
-fn batch_refused() -> StoreError {
-    StoreError::conflict(ErrorCode::BatchRefused, "не выполнено: в пакете «всё или ничего» отказано по другим обращениям", json!({}))
+fn batch_refused() -> ServiceError {
+    ServiceError::conflict(ErrorCode::BatchRefused, "не выполнено: в пакете «всё или ничего» отказано по другим обращениям", json!({}))
 }
 
 /// The single action's planned step for `params`.
-fn plan<'a>(state: &'a AppState, actor: &Actor, actor_login: &str, params: Params) -> Result<Planned<'a>, StoreError> {
+fn plan<'a>(state: &'a AppState, actor: &Actor, actor_login: &str, params: Params) -> Result<Planned<'a>, ServiceError> {
     Ok(match params {
         Params::Assign(i) => super::assign::plan(state, actor, i)?,
         Params::Forward(i) => {
             if i.letter_number.is_some() {
                 // One typed number cannot go on many cover letters.
-                return Err(StoreError::Invalid(vec![FieldError { field: "letter_number".into(), message: "в пакете каждое сопроводительное письмо получает свой номер: оставьте поле пустым".into() }]));
+                return Err(ServiceError::Invalid(vec![FieldError { field: "letter_number".into(), message: "в пакете каждое сопроводительное письмо получает свой номер: оставьте поле пустым".into() }]));
             }
             super::forward::plan(state, actor, i)?
         }
@@ -225,8 +225,8 @@ fn with_decider<T>(
     actor_login: &str,
     params: &Params,
     bulk_id: &str,
-    f: impl FnOnce(crate::store::bulk::Decide<'_>, crate::store::stats_deltas::LocalDay) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
+    f: impl FnOnce(crate::store::bulk::Decide<'_>, crate::store::stats_deltas::LocalDay) -> Result<T, ServiceError>,
+) -> Result<T, ServiceError> {
     let plan = plan(state, actor, actor_login, params.clone())?;
     let mut step = deciders(state, vec![plan]).pop().expect("one plan, one step");
     let mut decide = |card: &crate::store::appeals::CardData| {
@@ -245,16 +245,16 @@ fn with_decider<T>(
 
 /// Runs `batch` as `actor` (see the module's doc). `Err` is a refusal of the whole batch:
 /// bad parameters (422), a role that may never take the action (403), a database failure.
-pub fn run(state: &AppState, actor: &Actor, actor_login: &str, batch: Batch) -> Result<Outcome, StoreError> {
+pub fn run(state: &AppState, actor: &Actor, actor_login: &str, batch: Batch) -> Result<Outcome, ServiceError> {
     let kind = batch.params.action();
     let action = kind.action();
     if !kind.open_to_role(actor.role) {
-        return Err(StoreError::Refused { refusal: Refusal::Role, action });
+        return Err(ServiceError::Refused { refusal: Refusal::Role, action });
     }
-    validate_targets(&batch.targets).map_err(StoreError::Invalid)?;
+    validate_targets(&batch.targets).map_err(ServiceError::Invalid)?;
     // The parameters are the single action's body: their fields are named `params.<field>`.
-    let in_params = |e: StoreError| match e {
-        StoreError::Invalid(errs) => StoreError::Invalid(errs.into_iter().map(|f| FieldError { field: format!("params.{}", f.field), message: f.message }).collect()),
+    let in_params = |e: ServiceError| match e {
+        ServiceError::Invalid(errs) => ServiceError::Invalid(errs.into_iter().map(|f| FieldError { field: format!("params.{}", f.field), message: f.message }).collect()),
         other => other,
     };
     let plan: Planned<'_> = plan(state, actor, actor_login, batch.params.clone()).map_err(in_params)?;
@@ -276,7 +276,7 @@ pub fn run(state: &AppState, actor: &Actor, actor_login: &str, batch: Batch) -> 
         // Forwarding takes its cover letter's number before the card's version is checked.
         let savepoints = kind == BulkAction::Forward;
         let shares = shares(&batch.targets, workers(state));
-        let outcomes: Vec<Result<Vec<(usize, RowResult)>, StoreError>> = std::thread::scope(|scope| {
+        let outcomes: Vec<Result<Vec<(usize, RowResult)>, ServiceError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = shares
                 .iter()
                 .map(|share| {
@@ -290,7 +290,7 @@ pub fn run(state: &AppState, actor: &Actor, actor_login: &str, batch: Batch) -> 
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(StoreError::Connect("bulk worker panicked".into())))).collect()
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(ServiceError::Connect("bulk worker panicked".into())))).collect()
         });
         let mut rows: Vec<Option<RowResult>> = (0..batch.targets.len()).map(|_| None).collect();
         for (positions, share) in shares.iter().zip(outcomes) {
@@ -304,12 +304,12 @@ pub fn run(state: &AppState, actor: &Actor, actor_login: &str, batch: Batch) -> 
                 Err(e) => {
                     let cause = e.to_string();
                     for i in positions {
-                        rows[*i] = Some(Err(StoreError::Connect(cause.clone())));
+                        rows[*i] = Some(Err(ServiceError::Connect(cause.clone())));
                     }
                 }
             }
         }
-        rows.into_iter().map(|r| r.unwrap_or(Err(StoreError::NotFound))).collect()
+        rows.into_iter().map(|r| r.unwrap_or(Err(ServiceError::NotFound))).collect()
     };
     let rows: Vec<(String, RowResult)> = batch.targets.into_iter().map(|t| t.id).zip(results).collect();
     let outcome = Outcome { bulk_id, rows };

@@ -16,7 +16,7 @@ use super::rework::CommentInput;
 use super::Actor;
 use crate::state::AppState;
 use crate::store::appeals::CardData;
-use crate::store::StoreError;
+use crate::store::ServiceError;
 
 /// One control action with its input; those on an answer name it.
 pub enum Command {
@@ -68,7 +68,7 @@ impl Command {
 
 /// Runs `command` on appeal `id` as `actor` (`login` is recorded where the law wants a name,
 /// as on an extension), against the card version `expected` when one is named.
-pub fn execute(state: &AppState, actor: &Actor, login: &str, id: &str, expected: Option<i32>, command: Command) -> Result<CardData, StoreError> {
+pub fn execute(state: &AppState, actor: &Actor, login: &str, id: &str, expected: Option<i32>, command: Command) -> Result<CardData, ServiceError> {
     match command {
         Command::Assign(i) => super::assign::assign(state, actor, id, expected, i),
         Command::Extend(i) => super::extend::extend(state, actor, login, id, expected, i),

@@ -7,7 +7,7 @@ use crate::domain::validation::Errors;
 use crate::domain::workflow::Action;
 use crate::state::AppState;
 use crate::store::appeals::{CardData, Change};
-use crate::store::StoreError;
+use crate::store::ServiceError;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
@@ -42,15 +42,15 @@ impl ConsiderationInput {
 }
 
 /// Records the consideration flags of appeal `id`.
-pub fn consider(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: ConsiderationInput) -> Result<CardData, StoreError> {
+pub fn consider(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: ConsiderationInput) -> Result<CardData, ServiceError> {
     let mut p = plan(actor, input)?;
     run(state, actor, id, expected, p.action, &mut *p.decide)
 }
 
 /// The flags as a step that may be applied to many cards (input checked now).
-pub fn plan<'a>(actor: &Actor, input: ConsiderationInput) -> Result<Planned<'a>, StoreError> {
-    input.validate().map_err(StoreError::Invalid)?;
-    let decide = move |card: &CardData| -> Result<Step, StoreError> {
+pub fn plan<'a>(actor: &Actor, input: ConsiderationInput) -> Result<Planned<'a>, ServiceError> {
+    input.validate().map_err(ServiceError::Invalid)?;
+    let decide = move |card: &CardData| -> Result<Step, ServiceError> {
         let mut row = card.appeal.clone();
         let mut details = Map::new();
         let mut set = |name: &str, field: &mut bool, value: Option<bool>| {

@@ -7,7 +7,7 @@ use crate::domain::workflow::Action;
 use crate::state::AppState;
 use crate::store::appeals::{CardData, Change};
 use crate::store::models::ContributionRow;
-use crate::store::{new_id, StoreError};
+use crate::store::{new_id, ServiceError};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -30,8 +30,8 @@ impl ContributionInput {
 }
 
 /// Adds the co-executor's contribution to appeal `id`.
-pub fn contribute(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: ContributionInput) -> Result<CardData, StoreError> {
-    input.validate().map_err(StoreError::Invalid)?;
+pub fn contribute(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: ContributionInput) -> Result<CardData, ServiceError> {
+    input.validate().map_err(ServiceError::Invalid)?;
     let now = state.now_naive();
     run(state, actor, id, expected, Action::Contribute, &mut |card| {
         let row = ContributionRow {

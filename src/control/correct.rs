@@ -14,7 +14,7 @@ use crate::domain::workflow::{Action, Status};
 use crate::state::AppState;
 use crate::store::appeals::{CardData, Change};
 use crate::store::models::{ApplicantRow, QuestionRow};
-use crate::store::{new_id, StoreError};
+use crate::store::{new_id, ServiceError};
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
@@ -111,13 +111,13 @@ fn note(details: &mut Map<String, Value>, field: &str, before: Value, after: Val
 
 /// Corrects the card of appeal `id`; `expected` (the `If-Match` version) is required, and its
 /// absence is reported only to a caller who may correct the card at all.
-pub fn correct(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: CorrectionInput) -> Result<CardData, StoreError> {
-    input.validate().map_err(StoreError::Invalid)?;
+pub fn correct(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: CorrectionInput) -> Result<CardData, ServiceError> {
+    input.validate().map_err(ServiceError::Invalid)?;
     let admin_with_reason = actor.role == Role::Admin && input.reason.is_some();
     let pick = |status: Status| if matches!(status, Status::Closed | Status::Forwarded | Status::LeftWithoutAnswer) && admin_with_reason { Action::CorrectFinished } else { Action::Correct };
     run_picking(state, actor, id, expected, &pick, &mut |card| {
         if expected.is_none() {
-            return Err(StoreError::VersionRequired);
+            return Err(ServiceError::VersionRequired);
         }
         let before = draft_of(card);
         let mut after = before.clone();
@@ -142,7 +142,7 @@ pub fn correct(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>,
         if let Some(x) = input.form {
             after.form = x;
         }
-        let derived = crate::intake::validate(state, &after, false).map_err(StoreError::Invalid)?;
+        let derived = crate::intake::validate(state, &after, false).map_err(ServiceError::Invalid)?;
         let a = &card.appeal;
         let mut row = a.clone();
         row.summary = after.summary.trim().into();

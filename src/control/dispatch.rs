@@ -13,7 +13,7 @@ use crate::domain::workflow::Action;
 use crate::state::AppState;
 use crate::store::appeals::{CardData, Change, Dispatch, OutgoingNumber};
 use crate::store::outbox::OutboxChange;
-use crate::store::StoreError;
+use crate::store::ServiceError;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -73,36 +73,36 @@ impl DispatchInput {
 }
 
 /// Registers the dispatch of answer `answer_id` of appeal `id`.
-pub fn dispatch(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expected: Option<i32>, input: DispatchInput) -> Result<CardData, StoreError> {
+pub fn dispatch(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expected: Option<i32>, input: DispatchInput) -> Result<CardData, ServiceError> {
     let mut p = plan(state, actor, Some(answer_id.to_string()), input)?;
     duplicate_number(run(state, actor, id, expected, p.action, &mut *p.decide))
 }
 
 /// A taken outgoing number as the 409 naming the field.
-pub fn duplicate_number(result: Result<CardData, StoreError>) -> Result<CardData, StoreError> {
+pub fn duplicate_number(result: Result<CardData, ServiceError>) -> Result<CardData, ServiceError> {
     match result {
-        Err(e) if e.is_unique_violation() => Err(StoreError::conflict(ErrorCode::DuplicateOutgoingNumber, "такой исходящий номер уже присвоен другому ответу", json!({"field": "outgoing_number"}))),
+        Err(e) if e.is_unique_violation() => Err(ServiceError::conflict(ErrorCode::DuplicateOutgoingNumber, "такой исходящий номер уже присвоен другому ответу", json!({"field": "outgoing_number"}))),
         other => other,
     }
 }
 
 /// The dispatch as a step of a composite use case; `answer_id` `None` dispatches the approved
 /// answer not yet sent (the one an earlier step of the same transaction approved).
-pub fn plan<'a>(state: &'a AppState, actor: &Actor, answer_id: Option<String>, input: DispatchInput) -> Result<Planned<'a>, StoreError> {
-    input.validate(state.today()).map_err(StoreError::Invalid)?;
+pub fn plan<'a>(state: &'a AppState, actor: &Actor, answer_id: Option<String>, input: DispatchInput) -> Result<Planned<'a>, ServiceError> {
+    input.validate(state.today()).map_err(ServiceError::Invalid)?;
     let template = state.settings.organization.outgoing_number_template.clone();
     let by = actor.id.clone();
-    let decide = move |card: &CardData| -> Result<Step, StoreError> {
+    let decide = move |card: &CardData| -> Result<Step, ServiceError> {
         let wanted = match &answer_id {
             Some(a) => a.clone(),
-            None => card.answers.iter().rev().find(|a| a.status == "approved" && a.outgoing_number.is_none()).map(|a| a.id.clone()).ok_or(StoreError::NotFound)?,
+            None => card.answers.iter().rev().find(|a| a.status == "approved" && a.outgoing_number.is_none()).map(|a| a.id.clone()).ok_or(ServiceError::NotFound)?,
         };
         let ans = answer_of(card, &wanted)?;
         if ans.status != "approved" {
-            return Err(StoreError::conflict(ErrorCode::AnswerNotApproved, format!("отправить можно только утверждённый ответ (статус ответа: {})", ans.status), json!({"answer_status": ans.status})));
+            return Err(ServiceError::conflict(ErrorCode::AnswerNotApproved, format!("отправить можно только утверждённый ответ (статус ответа: {})", ans.status), json!({"answer_status": ans.status})));
         }
         if let Some(n) = &ans.outgoing_number {
-            return Err(StoreError::conflict(ErrorCode::AlreadyDispatched, format!("ответ уже отправлен за исходящим номером {n}"), json!({"outgoing_number": n})));
+            return Err(ServiceError::conflict(ErrorCode::AlreadyDispatched, format!("ответ уже отправлен за исходящим номером {n}"), json!({"outgoing_number": n})));
         }
         let approved_on = ans.reviewed_at.map(|t| state.local_date(DateTime::<Utc>::from_naive_utc_and_offset(t, Utc)));
         if approved_on.is_some_and(|d| input.sent_on < d) {
@@ -145,6 +145,6 @@ pub fn plan<'a>(state: &'a AppState, actor: &Actor, answer_id: Option<String>, i
     Ok(Planned { actor: actor.clone(), action: Action::Dispatch, decide: Box::new(decide) })
 }
 
-fn invalid(field: &str, message: &str) -> StoreError {
-    StoreError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
+fn invalid(field: &str, message: &str) -> ServiceError {
+    ServiceError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
 }

@@ -11,7 +11,7 @@ use crate::domain::workflow::Action;
 use crate::state::AppState;
 use crate::store::appeals::{CardData, Change};
 use crate::store::outbox::OutboxChange;
-use crate::store::StoreError;
+use crate::store::ServiceError;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -39,21 +39,21 @@ impl ExtendInput {
 }
 
 /// Extends appeal `id`'s deadline.
-pub fn extend(state: &AppState, actor: &Actor, actor_login: &str, id: &str, expected: Option<i32>, input: ExtendInput) -> Result<CardData, StoreError> {
+pub fn extend(state: &AppState, actor: &Actor, actor_login: &str, id: &str, expected: Option<i32>, input: ExtendInput) -> Result<CardData, ServiceError> {
     let mut p = plan(state, actor, actor_login, input)?;
     run(state, actor, id, expected, p.action, &mut *p.decide)
 }
 
 /// The extension as a step that may be applied to many cards (input checked now).
-pub fn plan<'a>(state: &'a AppState, actor: &Actor, actor_login: &str, input: ExtendInput) -> Result<Planned<'a>, StoreError> {
+pub fn plan<'a>(state: &'a AppState, actor: &Actor, actor_login: &str, input: ExtendInput) -> Result<Planned<'a>, ServiceError> {
     let rules = state.settings.deadlines.clone();
-    input.validate(rules.max_extension_days).map_err(StoreError::Invalid)?;
+    input.validate(rules.max_extension_days).map_err(ServiceError::Invalid)?;
     let today = state.today();
     let actor_login = actor_login.to_string();
-    let decide = move |card: &CardData| -> Result<Step, StoreError> {
+    let decide = move |card: &CardData| -> Result<Step, ServiceError> {
         let days = input.days as u32;
         deadline::check_extension(&rules, card.appeal.extension_days.is_some(), days)
-            .map_err(|err| StoreError::conflict(ErrorCode::AlreadyExtended, err.to_string(), json!({"field": "days"})))?;
+            .map_err(|err| ServiceError::conflict(ErrorCode::AlreadyExtended, err.to_string(), json!({"field": "days"})))?;
         let mut row = card.appeal.clone();
         let ext = Extension { days, reason: input.reason.trim().into(), decided_by: actor_login.clone(), decided_on: today };
         let regime = LegalRegime::parse(&row.legal_regime).unwrap_or(LegalRegime::Fz59);

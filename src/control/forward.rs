@@ -15,7 +15,7 @@ use crate::state::AppState;
 use crate::store::appeals::{CardData, Change, OutgoingNumber};
 use chrono::Datelike;
 use crate::store::outbox::OutboxChange;
-use crate::store::StoreError;
+use crate::store::ServiceError;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -59,7 +59,7 @@ impl ForwardInput {
 }
 
 /// Forwards appeal `id` to the body named in `input`.
-pub fn forward(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: ForwardInput) -> Result<CardData, StoreError> {
+pub fn forward(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: ForwardInput) -> Result<CardData, ServiceError> {
     let mut p = plan(state, actor, input)?;
     let result = run(state, actor, id, expected, p.action, &mut *p.decide);
     match result {
@@ -69,9 +69,9 @@ pub fn forward(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>,
 }
 
 /// A typed cover-letter number that another letter already bears: a 409 naming the field.
-pub fn number_taken(e: StoreError) -> StoreError {
+pub fn number_taken(e: ServiceError) -> ServiceError {
     if e.is_unique_violation() {
-        StoreError::conflict(ErrorCode::DuplicateForwardNumber, "такой исходящий номер уже присвоен другому сопроводительному письму", json!({"field": "letter_number"}))
+        ServiceError::conflict(ErrorCode::DuplicateForwardNumber, "такой исходящий номер уже присвоен другому сопроводительному письму", json!({"field": "letter_number"}))
     } else {
         e
     }
@@ -79,14 +79,14 @@ pub fn number_taken(e: StoreError) -> StoreError {
 
 /// Forwarding as a step that may be applied to many cards (input checked and the directory's
 /// body resolved now).
-pub fn plan<'a>(state: &'a AppState, actor: &Actor, input: ForwardInput) -> Result<Planned<'a>, StoreError> {
-    input.validate().map_err(StoreError::Invalid)?;
+pub fn plan<'a>(state: &'a AppState, actor: &Actor, input: ForwardInput) -> Result<Planned<'a>, ServiceError> {
+    input.validate().map_err(ServiceError::Invalid)?;
     // The directory's body is resolved here, so the card keeps its exact name (the export finds
     // the body's ССТУ.РФ GUID by it).
     let organization = match (&input.body_id, &input.organization) {
         (Some(body), _) => {
             let found = if uuid::Uuid::parse_str(body).is_ok() { crate::store::bodies::get(&state.pool, &actor.org, body)? } else { None };
-            found.ok_or_else(|| StoreError::Invalid(vec![crate::domain::validation::FieldError { field: "body_id".into(), message: "нет такого органа в справочнике".into() }]))?.name
+            found.ok_or_else(|| ServiceError::Invalid(vec![crate::domain::validation::FieldError { field: "body_id".into(), message: "нет такого органа в справочнике".into() }]))?.name
         }
         (None, Some(o)) => o.trim().to_string(),
         (None, None) => String::new(),
@@ -94,7 +94,7 @@ pub fn plan<'a>(state: &'a AppState, actor: &Actor, input: ForwardInput) -> Resu
     let today = state.today();
     let now = state.now_naive();
     let template = state.settings.organization.forward_number_template.clone();
-    let decide = move |card: &CardData| -> Result<Step, StoreError> {
+    let decide = move |card: &CardData| -> Result<Step, ServiceError> {
         let mut row = card.appeal.clone();
         let limit = deadline::forwarding_deadline(&state.calendar, &state.settings.deadlines, row.registered_on);
         row.forwarded_to = Some(organization.clone());

@@ -11,7 +11,7 @@ use crate::domain::workflow::{Action, LeaveReason};
 use crate::state::AppState;
 use crate::store::appeals::{CardData, Change};
 use crate::store::outbox::OutboxChange;
-use crate::store::StoreError;
+use crate::store::ServiceError;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -39,23 +39,23 @@ impl LeaveInput {
 }
 
 /// Leaves appeal `id` without an answer.
-pub fn leave_without_answer(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: LeaveInput) -> Result<CardData, StoreError> {
+pub fn leave_without_answer(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: LeaveInput) -> Result<CardData, ServiceError> {
     let mut p = plan(state, actor, input)?;
     run(state, actor, id, expected, p.action, &mut *p.decide)
 }
 
 /// Leaving without an answer as a step that may be applied to many cards (input checked now;
 /// whether the ground fits is checked on each card).
-pub fn plan<'a>(state: &'a AppState, actor: &Actor, input: LeaveInput) -> Result<Planned<'a>, StoreError> {
-    input.validate().map_err(StoreError::Invalid)?;
+pub fn plan<'a>(state: &'a AppState, actor: &Actor, input: LeaveInput) -> Result<Planned<'a>, ServiceError> {
+    input.validate().map_err(ServiceError::Invalid)?;
     let now = state.now_naive();
     let today = state.today();
     let actor_id = actor.id.clone();
-    let decide = move |card: &CardData| -> Result<Step, StoreError> {
+    let decide = move |card: &CardData| -> Result<Step, ServiceError> {
         input
             .reason
             .check_ground(card.appeal.anonymous, card.appeal.repeated)
-            .map_err(|why| StoreError::Invalid(vec![FieldError { field: "reason".into(), message: why.into() }]))?;
+            .map_err(|why| ServiceError::Invalid(vec![FieldError { field: "reason".into(), message: why.into() }]))?;
         let mut row = card.appeal.clone();
         row.left_reason = Some(input.reason.as_str().into());
         row.closed_at = Some(now);

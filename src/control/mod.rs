@@ -27,7 +27,7 @@ use crate::domain::workflow::{self, Action, Facts, Part, Status};
 use crate::state::AppState;
 use crate::store::appeals::{CardData, Change, Decider};
 use crate::store::models::AnswerRow;
-use crate::store::StoreError;
+use crate::store::ServiceError;
 use chrono::NaiveDate;
 use serde_json::json;
 
@@ -75,7 +75,7 @@ pub fn available_actions(card: &CardData, actor_id: &str, role: Role, today: Nai
 }
 
 /// The 409 of a failed precondition, with its stable code and a Russian explanation.
-fn precondition_conflict(code: ErrorCode, card: &CardData) -> StoreError {
+fn precondition_conflict(code: ErrorCode, card: &CardData) -> ServiceError {
     let message = match code {
         ErrorCode::AlreadyExtended => "срок уже продлевался: по ст. 12 59-ФЗ продлить можно один раз".to_string(),
         ErrorCode::DeadlinePassed => format!(
@@ -87,7 +87,7 @@ fn precondition_conflict(code: ErrorCode, card: &CardData) -> StoreError {
         ErrorCode::AnswerNotDispatched => "ответ ещё не отправлен заявителю: с контроля снимают после отправки ответа".to_string(),
         other => format!("действие сейчас недоступно ({other})"),
     };
-    StoreError::conflict(code, message, json!({"due_date": card.appeal.due_date}))
+    ServiceError::conflict(code, message, json!({"due_date": card.appeal.due_date}))
 }
 
 /// Runs `action` on appeal `id` in one transaction (see the module's doc).
@@ -97,8 +97,8 @@ pub fn run(
     id: &str,
     expected_version: Option<i32>,
     action: Action,
-    decide: &mut dyn FnMut(&CardData) -> Result<Step, StoreError>,
-) -> Result<CardData, StoreError> {
+    decide: &mut dyn FnMut(&CardData) -> Result<Step, ServiceError>,
+) -> Result<CardData, ServiceError> {
     run_picking(state, actor, id, expected_version, &|_| action, decide)
 }
 
@@ -110,10 +110,10 @@ pub fn run_picking(
     id: &str,
     expected_version: Option<i32>,
     pick: &dyn Fn(Status) -> Action,
-    decide: &mut dyn FnMut(&CardData) -> Result<Step, StoreError>,
-) -> Result<CardData, StoreError> {
+    decide: &mut dyn FnMut(&CardData) -> Result<Step, ServiceError>,
+) -> Result<CardData, ServiceError> {
     if uuid::Uuid::parse_str(id).is_err() {
-        return Err(StoreError::NotFound);
+        return Err(ServiceError::NotFound);
     }
     let today = state.today();
     let now = state.now_naive();
@@ -130,7 +130,7 @@ pub struct Planned<'a> {
     /// The action, checked against the state machine when applied.
     pub action: Action,
     /// The change, decided from the card as the previous steps left it.
-    pub decide: Box<dyn FnMut(&CardData) -> Result<Step, StoreError> + 'a>,
+    pub decide: Box<dyn FnMut(&CardData) -> Result<Step, ServiceError> + 'a>,
 }
 
 /// The store's steps for `plans`, each guarded as [`run`] guards one action (visibility, state
@@ -148,9 +148,9 @@ pub fn deciders<'a>(state: &AppState, plans: Vec<Planned<'a>>) -> Vec<Decider<'a
 
 /// Applies `plans` to appeal `id` in ONE transaction, in order: each action goes through the
 /// state machine and writes its own history entry, and a refusal of any undoes them all.
-pub fn run_chain(state: &AppState, org: &str, id: &str, expected_version: Option<i32>, plans: Vec<Planned<'_>>) -> Result<CardData, StoreError> {
+pub fn run_chain(state: &AppState, org: &str, id: &str, expected_version: Option<i32>, plans: Vec<Planned<'_>>) -> Result<CardData, ServiceError> {
     if uuid::Uuid::parse_str(id).is_err() {
-        return Err(StoreError::NotFound);
+        return Err(ServiceError::NotFound);
     }
     let mut steps = deciders(state, plans);
     let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
@@ -158,9 +158,9 @@ pub fn run_chain(state: &AppState, org: &str, id: &str, expected_version: Option
 }
 
 /// One action applied to the card read in the write transaction (see the module's doc).
-fn guarded(actor: &Actor, today: NaiveDate, pick: &dyn Fn(Status) -> Action, decide: &mut dyn FnMut(&CardData) -> Result<Step, StoreError>, card: &CardData) -> Result<Change, StoreError> {
+fn guarded(actor: &Actor, today: NaiveDate, pick: &dyn Fn(Status) -> Action, decide: &mut dyn FnMut(&CardData) -> Result<Step, ServiceError>, card: &CardData) -> Result<Change, ServiceError> {
     if !crate::store::visibility::visible(actor, card) {
-        return Err(StoreError::NotFound);
+        return Err(ServiceError::NotFound);
     }
     let status = Status::parse(&card.appeal.status).unwrap_or(Status::Registered);
     let action = pick(status);
@@ -171,12 +171,12 @@ fn guarded(actor: &Actor, today: NaiveDate, pick: &dyn Fn(Status) -> Action, dec
             workflow::Refusal::Status { current, .. } => workflow::Refusal::Status { current, allowed: workflow::available_actions(status, actor.role, part, facts) },
             other => other,
         };
-        StoreError::Refused { refusal, action }
+        ServiceError::Refused { refusal, action }
     })?;
     workflow::precondition(action, facts).map_err(|code| precondition_conflict(code, card))?;
     let Step { mut change, then } = decide(card)?;
     if let Some(follow) = then {
-        next = workflow::transition(next, follow).ok_or(StoreError::Refused { refusal: workflow::Refusal::Status { current: next, allowed: Vec::new() }, action: follow })?;
+        next = workflow::transition(next, follow).ok_or(ServiceError::Refused { refusal: workflow::Refusal::Status { current: next, allowed: Vec::new() }, action: follow })?;
     }
     // Leaving control ends the staff reminders, in the same transaction.
     if !next.is_open() {
@@ -194,15 +194,15 @@ fn guarded(actor: &Actor, today: NaiveDate, pick: &dyn Fn(Status) -> Action, dec
 }
 
 /// The card's answer with this id, or 404.
-pub fn answer_of<'a>(card: &'a CardData, answer_id: &str) -> Result<&'a AnswerRow, StoreError> {
-    card.answers.iter().find(|a| a.id == answer_id).ok_or(StoreError::NotFound)
+pub fn answer_of<'a>(card: &'a CardData, answer_id: &str) -> Result<&'a AnswerRow, ServiceError> {
+    card.answers.iter().find(|a| a.id == answer_id).ok_or(ServiceError::NotFound)
 }
 
 /// The card's answer with this id if it still awaits review; 409 `answer_already_reviewed` otherwise.
-pub fn pending_answer<'a>(card: &'a CardData, answer_id: &str) -> Result<&'a AnswerRow, StoreError> {
+pub fn pending_answer<'a>(card: &'a CardData, answer_id: &str) -> Result<&'a AnswerRow, ServiceError> {
     let a = answer_of(card, answer_id)?;
     if a.status != "pending" {
-        return Err(StoreError::conflict(ErrorCode::AnswerAlreadyReviewed, format!("ответ уже рассмотрен (статус {})", a.status), json!({"answer_status": a.status})));
+        return Err(ServiceError::conflict(ErrorCode::AnswerAlreadyReviewed, format!("ответ уже рассмотрен (статус {})", a.status), json!({"answer_status": a.status})));
     }
     Ok(a)
 }

@@ -13,7 +13,7 @@ use super::dispatch::{DispatchInput, SentChannel};
 use super::{Actor, Planned};
 use crate::domain::roles::Role;
 use crate::state::AppState;
-use crate::store::StoreError;
+use crate::store::ServiceError;
 
 /// The instruction of the resolution an oral answer takes.
 pub const INSTRUCTION: &str = "Устный ответ на личном приёме";
@@ -30,7 +30,7 @@ pub struct OralAnswer {
 /// themself) takes the resolution naming `official`; the official answers, approves with removal
 /// from control and hands the answer over today. The official must be a supervisor (the head or
 /// a deputy approves their own oral answer); the state machine checks every step as it is applied.
-pub fn plan<'a>(state: &'a AppState, registrar: &Actor, official: &Actor, answer: OralAnswer) -> Result<Vec<Planned<'a>>, StoreError> {
+pub fn plan<'a>(state: &'a AppState, registrar: &Actor, official: &Actor, answer: OralAnswer) -> Result<Vec<Planned<'a>>, ServiceError> {
     let resolution = AssignInput { executors: vec![ExecutorInput { user_id: official.id.clone(), responsible: true }], instruction: Some(INSTRUCTION.into()) };
     let handed = DispatchInput { sent_on: state.today(), channel: SentChannel::ByHand, outgoing_number: None };
     Ok(vec![
@@ -43,7 +43,7 @@ pub fn plan<'a>(state: &'a AppState, registrar: &Actor, official: &Actor, answer
 
 /// The official as an actor, when they may give an oral answer: an active supervisor of the
 /// organization (None otherwise).
-pub fn official(state: &AppState, org: &str, user_id: &str) -> Result<Option<Actor>, StoreError> {
+pub fn official(state: &AppState, org: &str, user_id: &str) -> Result<Option<Actor>, ServiceError> {
     if uuid::Uuid::parse_str(user_id).is_err() {
         return Ok(None);
     }

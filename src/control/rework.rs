@@ -6,7 +6,7 @@ use crate::domain::validation::Errors;
 use crate::domain::workflow::Action;
 use crate::state::AppState;
 use crate::store::appeals::{CardData, Change};
-use crate::store::StoreError;
+use crate::store::ServiceError;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -32,8 +32,8 @@ impl CommentInput {
 }
 
 /// Returns answer `answer_id` of appeal `id` for rework.
-pub fn return_for_rework(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expected: Option<i32>, input: CommentInput) -> Result<CardData, StoreError> {
-    input.validate().map_err(StoreError::Invalid)?;
+pub fn return_for_rework(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expected: Option<i32>, input: CommentInput) -> Result<CardData, ServiceError> {
+    input.validate().map_err(ServiceError::Invalid)?;
     run(state, actor, id, expected, Action::Return, &mut |card| {
         let ans = pending_answer(card, answer_id)?;
         let mut row = card.appeal.clone();

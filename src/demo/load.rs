@@ -9,7 +9,7 @@ use super::story::{self, Case, Fate, Staff};
 use crate::domain::appeal::OfficialRole;
 use crate::domain::ru::{number, plural};
 use crate::state::AppState;
-use crate::store::StoreError;
+use crate::store::ServiceError;
 use std::path::Path;
 
 /// A demo profile and its size.
@@ -70,7 +70,7 @@ pub enum DemoError {
     /// A generated appeal failed validation (a defect of the generator).
     Invalid(String),
     /// The database failed.
-    Store(StoreError),
+    Store(ServiceError),
 }
 
 impl std::fmt::Display for DemoError {
@@ -97,8 +97,8 @@ impl std::fmt::Display for DemoError {
 
 impl std::error::Error for DemoError {}
 
-impl From<StoreError> for DemoError {
-    fn from(e: StoreError) -> Self {
+impl From<ServiceError> for DemoError {
+    fn from(e: ServiceError) -> Self {
         DemoError::Store(e)
     }
 }
@@ -172,8 +172,8 @@ pub fn load(state: &AppState, org: &str, profile: &Profile, into_live: bool) -> 
 }
 
 /// The demo staff of `profile`, as users of `org` created at `at` (before the first appeal).
-fn staff(state: &AppState, org: &str, profile: &str, at: chrono::NaiveDateTime) -> Result<Staff, StoreError> {
-    let user = |role_login: &str, name: &str, role: &str| -> Result<String, StoreError> {
+fn staff(state: &AppState, org: &str, profile: &str, at: chrono::NaiveDateTime) -> Result<Staff, ServiceError> {
+    let user = |role_login: &str, name: &str, role: &str| -> Result<String, ServiceError> {
         let (_, hash) = crate::auth::generate_token();
         let u = crate::store::users::NewUser { login: format!("demo_{profile}_{role_login}"), full_name: name.into(), role: role.into(), email: None };
         Ok(crate::store::users::create_user(&state.pool, org, &u, &hash, at, None)?.id)

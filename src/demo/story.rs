@@ -21,7 +21,7 @@ use crate::domain::calendar::ProductionCalendar;
 use crate::domain::roles::Role;
 use crate::state::AppState;
 use crate::store::appeals::CardData;
-use crate::store::StoreError;
+use crate::store::ServiceError;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -354,7 +354,7 @@ impl Crew<'_> {
         AnswerInput { text: text.into(), results }
     }
 
-    fn apply(&self, c: &Case, i: usize, act: Act, p: &mut Progress, today: NaiveDate) -> Result<(), StoreError> {
+    fn apply(&self, c: &Case, i: usize, act: Act, p: &mut Progress, today: NaiveDate) -> Result<(), ServiceError> {
         let st = self.state;
         let id = c.id.as_str();
         let pending = |card: &CardData| card.answers.iter().rev().find(|a| a.status == "pending").map(|a| a.id.clone());
@@ -383,7 +383,7 @@ impl Crew<'_> {
                 p.answer = pending(&card);
             }
             Act::Return => {
-                let aid = p.answer.clone().ok_or(StoreError::NotFound)?;
+                let aid = p.answer.clone().ok_or(ServiceError::NotFound)?;
                 control::rework::return_for_rework(st, &self.sup, id, &aid, None, CommentInput { comment: Some("Ответ не по существу: дополните".into()) })?;
             }
             Act::Send { keep } => {

@@ -4,7 +4,7 @@
 use crate::domain::error_code::ErrorCode;
 use crate::domain::validation::FieldError;
 use crate::domain::workflow::{Action, Refusal, Status};
-use crate::store::StoreError;
+use crate::store::ServiceError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -206,19 +206,19 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
         match e {
-            StoreError::NotFound | StoreError::Db(DieselError::NotFound) => ApiError::NotFound,
-            StoreError::Conflict { code, message, extra } => ApiError::Conflict { code, detail: message, extra },
-            StoreError::Stale { current } => ApiError::Precondition { current },
-            StoreError::VersionRequired => ApiError::PreconditionRequired,
-            StoreError::Invalid(errs) => ApiError::Validation(errs),
-            StoreError::Refused { refusal: r, action } => refusal(r, action),
-            StoreError::Db(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
+            ServiceError::NotFound | ServiceError::Db(DieselError::NotFound) => ApiError::NotFound,
+            ServiceError::Conflict { code, message, extra } => ApiError::Conflict { code, detail: message, extra },
+            ServiceError::Stale { current } => ApiError::Precondition { current },
+            ServiceError::VersionRequired => ApiError::PreconditionRequired,
+            ServiceError::Invalid(errs) => ApiError::Validation(errs),
+            ServiceError::Refused { refusal: r, action } => refusal(r, action),
+            ServiceError::Db(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
                 ApiError::Conflict { code: ErrorCode::UniqueViolation, detail: format!("нарушена уникальность: {}", info.constraint_name().unwrap_or("ключ")), extra: json!({}) }
             }
-            StoreError::Db(DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
+            ServiceError::Db(DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
                 ApiError::Validation(vec![FieldError { field: "body".into(), message: "ссылка на несуществующую запись".into() }])
             }
             other => ApiError::Internal(other.to_string()),

@@ -5,20 +5,20 @@
 use crate::domain::roles::Actor;
 use crate::state::AppState;
 use crate::store::appeals::CardData;
-use crate::store::StoreError;
+use crate::store::ServiceError;
 use std::collections::HashSet;
 
 pub use crate::store::visibility::visible;
 
 /// Of `ids`, the appeals the actor may open; `None` when they may open every one.
-pub fn openable(state: &AppState, actor: &Actor, ids: Vec<String>) -> Result<Option<HashSet<String>>, StoreError> {
+pub fn openable(state: &AppState, actor: &Actor, ids: Vec<String>) -> Result<Option<HashSet<String>>, ServiceError> {
     let Some(user) = actor.confined_to() else { return Ok(None) };
     Ok(Some(crate::store::visibility::assigned_among(&state.pool, &actor.org, &user, &ids)?.into_iter().collect()))
 }
 
 /// Drops from the cards' `related` the appeals the actor may not open (an executor learns
 /// nothing about appeals of others). Every card an actor receives passes through it.
-pub fn redact_related(state: &AppState, actor: &Actor, cards: &mut [CardData]) -> Result<(), StoreError> {
+pub fn redact_related(state: &AppState, actor: &Actor, cards: &mut [CardData]) -> Result<(), ServiceError> {
     let ids: Vec<String> = cards.iter().flat_map(|c| c.related.iter().cloned()).collect();
     if ids.is_empty() {
         return Ok(());
@@ -33,20 +33,20 @@ pub fn redact_related(state: &AppState, actor: &Actor, cards: &mut [CardData]) -
 
 /// The card of appeal `id` if the actor may see it, else `NotFound` (also for an id that is
 /// not a UUID): nothing tells an executor that an appeal exists.
-pub fn visible_card(state: &AppState, actor: &Actor, id: &str) -> Result<CardData, StoreError> {
+pub fn visible_card(state: &AppState, actor: &Actor, id: &str) -> Result<CardData, ServiceError> {
     if uuid::Uuid::parse_str(id).is_err() {
-        return Err(StoreError::NotFound);
+        return Err(ServiceError::NotFound);
     }
     let card = crate::store::appeals::get_card(&state.pool, &actor.org, id)?;
     if !visible(actor, &card) {
-        return Err(StoreError::NotFound);
+        return Err(ServiceError::NotFound);
     }
     Ok(card)
 }
 
 /// Shows a card: [`visible_card`], related appeals redacted, and the read recorded
 /// (`details` says where it was read, e.g. `{"via": "web"}`).
-pub fn show(state: &AppState, actor: &Actor, id: &str, details: serde_json::Value) -> Result<CardData, StoreError> {
+pub fn show(state: &AppState, actor: &Actor, id: &str, details: serde_json::Value) -> Result<CardData, ServiceError> {
     let mut card = visible_card(state, actor, id)?;
     redact_related(state, actor, std::slice::from_mut(&mut card))?;
     let entry = crate::store::history::entry(&card.appeal.organization_id, &card.appeal.id, state.now_naive(), Some(&actor.id), "viewed", details);

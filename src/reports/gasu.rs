@@ -8,7 +8,7 @@ use crate::state::AppState;
 use crate::store::appeals::CardData;
 use crate::store::exports::Period;
 use crate::store::gasu::{question_column, AnyQuestion, FactGroup};
-use crate::store::StoreError;
+use crate::store::ServiceError;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -166,8 +166,8 @@ pub fn evaluate(
     counting: crate::domain::counting::Counting,
     appeals: &[FactGroup],
     questions: &[FactGroup],
-    mut with_questions: impl FnMut(&[AnyQuestion]) -> Result<Vec<FactGroup>, StoreError>,
-) -> Result<Vec<(String, String, i64)>, StoreError> {
+    mut with_questions: impl FnMut(&[AnyQuestion]) -> Result<Vec<FactGroup>, ServiceError>,
+) -> Result<Vec<(String, String, i64)>, ServiceError> {
     let counted = |gs: &[FactGroup]| -> Vec<FactGroup> { gs.iter().filter(|g| counting.in_totals(&g.channel, &g.form)).cloned().collect() };
     let (appeals, questions) = (counted(appeals), counted(questions));
     let mut out = Vec::with_capacity(set.indicators.len());
@@ -269,7 +269,7 @@ pub enum FormError {
     Config(String),
     /// Storage.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] ServiceError),
 }
 
 /// «Информация о результатах рассмотрения обращений в ОМСУ» for a month: one row per indicator.

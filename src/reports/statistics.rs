@@ -8,7 +8,7 @@ use crate::domain::rollup::{fig, Tally};
 use super::stats::{self, Names, PeriodOut, Stats};
 use crate::state::AppState;
 use crate::store::stats::Scope;
-use crate::store::StoreError;
+use crate::store::ServiceError;
 pub use crate::store::stats_deltas::Detail;
 use chrono::{Months, NaiveDate};
 
@@ -26,7 +26,7 @@ pub fn comparison(p: PeriodOut, how: &str) -> Option<PeriodOut> {
 }
 
 /// Computes the statistics of a request (shared by the JSON endpoint and the annual report).
-pub fn compute(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize) -> Result<Stats, StoreError> {
+pub fn compute(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize) -> Result<Stats, ServiceError> {
     compute_for(state, period, compare, scope, top, Detail::Full)
 }
 
@@ -35,14 +35,14 @@ pub fn compute(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, 
 /// executor or department read the rollups (that filter's slice) once they are built; requests
 /// combining filters, and every request while the rollup is still being built at startup, count
 /// by the scan: the same figures, only slower. Nothing is built inline on a request.
-pub fn compute_for(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize, detail: Detail) -> Result<Stats, StoreError> {
+pub fn compute_for(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize, detail: Detail) -> Result<Stats, ServiceError> {
     let how = if rollup_ready(state, &scope.org)? { slice_of(state, scope)?.map(How::Rollup).unwrap_or(How::Scan) } else { How::Scan };
     compute_counted(state, period, compare, scope, top, how, detail)
 }
 
 /// The rollup slice that holds exactly the appeals a request's filters keep, or `None` when no
 /// single slice does (two filters at once; a department code matching several departments).
-pub fn slice_of(state: &AppState, scope: &Scope) -> Result<Option<String>, StoreError> {
+pub fn slice_of(state: &AppState, scope: &Scope) -> Result<Option<String>, ServiceError> {
     use crate::domain::rollup::slice;
     let set = [&scope.channel, &scope.section, &scope.executor_id, &scope.department].iter().filter(|f| f.is_some()).count();
     Ok(match (&scope.channel, &scope.section, &scope.executor_id, &scope.department) {
@@ -66,7 +66,7 @@ pub fn slice_of(state: &AppState, scope: &Scope) -> Result<Option<String>, Store
 }
 
 /// True when the organization's rollup is built; then folds what is pending (usually nothing).
-pub fn rollup_ready(state: &AppState, org: &str) -> Result<bool, StoreError> {
+pub fn rollup_ready(state: &AppState, org: &str) -> Result<bool, ServiceError> {
     if !crate::store::stats_deltas::is_built(&state.pool, org)? {
         return Ok(false);
     }
@@ -76,7 +76,7 @@ pub fn rollup_ready(state: &AppState, org: &str) -> Result<bool, StoreError> {
 
 /// Builds the organization's rollup from its appeals unless it is built (at startup, in the
 /// background: a million appeals take minutes); returns the rows written when it built.
-pub fn build_rollup(state: &AppState, org: &str) -> Result<Option<usize>, StoreError> {
+pub fn build_rollup(state: &AppState, org: &str) -> Result<Option<usize>, ServiceError> {
     let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
     Ok(crate::store::stats_deltas::ensure_built(&state.pool, org, &local_day, state.now_naive())?)
 }
@@ -93,14 +93,14 @@ pub enum How {
 
 /// Makes the organization's rollup current: built from its appeals if it never was (inline:
 /// for tests, benchmarks and `appeals stats rebuild`), then pending deltas folded.
-pub fn prepare_rollup(state: &AppState, org: &str) -> Result<(), StoreError> {
+pub fn prepare_rollup(state: &AppState, org: &str) -> Result<(), ServiceError> {
     build_rollup(state, org)?;
     crate::store::stats_deltas::compact(&state.pool)?;
     Ok(())
 }
 
 /// One period's figures, counted the given way.
-pub fn tally(state: &AppState, scope: &Scope, how: &How, detail: Detail) -> Result<Tally, StoreError> {
+pub fn tally(state: &AppState, scope: &Scope, how: &How, detail: Detail) -> Result<Tally, ServiceError> {
     Ok(match how {
         How::Scan => tally_from_groups(&crate::store::stats::period(&state.pool, scope)?, scope.counting),
         How::Rollup(slice) => crate::store::stats_deltas::read(&state.pool, scope, slice, detail)?,
@@ -118,19 +118,19 @@ pub enum Counting {
 
 /// [`compute`] counted the way the caller chooses (the rollup built first if need be): the
 /// tests and benchmarks compare both ways with it.
-pub fn compute_with(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize, way: Counting) -> Result<Stats, StoreError> {
+pub fn compute_with(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize, way: Counting) -> Result<Stats, ServiceError> {
     let how = match way {
         Counting::Scan => How::Scan,
         Counting::Rollup => {
             prepare_rollup(state, &scope.org)?;
-            How::Rollup(slice_of(state, scope)?.ok_or_else(|| StoreError::Invalid(vec![crate::domain::validation::FieldError { field: "filters".into(), message: "ни один срез сводных таблиц не соответствует этим фильтрам".into() }]))?)
+            How::Rollup(slice_of(state, scope)?.ok_or_else(|| ServiceError::Invalid(vec![crate::domain::validation::FieldError { field: "filters".into(), message: "ни один срез сводных таблиц не соответствует этим фильтрам".into() }]))?)
         }
     };
     compute_counted(state, period, compare, scope, top, how, Detail::Full)
 }
 
 /// The statistics counted one way, the rollup taken as it is.
-fn compute_counted(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize, how: How, detail: Detail) -> Result<Stats, StoreError> {
+fn compute_counted(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize, how: How, detail: Detail) -> Result<Stats, ServiceError> {
     let cur = tally(state, scope, &how, detail)?;
     let prev = match compare {
         Some(c) => tally(state, &Scope { start: state.start_of(c.from), end: state.start_of(c.to.succ_opt().unwrap_or(c.to)), from: c.from, to: c.to, ..scope.clone() }, &how, detail)?,
@@ -147,7 +147,7 @@ fn compute_counted(state: &AppState, period: PeriodOut, compare: Option<PeriodOu
 /// The multi-year table of the annual report: appeals received in each of the five years up to
 /// `y` (from the rollups once built), leaving out the years before the registry's first appeal
 /// (unknown, not "0 appeals").
-pub fn five_years(state: &AppState, scope: &Scope, y: i32) -> Result<Vec<YearCount>, StoreError> {
+pub fn five_years(state: &AppState, scope: &Scope, y: i32) -> Result<Vec<YearCount>, ServiceError> {
     let built = rollup_ready(state, &scope.org)?;
     let mut years = Vec::new();
     for earlier in (y - 4)..=y {

@@ -15,7 +15,7 @@ use crate::notify::ru_date;
 use crate::state::AppState;
 use crate::store::models::{NotificationRow, UserRow};
 use crate::store::{outbox, reminder_plan};
-use crate::store::{micros, StoreError};
+use crate::store::{micros, ServiceError};
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use serde_json::json;
 use std::collections::HashMap;
@@ -57,7 +57,7 @@ fn with_email(u: &UserRow) -> Option<&str> {
 /// Plans the staff reminders due at `now` for every organization. Outside working hours or on
 /// a non-working day of an organization nothing is planned for it. The day's first pass leaves
 /// batches per executor that [`expand`] (and so [`dispatch`]) turns into reminders.
-pub fn plan(state: &AppState, now: DateTime<Utc>) -> Result<reminder_plan::Planned, StoreError> {
+pub fn plan(state: &AppState, now: DateTime<Utc>) -> Result<reminder_plan::Planned, ServiceError> {
     let mut total = reminder_plan::Planned::default();
     for org in outbox::organizations(&state.pool)? {
         let local = local_time(state, &org.time_zone, now);
@@ -76,7 +76,7 @@ pub fn plan(state: &AppState, now: DateTime<Utc>) -> Result<reminder_plan::Plann
 /// returns (batches expanded, rows written). Each batch is one short transaction, so the
 /// day's reminders reach the outbox executor by executor while the first ones are already
 /// being sent, instead of in one long write at the morning's first pass.
-pub fn expand(state: &AppState, now: DateTime<Utc>, limit: usize) -> Result<(usize, usize), StoreError> {
+pub fn expand(state: &AppState, now: DateTime<Utc>, limit: usize) -> Result<(usize, usize), ServiceError> {
     let (mut batches, mut rows) = (0, 0);
     for org in outbox::organizations(&state.pool)? {
         if batches >= limit {
@@ -116,7 +116,7 @@ struct OrgDay {
 }
 
 impl OrgDay {
-    fn at(state: &AppState, org: &str, local: chrono::NaiveDateTime) -> Result<OrgDay, StoreError> {
+    fn at(state: &AppState, org: &str, local: chrono::NaiveDateTime) -> Result<OrgDay, ServiceError> {
         let skipped_users = outbox::staff(&state.pool, org)?.into_iter().filter(|u| with_email(u).is_some_and(|m| !is_russian_zone_email(m))).map(|u| u.id).collect();
         Ok(OrgDay { dates: reminders::plan_dates(&state.settings.reminders, &state.calendar, local.date()), skipped_users })
     }
@@ -143,7 +143,7 @@ struct Planned {
 /// rendered are left alone. Few queries per batch: appeals and names are read together.
 /// Returns the indexes of reminders that are no longer due (`reminders::still_due`): their
 /// appeal left control or its deadline moved after they were planned.
-pub fn render_planned(state: &AppState, rows: &mut [NotificationRow]) -> Result<Vec<usize>, StoreError> {
+pub fn render_planned(state: &AppState, rows: &mut [NotificationRow]) -> Result<Vec<usize>, ServiceError> {
     let todo: Vec<(usize, Planned)> = rows
         .iter()
         .enumerate()
@@ -234,7 +234,7 @@ pub fn backoff(base_seconds: i64, attempts: i32) -> chrono::Duration {
 /// rendered together, then sent by up to `[scheduler] concurrency` threads at once, each over
 /// its own pooled SMTP connection: a message's round trips (and the 40 ms a server's delayed
 /// ACK costs lettre's separate end-of-data write) overlap instead of adding up.
-pub fn dispatch(state: &AppState, mailer: &Mailer, now: DateTime<Utc>, worker: &str) -> Result<Report, StoreError> {
+pub fn dispatch(state: &AppState, mailer: &Mailer, now: DateTime<Utc>, worker: &str) -> Result<Report, ServiceError> {
     let s = &state.settings.scheduler;
     let at = micros(now);
     let mut report = Report::default();
@@ -264,7 +264,7 @@ pub fn dispatch(state: &AppState, mailer: &Mailer, now: DateTime<Utc>, worker: &
             continue;
         }
         let per_lane = rows.len().div_ceil(lanes);
-        let results: Vec<Result<Report, StoreError>> = std::thread::scope(|scope| {
+        let results: Vec<Result<Report, ServiceError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = rows.chunks(per_lane).map(|lane| scope.spawn(move || send_lane(state, mailer, lane, at, worker))).collect();
             handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
         });
@@ -279,7 +279,7 @@ pub fn dispatch(state: &AppState, mailer: &Mailer, now: DateTime<Utc>, worker: &
 }
 
 /// Sends and marks one lane's share of a batch.
-fn send_lane(state: &AppState, mailer: &Mailer, rows: &[NotificationRow], at: chrono::NaiveDateTime, worker: &str) -> Result<Report, StoreError> {
+fn send_lane(state: &AppState, mailer: &Mailer, rows: &[NotificationRow], at: chrono::NaiveDateTime, worker: &str) -> Result<Report, ServiceError> {
     let s = &state.settings.scheduler;
     let mut report = Report::default();
     for r in rows {
@@ -312,7 +312,7 @@ fn send_lane(state: &AppState, mailer: &Mailer, rows: &[NotificationRow], at: ch
 }
 
 /// One planning and one dispatch pass as if it were `now`.
-pub fn run_once(state: &AppState, mailer: &Mailer, now: DateTime<Utc>) -> Result<Report, StoreError> {
+pub fn run_once(state: &AppState, mailer: &Mailer, now: DateTime<Utc>) -> Result<Report, ServiceError> {
     let planned = plan(state, now)?;
     let worker = uuid::Uuid::new_v4().to_string();
     let mut r = dispatch(state, mailer, now, &worker)?;

@@ -4,7 +4,7 @@
 use super::history;
 use super::models::*;
 use super::schema::{answers, appeal_links, appeals, applicants, assignments, contributions, match_keys, questions, reg_counters};
-use super::{DbPool, StoreError, WriteTx};
+use super::{DbPool, ServiceError, WriteTx};
 use super::outbox::{OutboxChange, OutboxWrite};
 use super::search::{newest_first_after, Scope, SearchIndex, TextSearch};
 use crate::{backend_fns, dispatch};
@@ -376,24 +376,24 @@ macro_rules! counter_upsert {
 backend_fns! {
     /// The year's registration counter moved on by `by` (0 only reads it, creating the row),
     /// inside the caller's transaction.
-    pub fn next_seq(c: &mut Conn, org: &str, year: i32, by: i64) -> Result<i64, StoreError> {
+    pub fn next_seq(c: &mut Conn, org: &str, year: i32, by: i64) -> Result<i64, ServiceError> {
         bump_counter(c, counter_upsert!("reg_counters"), org, year, by)
     }
 
     /// The next outgoing (answer) number's sequence for the year, inside the caller's transaction.
-    pub fn next_outgoing_seq(c: &mut Conn, org: &str, year: i32) -> Result<i64, StoreError> {
+    pub fn next_outgoing_seq(c: &mut Conn, org: &str, year: i32) -> Result<i64, ServiceError> {
         bump_counter(c, counter_upsert!("outgoing_counters"), org, year, 1)
     }
 
     /// The next forwarding cover letter's sequence for the year, inside the caller's transaction.
-    pub fn next_forward_seq(c: &mut Conn, org: &str, year: i32) -> Result<i64, StoreError> {
+    pub fn next_forward_seq(c: &mut Conn, org: &str, year: i32) -> Result<i64, ServiceError> {
         bump_counter(c, counter_upsert!("forward_counters"), org, year, 1)
     }
 
     /// Runs one of the counters' upserts (`sql`: organization, year, step) and returns the new
     /// value. A fixed text stays prepared on its connection; diesel's own upsert with
     /// `RETURNING` is prepared again on every call (2.5% of the server's CPU in registration).
-    fn bump_counter(c: &mut Conn, sql: &'static str, org: &str, year: i32, by: i64) -> Result<i64, StoreError> {
+    fn bump_counter(c: &mut Conn, sql: &'static str, org: &str, year: i32, by: i64) -> Result<i64, ServiceError> {
         use crate::store::prepared::{Arg, Prepared};
         #[derive(QueryableByName)]
         struct Seq {
@@ -401,12 +401,12 @@ backend_fns! {
             last_seq: i64,
         }
         let rows: Vec<Seq> = Prepared::new(sql, vec![Arg::Text(org.to_string()), Arg::Int(year), Arg::BigInt(by)]).load(c)?;
-        rows.into_iter().next().map(|r| r.last_seq).ok_or_else(|| StoreError::from(diesel::result::Error::NotFound))
+        rows.into_iter().next().map(|r| r.last_seq).ok_or_else(|| ServiceError::from(diesel::result::Error::NotFound))
     }
 
     /// Moves the year's counter past `seq` (a legacy number in the template's format), so
     /// generated numbers never collide with imported ones.
-    fn raise_counter(c: &mut Conn, org: &str, year: i32, seq: i64) -> Result<(), StoreError> {
+    fn raise_counter(c: &mut Conn, org: &str, year: i32, seq: i64) -> Result<(), ServiceError> {
         let current = next_seq(c, org, year, 0)?;
         if current < seq {
             diesel::update(reg_counters::table.find((org, year))).set(reg_counters::last_seq.eq(seq)).execute(c)?;
@@ -414,7 +414,7 @@ backend_fns! {
         Ok(())
     }
 
-    pub fn find_by_external(conn: &mut Conn, org: &str, channel: &str, external_id: &str) -> Result<Option<(String, String)>, StoreError> {
+    pub fn find_by_external(conn: &mut Conn, org: &str, channel: &str, external_id: &str) -> Result<Option<(String, String)>, ServiceError> {
         Ok(appeals::table
             .filter(appeals::organization_id.eq(org))
             .filter(appeals::channel.eq(channel))
@@ -427,7 +427,7 @@ backend_fns! {
     /// The most recent earlier appeals sharing a (key, code) pair with a new one, newest first:
     /// one backward range of `match_keys`' primary key per pair, each stopped after
     /// [`MAX_LINKS`] rows, joined to their cards by primary key: one round trip.
-    pub fn candidates(c: &mut Conn, org: &str, pairs: &[(String, String)]) -> Result<Vec<Candidate>, StoreError> {
+    pub fn candidates(c: &mut Conn, org: &str, pairs: &[(String, String)]) -> Result<Vec<Candidate>, ServiceError> {
         if pairs.is_empty() {
             return Ok(Vec::new());
         }
@@ -450,7 +450,7 @@ backend_fns! {
     }
 
     /// Status and deadline of earlier appeals (by primary key), keeping the given order.
-    fn details(c: &mut Conn, org: &str, found: Vec<(NaiveDateTime, String)>) -> Result<Vec<Candidate>, StoreError> {
+    fn details(c: &mut Conn, org: &str, found: Vec<(NaiveDateTime, String)>) -> Result<Vec<Candidate>, ServiceError> {
         if found.is_empty() {
             return Ok(Vec::new());
         }
@@ -470,7 +470,7 @@ backend_fns! {
             .collect())
     }
 
-    pub fn register(conn: &mut Conn, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering) -> Result<CardData, StoreError> {
+    pub fn register(conn: &mut Conn, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering) -> Result<CardData, ServiceError> {
         if number_in_write::<Conn>(a, numbering).is_some() && !a.outbox.cancel_reminders {
             // PostgreSQL: a read, then every row in one statement, which is its own transaction;
             // the counter's row lock is held only while that statement runs and commits.
@@ -490,12 +490,12 @@ backend_fns! {
     }
 
     /// [`register`] inside the caller's transaction (a composite use case goes on writing).
-    pub fn register_in(c: &mut Conn, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering) -> Result<CardData, StoreError> {
+    pub fn register_in(c: &mut Conn, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering) -> Result<CardData, ServiceError> {
         register_found(c, a, links_for, numbering, None)
     }
 
     /// [`register_in`] with the earlier appeals already read (`found`), or read here.
-    fn register_found(c: &mut Conn, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering, found: Option<Vec<Candidate>>) -> Result<CardData, StoreError> {
+    fn register_found(c: &mut Conn, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering, found: Option<Vec<Candidate>>) -> Result<CardData, ServiceError> {
         // The search for earlier appeals and the number come first, then every row at once.
         // A re-delivered external id fails on its unique index; `register` reports the winner.
         // The search is a few primary-key ranges of `match_keys` (at most MAX_LINKS rows per key
@@ -533,7 +533,7 @@ backend_fns! {
     }
 
     /// Every stored key row of these (key, code) pairs, read per chunk of keys.
-    fn stored_keys(c: &mut Conn, org: &str, pairs: &BTreeSet<(String, String)>) -> Result<Vec<MatchKeyRow>, StoreError> {
+    fn stored_keys(c: &mut Conn, org: &str, pairs: &BTreeSet<(String, String)>) -> Result<Vec<MatchKeyRow>, ServiceError> {
         let keys: Vec<&String> = pairs.iter().map(|(k, _)| k).collect::<BTreeSet<_>>().into_iter().collect();
         let mut out = Vec::new();
         for chunk in keys.chunks(500) {
@@ -548,7 +548,7 @@ backend_fns! {
     }
 
     /// [`import`]'s transaction, on the connection settings `BulkInsert` gives it.
-    pub fn import(conn: &mut Conn, items: &[NewAppeal], links_for: LinkDecision, numbering: Numbering) -> Result<Vec<String>, StoreError> {
+    pub fn import(conn: &mut Conn, items: &[NewAppeal], links_for: LinkDecision, numbering: Numbering) -> Result<Vec<String>, ServiceError> {
         conn.write_tx(|c| {
             c.bulk_tx_begin()?;
             let r = import_rows(c, items, links_for, numbering);
@@ -560,7 +560,7 @@ backend_fns! {
     }
 
     /// [`import`]'s work inside the transaction: checks, numbers, repeats, then the rows chunk by chunk.
-    fn import_rows(c: &mut Conn, items: &[NewAppeal], links_for: LinkDecision, numbering: Numbering) -> Result<Vec<String>, StoreError> {
+    fn import_rows(c: &mut Conn, items: &[NewAppeal], links_for: LinkDecision, numbering: Numbering) -> Result<Vec<String>, ServiceError> {
         let t0 = std::time::Instant::now();
         let org = match items.first() { Some(i) => i.appeal.organization_id.clone(), None => return Ok(Vec::new()) };
         // Legacy numbers and external ids must be free; one query per chunk, not per row.
@@ -569,7 +569,7 @@ backend_fns! {
             let taken: Vec<String> = appeals::table.filter(appeals::organization_id.eq(&org)).filter(appeals::reg_number.eq_any(chunk)).select(appeals::reg_number).first(c).optional()?.into_iter().collect();
             if let Some(t) = taken.first() {
                 let idx = items.iter().position(|i| &i.appeal.reg_number == t).unwrap_or(0);
-                return Err(StoreError::Invalid(vec![crate::domain::validation::FieldError { field: format!("items[{idx}].reg_number"), message: format!("номер {t} уже занят") }]));
+                return Err(ServiceError::Invalid(vec![crate::domain::validation::FieldError { field: format!("items[{idx}].reg_number"), message: format!("номер {t} уже занят") }]));
             }
         }
         let mut by_channel: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -590,7 +590,7 @@ backend_fns! {
                 if let Some((id, number, x)) = hit {
                     let x = x.unwrap_or_default();
                     let idx = items.iter().position(|i| i.appeal.channel == *channel && i.appeal.external_id.as_deref() == Some(x.as_str())).unwrap_or(0);
-                    return Err(StoreError::Conflict {
+                    return Err(ServiceError::Conflict {
                     code: crate::domain::error_code::ErrorCode::DuplicateExternalId,
                         message: format!("items[{idx}]: обращение с external_id «{x}» уже зарегистрировано под номером {number}"),
                         extra: serde_json::json!({"id": id, "reg_number": number, "field": format!("items[{idx}].external_id")}),
@@ -701,7 +701,7 @@ backend_fns! {
         Ok(ids)
     }
 
-    pub fn load_cards(conn: &mut Conn, org: &str, rows: Vec<AppealRow>) -> Result<Vec<CardData>, StoreError> {
+    pub fn load_cards(conn: &mut Conn, org: &str, rows: Vec<AppealRow>) -> Result<Vec<CardData>, ServiceError> {
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -737,24 +737,24 @@ backend_fns! {
             .collect())
     }
 
-    pub fn get_card(conn: &mut Conn, org: &str, id: &str) -> Result<CardData, StoreError> {
-        let row = appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::id.eq(id)).select(AppealRow::as_select()).first(conn).optional()?.ok_or(StoreError::NotFound)?;
+    pub fn get_card(conn: &mut Conn, org: &str, id: &str) -> Result<CardData, ServiceError> {
+        let row = appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::id.eq(id)).select(AppealRow::as_select()).first(conn).optional()?.ok_or(ServiceError::NotFound)?;
         Ok(load_cards(conn, org, vec![row])?.remove(0))
     }
 
-    pub fn list(conn: &mut Conn, f: &ListFilter) -> Result<Vec<CardData>, StoreError> {
+    pub fn list(conn: &mut Conn, f: &ListFilter) -> Result<Vec<CardData>, ServiceError> {
         let rows = list_rows(conn, f)?;
         load_cards(conn, &f.org, rows)
     }
 
-    fn list_rows(conn: &mut Conn, f: &ListFilter) -> Result<Vec<AppealRow>, StoreError> {
+    fn list_rows(conn: &mut Conn, f: &ListFilter) -> Result<Vec<AppealRow>, ServiceError> {
         match &f.search {
             None => rows(conn, f, Scope::Everything),
             Some(s) => searched(conn, f, s),
         }
     }
 
-    pub fn list_due_first(conn: &mut Conn, f: &ListFilter) -> Result<Vec<CardData>, StoreError> {
+    pub fn list_due_first(conn: &mut Conn, f: &ListFilter) -> Result<Vec<CardData>, ServiceError> {
         let mut all = Vec::new();
         if f.statuses.len() <= 1 {
             all = list_rows(conn, f)?;
@@ -769,7 +769,7 @@ backend_fns! {
         load_cards(conn, &f.org, all)
     }
 
-    pub fn count_due_first(conn: &mut Conn, f: &ListFilter) -> Result<i64, StoreError> {
+    pub fn count_due_first(conn: &mut Conn, f: &ListFilter) -> Result<i64, ServiceError> {
         let mut total = 0;
         // One count per status, each a range of `(organization_id, status, due_date)`.
         for st in &f.statuses {
@@ -789,7 +789,7 @@ backend_fns! {
     /// A page of a text search (see [`super::search`]): the newest `window` cards from the
     /// page's position walked in order, and if the page is not full there, every match
     /// through the trigram index, newest first, the page's rows read by primary key.
-    fn searched(c: &mut Conn, f: &ListFilter, s: &TextSearch) -> Result<Vec<AppealRow>, StoreError> {
+    fn searched(c: &mut Conn, f: &ListFilter, s: &TextSearch) -> Result<Vec<AppealRow>, ServiceError> {
         if f.order == ListOrder::NewestFirst {
             match window_floor(c, f, s.window)? {
                 // Fewer cards than the window are left: walking them all is the bounded walk.
@@ -822,7 +822,7 @@ backend_fns! {
     /// The registration time of the `window`-th newest card from the page's position (within
     /// the registration-date filters), or `None` when fewer are left: one walk of at most
     /// `window` entries of `appeals_org_registered`.
-    fn window_floor(c: &mut Conn, f: &ListFilter, window: i64) -> Result<Option<NaiveDateTime>, StoreError> {
+    fn window_floor(c: &mut Conn, f: &ListFilter, window: i64) -> Result<Option<NaiveDateTime>, ServiceError> {
         let mut q = appeals::table.filter(appeals::organization_id.eq(&f.org)).into_boxed();
         if let Some(t) = f.registered_from { q = q.filter(appeals::registered_at.ge(t)); }
         if let Some(t) = f.registered_before { q = q.filter(appeals::registered_at.lt(t)); }
@@ -833,7 +833,7 @@ backend_fns! {
     }
 
     /// One list query: the filter's conditions and order, limited to `scope`.
-    fn rows(conn: &mut Conn, f: &ListFilter, scope: Scope<'_>) -> Result<Vec<AppealRow>, StoreError> {
+    fn rows(conn: &mut Conn, f: &ListFilter, scope: Scope<'_>) -> Result<Vec<AppealRow>, ServiceError> {
         let mut q = appeals::table.filter(appeals::organization_id.eq(&f.org)).into_boxed();
         if let Some(t) = f.registered_from { q = q.filter(appeals::registered_at.ge(t)); }
         if let Some(t) = f.registered_before { q = q.filter(appeals::registered_at.lt(t)); }
@@ -884,27 +884,27 @@ backend_fns! {
         Ok(q.limit(f.limit).select(AppealRow::as_select()).load(conn)?)
     }
 
-    pub fn mutate(conn: &mut Conn, org: &str, id: &str, if_match: Option<i32>, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: &mut dyn FnMut(&CardData) -> Result<Change, StoreError>) -> Result<CardData, StoreError> {
+    pub fn mutate(conn: &mut Conn, org: &str, id: &str, if_match: Option<i32>, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: &mut dyn FnMut(&CardData) -> Result<Change, ServiceError>) -> Result<CardData, ServiceError> {
         conn.write_tx(|c| mutate_in(c, org, id, if_match, actor, now, local_day, decide))
     }
 
-    pub fn mutate_chain(conn: &mut Conn, org: &str, id: &str, if_match: Option<i32>, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
+    pub fn mutate_chain(conn: &mut Conn, org: &str, id: &str, if_match: Option<i32>, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, steps: &mut [Decider<'_>]) -> Result<CardData, ServiceError> {
         conn.write_tx(|c| chain_in(c, org, id, if_match, now, local_day, steps))
     }
 
     /// Applies `steps` one after another inside the caller's transaction, each to the card the
     /// previous one left (`if_match` guards the first); the card after the last.
-    pub fn chain_in(c: &mut Conn, org: &str, id: &str, if_match: Option<i32>, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
+    pub fn chain_in(c: &mut Conn, org: &str, id: &str, if_match: Option<i32>, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, steps: &mut [Decider<'_>]) -> Result<CardData, ServiceError> {
         let mut expected = if_match;
         let mut last = None;
         for step in steps.iter_mut() {
             last = Some(mutate_in(c, org, id, expected.take(), &step.actor, now, local_day, &mut *step.decide)?);
         }
-        last.ok_or(StoreError::NotFound)
+        last.ok_or(ServiceError::NotFound)
     }
 
     /// [`mutate`] inside the caller's transaction.
-    pub fn mutate_in(c: &mut Conn, org: &str, id: &str, if_match: Option<i32>, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: &mut dyn FnMut(&CardData) -> Result<Change, StoreError>) -> Result<CardData, StoreError> {
+    pub fn mutate_in(c: &mut Conn, org: &str, id: &str, if_match: Option<i32>, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: &mut dyn FnMut(&CardData) -> Result<Change, ServiceError>) -> Result<CardData, ServiceError> {
         let card = get_card(c, org, id)?;
         write_change(c, org, id, &card, if_match, actor, now, decide)?;
         let after = get_card(c, org, id)?;
@@ -917,7 +917,7 @@ backend_fns! {
     /// change `decide` computes, the card with its version bumped, the change's rows, one
     /// history entry and the outbox. Returns the new version; the caller reads the card again
     /// and records the statistics deltas (a batch does both for many cards at once).
-    pub fn write_change(c: &mut Conn, org: &str, id: &str, card: &CardData, if_match: Option<i32>, actor: &str, now: NaiveDateTime, decide: &mut dyn FnMut(&CardData) -> Result<Change, StoreError>) -> Result<i32, StoreError> {
+    pub fn write_change(c: &mut Conn, org: &str, id: &str, card: &CardData, if_match: Option<i32>, actor: &str, now: NaiveDateTime, decide: &mut dyn FnMut(&CardData) -> Result<Change, ServiceError>) -> Result<i32, ServiceError> {
         {
             // `decide` checks visibility first: an appeal the caller may not see answers 404
             // whatever the request carries, so a stale `If-Match` cannot reveal that it exists
@@ -925,8 +925,8 @@ backend_fns! {
             // action's own refusals, as a client expects.
             let stale = if_match.is_some_and(|v| v != card.appeal.version);
             let change = match decide(card) {
-                Err(StoreError::NotFound) => return Err(StoreError::NotFound),
-                _ if stale => return Err(StoreError::Stale { current: card.appeal.version }),
+                Err(ServiceError::NotFound) => return Err(ServiceError::NotFound),
+                _ if stale => return Err(ServiceError::Stale { current: card.appeal.version }),
                 other => other?,
             };
             // Optimistic check on the row itself: a concurrent writer between read and update loses nothing.
@@ -944,7 +944,7 @@ backend_fns! {
             row.updated_at = now;
             let n = diesel::update(appeals::table.filter(appeals::id.eq(id)).filter(appeals::version.eq(card.appeal.version))).set(&row).execute(c)?;
             if n != 1 {
-                return Err(StoreError::Stale { current: card.appeal.version + 1 });
+                return Err(ServiceError::Stale { current: card.appeal.version + 1 });
             }
             if change.replace_assignments {
                 diesel::update(assignments::table.filter(assignments::appeal_id.eq(id)).filter(assignments::active.eq(true))).set(assignments::active.eq(false)).execute(c)?;
@@ -1011,7 +1011,7 @@ pub trait RegisterSteps {
     /// Earlier appeals sharing a (key, code) pair with the new one, newest first, and, when
     /// `year` is given, the year's next sequence number (its counter row stays locked until
     /// the transaction ends, so numbers have no gaps).
-    fn found_and_number(&mut self, org: &str, pairs: &[(String, String)], year: Option<i32>) -> Result<(Vec<Candidate>, Option<i64>), StoreError>;
+    fn found_and_number(&mut self, org: &str, pairs: &[(String, String)], year: Option<i32>) -> Result<(Vec<Candidate>, Option<i64>), ServiceError>;
 
     /// Whether [`RegisterSteps::write_registration`] can reserve the number itself.
     const NUMBERS_IN_WRITE: bool;
@@ -1020,7 +1020,7 @@ pub trait RegisterSteps {
     /// entry), its notices, its place in the planner's queue and its statistics deltas. With
     /// `number` (year, sequence width) it also reserves the year's next number and puts its
     /// digits where the rows carry [`crate::domain::regnum::SEQ_PLACEHOLDER`], returning it.
-    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], notices: &[NotificationRow], deltas: &[crate::domain::rollup::Row], number: Option<(i32, usize)>) -> Result<Option<i64>, StoreError>;
+    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], notices: &[NotificationRow], deltas: &[crate::domain::rollup::Row], number: Option<(i32, usize)>) -> Result<Option<i64>, ServiceError>;
 }
 
 /// The (year, sequence width) a registration's write statement reserves and fills in, when
@@ -1032,7 +1032,7 @@ fn number_in_write<C: RegisterSteps>(a: &NewAppeal, numbering: Numbering) -> Opt
 
 #[cfg(feature = "sqlite")]
 impl RegisterSteps for diesel::SqliteConnection {
-    fn found_and_number(&mut self, org: &str, pairs: &[(String, String)], year: Option<i32>) -> Result<(Vec<Candidate>, Option<i64>), StoreError> {
+    fn found_and_number(&mut self, org: &str, pairs: &[(String, String)], year: Option<i32>) -> Result<(Vec<Candidate>, Option<i64>), ServiceError> {
         // In-process calls, no round trips: the reads first, then the counter.
         let found = sqlite::candidates(self, org, pairs)?;
         let seq = match year {
@@ -1044,7 +1044,7 @@ impl RegisterSteps for diesel::SqliteConnection {
 
     const NUMBERS_IN_WRITE: bool = false;
 
-    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], notices: &[NotificationRow], deltas: &[crate::domain::rollup::Row], _: Option<(i32, usize)>) -> Result<Option<i64>, StoreError> {
+    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], notices: &[NotificationRow], deltas: &[crate::domain::rollup::Row], _: Option<(i32, usize)>) -> Result<Option<i64>, ServiceError> {
         // One multi-row statement per table.
         diesel::insert_into(appeals::table).values(row).execute(self)?;
         diesel::insert_into(applicants::table).values(&a.applicants).execute(self)?;
@@ -1129,7 +1129,7 @@ struct FoundOrNumber {
 
 #[cfg(feature = "postgres")]
 impl RegisterSteps for diesel::PgConnection {
-    fn found_and_number(&mut self, org: &str, pairs: &[(String, String)], year: Option<i32>) -> Result<(Vec<Candidate>, Option<i64>), StoreError> {
+    fn found_and_number(&mut self, org: &str, pairs: &[(String, String)], year: Option<i32>) -> Result<(Vec<Candidate>, Option<i64>), ServiceError> {
         use super::prepared::{Arg, Prepared};
         static BY_COUNT: [std::sync::OnceLock<String>; PG_VALUES_PAIRS + 1] = [const { std::sync::OnceLock::new() }; PG_VALUES_PAIRS + 1];
         let mut args = vec![Arg::Text(org.into()), Arg::Int(year.unwrap_or(0)), Arg::Bool(year.is_some())];
@@ -1160,7 +1160,7 @@ impl RegisterSteps for diesel::PgConnection {
 
     const NUMBERS_IN_WRITE: bool = true;
 
-    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], notices: &[NotificationRow], deltas: &[crate::domain::rollup::Row], number: Option<(i32, usize)>) -> Result<Option<i64>, StoreError> {
+    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], notices: &[NotificationRow], deltas: &[crate::domain::rollup::Row], number: Option<(i32, usize)>) -> Result<Option<i64>, ServiceError> {
         use super::prepared::{Arg, Prepared};
         if a.outbox.cancel_reminders {
             super::outbox::pg::cancel_reminders(self, &row.id)?;
@@ -1187,7 +1187,7 @@ impl RegisterSteps for diesel::PgConnection {
                 pg_insert_json("history", &hist, &["details"]),
             )
         });
-        let json = |v: serde_json::Result<String>| v.map(Arg::Text).map_err(|e| StoreError::Db(diesel::result::Error::SerializationError(Box::new(e))));
+        let json = |v: serde_json::Result<String>| v.map(Arg::Text).map_err(|e| ServiceError::Db(diesel::result::Error::SerializationError(Box::new(e))));
         let (year, width) = number.unwrap_or((0, 0));
         let args = vec![
             Arg::Text(row.organization_id.clone()),
@@ -1220,15 +1220,15 @@ struct Reserved {
 /// Writes many appeals' rows at once, the fastest way each backend offers.
 pub trait BulkInsert {
     /// Inserts one chunk's cards, applicants, questions, keys, links and history rows.
-    fn insert_rows(&mut self, b: &Bulk, lap: &mut Lap) -> Result<(), StoreError>;
+    fn insert_rows(&mut self, b: &Bulk, lap: &mut Lap) -> Result<(), ServiceError>;
 
     /// Settings for the import's own transaction, on the connection that runs it.
-    fn bulk_tx_begin(&mut self) -> Result<(), StoreError> {
+    fn bulk_tx_begin(&mut self) -> Result<(), ServiceError> {
         Ok(())
     }
 
     /// Gives that connection its usual settings back (inside the transaction, whatever its outcome).
-    fn bulk_tx_end(&mut self) -> Result<(), StoreError> {
+    fn bulk_tx_end(&mut self) -> Result<(), ServiceError> {
         Ok(())
     }
 }
@@ -1241,7 +1241,7 @@ const IMPORT_CACHE_KIB: i64 = 262_144;
 
 #[cfg(feature = "sqlite")]
 impl BulkInsert for diesel::SqliteConnection {
-    fn insert_rows(&mut self, b: &Bulk, lap: &mut Lap) -> Result<(), StoreError> {
+    fn insert_rows(&mut self, b: &Bulk, lap: &mut Lap) -> Result<(), ServiceError> {
         // Multi-row VALUES under SQLite's cap of 32,766 bound parameters per statement. The
         // divisors leave room for columns yet to come: appeals by diesel's own limit of 64
         // columns, the narrow tables by about twice their width today.
@@ -1273,7 +1273,7 @@ impl BulkInsert for diesel::SqliteConnection {
         Ok(())
     }
 
-    fn bulk_tx_begin(&mut self) -> Result<(), StoreError> {
+    fn bulk_tx_begin(&mut self) -> Result<(), ServiceError> {
         use diesel::connection::SimpleConnection;
         // The writer connection (`wal_sync`) runs the import: its cache grows for it. The WAL
         // is not checkpointed inside the commit (no connection does that); the caller
@@ -1282,7 +1282,7 @@ impl BulkInsert for diesel::SqliteConnection {
         Ok(())
     }
 
-    fn bulk_tx_end(&mut self) -> Result<(), StoreError> {
+    fn bulk_tx_end(&mut self) -> Result<(), ServiceError> {
         use diesel::connection::SimpleConnection;
         self.batch_execute(&format!("PRAGMA cache_size = -{};", super::wal_sync::WRITER_CACHE_KIB))?;
         // The next write transaction gets a fresh writer, without the import's cache structures.
@@ -1296,7 +1296,7 @@ impl BulkInsert for diesel::SqliteConnection {
 
 #[cfg(feature = "postgres")]
 impl BulkInsert for diesel::PgConnection {
-    fn insert_rows(&mut self, b: &Bulk, lap: &mut Lap) -> Result<(), StoreError> {
+    fn insert_rows(&mut self, b: &Bulk, lap: &mut Lap) -> Result<(), ServiceError> {
         // COPY FROM in binary format: one round trip per table, no parameter cap.
         diesel::copy_from(appeals::table).from_insertable(b.rows).execute(self)?;
         lap.at("appeals");
@@ -1322,13 +1322,13 @@ impl BulkInsert for diesel::PgConnection {
 /// question (`links_for` decides repeated, duplicate or related), the next number (`numbering`
 /// renders it), applicants, questions, matching keys and the first history entry; a taken
 /// `external_id` is a 409 naming the existing appeal. Returns the card as written.
-pub fn register(pool: &DbPool, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering) -> Result<CardData, StoreError> {
+pub fn register(pool: &DbPool, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering) -> Result<CardData, ServiceError> {
     let r = dispatch!(pool, register(a, links_for, numbering));
     match r {
         // A re-delivery (or two racing deliveries) of one external id: report the appeal that has it.
         Err(e) if e.is_unique_violation() && a.appeal.external_id.is_some() => {
             match find_by_external(pool, &a.appeal.organization_id, &a.appeal.channel, a.appeal.external_id.as_deref().unwrap_or_default())? {
-                Some((id, number)) => Err(StoreError::Conflict {
+                Some((id, number)) => Err(ServiceError::Conflict {
                     code: crate::domain::error_code::ErrorCode::DuplicateExternalId,
                     message: format!("обращение с этим external_id уже зарегистрировано под номером {number}"),
                     extra: serde_json::json!({"id": id, "reg_number": number}),
@@ -1344,7 +1344,7 @@ pub fn register(pool: &DbPool, a: &NewAppeal, links_for: LinkDecision, numbering
 /// detected set-based against stored appeals and earlier rows of the batch (`links_for` decides).
 /// What a large import leaves behind is done after it answers, on a thread of its own: on
 /// PostgreSQL the planner's statistics are refreshed, on SQLite the WAL is checkpointed.
-pub fn import(pool: &DbPool, items: &[NewAppeal], links_for: LinkDecision, numbering: Numbering) -> Result<Vec<String>, StoreError> {
+pub fn import(pool: &DbPool, items: &[NewAppeal], links_for: LinkDecision, numbering: Numbering) -> Result<Vec<String>, ServiceError> {
     let ids = dispatch!(pool, import(items, links_for, numbering))?;
     if ids.len() >= AFTER_IMPORT_MIN {
         after_import(pool.clone());
@@ -1364,16 +1364,16 @@ fn after_import(pool: DbPool) {
     let spawned = std::thread::Builder::new().name("after-import".into()).spawn(move || {
         use diesel::connection::SimpleConnection;
         let started = std::time::Instant::now();
-        let r: Result<(), StoreError> = match &pool {
+        let r: Result<(), ServiceError> = match &pool {
             #[cfg(feature = "sqlite")]
-            DbPool::Sqlite(p) => p.get().map_err(StoreError::from).and_then(|mut c| {
+            DbPool::Sqlite(p) => p.get().map_err(ServiceError::from).and_then(|mut c| {
                 // The search index in one segment: an import leaves FTS5 with many, and every
                 // later insert would go on merging them a few pages at a time, under the lock.
                 c.write_tx(|c| c.batch_execute("INSERT INTO appeal_search (appeal_search) VALUES ('optimize')"))?;
                 Ok(c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")?)
             }),
             #[cfg(feature = "postgres")]
-            DbPool::Pg(p) => p.get().map_err(StoreError::from).and_then(|mut c| Ok(c.batch_execute("ANALYZE appeals, applicants, questions, match_keys, history")?)),
+            DbPool::Pg(p) => p.get().map_err(ServiceError::from).and_then(|mut c| Ok(c.batch_execute("ANALYZE appeals, applicants, questions, match_keys, history")?)),
         };
         // The merge's and the checkpoint's buffers back to the OS, like the import's own.
         crate::memory::return_freed();
@@ -1388,17 +1388,17 @@ fn after_import(pool: DbPool) {
 }
 
 /// The appeal with this external id on this channel: (id, number).
-pub fn find_by_external(pool: &DbPool, org: &str, channel: &str, external_id: &str) -> Result<Option<(String, String)>, StoreError> {
+pub fn find_by_external(pool: &DbPool, org: &str, channel: &str, external_id: &str) -> Result<Option<(String, String)>, ServiceError> {
     dispatch!(pool, find_by_external(org, channel, external_id))
 }
 
 /// One card.
-pub fn get_card(pool: &DbPool, org: &str, id: &str) -> Result<CardData, StoreError> {
+pub fn get_card(pool: &DbPool, org: &str, id: &str) -> Result<CardData, ServiceError> {
     dispatch!(pool, get_card(org, id))
 }
 
 /// A page of cards.
-pub fn list(pool: &DbPool, f: &ListFilter) -> Result<Vec<CardData>, StoreError> {
+pub fn list(pool: &DbPool, f: &ListFilter) -> Result<Vec<CardData>, ServiceError> {
     dispatch!(pool, list(f))
 }
 
@@ -1406,13 +1406,13 @@ pub fn list(pool: &DbPool, f: &ListFilter) -> Result<Vec<CardData>, StoreError> 
 /// index-ordered query per status (`appeals (organization_id, status, due_date)`), each stopped
 /// at the limit, merged, and only the rows kept loaded as cards: the database never sorts every
 /// open appeal to return the first twenty.
-pub fn list_due_first(pool: &DbPool, f: &ListFilter) -> Result<Vec<CardData>, StoreError> {
+pub fn list_due_first(pool: &DbPool, f: &ListFilter) -> Result<Vec<CardData>, ServiceError> {
     dispatch!(pool, list_due_first(f))
 }
 
 /// How many appeals a board section holds in all (its statuses, deadlines and visibility;
 /// the other filters of [`ListFilter`] are not read): the board shows exact figures.
-pub fn count_due_first(pool: &DbPool, f: &ListFilter) -> Result<i64, StoreError> {
+pub fn count_due_first(pool: &DbPool, f: &ListFilter) -> Result<i64, ServiceError> {
     dispatch!(pool, count_due_first(f))
 }
 
@@ -1421,12 +1421,12 @@ pub struct Decider<'a> {
     /// The acting user's id.
     pub actor: String,
     /// Computes the change from the card as the previous steps left it.
-    pub decide: Box<dyn FnMut(&CardData) -> Result<Change, StoreError> + 'a>,
+    pub decide: Box<dyn FnMut(&CardData) -> Result<Change, ServiceError> + 'a>,
 }
 
 /// Applies several control steps to one appeal in ONE transaction, each with its own history
 /// entry: all of them or none (an oral answer at a reception is answer, approval and handover).
-pub fn mutate_chain(pool: &DbPool, org: &str, id: &str, if_match: Option<i32>, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
+pub fn mutate_chain(pool: &DbPool, org: &str, id: &str, if_match: Option<i32>, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, steps: &mut [Decider<'_>]) -> Result<CardData, ServiceError> {
     dispatch!(pool, mutate_chain(org, id, if_match, now, local_day, steps))
 }
 
@@ -1440,7 +1440,7 @@ pub fn mutate(
     actor: &str,
     now: NaiveDateTime,
     local_day: crate::store::stats_deltas::LocalDay,
-    decide: &mut dyn FnMut(&CardData) -> Result<Change, StoreError>,
-) -> Result<CardData, StoreError> {
+    decide: &mut dyn FnMut(&CardData) -> Result<Change, ServiceError>,
+) -> Result<CardData, ServiceError> {
     dispatch!(pool, mutate(org, id, if_match, actor, now, local_day, decide))
 }

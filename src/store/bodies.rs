@@ -2,7 +2,7 @@
 //! ССТУ.РФ department GUID), searched by folded text within the organization.
 
 use super::schema::bodies;
-use super::{new_id, DbPool, StoreError, WriteTx};
+use super::{new_id, DbPool, ServiceError, WriteTx};
 use crate::domain::keys::{like_contains, search_fold};
 use crate::{backend_fns, dispatch};
 use chrono::NaiveDateTime;
@@ -43,7 +43,7 @@ pub struct NewBody {
 }
 
 backend_fns! {
-    pub fn create(conn: &mut Conn, org: &str, b: &NewBody, now: NaiveDateTime) -> Result<BodyRow, StoreError> {
+    pub fn create(conn: &mut Conn, org: &str, b: &NewBody, now: NaiveDateTime) -> Result<BodyRow, ServiceError> {
         let text = format!("{} {} {}", b.name, b.inn.as_deref().unwrap_or(""), b.ogrn.as_deref().unwrap_or(""));
         let row = BodyRow { id: new_id(), organization_id: org.into(), name: b.name.clone(), inn: b.inn.clone(), ogrn: b.ogrn.clone(), sstu_department_id: b.sstu_department_id.clone(), search_text: search_fold(&text), created_at: now };
         conn.write_tx(|c| {
@@ -52,7 +52,7 @@ backend_fns! {
         })
     }
 
-    pub fn search(conn: &mut Conn, org: &str, q: Option<&str>, limit: i64) -> Result<Vec<BodyRow>, StoreError> {
+    pub fn search(conn: &mut Conn, org: &str, q: Option<&str>, limit: i64) -> Result<Vec<BodyRow>, ServiceError> {
         let mut query = bodies::table.filter(bodies::organization_id.eq(org)).into_boxed();
         if let Some(q) = q {
             query = query.filter(bodies::search_text.like(like_contains(&search_fold(q))).escape('\\'));
@@ -60,11 +60,11 @@ backend_fns! {
         Ok(query.order((bodies::organization_id, bodies::name)).limit(limit).select(BodyRow::as_select()).load(conn)?)
     }
 
-    pub fn get(conn: &mut Conn, org: &str, id: &str) -> Result<Option<BodyRow>, StoreError> {
+    pub fn get(conn: &mut Conn, org: &str, id: &str) -> Result<Option<BodyRow>, ServiceError> {
         Ok(bodies::table.filter(bodies::organization_id.eq(org)).filter(bodies::id.eq(id)).select(BodyRow::as_select()).first(conn).optional()?)
     }
 
-    pub fn by_names(conn: &mut Conn, org: &str, names: &[String]) -> Result<Vec<BodyRow>, StoreError> {
+    pub fn by_names(conn: &mut Conn, org: &str, names: &[String]) -> Result<Vec<BodyRow>, ServiceError> {
         if names.is_empty() {
             return Ok(Vec::new());
         }
@@ -73,21 +73,21 @@ backend_fns! {
 }
 
 /// Adds a body; a name already in the directory is a unique violation (409).
-pub fn create(pool: &DbPool, org: &str, b: &NewBody, now: NaiveDateTime) -> Result<BodyRow, StoreError> {
+pub fn create(pool: &DbPool, org: &str, b: &NewBody, now: NaiveDateTime) -> Result<BodyRow, ServiceError> {
     dispatch!(pool, create(org, b, now))
 }
 
 /// Bodies whose name, INN or OGRN contains `q`, by name.
-pub fn search(pool: &DbPool, org: &str, q: Option<&str>, limit: i64) -> Result<Vec<BodyRow>, StoreError> {
+pub fn search(pool: &DbPool, org: &str, q: Option<&str>, limit: i64) -> Result<Vec<BodyRow>, ServiceError> {
     dispatch!(pool, search(org, q, limit))
 }
 
 /// One body of the organization's directory.
-pub fn get(pool: &DbPool, org: &str, id: &str) -> Result<Option<BodyRow>, StoreError> {
+pub fn get(pool: &DbPool, org: &str, id: &str) -> Result<Option<BodyRow>, ServiceError> {
     dispatch!(pool, get(org, id))
 }
 
 /// Bodies with these exact names (the names stored on forwarded cards).
-pub fn by_names(pool: &DbPool, org: &str, names: &[String]) -> Result<Vec<BodyRow>, StoreError> {
+pub fn by_names(pool: &DbPool, org: &str, names: &[String]) -> Result<Vec<BodyRow>, ServiceError> {
     dispatch!(pool, by_names(org, names))
 }

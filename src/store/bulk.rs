@@ -20,7 +20,7 @@
 //! rolled back and applied again with a savepoint per row, so that error stays its row's.
 
 use super::appeals::{CardData, Change};
-use super::{StoreError, WriteTx};
+use super::{ServiceError, WriteTx};
 use crate::{backend_fns, dispatch};
 use chrono::NaiveDateTime;
 
@@ -34,10 +34,10 @@ pub struct Target {
 }
 
 /// What became of one row: the card's new version, or why it was refused.
-pub type RowResult = Result<i32, StoreError>;
+pub type RowResult = Result<i32, ServiceError>;
 
 /// The change of one row, decided from the card read in its transaction.
-pub type Decide<'a> = &'a mut dyn FnMut(&CardData) -> Result<Change, StoreError>;
+pub type Decide<'a> = &'a mut dyn FnMut(&CardData) -> Result<Change, ServiceError>;
 
 /// How many rows of an independent batch share one commit.
 pub const ROWS_PER_COMMIT: usize = 50;
@@ -48,7 +48,7 @@ const RACE_RETRIES: usize = 3;
 /// Why an all-or-nothing transaction was rolled back.
 enum Abort {
     /// The database failed.
-    Store(StoreError),
+    Store(ServiceError),
     /// A row was refused: every row's outcome as it would have been.
     Refused(Vec<RowResult>),
 }
@@ -60,12 +60,12 @@ impl From<diesel::result::Error> for Abort {
 }
 
 /// True when a row failed only because another transaction got in its way.
-fn raced(e: &StoreError, named_version: bool) -> bool {
+fn raced(e: &ServiceError, named_version: bool) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};
     match e {
-        StoreError::Stale { .. } => !named_version,
-        StoreError::Db(Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => true,
-        StoreError::Db(Error::DatabaseError(_, info)) => info.message().contains("deadlock"),
+        ServiceError::Stale { .. } => !named_version,
+        ServiceError::Db(Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => true,
+        ServiceError::Db(Error::DatabaseError(_, info)) => info.message().contains("deadlock"),
         _ => false,
     }
 }
@@ -81,7 +81,7 @@ backend_fns! {
     use crate::store::models::AppealRow;
 
     /// The organization's cards among `ids`, read in one go (a query per table), by id.
-    fn cards_of(c: &mut Conn, org: &str, ids: &[&str]) -> Result<std::collections::HashMap<String, CardData>, StoreError> {
+    fn cards_of(c: &mut Conn, org: &str, ids: &[&str]) -> Result<std::collections::HashMap<String, CardData>, ServiceError> {
         use crate::store::schema::appeals;
         use diesel::prelude::*;
         let valid: Vec<String> = ids.iter().filter(|i| uuid::Uuid::parse_str(i).is_ok()).map(|i| i.to_string()).collect();
@@ -97,7 +97,7 @@ backend_fns! {
     /// (`appeals::write_change`); then the statistics deltas of those done, from their cards
     /// before and after, as `appeals::mutate_in` records them one by one. Outcomes in `group`'s
     /// order; `Err` only when the database itself fails.
-    fn apply_group(c: &mut Conn, org: &str, targets: &[Target], group: &[usize], savepoints: bool, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<Vec<RowResult>, StoreError> {
+    fn apply_group(c: &mut Conn, org: &str, targets: &[Target], group: &[usize], savepoints: bool, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<Vec<RowResult>, ServiceError> {
         let ids: Vec<&str> = group.iter().map(|i| targets[*i].id.as_str()).collect();
         let mut before = cards_of(c, org, &ids)?;
         let mut out = Vec::with_capacity(group.len());
@@ -105,7 +105,7 @@ backend_fns! {
         for i in group {
             let t = &targets[*i];
             let Some(mut card) = before.remove(&t.id) else {
-                out.push(Err(StoreError::NotFound));
+                out.push(Err(ServiceError::NotFound));
                 continue;
             };
             let mut tries = 0;
@@ -115,7 +115,7 @@ backend_fns! {
                 } else {
                     match appeals_db::write_change(c, org, &t.id, &card, t.if_match, actor, now, &mut *decide) {
                         // The transaction may be void: the caller applies the group again, row by row in savepoints.
-                        Err(StoreError::Db(e)) => return Err(StoreError::Db(e)),
+                        Err(ServiceError::Db(e)) => return Err(ServiceError::Db(e)),
                         other => other,
                     }
                 };
@@ -141,7 +141,7 @@ backend_fns! {
         // Each card's deltas exactly as `record_change` computes them, written in one go.
         let mut pairs = Vec::new();
         for card in &done {
-            let now_card = after.get(&card.appeal.id).ok_or(StoreError::NotFound)?;
+            let now_card = after.get(&card.appeal.id).ok_or(ServiceError::NotFound)?;
             pairs.push((card, now_card));
         }
         crate::store::stats_deltas::record_changes(c, &pairs, local_day)?;
@@ -151,7 +151,7 @@ backend_fns! {
     /// Applies `decide` to every target, each row on its own (see the module's doc); the
     /// outcomes in the targets' order. A group the database fails for answers its rows with
     /// the failure (the groups before it stay written).
-    pub fn apply_each(conn: &mut Conn, org: &str, targets: &[Target], savepoints: bool, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<Vec<RowResult>, StoreError> {
+    pub fn apply_each(conn: &mut Conn, org: &str, targets: &[Target], savepoints: bool, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<Vec<RowResult>, ServiceError> {
         let mut out: Vec<Option<RowResult>> = (0..targets.len()).map(|_| None).collect();
         for group in in_id_order(targets).chunks(ROWS_PER_COMMIT) {
             let fast = if savepoints { Err(()) } else { conn.write_tx(|c| apply_group(c, org, targets, group, false, actor, now, local_day, &mut *decide)).map_err(|_| ()) };
@@ -162,7 +162,7 @@ backend_fns! {
                     // The groups before stand: this group's rows answer 500 (the caller logs the cause).
                     Err(e) => {
                         let cause = e.to_string();
-                        group.iter().map(|_| Err(StoreError::Connect(cause.clone()))).collect()
+                        group.iter().map(|_| Err(ServiceError::Connect(cause.clone()))).collect()
                     }
                 },
             };
@@ -170,13 +170,13 @@ backend_fns! {
                 out[*i] = Some(r);
             }
         }
-        Ok(out.into_iter().map(|r| r.unwrap_or(Err(StoreError::NotFound))).collect())
+        Ok(out.into_iter().map(|r| r.unwrap_or(Err(ServiceError::NotFound))).collect())
     }
 
     /// Applies `decide` to every target in ONE transaction: every row is tried (so the caller
     /// learns every refusal at once), and if any is refused nothing is written. Returns the
     /// outcomes and whether they were committed.
-    pub fn apply_all_or_nothing(conn: &mut Conn, org: &str, targets: &[Target], actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<(Vec<RowResult>, bool), StoreError> {
+    pub fn apply_all_or_nothing(conn: &mut Conn, org: &str, targets: &[Target], actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<(Vec<RowResult>, bool), ServiceError> {
         let order = in_id_order(targets);
         let r = conn.write_tx(|c| -> Result<Vec<RowResult>, Abort> {
             let rows = apply_group(c, org, targets, &order, true, actor, now, local_day, &mut *decide).map_err(Abort::Store)?;
@@ -184,7 +184,7 @@ backend_fns! {
             for (i, r) in order.iter().zip(rows) {
                 out[*i] = Some(r);
             }
-            let out: Vec<RowResult> = out.into_iter().map(|r| r.unwrap_or(Err(StoreError::NotFound))).collect();
+            let out: Vec<RowResult> = out.into_iter().map(|r| r.unwrap_or(Err(ServiceError::NotFound))).collect();
             if out.iter().any(|r| r.is_err()) {
                 return Err(Abort::Refused(out));
             }
@@ -199,7 +199,7 @@ backend_fns! {
 
     /// Registration numbers and versions of the organization's appeals among `ids` (a batch's
     /// result page names them).
-    pub fn numbers(conn: &mut Conn, org: &str, ids: &[String]) -> Result<Vec<(String, String, i32)>, StoreError> {
+    pub fn numbers(conn: &mut Conn, org: &str, ids: &[String]) -> Result<Vec<(String, String, i32)>, ServiceError> {
         use crate::store::schema::appeals;
         use diesel::prelude::*;
         let mut out = Vec::with_capacity(ids.len());
@@ -219,16 +219,16 @@ backend_fns! {
 ///
 /// `savepoints`: the step may write before it is refused (see the module's doc), so every row
 /// runs in a savepoint of its own from the start.
-pub fn apply_each(pool: &super::DbPool, org: &str, targets: &[Target], savepoints: bool, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<Vec<RowResult>, StoreError> {
+pub fn apply_each(pool: &super::DbPool, org: &str, targets: &[Target], savepoints: bool, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<Vec<RowResult>, ServiceError> {
     dispatch!(pool, apply_each(org, targets, savepoints, actor, now, local_day, decide))
 }
 
 /// All-or-nothing on a pooled connection: the outcomes and whether they were committed.
-pub fn apply_all_or_nothing(pool: &super::DbPool, org: &str, targets: &[Target], actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<(Vec<RowResult>, bool), StoreError> {
+pub fn apply_all_or_nothing(pool: &super::DbPool, org: &str, targets: &[Target], actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<(Vec<RowResult>, bool), ServiceError> {
     dispatch!(pool, apply_all_or_nothing(org, targets, actor, now, local_day, decide))
 }
 
 /// (id, registration number, version) of the organization's appeals among `ids`.
-pub fn numbers(pool: &super::DbPool, org: &str, ids: &[String]) -> Result<Vec<(String, String, i32)>, StoreError> {
+pub fn numbers(pool: &super::DbPool, org: &str, ids: &[String]) -> Result<Vec<(String, String, i32)>, ServiceError> {
     dispatch!(pool, numbers(org, ids))
 }

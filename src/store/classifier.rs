@@ -2,7 +2,7 @@
 
 use super::models::ClassifierRow;
 use super::schema::classifier;
-use super::{DbPool, StoreError, WriteTx};
+use super::{DbPool, ServiceError, WriteTx};
 use crate::domain::classifier::Entry;
 use crate::domain::keys::search_fold;
 use crate::{backend_fns, dispatch};
@@ -22,11 +22,11 @@ fn rows(entries: &[Entry]) -> Vec<ClassifierRow> {
 }
 
 backend_fns! {
-    pub fn count(conn: &mut Conn) -> Result<i64, StoreError> {
+    pub fn count(conn: &mut Conn) -> Result<i64, ServiceError> {
         Ok(classifier::table.count().get_result(conn)?)
     }
 
-    pub fn upsert_all(conn: &mut Conn, entries: &[Entry]) -> Result<usize, StoreError> {
+    pub fn upsert_all(conn: &mut Conn, entries: &[Entry]) -> Result<usize, ServiceError> {
         let all = rows(entries);
         conn.write_tx(|c| {
             let mut n = 0;
@@ -45,7 +45,7 @@ backend_fns! {
         })
     }
 
-    pub fn insert_all(conn: &mut Conn, entries: &[Entry]) -> Result<usize, StoreError> {
+    pub fn insert_all(conn: &mut Conn, entries: &[Entry]) -> Result<usize, ServiceError> {
         let all = rows(entries);
         conn.write_tx(|c| {
             let mut n = 0;
@@ -56,40 +56,40 @@ backend_fns! {
         })
     }
 
-    pub fn all_entries(conn: &mut Conn) -> Result<Vec<Entry>, StoreError> {
+    pub fn all_entries(conn: &mut Conn) -> Result<Vec<Entry>, ServiceError> {
         let rows: Vec<ClassifierRow> = classifier::table.select(ClassifierRow::as_select()).load(conn)?;
         Ok(rows.into_iter().map(|r| Entry { code: r.code, level: r.level, parent: r.parent, name: r.name }).collect())
     }
 
-    pub fn all_names(conn: &mut Conn) -> Result<Vec<(String, String)>, StoreError> {
+    pub fn all_names(conn: &mut Conn) -> Result<Vec<(String, String)>, ServiceError> {
         Ok(classifier::table.select((classifier::code, classifier::name)).load(conn)?)
     }
 }
 
 /// Entries in the database.
-pub fn count(pool: &DbPool) -> Result<i64, StoreError> {
+pub fn count(pool: &DbPool) -> Result<i64, ServiceError> {
     dispatch!(pool, count())
 }
 
 /// Loads the classifier into an empty table (first start).
-pub fn insert_all(pool: &DbPool, entries: &[Entry]) -> Result<usize, StoreError> {
+pub fn insert_all(pool: &DbPool, entries: &[Entry]) -> Result<usize, ServiceError> {
     dispatch!(pool, insert_all(entries))
 }
 
 /// Replaces names and adds new codes of a revised classifier; codes that disappeared are kept,
 /// since old appeals still refer to them.
-pub fn upsert_all(pool: &DbPool, entries: &[Entry]) -> Result<usize, StoreError> {
+pub fn upsert_all(pool: &DbPool, entries: &[Entry]) -> Result<usize, ServiceError> {
     dispatch!(pool, upsert_all(entries))
 }
 
 /// Every entry with its level and parent: the lookup by words is built from them.
-pub fn all_entries(pool: &DbPool) -> Result<Vec<Entry>, StoreError> {
+pub fn all_entries(pool: &DbPool) -> Result<Vec<Entry>, ServiceError> {
     dispatch!(pool, all_entries())
 }
 
 /// Every code with its name: validating questions and naming them in statistics without a
 /// query per code (about 2,000 entries, kept in memory).
-pub fn all_names(pool: &DbPool) -> Result<Vec<(String, String)>, StoreError> {
+pub fn all_names(pool: &DbPool) -> Result<Vec<(String, String)>, ServiceError> {
     dispatch!(pool, all_names())
 }
 

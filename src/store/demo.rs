@@ -2,7 +2,7 @@
 //! external id starts with `demo-` (the loader marks them so).
 
 use super::schema::appeals;
-use super::StoreError;
+use super::ServiceError;
 use crate::{backend_fns, dispatch};
 use diesel::prelude::*;
 
@@ -16,7 +16,7 @@ pub struct Census {
 }
 
 backend_fns! {
-    pub fn census(c: &mut Conn, like: &str) -> Result<Census, StoreError> {
+    pub fn census(c: &mut Conn, like: &str) -> Result<Census, ServiceError> {
         let all: i64 = appeals::table.count().get_result(c)?;
         let matching: i64 = appeals::table.filter(appeals::external_id.like(like)).count().get_result(c)?;
         Ok(Census { appeals: all, matching })
@@ -24,6 +24,6 @@ backend_fns! {
 }
 
 /// Counts the appeals, and those whose external id is `LIKE like`.
-pub fn census(pool: &super::DbPool, like: &str) -> Result<Census, StoreError> {
+pub fn census(pool: &super::DbPool, like: &str) -> Result<Census, ServiceError> {
     dispatch!(pool, census(like))
 }

@@ -4,7 +4,7 @@
 //! read by primary key; expired rows go through their time index.
 
 use super::schema::{appeals, match_keys, web_drafts, web_form_tokens};
-use super::{DbPool, StoreError, WriteTx};
+use super::{DbPool, ServiceError, WriteTx};
 use crate::{backend_fns, dispatch};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -58,7 +58,7 @@ pub struct Earlier {
 const CLAIM_SECONDS: i64 = 60;
 
 backend_fns! {
-    pub fn save_draft(conn: &mut Conn, row: &DraftRow) -> Result<(), StoreError> {
+    pub fn save_draft(conn: &mut Conn, row: &DraftRow) -> Result<(), ServiceError> {
         conn.write_tx(|c| {
             diesel::delete(web_drafts::table.filter(web_drafts::expires_at.le(row.created_at))).execute(c)?;
             diesel::insert_into(web_drafts::table).values(row).execute(c)?;
@@ -66,7 +66,7 @@ backend_fns! {
         })
     }
 
-    pub fn peek_draft(conn: &mut Conn, id: &str, user_id: &str, now: NaiveDateTime) -> Result<Option<DraftRow>, StoreError> {
+    pub fn peek_draft(conn: &mut Conn, id: &str, user_id: &str, now: NaiveDateTime) -> Result<Option<DraftRow>, ServiceError> {
         Ok(web_drafts::table
             .filter(web_drafts::id.eq(id))
             .filter(web_drafts::user_id.eq(user_id))
@@ -76,7 +76,7 @@ backend_fns! {
             .optional()?)
     }
 
-    pub fn take_draft(conn: &mut Conn, id: &str, user_id: &str, now: NaiveDateTime) -> Result<Option<DraftRow>, StoreError> {
+    pub fn take_draft(conn: &mut Conn, id: &str, user_id: &str, now: NaiveDateTime) -> Result<Option<DraftRow>, ServiceError> {
         conn.write_tx(|c| {
             let found: Option<DraftRow> = web_drafts::table
                 .filter(web_drafts::id.eq(id))
@@ -89,7 +89,7 @@ backend_fns! {
         })
     }
 
-    pub fn claim_form_token(conn: &mut Conn, hash: &str, org: &str, user_id: &str, now: NaiveDateTime) -> Result<Claim, StoreError> {
+    pub fn claim_form_token(conn: &mut Conn, hash: &str, org: &str, user_id: &str, now: NaiveDateTime) -> Result<Claim, ServiceError> {
         conn.write_tx(|c| {
             // Tokens older than a day are no longer needed: nobody posts a form that old twice.
             diesel::delete(web_form_tokens::table.filter(web_form_tokens::created_at.lt(now - chrono::Duration::days(1)))).execute(c)?;
@@ -121,7 +121,7 @@ backend_fns! {
         })
     }
 
-    pub fn recent_by_person(conn: &mut Conn, org: &str, keys: &[String], since: NaiveDateTime) -> Result<Vec<Earlier>, StoreError> {
+    pub fn recent_by_person(conn: &mut Conn, org: &str, keys: &[String], since: NaiveDateTime) -> Result<Vec<Earlier>, ServiceError> {
         // `match_keys` by its primary key's prefix (organization, person key); then the cards by id.
         let mut ids: Vec<String> = match_keys::table
             .filter(match_keys::organization_id.eq(org))
@@ -142,48 +142,48 @@ backend_fns! {
         Ok(out)
     }
 
-    pub fn complete_form_token(conn: &mut Conn, hash: &str, appeal_id: &str) -> Result<(), StoreError> {
+    pub fn complete_form_token(conn: &mut Conn, hash: &str, appeal_id: &str) -> Result<(), ServiceError> {
         diesel::update(web_form_tokens::table.filter(web_form_tokens::token_hash.eq(hash))).set(web_form_tokens::appeal_id.eq(Some(appeal_id))).execute(conn)?;
         Ok(())
     }
 
-    pub fn release_form_token(conn: &mut Conn, hash: &str) -> Result<(), StoreError> {
+    pub fn release_form_token(conn: &mut Conn, hash: &str) -> Result<(), ServiceError> {
         diesel::delete(web_form_tokens::table.filter(web_form_tokens::token_hash.eq(hash)).filter(web_form_tokens::appeal_id.is_null())).execute(conn)?;
         Ok(())
     }
 }
 
 /// Keeps a form for its user (and deletes every draft already expired).
-pub fn save_draft(pool: &DbPool, row: &DraftRow) -> Result<(), StoreError> {
+pub fn save_draft(pool: &DbPool, row: &DraftRow) -> Result<(), ServiceError> {
     dispatch!(pool, save_draft(row))
 }
 
 /// The user's live draft with this id, left in place (the sign-in reads where it goes).
-pub fn peek_draft(pool: &DbPool, id: &str, user_id: &str, now: NaiveDateTime) -> Result<Option<DraftRow>, StoreError> {
+pub fn peek_draft(pool: &DbPool, id: &str, user_id: &str, now: NaiveDateTime) -> Result<Option<DraftRow>, ServiceError> {
     dispatch!(pool, peek_draft(id, user_id, now))
 }
 
 /// The user's draft with this id, deleted as it is read: a draft is used once.
-pub fn take_draft(pool: &DbPool, id: &str, user_id: &str, now: NaiveDateTime) -> Result<Option<DraftRow>, StoreError> {
+pub fn take_draft(pool: &DbPool, id: &str, user_id: &str, now: NaiveDateTime) -> Result<Option<DraftRow>, ServiceError> {
     dispatch!(pool, take_draft(id, user_id, now))
 }
 
 /// Claims a registration form's token before registering (see [`Claim`]).
-pub fn claim_form_token(pool: &DbPool, hash: &str, org: &str, user_id: &str, now: NaiveDateTime) -> Result<Claim, StoreError> {
+pub fn claim_form_token(pool: &DbPool, hash: &str, org: &str, user_id: &str, now: NaiveDateTime) -> Result<Claim, ServiceError> {
     dispatch!(pool, claim_form_token(hash, org, user_id, now))
 }
 
 /// Appeals registered since `since` by a person with one of these keys (newest first).
-pub fn recent_by_person(pool: &DbPool, org: &str, keys: &[String], since: NaiveDateTime) -> Result<Vec<Earlier>, StoreError> {
+pub fn recent_by_person(pool: &DbPool, org: &str, keys: &[String], since: NaiveDateTime) -> Result<Vec<Earlier>, ServiceError> {
     dispatch!(pool, recent_by_person(org, keys, since))
 }
 
 /// Records the appeal a claimed form registered.
-pub fn complete_form_token(pool: &DbPool, hash: &str, appeal_id: &str) -> Result<(), StoreError> {
+pub fn complete_form_token(pool: &DbPool, hash: &str, appeal_id: &str) -> Result<(), ServiceError> {
     dispatch!(pool, complete_form_token(hash, appeal_id))
 }
 
 /// Gives a claim back after a failed registration, so the corrected form can be sent again.
-pub fn release_form_token(pool: &DbPool, hash: &str) -> Result<(), StoreError> {
+pub fn release_form_token(pool: &DbPool, hash: &str) -> Result<(), ServiceError> {
     dispatch!(pool, release_form_token(hash))
 }

@@ -1,13 +1,15 @@
-//! The storage layer's error: database, pool and migration failures plus the few outcomes
-//! (not found, conflict, stale version) that the API maps to specific statuses.
+//! Why a request could not be carried out below the edge: the store's failures (database,
+//! pool, migrations, a row not found, a stale version) and the use cases' refusals (conflicts,
+//! field errors found against stored data, the state machine's no). The edge maps each variant
+//! to one HTTP status and problem type, and the pages to one Russian message.
 
-/// What went wrong below the domain.
+/// The error every store function and use case returns.
 ///
 /// Use `Conflict` with its own stable code for every rule a request can break against the
 /// stored state (409); `Invalid` for field errors found only against stored data (422);
 /// `Refused` for the state machine's no.
 #[derive(Debug, thiserror::Error)]
-pub enum StoreError {
+pub enum ServiceError {
     /// A query failed; unique and foreign-key violations are mapped to 409/422 by the API.
     #[error("database: {0}")]
     Db(#[from] diesel::result::Error),
@@ -55,14 +57,14 @@ pub enum StoreError {
     Invalid(Vec<crate::domain::validation::FieldError>),
 }
 
-impl StoreError {
+impl ServiceError {
     /// A 409 with a stable code, an explanation, and extra members for the problem body.
-    pub fn conflict(code: crate::domain::error_code::ErrorCode, message: impl Into<String>, extra: serde_json::Value) -> StoreError {
-        StoreError::Conflict { code, message: message.into(), extra }
+    pub fn conflict(code: crate::domain::error_code::ErrorCode, message: impl Into<String>, extra: serde_json::Value) -> ServiceError {
+        ServiceError::Conflict { code, message: message.into(), extra }
     }
 
     /// True for a unique-constraint violation.
     pub fn is_unique_violation(&self) -> bool {
-        matches!(self, StoreError::Db(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)))
+        matches!(self, ServiceError::Db(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)))
     }
 }

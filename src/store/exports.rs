@@ -5,7 +5,7 @@ use crate::domain::error_code::ErrorCode;
 use super::appeals::CardData;
 use super::models::AppealRow;
 use super::schema::{answer_file_versions, answers, appeals, export_log};
-use super::{history, new_id, DbPool, StoreError, WriteTx};
+use super::{history, new_id, DbPool, ServiceError, WriteTx};
 use crate::{backend_fns, dispatch};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -96,25 +96,25 @@ pub struct Period {
 /// Loads whole cards for rows, on each backend's copy of the appeals store.
 pub trait Cards {
     /// The cards of `rows`, in their order.
-    fn cards(&mut self, org: &str, rows: Vec<AppealRow>) -> Result<Vec<CardData>, StoreError>;
+    fn cards(&mut self, org: &str, rows: Vec<AppealRow>) -> Result<Vec<CardData>, ServiceError>;
 }
 
 #[cfg(feature = "sqlite")]
 impl Cards for diesel::SqliteConnection {
-    fn cards(&mut self, org: &str, rows: Vec<AppealRow>) -> Result<Vec<CardData>, StoreError> {
+    fn cards(&mut self, org: &str, rows: Vec<AppealRow>) -> Result<Vec<CardData>, ServiceError> {
         super::appeals::sqlite::load_cards(self, org, rows)
     }
 }
 
 #[cfg(feature = "postgres")]
 impl Cards for diesel::PgConnection {
-    fn cards(&mut self, org: &str, rows: Vec<AppealRow>) -> Result<Vec<CardData>, StoreError> {
+    fn cards(&mut self, org: &str, rows: Vec<AppealRow>) -> Result<Vec<CardData>, ServiceError> {
         super::appeals::pg::load_cards(self, org, rows)
     }
 }
 
 backend_fns! {
-    pub fn cards_by_ids(conn: &mut Conn, org: &str, ids: &[String]) -> Result<Vec<CardData>, StoreError> {
+    pub fn cards_by_ids(conn: &mut Conn, org: &str, ids: &[String]) -> Result<Vec<CardData>, ServiceError> {
         let mut cards = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             let rows: Vec<AppealRow> = appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::id.eq_any(chunk)).select(AppealRow::as_select()).load(conn)?;
@@ -123,14 +123,14 @@ backend_fns! {
         Ok(cards)
     }
 
-    pub fn log_export(conn: &mut Conn, row: &ExportLogRow) -> Result<(), StoreError> {
+    pub fn log_export(conn: &mut Conn, row: &ExportLogRow) -> Result<(), ServiceError> {
         conn.write_tx(|c| {
             diesel::insert_into(export_log::table).values(row).execute(c)?;
             Ok(())
         })
     }
 
-    pub fn export_logs(conn: &mut Conn, org: &str, target: &str, period: &str) -> Result<Vec<ExportLogRow>, StoreError> {
+    pub fn export_logs(conn: &mut Conn, org: &str, target: &str, period: &str) -> Result<Vec<ExportLogRow>, ServiceError> {
         Ok(export_log::table
             .filter(export_log::organization_id.eq(org))
             .filter(export_log::target.eq(target))
@@ -140,11 +140,11 @@ backend_fns! {
             .load(conn)?)
     }
 
-    pub fn count_exports(conn: &mut Conn, org: &str, target: &str, period: &str) -> Result<i64, StoreError> {
+    pub fn count_exports(conn: &mut Conn, org: &str, target: &str, period: &str) -> Result<i64, ServiceError> {
         Ok(export_log::table.filter(export_log::organization_id.eq(org)).filter(export_log::target.eq(target)).filter(export_log::period.eq(period)).count().get_result(conn)?)
     }
 
-    pub fn save_file(conn: &mut Conn, f: &AnswerFileRow) -> Result<i32, StoreError> {
+    pub fn save_file(conn: &mut Conn, f: &AnswerFileRow) -> Result<i32, ServiceError> {
         conn.write_tx(|c| {
             // Only while the answer awaits review, checked and held in this transaction (the
             // no-op update locks the answer's row against a concurrent approval).
@@ -153,8 +153,8 @@ backend_fns! {
                 .execute(c)?;
             if pending != 1 {
                 let status: Option<String> = answers::table.filter(answers::id.eq(&f.answer_id)).filter(answers::appeal_id.eq(&f.appeal_id)).select(answers::status).first(c).optional()?;
-                let Some(status) = status else { return Err(StoreError::NotFound) };
-                return Err(StoreError::conflict(
+                let Some(status) = status else { return Err(ServiceError::NotFound) };
+                return Err(ServiceError::conflict(
                     ErrorCode::AnswerFileFrozen,
                     "файл ответа после утверждения (или возврата на доработку) не меняется; исправленный файл прикладывается к новому ответу",
                     serde_json::json!({"answer_status": status}),
@@ -174,7 +174,7 @@ backend_fns! {
         })
     }
 
-    pub fn file(conn: &mut Conn, org: &str, answer_id: &str, version: Option<i32>) -> Result<Option<AnswerFileRow>, StoreError> {
+    pub fn file(conn: &mut Conn, org: &str, answer_id: &str, version: Option<i32>) -> Result<Option<AnswerFileRow>, ServiceError> {
         let mut q = answer_file_versions::table.filter(answer_file_versions::organization_id.eq(org)).filter(answer_file_versions::answer_id.eq(answer_id)).into_boxed();
         if let Some(v) = version {
             q = q.filter(answer_file_versions::version.eq(v));
@@ -182,7 +182,7 @@ backend_fns! {
         Ok(q.order(answer_file_versions::version.desc()).select(AnswerFileRow::as_select()).first(conn).optional()?)
     }
 
-    pub fn files_of(conn: &mut Conn, org: &str, appeal_ids: &[String]) -> Result<Vec<AnswerFileRow>, StoreError> {
+    pub fn files_of(conn: &mut Conn, org: &str, appeal_ids: &[String]) -> Result<Vec<AnswerFileRow>, ServiceError> {
         let mut out = Vec::new();
         for chunk in appeal_ids.chunks(500) {
             out.extend(answer_file_versions::table.filter(answer_file_versions::appeal_id.eq_any(chunk)).filter(answer_file_versions::organization_id.eq(org)).select(AnswerFileRow::as_select()).load(conn)?);
@@ -190,7 +190,7 @@ backend_fns! {
         Ok(latest_per_answer(out))
     }
 
-    pub fn backfill_hashes(conn: &mut Conn) -> Result<usize, StoreError> {
+    pub fn backfill_hashes(conn: &mut Conn) -> Result<usize, ServiceError> {
         let ids: Vec<String> = answer_file_versions::table.filter(answer_file_versions::sha256.eq("")).select(answer_file_versions::id).load(conn)?;
         for id in &ids {
             let content: Vec<u8> = answer_file_versions::table.filter(answer_file_versions::id.eq(id)).select(answer_file_versions::content).first(conn)?;
@@ -201,45 +201,45 @@ backend_fns! {
 }
 
 /// The cards of these appeals (any order).
-pub fn cards_by_ids(pool: &DbPool, org: &str, ids: &[String]) -> Result<Vec<CardData>, StoreError> {
+pub fn cards_by_ids(pool: &DbPool, org: &str, ids: &[String]) -> Result<Vec<CardData>, ServiceError> {
     dispatch!(pool, cards_by_ids(org, ids))
 }
 
 /// Records an export.
-pub fn log_export(pool: &DbPool, row: &ExportLogRow) -> Result<(), StoreError> {
+pub fn log_export(pool: &DbPool, row: &ExportLogRow) -> Result<(), ServiceError> {
     dispatch!(pool, log_export(row))
 }
 
 /// Earlier exports of a period, oldest first.
-pub fn export_logs(pool: &DbPool, org: &str, target: &str, period: &str) -> Result<Vec<ExportLogRow>, StoreError> {
+pub fn export_logs(pool: &DbPool, org: &str, target: &str, period: &str) -> Result<Vec<ExportLogRow>, ServiceError> {
     dispatch!(pool, export_logs(org, target, period))
 }
 
 /// How many exports of a period were logged.
-pub fn count_exports(pool: &DbPool, org: &str, target: &str, period: &str) -> Result<i64, StoreError> {
+pub fn count_exports(pool: &DbPool, org: &str, target: &str, period: &str) -> Result<i64, ServiceError> {
     dispatch!(pool, count_exports(org, target, period))
 }
 
 /// Adds a new version of an answer's file (never replacing one) with a history entry holding
 /// its SHA-256, size and version, in one transaction; refused with 409 `answer_file_frozen`
 /// once the answer is no longer pending review. The version number given.
-pub fn save_file(pool: &DbPool, f: &AnswerFileRow) -> Result<i32, StoreError> {
+pub fn save_file(pool: &DbPool, f: &AnswerFileRow) -> Result<i32, ServiceError> {
     dispatch!(pool, save_file(f))
 }
 
 /// An answer's file: the given version, or the latest.
-pub fn file(pool: &DbPool, org: &str, answer_id: &str, version: Option<i32>) -> Result<Option<AnswerFileRow>, StoreError> {
+pub fn file(pool: &DbPool, org: &str, answer_id: &str, version: Option<i32>) -> Result<Option<AnswerFileRow>, ServiceError> {
     dispatch!(pool, file(org, answer_id, version))
 }
 
 /// Fills in the SHA-256 of versions stored before hashes were kept; how many it filled.
-pub fn backfill_hashes(pool: &DbPool) -> Result<usize, StoreError> {
+pub fn backfill_hashes(pool: &DbPool) -> Result<usize, ServiceError> {
     dispatch!(pool, backfill_hashes())
 }
 
 /// The files of these appeals' answers, the latest version of each (frozen at approval, so
 /// the version a dispatched answer went out with).
-pub fn files_of(pool: &DbPool, org: &str, appeal_ids: &[String]) -> Result<Vec<AnswerFileRow>, StoreError> {
+pub fn files_of(pool: &DbPool, org: &str, appeal_ids: &[String]) -> Result<Vec<AnswerFileRow>, ServiceError> {
     dispatch!(pool, files_of(org, appeal_ids))
 }
 

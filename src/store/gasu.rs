@@ -5,7 +5,7 @@
 
 use super::exports::Period;
 use super::stats::{load_sql, Bind, Sql};
-use super::StoreError;
+use super::ServiceError;
 use crate::{backend_fns, dispatch};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text, Timestamp};
@@ -87,7 +87,7 @@ pub fn question_column(fact: &str) -> Option<&'static str> {
 }
 
 backend_fns! {
-    pub fn appeal_groups(c: &mut Conn, org: &str, p: &Period, any: &[AnyQuestion]) -> Result<Vec<FactGroup>, StoreError> {
+    pub fn appeal_groups(c: &mut Conn, org: &str, p: &Period, any: &[AnyQuestion]) -> Result<Vec<FactGroup>, ServiceError> {
         let mut q = Sql::<Conn>::new();
         q.push(&format!("SELECT {APPEAL_FACTS}, CAST(NULL AS TEXT) AS section, CAST(NULL AS TEXT) AS code, CAST(NULL AS TEXT) AS result, COUNT(*) AS n FROM appeals a \
                          WHERE a.organization_id = ? AND a.registered_at >= ? AND a.registered_at < ?"),
@@ -107,7 +107,7 @@ backend_fns! {
         Ok(load_sql!(c, &q, FactGroup))
     }
 
-    pub fn question_groups(c: &mut Conn, org: &str, p: &Period) -> Result<Vec<FactGroup>, StoreError> {
+    pub fn question_groups(c: &mut Conn, org: &str, p: &Period) -> Result<Vec<FactGroup>, ServiceError> {
         let mut q = Sql::<Conn>::new();
         q.push(&format!("SELECT {APPEAL_FACTS}, q.section, q.code, COALESCE(q.result, 'none') AS result, COUNT(*) AS n \
                          FROM appeals a JOIN questions q ON q.appeal_id = a.id \
@@ -119,11 +119,11 @@ backend_fns! {
 }
 
 /// The month's appeals grouped by their facts, only those with a question meeting each of `any`.
-pub fn appeal_groups(pool: &super::DbPool, org: &str, p: &Period, any: &[AnyQuestion]) -> Result<Vec<FactGroup>, StoreError> {
+pub fn appeal_groups(pool: &super::DbPool, org: &str, p: &Period, any: &[AnyQuestion]) -> Result<Vec<FactGroup>, ServiceError> {
     dispatch!(pool, appeal_groups(org, p, any))
 }
 
 /// The month's questions grouped by their appeal's facts and their own.
-pub fn question_groups(pool: &super::DbPool, org: &str, p: &Period) -> Result<Vec<FactGroup>, StoreError> {
+pub fn question_groups(pool: &super::DbPool, org: &str, p: &Period) -> Result<Vec<FactGroup>, ServiceError> {
     dispatch!(pool, question_groups(org, p))
 }

@@ -3,7 +3,7 @@
 //! attempts, on one server or several sharing the database, each see the one before.
 
 use super::schema::login_attempts;
-use super::{DbPool, StoreError, WriteTx};
+use super::{DbPool, ServiceError, WriteTx};
 use crate::auth::throttle::{self, Count, Limit, Subjects};
 use crate::{backend_fns, dispatch};
 use chrono::NaiveDateTime;
@@ -15,7 +15,7 @@ const KEEP_HOURS: i64 = 24;
 const MAX_ROUNDS: usize = 64;
 
 backend_fns! {
-    fn read(c: &mut Conn, org: &str, subject: &str) -> Result<Option<Count>, StoreError> {
+    fn read(c: &mut Conn, org: &str, subject: &str) -> Result<Option<Count>, ServiceError> {
         let row: Option<(i32, NaiveDateTime, NaiveDateTime)> = login_attempts::table
             .filter(login_attempts::organization_id.eq(org))
             .filter(login_attempts::subject.eq(subject))
@@ -26,7 +26,7 @@ backend_fns! {
     }
 
     /// Replaces `old` by `new` if the row still holds `old` (inserting when there was none).
-    fn swap(c: &mut Conn, org: &str, subject: &str, old: Option<Count>, new: Count) -> Result<bool, StoreError> {
+    fn swap(c: &mut Conn, org: &str, subject: &str, old: Option<Count>, new: Count) -> Result<bool, ServiceError> {
         let n = match old {
             None => diesel::insert_into(login_attempts::table)
                 .values((
@@ -54,7 +54,7 @@ backend_fns! {
 
     /// Applies `step` to the subject's count until the compare-and-set holds; `Err(wait)` from
     /// `step` stops without writing.
-    fn advance(c: &mut Conn, org: &str, subject: &str, step: &dyn Fn(Option<Count>) -> Result<Count, i64>) -> Result<Result<Count, i64>, StoreError> {
+    fn advance(c: &mut Conn, org: &str, subject: &str, step: &dyn Fn(Option<Count>) -> Result<Count, i64>) -> Result<Result<Count, i64>, ServiceError> {
         for _ in 0..MAX_ROUNDS {
             let old = read(c, org, subject)?;
             let new = match step(old) {
@@ -65,10 +65,10 @@ backend_fns! {
                 return Ok(Ok(new));
             }
         }
-        Err(StoreError::Db(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::SerializationFailure, Box::new("sign-in count kept changing under this attempt".to_string()))))
+        Err(ServiceError::Db(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::SerializationFailure, Box::new("sign-in count kept changing under this attempt".to_string()))))
     }
 
-    pub fn claim(conn: &mut Conn, org: &str, s: &Subjects, now: NaiveDateTime) -> Result<Result<(), i64>, StoreError> {
+    pub fn claim(conn: &mut Conn, org: &str, s: &Subjects, now: NaiveDateTime) -> Result<Result<(), i64>, ServiceError> {
         conn.write_tx(|c| {
             // The pair first, then the address: one order for every attempt, so two never
             // wait on each other's rows.
@@ -85,7 +85,7 @@ backend_fns! {
         })
     }
 
-    pub fn succeeded(conn: &mut Conn, org: &str, s: &Subjects, now: NaiveDateTime) -> Result<(), StoreError> {
+    pub fn succeeded(conn: &mut Conn, org: &str, s: &Subjects, now: NaiveDateTime) -> Result<(), ServiceError> {
         conn.write_tx(|c| {
             forget_old(c, org, now)?;
             diesel::delete(login_attempts::table.filter(login_attempts::organization_id.eq(org)).filter(login_attempts::subject.eq(&s.pair))).execute(c)?;
@@ -97,13 +97,13 @@ backend_fns! {
 
     /// Deletes counts nobody touched for a day (through `login_attempts_last`), so guessing
     /// with made-up logins from many addresses cannot grow the table without end.
-    fn forget_old(c: &mut Conn, org: &str, now: NaiveDateTime) -> Result<(), StoreError> {
+    fn forget_old(c: &mut Conn, org: &str, now: NaiveDateTime) -> Result<(), ServiceError> {
         diesel::delete(login_attempts::table.filter(login_attempts::organization_id.eq(org)).filter(login_attempts::last_at.lt(now - chrono::Duration::hours(KEEP_HOURS))))
             .execute(c)?;
         Ok(())
     }
 
-    pub fn failed(conn: &mut Conn, org: &str, s: &Subjects, now: NaiveDateTime) -> Result<i32, StoreError> {
+    pub fn failed(conn: &mut Conn, org: &str, s: &Subjects, now: NaiveDateTime) -> Result<i32, ServiceError> {
         conn.write_tx(|c| {
             forget_old(c, org, now)?;
             let counted = advance(c, org, &s.login, &|old| {
@@ -114,7 +114,7 @@ backend_fns! {
         })
     }
 
-    pub fn recent_failures(conn: &mut Conn, org: &str, logins: &[String], since: NaiveDateTime) -> Result<Vec<(String, i32)>, StoreError> {
+    pub fn recent_failures(conn: &mut Conn, org: &str, logins: &[String], since: NaiveDateTime) -> Result<Vec<(String, i32)>, ServiceError> {
         let subjects: Vec<String> = logins.iter().map(|l| Subjects::of(l, "").login).collect();
         let rows: Vec<(String, i32)> = login_attempts::table
             .filter(login_attempts::organization_id.eq(org))
@@ -128,21 +128,21 @@ backend_fns! {
 
 /// Counts a sign-in attempt before its password is checked: `Ok(Err(seconds))` when it must
 /// wait instead (nothing counted, the password must not be checked).
-pub fn claim(pool: &DbPool, org: &str, subjects: &Subjects, now: NaiveDateTime) -> Result<Result<(), i64>, StoreError> {
+pub fn claim(pool: &DbPool, org: &str, subjects: &Subjects, now: NaiveDateTime) -> Result<Result<(), i64>, ServiceError> {
     dispatch!(pool, claim(org, subjects, now))
 }
 
 /// A right password: the pair starts afresh and the address gets its attempt back.
-pub fn succeeded(pool: &DbPool, org: &str, subjects: &Subjects, now: NaiveDateTime) -> Result<(), StoreError> {
+pub fn succeeded(pool: &DbPool, org: &str, subjects: &Subjects, now: NaiveDateTime) -> Result<(), ServiceError> {
     dispatch!(pool, succeeded(org, subjects, now))
 }
 
 /// A wrong password (or unknown login): counted for the login's alarm; its recent failures.
-pub fn failed(pool: &DbPool, org: &str, subjects: &Subjects, now: NaiveDateTime) -> Result<i32, StoreError> {
+pub fn failed(pool: &DbPool, org: &str, subjects: &Subjects, now: NaiveDateTime) -> Result<i32, ServiceError> {
     dispatch!(pool, failed(org, subjects, now))
 }
 
 /// Recent failed sign-ins (within the alarm's quiet period before `since`) of these logins.
-pub fn recent_failures(pool: &DbPool, org: &str, logins: &[String], since: NaiveDateTime) -> Result<Vec<(String, i32)>, StoreError> {
+pub fn recent_failures(pool: &DbPool, org: &str, logins: &[String], since: NaiveDateTime) -> Result<Vec<(String, i32)>, ServiceError> {
     dispatch!(pool, recent_failures(org, logins, since))
 }

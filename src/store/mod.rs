@@ -37,7 +37,7 @@ pub mod visibility;
 #[cfg(feature = "sqlite")]
 pub mod wal_sync;
 
-pub use error::StoreError;
+pub use error::ServiceError;
 pub use pool::{Backend, DbPool};
 
 /// Compiles the enclosed items once per enabled backend, in modules `sqlite` and `pg`,

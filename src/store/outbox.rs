@@ -7,7 +7,7 @@ use crate::domain::error_code::ErrorCode;
 use super::history;
 use super::models::{NotificationRow, OrganizationRow, UserRow};
 use super::schema::{appeals, assignments, notifications, organizations, plan_queue, users};
-use super::{DbPool, StoreError, WriteTx};
+use super::{DbPool, ServiceError, WriteTx};
 use crate::{backend_fns, dispatch};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -74,19 +74,19 @@ pub const OPEN_STATUSES: [&str; 3] = ["registered", "in_work", "answer_review"];
 /// Writes an action's outbox change inside the caller's transaction.
 pub trait OutboxWrite {
     /// Cancels the appeal's pending reminders when asked, then inserts the notices.
-    fn write_outbox(&mut self, appeal_id: &str, change: &OutboxChange, slots: &[(&str, &str)], now: NaiveDateTime) -> Result<(), StoreError>;
+    fn write_outbox(&mut self, appeal_id: &str, change: &OutboxChange, slots: &[(&str, &str)], now: NaiveDateTime) -> Result<(), ServiceError>;
 }
 
 #[cfg(feature = "sqlite")]
 impl OutboxWrite for diesel::SqliteConnection {
-    fn write_outbox(&mut self, appeal_id: &str, change: &OutboxChange, slots: &[(&str, &str)], now: NaiveDateTime) -> Result<(), StoreError> {
+    fn write_outbox(&mut self, appeal_id: &str, change: &OutboxChange, slots: &[(&str, &str)], now: NaiveDateTime) -> Result<(), ServiceError> {
         sqlite::write(self, appeal_id, change, slots, now)
     }
 }
 
 #[cfg(feature = "postgres")]
 impl OutboxWrite for diesel::PgConnection {
-    fn write_outbox(&mut self, appeal_id: &str, change: &OutboxChange, slots: &[(&str, &str)], now: NaiveDateTime) -> Result<(), StoreError> {
+    fn write_outbox(&mut self, appeal_id: &str, change: &OutboxChange, slots: &[(&str, &str)], now: NaiveDateTime) -> Result<(), ServiceError> {
         pg::write(self, appeal_id, change, slots, now)
     }
 }
@@ -113,20 +113,20 @@ pub fn filled(change: &OutboxChange, slots: &[(&str, &str)], now: NaiveDateTime)
 
 backend_fns! {
     /// Cancels the appeal's pending staff reminders (its deadline moved or control ended).
-    pub fn cancel_reminders(c: &mut Conn, appeal_id: &str) -> Result<(), StoreError> {
+    pub fn cancel_reminders(c: &mut Conn, appeal_id: &str) -> Result<(), ServiceError> {
         diesel::update(notifications::table.filter(notifications::appeal_id.eq(appeal_id)).filter(notifications::status.eq("pending")).filter(notifications::kind.eq_any(REMINDER_KINDS)))
             .set((notifications::status.eq("cancelled"), notifications::last_error.eq(Some("отменено: срок изменён или обращение снято с контроля")), notifications::claimed_until.eq(None::<NaiveDateTime>)))
             .execute(c)?;
         Ok(())
     }
 
-    pub fn write(c: &mut Conn, appeal_id: &str, change: &OutboxChange, slots: &[(&str, &str)], now: NaiveDateTime) -> Result<(), StoreError> {
+    pub fn write(c: &mut Conn, appeal_id: &str, change: &OutboxChange, slots: &[(&str, &str)], now: NaiveDateTime) -> Result<(), ServiceError> {
         write_filled(c, appeal_id, change.cancel_reminders, &filled(change, slots, now))
     }
 
     /// [`write`] with the notices already filled ([`filled`]): cancels the appeal's pending
     /// reminders when asked, inserts the notices and queues the appeal for the planner.
-    pub fn write_filled(c: &mut Conn, appeal_id: &str, cancel: bool, notices: &[NotificationRow]) -> Result<(), StoreError> {
+    pub fn write_filled(c: &mut Conn, appeal_id: &str, cancel: bool, notices: &[NotificationRow]) -> Result<(), ServiceError> {
         if cancel {
             cancel_reminders(c, appeal_id)?;
         }
@@ -142,7 +142,7 @@ backend_fns! {
         Ok(())
     }
 
-    pub fn insert_planned(c: &mut Conn, rows: &[NotificationRow]) -> Result<usize, StoreError> {
+    pub fn insert_planned(c: &mut Conn, rows: &[NotificationRow]) -> Result<usize, ServiceError> {
         c.write_tx(|c| {
             let mut n = 0;
             for r in rows {
@@ -152,21 +152,21 @@ backend_fns! {
         })
     }
 
-    pub fn mark_sent(c: &mut Conn, id: &str, worker: &str, message_id: &str, now: NaiveDateTime) -> Result<bool, StoreError> {
+    pub fn mark_sent(c: &mut Conn, id: &str, worker: &str, message_id: &str, now: NaiveDateTime) -> Result<bool, ServiceError> {
         let n = diesel::update(notifications::table.filter(notifications::id.eq(id)).filter(notifications::status.eq("pending")).filter(notifications::claimed_by.eq(worker)))
             .set((notifications::status.eq("sent"), notifications::sent_at.eq(Some(now)), notifications::message_id.eq(Some(message_id)), notifications::claimed_until.eq(None::<NaiveDateTime>), notifications::last_error.eq(None::<String>)))
             .execute(c)?;
         Ok(n == 1)
     }
 
-    pub fn mark_cancelled(c: &mut Conn, id: &str, worker: &str, reason: &str) -> Result<bool, StoreError> {
+    pub fn mark_cancelled(c: &mut Conn, id: &str, worker: &str, reason: &str) -> Result<bool, ServiceError> {
         let n = diesel::update(notifications::table.filter(notifications::id.eq(id)).filter(notifications::status.eq("pending")).filter(notifications::claimed_by.eq(worker)))
             .set((notifications::status.eq("cancelled"), notifications::last_error.eq(Some(reason)), notifications::claimed_until.eq(None::<NaiveDateTime>)))
             .execute(c)?;
         Ok(n == 1)
     }
 
-    pub fn mark_failed(c: &mut Conn, id: &str, worker: &str, error: &str, retry_at: Option<NaiveDateTime>) -> Result<bool, StoreError> {
+    pub fn mark_failed(c: &mut Conn, id: &str, worker: &str, error: &str, retry_at: Option<NaiveDateTime>) -> Result<bool, ServiceError> {
         let q = notifications::table.filter(notifications::id.eq(id)).filter(notifications::status.eq("pending")).filter(notifications::claimed_by.eq(worker));
         let n = match retry_at {
             Some(at) => diesel::update(q).set((notifications::scheduled_for.eq(at), notifications::last_error.eq(Some(error)), notifications::claimed_until.eq(None::<NaiveDateTime>))).execute(c)?,
@@ -175,7 +175,7 @@ backend_fns! {
         Ok(n == 1)
     }
 
-    pub fn list(c: &mut Conn, org: &str, f: &ListFilter) -> Result<Vec<NotificationRow>, StoreError> {
+    pub fn list(c: &mut Conn, org: &str, f: &ListFilter) -> Result<Vec<NotificationRow>, ServiceError> {
         let mut q = notifications::table.filter(notifications::organization_id.eq(org)).into_boxed();
         if let Some(s) = &f.status { q = q.filter(notifications::status.eq(s.clone())); }
         if let Some(k) = &f.kind { q = q.filter(notifications::kind.eq(k.clone())); }
@@ -184,11 +184,11 @@ backend_fns! {
         Ok(q.order((notifications::created_at.desc(), notifications::id.desc())).limit(f.limit).select(NotificationRow::as_select()).load(c)?)
     }
 
-    pub fn get(c: &mut Conn, org: &str, id: &str) -> Result<NotificationRow, StoreError> {
-        notifications::table.filter(notifications::organization_id.eq(org)).filter(notifications::id.eq(id)).select(NotificationRow::as_select()).first(c).optional()?.ok_or(StoreError::NotFound)
+    pub fn get(c: &mut Conn, org: &str, id: &str) -> Result<NotificationRow, ServiceError> {
+        notifications::table.filter(notifications::organization_id.eq(org)).filter(notifications::id.eq(id)).select(NotificationRow::as_select()).first(c).optional()?.ok_or(ServiceError::NotFound)
     }
 
-    pub fn retry(c: &mut Conn, org: &str, id: &str, actor: &str, now: NaiveDateTime) -> Result<NotificationRow, StoreError> {
+    pub fn retry(c: &mut Conn, org: &str, id: &str, actor: &str, now: NaiveDateTime) -> Result<NotificationRow, ServiceError> {
         c.write_tx(|c| {
             let n = get(c, org, id)?;
             if !matches!(n.status.as_str(), "failed" | "cancelled") {
@@ -197,7 +197,7 @@ backend_fns! {
                     "sent" => "уведомление уже отправлено".to_string(),
                     _ => "уведомление ещё ожидает отправки".to_string(),
                 };
-                return Err(StoreError::conflict(ErrorCode::NotificationNotRetryable, message, serde_json::json!({"notification_status": n.status})));
+                return Err(ServiceError::conflict(ErrorCode::NotificationNotRetryable, message, serde_json::json!({"notification_status": n.status})));
             }
             diesel::update(notifications::table.filter(notifications::id.eq(id)))
                 .set((notifications::status.eq("pending"), notifications::attempts.eq(0), notifications::scheduled_for.eq(now), notifications::claimed_until.eq(None::<NaiveDateTime>), notifications::claimed_by.eq(None::<String>)))
@@ -210,11 +210,11 @@ backend_fns! {
         })
     }
 
-    pub fn organizations(c: &mut Conn) -> Result<Vec<OrganizationRow>, StoreError> {
+    pub fn organizations(c: &mut Conn) -> Result<Vec<OrganizationRow>, ServiceError> {
         Ok(organizations::table.select(OrganizationRow::as_select()).load(c)?)
     }
 
-    pub fn reminder_appeals(c: &mut Conn, ids: &[String]) -> Result<Vec<ReminderAppeal>, StoreError> {
+    pub fn reminder_appeals(c: &mut Conn, ids: &[String]) -> Result<Vec<ReminderAppeal>, ServiceError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(1000) {
             out.extend(appeals::table.filter(appeals::id.eq_any(chunk))
@@ -224,7 +224,7 @@ backend_fns! {
         Ok(out)
     }
 
-    pub fn responsible_names(c: &mut Conn, ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+    pub fn responsible_names(c: &mut Conn, ids: &[String]) -> Result<Vec<(String, String)>, ServiceError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(1000) {
             out.extend(assignments::table
@@ -236,7 +236,7 @@ backend_fns! {
         Ok(out)
     }
 
-    pub fn user_names(c: &mut Conn, ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+    pub fn user_names(c: &mut Conn, ids: &[String]) -> Result<Vec<(String, String)>, ServiceError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(1000) {
             out.extend(users::table.filter(users::id.eq_any(chunk)).select((users::id, users::full_name)).load::<(String, String)>(c)?);
@@ -244,7 +244,7 @@ backend_fns! {
         Ok(out)
     }
 
-    pub fn responsible_open(c: &mut Conn, user: &str) -> Result<Vec<ReminderAppeal>, StoreError> {
+    pub fn responsible_open(c: &mut Conn, user: &str) -> Result<Vec<ReminderAppeal>, ServiceError> {
         Ok(assignments::table
             .inner_join(appeals::table.on(appeals::id.eq(assignments::appeal_id)))
             .filter(assignments::user_id.eq(user)).filter(assignments::active.eq(true)).filter(assignments::responsible.eq(true))
@@ -253,7 +253,7 @@ backend_fns! {
             .load::<ReminderAppeal>(c)?)
     }
 
-    pub fn summary_figures(c: &mut Conn, org: &str, today: NaiveDate, week_end: NaiveDate, list: i64) -> Result<SummaryFigures, StoreError> {
+    pub fn summary_figures(c: &mut Conn, org: &str, today: NaiveDate, week_end: NaiveDate, list: i64) -> Result<SummaryFigures, ServiceError> {
         let open = || appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::status.eq_any(OPEN_STATUSES));
         Ok(SummaryFigures {
             overdue_count: open().filter(appeals::due_date.lt(today)).count().get_result(c)?,
@@ -264,7 +264,7 @@ backend_fns! {
         })
     }
 
-    pub fn mark_sent_text(c: &mut Conn, id: &str, worker: &str, message_id: &str, now: NaiveDateTime, subject: &str, body: &str) -> Result<bool, StoreError> {
+    pub fn mark_sent_text(c: &mut Conn, id: &str, worker: &str, message_id: &str, now: NaiveDateTime, subject: &str, body: &str) -> Result<bool, ServiceError> {
         let n = diesel::update(notifications::table.filter(notifications::id.eq(id)).filter(notifications::status.eq("pending")).filter(notifications::claimed_by.eq(worker)))
             .set((notifications::status.eq("sent"), notifications::sent_at.eq(Some(now)), notifications::message_id.eq(Some(message_id)), notifications::claimed_until.eq(None::<NaiveDateTime>),
                 notifications::last_error.eq(None::<String>), notifications::subject.eq(subject), notifications::body.eq(body)))
@@ -272,7 +272,7 @@ backend_fns! {
         Ok(n == 1)
     }
 
-    pub fn staff(c: &mut Conn, org: &str) -> Result<Vec<UserRow>, StoreError> {
+    pub fn staff(c: &mut Conn, org: &str) -> Result<Vec<UserRow>, ServiceError> {
         Ok(users::table.filter(users::organization_id.eq(org)).filter(users::active.eq(true)).select(UserRow::as_select()).load(c)?)
     }
 
@@ -280,7 +280,7 @@ backend_fns! {
 
 /// Claims up to `limit` due rows for `worker` until `until`, counting the attempt now: a
 /// dispatcher that dies after sending leaves the row to another one once the lease ends.
-pub fn claim(pool: &DbPool, worker: &str, now: NaiveDateTime, until: NaiveDateTime, limit: i64) -> Result<Vec<NotificationRow>, StoreError> {
+pub fn claim(pool: &DbPool, worker: &str, now: NaiveDateTime, until: NaiveDateTime, limit: i64) -> Result<Vec<NotificationRow>, ServiceError> {
     match pool {
         #[cfg(feature = "sqlite")]
         DbPool::Sqlite(p) => {
@@ -321,7 +321,7 @@ pub fn claim(pool: &DbPool, worker: &str, now: NaiveDateTime, until: NaiveDateTi
 }
 
 /// Plans rows, each once: an existing deduplication key leaves the row out. Returns how many were new.
-pub fn insert_planned(pool: &DbPool, rows: &[NotificationRow]) -> Result<usize, StoreError> {
+pub fn insert_planned(pool: &DbPool, rows: &[NotificationRow]) -> Result<usize, ServiceError> {
     match pool {
         #[cfg(feature = "sqlite")]
         DbPool::Sqlite(_) => dispatch!(pool, insert_planned(rows)),
@@ -341,66 +341,66 @@ pub fn insert_planned(pool: &DbPool, rows: &[NotificationRow]) -> Result<usize, 
 }
 
 /// Marks a claimed row sent; false when the claim was lost (another dispatcher took it over).
-pub fn mark_sent(pool: &DbPool, id: &str, worker: &str, message_id: &str, now: NaiveDateTime) -> Result<bool, StoreError> {
+pub fn mark_sent(pool: &DbPool, id: &str, worker: &str, message_id: &str, now: NaiveDateTime) -> Result<bool, ServiceError> {
     dispatch!(pool, mark_sent(id, worker, message_id, now))
 }
 
 /// Cancels a claimed row that is no longer due; false when the claim was lost.
-pub fn mark_cancelled(pool: &DbPool, id: &str, worker: &str, reason: &str) -> Result<bool, StoreError> {
+pub fn mark_cancelled(pool: &DbPool, id: &str, worker: &str, reason: &str) -> Result<bool, ServiceError> {
     dispatch!(pool, mark_cancelled(id, worker, reason))
 }
 
 /// Records a failed attempt: retried at `retry_at`, or `failed` when there is none.
-pub fn mark_failed(pool: &DbPool, id: &str, worker: &str, error: &str, retry_at: Option<NaiveDateTime>) -> Result<bool, StoreError> {
+pub fn mark_failed(pool: &DbPool, id: &str, worker: &str, error: &str, retry_at: Option<NaiveDateTime>) -> Result<bool, ServiceError> {
     dispatch!(pool, mark_failed(id, worker, error, retry_at))
 }
 
 /// The admin's list, newest first.
-pub fn list(pool: &DbPool, org: &str, f: &ListFilter) -> Result<Vec<NotificationRow>, StoreError> {
+pub fn list(pool: &DbPool, org: &str, f: &ListFilter) -> Result<Vec<NotificationRow>, ServiceError> {
     dispatch!(pool, list(org, f))
 }
 
 /// Puts a failed or cancelled row back in the queue (with a history entry on its appeal).
-pub fn retry(pool: &DbPool, org: &str, id: &str, actor: &str, now: NaiveDateTime) -> Result<NotificationRow, StoreError> {
+pub fn retry(pool: &DbPool, org: &str, id: &str, actor: &str, now: NaiveDateTime) -> Result<NotificationRow, ServiceError> {
     dispatch!(pool, retry(org, id, actor, now))
 }
 
 /// Every organization of the instance.
-pub fn organizations(pool: &DbPool) -> Result<Vec<OrganizationRow>, StoreError> {
+pub fn organizations(pool: &DbPool) -> Result<Vec<OrganizationRow>, ServiceError> {
     dispatch!(pool, organizations())
 }
 
 /// The appeals planned reminders are about.
-pub fn reminder_appeals(pool: &DbPool, ids: &[String]) -> Result<Vec<ReminderAppeal>, StoreError> {
+pub fn reminder_appeals(pool: &DbPool, ids: &[String]) -> Result<Vec<ReminderAppeal>, ServiceError> {
     dispatch!(pool, reminder_appeals(ids))
 }
 
 /// (appeal, responsible executor's name) of these appeals.
-pub fn responsible_names(pool: &DbPool, ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+pub fn responsible_names(pool: &DbPool, ids: &[String]) -> Result<Vec<(String, String)>, ServiceError> {
     dispatch!(pool, responsible_names(ids))
 }
 
 /// (user, full name) of these users.
-pub fn user_names(pool: &DbPool, ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+pub fn user_names(pool: &DbPool, ids: &[String]) -> Result<Vec<(String, String)>, ServiceError> {
     dispatch!(pool, user_names(ids))
 }
 
 /// Open appeals `user` is the responsible executor of: a digest's items.
-pub fn responsible_open(pool: &DbPool, user: &str) -> Result<Vec<ReminderAppeal>, StoreError> {
+pub fn responsible_open(pool: &DbPool, user: &str) -> Result<Vec<ReminderAppeal>, ServiceError> {
     dispatch!(pool, responsible_open(user))
 }
 
 /// The weekly summary's counts, with the first `list` overdue appeals.
-pub fn summary_figures(pool: &DbPool, org: &str, today: NaiveDate, week_end: NaiveDate, list: i64) -> Result<SummaryFigures, StoreError> {
+pub fn summary_figures(pool: &DbPool, org: &str, today: NaiveDate, week_end: NaiveDate, list: i64) -> Result<SummaryFigures, ServiceError> {
     dispatch!(pool, summary_figures(org, today, week_end, list))
 }
 
 /// Active users of the organization.
-pub fn staff(pool: &DbPool, org: &str) -> Result<Vec<UserRow>, StoreError> {
+pub fn staff(pool: &DbPool, org: &str) -> Result<Vec<UserRow>, ServiceError> {
     dispatch!(pool, staff(org))
 }
 
 /// Marks a claimed planned row sent and keeps the text it went out with.
-pub fn mark_sent_text(pool: &DbPool, id: &str, worker: &str, message_id: &str, now: NaiveDateTime, subject: &str, body: &str) -> Result<bool, StoreError> {
+pub fn mark_sent_text(pool: &DbPool, id: &str, worker: &str, message_id: &str, now: NaiveDateTime, subject: &str, body: &str) -> Result<bool, ServiceError> {
     dispatch!(pool, mark_sent_text(id, worker, message_id, now, subject, body))
 }

@@ -3,7 +3,7 @@
 
 #[cfg(feature = "sqlite")]
 use super::sqlite_session::SQLITE_SESSION;
-use super::StoreError;
+use super::ServiceError;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel::Connection;
@@ -58,18 +58,18 @@ pub enum Target {
 }
 
 /// Parses `sqlite://PATH`, `sqlite:PATH` or `postgres://…`/`postgresql://…`.
-pub fn parse_url(url: &str) -> Result<Target, StoreError> {
+pub fn parse_url(url: &str) -> Result<Target, ServiceError> {
     let url = url.trim();
     if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
         if rest.is_empty() {
-            return Err(StoreError::Connect("sqlite URL without a path".into()));
+            return Err(ServiceError::Connect("sqlite URL without a path".into()));
         }
         return Ok(Target::Sqlite(PathBuf::from(rest)));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Ok(Target::Postgres(url.to_string()));
     }
-    Err(StoreError::Connect(format!("unsupported database URL scheme (use sqlite:// or postgres://): `{}`", url.split("://").next().unwrap_or(""))))
+    Err(ServiceError::Connect(format!("unsupported database URL scheme (use sqlite:// or postgres://): `{}`", url.split("://").next().unwrap_or(""))))
 }
 
 /// Applies [`SQLITE_SESSION`] to each pooled connection, and holds the file's writer
@@ -113,19 +113,19 @@ impl CustomizeConnection<diesel::PgConnection, diesel::r2d2::Error> for PgSessio
 
 impl DbPool {
     /// Opens a pool for `url`, reporting the real cause when the database cannot be reached.
-    pub fn connect(url: &str, size: u32) -> Result<DbPool, StoreError> {
+    pub fn connect(url: &str, size: u32) -> Result<DbPool, ServiceError> {
         match parse_url(url)? {
             #[cfg(feature = "sqlite")]
             Target::Sqlite(path) => {
                 super::stable_plans::enable();
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| StoreError::Connect(format!("cannot create {}: {e}", dir.display())))?;
+                    std::fs::create_dir_all(dir).map_err(|e| ServiceError::Connect(format!("cannot create {}: {e}", dir.display())))?;
                 }
                 let p = path.to_string_lossy().to_string();
                 // WAL is a property of the file: set it once here, not racing on every pooled connection.
-                let mut first = diesel::SqliteConnection::establish(&p).map_err(|e| StoreError::Connect(format!("{p}: {e}")))?;
-                first.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;").map_err(|e| StoreError::Connect(format!("{p}: {e}")))?;
-                let writer = super::wal_sync::WalSync::of(&super::sqlite_file(&mut first).map_err(|e| StoreError::Connect(format!("{p}: {e}")))?);
+                let mut first = diesel::SqliteConnection::establish(&p).map_err(|e| ServiceError::Connect(format!("{p}: {e}")))?;
+                first.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;").map_err(|e| ServiceError::Connect(format!("{p}: {e}")))?;
+                let writer = super::wal_sync::WalSync::of(&super::sqlite_file(&mut first).map_err(|e| ServiceError::Connect(format!("{p}: {e}")))?);
                 let pool = Pool::builder()
                     .max_size(size.max(1))
                     .connection_timeout(Duration::from_secs(30))
@@ -137,7 +137,7 @@ impl DbPool {
             }
             #[cfg(feature = "postgres")]
             Target::Postgres(u) => {
-                diesel::PgConnection::establish(&u).map_err(|e| StoreError::Connect(e.to_string()))?;
+                diesel::PgConnection::establish(&u).map_err(|e| ServiceError::Connect(e.to_string()))?;
                 let pool = Pool::builder()
                     .max_size(size.max(1))
                     .connection_timeout(Duration::from_secs(30))
@@ -147,7 +147,7 @@ impl DbPool {
                 Ok(DbPool::Pg(pool))
             }
             #[allow(unreachable_patterns)]
-            _ => Err(StoreError::Connect("this build has no support for that database".into())),
+            _ => Err(ServiceError::Connect("this build has no support for that database".into())),
         }
     }
 
@@ -162,8 +162,8 @@ impl DbPool {
     }
 
     /// Applies pending migrations; returns how many ran.
-    pub fn migrate(&self) -> Result<usize, StoreError> {
-        let err = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
+    pub fn migrate(&self) -> Result<usize, ServiceError> {
+        let err = |e: Box<dyn std::error::Error + Send + Sync>| ServiceError::Migration(e.to_string());
         match self {
             #[cfg(feature = "sqlite")]
             DbPool::Sqlite(p) => Ok(p.get()?.run_pending_migrations(SQLITE_MIGRATIONS).map_err(err)?.len()),
@@ -180,7 +180,7 @@ impl DbPool {
     }
 
     /// A cheap round trip, for health checks.
-    pub fn ping(&self) -> Result<(), StoreError> {
+    pub fn ping(&self) -> Result<(), ServiceError> {
         match self {
             #[cfg(feature = "sqlite")]
             DbPool::Sqlite(p) => Ok(p.get()?.batch_execute("SELECT 1")?),

@@ -4,7 +4,7 @@
 use crate::domain::error_code::ErrorCode;
 use super::schema::{reception_visitors, receptions, visitor_reads};
 use super::appeals::{CardData, Decider, LinkDecision, NewAppeal, Numbering};
-use super::{DbPool, StoreError, WriteTx};
+use super::{DbPool, ServiceError, WriteTx};
 use crate::{backend_fns, dispatch};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -56,14 +56,14 @@ pub struct VisitorRow {
 }
 
 backend_fns! {
-    pub fn create(conn: &mut Conn, r: &ReceptionRow) -> Result<(), StoreError> {
+    pub fn create(conn: &mut Conn, r: &ReceptionRow) -> Result<(), ServiceError> {
         conn.write_tx(|c| {
             diesel::insert_into(receptions::table).values(r).execute(c)?;
             Ok(())
         })
     }
 
-    pub fn list(conn: &mut Conn, org: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<(ReceptionRow, Vec<VisitorRow>)>, StoreError> {
+    pub fn list(conn: &mut Conn, org: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<(ReceptionRow, Vec<VisitorRow>)>, ServiceError> {
         let rows: Vec<ReceptionRow> = receptions::table
             .filter(receptions::organization_id.eq(org))
             .filter(receptions::held_on.ge(from))
@@ -84,7 +84,7 @@ backend_fns! {
             .collect())
     }
 
-    pub fn get(conn: &mut Conn, org: &str, id: &str) -> Result<Option<(ReceptionRow, Vec<VisitorRow>)>, StoreError> {
+    pub fn get(conn: &mut Conn, org: &str, id: &str) -> Result<Option<(ReceptionRow, Vec<VisitorRow>)>, ServiceError> {
         let Some(r) = receptions::table.filter(receptions::organization_id.eq(org)).filter(receptions::id.eq(id)).select(ReceptionRow::as_select()).first(conn).optional()? else {
             return Ok(None);
         };
@@ -92,11 +92,11 @@ backend_fns! {
         Ok(Some((r, v)))
     }
 
-    pub fn visitor(conn: &mut Conn, org: &str, id: &str) -> Result<Option<VisitorRow>, StoreError> {
+    pub fn visitor(conn: &mut Conn, org: &str, id: &str) -> Result<Option<VisitorRow>, ServiceError> {
         Ok(reception_visitors::table.filter(reception_visitors::id.eq(id)).filter(reception_visitors::organization_id.eq(org)).select(VisitorRow::as_select()).first(conn).optional()?)
     }
 
-    pub fn read_visitor(conn: &mut Conn, org: &str, id: &str, user_id: &str, now: NaiveDateTime) -> Result<Option<(VisitorRow, Vec<(String, NaiveDateTime)>)>, StoreError> {
+    pub fn read_visitor(conn: &mut Conn, org: &str, id: &str, user_id: &str, now: NaiveDateTime) -> Result<Option<(VisitorRow, Vec<(String, NaiveDateTime)>)>, ServiceError> {
         conn.write_tx(|c| {
             let Some(v) = visitor(c, org, id)? else { return Ok(None) };
             diesel::insert_into(visitor_reads::table)
@@ -123,7 +123,7 @@ backend_fns! {
         })
     }
 
-    pub fn book(conn: &mut Conn, v: &VisitorRow) -> Result<(), StoreError> {
+    pub fn book(conn: &mut Conn, v: &VisitorRow) -> Result<(), ServiceError> {
         conn.write_tx(|c| {
             diesel::insert_into(reception_visitors::table).values(v).execute(c)?;
             Ok(())
@@ -131,15 +131,15 @@ backend_fns! {
     }
 
     /// Records the appeal a visitor was registered as, inside the caller's transaction (once).
-    pub fn link_in(c: &mut Conn, visitor_id: &str, appeal_id: &str) -> Result<(), StoreError> {
+    pub fn link_in(c: &mut Conn, visitor_id: &str, appeal_id: &str) -> Result<(), ServiceError> {
         let n = diesel::update(reception_visitors::table.filter(reception_visitors::id.eq(visitor_id)).filter(reception_visitors::appeal_id.is_null())).set(reception_visitors::appeal_id.eq(Some(appeal_id))).execute(c)?;
         if n != 1 {
-            return Err(StoreError::conflict(ErrorCode::VisitorAlreadyRegistered, "посетитель уже зарегистрирован как обращение", serde_json::json!({})));
+            return Err(ServiceError::conflict(ErrorCode::VisitorAlreadyRegistered, "посетитель уже зарегистрирован как обращение", serde_json::json!({})));
         }
         Ok(())
     }
 
-    pub fn register_visit(conn: &mut Conn, visitor_id: &str, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
+    pub fn register_visit(conn: &mut Conn, visitor_id: &str, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, steps: &mut [Decider<'_>]) -> Result<CardData, ServiceError> {
         conn.write_tx(|c| {
             let card = appeals_db::register_in(c, a, links_for, numbering)?;
             link_in(c, visitor_id, &card.appeal.id)?;
@@ -153,38 +153,38 @@ backend_fns! {
 
 /// A visitor's card: the row with its contact, after recording this read (and, when the visit
 /// became an appeal, a `viewed` entry in its history) in one transaction; the last 50 reads.
-pub fn read_visitor(pool: &DbPool, org: &str, id: &str, user_id: &str, now: NaiveDateTime) -> Result<Option<(VisitorRow, Vec<(String, NaiveDateTime)>)>, StoreError> {
+pub fn read_visitor(pool: &DbPool, org: &str, id: &str, user_id: &str, now: NaiveDateTime) -> Result<Option<(VisitorRow, Vec<(String, NaiveDateTime)>)>, ServiceError> {
     dispatch!(pool, read_visitor(org, id, user_id, now))
 }
 
 /// Schedules a reception.
-pub fn create(pool: &DbPool, r: &ReceptionRow) -> Result<(), StoreError> {
+pub fn create(pool: &DbPool, r: &ReceptionRow) -> Result<(), ServiceError> {
     dispatch!(pool, create(r))
 }
 
 /// Receptions held in `[from, to]` with their visitors, in time order (at most 1000).
-pub fn list(pool: &DbPool, org: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<(ReceptionRow, Vec<VisitorRow>)>, StoreError> {
+pub fn list(pool: &DbPool, org: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<(ReceptionRow, Vec<VisitorRow>)>, ServiceError> {
     dispatch!(pool, list(org, from, to))
 }
 
 /// One reception with its visitors.
-pub fn get(pool: &DbPool, org: &str, id: &str) -> Result<Option<(ReceptionRow, Vec<VisitorRow>)>, StoreError> {
+pub fn get(pool: &DbPool, org: &str, id: &str) -> Result<Option<(ReceptionRow, Vec<VisitorRow>)>, ServiceError> {
     dispatch!(pool, get(org, id))
 }
 
 /// One booked visitor.
-pub fn visitor(pool: &DbPool, org: &str, id: &str) -> Result<Option<VisitorRow>, StoreError> {
+pub fn visitor(pool: &DbPool, org: &str, id: &str) -> Result<Option<VisitorRow>, ServiceError> {
     dispatch!(pool, visitor(org, id))
 }
 
 /// Books a citizen.
-pub fn book(pool: &DbPool, v: &VisitorRow) -> Result<(), StoreError> {
+pub fn book(pool: &DbPool, v: &VisitorRow) -> Result<(), ServiceError> {
     dispatch!(pool, book(v))
 }
 
 /// Registers a visitor as an appeal in ONE transaction: the appeal (number, links, history),
 /// the visitor's link to it, and then `steps` (an oral answer's control actions) applied to it;
 /// any refusal leaves nothing written, the number included.
-pub fn register_visit(pool: &DbPool, visitor_id: &str, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, steps: &mut [Decider<'_>]) -> Result<CardData, StoreError> {
+pub fn register_visit(pool: &DbPool, visitor_id: &str, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, steps: &mut [Decider<'_>]) -> Result<CardData, ServiceError> {
     dispatch!(pool, register_visit(visitor_id, a, links_for, numbering, now, local_day, steps))
 }

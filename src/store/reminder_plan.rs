@@ -3,13 +3,13 @@
 //! and the statements both run. The rows it writes are outbox rows (`super::outbox`).
 
 use super::schema::{plan_batches, plan_marks, plan_queue};
-use super::{DbPool, StoreError, WriteTx};
+use super::{DbPool, ServiceError, WriteTx};
 use crate::{backend_fns, dispatch};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 backend_fns! {
-    pub fn plan_pass(c: &mut Conn, d: Dialect, p: &PlanPass, reason: &str) -> Result<Planned, StoreError> {
+    pub fn plan_pass(c: &mut Conn, d: Dialect, p: &PlanPass, reason: &str) -> Result<Planned, ServiceError> {
         use diesel::sql_types::{Text, Timestamp};
         let rules = p.rules();
         c.write_tx(|c| {
@@ -39,7 +39,7 @@ backend_fns! {
         })
     }
 
-    pub fn expand_next(c: &mut Conn, d: Dialect, p: &PlanPass, reason: &str) -> Result<Option<usize>, StoreError> {
+    pub fn expand_next(c: &mut Conn, d: Dialect, p: &PlanPass, reason: &str) -> Result<Option<usize>, ServiceError> {
         use diesel::sql_types::{Date, Text, Timestamp};
         c.write_tx(|c| {
             if d.pg {
@@ -65,14 +65,14 @@ backend_fns! {
         })
     }
 
-    pub fn has_batches(c: &mut Conn, org: &str, day: NaiveDate) -> Result<bool, StoreError> {
+    pub fn has_batches(c: &mut Conn, org: &str, day: NaiveDate) -> Result<bool, ServiceError> {
         Ok(diesel::select(diesel::dsl::exists(plan_batches::table.filter(plan_batches::organization_id.eq(org)).filter(plan_batches::day.eq(day)))).get_result(c)?)
     }
 }
 
 /// Whether the organization has batches of `day` left to expand (a read, so the dispatcher's
 /// idle minutes take no write lock and read no staff list).
-pub fn has_batches(pool: &DbPool, org: &str, day: NaiveDate) -> Result<bool, StoreError> {
+pub fn has_batches(pool: &DbPool, org: &str, day: NaiveDate) -> Result<bool, ServiceError> {
     dispatch!(pool, has_batches(org, day))
 }
 
@@ -360,7 +360,7 @@ fn summary_statement(d: Dialect, p: &PlanPass) -> Option<String> {
 /// costs about one read of the open appeals, not a write per reminder. Later passes that day
 /// plan the appeals queued by actions since (`plan_queue`) row by row, so an extension, an
 /// assignment or a registration is planned by the very next pass.
-pub fn plan_pass(pool: &DbPool, p: &PlanPass) -> Result<Planned, StoreError> {
+pub fn plan_pass(pool: &DbPool, p: &PlanPass) -> Result<Planned, ServiceError> {
     let reason = crate::domain::validation::SKIP_FOREIGN_ZONE;
     match pool {
         #[cfg(feature = "sqlite")]
@@ -376,7 +376,7 @@ pub fn plan_pass(pool: &DbPool, p: &PlanPass) -> Result<Planned, StoreError> {
 /// SQLite; the deduplication key would leave a second expansion empty anyway). Batches of
 /// other days are never expanded (the day's first pass deletes them). `None` when no batch of
 /// the day is left.
-pub fn expand_next(pool: &DbPool, p: &PlanPass) -> Result<Option<usize>, StoreError> {
+pub fn expand_next(pool: &DbPool, p: &PlanPass) -> Result<Option<usize>, ServiceError> {
     let reason = crate::domain::validation::SKIP_FOREIGN_ZONE;
     match pool {
         #[cfg(feature = "sqlite")]

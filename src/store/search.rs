@@ -8,7 +8,7 @@
 //! Either way the result is exactly the LIKE over the folded search text: the index only
 //! proposes candidates, each one is rechecked.
 
-use super::StoreError;
+use super::ServiceError;
 use crate::domain::search::SearchQuery;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -48,12 +48,12 @@ struct Hit {
 pub trait SearchIndex {
     /// Every card of `org` whose search text contains `q`, unordered, as
     /// (registered_at, id); each candidate is rechecked with the exact LIKE.
-    fn matching(&mut self, org: &str, q: &SearchQuery) -> Result<Vec<(NaiveDateTime, String)>, StoreError>;
+    fn matching(&mut self, org: &str, q: &SearchQuery) -> Result<Vec<(NaiveDateTime, String)>, ServiceError>;
 }
 
 #[cfg(feature = "sqlite")]
 impl SearchIndex for diesel::SqliteConnection {
-    fn matching(&mut self, org: &str, q: &SearchQuery) -> Result<Vec<(NaiveDateTime, String)>, StoreError> {
+    fn matching(&mut self, org: &str, q: &SearchQuery) -> Result<Vec<(NaiveDateTime, String)>, ServiceError> {
         // The FTS5 table proposes rowids; `appeal_search_rows` maps them to cards by primary key.
         let hits: Vec<Hit> = diesel::sql_query(
             "SELECT appeals.registered_at AS registered_at, appeals.id AS id FROM appeal_search \
@@ -70,7 +70,7 @@ impl SearchIndex for diesel::SqliteConnection {
 
 #[cfg(feature = "postgres")]
 impl SearchIndex for diesel::PgConnection {
-    fn matching(&mut self, org: &str, q: &SearchQuery) -> Result<Vec<(NaiveDateTime, String)>, StoreError> {
+    fn matching(&mut self, org: &str, q: &SearchQuery) -> Result<Vec<(NaiveDateTime, String)>, ServiceError> {
         // The pattern alone inside a materialized CTE: the GIN index is the only index that
         // serves it (bitmap, rechecked on the heap). With the organization beside it, a planner
         // without statistics takes `organization_id = $1` for selective and walks

@@ -4,7 +4,7 @@
 
 use super::models::UserRow;
 use super::schema::{organizations, user_passwords, users, web_sessions};
-use super::{DbPool, StoreError, WriteTx};
+use super::{DbPool, ServiceError, WriteTx};
 use crate::{backend_fns, dispatch};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -32,18 +32,18 @@ pub struct SessionRow {
 }
 
 backend_fns! {
-    pub fn organization_by_code(conn: &mut Conn, code: &str) -> Result<Option<String>, StoreError> {
+    pub fn organization_by_code(conn: &mut Conn, code: &str) -> Result<Option<String>, ServiceError> {
         Ok(organizations::table.filter(organizations::code.eq(code)).select(organizations::id).first(conn).optional()?)
     }
 
-    pub fn password_of(conn: &mut Conn, org: &str, login: &str) -> Result<Option<(UserRow, Option<String>)>, StoreError> {
+    pub fn password_of(conn: &mut Conn, org: &str, login: &str) -> Result<Option<(UserRow, Option<String>)>, ServiceError> {
         let user = users::table.filter(users::organization_id.eq(org)).filter(users::login.eq(login)).select(UserRow::as_select()).first(conn).optional()?;
         let Some(user) = user else { return Ok(None) };
         let hash = user_passwords::table.filter(user_passwords::user_id.eq(&user.id)).select(user_passwords::password_hash).first::<String>(conn).optional()?;
         Ok(Some((user, hash)))
     }
 
-    pub fn create_session(conn: &mut Conn, row: &SessionRow) -> Result<(), StoreError> {
+    pub fn create_session(conn: &mut Conn, row: &SessionRow) -> Result<(), ServiceError> {
         conn.write_tx(|c| {
             // The user's expired and ended sessions go (through `web_sessions_user`), so the
             // table holds at most the live sessions plus each user's last ones.
@@ -58,7 +58,7 @@ backend_fns! {
         })
     }
 
-    pub fn find_session(conn: &mut Conn, token_hash: &str) -> Result<Option<(UserRow, SessionRow)>, StoreError> {
+    pub fn find_session(conn: &mut Conn, token_hash: &str) -> Result<Option<(UserRow, SessionRow)>, ServiceError> {
         Ok(web_sessions::table
             .inner_join(users::table)
             .filter(web_sessions::token_hash.eq(token_hash))
@@ -67,7 +67,7 @@ backend_fns! {
             .optional()?)
     }
 
-    pub fn end_session(conn: &mut Conn, token_hash: &str, now: NaiveDateTime) -> Result<usize, StoreError> {
+    pub fn end_session(conn: &mut Conn, token_hash: &str, now: NaiveDateTime) -> Result<usize, ServiceError> {
         Ok(diesel::update(web_sessions::table.filter(web_sessions::token_hash.eq(token_hash)).filter(web_sessions::ended_at.is_null()))
             .set(web_sessions::ended_at.eq(Some(now)))
             .execute(conn)?)
@@ -75,32 +75,32 @@ backend_fns! {
 }
 
 /// The id of the organization with this code (sign-in happens in the configured one).
-pub fn organization_by_code(pool: &DbPool, code: &str) -> Result<Option<String>, StoreError> {
+pub fn organization_by_code(pool: &DbPool, code: &str) -> Result<Option<String>, ServiceError> {
     dispatch!(pool, organization_by_code(code))
 }
 
 /// Stores a user's new password hash and ends their open sessions, in one transaction.
-pub fn set_password(pool: &DbPool, org: &str, user_id: &str, hash: &str, now: NaiveDateTime) -> Result<(), StoreError> {
+pub fn set_password(pool: &DbPool, org: &str, user_id: &str, hash: &str, now: NaiveDateTime) -> Result<(), ServiceError> {
     let change = super::users::UserChange { password: Some((hash.to_string(), now)), ..Default::default() };
     super::users::update_user(pool, org, user_id, &change).map(|_| ())
 }
 
 /// The user with this login and their password hash (none when no password was ever set).
-pub fn password_of(pool: &DbPool, org: &str, login: &str) -> Result<Option<(UserRow, Option<String>)>, StoreError> {
+pub fn password_of(pool: &DbPool, org: &str, login: &str) -> Result<Option<(UserRow, Option<String>)>, ServiceError> {
     dispatch!(pool, password_of(org, login))
 }
 
 /// Records a new session and deletes the same user's expired or ended ones, in one transaction.
-pub fn create_session(pool: &DbPool, row: &SessionRow) -> Result<(), StoreError> {
+pub fn create_session(pool: &DbPool, row: &SessionRow) -> Result<(), ServiceError> {
     dispatch!(pool, create_session(row))
 }
 
 /// The session with this cookie hash and its user, whatever their state (the caller decides).
-pub fn find_session(pool: &DbPool, token_hash: &str) -> Result<Option<(UserRow, SessionRow)>, StoreError> {
+pub fn find_session(pool: &DbPool, token_hash: &str) -> Result<Option<(UserRow, SessionRow)>, ServiceError> {
     dispatch!(pool, find_session(token_hash))
 }
 
 /// Ends a session (sign-out); a second call changes nothing.
-pub fn end_session(pool: &DbPool, token_hash: &str, now: NaiveDateTime) -> Result<usize, StoreError> {
+pub fn end_session(pool: &DbPool, token_hash: &str, now: NaiveDateTime) -> Result<usize, ServiceError> {
     dispatch!(pool, end_session(token_hash, now))
 }

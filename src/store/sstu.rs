@@ -6,7 +6,7 @@ use super::appeals::CardData;
 use super::exports::{Cards, ExportLogRow, Period};
 use super::models::AppealRow;
 use super::schema::{answer_file_versions, appeals, bodies, export_log, sstu_sent};
-use super::{DbPool, StoreError, WriteTx};
+use super::{DbPool, ServiceError, WriteTx};
 use crate::backend_fns;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -70,20 +70,20 @@ pub struct SentRow {
 pub trait Reader {
     /// The month's appeals (registered, dispatched, removed from control or forwarded in it),
     /// each once, in registration order.
-    fn month_keys(&mut self, org: &str, p: &Period) -> Result<Vec<MonthKey>, StoreError>;
+    fn month_keys(&mut self, org: &str, p: &Period) -> Result<Vec<MonthKey>, ServiceError>;
     /// The cards of `ids`, in that order.
-    fn cards(&mut self, org: &str, ids: &[String]) -> Result<Vec<CardData>, StoreError>;
+    fn cards(&mut self, org: &str, ids: &[String]) -> Result<Vec<CardData>, ServiceError>;
     /// The latest file version of each answer of these appeals, without bytes.
-    fn file_meta(&mut self, org: &str, appeal_ids: &[String]) -> Result<Vec<FileMeta>, StoreError>;
+    fn file_meta(&mut self, org: &str, appeal_ids: &[String]) -> Result<Vec<FileMeta>, ServiceError>;
     /// The bytes of these file versions, by version id.
-    fn file_bytes(&mut self, org: &str, version_ids: &[String]) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+    fn file_bytes(&mut self, org: &str, version_ids: &[String]) -> Result<Vec<(String, Vec<u8>)>, ServiceError>;
     /// The ССТУ.РФ GUIDs of these directory bodies, by name.
-    fn body_guids(&mut self, org: &str, names: &[String]) -> Result<Vec<(String, Option<String>)>, StoreError>;
+    fn body_guids(&mut self, org: &str, names: &[String]) -> Result<Vec<(String, Option<String>)>, ServiceError>;
     /// What was sent of these appeals for the month.
-    fn sent(&mut self, org: &str, period: &str, appeal_ids: &[String]) -> Result<Vec<SentRow>, StoreError>;
+    fn sent(&mut self, org: &str, period: &str, appeal_ids: &[String]) -> Result<Vec<SentRow>, ServiceError>;
     /// What was sent for the month, every appeal: one range of the key's prefix. (Chunks of
     /// `appeal_id = ANY` let a planner with stale statistics scan the whole prefix per chunk.)
-    fn sent_month(&mut self, org: &str, period: &str) -> Result<Vec<SentRow>, StoreError>;
+    fn sent_month(&mut self, org: &str, period: &str) -> Result<Vec<SentRow>, ServiceError>;
 }
 
 backend_fns! {
@@ -91,7 +91,7 @@ backend_fns! {
     pub struct Snap<'a>(pub &'a mut Conn);
 
     impl Reader for Snap<'_> {
-        fn month_keys(&mut self, org: &str, p: &Period) -> Result<Vec<MonthKey>, StoreError> {
+        fn month_keys(&mut self, org: &str, p: &Period) -> Result<Vec<MonthKey>, ServiceError> {
             let c = &mut *self.0;
             let cols = (appeals::id, appeals::registered_at, appeals::reg_number, appeals::version, appeals::legal_regime, appeals::source_number);
             let base = || appeals::table.filter(appeals::organization_id.eq(org));
@@ -107,7 +107,7 @@ backend_fns! {
             Ok(once.into_values().collect())
         }
 
-        fn cards(&mut self, org: &str, ids: &[String]) -> Result<Vec<CardData>, StoreError> {
+        fn cards(&mut self, org: &str, ids: &[String]) -> Result<Vec<CardData>, ServiceError> {
             let mut out = Vec::with_capacity(ids.len());
             for chunk in ids.chunks(500) {
                 let rows: Vec<AppealRow> = appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::id.eq_any(chunk)).select(AppealRow::as_select()).load(&mut *self.0)?;
@@ -117,7 +117,7 @@ backend_fns! {
             Ok(out)
         }
 
-        fn file_meta(&mut self, org: &str, appeal_ids: &[String]) -> Result<Vec<FileMeta>, StoreError> {
+        fn file_meta(&mut self, org: &str, appeal_ids: &[String]) -> Result<Vec<FileMeta>, ServiceError> {
             let mut latest: HashMap<String, FileMeta> = HashMap::new();
             for chunk in appeal_ids.chunks(500) {
                 let rows: Vec<FileMeta> = answer_file_versions::table
@@ -134,7 +134,7 @@ backend_fns! {
             Ok(latest.into_values().collect())
         }
 
-        fn file_bytes(&mut self, org: &str, version_ids: &[String]) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        fn file_bytes(&mut self, org: &str, version_ids: &[String]) -> Result<Vec<(String, Vec<u8>)>, ServiceError> {
             let mut out = Vec::with_capacity(version_ids.len());
             for chunk in version_ids.chunks(500) {
                 out.extend(answer_file_versions::table.filter(answer_file_versions::id.eq_any(chunk)).filter(answer_file_versions::organization_id.eq(org)).select((answer_file_versions::id, answer_file_versions::content)).load::<(String, Vec<u8>)>(&mut *self.0)?);
@@ -142,7 +142,7 @@ backend_fns! {
             Ok(out)
         }
 
-        fn body_guids(&mut self, org: &str, names: &[String]) -> Result<Vec<(String, Option<String>)>, StoreError> {
+        fn body_guids(&mut self, org: &str, names: &[String]) -> Result<Vec<(String, Option<String>)>, ServiceError> {
             let mut out = Vec::new();
             for chunk in names.chunks(500) {
                 out.extend(bodies::table.filter(bodies::organization_id.eq(org)).filter(bodies::name.eq_any(chunk)).select((bodies::name, bodies::sstu_department_id)).load::<(String, Option<String>)>(&mut *self.0)?);
@@ -150,7 +150,7 @@ backend_fns! {
             Ok(out)
         }
 
-        fn sent(&mut self, org: &str, period: &str, appeal_ids: &[String]) -> Result<Vec<SentRow>, StoreError> {
+        fn sent(&mut self, org: &str, period: &str, appeal_ids: &[String]) -> Result<Vec<SentRow>, ServiceError> {
             let mut out = Vec::with_capacity(appeal_ids.len());
             for chunk in appeal_ids.chunks(500) {
                 out.extend(sstu_sent::table.filter(sstu_sent::organization_id.eq(org)).filter(sstu_sent::period.eq(period)).filter(sstu_sent::appeal_id.eq_any(chunk)).select(SentRow::as_select()).load(&mut *self.0)?);
@@ -158,12 +158,12 @@ backend_fns! {
             Ok(out)
         }
 
-        fn sent_month(&mut self, org: &str, period: &str) -> Result<Vec<SentRow>, StoreError> {
+        fn sent_month(&mut self, org: &str, period: &str) -> Result<Vec<SentRow>, ServiceError> {
             Ok(sstu_sent::table.filter(sstu_sent::organization_id.eq(org)).filter(sstu_sent::period.eq(period)).select(SentRow::as_select()).load(&mut *self.0)?)
         }
     }
 
-    pub fn record(conn: &mut Conn, log: &ExportLogRow, sent: &[SentRow]) -> Result<(), StoreError> {
+    pub fn record(conn: &mut Conn, log: &ExportLogRow, sent: &[SentRow]) -> Result<(), ServiceError> {
         conn.write_tx(|c| {
             for chunk in sent.chunks(500) {
                 let ids: Vec<&str> = chunk.iter().map(|r| r.appeal_id.as_str()).collect();
@@ -178,7 +178,7 @@ backend_fns! {
 
 /// Runs `f` over one read snapshot of the database: a read-only repeatable-read transaction
 /// on PostgreSQL, a read transaction on SQLite (WAL: writers do not wait for it).
-pub fn read<T>(pool: &DbPool, f: impl FnOnce(&mut dyn Reader) -> Result<T, StoreError>) -> Result<T, StoreError> {
+pub fn read<T>(pool: &DbPool, f: impl FnOnce(&mut dyn Reader) -> Result<T, ServiceError>) -> Result<T, ServiceError> {
     match pool {
         #[cfg(feature = "sqlite")]
         DbPool::Sqlite(p) => {
@@ -195,6 +195,6 @@ pub fn read<T>(pool: &DbPool, f: impl FnOnce(&mut dyn Reader) -> Result<T, Store
 
 /// Records an export in one transaction: its log row (who, when, what) and, per appeal sent,
 /// the version and hash (replacing the month's earlier row of that appeal).
-pub fn record(pool: &DbPool, log: &ExportLogRow, sent: &[SentRow]) -> Result<(), StoreError> {
+pub fn record(pool: &DbPool, log: &ExportLogRow, sent: &[SentRow]) -> Result<(), ServiceError> {
     crate::dispatch!(pool, record(log, sent))
 }

@@ -4,7 +4,7 @@
 //! the registry. The figures themselves are computed in `crate::reports::stats`.
 
 use super::appeals::Dialect;
-use super::{DbPool, StoreError};
+use super::{DbPool, ServiceError};
 use crate::{backend_fns, dispatch};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -218,7 +218,7 @@ macro_rules! load_sql {
 pub(super) use load_sql;
 
 backend_fns! {
-    pub fn period(c: &mut Conn, s: &Scope) -> Result<PeriodCounts, StoreError> {
+    pub fn period(c: &mut Conn, s: &Scope) -> Result<PeriodCounts, ServiceError> {
         let mut q = Sql::<Conn>::new();
         q.push(&format!(
             "SELECT a.channel, a.form, a.kind, a.legal_regime, a.collective, a.repeated, a.from_organization, a.source_organization, \
@@ -246,7 +246,7 @@ backend_fns! {
         q.push(" GROUP BY u.id, u.full_name, d.name, extended, answered, overdue_now", vec![]);
         let executors = load_sql!(c, &q, ExecutorGroup);
 
-        let count = |c: &mut Conn, q: Sql<Conn>| -> Result<i64, StoreError> { Ok(load_sql!(c, &q, Count).first().map(|n| n.n).unwrap_or(0)) };
+        let count = |c: &mut Conn, q: Sql<Conn>| -> Result<i64, ServiceError> { Ok(load_sql!(c, &q, Count).first().map(|n| n.n).unwrap_or(0)) };
         let mut q = Sql::<Conn>::new();
         q.push("SELECT COUNT(*) AS n FROM appeals a WHERE a.organization_id = ? AND a.put_on_control_at >= ? AND a.put_on_control_at < ?", vec![Bind::Text(s.org.clone()), Bind::Ts(s.start), Bind::Ts(s.end)]);
         q.filters(s);
@@ -262,7 +262,7 @@ backend_fns! {
         Ok(PeriodCounts { appeals, questions, executors, control: ControlCounts { put_on_control, removed_from_control, in_work_at_end } })
     }
 
-    pub fn appeals_received(c: &mut Conn, s: &Scope) -> Result<i64, StoreError> {
+    pub fn appeals_received(c: &mut Conn, s: &Scope) -> Result<i64, ServiceError> {
         let mut q = Sql::<Conn>::new();
         q.push("SELECT COUNT(*) AS n FROM appeals a", vec![]);
         q.registered_in(s);
@@ -274,12 +274,12 @@ backend_fns! {
 }
 
 /// The grouped counts of one period.
-pub fn period(pool: &DbPool, s: &Scope) -> Result<PeriodCounts, StoreError> {
+pub fn period(pool: &DbPool, s: &Scope) -> Result<PeriodCounts, ServiceError> {
     dispatch!(pool, period(s))
 }
 
 /// Appeals received in the scope's period (by the scope's counting convention), for
 /// the annual report's multi-year table.
-pub fn appeals_received(pool: &DbPool, s: &Scope) -> Result<i64, StoreError> {
+pub fn appeals_received(pool: &DbPool, s: &Scope) -> Result<i64, ServiceError> {
     dispatch!(pool, appeals_received(s))
 }

@@ -17,7 +17,7 @@ use super::appeals::CardData;
 use super::models::AppealRow;
 use super::schema::{appeals, assignments, questions, stats_deltas, stats_rollup, stats_rollup_month, stats_rollup_state, stats_rollup_year, users};
 use super::stats::{load_sql, Bind, ControlCounts, Scope, Sql};
-use super::{DbPool, StoreError, WriteTx};
+use super::{DbPool, ServiceError, WriteTx};
 use crate::domain::buckets::{self, Level};
 use crate::domain::rollup::{self, fig, Facts, Row, Tally};
 use crate::{backend_fns, dispatch};
@@ -140,37 +140,37 @@ struct UserName {
 pub trait Compact: Sized {
     /// Moves the deltas into `stats_rollup` and `stats_rollup_month` inside the caller's
     /// transaction (PostgreSQL: under the compaction's advisory lock); returns how many rows.
-    fn fold_deltas(&mut self) -> Result<usize, StoreError>;
+    fn fold_deltas(&mut self) -> Result<usize, ServiceError>;
     /// A transaction that sees one snapshot throughout (the rebuild's).
-    fn snapshot_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, StoreError>) -> Result<T, StoreError>;
+    fn snapshot_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ServiceError>) -> Result<T, ServiceError>;
     /// After a rebuild, outside any transaction: PostgreSQL vacuums the deltas the rebuild
     /// folded (else the next compaction walks their dead rows) and analyzes the rollups.
-    fn tidy_after_rebuild(&mut self) -> Result<(), StoreError>;
+    fn tidy_after_rebuild(&mut self) -> Result<(), ServiceError>;
     /// The few small statements of a rollup read, in one read-only snapshot. PostgreSQL runs
     /// them without parallel workers: for a few thousand rows through an index their start-up
     /// costs more than they save (a comparison year read 6 ms alone, 21–30 ms with two workers).
-    fn read_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, StoreError>) -> Result<T, StoreError>;
+    fn read_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ServiceError>) -> Result<T, ServiceError>;
 }
 
 #[cfg(feature = "postgres")]
 impl Compact for diesel::PgConnection {
-    fn snapshot_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn snapshot_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ServiceError>) -> Result<T, ServiceError> {
         self.build_transaction().repeatable_read().run(f)
     }
 
-    fn tidy_after_rebuild(&mut self) -> Result<(), StoreError> {
+    fn tidy_after_rebuild(&mut self) -> Result<(), ServiceError> {
         diesel::sql_query("VACUUM (ANALYZE) stats_deltas, stats_rollup, stats_rollup_month, stats_rollup_year").execute(self)?;
         Ok(())
     }
 
-    fn read_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn read_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ServiceError>) -> Result<T, ServiceError> {
         self.build_transaction().read_only().run(|c| {
             diesel::sql_query("SET LOCAL max_parallel_workers_per_gather = 0").execute(c)?;
             f(c)
         })
     }
 
-    fn fold_deltas(&mut self) -> Result<usize, StoreError> {
+    fn fold_deltas(&mut self) -> Result<usize, ServiceError> {
         {
             let c = self;
             // One compaction at a time; writers never wait for it (they only insert deltas).
@@ -196,20 +196,20 @@ impl Compact for diesel::PgConnection {
 
 #[cfg(feature = "sqlite")]
 impl Compact for diesel::SqliteConnection {
-    fn snapshot_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn snapshot_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ServiceError>) -> Result<T, ServiceError> {
         self.write_tx(f)
     }
 
-    fn tidy_after_rebuild(&mut self) -> Result<(), StoreError> {
+    fn tidy_after_rebuild(&mut self) -> Result<(), ServiceError> {
         Ok(())
     }
 
-    fn read_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn read_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ServiceError>) -> Result<T, ServiceError> {
         // A read transaction: one snapshot, and no writer waits for it in WAL mode.
         self.transaction(f)
     }
 
-    fn fold_deltas(&mut self) -> Result<usize, StoreError> {
+    fn fold_deltas(&mut self) -> Result<usize, ServiceError> {
         // SQLite has one writer: nothing commits between these statements.
         {
             let c = self;
@@ -314,7 +314,7 @@ fn add_read(t: &mut Tally, figure: &str, dim: &str, n: i64, today: NaiveDate, co
 }
 
 backend_fns! {
-    pub fn record(c: &mut Conn, rows: &[Row]) -> Result<(), StoreError> {
+    pub fn record(c: &mut Conn, rows: &[Row]) -> Result<(), ServiceError> {
         let new = new_deltas(rows);
         for chunk in new.chunks(5000) {
             diesel::insert_into(stats_deltas::table).values(chunk).execute(c)?;
@@ -322,7 +322,7 @@ backend_fns! {
         Ok(())
     }
 
-    pub fn compact(c: &mut Conn) -> Result<usize, StoreError> {
+    pub fn compact(c: &mut Conn) -> Result<usize, ServiceError> {
         // Nothing pending (the usual case for a read): no write transaction, no lock.
         if stats_deltas::table.filter(stats_deltas::id.gt(0)).select(stats_deltas::id).first::<i64>(c).optional()?.is_none() {
             return Ok(0);
@@ -330,7 +330,7 @@ backend_fns! {
         c.write_tx(|c| c.fold_deltas())
     }
 
-    pub fn mark_built_if_empty(c: &mut Conn, org: &str, now: NaiveDateTime) -> Result<bool, StoreError> {
+    pub fn mark_built_if_empty(c: &mut Conn, org: &str, now: NaiveDateTime) -> Result<bool, ServiceError> {
         c.write_tx(|c| {
             if is_built(c, org)? || appeals::table.filter(appeals::organization_id.eq(org)).select(appeals::id).first::<String>(c).optional()?.is_some() {
                 return Ok(false);
@@ -341,11 +341,11 @@ backend_fns! {
         })
     }
 
-    pub fn is_built(c: &mut Conn, org: &str) -> Result<bool, StoreError> {
+    pub fn is_built(c: &mut Conn, org: &str) -> Result<bool, ServiceError> {
         Ok(stats_rollup_state::table.find(org).select(stats_rollup_state::organization_id).first::<String>(c).optional()?.is_some())
     }
 
-    pub fn departments_of(c: &mut Conn, users: &[String]) -> Result<Departments, StoreError> {
+    pub fn departments_of(c: &mut Conn, users: &[String]) -> Result<Departments, ServiceError> {
         let mut out = Departments::new();
         for chunk in users.chunks(500) {
             for (u, d) in users::table.filter(users::id.eq_any(chunk)).filter(users::department_id.is_not_null()).select((users::id, users::department_id.assume_not_null())).load::<(String, String)>(c)? {
@@ -355,7 +355,7 @@ backend_fns! {
         Ok(out)
     }
 
-    pub fn facts_of_rows(c: &mut Conn, rows: &[AppealRow], local_day: LocalDay) -> Result<Vec<Facts>, StoreError> {
+    pub fn facts_of_rows(c: &mut Conn, rows: &[AppealRow], local_day: LocalDay) -> Result<Vec<Facts>, ServiceError> {
         let ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
         let mut qs: HashMap<String, Vec<(String, Option<String>)>> = HashMap::new();
         let mut ex: HashMap<String, Vec<(String, bool)>> = HashMap::new();
@@ -374,7 +374,7 @@ backend_fns! {
         Ok(rows.iter().map(|r| facts_of_row(r, qs.remove(&r.id).unwrap_or_default(), &ex.remove(&r.id).unwrap_or_default(), &deps, local_day)).collect())
     }
 
-    pub fn rebuild(c: &mut Conn, org: &str, local_day: LocalDay, now: NaiveDateTime) -> Result<usize, StoreError> {
+    pub fn rebuild(c: &mut Conn, org: &str, local_day: LocalDay, now: NaiveDateTime) -> Result<usize, ServiceError> {
         // One snapshot (PostgreSQL: repeatable read): deltas committed by others meanwhile are
         // neither folded here nor reflected in the appeals read here, so they count once, later.
         c.snapshot_tx(|c| {
@@ -389,7 +389,7 @@ backend_fns! {
             const FLUSH_AT: usize = 1_000_000;
             let mut day: HashMap<(String, NaiveDate, &'static str, String), i64> = HashMap::new();
             let mut count = 0;
-            let mut flush = |c: &mut Conn, day: &mut HashMap<(String, NaiveDate, &'static str, String), i64>| -> Result<(), StoreError> {
+            let mut flush = |c: &mut Conn, day: &mut HashMap<(String, NaiveDate, &'static str, String), i64>| -> Result<(), ServiceError> {
                 let rows: Vec<Row> = day.drain().filter(|(_, n)| *n != 0).map(|((s, d, figure, dim), n)| (org.to_string(), s, d, figure, dim, n)).collect();
                 count += rows.len();
                 record(c, &rows)
@@ -428,7 +428,7 @@ backend_fns! {
         })
     }
 
-    pub fn appeals_between(c: &mut Conn, org: &str, from: NaiveDate, to: NaiveDate, counting: crate::domain::counting::Counting) -> Result<i64, StoreError> {
+    pub fn appeals_between(c: &mut Conn, org: &str, from: NaiveDate, to: NaiveDate, counting: crate::domain::counting::Counting) -> Result<i64, ServiceError> {
         let mut q = Sql::<Conn>::new();
         q.push("SELECT '' AS figure, '' AS dim, CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM (", vec![]);
         let figures = if counting.oral_reception_in_totals { format!(" AND figure IN ('{}', '{}')", fig::APPEALS, fig::oral(fig::APPEALS)) } else { format!(" AND figure = '{}'", fig::APPEALS) };
@@ -437,7 +437,7 @@ backend_fns! {
         Ok(load_sql!(c, &q, Sum).first().map(|r| r.n).unwrap_or(0))
     }
 
-    pub fn question_usage(c: &mut Conn, org: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, i64)>, StoreError> {
+    pub fn question_usage(c: &mut Conn, org: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, i64)>, ServiceError> {
         let mut q = Sql::<Conn>::new();
         q.push("SELECT '' AS figure, dim, CAST(SUM(n) AS BIGINT) AS n FROM (", vec![]);
         union_of(&mut q, org, rollup::slice::ALL, from, &buckets::parts(from, to), to, &format!(" AND figure = '{}'", fig::Q));
@@ -445,11 +445,11 @@ backend_fns! {
         Ok(load_sql!(c, &q, Sum).into_iter().filter(|r| r.n > 0).map(|r| (r.dim, r.n)).collect())
     }
 
-    pub fn read(c: &mut Conn, s: &Scope, slice: &str, detail: Detail) -> Result<Tally, StoreError> {
+    pub fn read(c: &mut Conn, s: &Scope, slice: &str, detail: Detail) -> Result<Tally, ServiceError> {
         c.read_tx(|c| read_in(c, s, slice, detail))
     }
 
-    fn read_in(c: &mut Conn, s: &Scope, slice: &str, detail: Detail) -> Result<Tally, StoreError> {
+    fn read_in(c: &mut Conn, s: &Scope, slice: &str, detail: Detail) -> Result<Tally, ServiceError> {
         let mut t = Tally::default();
         let org = || Bind::Text(s.org.clone());
         let figures = match detail {
@@ -516,12 +516,12 @@ backend_fns! {
 /// How many questions of each classifier code the organization registered in `from..=to`, from
 /// the rollup (a handful of rows per code, whatever the number of appeals): the classifier
 /// lookup ranks the codes a body actually uses first.
-pub fn question_usage(pool: &DbPool, org: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, i64)>, StoreError> {
+pub fn question_usage(pool: &DbPool, org: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, i64)>, ServiceError> {
     dispatch!(pool, question_usage(org, from, to))
 }
 
 /// Appends the delta rows of one write inside the caller's transaction (a no-op when empty).
-pub fn record_rows<C: Recorder>(c: &mut C, rows: &[Row]) -> Result<(), StoreError> {
+pub fn record_rows<C: Recorder>(c: &mut C, rows: &[Row]) -> Result<(), ServiceError> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -531,39 +531,39 @@ pub fn record_rows<C: Recorder>(c: &mut C, rows: &[Row]) -> Result<(), StoreErro
 /// The connection types deltas can be written through, for code generic over the backend.
 pub trait Recorder {
     /// Inserts the rows.
-    fn record_deltas(&mut self, rows: &[Row]) -> Result<(), StoreError>;
+    fn record_deltas(&mut self, rows: &[Row]) -> Result<(), ServiceError>;
     /// The departments of `users` (those without one left out).
-    fn departments(&mut self, users: &[String]) -> Result<Departments, StoreError>;
+    fn departments(&mut self, users: &[String]) -> Result<Departments, ServiceError>;
     /// The statistics' facts of stored appeals, read in the caller's transaction.
-    fn facts_of_rows(&mut self, rows: &[AppealRow], local_day: LocalDay) -> Result<Vec<Facts>, StoreError>;
+    fn facts_of_rows(&mut self, rows: &[AppealRow], local_day: LocalDay) -> Result<Vec<Facts>, ServiceError>;
 }
 
 #[cfg(feature = "sqlite")]
 impl Recorder for diesel::SqliteConnection {
-    fn record_deltas(&mut self, rows: &[Row]) -> Result<(), StoreError> {
+    fn record_deltas(&mut self, rows: &[Row]) -> Result<(), ServiceError> {
         sqlite::record(self, rows)
     }
 
-    fn departments(&mut self, users: &[String]) -> Result<Departments, StoreError> {
+    fn departments(&mut self, users: &[String]) -> Result<Departments, ServiceError> {
         sqlite::departments_of(self, users)
     }
 
-    fn facts_of_rows(&mut self, rows: &[AppealRow], local_day: LocalDay) -> Result<Vec<Facts>, StoreError> {
+    fn facts_of_rows(&mut self, rows: &[AppealRow], local_day: LocalDay) -> Result<Vec<Facts>, ServiceError> {
         sqlite::facts_of_rows(self, rows, local_day)
     }
 }
 
 #[cfg(feature = "postgres")]
 impl Recorder for diesel::PgConnection {
-    fn record_deltas(&mut self, rows: &[Row]) -> Result<(), StoreError> {
+    fn record_deltas(&mut self, rows: &[Row]) -> Result<(), ServiceError> {
         pg::record(self, rows)
     }
 
-    fn departments(&mut self, users: &[String]) -> Result<Departments, StoreError> {
+    fn departments(&mut self, users: &[String]) -> Result<Departments, ServiceError> {
         pg::departments_of(self, users)
     }
 
-    fn facts_of_rows(&mut self, rows: &[AppealRow], local_day: LocalDay) -> Result<Vec<Facts>, StoreError> {
+    fn facts_of_rows(&mut self, rows: &[AppealRow], local_day: LocalDay) -> Result<Vec<Facts>, ServiceError> {
         pg::facts_of_rows(self, rows, local_day)
     }
 }
@@ -597,19 +597,19 @@ impl ImportDeltas {
     }
 
     /// Writes the summed deltas inside the import's transaction.
-    pub fn record<C: Recorder>(self, c: &mut C) -> Result<(), StoreError> {
+    pub fn record<C: Recorder>(self, c: &mut C) -> Result<(), ServiceError> {
         record_rows(c, &self.summed)
     }
 }
 
 /// The deltas of a control action or correction: the card after less the card before.
-pub fn record_change<C: Recorder>(c: &mut C, before: &CardData, after: &CardData, local_day: LocalDay) -> Result<(), StoreError> {
+pub fn record_change<C: Recorder>(c: &mut C, before: &CardData, after: &CardData, local_day: LocalDay) -> Result<(), ServiceError> {
     record_changes(c, &[(before, after)], local_day)
 }
 
 /// [`record_change`] for many cards at once (a bulk action): one lookup of the responsible
 /// executors' departments, one insert.
-pub fn record_changes<C: Recorder>(c: &mut C, cards: &[(&CardData, &CardData)], local_day: LocalDay) -> Result<(), StoreError> {
+pub fn record_changes<C: Recorder>(c: &mut C, cards: &[(&CardData, &CardData)], local_day: LocalDay) -> Result<(), ServiceError> {
     let users = responsible_users(cards.iter().flat_map(|(b, a)| [*b, *a]));
     let deps = if users.is_empty() { Departments::new() } else { c.departments(&users)? };
     let mut rows = Vec::new();
@@ -622,7 +622,7 @@ pub fn record_changes<C: Recorder>(c: &mut C, cards: &[(&CardData, &CardData)], 
 /// A change that moves appeals between slices without touching their cards (a user's
 /// department): reads the facts of `rows` before and after `change`, all in the caller's
 /// transaction, and records the difference.
-pub fn record_around<C: Recorder, T>(c: &mut C, rows: &[AppealRow], local_day: LocalDay, change: impl FnOnce(&mut C) -> Result<T, StoreError>) -> Result<T, StoreError> {
+pub fn record_around<C: Recorder, T>(c: &mut C, rows: &[AppealRow], local_day: LocalDay, change: impl FnOnce(&mut C) -> Result<T, ServiceError>) -> Result<T, ServiceError> {
     let before = c.facts_of_rows(rows, local_day)?;
     let out = change(c)?;
     let after = c.facts_of_rows(rows, local_day)?;
@@ -635,18 +635,18 @@ pub fn record_around<C: Recorder, T>(c: &mut C, rows: &[AppealRow], local_day: L
 }
 
 /// Folds pending deltas into the rollups (the scheduler's pass, and lazily before a read).
-pub fn compact(pool: &DbPool) -> Result<usize, StoreError> {
+pub fn compact(pool: &DbPool) -> Result<usize, ServiceError> {
     dispatch!(pool, compact())
 }
 
 /// Appeals received from `from` to `to` (oral ones at a personal reception excluded), for the
 /// annual report's multi-year table; the rollup must be current ([`compact`]).
-pub fn appeals_between(pool: &DbPool, org: &str, from: NaiveDate, to: NaiveDate, counting: crate::domain::counting::Counting) -> Result<i64, StoreError> {
+pub fn appeals_between(pool: &DbPool, org: &str, from: NaiveDate, to: NaiveDate, counting: crate::domain::counting::Counting) -> Result<i64, ServiceError> {
     dispatch!(pool, appeals_between(org, from, to, counting))
 }
 
 /// Builds the organization's rollup from its appeals if it has never been built.
-pub fn ensure_built(pool: &DbPool, org: &str, local_day: LocalDay, now: NaiveDateTime) -> Result<Option<usize>, StoreError> {
+pub fn ensure_built(pool: &DbPool, org: &str, local_day: LocalDay, now: NaiveDateTime) -> Result<Option<usize>, ServiceError> {
     if dispatch!(pool, is_built(org))? {
         return Ok(None);
     }
@@ -654,25 +654,25 @@ pub fn ensure_built(pool: &DbPool, org: &str, local_day: LocalDay, now: NaiveDat
 }
 
 /// Rebuilds the organization's rollup from its appeals (returns the delta rows it folded).
-pub fn rebuild(pool: &DbPool, org: &str, local_day: LocalDay, now: NaiveDateTime) -> Result<usize, StoreError> {
+pub fn rebuild(pool: &DbPool, org: &str, local_day: LocalDay, now: NaiveDateTime) -> Result<usize, ServiceError> {
     dispatch!(pool, rebuild(org, local_day, now))
 }
 
 /// A period's unfiltered figures from the rollups plus pending deltas (read as few year, month
 /// and day buckets as `domain::buckets::parts` finds), with the control figures, "overdue now"
 /// (open appeals by deadline month; this month's counted live) and, in full, the executors' names.
-pub fn read(pool: &DbPool, s: &Scope, slice: &str, detail: Detail) -> Result<Tally, StoreError> {
+pub fn read(pool: &DbPool, s: &Scope, slice: &str, detail: Detail) -> Result<Tally, ServiceError> {
     dispatch!(pool, read(s, slice, detail))
 }
 
 /// Whether the organization's rollup has been built (until then statistics are counted by the
 /// scan: exact, only slower).
-pub fn is_built(pool: &DbPool, org: &str) -> Result<bool, StoreError> {
+pub fn is_built(pool: &DbPool, org: &str) -> Result<bool, ServiceError> {
     dispatch!(pool, is_built(org))
 }
 
 /// At startup: an organization without appeals has nothing to build, so its rollup is marked
 /// built at once and kept by the deltas from the first registration. True when it did.
-pub fn mark_built_if_empty(pool: &DbPool, org: &str, now: NaiveDateTime) -> Result<bool, StoreError> {
+pub fn mark_built_if_empty(pool: &DbPool, org: &str, now: NaiveDateTime) -> Result<bool, ServiceError> {
     dispatch!(pool, mark_built_if_empty(org, now))
 }

@@ -2,12 +2,12 @@
 //! other appeals (related appeals, history details) out of what an executor is shown.
 
 use super::schema::assignments;
-use super::{DbPool, StoreError};
+use super::{DbPool, ServiceError};
 use crate::{backend_fns, dispatch};
 use diesel::prelude::*;
 
 backend_fns! {
-    pub fn assigned_among(conn: &mut Conn, org: &str, user: &str, ids: &[String]) -> Result<Vec<String>, StoreError> {
+    pub fn assigned_among(conn: &mut Conn, org: &str, user: &str, ids: &[String]) -> Result<Vec<String>, ServiceError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(500) {
             let found: Vec<String> = assignments::table
@@ -26,7 +26,7 @@ backend_fns! {
 }
 
 /// The appeals among `ids` actively assigned to `user` (through the `assignments_appeal` index).
-pub fn assigned_among(pool: &DbPool, org: &str, user: &str, ids: &[String]) -> Result<Vec<String>, StoreError> {
+pub fn assigned_among(pool: &DbPool, org: &str, user: &str, ids: &[String]) -> Result<Vec<String>, ServiceError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -41,8 +41,8 @@ pub enum PageError {
     Api(#[from] ApiError),
 }
 
-impl From<crate::store::StoreError> for PageError {
-    fn from(e: crate::store::StoreError) -> Self {
+impl From<crate::store::ServiceError> for PageError {
+    fn from(e: crate::store::ServiceError) -> Self {
         PageError::Api(e.into())
     }
 }
@@ -241,7 +241,7 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
         }
     };
     let (pool, code, lookup) = (state.pool.clone(), state.settings.organization.code.clone(), login.clone());
-    let checked = web::block(move || -> Result<Option<crate::store::models::UserRow>, crate::store::StoreError> {
+    let checked = web::block(move || -> Result<Option<crate::store::models::UserRow>, crate::store::ServiceError> {
         let org = crate::store::sessions::organization_by_code(&pool, &code)?;
         let found = match &org {
             Some(o) if !lookup.is_empty() => crate::store::sessions::password_of(&pool, o, &lookup)?,

@@ -26,7 +26,7 @@ use crate::state::AppState;
 use crate::store::appeals::CardData;
 use crate::store::exports::{ExportLogRow, Period};
 use crate::store::sstu::{FileMeta, MonthKey, Reader, SentRow};
-use crate::store::StoreError;
+use crate::store::ServiceError;
 use chrono::NaiveDateTime;
 use parts::Out;
 use serde::Serialize;
@@ -41,7 +41,7 @@ pub enum ExportError {
     Invalid(Vec<Violation>),
     /// Storage.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] ServiceError),
     /// The connector did not take the export after every attempt.
     #[error("push failed: {0}")]
     Push(String),
@@ -262,7 +262,7 @@ fn check(r: &mut dyn Reader, org: &str, month: &str, period: &Period, since_last
             let attachment = meta.zip(placeholder.as_ref()).map(|(m, p)| Attachment { name: m.file_name.clone(), content: p.clone(), size: m.size.max(0) as usize });
             let o = b.object(card, &data, attachment);
             violations.extend(rules::violations(&o, &card.appeal.reg_number, b.limit));
-            let json = serde_json::to_vec(&o).map_err(|e| StoreError::Migration(e.to_string()))?;
+            let json = serde_json::to_vec(&o).map_err(|e| ServiceError::Migration(e.to_string()))?;
             let hash = crate::store::exports::sha256_hex(&json);
             let len = json.len() + meta.map_or(0, |m| base64_len(m.size.max(0) as usize)) - placeholder.map_or(0, |p| p.len());
             let prev = prev.remove(&card.appeal.id);
@@ -297,7 +297,7 @@ fn write_chunk<W: Write>(r: &mut dyn Reader, org: &str, ids: &[String], b: &Buil
                 Attachment { name: m.file_name.clone(), content, size: m.size.max(0) as usize }
             });
             let o = b.object(card, &data, attachment);
-            let json = serde_json::to_vec(&o).map_err(|e| StoreError::Migration(e.to_string()))?;
+            let json = serde_json::to_vec(&o).map_err(|e| ServiceError::Migration(e.to_string()))?;
             out.item(&guid_of(&card.appeal.id), &json).map_err(|e| ExportError::Interrupted(e.to_string()))?;
             n += 1;
         }
@@ -314,7 +314,7 @@ struct ChunkData {
 }
 
 impl ChunkData {
-    fn load(r: &mut dyn Reader, org: &str, ids: &[String]) -> Result<Self, StoreError> {
+    fn load(r: &mut dyn Reader, org: &str, ids: &[String]) -> Result<Self, ServiceError> {
         let cards = r.cards(org, ids)?;
         let files = r.file_meta(org, ids)?.into_iter().map(|f| (f.answer_id.clone(), f)).collect();
         let mut names: Vec<String> = cards.iter().filter_map(|c| c.appeal.forwarded_to.clone()).collect();
