@@ -1,5 +1,5 @@
 //! Bulk control writes: one control step applied to many appeals, each row through the same
-//! write as a single action (`appeals::mutate_in`: read, version check, update, history,
+//! write as a single action (`appeals::write::mutate_in`: read, version check, update, history,
 //! outbox, statistics deltas), so a batch writes exactly what the single actions would.
 //!
 //! Rows are independent: a refusal undoes only its row, and [`ROWS_PER_COMMIT`] rows share one
@@ -94,8 +94,8 @@ backend_fns! {
 
     /// Applies the rows at positions `group` of `targets` inside the caller's transaction,
     /// each in a savepoint of its own through the single action's write
-    /// (`appeals::write_change`); then the statistics deltas of those done, from their cards
-    /// before and after, as `appeals::mutate_in` records them one by one. Outcomes in `group`'s
+    /// (`appeals::write::write_change`); then the statistics deltas of those done, from their cards
+    /// before and after, as `appeals::write::mutate_in` records them one by one. Outcomes in `group`'s
     /// order; `Err` only when the database itself fails.
     fn apply_group(c: &mut Conn, org: &str, targets: &[Target], group: &[usize], savepoints: bool, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, decide: Decide<'_>) -> Result<Vec<RowResult>, ServiceError> {
         let ids: Vec<&str> = group.iter().map(|i| targets[*i].id.as_str()).collect();

@@ -6,6 +6,7 @@
 //! matching the pool. Store functions run queries; they never decide business rules.
 
 pub mod appeals;
+pub mod dialect;
 pub mod bodies;
 pub mod bulk;
 pub mod demo;

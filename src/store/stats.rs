@@ -3,7 +3,7 @@
 //! `appeals_org_closed_on`), each returning at most a few thousand groups whatever the size of
 //! the registry. The figures themselves are computed in `crate::reports::stats`.
 
-use super::appeals::Dialect;
+use super::dialect::Dialect;
 use super::{DbPool, ServiceError};
 use crate::{backend_fns, dispatch};
 use chrono::{NaiveDate, NaiveDateTime};

@@ -13,7 +13,7 @@
 //! Writers never update a shared row: concurrent registrations on one day append their own
 //! delta rows, and only the compaction (one at a time) touches the rollups.
 
-use super::appeals::CardData;
+use super::appeals::card::CardData;
 use super::models::AppealRow;
 use super::schema::{appeals, assignments, questions, stats_deltas, stats_rollup, stats_rollup_month, stats_rollup_state, stats_rollup_year, users};
 use super::stats::{load_sql, Bind, ControlCounts, Scope, Sql};
@@ -272,7 +272,7 @@ fn table_of(level: Level) -> &'static str {
 /// Appends `(figure, dim, ±n)` rows of one slice over `from..=to`, joined by UNION ALL: the
 /// pending deltas of those days and the rollup buckets of `parts` (each through its table's
 /// primary key), each narrowed by `figures` (a condition on `figure`, or empty).
-fn union_of<C: super::appeals::Dialect>(q: &mut Sql<C>, org: &str, slice: &str, from: NaiveDate, parts: &[buckets::Part], to: NaiveDate, figures: &str) {
+fn union_of<C: super::dialect::Dialect>(q: &mut Sql<C>, org: &str, slice: &str, from: NaiveDate, parts: &[buckets::Part], to: NaiveDate, figures: &str) {
     let key = || vec![Bind::Text(org.to_string()), Bind::Text(slice.to_string())];
     let with = |mut k: Vec<Bind>, a: NaiveDate, b: NaiveDate| {
         k.extend([Bind::Day(a), Bind::Day(b)]);

@@ -1,0 +1,84 @@
+//! Reading whole cards: the card row with its applicants, questions, assignments, answers,
+//! contributions and related appeals, a batch of cards in a few queries.
+
+use crate::store::models::*;
+use crate::store::schema::{answers, appeal_links, appeals, applicants, assignments, contributions, questions};
+use crate::store::{DbPool, ServiceError};
+use crate::{backend_fns, dispatch};
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+/// Everything a card shows, read in a few batched queries.
+#[derive(Clone, Debug)]
+pub struct CardData {
+    /// The card row.
+    pub appeal: AppealRow,
+    /// Applicants in order.
+    pub applicants: Vec<ApplicantRow>,
+    /// Questions in order.
+    pub questions: Vec<QuestionRow>,
+    /// Assignments, active and past.
+    pub assignments: Vec<AssignmentRow>,
+    /// Answers, oldest first.
+    pub answers: Vec<AnswerRow>,
+    /// Co-executors' contributions, oldest first.
+    pub contributions: Vec<ContributionRow>,
+    /// Related appeals (repeated / duplicate), both directions.
+    pub related: Vec<String>,
+}
+
+fn group<T, F: Fn(&T) -> &str>(rows: Vec<T>, key: F) -> HashMap<String, Vec<T>> {
+    let mut m: HashMap<String, Vec<T>> = HashMap::new();
+    for r in rows {
+        m.entry(key(&r).to_string()).or_default().push(r);
+    }
+    m
+}
+
+/// One card.
+pub fn get_card(pool: &DbPool, org: &str, id: &str) -> Result<CardData, ServiceError> {
+    dispatch!(pool, get_card(org, id))
+}
+
+backend_fns! {
+    pub fn load_cards(conn: &mut Conn, org: &str, rows: Vec<AppealRow>) -> Result<Vec<CardData>, ServiceError> {
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut people = group(applicants::table.filter(applicants::appeal_id.eq_any(&ids)).order((applicants::appeal_id, applicants::position)).select(ApplicantRow::as_select()).load(conn)?, |r| &r.appeal_id);
+        let mut qs = group(questions::table.filter(questions::appeal_id.eq_any(&ids)).order((questions::appeal_id, questions::position)).select(QuestionRow::as_select()).load(conn)?, |r| &r.appeal_id);
+        let mut asg = group(assignments::table.filter(assignments::appeal_id.eq_any(&ids)).order(assignments::assigned_at.asc()).select(AssignmentRow::as_select()).load(conn)?, |r| &r.appeal_id);
+        let mut ans = group(answers::table.filter(answers::appeal_id.eq_any(&ids)).order(answers::created_at.asc()).select(AnswerRow::as_select()).load(conn)?, |r| &r.appeal_id);
+        let mut contrib = group(contributions::table.filter(contributions::appeal_id.eq_any(&ids)).order(contributions::created_at.asc()).select(ContributionRow::as_select()).load(conn)?, |r| &r.appeal_id);
+        let forward: Vec<(String, String)> = appeal_links::table.filter(appeal_links::organization_id.eq(org)).filter(appeal_links::appeal_id.eq_any(&ids)).select((appeal_links::appeal_id, appeal_links::related_appeal_id)).load(conn)?;
+        let backward: Vec<(String, String)> = appeal_links::table.filter(appeal_links::organization_id.eq(org)).filter(appeal_links::related_appeal_id.eq_any(&ids)).select((appeal_links::related_appeal_id, appeal_links::appeal_id)).load(conn)?;
+        let mut related: HashMap<String, Vec<String>> = HashMap::new();
+        for (a, b) in forward.into_iter().chain(backward) {
+            related.entry(a).or_default().push(b);
+        }
+        Ok(rows
+            .into_iter()
+            .map(|appeal| {
+                let id = appeal.id.clone();
+                let mut rel = related.remove(&id).unwrap_or_default();
+                rel.sort();
+                rel.dedup();
+                CardData {
+                    appeal,
+                    applicants: people.remove(&id).unwrap_or_default(),
+                    questions: qs.remove(&id).unwrap_or_default(),
+                    assignments: asg.remove(&id).unwrap_or_default(),
+                    answers: ans.remove(&id).unwrap_or_default(),
+                    contributions: contrib.remove(&id).unwrap_or_default(),
+                    related: rel,
+                }
+            })
+            .collect())
+    }
+
+    pub fn get_card(conn: &mut Conn, org: &str, id: &str) -> Result<CardData, ServiceError> {
+        let row = appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::id.eq(id)).select(AppealRow::as_select()).first(conn).optional()?.ok_or(ServiceError::NotFound)?;
+        Ok(load_cards(conn, org, vec![row])?.remove(0))
+    }
+}
