@@ -138,7 +138,7 @@ async fn measure(label: &str, window: i64, settings: Settings, pool: appeals::st
     let srv = actix_test::start(move || appeals::app::service(state.clone()));
     let client = awc::Client::builder().timeout(Duration::from_secs(120)).finish();
     let bearer = ("Authorization", format!("Bearer {token}"));
-    let session = ("Cookie", format!("{}={cookie}", appeals::web::session::SESSION_COOKIE));
+    let session = ("Cookie", format!("{}={cookie}", appeals::edge::caller::SESSION_COOKIE));
     let few = if n >= 1_000_000 { "№ 12345" } else { "№ 1234" };
     // Percent-encodes a query's value (every byte but ASCII letters and digits).
     let enc = |s: &str| s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();

@@ -193,6 +193,26 @@ mod tests {
         }
     }
 
+    /// The store finds facts and words nothing: every sentence a person reads comes from the
+    /// domain or a use case (`domain::refusals` for refusals found inside a transaction).
+    #[test]
+    fn the_store_holds_no_russian_sentence() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut list = Vec::new();
+        sources(&src.join("store"), &mut list);
+        let mut worded = Vec::new();
+        for f in list {
+            let text = code(&std::fs::read_to_string(&f).unwrap());
+            for (n, line) in text.lines().enumerate() {
+                let quoted: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
+                if quoted.iter().any(|q| q.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))) {
+                    worded.push(format!("{}:{}", f.display(), n + 1));
+                }
+            }
+        }
+        assert!(worded.is_empty(), "Russian wording in the store: {worded:#?}");
+    }
+
     #[test]
     fn every_module_has_a_floor() {
         for module in house().files.keys().filter_map(|m| m.first()) {

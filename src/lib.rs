@@ -14,7 +14,7 @@
 //!   [`intake`]: a draft checked and turned into a card's rows (registration, import, correction);
 //! - the use cases, peers that do not call one another: [`registry`] (registration),
 //!   [`control`] (every control action, typed as `control::command::Command`), [`queries`]
-//!   (reads several interfaces share: showing a card), [`reports`]
+//!   (reads several interfaces share: showing a card, the registry, the queue, the board), [`reports`]
 //!   (statistics, annual report, ССТУ.РФ and ГАСУ), [`scheduler`] (reminders);
 //! - [`edge`]: what the API and the pages share about a request (caller, body, parameters,
 //!   card views, errors);

@@ -4,7 +4,6 @@
 //! applicant and question is linked (repeated, duplicate, or related when it was forwarded).
 
 use crate::intake::{applicant_rows, match_key_rows, person_keys};
-pub use crate::intake::validate;
 use crate::state::AppState;
 use crate::domain::appeal::{AppealDraft, Derived, LegalRegime};
 use crate::domain::deadline;
@@ -26,17 +25,17 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
     let mut search = String::new();
     // A legacy number is searchable like a generated one (see `numbering`).
     if let Some(n) = &d.reg_number {
-        search.push_str(&keys::search_fold(n));
+        search.push_str(&crate::domain::text::search_fold(n));
         search.push(' ');
     }
     for a in &d.applicants {
-        search.push_str(&keys::search_fold(&a.full_name));
+        search.push_str(&crate::domain::text::search_fold(&a.full_name));
         search.push(' ');
     }
-    search.push_str(&keys::search_fold(&d.summary));
+    search.push_str(&crate::domain::text::search_fold(&d.summary));
     if let Some(x) = &d.external_id {
         search.push(' ');
-        search.push_str(&keys::search_fold(x));
+        search.push_str(&crate::domain::text::search_fold(x));
     }
     let at: NaiveDateTime = micros(registered_at);
     let row = AppealRow {
@@ -153,7 +152,7 @@ pub fn numbering(state: &AppState) -> impl Fn(&mut AppealRow, i64) + Sync {
     let template = state.settings.organization.reg_number_template.clone();
     move |row: &mut AppealRow, seq: i64| {
         row.reg_number = regnum::render(&template, row.registered_on.year(), seq);
-        row.search_text = format!("{} {}", keys::search_fold(&row.reg_number), row.search_text);
+        row.search_text = format!("{} {}", crate::domain::text::search_fold(&row.reg_number), row.search_text);
     }
 }
 

@@ -8,10 +8,9 @@ use super::{AppState, ReadProblems, WriteProblems};
 use crate::domain::appeal::AppealDraft;
 use crate::domain::roles::Capability;
 use crate::domain::workflow::Status;
-use crate::store::appeals::{CardData, ListFilter, ListOrder};
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -38,12 +37,6 @@ pub struct HistoryList {
     pub next_cursor: Option<String>,
 }
 
-/// The cards with the related appeals the caller may not open left out.
-pub async fn redacted(state: &web::Data<AppState>, caller: &Caller, mut cards: Vec<CardData>) -> Result<Vec<CardData>, ApiError> {
-    let (st, actor) = (state.clone(), caller.actor());
-    Ok(web::block(move || crate::queries::card::redact_related(&st, &actor, &mut cards).map(|_| cards)).await??)
-}
-
 /// A card response with its version as the ETag.
 pub fn card_response(mut builder: actix_web::HttpResponseBuilder, card: Card) -> HttpResponse {
     builder.insert_header((header::ETAG, format!("\"{}\"", card.version))).json(card)
@@ -56,7 +49,7 @@ pub fn card_response(mut builder: actix_web::HttpResponseBuilder, card: Card) ->
 pub async fn register_appeal(caller: Caller, state: web::Data<AppState>, body: ValidJson<AppealDraft>) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::Register)?;
     let draft = body.0;
-    let derived = crate::registry::validate(&state, &draft, false).map_err(ApiError::Validation)?;
+    let derived = crate::intake::validate(&state, &draft, false).map_err(ApiError::Validation)?;
     let (st, c) = (state.clone(), caller.clone());
     let card = web::block(move || crate::registry::register(&st, &c.org, &c.id, &draft, &derived)).await??;
     tracing::info!(appeal_id = %card.appeal.id, reg_number = %card.appeal.reg_number, channel = %card.appeal.channel, actor = %caller.login, "appeal registered");
@@ -134,20 +127,12 @@ pub async fn appeal_history(caller: Caller, state: web::Data<AppState>, id: web:
 #[get("/appeals")]
 pub async fn list_appeals(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let p = Params::of(&req)?;
-    let mut f = filter_from(&state, &caller, &p)?;
-    let limit = f.limit;
-    f.limit = limit + 1;
-    let pool = state.pool.clone();
-    let mut rows = web::block(move || crate::store::appeals::list(&pool, &f)).await??;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(encode_cursor)
-    } else {
-        None
-    };
-    let rows = redacted(&state, &caller, rows).await?;
+    let f = filter_from(&state, &caller, &p)?;
+    let (st, actor) = (state.clone(), caller.actor());
+    let page = web::block(move || crate::queries::lists::registry(&st, &actor, f)).await??;
+    let next_cursor = if page.more { page.cards.last().map(encode_cursor) } else { None };
     let today = state.today();
-    let items = rows.into_iter().map(|c| ListItem(Card::from_data(c, &caller.id, caller.role, today))).collect();
+    let items = page.cards.into_iter().map(|c| ListItem(Card::from_data(c, &caller.id, caller.role, today))).collect();
     Ok(HttpResponse::Ok().json(ListPage { items, next_cursor }))
 }
 
@@ -159,37 +144,13 @@ pub async fn list_appeals(caller: Caller, state: web::Data<AppState>, req: HttpR
 #[get("/me/assignments")]
 pub async fn my_assignments(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let p = Params::of(&req)?;
-    let today = state.today();
     let within = p.int("due_within_days", 0, 366)?;
     let limit = p.int("limit", 1, 100)?.unwrap_or(50);
     let after_due = p.opaque("cursor", 400)?.map(|c| decode_due_cursor(&c)).transpose()?;
-    let f = ListFilter {
-        org: caller.org.clone(),
-        registered_from: None,
-        registered_before: None,
-        statuses: Status::ALL.iter().filter(|s| s.is_open() || **s == Status::Answered).map(|s| s.as_str().to_string()).collect(),
-        channel: None,
-        section: None,
-        executor_id: None,
-        visible_to: Some(caller.id.clone()),
-        due_on_or_before: within.map(|n| today + Duration::days(n)),
-        due_before: None,
-        due_on_or_after: None,
-        search: None,
-        after: None,
-        after_due,
-        limit: limit + 1,
-        order: ListOrder::DueFirst,
-    };
-    let pool = state.pool.clone();
-    let mut rows = web::block(move || crate::store::appeals::list(&pool, &f)).await??;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(encode_due_cursor)
-    } else {
-        None
-    };
-    let rows = redacted(&state, &caller, rows).await?;
-    let items = rows.into_iter().map(|c| ListItem(Card::from_data(c, &caller.id, caller.role, today))).collect();
+    let (st, actor) = (state.clone(), caller.actor());
+    let page = web::block(move || crate::queries::lists::queue(&st, &actor, within, after_due, limit)).await??;
+    let next_cursor = if page.more { page.cards.last().map(encode_due_cursor) } else { None };
+    let today = state.today();
+    let items = page.cards.into_iter().map(|c| ListItem(Card::from_data(c, &caller.id, caller.role, today))).collect();
     Ok(HttpResponse::Ok().json(ListPage { items, next_cursor }))
 }

@@ -5,7 +5,7 @@ use crate::domain::error_code::ErrorCode;
 use crate::edge::ApiError;
 use crate::edge::{Caller, Params};
 use super::{AppState, ReadProblems};
-use crate::queries::card::visible;
+use crate::store::visibility::visible;
 use crate::domain::roles::Capability;
 use crate::domain::validation::FieldError;
 use crate::reports::sstu::{self, ExportError};

@@ -16,7 +16,7 @@ pub mod stats;
 pub mod tracing_span;
 pub mod users;
 
-pub use crate::state::AppState;
+use crate::state::AppState;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::{get, web, App, HttpResponse};
 use utoipa::OpenApi;

@@ -337,7 +337,7 @@ pub async fn register_visit(caller: Caller, state: web::Data<AppState>, body: Va
             ApiError::Validation(errs) => ApiError::Validation(errs.into_iter().map(|f| FieldError { field: format!("appeal.{}", f.field), message: f.message }).collect()),
             other => other,
         })?;
-        let derived = crate::registry::validate(&st, &draft, false).map_err(|errs| ApiError::Validation(errs.into_iter().map(|f| FieldError { field: format!("appeal.{}", f.field), message: f.message }).collect()))?;
+        let derived = crate::intake::validate(&st, &draft, false).map_err(|errs| ApiError::Validation(errs.into_iter().map(|f| FieldError { field: format!("appeal.{}", f.field), message: f.message }).collect()))?;
         let registrar = c.actor();
         let plans = match b.oral_answer {
             None => Vec::new(),

@@ -80,9 +80,7 @@ pub async fn annual_report(caller: Caller, state: web::Data<AppState>, req: Http
             ok.content_type("text/csv; charset=utf-8").insert_header(("Content-Disposition", format!("attachment; filename=\"appeals-{y}-{which}.csv\""))).body(annual::csv(lines, y, prev))
         }
         _ => {
-            let override_path = state.settings.config_dir.join("templates").join("annual.html");
-            let template = std::fs::read_to_string(&override_path).unwrap_or_else(|_| annual::TEMPLATE.to_string());
-            let html = annual::html(&template, &state.settings.organization.name, y, prev, &s, &years).map_err(|e| ApiError::Internal(format!("annual template: {e}")))?;
+            let html = annual::html(&state.settings.config_dir, &state.settings.organization.name, y, prev, &s, &years).map_err(|e| ApiError::Internal(format!("annual template: {e}")))?;
             // A document to keep and print, saved as a file: its own inline style then works
             // outside the service's Content-Security-Policy, which allows none.
             ok.content_type("text/html; charset=utf-8").insert_header(("Content-Disposition", format!("attachment; filename=\"appeals-{y}.html\""))).body(html)

@@ -133,7 +133,7 @@ pub fn plan<'a>(state: &'a AppState, actor: &Actor, answer_id: Option<String>, i
         // (the outgoing number, when the store assigns it, fills its slot).
         let notices = if input.channel == SentChannel::Email {
             let number = input.outgoing_number.as_ref().map(|n| n.trim().to_string()).unwrap_or_else(|| crate::domain::slots::slot("outgoing_number"));
-            let extra = json!({"answer_text": ans.text, "outgoing_number": number, "sent_on": crate::notify::ru_date(input.sent_on)});
+            let extra = json!({"answer_text": ans.text, "outgoing_number": number, "sent_on": crate::domain::ru::short_date(input.sent_on)});
             crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &card.appeal, &card.applicants, "answer", &ans.id, extra, state.now_naive())
         } else {
             Vec::new()

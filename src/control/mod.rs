@@ -31,7 +31,7 @@ use crate::store::ServiceError;
 use chrono::NaiveDate;
 use serde_json::json;
 
-pub use crate::domain::roles::Actor;
+use crate::domain::roles::Actor;
 
 /// What an action decides from the current card: the change, and the action that follows in
 /// the same step (approval with `close` goes on to `Close`).

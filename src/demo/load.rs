@@ -145,7 +145,7 @@ pub fn load(state: &AppState, org: &str, profile: &Profile, into_live: bool) -> 
     }
     let mut prepared = Vec::with_capacity(drafts.len());
     for (i, d) in drafts.iter().enumerate() {
-        let derived = crate::registry::validate(state, d, true).map_err(|e| DemoError::Invalid(format!("{i}: {e:?}")))?;
+        let derived = crate::intake::validate(state, d, true).map_err(|e| DemoError::Invalid(format!("{i}: {e:?}")))?;
         prepared.push(crate::registry::prepare(state, org, None, d, &derived, d.registered_at.unwrap_or(until), "imported"));
     }
     let mut appeals = 0;

@@ -1,6 +1,7 @@
 //! Every refusal the service answers, as one enum: the stable `code` of a problem document
 //! (docs/api.md), matched by type wherever a caller reacts to a particular refusal, never by
-//! string. The wording for a person lives with the use case that refuses.
+//! string. The wording for a person lives with the use case that refuses, or, for a refusal
+//! the store finds inside its transaction, in `domain::refusals`.
 
 /// Declares [`ErrorCode`] with each variant's stable code.
 macro_rules! error_codes {

@@ -18,7 +18,7 @@ pub fn search_text(reg_number: &str, names: &[&str], summary: &str, external_id:
     out
 }
 
-pub use super::text::search_fold;
+use super::text::search_fold;
 
 /// A person's name reduced to letters and single spaces, so «Иванов  И.И.» matches «иванов и и».
 pub fn name_key(name: &str) -> String {

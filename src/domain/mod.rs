@@ -23,3 +23,4 @@ pub mod validation;
 pub mod words;
 pub mod workflow;
 pub mod reminders;
+pub mod refusals;

@@ -247,6 +247,9 @@ pub fn still_due(kind: &str, open: bool, planned_deadline: Option<NaiveDate>, pl
     }
 }
 
+/// The note a cancelled reminder keeps, read by whoever looks at the outbox.
+pub const CANCELLED_NOTE: &str = "отменено: срок изменён или обращение снято с контроля";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,3 +366,4 @@ mod tests {
         assert!(still_due("summary", true, None, None, old, old));
     }
 }
+

@@ -141,8 +141,6 @@ pub mod fig {
     }
 }
 
-/// Statuses of an appeal still being considered: the ones "overdue now" counts.
-pub const OPEN_STATUSES: [&str; 3] = ["registered", "in_work", "answer_review"];
 
 /// The first day of `d`'s month: the deadline dimension of the open-appeal figures, so that a
 /// year's rollup holds a few deadline months per registration month, not every deadline day.
@@ -216,7 +214,7 @@ pub struct Facts {
     pub assigned: Vec<String>,
     /// Departments (ids) of the active responsible executors.
     pub departments: Vec<String>,
-    /// The deadline, while the appeal is open ([`OPEN_STATUSES`]); `None` once it is not.
+    /// The deadline, while the appeal is open ([`crate::domain::workflow::Status::OPEN_CODES`]); `None` once it is not.
     pub open_due: Option<NaiveDate>,
 }
 
@@ -230,7 +228,7 @@ pub fn answered(answer_sent_on: Option<NaiveDate>, answered_on: Option<NaiveDate
     }
 }
 
-pub use crate::domain::counting::is_oral_reception as oral_reception;
+use crate::domain::counting::is_oral_reception as oral_reception;
 
 /// One row of the rollup: (organization, slice, day, figure, dimension, n).
 pub type Row = (String, String, NaiveDate, &'static str, String, i64);

@@ -3,7 +3,8 @@
 //! trigram indexes (PostgreSQL `pg_trgm`, SQLite FTS5 `trigram`) only find candidates fast, so
 //! a query must hold at least one trigram both of them can look up.
 
-use super::keys::{like_contains, search_fold};
+use super::keys::like_contains;
+use super::text::search_fold;
 
 /// Letters or digits in a row a query needs: the length of a trigram. PostgreSQL's `pg_trgm`
 /// takes trigrams from runs of letters and digits only, so «а б» or «12» would make it read

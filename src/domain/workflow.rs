@@ -84,10 +84,9 @@ impl Status {
         matches!(self, Status::Registered | Status::InWork | Status::AnswerReview)
     }
 
-    /// Open statuses as codes, for queries.
-    pub fn open_codes() -> Vec<&'static str> {
-        Status::ALL.into_iter().filter(|s| s.is_open()).map(Status::as_str).collect()
-    }
+    /// The open statuses' codes: the one list every query, rollup and SQL text uses (a test
+    /// checks it against [`Status::is_open`] and the store's SQL literals against it).
+    pub const OPEN_CODES: [&'static str; 3] = ["registered", "in_work", "answer_review"];
 }
 
 /// A control action of the API.
@@ -384,6 +383,42 @@ impl LeaveReason {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `OPEN_CODES` is what `is_open` says, and every status list written as SQL text in the
+    /// store or the migrations that names an open status names exactly these.
+    #[test]
+    fn one_list_of_open_statuses_everywhere() {
+        let open: Vec<&str> = Status::ALL.into_iter().filter(|s| s.is_open()).map(Status::as_str).collect();
+        assert_eq!(open, Status::OPEN_CODES);
+        let expected: std::collections::BTreeSet<&str> = Status::OPEN_CODES.into_iter().collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        let mut dirs = vec![root.join("src/store"), root.join("migrations")];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).expect("readable").flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs" || x == "sql") {
+                    files.push(p);
+                }
+            }
+        }
+        let mut checked = 0;
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for (at, _) in text.match_indices("status IN (") {
+                let list = &text[at + "status IN (".len()..];
+                let list = &list[..list.find(')').unwrap_or(list.len())];
+                let codes: std::collections::BTreeSet<&str> = list.split(',').map(|c| c.trim().trim_matches('\'')).collect();
+                if codes.iter().any(|c| expected.contains(c)) {
+                    assert_eq!(codes, expected, "{}: a status list that is not the open statuses", f.display());
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 3, "the store's SQL literals were not found ({checked})");
+    }
 
     #[test]
     fn every_action_has_a_russian_label_of_its_own() {

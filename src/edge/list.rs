@@ -70,7 +70,7 @@ pub fn filter_from(state: &AppState, caller: &Caller, p: &Params) -> Result<List
         limit: p.int("limit", 1, 100)?.unwrap_or(50),
         order: ListOrder::NewestFirst,
     };
-    let open: Vec<String> = Status::open_codes().into_iter().map(String::from).collect();
+    let open: Vec<String> = Status::OPEN_CODES.iter().map(|s| s.to_string()).collect();
     if p.flag("overdue")? == Some(true) {
         f.due_before = Some(today);
         if f.statuses.is_empty() {

@@ -27,7 +27,7 @@ const SHIPPED: [(&str, &str); 10] = [
     ("summary", include_str!("../../config/templates/summary.txt")),
 ];
 
-pub use crate::domain::slots::slot;
+use crate::domain::slots::slot;
 
 /// The mail templates, compiled once at start.
 pub struct Templates {
@@ -75,9 +75,9 @@ impl Templates {
     }
 }
 
-pub use crate::domain::ru::short_date as ru_date;
+use crate::domain::ru::short_date as ru_date;
 
-pub use crate::domain::validation::SKIP_FOREIGN_ZONE;
+use crate::domain::validation::SKIP_FOREIGN_ZONE;
 
 /// An outbox row for `recipient`: pending now, or `skipped` with the reason when the address
 /// is outside the national domain zone.

@@ -8,7 +8,7 @@ use crate::store::appeals::CardData;
 use crate::store::ServiceError;
 use std::collections::HashSet;
 
-pub use crate::store::visibility::visible;
+use crate::store::visibility::visible;
 
 /// Of `ids`, the appeals the actor may open; `None` when they may open every one.
 pub fn openable(state: &AppState, actor: &Actor, ids: Vec<String>) -> Result<Option<HashSet<String>>, ServiceError> {

@@ -2,3 +2,4 @@
 //! the store each in its own way.
 
 pub mod card;
+pub mod lists;

@@ -9,10 +9,9 @@ use serde::Serialize;
 /// The HTML template, shipped in the binary; `config/templates/annual.html` overrides it.
 pub const TEMPLATE: &str = include_str!("../../config/templates/annual.html");
 
-pub use crate::domain::ru::plural;
+use crate::domain::ru::plural;
 
-/// A number with non-breaking spaces between thousands, as Russian typography has it: `2 607`.
-pub use crate::domain::ru::number as thousands;
+use crate::domain::ru::number as thousands;
 
 /// «(2023 г. – 2 177)», or nothing without a comparison.
 fn was(prev_year: Option<i32>, f: &Figure) -> String {
@@ -170,11 +169,11 @@ pub struct YearCount {
     pub count: i64,
 }
 
-/// Renders the report with `template` (the shipped one, or a deployment's).
-pub fn html(template: &str, organization: &str, year: i32, prev_year: Option<i32>, s: &Stats, years: &[YearCount]) -> Result<String, minijinja::Error> {
+/// Renders the report with the shipped template, or with `<config_dir>/templates/annual.html` where a deployment has one (loaded as every template is, by `templates::load_into`).
+pub fn html(config_dir: &std::path::Path, organization: &str, year: i32, prev_year: Option<i32>, s: &Stats, years: &[YearCount]) -> Result<String, String> {
     let mut env = minijinja::Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
-    env.add_template("annual", template)?;
+    crate::templates::load_into(&mut env, &[("annual", TEMPLATE)], Some(&config_dir.join("templates")), ".html")?;
     let years: Vec<serde_json::Value> = years.iter().map(|y| serde_json::json!({"year": y.year, "count": thousands(y.count)})).collect();
     let ctx = serde_json::json!({
         "organization": organization, "year": year, "prev_year": prev_year.map(|y| y.to_string()).unwrap_or_else(|| "—".into()),
@@ -190,7 +189,7 @@ pub fn html(template: &str, organization: &str, year: i32, prev_year: Option<i32
         "channel_chart": bar_chart(&s.by_channel, 12),
         "section_chart": bar_chart(&s.by_section, 5),
     });
-    env.get_template("annual")?.render(minijinja::value::Serde(&ctx))
+    env.get_template("annual").and_then(|t| t.render(minijinja::value::Serde(&ctx))).map_err(|e| e.to_string())
 }
 
 /// The breakdowns a workbook and a CSV offer, by the name used in `breakdown=`.

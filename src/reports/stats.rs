@@ -12,7 +12,7 @@
 
 use crate::domain::appeal::QuestionResult;
 use crate::domain::rollup::{fig, Tally};
-use crate::store::stats::ControlCounts;
+use crate::domain::rollup::ControlCounts;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};

@@ -11,7 +11,7 @@ use crate::domain::reminders;
 use crate::domain::validation::is_russian_zone_email;
 use crate::domain::workflow::Status;
 use crate::notify::mail::Mailer;
-use crate::notify::ru_date;
+use crate::domain::ru::short_date as ru_date;
 use crate::state::AppState;
 use crate::store::models::{NotificationRow, UserRow};
 use crate::store::{outbox, reminder_plan};

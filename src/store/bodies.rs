@@ -3,7 +3,8 @@
 
 use super::schema::bodies;
 use super::{new_id, DbPool, ServiceError, WriteTx};
-use crate::domain::keys::{like_contains, search_fold};
+use crate::domain::keys::like_contains;
+use crate::domain::text::search_fold;
 use crate::{backend_fns, dispatch};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

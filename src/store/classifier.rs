@@ -4,7 +4,7 @@ use super::models::ClassifierRow;
 use super::schema::classifier;
 use super::{DbPool, ServiceError, WriteTx};
 use crate::domain::classifier::Entry;
-use crate::domain::keys::search_fold;
+use crate::domain::text::search_fold;
 use crate::{backend_fns, dispatch};
 use diesel::prelude::*;
 

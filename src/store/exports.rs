@@ -156,7 +156,7 @@ backend_fns! {
                 let Some(status) = status else { return Err(ServiceError::NotFound) };
                 return Err(ServiceError::conflict(
                     ErrorCode::AnswerFileFrozen,
-                    "файл ответа после утверждения (или возврата на доработку) не меняется; исправленный файл прикладывается к новому ответу",
+                    crate::domain::refusals::answer_file_frozen(),
                     serde_json::json!({"answer_status": status}),
                 ));
             }

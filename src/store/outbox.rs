@@ -68,8 +68,6 @@ pub struct SummaryFigures {
     pub overdue: Vec<(String, NaiveDate)>,
 }
 
-/// Statuses under control: reminders concern only these.
-pub const OPEN_STATUSES: [&str; 3] = ["registered", "in_work", "answer_review"];
 
 /// Writes an action's outbox change inside the caller's transaction.
 pub trait OutboxWrite {
@@ -115,7 +113,7 @@ backend_fns! {
     /// Cancels the appeal's pending staff reminders (its deadline moved or control ended).
     pub fn cancel_reminders(c: &mut Conn, appeal_id: &str) -> Result<(), ServiceError> {
         diesel::update(notifications::table.filter(notifications::appeal_id.eq(appeal_id)).filter(notifications::status.eq("pending")).filter(notifications::kind.eq_any(REMINDER_KINDS)))
-            .set((notifications::status.eq("cancelled"), notifications::last_error.eq(Some("отменено: срок изменён или обращение снято с контроля")), notifications::claimed_until.eq(None::<NaiveDateTime>)))
+            .set((notifications::status.eq("cancelled"), notifications::last_error.eq(Some(crate::domain::reminders::CANCELLED_NOTE)), notifications::claimed_until.eq(None::<NaiveDateTime>)))
             .execute(c)?;
         Ok(())
     }
@@ -191,12 +189,7 @@ backend_fns! {
     pub fn retry(c: &mut Conn, org: &str, id: &str, actor: &str, now: NaiveDateTime) -> Result<NotificationRow, ServiceError> {
         c.write_tx(|c| {
             let n = get(c, org, id)?;
-            if !matches!(n.status.as_str(), "failed" | "cancelled") {
-                let message = match n.status.as_str() {
-                    "skipped" => "уведомление не отправляется: адрес вне национальной доменной зоны".to_string(),
-                    "sent" => "уведомление уже отправлено".to_string(),
-                    _ => "уведомление ещё ожидает отправки".to_string(),
-                };
+            if let Some(message) = crate::domain::refusals::retry_refused(&n.status) {
                 return Err(ServiceError::conflict(ErrorCode::NotificationNotRetryable, message, serde_json::json!({"notification_status": n.status})));
             }
             diesel::update(notifications::table.filter(notifications::id.eq(id)))
@@ -248,13 +241,13 @@ backend_fns! {
         Ok(assignments::table
             .inner_join(appeals::table.on(appeals::id.eq(assignments::appeal_id)))
             .filter(assignments::user_id.eq(user)).filter(assignments::active.eq(true)).filter(assignments::responsible.eq(true))
-            .filter(appeals::status.eq_any(OPEN_STATUSES))
+            .filter(appeals::status.eq_any(crate::domain::workflow::Status::OPEN_CODES))
             .select((appeals::id, appeals::reg_number, appeals::status, appeals::due_date, appeals::control_date))
             .load::<ReminderAppeal>(c)?)
     }
 
     pub fn summary_figures(c: &mut Conn, org: &str, today: NaiveDate, week_end: NaiveDate, list: i64) -> Result<SummaryFigures, ServiceError> {
-        let open = || appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::status.eq_any(OPEN_STATUSES));
+        let open = || appeals::table.filter(appeals::organization_id.eq(org)).filter(appeals::status.eq_any(crate::domain::workflow::Status::OPEN_CODES));
         Ok(SummaryFigures {
             overdue_count: open().filter(appeals::due_date.lt(today)).count().get_result(c)?,
             due_count: open().filter(appeals::due_date.ge(today)).filter(appeals::due_date.le(week_end)).count().get_result(c)?,

@@ -134,7 +134,7 @@ backend_fns! {
     pub fn link_in(c: &mut Conn, visitor_id: &str, appeal_id: &str) -> Result<(), ServiceError> {
         let n = diesel::update(reception_visitors::table.filter(reception_visitors::id.eq(visitor_id)).filter(reception_visitors::appeal_id.is_null())).set(reception_visitors::appeal_id.eq(Some(appeal_id))).execute(c)?;
         if n != 1 {
-            return Err(ServiceError::conflict(ErrorCode::VisitorAlreadyRegistered, "посетитель уже зарегистрирован как обращение", serde_json::json!({})));
+            return Err(ServiceError::conflict(ErrorCode::VisitorAlreadyRegistered, crate::domain::refusals::visitor_already_registered(), serde_json::json!({})));
         }
         Ok(())
     }

@@ -117,7 +117,7 @@ struct Count {
     n: i64,
 }
 
-pub use crate::domain::rollup::ControlCounts;
+use crate::domain::rollup::ControlCounts;
 
 /// Everything one period contributes to the statistics.
 #[derive(Clone, Debug, Default)]

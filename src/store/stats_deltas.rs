@@ -16,7 +16,8 @@
 use super::appeals::card::CardData;
 use super::models::AppealRow;
 use super::schema::{appeals, assignments, questions, stats_deltas, stats_rollup, stats_rollup_month, stats_rollup_state, stats_rollup_year, users};
-use super::stats::{load_sql, Bind, ControlCounts, Scope, Sql};
+use super::stats::{load_sql, Bind, Scope, Sql};
+use crate::domain::rollup::ControlCounts;
 use super::{DbPool, ServiceError, WriteTx};
 use crate::domain::buckets::{self, Level};
 use crate::domain::rollup::{self, fig, Facts, Row, Tally};
@@ -81,7 +82,7 @@ pub fn facts_of_row(a: &AppealRow, questions: Vec<(String, Option<String>)>, act
         executors,
         assigned,
         departments: deps,
-        open_due: rollup::OPEN_STATUSES.contains(&a.status.as_str()).then_some(a.due_date),
+        open_due: crate::domain::workflow::Status::OPEN_CODES.contains(&a.status.as_str()).then_some(a.due_date),
     }
 }
 

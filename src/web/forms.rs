@@ -281,7 +281,7 @@ pub async fn register(req: HttpRequest, state: web::Data<AppState>, body: web::B
     };
     let mut derived = None;
     if let Some(d) = &parsed {
-        match crate::registry::validate(&state, d, false) {
+        match crate::intake::validate(&state, d, false) {
             Ok(x) => derived = Some(x),
             Err(errs) => put(errs, &mut errors),
         }

@@ -9,7 +9,7 @@ use crate::edge::Params;
 use crate::domain::roles::{allows, Capability, Role};
 use crate::domain::workflow::Status;
 use crate::state::AppState;
-use crate::store::appeals::{CardData, ListFilter, ListOrder};
+use crate::store::appeals::{CardData, ListFilter};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
@@ -161,23 +161,17 @@ pub async fn user_names(state: &web::Data<AppState>, org: &str) -> Result<Vec<cr
     Ok(web::block(move || crate::store::users::list_users(&pool, &org, None, true)).await??)
 }
 
-/// List items as the caller may see them (no contacts), ready for a template.
-async fn items(state: &web::Data<AppState>, s: &Session, mut rows: Vec<CardData>) -> Result<Vec<Value>, PageError> {
-    let (st, actor) = (state.clone(), s.caller.actor());
-    let rows = web::block(move || crate::queries::card::redact_related(&st, &actor, &mut rows).map(|_| rows)).await??;
+/// List items as the caller may see them (no contacts; related appeals already redacted by
+/// the list's query), ready for a template.
+fn items(state: &AppState, s: &Session, rows: Vec<CardData>) -> Vec<Value> {
     let today = state.today();
-    Ok(rows.into_iter().map(|c| serde_json::to_value(ListItem(Card::from_data(c, &s.caller.id, s.caller.role, today))).unwrap_or(Value::Null)).collect())
+    rows.into_iter().map(|c| serde_json::to_value(ListItem(Card::from_data(c, &s.caller.id, s.caller.role, today))).unwrap_or(Value::Null)).collect()
 }
 
-async fn load(state: &web::Data<AppState>, f: ListFilter) -> Result<Vec<CardData>, PageError> {
-    let pool = state.pool.clone();
-    Ok(web::block(move || crate::store::appeals::list(&pool, &f)).await??)
-}
-
-/// A deadline-ordered list over several statuses (`store::appeals::list_due_first`).
-async fn load_due_first(state: &web::Data<AppState>, f: ListFilter) -> Result<Vec<CardData>, PageError> {
-    let pool = state.pool.clone();
-    Ok(web::block(move || crate::store::appeals::list_due_first(&pool, &f)).await??)
+/// A page of the registry (`queries::lists::registry`).
+async fn registry_page(state: &web::Data<AppState>, s: &Session, f: ListFilter) -> Result<crate::queries::lists::Page, PageError> {
+    let (st, actor) = (state.clone(), s.caller.actor());
+    Ok(web::block(move || crate::queries::lists::registry(&st, &actor, f)).await??)
 }
 
 /// `GET /`: the sign-in page, or the control board of the signed-in user.
@@ -202,47 +196,12 @@ const BOARD_ITEMS: i64 = 20;
 /// The control board: not assigned → in work → due today → overdue, for the caller's role
 /// (an executor sees only what is assigned to them).
 async fn board(state: &web::Data<AppState>, s: &Session) -> Result<HttpResponse, PageError> {
-    let today = state.today();
-    let open: Vec<String> = Status::open_codes().into_iter().map(String::from).collect();
-    let mine = s.caller.actor().confined_to();
-    let base = ListFilter {
-        org: s.caller.org.clone(),
-        registered_from: None,
-        registered_before: None,
-        statuses: open.clone(),
-        channel: None,
-        section: None,
-        executor_id: None,
-        visible_to: mine.clone(),
-        due_on_or_before: None,
-        due_before: None,
-        due_on_or_after: None,
-        search: None,
-        after: None,
-        after_due: None,
-        limit: BOARD_ITEMS + 1,
-        order: ListOrder::DueFirst,
-    };
-    let mut sections = Vec::new();
-    let mut plan: Vec<(&str, &str, String, ListFilter)> = Vec::new();
-    if mine.is_none() {
-        plan.push(("unassigned", "Не распределены", "/appeals?status=registered".into(), ListFilter { statuses: vec!["registered".into()], ..base.clone() }));
-    }
-    plan.push(("in_work", "На исполнении", "/appeals?status=in_work".into(), ListFilter { statuses: vec!["in_work".into(), "answer_review".into()], ..base.clone() }));
-    plan.push(("due_today", "Срок истекает сегодня", "/appeals?due_within_days=0".into(), ListFilter { due_on_or_after: Some(today), due_on_or_before: Some(today), ..base.clone() }));
-    plan.push(("overdue", "Просрочены", "/appeals?overdue=true".into(), ListFilter { due_before: Some(today), ..base.clone() }));
-    for (code, title, link, f) in plan {
-        let counted = f.clone();
-        let mut rows = load_due_first(state, f).await?;
-        let count = if rows.len() as i64 > BOARD_ITEMS {
-            let pool = state.pool.clone();
-            web::block(move || crate::store::appeals::count_due_first(&pool, &counted)).await??
-        } else {
-            rows.len() as i64
-        };
-        rows.truncate(BOARD_ITEMS as usize);
-        sections.push(json!({"code": code, "title": title, "link": link, "count": count, "shown": rows.len(), "items": items(state, s, rows).await?}));
-    }
+    let (st, actor) = (state.clone(), s.caller.actor());
+    let board = web::block(move || crate::queries::lists::board(&st, &actor, BOARD_ITEMS)).await??;
+    let sections: Vec<Value> = board
+        .into_iter()
+        .map(|b| json!({"code": b.code, "title": b.title, "link": b.link, "count": b.count, "shown": b.cards.len(), "items": items(state, s, b.cards)}))
+        .collect();
     page(state, s, "board.html", json!({"title": "Ежедневный мониторинг", "sections": sections}))
 }
 
@@ -263,12 +222,10 @@ pub async fn registry(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
     let mut rows = Vec::new();
     let mut next = None;
     match filter_from(&state, &s.caller, &p) {
-        Ok(mut f) => {
-            let limit = f.limit;
-            f.limit = limit + 1;
-            rows = load(&state, f).await?;
-            if rows.len() as i64 > limit {
-                rows.truncate(limit as usize);
+        Ok(f) => {
+            let page = registry_page(&state, &s, f).await?;
+            rows = page.cards;
+            if page.more {
                 next = rows.last().map(encode_cursor);
             }
         }
@@ -284,7 +241,7 @@ pub async fn registry(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
         &s,
         "registry.html",
         json!({
-            "title": "Реестр обращений", "items": items(&state, &s, rows).await?, "error": error, "f": values,
+            "title": "Реестр обращений", "items": items(&state, &s, rows), "error": error, "f": values,
             "statuses": statuses, "channels": channels, "query": query,
             "next": next.map(|c| if query.is_empty() { format!("cursor={c}") } else { format!("{query}&cursor={c}") }),
         }),
@@ -311,9 +268,10 @@ pub async fn registry_csv(req: HttpRequest, state: web::Data<AppState>) -> Resul
     let mut out = String::from("\u{feff}Рег. номер;Дата регистрации;Канал;Заявители;Краткое содержание;Состояние;Срок\r\n");
     let mut n = 0;
     loop {
-        let rows = load(&state, f.clone()).await?;
+        let page = registry_page(&state, &s, f.clone()).await?;
+        let rows = page.cards;
         let last = rows.last().map(|c| (c.appeal.registered_at, c.appeal.id.clone()));
-        let full = rows.len() as i64 == f.limit;
+        let full = page.more;
         for c in &rows {
             let a = &c.appeal;
             let names: Vec<&str> = c.applicants.iter().map(|x| x.full_name.as_str()).collect();
@@ -350,28 +308,11 @@ pub async fn my_queue(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
     let p = Params::of(&req)?.without_empty();
     let limit = p.int("limit", 1, 100)?.unwrap_or(50);
     let after_due = p.opaque("cursor", 400)?.map(|c| crate::edge::list::decode_due_cursor(&c)).transpose()?;
-    let f = ListFilter {
-        org: s.caller.org.clone(),
-        registered_from: None,
-        registered_before: None,
-        statuses: Status::ALL.iter().filter(|st| st.is_open() || **st == Status::Answered).map(|st| st.as_str().to_string()).collect(),
-        channel: None,
-        section: None,
-        executor_id: None,
-        visible_to: Some(s.caller.id.clone()),
-        due_on_or_before: None,
-        due_before: None,
-        due_on_or_after: None,
-        search: None,
-        after: None,
-        after_due,
-        limit: limit + 1,
-        order: ListOrder::DueFirst,
-    };
-    let mut rows = load_due_first(&state, f).await?;
+    let (st, actor) = (state.clone(), s.caller.actor());
+    let queue = web::block(move || crate::queries::lists::queue(&st, &actor, None, after_due, limit)).await??;
+    let rows = queue.cards;
     let mut next = None;
-    if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
+    if queue.more {
         next = rows.last().map(|c| {
             let cursor = crate::edge::list::encode_due_cursor(c);
             if p.raw("limit").is_some() { format!("limit={limit}&cursor={cursor}") } else { format!("cursor={cursor}") }
@@ -381,7 +322,7 @@ pub async fn my_queue(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
     let users = user_names(&state, &s.caller.org).await?;
     let names: HashMap<&str, &str> = users.iter().map(|(u, _)| (u.id.as_str(), u.full_name.as_str())).collect();
     let resolutions: Vec<Value> = rows.iter().map(|c| resolution(state.get_ref(), c, Some(&s.caller.id), &names)).collect();
-    let mut listed = items(&state, &s, rows).await?;
+    let mut listed = items(&state, &s, rows);
     for (item, r) in listed.iter_mut().zip(resolutions) {
         item["resolution"] = r;
     }

@@ -9,7 +9,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde_json::json;
 
-pub use crate::edge::caller::SESSION_COOKIE;
+use crate::edge::caller::SESSION_COOKIE;
 /// Name of the sign-in form's double-submit CSRF cookie (there is no session yet to hold it).
 pub const LOGIN_COOKIE: &str = "appeals_login";
 
@@ -131,7 +131,6 @@ pub async fn current(req: &HttpRequest, state: &web::Data<AppState>) -> Result<O
     Ok(Some(Session { caller: Caller { id: user.id, org: user.organization_id, role, login: user.login }, full_name: user.full_name, csrf: s.csrf_token }))
 }
 
-pub use crate::edge::caller::caller_of_cookie;
 
 /// The session, or a redirect to the sign-in page.
 pub async fn require(req: &HttpRequest, state: &web::Data<AppState>) -> Result<Session, PageError> {

@@ -5,7 +5,8 @@
 //! contains-match over every card, in the registry's order.
 
 use crate::support::*;
-use appeals::domain::keys::{search_fold, search_text};
+use appeals::domain::keys::search_text;
+use appeals::domain::text::search_fold;
 use serde_json::{json, Value};
 
 /// Ids of a page's items.

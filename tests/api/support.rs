@@ -121,7 +121,7 @@ pub struct TestApp {
     pub executor: String,
     pub executor2: String,
     pub ids: Mutex<std::collections::HashMap<String, String>>,
-    pub state: actix_web::web::Data<appeals::api::AppState>,
+    pub state: actix_web::web::Data<appeals::state::AppState>,
     pg_name: Option<String>,
 }
 

@@ -299,7 +299,7 @@ backend_fns! {
             let taken: Vec<String> = appeals::table.filter(appeals::organization_id.eq(&org)).filter(appeals::reg_number.eq_any(chunk)).select(appeals::reg_number).first(c).optional()?.into_iter().collect();
             if let Some(t) = taken.first() {
                 let idx = items.iter().position(|i| &i.appeal.reg_number == t).unwrap_or(0);
-                return Err(ServiceError::Invalid(vec![crate::domain::validation::FieldError { field: format!("items[{idx}].reg_number"), message: format!("номер {t} уже занят") }]));
+                return Err(ServiceError::Invalid(vec![crate::domain::validation::FieldError { field: format!("items[{idx}].reg_number"), message: crate::domain::refusals::number_taken(t) }]));
             }
         }
         let mut by_channel: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -322,7 +322,7 @@ backend_fns! {
                     let idx = items.iter().position(|i| i.appeal.channel == *channel && i.appeal.external_id.as_deref() == Some(x.as_str())).unwrap_or(0);
                     return Err(ServiceError::Conflict {
                     code: crate::domain::error_code::ErrorCode::DuplicateExternalId,
-                        message: format!("items[{idx}]: обращение с external_id «{x}» уже зарегистрировано под номером {number}"),
+                        message: crate::domain::refusals::duplicate_external_id(Some(idx), &x, &number),
                         extra: serde_json::json!({"id": id, "reg_number": number, "field": format!("items[{idx}].external_id")}),
                     });
                 }

@@ -323,7 +323,7 @@ pub fn register(pool: &DbPool, a: &NewAppeal, links_for: LinkDecision, numbering
             match find_by_external(pool, &a.appeal.organization_id, &a.appeal.channel, a.appeal.external_id.as_deref().unwrap_or_default())? {
                 Some((id, number)) => Err(ServiceError::Conflict {
                     code: crate::domain::error_code::ErrorCode::DuplicateExternalId,
-                    message: format!("обращение с этим external_id уже зарегистрировано под номером {number}"),
+                    message: crate::domain::refusals::duplicate_external_id(None, a.appeal.external_id.as_deref().unwrap_or_default(), &number),
                     extra: serde_json::json!({"id": id, "reg_number": number}),
                 }),
                 None => Err(e),
