@@ -66,11 +66,15 @@ pub fn slice_of(state: &AppState, scope: &Scope) -> Result<Option<String>, Servi
 }
 
 /// True when the organization's rollup is built; then folds what is pending (usually nothing).
+/// Both questions are one statement: a read pays one round trip for them.
 pub fn rollup_ready(state: &AppState, org: &str) -> Result<bool, ServiceError> {
-    if !crate::store::stats_deltas::is_built(&state.pool, org)? {
+    let (built, pending) = crate::store::stats_deltas::built_and_pending(&state.pool, org)?;
+    if !built {
         return Ok(false);
     }
-    crate::store::stats_deltas::compact(&state.pool)?;
+    if pending {
+        crate::store::stats_deltas::compact(&state.pool)?;
+    }
     Ok(true)
 }
 
@@ -99,11 +103,12 @@ pub fn prepare_rollup(state: &AppState, org: &str) -> Result<(), ServiceError> {
     Ok(())
 }
 
-/// One period's figures, counted the given way.
-pub fn tally(state: &AppState, scope: &Scope, how: &How, detail: Detail) -> Result<Tally, ServiceError> {
+/// The figures of each of `periods` (a period and its comparison), counted the given way: from
+/// the rollup in one statement for all of them, or by the scan one period after another.
+pub fn tallies(state: &AppState, periods: &[&Scope], how: &How, detail: Detail) -> Result<Vec<Tally>, ServiceError> {
     Ok(match how {
-        How::Scan => tally_from_groups(&crate::store::stats::period(&state.pool, scope)?, scope.counting),
-        How::Rollup(slice) => crate::store::stats_deltas::read(&state.pool, scope, slice, detail)?,
+        How::Scan => periods.iter().map(|s| Ok(tally_from_groups(&crate::store::stats::period(&state.pool, s)?, s.counting))).collect::<Result<_, ServiceError>>()?,
+        How::Rollup(slice) => crate::store::stats_deltas::read(&state.pool, periods, slice, detail)?,
     })
 }
 
@@ -131,11 +136,11 @@ pub fn compute_with(state: &AppState, period: PeriodOut, compare: Option<PeriodO
 
 /// The statistics counted one way, the rollup taken as it is.
 fn compute_counted(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize, how: How, detail: Detail) -> Result<Stats, ServiceError> {
-    let cur = tally(state, scope, &how, detail)?;
-    let prev = match compare {
-        Some(c) => tally(state, &Scope { start: state.start_of(c.from), end: state.start_of(c.to.succ_opt().unwrap_or(c.to)), from: c.from, to: c.to, ..scope.clone() }, &how, detail)?,
-        None => Tally::default(),
-    };
+    let previous = compare.map(|c| Scope { start: state.start_of(c.from), end: state.start_of(c.to.succ_opt().unwrap_or(c.to)), from: c.from, to: c.to, ..scope.clone() });
+    let periods: Vec<&Scope> = std::iter::once(scope).chain(previous.as_ref()).collect();
+    let mut counted = tallies(state, &periods, &how, detail)?.into_iter();
+    let cur = counted.next().unwrap_or_default();
+    let prev = counted.next().unwrap_or_default();
     // Classifier names from the codes kept in memory (read-locked only while building).
     let classifier = state.codes.read().unwrap_or_else(|e| e.into_inner());
     let channel = |c: &str| state.channels.name_of(c).to_string();
