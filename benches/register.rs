@@ -126,7 +126,7 @@ fn drive_mix(addr: &str, token: &str, total: usize, concurrency: usize, offset: 
 /// pragmas, `synchronous = FULL`) running the same registration transaction as prepared
 /// statements: `BEGIN IMMEDIATE`, the two `match_keys` ranges, the counter, then the card (its
 /// FTS trigger included), applicant, question, two keys, history, acknowledgement, planner
-/// queue row and the seven statistics deltas, `COMMIT`. Returns transactions per second.
+/// queue row and the 21 statistics deltas (seven figures in three slices), `COMMIT`. Returns transactions per second.
 fn sqlite_raw_writer(pool: &appeals::store::DbPool, org: &str, transactions: usize) -> f64 {
     use appeals::store::prepared::{Arg, Prepared};
     use diesel::connection::SimpleConnection;
@@ -174,9 +174,16 @@ fn sqlite_raw_writer(pool: &appeals::store::DbPool, org: &str, transactions: usi
                 text(&format!("Уважаемый(ая) Сырой {n}!\n\nВаше обращение, поступившее {today}, зарегистрировано {today} под номером {number}.\nСрок рассмотрения — до {} (ст. 12 Федерального закона от 02.05.2006 № 59-ФЗ).\n\nПри переписке, пожалуйста, указывайте номер обращения.\n\nАдминистрация муниципального образования\n", today + chrono::Duration::days(30))),
                 text(&now), text(&now)]);
         run(&mut c, "INSERT INTO plan_queue (organization_id, appeal_id) VALUES (?, ?) ON CONFLICT DO NOTHING", vec![text(org), text(&id)]);
-        run(&mut c, "INSERT INTO stats_deltas (organization_id, day, figure, dim, n) VALUES (?, ?, 'appeals', '', 1), (?, ?, 'channel', 'post', 1), (?, ?, 'form', 'written', 1), \
-            (?, ?, 'kind', 'complaint', 1), (?, ?, 'regime', 'fz59', 1), (?, ?, 'q', '0003.0009.0097.0699', 1), (?, ?, 'open', ?, 1)",
-            { let mut v = Vec::new(); for _ in 0..7 { v.push(text(org)); v.push(text(&today.to_string())); } v.push(text(&(today + chrono::Duration::days(30)).to_string())); v });
+        // A new card's deltas: seven figures in each of its three slices (the whole body, its
+        // channel, its question's section), as `rollup::diff` makes them.
+        let due = (today + chrono::Duration::days(30)).to_string();
+        run(&mut c, "INSERT INTO stats_deltas (organization_id, slice, day, figure, dim, n) VALUES (?, '', ?, 'appeals', '', 1), (?, '', ?, 'channel', 'post', 1), (?, '', ?, 'form', 'written', 1), (?, '', ?, 'kind', 'complaint', 1), \
+            (?, '', ?, 'regime', 'fz59', 1), (?, '', ?, 'q', '0003.0009.0097.0699', 1), (?, '', ?, 'open', ?, 1), (?, 'ch:post', ?, 'appeals', '', 1), \
+            (?, 'ch:post', ?, 'channel', 'post', 1), (?, 'ch:post', ?, 'form', 'written', 1), (?, 'ch:post', ?, 'kind', 'complaint', 1), (?, 'ch:post', ?, 'regime', 'fz59', 1), \
+            (?, 'ch:post', ?, 'q', '0003.0009.0097.0699', 1), (?, 'ch:post', ?, 'open', ?, 1), (?, 'sec:0003', ?, 'appeals', '', 1), (?, 'sec:0003', ?, 'channel', 'post', 1), \
+            (?, 'sec:0003', ?, 'form', 'written', 1), (?, 'sec:0003', ?, 'kind', 'complaint', 1), (?, 'sec:0003', ?, 'regime', 'fz59', 1), (?, 'sec:0003', ?, 'q', '0003.0009.0097.0699', 1), \
+            (?, 'sec:0003', ?, 'open', ?, 1)",
+            { let mut v = Vec::new(); for _ in 0..3 { for f in 0..7 { v.push(text(org)); v.push(text(&today.to_string())); if f == 6 { v.push(text(&due)); } } } v });
         c.batch_execute("COMMIT").unwrap();
     }
     transactions as f64 / t.elapsed().as_secs_f64()
