@@ -6,18 +6,25 @@
 //! numbers on forwarded appeals, the sender's cover letter on forwarded-in ones, `transferred`
 //! results only on them, a dispatched answer with a 1 KB file for the month's answered
 //! appeals) and adds 20 receptions with
-//! visitors in the month. Then, with the app served in-process, times over HTTP
-//! (p50/max of `EXPORT_RUNS`, default 3, after one warm-up): `GET /api/v1/exports/sstu?month=2025-03` (built,
-//! validated, logged, streamed), `&since_last=true` (the delta of unchanged data: empty, read
-//! from the cards' versions), `&format=zip` (the connector's batch file, part 1), the delta after
-//! 1% of the month's cards changed (one run), and the ГАСУ appeals form (XLSX, CSV) and reception form (XLSX); with
-//! the peak RSS of this process (app + client) during each, reset before it. On PostgreSQL it also
-//! reports how many sequential scans the exports made of each table (`pg_stat_user_tables`).
+//! visitors in the month. Then the release binary does the work in processes of its own,
+//! so that each figure is the serving process's memory, not the generator's: first the CLI
+//! `appeals export sstu --month 2025-03` (time, bytes, the process's peak RSS), then
+//! `appeals serve` on the same database, timed over HTTP (p50/max of `EXPORT_RUNS`, default 3,
+//! after one warm-up): `GET /api/v1/exports/sstu?month=2025-03` (built, validated, logged,
+//! streamed), `&since_last=true` (the delta of unchanged data), `&format=zip` part 1 (planning
+//! the parts, one run; then again, from the stored plan) and parts 2…N, the delta after 1% of
+//! the month's cards changed (one run), and the ГАСУ appeals form (XLSX, CSV) and reception
+//! form (XLSX). Each line gives the server's peak RSS (VmHWM, reset through
+//! `/proc/PID/clear_refs` before the line); the server's RSS after start is printed first. On
+//! PostgreSQL it also reports how many sequential scans the exports made of each table
+//! (`pg_stat_user_tables`).
 //!
 //!     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench exports
 //!
-//! `BENCH_BACKENDS=sqlite` or `=postgres` runs one backend; `EXPORT_KEEP_DB=1` keeps the
-//! PostgreSQL database.
+//! `BENCH_BACKENDS=sqlite` or `=postgres` runs one backend; `EXPORT_DB=NAME` generates the
+//! PostgreSQL registry into database NAME on the first run and reuses it (kept) on the next;
+//! `EXPORT_KEEP_DB=1` keeps the database of a run; `APPEALS_BIN=PATH` measures another build of
+//! the binary (an earlier commit's) on the same data.
 
 mod support;
 
@@ -38,18 +45,34 @@ fn p50_max(mut v: Vec<Duration>) -> (f64, f64) {
     (ms(v[v.len() / 2]), ms(v[v.len() - 1]))
 }
 
-/// Resets this process's peak RSS (VmHWM), so the next reading is the peak of what follows.
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
+/// The serving process under measurement: its peak resident set (VmHWM) is reset before each
+/// line and read after it, so each figure is what that export cost the server, not the bench.
+#[derive(Clone, Copy)]
+struct Server(u32);
 
-/// Peak resident set of this process since the last reset, in MiB.
-fn peak_rss_mib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()))
-        .unwrap_or(0)
-        / 1024
+impl Server {
+    fn status(&self, field: &str) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.0))
+            .ok()
+            .and_then(|s| s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()))
+            .unwrap_or(0)
+            / 1024
+    }
+
+    /// Resets the peak to the present resident set.
+    fn reset_peak(&self) {
+        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.0), "5");
+    }
+
+    /// Peak resident set since the last reset, MiB.
+    fn peak_mib(&self) -> u64 {
+        self.status("VmHWM:")
+    }
+
+    /// Resident set now, MiB.
+    fn rss_mib(&self) -> u64 {
+        self.status("VmRSS:")
+    }
 }
 
 /// Timed runs after the warm-up (`EXPORT_RUNS`, default 3).
@@ -78,11 +101,12 @@ async fn streamed_get(client: &awc::Client, url: &str, token: &str) -> (Duration
     (t.elapsed(), n, parts)
 }
 
-/// One warm-up, then [`runs`] timed GETs of `url`: p50, max, the body's size, and the peak RSS.
-async fn http(client: &awc::Client, url: &str, token: &str) -> (f64, f64, usize, u64) {
+/// One warm-up, then [`runs`] timed GETs of `url`: p50, max, the body's size, and the server's
+/// peak RSS.
+async fn http(client: &awc::Client, server: Server, url: &str, token: &str) -> (f64, f64, usize, u64) {
     let mut lat = Vec::new();
     let mut size = 0;
-    reset_peak();
+    server.reset_peak();
     for run in 0..=runs() {
         let (took, n, _) = streamed_get(client, url, token).await;
         size = n;
@@ -91,7 +115,7 @@ async fn http(client: &awc::Client, url: &str, token: &str) -> (f64, f64, usize,
         }
     }
     let (p50, max) = p50_max(lat);
-    (p50, max, size, peak_rss_mib())
+    (p50, max, size, server.peak_mib())
 }
 
 enum Raw {
@@ -174,24 +198,92 @@ fn answer_pdf() -> Vec<u8> {
     b
 }
 
-async fn bench(label: &str, url: &str, n: usize) {
+/// The environment of the release binary on the bench database.
+fn binary(url: &str, data: &std::path::Path) -> std::process::Command {
+    // `APPEALS_BIN`: another build of the binary (an earlier commit's, for a before/after).
+    let bin = std::env::var("APPEALS_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_appeals").to_string());
+    let mut cmd = std::process::Command::new(bin);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", url)
+        .env("APPEALS_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"))
+        .env("APPEALS_DATA_DIR", data)
+        .env("APPEALS_SSTU__DEPARTMENT_ID", GUID);
+    cmd
+}
+
+/// `appeals export sstu --month 2025-03` in a process of its own, its output counted and
+/// dropped: the time, the bytes and the process's peak RSS (`ru_maxrss` of `wait4`).
+fn cli_export(url: &str, data: &std::path::Path) -> (f64, usize, u64) {
+    use std::io::Read;
+    let t = Instant::now();
+    let mut child = binary(url, data).args(["export", "sstu", "--month", "2025-03"]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).spawn().expect("appeals export");
+    let mut out = child.stdout.take().unwrap();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut n = 0;
+    loop {
+        match out.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => n += k,
+        }
+    }
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid out-parameter; wait4 reaps our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t);
+    assert_eq!(status, 0, "appeals export failed");
+    (t.elapsed().as_secs_f64() * 1e3, n, usage.ru_maxrss as u64 / 1024)
+}
+
+/// The release `appeals serve` on the bench database, listening on `port`, once it answers.
+fn serve(url: &str, data: &std::path::Path, port: u16) -> std::process::Child {
+    let log = std::fs::File::create(data.join("serve.log")).expect("log");
+    let child = binary(url, data)
+        .arg("serve")
+        .env("APPEALS_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("appeals serve");
+    for _ in 0..600 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("appeals serve did not start: see {}", data.join("serve.log").display());
+}
+
+async fn bench(label: &str, url: &str, n: usize, reuse: bool) {
     let mut settings = Settings::for_tests(url);
     settings.sstu.department_id = Some(GUID.into());
     let now = appeals::store::micros(chrono::Utc::now());
     let (pool, org) = appeals::app::open(&settings, now).expect("open");
-    let (token, _) = support::bench_staff(&pool, &org.id, now);
-
     let pg = !url.starts_with("sqlite://");
-    let (mut gen, dataset) = match url.strip_prefix("sqlite://") {
-        Some(path) => (Raw::Lite(SqliteConnection::establish(path).expect("connect")), include_str!("stats_dataset_sqlite.sql")),
-        None => (Raw::Pg(PgConnection::establish(url).expect("connect")), include_str!("stats_dataset.sql")),
+    let mut gen = match url.strip_prefix("sqlite://") {
+        Some(path) => Raw::Lite(SqliteConnection::establish(path).expect("connect")),
+        None => Raw::Pg(PgConnection::establish(url).expect("connect")),
     };
-    let t = Instant::now();
-    let step = 365 * 24 * 3600 / (n + 1);
-    gen.batch(&dataset.replace("{org}", &org.id).replace("{n}", &n.to_string()).replace("{tag}", "y25").replace("{start}", "2025-01-01 00:00:00").replace("{step}", &step.max(1).to_string()));
-    gen.batch(&fix_ups(pg, &org.id));
-    gen.batch("ANALYZE");
-    println!("{label}: {n} appeals in 2025 generated and made valid in {:.1} s", t.elapsed().as_secs_f64());
+    let token = if reuse {
+        // A database generated by an earlier run: a supervisor of this run, and no export yet.
+        let (token, hash) = appeals::auth::generate_token();
+        let sup = appeals::store::users::NewUser { login: format!("bench_supervisor_{}", std::process::id()), full_name: "Контролёр".into(), role: "supervisor".into(), email: None };
+        appeals::store::users::create_user(&pool, &org.id, &sup, &hash, now, None).expect("user");
+        gen.batch("DELETE FROM sstu_sent; DELETE FROM sstu_part_plans; DELETE FROM export_log;");
+        println!("{label}: reusing the registry generated earlier");
+        token
+    } else {
+        let (token, _) = support::bench_staff(&pool, &org.id, now);
+        let dataset = if pg { include_str!("stats_dataset.sql") } else { include_str!("stats_dataset_sqlite.sql") };
+        let t = Instant::now();
+        let step = 365 * 24 * 3600 / (n + 1);
+        gen.batch(&dataset.replace("{org}", &org.id).replace("{n}", &n.to_string()).replace("{tag}", "y25").replace("{start}", "2025-01-01 00:00:00").replace("{step}", &step.max(1).to_string()));
+        gen.batch(&fix_ups(pg, &org.id));
+        gen.batch("ANALYZE");
+        println!("{label}: {n} appeals in 2025 generated and made valid in {:.1} s", t.elapsed().as_secs_f64());
+        token
+    };
 
     let state = appeals::app::state(settings, pool, Arc::new(SystemClock)).expect("state");
     // How many objects the month holds (the export's own selection).
@@ -205,39 +297,70 @@ async fn bench(label: &str, url: &str, n: usize) {
     // The delta after a change: every 100th card of the month gets a new version.
     let changed: Vec<String> = keys.iter().step_by(100).map(|k| format!("'{}'", k.id)).collect();
     drop(keys);
+    drop(state);
 
-    let data = actix_web::web::Data::new(state);
-    let srv = actix_test::start(move || appeals::app::service(data.clone()));
+    let data = std::env::temp_dir().join(format!("appeals-export-bench-data-{}-{label}", std::process::id()));
+    std::fs::create_dir_all(&data).unwrap();
+    // The CLI first: a process that does nothing but the export.
+    let (ms, size, rss) = cli_export(url, &data);
+    println!("{label}: {:36} {ms:9.1} ms  ({size} bytes)  peak RSS {rss} MiB (whole process)", "CLI `appeals export sstu`");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = serve(url, &data, port);
+    let server = Server(child.id());
+    let base = |p: &str| format!("http://127.0.0.1:{port}{p}");
     let client = awc::Client::builder().timeout(Duration::from_secs(1200)).finish();
-    std::thread::sleep(Duration::from_secs(2));
+    std::thread::sleep(Duration::from_secs(3));
+    let (_, _) = support::timed_get(&client, &base("/health"), &token).await;
+    std::thread::sleep(Duration::from_secs(1));
+    println!("{label}: server started: RSS {} MiB (peak since start {} MiB)", server.rss_mib(), server.peak_mib());
     let before = gen.seq_scans();
     for (name, path) in [
         ("ССТУ.РФ export", "/api/v1/exports/sstu?month=2025-03"),
         ("ССТУ.РФ delta (unchanged)", "/api/v1/exports/sstu?month=2025-03&since_last=true"),
-        ("ССТУ.РФ ZIP, part 1", "/api/v1/exports/sstu?month=2025-03&format=zip"),
+    ] {
+        let (p50, max, size, rss) = http(&client, server, &base(path), &token).await;
+        println!("{label}: {name:36} p50 {p50:9.1} ms  max {max:9.1} ms  ({size} bytes)  peak RSS {rss} MiB (RSS after {} MiB)", server.rss_mib());
+    }
+    // The ZIP: part 1 plans the parts (one check of the month), then every part is built from
+    // the stored plan; part 1 again is a re-export, byte-identical.
+    server.reset_peak();
+    let (took, size, parts) = streamed_get(&client, &base("/api/v1/exports/sstu?month=2025-03&format=zip"), &token).await;
+    let parts: u32 = parts.and_then(|p| p.parse().ok()).unwrap_or(1);
+    println!("{label}: {:36} {:9.1} ms  ({size} bytes, {parts} parts)  peak RSS {} MiB", "ССТУ.РФ ZIP part 1, planning", took.as_secs_f64() * 1e3, server.peak_mib());
+    let (p50, max, size, rss) = http(&client, server, &base("/api/v1/exports/sstu?month=2025-03&format=zip"), &token).await;
+    println!("{label}: {:36} p50 {p50:9.1} ms  max {max:9.1} ms  ({size} bytes)  peak RSS {rss} MiB", "ССТУ.РФ ZIP part 1, plan reused");
+    server.reset_peak();
+    let mut times = Vec::new();
+    for part in 2..=parts {
+        let (took, _, _) = streamed_get(&client, &base(&format!("/api/v1/exports/sstu?month=2025-03&format=zip&part={part}")), &token).await;
+        times.push(format!("{:.0}", took.as_secs_f64() * 1e3));
+    }
+    println!("{label}: {:36} {} ms  peak RSS {} MiB", format!("ССТУ.РФ ZIP parts 2…{parts}"), times.join(" / "), server.peak_mib());
+    // The delta of 1%: the run above is complete, then every 100th card of the month changes.
+    for ids in changed.chunks(500) {
+        gen.batch(&format!("UPDATE appeals SET version = version + 1 WHERE id IN ({})", ids.join(",")));
+    }
+    server.reset_peak();
+    let (took, size, _) = streamed_get(&client, &base("/api/v1/exports/sstu?month=2025-03&since_last=true"), &token).await;
+    println!("{label}: {:36} {:9.1} ms  ({size} bytes, {} cards changed)  peak RSS {} MiB", "ССТУ.РФ delta (1% changed)", took.as_secs_f64() * 1e3, changed.len(), server.peak_mib());
+    for (name, path) in [
         ("ГАСУ appeals form, XLSX", "/api/v1/exports/gasu/appeals?month=2025-03&format=xlsx"),
         ("ГАСУ appeals form, CSV", "/api/v1/exports/gasu/appeals?month=2025-03&format=csv"),
         ("ГАСУ reception form, XLSX", "/api/v1/exports/gasu/reception?month=2025-03&format=xlsx"),
     ] {
-        let (p50, max, size, rss) = http(&client, &srv.url(path), &token).await;
-        println!("{label}: {name:28} p50 {p50:9.1} ms  max {max:9.1} ms  ({size} bytes)  peak RSS {rss} MiB");
+        let (p50, max, size, rss) = http(&client, server, &base(path), &token).await;
+        println!("{label}: {name:36} p50 {p50:9.1} ms  max {max:9.1} ms  ({size} bytes)  peak RSS {rss} MiB");
     }
-    // One run each (a delta sends a change once): the ZIP's part count, then the delta of 1%.
-    let (_, _, parts) = streamed_get(&client, &srv.url("/api/v1/exports/sstu?month=2025-03&format=zip"), &token).await;
-    println!("{label}: ССТУ.РФ ZIP parts: {}", parts.unwrap_or_default());
-    for ids in changed.chunks(500) {
-        gen.batch(&format!("UPDATE appeals SET version = version + 1 WHERE id IN ({})", ids.join(",")));
-    }
-    reset_peak();
-    let (took, size, _) = streamed_get(&client, &srv.url("/api/v1/exports/sstu?month=2025-03&since_last=true"), &token).await;
-    println!("{label}: {:28} {:9.1} ms  ({size} bytes, {} cards changed)  peak RSS {} MiB", "ССТУ.РФ delta (1% changed)", took.as_secs_f64() * 1e3, changed.len(), peak_rss_mib());
     std::thread::sleep(Duration::from_secs(2));
     let after = gen.seq_scans();
     if pg {
         let grew: Vec<String> = after.iter().filter_map(|(t, n)| before.iter().find(|(b, _)| b == t).map(|(_, m)| n - m).filter(|d| *d > 0).map(|d| format!("{t} +{d}"))).collect();
         println!("{label}: sequential scans during the exports: {}", if grew.is_empty() { "none".to_string() } else { grew.join(", ") });
     }
-    srv.stop().await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[actix_web::main]
@@ -248,7 +371,7 @@ async fn main() {
     if only.contains("sqlite") {
         let dir = std::env::temp_dir().join(format!("appeals-export-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        bench("sqlite", &format!("sqlite://{}/bench.db", dir.display()), lite_n).await;
+        bench("sqlite", &format!("sqlite://{}/bench.db", dir.display()), lite_n, false).await;
         let _ = std::fs::remove_dir_all(&dir);
     }
     let admin = std::env::var("BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")).ok().filter(|_| only.contains("postgres"));
@@ -256,12 +379,17 @@ async fn main() {
         println!("postgres: skipped (set BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)");
         return;
     };
-    let name = format!("appeals_export_{}", std::process::id());
+    // `EXPORT_DB=NAME`: that database, generated on the first run and reused (and kept) after.
+    let named = std::env::var("EXPORT_DB").ok();
+    let name = named.clone().unwrap_or_else(|| format!("appeals_export_{}", std::process::id()));
     let mut c = PgConnection::establish(&admin).expect("PostgreSQL");
-    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create database");
     let url = format!("{}/{name}", admin.rsplit_once('/').map(|x| x.0).unwrap_or(&admin));
-    bench("postgres", &url, n).await;
-    if std::env::var("EXPORT_KEEP_DB").is_ok() {
+    let reuse = named.is_some() && PgConnection::establish(&url).is_ok();
+    if !reuse {
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create database");
+    }
+    bench("postgres", &url, n, reuse).await;
+    if named.is_some() || std::env::var("EXPORT_KEEP_DB").is_ok() {
         println!("kept database {name}");
     } else {
         let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);

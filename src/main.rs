@@ -282,11 +282,15 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
         Command::Export { command: ExportCommand::Sstu { month, since_last } } => {
             let (pool, org) = appeals::app::open(&settings, now)?;
             let state = appeals::app::state(settings, pool, clock)?;
-            match appeals::reports::sstu::export(&state, &org.id, None, &month, since_last) {
+            // Streamed to standard output as it is written, never held whole.
+            let req = appeals::reports::sstu::Request { month: month.clone(), since_last, zip: false, part: 1 };
+            let open = |_: &appeals::reports::sstu::Plan| Ok(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()));
+            match appeals::reports::sstu::export_to(&state, &org.id, None, &req, open, |_| Ok(None)) {
                 Ok(done) => {
                     use std::io::Write;
-                    std::io::stdout().write_all(&done.body)?;
-                    println!();
+                    let mut out = done.body;
+                    out.write_all(b"\n")?;
+                    out.flush()?;
                     eprintln!("ССТУ.РФ {month}: объектов {}", done.items);
                     Ok(())
                 }

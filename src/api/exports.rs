@@ -162,8 +162,8 @@ pub async fn sstu_push(caller: Caller, state: web::Data<AppState>, req: HttpRequ
     let attempts = if cfg.push_attempts == 0 { 3 } else { cfg.push_attempts };
     let backoff = if cfg.push_backoff_ms == 0 { 1000 } else { cfg.push_backoff_ms };
     let result = web::block(move || {
-        let deliver = move |body: &[u8]| sstu::push(&url, body, attempts, backoff);
-        sstu::export_with(&st, &org, Some(&actor), &m, since_last, Some(&deliver))
+        let deliver = move |body: &mut std::fs::File| sstu::push(&url, body, attempts, backoff);
+        sstu::export_with(&st, &org, Some(&actor), &m, since_last, &deliver)
     })
     .await?;
     match result {

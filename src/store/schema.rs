@@ -286,6 +286,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The ZIP parts of a month's full ССТУ.РФ export, valid while the data has this fingerprint.
+    sstu_part_plans (organization_id, period) {
+        organization_id -> Text,
+        period -> Text,
+        fingerprint -> Text,
+        parts -> Integer,
+        starts -> Text,
+        planned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     history (id) {
         id -> BigInt,
         organization_id -> Text,

@@ -244,3 +244,74 @@ async fn presidential_appeals_are_skipped_and_logged(db: Db) {
     assert_eq!(got, [("А26-01-12345678", "Electronic"), ("ОГ-2025-000002", "Other")]);
     assert_eq!(r.header("Sstu-Skipped"), Some("0"));
 }
+
+/// The export log's `plan` of each run's parts, oldest first: `made` or `reused`.
+fn planning(app: &TestApp) -> Vec<String> {
+    let mut logs = appeals::store::exports::export_logs(&app.pool, &app.org, "sstu", "2025-03").unwrap();
+    logs.extend(appeals::store::exports::export_logs(&app.pool, &app.org, "sstu_part", "2025-03").unwrap());
+    logs.sort_by(|a, b| a.id.cmp(&b.id));
+    logs.iter().map(|l| serde_json::from_str::<Value>(&l.payload).unwrap()["plan"].as_str().unwrap_or("-").to_string()).collect()
+}
+
+both_backends!(zip_parts_are_planned_once_per_month_and_data);
+async fn zip_parts_are_planned_once_per_month_and_data(db: Db) {
+    let app = TestApp::start_with(db, |s| {
+        s.sstu.department_id = Some(OWN.into());
+        s.sstu.zip_part_bytes = LIMIT;
+    })
+    .await;
+    let pdf: Vec<u8> = [PDF, &[b'x'; 900][..]].concat();
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        let a = app.register(json!({})).await;
+        if i < 6 {
+            answered(&app, a["id"].as_str().unwrap(), "explained", &pdf).await;
+        }
+        ids.push(a["id"].as_str().unwrap().to_string());
+    }
+    let plan = || appeals::store::sstu::read(&app.pool, |r| r.part_plan(&app.org, "2025-03")).unwrap();
+    // Part 1 checks the month and plans the parts; the others are built from that plan alone.
+    let (files, all) = all_parts(&app, "month=2025-03").await;
+    let n = files.len();
+    assert!(n > 2, "{n} part(s)");
+    assert_eq!(all.len(), 8);
+    let mut want = vec!["made".to_string()];
+    want.extend(std::iter::repeat_n("reused".to_string(), n - 1));
+    assert_eq!(planning(&app), want);
+    let first = plan().expect("a stored plan");
+    assert_eq!(first.parts as usize, n);
+    // The last part completed the run: every appeal is sent, complete, at its card's version.
+    let sent = appeals::store::sstu::read(&app.pool, |r| r.sent(&app.org, "2025-03", &ids)).unwrap();
+    assert_eq!(sent.len(), 8);
+    assert!(sent.iter().all(|s| s.complete), "{sent:?}");
+    let r = app.call("GET", "/api/v1/exports/sstu?month=2025-03&since_last=true", Some(&app.supervisor), None).await;
+    assert_eq!(r.json["items"].as_array().unwrap().len(), 0, "{}", r.json);
+
+    // A re-export of unchanged data: the same plan for every part, byte for byte the same files.
+    let (again, _) = all_parts(&app, "month=2025-03").await;
+    assert_eq!(again, files);
+    assert!(planning(&app)[n + 1..].iter().all(|p| p == "reused"), "{:?}", planning(&app));
+    let kept = plan().unwrap();
+    assert_eq!((kept.fingerprint.as_str(), kept.planned_at), (first.fingerprint.as_str(), first.planned_at));
+
+    // A change in the month plans again, and the files carry it.
+    answered(&app, &ids[7], "explained", PDF).await;
+    let (changed, all) = all_parts(&app, "month=2025-03").await;
+    assert_ne!(changed, files);
+    assert_eq!(all.len(), 8);
+    let log = planning(&app);
+    assert_eq!(log[log.len() - changed.len()..][0], "made", "{log:?}");
+    assert_ne!(plan().unwrap().fingerprint, first.fingerprint);
+    let with_file = all.iter().filter(|(_, o)| o["questions"][0]["attachment"]["content"].is_string()).count();
+    assert_eq!(with_file, 7);
+
+    // A card that now breaks a rule: any part, even past the first, is refused naming it.
+    let bad = app
+        .register(json!({"channel": "forwarded", "received_on": "2025-03-03", "source": {"organization": "Правительство Республики Коми", "number": "01-12/9", "date": "2025-03-01"}}))
+        .await;
+    app.sql(&format!("UPDATE appeals SET source_date = '2025-03-04', version = version + 1 WHERE id = '{}'", bad["id"].as_str().unwrap()));
+    let r = app.call("GET", "/api/v1/exports/sstu?month=2025-03&format=zip&part=2", Some(&app.supervisor), None).await;
+    assert_eq!(r.status, 422, "{}", r.json);
+    let errors: Vec<(&str, &str)> = r.json["errors"].as_array().unwrap().iter().map(|e| (e["reg_number"].as_str().unwrap(), e["field"].as_str().unwrap())).collect();
+    assert_eq!(errors, [(bad["reg_number"].as_str().unwrap(), "questions[0].incomingDate")]);
+}

@@ -12,6 +12,18 @@
 //! nothing is wrong — a second pass builds them again and writes them out. Memory stays flat
 //! whatever the month's size. A re-export of unchanged data is byte-identical; the delta
 //! (`since_last`) picks the cards whose version moved since what `sstu_sent` holds for them.
+//!
+//! The connector's ZIP of the full month comes in parts of bounded size, and which object goes
+//! in which part is known only once every object's length is: the first part fetched checks
+//! and measures the whole month and stores the part plan (`sstu_part_plans`: the appeal each
+//! part starts with) under a fingerprint of everything the objects are built from. Each later
+//! part, and every re-export, whose month still has that fingerprint builds its own objects
+//! only; any change in the month (a card's version, the directory's GUIDs, the settings)
+//! checks and plans again, so the connector's rules refuse exactly as before.
+//!
+//! Memory: the month is held as its keys (id, version, registration order), one hash and
+//! length per object, and the sent rows of the month, read row by row; the rows recorded are
+//! built 500 at a time.
 
 pub mod object;
 pub mod parts;
@@ -25,7 +37,7 @@ pub use rules::{violations, Violation};
 use crate::state::AppState;
 use crate::store::appeals::CardData;
 use crate::store::exports::{ExportLogRow, Period};
-use crate::store::sstu::{FileMeta, MonthKey, Reader, SentRow};
+use crate::store::sstu::{FileMeta, MonthKey, PartPlan, Reader, SentRow};
 use crate::store::ServiceError;
 use chrono::NaiveDateTime;
 use parts::Out;
@@ -116,12 +128,28 @@ const FILE_BYTES: usize = 32 << 20;
 
 /// One object the checking pass accepted.
 struct Entry {
-    id: String,
-    version: i32,
-    hash: String,
+    /// Its appeal's place in the month's keys.
+    key: u32,
+    /// SHA-256 of the object (the attachment counted by its file's hash).
+    hash: [u8; 32],
+    /// The object's length with the attachment's base64.
     len: usize,
     /// What `sstu_sent` held for it before this export.
-    prev: Option<SentRow>,
+    prev: Option<Prev>,
+}
+
+/// What `sstu_sent` held for one appeal, without its id.
+#[derive(Clone)]
+struct Prev {
+    version: i32,
+    hash: [u8; 32],
+    complete: bool,
+}
+
+/// The month's selection: the appeals to report, in registration order, and those skipped.
+struct Month {
+    keys: Vec<MonthKey>,
+    skipped: Vec<Skipped>,
 }
 
 /// Exports month `month` (`YYYY-MM`) of organization `org` as the JSON document: checks,
@@ -131,19 +159,58 @@ pub fn export(state: &AppState, org: &str, actor: Option<&str>, month: &str, sin
     export_to(state, org, actor, &req, |_| Ok(Vec::new()), |_| Ok(None))
 }
 
-/// A delivery of the export body: the attempts it took, or why it failed.
-pub type Deliver<'a> = &'a dyn Fn(&[u8]) -> Result<u32, String>;
+/// A delivery of the export body (a file, rewound before each attempt): the attempts it took,
+/// or why it failed.
+pub type Deliver<'a> = &'a dyn Fn(&mut std::fs::File) -> Result<u32, String>;
 
-/// [`export`], handing the body to `deliver` before logging it: a failed delivery logs nothing,
-/// so the next delta still carries those objects.
-pub fn export_with(state: &AppState, org: &str, actor: Option<&str>, month: &str, since_last: bool, deliver: Option<Deliver>) -> Result<Exported<Vec<u8>>, ExportError> {
+/// [`export`] into a temporary file of the data folder (the body is never held in memory),
+/// handed to `deliver` before logging it: a failed delivery logs nothing, so the next delta
+/// still carries those objects. The file is removed afterwards.
+pub fn export_with(state: &AppState, org: &str, actor: Option<&str>, month: &str, since_last: bool, deliver: Deliver) -> Result<Exported<()>, ExportError> {
     let req = Request { month: month.into(), since_last, zip: false, part: 1 };
-    export_to(state, org, actor, &req, |_| Ok(Vec::new()), |body: &Vec<u8>| deliver.map(|d| d(body).map_err(ExportError::Push)).transpose())
+    let dir = state.settings.data_dir.join("tmp");
+    std::fs::create_dir_all(&dir).map_err(|e| ExportError::Interrupted(e.to_string()))?;
+    let path = dir.join(format!("sstu-push-{}.json", uuid::Uuid::new_v4()));
+    let open = |_: &Plan| {
+        let f = std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path).map_err(|e| ExportError::Interrupted(e.to_string()))?;
+        Ok(std::io::BufWriter::with_capacity(1 << 16, f))
+    };
+    let send = |w: &std::io::BufWriter<std::fs::File>| {
+        let mut f = w.get_ref().try_clone().map_err(|e| ExportError::Interrupted(e.to_string()))?;
+        deliver(&mut f).map(Some).map_err(ExportError::Push)
+    };
+    let done = export_to(state, org, actor, &req, open, send);
+    let _ = std::fs::remove_file(&path);
+    let done = done?;
+    Ok(Exported { body: (), items: done.items, attempts: done.attempts, plan: done.plan })
+}
+
+/// What the read snapshot produced: the written body, and what to record of it.
+struct Written<W> {
+    w: W,
+    plan: Plan,
+    keys: Vec<MonthKey>,
+    rows: Rows,
+    /// A part plan made by this export, stored with its record.
+    new_plan: Option<PartPlan>,
+    /// For the log: whether a ZIP of the full month made its part plan or reused the stored one.
+    planning: Option<&'static str>,
+}
+
+/// What `sstu_sent` gets from an export.
+enum Rows {
+    /// The whole selection was checked: every entry with its part, and the delta's unchanged.
+    Checked { entries: Vec<Entry>, part_of: Vec<u32>, unchanged: Vec<Entry> },
+    /// A part of a stored plan: its objects (id, version, hash), and (last part) the rows the
+    /// earlier parts of the plan left pending that are still the cards' versions.
+    Part { written: Vec<(String, i32, [u8; 32])>, completed: Vec<(String, i32, String)> },
 }
 
 /// The export of `req`: checks the whole selection first (a violation anywhere refuses it all
 /// before `open` is called), then writes the objects of the requested part into the writer
-/// `open` gives, hands it to `deliver`, and only then records the export.
+/// `open` gives, hands it to `deliver`, and only then records the export. A ZIP part of a full
+/// export whose month still has the fingerprint of its stored part plan is not checked again:
+/// that plan was made by a check that passed on the same data, so only the part is built.
 pub fn export_to<W: Write>(
     state: &AppState,
     org: &str,
@@ -156,54 +223,114 @@ pub fn export_to<W: Write>(
     let (from, to) = parse_month(&req.month).ok_or_else(|| bad("month", "месяц в виде ГГГГ-ММ".into()))?;
     let period = Period { from, to, from_at: state.start_of(from), to_at: state.start_of(to) };
     let builder = Builder::new(state);
+    let part_limit = state.settings.sstu.part_limit();
     let org_owned = org.to_string();
+    let now = state.now_naive();
     let mut written = 0usize;
     // Both passes inside one snapshot: what was checked is exactly what is written.
-    let result: Result<(W, Plan, Vec<Entry>, Vec<u32>, Vec<Entry>), ExportError> = crate::store::sstu::read(&state.pool, |r| {
+    let result: Result<Written<W>, ExportError> = crate::store::sstu::read(&state.pool, |r| {
         Ok((|| {
-            let Checked { entries, unchanged, skipped, violations } = check(r, &org_owned, &req.month, &period, req.since_last, &builder)?;
+            let month = select(r, &org_owned, &period, &builder)?;
+            let fingerprint = if req.zip && !req.since_last { Some(month_fingerprint(r, &org_owned, &month.keys, &builder, part_limit)?) } else { None };
+            if let Some(fp) = &fingerprint {
+                if let Some(stored) = r.part_plan(&org_owned, &req.month)?.filter(|p| &p.fingerprint == fp) {
+                    if let Some(starts) = plan_starts(&stored, &month.keys) {
+                        let parts = starts.len() as u32 - 1;
+                        if req.part == 0 || req.part > parts {
+                            return Err(bad("part", format!("в выгрузке частей: {parts}; укажите part от 1 до {parts}")));
+                        }
+                        let range = starts[req.part as usize - 1]..starts[req.part as usize];
+                        let plan = Plan { parts, part: req.part, items: range.len(), skipped: month.skipped };
+                        let w = open(&plan)?;
+                        let mut out = Out::start(w, true).map_err(|e| ExportError::Interrupted(e.to_string()))?;
+                        let mut hashes = Vec::with_capacity(range.len());
+                        let ids: Vec<String> = month.keys[range.clone()].iter().map(|k| k.id.clone()).collect();
+                        for chunk in ids.chunks(CHUNK) {
+                            written += write_chunk(r, &org_owned, chunk, &builder, &mut out, Some(&mut hashes))?;
+                        }
+                        let w = out.finish().map_err(|e| ExportError::Interrupted(e.to_string()))?;
+                        let mut completed = Vec::new();
+                        if req.part == parts {
+                            // The earlier parts of this plan, fetched since it was made, are now complete.
+                            let earlier: HashMap<&str, i32> = month.keys[..range.start].iter().map(|k| (k.id.as_str(), k.version)).collect();
+                            r.sent_month(&org_owned, &req.month, &mut |s| {
+                                if !s.complete && s.exported_at >= stored.planned_at && earlier.get(s.appeal_id.as_str()) == Some(&s.version) {
+                                    completed.push((s.appeal_id, s.version, s.hash));
+                                }
+                            })?;
+                        }
+                        return Ok(Written { w, plan, keys: month.keys, rows: Rows::Part { written: hashes, completed }, new_plan: None, planning: Some("reused") });
+                    }
+                }
+            }
+            let Checked { entries, unchanged, violations } = check(r, &org_owned, &req.month, &month.keys, req.since_last, &builder)?;
             if !violations.is_empty() {
                 return Err(ExportError::Invalid(violations));
             }
             let lens: Vec<usize> = entries.iter().map(|e| e.len).collect();
-            let (part_of, parts) = if req.zip { parts::partition(&lens, state.settings.sstu.part_limit()) } else { (vec![1; lens.len()], 1) };
+            let (part_of, parts) = if req.zip { parts::partition(&lens, part_limit) } else { (vec![1; lens.len()], 1) };
+            drop(lens);
             if req.part == 0 || req.part > parts {
                 return Err(bad("part", format!("в выгрузке частей: {parts}; укажите part от 1 до {parts}")));
             }
-            let mine: Vec<&Entry> = entries.iter().zip(&part_of).filter(|(_, p)| **p == req.part).map(|(e, _)| e).collect();
-            let plan = Plan { parts, part: req.part, items: mine.len(), skipped };
+            let planning = fingerprint.is_some().then_some("made");
+            let new_plan = fingerprint.map(|fp| {
+                let mut starts = Vec::new();
+                let mut last = 0;
+                for (e, p) in entries.iter().zip(&part_of) {
+                    if *p != last {
+                        starts.push(month.keys[e.key as usize].id.as_str());
+                        last = *p;
+                    }
+                }
+                PartPlan { organization_id: org_owned.clone(), period: req.month.clone(), fingerprint: fp, parts: parts as i32, starts: serde_json::json!(starts).to_string(), planned_at: now }
+            });
+            let ids: Vec<String> = entries.iter().zip(&part_of).filter(|(_, p)| **p == req.part).map(|(e, _)| month.keys[e.key as usize].id.clone()).collect();
+            let plan = Plan { parts, part: req.part, items: ids.len(), skipped: month.skipped };
             let w = open(&plan)?;
             let mut out = Out::start(w, req.zip).map_err(|e| ExportError::Interrupted(e.to_string()))?;
-            let ids: Vec<String> = mine.iter().map(|e| e.id.clone()).collect();
             for chunk in ids.chunks(CHUNK) {
-                written += write_chunk(r, &org_owned, chunk, &builder, &mut out)?;
+                written += write_chunk(r, &org_owned, chunk, &builder, &mut out, None)?;
             }
             let w = out.finish().map_err(|e| ExportError::Interrupted(e.to_string()))?;
-            Ok((w, plan, entries, part_of, unchanged))
+            Ok(Written { w, plan, keys: month.keys, rows: Rows::Checked { entries, part_of, unchanged }, new_plan, planning })
         })())
     })?;
-    let (w, plan, entries, part_of, unchanged) = result?;
+    let Written { w, plan, keys, rows, new_plan, planning } = result?;
     let attempts = deliver(&w)?;
-    let now = state.now_naive();
     let last = plan.part == plan.parts;
-    // The last part completes the run: every object of it that the earlier parts already sent
-    // unchanged (pending rows with the same hash) is now complete; earlier parts stay pending.
-    // Cards with a new version but the same object take the new version, so the next delta
-    // does not build them again; what `sstu_sent` already holds as it is needs no write.
-    let held = |e: &Entry| last && e.prev.as_ref().is_some_and(|p| p.complete && p.version == e.version && p.hash == e.hash);
-    let row = |e: &Entry| SentRow { organization_id: org.into(), period: req.month.clone(), appeal_id: e.id.clone(), version: e.version, hash: e.hash.clone(), complete: last, exported_at: now };
-    let sent: Vec<SentRow> = entries
-        .iter()
-        .zip(&part_of)
-        .filter(|(e, p)| **p == plan.part || (last && e.prev.as_ref().is_some_and(|s| !s.complete && s.hash == e.hash)))
-        .map(|(e, _)| e)
-        .chain(unchanged.iter().filter(|_| last))
-        .filter(|e| !held(e))
-        .map(row)
-        .collect();
-    let payload = serde_json::json!({"format": if req.zip { "zip" } else { "json" }, "since_last": req.since_last, "part": plan.part, "parts": plan.parts, "skipped": plan.skipped});
+    let part = plan.part;
+    let keys = &keys;
+    let row = |id: &str, version: i32, hash: String, complete: bool| SentRow { organization_id: org.into(), period: req.month.clone(), appeal_id: id.into(), version, hash, complete, exported_at: now };
+    let mut sent: Box<dyn Iterator<Item = SentRow> + '_> = match &rows {
+        // The last part completes the run: every object of it that the earlier parts already
+        // sent unchanged (pending rows with the same hash) is now complete; earlier parts stay
+        // pending. Cards with a new version but the same object take the new version, so the
+        // next delta does not build them again; what `sstu_sent` already holds as it is needs
+        // no write.
+        Rows::Checked { entries, part_of, unchanged } => {
+            let held = move |e: &Entry| last && e.prev.as_ref().is_some_and(|p| p.complete && p.version == keys[e.key as usize].version && p.hash == e.hash);
+            Box::new(
+                entries
+                    .iter()
+                    .zip(part_of)
+                    .filter(move |(e, p)| **p == part || (last && e.prev.as_ref().is_some_and(|s| !s.complete && s.hash == e.hash)))
+                    .map(|(e, _)| e)
+                    .chain(unchanged.iter().filter(move |_| last))
+                    .filter(move |e| !held(e))
+                    .map(move |e| {
+                        let k = &keys[e.key as usize];
+                        row(&k.id, k.version, hex::encode(e.hash), last)
+                    }),
+            )
+        }
+        Rows::Part { written, completed } => Box::new(
+            written.iter().map(move |(id, version, hash)| row(id, *version, hex::encode(hash), last)).chain(completed.iter().map(move |(id, version, hash)| row(id, *version, hash.clone(), true))),
+        ),
+    };
+    let payload = serde_json::json!({"format": if req.zip { "zip" } else { "json" }, "since_last": req.since_last, "part": plan.part, "parts": plan.parts, "plan": planning, "skipped": plan.skipped});
     let seq = crate::store::exports::count_exports(&state.pool, org, TARGET, &req.month)?;
-    let row = ExportLogRow {
+    let log = ExportLogRow {
         id: crate::store::exports::log_id(&req.month, seq),
         organization_id: org.into(),
         target: if last { TARGET } else { TARGET_PART }.into(),
@@ -213,8 +340,72 @@ pub fn export_to<W: Write>(
         items: plan.items as i32,
         payload: payload.to_string(),
     };
-    crate::store::sstu::record(&state.pool, &row, &sent)?;
+    crate::store::sstu::record(&state.pool, &log, &mut sent, new_plan.as_ref())?;
+    drop(sent);
+    drop(rows);
+    // A month's selection is a large, rare peak: give its pages back instead of keeping them.
+    crate::memory::return_freed();
     Ok(Exported { body: w, items: written, attempts, plan })
+}
+
+/// The month's 59-FZ appeals, less those the settings skip (listed with the reason).
+fn select(r: &mut dyn Reader, org: &str, period: &Period, b: &Builder) -> Result<Month, ExportError> {
+    let mut skipped = Vec::new();
+    let mut keys = r.month_keys(org, period)?;
+    keys.retain(|k| match k.source_number.as_deref().filter(|n| b.skip.iter().any(|p| n.starts_with(p.as_str()))) {
+        Some(n) => {
+            skipped.push(Skipped { reg_number: k.reg_number.clone(), number: n.into(), reason: "из Администрации Президента со своим номером (А26-…): она учитывает такие обращения сама ([sstu] skip_source_prefixes)".into() });
+            false
+        }
+        None => true,
+    });
+    keys.shrink_to_fit();
+    Ok(Month { keys, skipped })
+}
+
+/// What the month's full export is built from, as one hash: the mapping's settings, the part
+/// size, the directory's GUIDs, and each appeal with its card's version, in order (a card's
+/// version moves with every change of it, its answers and their files).
+fn month_fingerprint(r: &mut dyn Reader, org: &str, keys: &[MonthKey], b: &Builder, part_limit: usize) -> Result<String, ExportError> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(format!("sstu-parts-v1\n{:?}\n{}\n{:?}\n{:?}\n{:?}\n{}\n{}\n", b.department, b.limit, b.skip, b.forms, b.channels, b.tz.name(), part_limit));
+    for (name, guid) in r.directory(org)? {
+        h.update(name.as_bytes());
+        h.update([0]);
+        h.update(guid.unwrap_or_default().as_bytes());
+        h.update([1]);
+    }
+    for k in keys {
+        h.update(k.id.as_bytes());
+        h.update([0]);
+        h.update(k.version.to_le_bytes());
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// The key index each part of a stored plan starts at, and the end: `None` when the plan does
+/// not fit the keys (then it is made again).
+fn plan_starts(plan: &PartPlan, keys: &[MonthKey]) -> Option<Vec<usize>> {
+    let ids: Vec<String> = serde_json::from_str(&plan.starts).ok()?;
+    if plan.parts < 1 || (ids.len() != plan.parts as usize && !(ids.is_empty() && plan.parts == 1 && keys.is_empty())) {
+        return None;
+    }
+    let mut starts = Vec::with_capacity(ids.len() + 1);
+    let mut from = 0;
+    for id in &ids {
+        let at = from + keys[from..].iter().position(|k| &k.id == id)?;
+        if starts.is_empty() && at != 0 {
+            return None;
+        }
+        starts.push(at);
+        from = at + 1;
+    }
+    if starts.is_empty() {
+        starts.push(0);
+    }
+    starts.push(keys.len());
+    Some(starts)
 }
 
 /// What the first pass found.
@@ -223,61 +414,59 @@ struct Checked {
     entries: Vec<Entry>,
     /// Delta: cards whose version moved but whose object is what the connector has.
     unchanged: Vec<Entry>,
-    /// Appeals skipped by the settings.
-    skipped: Vec<Skipped>,
     /// Every rule broken.
     violations: Vec<Violation>,
 }
 
+/// The hex hash of `sstu_sent` as bytes (a malformed one matches nothing).
+fn hash_bytes(hex_hash: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    if hex::decode_to_slice(hex_hash, &mut out).is_err() {
+        out = [0xff; 32];
+    }
+    out
+}
+
 /// The first pass: the month's selection, checked chunk by chunk.
-fn check(r: &mut dyn Reader, org: &str, month: &str, period: &Period, since_last: bool, b: &Builder) -> Result<Checked, ExportError> {
-    let mut skipped = Vec::new();
-    let keys: Vec<MonthKey> = r
-        .month_keys(org, period)?
-        .into_iter()
-        .filter(|k| k.legal_regime == "fz59")
-        .filter(|k| match k.source_number.as_deref().filter(|n| b.skip.iter().any(|p| n.starts_with(p.as_str()))) {
-            Some(n) => {
-                skipped.push(Skipped { reg_number: k.reg_number.clone(), number: n.into(), reason: "из Администрации Президента со своим номером (А26-…): она учитывает такие обращения сама ([sstu] skip_source_prefixes)".into() });
-                false
-            }
-            None => true,
-        })
-        .collect();
+fn check(r: &mut dyn Reader, org: &str, month: &str, keys: &[MonthKey], since_last: bool, b: &Builder) -> Result<Checked, ExportError> {
     let mut entries = Vec::new();
     let mut unchanged = Vec::new();
     let mut violations = Vec::new();
-    let mut prev: HashMap<String, SentRow> = r.sent_month(org, month)?.into_iter().map(|s| (s.appeal_id.clone(), s)).collect();
-    for chunk in keys.chunks(CHUNK) {
+    let mut prev: HashMap<String, Prev> = HashMap::new();
+    r.sent_month(org, month, &mut |s| {
+        prev.insert(s.appeal_id, Prev { version: s.version, hash: hash_bytes(&s.hash), complete: s.complete });
+    })?;
+    for (n, chunk) in keys.chunks(CHUNK).enumerate() {
         // The delta: cards never sent completely, or whose version moved since.
-        let wanted: Vec<String> = chunk.iter().filter(|k| !since_last || prev.get(&k.id).is_none_or(|s| !s.complete || s.version != k.version)).map(|k| k.id.clone()).collect();
+        let wanted: Vec<(u32, String)> = chunk
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| !since_last || prev.get(&k.id).is_none_or(|s| !s.complete || s.version != k.version))
+            .map(|(i, k)| ((n * CHUNK + i) as u32, k.id.clone()))
+            .collect();
         if wanted.is_empty() {
             continue;
         }
-        let data = ChunkData::load(r, org, &wanted)?;
+        let ids: Vec<String> = wanted.iter().map(|(_, id)| id.clone()).collect();
+        let data = ChunkData::load(r, org, &ids)?;
+        let at: HashMap<&str, u32> = wanted.iter().map(|(i, id)| (id.as_str(), *i)).collect();
         for card in &data.cards {
-            let meta = data.file_of(card);
-            // The file's hash stands for its bytes: this pass never reads them.
-            let placeholder = meta.map(|m| format!("sha256:{}", m.sha256));
-            let attachment = meta.zip(placeholder.as_ref()).map(|(m, p)| Attachment { name: m.file_name.clone(), content: p.clone(), size: m.size.max(0) as usize });
-            let o = b.object(card, &data, attachment);
+            let (o, hash, len) = b.checked(card, &data)?;
             violations.extend(rules::violations(&o, &card.appeal.reg_number, b.limit));
-            let json = serde_json::to_vec(&o).map_err(|e| ServiceError::Migration(e.to_string()))?;
-            let hash = crate::store::exports::sha256_hex(&json);
-            let len = json.len() + meta.map_or(0, |m| base64_len(m.size.max(0) as usize)) - placeholder.map_or(0, |p| p.len());
             let prev = prev.remove(&card.appeal.id);
             let same = since_last && prev.as_ref().is_some_and(|s| s.complete && s.hash == hash);
-            let e = Entry { id: card.appeal.id.clone(), version: card.appeal.version, hash, len, prev };
+            let e = Entry { key: at[card.appeal.id.as_str()], hash, len, prev };
             if same { unchanged.push(e) } else { entries.push(e) }
         }
     }
-    Ok(Checked { entries, unchanged, skipped, violations })
+    Ok(Checked { entries, unchanged, violations })
 }
 
-
 /// The second pass over one chunk: builds the objects again, with the files' bytes (held a
-/// group of at most [`FILE_BYTES`] at a time), and writes them; returns how many.
-fn write_chunk<W: Write>(r: &mut dyn Reader, org: &str, ids: &[String], b: &Builder, out: &mut Out<W>) -> Result<usize, ExportError> {
+/// group of at most [`FILE_BYTES`] at a time), and writes them; returns how many. With
+/// `hashes` (a part of a stored plan, not checked before), each object's id, version and
+/// checking-pass hash go there too.
+fn write_chunk<W: Write>(r: &mut dyn Reader, org: &str, ids: &[String], b: &Builder, out: &mut Out<W>, mut hashes: Option<&mut Vec<(String, i32, [u8; 32])>>) -> Result<usize, ExportError> {
     let data = ChunkData::load(r, org, ids)?;
     let mut n = 0;
     let mut start = 0;
@@ -292,6 +481,9 @@ fn write_chunk<W: Write>(r: &mut dyn Reader, org: &str, ids: &[String], b: &Buil
         let wanted: Vec<String> = group.iter().filter_map(|c| data.file_of(c)).map(|m| m.id.clone()).collect();
         let bytes: HashMap<String, Vec<u8>> = if wanted.is_empty() { HashMap::new() } else { r.file_bytes(org, &wanted)?.into_iter().collect() };
         for card in group {
+            if let Some(h) = hashes.as_deref_mut() {
+                h.push((card.appeal.id.clone(), card.appeal.version, b.checked(card, &data)?.1));
+            }
             let attachment = data.file_of(card).map(|m| {
                 let content = bytes.get(&m.id).map(|b| base64(b)).unwrap_or_default();
                 Attachment { name: m.file_name.clone(), content, size: m.size.max(0) as usize }
@@ -351,6 +543,20 @@ impl Builder {
             channels: s.electronic_channels.clone(),
             tz: state.settings.time_zone(),
         }
+    }
+
+    /// The checking pass's object: the attachment stands as its file's hash (its bytes are not
+    /// read); with the object's hash and its length once the bytes are in.
+    fn checked(&self, card: &CardData, data: &ChunkData) -> Result<(SstuAppeal, [u8; 32], usize), ExportError> {
+        use sha2::Digest;
+        let meta = data.file_of(card);
+        let placeholder = meta.map(|m| format!("sha256:{}", m.sha256));
+        let attachment = meta.zip(placeholder.as_ref()).map(|(m, p)| Attachment { name: m.file_name.clone(), content: p.clone(), size: m.size.max(0) as usize });
+        let o = self.object(card, data, attachment);
+        let json = serde_json::to_vec(&o).map_err(|e| ServiceError::Migration(e.to_string()))?;
+        let hash: [u8; 32] = sha2::Sha256::digest(&json).into();
+        let len = json.len() + meta.map_or(0, |m| base64_len(m.size.max(0) as usize)) - placeholder.map_or(0, |p| p.len());
+        Ok((o, hash, len))
     }
 
     fn object(&self, card: &CardData, data: &ChunkData, attachment: Option<Attachment>) -> SstuAppeal {

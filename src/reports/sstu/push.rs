@@ -1,8 +1,9 @@
 //! Delivery of an export to the ССТУ.РФ connector installed in the body's network.
 
-/// POSTs `body` (JSON) to the connector at `http://host:port/path`, retrying `attempts` times
-/// with a growing pause; a 2xx answer is success. Returns the attempts it took.
-pub fn push(url: &str, body: &[u8], attempts: u32, backoff_ms: u64) -> Result<u32, String> {
+/// POSTs `body` (a JSON file, streamed from its start on each attempt, never read into memory)
+/// to the connector at `http://host:port/path`, retrying `attempts` times with a growing
+/// pause; a 2xx answer is success. Returns the attempts it took.
+pub fn push(url: &str, body: &mut std::fs::File, attempts: u32, backoff_ms: u64) -> Result<u32, String> {
     let rest = url.strip_prefix("http://").ok_or("push_url: only http://host:port/path (the connector runs in the body's network)")?;
     let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
     let mut last = String::new();
@@ -20,16 +21,20 @@ pub fn push(url: &str, body: &[u8], attempts: u32, backoff_ms: u64) -> Result<u3
     Err(format!("коннектор не принял выгрузку после {} попыток: {last}", attempts.max(1)))
 }
 
-fn post_once(host: &str, path: &str, body: &[u8]) -> Result<u16, String> {
-    use std::io::{Read, Write};
+fn post_once(host: &str, path: &str, body: &mut std::fs::File) -> Result<u16, String> {
+    use std::io::{Read, Seek, Write};
+    let len = body.metadata().map_err(|e| e.to_string())?.len();
+    body.rewind().map_err(|e| e.to_string())?;
     use std::net::ToSocketAddrs;
     let timeout = std::time::Duration::from_secs(30);
     let addr = host.to_socket_addrs().map_err(|e| e.to_string())?.next().ok_or("push_url: no address")?;
     let mut s = std::net::TcpStream::connect_timeout(&addr, timeout).map_err(|e| e.to_string())?;
     s.set_read_timeout(Some(timeout)).ok();
     s.set_write_timeout(Some(timeout)).ok();
-    let head = format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
-    s.write_all(head.as_bytes()).and_then(|_| s.write_all(body)).map_err(|e| e.to_string())?;
+    let head = format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", len);
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, &s);
+    w.write_all(head.as_bytes()).and_then(|_| std::io::copy(&mut body.take(len), &mut w)).and_then(|_| w.flush()).map_err(|e| e.to_string())?;
+    drop(w);
     let mut answer = Vec::new();
     let mut buf = [0u8; 1024];
     while !answer.windows(2).any(|w| w == b"\r\n") {

@@ -1,0 +1,1 @@
+DROP TABLE sstu_part_plans;
