@@ -68,6 +68,23 @@ enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Copy the SQLite database while the service runs (a consistent snapshot; registrations
+    /// go on). On PostgreSQL it explains the production way and exits with an error.
+    Backup {
+        /// The copy to write (must not exist).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Put a copy made by `appeals backup` in place of the SQLite database (stop the service
+    /// first); checks the copy's integrity and migration level before touching anything.
+    Restore {
+        /// The copy to restore.
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// Replace a database that holds data (its files are kept beside it, renamed).
+        #[arg(long)]
+        force: bool,
+    },
     /// Statistics rollups.
     Stats {
         #[command(subcommand)]
@@ -300,6 +317,27 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         Command::Serve => serve(settings, clock, now),
+        Command::Backup { to } => {
+            let started = std::time::Instant::now();
+            let facts = appeals::store::backup::backup(&settings.database_url, &to)?;
+            println!(
+                "backup written to {}: {} appeals, {} bytes, migration {}, integrity ok, {:.1} s",
+                to.display(),
+                facts.appeals,
+                facts.bytes,
+                facts.migration,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Restore { from, force } => {
+            let facts = appeals::store::backup::restore(&settings.database_url, &from, force)?;
+            println!("restored {} into {}: {} appeals, migration {}, integrity ok", from.display(), settings.database_url, facts.appeals, facts.migration);
+            if facts.pending > 0 {
+                println!("{} newer migrations will be applied when `appeals serve` starts", facts.pending);
+            }
+            Ok(())
+        }
         Command::Stats { command: StatsCommand::Rebuild } => {
             let (pool, org) = appeals::app::open(&settings, now)?;
             let state = appeals::app::state(settings, pool, clock)?;
