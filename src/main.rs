@@ -524,8 +524,25 @@ fn serve(settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) 
         }
     });
     let refresh = state.clone();
+    let metrics_listen = state.settings.metrics.listen.trim().to_string();
+    let metrics_state = state.clone();
     let server = HttpServer::new(move || appeals::app::service(state.clone())).bind(&listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    // Prometheus' endpoint on an address of its own, with one worker: a scrape never takes a
+    // request worker.
+    let metrics = if metrics_listen.is_empty() {
+        None
+    } else {
+        let s = HttpServer::new(move || appeals::app::metrics_service(metrics_state.clone()))
+            .workers(1)
+            .bind(&metrics_listen)
+            .map_err(|e| format!("cannot listen for metrics on {metrics_listen}: {e}"))?;
+        tracing::info!(listen = %metrics_listen, "metrics served at /metrics");
+        Some(s)
+    };
     actix_web::rt::System::new().block_on(async move {
+        if let Some(m) = metrics {
+            actix_web::rt::spawn(m.run());
+        }
         actix_web::rt::spawn(async move {
             loop {
                 actix_web::rt::time::sleep(std::time::Duration::from_secs(60)).await;
