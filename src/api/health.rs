@@ -91,7 +91,7 @@ fn readiness(state: &AppState) -> (Vec<String>, Vec<FieldError>) {
         Ok(()) => passed.push(name.to_string()),
         Err(message) => failed.push(FieldError { field: name.into(), message }),
     };
-    let reachable = state.pool.ping().map_err(|e| format!("база данных не отвечает: {e}"));
+    let reachable = state.pool.ping_within().map_err(|e| format!("база данных не отвечает: {e}"));
     let up = reachable.is_ok();
     check("database", reachable);
     if up {
@@ -100,7 +100,7 @@ fn readiness(state: &AppState) -> (Vec<String>, Vec<FieldError>) {
             match state.pool.writable() {
                 Ok(true) => Ok(()),
                 Ok(false) => Err("база данных доступна только для чтения (реплика или режим только чтения)".into()),
-                Err(e) => Err(format!("не удалось проверить запись: {e}")),
+                Err(e) => Err(format!("база данных не принимает запись: {e}")),
             },
         );
         check(

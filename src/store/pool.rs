@@ -229,9 +229,21 @@ impl DbPool {
         PoolUsage { in_use: s.connections.saturating_sub(s.idle_connections), idle: s.idle_connections, max }
     }
 
+    /// A round trip that waits at most a couple of seconds for a pooled connection (readiness
+    /// must answer quickly even when every connection is taken).
+    pub fn ping_within(&self) -> Result<(), ServiceError> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbPool::Sqlite(p) => Ok(p.get_timeout(READY_CHECKOUT)?.batch_execute("SELECT 1")?),
+            #[cfg(feature = "postgres")]
+            DbPool::Pg(p) => Ok(p.get_timeout(READY_CHECKOUT)?.batch_execute("SELECT 1")?),
+        }
+    }
+
     /// Whether the database takes writes now: on SQLite the file's write lock can be taken
-    /// (and released at once, writing nothing); on PostgreSQL the server is a primary and the
-    /// session is not read-only. Waits at most a couple of seconds for a connection.
+    /// (and released at once, writing nothing; an error names why not: locked, read-only); on
+    /// PostgreSQL the server is a primary and the session is not read-only. Waits at most a
+    /// couple of seconds for a connection.
     pub fn writable(&self) -> Result<bool, ServiceError> {
         #[derive(diesel::QueryableByName)]
         struct Ok {
@@ -245,7 +257,8 @@ impl DbPool {
                 c.batch_execute("PRAGMA busy_timeout = 2000")?;
                 let taken = c.batch_execute("BEGIN IMMEDIATE; ROLLBACK;");
                 c.batch_execute("PRAGMA busy_timeout = 10000")?;
-                Ok(taken.is_ok())
+                taken?;
+                Ok(true)
             }
             #[cfg(feature = "postgres")]
             DbPool::Pg(p) => {
@@ -257,29 +270,33 @@ impl DbPool {
         }
     }
 
-    /// The database's migrations against this binary's (both directions).
+    /// The database's migrations against this binary's (both directions), read from diesel's
+    /// history table only (nothing is created or written: a read-only server answers too).
     pub fn migration_gap(&self) -> Result<MigrationGap, ServiceError> {
         use diesel::migration::MigrationSource;
-        fn gap(known: Vec<String>, applied: Vec<String>) -> MigrationGap {
-            MigrationGap { pending: known.iter().filter(|k| !applied.contains(k)).cloned().collect(), unknown: applied.iter().filter(|a| !known.contains(a)).cloned().collect() }
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Version {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            version: String,
         }
+        const APPLIED: &str = "SELECT version FROM __diesel_schema_migrations";
         let err = |e: Box<dyn std::error::Error + Send + Sync>| ServiceError::Migration(e.to_string());
-        match self {
+        let (known, applied): (Vec<String>, Vec<String>) = match self {
             #[cfg(feature = "sqlite")]
             DbPool::Sqlite(p) => {
                 let mut c = p.get_timeout(READY_CHECKOUT)?;
                 let known = MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS).map_err(err)?.iter().map(|m| m.name().version().to_string()).collect();
-                let applied = c.applied_migrations().map_err(err)?.iter().map(|v| v.to_string()).collect();
-                Ok(gap(known, applied))
+                (known, diesel::sql_query(APPLIED).load::<Version>(&mut *c)?.into_iter().map(|v| v.version).collect())
             }
             #[cfg(feature = "postgres")]
             DbPool::Pg(p) => {
                 let mut c = p.get_timeout(READY_CHECKOUT)?;
                 let known = MigrationSource::<diesel::pg::Pg>::migrations(&PG_MIGRATIONS).map_err(err)?.iter().map(|m| m.name().version().to_string()).collect();
-                let applied = c.applied_migrations().map_err(err)?.iter().map(|v| v.to_string()).collect();
-                Ok(gap(known, applied))
+                (known, diesel::sql_query(APPLIED).load::<Version>(&mut *c)?.into_iter().map(|v| v.version).collect())
             }
-        }
+        };
+        Ok(MigrationGap { pending: known.iter().filter(|k| !applied.contains(k)).cloned().collect(), unknown: applied.iter().filter(|a| !known.contains(a)).cloned().collect() })
     }
 
     /// A cheap round trip, for health checks.

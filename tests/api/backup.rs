@@ -79,6 +79,11 @@ async fn a_backup_taken_under_registrations_restores_every_acknowledged_appeal(d
     assert!(during < 500, "the backup should have run beside the registrations (acknowledged by its end: {during})");
     assert_eq!(acked.lock().unwrap().len(), 500);
 
+    // Restoring over the database the running server has open is refused, and changes nothing.
+    let (ok, _, err) = appeals_cmd(&url, &["restore", "--force", "--from", copy.to_str().unwrap()]);
+    assert!(!ok && err.contains("in use"), "{err}");
+    assert_eq!(app.call("GET", &format!("/api/v1/appeals/{}", before[0]["id"].as_str().unwrap()), Some(&app.clerk), None).await.status, 200);
+
     // A backup never overwrites a file.
     let (ok, _, err) = appeals_cmd(&url, &["backup", "--to", copy.to_str().unwrap()]);
     assert!(!ok && err.contains("exists"), "{err}");

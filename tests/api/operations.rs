@@ -102,6 +102,19 @@ async fn readiness_names_what_failed(db: Db) {
     app.sql("DELETE FROM __diesel_schema_migrations WHERE version = '29991231000001'");
     assert_eq!(app.call("GET", "/health/ready", None, None).await.status, 200);
 
+    // SQLite: another process holds the file's write lock longer than the check waits.
+    if db == Db::Sqlite {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        let path = app.state.settings.database_url.trim_start_matches("sqlite://").to_string();
+        let mut other = diesel::SqliteConnection::establish(&path).unwrap();
+        other.batch_execute("BEGIN IMMEDIATE").unwrap();
+        let r = app.call("GET", "/health/ready", None, None).await;
+        other.batch_execute("ROLLBACK").unwrap();
+        r.assert_problem(503, Some("writable"));
+        assert_eq!(app.call("GET", "/health/ready", None, None).await.status, 200);
+    }
+
     // No production calendar for next year: not ready, and only that check is named.
     app.set_now(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 6, 1, 7, 0, 0).unwrap());
     let r = app.call("GET", "/health/ready", None, None).await;
