@@ -28,7 +28,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// Fills the database at `url` with `n` appeals of 2025 and builds its rollup; returns the state.
-fn generate(label: &str, url: &str, n: usize) -> appeals::api::AppState {
+fn generate(label: &str, url: &str, n: usize) -> appeals::state::AppState {
     let settings = Settings::for_tests(url);
     let now = appeals::store::micros(chrono::Utc::now());
     let (pool, org) = appeals::app::open(&settings, now).expect("open");
@@ -51,7 +51,7 @@ fn generate(label: &str, url: &str, n: usize) -> appeals::api::AppState {
 
 /// p50 and max of `/metrics` over HTTP, `OPS_RUNS` times after one warm-up; prints the open
 /// appeals the scrape reported.
-async fn scrape(label: &str, state: appeals::api::AppState) {
+async fn scrape(label: &str, state: appeals::state::AppState) {
     let data = actix_web::web::Data::new(state);
     let served = data.clone();
     let srv = actix_test::start(move || appeals::app::metrics_service(served.clone()));
