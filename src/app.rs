@@ -207,9 +207,38 @@ pub fn service(
         .app_data(web::QueryConfig::default().error_handler(|e, _| crate::edge::ApiError::BadRequest(e.to_string()).into()))
         .wrap_fn(crate::api::edge_headers)
         .wrap(tracing_actix_web::TracingLogger::<crate::api::tracing_span::SafeRootSpan>::new())
+        .wrap_fn(measured)
         .into_utoipa_app()
         .configure(crate::api::routes)
         .into_app()
         .configure(crate::web::routes)
         .default_service(web::to(crate::api::fallback))
+}
+
+/// Counts and times every request by its route template (`/api/v1/appeals/{id}`, never the
+/// concrete path), method and status.
+fn measured<S, B>(req: ServiceRequest, srv: &S) -> impl std::future::Future<Output = Result<ServiceResponse<B>, actix_web::Error>>
+where
+    S: actix_web::dev::Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+{
+    let started = std::time::Instant::now();
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+    let method = req.method().clone();
+    let answered = srv.call(req);
+    async move {
+        let res = answered.await;
+        let status = match &res {
+            Ok(r) => r.status().as_u16(),
+            Err(e) => e.as_response_error().status_code().as_u16(),
+        };
+        crate::telemetry::get().http(&route, method.as_str(), status, started.elapsed());
+        res
+    }
+}
+
+/// The metrics listener's application: `/metrics` in Prometheus' text format, nothing else.
+pub fn metrics_service(
+    state: web::Data<AppState>,
+) -> actix_web::App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>> {
+    actix_web::App::new().app_data(state).route("/metrics", web::get().to(crate::api::metrics::scrape))
 }

@@ -16,6 +16,7 @@ pub const FLOORS: &[(&str, u8)] = &[
     ("csv", 0),
     ("templates", 0),
     ("auth", 0),
+    ("telemetry", 0),
     ("config", 1),
     ("store", 2),
     ("notify", 3),

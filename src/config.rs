@@ -55,6 +55,9 @@ pub struct Settings {
     /// The web pages' sessions.
     #[serde(default)]
     pub web: WebSettings,
+    /// The Prometheus endpoint.
+    #[serde(default)]
+    pub metrics: MetricsSettings,
     /// The counting conventions every statistic, report and form follows.
     #[serde(default)]
     pub statistics: crate::domain::counting::Counting,
@@ -80,6 +83,15 @@ impl Default for WebSettings {
     fn default() -> Self {
         WebSettings { secure_cookie: false, session_minutes: 600, trusted_proxies: Vec::new() }
     }
+}
+
+/// Where Prometheus scrapes `/metrics`: an address of its own, so the API's listener never
+/// shows the service's internals.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MetricsSettings {
+    /// `host:port` of the metrics listener (e.g. `127.0.0.1:9464`); empty: no metrics served.
+    pub listen: String,
 }
 
 /// Logging format and filter.

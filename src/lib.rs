@@ -5,7 +5,8 @@
 //! - [`domain`]: the law's and the service's rules as pure code (deadlines, workflow, the
 //!   classifier, counting conventions, what one appeal adds to the statistics, error codes,
 //!   Russian wording); with the small pure helpers
-//!   [`clock`], [`memory`], [`csv`], [`templates`], [`auth`] (tokens, passwords, throttling);
+//!   [`clock`], [`memory`], [`csv`], [`templates`], [`auth`] (tokens, passwords, throttling),
+//!   [`telemetry`] (the Prometheus series);
 //! - [`config`]: the settings;
 //! - [`store`]: diesel over SQLite or PostgreSQL; queries and transactions, no decisions;
 //! - [`notify`] (letters from templates, mail), [`files`] (private files on disk) and
@@ -43,5 +44,6 @@ pub mod scheduler;
 pub mod queries;
 pub mod reports;
 pub mod state;
+pub mod telemetry;
 pub mod templates;
 pub mod web;

@@ -68,6 +68,23 @@ enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Copy the SQLite database while the service runs (a consistent snapshot; registrations
+    /// go on). On PostgreSQL it explains the production way and exits with an error.
+    Backup {
+        /// The copy to write (must not exist).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Put a copy made by `appeals backup` in place of the SQLite database (stop the service
+    /// first); checks the copy's integrity and migration level before touching anything.
+    Restore {
+        /// The copy to restore.
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// Replace a database that holds data (its files are kept beside it, renamed).
+        #[arg(long)]
+        force: bool,
+    },
     /// Statistics rollups.
     Stats {
         #[command(subcommand)]
@@ -304,6 +321,27 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         Command::Serve => serve(settings, clock, now),
+        Command::Backup { to } => {
+            let started = std::time::Instant::now();
+            let facts = appeals::store::backup::backup(&settings.database_url, &to)?;
+            println!(
+                "backup written to {}: {} appeals, {} bytes, migration {}, integrity ok, {:.1} s",
+                to.display(),
+                facts.appeals,
+                facts.bytes,
+                facts.migration,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Restore { from, force } => {
+            let facts = appeals::store::backup::restore(&settings.database_url, &from, force)?;
+            println!("restored {} into {}: {} appeals, migration {}, integrity ok", from.display(), settings.database_url, facts.appeals, facts.migration);
+            if facts.pending > 0 {
+                println!("{} newer migrations will be applied when `appeals serve` starts", facts.pending);
+            }
+            Ok(())
+        }
         Command::Stats { command: StatsCommand::Rebuild } => {
             let (pool, org) = appeals::app::open(&settings, now)?;
             let state = appeals::app::state(settings, pool, clock)?;
@@ -490,8 +528,25 @@ fn serve(settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) 
         }
     });
     let refresh = state.clone();
+    let metrics_listen = state.settings.metrics.listen.trim().to_string();
+    let metrics_state = state.clone();
     let server = HttpServer::new(move || appeals::app::service(state.clone())).bind(&listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    // Prometheus' endpoint on an address of its own, with one worker: a scrape never takes a
+    // request worker.
+    let metrics = if metrics_listen.is_empty() {
+        None
+    } else {
+        let s = HttpServer::new(move || appeals::app::metrics_service(metrics_state.clone()))
+            .workers(1)
+            .bind(&metrics_listen)
+            .map_err(|e| format!("cannot listen for metrics on {metrics_listen}: {e}"))?;
+        tracing::info!(listen = %metrics_listen, "metrics served at /metrics");
+        Some(s)
+    };
     actix_web::rt::System::new().block_on(async move {
+        if let Some(m) = metrics {
+            actix_web::rt::spawn(m.run());
+        }
         actix_web::rt::spawn(async move {
             loop {
                 actix_web::rt::time::sleep(std::time::Duration::from_secs(60)).await;

@@ -167,7 +167,9 @@ pub fn register(state: &AppState, org: &str, actor: &str, d: &AppealDraft, deriv
     let (now, today) = (state.now_naive(), state.today());
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, today, found);
     let render = numbering(state);
-    crate::store::appeals::register(&state.pool, &new, &links, number_rule(state, &render))
+    let card = crate::store::appeals::register(&state.pool, &new, &links, number_rule(state, &render))?;
+    crate::telemetry::get().registered(&card.appeal.channel, 1);
+    Ok(card)
 }
 
 /// Registers a validated draft for a reception's visitor, linking the visitor and applying
@@ -178,7 +180,9 @@ pub fn register_visit(state: &AppState, org: &str, actor: &str, visitor_id: &str
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, today, found);
     let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
     let render = numbering(state);
-    crate::store::receptions::register_visit(&state.pool, visitor_id, &new, &links, number_rule(state, &render), now, &local_day, then)
+    let card = crate::store::receptions::register_visit(&state.pool, visitor_id, &new, &links, number_rule(state, &render), now, &local_day, then)?;
+    crate::telemetry::get().registered(&card.appeal.channel, 1);
+    Ok(card)
 }
 
 /// Imports prepared rows in one transaction; each row's earlier appeals are judged as of its
@@ -187,7 +191,15 @@ pub fn import(state: &AppState, items: &[NewAppeal]) -> Result<Vec<String>, Serv
     let now = state.now_naive();
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, row.registered_on, found);
     let render = numbering(state);
-    crate::store::appeals::import(&state.pool, items, &links, number_rule(state, &render))
+    let stored = crate::store::appeals::import(&state.pool, items, &links, number_rule(state, &render))?;
+    let mut by_channel: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    for a in items {
+        *by_channel.entry(a.appeal.channel.as_str()).or_default() += 1;
+    }
+    for (channel, n) in by_channel {
+        crate::telemetry::get().registered(channel, n);
+    }
+    Ok(stored)
 }
 
 /// How an earlier appeal of the same applicant and question relates to a new one (docs/domain.md §1):

@@ -9,6 +9,7 @@ pub mod headers;
 pub mod health;
 pub mod import_stream;
 pub mod imports;
+pub mod metrics;
 pub mod notifications;
 pub mod receptions;
 pub mod reference;
@@ -111,7 +112,7 @@ impl utoipa::IntoResponses for ActionResponses {
 #[openapi(
     info(
         title = "appeals",
-        description = "Registry and control workflow of citizens' appeals under Federal Law 59-FZ. Every endpoint except /health needs `Authorization: Bearer TOKEN`. Errors are application/problem+json.",
+        description = "Registry and control workflow of citizens' appeals under Federal Law 59-FZ. Every endpoint except /health and /health/ready needs `Authorization: Bearer TOKEN`. Errors are application/problem+json.",
         version = "0.1.0"
     ),
     modifiers(&BearerAuth),
@@ -135,6 +136,7 @@ impl utoipa::Modify for BearerAuth {
 /// Registers every documented route.
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(health::health)
+        .service(health::ready)
         .service(
             utoipa_actix_web::scope("/api/v1")
                 .service(spec)

@@ -118,7 +118,14 @@ pub fn run_picking(
     let today = state.today();
     let now = state.now_naive();
     let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
-    crate::store::appeals::mutate(&state.pool, &actor.org, id, expected_version, &actor.id, now, &local_day, &mut |card: &CardData| guarded(actor, today, pick, decide, card))
+    let mut taken = String::new();
+    let card = crate::store::appeals::mutate(&state.pool, &actor.org, id, expected_version, &actor.id, now, &local_day, &mut |card: &CardData| {
+        let change = guarded(actor, today, pick, decide, card)?;
+        taken.clone_from(&change.action);
+        Ok(change)
+    })?;
+    crate::telemetry::get().action(&taken);
+    Ok(card)
 }
 
 /// A control action prepared for a card not yet read: who takes it, which action, and what it
@@ -152,9 +159,14 @@ pub fn run_chain(state: &AppState, org: &str, id: &str, expected_version: Option
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(ServiceError::NotFound);
     }
+    let actions: Vec<Action> = plans.iter().map(|p| p.action).collect();
     let mut steps = deciders(state, plans);
     let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
-    crate::store::appeals::mutate_chain(&state.pool, org, id, expected_version, state.now_naive(), &local_day, &mut steps)
+    let card = crate::store::appeals::mutate_chain(&state.pool, org, id, expected_version, state.now_naive(), &local_day, &mut steps)?;
+    for a in actions {
+        crate::telemetry::get().action(a.as_str());
+    }
+    Ok(card)
 }
 
 /// One action applied to the card read in the write transaction (see the module's doc).

@@ -65,6 +65,8 @@ error_codes! {
     UnsupportedMediaType => "unsupported_media_type",
     /// A bug or an outage (500).
     Internal => "internal",
+    /// A readiness check failed: the instance should get no traffic yet (503).
+    NotReady => "not_ready",
     /// The deadline was extended already (Art. 12 allows once).
     AlreadyExtended => "already_extended",
     /// The deadline has passed: an extension now would hide the breach.

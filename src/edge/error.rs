@@ -75,6 +75,10 @@ pub enum ApiError {
     /// A bug or an outage (500); the cause is logged only.
     #[error("internal error")]
     Internal(String),
+    /// A readiness check failed (503); each failed check is named in `errors` (`field`: the
+    /// check, `message`: what is wrong).
+    #[error("not ready")]
+    NotReady(Vec<FieldError>),
 }
 
 impl ApiError {
@@ -96,6 +100,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             ApiError::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             ApiError::Internal(_) => ErrorCode::Internal,
+            ApiError::NotReady(_) => ErrorCode::NotReady,
         }
     }
 
@@ -115,6 +120,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => "Слишком большой запрос",
             ApiError::UnsupportedMediaType => "Ожидается application/json",
             ApiError::Internal(_) => "Внутренняя ошибка",
+            ApiError::NotReady(_) => "Служба не готова принимать запросы",
         }
     }
 
@@ -159,6 +165,10 @@ impl ApiError {
             ApiError::PayloadTooLarge(limit) => format!("тело запроса больше {limit} байт"),
             ApiError::UnsupportedMediaType => "Content-Type должен быть application/json".into(),
             ApiError::Internal(_) => "внутренняя ошибка сервера; подробности в журнале".into(),
+            ApiError::NotReady(errs) => {
+                b["errors"] = json!(errs);
+                errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+            }
         };
         b["detail"] = json!(detail);
         b
@@ -181,6 +191,7 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -188,6 +199,7 @@ impl ResponseError for ApiError {
         if let ApiError::Internal(cause) = self {
             tracing::error!(cause = %cause, "internal error");
         }
+        crate::telemetry::get().refused(self.code().as_str());
         let mut r = HttpResponse::build(self.status_code());
         r.content_type("application/problem+json");
         match self {

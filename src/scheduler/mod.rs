@@ -325,15 +325,20 @@ pub fn spawn(state: std::sync::Arc<AppState>, mailer: Mailer) -> std::thread::Jo
     std::thread::Builder::new()
         .name("scheduler".into())
         .spawn(move || loop {
-            match run_once(&state, &mailer, state.now()) {
-                Ok(r) if r != Report::default() => tracing::info!(planned = r.planned, sent = r.sent, retried = r.retried, failed = r.failed, cancelled = r.cancelled, "scheduler pass"),
+            let started = std::time::Instant::now();
+            let done = run_once(&state, &mailer, state.now());
+            match &done {
+                Ok(r) if *r != Report::default() => tracing::info!(planned = r.planned, sent = r.sent, retried = r.retried, failed = r.failed, cancelled = r.cancelled, "scheduler pass"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "scheduler pass failed"),
             }
             // The statistics' pending deltas are folded into the rollups.
-            if let Err(e) = crate::store::stats_deltas::compact(&state.pool) {
+            let compacted = crate::store::stats_deltas::compact(&state.pool);
+            if let Err(e) = &compacted {
                 tracing::warn!(error = %e, "statistics compaction failed");
             }
+            let r = done.as_ref().cloned().unwrap_or_default();
+            crate::telemetry::get().scheduler_pass(started.elapsed(), done.is_ok() && compacted.is_ok(), r.sent, r.retried, r.failed, r.cancelled);
             std::thread::sleep(std::time::Duration::from_secs(state.settings.scheduler.interval_seconds.max(1)));
         })
         .expect("scheduler thread starts")

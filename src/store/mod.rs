@@ -6,6 +6,8 @@
 //! matching the pool. Store functions run queries; they never decide business rules.
 
 pub mod appeals;
+#[cfg(feature = "sqlite")]
+pub mod backup;
 pub mod dialect;
 pub mod bodies;
 pub mod bulk;

@@ -203,6 +203,21 @@ backend_fns! {
         })
     }
 
+    pub fn backlog(c: &mut Conn, now: NaiveDateTime) -> Result<Backlog, ServiceError> {
+        // Each a range of the (status, scheduled_for) index: the sent rows are never read.
+        let count = |c: &mut Conn, s: &str| notifications::table.filter(notifications::status.eq(s)).count().get_result::<i64>(c);
+        let pending = count(c, "pending")?;
+        let failed = count(c, "failed")?;
+        let oldest = notifications::table
+            .filter(notifications::status.eq("pending"))
+            .filter(notifications::scheduled_for.le(now))
+            .select(notifications::scheduled_for)
+            .order(notifications::scheduled_for.asc())
+            .first::<NaiveDateTime>(c)
+            .optional()?;
+        Ok(Backlog { pending, failed, oldest_due: oldest })
+    }
+
     pub fn organizations(c: &mut Conn) -> Result<Vec<OrganizationRow>, ServiceError> {
         Ok(organizations::table.select(OrganizationRow::as_select()).load(c)?)
     }
@@ -356,6 +371,22 @@ pub fn list(pool: &DbPool, org: &str, f: &ListFilter) -> Result<Vec<Notification
 /// Puts a failed or cancelled row back in the queue (with a history entry on its appeal).
 pub fn retry(pool: &DbPool, org: &str, id: &str, actor: &str, now: NaiveDateTime) -> Result<NotificationRow, ServiceError> {
     dispatch!(pool, retry(org, id, actor, now))
+}
+
+/// What waits in the outbox: rows pending and given up, and the oldest due pending row.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Backlog {
+    /// Rows still to send.
+    pub pending: i64,
+    /// Rows given up after their attempts.
+    pub failed: i64,
+    /// When the oldest pending row that is due now was due.
+    pub oldest_due: Option<NaiveDateTime>,
+}
+
+/// The outbox's backlog at `now` (the metrics' gauges; index ranges only).
+pub fn backlog(pool: &DbPool, now: NaiveDateTime) -> Result<Backlog, ServiceError> {
+    dispatch!(pool, backlog(now))
 }
 
 /// Every organization of the instance.

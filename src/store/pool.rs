@@ -111,6 +111,43 @@ impl CustomizeConnection<diesel::PgConnection, diesel::r2d2::Error> for PgSessio
     }
 }
 
+/// Tells the metrics how long each checkout waited and which ones gave up.
+#[derive(Debug)]
+struct PoolEvents;
+
+impl diesel::r2d2::HandleEvent for PoolEvents {
+    fn handle_checkout(&self, event: diesel::r2d2::event::CheckoutEvent) {
+        crate::telemetry::get().pool_checkout(event.duration());
+    }
+
+    fn handle_timeout(&self, _event: diesel::r2d2::event::TimeoutEvent) {
+        crate::telemetry::get().pool_timeout();
+    }
+}
+
+/// How the pool's connections are used right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolUsage {
+    /// Checked out.
+    pub in_use: u32,
+    /// Open and free.
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
+}
+
+/// How far the database's migrations are from this binary's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MigrationGap {
+    /// This binary's migrations not applied yet.
+    pub pending: Vec<String>,
+    /// Applied migrations this binary does not know (a newer binary migrated the database).
+    pub unknown: Vec<String>,
+}
+
+/// How long a readiness check waits for a pooled connection.
+const READY_CHECKOUT: Duration = Duration::from_secs(2);
+
 impl DbPool {
     /// Opens a pool for `url`, reporting the real cause when the database cannot be reached.
     pub fn connect(url: &str, size: u32) -> Result<DbPool, ServiceError> {
@@ -132,6 +169,7 @@ impl DbPool {
                     // No validation query on every checkout: a broken connection is dropped when returned.
                     .test_on_check_out(false)
                     .connection_customizer(Box::new(SqlitePragmas { _writer: writer }))
+                    .event_handler(Box::new(PoolEvents))
                     .build(ConnectionManager::new(p))?;
                 Ok(DbPool::Sqlite(pool))
             }
@@ -143,6 +181,7 @@ impl DbPool {
                     .connection_timeout(Duration::from_secs(30))
                     .test_on_check_out(false)
                     .connection_customizer(Box::new(PgSession))
+                    .event_handler(Box::new(PoolEvents))
                     .build(ConnectionManager::new(u))?;
                 Ok(DbPool::Pg(pool))
             }
@@ -177,6 +216,87 @@ impl DbPool {
                 r
             }
         }
+    }
+
+    /// Connections in use, idle and the pool's size, for the metrics.
+    pub fn usage(&self) -> PoolUsage {
+        let (s, max) = match self {
+            #[cfg(feature = "sqlite")]
+            DbPool::Sqlite(p) => (p.state(), p.max_size()),
+            #[cfg(feature = "postgres")]
+            DbPool::Pg(p) => (p.state(), p.max_size()),
+        };
+        PoolUsage { in_use: s.connections.saturating_sub(s.idle_connections), idle: s.idle_connections, max }
+    }
+
+    /// A round trip that waits at most a couple of seconds for a pooled connection (readiness
+    /// must answer quickly even when every connection is taken).
+    pub fn ping_within(&self) -> Result<(), ServiceError> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbPool::Sqlite(p) => Ok(p.get_timeout(READY_CHECKOUT)?.batch_execute("SELECT 1")?),
+            #[cfg(feature = "postgres")]
+            DbPool::Pg(p) => Ok(p.get_timeout(READY_CHECKOUT)?.batch_execute("SELECT 1")?),
+        }
+    }
+
+    /// Whether the database takes writes now: on SQLite the file's write lock can be taken
+    /// (and released at once, writing nothing; an error names why not: locked, read-only); on
+    /// PostgreSQL the server is a primary and the session is not read-only. Waits at most a
+    /// couple of seconds for a connection.
+    pub fn writable(&self) -> Result<bool, ServiceError> {
+        #[derive(diesel::QueryableByName)]
+        struct Ok {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            ok: bool,
+        }
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbPool::Sqlite(p) => {
+                let mut c = p.get_timeout(READY_CHECKOUT)?;
+                c.batch_execute("PRAGMA busy_timeout = 2000")?;
+                let taken = c.batch_execute("BEGIN IMMEDIATE; ROLLBACK;");
+                c.batch_execute("PRAGMA busy_timeout = 10000")?;
+                taken?;
+                Ok(true)
+            }
+            #[cfg(feature = "postgres")]
+            DbPool::Pg(p) => {
+                use diesel::RunQueryDsl;
+                let mut c = p.get_timeout(READY_CHECKOUT)?;
+                let r: Ok = diesel::sql_query("SELECT (NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off') AS ok").get_result(&mut *c)?;
+                Ok(r.ok)
+            }
+        }
+    }
+
+    /// The database's migrations against this binary's (both directions), read from diesel's
+    /// history table only (nothing is created or written: a read-only server answers too).
+    pub fn migration_gap(&self) -> Result<MigrationGap, ServiceError> {
+        use diesel::migration::MigrationSource;
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Version {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            version: String,
+        }
+        const APPLIED: &str = "SELECT version FROM __diesel_schema_migrations";
+        let err = |e: Box<dyn std::error::Error + Send + Sync>| ServiceError::Migration(e.to_string());
+        let (known, applied): (Vec<String>, Vec<String>) = match self {
+            #[cfg(feature = "sqlite")]
+            DbPool::Sqlite(p) => {
+                let mut c = p.get_timeout(READY_CHECKOUT)?;
+                let known = MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS).map_err(err)?.iter().map(|m| m.name().version().to_string()).collect();
+                (known, diesel::sql_query(APPLIED).load::<Version>(&mut *c)?.into_iter().map(|v| v.version).collect())
+            }
+            #[cfg(feature = "postgres")]
+            DbPool::Pg(p) => {
+                let mut c = p.get_timeout(READY_CHECKOUT)?;
+                let known = MigrationSource::<diesel::pg::Pg>::migrations(&PG_MIGRATIONS).map_err(err)?.iter().map(|m| m.name().version().to_string()).collect();
+                (known, diesel::sql_query(APPLIED).load::<Version>(&mut *c)?.into_iter().map(|v| v.version).collect())
+            }
+        };
+        Ok(MigrationGap { pending: known.iter().filter(|k| !applied.contains(k)).cloned().collect(), unknown: applied.iter().filter(|a| !known.contains(a)).cloned().collect() })
     }
 
     /// A cheap round trip, for health checks.

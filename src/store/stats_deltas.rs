@@ -521,6 +521,14 @@ backend_fns! {
         Ok(load_sql!(c, &q, Sum).first().map(|r| r.n).unwrap_or(0))
     }
 
+    pub fn open_by_deadline(c: &mut Conn, org: &str, today: NaiveDate) -> Result<Vec<(String, i64)>, ServiceError> {
+        let mut q = Sql::<Conn>::new();
+        q.push("SELECT '' AS figure, dim, CAST(SUM(n) AS BIGINT) AS n FROM (", vec![]);
+        union_of(&mut q, org, rollup::slice::ALL, EPOCH, &buckets::parts(EPOCH, today), today, &format!(" AND figure IN ('{}', '{}')", fig::OPEN, fig::oral(fig::OPEN)));
+        q.push(") x GROUP BY dim", vec![]);
+        Ok(load_sql!(c, &q, Sum).into_iter().filter(|r| r.n > 0).map(|r| (r.dim, r.n)).collect())
+    }
+
     pub fn question_usage(c: &mut Conn, org: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, i64)>, ServiceError> {
         let mut q = Sql::<Conn>::new();
         q.push("SELECT dim, CAST(SUM(n) AS BIGINT) AS n FROM (", vec![]);
@@ -680,6 +688,13 @@ pub fn record_around<C: Recorder, T>(c: &mut C, rows: &[AppealRow], local_day: L
     }
     record_rows(c, &rollup::aggregate(deltas))?;
     Ok(out)
+}
+
+/// The organization's open appeals (oral ones at a reception too) by deadline day
+/// (`YYYY-MM-DD`, count), registered up to `today`, from the rollup and its pending deltas
+/// alone: a few rows per registration day, never the appeals themselves (the metrics' gauges).
+pub fn open_by_deadline(pool: &DbPool, org: &str, today: NaiveDate) -> Result<Vec<(String, i64)>, ServiceError> {
+    dispatch!(pool, open_by_deadline(org, today))
 }
 
 /// Folds pending deltas into the rollups (the scheduler's pass, and lazily before a read).

@@ -5,6 +5,7 @@
 #[macro_use]
 mod support;
 mod answer_file_versions;
+mod backup;
 mod bulk;
 mod contract;
 mod control;
@@ -17,6 +18,7 @@ mod exports;
 mod reception;
 mod reception_contacts;
 mod notifications;
+mod operations;
 mod registry;
 mod scale;
 mod search;

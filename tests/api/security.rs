@@ -9,6 +9,7 @@ const ANON: &str = "anonymous";
 const EXEC_OWN: &str = "executor(own)";
 const RULES: &[(&str, &str, &[&str])] = &[
     ("GET", "/health", &[ANON, "admin", "supervisor", "clerk", "executor"]),
+    ("GET", "/health/ready", &[ANON, "admin", "supervisor", "clerk", "executor"]),
     ("GET", "/api/v1/openapi.yaml", &[ANON, "admin", "supervisor", "clerk", "executor"]),
     ("GET", "/api/v1/channels", &["admin", "supervisor", "clerk", "executor"]),
     ("GET", "/api/v1/classifier", &["admin", "supervisor", "clerk", "executor"]),
