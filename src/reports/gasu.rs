@@ -278,8 +278,14 @@ pub fn appeals_form(state: &AppState, org: &str, month: &str) -> Result<Table, F
     let p = period(state, month).ok_or(FormError::Month)?;
     // Counted in SQL by groups of facts; the body's counting convention, as every other output
     // follows it, so the twelve monthly forms add up to the annual report.
-    let appeals = crate::store::gasu::appeal_groups(&state.pool, org, &p, &[])?;
-    let questions = crate::store::gasu::question_groups(&state.pool, org, &p)?;
+    // The two groupings are independent reads of the month: asked at once on two connections,
+    // the form costs the longer of them, not their sum.
+    let (appeals, questions) = std::thread::scope(|s| {
+        let questions = s.spawn(|| crate::store::gasu::question_groups(&state.pool, org, &p));
+        let appeals = crate::store::gasu::appeal_groups(&state.pool, org, &p, &[]);
+        (appeals, questions.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    });
+    let (appeals, questions) = (appeals?, questions?);
     let figures = evaluate(&set, state.settings.statistics, &appeals, &questions, |any| crate::store::gasu::appeal_groups(&state.pool, org, &p, any))?;
     let rows = figures.into_iter().map(|(code, name, n)| vec![Cell::Text(code), Cell::Text(name), Cell::Number(n)]).collect();
     Ok(Table { title: format!("{} за {}", set.title, crate::domain::ru::month(p.from)), headers: vec!["Код".into(), "Показатель".into(), "Значение".into()], rows })
