@@ -51,8 +51,7 @@ mod tests {
     /// never added to. None are left.
     const KNOWN: &[(&str, &str)] = &[];
 
-    /// Files known to be on an import circle, to be removed, never added to.
-    /// Left: the statistics store and the appeals store share `CardData` and `Dialect` both ways.
+    /// Files known to be on an import circle, to be removed, never added to. None are left.
     const KNOWN_CIRCLES: &[&str] = &[];
 
     fn floor(module: &str) -> Option<u8> {

@@ -86,6 +86,33 @@ pub fn question_column(fact: &str) -> Option<&'static str> {
     }
 }
 
+/// How a month's grouping runs on each backend.
+pub(crate) trait Grouping: Sized {
+    /// Runs `f`, the grouping's one statement, as the backend needs it.
+    fn grouped<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ServiceError>) -> Result<T, ServiceError>;
+}
+
+#[cfg(feature = "sqlite")]
+impl Grouping for diesel::SqliteConnection {
+    fn grouped<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ServiceError>) -> Result<T, ServiceError> {
+        f(self)
+    }
+}
+
+/// PostgreSQL estimates one group per appeal (the facts are `CASE` expressions it cannot see
+/// through) where a month has a few hundred, so with the default 4 MB of `work_mem` it sorts the
+/// month's rows on disk to group them: 0.89 s for the appeals of a month at 1,000,000 appeals.
+/// With 32 MB for this read only it hashes them in memory: 0.10 s (questions 1.32 → 0.65 s).
+#[cfg(feature = "postgres")]
+impl Grouping for diesel::PgConnection {
+    fn grouped<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ServiceError>) -> Result<T, ServiceError> {
+        self.build_transaction().read_only().run(|c| {
+            diesel::sql_query("SET LOCAL work_mem = '32MB'").execute(c)?;
+            f(c)
+        })
+    }
+}
+
 backend_fns! {
     pub fn appeal_groups(c: &mut Conn, org: &str, p: &Period, any: &[AnyQuestion]) -> Result<Vec<FactGroup>, ServiceError> {
         let mut q = Sql::<Conn>::new();
@@ -104,7 +131,7 @@ backend_fns! {
             q.push(&format!(" AND EXISTS (SELECT 1 FROM questions q WHERE q.appeal_id = a.id AND {column} IN ({marks}))"), binds);
         }
         q.push(&format!(" GROUP BY {APPEAL_GROUP_BY}"), vec![]);
-        Ok(load_sql!(c, &q, FactGroup))
+        c.grouped(|c| Ok(load_sql!(c, &q, FactGroup)))
     }
 
     pub fn question_groups(c: &mut Conn, org: &str, p: &Period) -> Result<Vec<FactGroup>, ServiceError> {
@@ -114,7 +141,7 @@ backend_fns! {
                          WHERE a.organization_id = ? AND a.registered_at >= ? AND a.registered_at < ? \
                          GROUP BY {APPEAL_GROUP_BY}, 14, 15, 16"),
                vec![Bind::Text(org.to_string()), Bind::Ts(p.from_at), Bind::Ts(p.to_at)]);
-        Ok(load_sql!(c, &q, FactGroup))
+        c.grouped(|c| Ok(load_sql!(c, &q, FactGroup)))
     }
 }
 
