@@ -23,6 +23,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Database connections; 0 picks [`Settings::pool_connections`]'s default.
     pub pool_size: u32,
+    /// Failover and the read replica.
+    #[serde(default)]
+    pub database: DatabaseSettings,
     /// Logging.
     pub log: LogSettings,
     /// The default organization created on first start.
@@ -92,6 +95,33 @@ impl Default for WebSettings {
 pub struct MetricsSettings {
     /// `host:port` of the metrics listener (e.g. `127.0.0.1:9464`); empty: no metrics served.
     pub listen: String,
+}
+
+/// How the service lives through a PostgreSQL failover, and where it reads reports from.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct DatabaseSettings {
+    /// The longest a request waits for the database (a failover included) before it is answered
+    /// 503 with `Retry-After`, seconds.
+    pub failover_timeout_seconds: u64,
+    /// A streaming replica's URL (`DATABASE_READ_URL`): statistics, reports, exports, search and
+    /// list pages read there; empty: everything reads the primary.
+    pub read_url: String,
+    /// The replica lag `/health/ready` accepts, seconds.
+    pub replica_max_lag_seconds: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings { failover_timeout_seconds: 30, read_url: String::new(), replica_max_lag_seconds: 30 }
+    }
+}
+
+impl DatabaseSettings {
+    /// The failover timeout as a duration (at least a second).
+    pub fn failover_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.failover_timeout_seconds.max(1))
+    }
 }
 
 /// Logging format and filter.
@@ -270,6 +300,11 @@ fn default_send_concurrency() -> usize {
 pub struct ConfigError(pub String);
 
 impl Settings {
+    /// How the pools are opened: their size and the failover timeout.
+    pub fn pool_options(&self) -> crate::store::PoolOptions {
+        crate::store::PoolOptions { size: self.pool_connections(), failover_timeout: self.database.failover_timeout() }
+    }
+
     /// Connections the pool opens: `pool_size`, or when it is 0 twice the CPU cores and at least
     /// 4. Connections beyond the cores only queue inside the database: on 2 cores, 8 connections
     /// gave registration at 8 clients a p99 of 27–28 ms, 4 connections 18–24 ms at the same rate.
@@ -289,6 +324,9 @@ impl Settings {
             if !url.trim().is_empty() {
                 s.database_url = url;
             }
+        }
+        if let Ok(url) = std::env::var("DATABASE_READ_URL") {
+            s.database.read_url = url.trim().to_string();
         }
         Ok(s)
     }

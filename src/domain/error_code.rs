@@ -67,6 +67,8 @@ error_codes! {
     Internal => "internal",
     /// A readiness check failed: the instance should get no traffic yet (503).
     NotReady => "not_ready",
+    /// The database is out of reach for now (a failover): repeat after `Retry-After` (503).
+    DatabaseUnavailable => "database_unavailable",
     /// The deadline was extended already (Art. 12 allows once).
     AlreadyExtended => "already_extended",
     /// The deadline has passed: an extension now would hide the breach.

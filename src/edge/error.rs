@@ -79,7 +79,17 @@ pub enum ApiError {
     /// check, `message`: what is wrong).
     #[error("not ready")]
     NotReady(Vec<FieldError>),
+    /// The database is out of reach for now (a failover of PostgreSQL in progress, every
+    /// connection lost): 503 with `Retry-After`. Nothing is half-written (every write is one
+    /// transaction); a write whose COMMIT was under way when the server died may have been
+    /// committed, so a registration is repeated with its `external_id`, which finds it then.
+    /// The cause is logged only.
+    #[error("database unavailable")]
+    Unavailable(String),
 }
+
+/// Seconds a client is told to wait before repeating a request the database could not take.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
 
 impl ApiError {
     /// The refusal's stable code.
@@ -101,6 +111,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             ApiError::Internal(_) => ErrorCode::Internal,
             ApiError::NotReady(_) => ErrorCode::NotReady,
+            ApiError::Unavailable(_) => ErrorCode::DatabaseUnavailable,
         }
     }
 
@@ -121,6 +132,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "Ожидается application/json",
             ApiError::Internal(_) => "Внутренняя ошибка",
             ApiError::NotReady(_) => "Служба не готова принимать запросы",
+            ApiError::Unavailable(_) => "База данных временно недоступна",
         }
     }
 
@@ -169,6 +181,7 @@ impl ApiError {
                 b["errors"] = json!(errs);
                 errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
             }
+            ApiError::Unavailable(_) => format!("связь с базой данных потеряна (переключение на резервный сервер); повторите запрос через {RETRY_AFTER_SECONDS} с"),
         };
         b["detail"] = json!(detail);
         b
@@ -191,13 +204,21 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::NotReady(_) | ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         if let ApiError::Internal(cause) = self {
             tracing::error!(cause = %cause, "internal error");
+        }
+        if let ApiError::Unavailable(cause) = self {
+            tracing::warn!(cause = %cause, "database unavailable, answered 503");
+            crate::telemetry::get().refused(self.code().as_str());
+            return HttpResponse::build(self.status_code())
+                .content_type("application/problem+json")
+                .insert_header(("Retry-After", RETRY_AFTER_SECONDS.to_string()))
+                .body(self.body().to_string());
         }
         crate::telemetry::get().refused(self.code().as_str());
         let mut r = HttpResponse::build(self.status_code());
@@ -220,6 +241,9 @@ impl ResponseError for ApiError {
 
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
+        if e.is_unavailable() {
+            return ApiError::Unavailable(e.to_string());
+        }
         match e {
             ServiceError::NotFound | ServiceError::Db(DieselError::NotFound) => ApiError::NotFound,
             ServiceError::Conflict { code, message, extra } => ApiError::Conflict { code, detail: message, extra },

@@ -63,8 +63,68 @@ impl ServiceError {
         ServiceError::Conflict { code, message: message.into(), extra }
     }
 
+    /// True when the database could not be reached or was lost under the request (a PostgreSQL
+    /// failover: the primary gone, a standby not yet promoted, a connection reset), so nothing
+    /// was committed by this request and the same request may be repeated: the edge answers 503
+    /// with `Retry-After`. A pool that found no connection in the failover timeout counts too.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            ServiceError::Pool(_) => true,
+            ServiceError::Db(e) => db_unavailable(e),
+            _ => false,
+        }
+    }
+
     /// True for a unique-constraint violation.
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, ServiceError::Db(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)))
+    }
+}
+
+/// Whether a diesel error means the server went away or is not (yet) a primary: the connection
+/// closed or reset, the server shutting down or in recovery, a read-only session.
+pub(crate) fn db_unavailable(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::ReadOnlyTransaction, _) => true,
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => lost_connection_message(info.message()),
+        Error::RollbackErrorOnCommit { rollback_error, commit_error } => db_unavailable(rollback_error) || db_unavailable(commit_error),
+        Error::BrokenTransactionManager => true,
+        _ => false,
+    }
+}
+
+/// libpq's and the server's words for a lost or refusing server (SQLSTATE classes 08 and 57P,
+/// which diesel does not name apart from `ClosedConnection`).
+fn lost_connection_message(m: &str) -> bool {
+    const MARKS: [&str; 9] = [
+        "server closed the connection",
+        "no connection to the server",
+        "terminating connection",
+        "could not receive data from server",
+        "could not send data to server",
+        "connection to server",
+        "the database system is shutting down",
+        "the database system is in recovery mode",
+        "the database system is starting up",
+    ];
+    MARKS.iter().any(|mark| m.contains(mark))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    #[test]
+    fn a_lost_server_is_unavailable_a_broken_rule_is_not() {
+        let db = |kind, msg: &str| ServiceError::Db(Error::DatabaseError(kind, Box::new(msg.to_string())));
+        assert!(db(DatabaseErrorKind::ClosedConnection, "x").is_unavailable());
+        assert!(db(DatabaseErrorKind::ReadOnlyTransaction, "cannot execute INSERT in a read-only transaction").is_unavailable());
+        assert!(db(DatabaseErrorKind::Unknown, "server closed the connection unexpectedly").is_unavailable());
+        assert!(db(DatabaseErrorKind::Unknown, "FATAL: terminating connection due to administrator command").is_unavailable());
+        assert!(!db(DatabaseErrorKind::UniqueViolation, "duplicate key").is_unavailable());
+        assert!(!db(DatabaseErrorKind::Unknown, "division by zero").is_unavailable());
+        assert!(!ServiceError::NotFound.is_unavailable());
     }
 }

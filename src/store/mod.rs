@@ -41,7 +41,7 @@ pub mod visibility;
 pub mod wal_sync;
 
 pub use error::ServiceError;
-pub use pool::{Backend, DbPool};
+pub use pool::{Backend, DbPool, PoolOptions};
 
 /// Compiles the enclosed items once per enabled backend, in modules `sqlite` and `pg`,
 /// with `Conn` naming that backend's connection type.
@@ -80,12 +80,12 @@ macro_rules! dispatch {
         match $pool {
             #[cfg(feature = "sqlite")]
             $crate::store::DbPool::Sqlite(p) => {
-                let mut c = p.get()?;
+                let mut c = $crate::store::pool::checkout(p)?;
                 sqlite::$func(&mut c, $($arg),*)
             }
             #[cfg(feature = "postgres")]
             $crate::store::DbPool::Pg(p) => {
-                let mut c = p.get()?;
+                let mut c = $crate::store::pool::checkout(p)?;
                 pg::$func(&mut c, $($arg),*)
             }
         }

@@ -292,7 +292,7 @@ pub fn claim(pool: &DbPool, worker: &str, now: NaiveDateTime, until: NaiveDateTi
     match pool {
         #[cfg(feature = "sqlite")]
         DbPool::Sqlite(p) => {
-            let mut c = p.get()?;
+            let mut c = crate::store::pool::checkout(p)?;
             c.write_tx(|c| {
                 let due = notifications::table
                     .filter(notifications::status.eq("pending"))
@@ -311,7 +311,7 @@ pub fn claim(pool: &DbPool, worker: &str, now: NaiveDateTime, until: NaiveDateTi
         #[cfg(feature = "postgres")]
         DbPool::Pg(p) => {
             use diesel::sql_types::{BigInt, Text, Timestamp};
-            let mut c = p.get()?;
+            let mut c = crate::store::pool::checkout(p)?;
             // Rows another dispatcher is claiming right now are skipped, not waited for.
             Ok(diesel::sql_query(
                 "UPDATE notifications SET claimed_until = $1, claimed_by = $2, attempts = attempts + 1 \
@@ -336,7 +336,7 @@ pub fn insert_planned(pool: &DbPool, rows: &[NotificationRow]) -> Result<usize, 
         #[cfg(feature = "postgres")]
         DbPool::Pg(p) => {
             // Multi-row VALUES, 1,000 rows (19,000 parameters) a statement.
-            let mut c = p.get()?;
+            let mut c = crate::store::pool::checkout(p)?;
             c.write_tx(|c| {
                 let mut n = 0;
                 for chunk in rows.chunks(1000) {

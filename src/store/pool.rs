@@ -148,9 +148,73 @@ pub struct MigrationGap {
 /// How long a readiness check waits for a pooled connection.
 const READY_CHECKOUT: Duration = Duration::from_secs(2);
 
+/// How the pools wait for the database: `[database]` of the settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolOptions {
+    /// Connections the pool opens.
+    pub size: u32,
+    /// The longest a request waits for a connection (a failover of PostgreSQL included) before
+    /// it is answered 503; a dead server under a running query is noticed within a third of it.
+    pub failover_timeout: Duration,
+}
+
+impl PoolOptions {
+    /// `size` connections, waiting the default 30 seconds.
+    pub fn sized(size: u32) -> PoolOptions {
+        PoolOptions { size, failover_timeout: Duration::from_secs(30) }
+    }
+}
+
+/// The longest a checkout waits, in milliseconds ([`PoolOptions::failover_timeout`] of the
+/// last pool opened: one process serves one database).
+static CHECKOUT_WAIT_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(30_000);
+
+/// A connection from `pool`, waiting at most the failover timeout: while a PostgreSQL primary
+/// is replaced the pool keeps trying the hosts of the URL (every half second), and a request
+/// that finds none in time is answered 503 instead of hanging.
+pub fn checkout<M: r2d2::ManageConnection>(pool: &Pool<M>) -> Result<r2d2::PooledConnection<M>, r2d2::Error> {
+    pool.get_timeout(Duration::from_millis(CHECKOUT_WAIT_MS.load(std::sync::atomic::Ordering::Relaxed)))
+}
+
+/// The connection string the pool opens: the configured URL, plus the libpq parameters that
+/// bound how long a dead or unreachable server can hold a request, unless the URL sets them:
+/// `connect_timeout` per host tried, TCP keepalives and `tcp_user_timeout` (a server that
+/// vanished under a running statement is given up after a third of the failover timeout).
+/// Several hosts (`postgres://h1:5432,h2:5432/db?target_session_attrs=read-write`) are libpq's
+/// own: it tries them in order and keeps the one that takes writes.
+pub fn pg_conninfo(url: &str, failover_timeout: Duration) -> String {
+    let third = (failover_timeout.as_millis() / 3).max(1000) as u64;
+    let defaults = [
+        ("connect_timeout", (third / 1000).max(2).to_string()),
+        ("keepalives", "1".to_string()),
+        ("keepalives_idle", "5".to_string()),
+        ("keepalives_interval", "2".to_string()),
+        ("keepalives_count", "3".to_string()),
+        ("tcp_user_timeout", third.to_string()),
+    ];
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let given: Vec<&str> = query.split('&').filter_map(|kv| kv.split('=').next()).collect();
+    let mut out = url.to_string();
+    for (k, v) in defaults {
+        if given.contains(&k) {
+            continue;
+        }
+        out.push(if out.contains('?') { '&' } else { '?' });
+        out.push_str(&format!("{k}={v}"));
+    }
+    out
+}
+
 impl DbPool {
     /// Opens a pool for `url`, reporting the real cause when the database cannot be reached.
     pub fn connect(url: &str, size: u32) -> Result<DbPool, ServiceError> {
+        DbPool::connect_with(url, PoolOptions::sized(size))
+    }
+
+    /// [`DbPool::connect`] with the settings' failover timeout.
+    pub fn connect_with(url: &str, opts: PoolOptions) -> Result<DbPool, ServiceError> {
+        let size = opts.size;
+        CHECKOUT_WAIT_MS.store(opts.failover_timeout.as_millis().max(1) as u64, std::sync::atomic::Ordering::Relaxed);
         match parse_url(url)? {
             #[cfg(feature = "sqlite")]
             Target::Sqlite(path) => {
@@ -175,11 +239,17 @@ impl DbPool {
             }
             #[cfg(feature = "postgres")]
             Target::Postgres(u) => {
+                let u = pg_conninfo(&u, opts.failover_timeout);
                 diesel::PgConnection::establish(&u).map_err(|e| ServiceError::Connect(e.to_string()))?;
                 let pool = Pool::builder()
                     .max_size(size.max(1))
-                    .connection_timeout(Duration::from_secs(30))
-                    .test_on_check_out(false)
+                    // Not the wait of a request (that is [`checkout`]'s): r2d2 retries a failed
+                    // connect after at most half of this, so a new primary is found within a
+                    // second of its promotion.
+                    .connection_timeout(Duration::from_secs(1))
+                    // A connection whose server died (a failover) fails this round trip and is
+                    // dropped, so no request is handed a dead connection.
+                    .test_on_check_out(true)
                     .connection_customizer(Box::new(PgSession))
                     .event_handler(Box::new(PoolEvents))
                     .build(ConnectionManager::new(u))?;
@@ -205,10 +275,10 @@ impl DbPool {
         let err = |e: Box<dyn std::error::Error + Send + Sync>| ServiceError::Migration(e.to_string());
         match self {
             #[cfg(feature = "sqlite")]
-            DbPool::Sqlite(p) => Ok(p.get()?.run_pending_migrations(SQLITE_MIGRATIONS).map_err(err)?.len()),
+            DbPool::Sqlite(p) => Ok(checkout(p)?.run_pending_migrations(SQLITE_MIGRATIONS).map_err(err)?.len()),
             #[cfg(feature = "postgres")]
             DbPool::Pg(p) => {
-                let mut c = p.get()?;
+                let mut c = checkout(p)?;
                 // Serialise concurrent starts of several instances on one database.
                 c.batch_execute("SELECT pg_advisory_lock(5959)")?;
                 let r = c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()).map_err(err);
@@ -303,9 +373,9 @@ impl DbPool {
     pub fn ping(&self) -> Result<(), ServiceError> {
         match self {
             #[cfg(feature = "sqlite")]
-            DbPool::Sqlite(p) => Ok(p.get()?.batch_execute("SELECT 1")?),
+            DbPool::Sqlite(p) => Ok(checkout(p)?.batch_execute("SELECT 1")?),
             #[cfg(feature = "postgres")]
-            DbPool::Pg(p) => Ok(p.get()?.batch_execute("SELECT 1")?),
+            DbPool::Pg(p) => Ok(checkout(p)?.batch_execute("SELECT 1")?),
         }
     }
 }
@@ -321,5 +391,17 @@ mod tests {
         assert!(matches!(parse_url("postgres://u@h:5432/db").unwrap(), Target::Postgres(_)));
         assert!(parse_url("mysql://x").is_err());
         assert!(parse_url("sqlite://").is_err());
+    }
+
+    #[test]
+    fn conninfo_bounds_waits_unless_the_url_does() {
+        let t = Duration::from_secs(30);
+        let u = pg_conninfo("postgres://u@h1:5432,h2:5433/db?target_session_attrs=read-write", t);
+        assert!(u.starts_with("postgres://u@h1:5432,h2:5433/db?target_session_attrs=read-write&connect_timeout=10&"), "{u}");
+        assert!(u.ends_with("&tcp_user_timeout=10000"), "{u}");
+        let own = pg_conninfo("postgres://u@h/db?connect_timeout=3", t);
+        assert!(own.starts_with("postgres://u@h/db?connect_timeout=3&keepalives=1&"), "{own}");
+        assert_eq!(own.matches("connect_timeout").count(), 1);
+        assert!(pg_conninfo("postgres://u@h/db", t).starts_with("postgres://u@h/db?connect_timeout=10&"));
     }
 }

@@ -308,12 +308,12 @@ pub fn read<T>(pool: &DbPool, f: impl FnOnce(&mut dyn Reader) -> Result<T, Servi
     match pool {
         #[cfg(feature = "sqlite")]
         DbPool::Sqlite(p) => {
-            let mut c = p.get()?;
+            let mut c = crate::store::pool::checkout(p)?;
             c.transaction(|c| f(&mut sqlite::Snap(c)))
         }
         #[cfg(feature = "postgres")]
         DbPool::Pg(p) => {
-            let mut c = p.get()?;
+            let mut c = crate::store::pool::checkout(p)?;
             c.build_transaction().read_only().repeatable_read().run(|c| f(&mut pg::Snap(c)))
         }
     }
