@@ -91,8 +91,22 @@ pub fn state(settings: Settings, pool: DbPool, clock: Arc<dyn Clock>) -> Result<
     let channels = Catalog::new(&settings.channels);
     let settings_dir = settings.config_dir.clone();
     let classifier = crate::classifier_index::ClassifierIndex::load(&pool, &settings_dir).map_err(StartError::Classifier)?;
+    let replica = match settings.database.read_url.trim() {
+        "" => None,
+        _ if pool.backend() != crate::store::Backend::Postgres => {
+            tracing::warn!("DATABASE_READ_URL ignored: a SQLite database has no replicas; every read goes to it");
+            None
+        }
+        url => {
+            let r = crate::store::replica::ReadReplica::open(url, settings.pool_connections(), settings.database.failover_timeout())?;
+            tracing::info!("read replica configured: statistics, reports, exports, search and lists read it");
+            Some(Arc::new(r))
+        }
+    };
     Ok(AppState {
         pool,
+        replica,
+        on_replica: false,
         settings: Arc::new(settings),
         calendar: Arc::new(calendar),
         channels: Arc::new(channels),

@@ -21,8 +21,13 @@ pub trait PageTemplates: Send + Sync {
 
 /// What every handler shares: the pool, settings, reference data and the clock.
 pub struct AppState {
-    /// Database pool.
+    /// Database pool: the primary, or in a state from [`AppState::reads`] the read replica.
     pub pool: DbPool,
+    /// The read replica (`DATABASE_READ_URL`), when configured.
+    pub replica: Option<Arc<crate::store::replica::ReadReplica>>,
+    /// True in a state from [`AppState::reads`] that reads the replica: such a state writes
+    /// nothing (a statistics request leaves the rollup's pending deltas to the primary).
+    pub on_replica: bool,
     /// Settings.
     pub settings: Arc<Settings>,
     /// Production calendar.
@@ -91,14 +96,41 @@ impl AppState {
     /// The same state on another clock: a replay of past work (the demo loader) runs several
     /// workers, each at its own step's instant.
     pub fn with_clock(&self, clock: Arc<dyn Clock>) -> AppState {
+        AppState { clock, ..self.with_pool(self.pool.clone(), self.on_replica) }
+    }
+
+    /// The state for reads that may lag a little (statistics, reports, exports, search, list
+    /// pages): on the read replica while it answers, else (none configured, or down: a warning
+    /// in the log) on the primary. The card, the queue after an action and every write read
+    /// the primary through `self`, so a user always sees what they just did.
+    pub fn reads(&self) -> AppState {
+        match &self.replica {
+            Some(r) if r.usable() => self.with_pool(r.pool.clone(), true),
+            _ => self.with_pool(self.pool.clone(), false),
+        }
+    }
+
+    /// «данные на 10:42:13» (the organization's time) when this state reads the replica;
+    /// `None` on the primary, whose data is current. A replica that cannot say is passed over.
+    pub fn data_as_of(&self) -> Option<String> {
+        if !self.on_replica {
+            return None;
+        }
+        let f = self.replica.as_ref()?.freshness().ok()?;
+        Some(format!("данные на {}", f.as_of.with_timezone(&self.settings.time_zone()).format("%H:%M:%S")))
+    }
+
+    fn with_pool(&self, pool: DbPool, on_replica: bool) -> AppState {
         AppState {
-            pool: self.pool.clone(),
+            pool,
+            replica: self.replica.clone(),
+            on_replica,
             settings: self.settings.clone(),
             calendar: self.calendar.clone(),
             channels: self.channels.clone(),
             codes: self.codes.clone(),
             classifier: self.classifier.clone(),
-            clock,
+            clock: self.clock.clone(),
             templates: self.templates.clone(),
             pages: self.pages.clone(),
         }

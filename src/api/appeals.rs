@@ -129,7 +129,8 @@ pub async fn list_appeals(caller: Caller, state: web::Data<AppState>, req: HttpR
     let p = Params::of(&req)?;
     let f = filter_from(&state, &caller, &p)?;
     let (st, actor) = (state.clone(), caller.actor());
-    let page = web::block(move || crate::queries::lists::registry(&st, &actor, f)).await??;
+    // The registry and its search read the replica when there is one.
+    let page = web::block(move || crate::queries::lists::registry(&st.reads(), &actor, f)).await??;
     let next_cursor = if page.more { page.cards.last().map(encode_cursor) } else { None };
     let today = state.today();
     let items = page.cards.into_iter().map(|c| ListItem(Card::from_data(c, &caller.id, caller.role, today))).collect();

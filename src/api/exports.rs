@@ -318,7 +318,7 @@ pub async fn gasu_appeals(caller: Caller, state: web::Data<AppState>, req: HttpR
     caller.require(Capability::Reports)?;
     let (month, xlsx) = form_params(&req)?;
     let (st, org, m) = (state.clone(), caller.org.clone(), month.clone());
-    let t = web::block(move || crate::reports::gasu::appeals_form(&st, &org, &m)).await?.map_err(form_error)?;
+    let t = web::block(move || crate::reports::gasu::appeals_form(&st.reads(), &org, &m)).await?.map_err(form_error)?;
     tracing::info!(month = %month, actor = %caller.login, "gasu appeals form");
     form_response(t, xlsx, &format!("gasu-appeals-{month}"))
 }
@@ -332,7 +332,7 @@ pub async fn gasu_reception(caller: Caller, state: web::Data<AppState>, req: Htt
     caller.require(Capability::Reports)?;
     let (month, xlsx) = form_params(&req)?;
     let (st, org, m) = (state.clone(), caller.org.clone(), month.clone());
-    let t = web::block(move || crate::reports::gasu::reception_form(&st, &org, &m)).await?.map_err(form_error)?;
+    let t = web::block(move || crate::reports::gasu::reception_form(&st.reads(), &org, &m)).await?.map_err(form_error)?;
     tracing::info!(month = %month, actor = %caller.login, "gasu reception form");
     form_response(t, xlsx, &format!("gasu-reception-{month}"))
 }

@@ -129,8 +129,19 @@ fn readiness(state: &AppState) -> (Vec<String>, Vec<FieldError>) {
     (passed, failed)
 }
 
-/// The replica's lag against its bound, when reads go to a replica; `None` while none is
-/// configured (the check then does not appear). A replica read pool adds its measurement here.
-fn replica_lag(_state: &AppState) -> Option<Result<(), String>> {
-    None
+/// The read replica's lag against `[database] replica_max_lag_seconds`, when one is
+/// configured and answers; `None` (the check does not appear) while none is configured or it
+/// does not answer: its reads then go to the primary, so the instance still serves correctly
+/// (the log has the warning, the check list lacks `replica`).
+fn replica_lag(state: &AppState) -> Option<Result<(), String>> {
+    let replica = state.replica.as_ref()?;
+    let bound = state.settings.database.replica_max_lag_seconds as f64;
+    match replica.freshness() {
+        Ok(f) if f.lag_seconds <= bound => Some(Ok(())),
+        Ok(f) => Some(Err(format!("реплика отстаёт на {:.0} с (допустимо {:.0} с)", f.lag_seconds, bound))),
+        Err(e) => {
+            tracing::warn!(cause = %e, "read replica not answering the readiness check: its reads go to the primary");
+            None
+        }
+    }
 }

@@ -24,7 +24,8 @@ pub async fn get_stats(caller: Caller, state: web::Data<AppState>, req: HttpRequ
     let p = Params::of(&req)?;
     let (period, compare, scope, top) = crate::edge::stats::scope_of(&state, &caller, &p)?;
     let st = state.clone();
-    let s = web::block(move || stats::compute(&st, period, compare, &scope, top)).await??;
+    // Read on the replica when there is one (`data_as_of` then says how fresh).
+    let s = web::block(move || stats::compute(&st.reads(), period, compare, &scope, top)).await??;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(s))
 }
 
@@ -60,6 +61,7 @@ pub async fn annual_report(caller: Caller, state: web::Data<AppState>, req: Http
     };
     let st = state.clone();
     let (s, years) = web::block(move || -> Result<_, ApiError> {
+        let st = st.reads();
         let s = stats::compute(&st, period, compare, &scope, 10)?;
         let years = five_years(&st, &scope, y)?;
         Ok((s, years))

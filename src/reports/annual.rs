@@ -188,6 +188,7 @@ pub fn html(config_dir: &std::path::Path, organization: &str, year: i32, prev_ye
         "results": rows(&s.results),
         "channel_chart": bar_chart(&s.by_channel, 12),
         "section_chart": bar_chart(&s.by_section, 5),
+        "data_as_of": s.data_as_of,
     });
     env.get_template("annual").and_then(|t| t.render(minijinja::value::Serde(&ctx))).map_err(|e| e.to_string())
 }

@@ -72,7 +72,8 @@ pub fn rollup_ready(state: &AppState, org: &str) -> Result<bool, ServiceError> {
     if !built {
         return Ok(false);
     }
-    if pending {
+    // On the replica the pending deltas are read as they are (the primary folds them).
+    if pending && !state.on_replica {
         crate::store::stats_deltas::compact(&state.pool)?;
     }
     Ok(true)
@@ -145,7 +146,9 @@ fn compute_counted(state: &AppState, period: PeriodOut, compare: Option<PeriodOu
     let classifier = state.codes.read().unwrap_or_else(|e| e.into_inner());
     let channel = |c: &str| state.channels.name_of(c).to_string();
     let names = Names { channel: &channel, classifier: &classifier };
-    Ok(stats::build(period, compare, &cur, &prev, &names, top))
+    let mut s = stats::build(period, compare, &cur, &prev, &names, top);
+    s.data_as_of = state.data_as_of();
+    Ok(s)
 }
 
 /// Every figure of the reports for `from`–`to` beside the comparison period.

@@ -171,6 +171,10 @@ pub struct ReceptionTotals {
 pub struct Stats {
     /// The period.
     pub period: PeriodOut,
+    /// How fresh the figures are when they were read on the read replica («данные на
+    /// 10:42:13», the organization's time); absent when read on the primary (current).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_as_of: Option<String>,
     /// The comparison period, if any.
     pub compare: Option<PeriodOut>,
     /// Appeals received (oral ones at personal reception are counted there).
@@ -394,6 +398,7 @@ pub fn build(period: PeriodOut, compare: Option<PeriodOut>, cur: &Tally, prev: &
     let rec = reception_totals(cur);
     Stats {
         period,
+        data_as_of: None,
         compare,
         appeals: flag(fig::APPEALS),
         questions: flag(fig::Q),

@@ -25,6 +25,7 @@ pub mod pool;
 pub mod prepared;
 pub mod receptions;
 pub mod reminder_plan;
+pub mod replica;
 pub mod schema;
 pub mod search;
 pub mod sessions;

@@ -122,3 +122,50 @@ async fn readiness_names_what_failed(db: Db) {
     assert_eq!(r.json["errors"].as_array().unwrap().len(), 1, "{}", r.json);
     assert!(r.json["detail"].as_str().unwrap().contains("2028"), "{}", r.json);
 }
+
+both_backends!(reads_fall_back_to_the_primary_when_the_replica_is_unreachable);
+/// `DATABASE_READ_URL` naming a server nobody answers on: statistics, the registry and
+/// readiness answer from the primary as if no replica were configured (a warning in the log).
+async fn reads_fall_back_to_the_primary_when_the_replica_is_unreachable(db: Db) {
+    let app = TestApp::start_with(db, |s| s.database.read_url = "postgres://postgres@127.0.0.1:1/appeals?connect_timeout=2".into()).await;
+    let card = app.register(json!({})).await;
+    for _ in 0..2 {
+        let r = app.call("GET", "/api/v1/stats?from=2025-01-01&to=2025-12-31", Some(&app.supervisor), None).await;
+        assert_eq!(r.status, 200, "{}", r.json);
+        assert_eq!(r.json["appeals"]["current"], 1, "{}", r.json);
+        assert!(r.json.get("data_as_of").is_none(), "read on the primary, current: {}", r.json);
+    }
+    let r = app.call("GET", "/api/v1/appeals?limit=10", Some(&app.supervisor), None).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["items"][0]["id"], card["id"]);
+    let r = app.call("GET", "/health/ready", None, None).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["checks"], json!(["database", "writable", "migrations", "calendar"]));
+}
+
+#[actix_web::test]
+#[cfg_attr(not(postgres_tests), ignore = "PostgreSQL: TEST_DATABASE_URL was not set when the tests were built")]
+async fn reads_on_a_replica_write_nothing_and_say_how_fresh() {
+    // The "replica" is the primary's own database behind the second pool, whose sessions are
+    // read-only: every read routed there must work without writing (a write would fail), and
+    // says how fresh it is. (`.ci/failover.py` runs the same against a real streaming replica.)
+    let app = TestApp::start_with(Db::Postgres, |s| s.database.read_url = s.database_url.clone()).await;
+    let card = app.register(json!({})).await;
+    // A pending delta of the rollup is read as it is, not folded (a write) on the replica.
+    let r = app.call("GET", "/api/v1/stats?from=2025-01-01&to=2025-12-31", Some(&app.supervisor), None).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["appeals"]["current"], 1, "{}", r.json);
+    assert!(r.json["data_as_of"].as_str().is_some_and(|s| s.starts_with("данные на ")), "{}", r.json);
+    let r = app.call("GET", "/api/v1/appeals?limit=10&q=%D0%BE%D0%B1%D1%80%D0%B0%D1%89%D0%B5%D0%BD%D0%B8%D0%B5", Some(&app.supervisor), None).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    for path in ["/api/v1/reports/annual?year=2025", "/api/v1/reports/annual?year=2025&format=csv", "/api/v1/exports/gasu/appeals?month=2025-03&format=csv", "/api/v1/exports/gasu/reception?month=2025-03&format=csv"] {
+        let r = app.call("GET", path, Some(&app.supervisor), None).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.json);
+    }
+    let r = app.call("GET", "/health/ready", None, None).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["checks"], json!(["database", "writable", "migrations", "calendar", "replica"]));
+    // The card reads the primary.
+    let r = app.call("GET", &format!("/api/v1/appeals/{}", card["id"].as_str().unwrap()), Some(&app.clerk), None).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+}
