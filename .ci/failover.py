@@ -20,10 +20,13 @@
    and prints the seconds without writes.
 
 Then a streaming replica (reads on a replica): a plain primary and a `pg_basebackup -R` replica
-on two more ports, the service with DATABASE_READ_URL on the replica and a pool of 2
-connections: statistics answer from the replica (with «данные на …») while the primary's pool is
-held by two requests stuck on a lock, a new registration's card reads back at once, and the
-replica's lag under the registrations is printed.
+on two more ports, the service with DATABASE_READ_URL on the replica and a pool of 3
+connections: 600 registrations from 4 clients, each card read back at once; statistics from the
+replica (with «данные на …») catch up with them; they answer while two of the primary pool's
+three connections are held by registrations stuck on a row lock (row locks do not reach the
+replica); with the replica SIGKILLed they answer from the primary, with a warning in the log.
+The replica's replay lag under the registrations is printed. `FAILOVER_ONLY=failover` or
+`=replica` runs one of the two.
 
 Standard library only; reuses .ci/crash.py's client. Run from the repository root:
 `python3 .ci/failover.py`. Every process and folder it made is removed on exit.
@@ -422,6 +425,7 @@ def main() -> int:
     crash.ensure_binary()
     top = tempfile.mkdtemp(prefix="appeals-failover-")
     failed = 0
+    chosen: list = []
     try:
         binary = os.path.join(top, "appeals")
         shutil.copy2(crash.BINARY, binary)
@@ -434,7 +438,9 @@ def main() -> int:
         else:
             for d in ("ha", "replica"):
                 os.mkdir(os.path.join(top, d))
-        for name, test in TESTS:
+        only = os.environ.get("FAILOVER_ONLY")
+        chosen = [t for t in TESTS if not only or t[0] == only]
+        for name, test in chosen:
             try:
                 check, line = test(os.path.join(top, "ha" if name == "failover" else "replica"), binary)
             except Fatal as e:
@@ -450,11 +456,153 @@ def main() -> int:
                 p.kill()
         time.sleep(0.5)
         shutil.rmtree(top, ignore_errors=True)
-    print(f"failover: {len(TESTS) - failed} passed, {failed} failed")
+    print(f"failover and replica: {len(chosen) - failed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 
 
-TESTS = [("failover", failover)]
+# ------------------------------------------------------------------------------------ replica
+
+
+def replica(top: str, binary: str) -> tuple[Check, str]:
+    """A primary and a `pg_basebackup -R` streaming replica; the service reads reports there."""
+    check = Check()
+    started = time.monotonic()
+    p1, p2 = free_ports(2)
+    primary, standby = os.path.join(top, "primary"), os.path.join(top, "standby")
+    out = run(top, ["initdb", "-D", primary, "-A", "trust", "-U", "postgres", "--no-sync"])
+    if out.returncode != 0:
+        raise Fatal(f"initdb: {out.stderr.strip()}")
+
+    def start(pgdata: str, port: int, name: str) -> subprocess.Popen:
+        p = spawn(top, ["postgres", "-D", pgdata, "-p", str(port), "-k", top, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"], f"{name}.log")
+        wait_for(f"{name} accepts connections", lambda: psql(port, "select 1", db="postgres")[0], log=os.path.join(top, f"{name}.log"))
+        return p
+
+    start(primary, p1, "primary")
+    ok, msg = psql(p1, "create database appeals", db="postgres")
+    if not ok:
+        raise Fatal(f"create database: {msg}")
+    out = run(top, ["pg_basebackup", "-h", "127.0.0.1", "-p", str(p1), "-U", "postgres", "-D", standby, "-R", "-X", "stream", "--checkpoint=fast"], timeout=120)
+    if out.returncode != 0:
+        raise Fatal(f"pg_basebackup -R: {out.stderr.strip()}")
+    standby_proc = start(standby, p2, "standby")
+    ok, rec = psql(p2, "select pg_is_in_recovery()")
+    check.expect(ok and rec == "t", f"the replica is not in recovery: {rec}")
+
+    work = os.path.join(top, "app")
+    os.mkdir(work)
+    server = Server(binary, work, f"postgres://postgres@127.0.0.1:{p1}/appeals", "postgres")
+    read_url = f"postgres://postgres@127.0.0.1:{p2}/appeals"
+    base_env = server.env
+
+    def env(listen: str | None = None) -> dict[str, str]:
+        e = base_env(listen)
+        e.update(DATABASE_READ_URL=read_url, APPEALS_POOL_SIZE="3", RUST_LOG="warn,appeals=info")
+        return e
+
+    server.env = env  # type: ignore[method-assign]
+    server.start()
+    lags: list[float] = []
+    took = 0.0
+    try:
+        admin = server.admin_token()
+        clerk = server.add_user("clerk", "clerk", "Клерк")
+        year = today_moscow()[:4]
+        stats_url = f"{server.base}/api/v1/stats?from={year}-01-01&to={year}-12-31&compare=none"
+
+        # Registrations from 4 clients; each card reads back at once (from the primary), and the
+        # replica's lag is sampled meanwhile.
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.is_set():
+                ok, v = psql(p1, "select coalesce(max(extract(epoch from replay_lag)), 0) from pg_stat_replication", db="postgres", timeout=3)
+                if ok and v:
+                    lags.append(float(v))
+                time.sleep(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        received_on = today_moscow()
+
+        def one(i: int) -> str | None:
+            status, body, err = request("POST", server.base + "/api/v1/appeals", clerk, registration(i, received_on))
+            if status != 201 or not isinstance(body, dict):
+                return f"registration {i}: {status} {err or body!r:.200}"
+            status, card, err = request("GET", f"{server.base}/api/v1/appeals/{body['id']}", clerk)
+            if status != 200 or not isinstance(card, dict) or card.get("reg_number") != body.get("reg_number"):
+                return f"card of registration {i} right after it: {status} {err or card!r:.200}"
+            return None
+
+        n = 600
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+            for problem in pool.map(one, range(n)):
+                if problem:
+                    check.fail(problem)
+        stop.set()
+        sampler.join(timeout=5)
+
+        # Statistics come from the replica, say how fresh, and catch up with the registrations.
+        def caught_up():
+            status, body, _ = request("GET", stats_url, admin)
+            return body if status == 200 and isinstance(body, dict) and body.get("appeals", {}).get("current") == n else None
+
+        try:
+            body = wait_for("statistics on the replica count every registration", caught_up, timeout=30)
+            check.expect(str(body.get("data_as_of", "")).startswith("данные на "), f"statistics read on the replica do not say how fresh: {body.get('data_as_of')!r}")
+        except Fatal as e:
+            check.fail(str(e))
+
+        # Two of the primary pool's three connections held by registrations waiting on a row
+        # lock (row locks do not reach the replica): statistics still answer, from the replica.
+        locker = subprocess.Popen(
+            ["psql", f"postgres://postgres@127.0.0.1:{p1}/appeals", "-v", "ON_ERROR_STOP=1", "-q"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert locker.stdin is not None
+        locker.stdin.write("begin; select * from reg_counters for update;\n")
+        locker.stdin.flush()
+        time.sleep(1)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            stuck = [pool.submit(request, "POST", server.base + "/api/v1/appeals", clerk, registration(n + k, received_on), 60) for k in range(2)]
+            time.sleep(1.5)
+            t0 = time.monotonic()
+            status, body, err = request("GET", stats_url, admin, timeout=20)
+            took = time.monotonic() - t0
+            check.expect(status == 200 and isinstance(body, dict) and "data_as_of" in body, f"statistics with the primary's pool held: {status} {err or body!r:.200}")
+            check.expect(all(not f.done() for f in stuck), "the registrations meant to hold the primary's connections did not wait")
+            locker.stdin.write("rollback;\n")
+            locker.stdin.close()
+            locker.wait(timeout=10)
+            for f in stuck:
+                st, b, e = f.result()
+                check.expect(st == 201, f"a held registration after the lock went: {st} {e or b!r:.200}")
+
+        # The replica gone: statistics fall back to the primary (no «данные на»), with a warning.
+        kill_group(standby_proc.pid)
+        standby_proc.wait(timeout=10)
+        status, body, err = request("GET", stats_url, admin, timeout=20)
+        check.expect(status == 200 and isinstance(body, dict) and "data_as_of" not in body and body.get("appeals", {}).get("current") == n + 2, f"statistics with the replica down: {status} {err or body!r:.200}")
+        status, body, err = request("GET", f"{server.base}/health/ready", None)
+        check.expect(status == 200, f"/health/ready with the replica down: {status} {err or body!r:.200}")
+        time.sleep(0.5)
+        check.expect("read replica not answering" in server.log_text(-1), "no warning in the log when the replica stopped answering")
+        crash.check_logs(server, check)
+    finally:
+        server.stop()
+    worst = max(lags, default=0.0)
+    line = (
+        f"replica: {'PASS' if not check.failures else 'FAIL'} - {len(lags)} samples of the replica's replay lag under {n} registrations "
+        f"from 4 clients: max {worst * 1000:.0f} ms; statistics answered from the replica («данные на …») "
+        f"in {took:.2f} s with the primary's pool held, and from the primary once the replica was killed; {time.monotonic() - started:.0f} s"
+    )
+    return check, line
+
+
+TESTS = [("failover", failover), ("replica", replica)]
 
 
 if __name__ == "__main__":

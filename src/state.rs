@@ -110,6 +110,21 @@ impl AppState {
         }
     }
 
+    /// Runs a read that may lag (see [`AppState::reads`]) on the replica, and once more on the
+    /// primary when the replica was lost under it (`lost` tells such an error): a replica that
+    /// dies mid-request costs the user nothing but the repeat.
+    pub fn on_reads<T, E>(&self, lost: impl Fn(&E) -> bool, f: impl Fn(&AppState) -> Result<T, E>) -> Result<T, E> {
+        let reads = self.reads();
+        let r = f(&reads);
+        match (&r, &self.replica) {
+            (Err(e), Some(replica)) if reads.on_replica && lost(e) => {
+                replica.passed_over();
+                f(&self.with_pool(self.pool.clone(), false))
+            }
+            _ => r,
+        }
+    }
+
     /// «данные на 10:42:13» (the organization's time) when this state reads the replica;
     /// `None` on the primary, whose data is current. A replica that cannot say is passed over.
     pub fn data_as_of(&self) -> Option<String> {

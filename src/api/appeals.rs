@@ -130,7 +130,7 @@ pub async fn list_appeals(caller: Caller, state: web::Data<AppState>, req: HttpR
     let f = filter_from(&state, &caller, &p)?;
     let (st, actor) = (state.clone(), caller.actor());
     // The registry and its search read the replica when there is one.
-    let page = web::block(move || crate::queries::lists::registry(&st.reads(), &actor, f)).await??;
+    let page = web::block(move || st.on_reads(crate::store::ServiceError::is_unavailable, |st| crate::queries::lists::registry(st, &actor, f.clone()))).await??;
     let next_cursor = if page.more { page.cards.last().map(encode_cursor) } else { None };
     let today = state.today();
     let items = page.cards.into_iter().map(|c| ListItem(Card::from_data(c, &caller.id, caller.role, today))).collect();

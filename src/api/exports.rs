@@ -300,6 +300,11 @@ fn form_response(t: crate::reports::gasu::Table, xlsx: bool, name: &str) -> Resu
     }
 }
 
+/// Whether a form's read lost its database (a replica gone: repeated on the primary).
+fn lost(e: &crate::reports::gasu::FormError) -> bool {
+    matches!(e, crate::reports::gasu::FormError::Store(s) if s.is_unavailable())
+}
+
 fn form_error(e: crate::reports::gasu::FormError) -> ApiError {
     match e {
         crate::reports::gasu::FormError::Month => ApiError::Validation(vec![FieldError { field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]),
@@ -318,7 +323,7 @@ pub async fn gasu_appeals(caller: Caller, state: web::Data<AppState>, req: HttpR
     caller.require(Capability::Reports)?;
     let (month, xlsx) = form_params(&req)?;
     let (st, org, m) = (state.clone(), caller.org.clone(), month.clone());
-    let t = web::block(move || crate::reports::gasu::appeals_form(&st.reads(), &org, &m)).await?.map_err(form_error)?;
+    let t = web::block(move || st.on_reads(lost, |st| crate::reports::gasu::appeals_form(st, &org, &m))).await?.map_err(form_error)?;
     tracing::info!(month = %month, actor = %caller.login, "gasu appeals form");
     form_response(t, xlsx, &format!("gasu-appeals-{month}"))
 }
@@ -332,7 +337,7 @@ pub async fn gasu_reception(caller: Caller, state: web::Data<AppState>, req: Htt
     caller.require(Capability::Reports)?;
     let (month, xlsx) = form_params(&req)?;
     let (st, org, m) = (state.clone(), caller.org.clone(), month.clone());
-    let t = web::block(move || crate::reports::gasu::reception_form(&st.reads(), &org, &m)).await?.map_err(form_error)?;
+    let t = web::block(move || st.on_reads(lost, |st| crate::reports::gasu::reception_form(st, &org, &m))).await?.map_err(form_error)?;
     tracing::info!(month = %month, actor = %caller.login, "gasu reception form");
     form_response(t, xlsx, &format!("gasu-reception-{month}"))
 }

@@ -25,7 +25,7 @@ pub async fn get_stats(caller: Caller, state: web::Data<AppState>, req: HttpRequ
     let (period, compare, scope, top) = crate::edge::stats::scope_of(&state, &caller, &p)?;
     let st = state.clone();
     // Read on the replica when there is one (`data_as_of` then says how fresh).
-    let s = web::block(move || stats::compute(&st.reads(), period, compare, &scope, top)).await??;
+    let s = web::block(move || st.on_reads(crate::store::ServiceError::is_unavailable, |st| stats::compute(st, period, compare, &scope, top))).await??;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(s))
 }
 
@@ -60,11 +60,12 @@ pub async fn annual_report(caller: Caller, state: web::Data<AppState>, req: Http
         counting: state.settings.statistics,
     };
     let st = state.clone();
-    let (s, years) = web::block(move || -> Result<_, ApiError> {
-        let st = st.reads();
-        let s = stats::compute(&st, period, compare, &scope, 10)?;
-        let years = five_years(&st, &scope, y)?;
-        Ok((s, years))
+    let (s, years) = web::block(move || {
+        st.on_reads(ApiError::is_unavailable, |st| -> Result<_, ApiError> {
+            let s = stats::compute(st, period, compare, &scope, 10)?;
+            let years = five_years(st, &scope, y)?;
+            Ok((s, years))
+        })
     })
     .await??;
     let prev = Some(y - 1);

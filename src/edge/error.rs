@@ -92,6 +92,11 @@ pub enum ApiError {
 pub const RETRY_AFTER_SECONDS: u32 = 5;
 
 impl ApiError {
+    /// True for [`ApiError::Unavailable`]: the database was lost under the request.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, ApiError::Unavailable(_))
+    }
+
     /// The refusal's stable code.
     pub fn code(&self) -> ErrorCode {
         match self {

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// How long a probe's verdict on the replica is trusted before the next request asks again.
+/// How long a replica found down is passed over before a request asks it again.
 const VERDICT_FOR: Duration = Duration::from_secs(2);
 /// How long a probe waits for a connection to the replica.
 const PROBE_WAIT: Duration = Duration::from_millis(500);
@@ -54,13 +54,15 @@ impl ReadReplica {
         }
     }
 
-    /// Whether reads may go to the replica now: its verdict of the last couple of seconds, or a
-    /// fresh probe (a round trip within half a second). A change is logged: a warning when the
-    /// replica stops answering (its reads go to the primary), a note when it is back.
+    /// Whether reads may go to the replica now: a round trip on one of its connections (within
+    /// half a second), so a replica that just died is noticed before a report is sent to it; a
+    /// replica found down is passed over for a couple of seconds before it is asked again. A
+    /// change is logged: a warning when the replica stops answering (its reads go to the
+    /// primary), a note when it is back.
     pub fn usable(&self) -> bool {
-        if let Some((at, ok)) = *self.verdict.lock().unwrap_or_else(|e| e.into_inner()) {
+        if let Some((at, false)) = *self.verdict.lock().unwrap_or_else(|e| e.into_inner()) {
             if at.elapsed() < VERDICT_FOR {
-                return ok;
+                return false;
             }
         }
         let probe = self.probe();
@@ -74,6 +76,16 @@ impl ReadReplica {
             _ => {}
         }
         ok
+    }
+
+    /// Marks the replica down after a read lost it (the next requests read the primary for a
+    /// couple of seconds, then ask it again), with the warning.
+    pub fn passed_over(&self) {
+        let mut v = self.verdict.lock().unwrap_or_else(|e| e.into_inner());
+        if v.is_none_or(|(_, ok)| ok) {
+            tracing::warn!("read replica lost under a read: repeated on the primary; statistics, reports and lists read the primary");
+        }
+        *v = Some((Instant::now(), false));
     }
 
     fn probe(&self) -> Result<(), ServiceError> {

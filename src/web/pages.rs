@@ -172,7 +172,7 @@ fn items(state: &AppState, s: &Session, rows: Vec<CardData>) -> Vec<Value> {
 async fn registry_page(state: &web::Data<AppState>, s: &Session, f: ListFilter) -> Result<crate::queries::lists::Page, PageError> {
     let (st, actor) = (state.clone(), s.caller.actor());
     // The registry and its CSV read the replica when there is one.
-    Ok(web::block(move || crate::queries::lists::registry(&st.reads(), &actor, f)).await??)
+    Ok(web::block(move || st.on_reads(crate::store::ServiceError::is_unavailable, |st| crate::queries::lists::registry(st, &actor, f.clone()))).await??)
 }
 
 /// `GET /`: the sign-in page, or the control board of the signed-in user.
@@ -517,7 +517,7 @@ pub async fn statistics(req: HttpRequest, state: web::Data<AppState>) -> Result<
         Ok((period, compare, scope, top)) => {
             let st = state.clone();
             // The page shows no tables by executor, so it does not read them.
-            match web::block(move || crate::reports::statistics::compute_for(&st.reads(), period, compare, &scope, top, crate::reports::statistics::Detail::Summary)).await? {
+            match web::block(move || st.on_reads(crate::store::ServiceError::is_unavailable, |st| crate::reports::statistics::compute_for(st, period, compare, &scope, top, crate::reports::statistics::Detail::Summary))).await? {
                 Ok(mut v) => {
                     // The page shows no theme, topic, source or form tables: not rendered, not converted.
                     (v.by_topic, v.by_theme, v.by_source, v.by_form, v.by_legal_regime) = Default::default();
