@@ -422,6 +422,9 @@ def main() -> int:
     if shutil.which("pg_autoctl") is None:
         print("failover: FAIL - pg_autoctl is not installed (apt-get install postgresql-15-auto-failover)")
         return 1
+    # FAILOVER_BINARY=target/release/appeals measures the release build (the figures).
+    if os.environ.get("FAILOVER_BINARY"):
+        crash.BINARY = os.path.abspath(os.environ["FAILOVER_BINARY"])
     crash.ensure_binary()
     top = tempfile.mkdtemp(prefix="appeals-failover-")
     failed = 0
