@@ -59,7 +59,8 @@ pub fn load_calendar(settings: &Settings) -> Result<ProductionCalendar, StartErr
 
 /// Connects, migrates, and makes sure the default organization and the classifier exist.
 pub fn open(settings: &Settings, now: chrono::NaiveDateTime) -> Result<(DbPool, OrganizationRow), StartError> {
-    let pool = DbPool::connect_with(&settings.database_url, settings.pool_options())?;
+    let opts = store::PoolOptions { size: settings.pool_connections(), failover_timeout: settings.database.failover_timeout() };
+    let pool = DbPool::connect_with(&settings.database_url, opts)?;
     tracing::debug!(backend = pool.backend().as_str(), connections = settings.pool_connections(), "database pool opened");
     let applied = pool.migrate()?;
     if applied > 0 {

@@ -300,11 +300,6 @@ fn default_send_concurrency() -> usize {
 pub struct ConfigError(pub String);
 
 impl Settings {
-    /// How the pools are opened: their size and the failover timeout.
-    pub fn pool_options(&self) -> crate::store::PoolOptions {
-        crate::store::PoolOptions { size: self.pool_connections(), failover_timeout: self.database.failover_timeout() }
-    }
-
     /// Connections the pool opens: `pool_size`, or when it is 0 twice the CPU cores and at least
     /// 4. Connections beyond the cores only queue inside the database: on 2 cores, 8 connections
     /// gave registration at 8 clients a p99 of 27–28 ms, 4 connections 18–24 ms at the same rate.

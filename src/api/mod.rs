@@ -53,7 +53,10 @@ fn problem_map(list: &[(&str, &str)]) -> std::collections::BTreeMap<String, utoi
     list.iter().map(|(code, what)| (code.to_string(), problem_response(what).into())).collect()
 }
 
-/// The problems any write with a JSON body may answer (400, 401, 403, 409, 413, 415, 422).
+/// What a 503 of a request means: the database out of reach (a PostgreSQL failover).
+const UNAVAILABLE: &str = "the database is out of reach for now (a failover): `database_unavailable`, repeat the request after `Retry-After` seconds";
+
+/// The problems any write with a JSON body may answer (400, 401, 403, 409, 413, 415, 422, 503).
 pub struct WriteProblems;
 
 impl utoipa::IntoResponses for WriteProblems {
@@ -66,11 +69,12 @@ impl utoipa::IntoResponses for WriteProblems {
             ("413", "body too large"),
             ("415", "body is not JSON"),
             ("422", "invalid fields, each named in `errors`"),
+            ("503", UNAVAILABLE),
         ])
     }
 }
 
-/// The problems any read may answer (400, 401, 403, 404, 422).
+/// The problems any read may answer (400, 401, 403, 404, 422, 503).
 pub struct ReadProblems;
 
 impl utoipa::IntoResponses for ReadProblems {
@@ -81,6 +85,7 @@ impl utoipa::IntoResponses for ReadProblems {
             ("403", "the role may not do this"),
             ("404", "no such resource, or not visible to the caller"),
             ("422", "an invalid query parameter, named in `errors`"),
+            ("503", UNAVAILABLE),
         ])
     }
 }
@@ -101,6 +106,7 @@ impl utoipa::IntoResponses for ActionResponses {
             ("413", "body too large"),
             ("415", "body is not JSON"),
             ("422", "invalid fields"),
+            ("503", UNAVAILABLE),
         ]);
         let card = ResponseBuilder::new().description("the updated card; its version is also the ETag").content("application/json", Content::new(Some(Ref::from_schema_name("Card"))));
         map.insert("200".into(), card.build().into());
