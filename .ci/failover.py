@@ -26,7 +26,7 @@ replica (with «данные на …») catch up with them; they answer while t
 three connections are held by registrations stuck on a row lock (row locks do not reach the
 replica); with the replica SIGKILLed they answer from the primary, with a warning in the log.
 The replica's replay lag under the registrations is printed. `FAILOVER_ONLY=failover` or
-`=replica` runs one of the two.
+`=replica` runs one of the two; `FAILOVER_DEFAULTS=1` keeps pg_auto_failover's own timeouts.
 
 Standard library only; reuses .ci/crash.py's client. Run from the repository root:
 `python3 .ci/failover.py`. Every process and folder it made is removed on exit.
@@ -178,14 +178,16 @@ class Cluster:
         wait_for("the monitor accepts connections", lambda: psql(self.mon_port, "select 1", db="pg_auto_failover")[0], log=self.log("monitor"))
         # Failure detection in about two seconds, and the old primary given up for demoted after
         # five (default 20 s and 30 s: production keeps those, see the README).
-        for setting, value in [
+        # FAILOVER_DEFAULTS=1 keeps pg_auto_failover's own timeouts (production's; a longer run).
+        tuned = [] if os.environ.get("FAILOVER_DEFAULTS") else [
             ("health_check_period", 1000),
             ("health_check_timeout", 1000),
             ("health_check_max_retries", 1),
             ("health_check_retry_delay", 500),
             ("node_considered_unhealthy_timeout", 2000),
             ("primary_demote_timeout", 5000),
-        ]:
+        ]
+        for setting, value in tuned:
             ok, out = psql(self.mon_port, f"alter system set pgautofailover.{setting} = {value}", db="pg_auto_failover")
             if not ok:
                 raise Fatal(f"monitor setting {setting}: {out}")
