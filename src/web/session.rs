@@ -63,6 +63,7 @@ pub fn describe(e: &ApiError) -> String {
         ApiError::IllegalTransition { current, action, .. } => format!("Действие «{}» невозможно в состоянии «{}».", action.label(), current.label()),
         ApiError::Precondition { .. } => "Карточку уже изменили: обновите страницу и повторите.".into(),
         ApiError::Internal(_) => "Внутренняя ошибка. Повторите позже или сообщите администратору.".into(),
+        ApiError::Unavailable(_) => "База данных временно недоступна (переключение на резервный сервер). Повторите через несколько секунд; обращение, регистрация которого прервалась, проверьте в реестре.".into(),
         other => other.to_string(),
     }
 }
