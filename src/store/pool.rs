@@ -199,7 +199,9 @@ pub fn pg_conninfo(url: &str, failover_timeout: Duration) -> String {
         if given.contains(&k) {
             continue;
         }
-        out.push(if out.contains('?') { '&' } else { '?' });
+        if !out.ends_with(['?', '&']) {
+            out.push(if out.contains('?') { '&' } else { '?' });
+        }
         out.push_str(&format!("{k}={v}"));
     }
     out
@@ -403,5 +405,6 @@ mod tests {
         assert!(own.starts_with("postgres://u@h/db?connect_timeout=3&keepalives=1&"), "{own}");
         assert_eq!(own.matches("connect_timeout").count(), 1);
         assert!(pg_conninfo("postgres://u@h/db", t).starts_with("postgres://u@h/db?connect_timeout=10&"));
+        assert!(pg_conninfo("postgres://u@h/db?", t).starts_with("postgres://u@h/db?connect_timeout=10&"));
     }
 }
