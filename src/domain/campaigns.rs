@@ -136,6 +136,34 @@ impl Signature {
     }
 }
 
+/// How campaigns are found (`[campaigns]` in the configuration).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CampaignSettings {
+    /// Group letters at all.
+    pub enabled: bool,
+    /// Earlier letters of the last this many days are compared.
+    pub window_days: u32,
+    /// The estimated similarity a letter needs to join another's campaign (0…1).
+    pub threshold: f64,
+}
+
+impl Default for CampaignSettings {
+    fn default() -> Self {
+        CampaignSettings { enabled: true, window_days: 60, threshold: DEFAULT_THRESHOLD }
+    }
+}
+
+/// The text a letter's signature is made of: its summary and its questions' texts.
+pub fn letter_text<'a>(summary: &'a str, questions: impl IntoIterator<Item = &'a str>) -> String {
+    let mut text = summary.to_string();
+    for q in questions {
+        text.push(' ');
+        text.push_str(q);
+    }
+    text
+}
+
 /// An earlier letter found through a shared bucket: its appeal, its campaign if it has one,
 /// and its signature.
 #[derive(Clone, Debug)]
