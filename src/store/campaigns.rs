@@ -136,7 +136,7 @@ backend_fns! {
                         (
                             campaign_buckets::organization_id.eq(l.organization_id.clone()),
                             campaign_buckets::section.eq(s.clone()),
-                            campaign_buckets::band.eq(band as i16),
+                            campaign_buckets::band.eq(band as i32),
                             campaign_buckets::bucket.eq(*key),
                             campaign_buckets::registered_on.eq(l.registered_on),
                             campaign_buckets::appeal_id.eq(l.appeal_id.clone()),
@@ -160,7 +160,7 @@ backend_fns! {
                 let found: Vec<String> = campaign_buckets::table
                     .filter(campaign_buckets::organization_id.eq(&l.organization_id))
                     .filter(campaign_buckets::section.eq(section))
-                    .filter(campaign_buckets::band.eq(band as i16))
+                    .filter(campaign_buckets::band.eq(band as i32))
                     .filter(campaign_buckets::bucket.eq(key))
                     .filter(campaign_buckets::registered_on.ge(since))
                     .order((campaign_buckets::registered_on.desc(), campaign_buckets::appeal_id.desc()))

@@ -579,7 +579,7 @@ diesel::table! {
     campaign_buckets (organization_id, section, band, bucket, registered_on, appeal_id) {
         organization_id -> Text,
         section -> Text,
-        band -> SmallInt,
+        band -> Integer,
         bucket -> BigInt,
         registered_on -> Date,
         appeal_id -> Text,

@@ -39,6 +39,16 @@ fn own_letter(i: usize) -> Value {
     })
 }
 
+/// A campaign of two fresh letters (joining the one already there, if any): its id and the
+/// newer letter's appeal.
+pub async fn some_campaign(app: &TestApp) -> (String, String) {
+    let n = (uuid::Uuid::new_v4().as_u128() % 1_000_000) as usize + 100;
+    app.register(campaign_letter(n)).await;
+    let card = app.register(campaign_letter(n + 1)).await;
+    let id = card["campaign"]["id"].as_str().unwrap_or_else(|| panic!("no campaign: {}", card["campaign"])).to_string();
+    (id, card["id"].as_str().unwrap().to_string())
+}
+
 const WATCHED: [&str; 5] = ["campaigns", "campaign_members", "campaign_signatures", "campaign_buckets", "appeals"];
 
 both_backends!(near_identical_letters_of_different_people_form_one_campaign);

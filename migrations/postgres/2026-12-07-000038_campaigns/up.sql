@@ -32,7 +32,7 @@ CREATE TABLE campaign_signatures (
 CREATE TABLE campaign_buckets (
     organization_id TEXT NOT NULL,
     section TEXT NOT NULL,
-    band SMALLINT NOT NULL,
+    band INTEGER NOT NULL,
     bucket BIGINT NOT NULL,
     registered_on DATE NOT NULL,
     appeal_id TEXT NOT NULL,
