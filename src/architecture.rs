@@ -24,6 +24,7 @@ pub const FLOORS: &[(&str, u8)] = &[
     ("classifier_index", 3),
     ("state", 4),
     ("intake", 4),
+    ("campaigns", 4),
     ("registry", 5),
     ("control", 5),
     ("queries", 5),

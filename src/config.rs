@@ -64,6 +64,9 @@ pub struct Settings {
     /// The counting conventions every statistic, report and form follows.
     #[serde(default)]
     pub statistics: crate::domain::counting::Counting,
+    /// How mass campaigns are found.
+    #[serde(default)]
+    pub campaigns: crate::domain::campaigns::CampaignSettings,
     /// Directory holding `calendar/` and `classifier/` (not read from files).
     #[serde(skip)]
     pub config_dir: PathBuf,

@@ -23,6 +23,7 @@
 //! - [`app`]: start-up and the assembled application; then the binary's commands and [`demo`].
 
 pub mod auth;
+pub mod campaigns;
 pub mod config;
 pub mod csv;
 pub mod files;

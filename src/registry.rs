@@ -169,6 +169,7 @@ pub fn register(state: &AppState, org: &str, actor: &str, d: &AppealDraft, deriv
     let render = numbering(state);
     let card = crate::store::appeals::register(&state.pool, &new, &links, number_rule(state, &render))?;
     crate::telemetry::get().registered(&card.appeal.channel, 1);
+    crate::campaigns::group_registered(state, &card);
     Ok(card)
 }
 

@@ -54,10 +54,22 @@ pub async fn register_appeal(caller: Caller, state: web::Data<AppState>, body: V
     let card = web::block(move || crate::registry::register(&st, &c.org, &c.id, &draft, &derived)).await??;
     tracing::info!(appeal_id = %card.appeal.id, reg_number = %card.appeal.reg_number, channel = %card.appeal.channel, actor = %caller.login, "appeal registered");
     let location = format!("/api/v1/appeals/{}", card.appeal.id);
-    let card = Card::from_data(card, &caller.id, caller.role, state.today());
+    let campaign = campaign_of(&state, &caller, &card.appeal.id).await?;
+    let mut card = Card::from_data(card, &caller.id, caller.role, state.today());
+    card.campaign = campaign;
     let mut b = HttpResponse::Created();
     b.insert_header((header::LOCATION, location));
     Ok(card_response(b, card))
+}
+
+/// The campaign an appeal belongs to, for those who read every appeal (an executor learns
+/// nothing of other people's letters).
+async fn campaign_of(state: &web::Data<AppState>, caller: &Caller, appeal_id: &str) -> Result<Option<crate::store::campaigns::CampaignSummary>, ApiError> {
+    if !caller.actor().reads_all() {
+        return Ok(None);
+    }
+    let (pool, org, id) = (state.pool.clone(), caller.org.clone(), appeal_id.to_string());
+    Ok(web::block(move || crate::store::campaigns::of_appeal(&pool, &org, &id)).await??)
 }
 
 /// One card; the read itself is recorded in the history (152-FZ).
@@ -68,7 +80,10 @@ pub async fn get_appeal(caller: Caller, state: web::Data<AppState>, id: web::Pat
     let (st, actor) = (state.clone(), caller.actor());
     let id = id.into_inner();
     let card = web::block(move || crate::queries::card::show(&st, &actor, &id, serde_json::json!({}))).await??;
-    Ok(card_response(HttpResponse::Ok(), Card::from_data(card, &caller.id, caller.role, state.today())))
+    let campaign = campaign_of(&state, &caller, &card.appeal.id).await?;
+    let mut card = Card::from_data(card, &caller.id, caller.role, state.today());
+    card.campaign = campaign;
+    Ok(card_response(HttpResponse::Ok(), card))
 }
 
 /// The appeal's history, oldest first, a page at a time (`limit` 1–500, default 100).

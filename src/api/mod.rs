@@ -4,6 +4,7 @@ pub mod actions;
 pub mod appeals;
 pub mod bodies;
 pub mod bulk;
+pub mod campaigns;
 pub mod exports;
 pub mod headers;
 pub mod health;
@@ -173,6 +174,11 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(actions::close_appeal)
                 .service(actions::leave_without_answer)
                 .service(bulk::bulk_action)
+                .service(campaigns::list_campaigns)
+                .service(campaigns::get_campaign)
+                .service(campaigns::rename_campaign)
+                .service(campaigns::leave_out)
+                .service(campaigns::campaign_action)
                 .service(notifications::list_notifications)
                 .service(notifications::retry_notification)
                 .service(stats::get_stats)

@@ -5,6 +5,7 @@ pub mod appeal;
 pub mod buckets;
 pub mod calendar;
 pub mod calendar_import;
+pub mod campaigns;
 pub mod channels;
 pub mod classifier;
 pub mod classifier_lookup;

@@ -225,6 +225,10 @@ pub struct Card {
     pub repeated: bool,
     /// Related earlier or later appeals.
     pub related_appeal_ids: Vec<String>,
+    /// The mass campaign the appeal belongs to (shown to those who read every appeal); a
+    /// collective appeal is one letter signed by many, a campaign many letters alike.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<crate::store::campaigns::CampaignSummary>,
     /// Active assignments.
     pub assignments: Vec<AssignmentOut>,
     /// Answers, oldest first.
@@ -326,6 +330,7 @@ impl Card {
             migration_case: a.migration_case,
             repeated: a.repeated,
             related_appeal_ids: d.related,
+            campaign: None,
             assignments: d
                 .assignments
                 .into_iter()

@@ -146,9 +146,18 @@ fn compute_counted(state: &AppState, period: PeriodOut, compare: Option<PeriodOu
     let classifier = state.codes.read().unwrap_or_else(|e| e.into_inner());
     let channel = |c: &str| state.channels.name_of(c).to_string();
     let names = Names { channel: &channel, classifier: &classifier };
-    let mut s = stats::build(period, compare, &cur, &prev, &names, top);
-    s.data_as_of = state.data_as_of();
-    Ok(s)
+    let mut out = stats::build(period, compare, &cur, &prev, &names, top);
+    out.data_as_of = state.data_as_of();
+    if scope.channel.is_none() && scope.section.is_none() && scope.executor_id.is_none() && scope.department.is_none() {
+        let count = |s: &Scope| crate::store::campaigns::period_counts(&state.pool, &s.org, s.start, s.end);
+        let now = count(scope)?;
+        let before = match &previous {
+            Some(p) => count(p)?,
+            None => (0, 0),
+        };
+        out.mass = Some(stats::MassFigures { campaigns: stats::Figure::new(now.0, before.0), appeals: stats::Figure::new(now.1, before.1) });
+    }
+    Ok(out)
 }
 
 /// Every figure of the reports for `from`–`to` beside the comparison period.

@@ -209,8 +209,12 @@ pub struct Stats {
     pub top_questions: Vec<Line>,
     /// By forwarding body.
     pub by_source: Vec<SourceLine>,
-    /// Collective appeals.
+    /// Collective appeals: one letter signed by many.
     pub collective: Figure,
+    /// Mass campaigns: many near-identical letters from different people (whole-organization
+    /// requests only; absent when the request is filtered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mass: Option<MassFigures>,
     /// Repeated appeals.
     pub repeated: Figure,
     /// Electronic share of written appeals, %.
@@ -237,6 +241,15 @@ pub struct Stats {
     pub late_registration: Figure,
     /// Personal reception.
     pub personal_reception: ReceptionFigures,
+}
+
+/// Mass campaigns of a period: «массовые обращения: N кампаний, M обращений».
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct MassFigures {
+    /// Campaigns with appeals registered in the period.
+    pub campaigns: Figure,
+    /// Those appeals.
+    pub appeals: Figure,
 }
 
 /// Change in %, one decimal; `None` when there is nothing to compare with.
@@ -417,6 +430,7 @@ pub fn build(period: PeriodOut, compare: Option<PeriodOut>, cur: &Tally, prev: &
         top_questions,
         by_source,
         collective: flag(fig::COLLECTIVE),
+        mass: None,
         repeated: flag(fig::REPEATED),
         electronic_share_of_written_pct: Share { current: pct(electronic(cur), written(cur)), previous: pct(electronic(prev), written(prev)) },
         control: cur.control.into(),

@@ -11,6 +11,7 @@ pub mod backup;
 pub mod dialect;
 pub mod bodies;
 pub mod bulk;
+pub mod campaigns;
 pub mod demo;
 pub mod exports;
 pub mod gasu;

@@ -540,3 +540,52 @@ diesel::table! {
         read_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Mass campaigns.
+    campaigns (id) {
+        id -> Text,
+        organization_id -> Text,
+        title -> Text,
+        section -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Which campaign an appeal belongs to.
+    campaign_members (appeal_id) {
+        appeal_id -> Text,
+        organization_id -> Text,
+        campaign_id -> Text,
+        registered_at -> Timestamp,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// A letter's MinHash signature.
+    campaign_signatures (appeal_id) {
+        appeal_id -> Text,
+        organization_id -> Text,
+        signature -> Text,
+        left_out -> Bool,
+    }
+}
+
+diesel::table! {
+    /// LSH bucket keys of letters, by section and registration day.
+    campaign_buckets (organization_id, section, band, bucket, registered_on, appeal_id) {
+        organization_id -> Text,
+        section -> Text,
+        band -> Integer,
+        bucket -> BigInt,
+        registered_on -> Date,
+        appeal_id -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(campaign_members, campaign_signatures);
+diesel::allow_tables_to_appear_in_same_query!(campaign_members, appeals);
+diesel::allow_tables_to_appear_in_same_query!(campaign_members, applicants);

@@ -7,6 +7,7 @@ mod support;
 mod answer_file_versions;
 mod backup;
 mod bulk;
+mod campaigns;
 mod contract;
 mod control;
 mod deadlines;

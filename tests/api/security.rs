@@ -57,6 +57,12 @@ const RULES: &[(&str, &str, &[&str])] = &[
     // The responsible executor or a supervisor, while the answer awaits review.
     ("POST", "/api/v1/appeals/{id}/answers/{answer_id}/file", &["admin", "supervisor", EXEC_OWN]),
     ("GET", "/api/v1/appeals/{id}/answers/{answer_id}/file", &["admin", "supervisor", "clerk", EXEC_OWN]),
+    ("GET", "/api/v1/campaigns", &["admin", "supervisor", "clerk"]),
+    ("GET", "/api/v1/campaigns/{id}", &["admin", "supervisor", "clerk"]),
+    ("PATCH", "/api/v1/campaigns/{id}", &["admin", "supervisor", "clerk"]),
+    ("DELETE", "/api/v1/campaigns/{id}/appeals/{appeal_id}", &["admin", "supervisor", "clerk"]),
+    // The body's action decides, as for bulk actions: here a resolution.
+    ("POST", "/api/v1/campaigns/{id}/actions", &["admin", "supervisor", "clerk"]),
     ("GET", "/api/v1/notifications", &["admin"]),
     ("POST", "/api/v1/notifications/{id}/retry", &["admin"]),
 ];
@@ -74,6 +80,8 @@ fn body_for(app: &TestApp, path: &str) -> Option<Value> {
         "/api/v1/receptions/oral-answers" => json!({"visitor_id": "00000000-0000-0000-0000-000000000000", "text": "Ответ", "results": [], "consent": true}),
         "/api/v1/bodies" => json!({"name": format!("Орган {}", uuid::Uuid::new_v4().simple())}),
         "/api/v1/imports/appeals" => json!({"items": [appeal(json!({}))]}),
+        "/api/v1/campaigns/{id}" => json!({"title": "Двор на ул. Строителей"}),
+        "/api/v1/campaigns/{id}/actions" => json!({"action": "assign", "params": {"executors": [{"user_id": app.user_id("executor"), "responsible": true}]}}),
         "/api/v1/appeals/bulk" => json!({"action": "assign", "ids": [uuid::Uuid::new_v4().to_string()], "params": {"executors": [{"user_id": app.user_id("executor"), "responsible": true}]}}),
         p if p.ends_with("/assign") => json!({"executors": [{"user_id": app.user_id("executor"), "responsible": true}]}),
         p if p.ends_with("/extend") => json!({"days": 5, "reason": "Запрос документов"}),
@@ -113,7 +121,8 @@ async fn every_documented_operation_has_a_rule_and_keeps_it(db: Db) {
             for who in [ANON, "admin", "supervisor", "clerk", "executor"] {
                 for foreign in [false, true] {
                     // A notification is no appeal: there is no foreign one to hide.
-                    if foreign && (!path.contains("{id}") || path.starts_with("/api/v1/notifications/") || path.starts_with("/api/v1/receptions/visitors/")) {
+                    // Nor is a campaign (an executor sees none at all).
+                    if foreign && (!path.contains("{id}") || path.starts_with("/api/v1/notifications/") || path.starts_with("/api/v1/receptions/visitors/") || path.starts_with("/api/v1/campaigns/")) {
                         continue;
                     }
                     let (id, answer) = own_appeal(&app).await;
@@ -126,6 +135,12 @@ async fn every_documented_operation_has_a_rule_and_keeps_it(db: Db) {
                     }
                     let concrete = path.replace("{answer_id}", &answer).replace("{id}", if path.starts_with("/api/v1/users/") { app.user_id("executor2") } else { id.clone() }.as_str());
                     let concrete = if path.starts_with("/api/v1/notifications/") { path.replace("{id}", &crate::notifications::some_notification_id(&app).await) } else { concrete };
+                    let concrete = if path.starts_with("/api/v1/campaigns/") {
+                        let (campaign, member) = crate::campaigns::some_campaign(&app).await;
+                        path.replace("{appeal_id}", &member).replace("{id}", &campaign)
+                    } else {
+                        concrete
+                    };
                     let concrete = if path.starts_with("/api/v1/receptions/visitors/") { path.replace("{id}", &crate::reception_contacts::some_visitor_id(&app).await) } else { concrete };
                     let token = match who { ANON => None, "admin" => Some(app.admin.clone()), "supervisor" => Some(app.supervisor.clone()), "clerk" => Some(app.clerk.clone()), _ => Some(app.executor.clone()) };
                     let body = if method == "POST" || method == "PATCH" { body_for(&app, path) } else { None };
