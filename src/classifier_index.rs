@@ -69,6 +69,11 @@ impl ClassifierIndex {
         self.len() == 0
     }
 
+    /// The lookup as it is now, for many lookups in a row without the lock (the legacy import).
+    pub fn snapshot(&self) -> Arc<Lookup> {
+        self.current()
+    }
+
     fn current(&self) -> Arc<Lookup> {
         self.lookup.read().unwrap_or_else(|e| e.into_inner()).clone()
     }

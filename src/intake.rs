@@ -11,6 +11,8 @@ use crate::store::new_id;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use std::collections::BTreeSet;
 
+pub mod legacy;
+
 /// Validates a draft against the current reference data.
 pub fn validate(state: &AppState, d: &AppealDraft, import: bool) -> Result<Derived, Vec<FieldError>> {
     let codes = state.codes.read().unwrap_or_else(|e| e.into_inner());

@@ -85,6 +85,19 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Import a body's legacy journal (XLSX or CSV in UTF-8 or Windows-1251): every row checked,
+    /// then all or nothing; journal numbers already imported are skipped.
+    ImportRegistry {
+        /// The journal file.
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// Column mapping in TOML (default: `<config>/legacy-import.toml`, else the usual headers).
+        #[arg(long)]
+        mapping: Option<std::path::PathBuf>,
+        /// Check only: print the rows that would be refused and the summary, store nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Statistics rollups.
     Stats {
         #[command(subcommand)]
@@ -341,6 +354,38 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
                 println!("{} newer migrations will be applied when `appeals serve` starts", facts.pending);
             }
             Ok(())
+        }
+        Command::ImportRegistry { file, mapping, dry_run } => {
+            let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let mapping = match mapping.or_else(|| Some(settings.config_dir.join("legacy-import.toml")).filter(|p| p.exists())) {
+                Some(path) => appeals::intake::legacy::columns::Mapping::parse(&std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?)?,
+                None => appeals::intake::legacy::columns::Mapping::default(),
+            };
+            let (pool, org) = appeals::app::open(&settings, now)?;
+            let state = appeals::app::state(settings, pool, clock)?;
+            match appeals::registry::legacy::run(&state, &org.id, None, &bytes, &mapping, dry_run) {
+                Ok(outcome) => {
+                    for e in &outcome.errors {
+                        eprintln!("строка {}\t{}\t{}", e.row, e.column, e.message);
+                    }
+                    for u in &outcome.unknown_questions {
+                        eprintln!("строка {}\tвопрос не определён\t{}", u.row, u.text);
+                    }
+                    println!("{}", serde_json::to_string_pretty(&outcome.summary)?);
+                    println!("{}", outcome.message);
+                    if dry_run && !outcome.errors.is_empty() {
+                        return Err(format!("строк с ошибками: {}", outcome.summary.refused_rows).into());
+                    }
+                    Ok(())
+                }
+                Err(appeals::store::ServiceError::Invalid(errors)) => {
+                    for e in &errors {
+                        eprintln!("{}\t{}", e.field, e.message);
+                    }
+                    Err(format!("журнал не импортирован: ошибок {}", errors.len()).into())
+                }
+                Err(e) => Err(e.to_string().into()),
+            }
         }
         Command::Stats { command: StatsCommand::Rebuild } => {
             let (pool, org) = appeals::app::open(&settings, now)?;

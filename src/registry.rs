@@ -14,6 +14,8 @@ use crate::store::models::{AppealRow, LinkRow, QuestionRow};
 use crate::store::{micros, new_id, ServiceError};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 
+pub mod legacy;
+
 
 /// Builds the rows of a new appeal; `registered_at` is now for a registration, the legacy instant for an import.
 pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft, derived: &Derived, registered_at: DateTime<Utc>, action: &'static str) -> NewAppeal {
@@ -96,6 +98,7 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
         with_applicant: false,
         forward_number: None,
         forward_date: None,
+        legacy_number: None,
     };
     let applicants = applicant_rows(org, &id, &d.applicants);
     let questions: Vec<QuestionRow> = d

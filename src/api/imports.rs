@@ -62,7 +62,7 @@ impl FromRequest for ImportBody {
 }
 
 /// Reads and discards a refused body (up to `max` bytes), so the client gets our answer, not a reset.
-async fn drain(payload: &mut Payload, mut seen: usize, max: usize) {
+pub(super) async fn drain(payload: &mut Payload, mut seen: usize, max: usize) {
     use futures_util::StreamExt;
     while let Some(Ok(chunk)) = payload.next().await {
         seen += chunk.len();

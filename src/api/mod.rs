@@ -10,6 +10,7 @@ pub mod headers;
 pub mod health;
 pub mod import_stream;
 pub mod imports;
+pub mod registry_import;
 pub mod metrics;
 pub mod notifications;
 pub mod receptions;
@@ -161,6 +162,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(appeals::get_appeal)
                 .service(appeals::appeal_history)
                 .service(imports::import_appeals)
+                .service(registry_import::import_registry)
                 .service(actions::assign_executors)
                 .service(actions::extend_deadline)
                 .service(actions::forward_appeal)

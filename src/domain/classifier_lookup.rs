@@ -251,6 +251,16 @@ impl Lookup {
         self.entries.binary_search_by(|e| e.entry.code.as_str().cmp(code)).ok().map(|i| self.entries[i].path.as_str())
     }
 
+    /// Every entry, in code order (the legacy import matches a section's name against them).
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().map(|e| &e.entry)
+    }
+
+    /// The synonyms the lookup widens queries with.
+    pub fn synonyms(&self) -> &Synonyms {
+        &self.synonyms
+    }
+
     /// The direct children of a code, in code order.
     pub fn children(&self, parent: &str, limit: usize) -> Vec<Hit<'_>> {
         self.entries.iter().filter(|e| e.entry.parent.as_deref() == Some(parent)).take(limit).map(|e| Hit { entry: &e.entry, path: &e.path, matched: 0 }).collect()

@@ -10,6 +10,7 @@ pub mod caller;
 pub mod error;
 pub mod etag;
 pub mod list;
+pub mod multipart;
 pub mod params;
 pub mod stats;
 pub mod views;

@@ -166,6 +166,9 @@ pub struct Card {
     pub id: String,
     /// Registration number.
     pub reg_number: String,
+    /// The number in the body's own journal before the service (imported appeals only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legacy_number: Option<String>,
     /// Registration instant.
     pub registered_at: DateTime<Utc>,
     /// Received on.
@@ -283,6 +286,7 @@ impl Card {
         Card {
             id: a.id,
             reg_number: a.reg_number,
+            legacy_number: a.legacy_number,
             registered_at: utc(a.registered_at),
             received_on: a.received_on,
             channel: a.channel,

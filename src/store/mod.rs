@@ -19,6 +19,7 @@ pub mod classifier;
 pub mod drafts;
 pub mod error;
 pub mod history;
+pub mod legacy;
 pub mod login_attempts;
 pub mod models;
 pub mod outbox;

@@ -159,6 +159,8 @@ pub struct AppealRow {
     pub forward_number: Option<String>,
     /// That letter's date.
     pub forward_date: Option<NaiveDate>,
+    /// Its number in the body's journal before the service, when imported from one.
+    pub legacy_number: Option<String>,
 }
 
 /// An applicant of an appeal.

@@ -126,6 +126,7 @@ diesel::table! {
         with_applicant -> Bool,
         forward_number -> Nullable<Text>,
         forward_date -> Nullable<Date>,
+        legacy_number -> Nullable<Text>,
     }
 }
 
