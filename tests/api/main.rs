@@ -15,6 +15,7 @@ mod demo;
 mod ended_access;
 mod hardening;
 mod headers_csv;
+mod legacy_import;
 mod exports;
 mod reception;
 mod reception_contacts;
