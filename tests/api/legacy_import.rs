@@ -235,7 +235,7 @@ async fn a_messy_journal_is_imported_once_with_its_years_and_repeats(db: Db) {
     assert_eq!(s["questions"], ROWS);
     let undetermined = rows.iter().filter(|r| r.undetermined).count();
     assert_eq!(s["unknown_questions"], undetermined);
-    assert_eq!(dry.json["unknown_questions"].as_array().unwrap().len(), undetermined);
+    assert_eq!(dry.json["unknown_questions"].as_array().unwrap().len(), undetermined.min(appeals::registry::legacy::MAX_LISTED));
     let repeats = expected_repeats(&rows);
     assert!(repeats > ROWS / 2, "{repeats}");
     assert_eq!(s["repeats"], repeats);
@@ -265,9 +265,10 @@ async fn a_messy_journal_is_imported_once_with_its_years_and_repeats(db: Db) {
     let want: Vec<(i32, i64)> = (2020..=2024).map(|y| (y, per_year[&y] as i64)).collect();
     assert_eq!(got, want);
     let html = String::from_utf8(app.raw_bytes("GET", "/api/v1/reports/annual?year=2024", Some(&app.supervisor)).await).unwrap();
-    for (y, n) in &want {
-        assert!(html.contains(&format!("<th>{y}</th>")) && html.contains(&format!("<td class=\"n\">{n}</td>")), "{y}: {n}");
-    }
+    // The report's table row, its cells' digits (thousands are spaced).
+    let row = html.split("Поступило обращений</td>").nth(1).and_then(|r| r.split("</tr>").next()).unwrap();
+    let cells: Vec<i64> = row.split("</td>").filter(|c| c.contains("<td")).map(|c| c.chars().filter(char::is_ascii_digit).collect::<String>().parse().unwrap()).collect();
+    assert_eq!(cells, want.iter().map(|(_, n)| *n).collect::<Vec<_>>(), "{row}");
 
     // Repeat links: every repeat the journal holds, linked to an earlier card.
     assert_eq!(count(&app, "SELECT DISTINCT appeal_id FROM appeal_links"), repeats);
