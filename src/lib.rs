@@ -12,8 +12,10 @@
 //! - [`notify`] (letters from templates, mail), [`files`] (private files on disk) and
 //!   [`classifier_index`] (the classifier found by the words on a letter);
 //! - [`state`]: what every request and job shares (pool, settings, calendars, templates), and
-//!   [`intake`]: a draft checked and turned into a card's rows (registration, import, correction);
-//! - the use cases, peers that do not call one another: [`registry`] (registration),
+//!   [`intake`]: a draft checked and turned into a card's rows (registration, import, correction),
+//!   and a legacy journal's file read into rows (`intake::legacy`);
+//! - the use cases, peers that do not call one another: [`registry`] (registration, imports,
+//!   the legacy journal),
 //!   [`control`] (every control action, typed as `control::command::Command`), [`queries`]
 //!   (reads several interfaces share: showing a card, the registry, the queue, the board), [`reports`]
 //!   (statistics, annual report, ССТУ.РФ and ГАСУ), [`scheduler`] (reminders);

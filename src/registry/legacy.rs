@@ -219,7 +219,7 @@ pub fn run(state: &AppState, org: &str, actor: Option<&str>, bytes: &[u8], mappi
         return Err(ServiceError::Invalid(errors.into_iter().map(|e| FieldError { field: format!("rows[{}].{}", e.row, e.column), message: e.message }).collect()));
     }
     if items.is_empty() {
-        outcome.message = format!("Новых обращений нет: все {} обращений журнала уже импортированы ранее, ничего не добавлено.", outcome.summary.already_imported);
+        outcome.message = format!("Новых обращений нет: все обращения журнала ({}) уже импортированы ранее, ничего не добавлено.", outcome.summary.already_imported);
         return Ok(outcome);
     }
     if items.iter().any(|i| i.questions.iter().any(|q| q.code == UNDETERMINED)) {
