@@ -103,6 +103,10 @@ fn bench(label: &str, url: &str, file: &[u8], n: usize) {
 }
 
 fn main() {
+    // `RUST_LOG=info` shows the import's own step times.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_writer(std::io::stderr).init();
+    }
     let n: usize = std::env::var("LEGACY_N").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
     let t = Instant::now();
     let file = workbook(n);

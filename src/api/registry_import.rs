@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 /// The upload form.
 #[allow(dead_code)]
 #[derive(ToSchema)]
+#[schema(as = LegacyJournalUpload)]
 pub struct RegistryUpload {
     /// The journal: XLSX (first sheet) or CSV (UTF-8 or Windows-1251, `;` or `,`).
     #[schema(format = Binary, value_type = String)]

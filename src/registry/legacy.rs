@@ -25,6 +25,7 @@ pub const MAX_LISTED: usize = 1_000;
 
 /// What the journal holds and what the import does (or would do) with it.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
+#[schema(as = LegacyImportSummary)]
 pub struct Summary {
     /// How the file was read: `xlsx`, `csv (Windows-1251, ;)`…
     pub format: String,
@@ -56,6 +57,7 @@ pub struct Summary {
 
 /// The answer of an import or a dry run.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
+#[schema(as = LegacyImportOutcome)]
 pub struct Outcome {
     /// True when nothing was stored.
     pub dry_run: bool,

@@ -5,7 +5,7 @@
 //! nothing fits the question stays «не определён» and the import reports the row.
 
 use super::columns::fold_header;
-use crate::domain::classifier::{is_code_shape, is_question_level, level_of};
+use crate::domain::classifier::{is_code_shape, is_question_level};
 use crate::domain::classifier_lookup::{groups, Lookup};
 use std::collections::HashMap;
 
@@ -24,7 +24,7 @@ pub const UNDETERMINED_ENTRIES: [(&str, i32, Option<&str>, &str); 4] = [
 /// The classifier ready for a journal's rows: the lookup and every entry by its folded name.
 pub struct Classifier<'a> {
     lookup: &'a Lookup,
-    by_name: HashMap<String, (String, i32)>,
+    by_name: HashMap<String, String>,
     empty: HashMap<String, i64>,
 }
 
@@ -33,7 +33,7 @@ impl<'a> Classifier<'a> {
     pub fn new(lookup: &'a Lookup) -> Self {
         let mut by_name = HashMap::new();
         for e in lookup.entries() {
-            by_name.entry(fold_header(&e.name)).or_insert((e.code.clone(), e.level));
+            by_name.entry(fold_header(&e.name)).or_insert_with(|| e.code.clone());
         }
         Classifier { lookup, by_name, empty: HashMap::new() }
     }
@@ -46,21 +46,20 @@ impl<'a> Classifier<'a> {
         }
         let head = cell.split(|c: char| c.is_whitespace() || c == ',' || c == ';').next().unwrap_or("").trim_end_matches('.');
         if is_code_shape(head) {
-            return self.lookup.path_of(head).and_then(|_| self.narrow(head, level_of(head), cell[head.len()..].trim(), summary));
+            return self.lookup.path_of(head).and_then(|_| self.narrow(head, cell[head.len()..].trim(), summary));
         }
-        if let Some((code, level)) = self.by_name.get(&fold_header(cell)) {
-            return self.narrow(code, *level, "", summary);
+        if let Some(code) = self.by_name.get(&fold_header(cell)) {
+            return self.narrow(code, "", summary);
         }
         self.by_words(cell, |_| true)
     }
 
     /// A question code as it is; a section, topic or theme narrowed to the question of it the
     /// words (the rest of the cell, else the summary) find.
-    fn narrow(&self, code: &str, level: i32, rest: &str, summary: &str) -> Option<String> {
+    fn narrow(&self, code: &str, rest: &str, summary: &str) -> Option<String> {
         if is_question_level(code) {
             return Some(code.to_string());
         }
-        let _ = level;
         let prefix = format!("{code}.");
         [rest, summary].into_iter().filter(|t| !t.trim().is_empty()).find_map(|t| self.by_words(t, |c| c.starts_with(&prefix)))
     }
@@ -84,7 +83,7 @@ impl<'a> Classifier<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::classifier::parse_tsv;
+    use crate::domain::classifier::{level_of, parse_tsv};
     use crate::domain::classifier_lookup::Synonyms;
 
     fn shipped() -> Lookup {

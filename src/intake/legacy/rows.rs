@@ -16,6 +16,7 @@ pub const HEADER_SCAN: usize = 30;
 
 /// One row the import refuses.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = LegacyRowError)]
 pub struct RowError {
     /// Row number as the spreadsheet shows it (1 = the first line of the file).
     pub row: usize,
@@ -56,6 +57,7 @@ pub struct Record {
 
 /// A question the classifier could not tell, reported to the clerk.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = LegacyUnknownQuestion)]
 pub struct Unknown {
     /// Row number.
     pub row: usize,
