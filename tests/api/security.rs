@@ -25,6 +25,7 @@ const RULES: &[(&str, &str, &[&str])] = &[
     ("GET", "/api/v1/appeals/{id}", &["admin", "supervisor", "clerk", EXEC_OWN]),
     ("GET", "/api/v1/appeals/{id}/history", &["admin", "supervisor", "clerk", EXEC_OWN]),
     ("POST", "/api/v1/imports/appeals", &["admin"]),
+    ("POST", "/api/v1/imports/registry", &["admin"]),
     ("POST", "/api/v1/appeals/{id}/assign", &["admin", "supervisor", "clerk"]),
     ("POST", "/api/v1/appeals/{id}/extend", &["admin", "supervisor"]),
     ("POST", "/api/v1/appeals/{id}/forward", &["admin", "supervisor", "clerk"]),
