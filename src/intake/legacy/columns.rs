@@ -300,6 +300,14 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_example_parses() {
+        let m = Mapping::parse(include_str!("../../../config/legacy-import.example.toml")).unwrap();
+        assert_eq!(m.column_of("Входящий индекс"), Some(Column::Number));
+        assert_eq!(m.column_of("Корреспондент (Ф.И.О., адрес)"), Some(Column::Applicant));
+        assert_eq!(m.defaults.channel, "post");
+    }
+
+    #[test]
     fn required_columns_are_named() {
         let found: BTreeMap<Column, usize> = [(Column::Number, 0), (Column::Applicant, 1), (Column::Address, 2)].into_iter().collect();
         let missing = missing_required(&found);
