@@ -170,7 +170,8 @@ fn form(file: &[u8], file_name: &str, mapping: Option<&str>) -> (Vec<u8>, String
     (body, format!("multipart/form-data; boundary={boundary}"))
 }
 
-async fn upload(app: &TestApp, token: &str, file: &[u8], name: &str, dry_run: bool, mapping: Option<&str>) -> Resp {
+/// Uploads a journal to the import as a form, with `?dry_run=true` when asked.
+pub async fn upload(app: &TestApp, token: &str, file: &[u8], name: &str, dry_run: bool, mapping: Option<&str>) -> Resp {
     let (body, ct) = form(file, name, mapping);
     let path = if dry_run { format!("{REGISTRY}?dry_run=true") } else { REGISTRY.to_string() };
     app.raw("POST", &path, Some(token), Some(body), &[("Content-Type", ct.as_str())]).await

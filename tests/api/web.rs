@@ -789,3 +789,19 @@ async fn what_a_head_of_administration_reads_is_russian_throughout(db: Db) {
         assert!(found.is_empty(), "{what} shows {found:?}:\n{text}");
     }
 }
+
+both_backends!(an_imported_cards_page_shows_the_journal_number);
+async fn an_imported_cards_page_shows_the_journal_number(db: Db) {
+    let app = TestApp::start(db).await;
+    set_passwords(&app);
+    let csv = "Рег. №;Дата регистрации;Ф.И.О.;Содержание;Вопрос\r\n17-В;12.03.2024;Иванов И.И., ул. Ленина 5;Ямы во дворе;0003.0009.0097.0699\r\n";
+    let r = crate::legacy_import::upload(&app, &app.admin, csv.as_bytes(), "j.csv", false, None).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let list = app.call("GET", "/api/v1/appeals?registered_from=2024-01-01", Some(&app.admin), None).await;
+    let id = list.json["items"][0]["id"].as_str().unwrap().to_string();
+    let mut b = Browser::new(&app);
+    b.sign_in("clerk").await;
+    let card = b.get(&format!("/appeals/{id}")).await;
+    assert_eq!(card.status, 200);
+    assert!(card.body.contains("Номер в прежнем журнале</dt><dd id=\"legacy-number\">17-В</dd>"), "{}", card.body);
+}
