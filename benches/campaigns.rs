@@ -18,6 +18,9 @@ use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The column of a classifier entry's name in `classifier.tsv`.
+const NAME_COLUMN: usize = 3;
+
 const TEMPLATES: [&str; 5] = [
     "Во дворе дома на улице Строителей третий год не ремонтируют асфальт и тротуары. После дождя между подъездами стоят глубокие лужи. Детская площадка сломана. Просим включить двор в программу благоустройства.",
     "Маршрут автобуса номер двенадцать отменили без предупреждения жителей посёлка. До поликлиники и школы приходится идти пешком по обочине трассы. Просим восстановить маршрут в утренние и вечерние часы.",
@@ -33,7 +36,16 @@ fn letter(i: usize) -> String {
         let greeting = ["Здравствуйте!", "Уважаемый глава!", "Добрый день.", ""][i % 4 / 2 * 2 % 4];
         format!("{greeting} {} Проживаю: ул. Ленина, д. {}, кв. {}.", TEMPLATES[(i / 2) % 5], i % 90, i % 200)
     } else {
-        format!("Прошу разобраться с проблемой номер {i}: у дома {} по улице {} третий месяц не вывозят контейнер, жалобы в управляющую компанию {} без ответа, фото прилагаю.", i % 70, ["Мира", "Ленина", "Гагарина", "Садовой"][i % 4], ["Уют", "Дом", "Комфорт"][i % 3])
+        // Three subjects of the classifier picked by a fixed stream: letters unlike each other.
+        let names: Vec<&str> = include_str!("../config/classifier/classifier.tsv").lines().filter_map(|l| l.split('\t').nth(NAME_COLUMN)).filter(|n| n.split(' ').count() > 2).collect();
+        let mut x = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let mut pick = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            names[(x % names.len() as u64) as usize]
+        };
+        format!("Прошу разобраться: {}. Кроме того, {}. И ещё {}.", pick(), pick(), pick())
     }
 }
 
