@@ -72,11 +72,13 @@ pub enum Grouped {
 const PER_BUCKET: usize = 50;
 
 backend_fns! {
-    /// Groups a new letter in one transaction: reads the earlier letters sharing a bucket with
+    /// Groups a new letter in one transaction (not waiting for the disk): reads the earlier letters sharing a bucket with
     /// it (same organization and section, registered on or after `since`), lets `decide` say
     /// what to do, writes the campaign rows, then keeps the letter's signature and buckets.
     pub fn group(conn: &mut Conn, l: &Letter, since: NaiveDate, now: NaiveDateTime, new_id: &dyn Fn() -> String, decide: &dyn Fn(&[Candidate<String>]) -> Grouping<String>) -> Result<Grouped, ServiceError> {
-        conn.write_tx(|c| {
+        // Derived rows: a crash may lose the newest grouping (the letter then stands alone),
+        // never an appeal, so the commit does not wait for the disk.
+        conn.derived_write_tx(|c| {
             let found = candidates(c, l, since)?;
             let grouped = match decide(&found) {
                 Grouping::Alone => Grouped::Alone,

@@ -107,6 +107,16 @@ pub trait WriteTx: diesel::Connection {
         F: FnOnce(&mut Self) -> Result<T, E>,
         E: From<diesel::result::Error>;
 
+    /// [`WriteTx::write_tx`] for derived rows whose loss in a crash loses nothing anybody was
+    /// told (a letter's campaign grouping: it stands alone, as if unlike the others): the commit
+    /// does not wait for the disk. On SQLite the WAL frames are written and the next durable
+    /// commit's flush covers them (the WAL keeps their order); on PostgreSQL
+    /// `synchronous_commit` is off for this transaction only.
+    fn derived_write_tx<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Self) -> Result<T, E>,
+        E: From<diesel::result::Error>;
+
     /// Whether another write transaction of this process holds the writer right now: a hint for
     /// where to read before writing (a read on an idle writer finds its cache warm).
     fn writer_busy() -> bool {
@@ -131,41 +141,60 @@ impl WriteTx for diesel::SqliteConnection {
         F: FnOnce(&mut Self) -> Result<T, E>,
         E: From<diesel::result::Error>,
     {
-        // SQLite has one writer at a time; queueing writers on an in-process lock instead of
-        // SQLite's sleeping busy handler keeps latency flat under concurrent registrations.
-        let file = sqlite_file(self)?;
-        if file.is_empty() {
-            // An in-memory database: nothing to flush, no other connection to share it.
-            let _guard = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
-            return self.immediate_transaction(f);
-        }
-        // Every write transaction runs on the file's one writer connection (`wal_sync`), whose
-        // page cache no other connection's commit invalidates, and commits in a group: its WAL
-        // frames are written, and flushed after the lock is released, shared with the commits
-        // queued behind it.
-        let sync = wal_sync::WalSync::of(&file);
-        let (r, ticket) = {
-            let _guard = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
-            let mut writer = sync.writer()?;
-            let c = writer.as_mut().expect("opened by WalSync::writer");
-            let r = c.immediate_transaction(f);
-            let ticket = r.is_ok().then(|| sync.committed());
-            (r, ticket)
-        };
-        let v = r?;
-        if let Some(t) = ticket {
-            sync.wait(t).map_err(|e| diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::Unknown, Box::new(format!("flushing the WAL: {e}"))))?;
-            if t % wal_sync::CHECKPOINT_EVERY == 0 {
-                use diesel::connection::SimpleConnection;
-                // Copying the WAL into the database, outside the writer lock (a passive
-                // checkpoint runs beside the next writers); connections have no automatic
-                // checkpoint, which would run inside the commit, under the lock. Busy (another
-                // checkpoint running) is not an error: the next one catches up.
-                let _ = self.batch_execute("PRAGMA wal_checkpoint(PASSIVE)");
-            }
-        }
-        Ok(v)
+        sqlite_write(self, f, true)
     }
+
+    fn derived_write_tx<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Self) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        sqlite_write(self, f, false)
+    }
+}
+
+/// A SQLite write transaction on the file's writer; `durable`: answer only once the commit is
+/// flushed (shared with the commits queued behind it).
+#[cfg(feature = "sqlite")]
+fn sqlite_write<T, E, F>(this: &mut diesel::SqliteConnection, f: F, durable: bool) -> Result<T, E>
+where
+    F: FnOnce(&mut diesel::SqliteConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    // SQLite has one writer at a time; queueing writers on an in-process lock instead of
+    // SQLite's sleeping busy handler keeps latency flat under concurrent registrations.
+    let file = sqlite_file(this)?;
+    if file.is_empty() {
+        // An in-memory database: nothing to flush, no other connection to share it.
+        let _guard = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
+        return this.immediate_transaction(f);
+    }
+    // Every write transaction runs on the file's one writer connection (`wal_sync`), whose
+    // page cache no other connection's commit invalidates, and commits in a group: its WAL
+    // frames are written, and flushed after the lock is released, shared with the commits
+    // queued behind it.
+    let sync = wal_sync::WalSync::of(&file);
+    let (r, ticket) = {
+        let _guard = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
+        let mut writer = sync.writer()?;
+        let c = writer.as_mut().expect("opened by WalSync::writer");
+        let r = c.immediate_transaction(f);
+        let ticket = r.is_ok().then(|| sync.committed());
+        (r, ticket)
+    };
+    let v = r?;
+    if let Some(t) = ticket.filter(|_| durable) {
+        sync.wait(t).map_err(|e| diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::Unknown, Box::new(format!("flushing the WAL: {e}"))))?;
+        if t % wal_sync::CHECKPOINT_EVERY == 0 {
+            use diesel::connection::SimpleConnection;
+            // Copying the WAL into the database, outside the writer lock (a passive
+            // checkpoint runs beside the next writers); connections have no automatic
+            // checkpoint, which would run inside the commit, under the lock. Busy (another
+            // checkpoint running) is not an error: the next one catches up.
+            let _ = this.batch_execute("PRAGMA wal_checkpoint(PASSIVE)");
+        }
+    }
+    Ok(v)
 }
 
 /// The file behind a SQLite connection's main database, as SQLite names it (empty in memory).
@@ -191,6 +220,18 @@ impl WriteTx for diesel::PgConnection {
         E: From<diesel::result::Error>,
     {
         diesel::Connection::transaction(self, f)
+    }
+
+    fn derived_write_tx<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Self) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        diesel::Connection::transaction(self, |c| {
+            use diesel::connection::SimpleConnection;
+            c.batch_execute("SET LOCAL synchronous_commit = off")?;
+            f(c)
+        })
     }
 }
 
