@@ -127,13 +127,19 @@ fn drive_mix(addr: &str, token: &str, total: usize, concurrency: usize, offset: 
 /// statements: `BEGIN IMMEDIATE`, the two `match_keys` ranges, the counter, then the card (its
 /// FTS trigger included), applicant, question, two keys, history, acknowledgement, planner
 /// queue row and the 21 statistics deltas (seven figures in three slices), `COMMIT`. Returns transactions per second.
-fn sqlite_raw_writer(pool: &appeals::store::DbPool, org: &str, transactions: usize) -> f64 {
+/// With `minimal`, the minimal registration transaction instead: `BEGIN IMMEDIATE`, the counter,
+/// the card (its FTS trigger fires: it belongs to the table), applicant, question, history, `COMMIT`.
+fn sqlite_raw_writer(pool: &appeals::store::DbPool, org: &str, transactions: usize, minimal: bool) -> f64 {
     use appeals::store::prepared::{Arg, Prepared};
     use diesel::connection::SimpleConnection;
     let appeals::store::DbPool::Sqlite(p) = pool else { return 0.0 };
     let mut c = p.get().unwrap();
     // The issue's baseline: every commit flushes the WAL itself, one transaction at a time.
-    c.batch_execute("PRAGMA synchronous = FULL").unwrap();
+    // SQLite's own automatic checkpoint (every 1,000 pages, its default), as a plain
+    // application has it: with the pool's `wal_autocheckpoint = 0` the raw writer grew the WAL
+    // by ~25 frames a transaction without end, paying the kernel's zeroing of every new block
+    // (and leaving the next measured round a WAL of gigabytes to copy back first).
+    c.batch_execute("PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 1000; PRAGMA wal_checkpoint(RESTART);").unwrap();
     const APPEAL: &str = "INSERT INTO appeals (id, organization_id, reg_number, registered_at, registered_on, received_on, channel, form, kind, legal_regime, collective, \
         anonymous, from_organization, summary, reply_channel, migration_case, late_registration, repeated, status, due_date, due_explanation, forward_late, returned_count, \
         search_text, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'post', 'written', 'complaint', 'fz59', 0, 0, 0, 'Просит отремонтировать тротуар у дома 12 по ул. Октябрьской', \
@@ -151,7 +157,9 @@ fn sqlite_raw_writer(pool: &appeals::store::DbPool, org: &str, transactions: usi
         c.batch_execute("BEGIN IMMEDIATE").unwrap();
         let run = |c: &mut diesel::SqliteConnection, sql: &'static str, args: Vec<Arg>| Prepared::new(sql, args).execute(c).expect("raw writer statement");
         let (akey, ekey) = (format!("сырой {n}|a|адрес{n}"), format!("сырой {n}|e|r{n}@example.ru"));
-        run(&mut c, KEYS, vec![text(org), text(&akey), text(org), text(&ekey)]);
+        if !minimal {
+            run(&mut c, KEYS, vec![text(org), text(&akey), text(org), text(&ekey)]);
+        }
         #[derive(diesel::QueryableByName)]
         struct Seq {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -165,6 +173,11 @@ fn sqlite_raw_writer(pool: &appeals::store::DbPool, org: &str, transactions: usi
             vec![text(&format!("raw-p-{n}")), text(org), text(&id), text(&format!("Сырой {n}")), text(&format!("Адрес {n}")), text(&format!("r{n}@example.ru")), text(&format!("сырой {n}")), text(&format!("адрес{n}")), text(&format!("r{n}@example.ru"))]);
         run(&mut c, "INSERT INTO questions (id, organization_id, appeal_id, position, code, section, text, actions_taken) VALUES (?, ?, ?, 0, '0003.0009.0097.0699', '0003', 'ремонт тротуара', 0)",
             vec![text(&format!("raw-q-{n}")), text(org), text(&id)]);
+        if minimal {
+            run(&mut c, "INSERT INTO history (organization_id, appeal_id, at, action, details) VALUES (?, ?, ?, 'registered', ?)", vec![text(org), text(&id), text(&now), text(&format!("{{\"reg_number\":\"{number}\"}}"))]);
+            c.batch_execute("COMMIT").unwrap();
+            continue;
+        }
         run(&mut c, "INSERT INTO match_keys (organization_id, match_key, code, registered_at, appeal_id) VALUES (?, ?, '0003.0009.0097.0699', ?, ?), (?, ?, '0003.0009.0097.0699', ?, ?)",
             vec![text(org), text(&akey), text(&now), text(&id), text(org), text(&ekey), text(&now), text(&id)]);
         run(&mut c, "INSERT INTO history (organization_id, appeal_id, at, action, details) VALUES (?, ?, ?, 'registered', ?)", vec![text(org), text(&id), text(&now), text(&format!("{{\"reg_number\":\"{number}\"}}"))]);
@@ -186,7 +199,10 @@ fn sqlite_raw_writer(pool: &appeals::store::DbPool, org: &str, transactions: usi
             { let mut v = Vec::new(); for _ in 0..3 { for f in 0..7 { v.push(text(org)); v.push(text(&today.to_string())); if f == 6 { v.push(text(&due)); } } } v });
         c.batch_execute("COMMIT").unwrap();
     }
-    transactions as f64 / t.elapsed().as_secs_f64()
+    let tps = transactions as f64 / t.elapsed().as_secs_f64();
+    // The next round starts from a WAL copied back, as this one did.
+    c.batch_execute("PRAGMA wal_autocheckpoint = 0; PRAGMA wal_checkpoint(RESTART);").unwrap();
+    tps
 }
 
 fn pgbench(url: &str, org: &str, concurrency: usize, transactions: usize) -> Option<f64> {
@@ -296,7 +312,9 @@ impl Drop for TempDir {
 }
 
 async fn start_server(url: &str) -> (Server, String) {
-    let bin = env!("CARGO_BIN_EXE_appeals");
+    // BENCH_SERVER_BIN runs another build of the server (a saved "before" binary, for paired runs).
+    let bin_var = std::env::var("BENCH_SERVER_BIN").ok();
+    let bin = bin_var.as_deref().unwrap_or(env!("CARGO_BIN_EXE_appeals"));
     let dir = std::env::temp_dir().join(format!("appeals-bench-srv-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -364,10 +382,16 @@ async fn bench(label: &str, url: &str, total: usize) {
             }
         } else {
             // One writer: SQLite takes one write transaction at a time whatever the clients.
-            let tps = sqlite_raw_writer(&raw_pool, &org_id, total);
-            line.push_str(&format!("  | one raw writer, same tx: {tps:8.0} tps  ratio {:.2}", f.rate / tps));
+            let tps = sqlite_raw_writer(&raw_pool, &org_id, total, false);
+            let min = sqlite_raw_writer(&raw_pool, &org_id, total, true);
+            line.push_str(&format!("  | one raw writer, same tx: {tps:8.0} tps  ratio {:.2}; minimal tx: {min:8.0} tps  ratio {:.2}", f.rate / tps, f.rate / min));
         }
         println!("{line}");
+    }
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("register") {
+        // Distinct applicants at c=1 and c=8 beside the raw writers, and the peak RSS (profiling, paired runs).
+        println!("{label:8} peak RSS of the server after the rounds: {} MiB", peak_rss_kib(srv.child.id()) / 1024);
+        return;
     }
     // Three consecutive rounds on a young registry, 30% returning applicants, no ANALYZE.
     let round = |k: usize| {

@@ -22,6 +22,7 @@ pub mod history;
 pub mod legacy;
 pub mod login_attempts;
 pub mod models;
+pub mod optimize;
 pub mod outbox;
 pub mod pool;
 pub mod prepared;

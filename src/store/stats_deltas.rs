@@ -594,10 +594,38 @@ pub trait Recorder {
     fn facts_of_rows(&mut self, rows: &[AppealRow], local_day: LocalDay) -> Result<Vec<Facts>, ServiceError>;
 }
 
+/// Up to how many delta rows SQLite writes with one multi-row statement whose text is kept
+/// prepared (one text per count: a new card makes 21 with one question, a few more per further
+/// question or applicant); larger sets go in chunks of this size.
+#[cfg(feature = "sqlite")]
+const SQLITE_DELTAS_PREPARED: usize = 64;
+
+/// The delta rows in as few statements as their count allows, each a multi-row `VALUES` of a
+/// text fixed per count, so SQLite prepares it once per connection: diesel does not cache its
+/// multi-row inserts, and parsing the 21-row statement of every registration was paid under the
+/// writer lock.
+#[cfg(feature = "sqlite")]
+fn sqlite_record_prepared(c: &mut diesel::SqliteConnection, rows: &[Row]) -> Result<(), ServiceError> {
+    use super::prepared::{Arg, Prepared};
+    static BY_COUNT: [std::sync::OnceLock<String>; SQLITE_DELTAS_PREPARED + 1] = [const { std::sync::OnceLock::new() }; SQLITE_DELTAS_PREPARED + 1];
+    for chunk in rows.chunks(SQLITE_DELTAS_PREPARED) {
+        let sql = BY_COUNT[chunk.len()].get_or_init(|| {
+            format!("INSERT INTO stats_deltas (organization_id, slice, day, figure, dim, n) VALUES {}", vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", "))
+        });
+        let mut args = Vec::with_capacity(chunk.len() * 6);
+        for (org, slice, day, figure, dim, n) in chunk {
+            // Dates as diesel writes them on SQLite (`%Y-%m-%d` text).
+            args.extend([Arg::Text(org.clone()), Arg::Text(slice.clone()), Arg::Text(day.format("%Y-%m-%d").to_string()), Arg::Text(figure.to_string()), Arg::Text(dim.clone()), Arg::BigInt(*n)]);
+        }
+        Prepared::owned(std::borrow::Cow::Borrowed(sql.as_str()), args).execute(c)?;
+    }
+    Ok(())
+}
+
 #[cfg(feature = "sqlite")]
 impl Recorder for diesel::SqliteConnection {
     fn record_deltas(&mut self, rows: &[Row]) -> Result<(), ServiceError> {
-        sqlite::record(self, rows)
+        sqlite_record_prepared(self, rows)
     }
 
     fn departments(&mut self, users: &[String]) -> Result<Departments, ServiceError> {

@@ -211,8 +211,9 @@ pub const AFTER_IMPORT_MIN: usize = 1_000;
 
 /// The follow-up of a large import, in the background: `ANALYZE` on PostgreSQL, so lists keep
 /// good plans; on SQLite the search index merged into one segment (a write, ~1.5 s for 100,000
-/// appeals, under the writer lock) and a passive checkpoint, which copies the import's pages
-/// from the WAL into the database without blocking readers or writers.
+/// appeals, under the writer lock), a passive checkpoint, which copies the import's pages
+/// from the WAL into the database without blocking readers or writers, and `PRAGMA optimize`
+/// (`store::optimize`).
 fn after_import(pool: DbPool) {
     let spawned = std::thread::Builder::new().name("after-import".into()).spawn(move || {
         use diesel::connection::SimpleConnection;
@@ -223,7 +224,9 @@ fn after_import(pool: DbPool) {
                 // The search index in one segment: an import leaves FTS5 with many, and every
                 // later insert would go on merging them a few pages at a time, under the lock.
                 c.write_tx(|c| c.batch_execute("INSERT INTO appeal_search (appeal_search) VALUES ('optimize')"))?;
-                Ok(c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")?)
+                c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")?;
+                // The planner's statistics for the grown tables.
+                crate::store::optimize::optimize(&pool)
             }),
             #[cfg(feature = "postgres")]
             DbPool::Pg(p) => p.get().map_err(ServiceError::from).and_then(|mut c| Ok(c.batch_execute("ANALYZE appeals, applicants, questions, match_keys, history")?)),

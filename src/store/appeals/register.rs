@@ -114,7 +114,7 @@ pub trait RegisterSteps {
     /// entry), its notices, its place in the planner's queue and its statistics deltas. With
     /// `number` (year, sequence width) it also reserves the year's next number and puts its
     /// digits where the rows carry [`crate::domain::regnum::SEQ_PLACEHOLDER`], returning it.
-    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], notices: &[NotificationRow], deltas: &[crate::domain::rollup::Row], number: Option<(i32, usize)>) -> Result<Option<i64>, ServiceError>;
+    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], hist: &NewHistory, notices: &[NotificationRow], deltas: &[crate::domain::rollup::Row], number: Option<(i32, usize)>) -> Result<Option<i64>, ServiceError>;
 }
 
 /// The (year, sequence width) a registration's write statement reserves and fills in, when
@@ -138,19 +138,33 @@ impl RegisterSteps for diesel::SqliteConnection {
 
     const NUMBERS_IN_WRITE: bool = false;
 
-    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], notices: &[NotificationRow], deltas: &[crate::domain::rollup::Row], _: Option<(i32, usize)>) -> Result<Option<i64>, ServiceError> {
-        // One multi-row statement per table.
+    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], hist: &NewHistory, notices: &[NotificationRow], deltas: &[crate::domain::rollup::Row], _: Option<(i32, usize)>) -> Result<Option<i64>, ServiceError> {
+        use crate::store::prepared::{Arg, Prepared};
+        // One single-row statement per row: diesel keeps those prepared on the connection, where
+        // it parses a multi-row insert afresh every time (and a registration has one or two
+        // rows per table). The card's insert fires the search index's trigger.
         diesel::insert_into(appeals::table).values(row).execute(self)?;
-        diesel::insert_into(applicants::table).values(&a.applicants).execute(self)?;
-        diesel::insert_into(questions::table).values(&a.questions).execute(self)?;
-        if !a.match_keys.is_empty() {
-            diesel::insert_into(match_keys::table).values(&a.match_keys).execute(self)?;
+        for p in &a.applicants {
+            diesel::insert_into(applicants::table).values(p).execute(self)?;
         }
-        if !links.is_empty() {
-            diesel::insert_into(appeal_links::table).values(links).execute(self)?;
+        for q in &a.questions {
+            diesel::insert_into(questions::table).values(q).execute(self)?;
         }
-        diesel::insert_into(crate::store::schema::history::table).values(&first_entry(row, a, links)).execute(self)?;
-        crate::store::outbox::sqlite::write_filled(self, &row.id, a.outbox.cancel_reminders, notices)?;
+        for k in &a.match_keys {
+            diesel::insert_into(match_keys::table).values(k).execute(self)?;
+        }
+        for l in links {
+            diesel::insert_into(appeal_links::table).values(l).execute(self)?;
+        }
+        diesel::insert_into(crate::store::schema::history::table).values(hist).execute(self)?;
+        if a.outbox.cancel_reminders {
+            crate::store::outbox::sqlite::cancel_reminders(self, &row.id)?;
+        }
+        for n in notices {
+            diesel::insert_into(crate::store::schema::notifications::table).values(n).on_conflict_do_nothing().execute(self)?;
+        }
+        // The planner's next pass re-plans this appeal (`outbox::write_filled`), by value.
+        Prepared::new("INSERT INTO plan_queue (organization_id, appeal_id) VALUES (?, ?) ON CONFLICT DO NOTHING", vec![Arg::Text(row.organization_id.clone()), Arg::Text(row.id.clone())]).execute(self)?;
         crate::store::stats_deltas::record_rows(self, deltas)?;
         Ok(None)
     }
@@ -254,7 +268,7 @@ impl RegisterSteps for diesel::PgConnection {
 
     const NUMBERS_IN_WRITE: bool = true;
 
-    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], notices: &[NotificationRow], deltas: &[crate::domain::rollup::Row], number: Option<(i32, usize)>) -> Result<Option<i64>, ServiceError> {
+    fn write_registration(&mut self, row: &AppealRow, a: &NewAppeal, links: &[LinkRow], hist: &NewHistory, notices: &[NotificationRow], deltas: &[crate::domain::rollup::Row], number: Option<(i32, usize)>) -> Result<Option<i64>, ServiceError> {
         use crate::store::prepared::{Arg, Prepared};
         if a.outbox.cancel_reminders {
             crate::store::outbox::pg::cancel_reminders(self, &row.id)?;
@@ -262,7 +276,6 @@ impl RegisterSteps for diesel::PgConnection {
         // One prepared statement, one round trip: every table's rows travel as one JSON array
         // and are inserted by data-modifying CTEs (foreign keys are checked at the statement's end).
         static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        let hist = first_entry(row, a, links);
         let sql = SQL.get_or_init(|| {
             let link = LinkRow { organization_id: String::new(), appeal_id: String::new(), related_appeal_id: String::new(), kind: String::new(), confirmed: None, created_at: row.registered_at };
             let key = MatchKeyRow { organization_id: String::new(), match_key: String::new(), code: String::new(), registered_at: row.registered_at, appeal_id: String::new() };
@@ -278,7 +291,7 @@ impl RegisterSteps for diesel::PgConnection {
                 pg_insert_json("appeal_links", &link, &[]),
                 pg_insert_json("notifications", &notice, &["subject", "body"]),
                 pg_insert_json("stats_deltas", &crate::store::stats_deltas::NewDelta::default(), &[]),
-                pg_insert_json("history", &hist, &["details"]),
+                pg_insert_json("history", hist, &["details"]),
             )
         });
         let json = |v: serde_json::Result<String>| v.map(Arg::Text).map_err(|e| ServiceError::Db(diesel::result::Error::SerializationError(Box::new(e))));
@@ -296,7 +309,7 @@ impl RegisterSteps for diesel::PgConnection {
             json(serde_json::to_string(links))?,
             json(serde_json::to_string(notices))?,
             json(serde_json::to_string(&crate::store::stats_deltas::new_deltas(deltas)))?,
-            json(serde_json::to_string(&[&hist]))?,
+            json(serde_json::to_string(&[hist]))?,
         ];
         let reserved: Vec<Reserved> = Prepared::new(sql.as_str(), args).load(self)?;
         Ok(reserved.first().map(|r| r.last_seq))
@@ -309,6 +322,47 @@ impl RegisterSteps for diesel::PgConnection {
 struct Reserved {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     last_seq: i64,
+}
+
+/// Registration with its earlier appeals already read, every row built before the write
+/// transaction: the card carries [`crate::domain::regnum::SEQ_PLACEHOLDER`] for its number,
+/// whose digits are replaced inside the transaction (card, search text, first history entry,
+/// notices: the columns PostgreSQL's statement fills the same way), once the counter has moved.
+/// Under SQLite's one writer lock this leaves the counter and the inserts; the rest (links,
+/// rendering, the acknowledgement, statistics deltas) runs beside other writers. For a card
+/// that needs a generated number, the template must have a single sequence (`seq_width`).
+fn register_prebuilt<C: RegisterSteps + WriteTx>(conn: &mut C, a: &NewAppeal, links_for: LinkDecision, numbering: Numbering, found: Vec<Candidate>) -> Result<CardData, ServiceError> {
+    use crate::domain::regnum::{fill_seq, SEQ_PLACEHOLDER};
+    // The caller numbers inside the transaction when the template has no single sequence.
+    let width = numbering.seq_width.filter(|_| a.appeal.reg_number.is_empty());
+    let mut row = a.appeal.clone();
+    let (repeated, links) = links_for(&row, &found);
+    row.repeated = repeated;
+    if width.is_some() {
+        numbering.apply(&mut row, SEQ_PLACEHOLDER);
+    }
+    let mut notices = crate::store::outbox::filled(&a.outbox, &[("reg_number", &row.reg_number)], row.registered_at);
+    let mut related: Vec<String> = links.iter().map(|l| l.related_appeal_id.clone()).collect();
+    related.sort();
+    let mut card = CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related };
+    let deltas = crate::store::stats_deltas::new_card_rows(&card);
+    let mut hist = first_entry(&card.appeal, a, &links);
+    conn.write_tx(|c| {
+        if let Some(width) = width {
+            let (_, seq) = c.found_and_number(&card.appeal.organization_id, &[], Some(a.reg_year))?;
+            let seq = seq.ok_or(ServiceError::Db(diesel::result::Error::NotFound))?;
+            let (mark, digits) = (SEQ_PLACEHOLDER.to_string(), fill_seq(seq, width));
+            for s in [&mut card.appeal.reg_number, &mut card.appeal.search_text, &mut hist.details] {
+                *s = s.replace(&mark, &digits);
+            }
+            for n in &mut notices {
+                n.subject = n.subject.replace(&mark, &digits);
+                n.body = n.body.replace(&mark, &digits);
+            }
+        }
+        c.write_registration(&card.appeal, a, &links, &hist, &notices, &deltas, None)?;
+        Ok(card)
+    })
 }
 
 /// Registers one appeal in one transaction: links to earlier appeals of the same applicant and
@@ -387,10 +441,15 @@ backend_fns! {
             return conn.write_tx(|c| register_found(c, a, links_for, numbering, None));
         }
         // Under concurrent writes: the earlier appeals are read before the writer lock is taken
-        // (a WAL snapshot blocks nobody), as PostgreSQL reads them before its write statement;
-        // only the number and the rows are written under the lock.
+        // (a WAL snapshot blocks nobody), as PostgreSQL reads them before its write statement,
+        // and every row is built before it too; only the number and the inserts are left
+        // for the lock (`register_prebuilt`).
         let found = candidates(conn, &a.appeal.organization_id, &pairs_of(&a.match_keys))?;
-        conn.write_tx(|c| register_found(c, a, links_for, numbering, Some(found)))
+        if a.appeal.reg_number.is_empty() && numbering.seq_width.is_none() {
+            // A template with no single sequence: numbered and rendered inside the transaction.
+            return conn.write_tx(|c| register_found(c, a, links_for, numbering, Some(found)));
+        }
+        register_prebuilt(conn, a, links_for, numbering, found)
     }
 
     /// [`register`] inside the caller's transaction (a composite use case goes on writing).
@@ -427,7 +486,8 @@ backend_fns! {
         let mut card = CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related };
         // Statistics deltas, in the registering transaction.
         let deltas = crate::store::stats_deltas::new_card_rows(&card);
-        let reserved = c.write_registration(&card.appeal, a, &links, &notices, &deltas, in_write)?;
+        let hist = first_entry(&card.appeal, a, &links);
+        let reserved = c.write_registration(&card.appeal, a, &links, &hist, &notices, &deltas, in_write)?;
         if let (Some(seq), Some(unnumbered)) = (reserved, unnumbered) {
             // The number the database reserved and filled in, rendered the same way for the answer.
             card.appeal = unnumbered;
