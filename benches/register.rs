@@ -122,6 +122,45 @@ fn drive_mix(addr: &str, token: &str, total: usize, concurrency: usize, offset: 
     Figures { rate: all.len() as f64 / elapsed.as_secs_f64(), p50: all[all.len() / 2], p99: all[(all.len() * 99 / 100).min(all.len() - 1)] }
 }
 
+/// One registration at a time every 100 ms on one keep-alive connection until `stop`: each one's
+/// latency (what a clerk registering sees while something else, an import, holds the writer).
+fn probe(addr: &str, token: &str, offset: usize, stop: &std::sync::atomic::AtomicBool) -> Vec<Duration> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream.set_nodelay(true).unwrap();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut lat = Vec::new();
+    let mut i = offset;
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        let b = body_mix(i, Mix::Distinct);
+        i += 1;
+        let req = format!("POST /api/v1/appeals HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{b}", b.len());
+        let t = Instant::now();
+        stream.write_all(req.as_bytes()).expect("send");
+        let mut have = 0;
+        let head_end = loop {
+            let n = stream.read(&mut buf[have..]).expect("read");
+            assert!(n > 0, "server closed the connection");
+            have += n;
+            if let Some(p) = buf[..have].windows(4).position(|w| w == b"\r\n\r\n") {
+                break p + 4;
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+        assert!(head.starts_with("http/1.1 201"), "registration failed: {head}");
+        let len: usize = head.lines().find_map(|l| l.strip_prefix("content-length:")).map(|v| v.trim().parse().unwrap()).unwrap_or(0);
+        let mut body_have = have - head_end;
+        while body_have < len {
+            let n = stream.read(&mut buf[..]).expect("read body");
+            assert!(n > 0, "server closed the connection");
+            body_have += n;
+        }
+        lat.push(t.elapsed());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    lat
+}
+
 /// The SQLite counterpart of `register.pgbench`: one writer on one connection (the service's
 /// pragmas, `synchronous = FULL`) running the same registration transaction as prepared
 /// statements: `BEGIN IMMEDIATE`, the two `match_keys` ranges, the counter, then the card (its
@@ -363,8 +402,21 @@ async fn bench(label: &str, url: &str, total: usize) {
         let client = awc::Client::builder().timeout(Duration::from_secs(600)).finish();
         let n: usize = std::env::var("IMPORT_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
         for (k, offset) in [1_000_000usize, 5_000_000].into_iter().enumerate() {
+            // What another writer sees meanwhile: one registration every 100 ms from another client.
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let beside = {
+                let (endpoint, token, stop) = (endpoint.clone(), token.clone(), stop.clone());
+                std::thread::spawn(move || probe(&endpoint, &token, 60_000_000 + k * 100_000, &stop))
+            };
             let took = import(&client, &srv, &token, n, offset, Mix::Returning).await;
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            let mut lat = beside.join().expect("probe");
+            lat.sort();
+            let ms = |d: Duration| d.as_secs_f64() * 1e3;
             println!("{label:8} import {} of {n} in one request: {:.2} s = {:8.0} appeals/s", k + 1, took.as_secs_f64(), n as f64 / took.as_secs_f64());
+            if let (Some(first), Some(last)) = (lat.first(), lat.last()) {
+                println!("{label:8}   registrations beside it (one every 100 ms): {}, fastest {:.1} ms, median {:.1} ms, slowest {:.1} ms", lat.len(), ms(*first), ms(lat[lat.len() / 2]), ms(*last));
+            }
         }
         println!("{label:8} peak RSS of the server: {} MiB", peak_rss_kib(srv.child.id()) / 1024);
         if n >= 100_000 {

@@ -39,10 +39,23 @@ impl SearchQuery {
         like_contains(&self.folded)
     }
 
-    /// An FTS5 phrase (one quoted string, `"` doubled): with the `trigram` tokenizer it finds
-    /// every row containing the text.
-    pub fn fts_phrase(&self) -> String {
-        format!("\"{}\"", self.folded.replace('"', "\"\""))
+    /// An FTS5 query for the `trigram` tokenizer on an index without positions (`detail =
+    /// none`): every distinct trigram of the text, each a quoted term (`"` doubled), joined by
+    /// `AND`. It finds every row holding all of them, a superset of the rows containing the
+    /// text (the trigrams need not stand in a row there); the store rechecks each candidate
+    /// with [`SearchQuery::like_pattern`]. The index without positions is about half the
+    /// size and cheaper to write on every registration; phrase queries need positions.
+    pub fn fts_trigrams(&self) -> String {
+        let chars: Vec<char> = self.folded.chars().collect();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut terms = Vec::new();
+        for w in chars.windows(3) {
+            let t: String = w.iter().collect();
+            if seen.insert(t.clone()) {
+                terms.push(format!("\"{}\"", t.replace('"', "\"\"")));
+            }
+        }
+        terms.join(" AND ")
     }
 }
 
@@ -82,6 +95,13 @@ mod tests {
     fn patterns_are_literal() {
         let q = SearchQuery::parse("50%_\"абв\"").unwrap();
         assert_eq!(q.like_pattern(), "%50\\%\\_\"абв\"%");
-        assert_eq!(q.fts_phrase(), "\"50%_\"\"абв\"\"\"");
+        assert_eq!(q.fts_trigrams(), r#""50%" AND "0%_" AND "%_""" AND "_""а" AND """аб" AND "абв" AND "бв""""#);
+    }
+
+    #[test]
+    fn every_distinct_trigram_once() {
+        assert_eq!(SearchQuery::parse("Ким").unwrap().fts_trigrams(), r#""ким""#);
+        assert_eq!(SearchQuery::parse("ааааа").unwrap().fts_trigrams(), r#""ааа""#);
+        assert_eq!(SearchQuery::parse("ив иванов").unwrap().fts_trigrams(), r#""ив " AND "в и" AND " ив" AND "ива" AND "ван" AND "ано" AND "нов""#);
     }
 }

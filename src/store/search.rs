@@ -54,13 +54,16 @@ pub trait SearchIndex {
 #[cfg(feature = "sqlite")]
 impl SearchIndex for diesel::SqliteConnection {
     fn matching(&mut self, org: &str, q: &SearchQuery) -> Result<Vec<(NaiveDateTime, String)>, ServiceError> {
-        // The FTS5 table proposes rowids; `appeal_search_rows` maps them to cards by primary key.
+        // The FTS5 table proposes rowids (rows holding every trigram of the query);
+        // `appeal_search_rows` maps them to cards by primary key; the LIKE keeps the exact matches.
+        // The table's name, not its one column, on the left of MATCH: an index without positions
+        // answers no column filter.
         let hits: Vec<Hit> = diesel::sql_query(
             "SELECT appeals.registered_at AS registered_at, appeals.id AS id FROM appeal_search \
              JOIN appeal_search_rows ON appeal_search_rows.id = appeal_search.rowid JOIN appeals ON appeals.id = appeal_search_rows.appeal_id \
-             WHERE appeal_search.search_text MATCH ? AND appeals.organization_id = ? AND appeals.search_text LIKE ? ESCAPE '\\'",
+             WHERE appeal_search MATCH ? AND appeals.organization_id = ? AND appeals.search_text LIKE ? ESCAPE '\\'",
         )
-        .bind::<Text, _>(q.fts_phrase())
+        .bind::<Text, _>(q.fts_trigrams())
         .bind::<Text, _>(org)
         .bind::<Text, _>(q.like_pattern())
         .load(self)?;

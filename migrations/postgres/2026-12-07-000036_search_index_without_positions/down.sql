@@ -1,0 +1,3 @@
+-- backend-specific: begin
+SELECT 1;
+-- backend-specific: end
