@@ -15,7 +15,7 @@ pub fn optimize(pool: &DbPool) -> Result<(), ServiceError> {
         #[cfg(feature = "sqlite")]
         DbPool::Sqlite(p) => {
             use diesel::connection::SimpleConnection;
-            let mut c = p.get()?;
+            let mut c = super::pool::checkout(p)?;
             c.write_tx(|w| w.batch_execute("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;"))?;
             Ok(())
         }
