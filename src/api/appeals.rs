@@ -135,6 +135,7 @@ pub async fn appeal_history(caller: Caller, state: web::Data<AppState>, id: web:
     params(("registered_from" = Option<chrono::NaiveDate>, Query, description = "YYYY-MM-DD"), ("registered_to" = Option<chrono::NaiveDate>, Query, description = "YYYY-MM-DD, inclusive"),
            ("status" = Option<Status>, Query), ("channel" = Option<String>, Query, description = "channel code from /api/v1/channels"),
            ("section" = Option<String>, Query, pattern = "^[0-9]{4}$", description = "classifier section, e.g. 0005"),
+           ("campaign_id" = Option<uuid::Uuid>, Query, description = "appeals of this mass campaign"),
            ("executor_id" = Option<uuid::Uuid>, Query), ("overdue" = Option<bool>, Query), ("due_within_days" = Option<i64>, Query, minimum = 0, maximum = 366),
            ("q" = Option<String>, Query, description = "registration number, applicant name or summary contains this; case-insensitive, ё = е; at least 3 letters or digits in a row (422 naming q otherwise)"),
            ("limit" = Option<i64>, Query, minimum = 1, maximum = 100), ("cursor" = Option<String>, Query, pattern = "^[0-9a-f]{2,400}$", description = "next_cursor of the previous page")),

@@ -4,7 +4,7 @@
 //! appeals at once (each appeal through the single action's use case, as a bulk action).
 
 use super::bulk::{row, BulkResult, BulkRow};
-use super::{AppState, ReadProblems, WriteProblems};
+use super::{AppState, ReadProblems, ResourceWriteProblems};
 use crate::control::bulk::{self, Batch, BulkAction, MAX_IDS};
 use crate::domain::roles::Capability;
 use crate::domain::validation::{Errors, FieldError};
@@ -100,7 +100,7 @@ pub async fn get_campaign(caller: Caller, state: web::Data<AppState>, id: web::P
 
 /// Renames a campaign.
 #[utoipa::path(tag = "campaigns", params(("id" = String, Path, description = "campaign id")), request_body = CampaignPatch,
-    responses((status = 200, body = CampaignSummary), WriteProblems))]
+    responses((status = 200, body = CampaignSummary), ResourceWriteProblems))]
 #[patch("/campaigns/{id}")]
 pub async fn rename_campaign(caller: Caller, state: web::Data<AppState>, id: web::Path<String>, body: ValidJson<CampaignPatch>) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::ReadAll)?;
@@ -118,7 +118,7 @@ pub async fn rename_campaign(caller: Caller, state: web::Data<AppState>, id: web
 
 /// Leaves an appeal out of its campaign for good; a campaign left with one appeal is dissolved.
 #[utoipa::path(tag = "campaigns", params(("id" = String, Path, description = "campaign id"), ("appeal_id" = String, Path, description = "appeal id")),
-    responses((status = 204, description = "left out"), WriteProblems))]
+    responses((status = 204, description = "left out"), ResourceWriteProblems))]
 #[delete("/campaigns/{id}/appeals/{appeal_id}")]
 pub async fn leave_out(caller: Caller, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::ReadAll)?;
@@ -136,7 +136,7 @@ pub async fn leave_out(caller: Caller, state: web::Data<AppState>, path: web::Pa
 /// resolution, extend, forward, …): each appeal as the single action would take it, in batches
 /// of 500 with one `bulk_id` each; answers as `POST /appeals/bulk` does.
 #[utoipa::path(tag = "campaigns", params(("id" = String, Path, description = "campaign id")), request_body = CampaignActionInput,
-    responses((status = 200, description = "every appeal's outcome", body = BulkResult), WriteProblems))]
+    responses((status = 200, description = "every appeal's outcome", body = BulkResult), ResourceWriteProblems))]
 #[post("/campaigns/{id}/actions")]
 pub async fn campaign_action(caller: Caller, state: web::Data<AppState>, id: web::Path<String>, body: ValidJson<CampaignActionInput>) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::ReadAll)?;

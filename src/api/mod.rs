@@ -76,6 +76,18 @@ impl utoipa::IntoResponses for WriteProblems {
     }
 }
 
+/// The problems a write to a resource named in the path may answer: those of [`WriteProblems`]
+/// and 404 (no such resource in the caller's organization).
+pub struct ResourceWriteProblems;
+
+impl utoipa::IntoResponses for ResourceWriteProblems {
+    fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>> {
+        let mut map = WriteProblems::responses();
+        map.extend(problem_map(&[("404", "no such resource in the caller's organization")]));
+        map
+    }
+}
+
 /// The problems any read may answer (400, 401, 403, 404, 422, 503).
 pub struct ReadProblems;
 

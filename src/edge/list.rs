@@ -56,6 +56,7 @@ pub fn filter_from(state: &AppState, caller: &Caller, p: &Params) -> Result<List
         channel: p.one_of("channel", &channels)?,
         section: p.section("section")?,
         executor_id: p.uuid("executor_id")?,
+        campaign_id: p.uuid("campaign_id")?,
         visible_to: caller.actor().confined_to(),
         due_on_or_before: None,
         due_before: None,

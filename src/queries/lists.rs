@@ -68,6 +68,7 @@ fn deadline_order(org: &str) -> ListFilter {
         channel: None,
         section: None,
         executor_id: None,
+        campaign_id: None,
         visible_to: None,
         due_on_or_before: None,
         due_before: None,

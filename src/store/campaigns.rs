@@ -72,15 +72,21 @@ pub enum Grouped {
 const PER_BUCKET: usize = 50;
 
 backend_fns! {
-    /// Groups a new letter in one transaction (not waiting for the disk): reads the earlier letters sharing a bucket with
-    /// it (same organization and section, registered on or after `since`), lets `decide` say
-    /// what to do, writes the campaign rows, then keeps the letter's signature and buckets.
+    /// Groups a new letter: reads the earlier letters sharing a bucket with it (same
+    /// organization and section, registered on or after `since`), lets `decide` say what to
+    /// do, then writes the campaign rows, the letter's signature and buckets in one
+    /// transaction that does not wait for the disk.
     pub fn group(conn: &mut Conn, l: &Letter, since: NaiveDate, now: NaiveDateTime, new_id: &dyn Fn() -> String, decide: &dyn Fn(&[Candidate<String>]) -> Grouping<String>) -> Result<Grouped, ServiceError> {
+        // The earlier letters are read before the write (on SQLite, before the one writer lock
+        // every registration queues on): the lock is held only for the rows. Two letters grouped
+        // at the same instant may not see each other and start two campaigns; the next letter
+        // like both brings them together.
+        let found = candidates(conn, l, since)?;
+        let decision = decide(&found);
         // Derived rows: a crash may lose the newest grouping (the letter then stands alone),
         // never an appeal, so the commit does not wait for the disk.
         conn.derived_write_tx(|c| {
-            let found = candidates(c, l, since)?;
-            let grouped = match decide(&found) {
+            let grouped = match decision {
                 Grouping::Alone => Grouped::Alone,
                 Grouping::Start { with } => {
                     let id = new_id();

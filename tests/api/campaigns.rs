@@ -87,6 +87,14 @@ async fn near_identical_letters_of_different_people_form_one_campaign(db: Db) {
     assert_eq!(members, ids.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!((one.json["applicants"].as_i64(), one.json["addresses"].as_i64()), (Some(5), Some(5)), "{}", one.json);
 
+    // The registry filtered by the campaign: its appeals, newest first, and nothing else.
+    let listed = app.call("GET", &format!("/api/v1/appeals?campaign_id={id}"), Some(&app.clerk), None).await;
+    assert_eq!(listed.status, 200, "{}", listed.json);
+    let mut found: Vec<&str> = listed.json["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    found.reverse();
+    assert_eq!(found, ids.iter().map(String::as_str).collect::<Vec<_>>());
+    app.call("GET", "/api/v1/appeals?campaign_id=kampania", Some(&app.clerk), None).await.assert_problem(422, Some("campaign_id"));
+
     // The statistics count the campaign apart from collective appeals.
     let s = app.call("GET", "/api/v1/stats?from=2025-01-01&to=2025-12-31", Some(&app.supervisor), None).await;
     assert_eq!(s.status, 200, "{}", s.json);

@@ -135,7 +135,8 @@ async fn read_everything(app: &TestApp, cards: &[Value]) {
     let today = app.state.today();
     let board = ListFilter {
         org: app.org.clone(), registered_from: None, registered_before: None, statuses: vec!["registered".into(), "in_work".into()], channel: None, section: None,
-        executor_id: None, visible_to: None, due_on_or_before: None, due_before: Some(today), due_on_or_after: None, search: None, after: None, after_due: None,
+        executor_id: None,
+        campaign_id: None, visible_to: None, due_on_or_before: None, due_before: Some(today), due_on_or_after: None, search: None, after: None, after_due: None,
         limit: 21, order: ListOrder::DueFirst,
     };
     appeals::store::appeals::count_due_first(&app.pool, &board).unwrap();

@@ -36,6 +36,8 @@ pub struct ListFilter {
     pub section: Option<String>,
     /// Actively assigned to this user (a filter).
     pub executor_id: Option<String>,
+    /// In this mass campaign.
+    pub campaign_id: Option<String>,
     /// Restrict to appeals actively assigned to this user (an executor's visibility).
     pub visible_to: Option<String>,
     /// Deadline on or before this date.
@@ -182,6 +184,10 @@ backend_fns! {
         if let Some(ch) = &f.channel { q = q.filter(appeals::channel.eq(ch.clone())); }
         if let Some(s) = &f.section {
             q = q.filter(appeals::id.eq_any(questions::table.filter(questions::organization_id.eq(f.org.clone())).filter(questions::section.eq(s.clone())).select(questions::appeal_id)));
+        }
+        if let Some(c) = &f.campaign_id {
+            use crate::store::schema::campaign_members;
+            q = q.filter(appeals::id.eq_any(campaign_members::table.filter(campaign_members::organization_id.eq(f.org.clone())).filter(campaign_members::campaign_id.eq(c.clone())).select(campaign_members::appeal_id)));
         }
         for who in [&f.executor_id, &f.visible_to].into_iter().flatten() {
             q = q.filter(appeals::id.eq_any(assignments::table.filter(assignments::user_id.eq(who.clone())).filter(assignments::active.eq(true)).select(assignments::appeal_id)));
