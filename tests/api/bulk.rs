@@ -4,7 +4,6 @@
 //! the pages' checkboxes, form and result page over HTTP with cookies.
 
 use crate::support::*;
-use diesel::RunQueryDsl;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -36,11 +35,7 @@ fn scalar(app: &TestApp, sql: &str) -> i64 {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let rows: Vec<N> = match &app.pool {
-        appeals::store::DbPool::Sqlite(p) => diesel::sql_query(sql).load(&mut *p.get().unwrap()),
-        appeals::store::DbPool::Pg(p) => diesel::sql_query(sql).load(&mut *p.get().unwrap()),
-    }
-    .unwrap_or_else(|e| panic!("{e}: {sql}"));
+    let rows: Vec<N> = app.rows(sql);
     rows[0].n
 }
 
@@ -53,11 +48,7 @@ fn grouped(app: &TestApp, sql: &str) -> BTreeMap<String, i64> {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let rows: Vec<Row> = match &app.pool {
-        appeals::store::DbPool::Sqlite(p) => diesel::sql_query(sql).load(&mut *p.get().unwrap()),
-        appeals::store::DbPool::Pg(p) => diesel::sql_query(sql).load(&mut *p.get().unwrap()),
-    }
-    .unwrap_or_else(|e| panic!("{e}: {sql}"));
+    let rows: Vec<Row> = app.rows(sql);
     rows.into_iter().filter(|r| r.n != 0).map(|r| (r.k, r.n)).collect()
 }
 
@@ -478,10 +469,6 @@ fn scalar_text(app: &TestApp, id: &str) -> String {
         t: String,
     }
     let sql = format!("SELECT reg_number AS t FROM appeals WHERE id = '{id}'");
-    let rows: Vec<T> = match &app.pool {
-        appeals::store::DbPool::Sqlite(p) => diesel::sql_query(&sql).load(&mut *p.get().unwrap()),
-        appeals::store::DbPool::Pg(p) => diesel::sql_query(&sql).load(&mut *p.get().unwrap()),
-    }
-    .unwrap();
+    let rows: Vec<T> = app.rows(&sql);
     rows[0].t.clone()
 }

@@ -184,12 +184,7 @@ fn texts(app: &TestApp, sql: &str) -> Vec<String> {
         #[diesel(sql_type = diesel::sql_types::Text)]
         t: String,
     }
-    use diesel::RunQueryDsl;
-    let rows: Vec<R> = match &app.pool {
-        appeals::store::DbPool::Sqlite(p) => diesel::sql_query(sql).load(&mut *p.get().unwrap()),
-        appeals::store::DbPool::Pg(p) => diesel::sql_query(sql).load(&mut *p.get().unwrap()),
-    }
-    .unwrap_or_else(|e| panic!("{e}: {sql}"));
+    let rows: Vec<R> = app.rows(sql);
     rows.into_iter().map(|r| r.t).collect()
 }
 

@@ -245,6 +245,20 @@ impl TestApp {
         .unwrap_or_else(|e| panic!("{e}: {batch}"));
     }
 
+    /// The rows of one query on the test's database, read straight from the tables (what the
+    /// service wrote, seen around it); panics naming the query on an error.
+    pub fn rows<T>(&self, sql: &str) -> Vec<T>
+    where
+        T: diesel::QueryableByName<diesel::sqlite::Sqlite> + diesel::QueryableByName<diesel::pg::Pg> + 'static,
+    {
+        use diesel::RunQueryDsl;
+        match &self.pool {
+            appeals::store::DbPool::Sqlite(p) => diesel::sql_query(sql).load(&mut *p.get().expect("connection")),
+            appeals::store::DbPool::Pg(p) => diesel::sql_query(sql).load(&mut *p.get().expect("connection")),
+        }
+        .unwrap_or_else(|e| panic!("{e}: {sql}"))
+    }
+
     /// PostgreSQL: sequential scans so far of `tables`, every pooled connection's pending
     /// statistics flushed first (PostgreSQL 15 flushes them lazily, per backend).
     pub fn seq_scans(&self, tables: &[&str]) -> Vec<(String, i64)> {
