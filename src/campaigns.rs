@@ -20,7 +20,6 @@ pub fn group_card(state: &AppState, card: &CardData) -> Result<Grouped, ServiceE
     let text = letter_text(&card.appeal.summary, card.questions.iter().filter_map(|q| q.text.as_deref()));
     let Some(sig) = signature(&text) else { return Ok(Grouped::Alone) };
     let mut sections: Vec<String> = card.questions.iter().map(|q| q.section.clone()).collect();
-    sections.dedup();
     sections.sort();
     sections.dedup();
     if sections.is_empty() {
