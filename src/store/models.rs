@@ -21,6 +21,10 @@ pub struct OrganizationRow {
     pub sstu_department_id: Option<String>,
     /// Created.
     pub created_at: NaiveDateTime,
+    /// False once deactivated: it keeps its registry but receives nothing new.
+    pub active: bool,
+    /// The body above it (a municipality's region), if any.
+    pub parent_id: Option<String>,
 }
 
 /// A user.

@@ -9,6 +9,8 @@ diesel::table! {
         time_zone -> Text,
         sstu_department_id -> Nullable<Text>,
         created_at -> Timestamp,
+        active -> Bool,
+        parent_id -> Nullable<Text>,
     }
 }
 

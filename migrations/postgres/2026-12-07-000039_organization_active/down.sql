@@ -1,0 +1,2 @@
+ALTER TABLE organizations DROP COLUMN parent_id;
+ALTER TABLE organizations DROP COLUMN active;
