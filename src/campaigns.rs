@@ -1,53 +1,62 @@
-//! Mass campaigns grouped as letters arrive: the registration use case hands each new card
-//! here right after its own transaction commits, and the letter joins a campaign, starts one
-//! or stands alone (`crate::domain::campaigns` decides). Grouping runs in a transaction of its
-//! own so that a registration is never held up or undone by it: a letter whose grouping fails
-//! is registered all the same, and the failure is logged without its text.
+//! Mass campaigns grouped as letters arrive: before a new card is written, its signature and
+//! the earlier letters sharing a bucket with it are read (beside other writers), and the
+//! registration's own transaction writes what the letter does with them: join a campaign,
+//! start one or stand alone (`crate::domain::campaigns` decides, once the registration knows
+//! the same person's earlier appeals). A failed read never stops a registration: the letter is
+//! registered without grouping and the failure is logged without its text.
 
-use crate::domain::campaigns::{decide, letter_text, signature};
+use crate::domain::campaigns::{letter_text, signature};
 use crate::state::AppState;
 use crate::store::appeals::CardData;
-use crate::store::campaigns::{Grouped, Letter};
+use crate::store::campaigns::{Grouped, Letter, Planned};
+use crate::store::models::{AppealRow, QuestionRow};
 use crate::store::{new_id, ServiceError};
 
-/// Groups a just-registered card; `Ok(Grouped::Alone)` when grouping is off or the letter is
-/// too short to tell a campaign by.
-pub fn group_card(state: &AppState, card: &CardData) -> Result<Grouped, ServiceError> {
-    let settings = state.settings.campaigns;
-    if !settings.enabled {
-        return Ok(Grouped::Alone);
-    }
-    let text = letter_text(&card.appeal.summary, card.questions.iter().filter_map(|q| q.text.as_deref()));
-    let Some(sig) = signature(&text) else { return Ok(Grouped::Alone) };
-    let mut sections: Vec<String> = card.questions.iter().map(|q| q.section.clone()).collect();
+/// The letter as grouping sees it; `None` when it is too short to tell a campaign by or has
+/// no question.
+fn letter_of(appeal: &AppealRow, questions: &[QuestionRow]) -> Option<Letter> {
+    let text = letter_text(&appeal.summary, questions.iter().filter_map(|q| q.text.as_deref()));
+    let signature = signature(&text)?;
+    let mut sections: Vec<String> = questions.iter().map(|q| q.section.clone()).collect();
     sections.sort();
     sections.dedup();
-    if sections.is_empty() {
-        return Ok(Grouped::Alone);
-    }
-    let letter = Letter {
-        organization_id: card.appeal.organization_id.clone(),
-        appeal_id: card.appeal.id.clone(),
-        summary: card.appeal.summary.clone(),
+    (!sections.is_empty()).then(|| Letter {
+        organization_id: appeal.organization_id.clone(),
+        appeal_id: appeal.id.clone(),
+        summary: appeal.summary.clone(),
         sections,
-        registered_at: card.appeal.registered_at,
-        registered_on: card.appeal.registered_on,
-        signature: sig.clone(),
-    };
-    let since = card.appeal.registered_on - chrono::Days::new(u64::from(settings.window_days));
-    // The same person's earlier letter on the same question is a repeat or a duplicate (linked
-    // as related at registration), not a campaign: campaigns are many people.
-    let related = &card.related;
-    crate::store::campaigns::group(&state.pool, &letter, since, state.now_naive(), &new_id, &|found| {
-        let others: Vec<_> = found.iter().filter(|c| !related.contains(&c.appeal)).cloned().collect();
-        decide(&sig, &others, settings.threshold)
+        registered_at: appeal.registered_at,
+        registered_on: appeal.registered_on,
+        signature,
     })
 }
 
-/// [`group_card`] for a registration that has already succeeded: a failure is logged, never
-/// returned to the clerk.
-pub fn group_registered(state: &AppState, card: &CardData) {
-    if let Err(e) = group_card(state, card) {
-        tracing::warn!(error = %e, "campaign grouping failed; the appeal stays registered without a campaign");
+/// Reads what grouping a new card needs (see the module's doc); `Ok(None)` when grouping is
+/// off or the letter cannot be grouped.
+pub fn plan_for(state: &AppState, appeal: &AppealRow, questions: &[QuestionRow]) -> Result<Option<Planned>, ServiceError> {
+    let settings = state.settings.campaigns;
+    if !settings.enabled {
+        return Ok(None);
+    }
+    let Some(letter) = letter_of(appeal, questions) else { return Ok(None) };
+    let since = letter.registered_on - chrono::Days::new(u64::from(settings.window_days));
+    let found = crate::store::campaigns::found(&state.pool, &letter, since)?;
+    Ok(Some(Planned { letter, found, threshold: settings.threshold, new_campaign_id: new_id() }))
+}
+
+/// [`plan_for`] for a registration: a failed read is logged, and the letter registered ungrouped.
+pub fn plan(state: &AppState, appeal: &AppealRow, questions: &[QuestionRow]) -> Option<Planned> {
+    plan_for(state, appeal, questions).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "campaign lookup failed; the appeal is registered without a campaign");
+        None
+    })
+}
+
+/// Groups a card registered without grouping (a regrouping, or the measurement of what
+/// grouping costs), in a transaction of its own.
+pub fn group_card(state: &AppState, card: &CardData) -> Result<Grouped, ServiceError> {
+    match plan_for(state, &card.appeal, &card.questions)? {
+        Some(p) => crate::store::campaigns::group(&state.pool, &p, &card.related, state.now_naive()),
+        None => Ok(Grouped::Alone),
     }
 }

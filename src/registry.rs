@@ -135,6 +135,7 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
         actor: actor.map(Into::into),
         action,
         outbox,
+        campaign: None,
     }
 }
 
@@ -166,13 +167,13 @@ fn number_rule<'a>(state: &AppState, render: &'a (dyn Fn(&mut AppealRow, i64) + 
 
 /// Registers a validated draft now: one transaction with its number, links and history.
 pub fn register(state: &AppState, org: &str, actor: &str, d: &AppealDraft, derived: &Derived) -> Result<CardData, ServiceError> {
-    let new = prepare(state, org, Some(actor), d, derived, state.now(), "registered");
+    let mut new = prepare(state, org, Some(actor), d, derived, state.now(), "registered");
+    new.campaign = crate::campaigns::plan(state, &new.appeal, &new.questions);
     let (now, today) = (state.now_naive(), state.today());
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, today, found);
     let render = numbering(state);
     let card = crate::store::appeals::register(&state.pool, &new, &links, number_rule(state, &render))?;
     crate::telemetry::get().registered(&card.appeal.channel, 1);
-    crate::campaigns::group_registered(state, &card);
     Ok(card)
 }
 

@@ -62,14 +62,11 @@ pub async fn register_appeal(caller: Caller, state: web::Data<AppState>, body: V
     Ok(card_response(b, card))
 }
 
-/// The campaign an appeal belongs to, for those who read every appeal (an executor learns
-/// nothing of other people's letters).
+/// The campaign an appeal belongs to; an executor sees it counting only the appeals assigned
+/// to them (they learn nothing of other people's letters).
 async fn campaign_of(state: &web::Data<AppState>, caller: &Caller, appeal_id: &str) -> Result<Option<crate::store::campaigns::CampaignSummary>, ApiError> {
-    if !caller.actor().reads_all() {
-        return Ok(None);
-    }
-    let (pool, org, id) = (state.pool.clone(), caller.org.clone(), appeal_id.to_string());
-    Ok(web::block(move || crate::store::campaigns::of_appeal(&pool, &org, &id)).await??)
+    let (pool, org, id, confined) = (state.pool.clone(), caller.org.clone(), appeal_id.to_string(), caller.actor().confined_to());
+    Ok(web::block(move || crate::store::campaigns::of_appeal(&pool, &org, &id, confined.as_deref())).await??)
 }
 
 /// One card; the read itself is recorded in the history (152-FZ).

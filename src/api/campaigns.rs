@@ -65,10 +65,11 @@ fn empty_object() -> serde_json::Value {
     serde_json::json!({})
 }
 
-/// The campaign, or 404 (also for another organization's).
-async fn find(state: &web::Data<AppState>, org: &str, id: &str) -> Result<CampaignSummary, ApiError> {
-    let (pool, org, id) = (state.pool.clone(), org.to_string(), id.to_string());
-    web::block(move || crate::store::campaigns::get(&pool, &org, &id)).await??.ok_or(ApiError::NotFound)
+/// The campaign as the caller may see it, or 404 (also for another organization's, and for an
+/// executor with none of its appeals).
+async fn find(state: &web::Data<AppState>, caller: &Caller, id: &str) -> Result<CampaignSummary, ApiError> {
+    let (pool, org, id, confined) = (state.pool.clone(), caller.org.clone(), id.to_string(), caller.actor().confined_to());
+    web::block(move || crate::store::campaigns::get(&pool, &org, &id, confined.as_deref())).await??.ok_or(ApiError::NotFound)
 }
 
 /// The organization's campaigns, newest first (`limit` 1–500, default 100).
@@ -83,16 +84,17 @@ pub async fn list_campaigns(caller: Caller, state: web::Data<AppState>, req: Htt
     Ok(HttpResponse::Ok().json(CampaignList { items }))
 }
 
-/// One campaign: its appeals, and how many people and addresses they come from.
+/// One campaign: its appeals, and how many people and addresses they come from. An executor
+/// sees only the campaign's appeals assigned to them (404 when none is).
 #[utoipa::path(tag = "campaigns", params(("id" = String, Path, description = "campaign id")),
     responses((status = 200, body = CampaignCard), ReadProblems))]
 #[get("/campaigns/{id}")]
 pub async fn get_campaign(caller: Caller, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    caller.require(Capability::ReadAll)?;
-    let campaign = find(&state, &caller.org, &id).await?;
-    let (pool, org, cid) = (state.pool.clone(), caller.org.clone(), campaign.id.clone());
+    let campaign = find(&state, &caller, &id).await?;
+    let (pool, org, cid, confined) = (state.pool.clone(), caller.org.clone(), campaign.id.clone(), caller.actor().confined_to());
     let (items, (applicants, addresses)) = web::block(move || -> Result<_, crate::store::ServiceError> {
-        Ok((crate::store::campaigns::members(&pool, &org, &cid)?, crate::store::campaigns::spread(&pool, &org, &cid)?))
+        let confined = confined.as_deref();
+        Ok((crate::store::campaigns::members(&pool, &org, &cid, confined)?, crate::store::campaigns::spread(&pool, &org, &cid, confined)?))
     })
     .await??;
     Ok(HttpResponse::Ok().json(CampaignCard { campaign, applicants, addresses, items }))
@@ -110,7 +112,7 @@ pub async fn rename_campaign(caller: Caller, state: web::Data<AppState>, id: web
     e.finish().map_err(ApiError::Validation)?;
     let (pool, org, cid, now) = (state.pool.clone(), caller.org.clone(), id.into_inner(), state.now_naive());
     let renamed = web::block(move || -> Result<_, crate::store::ServiceError> {
-        Ok(if crate::store::campaigns::rename(&pool, &org, &cid, &title, now)? { crate::store::campaigns::get(&pool, &org, &cid)? } else { None })
+        Ok(if crate::store::campaigns::rename(&pool, &org, &cid, &title, now)? { crate::store::campaigns::get(&pool, &org, &cid, None)? } else { None })
     })
     .await??;
     Ok(HttpResponse::Ok().json(renamed.ok_or(ApiError::NotFound)?))
@@ -133,17 +135,22 @@ pub async fn leave_out(caller: Caller, state: web::Data<AppState>, path: web::Pa
 }
 
 /// One control action over every appeal of the campaign (assign all to one executor with one
-/// resolution, extend, forward, …): each appeal as the single action would take it, in batches
-/// of 500 with one `bulk_id` each; answers as `POST /appeals/bulk` does.
+/// resolution; answer all with one text, then approve and dispatch each answer with its own
+/// outgoing number; extend, forward, …): each appeal as the single action would take it, on its
+/// own deadline, in batches of 500 with one `bulk_id` each; answers as `POST /appeals/bulk`
+/// does. An executor acts on the campaign's appeals assigned to them.
 #[utoipa::path(tag = "campaigns", params(("id" = String, Path, description = "campaign id")), request_body = CampaignActionInput,
     responses((status = 200, description = "every appeal's outcome", body = BulkResult), ResourceWriteProblems))]
 #[post("/campaigns/{id}/actions")]
 pub async fn campaign_action(caller: Caller, state: web::Data<AppState>, id: web::Path<String>, body: ValidJson<CampaignActionInput>) -> Result<HttpResponse, ApiError> {
-    caller.require(Capability::ReadAll)?;
     let input = body.0;
-    let campaign = find(&state, &caller.org, &id).await?;
-    let (pool, org, cid) = (state.pool.clone(), caller.org.clone(), campaign.id.clone());
-    let members = web::block(move || crate::store::campaigns::members(&pool, &org, &cid)).await??;
+    // An action the role may never take is refused before the campaign is looked up.
+    if !input.action.open_to_role(caller.role) {
+        return Err(ApiError::Forbidden(format!("роль «{}» не позволяет действие «{}»", caller.role.label(), input.action.label())));
+    }
+    let campaign = find(&state, &caller, &id).await?;
+    let (pool, org, cid, confined) = (state.pool.clone(), caller.org.clone(), campaign.id.clone(), caller.actor().confined_to());
+    let members = web::block(move || crate::store::campaigns::members(&pool, &org, &cid, confined.as_deref())).await??;
     if input.all_or_nothing && members.len() > MAX_IDS {
         return Err(ApiError::Validation(vec![FieldError { field: "all_or_nothing".into(), message: format!("всё или ничего — для кампаний не больше {MAX_IDS} обращений") }]));
     }

@@ -14,7 +14,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 /// Approval.
-#[derive(Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveInput {
     /// Remove from control once this answer is dispatched (default), or keep on additional

@@ -7,7 +7,10 @@
 //! for all or nothing (see `store::bulk` for how rows share transactions).
 
 use crate::domain::error_code::ErrorCode;
+use super::answer::CommonAnswerInput;
+use super::approve::ApproveInput;
 use super::assign::AssignInput;
+use super::dispatch::DispatchInput;
 use super::consider::ConsiderationInput;
 use super::extend::ExtendInput;
 use super::forward::ForwardInput;
@@ -42,11 +45,27 @@ pub enum BulkAction {
     LeaveWithoutAnswer,
     /// Consideration flags (documents requested, on-site check, …).
     Consideration,
+    /// One answer text for every appeal (each its own draft, from its responsible executor).
+    Answer,
+    /// Approval of each appeal's answer awaiting review.
+    Approve,
+    /// Dispatch of each appeal's approved answer, each with its own outgoing number.
+    Dispatch,
 }
 
 impl BulkAction {
     /// Every bulk action, in the order the pages' action bar shows them.
-    pub const ALL: [BulkAction; 6] = [BulkAction::Assign, BulkAction::Forward, BulkAction::Extend, BulkAction::Close, BulkAction::LeaveWithoutAnswer, BulkAction::Consideration];
+    pub const ALL: [BulkAction; 9] = [
+        BulkAction::Assign,
+        BulkAction::Forward,
+        BulkAction::Extend,
+        BulkAction::Close,
+        BulkAction::LeaveWithoutAnswer,
+        BulkAction::Consideration,
+        BulkAction::Answer,
+        BulkAction::Approve,
+        BulkAction::Dispatch,
+    ];
 
     /// The single control action it repeats.
     pub fn action(self) -> Action {
@@ -57,6 +76,9 @@ impl BulkAction {
             BulkAction::Close => Action::Close,
             BulkAction::LeaveWithoutAnswer => Action::LeaveWithoutAnswer,
             BulkAction::Consideration => Action::Consider,
+            BulkAction::Answer => Action::Answer,
+            BulkAction::Approve => Action::Approve,
+            BulkAction::Dispatch => Action::Dispatch,
         }
     }
 
@@ -69,6 +91,9 @@ impl BulkAction {
             BulkAction::Close => "close",
             BulkAction::LeaveWithoutAnswer => "leave-without-answer",
             BulkAction::Consideration => "consideration",
+            BulkAction::Answer => "answer",
+            BulkAction::Approve => "approve",
+            BulkAction::Dispatch => "dispatch",
         }
     }
 
@@ -86,6 +111,9 @@ impl BulkAction {
             BulkAction::Close => "Снять с контроля",
             BulkAction::LeaveWithoutAnswer => "Оставить без ответа",
             BulkAction::Consideration => "Отметить ход рассмотрения",
+            BulkAction::Answer => "Подготовить ответ",
+            BulkAction::Approve => "Утвердить ответ",
+            BulkAction::Dispatch => "Отправить ответ",
         }
     }
 
@@ -112,6 +140,12 @@ pub enum Params {
     LeaveWithoutAnswer(LeaveInput),
     /// `consideration`.
     Consideration(ConsiderationInput),
+    /// `answer`.
+    Answer(CommonAnswerInput),
+    /// `approve`.
+    Approve(ApproveInput),
+    /// `dispatch`.
+    Dispatch(DispatchInput),
 }
 
 impl Params {
@@ -124,6 +158,9 @@ impl Params {
             Params::Close(_) => BulkAction::Close,
             Params::LeaveWithoutAnswer(_) => BulkAction::LeaveWithoutAnswer,
             Params::Consideration(_) => BulkAction::Consideration,
+            Params::Answer(_) => BulkAction::Answer,
+            Params::Approve(_) => BulkAction::Approve,
+            Params::Dispatch(_) => BulkAction::Dispatch,
         }
     }
 }
@@ -190,6 +227,15 @@ fn plan<'a>(state: &'a AppState, actor: &Actor, actor_login: &str, params: Param
         Params::Close(i) => super::close::plan(state, actor, i)?,
         Params::LeaveWithoutAnswer(i) => super::leave::plan(state, actor, i)?,
         Params::Consideration(i) => super::consider::plan(actor, i)?,
+        Params::Answer(i) => super::answer::plan_common(state, actor, i)?,
+        Params::Approve(i) => super::approve::plan(state, actor, None, i),
+        Params::Dispatch(i) => {
+            if i.outgoing_number.is_some() {
+                // One typed number cannot go on many answers.
+                return Err(ServiceError::Invalid(vec![FieldError { field: "outgoing_number".into(), message: "в пакете каждый ответ получает свой исходящий номер: оставьте поле пустым".into() }]));
+            }
+            super::dispatch::plan(state, actor, None, i)?
+        }
     })
 }
 
@@ -336,7 +382,8 @@ mod tests {
         }
         assert_eq!(BulkAction::LeaveWithoutAnswer.action(), Action::LeaveWithoutAnswer);
         assert_eq!(BulkAction::Consideration.action(), Action::Consider);
-        assert_eq!(BulkAction::parse("approve"), None);
+        assert_eq!(BulkAction::Approve.action(), Action::Approve);
+        assert_eq!(BulkAction::parse("return"), None);
     }
 
     #[test]
@@ -349,6 +396,10 @@ mod tests {
         // Its executors record how an appeal is considered.
         assert!(BulkAction::Consideration.open_to_role(Role::Executor));
         assert!(BulkAction::LeaveWithoutAnswer.open_to_role(Role::Supervisor));
+        // The responsible executor drafts; only a supervisor approves.
+        assert!(BulkAction::Answer.open_to_role(Role::Executor));
+        assert!(!BulkAction::Approve.open_to_role(Role::Executor));
+        assert!(!BulkAction::Approve.open_to_role(Role::Clerk));
     }
 
     #[test]

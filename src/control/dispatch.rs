@@ -46,7 +46,7 @@ impl SentChannel {
 }
 
 /// The dispatch of a signed answer.
-#[derive(Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DispatchInput {
     /// Date the answer was sent.

@@ -21,5 +21,8 @@ pub fn typed_params(action: BulkAction, params: serde_json::Value) -> Result<Par
         BulkAction::Close => Params::Close(typed_element(params).map_err(prefix)?),
         BulkAction::LeaveWithoutAnswer => Params::LeaveWithoutAnswer(typed_element(params).map_err(prefix)?),
         BulkAction::Consideration => Params::Consideration(typed_element(params).map_err(prefix)?),
+        BulkAction::Answer => Params::Answer(typed_element(params).map_err(prefix)?),
+        BulkAction::Approve => Params::Approve(typed_element(params).map_err(prefix)?),
+        BulkAction::Dispatch => Params::Dispatch(typed_element(params).map_err(prefix)?),
     })
 }

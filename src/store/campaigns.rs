@@ -3,7 +3,7 @@
 //! key (organization, section, band, bucket) and a range of registration days; what a new
 //! letter does with them is decided by the caller (`crate::domain::campaigns::decide`).
 
-use super::schema::{appeals, campaign_buckets, campaign_members, campaign_signatures, campaigns};
+use super::schema::{appeals, assignments, campaign_buckets, campaign_members, campaign_signatures, campaigns};
 use super::{DbPool, ServiceError, WriteTx};
 use crate::domain::campaigns::{Candidate, Grouping, Signature, BANDS};
 use crate::{backend_fns, dispatch};
@@ -71,127 +71,196 @@ pub enum Grouped {
 /// Most earlier letters read per bucket: a bucket of a huge campaign needs only its newest.
 const PER_BUCKET: usize = 50;
 
+/// The candidate lookup for `ranges` (section, band) ranges: one text per count of sections,
+/// so each stays prepared on its connection.
+fn candidates_sql(ranges: usize) -> String {
+    static BY_SECTIONS: [std::sync::OnceLock<String>; 4] = [const { std::sync::OnceLock::new() }; 4];
+    let build = || {
+        let one = format!(
+            "SELECT appeal_id FROM (SELECT appeal_id FROM campaign_buckets WHERE organization_id = ? AND section = ? AND band = ? AND bucket = ? \
+             AND registered_on >= ? ORDER BY registered_on DESC, appeal_id DESC LIMIT {PER_BUCKET}) AS b"
+        );
+        let ids = vec![one; ranges].join(" UNION ");
+        format!(
+            "SELECT s.appeal_id, s.signature, m.campaign_id FROM ({ids}) AS ids JOIN campaign_signatures s ON s.appeal_id = ids.appeal_id \
+             LEFT JOIN campaign_members m ON m.appeal_id = s.appeal_id WHERE s.left_out = FALSE"
+        )
+    };
+    match BY_SECTIONS.get(ranges / BANDS) {
+        Some(cell) if ranges % BANDS == 0 => cell.get_or_init(build).clone(),
+        _ => build(),
+    }
+}
+
+/// The appeals actively assigned to an executor (through the assignments' user index): what
+/// an executor may see of a campaign.
+#[diesel::dsl::auto_type]
+fn assigned<'a>(org: &'a str, user: &'a str) -> _ {
+    assignments::table
+        .filter(assignments::user_id.eq(user))
+        .filter(assignments::organization_id.eq(org))
+        .filter(assignments::active.eq(true))
+        .select(assignments::appeal_id)
+}
+
+/// A row of the candidate lookup.
+#[derive(QueryableByName)]
+struct FoundLetter {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    appeal_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    signature: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    campaign_id: Option<String>,
+}
+
+/// A new letter's grouping, read before its registration's write: the earlier letters
+/// sharing a bucket with it and what to do with them once the registration knows the same
+/// person's earlier appeals (which are repeats or duplicates, never campaign members). The
+/// registration writes its rows in its own transaction (see `store::appeals::register`).
+#[derive(Clone, Debug)]
+pub struct Planned {
+    /// The letter.
+    pub letter: Letter,
+    /// The earlier letters sharing a bucket with it.
+    pub found: Vec<Candidate<String>>,
+    /// The similarity a letter must reach to join (`[campaigns] threshold`).
+    pub threshold: f64,
+    /// The id of the campaign it starts, if it starts one.
+    pub new_campaign_id: String,
+}
+
+impl Planned {
+    /// The decision once the same person's earlier appeals (`related`) are known: they are
+    /// left out of the comparison.
+    pub fn decide(&self, related: &[String]) -> Grouping<String> {
+        let others: Vec<Candidate<String>> = self.found.iter().filter(|c| !related.contains(&c.appeal)).cloned().collect();
+        crate::domain::campaigns::decide(&self.letter.signature, &others, self.threshold)
+    }
+}
+
 backend_fns! {
-    /// Groups a new letter: reads the earlier letters sharing a bucket with it (same
-    /// organization and section, registered on or after `since`), lets `decide` say what to
-    /// do, then writes the campaign rows, the letter's signature and buckets in one
-    /// transaction that does not wait for the disk.
-    pub fn group(conn: &mut Conn, l: &Letter, since: NaiveDate, now: NaiveDateTime, new_id: &dyn Fn() -> String, decide: &dyn Fn(&[Candidate<String>]) -> Grouping<String>) -> Result<Grouped, ServiceError> {
-        // The earlier letters are read before the write (on SQLite, before the one writer lock
-        // every registration queues on): the lock is held only for the rows. Two letters grouped
-        // at the same instant may not see each other and start two campaigns; the next letter
-        // like both brings them together.
-        let found = candidates(conn, l, since)?;
-        let decision = decide(&found);
-        // Derived rows: a crash may lose the newest grouping (the letter then stands alone),
-        // never an appeal, so the commit does not wait for the disk.
-        conn.derived_write_tx(|c| {
-            let grouped = match decision {
-                Grouping::Alone => Grouped::Alone,
-                Grouping::Start { with } => {
-                    let id = new_id();
-                    let section = l.sections.first().cloned().unwrap_or_default();
-                    diesel::insert_into(campaigns::table)
-                        .values((
-                            campaigns::id.eq(&id),
-                            campaigns::organization_id.eq(&l.organization_id),
-                            campaigns::title.eq(&l.summary),
-                            campaigns::section.eq(&section),
-                            campaigns::created_at.eq(now),
-                            campaigns::updated_at.eq(now),
-                        ))
-                        .execute(c)?;
-                    add_members(c, &l.organization_id, &id, &with, now)?;
-                    Grouped::In(id)
-                }
-                Grouping::Join { campaign, merge, add } => {
-                    if !merge.is_empty() {
-                        diesel::update(campaign_members::table.filter(campaign_members::organization_id.eq(&l.organization_id)).filter(campaign_members::campaign_id.eq_any(&merge)))
-                            .set(campaign_members::campaign_id.eq(&campaign))
-                            .execute(c)?;
-                        diesel::delete(campaigns::table.filter(campaigns::organization_id.eq(&l.organization_id)).filter(campaigns::id.eq_any(&merge))).execute(c)?;
-                    }
-                    add_members(c, &l.organization_id, &campaign, &add, now)?;
-                    Grouped::In(campaign)
-                }
-            };
-            if let Grouped::In(id) = &grouped {
-                diesel::insert_into(campaign_members::table)
-                    .values((
-                        campaign_members::appeal_id.eq(&l.appeal_id),
-                        campaign_members::organization_id.eq(&l.organization_id),
-                        campaign_members::campaign_id.eq(id),
-                        campaign_members::registered_at.eq(l.registered_at),
-                        campaign_members::joined_at.eq(now),
-                    ))
-                    .execute(c)?;
-                diesel::update(campaigns::table.filter(campaigns::id.eq(id))).set(campaigns::updated_at.eq(now)).execute(c)?;
-            }
-            diesel::insert_into(campaign_signatures::table)
-                .values((
-                    campaign_signatures::appeal_id.eq(&l.appeal_id),
-                    campaign_signatures::organization_id.eq(&l.organization_id),
-                    campaign_signatures::signature.eq(l.signature.to_hex()),
-                    campaign_signatures::left_out.eq(false),
-                ))
-                .execute(c)?;
-            let keys = l.signature.buckets();
-            let rows: Vec<_> = l
-                .sections
-                .iter()
-                .flat_map(|s| {
-                    keys.iter().enumerate().map(move |(band, key)| {
-                        (
-                            campaign_buckets::organization_id.eq(l.organization_id.clone()),
-                            campaign_buckets::section.eq(s.clone()),
-                            campaign_buckets::band.eq(band as i32),
-                            campaign_buckets::bucket.eq(*key),
-                            campaign_buckets::registered_on.eq(l.registered_on),
-                            campaign_buckets::appeal_id.eq(l.appeal_id.clone()),
-                        )
-                    })
-                })
-                .collect();
-            diesel::insert_into(campaign_buckets::table).values(&rows).execute(c)?;
-            Ok(grouped)
-        })
+    /// Groups an already registered letter in a transaction of its own that does not wait for
+    /// the disk (derived rows: a crash may lose the newest grouping, never an appeal).
+    pub fn group(conn: &mut Conn, p: &Planned, related: &[String], now: NaiveDateTime) -> Result<Grouped, ServiceError> {
+        conn.derived_write_tx(|c| write_grouping(c, p, related, now))
     }
 
-    /// The earlier letters sharing a bucket with `l`: one equality range of the bucket table's
-    /// key per section and band, the newest [`PER_BUCKET`] of each, then their signatures and
-    /// campaigns by primary key.
-    fn candidates(c: &mut Conn, l: &Letter, since: NaiveDate) -> Result<Vec<Candidate<String>>, ServiceError> {
-        let keys = l.signature.buckets();
-        let mut ids: Vec<String> = Vec::new();
-        for section in &l.sections {
-            for (band, key) in keys.iter().enumerate().take(BANDS) {
-                let found: Vec<String> = campaign_buckets::table
-                    .filter(campaign_buckets::organization_id.eq(&l.organization_id))
-                    .filter(campaign_buckets::section.eq(section))
-                    .filter(campaign_buckets::band.eq(band as i32))
-                    .filter(campaign_buckets::bucket.eq(key))
-                    .filter(campaign_buckets::registered_on.ge(since))
-                    .order((campaign_buckets::registered_on.desc(), campaign_buckets::appeal_id.desc()))
-                    .select(campaign_buckets::appeal_id)
-                    .limit(PER_BUCKET as i64)
-                    .load(c)?;
-                ids.extend(found);
+    /// The earlier letters worth comparing with `l`, registered on or after `since`.
+    pub fn found(conn: &mut Conn, l: &Letter, since: NaiveDate) -> Result<Vec<Candidate<String>>, ServiceError> {
+        candidates(conn, l, since)
+    }
+
+    /// Writes a letter's grouping inside the caller's transaction: the campaign it starts or
+    /// joins (merging campaigns it bridges), its signature and its bucket rows. The candidates
+    /// were read before the write lock, so a campaign may have been merged away or dissolved
+    /// since: the letter then starts a campaign of its own with the same letters, and letters
+    /// another registration has grouped meanwhile are skipped, never written twice.
+    pub fn write_grouping(c: &mut Conn, p: &Planned, related: &[String], now: NaiveDateTime) -> Result<Grouped, ServiceError> {
+        let l = &p.letter;
+        let decision = match p.decide(related) {
+            Grouping::Join { campaign, merge, add } if !exists(c, &l.organization_id, &campaign)? => {
+                let mut with = add;
+                with.extend(merge.iter().cloned());
+                Grouping::Start { with }
             }
+            other => other,
+        };
+        let grouped = match decision {
+            Grouping::Alone => Grouped::Alone,
+            Grouping::Start { with } => {
+                let id = p.new_campaign_id.clone();
+                let section = l.sections.first().cloned().unwrap_or_default();
+                diesel::insert_into(campaigns::table)
+                    .values((
+                        campaigns::id.eq(&id),
+                        campaigns::organization_id.eq(&l.organization_id),
+                        campaigns::title.eq(&l.summary),
+                        campaigns::section.eq(&section),
+                        campaigns::created_at.eq(now),
+                        campaigns::updated_at.eq(now),
+                    ))
+                    .execute(c)?;
+                add_members(c, &l.organization_id, &id, &with, now)?;
+                Grouped::In(id)
+            }
+            Grouping::Join { campaign, merge, add } => {
+                if !merge.is_empty() {
+                    diesel::update(campaign_members::table.filter(campaign_members::organization_id.eq(&l.organization_id)).filter(campaign_members::campaign_id.eq_any(&merge)))
+                        .set(campaign_members::campaign_id.eq(&campaign))
+                        .execute(c)?;
+                    diesel::delete(campaigns::table.filter(campaigns::organization_id.eq(&l.organization_id)).filter(campaigns::id.eq_any(&merge))).execute(c)?;
+                }
+                add_members(c, &l.organization_id, &campaign, &add, now)?;
+                Grouped::In(campaign)
+            }
+        };
+        if let Grouped::In(id) = &grouped {
+            diesel::insert_into(campaign_members::table)
+                .values((
+                    campaign_members::appeal_id.eq(&l.appeal_id),
+                    campaign_members::organization_id.eq(&l.organization_id),
+                    campaign_members::campaign_id.eq(id),
+                    campaign_members::registered_at.eq(l.registered_at),
+                    campaign_members::joined_at.eq(now),
+                ))
+                .execute(c)?;
+            diesel::update(campaigns::table.filter(campaigns::id.eq(id))).set(campaigns::updated_at.eq(now)).execute(c)?;
         }
-        ids.sort();
-        ids.dedup();
-        if ids.is_empty() {
+        diesel::insert_into(campaign_signatures::table)
+            .values((
+                campaign_signatures::appeal_id.eq(&l.appeal_id),
+                campaign_signatures::organization_id.eq(&l.organization_id),
+                campaign_signatures::signature.eq(l.signature.to_hex()),
+                campaign_signatures::left_out.eq(false),
+            ))
+            .execute(c)?;
+        let keys = l.signature.buckets();
+        let rows: Vec<_> = l
+            .sections
+            .iter()
+            .flat_map(|s| {
+                keys.iter().enumerate().map(move |(band, key)| {
+                    (
+                        campaign_buckets::organization_id.eq(l.organization_id.clone()),
+                        campaign_buckets::section.eq(s.clone()),
+                        campaign_buckets::band.eq(band as i32),
+                        campaign_buckets::bucket.eq(*key),
+                        campaign_buckets::registered_on.eq(l.registered_on),
+                        campaign_buckets::appeal_id.eq(l.appeal_id.clone()),
+                    )
+                })
+            })
+            .collect();
+        diesel::insert_into(campaign_buckets::table).values(&rows).execute(c)?;
+        Ok(grouped)
+    }
+
+    fn exists(c: &mut Conn, org: &str, campaign: &str) -> Result<bool, ServiceError> {
+        let n: i64 = campaigns::table.filter(campaigns::id.eq(campaign)).filter(campaigns::organization_id.eq(org)).count().get_result(c)?;
+        Ok(n > 0)
+    }
+
+    /// The earlier letters sharing a bucket with `l`, in one statement: one equality range of
+    /// the bucket table's key per section and band, the newest [`PER_BUCKET`] of each, joined to
+    /// their signatures and campaigns by primary key.
+    fn candidates(c: &mut Conn, l: &Letter, since: NaiveDate) -> Result<Vec<Candidate<String>>, ServiceError> {
+        use crate::store::prepared::{Arg, Prepared};
+        let keys = l.signature.buckets();
+        let ranges = l.sections.len() * BANDS;
+        if ranges == 0 {
             return Ok(Vec::new());
         }
-        let rows: Vec<(String, String, Option<String>)> = campaign_signatures::table
-            .left_join(campaign_members::table.on(campaign_members::appeal_id.eq(campaign_signatures::appeal_id)))
-            .filter(campaign_signatures::appeal_id.eq_any(&ids))
-            .filter(campaign_signatures::left_out.eq(false))
-            .select((campaign_signatures::appeal_id, campaign_signatures::signature, campaign_members::campaign_id.nullable()))
-            .load(c)?;
+        let mut args = Vec::with_capacity(ranges * 5);
+        for section in &l.sections {
+            for (band, key) in keys.iter().enumerate().take(BANDS) {
+                args.extend([Arg::Text(l.organization_id.clone()), Arg::Text(section.clone()), Arg::Int(band as i32), Arg::BigInt(*key), Arg::Date(since)]);
+            }
+        }
+        let rows: Vec<FoundLetter> = Prepared::owned(candidates_sql(ranges).into(), args).load(c)?;
         Ok(rows
             .into_iter()
-            .filter_map(|(appeal, sig, campaign)| Signature::from_hex(&sig).map(|signature| Candidate { appeal, campaign, signature }))
+            .filter_map(|r| Signature::from_hex(&r.signature).map(|signature| Candidate { appeal: r.appeal_id, campaign: r.campaign_id, signature }))
             .collect())
     }
 
@@ -199,9 +268,11 @@ backend_fns! {
         if appeals_in.is_empty() {
             return Ok(());
         }
+        // Letters another registration grouped since they were read stay where they are.
         let found: Vec<(String, NaiveDateTime)> = appeals::table
             .filter(appeals::id.eq_any(appeals_in))
             .filter(appeals::organization_id.eq(org))
+            .filter(diesel::dsl::not(diesel::dsl::exists(campaign_members::table.filter(campaign_members::appeal_id.eq(appeals::id)))))
             .select((appeals::id, appeals::registered_at))
             .load(c)?;
         let rows: Vec<_> = found
@@ -220,8 +291,9 @@ backend_fns! {
         Ok(())
     }
 
-    /// The campaign an appeal belongs to.
-    pub fn of_appeal(c: &mut Conn, org: &str, appeal_id: &str) -> Result<Option<CampaignSummary>, ServiceError> {
+    /// The campaign an appeal belongs to; `confined` to an executor, counting only the
+    /// appeals actively assigned to them.
+    pub fn of_appeal(c: &mut Conn, org: &str, appeal_id: &str, confined: Option<&str>) -> Result<Option<CampaignSummary>, ServiceError> {
         let id: Option<String> = campaign_members::table
             .filter(campaign_members::appeal_id.eq(appeal_id))
             .filter(campaign_members::organization_id.eq(org))
@@ -229,13 +301,14 @@ backend_fns! {
             .first(c)
             .optional()?;
         match id {
-            Some(id) => get(c, org, &id),
+            Some(id) => get(c, org, &id, confined),
             None => Ok(None),
         }
     }
 
-    /// One campaign with its count of appeals.
-    pub fn get(c: &mut Conn, org: &str, id: &str) -> Result<Option<CampaignSummary>, ServiceError> {
+    /// One campaign with its count of appeals (`confined`: of those actively assigned to that
+    /// executor, and `None` when there are none: an executor never learns of the others).
+    pub fn get(c: &mut Conn, org: &str, id: &str, confined: Option<&str>) -> Result<Option<CampaignSummary>, ServiceError> {
         let row: Option<(String, String, String, NaiveDateTime)> = campaigns::table
             .filter(campaigns::id.eq(id))
             .filter(campaigns::organization_id.eq(org))
@@ -243,11 +316,15 @@ backend_fns! {
             .first(c)
             .optional()?;
         let Some((id, title, section, created_at)) = row else { return Ok(None) };
-        let appeals: i64 = campaign_members::table
-            .filter(campaign_members::organization_id.eq(org))
-            .filter(campaign_members::campaign_id.eq(&id))
-            .count()
-            .get_result(c)?;
+        let mut q = campaign_members::table.filter(campaign_members::organization_id.eq(org)).filter(campaign_members::campaign_id.eq(&id)).into_boxed();
+        if let Some(user) = confined {
+            let mine: Vec<String> = assigned(org, user).load(c)?;
+            q = q.filter(campaign_members::appeal_id.eq_any(mine));
+        }
+        let appeals: i64 = q.count().get_result(c)?;
+        if confined.is_some() && appeals == 0 {
+            return Ok(None);
+        }
         Ok(Some(CampaignSummary { id, title, section, created_at, appeals }))
     }
 
@@ -271,27 +348,38 @@ backend_fns! {
         Ok(out)
     }
 
-    /// A campaign's appeals, oldest first.
-    pub fn members(c: &mut Conn, org: &str, id: &str) -> Result<Vec<Member>, ServiceError> {
-        Ok(campaign_members::table
+    /// A campaign's appeals, oldest first (`confined`: those actively assigned to that executor).
+    pub fn members(c: &mut Conn, org: &str, id: &str, confined: Option<&str>) -> Result<Vec<Member>, ServiceError> {
+        let mut q = campaign_members::table
             .inner_join(appeals::table.on(appeals::id.eq(campaign_members::appeal_id)))
             .filter(campaign_members::organization_id.eq(org))
             .filter(campaign_members::campaign_id.eq(id))
             .order((campaign_members::registered_at.asc(), campaign_members::appeal_id.asc()))
             .select((appeals::id, appeals::reg_number, appeals::status, appeals::registered_at, appeals::due_date))
-            .load(c)?)
+            .into_boxed();
+        if let Some(user) = confined {
+            let mine: Vec<String> = assigned(org, user).load(c)?;
+            q = q.filter(campaign_members::appeal_id.eq_any(mine));
+        }
+        Ok(q.load(c)?)
     }
 
-    /// Distinct applicants and distinct addresses among a campaign's appeals.
-    pub fn spread(c: &mut Conn, org: &str, id: &str) -> Result<(i64, i64), ServiceError> {
+    /// Distinct applicants and distinct addresses among a campaign's appeals (`confined`: those
+    /// actively assigned to that executor).
+    pub fn spread(c: &mut Conn, org: &str, id: &str, confined: Option<&str>) -> Result<(i64, i64), ServiceError> {
         use crate::store::schema::applicants;
         // The keys registration stored: people by name, places by address (both folded).
-        let rows: Vec<(String, Option<String>)> = campaign_members::table
+        let mut q = campaign_members::table
             .inner_join(applicants::table.on(applicants::appeal_id.eq(campaign_members::appeal_id)))
             .filter(campaign_members::organization_id.eq(org))
             .filter(campaign_members::campaign_id.eq(id))
             .select((applicants::name_key, applicants::address_key))
-            .load(c)?;
+            .into_boxed();
+        if let Some(user) = confined {
+            let mine: Vec<String> = assigned(org, user).load(c)?;
+            q = q.filter(campaign_members::appeal_id.eq_any(mine));
+        }
+        let rows: Vec<(String, Option<String>)> = q.load(c)?;
         let people: std::collections::BTreeSet<&String> = rows.iter().map(|(n, _)| n).collect();
         let places: std::collections::BTreeSet<&String> = rows.iter().filter_map(|(_, a)| a.as_ref()).collect();
         Ok((people.len() as i64, places.len() as i64))
@@ -350,20 +438,24 @@ backend_fns! {
     }
 }
 
-/// See the backend function of the same name.
-#[allow(clippy::too_many_arguments)]
-pub fn group(pool: &DbPool, l: &Letter, since: NaiveDate, now: NaiveDateTime, new_id: &dyn Fn() -> String, decide: &dyn Fn(&[Candidate<String>]) -> Grouping<String>) -> Result<Grouped, ServiceError> {
-    dispatch!(pool, group(l, since, now, new_id, decide))
+/// Groups an already registered letter in a transaction of its own.
+pub fn group(pool: &DbPool, p: &Planned, related: &[String], now: NaiveDateTime) -> Result<Grouped, ServiceError> {
+    dispatch!(pool, group(p, related, now))
 }
 
-/// The campaign an appeal belongs to.
-pub fn of_appeal(pool: &DbPool, org: &str, appeal_id: &str) -> Result<Option<CampaignSummary>, ServiceError> {
-    dispatch!(pool, of_appeal(org, appeal_id))
+/// The earlier letters worth comparing with `l` (bucket ranges, registered on or after `since`).
+pub fn found(pool: &DbPool, l: &Letter, since: NaiveDate) -> Result<Vec<Candidate<String>>, ServiceError> {
+    dispatch!(pool, found(l, since))
 }
 
-/// One campaign.
-pub fn get(pool: &DbPool, org: &str, id: &str) -> Result<Option<CampaignSummary>, ServiceError> {
-    dispatch!(pool, get(org, id))
+/// The campaign an appeal belongs to (`confined`: as that executor sees it).
+pub fn of_appeal(pool: &DbPool, org: &str, appeal_id: &str, confined: Option<&str>) -> Result<Option<CampaignSummary>, ServiceError> {
+    dispatch!(pool, of_appeal(org, appeal_id, confined))
+}
+
+/// One campaign (`confined`: as that executor sees it).
+pub fn get(pool: &DbPool, org: &str, id: &str, confined: Option<&str>) -> Result<Option<CampaignSummary>, ServiceError> {
+    dispatch!(pool, get(org, id, confined))
 }
 
 /// The organization's campaigns, newest first.
@@ -371,14 +463,14 @@ pub fn list(pool: &DbPool, org: &str, limit: i64) -> Result<Vec<CampaignSummary>
     dispatch!(pool, list(org, limit))
 }
 
-/// A campaign's appeals.
-pub fn members(pool: &DbPool, org: &str, id: &str) -> Result<Vec<Member>, ServiceError> {
-    dispatch!(pool, members(org, id))
+/// A campaign's appeals (`confined`: those actively assigned to that executor).
+pub fn members(pool: &DbPool, org: &str, id: &str, confined: Option<&str>) -> Result<Vec<Member>, ServiceError> {
+    dispatch!(pool, members(org, id, confined))
 }
 
-/// Distinct applicants and addresses of a campaign.
-pub fn spread(pool: &DbPool, org: &str, id: &str) -> Result<(i64, i64), ServiceError> {
-    dispatch!(pool, spread(org, id))
+/// Distinct applicants and addresses of a campaign (`confined`: of that executor's appeals).
+pub fn spread(pool: &DbPool, org: &str, id: &str, confined: Option<&str>) -> Result<(i64, i64), ServiceError> {
+    dispatch!(pool, spread(org, id, confined))
 }
 
 /// Renames a campaign.

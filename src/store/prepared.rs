@@ -23,6 +23,8 @@ pub enum Arg {
     BigInt(i64),
     /// `boolean`.
     Bool(bool),
+    /// `date`.
+    Date(chrono::NaiveDate),
 }
 
 /// Fixed SQL with `?` where each argument goes (in order); run it like any diesel query
@@ -61,6 +63,7 @@ macro_rules! walk_prepared {
                 Arg::Int(v) => $out.push_bind_param::<Integer, _>(v)?,
                 Arg::BigInt(v) => $out.push_bind_param::<BigInt, _>(v)?,
                 Arg::Bool(v) => $out.push_bind_param::<Bool, _>(v)?,
+                Arg::Date(v) => $out.push_bind_param::<diesel::sql_types::Date, _>(v)?,
             }
             $out.push_sql(part);
         }

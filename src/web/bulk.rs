@@ -138,6 +138,9 @@ fn params_of(action: BulkAction, f: &Form) -> Value {
         BulkAction::Close => json!({"comment": opt("comment")}),
         BulkAction::LeaveWithoutAnswer => json!({"reason": f.get("reason"), "comment": opt("comment")}),
         BulkAction::Consideration => json!({}),
+        BulkAction::Answer => json!({"text": f.get("text"), "result": opt("result")}),
+        BulkAction::Approve => json!({"close": f.get("close") != "false"}),
+        BulkAction::Dispatch => json!({"sent_on": f.get("sent_on"), "channel": f.get("channel")}),
     }
 }
 

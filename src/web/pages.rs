@@ -427,7 +427,7 @@ pub async fn card_context(state: &web::Data<AppState>, s: &Session, card: CardDa
         json!({"text": a.text, "results": labelled, "author": names.get(a.author_id.as_str()).copied().unwrap_or("—")})
     });
     let registered_on = state.local_date(card.appeal.registered_at.and_utc());
-    let campaign = if s.caller.actor().reads_all() { crate::store::campaigns::of_appeal(&state.pool, &s.caller.org, &card.appeal.id)? } else { None };
+    let campaign = crate::store::campaigns::of_appeal(&state.pool, &s.caller.org, &card.appeal.id, s.caller.actor().confined_to().as_deref())?;
     let mut view = Card::from_data(card, &s.caller.id, s.caller.role, state.today());
     view.campaign = campaign;
     let allowed: Vec<&str> = view.allowed_actions.iter().map(|a| a.as_str()).collect();

@@ -298,7 +298,9 @@ async fn bad_batches_are_refused_whole_and_name_the_field(db: Db) {
     let too_many: Vec<String> = (0..501).map(|_| uuid::Uuid::new_v4().to_string()).collect();
     call(&app.clerk, json!({"action": "assign", "ids": too_many, "params": assign_to(&app, "executor")})).await.assert_problem(422, Some("ids"));
     call(&app.clerk, json!({"action": "assign", "ids": [ids[0], ids[1], ids[0]], "params": assign_to(&app, "executor")})).await.assert_problem(422, Some("ids[2]"));
-    call(&app.clerk, json!({"action": "approve", "ids": ids, "params": {}})).await.assert_problem(422, Some("action"));
+    call(&app.clerk, json!({"action": "return", "ids": ids, "params": {}})).await.assert_problem(422, Some("action"));
+    // A clerk never approves an answer: the batch is refused whole.
+    call(&app.clerk, json!({"action": "approve", "ids": ids, "params": {}})).await.assert_problem(403, None);
     call(&app.clerk, json!({"action": "assign", "ids": ids, "params": {"executors": []}})).await.assert_problem(422, Some("params.executors"));
     // `params` is an object: left out it is the empty body, an explicit null is refused.
     call(&app.supervisor, json!({"action": "close", "ids": ids, "params": null})).await.assert_problem(422, Some("params"));

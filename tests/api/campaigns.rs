@@ -106,7 +106,7 @@ async fn near_identical_letters_of_different_people_form_one_campaign(db: Db) {
     let r = app.call("GET", "/api/v1/campaigns", Some(&app.executor), None).await;
     r.assert_problem(403, None);
     let r = app.call("GET", &format!("/api/v1/campaigns/{id}"), Some(&app.executor), None).await;
-    r.assert_problem(403, None);
+    r.assert_problem(404, None);
 
     if let Some(before) = before {
         assert_eq!(app.seq_scans(&WATCHED), before, "the grouping and the campaign reads scanned a table");
@@ -149,13 +149,60 @@ async fn a_campaign_is_renamed_thinned_and_answered_as_one(db: Db) {
     let r = app.call("POST", &format!("/api/v1/campaigns/{id}/actions"), Some(&app.clerk), Some(&body)).await;
     assert_eq!(r.status, 200, "{}", r.json);
     assert_eq!((r.json["done"].as_u64(), r.json["refused"].as_u64()), (Some(4), Some(0)), "{}", r.json);
-    for a in &ids {
-        let c = app.call("GET", &format!("/api/v1/appeals/{a}"), Some(&app.executor), None).await;
-        assert_eq!(c.json["status"], "in_work", "{}", c.json);
-        assert!(c.json.get("campaign").is_none(), "an executor's card shows no campaign");
-    }
+    let due_before: Vec<Value> = {
+        let mut v = Vec::new();
+        for a in &ids {
+            let c = app.call("GET", &format!("/api/v1/appeals/{a}"), Some(&app.executor), None).await;
+            assert_eq!(c.json["status"], "in_work", "{}", c.json);
+            // The executor sees the campaign as far as their own appeals go.
+            assert_eq!(c.json["campaign"]["id"], json!(id), "{}", c.json["campaign"]);
+            assert_eq!(c.json["campaign"]["appeals"], 4, "{}", c.json["campaign"]);
+            v.push(c.json["due_date"].clone());
+        }
+        v
+    };
     // The same action again: each appeal refused as the single action would refuse it.
     let bad = json!({"action": "assign", "params": {"executors": []}});
     let r = app.call("POST", &format!("/api/v1/campaigns/{id}/actions"), Some(&app.clerk), Some(&bad)).await;
     assert_eq!(r.status, 422, "{}", r.json);
+
+    // Another executor learns nothing of it; the campaign's executor sees their appeals only.
+    app.call("GET", &format!("/api/v1/campaigns/{id}"), Some(&app.executor2), None).await.assert_problem(404, None);
+    let answer = json!({"action": "answer", "params": {"text": "Двор включён в программу благоустройства на следующий год.", "result": "supported_measures_taken"}});
+    app.call("POST", &format!("/api/v1/campaigns/{id}/actions"), Some(&app.executor2), Some(&answer)).await.assert_problem(404, None);
+    let mine = app.call("GET", &format!("/api/v1/campaigns/{id}"), Some(&app.executor), None).await;
+    assert_eq!(mine.status, 200, "{}", mine.json);
+    assert_eq!(mine.json["items"].as_array().unwrap().len(), 4, "{}", mine.json);
+
+    // Answer all with one text: without a result it is refused naming the field; a supervisor
+    // is not the responsible executor, so each appeal refuses them; the executor's goes through.
+    let r = app.call("POST", &format!("/api/v1/campaigns/{id}/actions"), Some(&app.executor), Some(&json!({"action": "answer", "params": {"text": "Ответ"}}))).await;
+    r.assert_problem(422, Some("params.result"));
+    let r = app.call("POST", &format!("/api/v1/campaigns/{id}/actions"), Some(&app.supervisor), Some(&answer)).await;
+    assert_eq!((r.status, r.json["done"].as_u64()), (200, Some(0)), "{}", r.json);
+    let r = app.call("POST", &format!("/api/v1/campaigns/{id}/actions"), Some(&app.executor), Some(&answer)).await;
+    assert_eq!((r.status, r.json["done"].as_u64(), r.json["refused"].as_u64()), (200, Some(4), Some(0)), "{}", r.json);
+    // Approve and dispatch all: each answer gets an outgoing number of its own.
+    let r = app.call("POST", &format!("/api/v1/campaigns/{id}/actions"), Some(&app.executor), Some(&json!({"action": "approve", "params": {}}))).await;
+    r.assert_problem(403, None);
+    let r = app.call("POST", &format!("/api/v1/campaigns/{id}/actions"), Some(&app.supervisor), Some(&json!({"action": "approve", "params": {}}))).await;
+    assert_eq!(r.json["done"].as_u64(), Some(4), "{}", r.json);
+    let sent_on = "2025-03-03";
+    let dispatch = json!({"action": "dispatch", "params": {"sent_on": sent_on, "channel": "post", "outgoing_number": "ОГ-исх-1"}});
+    let r = app.call("POST", &format!("/api/v1/campaigns/{id}/actions"), Some(&app.supervisor), Some(&dispatch)).await;
+    r.assert_problem(422, Some("params.outgoing_number"));
+    let dispatch = json!({"action": "dispatch", "params": {"sent_on": sent_on, "channel": "post"}});
+    let r = app.call("POST", &format!("/api/v1/campaigns/{id}/actions"), Some(&app.supervisor), Some(&dispatch)).await;
+    assert_eq!(r.json["done"].as_u64(), Some(4), "{}", r.json);
+    let mut numbers = std::collections::BTreeSet::new();
+    for (a, due) in ids.iter().zip(&due_before) {
+        let c = app.call("GET", &format!("/api/v1/appeals/{a}"), Some(&app.supervisor), None).await;
+        let answers = c.json["answers"].as_array().unwrap_or_else(|| panic!("answers: {}", c.json));
+        assert_eq!(answers.len(), 1, "each appeal its own answer: {}", c.json["answers"]);
+        assert_eq!(answers[0]["text"], "Двор включён в программу благоустройства на следующий год.");
+        numbers.insert(answers[0]["outgoing_number"].as_str().expect("an outgoing number").to_string());
+        assert_eq!(&c.json["due_date"], due, "each appeal keeps its own deadline");
+        assert_eq!(c.json["questions"][0]["result"], "supported_measures_taken", "{}", c.json["questions"]);
+    }
+    assert_eq!(numbers.len(), 4, "{numbers:?}");
 }

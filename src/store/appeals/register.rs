@@ -37,6 +37,8 @@ pub struct NewAppeal {
     pub action: &'static str,
     /// Notices written with the registration (the acknowledgement; `⟦reg_number⟧` filled here).
     pub outbox: OutboxChange,
+    /// Its mass-campaign grouping, read before the write (`None`: not grouped).
+    pub campaign: Option<crate::store::campaigns::Planned>,
 }
 
 /// The domain's decision on a new appeal's earlier ones: whether it is repeated, and its links.
@@ -91,6 +93,11 @@ fn newest_candidates(found: Vec<Found>) -> Vec<Candidate> {
 pub(crate) fn pairs_of(keys: &[MatchKeyRow]) -> Vec<(String, String)> {
     let set: BTreeSet<(String, String)> = keys.iter().map(|k| (k.match_key.clone(), k.code.clone())).collect();
     set.into_iter().collect()
+}
+
+/// The earlier appeals a new one is linked to (the same person's: never campaign members).
+fn related_ids(links: &[LinkRow]) -> Vec<String> {
+    links.iter().map(|l| l.related_appeal_id.clone()).collect()
 }
 
 /// The first history entry of a registered or imported appeal.
@@ -166,6 +173,10 @@ impl RegisterSteps for diesel::SqliteConnection {
         // The planner's next pass re-plans this appeal (`outbox::write_filled`), by value.
         Prepared::new("INSERT INTO plan_queue (organization_id, appeal_id) VALUES (?, ?) ON CONFLICT DO NOTHING", vec![Arg::Text(row.organization_id.clone()), Arg::Text(row.id.clone())]).execute(self)?;
         crate::store::stats_deltas::record_rows(self, deltas)?;
+        // The campaign rows under the same writer lock and commit: no second transaction.
+        if let Some(p) = &a.campaign {
+            crate::store::campaigns::sqlite::write_grouping(self, p, &related_ids(links), row.registered_at)?;
+        }
         Ok(None)
     }
 }
@@ -312,6 +323,14 @@ impl RegisterSteps for diesel::PgConnection {
             json(serde_json::to_string(&[hist]))?,
         ];
         let reserved: Vec<Reserved> = Prepared::new(sql.as_str(), args).load(self)?;
+        if let Some(p) = &a.campaign {
+            // Derived rows after the registration's statement, in a transaction of their own
+            // that does not wait for the disk (a savepoint inside a caller's transaction): a
+            // failure is logged and the registration stands.
+            if let Err(e) = crate::store::campaigns::pg::group(self, p, &related_ids(links), row.registered_at) {
+                tracing::warn!(error = %e, "campaign grouping failed; the appeal stays registered without a campaign");
+            }
+        }
         Ok(reserved.first().map(|r| r.last_seq))
     }
 }
