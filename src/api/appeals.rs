@@ -146,8 +146,22 @@ pub async fn list_appeals(caller: Caller, state: web::Data<AppState>, req: HttpR
     let page = web::block(move || st.on_reads(crate::store::ServiceError::is_unavailable, |st| crate::queries::lists::registry(st, &actor, f.clone()))).await??;
     let next_cursor = if page.more { page.cards.last().map(encode_cursor) } else { None };
     let today = state.today();
-    let items = page.cards.into_iter().map(|c| ListItem(Card::from_data(c, &caller.id, caller.role, today))).collect();
+    let items = list_items(page, &caller, today);
     Ok(HttpResponse::Ok().json(ListPage { items, next_cursor }))
+}
+
+/// A page's cards as list items, each with its mass campaign.
+fn list_items(page: crate::queries::lists::Page, caller: &Caller, today: chrono::NaiveDate) -> Vec<ListItem> {
+    let mut campaigns = page.campaigns;
+    page.cards
+        .into_iter()
+        .map(|c| {
+            let campaign = campaigns.remove(&c.appeal.id);
+            let mut card = Card::from_data(c, &caller.id, caller.role, today);
+            card.campaign = campaign;
+            ListItem(card)
+        })
+        .collect()
 }
 
 /// The caller's open assignments, nearest deadline first, paged like the registry
@@ -165,6 +179,6 @@ pub async fn my_assignments(caller: Caller, state: web::Data<AppState>, req: Htt
     let page = web::block(move || crate::queries::lists::queue(&st, &actor, within, after_due, limit)).await??;
     let next_cursor = if page.more { page.cards.last().map(encode_due_cursor) } else { None };
     let today = state.today();
-    let items = page.cards.into_iter().map(|c| ListItem(Card::from_data(c, &caller.id, caller.role, today))).collect();
+    let items = list_items(page, &caller, today);
     Ok(HttpResponse::Ok().json(ListPage { items, next_cursor }))
 }

@@ -18,6 +18,8 @@ pub struct Page {
     pub cards: Vec<CardData>,
     /// True when a next page exists.
     pub more: bool,
+    /// The mass campaigns of the page's appeals, by appeal id, as the reader may see them.
+    pub campaigns: std::collections::HashMap<String, crate::store::campaigns::CampaignSummary>,
 }
 
 /// Reads one more card than the page holds, so the page knows whether another follows.
@@ -28,7 +30,9 @@ fn page_of(state: &AppState, actor: &Actor, mut f: ListFilter, read: fn(&crate::
     let more = cards.len() as i64 > limit;
     cards.truncate(limit as usize);
     redact_related(state, actor, &mut cards)?;
-    Ok(Page { cards, more })
+    let ids: Vec<String> = cards.iter().map(|c| c.appeal.id.clone()).collect();
+    let campaigns = crate::store::campaigns::of_appeals(&state.pool, &actor.org, &ids, actor.confined_to().as_deref())?;
+    Ok(Page { cards, more, campaigns })
 }
 
 /// A page of the registry for a filter the edge parsed (its visibility already set from the
@@ -93,6 +97,8 @@ pub struct BoardSection {
     pub count: i64,
     /// The first of them, nearest deadline first.
     pub cards: Vec<CardData>,
+    /// Their mass campaigns, by appeal id.
+    pub campaigns: std::collections::HashMap<String, crate::store::campaigns::CampaignSummary>,
 }
 
 /// The control board for the reader's role: not assigned (for those who read every appeal),
@@ -113,7 +119,7 @@ pub fn board(state: &AppState, actor: &Actor, shown: i64) -> Result<Vec<BoardSec
         let counted = f.clone();
         let page = page_of(state, actor, f, crate::store::appeals::list_due_first)?;
         let count = if page.more { crate::store::appeals::count_due_first(&state.pool, &counted)? } else { page.cards.len() as i64 };
-        sections.push(BoardSection { code, title, link, count, cards: page.cards });
+        sections.push(BoardSection { code, title, link, count, cards: page.cards, campaigns: page.campaigns });
     }
     Ok(sections)
 }

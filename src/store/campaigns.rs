@@ -306,6 +306,36 @@ backend_fns! {
         }
     }
 
+    /// The campaigns of a page of appeals, by appeal (`confined`: as that executor sees them):
+    /// the members by primary key, the campaigns by primary key, one count per campaign through
+    /// the members' campaign index.
+    pub fn of_appeals(c: &mut Conn, org: &str, appeal_ids: &[String], confined: Option<&str>) -> Result<std::collections::HashMap<String, CampaignSummary>, ServiceError> {
+        let mut out = std::collections::HashMap::new();
+        if appeal_ids.is_empty() {
+            return Ok(out);
+        }
+        let pairs: Vec<(String, String)> = campaign_members::table
+            .filter(campaign_members::appeal_id.eq_any(appeal_ids))
+            .filter(campaign_members::organization_id.eq(org))
+            .select((campaign_members::appeal_id, campaign_members::campaign_id))
+            .load(c)?;
+        let mut ids: Vec<&String> = pairs.iter().map(|(_, id)| id).collect();
+        ids.sort();
+        ids.dedup();
+        let mut found = std::collections::HashMap::new();
+        for id in ids {
+            if let Some(summary) = get(c, org, id, confined)? {
+                found.insert(id.clone(), summary);
+            }
+        }
+        for (appeal, id) in &pairs {
+            if let Some(summary) = found.get(id) {
+                out.insert(appeal.clone(), summary.clone());
+            }
+        }
+        Ok(out)
+    }
+
     /// One campaign with its count of appeals (`confined`: of those actively assigned to that
     /// executor, and `None` when there are none: an executor never learns of the others).
     pub fn get(c: &mut Conn, org: &str, id: &str, confined: Option<&str>) -> Result<Option<CampaignSummary>, ServiceError> {
@@ -451,6 +481,14 @@ pub fn found(pool: &DbPool, l: &Letter, since: NaiveDate) -> Result<Vec<Candidat
 /// The campaign an appeal belongs to (`confined`: as that executor sees it).
 pub fn of_appeal(pool: &DbPool, org: &str, appeal_id: &str, confined: Option<&str>) -> Result<Option<CampaignSummary>, ServiceError> {
     dispatch!(pool, of_appeal(org, appeal_id, confined))
+}
+
+/// The campaigns of a page of appeals, by appeal (`confined`: as that executor sees them).
+pub fn of_appeals(pool: &DbPool, org: &str, appeal_ids: &[String], confined: Option<&str>) -> Result<std::collections::HashMap<String, CampaignSummary>, ServiceError> {
+    if appeal_ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    dispatch!(pool, of_appeals(org, appeal_ids, confined))
 }
 
 /// One campaign (`confined`: as that executor sees it).

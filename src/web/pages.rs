@@ -163,9 +163,16 @@ pub async fn user_names(state: &web::Data<AppState>, org: &str) -> Result<Vec<cr
 
 /// List items as the caller may see them (no contacts; related appeals already redacted by
 /// the list's query), ready for a template.
-fn items(state: &AppState, s: &Session, rows: Vec<CardData>) -> Vec<Value> {
+fn items(state: &AppState, s: &Session, rows: Vec<CardData>, mut campaigns: HashMap<String, crate::store::campaigns::CampaignSummary>) -> Vec<Value> {
     let today = state.today();
-    rows.into_iter().map(|c| serde_json::to_value(ListItem(Card::from_data(c, &s.caller.id, s.caller.role, today))).unwrap_or(Value::Null)).collect()
+    rows.into_iter()
+        .map(|c| {
+            let campaign = campaigns.remove(&c.appeal.id);
+            let mut card = Card::from_data(c, &s.caller.id, s.caller.role, today);
+            card.campaign = campaign;
+            serde_json::to_value(ListItem(card)).unwrap_or(Value::Null)
+        })
+        .collect()
 }
 
 /// A page of the registry (`queries::lists::registry`).
@@ -201,7 +208,7 @@ async fn board(state: &web::Data<AppState>, s: &Session) -> Result<HttpResponse,
     let board = web::block(move || crate::queries::lists::board(&st, &actor, BOARD_ITEMS)).await??;
     let sections: Vec<Value> = board
         .into_iter()
-        .map(|b| json!({"code": b.code, "title": b.title, "link": b.link, "count": b.count, "shown": b.cards.len(), "items": items(state, s, b.cards)}))
+        .map(|b| json!({"code": b.code, "title": b.title, "link": b.link, "count": b.count, "shown": b.cards.len(), "items": items(state, s, b.cards, b.campaigns)}))
         .collect();
     page(state, s, "board.html", json!({"title": "Ежедневный мониторинг", "sections": sections}))
 }
@@ -213,7 +220,7 @@ fn keep_query(p: &Params, names: &[&str]) -> String {
 }
 
 /// The registry's filter parameters (the API's, with `q` labelled «Поиск»).
-const FILTERS: [&str; 9] = ["q", "status", "channel", "section", "registered_from", "registered_to", "overdue", "due_within_days", "executor_id"];
+const FILTERS: [&str; 10] = ["q", "status", "channel", "section", "registered_from", "registered_to", "overdue", "due_within_days", "executor_id", "campaign_id"];
 
 /// `GET /appeals`: the registry with the API's filters, keyset paging and a CSV link.
 pub async fn registry(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
@@ -221,11 +228,13 @@ pub async fn registry(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
     let p = Params::of(&req)?.without_empty();
     let mut error = None;
     let mut rows = Vec::new();
+    let mut campaigns = HashMap::new();
     let mut next = None;
     match filter_from(&state, &s.caller, &p) {
         Ok(f) => {
             let page = registry_page(&state, &s, f).await?;
             rows = page.cards;
+            campaigns = page.campaigns;
             if page.more {
                 next = rows.last().map(encode_cursor);
             }
@@ -242,7 +251,7 @@ pub async fn registry(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
         &s,
         "registry.html",
         json!({
-            "title": "Реестр обращений", "items": items(&state, &s, rows), "error": error, "f": values,
+            "title": "Реестр обращений", "items": items(&state, &s, rows, campaigns), "error": error, "f": values,
             "statuses": statuses, "channels": channels, "query": query,
             "next": next.map(|c| if query.is_empty() { format!("cursor={c}") } else { format!("{query}&cursor={c}") }),
         }),
@@ -266,11 +275,12 @@ pub async fn registry_csv(req: HttpRequest, state: web::Data<AppState>) -> Resul
     let mut f = filter_from(&state, &s.caller, &p)?;
     f.limit = 500;
     f.after = None;
-    let mut out = String::from("\u{feff}Рег. номер;Дата регистрации;Канал;Заявители;Краткое содержание;Состояние;Срок\r\n");
+    let mut out = String::from("\u{feff}Рег. номер;Дата регистрации;Канал;Заявители;Краткое содержание;Состояние;Срок;Массовая кампания\r\n");
     let mut n = 0;
     loop {
         let page = registry_page(&state, &s, f.clone()).await?;
         let rows = page.cards;
+        let campaigns = page.campaigns;
         let last = rows.last().map(|c| (c.appeal.registered_at, c.appeal.id.clone()));
         let full = page.more;
         for c in &rows {
@@ -285,6 +295,7 @@ pub async fn registry_csv(req: HttpRequest, state: web::Data<AppState>) -> Resul
                 a.summary.clone(),
                 status.to_string(),
                 a.due_date.format("%d.%m.%Y").to_string(),
+                campaigns.get(&a.id).map(|c| c.title.clone()).unwrap_or_default(),
             ];
             out.push_str(&cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(";"));
             out.push_str("\r\n");
@@ -312,6 +323,7 @@ pub async fn my_queue(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
     let (st, actor) = (state.clone(), s.caller.actor());
     let queue = web::block(move || crate::queries::lists::queue(&st, &actor, None, after_due, limit)).await??;
     let rows = queue.cards;
+    let campaigns = queue.campaigns;
     let mut next = None;
     if queue.more {
         next = rows.last().map(|c| {
@@ -323,7 +335,7 @@ pub async fn my_queue(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
     let users = user_names(&state, &s.caller.org).await?;
     let names: HashMap<&str, &str> = users.iter().map(|(u, _)| (u.id.as_str(), u.full_name.as_str())).collect();
     let resolutions: Vec<Value> = rows.iter().map(|c| resolution(state.get_ref(), c, Some(&s.caller.id), &names)).collect();
-    let mut listed = items(&state, &s, rows);
+    let mut listed = items(&state, &s, rows, campaigns);
     for (item, r) in listed.iter_mut().zip(resolutions) {
         item["resolution"] = r;
     }

@@ -94,6 +94,24 @@ async fn near_identical_letters_of_different_people_form_one_campaign(db: Db) {
     found.reverse();
     assert_eq!(found, ids.iter().map(String::as_str).collect::<Vec<_>>());
     app.call("GET", "/api/v1/appeals?campaign_id=kampania", Some(&app.clerk), None).await.assert_problem(422, Some("campaign_id"));
+    // Every list item names its campaign: the API's registry, the registry page, the board, the CSV.
+    assert!(listed.json["items"].as_array().unwrap().iter().all(|c| c["campaign"]["id"] == json!(id)), "{}", listed.json);
+    let all = app.call("GET", "/api/v1/appeals", Some(&app.clerk), None).await;
+    let own_item = all.json["items"].as_array().unwrap().iter().find(|c| c["id"] == json!(own0)).cloned().expect("the lone letter");
+    assert!(own_item.get("campaign").is_none(), "{own_item}");
+    crate::ended_access::set_password(&app, "clerk");
+    let cookie = format!("appeals_session={}", crate::ended_access::sign_in(&app, "clerk").await);
+    let link = format!("/appeals?campaign_id={id}");
+    for page in ["/appeals", "/"] {
+        let r = app.raw("GET", page, None, None, &[("Cookie", &cookie)]).await;
+        assert_eq!(r.status, 200, "{page}");
+        let html = r.json.as_str().unwrap_or_default();
+        assert!(html.contains("Кампания") && html.contains(&link), "{page} shows no campaign column");
+    }
+    let csv = app.raw("GET", &format!("/registry.csv?campaign_id={id}"), None, None, &[("Cookie", &cookie)]).await;
+    let text = csv.json.as_str().unwrap_or_default().to_string();
+    assert!(text.lines().next().unwrap_or_default().ends_with("Массовая кампания"), "{text}");
+    assert_eq!(text.lines().skip(1).filter(|l| l.contains("Строителей")).count(), 5, "{text}");
 
     // The statistics count the campaign apart from collective appeals.
     let s = app.call("GET", "/api/v1/stats?from=2025-01-01&to=2025-12-31", Some(&app.supervisor), None).await;
