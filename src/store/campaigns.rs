@@ -181,17 +181,20 @@ backend_fns! {
                         campaigns::updated_at.eq(now),
                     ))
                     .execute(c)?;
-                add_members(c, &l.organization_id, &id, &with, now)?;
+                let added = add_members(c, &l.organization_id, &id, &with, now)?;
+                grow(c, &id, added as i64)?;
                 Grouped::In(id)
             }
             Grouping::Join { campaign, merge, add } => {
+                let mut moved = 0;
                 if !merge.is_empty() {
-                    diesel::update(campaign_members::table.filter(campaign_members::organization_id.eq(&l.organization_id)).filter(campaign_members::campaign_id.eq_any(&merge)))
+                    moved = diesel::update(campaign_members::table.filter(campaign_members::organization_id.eq(&l.organization_id)).filter(campaign_members::campaign_id.eq_any(&merge)))
                         .set(campaign_members::campaign_id.eq(&campaign))
                         .execute(c)?;
                     diesel::delete(campaigns::table.filter(campaigns::organization_id.eq(&l.organization_id)).filter(campaigns::id.eq_any(&merge))).execute(c)?;
                 }
-                add_members(c, &l.organization_id, &campaign, &add, now)?;
+                let added = add_members(c, &l.organization_id, &campaign, &add, now)?;
+                grow(c, &campaign, (moved + added) as i64)?;
                 Grouped::In(campaign)
             }
         };
@@ -205,7 +208,7 @@ backend_fns! {
                     campaign_members::joined_at.eq(now),
                 ))
                 .execute(c)?;
-            diesel::update(campaigns::table.filter(campaigns::id.eq(id))).set(campaigns::updated_at.eq(now)).execute(c)?;
+            diesel::update(campaigns::table.filter(campaigns::id.eq(id))).set((campaigns::updated_at.eq(now), campaigns::member_count.eq(campaigns::member_count + 1))).execute(c)?;
         }
         diesel::insert_into(campaign_signatures::table)
             .values((
@@ -264,9 +267,18 @@ backend_fns! {
             .collect())
     }
 
-    fn add_members(c: &mut Conn, org: &str, campaign: &str, appeals_in: &[String], now: NaiveDateTime) -> Result<(), ServiceError> {
+    /// Adds `n` to a campaign's count of appeals.
+    fn grow(c: &mut Conn, campaign: &str, n: i64) -> Result<(), ServiceError> {
+        if n != 0 {
+            diesel::update(campaigns::table.filter(campaigns::id.eq(campaign))).set(campaigns::member_count.eq(campaigns::member_count + n)).execute(c)?;
+        }
+        Ok(())
+    }
+
+    /// Puts earlier letters into a campaign; how many went in.
+    fn add_members(c: &mut Conn, org: &str, campaign: &str, appeals_in: &[String], now: NaiveDateTime) -> Result<usize, ServiceError> {
         if appeals_in.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
         // Letters another registration grouped since they were read stay where they are.
         let found: Vec<(String, NaiveDateTime)> = appeals::table
@@ -287,8 +299,7 @@ backend_fns! {
                 )
             })
             .collect();
-        diesel::insert_into(campaign_members::table).values(&rows).execute(c)?;
-        Ok(())
+        Ok(diesel::insert_into(campaign_members::table).values(&rows).execute(c)?)
     }
 
     /// The campaign an appeal belongs to; `confined` to an executor, counting only the
@@ -339,43 +350,34 @@ backend_fns! {
     /// One campaign with its count of appeals (`confined`: of those actively assigned to that
     /// executor, and `None` when there are none: an executor never learns of the others).
     pub fn get(c: &mut Conn, org: &str, id: &str, confined: Option<&str>) -> Result<Option<CampaignSummary>, ServiceError> {
-        let row: Option<(String, String, String, NaiveDateTime)> = campaigns::table
+        let row: Option<(String, String, String, NaiveDateTime, i64)> = campaigns::table
             .filter(campaigns::id.eq(id))
             .filter(campaigns::organization_id.eq(org))
-            .select((campaigns::id, campaigns::title, campaigns::section, campaigns::created_at))
+            .select((campaigns::id, campaigns::title, campaigns::section, campaigns::created_at, campaigns::member_count))
             .first(c)
             .optional()?;
-        let Some((id, title, section, created_at)) = row else { return Ok(None) };
-        let mut q = campaign_members::table.filter(campaign_members::organization_id.eq(org)).filter(campaign_members::campaign_id.eq(&id)).into_boxed();
-        if let Some(user) = confined {
-            let mine: Vec<String> = assigned(org, user).load(c)?;
-            q = q.filter(campaign_members::appeal_id.eq_any(mine));
-        }
-        let appeals: i64 = q.count().get_result(c)?;
-        if confined.is_some() && appeals == 0 {
-            return Ok(None);
-        }
-        Ok(Some(CampaignSummary { id, title, section, created_at, appeals }))
+        let Some((id, title, section, created_at, all)) = row else { return Ok(None) };
+        let Some(user) = confined else { return Ok(Some(CampaignSummary { id, title, section, created_at, appeals: all })) };
+        // An executor's count: of the campaign's appeals among their own (a short list).
+        let mine: Vec<String> = assigned(org, user).load(c)?;
+        let appeals: i64 = campaign_members::table
+            .filter(campaign_members::appeal_id.eq_any(mine))
+            .filter(campaign_members::organization_id.eq(org))
+            .filter(campaign_members::campaign_id.eq(&id))
+            .count()
+            .get_result(c)?;
+        Ok((appeals > 0).then_some(CampaignSummary { id, title, section, created_at, appeals }))
     }
 
     /// The organization's campaigns, newest first, `limit` of them.
     pub fn list(c: &mut Conn, org: &str, limit: i64) -> Result<Vec<CampaignSummary>, ServiceError> {
-        let rows: Vec<(String, String, String, NaiveDateTime)> = campaigns::table
+        let rows: Vec<(String, String, String, NaiveDateTime, i64)> = campaigns::table
             .filter(campaigns::organization_id.eq(org))
             .order((campaigns::created_at.desc(), campaigns::id.desc()))
-            .select((campaigns::id, campaigns::title, campaigns::section, campaigns::created_at))
+            .select((campaigns::id, campaigns::title, campaigns::section, campaigns::created_at, campaigns::member_count))
             .limit(limit)
             .load(c)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (id, title, section, created_at) in rows {
-            let appeals: i64 = campaign_members::table
-                .filter(campaign_members::organization_id.eq(org))
-                .filter(campaign_members::campaign_id.eq(&id))
-                .count()
-                .get_result(c)?;
-            out.push(CampaignSummary { id, title, section, created_at, appeals });
-        }
-        Ok(out)
+        Ok(rows.into_iter().map(|(id, title, section, created_at, appeals)| CampaignSummary { id, title, section, created_at, appeals }).collect())
     }
 
     /// A campaign's appeals, oldest first (`confined`: those actively assigned to that executor).
@@ -441,11 +443,8 @@ backend_fns! {
             }
             diesel::update(campaign_signatures::table.filter(campaign_signatures::appeal_id.eq(appeal_id))).set(campaign_signatures::left_out.eq(true)).execute(c)?;
             diesel::delete(campaign_buckets::table.filter(campaign_buckets::appeal_id.eq(appeal_id))).execute(c)?;
-            let left: i64 = campaign_members::table
-                .filter(campaign_members::organization_id.eq(org))
-                .filter(campaign_members::campaign_id.eq(id))
-                .count()
-                .get_result(c)?;
+            grow(c, id, -1)?;
+            let left: i64 = campaigns::table.filter(campaigns::id.eq(id)).select(campaigns::member_count).first(c)?;
             if left < 2 {
                 diesel::delete(campaign_members::table.filter(campaign_members::organization_id.eq(org)).filter(campaign_members::campaign_id.eq(id))).execute(c)?;
                 diesel::delete(campaigns::table.filter(campaigns::id.eq(id)).filter(campaigns::organization_id.eq(org))).execute(c)?;

@@ -553,6 +553,7 @@ diesel::table! {
         section -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        member_count -> BigInt,
     }
 }
 
