@@ -165,8 +165,10 @@ pub fn wholly_overdue(due_month: NaiveDate, today: NaiveDate) -> bool {
     due_month < month_of(today)
 }
 
-/// What of one appeal the statistics count, read from its card.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// What of one appeal the statistics count, read from its card. Hashable, so that a bulk
+/// write can count equal facts and add their contributions once per distinct kind of card
+/// ([`contributions`] is linear in its `sign`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Facts {
     /// Organization.
     pub org: String,
@@ -429,6 +431,29 @@ mod tests {
             executors: vec!["u1".into()],
             ..Default::default()
         }
+    }
+
+    /// A bulk write counts equal facts and makes their rows once with the count: that must
+    /// sum to what the cards' rows one by one do, every figure of every slice.
+    #[test]
+    fn contributions_of_a_count_equal_the_cards_one_by_one() {
+        let mut f = facts();
+        f.returned = 2;
+        f.answered = 2;
+        f.extended = true;
+        f.open_due = Some("2025-04-01".parse().unwrap());
+        f.put_on_control_on = Some("2025-03-02".parse().unwrap());
+        f.closed_on = Some("2025-03-20".parse().unwrap());
+        f.assigned = vec!["u1".into(), "u2".into()];
+        f.departments = vec!["d1".into()];
+        f.questions.push(("0003.0009.0097.0699".into(), Some("supported".into())));
+        let mut one_by_one = Vec::new();
+        for _ in 0..7 {
+            contributions(&f, 1, &mut one_by_one);
+        }
+        let mut counted = Vec::new();
+        contributions(&f, 7, &mut counted);
+        assert_eq!(aggregate(counted), aggregate(one_by_one));
     }
 
     #[test]
