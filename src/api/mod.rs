@@ -13,6 +13,7 @@ pub mod imports;
 pub mod registry_import;
 pub mod metrics;
 pub mod notifications;
+pub mod organizations;
 pub mod receptions;
 pub mod reference;
 pub mod stats;
@@ -163,6 +164,10 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(reference::channels)
                 .service(reference::classifier)
                 .service(reference::users)
+                .service(organizations::create_organization)
+                .service(organizations::list_organizations)
+                .service(organizations::get_organization)
+                .service(organizations::update_organization)
                 .service(users::create_user)
                 .service(users::revoke_tokens)
                 .service(users::update_user)
