@@ -105,7 +105,10 @@ async fn scoped(state: &web::Data<AppState>, mut caller: Caller, named: Option<S
     if caller.role == Role::RegionalSupervisor && !reads {
         return Err(ApiError::Forbidden(format!("роль «{}» только читает: действия ей недоступны", caller.role.label())));
     }
-    let Some(named) = named.filter(|n| !n.is_empty() && n != "all" && *n != caller.org) else { return Ok(caller) };
+    if named.as_deref() == Some("") {
+        return Err(ApiError::Validation(vec![crate::domain::validation::FieldError { field: "organization".into(), message: "пустое значение: укажите идентификатор организации или уберите параметр".into() }]));
+    }
+    let Some(named) = named.filter(|n| n != "all" && *n != caller.org) else { return Ok(caller) };
     if !caller.role.regional() {
         return Err(ApiError::Forbidden(format!("роль «{}» работает только со своей организацией", caller.role.label())));
     }

@@ -190,7 +190,10 @@ async fn the_regional_supervisor_reads_any_organization_and_acts_on_none(db: Db)
         app.call("POST", &path, Some(&rs), Some(&body)).await.assert_problem(403, None);
     }
     app.call("PATCH", &format!("/api/v1/campaigns/{}?{q}", f.campaign), Some(&rs), Some(&json!({"title": "x"}))).await.assert_problem(403, None);
-    // An unknown organization is 404; another role naming a foreign one is 403.
+    // An empty value is 422 naming the parameter; an unknown organization is 404; another role
+    // naming a foreign one is 403.
+    app.call("GET", "/api/v1/appeals?organization=", Some(&rs), None).await.assert_problem(422, Some("organization"));
+    app.call("POST", "/api/v1/users/x/revoke-tokens?organization=", Some(&app.regional_admin), None).await.assert_problem(422, Some("organization"));
     app.call("GET", &format!("/api/v1/appeals?organization={}", uuid::Uuid::new_v4()), Some(&rs), None).await.assert_problem(404, None);
     app.call("GET", &format!("/api/v1/appeals?{q}"), Some(&app.admin), None).await.assert_problem(403, None);
     app.call("GET", &format!("/api/v1/stats?from=2025-01-01&to=2025-12-31&{q}"), Some(&app.supervisor), None).await.assert_problem(403, None);
