@@ -412,15 +412,9 @@ fn refuse_shared_logins(c: &mut diesel::SqliteConnection) -> Result<(), ServiceE
     }
     let shared = diesel::sql_query("SELECT login FROM users GROUP BY login HAVING COUNT(DISTINCT organization_id) > 1 ORDER BY login LIMIT 1").load::<Shared>(c)?;
     match shared.into_iter().next() {
-        Some(s) => Err(ServiceError::Migration(shared_login_message(&s.login))),
+        Some(s) => Err(ServiceError::Migration(crate::domain::refusals::shared_login(&s.login))),
         None => Ok(()),
     }
-}
-
-/// What the operator reads when two organizations share a login (the PostgreSQL migration
-/// raises the same words).
-pub fn shared_login_message(login: &str) -> String {
-    format!("логин «{login}» есть в двух организациях: логины должны быть уникальны в экземпляре — измените логин одного из пользователей и запустите снова")
 }
 
 #[cfg(test)]
