@@ -178,8 +178,9 @@ async fn every_documented_operation_has_a_rule_and_keeps_it(db: Db) {
                     } else if who == "executor" && (foreign && !path.starts_with("/api/v1/users/") || (method == "GET" && path == "/api/v1/campaigns/{id}")) {
                         // An executor with none of a campaign's appeals learns nothing of it.
                         assert_eq!(r.status, 404, "{what} must not reveal the appeal: {}", r.json);
-                    } else if who == RA && path.starts_with("/api/v1/appeals/{id}") {
-                        // No appeal is visible to the region's administrator: 404, as a foreign one.
+                    } else if who == RA && (path.starts_with("/api/v1/appeals/{id}") || (method == "GET" && path == "/api/v1/campaigns/{id}")) {
+                        // No appeal (nor so a campaign) is visible to the region's administrator:
+                        // 404, as a foreign one.
                         assert!(r.status == 404 || r.status == 403, "{what} → {} {}", r.status, r.json);
                     } else {
                         assert_eq!(r.status, 403, "{what} → {} {}", r.status, r.json);
