@@ -116,6 +116,7 @@ pub fn state(settings: Settings, pool: DbPool, clock: Arc<dyn Clock>) -> Result<
         clock,
         templates: Arc::new(crate::notify::Templates::load(&settings_dir).map_err(StartError::Io)?),
         pages: Arc::new(crate::web::Pages::load(&settings_dir).map_err(StartError::Io)?),
+        orgs: Arc::new(crate::state::OrgDirectory::default()),
     })
 }
 
@@ -125,6 +126,8 @@ pub fn state(settings: Settings, pool: DbPool, clock: Arc<dyn Clock>) -> Result<
 pub fn reload_codes(state: &AppState) -> Result<usize, ServiceError> {
     let codes: HashMap<String, String> = store::classifier::all_names(&state.pool)?.into_iter().collect();
     let n = codes.len();
+    // Organizations changed by another instance are read again on their next use.
+    state.orgs.clear();
     let changed = *state.codes.read().unwrap_or_else(|e| e.into_inner()) != codes;
     if changed {
         *state.codes.write().unwrap_or_else(|e| e.into_inner()) = codes;

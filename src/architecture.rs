@@ -26,6 +26,7 @@ pub const FLOORS: &[(&str, u8)] = &[
     ("intake", 4),
     ("campaigns", 4),
     ("registry", 5),
+    ("organizations", 5),
     ("control", 5),
     ("queries", 5),
     ("reports", 5),

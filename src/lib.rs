@@ -14,7 +14,8 @@
 //! - [`state`]: what every request and job shares (pool, settings, calendars, templates), and
 //!   [`intake`]: a draft checked and turned into a card's rows (registration, import, correction),
 //!   and a legacy journal's file read into rows (`intake::legacy`);
-//! - the use cases, peers that do not call one another: [`registry`] (registration, imports,
+//! - the use cases, peers that do not call one another: [`organizations`] (a region's bodies in
+//!   one instance), [`registry`] (registration, imports,
 //!   the legacy journal),
 //!   [`control`] (every control action, typed as `control::command::Command`), [`queries`]
 //!   (reads several interfaces share: showing a card, the registry, the queue, the board), [`reports`]
@@ -41,6 +42,7 @@ pub mod memory;
 pub mod control;
 pub mod demo;
 pub mod registry;
+pub mod organizations;
 pub mod edge;
 pub mod notify;
 pub mod scheduler;

@@ -26,6 +26,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage the organizations of the instance (a region's bodies).
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
     /// Manage the thematic classifier.
     Classifier {
         #[command(subcommand)]
@@ -157,6 +162,9 @@ enum UserCommand {
         /// E-mail for notifications.
         #[arg(long)]
         email: Option<String>,
+        /// Code of the user's organization (default: the one from config/).
+        #[arg(long)]
+        org: Option<String>,
     },
     /// List the organization's users (login, role, state, department), disabled ones too.
     List,
@@ -191,6 +199,30 @@ enum UserCommand {
         #[arg(long)]
         days: Option<u32>,
     },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Add an organization and print only its id.
+    Add {
+        /// Stable code, unique in the instance (latin letters, digits, `-`, `_`).
+        #[arg(long)]
+        code: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// IANA time zone, e.g. Europe/Moscow.
+        #[arg(long)]
+        time_zone: String,
+        /// Its ССТУ.РФ department GUID.
+        #[arg(long)]
+        sstu_department_id: Option<String>,
+        /// Code of the body above it.
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// List the organizations (id, code, active, name).
+    List,
 }
 
 #[derive(Subcommand)]
@@ -256,20 +288,24 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             println!("migrations applied ({})", pool.backend().as_str());
             Ok(())
         }
-        Command::User { command: UserCommand::Add { login, role, name, email } } => {
+        Command::User { command: UserCommand::Add { login, role, name, email, org: org_code } } => {
             if Role::parse(&role).is_none() {
-                return Err(format!("unknown role `{role}` (admin, supervisor, clerk, executor)").into());
+                return Err(format!("unknown role `{role}` ({})", role_codes()).into());
             }
             let login = appeals::domain::text::login(&login).map_err(|m| format!("--login: {m}"))?;
             if appeals::domain::text::is_blank(&name) || appeals::domain::text::has_hidden(&name) {
                 return Err("--name must be visible text".into());
             }
-            let (pool, org) = appeals::app::open(&settings, now)?;
+            let (pool, default_org) = appeals::app::open(&settings, now)?;
+            let org = match org_code {
+                Some(code) => appeals::store::organizations::by_code(&pool, code.trim())?.ok_or_else(|| format!("--org: no organization `{code}` (appeals org list)"))?,
+                None => default_org,
+            };
             let (token, hash) = appeals::auth::generate_token();
             let user = appeals::store::users::NewUser { login, full_name: appeals::domain::text::nfc(name.trim()), role, email };
             appeals::store::users::create_user(&pool, &org.id, &user, &hash, now, None).map_err(|e| {
                 if e.is_unique_violation() {
-                    format!("login `{}` is taken", user.login)
+                    format!("login `{}` is taken (logins are unique in the instance)", user.login)
                 } else {
                     e.to_string()
                 }
@@ -278,6 +314,7 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Command::User { command } => user_command(command, &settings, now),
+        Command::Org { command } => org_command(command, settings, clock, now),
         Command::Classifier { command: ClassifierCommand::Import { file } } => {
             let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let entries = appeals::domain::classifier::parse_tsv(&text)?;
@@ -470,6 +507,41 @@ fn import_calendar(file: &std::path::Path, dir: &std::path::Path, only: Option<i
     Ok(report)
 }
 
+/// The role codes, for messages.
+fn role_codes() -> String {
+    Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// `org add | list`: the organizations of the instance, from the server's shell.
+fn org_command(command: OrgCommand, settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) -> Result<(), Box<dyn std::error::Error>> {
+    let (pool, _) = appeals::app::open(&settings, now)?;
+    match command {
+        OrgCommand::Add { code, name, time_zone, sstu_department_id, parent } => {
+            let parent_id = match parent {
+                Some(p) => Some(appeals::store::organizations::by_code(&pool, p.trim())?.ok_or_else(|| format!("--parent: no organization `{p}` (appeals org list)"))?.id),
+                None => None,
+            };
+            let state = appeals::app::state(settings, pool, clock)?;
+            let input = appeals::organizations::OrgInput { code, name, time_zone, sstu_department_id, parent_id };
+            match appeals::organizations::create(&state, &input) {
+                Ok(row) => println!("{}", row.id),
+                Err(appeals::store::ServiceError::Invalid(list)) => {
+                    let flag = |f: &str| format!("--{}", f.replace('_', "-"));
+                    return Err(list.iter().map(|e| format!("{}: {}", flag(&e.field), e.message)).collect::<Vec<_>>().join("; ").into());
+                }
+                Err(e) => return Err(e.to_string().into()),
+            }
+        }
+        OrgCommand::List => {
+            println!("id\tcode\tactive\tname");
+            for o in appeals::store::organizations::list(&pool)? {
+                println!("{}\t{}\t{}\t{}", o.id, o.code, if o.active { "yes" } else { "no" }, o.name);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `user list | disable | set-role | token`: administration from the server's shell, on the
 /// database `DATABASE_URL` names.
 fn user_command(command: UserCommand, settings: &Settings, now: chrono::NaiveDateTime) -> Result<(), Box<dyn std::error::Error>> {
@@ -477,7 +549,7 @@ fn user_command(command: UserCommand, settings: &Settings, now: chrono::NaiveDat
     let (pool, org) = appeals::app::open(settings, now)?;
     let find = |login: &str| -> Result<appeals::store::models::UserRow, Box<dyn std::error::Error>> {
         let login = appeals::domain::text::login(login).map_err(|m| format!("--login: {m}"))?;
-        users::user_by_login(&pool, &org.id, &login)?.ok_or_else(|| format!("no user `{login}` in this database ({})", pool.backend().as_str()).into())
+        users::user_by_login_anywhere(&pool, &login)?.ok_or_else(|| format!("no user `{login}` in this database ({})", pool.backend().as_str()).into())
     };
     match command {
         UserCommand::List => {
@@ -488,14 +560,14 @@ fn user_command(command: UserCommand, settings: &Settings, now: chrono::NaiveDat
         }
         UserCommand::Disable { login } => {
             let u = find(&login)?;
-            users::update_user(&pool, &org.id, &u.id, &users::UserChange { active: Some(false), ..Default::default() })?;
+            users::update_user(&pool, &u.organization_id, &u.id, &users::UserChange { active: Some(false), ..Default::default() })?;
             tracing::info!(user_id = %u.id, "user disabled from the command line");
             println!("{} disabled", u.login);
         }
         UserCommand::SetRole { login, role } => {
-            let role = Role::parse(&role).ok_or_else(|| format!("unknown role `{role}` (admin, supervisor, clerk, executor)"))?;
+            let role = Role::parse(&role).ok_or_else(|| format!("unknown role `{role}` ({})", role_codes()))?;
             let u = find(&login)?;
-            users::update_user(&pool, &org.id, &u.id, &users::UserChange { role: Some(role.as_str().into()), ..Default::default() })?;
+            users::update_user(&pool, &u.organization_id, &u.id, &users::UserChange { role: Some(role.as_str().into()), ..Default::default() })?;
             tracing::info!(user_id = %u.id, role = role.as_str(), "role changed from the command line");
             println!("{} is now {}", u.login, role.as_str());
         }
@@ -506,7 +578,7 @@ fn user_command(command: UserCommand, settings: &Settings, now: chrono::NaiveDat
             }
             let (token, hash) = appeals::auth::generate_token();
             let expires = days.map(|d| now + chrono::Duration::days(d.clamp(1, 3650) as i64));
-            users::add_token(&pool, &org.id, &u.id, &hash, now, expires)?;
+            users::add_token(&pool, &u.organization_id, &u.id, &hash, now, expires)?;
             tracing::info!(user_id = %u.id, "token issued from the command line");
             println!("{token}");
         }
@@ -519,7 +591,7 @@ fn user_command(command: UserCommand, settings: &Settings, now: chrono::NaiveDat
                 return Err(problem.into());
             }
             let hash = appeals::auth::hash_password(password)?;
-            appeals::store::sessions::set_password(&pool, &org.id, &u.id, &hash, now)?;
+            appeals::store::sessions::set_password(&pool, &u.organization_id, &u.id, &hash, now)?;
             tracing::info!(user_id = %u.id, "password set from the command line");
             println!("password set for {}", u.login);
         }

@@ -23,7 +23,8 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
     let registered_on = state.local_date(registered_at);
     let due = state.deadline_for(derived.legal_regime, registered_on, d.migration_case, None);
     let late = deadline::is_registration_late(&state.calendar, &state.settings.deadlines, d.received_on, registered_on);
-    let template = &state.settings.organization.reg_number_template;
+    let settings = state.org(org);
+    let template = &settings.reg_number_template;
     let mut search = String::new();
     // A legacy number is searchable like a generated one (see `numbering`).
     if let Some(n) = &d.reg_number {
@@ -123,7 +124,7 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
     // The acknowledgement goes out with the registration; imports send nothing. It cites the
     // rule the appeal was registered under: Art. 12 of 59-FZ, or the regime's own.
     let basis = if derived.legal_regime == LegalRegime::Fz59 { "ст. 12 Федерального закона от 02.05.2006 № 59-ФЗ".to_string() } else { state.rules_for(derived.legal_regime).consideration_basis };
-    let ack = if action == "registered" { crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &row, &applicants, "registration_ack", "", serde_json::json!({"deadline_basis": basis}), at) } else { Vec::new() };
+    let ack = if action == "registered" { crate::notify::applicant_notices(&state.templates, &settings.name, &row, &applicants, "registration_ack", "", serde_json::json!({"deadline_basis": basis}), at) } else { Vec::new() };
     let outbox = crate::store::outbox::OutboxChange { notices: ack, cancel_reminders: false };
     NewAppeal {
         legacy_seq: d.reg_number.as_deref().and_then(|n| regnum::sequence_of(template, registered_on.year(), n)),
@@ -152,8 +153,8 @@ pub fn near_duplicates(state: &AppState, org: &str, d: &AppealDraft, since: Naiv
 
 /// Renders a reserved sequence number into a card with the organization's template, and makes
 /// the number searchable; the store calls it once the number is reserved.
-pub fn numbering(state: &AppState) -> impl Fn(&mut AppealRow, i64) + Sync {
-    let template = state.settings.organization.reg_number_template.clone();
+pub fn numbering(state: &AppState, org: &str) -> impl Fn(&mut AppealRow, i64) + Sync {
+    let template = state.org(org).reg_number_template.clone();
     move |row: &mut AppealRow, seq: i64| {
         row.reg_number = regnum::render(&template, row.registered_on.year(), seq);
         row.search_text = format!("{} {}", crate::domain::text::search_fold(&row.reg_number), row.search_text);
@@ -161,8 +162,8 @@ pub fn numbering(state: &AppState) -> impl Fn(&mut AppealRow, i64) + Sync {
 }
 
 /// The store's view of the numbering: `render` and the template's sequence width.
-fn number_rule<'a>(state: &AppState, render: &'a (dyn Fn(&mut AppealRow, i64) + Sync)) -> crate::store::appeals::Numbering<'a> {
-    crate::store::appeals::Numbering::new(render, regnum::seq_width(&state.settings.organization.reg_number_template))
+fn number_rule<'a>(state: &AppState, org: &str, render: &'a (dyn Fn(&mut AppealRow, i64) + Sync)) -> crate::store::appeals::Numbering<'a> {
+    crate::store::appeals::Numbering::new(render, regnum::seq_width(&state.org(org).reg_number_template))
 }
 
 /// Registers a validated draft now: one transaction with its number, links and history.
@@ -171,8 +172,8 @@ pub fn register(state: &AppState, org: &str, actor: &str, d: &AppealDraft, deriv
     new.campaign = crate::campaigns::plan(state, &new.appeal, &new.questions);
     let (now, today) = (state.now_naive(), state.today());
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, today, found);
-    let render = numbering(state);
-    let card = crate::store::appeals::register(&state.pool, &new, &links, number_rule(state, &render))?;
+    let render = numbering(state, org);
+    let card = crate::store::appeals::register(&state.pool, &new, &links, number_rule(state, org, &render))?;
     crate::telemetry::get().registered(&card.appeal.channel, 1);
     Ok(card)
 }
@@ -184,8 +185,8 @@ pub fn register_visit(state: &AppState, org: &str, actor: &str, visitor_id: &str
     let (now, today) = (state.now_naive(), state.today());
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, today, found);
     let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
-    let render = numbering(state);
-    let card = crate::store::receptions::register_visit(&state.pool, visitor_id, &new, &links, number_rule(state, &render), now, &local_day, then)?;
+    let render = numbering(state, org);
+    let card = crate::store::receptions::register_visit(&state.pool, visitor_id, &new, &links, number_rule(state, org, &render), now, &local_day, then)?;
     crate::telemetry::get().registered(&card.appeal.channel, 1);
     Ok(card)
 }
@@ -195,8 +196,10 @@ pub fn register_visit(state: &AppState, org: &str, actor: &str, visitor_id: &str
 pub fn import(state: &AppState, items: &[NewAppeal]) -> Result<Vec<String>, ServiceError> {
     let now = state.now_naive();
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, row.registered_on, found);
-    let render = numbering(state);
-    let stored = crate::store::appeals::import(&state.pool, items, &links, number_rule(state, &render))?;
+    // A batch is one organization's (the caller's): its rows carry its id.
+    let org = items.first().map(|a| a.appeal.organization_id.clone()).unwrap_or_default();
+    let render = numbering(state, &org);
+    let stored = crate::store::appeals::import(&state.pool, items, &links, number_rule(state, &org, &render))?;
     let mut by_channel: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
     for a in items {
         *by_channel.entry(a.appeal.channel.as_str()).or_default() += 1;

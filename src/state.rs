@@ -45,6 +45,82 @@ pub struct AppState {
     /// The web pages' templates (shipped, overridden from `config/templates/web/`), behind
     /// [`PageTemplates`] so the state does not depend on the pages that use it.
     pub pages: Arc<dyn PageTemplates>,
+    /// Each organization's settings over the config file's defaults, read once and kept.
+    pub orgs: Arc<OrgDirectory>,
+}
+
+/// One organization's effective settings: its own values where it has them, the config file's
+/// `[organization]` and `[sstu]` defaults where it leaves a field empty.
+#[derive(Clone, Debug)]
+pub struct OrgSettings {
+    /// Id.
+    pub id: String,
+    /// Stable code.
+    pub code: String,
+    /// Name, as notices and reports print it.
+    pub name: String,
+    /// IANA time zone name.
+    pub time_zone: String,
+    /// Registration number template.
+    pub reg_number_template: String,
+    /// Outgoing number template of dispatched answers.
+    pub outgoing_number_template: String,
+    /// Cover-letter number template when forwarding.
+    pub forward_number_template: String,
+    /// ССТУ.РФ department GUID of its exports.
+    pub sstu_department_id: Option<String>,
+    /// False once deactivated: it keeps its registry but receives nothing new.
+    pub active: bool,
+    /// The body above it.
+    pub parent_id: Option<String>,
+}
+
+impl OrgSettings {
+    /// The row's values over the config file's defaults.
+    pub fn over(row: &crate::store::models::OrganizationRow, s: &Settings) -> OrgSettings {
+        let or = |v: &Option<String>, d: &str| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).unwrap_or(d).to_string();
+        OrgSettings {
+            id: row.id.clone(),
+            code: row.code.clone(),
+            name: or(&Some(row.name.clone()), &s.organization.name),
+            time_zone: or(&Some(row.time_zone.clone()), &s.organization.time_zone),
+            reg_number_template: or(&row.reg_number_template, &s.organization.reg_number_template),
+            outgoing_number_template: or(&row.outgoing_number_template, &s.organization.outgoing_number_template),
+            forward_number_template: or(&row.forward_number_template, &s.organization.forward_number_template),
+            sstu_department_id: row.sstu_department_id.clone().filter(|v| !v.trim().is_empty()).or_else(|| s.sstu.department_id.clone()),
+            active: row.active,
+            parent_id: row.parent_id.clone(),
+        }
+    }
+
+    /// The time zone in which its dates are counted.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::Europe::Moscow)
+    }
+}
+
+/// The organizations' settings kept in memory: read on first use, replaced when an organization
+/// is changed through this process, and dropped every minute by `serve` so a change made by
+/// another instance is seen soon after.
+#[derive(Default)]
+pub struct OrgDirectory {
+    cache: RwLock<HashMap<String, Arc<OrgSettings>>>,
+}
+
+impl OrgDirectory {
+    /// Keeps an organization's settings (after a change).
+    pub fn put(&self, o: OrgSettings) {
+        self.cache.write().unwrap_or_else(|e| e.into_inner()).insert(o.id.clone(), Arc::new(o));
+    }
+
+    /// Forgets every kept organization: the next use reads them again.
+    pub fn clear(&self) {
+        self.cache.write().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    fn get(&self, id: &str) -> Option<Arc<OrgSettings>> {
+        self.cache.read().unwrap_or_else(|e| e.into_inner()).get(id).cloned()
+    }
 }
 
 impl AppState {
@@ -56,6 +132,45 @@ impl AppState {
     /// Now, as stored (UTC, microseconds).
     pub fn now_naive(&self) -> NaiveDateTime {
         crate::store::micros(self.now())
+    }
+
+    /// The settings of organization `id` (its own over the config file's defaults); `None` for an
+    /// id that names no organization of the instance.
+    pub fn find_org(&self, id: &str) -> Result<Option<Arc<OrgSettings>>, crate::store::ServiceError> {
+        if let Some(o) = self.orgs.get(id) {
+            return Ok(Some(o));
+        }
+        let Some(row) = crate::store::organizations::get(&self.pool, id)? else { return Ok(None) };
+        let o = OrgSettings::over(&row, &self.settings);
+        self.orgs.put(o.clone());
+        Ok(Some(Arc::new(o)))
+    }
+
+    /// The settings of the caller's organization `id` (every caller's organization exists: the
+    /// user row refers to it). Kept in memory after the first read, so the hot paths pay no
+    /// query; should that first read fail, the config file's defaults serve this once (with a
+    /// warning) and the write that needs them meets the same database error anyway.
+    pub fn org(&self, id: &str) -> Arc<OrgSettings> {
+        match self.find_org(id) {
+            Ok(Some(o)) => return o,
+            Ok(None) => tracing::warn!(organization = id, "no such organization; the config file's settings serve"),
+            Err(e) => tracing::warn!(organization = id, error = %e, "organization settings unreadable; the config file's serve this once"),
+        }
+        let s = &self.settings;
+        let row = crate::store::models::OrganizationRow {
+            id: id.into(),
+            code: s.organization.code.clone(),
+            name: s.organization.name.clone(),
+            time_zone: s.organization.time_zone.clone(),
+            sstu_department_id: None,
+            created_at: chrono::NaiveDateTime::default(),
+            active: true,
+            parent_id: None,
+            reg_number_template: None,
+            outgoing_number_template: None,
+            forward_number_template: None,
+        };
+        Arc::new(OrgSettings::over(&row, s))
     }
 
     /// Today in the organization's time zone: the day deadlines are counted from.
@@ -148,6 +263,7 @@ impl AppState {
             clock: self.clock.clone(),
             templates: self.templates.clone(),
             pages: self.pages.clone(),
+            orgs: self.orgs.clone(),
         }
     }
 }

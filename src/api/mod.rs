@@ -13,6 +13,7 @@ pub mod imports;
 pub mod registry_import;
 pub mod metrics;
 pub mod notifications;
+pub mod organizations;
 pub mod receptions;
 pub mod reference;
 pub mod stats;
@@ -145,6 +146,39 @@ struct ApiDoc;
 
 struct BearerAuth;
 
+/// Documents `?organization=ID` on every operation that may answer 403 and 404: the region's
+/// roles name the organization they read (and the regional administrator the one whose users
+/// it manages); any other role may name only its own (403 otherwise). See
+/// `edge::caller` for the one place the rule is applied.
+struct OrganizationScope;
+
+impl utoipa::Modify for OrganizationScope {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::Required;
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !path.starts_with("/api/v1/") || path.starts_with("/api/v1/organizations") {
+                continue;
+            }
+            for op in [&mut item.get, &mut item.post, &mut item.patch, &mut item.put, &mut item.delete].into_iter().flatten() {
+                let answers = |code: &str| op.responses.responses.contains_key(code);
+                if !(answers("403") && answers("404")) {
+                    continue;
+                }
+                let param = ParameterBuilder::new()
+                    .name("organization")
+                    .parameter_in(ParameterIn::Query)
+                    .required(Required::False)
+                    .description(Some("Regional roles: the id of the organization to act in (default: the caller's own). Any other role may name only its own organization (403); an id naming no organization answers 404."))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String).format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Uuid)))))
+                    .build();
+                op.parameters.get_or_insert_with(Vec::new).push(param.into());
+            }
+        }
+    }
+}
+
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -163,6 +197,10 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(reference::channels)
                 .service(reference::classifier)
                 .service(reference::users)
+                .service(organizations::create_organization)
+                .service(organizations::list_organizations)
+                .service(organizations::get_organization)
+                .service(organizations::update_organization)
                 .service(users::create_user)
                 .service(users::revoke_tokens)
                 .service(users::update_user)
@@ -217,7 +255,9 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 /// The OpenAPI document, generated from the handlers' annotations.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes).split_for_parts();
+    let (_, mut api) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes).split_for_parts();
+    // After the routes: the parameter goes on the operations they documented.
+    utoipa::Modify::modify(&OrganizationScope, &mut api);
     api
 }
 

@@ -53,6 +53,8 @@ pub struct UserItem {
     pub email: Option<String>,
     /// Code of the user's department (`GET /api/v1/departments`), if any.
     pub department: Option<String>,
+    /// The user's organization.
+    pub organization_id: String,
     /// False once disabled: the user's sessions and tokens ended for good.
     pub active: bool,
     /// Failed sign-ins with this login in the last hour (administrators only, and only when
@@ -64,7 +66,7 @@ pub struct UserItem {
 impl UserItem {
     /// The API view of a stored user and their department's code.
     pub fn from_row(u: crate::store::models::UserRow, department: Option<String>) -> Self {
-        UserItem { id: u.id, login: u.login, full_name: u.full_name, role: u.role, email: u.email, department, active: u.active, failed_sign_ins: None }
+        UserItem { id: u.id, login: u.login, full_name: u.full_name, role: u.role, email: u.email, department, organization_id: u.organization_id, active: u.active, failed_sign_ins: None }
     }
 }
 

@@ -83,7 +83,7 @@ pub async fn annual_report(caller: Caller, state: web::Data<AppState>, req: Http
             ok.content_type("text/csv; charset=utf-8").insert_header(("Content-Disposition", format!("attachment; filename=\"appeals-{y}-{which}.csv\""))).body(annual::csv(lines, y, prev))
         }
         _ => {
-            let html = annual::html(&state.settings.config_dir, &state.settings.organization.name, y, prev, &s, &years).map_err(|e| ApiError::Internal(format!("annual template: {e}")))?;
+            let html = annual::html(&state.settings.config_dir, &state.org(&caller.org).name, y, prev, &s, &years).map_err(|e| ApiError::Internal(format!("annual template: {e}")))?;
             // A document to keep and print, saved as a file: its own inline style then works
             // outside the service's Content-Security-Policy, which allows none.
             ok.content_type("text/html; charset=utf-8").insert_header(("Content-Disposition", format!("attachment; filename=\"appeals-{y}.html\""))).body(html)

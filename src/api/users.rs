@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserBody {
-    /// Login, unique in the organization.
+    /// Login, unique in the instance (every organization's users sign in on one page).
     pub login: String,
     /// Role.
     pub role: Role,
@@ -28,6 +28,10 @@ pub struct NewUserBody {
     /// The token expires after this many days (none: until revoked).
     #[serde(default)]
     pub token_days: Option<u32>,
+    /// The user's organization (default: the caller's). A regional administrator names any
+    /// organization of the instance; an organization's administrator only its own (403).
+    #[serde(default)]
+    pub organization_id: Option<String>,
 }
 
 /// The created user and its token, shown this once.
@@ -55,6 +59,22 @@ pub struct Revoked {
 pub async fn create_user(caller: Caller, state: web::Data<AppState>, body: ValidJson<NewUserBody>) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::ManageUsers)?;
     let b = body.0;
+    may_grant(&caller, b.role)?;
+    let org = match b.organization_id.as_deref().map(str::trim) {
+        None | Some("") => caller.org.clone(),
+        Some(o) => {
+            if !super::organizations::may_add_users_to(&caller, o) {
+                return Err(ApiError::Forbidden("администратор организации создаёт пользователей только своей организации".into()));
+            }
+            let st = state.clone();
+            let lookup = o.to_string();
+            let found = if uuid::Uuid::parse_str(o).is_ok() { web::block(move || st.find_org(&lookup)).await?? } else { None };
+            match found {
+                Some(f) => f.id.clone(),
+                None => return Err(ApiError::Validation(vec![crate::domain::validation::FieldError { field: "organization_id".into(), message: "нет такой организации".into() }])),
+            }
+        }
+    };
     let mut e = Errors::default();
     let login = crate::domain::text::login(&b.login).map_err(|m| e.add("login", m)).unwrap_or_default();
     e.text("full_name", &b.full_name, 300);
@@ -72,10 +92,9 @@ pub async fn create_user(caller: Caller, state: web::Data<AppState>, body: Valid
     let expires = b.token_days.map(|d| now + chrono::Duration::days(d as i64));
     let user = crate::store::users::NewUser { login, full_name: b.full_name.trim().into(), role: b.role.as_str().into(), email: b.email.clone() };
     let pool = state.pool.clone();
-    let org = caller.org.clone();
     let row = web::block(move || crate::store::users::create_user(&pool, &org, &user, &hash, now, expires)).await?.map_err(|e| {
         if e.is_unique_violation() {
-            ApiError::Conflict { code: ErrorCode::LoginTaken, detail: "логин занят".into(), extra: serde_json::json!({"field": "login"}) }
+            ApiError::Conflict { code: ErrorCode::LoginTaken, detail: "логин занят (логины уникальны во всём экземпляре)".into(), extra: serde_json::json!({"field": "login"}) }
         } else {
             e.into()
         }
@@ -158,8 +177,11 @@ pub async fn update_user(caller: Caller, state: web::Data<AppState>, id: web::Pa
         return Err(ApiError::NotFound);
     }
     let b = body.0;
+    if let Some(r) = b.role {
+        may_grant(&caller, r)?;
+    }
     let mut e = Errors::default();
-    if id == caller.id && (b.active == Some(false) || b.role.is_some_and(|r| r != Role::Admin)) {
+    if id == caller.id && (b.active == Some(false) || b.role.is_some_and(|r| r != caller.role)) {
         e.add(if b.active == Some(false) { "active" } else { "role" }, "нельзя отключить или понизить собственную учётную запись администратора");
     }
     let department = match &b.department {
@@ -187,7 +209,7 @@ pub async fn update_user(caller: Caller, state: web::Data<AppState>, id: web::Pa
     let org = caller.org.clone();
     let target = id.clone();
     let role = b.role.map(|r| r.as_str().to_string());
-    let tz = state.settings.time_zone();
+    let tz = state.org(&caller.org).tz();
     let (row, dept) = web::block(move || -> Result<_, ApiError> {
         let department_id = match department {
             Some(Some(code)) => match crate::store::users::department_by_code(&pool, &org, &code)? {
@@ -255,4 +277,13 @@ pub async fn create_department(caller: Caller, state: web::Data<AppState>, body:
     })?;
     tracing::info!(code = %out.code, actor = %caller.login, "department created");
     Ok(HttpResponse::Created().json(out))
+}
+
+/// 403 unless the caller may give `role`: the region's roles only a regional administrator
+/// gives, so an organization's administrator cannot raise anyone above their organization.
+fn may_grant(caller: &Caller, role: Role) -> Result<(), ApiError> {
+    if role.regional() && !crate::domain::roles::allows(caller.role, Capability::ManageOrganizations) {
+        return Err(ApiError::Forbidden(format!("роль «{}» назначает только администратор региона", role.label())));
+    }
+    Ok(())
 }

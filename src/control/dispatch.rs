@@ -90,7 +90,7 @@ pub fn duplicate_number(result: Result<CardData, ServiceError>) -> Result<CardDa
 /// answer not yet sent (the one an earlier step of the same transaction approved).
 pub fn plan<'a>(state: &'a AppState, actor: &Actor, answer_id: Option<String>, input: DispatchInput) -> Result<Planned<'a>, ServiceError> {
     input.validate(state.today()).map_err(ServiceError::Invalid)?;
-    let template = state.settings.organization.outgoing_number_template.clone();
+    let template = state.org(&actor.org).outgoing_number_template.clone();
     let by = actor.id.clone();
     let decide = move |card: &CardData| -> Result<Step, ServiceError> {
         let wanted = match &answer_id {
@@ -134,7 +134,7 @@ pub fn plan<'a>(state: &'a AppState, actor: &Actor, answer_id: Option<String>, i
         let notices = if input.channel == SentChannel::Email {
             let number = input.outgoing_number.as_ref().map(|n| n.trim().to_string()).unwrap_or_else(|| crate::domain::slots::slot("outgoing_number"));
             let extra = json!({"answer_text": ans.text, "outgoing_number": number, "sent_on": crate::domain::ru::short_date(input.sent_on)});
-            crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &card.appeal, &card.applicants, "answer", &ans.id, extra, state.now_naive())
+            crate::notify::applicant_notices(&state.templates, &state.org(&card.appeal.organization_id).name, &card.appeal, &card.applicants, "answer", &ans.id, extra, state.now_naive())
         } else {
             Vec::new()
         };

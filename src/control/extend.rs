@@ -69,7 +69,7 @@ pub fn plan<'a>(state: &'a AppState, actor: &Actor, actor_login: &str, input: Ex
         // Art. 12 part 2: the applicant is told the new date and the reason; reminders for the
         // old deadline are cancelled and the planner plans the new ones.
         let extra = json!({"days": days, "reason": ext.reason});
-        let notices = crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &row, &card.applicants, "extension_notice", &row.due_date.to_string(), extra, state.now_naive());
+        let notices = crate::notify::applicant_notices(&state.templates, &state.org(&row.organization_id).name, &row, &card.applicants, "extension_notice", &row.due_date.to_string(), extra, state.now_naive());
         let outbox = OutboxChange { notices, cancel_reminders: true };
         Ok(Change { appeal: Some(row), details, outbox, ..Default::default() }.into())
     };

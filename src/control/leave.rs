@@ -67,7 +67,7 @@ pub fn plan<'a>(state: &'a AppState, actor: &Actor, input: LeaveInput) -> Result
         // Art. 11: the applicant is told why there is no answer, when there is someone to tell.
         let notices = if input.reason.needs_notice() {
             let extra = json!({"reason_text": reason_text(input.reason)});
-            crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &row, &card.applicants, "art11_notice", "", extra, now)
+            crate::notify::applicant_notices(&state.templates, &state.org(&row.organization_id).name, &row, &card.applicants, "art11_notice", "", extra, now)
         } else {
             Vec::new()
         };

@@ -105,6 +105,8 @@ error_codes! {
     LoginTaken => "login_taken",
     /// The department code is taken.
     DepartmentCodeTaken => "department_code_taken",
+    /// The organization code is taken in the instance.
+    OrganizationCodeTaken => "organization_code_taken",
     /// The body is in the directory already.
     BodyExists => "body_exists",
     /// The answer's file can no longer change.

@@ -14,6 +14,12 @@ pub fn retry_refused(status: &str) -> Option<String> {
     }
 }
 
+/// The refusal to make logins unique in the instance while two organizations share `login`
+/// (the migration runner checks before the migration; PostgreSQL's migration raises the same words).
+pub fn shared_login(login: &str) -> String {
+    format!("логин «{login}» есть в двух организациях: логины должны быть уникальны в экземпляре — измените логин одного из пользователей и запустите снова")
+}
+
 /// The refusal to replace the file of a reviewed answer: an approved or returned answer keeps
 /// the file it was judged on (the store checks the answer's status under its row lock).
 pub fn answer_file_frozen() -> String {

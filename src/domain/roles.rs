@@ -39,11 +39,15 @@ pub enum Role {
     Clerk,
     /// Answers the appeals assigned to them; sees nothing else.
     Executor,
+    /// Manages the organizations of the instance and the users of any of them; reads no appeals.
+    RegionalAdmin,
+    /// Reads every organization's lists, cards, statistics and exports; takes no action.
+    RegionalSupervisor,
 }
 
 impl Role {
     /// Every role, for matrices and validation.
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Supervisor, Role::Clerk, Role::Executor];
+    pub const ALL: [Role; 6] = [Role::Admin, Role::Supervisor, Role::Clerk, Role::Executor, Role::RegionalAdmin, Role::RegionalSupervisor];
 
     /// The code stored in the database and used in the API.
     pub fn as_str(self) -> &'static str {
@@ -52,6 +56,8 @@ impl Role {
             Role::Supervisor => "supervisor",
             Role::Clerk => "clerk",
             Role::Executor => "executor",
+            Role::RegionalAdmin => "regional_admin",
+            Role::RegionalSupervisor => "regional_supervisor",
         }
     }
 
@@ -67,7 +73,15 @@ impl Role {
             Role::Supervisor => "Контролёр",
             Role::Clerk => "Специалист по работе с обращениями",
             Role::Executor => "Исполнитель",
+            Role::RegionalAdmin => "Администратор региона",
+            Role::RegionalSupervisor => "Контролёр региона",
         }
+    }
+
+    /// True for the region's roles, whose reads may name another organization of the instance
+    /// (`?organization=ID`); every other role is confined to its own organization.
+    pub fn regional(self) -> bool {
+        matches!(self, Role::RegionalAdmin | Role::RegionalSupervisor)
     }
 }
 
@@ -86,6 +100,10 @@ pub enum Capability {
     ManageUsers,
     /// Statistics and exports.
     Reports,
+    /// Create, rename, reconfigure and deactivate organizations of the instance.
+    ManageOrganizations,
+    /// Create users in (and manage users of) any organization, not only one's own.
+    ManageAnyOrganizationUsers,
 }
 
 /// The single permission table for capabilities; tests walk it for every role.
@@ -94,9 +112,12 @@ pub fn allows(role: Role, cap: Capability) -> bool {
     use Role::*;
     match cap {
         Register => matches!(role, Clerk | Admin),
-        Import | ManageUsers => role == Admin,
-        ReadAll | ListUsers => matches!(role, Admin | Supervisor | Clerk),
-        Reports => matches!(role, Admin | Supervisor),
+        Import => role == Admin,
+        ManageUsers => matches!(role, Admin | RegionalAdmin),
+        ReadAll => matches!(role, Admin | Supervisor | Clerk | RegionalSupervisor),
+        ListUsers => matches!(role, Admin | Supervisor | Clerk | RegionalAdmin | RegionalSupervisor),
+        Reports => matches!(role, Admin | Supervisor | RegionalSupervisor),
+        ManageOrganizations | ManageAnyOrganizationUsers => role == RegionalAdmin,
     }
 }
 
@@ -120,5 +141,27 @@ mod tests {
         }
         assert!(allows(Role::Clerk, Capability::Register));
         assert!(!allows(Role::Supervisor, Capability::Register));
+    }
+
+    #[test]
+    fn regional_roles() {
+        use Capability::*;
+        for cap in [Register, Import, ReadAll, Reports] {
+            assert!(!allows(Role::RegionalAdmin, cap), "{cap:?}");
+        }
+        for cap in [ManageOrganizations, ManageAnyOrganizationUsers, ManageUsers, ListUsers] {
+            assert!(allows(Role::RegionalAdmin, cap), "{cap:?}");
+        }
+        for cap in [ReadAll, Reports, ListUsers] {
+            assert!(allows(Role::RegionalSupervisor, cap), "{cap:?}");
+        }
+        for cap in [Register, Import, ManageUsers, ManageOrganizations, ManageAnyOrganizationUsers] {
+            assert!(!allows(Role::RegionalSupervisor, cap), "{cap:?}");
+        }
+        for r in [Role::Admin, Role::Supervisor, Role::Clerk, Role::Executor] {
+            assert!(!r.regional() && !allows(r, ManageOrganizations) && !allows(r, ManageAnyOrganizationUsers));
+        }
+        assert_eq!(Role::RegionalAdmin.label(), "Администратор региона");
+        assert_eq!(Role::RegionalSupervisor.label(), "Контролёр региона");
     }
 }

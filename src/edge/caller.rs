@@ -53,6 +53,9 @@ impl FromRequest for Caller {
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(|t| t.trim().to_string());
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        // `?organization=ID`: the organization a regional role reads (see [`scoped`]).
+        let named_org = organization_param(req.query_string());
+        let reads = matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD);
         // A signed-in browser may read (GET only: downloads linked from the pages, such as the
         // annual report); every write through the API still needs a token.
         let cookie = (token.is_none() && req.method() == actix_web::http::Method::GET)
@@ -62,7 +65,7 @@ impl FromRequest for Caller {
             use crate::auth::TokenProblem;
             if let (Some(value), Some(state)) = (&cookie, &state) {
                 if let Some(caller) = caller_of_cookie(state, value).await? {
-                    return Ok(caller);
+                    return scoped(state, caller, named_org, reads).await;
                 }
             }
             let token = token.filter(|t| !t.is_empty()).ok_or(ApiError::TokenRefused(TokenProblem::Missing))?;
@@ -81,9 +84,45 @@ impl FromRequest for Caller {
             }
             crate::auth::check_token(stored.revoked_at, stored.expires_at, user.active, now).map_err(ApiError::TokenRefused)?;
             let role = Role::parse(&user.role).ok_or(ApiError::TokenRefused(TokenProblem::Unknown))?;
-            Ok(Caller { id: user.id, org: user.organization_id, role, login: user.login })
+            let caller = Caller { id: user.id, org: user.organization_id, role, login: user.login };
+            scoped(&state, caller, named_org, reads).await
         })
     }
+}
+
+/// The `organization` parameter of a query string, if given (`all` included).
+fn organization_param(query: &str) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query).ok()?.into_iter().find(|(k, _)| k == "organization").map(|(_, v)| v.trim().to_string())
+}
+
+/// The organization a request acts in. A regional role names any organization of the instance
+/// with `?organization=ID` (404 for an id that names none) and then reads, and for the regional
+/// administrator manages users, exactly as that organization's own staff would; every other
+/// role may name only its own (403 otherwise). `all` is left to the endpoints that sum over the
+/// region. The regional supervisor only reads: any other method answers 403 here, once for
+/// every endpoint.
+async fn scoped(state: &web::Data<AppState>, mut caller: Caller, named: Option<String>, reads: bool) -> Result<Caller, ApiError> {
+    if caller.role == Role::RegionalSupervisor && !reads {
+        return Err(ApiError::Forbidden(format!("роль «{}» только читает: действия ей недоступны", caller.role.label())));
+    }
+    if named.as_deref() == Some("") {
+        return Err(ApiError::Validation(vec![crate::domain::validation::FieldError { field: "organization".into(), message: "пустое значение: укажите идентификатор организации или уберите параметр".into() }]));
+    }
+    let Some(named) = named.filter(|n| n != "all" && *n != caller.org) else { return Ok(caller) };
+    if !caller.role.regional() {
+        return Err(ApiError::Forbidden(format!("роль «{}» работает только со своей организацией", caller.role.label())));
+    }
+    if uuid::Uuid::parse_str(&named).is_err() {
+        return Err(ApiError::NotFound);
+    }
+    let st = state.clone();
+    let lookup = named.clone();
+    let found = web::block(move || st.find_org(&lookup)).await??;
+    if found.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    caller.org = named;
+    Ok(caller)
 }
 
 /// The caller of a live session cookie: the pages' session, and the API's GET downloads

@@ -165,10 +165,12 @@ pub fn render_planned(state: &AppState, rows: &mut [NotificationRow]) -> Result<
     let escalated: Vec<String> = todo.iter().filter(|(i, _)| rows[*i].kind == "escalation").filter_map(|(i, _)| rows[*i].appeal_id.clone()).collect();
     let executors: HashMap<String, String> = if escalated.is_empty() { HashMap::new() } else { outbox::responsible_names(&state.pool, &escalated)?.into_iter().collect() };
     let mut summaries: HashMap<(String, NaiveDate), outbox::SummaryFigures> = HashMap::new();
-    let org_name = &state.settings.organization.name;
     let cal = &state.calendar;
     for (i, p) in todo {
         let r = &rows[i];
+        // Rows of several organizations come in one pass: each names its own.
+        let org_settings = state.org(&r.organization_id);
+        let org_name = &org_settings.name;
         let on = p.on.unwrap_or_else(|| r.created_at.date());
         let user_name = names.get(&p.user).cloned().unwrap_or_default();
         let appeal = r.appeal_id.as_ref().and_then(|a| appeals.get(a));

@@ -23,6 +23,7 @@ pub mod legacy;
 pub mod login_attempts;
 pub mod models;
 pub mod optimize;
+pub mod organizations;
 pub mod outbox;
 pub mod pool;
 pub mod prepared;

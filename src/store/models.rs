@@ -25,6 +25,12 @@ pub struct OrganizationRow {
     pub active: bool,
     /// The body above it (a municipality's region), if any.
     pub parent_id: Option<String>,
+    /// Its registration number template (none: the config file's).
+    pub reg_number_template: Option<String>,
+    /// Its outgoing number template of dispatched answers (none: the config file's).
+    pub outgoing_number_template: Option<String>,
+    /// Its cover-letter number template when forwarding (none: the config file's).
+    pub forward_number_template: Option<String>,
 }
 
 /// A user.

@@ -277,7 +277,11 @@ impl DbPool {
         let err = |e: Box<dyn std::error::Error + Send + Sync>| ServiceError::Migration(e.to_string());
         match self {
             #[cfg(feature = "sqlite")]
-            DbPool::Sqlite(p) => Ok(checkout(p)?.run_pending_migrations(SQLITE_MIGRATIONS).map_err(err)?.len()),
+            DbPool::Sqlite(p) => {
+                let mut c = checkout(p)?;
+                refuse_shared_logins(&mut c)?;
+                Ok(c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(err)?.len())
+            }
             #[cfg(feature = "postgres")]
             DbPool::Pg(p) => {
                 let mut c = checkout(p)?;
@@ -379,6 +383,37 @@ impl DbPool {
             #[cfg(feature = "postgres")]
             DbPool::Pg(p) => Ok(checkout(p)?.batch_execute("SELECT 1")?),
         }
+    }
+}
+
+/// The migration that makes logins unique in the instance (SQLite cannot raise a message of its
+/// own from a migration script, so the runner checks before it runs).
+#[cfg(feature = "sqlite")]
+const UNIQUE_LOGINS: &str = "000040_organization_settings";
+
+/// Refuses, before migrating, a SQLite database where two organizations share a login, naming
+/// the login: the unique index of [`UNIQUE_LOGINS`] would otherwise fail with a bare key error.
+#[cfg(feature = "sqlite")]
+fn refuse_shared_logins(c: &mut diesel::SqliteConnection) -> Result<(), ServiceError> {
+    use diesel::sql_types::Text;
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Shared {
+        #[diesel(sql_type = Text)]
+        login: String,
+    }
+    let pending = c.pending_migrations(SQLITE_MIGRATIONS).map_err(|e| ServiceError::Migration(e.to_string()))?;
+    if !pending.iter().any(|m| m.name().to_string().ends_with(UNIQUE_LOGINS)) {
+        return Ok(());
+    }
+    let has_users = diesel::sql_query("SELECT name AS login FROM sqlite_master WHERE type = 'table' AND name = 'users'").load::<Shared>(c)?;
+    if has_users.is_empty() {
+        return Ok(());
+    }
+    let shared = diesel::sql_query("SELECT login FROM users GROUP BY login HAVING COUNT(DISTINCT organization_id) > 1 ORDER BY login LIMIT 1").load::<Shared>(c)?;
+    match shared.into_iter().next() {
+        Some(s) => Err(ServiceError::Migration(crate::domain::refusals::shared_login(&s.login))),
+        None => Ok(()),
     }
 }
 

@@ -11,6 +11,9 @@ diesel::table! {
         created_at -> Timestamp,
         active -> Bool,
         parent_id -> Nullable<Text>,
+        reg_number_template -> Nullable<Text>,
+        outgoing_number_template -> Nullable<Text>,
+        forward_number_template -> Nullable<Text>,
     }
 }
 

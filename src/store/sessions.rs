@@ -36,8 +36,8 @@ backend_fns! {
         Ok(organizations::table.filter(organizations::code.eq(code)).select(organizations::id).first(conn).optional()?)
     }
 
-    pub fn password_of(conn: &mut Conn, org: &str, login: &str) -> Result<Option<(UserRow, Option<String>)>, ServiceError> {
-        let user = users::table.filter(users::organization_id.eq(org)).filter(users::login.eq(login)).select(UserRow::as_select()).first(conn).optional()?;
+    pub fn password_of(conn: &mut Conn, login: &str) -> Result<Option<(UserRow, Option<String>)>, ServiceError> {
+        let user = users::table.filter(users::login.eq(login)).select(UserRow::as_select()).first(conn).optional()?;
         let Some(user) = user else { return Ok(None) };
         let hash = user_passwords::table.filter(user_passwords::user_id.eq(&user.id)).select(user_passwords::password_hash).first::<String>(conn).optional()?;
         Ok(Some((user, hash)))
@@ -85,9 +85,10 @@ pub fn set_password(pool: &DbPool, org: &str, user_id: &str, hash: &str, now: Na
     super::users::update_user(pool, org, user_id, &change).map(|_| ())
 }
 
-/// The user with this login and their password hash (none when no password was ever set).
-pub fn password_of(pool: &DbPool, org: &str, login: &str) -> Result<Option<(UserRow, Option<String>)>, ServiceError> {
-    dispatch!(pool, password_of(org, login))
+/// The user with this login, in whichever organization of the instance (logins are unique in
+/// it), and their password hash (none when no password was ever set).
+pub fn password_of(pool: &DbPool, login: &str) -> Result<Option<(UserRow, Option<String>)>, ServiceError> {
+    dispatch!(pool, password_of(login))
 }
 
 /// Records a new session and deletes the same user's expired or ended ones, in one transaction.

@@ -33,7 +33,7 @@ pub type UserWithDepartment = (UserRow, Option<String>);
 /// A new user's details.
 #[derive(Clone, Debug)]
 pub struct NewUser {
-    /// Login, unique in the organization.
+    /// Login, unique in the instance.
     pub login: String,
     /// Full name.
     pub full_name: String,
@@ -49,7 +49,7 @@ backend_fns! {
             if let Some(o) = organizations::table.filter(organizations::code.eq(code)).select(OrganizationRow::as_select()).first(c).optional()? {
                 return Ok(o);
             }
-            let row = OrganizationRow { id: new_id(), code: code.into(), name: name.into(), time_zone: tz.into(), sstu_department_id: None, created_at: now, active: true, parent_id: None };
+            let row = OrganizationRow { id: new_id(), code: code.into(), name: name.into(), time_zone: tz.into(), sstu_department_id: None, created_at: now, active: true, parent_id: None, reg_number_template: None, outgoing_number_template: None, forward_number_template: None };
             diesel::insert_into(organizations::table).values(&row).execute(c)?;
             Ok(row)
         })
@@ -111,6 +111,10 @@ backend_fns! {
 
     pub fn user_by_login(conn: &mut Conn, org: &str, login: &str) -> Result<Option<UserRow>, ServiceError> {
         Ok(users::table.filter(users::organization_id.eq(org)).filter(users::login.eq(login)).select(UserRow::as_select()).first(conn).optional()?)
+    }
+
+    pub fn user_by_login_anywhere(conn: &mut Conn, login: &str) -> Result<Option<UserRow>, ServiceError> {
+        Ok(users::table.filter(users::login.eq(login)).select(UserRow::as_select()).first(conn).optional()?)
     }
 
     pub fn update_user(conn: &mut Conn, org: &str, id: &str, change: &UserChange) -> Result<UserWithDepartment, ServiceError> {
@@ -252,6 +256,11 @@ pub fn list_users(pool: &DbPool, org: &str, role: Option<&str>, include_disabled
 /// A user by (lower-case) login.
 pub fn user_by_login(pool: &DbPool, org: &str, login: &str) -> Result<Option<UserRow>, ServiceError> {
     dispatch!(pool, user_by_login(org, login))
+}
+
+/// The user with this login in whichever organization (logins are unique in the instance).
+pub fn user_by_login_anywhere(pool: &DbPool, login: &str) -> Result<Option<UserRow>, ServiceError> {
+    dispatch!(pool, user_by_login_anywhere(login))
 }
 
 /// Changes a user's role, state or department in one transaction; 404 when not in the organization.

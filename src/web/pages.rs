@@ -134,7 +134,7 @@ pub fn page_with(state: &AppState, s: &Session, name: &str, mut extra: Value, st
         "user": {"login": s.caller.login, "full_name": s.full_name, "role": role.as_str(), "role_label": role.label()},
         "csrf": s.csrf,
         "nav": {"register": allows(role, Capability::Register), "stats": allows(role, Capability::Reports)},
-        "org_name": state.settings.organization.name,
+        "org_name": state.org(&s.caller.org).name,
         "today": state.today().to_string(),
     });
     if let (Some(obj), Some(b)) = (extra.as_object_mut(), base.as_object()) {

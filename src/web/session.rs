@@ -240,13 +240,10 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
             return Ok(page);
         }
     };
-    let (pool, code, lookup) = (state.pool.clone(), state.settings.organization.code.clone(), login.clone());
+    let (pool, lookup) = (state.pool.clone(), login.clone());
     let checked = web::block(move || -> Result<Option<crate::store::models::UserRow>, crate::store::ServiceError> {
-        let org = crate::store::sessions::organization_by_code(&pool, &code)?;
-        let found = match &org {
-            Some(o) if !lookup.is_empty() => crate::store::sessions::password_of(&pool, o, &lookup)?,
-            _ => None,
-        };
+        // Logins are unique in the instance: the login alone names the user and their organization.
+        let found = if lookup.is_empty() { None } else { crate::store::sessions::password_of(&pool, &lookup)? };
         let (user, hash) = match found {
             Some((u, h)) => (Some(u), h),
             None => (None, None),

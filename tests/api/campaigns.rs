@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 /// The letter a local group's post asked everyone to send, as person `i` wrote it: the
 /// sentences in another order, a greeting, a typo, their own name and address.
-fn campaign_letter(i: usize) -> Value {
+pub fn campaign_letter(i: usize) -> Value {
     let sentences = [
         "Во дворе дома на улице Строителей третий год не ремонтируют асфальт и тротуары.",
         "После дождя между подъездами стоят глубокие лужи, пожилым людям не пройти.",

@@ -29,6 +29,7 @@ mod signin_throttle;
 mod sstu_connector;
 mod startup_files;
 mod stats;
+mod tenants;
 mod web;
 mod visibility_first;
 mod workflow;

@@ -7,23 +7,30 @@ use serde_json::{json, Value};
 /// `EXEC_OWN`: executors may, on appeals assigned to them (others are invisible: 404).
 const ANON: &str = "anonymous";
 const EXEC_OWN: &str = "executor(own)";
-const RULES: &[(&str, &str, &[&str])] = &[
-    ("GET", "/health", &[ANON, "admin", "supervisor", "clerk", "executor"]),
-    ("GET", "/health/ready", &[ANON, "admin", "supervisor", "clerk", "executor"]),
-    ("GET", "/api/v1/openapi.yaml", &[ANON, "admin", "supervisor", "clerk", "executor"]),
-    ("GET", "/api/v1/channels", &["admin", "supervisor", "clerk", "executor"]),
-    ("GET", "/api/v1/classifier", &["admin", "supervisor", "clerk", "executor"]),
-    ("GET", "/api/v1/users", &["admin", "supervisor", "clerk"]),
-    ("POST", "/api/v1/users", &["admin"]),
-    ("POST", "/api/v1/users/{id}/revoke-tokens", &["admin"]),
-    ("PATCH", "/api/v1/users/{id}", &["admin"]),
-    ("GET", "/api/v1/departments", &["admin", "supervisor", "clerk"]),
-    ("POST", "/api/v1/departments", &["admin"]),
+/// The region's roles: the administrator manages organizations and users and reads no appeal
+/// (an appeal's id is as invisible to them as a foreign one to an executor: 404); the
+/// supervisor reads everything and acts on nothing (403 on every write).
+const RA: &str = "regional_admin";
+const RS: &str = "regional_supervisor";
+/// Every caller the matrix tries.
+const WHO: [&str; 7] = [ANON, "admin", "supervisor", "clerk", "executor", RA, RS];
+pub const RULES: &[(&str, &str, &[&str])] = &[
+    ("GET", "/health", &[ANON, "admin", "supervisor", "clerk", "executor", RA, RS]),
+    ("GET", "/health/ready", &[ANON, "admin", "supervisor", "clerk", "executor", RA, RS]),
+    ("GET", "/api/v1/openapi.yaml", &[ANON, "admin", "supervisor", "clerk", "executor", RA, RS]),
+    ("GET", "/api/v1/channels", &["admin", "supervisor", "clerk", "executor", RA, RS]),
+    ("GET", "/api/v1/classifier", &["admin", "supervisor", "clerk", "executor", RA, RS]),
+    ("GET", "/api/v1/users", &["admin", "supervisor", "clerk", RA, RS]),
+    ("POST", "/api/v1/users", &["admin", RA]),
+    ("POST", "/api/v1/users/{id}/revoke-tokens", &["admin", RA]),
+    ("PATCH", "/api/v1/users/{id}", &["admin", RA]),
+    ("GET", "/api/v1/departments", &["admin", "supervisor", "clerk", RA, RS]),
+    ("POST", "/api/v1/departments", &["admin", RA]),
     ("POST", "/api/v1/appeals", &["admin", "clerk"]),
-    ("GET", "/api/v1/appeals", &["admin", "supervisor", "clerk", "executor"]),
-    ("GET", "/api/v1/me/assignments", &["admin", "supervisor", "clerk", "executor"]),
-    ("GET", "/api/v1/appeals/{id}", &["admin", "supervisor", "clerk", EXEC_OWN]),
-    ("GET", "/api/v1/appeals/{id}/history", &["admin", "supervisor", "clerk", EXEC_OWN]),
+    ("GET", "/api/v1/appeals", &["admin", "supervisor", "clerk", "executor", RA, RS]),
+    ("GET", "/api/v1/me/assignments", &["admin", "supervisor", "clerk", "executor", RA, RS]),
+    ("GET", "/api/v1/appeals/{id}", &["admin", "supervisor", "clerk", EXEC_OWN, RS]),
+    ("GET", "/api/v1/appeals/{id}/history", &["admin", "supervisor", "clerk", EXEC_OWN, RS]),
     ("POST", "/api/v1/imports/appeals", &["admin"]),
     ("POST", "/api/v1/imports/registry", &["admin"]),
     ("POST", "/api/v1/appeals/{id}/assign", &["admin", "supervisor", "clerk"]),
@@ -41,36 +48,43 @@ const RULES: &[(&str, &str, &[&str])] = &[
     // Co-executors only, whatever their role (tests/api/control.rs): the executor here is the responsible one.
     ("POST", "/api/v1/appeals/{id}/contributions", &[]),
     ("POST", "/api/v1/appeals/{id}/consideration", &["admin", "supervisor", EXEC_OWN]),
-    ("GET", "/api/v1/stats", &["admin", "supervisor"]),
-    ("GET", "/api/v1/reports/annual", &["admin", "supervisor"]),
-    ("GET", "/api/v1/bodies", &["admin", "supervisor", "clerk"]),
-    ("POST", "/api/v1/bodies", &["admin"]),
-    ("GET", "/api/v1/exports/sstu", &["admin", "supervisor"]),
+    ("GET", "/api/v1/stats", &["admin", "supervisor", RS]),
+    ("GET", "/api/v1/reports/annual", &["admin", "supervisor", RS]),
+    ("GET", "/api/v1/bodies", &["admin", "supervisor", "clerk", RS]),
+    ("POST", "/api/v1/bodies", &["admin", RA]),
+    ("GET", "/api/v1/exports/sstu", &["admin", "supervisor", RS]),
     ("POST", "/api/v1/exports/sstu/push", &["admin", "supervisor"]),
-    ("GET", "/api/v1/exports/gasu/appeals", &["admin", "supervisor"]),
-    ("GET", "/api/v1/exports/gasu/reception", &["admin", "supervisor"]),
-    ("GET", "/api/v1/receptions", &["admin", "supervisor", "clerk"]),
+    ("GET", "/api/v1/exports/gasu/appeals", &["admin", "supervisor", RS]),
+    ("GET", "/api/v1/exports/gasu/reception", &["admin", "supervisor", RS]),
+    ("GET", "/api/v1/receptions", &["admin", "supervisor", "clerk", RS]),
     ("POST", "/api/v1/receptions", &["admin", "supervisor", "clerk"]),
     ("POST", "/api/v1/receptions/bookings", &["admin", "supervisor", "clerk"]),
     ("POST", "/api/v1/receptions/visits", &["admin", "clerk"]),
     ("POST", "/api/v1/receptions/oral-answers", &["admin", "supervisor"]),
-    ("GET", "/api/v1/receptions/visitors/{id}", &["admin", "supervisor", "clerk"]),
+    ("GET", "/api/v1/receptions/visitors/{id}", &["admin", "supervisor", "clerk", RS]),
     // The responsible executor or a supervisor, while the answer awaits review.
     ("POST", "/api/v1/appeals/{id}/answers/{answer_id}/file", &["admin", "supervisor", EXEC_OWN]),
-    ("GET", "/api/v1/appeals/{id}/answers/{answer_id}/file", &["admin", "supervisor", "clerk", EXEC_OWN]),
-    ("GET", "/api/v1/campaigns", &["admin", "supervisor", "clerk"]),
-    ("GET", "/api/v1/campaigns/{id}", &["admin", "supervisor", "clerk"]),
+    ("GET", "/api/v1/appeals/{id}/answers/{answer_id}/file", &["admin", "supervisor", "clerk", EXEC_OWN, RS]),
+    ("GET", "/api/v1/campaigns", &["admin", "supervisor", "clerk", RS]),
+    ("GET", "/api/v1/campaigns/{id}", &["admin", "supervisor", "clerk", RS]),
     ("PATCH", "/api/v1/campaigns/{id}", &["admin", "supervisor", "clerk"]),
     ("DELETE", "/api/v1/campaigns/{id}/appeals/{appeal_id}", &["admin", "supervisor", "clerk"]),
     // The body's action decides, as for bulk actions: here a resolution.
     ("POST", "/api/v1/campaigns/{id}/actions", &["admin", "supervisor", "clerk"]),
     ("GET", "/api/v1/notifications", &["admin"]),
+    ("POST", "/api/v1/organizations", &[RA]),
+    ("GET", "/api/v1/organizations", &["admin", RA, RS]),
+    // The caller's own organization here: an organization's administrator reads its own.
+    ("GET", "/api/v1/organizations/{id}", &["admin", RA, RS]),
+    ("PATCH", "/api/v1/organizations/{id}", &[RA]),
     ("POST", "/api/v1/notifications/{id}/retry", &["admin"]),
 ];
 
-fn body_for(app: &TestApp, path: &str) -> Option<Value> {
+pub fn body_for(app: &TestApp, path: &str) -> Option<Value> {
     Some(match path {
         "/api/v1/users" => json!({"login": format!("u{}", uuid::Uuid::new_v4().simple()), "role": "executor", "full_name": "Новый Исполнитель"}),
+        "/api/v1/organizations" => json!({"code": format!("o{}", &uuid::Uuid::new_v4().simple().to_string()[..12]), "name": "Администрация посёлка", "time_zone": "Europe/Moscow"}),
+        "/api/v1/organizations/{id}" => json!({"name": "Администрация городского округа"}),
         "/api/v1/users/{id}" => json!({"role": "executor"}),
         "/api/v1/departments" => json!({"code": format!("d{}", &uuid::Uuid::new_v4().simple().to_string()[..12]), "name": "Отдел"}),
         "/api/v1/appeals" => appeal(json!({})),
@@ -119,11 +133,11 @@ async fn every_documented_operation_has_a_rule_and_keeps_it(db: Db) {
             let method = method.to_uppercase();
             let rule = RULES.iter().find(|(m, p, _)| *m == method && p == path);
             let Some((_, _, allowed)) = rule else { panic!("{method} {path} has no access rule in tests/api/security.rs") };
-            for who in [ANON, "admin", "supervisor", "clerk", "executor"] {
+            for who in WHO {
                 for foreign in [false, true] {
                     // A notification is no appeal: there is no foreign one to hide.
-                    // Nor is a campaign (an executor sees none at all).
-                    if foreign && (!path.contains("{id}") || path.starts_with("/api/v1/notifications/") || path.starts_with("/api/v1/receptions/visitors/") || path.starts_with("/api/v1/campaigns/")) {
+                    // Nor is a campaign (an executor sees none at all), nor an organization.
+                    if foreign && (!path.contains("{id}") || path.starts_with("/api/v1/notifications/") || path.starts_with("/api/v1/receptions/visitors/") || path.starts_with("/api/v1/campaigns/") || path.starts_with("/api/v1/organizations/")) {
                         continue;
                     }
                     let (id, answer) = own_appeal(&app).await;
@@ -142,8 +156,17 @@ async fn every_documented_operation_has_a_rule_and_keeps_it(db: Db) {
                     } else {
                         concrete
                     };
+                    let concrete = if path.starts_with("/api/v1/organizations/") { path.replace("{id}", &app.org) } else { concrete };
                     let concrete = if path.starts_with("/api/v1/receptions/visitors/") { path.replace("{id}", &crate::reception_contacts::some_visitor_id(&app).await) } else { concrete };
-                    let token = match who { ANON => None, "admin" => Some(app.admin.clone()), "supervisor" => Some(app.supervisor.clone()), "clerk" => Some(app.clerk.clone()), _ => Some(app.executor.clone()) };
+                    let token = match who {
+                        ANON => None,
+                        "admin" => Some(app.admin.clone()),
+                        "supervisor" => Some(app.supervisor.clone()),
+                        "clerk" => Some(app.clerk.clone()),
+                        RA => Some(app.regional_admin.clone()),
+                        RS => Some(app.regional_supervisor.clone()),
+                        _ => Some(app.executor.clone()),
+                    };
                     let body = if method == "POST" || method == "PATCH" { body_for(&app, path) } else { None };
                     let r = app.call(&method, &concrete, token.as_deref(), body.as_ref()).await;
                     let may = allowed.contains(&who) || (who == "executor" && !foreign && allowed.contains(&EXEC_OWN));
@@ -155,6 +178,10 @@ async fn every_documented_operation_has_a_rule_and_keeps_it(db: Db) {
                     } else if who == "executor" && (foreign && !path.starts_with("/api/v1/users/") || (method == "GET" && path == "/api/v1/campaigns/{id}")) {
                         // An executor with none of a campaign's appeals learns nothing of it.
                         assert_eq!(r.status, 404, "{what} must not reveal the appeal: {}", r.json);
+                    } else if who == RA && (path.starts_with("/api/v1/appeals/{id}") || (method == "GET" && path == "/api/v1/campaigns/{id}")) {
+                        // No appeal (nor so a campaign) is visible to the region's administrator:
+                        // 404, as a foreign one.
+                        assert!(r.status == 404 || r.status == 403, "{what} → {} {}", r.status, r.json);
                     } else {
                         assert_eq!(r.status, 403, "{what} → {} {}", r.status, r.json);
                     }

@@ -120,6 +120,9 @@ pub struct TestApp {
     pub clerk: String,
     pub executor: String,
     pub executor2: String,
+    /// The region's administrator and supervisor (users of this organization).
+    pub regional_admin: String,
+    pub regional_supervisor: String,
     pub ids: Mutex<std::collections::HashMap<String, String>>,
     pub state: actix_web::web::Data<appeals::state::AppState>,
     pg_name: Option<String>,
@@ -155,7 +158,7 @@ impl TestApp {
         let (pool, org) = appeals::app::open(&settings, now).expect("open database");
         let mut tokens = Vec::new();
         let mut ids = std::collections::HashMap::new();
-        for (login, role) in [("admin", "admin"), ("supervisor", "supervisor"), ("clerk", "clerk"), ("executor", "executor"), ("executor2", "executor")] {
+        for (login, role) in [("admin", "admin"), ("supervisor", "supervisor"), ("clerk", "clerk"), ("executor", "executor"), ("executor2", "executor"), ("regional_admin", "regional_admin"), ("regional_supervisor", "regional_supervisor")] {
             let (token, hash) = appeals::auth::generate_token();
             let u = appeals::store::users::NewUser { login: login.into(), full_name: format!("{login} Тестовый"), role: role.into(), email: None };
             let row = appeals::store::users::create_user(&pool, &org.id, &u, &hash, now, None).expect("create user");
@@ -176,6 +179,8 @@ impl TestApp {
             clerk: tokens[2].clone(),
             executor: tokens[3].clone(),
             executor2: tokens[4].clone(),
+            regional_admin: tokens[5].clone(),
+            regional_supervisor: tokens[6].clone(),
             ids: Mutex::new(ids),
             state,
             pg_name,
@@ -286,11 +291,47 @@ impl TestApp {
         found
     }
 
+    /// A second organization of the instance, added through the API by the regional
+    /// administrator, with one user per role (logins prefixed `b_`).
+    pub async fn second_org(&self, code: &str) -> OtherOrg {
+        let r = self.call("POST", "/api/v1/organizations", Some(&self.regional_admin), Some(&json!({"code": code, "name": format!("Администрация {code}"), "time_zone": "Europe/Moscow"}))).await;
+        assert_eq!(r.status, 201, "{}", r.json);
+        let id = r.json["id"].as_str().unwrap().to_string();
+        let mut tokens = std::collections::HashMap::new();
+        let mut ids = std::collections::HashMap::new();
+        for role in ["admin", "supervisor", "clerk", "executor"] {
+            let login = format!("{code}_{role}");
+            let r = self.call("POST", "/api/v1/users", Some(&self.regional_admin), Some(&json!({"login": login, "role": role, "full_name": format!("{role} {code}"), "organization_id": id}))).await;
+            assert_eq!(r.status, 201, "{}", r.json);
+            assert_eq!(r.json["user"]["organization_id"], id.as_str());
+            tokens.insert(role.to_string(), r.json["token"].as_str().unwrap().to_string());
+            ids.insert(role.to_string(), r.json["user"]["id"].as_str().unwrap().to_string());
+        }
+        OtherOrg { id, tokens, ids }
+    }
+
     /// Registers a valid appeal (with `over` merged in) as the clerk; panics unless 201.
     pub async fn register(&self, over: Value) -> Value {
         let r = self.call("POST", "/api/v1/appeals", Some(&self.clerk), Some(&appeal(over))).await;
         assert_eq!(r.status, 201, "registration failed: {}", r.json);
         r.json
+    }
+}
+
+/// Another organization of the instance and its users.
+#[allow(dead_code)]
+pub struct OtherOrg {
+    pub id: String,
+    /// Tokens by role: admin, supervisor, clerk, executor.
+    pub tokens: std::collections::HashMap<String, String>,
+    /// User ids by role.
+    pub ids: std::collections::HashMap<String, String>,
+}
+
+impl OtherOrg {
+    /// The token of one role.
+    pub fn token(&self, role: &str) -> String {
+        self.tokens[role].clone()
     }
 }
 

@@ -222,7 +222,7 @@ pub fn export_to<W: Write>(
     let bad = |field: &str, message: String| ExportError::Invalid(vec![Violation { reg_number: String::new(), field: field.into(), message }]);
     let (from, to) = parse_month(&req.month).ok_or_else(|| bad("month", "месяц в виде ГГГГ-ММ".into()))?;
     let period = Period { from, to, from_at: state.start_of(from), to_at: state.start_of(to) };
-    let builder = Builder::new(state);
+    let builder = Builder::new(state, org);
     let part_limit = state.settings.sstu.part_limit();
     let org_owned = org.to_string();
     let now = state.now_naive();
@@ -533,15 +533,17 @@ struct Builder {
 }
 
 impl Builder {
-    fn new(state: &AppState) -> Self {
+    fn new(state: &AppState, org: &str) -> Self {
         let s = &state.settings.sstu;
+        let own = state.org(org);
         Builder {
-            department: s.department_id.clone(),
+            // The organization's own GUID, else the config file's `[sstu] department_id`.
+            department: own.sstu_department_id.clone(),
             limit: s.attachment_limit(),
             skip: s.skip_source_prefixes.clone(),
             forms: s.electronic_forms.clone(),
             channels: s.electronic_channels.clone(),
-            tz: state.settings.time_zone(),
+            tz: own.tz(),
         }
     }
 
