@@ -99,6 +99,8 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
         forward_number: None,
         forward_date: None,
         legacy_number: None,
+        forwarded_to_appeal_id: None,
+        source_appeal_id: None,
     };
     let applicants = applicant_rows(org, &id, &d.applicants);
     let questions: Vec<QuestionRow> = d
@@ -153,7 +155,11 @@ pub fn near_duplicates(state: &AppState, org: &str, d: &AppealDraft, since: Naiv
 /// Renders a reserved sequence number into a card with the organization's template, and makes
 /// the number searchable; the store calls it once the number is reserved.
 pub fn numbering(state: &AppState) -> impl Fn(&mut AppealRow, i64) + Sync {
-    let template = state.settings.organization.reg_number_template.clone();
+    numbering_with(state.settings.organization.reg_number_template.clone())
+}
+
+/// [`numbering`] with a given registration number template.
+pub fn numbering_with(template: String) -> impl Fn(&mut AppealRow, i64) + Sync {
     move |row: &mut AppealRow, seq: i64| {
         row.reg_number = regnum::render(&template, row.registered_on.year(), seq);
         row.search_text = format!("{} {}", crate::domain::text::search_fold(&row.reg_number), row.search_text);
@@ -163,6 +169,69 @@ pub fn numbering(state: &AppState) -> impl Fn(&mut AppealRow, i64) + Sync {
 /// The store's view of the numbering: `render` and the template's sequence width.
 fn number_rule<'a>(state: &AppState, render: &'a (dyn Fn(&mut AppealRow, i64) + Sync)) -> crate::store::appeals::Numbering<'a> {
     crate::store::appeals::Numbering::new(render, regnum::seq_width(&state.settings.organization.reg_number_template))
+}
+
+/// The registration number template of organization `org` of the instance: the one function
+/// the receiving side of a forwarding reads it through.
+pub fn receiver_numbering(state: &AppState, org: &str) -> String {
+    let _ = org;
+    state.settings.organization.reg_number_template.clone()
+}
+
+/// The receiving organization's new appeal for a card another organization of the instance
+/// forwards to it: channel `forwarded`, received and registered now, its own deadline (and,
+/// when the store reserves it, its own number), the applicants, summary and questions copied,
+/// and the source naming the sender (the cover letter's number and date are filled in by
+/// [`forwarded_letter`] once the sender's counter has given the number). Registered by nobody
+/// of the receiver: its first history entry has no actor. The applicant is told by the
+/// sender's forwarding notice, so the receiver sends no acknowledgement of its own.
+pub fn receive_forwarded(state: &AppState, receiver_org: &str, sender_name: &str, card: &CardData) -> NewAppeal {
+    use crate::domain::appeal::{ApplicantInput, Form, Kind, QuestionInput, ReplyChannel, SourceInput};
+    let a = &card.appeal;
+    let regime = LegalRegime::parse(&a.legal_regime).unwrap_or(LegalRegime::Fz59);
+    let draft = AppealDraft {
+        channel: "forwarded".into(),
+        form: Form::parse(&a.form).unwrap_or(Form::Written),
+        kind: Kind::parse(&a.kind).unwrap_or(Kind::Other),
+        received_on: state.today(),
+        legal_regime: Some(regime),
+        applicants: card
+            .applicants
+            .iter()
+            .map(|p| ApplicantInput { full_name: p.full_name.clone(), postal_address: p.postal_address.clone(), email: p.email.clone(), phone: p.phone.clone(), epgu_id: p.epgu_id.clone(), is_organization: p.is_organization })
+            .collect(),
+        collective: a.collective,
+        signatures: a.signatures.and_then(|n| u32::try_from(n).ok()),
+        summary: a.summary.clone(),
+        questions: card.questions.iter().map(|q| QuestionInput { code: q.code.clone(), text: q.text.clone() }).collect(),
+        reply_channel: a.reply_channel.as_deref().and_then(ReplyChannel::parse),
+        source: Some(SourceInput { organization: sender_name.into(), number: None, date: None }),
+        external_id: None,
+        reception: None,
+        migration_case: a.migration_case,
+        registered_at: None,
+        reg_number: None,
+    };
+    let derived = Derived { legal_regime: regime, anonymous: a.anonymous, from_organization: a.from_organization };
+    let mut new = prepare(state, receiver_org, None, &draft, &derived, state.now(), "registered");
+    new.appeal.source_appeal_id = Some(a.id.clone());
+    new.outbox.notices.clear();
+    new
+}
+
+/// The receiver's new appeal with the sender's cover letter (number and date) as the sender's
+/// card bears it after the forwarding.
+pub fn forwarded_letter(new: &NewAppeal, sender: &CardData) -> NewAppeal {
+    let mut new = new.clone();
+    new.appeal.source_number = sender.appeal.forward_number.clone();
+    new.appeal.source_date = sender.appeal.forward_date;
+    new.appeal.source_appeal_id = Some(sender.appeal.id.clone());
+    new
+}
+
+/// The store's view of a given template's numbering: `render` and the template's sequence width.
+pub fn number_rule_with<'a>(template: &str, render: &'a (dyn Fn(&mut AppealRow, i64) + Sync)) -> crate::store::appeals::Numbering<'a> {
+    crate::store::appeals::Numbering::new(render, regnum::seq_width(template))
 }
 
 /// Registers a validated draft now: one transaction with its number, links and history.

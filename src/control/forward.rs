@@ -3,7 +3,9 @@
 //! active assignments end. The appeal goes with our cover letter, an outgoing letter numbered
 //! from its own counter (`organization.forward_number_template`, default
 //! `ОГ-пер-{year}-{seq:06}`) or typed, dated the day of forwarding: ССТУ.РФ's `transferNumber`
-//! and `transferDate`.
+//! and `transferDate`. Forwarded to another organization of the same instance
+//! (`organization_id`), the appeal also arrives there in the same transaction: a new appeal of
+//! the receiver, linked both ways ([`forward_within`]).
 
 use crate::domain::error_code::ErrorCode;
 use super::{run, Actor, Invalid, Planned, Step};
@@ -12,7 +14,11 @@ use crate::domain::{deadline, regnum};
 use crate::domain::validation::Errors;
 use crate::domain::workflow::Action;
 use crate::state::AppState;
-use crate::store::appeals::{CardData, Change, OutgoingNumber};
+use crate::domain::forwarding::{self, ReceiverRefusal};
+use crate::domain::validation::FieldError;
+use crate::store::appeals::{Candidate, CardData, Change, Handover, NewAppeal, OutgoingNumber, ReceiverFacts};
+use crate::store::models::AppealRow;
+use std::cell::RefCell;
 use chrono::Datelike;
 use crate::store::outbox::OutboxChange;
 use crate::store::ServiceError;
@@ -30,6 +36,9 @@ pub struct ForwardInput {
     /// Receiving body from the directory (`GET /api/v1/bodies`); its name is stored on the card.
     #[serde(default)]
     pub body_id: Option<String>,
+    /// Receiving organization of this instance: it gets its own appeal, linked to this one.
+    #[serde(default)]
+    pub organization_id: Option<String>,
     /// Reason.
     #[serde(default)]
     pub reason: Option<String>,
@@ -43,10 +52,11 @@ impl ForwardInput {
     /// Field checks that need no database.
     pub fn validate(&self) -> Result<(), Invalid> {
         let mut e = Errors::default();
-        match (&self.organization, &self.body_id) {
-            (Some(o), None) => e.text("organization", o, 500),
-            (None, Some(_)) => {}
-            _ => e.add("organization", "укажите либо body_id из справочника органов, либо organization"),
+        match (&self.organization, &self.body_id, &self.organization_id) {
+            (Some(o), None, None) => e.text("organization", o, 500),
+            (None, Some(_), None) => {}
+            (None, None, Some(o)) => e.text("organization_id", o, 64),
+            _ => e.add("organization", "укажите одно из трёх: organization_id (организация в системе), body_id из справочника органов или organization"),
         }
         if let Some(r) = &self.reason {
             e.max_len("reason", r, 2000);
@@ -60,6 +70,9 @@ impl ForwardInput {
 
 /// Forwards appeal `id` to the body named in `input`.
 pub fn forward(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: ForwardInput) -> Result<CardData, ServiceError> {
+    if input.organization_id.is_some() {
+        return forward_within(state, actor, id, expected, input).map(|(sender, _)| sender);
+    }
     let mut p = plan(state, actor, input)?;
     let result = run(state, actor, id, expected, p.action, &mut *p.decide);
     match result {
@@ -91,10 +104,84 @@ pub fn plan<'a>(state: &'a AppState, actor: &Actor, input: ForwardInput) -> Resu
         (None, Some(o)) => o.trim().to_string(),
         (None, None) => String::new(),
     };
+    let decide = decide(state, organization, input);
+    Ok(Planned { actor: actor.clone(), action: Action::Forward, decide: Box::new(decide) })
+}
+
+/// The field error of a receiver the instance cannot hand the appeal to.
+fn receiver_refused(refusal: ReceiverRefusal) -> ServiceError {
+    match refusal {
+        ReceiverRefusal::Inactive => ServiceError::conflict(ErrorCode::ReceiverInactive, refusal.message(), json!({"field": "organization_id", "errors": [{"field": "organization_id", "message": refusal.message()}]})),
+        ReceiverRefusal::Own | ReceiverRefusal::Unknown => ServiceError::Invalid(vec![FieldError { field: "organization_id".into(), message: refusal.message().into() }]),
+    }
+}
+
+/// Forwards appeal `id` to another organization of the instance in ONE transaction: this card
+/// is forwarded as to any body, and the receiver registers its own appeal from it (see
+/// [`crate::registry::receive_forwarded`]); both cards name each other. Answers the sender's
+/// card after the change and the receiver's new one. A receiver that is unknown, deactivated
+/// (checked under its lock) or the sender itself is refused with nothing written.
+pub fn forward_within(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: ForwardInput) -> Result<(CardData, CardData), ServiceError> {
+    input.validate().map_err(ServiceError::Invalid)?;
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(ServiceError::NotFound);
+    }
+    let receiver_org = input.organization_id.clone().unwrap_or_default();
+    let receiver = crate::store::appeals::organization(&state.pool, &receiver_org)?;
+    forwarding::check_receiver(&actor.org, &receiver_org, receiver.as_ref().map(|r| r.active)).map_err(receiver_refused)?;
+    let receiver_name = receiver.map(|r| r.name).unwrap_or_default();
+    let receiver_name_shown = receiver_name.clone();
+    let sender_name = crate::store::appeals::organization(&state.pool, &actor.org)?.map(|o| o.name).unwrap_or_else(|| state.settings.organization.name.clone());
+    let (now, today) = (state.now_naive(), state.today());
+    // The receiver's appeal is built from the card read in the write transaction, once the
+    // sender's change is decided; the cover letter's number is known only after the write.
+    let pending: RefCell<Option<NewAppeal>> = RefCell::new(None);
+    let mut sender_step = decide(state, receiver_name, input);
+    let mut with_link = |card: &CardData| -> Result<Step, ServiceError> {
+        let mut step = sender_step(card)?;
+        let new = crate::registry::receive_forwarded(state, &receiver_org, &sender_name, card);
+        if let Some(row) = step.change.appeal.as_mut() {
+            row.forwarded_to_appeal_id = Some(new.appeal.id.clone());
+        }
+        if let Some(d) = step.change.details.as_object_mut() {
+            d.insert("organization_id".into(), json!(receiver_org));
+            d.insert("to_appeal_id".into(), json!(new.appeal.id));
+        }
+        *pending.borrow_mut() = Some(new);
+        Ok(step)
+    };
+    let mut decide_sender = |card: &CardData| super::guarded(actor, today, &|_| Action::Forward, &mut with_link, card);
+    let mut receive = |sender: &CardData| pending.borrow().as_ref().map(|new| crate::registry::forwarded_letter(new, sender)).ok_or(ServiceError::NotFound);
+    let template = crate::registry::receiver_numbering(state, &receiver_org);
+    let render = crate::registry::numbering_with(template.clone());
+    let links = move |row: &AppealRow, found: &[Candidate]| crate::registry::links(&row.organization_id, &row.id, now, today, found);
+    let check = |active: Option<bool>| forwarding::check_receiver(&actor.org, &receiver_org, active).map_err(receiver_refused);
+    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+    let handover = Handover {
+        sender_org: &actor.org,
+        receiver_org: &receiver_org,
+        lock_order: forwarding::lock_order(&actor.org, &receiver_org),
+        check_receiver: &check,
+        decide: &mut decide_sender,
+        receive: &mut receive,
+        links_for: &links,
+        numbering: crate::registry::number_rule_with(&template, &render),
+    };
+    let (mut sender, received) = crate::store::appeals::forward_between(&state.pool, id, expected, &actor.id, now, &local_day, handover).map_err(number_taken)?;
+    // The sender's card was read before the receiver's appeal existed: it shows that appeal as just registered.
+    sender.receiver = Some(ReceiverFacts::of(&received, receiver_name_shown));
+    crate::telemetry::get().action(Action::Forward.as_str());
+    crate::telemetry::get().registered(&received.appeal.channel, 1);
+    crate::campaigns::group_registered(state, &received);
+    Ok((sender, received))
+}
+
+/// The sender's change of a forwarding to the body named `organization`.
+fn decide(state: &AppState, organization: String, input: ForwardInput) -> impl FnMut(&CardData) -> Result<Step, ServiceError> + '_ {
     let today = state.today();
     let now = state.now_naive();
     let template = state.settings.organization.forward_number_template.clone();
-    let decide = move |card: &CardData| -> Result<Step, ServiceError> {
+    move |card: &CardData| -> Result<Step, ServiceError> {
         let mut row = card.appeal.clone();
         let limit = deadline::forwarding_deadline(&state.calendar, &state.settings.deadlines, row.registered_on);
         row.forwarded_to = Some(organization.clone());
@@ -116,6 +203,5 @@ pub fn plan<'a>(state: &'a AppState, actor: &Actor, input: ForwardInput) -> Resu
         let notices = crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &row, &card.applicants, "forwarding_notice", "", json!({"organization": row.forwarded_to, "reason": row.forward_reason}), now);
         let outbox = OutboxChange { notices, cancel_reminders: true };
         Ok(Change { appeal: Some(row), replace_assignments: true, question_results: results, details, outbox, forward_number: Some(number), ..Default::default() }.into())
-    };
-    Ok(Planned { actor: actor.clone(), action: Action::Forward, decide: Box::new(decide) })
+    }
 }
