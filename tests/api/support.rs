@@ -286,12 +286,42 @@ impl TestApp {
         found
     }
 
+    /// A second organization of the instance (`code`, `name`) with its own clerk, supervisor
+    /// and executor, as a region's body beside the one the tests start with.
+    pub fn second_organization(&self, code: &str, name: &str) -> OtherOrg {
+        let now = appeals::store::micros(start_instant());
+        let org = appeals::store::users::ensure_organization(&self.pool, code, name, "Europe/Moscow", now).expect("organization");
+        let mut tokens = Vec::new();
+        let mut executor_id = String::new();
+        for role in ["clerk", "supervisor", "executor"] {
+            let (token, hash) = appeals::auth::generate_token();
+            let u = appeals::store::users::NewUser { login: format!("{code}-{role}"), full_name: format!("{role} {code}"), role: role.into(), email: None };
+            let row = appeals::store::users::create_user(&self.pool, &org.id, &u, &hash, now, None).expect("create user");
+            if role == "executor" {
+                executor_id = row.id;
+            }
+            tokens.push(token);
+        }
+        OtherOrg { id: org.id, name: name.into(), clerk: tokens[0].clone(), supervisor: tokens[1].clone(), executor: tokens[2].clone(), executor_id }
+    }
+
     /// Registers a valid appeal (with `over` merged in) as the clerk; panics unless 201.
     pub async fn register(&self, over: Value) -> Value {
         let r = self.call("POST", "/api/v1/appeals", Some(&self.clerk), Some(&appeal(over))).await;
         assert_eq!(r.status, 201, "registration failed: {}", r.json);
         r.json
     }
+}
+
+/// Another organization of the instance with one user of each working role.
+#[allow(dead_code)]
+pub struct OtherOrg {
+    pub id: String,
+    pub name: String,
+    pub clerk: String,
+    pub supervisor: String,
+    pub executor: String,
+    pub executor_id: String,
 }
 
 /// A response.
