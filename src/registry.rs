@@ -7,6 +7,8 @@ use crate::intake::{applicant_rows, match_key_rows, person_keys};
 use crate::state::AppState;
 use crate::domain::appeal::{AppealDraft, Derived, LegalRegime};
 use crate::domain::deadline;
+use crate::domain::forwarding::{self, ReceiverRefusal};
+use std::cell::RefCell;
 use crate::domain::{keys, regnum};
 use crate::domain::workflow::Status;
 use crate::store::appeals::{Candidate, CardData, NewAppeal};
@@ -227,6 +229,69 @@ pub fn forwarded_letter(new: &NewAppeal, sender: &CardData) -> NewAppeal {
     new.appeal.source_date = sender.appeal.forward_date;
     new.appeal.source_appeal_id = Some(sender.appeal.id.clone());
     new
+}
+
+/// Forwards appeal `id` to another organization of the instance in ONE transaction: the
+/// sender's `step` (planned by the control use case, guarded as every action is) and the
+/// receiver's own appeal registered from the card it changed, both cards naming each other.
+/// Answers the sender's card after the change and the receiver's new one. A receiver that is
+/// unknown, deactivated or the sender itself (checked again under its lock) is refused with
+/// nothing written (`refuse` words the refusal); `number_taken` words a taken typed letter number.
+pub fn forward_within(
+    state: &AppState,
+    sender_org: &str,
+    id: &str,
+    expected: Option<i32>,
+    receiver: (&str, &str),
+    sender_name: &str,
+    step: crate::store::appeals::Decider<'_>,
+    refuse: fn(ReceiverRefusal) -> ServiceError,
+) -> Result<(CardData, CardData), ServiceError> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(ServiceError::NotFound);
+    }
+    let (receiver_org, receiver_name) = receiver;
+    let (now, today) = (state.now_naive(), state.today());
+    let crate::store::appeals::Decider { actor, decide: mut sender_step } = step;
+    // The receiver's appeal is built from the card read in the write transaction, once the
+    // sender's change is decided; the cover letter's number is known only after the write.
+    let pending: RefCell<Option<NewAppeal>> = RefCell::new(None);
+    let mut decide = |card: &CardData| -> Result<crate::store::appeals::Change, ServiceError> {
+        let mut change = sender_step(card)?;
+        let new = receive_forwarded(state, receiver_org, sender_name, card);
+        if let Some(row) = change.appeal.as_mut() {
+            row.forwarded_to_appeal_id = Some(new.appeal.id.clone());
+        }
+        if let Some(d) = change.details.as_object_mut() {
+            d.insert("organization_id".into(), serde_json::json!(receiver_org));
+            d.insert("to_appeal_id".into(), serde_json::json!(new.appeal.id));
+        }
+        *pending.borrow_mut() = Some(new);
+        Ok(change)
+    };
+    let mut receive = |sender: &CardData| pending.borrow().as_ref().map(|new| forwarded_letter(new, sender)).ok_or(ServiceError::NotFound);
+    let template = receiver_numbering(state, receiver_org);
+    let render = numbering_with(template.clone());
+    let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, today, found);
+    let check = |active: Option<bool>| forwarding::check_receiver(sender_org, receiver_org, active).map_err(refuse);
+    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+    let handover = crate::store::appeals::Handover {
+        sender_org,
+        receiver_org,
+        lock_order: forwarding::lock_order(sender_org, receiver_org),
+        check_receiver: &check,
+        decide: &mut decide,
+        receive: &mut receive,
+        links_for: &links,
+        numbering: number_rule_with(&template, &render),
+    };
+    let (mut sender, received) = crate::store::appeals::forward_between(&state.pool, id, expected, &actor, now, &local_day, handover)?;
+    // The sender's card was read before the receiver's appeal existed: it shows it as just registered.
+    sender.receiver = Some(crate::store::appeals::ReceiverFacts::of(&received, receiver_name.to_string()));
+    crate::telemetry::get().action("forward");
+    crate::telemetry::get().registered(&received.appeal.channel, 1);
+    crate::campaigns::group_registered(state, &received);
+    Ok((sender, received))
 }
 
 /// The store's view of a given template's numbering: `render` and the template's sequence width.

@@ -5,7 +5,7 @@
 //! `ОГ-пер-{year}-{seq:06}`) or typed, dated the day of forwarding: ССТУ.РФ's `transferNumber`
 //! and `transferDate`. Forwarded to another organization of the same instance
 //! (`organization_id`), the appeal also arrives there in the same transaction: a new appeal of
-//! the receiver, linked both ways ([`forward_within`]).
+//! the receiver, linked both ways ([`plan_within`] plans this side; registration applies it).
 
 use crate::domain::error_code::ErrorCode;
 use super::{run, Actor, Invalid, Planned, Step};
@@ -16,9 +16,7 @@ use crate::domain::workflow::Action;
 use crate::state::AppState;
 use crate::domain::forwarding::{self, ReceiverRefusal};
 use crate::domain::validation::FieldError;
-use crate::store::appeals::{Candidate, CardData, Change, Handover, NewAppeal, OutgoingNumber, ReceiverFacts};
-use crate::store::models::AppealRow;
-use std::cell::RefCell;
+use crate::store::appeals::{CardData, Change, Decider, OutgoingNumber};
 use chrono::Datelike;
 use crate::store::outbox::OutboxChange;
 use crate::store::ServiceError;
@@ -71,7 +69,8 @@ impl ForwardInput {
 /// Forwards appeal `id` to the body named in `input`.
 pub fn forward(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: ForwardInput) -> Result<CardData, ServiceError> {
     if input.organization_id.is_some() {
-        return forward_within(state, actor, id, expected, input).map(|(sender, _)| sender);
+        // Registered by the receiver in the same transaction: see `plan_within`.
+        return Err(ServiceError::Invalid(vec![FieldError { field: "organization_id".into(), message: "в организацию системы обращение перенаправляют через API".into() }]));
     }
     let mut p = plan(state, actor, input)?;
     let result = run(state, actor, id, expected, p.action, &mut *p.decide);
@@ -108,72 +107,42 @@ pub fn plan<'a>(state: &'a AppState, actor: &Actor, input: ForwardInput) -> Resu
     Ok(Planned { actor: actor.clone(), action: Action::Forward, decide: Box::new(decide) })
 }
 
-/// The field error of a receiver the instance cannot hand the appeal to.
-fn receiver_refused(refusal: ReceiverRefusal) -> ServiceError {
+/// The refusal of a receiver the instance cannot hand the appeal to, naming `organization_id`:
+/// 409 for a deactivated one, 422 for an unknown one or the sender itself.
+pub fn receiver_refused(refusal: ReceiverRefusal) -> ServiceError {
+    let message = refusal.message();
     match refusal {
-        ReceiverRefusal::Inactive => ServiceError::conflict(ErrorCode::ReceiverInactive, refusal.message(), json!({"field": "organization_id", "errors": [{"field": "organization_id", "message": refusal.message()}]})),
-        ReceiverRefusal::Own | ReceiverRefusal::Unknown => ServiceError::Invalid(vec![FieldError { field: "organization_id".into(), message: refusal.message().into() }]),
+        ReceiverRefusal::Inactive => ServiceError::conflict(ErrorCode::ReceiverInactive, message, json!({"field": "organization_id", "errors": [{"field": "organization_id", "message": message}]})),
+        ReceiverRefusal::Own | ReceiverRefusal::Unknown => ServiceError::Invalid(vec![FieldError { field: "organization_id".into(), message: message.into() }]),
     }
 }
 
-/// Forwards appeal `id` to another organization of the instance in ONE transaction: this card
-/// is forwarded as to any body, and the receiver registers its own appeal from it (see
-/// [`crate::registry::receive_forwarded`]); both cards name each other. Answers the sender's
-/// card after the change and the receiver's new one. A receiver that is unknown, deactivated
-/// (checked under its lock) or the sender itself is refused with nothing written.
-pub fn forward_within(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: ForwardInput) -> Result<(CardData, CardData), ServiceError> {
+/// The sender's side of a forwarding to another organization of the instance, planned; the
+/// registration use case applies it and registers the receiver's appeal in the same transaction.
+pub struct WithinPlan<'a> {
+    /// The receiving organization.
+    pub receiver_org: String,
+    /// Its name now (the sender's card records it as the receiving body).
+    pub receiver_name: String,
+    /// The sender's name now (the receiver's card names it as the source).
+    pub sender_name: String,
+    /// The sender's forwarding, guarded as every action is (visibility, state machine).
+    pub step: Decider<'a>,
+}
+
+/// Plans the forwarding of an appeal to organization `input.organization_id` of the instance:
+/// the input checked, the receiver known, active and not the sender (checked again under its
+/// lock when applied), and the sender's change as for any body.
+pub fn plan_within<'a>(state: &'a AppState, actor: &Actor, input: ForwardInput) -> Result<WithinPlan<'a>, ServiceError> {
     input.validate().map_err(ServiceError::Invalid)?;
-    if uuid::Uuid::parse_str(id).is_err() {
-        return Err(ServiceError::NotFound);
-    }
     let receiver_org = input.organization_id.clone().unwrap_or_default();
     let receiver = crate::store::appeals::organization(&state.pool, &receiver_org)?;
     forwarding::check_receiver(&actor.org, &receiver_org, receiver.as_ref().map(|r| r.active)).map_err(receiver_refused)?;
     let receiver_name = receiver.map(|r| r.name).unwrap_or_default();
-    let receiver_name_shown = receiver_name.clone();
     let sender_name = crate::store::appeals::organization(&state.pool, &actor.org)?.map(|o| o.name).unwrap_or_else(|| state.settings.organization.name.clone());
-    let (now, today) = (state.now_naive(), state.today());
-    // The receiver's appeal is built from the card read in the write transaction, once the
-    // sender's change is decided; the cover letter's number is known only after the write.
-    let pending: RefCell<Option<NewAppeal>> = RefCell::new(None);
-    let mut sender_step = decide(state, receiver_name, input);
-    let mut with_link = |card: &CardData| -> Result<Step, ServiceError> {
-        let mut step = sender_step(card)?;
-        let new = crate::registry::receive_forwarded(state, &receiver_org, &sender_name, card);
-        if let Some(row) = step.change.appeal.as_mut() {
-            row.forwarded_to_appeal_id = Some(new.appeal.id.clone());
-        }
-        if let Some(d) = step.change.details.as_object_mut() {
-            d.insert("organization_id".into(), json!(receiver_org));
-            d.insert("to_appeal_id".into(), json!(new.appeal.id));
-        }
-        *pending.borrow_mut() = Some(new);
-        Ok(step)
-    };
-    let mut decide_sender = |card: &CardData| super::guarded(actor, today, &|_| Action::Forward, &mut with_link, card);
-    let mut receive = |sender: &CardData| pending.borrow().as_ref().map(|new| crate::registry::forwarded_letter(new, sender)).ok_or(ServiceError::NotFound);
-    let template = crate::registry::receiver_numbering(state, &receiver_org);
-    let render = crate::registry::numbering_with(template.clone());
-    let links = move |row: &AppealRow, found: &[Candidate]| crate::registry::links(&row.organization_id, &row.id, now, today, found);
-    let check = |active: Option<bool>| forwarding::check_receiver(&actor.org, &receiver_org, active).map_err(receiver_refused);
-    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
-    let handover = Handover {
-        sender_org: &actor.org,
-        receiver_org: &receiver_org,
-        lock_order: forwarding::lock_order(&actor.org, &receiver_org),
-        check_receiver: &check,
-        decide: &mut decide_sender,
-        receive: &mut receive,
-        links_for: &links,
-        numbering: crate::registry::number_rule_with(&template, &render),
-    };
-    let (mut sender, received) = crate::store::appeals::forward_between(&state.pool, id, expected, &actor.id, now, &local_day, handover).map_err(number_taken)?;
-    // The sender's card was read before the receiver's appeal existed: it shows that appeal as just registered.
-    sender.receiver = Some(ReceiverFacts::of(&received, receiver_name_shown));
-    crate::telemetry::get().action(Action::Forward.as_str());
-    crate::telemetry::get().registered(&received.appeal.channel, 1);
-    crate::campaigns::group_registered(state, &received);
-    Ok((sender, received))
+    let planned = Planned { actor: actor.clone(), action: Action::Forward, decide: Box::new(decide(state, receiver_name.clone(), input)) };
+    let step = super::deciders(state, vec![planned]).pop().ok_or(ServiceError::NotFound)?;
+    Ok(WithinPlan { receiver_org, receiver_name, sender_name, step })
 }
 
 /// The sender's change of a forwarding to the body named `organization`.
