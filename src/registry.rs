@@ -242,7 +242,7 @@ pub fn forward_within(
     sender_org: &str,
     id: &str,
     expected: Option<i32>,
-    receiver: (&str, &str),
+    receiver: (&str, &str, Option<String>),
     sender_name: &str,
     step: crate::store::appeals::Decider<'_>,
     refuse: fn(ReceiverRefusal) -> ServiceError,
@@ -250,7 +250,7 @@ pub fn forward_within(
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(ServiceError::NotFound);
     }
-    let (receiver_org, receiver_name) = receiver;
+    let (receiver_org, receiver_name, receiver_sstu_id) = receiver;
     let (now, today) = (state.now_naive(), state.today());
     let crate::store::appeals::Decider { actor, decide: mut sender_step } = step;
     // The receiver's appeal is built from the card read in the write transaction, once the
@@ -287,7 +287,7 @@ pub fn forward_within(
     };
     let (mut sender, received) = crate::store::appeals::forward_between(&state.pool, id, expected, &actor, now, &local_day, handover)?;
     // The sender's card was read before the receiver's appeal existed: it shows it as just registered.
-    sender.receiver = Some(crate::store::appeals::ReceiverFacts::of(&received, receiver_name.to_string()));
+    sender.receiver = Some(crate::store::appeals::ReceiverFacts::of(&received, receiver_name.to_string(), receiver_sstu_id));
     crate::telemetry::get().action("forward");
     crate::telemetry::get().registered(&received.appeal.channel, 1);
     crate::campaigns::group_registered(state, &received);

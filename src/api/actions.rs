@@ -68,7 +68,7 @@ pub async fn forward_appeal(caller: Caller, state: web::Data<AppState>, req: Htt
     let id = id.into_inner();
     let card = web::block(move || {
         let plan = control::forward::plan_within(&st, &actor, body.0)?;
-        let receiver = (plan.receiver_org.as_str(), plan.receiver_name.as_str());
+        let receiver = (plan.receiver_org.as_str(), plan.receiver_name.as_str(), plan.receiver_sstu_id.clone());
         let (mut card, _) = crate::registry::forward_within(&st, &actor.org, &id, expected, receiver, &plan.sender_name, plan.step, control::forward::receiver_refused).map_err(control::forward::number_taken)?;
         crate::queries::card::redact_related(&st, &actor, std::slice::from_mut(&mut card))?;
         Ok::<_, crate::store::ServiceError>(card)

@@ -124,6 +124,8 @@ pub struct WithinPlan<'a> {
     pub receiver_org: String,
     /// Its name now (the sender's card records it as the receiving body).
     pub receiver_name: String,
+    /// Its ССТУ.РФ GUID.
+    pub receiver_sstu_id: Option<String>,
     /// The sender's name now (the receiver's card names it as the source).
     pub sender_name: String,
     /// The sender's forwarding, guarded as every action is (visibility, state machine).
@@ -138,11 +140,11 @@ pub fn plan_within<'a>(state: &'a AppState, actor: &Actor, input: ForwardInput) 
     let receiver_org = input.organization_id.clone().unwrap_or_default();
     let receiver = crate::store::appeals::organization(&state.pool, &receiver_org)?;
     forwarding::check_receiver(&actor.org, &receiver_org, receiver.as_ref().map(|r| r.active)).map_err(receiver_refused)?;
-    let receiver_name = receiver.map(|r| r.name).unwrap_or_default();
+    let (receiver_name, receiver_sstu_id) = receiver.map(|r| (r.name, r.sstu_department_id)).unwrap_or_default();
     let sender_name = crate::store::appeals::organization(&state.pool, &actor.org)?.map(|o| o.name).unwrap_or_else(|| state.settings.organization.name.clone());
     let planned = Planned { actor: actor.clone(), action: Action::Forward, decide: Box::new(decide(state, receiver_name.clone(), input)) };
     let step = super::deciders(state, vec![planned]).pop().ok_or(ServiceError::NotFound)?;
-    Ok(WithinPlan { receiver_org, receiver_name, sender_name, step })
+    Ok(WithinPlan { receiver_org, receiver_name, receiver_sstu_id, sender_name, step })
 }
 
 /// The sender's change of a forwarding to the body named `organization`.

@@ -264,10 +264,13 @@ async fn two_organizations_forward_to_each_other_at_once(db: Db) {
     );
 }
 
-both_backends!(statistics_count_each_side_in_its_own_organization);
-async fn statistics_count_each_side_in_its_own_organization(db: Db) {
-    let app = TestApp::start(db).await;
+both_backends!(statistics_and_exports_count_each_side_in_its_own_organization);
+async fn statistics_and_exports_count_each_side_in_its_own_organization(db: Db) {
+    const OWN: &str = "5ae1a6a2-3e1f-4a3b-9c55-0d6a6f0e1b01";
+    const TOWN: &str = "8f3c2b1a-6d5e-4f70-8a9b-1c2d3e4f5a6b";
+    let app = TestApp::start_with(db, |s| s.sstu.department_id = Some(OWN.into())).await;
     let town = app.second_organization("ukhta", "Администрация городского округа «Ухта»");
+    app.sql(&format!("UPDATE organizations SET sstu_department_id = '{TOWN}' WHERE id = '{}'", town.id));
     let id = id_of(&app.register(json!({})).await);
     assert_eq!(forward(&app, &app.clerk, &id, &town.id).await.status, 200);
     let figure = |stats: &Value, list: &str, code: &str| -> i64 {
@@ -284,4 +287,23 @@ async fn statistics_count_each_side_in_its_own_organization(db: Db) {
     assert_eq!(figure(&theirs.json, "by_channel", "post"), 0, "{}", theirs.json);
     assert_eq!(ours.json["appeals"]["current"], 1, "{}", ours.json);
     assert_eq!(theirs.json["appeals"]["current"], 1, "{}", theirs.json);
+    assert_eq!(ours.json["forwarded"]["current"], 1, "{}", ours.json);
+    assert_eq!(theirs.json["forwarded"]["current"], 0, "{}", theirs.json);
+
+    // ССТУ.РФ: the sender reports the question transferred with its cover letter, the receiver
+    // reports an appeal received from another body under that letter's number and date.
+    let ours = app.call("GET", "/api/v1/exports/sstu?month=2025-03", Some(&app.supervisor), None).await;
+    assert_eq!(ours.status, 200, "{}", ours.json);
+    let theirs = app.call("GET", "/api/v1/exports/sstu?month=2025-03", Some(&town.supervisor), None).await;
+    assert_eq!(theirs.status, 200, "{}", theirs.json);
+    let (ours, theirs) = (ours.json["items"].as_array().unwrap().clone(), theirs.json["items"].as_array().unwrap().clone());
+    assert_eq!((ours.len(), theirs.len()), (1, 1), "{ours:?} {theirs:?}");
+    assert_eq!(ours[0]["isDirect"], true);
+    assert_eq!(ours[0]["questions"][0]["status"], "Transferred");
+    assert_eq!(ours[0]["questions"][0]["transfer"]["transferNumber"], "ОГ-пер-2025-000001", "{}", ours[0]);
+    assert_eq!(ours[0]["questions"][0]["transfer"]["departmentId"], TOWN, "the receiving organization's own GUID");
+    assert_eq!(theirs[0]["isDirect"], false);
+    assert_eq!(theirs[0]["number"], "ОГ-пер-2025-000001", "{}", theirs[0]);
+    assert_eq!(theirs[0]["createDate"], "2025-03-03");
+    assert_eq!(theirs[0]["questions"][0]["status"], "InWork");
 }

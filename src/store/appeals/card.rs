@@ -53,11 +53,13 @@ pub struct ReceiverFacts {
     pub answer_sent_on: Option<NaiveDate>,
     /// The receiver's questions: (classifier code, result, measures taken), in order.
     pub questions: Vec<(String, Option<String>, bool)>,
+    /// The receiving organization's ССТУ.РФ GUID: the sender's export names it as the transfer's department.
+    pub sstu_department_id: Option<String>,
 }
 
 impl ReceiverFacts {
     /// The facts of `card`, the receiver's appeal, in organization `organization_name`.
-    pub fn of(card: &CardData, organization_name: String) -> ReceiverFacts {
+    pub fn of(card: &CardData, organization_name: String, sstu_department_id: Option<String>) -> ReceiverFacts {
         let a = &card.appeal;
         ReceiverFacts {
             appeal_id: a.id.clone(),
@@ -69,6 +71,7 @@ impl ReceiverFacts {
             answered_on: a.answered_on,
             answer_sent_on: a.answer_sent_on,
             questions: card.questions.iter().map(|q| (q.code.clone(), q.result.clone(), q.actions_taken)).collect(),
+            sstu_department_id,
         }
     }
 }
@@ -133,10 +136,11 @@ backend_fns! {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let found: Vec<(String, String, String, String, String, NaiveDate, Option<NaiveDate>, Option<NaiveDate>)> = appeals::table
+        type Found = (String, String, String, Option<String>, String, String, NaiveDate, Option<NaiveDate>, Option<NaiveDate>);
+        let found: Vec<Found> = appeals::table
             .inner_join(organizations::table.on(organizations::id.eq(appeals::organization_id)))
             .filter(appeals::id.eq_any(&ids))
-            .select((appeals::id, appeals::organization_id, organizations::name, appeals::reg_number, appeals::status, appeals::due_date, appeals::answered_on, appeals::answer_sent_on))
+            .select((appeals::id, appeals::organization_id, organizations::name, organizations::sstu_department_id, appeals::reg_number, appeals::status, appeals::due_date, appeals::answered_on, appeals::answer_sent_on))
             .load(conn)?;
         let mut qs = group(
             questions::table.filter(questions::appeal_id.eq_any(&ids)).order((questions::appeal_id, questions::position)).select(QuestionRow::as_select()).load(conn)?,
@@ -144,9 +148,9 @@ backend_fns! {
         );
         Ok(found
             .into_iter()
-            .map(|(appeal_id, organization_id, organization_name, reg_number, status, due_date, answered_on, answer_sent_on)| {
+            .map(|(appeal_id, organization_id, organization_name, sstu_department_id, reg_number, status, due_date, answered_on, answer_sent_on)| {
                 let questions = qs.remove(&appeal_id).unwrap_or_default().into_iter().map(|q| (q.code, q.result, q.actions_taken)).collect();
-                (appeal_id.clone(), ReceiverFacts { appeal_id, organization_id, organization_name, reg_number, status, due_date, answered_on, answer_sent_on, questions })
+                (appeal_id.clone(), ReceiverFacts { appeal_id, organization_id, organization_name, reg_number, status, due_date, answered_on, answer_sent_on, questions, sstu_department_id })
             })
             .collect())
     }

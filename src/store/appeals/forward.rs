@@ -65,10 +65,11 @@ backend_fns! {
         })
     }
 
+    /// The organization with this id.
     pub fn organization(c: &mut Conn, id: &str) -> Result<Option<OrganizationName>, ServiceError> {
         use crate::store::schema::organizations;
-        let found: Option<(String, bool)> = organizations::table.find(id).select((organizations::name, organizations::active)).first(c).optional()?;
-        Ok(found.map(|(name, active)| OrganizationName { name, active }))
+        let found: Option<(String, bool, Option<String>)> = organizations::table.find(id).select((organizations::name, organizations::active, organizations::sstu_department_id)).first(c).optional()?;
+        Ok(found.map(|(name, active, sstu_department_id)| OrganizationName { name, active, sstu_department_id }))
     }
 
     /// Locks organization `org`'s row until the transaction ends; whether it is active (`None`: no such organization).
@@ -111,6 +112,8 @@ pub struct OrganizationName {
     pub name: String,
     /// Whether it receives new appeals.
     pub active: bool,
+    /// Its ССТУ.РФ GUID.
+    pub sstu_department_id: Option<String>,
 }
 
 /// The organization with this id, if the instance has it.
