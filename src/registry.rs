@@ -186,7 +186,9 @@ pub fn receiver_numbering(state: &AppState, org: &str) -> String {
 /// and the source naming the sender (the cover letter's number and date are filled in by
 /// [`forwarded_letter`] once the sender's counter has given the number). Registered by nobody
 /// of the receiver: its first history entry has no actor. The applicant is told by the
-/// sender's forwarding notice, so the receiver sends no acknowledgement of its own.
+/// sender's forwarding notice, so the receiver sends no acknowledgement of its own. It is not
+/// grouped into a mass campaign (the grouping reads the registry before the write, and this
+/// appeal is built inside the sender's transaction).
 pub fn receive_forwarded(state: &AppState, receiver_org: &str, sender_name: &str, card: &CardData) -> NewAppeal {
     use crate::domain::appeal::{ApplicantInput, Form, Kind, QuestionInput, ReplyChannel, SourceInput};
     let a = &card.appeal;
@@ -290,7 +292,6 @@ pub fn forward_within(
     sender.receiver = Some(crate::store::appeals::ReceiverFacts::of(&received, receiver_name.to_string(), receiver_sstu_id));
     crate::telemetry::get().action("forward");
     crate::telemetry::get().registered(&received.appeal.channel, 1);
-    crate::campaigns::group_registered(state, &received);
     Ok((sender, received))
 }
 
