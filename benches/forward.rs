@@ -42,7 +42,7 @@ fn start(url: &str) -> (Server, Orgs) {
     let now = chrono::Utc::now().naive_utc();
     let (pool, region) = appeals::app::open(&settings, now).expect("open database");
     let town = appeals::store::users::ensure_organization(&pool, "bench_town", "Администрация городского округа", "Europe/Moscow", now).expect("organization");
-    let mut admin = |org: &str, login: &str| {
+    let admin = |org: &str, login: &str| {
         let (token, hash) = appeals::auth::generate_token();
         let u = appeals::store::users::NewUser { login: login.into(), full_name: "Нагрузка".into(), role: "admin".into(), email: None };
         appeals::store::users::create_user(&pool, org, &u, &hash, now, None).expect("user");
