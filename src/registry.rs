@@ -7,6 +7,8 @@ use crate::intake::{applicant_rows, match_key_rows, person_keys};
 use crate::state::AppState;
 use crate::domain::appeal::{AppealDraft, Derived, LegalRegime};
 use crate::domain::deadline;
+use crate::domain::forwarding::{self, ReceiverRefusal};
+use std::cell::RefCell;
 use crate::domain::{keys, regnum};
 use crate::domain::workflow::Status;
 use crate::store::appeals::{Candidate, CardData, NewAppeal};
@@ -100,6 +102,8 @@ pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft
         forward_number: None,
         forward_date: None,
         legacy_number: None,
+        forwarded_to_appeal_id: None,
+        source_appeal_id: None,
     };
     let applicants = applicant_rows(org, &id, &d.applicants);
     let questions: Vec<QuestionRow> = d
@@ -154,7 +158,11 @@ pub fn near_duplicates(state: &AppState, org: &str, d: &AppealDraft, since: Naiv
 /// Renders a reserved sequence number into a card with the organization's template, and makes
 /// the number searchable; the store calls it once the number is reserved.
 pub fn numbering(state: &AppState, org: &str) -> impl Fn(&mut AppealRow, i64) + Sync {
-    let template = state.org(org).reg_number_template.clone();
+    numbering_with(state.org(org).reg_number_template.clone())
+}
+
+/// [`numbering`] with a given registration number template.
+pub fn numbering_with(template: String) -> impl Fn(&mut AppealRow, i64) + Sync {
     move |row: &mut AppealRow, seq: i64| {
         row.reg_number = regnum::render(&template, row.registered_on.year(), seq);
         row.search_text = format!("{} {}", crate::domain::text::search_fold(&row.reg_number), row.search_text);
@@ -164,6 +172,132 @@ pub fn numbering(state: &AppState, org: &str) -> impl Fn(&mut AppealRow, i64) + 
 /// The store's view of the numbering: `render` and the template's sequence width.
 fn number_rule<'a>(state: &AppState, org: &str, render: &'a (dyn Fn(&mut AppealRow, i64) + Sync)) -> crate::store::appeals::Numbering<'a> {
     crate::store::appeals::Numbering::new(render, regnum::seq_width(&state.org(org).reg_number_template))
+}
+
+/// The registration number template of organization `org` of the instance: the one function
+/// the receiving side of a forwarding reads it through.
+pub fn receiver_numbering(state: &AppState, org: &str) -> String {
+    state.org(org).reg_number_template.clone()
+}
+
+/// The receiving organization's new appeal for a card another organization of the instance
+/// forwards to it: channel `forwarded`, received and registered now, its own deadline (and,
+/// when the store reserves it, its own number), the applicants, summary and questions copied,
+/// and the source naming the sender (the cover letter's number and date are filled in by
+/// [`forwarded_letter`] once the sender's counter has given the number). Registered by nobody
+/// of the receiver: its first history entry has no actor. The applicant is told by the
+/// sender's forwarding notice, so the receiver sends no acknowledgement of its own. It is not
+/// grouped into a mass campaign (the grouping reads the registry before the write, and this
+/// appeal is built inside the sender's transaction).
+pub fn receive_forwarded(state: &AppState, receiver_org: &str, sender_name: &str, card: &CardData) -> NewAppeal {
+    use crate::domain::appeal::{ApplicantInput, Form, Kind, QuestionInput, ReplyChannel, SourceInput};
+    let a = &card.appeal;
+    let regime = LegalRegime::parse(&a.legal_regime).unwrap_or(LegalRegime::Fz59);
+    let draft = AppealDraft {
+        channel: "forwarded".into(),
+        form: Form::parse(&a.form).unwrap_or(Form::Written),
+        kind: Kind::parse(&a.kind).unwrap_or(Kind::Other),
+        received_on: state.today(),
+        legal_regime: Some(regime),
+        applicants: card
+            .applicants
+            .iter()
+            .map(|p| ApplicantInput { full_name: p.full_name.clone(), postal_address: p.postal_address.clone(), email: p.email.clone(), phone: p.phone.clone(), epgu_id: p.epgu_id.clone(), is_organization: p.is_organization })
+            .collect(),
+        collective: a.collective,
+        signatures: a.signatures.and_then(|n| u32::try_from(n).ok()),
+        summary: a.summary.clone(),
+        questions: card.questions.iter().map(|q| QuestionInput { code: q.code.clone(), text: q.text.clone() }).collect(),
+        reply_channel: a.reply_channel.as_deref().and_then(ReplyChannel::parse),
+        source: Some(SourceInput { organization: sender_name.into(), number: None, date: None }),
+        external_id: None,
+        reception: None,
+        migration_case: a.migration_case,
+        registered_at: None,
+        reg_number: None,
+    };
+    let derived = Derived { legal_regime: regime, anonymous: a.anonymous, from_organization: a.from_organization };
+    let mut new = prepare(state, receiver_org, None, &draft, &derived, state.now(), "registered");
+    new.appeal.source_appeal_id = Some(a.id.clone());
+    new.outbox.notices.clear();
+    new
+}
+
+/// The receiver's new appeal with the sender's cover letter (number and date) as the sender's
+/// card bears it after the forwarding.
+pub fn forwarded_letter(new: &NewAppeal, sender: &CardData) -> NewAppeal {
+    let mut new = new.clone();
+    new.appeal.source_number = sender.appeal.forward_number.clone();
+    new.appeal.source_date = sender.appeal.forward_date;
+    new.appeal.source_appeal_id = Some(sender.appeal.id.clone());
+    new
+}
+
+/// Forwards appeal `id` to another organization of the instance in ONE transaction: the
+/// sender's `step` (planned by the control use case, guarded as every action is) and the
+/// receiver's own appeal registered from the card it changed, both cards naming each other.
+/// Answers the sender's card after the change and the receiver's new one. A receiver that is
+/// unknown, deactivated or the sender itself (checked again under its lock) is refused with
+/// nothing written (`refuse` words the refusal); `number_taken` words a taken typed letter number.
+pub fn forward_within(
+    state: &AppState,
+    sender_org: &str,
+    id: &str,
+    expected: Option<i32>,
+    receiver: (&str, &str, Option<String>),
+    sender_name: &str,
+    step: crate::store::appeals::Decider<'_>,
+    refuse: fn(ReceiverRefusal) -> ServiceError,
+) -> Result<(CardData, CardData), ServiceError> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(ServiceError::NotFound);
+    }
+    let (receiver_org, receiver_name, receiver_sstu_id) = receiver;
+    let (now, today) = (state.now_naive(), state.today());
+    let crate::store::appeals::Decider { actor, decide: mut sender_step } = step;
+    // The receiver's appeal is built from the card read in the write transaction, once the
+    // sender's change is decided; the cover letter's number is known only after the write.
+    let pending: RefCell<Option<NewAppeal>> = RefCell::new(None);
+    let mut decide = |card: &CardData| -> Result<crate::store::appeals::Change, ServiceError> {
+        let mut change = sender_step(card)?;
+        let new = receive_forwarded(state, receiver_org, sender_name, card);
+        if let Some(row) = change.appeal.as_mut() {
+            row.forwarded_to_appeal_id = Some(new.appeal.id.clone());
+        }
+        if let Some(d) = change.details.as_object_mut() {
+            d.insert("organization_id".into(), serde_json::json!(receiver_org));
+            d.insert("to_appeal_id".into(), serde_json::json!(new.appeal.id));
+        }
+        *pending.borrow_mut() = Some(new);
+        Ok(change)
+    };
+    let mut receive = |sender: &CardData| pending.borrow().as_ref().map(|new| forwarded_letter(new, sender)).ok_or(ServiceError::NotFound);
+    let template = receiver_numbering(state, receiver_org);
+    let render = numbering_with(template.clone());
+    let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, today, found);
+    let check = |active: Option<bool>| forwarding::check_receiver(sender_org, receiver_org, active).map_err(refuse);
+    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+    let handover = crate::store::appeals::Handover {
+        sender_org,
+        receiver_org,
+        lock_order: forwarding::lock_order(sender_org, receiver_org),
+        check_receiver: &check,
+        decide: &mut decide,
+        receive: &mut receive,
+        links_for: &links,
+        numbering: number_rule_with(&template, &render),
+    };
+    let (mut sender, received) = crate::store::appeals::forward_between(&state.pool, id, expected, &actor, now, &local_day, handover)?;
+    // The sender's card was read before the receiver's appeal existed: it shows it as just registered.
+    sender.receiver = Some(crate::store::appeals::ReceiverFacts::of(&received, receiver_name.to_string(), receiver_sstu_id));
+    crate::telemetry::get().action("forward");
+    crate::telemetry::get().registered(&received.appeal.channel, 1);
+    Ok((sender, received))
+}
+
+/// The store's view of a given template's numbering: `render` and the template's sequence width.
+pub fn number_rule_with<'a>(template: &str, render: &'a (dyn Fn(&mut AppealRow, i64) + Sync)) -> crate::store::appeals::Numbering<'a> {
+    crate::store::appeals::Numbering::new(render, regnum::seq_width(template))
 }
 
 /// Registers a validated draft now: one transaction with its number, links and history.

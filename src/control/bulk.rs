@@ -217,6 +217,10 @@ fn plan<'a>(state: &'a AppState, actor: &Actor, actor_login: &str, params: Param
     Ok(match params {
         Params::Assign(i) => super::assign::plan(state, actor, i)?,
         Params::Forward(i) => {
+            if i.organization_id.is_some() {
+                // Each appeal forwarded inside the instance is registered by the receiver in its own transaction with the sender's.
+                return Err(ServiceError::Invalid(vec![FieldError { field: "organization_id".into(), message: "в организацию системы обращения перенаправляют по одному".into() }]));
+            }
             if i.letter_number.is_some() {
                 // One typed number cannot go on many cover letters.
                 return Err(ServiceError::Invalid(vec![FieldError { field: "letter_number".into(), message: "в пакете каждое сопроводительное письмо получает свой номер: оставьте поле пустым".into() }]));

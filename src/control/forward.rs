@@ -3,7 +3,9 @@
 //! active assignments end. The appeal goes with our cover letter, an outgoing letter numbered
 //! from its own counter (`organization.forward_number_template`, default
 //! `ОГ-пер-{year}-{seq:06}`) or typed, dated the day of forwarding: ССТУ.РФ's `transferNumber`
-//! and `transferDate`.
+//! and `transferDate`. Forwarded to another organization of the same instance
+//! (`organization_id`), the appeal also arrives there in the same transaction: a new appeal of
+//! the receiver, linked both ways ([`plan_within`] plans this side; registration applies it).
 
 use crate::domain::error_code::ErrorCode;
 use super::{run, Actor, Invalid, Planned, Step};
@@ -12,7 +14,9 @@ use crate::domain::{deadline, regnum};
 use crate::domain::validation::Errors;
 use crate::domain::workflow::Action;
 use crate::state::AppState;
-use crate::store::appeals::{CardData, Change, OutgoingNumber};
+use crate::domain::forwarding::{self, ReceiverRefusal};
+use crate::domain::validation::FieldError;
+use crate::store::appeals::{CardData, Change, Decider, OutgoingNumber};
 use chrono::Datelike;
 use crate::store::outbox::OutboxChange;
 use crate::store::ServiceError;
@@ -30,6 +34,9 @@ pub struct ForwardInput {
     /// Receiving body from the directory (`GET /api/v1/bodies`); its name is stored on the card.
     #[serde(default)]
     pub body_id: Option<String>,
+    /// Receiving organization of this instance: it gets its own appeal, linked to this one.
+    #[serde(default)]
+    pub organization_id: Option<String>,
     /// Reason.
     #[serde(default)]
     pub reason: Option<String>,
@@ -43,10 +50,11 @@ impl ForwardInput {
     /// Field checks that need no database.
     pub fn validate(&self) -> Result<(), Invalid> {
         let mut e = Errors::default();
-        match (&self.organization, &self.body_id) {
-            (Some(o), None) => e.text("organization", o, 500),
-            (None, Some(_)) => {}
-            _ => e.add("organization", "укажите либо body_id из справочника органов, либо organization"),
+        match (&self.organization, &self.body_id, &self.organization_id) {
+            (Some(o), None, None) => e.text("organization", o, 500),
+            (None, Some(_), None) => {}
+            (None, None, Some(o)) => e.text("organization_id", o, 64),
+            _ => e.add("organization", "укажите одно из трёх: organization_id (организация в системе), body_id из справочника органов или organization"),
         }
         if let Some(r) = &self.reason {
             e.max_len("reason", r, 2000);
@@ -60,6 +68,10 @@ impl ForwardInput {
 
 /// Forwards appeal `id` to the body named in `input`.
 pub fn forward(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, input: ForwardInput) -> Result<CardData, ServiceError> {
+    if input.organization_id.is_some() {
+        // Registered by the receiver in the same transaction: see `plan_within`.
+        return Err(ServiceError::Invalid(vec![FieldError { field: "organization_id".into(), message: "в организацию системы обращение перенаправляют через API".into() }]));
+    }
     let mut p = plan(state, actor, input)?;
     let result = run(state, actor, id, expected, p.action, &mut *p.decide);
     match result {
@@ -91,10 +103,58 @@ pub fn plan<'a>(state: &'a AppState, actor: &Actor, input: ForwardInput) -> Resu
         (None, Some(o)) => o.trim().to_string(),
         (None, None) => String::new(),
     };
+    let decide = decide(state, &actor.org, organization, input);
+    Ok(Planned { actor: actor.clone(), action: Action::Forward, decide: Box::new(decide) })
+}
+
+/// The refusal of a receiver the instance cannot hand the appeal to, naming `organization_id`:
+/// 409 for a deactivated one, 422 for an unknown one or the sender itself.
+pub fn receiver_refused(refusal: ReceiverRefusal) -> ServiceError {
+    let message = refusal.message();
+    match refusal {
+        ReceiverRefusal::Inactive => ServiceError::conflict(ErrorCode::ReceiverInactive, message, json!({"field": "organization_id", "errors": [{"field": "organization_id", "message": message}]})),
+        ReceiverRefusal::Own | ReceiverRefusal::Unknown => ServiceError::Invalid(vec![FieldError { field: "organization_id".into(), message: message.into() }]),
+    }
+}
+
+/// The sender's side of a forwarding to another organization of the instance, planned; the
+/// registration use case applies it and registers the receiver's appeal in the same transaction.
+pub struct WithinPlan<'a> {
+    /// The receiving organization.
+    pub receiver_org: String,
+    /// Its name now (the sender's card records it as the receiving body).
+    pub receiver_name: String,
+    /// Its ССТУ.РФ GUID.
+    pub receiver_sstu_id: Option<String>,
+    /// The sender's name now (the receiver's card names it as the source).
+    pub sender_name: String,
+    /// The sender's forwarding, guarded as every action is (visibility, state machine).
+    pub step: Decider<'a>,
+}
+
+/// Plans the forwarding of an appeal to organization `input.organization_id` of the instance:
+/// the input checked, the receiver known, active and not the sender (checked again under its
+/// lock when applied), and the sender's change as for any body.
+pub fn plan_within<'a>(state: &'a AppState, actor: &Actor, input: ForwardInput) -> Result<WithinPlan<'a>, ServiceError> {
+    input.validate().map_err(ServiceError::Invalid)?;
+    let receiver_org = input.organization_id.clone().unwrap_or_default();
+    let receiver = crate::store::appeals::organization(&state.pool, &receiver_org)?;
+    forwarding::check_receiver(&actor.org, &receiver_org, receiver.as_ref().map(|r| r.active)).map_err(receiver_refused)?;
+    let (receiver_name, receiver_sstu_id) = receiver.map(|r| (r.name, r.sstu_department_id)).unwrap_or_default();
+    let sender_name = state.org(&actor.org).name.clone();
+    let planned = Planned { actor: actor.clone(), action: Action::Forward, decide: Box::new(decide(state, &actor.org, receiver_name.clone(), input)) };
+    let step = super::deciders(state, vec![planned]).pop().ok_or(ServiceError::NotFound)?;
+    Ok(WithinPlan { receiver_org, receiver_name, receiver_sstu_id, sender_name, step })
+}
+
+/// The sender's (`org`) change of a forwarding to the body named `organization`.
+fn decide<'a>(state: &'a AppState, org: &str, organization: String, input: ForwardInput) -> impl FnMut(&CardData) -> Result<Step, ServiceError> + 'a {
     let today = state.today();
     let now = state.now_naive();
-    let template = state.settings.organization.forward_number_template.clone();
-    let decide = move |card: &CardData| -> Result<Step, ServiceError> {
+    let sender = state.org(org);
+    let template = sender.forward_number_template.clone();
+    let sender_name = sender.name.clone();
+    move |card: &CardData| -> Result<Step, ServiceError> {
         let mut row = card.appeal.clone();
         let limit = deadline::forwarding_deadline(&state.calendar, &state.settings.deadlines, row.registered_on);
         row.forwarded_to = Some(organization.clone());
@@ -113,9 +173,8 @@ pub fn plan<'a>(state: &'a AppState, actor: &Actor, input: ForwardInput) -> Resu
         let results = card.questions.iter().map(|q| (q.id.clone(), Some(QuestionResult::Transferred.as_str().to_string()), false, Some(today))).collect();
         let details = json!({"organization": row.forwarded_to, "body_id": input.body_id, "reason": row.forward_reason, "late": row.forward_late, "forward_due": limit.due, "letter_number": input.letter_number, "letter_date": today});
         // Art. 8 part 3: the applicant is told where the appeal went.
-        let notices = crate::notify::applicant_notices(&state.templates, &state.settings.organization.name, &row, &card.applicants, "forwarding_notice", "", json!({"organization": row.forwarded_to, "reason": row.forward_reason}), now);
+        let notices = crate::notify::applicant_notices(&state.templates, &sender_name, &row, &card.applicants, "forwarding_notice", "", json!({"organization": row.forwarded_to, "reason": row.forward_reason}), now);
         let outbox = OutboxChange { notices, cancel_reminders: true };
         Ok(Change { appeal: Some(row), replace_assignments: true, question_results: results, details, outbox, forward_number: Some(number), ..Default::default() }.into())
-    };
-    Ok(Planned { actor: actor.clone(), action: Action::Forward, decide: Box::new(decide) })
+    }
 }

@@ -369,6 +369,7 @@ impl Crew<'_> {
                 let input = ForwardInput {
                     organization: Some("Государственная жилищная инспекция Республики Коми".into()),
                     body_id: None,
+                    organization_id: None,
                     reason: Some("Вопросы не входят в компетенцию администрации".into()),
                     letter_number: None,
                 };

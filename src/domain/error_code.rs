@@ -89,6 +89,8 @@ error_codes! {
     DuplicateOutgoingNumber => "duplicate_outgoing_number",
     /// The forwarding letter's number is taken.
     DuplicateForwardNumber => "duplicate_forward_number",
+    /// The organization of this instance an appeal is forwarded to is deactivated: it receives nothing new.
+    ReceiverInactive => "receiver_inactive",
     /// The external id was registered already on this channel.
     DuplicateExternalId => "duplicate_external_id",
     /// A uniqueness rule of the database.

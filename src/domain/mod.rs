@@ -12,6 +12,7 @@ pub mod classifier_lookup;
 pub mod counting;
 pub mod deadline;
 pub mod error_code;
+pub mod forwarding;
 pub mod keys;
 pub mod regnum;
 pub mod ru;

@@ -51,6 +51,10 @@ pub struct SourceOut {
     pub number: Option<String>,
     /// Letter date.
     pub date: Option<NaiveDate>,
+    /// The sender's appeal, when the body is an organization of this instance (it stays the
+    /// sender's: this organization's users cannot open it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appeal_id: Option<String>,
 }
 
 /// The personal reception.
@@ -157,6 +161,79 @@ pub struct ForwardOut {
     pub letter_number: Option<String>,
     /// Its date (ССТУ.РФ `transferDate`).
     pub letter_date: Option<NaiveDate>,
+    /// The receiver's appeal, when the body is an organization of this instance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_appeal_id: Option<String>,
+    /// Where the receiver's appeal stands now, read live (forwarded inside the instance only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receiver: Option<ReceiverOut>,
+}
+
+/// The receiver's appeal as the sender sees it: status, deadline, results per question and
+/// whether the answer went out; not its history, executors, answers' texts or files.
+#[derive(Serialize, ToSchema)]
+pub struct ReceiverOut {
+    /// The receiving organization.
+    pub organization_id: String,
+    /// Its name.
+    pub organization: String,
+    /// The receiver's registration number.
+    pub reg_number: String,
+    /// The receiver's status code.
+    pub status: String,
+    /// The status in Russian.
+    pub status_label: String,
+    /// The receiver's deadline.
+    pub due_date: NaiveDate,
+    /// Local date the receiver approved its answer.
+    pub answered_on: Option<NaiveDate>,
+    /// The receiver has sent its answer to the applicant.
+    pub dispatched: bool,
+    /// Local date it was sent.
+    pub answer_sent_on: Option<NaiveDate>,
+    /// The receiver's results per question, in its order.
+    pub questions: Vec<ReceiverQuestionOut>,
+}
+
+/// One of the receiver's questions with its result.
+#[derive(Serialize, ToSchema)]
+pub struct ReceiverQuestionOut {
+    /// Classifier code.
+    pub code: String,
+    /// Result code once answered.
+    pub result: Option<String>,
+    /// The result in Russian.
+    pub result_label: Option<String>,
+    /// Measures taken.
+    pub actions_taken: bool,
+}
+
+impl ReceiverOut {
+    /// The sender's view of the receiver's facts.
+    pub fn from_facts(r: crate::store::appeals::ReceiverFacts) -> ReceiverOut {
+        let status = Status::parse(&r.status).unwrap_or(Status::Registered);
+        ReceiverOut {
+            organization_id: r.organization_id,
+            organization: r.organization_name,
+            reg_number: r.reg_number,
+            status_label: status.label_of_card(true).into(),
+            status: r.status,
+            due_date: r.due_date,
+            answered_on: r.answered_on,
+            dispatched: r.answer_sent_on.is_some(),
+            answer_sent_on: r.answer_sent_on,
+            questions: r
+                .questions
+                .into_iter()
+                .map(|(code, result, actions_taken)| ReceiverQuestionOut {
+                    code,
+                    result_label: result.as_deref().and_then(crate::domain::appeal::QuestionResult::parse).map(|x| x.label().to_string()),
+                    result,
+                    actions_taken,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The registration card with its control state.
@@ -278,6 +355,7 @@ impl Card {
     /// Builds the card as `caller` sees it on `today`.
     pub fn from_data(d: CardData, caller_id: &str, role: Role, today: NaiveDate) -> Card {
         let allowed = crate::control::available_actions(&d, caller_id, role, today);
+        let receiver = d.receiver;
         let a = d.appeal;
         let status = Status::parse(&a.status).unwrap_or(Status::Registered);
         let answer_sent = !d.answers.iter().any(|x| x.status == "approved" && x.outgoing_number.is_none());
@@ -315,7 +393,7 @@ impl Card {
                 })
                 .collect(),
             reply_channel: a.reply_channel,
-            source: a.source_organization.map(|o| SourceOut { organization: o, number: a.source_number, date: a.source_date }),
+            source: a.source_organization.map(|o| SourceOut { organization: o, number: a.source_number, date: a.source_date, appeal_id: a.source_appeal_id }),
             external_id: a.external_id,
             reception: match (a.reception_official, a.reception_official_role, a.reception_held_on) {
                 (Some(official), Some(official_role), Some(held_on)) => Some(ReceptionOut { official, official_role, held_on }),
@@ -358,7 +436,7 @@ impl Card {
                 })
                 .collect(),
             returned_count: a.returned_count,
-            forwarded: a.forwarded_to.clone().map(|o| ForwardOut { organization: Some(o), reason: a.forward_reason, at: a.forwarded_at.map(utc), late: a.forward_late, letter_number: a.forward_number, letter_date: a.forward_date }),
+            forwarded: a.forwarded_to.clone().map(|o| ForwardOut { organization: Some(o), reason: a.forward_reason, at: a.forwarded_at.map(utc), late: a.forward_late, letter_number: a.forward_number, letter_date: a.forward_date, to_appeal_id: a.forwarded_to_appeal_id, receiver: receiver.map(ReceiverOut::from_facts) }),
             left_without_answer_reason: a.left_reason,
             art11_notice_due: a.art11_notice_due,
             consideration: ConsiderationOut { documents_requested: a.documents_requested, on_site_check: a.on_site_check, by_commission: a.by_commission, with_applicant: a.with_applicant },

@@ -171,6 +171,11 @@ pub struct AppealRow {
     pub forward_date: Option<NaiveDate>,
     /// Its number in the body's journal before the service, when imported from one.
     pub legacy_number: Option<String>,
+    /// The appeal the receiving organization of this instance registered from this one when it
+    /// was forwarded there (read live for the sender's card).
+    pub forwarded_to_appeal_id: Option<String>,
+    /// The appeal of another organization of this instance this one was forwarded from.
+    pub source_appeal_id: Option<String>,
 }
 
 /// An applicant of an appeal.

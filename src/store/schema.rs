@@ -132,6 +132,8 @@ diesel::table! {
         forward_number -> Nullable<Text>,
         forward_date -> Nullable<Date>,
         legacy_number -> Nullable<Text>,
+        forwarded_to_appeal_id -> Nullable<Text>,
+        source_appeal_id -> Nullable<Text>,
     }
 }
 

@@ -17,6 +17,7 @@ mod hardening;
 mod headers_csv;
 mod legacy_import;
 mod exports;
+mod forward_between;
 mod reception;
 mod reception_contacts;
 mod notifications;

@@ -310,6 +310,15 @@ impl TestApp {
         OtherOrg { id, tokens, ids }
     }
 
+    /// A second organization named `name`, with its clerk, supervisor and executor as a
+    /// forwarding test needs them.
+    pub async fn second_organization(&self, code: &str, name: &str) -> PeerOrg {
+        let o = self.second_org(code).await;
+        let r = self.call("PATCH", &format!("/api/v1/organizations/{}", o.id), Some(&self.regional_admin), Some(&json!({"name": name}))).await;
+        assert_eq!(r.status, 200, "{}", r.json);
+        PeerOrg { name: name.into(), clerk: o.token("clerk"), supervisor: o.token("supervisor"), executor: o.token("executor"), executor_id: o.ids["executor"].clone(), id: o.id }
+    }
+
     /// Registers a valid appeal (with `over` merged in) as the clerk; panics unless 201.
     pub async fn register(&self, over: Value) -> Value {
         let r = self.call("POST", "/api/v1/appeals", Some(&self.clerk), Some(&appeal(over))).await;
@@ -333,6 +342,17 @@ impl OtherOrg {
     pub fn token(&self, role: &str) -> String {
         self.tokens[role].clone()
     }
+}
+
+/// Another organization of the instance with one user of each working role, by field.
+#[allow(dead_code)]
+pub struct PeerOrg {
+    pub id: String,
+    pub name: String,
+    pub clerk: String,
+    pub supervisor: String,
+    pub executor: String,
+    pub executor_id: String,
 }
 
 /// A response.

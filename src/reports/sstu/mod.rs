@@ -564,7 +564,11 @@ impl Builder {
     fn object(&self, card: &CardData, data: &ChunkData, attachment: Option<Attachment>) -> SstuAppeal {
         let tz = self.tz;
         let local = move |t: NaiveDateTime| t.and_utc().with_timezone(&tz).date_naive();
-        let transfer_department = card.appeal.forwarded_to.as_ref().and_then(|n| data.guids.get(n)).and_then(|g| g.as_deref());
+        // Forwarded inside the instance: the receiving organization's own GUID; else the directory's body of that name.
+        let transfer_department = match &card.receiver {
+            Some(r) => r.sstu_department_id.as_deref(),
+            None => card.appeal.forwarded_to.as_ref().and_then(|n| data.guids.get(n)).and_then(|g| g.as_deref()),
+        };
         object(card, Context { department_id: self.department.as_deref(), local_date: &local, transfer_department, attachment, electronic: (&self.forms, &self.channels) })
     }
 }

@@ -4,13 +4,15 @@
 //! the file that holds what they need, so no import circle runs through this facade.
 
 pub mod card;
+pub mod forward;
 pub mod import;
 pub mod list;
 pub mod numbering;
 pub mod register;
 pub mod write;
 
-pub use self::card::{get_card, CardData};
+pub use self::card::{get_card, CardData, ReceiverFacts};
+pub use self::forward::{forward_between, organization, Handover, OrganizationName};
 pub use self::import::{import, Bulk, BulkInsert, Lap, AFTER_IMPORT_MIN, IMPORT_CHUNK};
 pub use self::list::{count_due_first, list, list_due_first, ListFilter, ListOrder};
 pub use self::numbering::Numbering;
@@ -23,7 +25,7 @@ pub(crate) mod sqlite {
     pub(crate) use super::card::sqlite::{get_card, load_cards};
     pub(crate) use super::numbering::sqlite::{next_forward_seq, next_outgoing_seq, next_seq, raise_counter};
     pub(crate) use super::register::sqlite::register_in;
-    pub(crate) use super::write::sqlite::{chain_in, write_change};
+    pub(crate) use super::write::sqlite::{chain_in, mutate_in, write_change};
 }
 
 /// Every PostgreSQL query of the appeals' files, for the store's other files (`appeals_db`).
@@ -32,5 +34,5 @@ pub(crate) mod pg {
     pub(crate) use super::card::pg::{get_card, load_cards};
     pub(crate) use super::numbering::pg::{next_forward_seq, next_outgoing_seq, next_seq, raise_counter};
     pub(crate) use super::register::pg::register_in;
-    pub(crate) use super::write::pg::{chain_in, write_change};
+    pub(crate) use super::write::pg::{chain_in, mutate_in, write_change};
 }

@@ -363,7 +363,7 @@ fn register_prebuilt<C: RegisterSteps + WriteTx>(conn: &mut C, a: &NewAppeal, li
     let mut notices = crate::store::outbox::filled(&a.outbox, &[("reg_number", &row.reg_number)], row.registered_at);
     let mut related: Vec<String> = links.iter().map(|l| l.related_appeal_id.clone()).collect();
     related.sort();
-    let mut card = CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related };
+    let mut card = CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related, receiver: None };
     let deltas = crate::store::stats_deltas::new_card_rows(&card);
     let mut hist = first_entry(&card.appeal, a, &links);
     conn.write_tx(|c| {
@@ -502,7 +502,7 @@ backend_fns! {
         let notices = crate::store::outbox::filled(&a.outbox, &[("reg_number", &row.reg_number)], row.registered_at);
         let mut related: Vec<String> = links.iter().map(|l| l.related_appeal_id.clone()).collect();
         related.sort();
-        let mut card = CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related };
+        let mut card = CardData { appeal: row, applicants: a.applicants.clone(), questions: a.questions.clone(), assignments: Vec::new(), answers: Vec::new(), contributions: Vec::new(), related, receiver: None };
         // Statistics deltas, in the registering transaction.
         let deltas = crate::store::stats_deltas::new_card_rows(&card);
         let hist = first_entry(&card.appeal, a, &links);
