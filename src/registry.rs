@@ -202,7 +202,7 @@ pub fn receive_forwarded(state: &AppState, receiver_org: &str, sender_name: &str
         applicants: card
             .applicants
             .iter()
-            .map(|p| ApplicantInput { full_name: p.full_name.clone(), postal_address: p.postal_address.clone(), email: p.email.clone(), phone: p.phone.clone(), epgu_id: p.epgu_id.clone(), is_organization: p.is_organization })
+            .map(ApplicantInput::from)
             .collect(),
         collective: a.collective,
         signatures: a.signatures.and_then(|n| u32::try_from(n).ok()),

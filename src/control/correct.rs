@@ -83,7 +83,7 @@ fn draft_of(card: &CardData) -> AppealDraft {
         applicants: card
             .applicants
             .iter()
-            .map(|p| ApplicantInput { full_name: p.full_name.clone(), postal_address: p.postal_address.clone(), email: p.email.clone(), phone: p.phone.clone(), epgu_id: p.epgu_id.clone(), is_organization: p.is_organization })
+            .map(ApplicantInput::from)
             .collect(),
         collective: a.collective,
         signatures: a.signatures.map(|n| n as u32),

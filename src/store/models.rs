@@ -341,3 +341,10 @@ pub struct MatchKeyRow {
     pub registered_at: NaiveDateTime,
     pub appeal_id: String,
 }
+
+impl From<&ApplicantRow> for crate::domain::appeal::ApplicantInput {
+    /// A stored applicant as a draft names them again (a correction, a forwarded copy).
+    fn from(p: &ApplicantRow) -> Self {
+        Self { full_name: p.full_name.clone(), postal_address: p.postal_address.clone(), email: p.email.clone(), phone: p.phone.clone(), epgu_id: p.epgu_id.clone(), is_organization: p.is_organization }
+    }
+}
