@@ -52,19 +52,8 @@ fn start(url: &str) -> (Server, Orgs) {
     };
     let orgs = Orgs { region: (region.id.clone(), admin(&region.id, "bench_region")), town: (town.id.clone(), admin(&town.id, "bench_town")) };
     drop(pool);
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_appeals"))
-        .arg("serve")
-        .env("DATABASE_URL", url)
-        .env("APPEALS_LISTEN", format!("127.0.0.1:{port}"))
-        .env("APPEALS_DATA_DIR", &dir)
-        .env("APPEALS_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"))
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start appeals serve");
-    let server = Server { child, addr: format!("127.0.0.1:{port}"), dir };
+    let (child, addr) = http::spawn_server(url, &dir);
+    let server = Server { child, addr, dir };
     for _ in 0..400 {
         if let Ok(mut s) = std::net::TcpStream::connect(&server.addr) {
             let (status, _) = exchange(&mut s, &format!("GET /health HTTP/1.1\r\nHost: {}\r\n\r\n", server.addr).into_bytes());

@@ -44,3 +44,21 @@ pub fn request(addr: &str, token: &str, method: &str, path: &str, body: Option<&
     assert!((200..300).contains(&status), "{method} {path}: {status} {}", String::from_utf8_lossy(&bytes[..bytes.len().min(2000)]));
     serde_json::from_slice(&bytes).expect("json")
 }
+
+/// Starts `appeals serve` of this build on `url` with `dir` as its data folder and a free port;
+/// the child and its address (the caller waits for `/health`).
+pub fn spawn_server(url: &str, dir: &std::path::Path) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_appeals"))
+        .arg("serve")
+        .env("DATABASE_URL", url)
+        .env("APPEALS_LISTEN", format!("127.0.0.1:{port}"))
+        .env("APPEALS_DATA_DIR", dir)
+        .env("APPEALS_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"))
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start appeals serve");
+    (child, format!("127.0.0.1:{port}"))
+}
