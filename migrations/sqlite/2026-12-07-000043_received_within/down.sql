@@ -1,0 +1,1 @@
+DROP INDEX appeals_received_within;
