@@ -408,11 +408,92 @@ impl Tally {
         self.figures.get(figure).map(|m| m.values().sum()).unwrap_or(0)
     }
 
+    /// Adds another body's figures: the region's figures are its organizations' summed.
+    pub fn merge(&mut self, other: &Tally) {
+        for (figure, dims) in &other.figures {
+            for (dim, n) in dims {
+                self.add(figure, dim, *n);
+            }
+        }
+        self.control.put_on_control += other.control.put_on_control;
+        self.control.removed_from_control += other.control.removed_from_control;
+        self.control.in_work_at_end += other.control.in_work_at_end;
+        for (id, who) in &other.executors {
+            self.executors.entry(id.clone()).or_insert_with(|| who.clone());
+        }
+    }
+
+    /// Takes away the intake figures ([`INTAKE`]) of appeals one organization of the region
+    /// forwarded to another: the region received each of them once, from the citizen, so the
+    /// receiver's copy adds nothing to what the region received. What happened to it afterwards
+    /// (answers, results, deadlines, control) stays: only the receiver did that work.
+    pub fn less_intake(&mut self, within: &Tally) {
+        for figure in INTAKE {
+            for (dim, n) in within.of(figure) {
+                self.add(figure, dim, -n);
+            }
+            if let Some(dims) = self.figures.get_mut(*figure) {
+                dims.retain(|_, n| *n != 0);
+            }
+        }
+    }
 }
+
+/// The figures that say what a body received (as opposed to what it did with it): an appeal
+/// forwarded inside the region counts in them once for the region, at the organization that
+/// received it from the citizen.
+pub const INTAKE: &[&str] = &[
+    fig::APPEALS,
+    fig::CHANNEL,
+    fig::FORM,
+    fig::KIND,
+    fig::REGIME,
+    fig::FROM_ORG,
+    fig::COLLECTIVE,
+    fig::REPEATED,
+    fig::LATE_REG,
+    fig::SOURCE,
+    fig::Q,
+    fig::RECEPTION,
+    fig::Q_RECEPTION,
+];
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_region_sums_its_bodies_and_counts_a_forward_inside_it_once() {
+        let mut town = Tally::default();
+        town.add(fig::APPEALS, "", 3);
+        town.add(fig::CHANNEL, "forwarded", 1);
+        town.add(fig::CHANNEL, "post", 2);
+        town.add(fig::ANSWERED, "1", 1);
+        town.control.put_on_control = 3;
+        town.executors.insert("u1".into(), ("Петров П.П.".into(), None));
+        let mut region = Tally::default();
+        region.add(fig::APPEALS, "", 5);
+        region.add(fig::CHANNEL, "internet", 5);
+        region.add(fig::FORWARDED, "", 1);
+        region.control.put_on_control = 5;
+        let mut sum = Tally::default();
+        sum.merge(&region);
+        sum.merge(&town);
+        assert_eq!(sum.total(fig::APPEALS), 8);
+        assert_eq!(sum.get(fig::CHANNEL, "internet"), 5);
+        assert_eq!(sum.control.put_on_control, 8);
+        assert!(sum.executors.contains_key("u1"));
+        // The town's one appeal came from the region: the region received it once.
+        let mut within = Tally::default();
+        within.add(fig::APPEALS, "", 1);
+        within.add(fig::CHANNEL, "forwarded", 1);
+        within.add(fig::ANSWERED, "1", 1);
+        sum.less_intake(&within);
+        assert_eq!(sum.total(fig::APPEALS), 7);
+        assert_eq!(sum.of(fig::CHANNEL).get("forwarded"), None, "a dimension that falls to zero is gone, not a zero line");
+        assert_eq!(sum.get(fig::ANSWERED, "1"), 1, "the receiver's answer stays the region's answer");
+        assert_eq!(sum.total(fig::FORWARDED), 1);
+    }
 
     /// The whole body's rows, without the slice.
     fn all(rows: Vec<Row>) -> Vec<(String, NaiveDate, &'static str, String, i64)> {

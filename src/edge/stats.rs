@@ -56,3 +56,23 @@ pub fn scope_of(state: &AppState, caller: &Caller, p: &Params) -> Result<(Period
     let top = p.int("top", 1, 100)?.unwrap_or(10) as usize;
     Ok((period, compare, scope, top))
 }
+
+/// True when the request asks for the region's figures (`organization=all`), which only a
+/// regional role may (403 otherwise); an executor or a department belongs to one organization,
+/// so with those filters the region is refused (422 naming the filter).
+pub fn asks_for_region(caller: &Caller, p: &Params, scope: Option<&Scope>) -> Result<bool, ApiError> {
+    if p.text("organization", 64)?.as_deref() != Some("all") {
+        return Ok(false);
+    }
+    if !caller.role.regional() {
+        return Err(ApiError::Forbidden(format!("роль «{}» работает только со своей организацией: статистика по региону ей недоступна", caller.role.label())));
+    }
+    if let Some(s) = scope {
+        for (field, set) in [("executor_id", s.executor_id.is_some()), ("department", s.department.is_some())] {
+            if set {
+                return Err(ApiError::Validation(vec![FieldError { field: field.into(), message: "по региону (organization=all) этот фильтр не применяется: выберите одну организацию".into() }]));
+            }
+        }
+    }
+    Ok(true)
+}

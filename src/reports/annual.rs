@@ -160,6 +160,26 @@ fn rows(lines: &[Line]) -> Vec<Row> {
         .collect()
 }
 
+/// The region's table by organization: each organization's appeals as its own statistics count
+/// them (empty for one organization's report).
+pub fn by_organization(s: &Stats) -> Vec<Line> {
+    let lines = s.appeals.by_organization.as_deref().unwrap_or(&[]);
+    lines
+        .iter()
+        .map(|o| Line { code: o.organization_id.clone(), name: o.name.clone(), current: o.current, previous: o.previous, change_pct: super::stats::change_pct(o.current, o.previous) })
+        .collect()
+}
+
+/// The region's sentence about appeals forwarded between its organizations (none for one
+/// organization's report).
+pub fn within_region_sentence(s: &Stats) -> Option<String> {
+    let f = s.forwarded_within_region.as_ref()?;
+    Some(format!(
+        "Переадресовано между организациями региона – {} (в таблице по организациям такое обращение учтено и у направившей, и у получившей организации, в итогах региона – один раз).",
+        thousands(f.current)
+    ))
+}
+
 /// Appeals received in one year, for the multi-year table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct YearCount {
@@ -177,7 +197,8 @@ pub fn html(config_dir: &std::path::Path, organization: &str, year: i32, prev_ye
     let years: Vec<serde_json::Value> = years.iter().map(|y| serde_json::json!({"year": y.year, "count": thousands(y.count)})).collect();
     let ctx = serde_json::json!({
         "organization": organization, "year": year, "prev_year": prev_year.map(|y| y.to_string()).unwrap_or_else(|| "—".into()),
-        "sentences": received_sentences(year, prev_year, s),
+        "sentences": received_sentences(year, prev_year, s).into_iter().chain(within_region_sentence(s)).collect::<Vec<_>>(),
+        "by_organization": rows(&by_organization(s)),
         "question_sentences": question_sentences(year, prev_year, s),
         "control_sentences": control_sentences(s),
         "reception_sentences": reception_sentences(s),
@@ -301,6 +322,25 @@ pub fn xlsx(s: &Stats, year: i32, prev_year: Option<i32>, years: &[YearCount]) -
             }
         }
         ws.set_column_width(first, 60)?;
+    }
+    let orgs = by_organization(s);
+    if !orgs.is_empty() {
+        let ws = wb.add_worksheet().set_name("По организациям")?;
+        let this_year = format!("{year} г.");
+        let last_year = if prev.is_empty() { String::new() } else { format!("{prev} г.") };
+        for (c, h) in ["Организация", this_year.as_str(), last_year.as_str(), "Изменение, %"].iter().enumerate() {
+            ws.write_with_format(0, c as u16, *h, &bold)?;
+        }
+        for (i, l) in orgs.iter().enumerate() {
+            let r = 1 + i as u32;
+            ws.write(r, 0, l.name.as_str())?;
+            ws.write_with_format(r, 1, l.current as f64, &number)?;
+            ws.write_with_format(r, 2, l.previous as f64, &number)?;
+            if let Some(c) = l.change_pct {
+                ws.write(r, 3, c)?;
+            }
+        }
+        ws.set_column_width(0, 60)?;
     }
     let ws = wb.add_worksheet().set_name("По годам")?;
     ws.write_with_format(0, 0, "Год", &bold)?;

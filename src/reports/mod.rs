@@ -3,6 +3,7 @@
 
 pub mod annual;
 pub mod gasu;
+pub mod region;
 pub mod sstu;
 pub mod stats;
 pub mod statistics;

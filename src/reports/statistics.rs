@@ -142,11 +142,7 @@ fn compute_counted(state: &AppState, period: PeriodOut, compare: Option<PeriodOu
     let mut counted = tallies(state, &periods, &how, detail)?.into_iter();
     let cur = counted.next().unwrap_or_default();
     let prev = counted.next().unwrap_or_default();
-    // Classifier names from the codes kept in memory (read-locked only while building).
-    let classifier = state.codes.read().unwrap_or_else(|e| e.into_inner());
-    let channel = |c: &str| state.channels.name_of(c).to_string();
-    let names = Names { channel: &channel, classifier: &classifier };
-    let mut out = stats::build(period, compare, &cur, &prev, &names, top);
+    let mut out = build_named(state, period, compare, &cur, &prev, top);
     out.data_as_of = state.data_as_of();
     if scope.channel.is_none() && scope.section.is_none() && scope.executor_id.is_none() && scope.department.is_none() {
         let count = |s: &Scope| crate::store::campaigns::period_counts(&state.pool, &s.org, s.start, s.end);
@@ -160,7 +156,15 @@ fn compute_counted(state: &AppState, period: PeriodOut, compare: Option<PeriodOu
     Ok(out)
 }
 
-/// Every figure of the reports for `from`–`to` beside the comparison period.
+/// The figures of two tallies, with the names of channels and classifier codes.
+pub fn build_named(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, cur: &Tally, prev: &Tally, top: usize) -> Stats {
+    // Classifier names from the codes kept in memory (read-locked only while building).
+    let classifier = state.codes.read().unwrap_or_else(|e| e.into_inner());
+    let channel = |c: &str| state.channels.name_of(c).to_string();
+    let names = Names { channel: &channel, classifier: &classifier };
+    stats::build(period, compare, cur, prev, &names, top)
+}
+
 /// The multi-year table of the annual report: appeals received in each of the five years up to
 /// `y` (from the rollups once built), leaving out the years before the registry's first appeal
 /// (unknown, not "0 appeals").

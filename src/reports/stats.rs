@@ -28,7 +28,7 @@ pub struct PeriodOut {
 }
 
 /// A figure in the period and in the comparison period.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct Figure {
     /// In the period.
     pub current: i64,
@@ -37,13 +37,30 @@ pub struct Figure {
     /// Change in %, one decimal; absent when the comparison is zero.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change_pct: Option<f64>,
+    /// The region's statistics (`organization=all`): the figure of each organization, as that
+    /// organization's own statistics give it. Absent for one organization's statistics.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_organization: Option<Vec<OrgFigure>>,
 }
 
 impl Figure {
     /// A figure with its change.
     pub fn new(current: i64, previous: i64) -> Figure {
-        Figure { current, previous, change_pct: change_pct(current, previous) }
+        Figure { current, previous, change_pct: change_pct(current, previous), by_organization: None }
     }
+}
+
+/// One organization's value of a regional figure.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct OrgFigure {
+    /// The organization's id.
+    pub organization_id: String,
+    /// Its name.
+    pub name: String,
+    /// In the period.
+    pub current: i64,
+    /// In the comparison period.
+    pub previous: i64,
 }
 
 /// A share in % in both periods.
@@ -241,6 +258,39 @@ pub struct Stats {
     pub late_registration: Figure,
     /// Personal reception.
     pub personal_reception: ReceptionFigures,
+    /// The region's statistics only: appeals one organization of the region forwarded to
+    /// another and that one registered in the period. The region counts each such appeal once
+    /// (where the citizen sent it), its organizations each in their own figures, so the
+    /// organizations' `appeals` add up to the region's plus this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forwarded_within_region: Option<Figure>,
+}
+
+impl Stats {
+    /// Every figure with a comparison, by its name in the JSON: the region's statistics give
+    /// each of them by organization.
+    pub fn figures_mut(&mut self) -> Vec<(&'static str, &mut Figure)> {
+        let mut out = vec![
+            ("appeals", &mut self.appeals),
+            ("questions", &mut self.questions),
+            ("written", &mut self.written),
+            ("electronic", &mut self.electronic),
+            ("oral", &mut self.oral),
+            ("from_citizens", &mut self.from_citizens),
+            ("from_organizations", &mut self.from_organizations),
+            ("collective", &mut self.collective),
+            ("repeated", &mut self.repeated),
+            ("returned_for_rework", &mut self.returned_for_rework),
+            ("checked_on_site", &mut self.checked_on_site),
+            ("forwarded", &mut self.forwarded),
+            ("late_registration", &mut self.late_registration),
+        ];
+        if let Some(m) = &mut self.mass {
+            out.push(("mass.campaigns", &mut m.campaigns));
+            out.push(("mass.appeals", &mut m.appeals));
+        }
+        out
+    }
 }
 
 /// Mass campaigns of a period: «массовые обращения: N кампаний, M обращений».
@@ -450,6 +500,7 @@ pub fn build(period: PeriodOut, compare: Option<PeriodOut>, cur: &Tally, prev: &
             by_section: question_breakdown(fig::Q_RECEPTION, 1),
             previous: reception_totals(prev),
         },
+        forwarded_within_region: None,
     }
 }
 
@@ -541,6 +592,6 @@ mod tests {
         let s = build(p, Some(p), &crate::reports::statistics::tally_from_groups(&cur, Default::default()), &crate::reports::statistics::tally_from_groups(&prev, Default::default()), &names, 10);
         let got: Vec<(&str, i64, i64)> = s.by_channel.iter().map(|l| (l.code.as_str(), l.current, l.previous)).collect();
         assert_eq!(got, vec![("post", 2, 0), ("email", 0, 3)]);
-        assert_eq!(s.appeals, Figure { current: 2, previous: 3, change_pct: Some(-33.3) });
+        assert_eq!(s.appeals, Figure { current: 2, previous: 3, change_pct: Some(-33.3), by_organization: None });
     }
 }

@@ -167,7 +167,17 @@ impl<C: Dialect> Sql<C> {
 
     /// The scope's WHERE conditions on appeals `a` registered in the period.
     fn registered_in(&mut self, s: &Scope) -> &mut Self {
-        self.push(" WHERE a.organization_id = ? AND a.registered_at >= ? AND a.registered_at < ?", vec![Bind::Text(s.org.clone()), Bind::Ts(s.start), Bind::Ts(s.end)]);
+        self.registered(s, false)
+    }
+
+    /// [`Self::registered_in`], or with `within` the appeals of every organization that came
+    /// from another organization of the instance (`appeals_received_within`, a partial index).
+    fn registered(&mut self, s: &Scope, within: bool) -> &mut Self {
+        if within {
+            self.push(" WHERE a.source_appeal_id IS NOT NULL AND a.registered_at >= ? AND a.registered_at < ?", vec![Bind::Ts(s.start), Bind::Ts(s.end)]);
+        } else {
+            self.push(" WHERE a.organization_id = ? AND a.registered_at >= ? AND a.registered_at < ?", vec![Bind::Text(s.org.clone()), Bind::Ts(s.start), Bind::Ts(s.end)]);
+        }
         self.filters(s)
     }
 
@@ -218,7 +228,9 @@ macro_rules! load_sql {
 pub(super) use load_sql;
 
 backend_fns! {
-    pub fn period(c: &mut Conn, s: &Scope) -> Result<PeriodCounts, ServiceError> {
+    /// The period's appeals grouped by everything the reports break them down by; `within`:
+    /// only those one organization of the instance forwarded to another, in every organization.
+    fn appeal_groups(c: &mut Conn, s: &Scope, within: bool) -> Result<Vec<AppealGroup>, ServiceError> {
         let mut q = Sql::<Conn>::new();
         q.push(&format!(
             "SELECT a.channel, a.form, a.kind, a.legal_regime, a.collective, a.repeated, a.from_organization, a.source_organization, \
@@ -226,16 +238,24 @@ backend_fns! {
              CASE WHEN a.forwarded_to IS NULL THEN 0 ELSE 1 END AS forwarded, CASE WHEN a.extension_days IS NULL THEN 0 ELSE 1 END AS extended, \
              {ANSWERED} AS answered, CASE WHEN {OPEN} AND a.due_date < ? THEN 1 ELSE 0 END AS overdue_now, \
              COUNT(*) AS appeals, COALESCE(SUM(a.returned_count), 0) AS returned FROM appeals a"), vec![Bind::Day(s.today)]);
-        q.registered_in(s);
+        q.registered(s, within);
         q.push(" GROUP BY a.channel, a.form, a.kind, a.legal_regime, a.collective, a.repeated, a.from_organization, a.source_organization, a.reception_official_role, \
                 a.late_registration, a.on_site_check, forwarded, extended, answered, overdue_now", vec![]);
-        let appeals = load_sql!(c, &q, AppealGroup);
+        Ok(load_sql!(c, &q, AppealGroup))
+    }
 
+    /// The questions of those appeals grouped by code and result.
+    fn question_groups(c: &mut Conn, s: &Scope, within: bool) -> Result<Vec<QuestionGroup>, ServiceError> {
         let mut q = Sql::<Conn>::new();
         q.push("SELECT qq.code, qq.result, a.channel, a.form, COUNT(*) AS questions FROM appeals a JOIN questions qq ON qq.appeal_id = a.id", vec![]);
-        q.registered_in(s);
+        q.registered(s, within);
         q.push(" GROUP BY qq.code, qq.result, a.channel, a.form", vec![]);
-        let questions = load_sql!(c, &q, QuestionGroup);
+        Ok(load_sql!(c, &q, QuestionGroup))
+    }
+
+    pub fn period(c: &mut Conn, s: &Scope) -> Result<PeriodCounts, ServiceError> {
+        let appeals = appeal_groups(c, s, false)?;
+        let questions = question_groups(c, s, false)?;
 
         let mut q = Sql::<Conn>::new();
         q.push(&format!(
@@ -262,6 +282,12 @@ backend_fns! {
         Ok(PeriodCounts { appeals, questions, executors, control: ControlCounts { put_on_control, removed_from_control, in_work_at_end } })
     }
 
+    pub fn received_within(c: &mut Conn, s: &Scope) -> Result<PeriodCounts, ServiceError> {
+        let appeals = appeal_groups(c, s, true)?;
+        let questions = question_groups(c, s, true)?;
+        Ok(PeriodCounts { appeals, questions, ..Default::default() })
+    }
+
     pub fn appeals_received(c: &mut Conn, s: &Scope) -> Result<i64, ServiceError> {
         let mut q = Sql::<Conn>::new();
         q.push("SELECT COUNT(*) AS n FROM appeals a", vec![]);
@@ -276,6 +302,14 @@ backend_fns! {
 /// The grouped counts of one period.
 pub fn period(pool: &DbPool, s: &Scope) -> Result<PeriodCounts, ServiceError> {
     dispatch!(pool, period(s))
+}
+
+/// The period's appeals (and their questions) that one organization of the instance forwarded
+/// to another, counted in the receivers, whatever the scope's organization: what the region's
+/// figures take away so that the region counts each such appeal once (`Tally::less_intake`).
+/// Only the scope's channel and section filters apply.
+pub fn received_within(pool: &DbPool, s: &Scope) -> Result<PeriodCounts, ServiceError> {
+    dispatch!(pool, received_within(s))
 }
 
 /// Appeals received in the scope's period (by the scope's counting convention), for

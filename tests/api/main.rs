@@ -23,6 +23,7 @@ mod reception_contacts;
 mod notifications;
 mod operations;
 mod registry;
+mod region_stats;
 mod scale;
 mod search;
 mod security;
