@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 /// The staff the generated datasets assign to: fifty executors `bench_exec_01…50` (the
 /// generators pick them by login) and one supervisor `bench_supervisor`, who reads every
 /// figure. Returns the supervisor's token and id.
+#[allow(dead_code)]
 pub fn bench_staff(pool: &DbPool, org: &str, now: NaiveDateTime) -> (String, String) {
     for i in 1..=50 {
         let (_, hash) = appeals::auth::generate_token();
