@@ -288,10 +288,10 @@ async fn bench(label: &str, url: &str, n: usize, reuse: bool) {
     let state = appeals::app::state(settings, pool, Arc::new(SystemClock)).expect("state");
     // How many objects the month holds (the export's own selection).
     let (from, to) = appeals::reports::sstu::parse_month("2025-03").unwrap();
-    let period = appeals::store::exports::Period { from, to, from_at: state.start_of(from), to_at: state.start_of(to) };
+    let period = appeals::store::exports::Period { from, to, from_at: state.start_of(&org.id, from), to_at: state.start_of(&org.id, to) };
     let t = Instant::now();
     let keys = appeals::store::sstu::read(&state.pool, |r| r.month_keys(&org.id, &period)).expect("month");
-    let (start, end) = (state.start_of(from), state.start_of(to));
+    let (start, end) = (state.start_of(&org.id, from), state.start_of(&org.id, to));
     let registered = keys.iter().filter(|k| k.registered_at >= start && k.registered_at < end).count();
     println!("{label}: month 2025-03: {} cards ({registered} registered in it), keys read in {:.0} ms", keys.len(), t.elapsed().as_secs_f64() * 1e3);
     // The delta after a change: every 100th card of the month gets a new version.

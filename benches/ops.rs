@@ -43,7 +43,7 @@ fn generate(label: &str, url: &str, n: usize) -> appeals::state::AppState {
     println!("{label}: {n} appeals generated in {:.1} s", t.elapsed().as_secs_f64());
     let state = appeals::app::state(settings, pool, Arc::new(SystemClock)).expect("state");
     let t = Instant::now();
-    let local_day = |at: chrono::NaiveDateTime| state.local_date(at.and_utc());
+    let local_day = |at: chrono::NaiveDateTime| state.local_date(&org.id, at.and_utc());
     appeals::store::stats_deltas::rebuild(&state.pool, &org.id, &local_day, now).expect("rollup");
     println!("{label}: rollup built in {:.1} s", t.elapsed().as_secs_f64());
     state

@@ -172,15 +172,15 @@ async fn run(url: &str, orgs_n: usize, total: usize) {
     println!("region: {orgs_n} organizations, {total} appeals in 2025 and {} in 2024 generated in {:.1} s", total / 5, t.elapsed().as_secs_f64());
     let state = appeals::app::state(settings, pool, Arc::new(SystemClock)).expect("state");
     let t = Instant::now();
-    let local_day = |at: chrono::NaiveDateTime| state.local_date(at.and_utc());
     for org in &orgs {
+        let local_day = |at: chrono::NaiveDateTime| state.local_date(org, at.and_utc());
         appeals::store::stats_deltas::rebuild(&state.pool, org, &local_day, now).expect("rebuild");
     }
     gen.batch_execute("ANALYZE").expect("analyze");
     println!("region: rollups of {orgs_n} organizations built in {:.1} s", t.elapsed().as_secs_f64());
 
     let day = |s: &str| s.parse::<NaiveDate>().unwrap();
-    let ts = |d: NaiveDate| state.start_of(d).format("%Y-%m-%d %H:%M:%S").to_string();
+    let ts = |d: NaiveDate| state.start_of(&orgs[0], d).format("%Y-%m-%d %H:%M:%S").to_string();
     let mut statements = region_sql(day("2025-01-01"), day("2025-12-31"), &ts(day("2025-01-01")), &ts(day("2026-01-01")));
     statements.extend(region_sql(day("2024-01-01"), day("2024-12-31"), &ts(day("2024-01-01")), &ts(day("2025-01-01"))));
     gen.batch_execute("SET max_parallel_workers_per_gather = 0").expect("set");

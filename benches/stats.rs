@@ -245,7 +245,7 @@ async fn bench(label: &str, url: &str, n: usize, prev_n: usize, reuse: bool) {
         let state = appeals::app::state(settings, pool, Arc::new(SystemClock)).expect("state");
         if std::env::var("STATS_REBUILD").is_ok() {
             let t = Instant::now();
-            let local_day = |at: chrono::NaiveDateTime| state.local_date(at.and_utc());
+            let local_day = |at: chrono::NaiveDateTime| state.local_date(&org.id, at.and_utc());
             let rows = appeals::store::stats_deltas::rebuild(&state.pool, &org.id, &local_day, now).expect("rebuild");
             println!("{label}: rollup rebuilt in {:.1} s ({rows} delta rows folded)", t.elapsed().as_secs_f64());
             check_slices(label, &state, &org.id, &mut gen);
@@ -280,7 +280,7 @@ async fn bench(label: &str, url: &str, n: usize, prev_n: usize, reuse: bool) {
     // The rollup of data loaded around the service is built once from the appeals (as the
     // first statistics read of an organization does), then kept by the write paths' deltas.
     let t = Instant::now();
-    let local_day = |at: chrono::NaiveDateTime| state.local_date(at.and_utc());
+    let local_day = |at: chrono::NaiveDateTime| state.local_date(&org.id, at.and_utc());
     let rows = appeals::store::stats_deltas::rebuild(&state.pool, &org.id, &local_day, now).expect("rebuild");
     println!("{label}: rollup built from {} appeals in {:.1} s ({rows} daily rows)", n + prev_n, t.elapsed().as_secs_f64());
     gen.batch("ANALYZE");
@@ -309,7 +309,7 @@ fn check_slices(label: &str, state: &appeals::state::AppState, org: &str, gen: &
     use appeals::reports::statistics::{compute_with, Counting};
     use appeals::reports::stats::PeriodOut;
     let (from, to) = ("2025-01-01".parse::<NaiveDate>().unwrap(), "2025-12-31".parse::<NaiveDate>().unwrap());
-    let scope = appeals::store::stats::Scope { org: org.to_string(), start: state.start_of(from), end: state.start_of(to.succ_opt().unwrap()), from, to, today: state.today(), channel: None, section: None, executor_id: None, department: None, counting: Default::default() };
+    let scope = appeals::store::stats::Scope { org: org.to_string(), start: state.start_of(org, from), end: state.start_of(org, to.succ_opt().unwrap()), from, to, today: state.today(org), channel: None, section: None, executor_id: None, department: None, counting: Default::default() };
     let period = PeriodOut { from, to };
     let compare = appeals::reports::statistics::comparison(period, "previous_year");
     let t = Instant::now();
@@ -344,8 +344,8 @@ async fn measure(label: &str, state: appeals::state::AppState, org: &str, token:
     }
     let day = |s: &str| s.parse::<NaiveDate>().unwrap();
     let (from, to, pfrom, pto) = (day("2025-01-01"), day("2025-12-31"), day("2024-01-01"), day("2024-12-31"));
-    let ts = |d: NaiveDate| state.start_of(d).format("%Y-%m-%d %H:%M:%S").to_string();
-    let today = state.today();
+    let ts = |d: NaiveDate| state.start_of(org, d).format("%Y-%m-%d %H:%M:%S").to_string();
+    let today = state.today(org);
     let mut statements = rollup_sql(org, "", "", &ts(from), &ts(day("2026-01-01")), from, to, today);
     statements.extend(rollup_sql(org, "", "", &ts(pfrom), &ts(day("2025-01-01")), pfrom, pto, today));
     let mut scan_statements = period_sql(org, &ts(from), &ts(day("2026-01-01")), from, to, today);

@@ -14,11 +14,11 @@ use std::collections::BTreeSet;
 pub mod legacy;
 
 /// Validates a draft against the current reference data.
-pub fn validate(state: &AppState, d: &AppealDraft, import: bool) -> Result<Derived, Vec<FieldError>> {
+pub fn validate(state: &AppState, org: &str, d: &AppealDraft, import: bool) -> Result<Derived, Vec<FieldError>> {
     let codes = state.codes.read().unwrap_or_else(|e| e.into_inner());
     let exists = |c: &str| codes.contains_key(c);
-    let local_date = |at: DateTime<Utc>| state.local_date(at);
-    let ctx = appeal::Context { today: state.today(), local_date: &local_date, channels: &state.channels, code_exists: &exists, email_rule: &state.settings.email_rule, import };
+    let local_date = |at: DateTime<Utc>| state.local_date(org, at);
+    let ctx = appeal::Context { today: state.today(org), local_date: &local_date, channels: &state.channels, code_exists: &exists, email_rule: &state.settings.email_rule, import };
     appeal::validate(d, &ctx)
 }
 

@@ -112,8 +112,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum StatsCommand {
-    /// Build the statistics rollup again from the appeals (after data was loaded around the
-    /// service; `serve` builds a missing one in the background by itself).
+    /// Build every organization's statistics rollup again from its appeals (after data was
+    /// loaded around the service, or a time zone changed; `serve` builds a missing one in the
+    /// background by itself).
     Rebuild,
 }
 
@@ -425,12 +426,14 @@ fn run(cli: Cli, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         Command::Stats { command: StatsCommand::Rebuild } => {
-            let (pool, org) = appeals::app::open(&settings, now)?;
+            let (pool, _) = appeals::app::open(&settings, now)?;
             let state = appeals::app::state(settings, pool, clock)?;
-            let started = std::time::Instant::now();
-            let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
-            let rows = appeals::store::stats_deltas::rebuild(&state.pool, &org.id, &local_day, state.now_naive())?;
-            println!("statistics rollup built: {rows} daily rows in {:.1} s", started.elapsed().as_secs_f64());
+            for org in appeals::store::organizations::list(&state.pool)? {
+                let started = std::time::Instant::now();
+                let local_day = |t: chrono::NaiveDateTime| state.local_date(&org.id, t.and_utc());
+                let rows = appeals::store::stats_deltas::rebuild(&state.pool, &org.id, &local_day, state.now_naive())?;
+                println!("statistics rollup of {} built: {rows} daily rows in {:.1} s", org.code, started.elapsed().as_secs_f64());
+            }
             Ok(())
         }
         Command::DemoData { profile, scale, database_url, into_live } => {
@@ -620,7 +623,7 @@ fn serve(settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) 
     let mailer = appeals::notify::mail::Mailer::from_settings(&settings)?;
     let scheduler_on = settings.scheduler.enabled;
     let state = web::Data::new(appeals::app::state(settings, pool, clock)?);
-    let missing = state.calendar.missing_years(state.today());
+    let missing = state.calendar.missing_years(state.instance_today());
     if !missing.is_empty() {
         let years: Vec<String> = missing.iter().map(i32::to_string).collect();
         tracing::warn!(years = %years.join(", "), "no production calendar for {}: deadlines there count weekends and fixed holidays only; add config/calendar/YYYY.toml (appeals calendar import FILE) and restart", years.join(", "));
@@ -634,14 +637,24 @@ fn serve(settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) 
     // The statistics rollup, if this database has appeals but no rollup yet (data from before
     // the rollups, or loaded around the service): built beside the server, which meanwhile
     // answers statistics by the scan.
+    // Every organization's, one after another (a region's organizations share the database).
     let builder = state.clone().into_inner();
-    let org_id = org.id.clone();
+    let first = org.id.clone();
     std::thread::spawn(move || {
-        let started = std::time::Instant::now();
-        match appeals::reports::statistics::build_rollup(&builder, &org_id) {
-            Ok(Some(rows)) => tracing::info!(rows, seconds = started.elapsed().as_secs(), "statistics rollup built"),
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = ?e, "statistics rollup not built; statistics are counted by the scan"),
+        let orgs = match appeals::store::organizations::list(&builder.pool) {
+            Ok(rows) => rows.into_iter().map(|o| o.id).collect(),
+            Err(e) => {
+                tracing::warn!(error = ?e, "organizations unreadable; only the first one's statistics rollup is built");
+                vec![first]
+            }
+        };
+        for org_id in orgs {
+            let started = std::time::Instant::now();
+            match appeals::reports::statistics::build_rollup(&builder, &org_id) {
+                Ok(Some(rows)) => tracing::info!(organization = %org_id, rows, seconds = started.elapsed().as_secs(), "statistics rollup built"),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(organization = %org_id, error = ?e, "statistics rollup not built; statistics are counted by the scan"),
+            }
         }
     });
     let refresh = state.clone();

@@ -86,6 +86,9 @@ pub fn create(state: &AppState, input: &OrgInput) -> Result<OrganizationRow, Ser
         err if err.is_unique_violation() => code_taken(&code),
         err => err,
     })?;
+    // A new organization has no appeals: its statistics rollup is complete as it is, and kept
+    // by the deltas of its first registration on (not counted by the scan until a restart).
+    crate::store::stats_deltas::mark_built_if_empty(&state.pool, &row.id, state.now_naive())?;
     state.orgs.put(OrgSettings::over(&row, &state.settings));
     Ok(row)
 }

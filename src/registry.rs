@@ -22,7 +22,7 @@ pub mod legacy;
 /// Builds the rows of a new appeal; `registered_at` is now for a registration, the legacy instant for an import.
 pub fn prepare(state: &AppState, org: &str, actor: Option<&str>, d: &AppealDraft, derived: &Derived, registered_at: DateTime<Utc>, action: &'static str) -> NewAppeal {
     let id = new_id();
-    let registered_on = state.local_date(registered_at);
+    let registered_on = state.local_date(org, registered_at);
     let due = state.deadline_for(derived.legal_regime, registered_on, d.migration_case, None);
     let late = deadline::is_registration_late(&state.calendar, &state.settings.deadlines, d.received_on, registered_on);
     let settings = state.org(org);
@@ -197,7 +197,7 @@ pub fn receive_forwarded(state: &AppState, receiver_org: &str, sender_name: &str
         channel: "forwarded".into(),
         form: Form::parse(&a.form).unwrap_or(Form::Written),
         kind: Kind::parse(&a.kind).unwrap_or(Kind::Other),
-        received_on: state.today(),
+        received_on: state.today(receiver_org),
         legal_regime: Some(regime),
         applicants: card
             .applicants
@@ -253,7 +253,7 @@ pub fn forward_within(
         return Err(ServiceError::NotFound);
     }
     let (receiver_org, receiver_name, receiver_sstu_id) = receiver;
-    let (now, today) = (state.now_naive(), state.today());
+    let (now, today) = (state.now_naive(), state.today(sender_org));
     let crate::store::appeals::Decider { actor, decide: mut sender_step } = step;
     // The receiver's appeal is built from the card read in the write transaction, once the
     // sender's change is decided; the cover letter's number is known only after the write.
@@ -276,7 +276,7 @@ pub fn forward_within(
     let render = numbering_with(template.clone());
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, today, found);
     let check = |active: Option<bool>| forwarding::check_receiver(sender_org, receiver_org, active).map_err(refuse);
-    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+    let local_day = |t: chrono::NaiveDateTime| state.local_date(sender_org, t.and_utc());
     let handover = crate::store::appeals::Handover {
         sender_org,
         receiver_org,
@@ -304,7 +304,7 @@ pub fn number_rule_with<'a>(template: &str, render: &'a (dyn Fn(&mut AppealRow, 
 pub fn register(state: &AppState, org: &str, actor: &str, d: &AppealDraft, derived: &Derived) -> Result<CardData, ServiceError> {
     let mut new = prepare(state, org, Some(actor), d, derived, state.now(), "registered");
     new.campaign = crate::campaigns::plan(state, &new.appeal, &new.questions);
-    let (now, today) = (state.now_naive(), state.today());
+    let (now, today) = (state.now_naive(), state.today(org));
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, today, found);
     let render = numbering(state, org);
     let card = crate::store::appeals::register(&state.pool, &new, &links, number_rule(state, org, &render))?;
@@ -316,9 +316,9 @@ pub fn register(state: &AppState, org: &str, actor: &str, d: &AppealDraft, deriv
 /// `then` (an oral answer's control steps, see [`crate::control::oral`]) in the same transaction.
 pub fn register_visit(state: &AppState, org: &str, actor: &str, visitor_id: &str, d: &AppealDraft, derived: &Derived, then: &mut [crate::store::appeals::Decider<'_>]) -> Result<CardData, ServiceError> {
     let new = prepare(state, org, Some(actor), d, derived, state.now(), "registered");
-    let (now, today) = (state.now_naive(), state.today());
+    let (now, today) = (state.now_naive(), state.today(org));
     let links = move |row: &AppealRow, found: &[Candidate]| links(&row.organization_id, &row.id, now, today, found);
-    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+    let local_day = |t: chrono::NaiveDateTime| state.local_date(org, t.and_utc());
     let render = numbering(state, org);
     let card = crate::store::receptions::register_visit(&state.pool, visitor_id, &new, &links, number_rule(state, org, &render), now, &local_day, then)?;
     crate::telemetry::get().registered(&card.appeal.channel, 1);

@@ -173,22 +173,26 @@ impl AppState {
         Arc::new(OrgSettings::over(&row, s))
     }
 
-    /// Today in the organization's time zone: the day deadlines are counted from.
-    pub fn today(&self) -> NaiveDate {
-        self.local_date(self.now())
+    /// Today in organization `org`'s time zone: the day its deadlines are counted from.
+    pub fn today(&self, org: &str) -> NaiveDate {
+        self.local_date(org, self.now())
     }
 
-    /// The organization-local date of an instant.
-    pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
-        at.with_timezone(&self.settings.time_zone()).date_naive()
+    /// The date of an instant in organization `org`'s time zone: the day its registers, reports
+    /// and deadlines put the instant on.
+    pub fn local_date(&self, org: &str, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.org(org).tz()).date_naive()
     }
 
-    /// The UTC instant at which a local date begins.
-    pub fn start_of(&self, d: NaiveDate) -> NaiveDateTime {
-        use chrono::TimeZone;
-        let tz = self.settings.time_zone();
-        let local = d.and_hms_opt(0, 0, 0).expect("midnight exists");
-        tz.from_local_datetime(&local).earliest().map(|t| t.naive_utc()).unwrap_or(local)
+    /// The UTC instant at which a day of organization `org` begins.
+    pub fn start_of(&self, org: &str, d: NaiveDate) -> NaiveDateTime {
+        start_in(self.org(org).tz(), d)
+    }
+
+    /// Today in the config file's time zone: for what belongs to no organization (the
+    /// calendar's missing years at startup and in health).
+    pub fn instance_today(&self) -> NaiveDate {
+        self.now().with_timezone(&self.settings.time_zone()).date_naive()
     }
 
     /// The deadline rules of a legal regime: 59-FZ's, or another regime's configured days and
@@ -266,4 +270,12 @@ impl AppState {
             orgs: self.orgs.clone(),
         }
     }
+}
+
+/// The UTC instant at which day `d` begins in `tz` (the earliest, where a clock change repeats
+/// midnight).
+pub fn start_in(tz: chrono_tz::Tz, d: NaiveDate) -> NaiveDateTime {
+    use chrono::TimeZone;
+    let local = d.and_hms_opt(0, 0, 0).expect("midnight exists");
+    tz.from_local_datetime(&local).earliest().map(|t| t.naive_utc()).unwrap_or(local)
 }

@@ -32,7 +32,7 @@ async fn respond(state: web::Data<AppState>, caller: Caller, id: String, expecte
     })
     .await??;
     tracing::info!(appeal_id = %card.appeal.id, action = what, actor = %caller.login, "control action");
-    Ok(card_response(HttpResponse::Ok(), Card::from_data(card, &caller.id, caller.role, state.today())))
+    Ok(card_response(HttpResponse::Ok(), Card::from_data(card, &caller.id, caller.role, state.today(&caller.org))))
 }
 
 /// Resolution: names the responsible executor and co-executors and puts the appeal on control.
@@ -75,7 +75,7 @@ pub async fn forward_appeal(caller: Caller, state: web::Data<AppState>, req: Htt
     })
     .await??;
     tracing::info!(appeal_id = %card.appeal.id, action = "forward", actor = %caller.login, "control action");
-    Ok(card_response(HttpResponse::Ok(), Card::from_data(card, &caller.id, caller.role, state.today())))
+    Ok(card_response(HttpResponse::Ok(), Card::from_data(card, &caller.id, caller.role, state.today(&caller.org))))
 }
 
 /// The responsible executor (whatever their role) submits the answer with a result for every question.

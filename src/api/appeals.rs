@@ -49,13 +49,13 @@ pub fn card_response(mut builder: actix_web::HttpResponseBuilder, card: Card) ->
 pub async fn register_appeal(caller: Caller, state: web::Data<AppState>, body: ValidJson<AppealDraft>) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::Register)?;
     let draft = body.0;
-    let derived = crate::intake::validate(&state, &draft, false).map_err(ApiError::Validation)?;
+    let derived = crate::intake::validate(&state, &caller.org, &draft, false).map_err(ApiError::Validation)?;
     let (st, c) = (state.clone(), caller.clone());
     let card = web::block(move || crate::registry::register(&st, &c.org, &c.id, &draft, &derived)).await??;
     tracing::info!(appeal_id = %card.appeal.id, reg_number = %card.appeal.reg_number, channel = %card.appeal.channel, actor = %caller.login, "appeal registered");
     let location = format!("/api/v1/appeals/{}", card.appeal.id);
     let campaign = campaign_of(&state, &caller, &card.appeal.id).await?;
-    let mut card = Card::from_data(card, &caller.id, caller.role, state.today());
+    let mut card = Card::from_data(card, &caller.id, caller.role, state.today(&caller.org));
     card.campaign = campaign;
     let mut b = HttpResponse::Created();
     b.insert_header((header::LOCATION, location));
@@ -78,7 +78,7 @@ pub async fn get_appeal(caller: Caller, state: web::Data<AppState>, id: web::Pat
     let id = id.into_inner();
     let card = web::block(move || crate::queries::card::show(&st, &actor, &id, serde_json::json!({}))).await??;
     let campaign = campaign_of(&state, &caller, &card.appeal.id).await?;
-    let mut card = Card::from_data(card, &caller.id, caller.role, state.today());
+    let mut card = Card::from_data(card, &caller.id, caller.role, state.today(&caller.org));
     card.campaign = campaign;
     Ok(card_response(HttpResponse::Ok(), card))
 }
@@ -145,7 +145,7 @@ pub async fn list_appeals(caller: Caller, state: web::Data<AppState>, req: HttpR
     // The registry and its search read the replica when there is one.
     let page = web::block(move || st.on_reads(crate::store::ServiceError::is_unavailable, |st| crate::queries::lists::registry(st, &actor, f.clone()))).await??;
     let next_cursor = if page.more { page.cards.last().map(encode_cursor) } else { None };
-    let today = state.today();
+    let today = state.today(&caller.org);
     let items = list_items(page, &caller, today);
     Ok(HttpResponse::Ok().json(ListPage { items, next_cursor }))
 }
@@ -178,7 +178,7 @@ pub async fn my_assignments(caller: Caller, state: web::Data<AppState>, req: Htt
     let (st, actor) = (state.clone(), caller.actor());
     let page = web::block(move || crate::queries::lists::queue(&st, &actor, within, after_due, limit)).await??;
     let next_cursor = if page.more { page.cards.last().map(encode_due_cursor) } else { None };
-    let today = state.today();
+    let today = state.today(&caller.org);
     let items = list_items(page, &caller, today);
     Ok(HttpResponse::Ok().json(ListPage { items, next_cursor }))
 }

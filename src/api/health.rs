@@ -30,7 +30,7 @@ pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     let pool = state.pool.clone();
     let db = pool.backend().as_str().to_string();
     let ok = web::block(move || pool.ping()).await?.is_ok();
-    let missing = state.calendar.missing_years(state.today());
+    let missing = state.calendar.missing_years(state.instance_today());
     let calendar_missing = (!missing.is_empty()).then_some(missing);
     let body = Health {
         status: if ok { "ok" } else { "unavailable" }.into(),
@@ -113,7 +113,7 @@ fn readiness(state: &AppState) -> (Vec<String>, Vec<FieldError>) {
             },
         );
     }
-    let missing = state.calendar.missing_years(state.today());
+    let missing = state.calendar.missing_years(state.instance_today());
     check(
         "calendar",
         if missing.is_empty() {

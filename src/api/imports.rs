@@ -154,7 +154,7 @@ fn validated(st: &AppState, c: &Caller, body: ImportBody) -> Result<Vec<NewAppea
                     if failed.load(Ordering::Relaxed) >= MAX_ERRORS {
                         break;
                     }
-                    match crate::intake::validate(st, &d, true) {
+                    match crate::intake::validate(st, &c.org, &d, true) {
                         Err(errs) => {
                             failed.fetch_add(errs.len(), Ordering::Relaxed);
                             errors.extend(errs.into_iter().map(|e| FieldError { field: format!("items[{i}].{}", e.field), message: e.message }));

@@ -168,7 +168,7 @@ pub async fn visitor_card(caller: Caller, state: web::Data<AppState>, id: web::P
 pub async fn list_receptions(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::ReadAll)?;
     let p = Params::of(&req)?;
-    let today = state.today();
+    let today = state.today(&caller.org);
     let from = p.date("from")?.unwrap_or(today - chrono::Duration::days(30));
     let to = p.date("to")?.unwrap_or(today + chrono::Duration::days(90));
     let pool = state.pool.clone();
@@ -337,7 +337,7 @@ pub async fn register_visit(caller: Caller, state: web::Data<AppState>, body: Va
             ApiError::Validation(errs) => ApiError::Validation(errs.into_iter().map(|f| FieldError { field: format!("appeal.{}", f.field), message: f.message }).collect()),
             other => other,
         })?;
-        let derived = crate::intake::validate(&st, &draft, false).map_err(|errs| ApiError::Validation(errs.into_iter().map(|f| FieldError { field: format!("appeal.{}", f.field), message: f.message }).collect()))?;
+        let derived = crate::intake::validate(&st, &c.org, &draft, false).map_err(|errs| ApiError::Validation(errs.into_iter().map(|f| FieldError { field: format!("appeal.{}", f.field), message: f.message }).collect()))?;
         let registrar = c.actor();
         let plans = match b.oral_answer {
             None => Vec::new(),
@@ -355,7 +355,7 @@ pub async fn register_visit(caller: Caller, state: web::Data<AppState>, body: Va
     let location = format!("/api/v1/appeals/{}", card.appeal.id);
     let mut b = HttpResponse::Created();
     b.insert_header(("Location", location));
-    Ok(card_response(b, Card::from_data(card, &caller.id, caller.role, state.today())))
+    Ok(card_response(b, Card::from_data(card, &caller.id, caller.role, state.today(&caller.org))))
 }
 
 /// An oral answer given at the reception.
@@ -394,5 +394,5 @@ pub async fn oral_answer(caller: Caller, state: web::Data<AppState>, body: Valid
     })
     .await??;
     tracing::info!(appeal_id = %card.appeal.id, actor = %caller.login, "oral answer at reception");
-    Ok(card_response(HttpResponse::Ok(), Card::from_data(card, &caller.id, caller.role, state.today())))
+    Ok(card_response(HttpResponse::Ok(), Card::from_data(card, &caller.id, caller.role, state.today(&caller.org))))
 }

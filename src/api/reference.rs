@@ -97,7 +97,7 @@ pub async fn classifier(caller: Caller, state: web::Data<AppState>, req: HttpReq
     let q = p.text("q", 200)?;
     let parent = p.text("parent", 30)?;
     let limit = p.int("limit", 1, 1000)?.unwrap_or(100) as usize;
-    let today = state.today();
+    let today = state.today(&caller.org);
     let st = state.clone();
     let found = web::block(move || st.classifier.find(&st.pool, &caller.org, today, q.as_deref(), parent.as_deref(), limit)).await??;
     Ok(HttpResponse::Ok().json(ClassifierList { items: found.into_iter().map(|f| ClassifierItem { code: f.code, name: f.name, level: f.level, parent: f.parent, path: f.path }).collect() }))

@@ -61,11 +61,11 @@ pub async fn annual_report(caller: Caller, state: web::Data<AppState>, req: Http
     let region = crate::edge::stats::asks_for_region(&caller, &p, None)?;
     let scope = Scope {
         org: caller.org.clone(),
-        start: state.start_of(period.from),
-        end: state.start_of(period.to.succ_opt().unwrap_or(period.to)),
+        start: state.start_of(&caller.org, period.from),
+        end: state.start_of(&caller.org, period.to.succ_opt().unwrap_or(period.to)),
         from: period.from,
         to: period.to,
-        today: state.today(),
+        today: state.today(&caller.org),
         channel: None,
         section: None,
         executor_id: None,

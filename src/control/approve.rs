@@ -37,7 +37,7 @@ pub fn approve(state: &AppState, actor: &Actor, id: &str, answer_id: &str, expec
 /// awaiting review (the one an earlier step of the same transaction submitted).
 pub fn plan<'a>(state: &AppState, actor: &Actor, answer_id: Option<String>, input: ApproveInput) -> Planned<'a> {
     let now = state.now_naive();
-    let today = state.today();
+    let today = state.today(&actor.org);
     let reviewer = actor.id.clone();
     let decide = move |card: &CardData| -> Result<Step, ServiceError> {
         let wanted = match &answer_id {

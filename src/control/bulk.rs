@@ -289,7 +289,7 @@ fn with_decider<T>(
         }
         Ok(change)
     };
-    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+    let local_day = |t: chrono::NaiveDateTime| state.local_date(&actor.org, t.and_utc());
     f(&mut decide, &local_day)
 }
 

@@ -18,7 +18,7 @@ pub fn close(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>, i
 pub fn plan<'a>(state: &AppState, actor: &Actor, input: CommentInput) -> Result<Planned<'a>, ServiceError> {
     input.validate().map_err(ServiceError::Invalid)?;
     let now = state.now_naive();
-    let today = state.today();
+    let today = state.today(&actor.org);
     let decide = move |card: &CardData| -> Result<Step, ServiceError> {
         let mut row = card.appeal.clone();
         row.closed_at = Some(now);

@@ -142,7 +142,7 @@ pub fn correct(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>,
         if let Some(x) = input.form {
             after.form = x;
         }
-        let derived = crate::intake::validate(state, &after, false).map_err(ServiceError::Invalid)?;
+        let derived = crate::intake::validate(state, &actor.org, &after, false).map_err(ServiceError::Invalid)?;
         let a = &card.appeal;
         let mut row = a.clone();
         row.summary = after.summary.trim().into();

@@ -89,7 +89,7 @@ pub fn duplicate_number(result: Result<CardData, ServiceError>) -> Result<CardDa
 /// The dispatch as a step of a composite use case; `answer_id` `None` dispatches the approved
 /// answer not yet sent (the one an earlier step of the same transaction approved).
 pub fn plan<'a>(state: &'a AppState, actor: &Actor, answer_id: Option<String>, input: DispatchInput) -> Result<Planned<'a>, ServiceError> {
-    input.validate(state.today()).map_err(ServiceError::Invalid)?;
+    input.validate(state.today(&actor.org)).map_err(ServiceError::Invalid)?;
     let template = state.org(&actor.org).outgoing_number_template.clone();
     let by = actor.id.clone();
     let decide = move |card: &CardData| -> Result<Step, ServiceError> {
@@ -104,7 +104,7 @@ pub fn plan<'a>(state: &'a AppState, actor: &Actor, answer_id: Option<String>, i
         if let Some(n) = &ans.outgoing_number {
             return Err(ServiceError::conflict(ErrorCode::AlreadyDispatched, format!("ответ уже отправлен за исходящим номером {n}"), json!({"outgoing_number": n})));
         }
-        let approved_on = ans.reviewed_at.map(|t| state.local_date(DateTime::<Utc>::from_naive_utc_and_offset(t, Utc)));
+        let approved_on = ans.reviewed_at.map(|t| state.local_date(&card.appeal.organization_id, DateTime::<Utc>::from_naive_utc_and_offset(t, Utc)));
         if approved_on.is_some_and(|d| input.sent_on < d) {
             return Err(invalid("sent_on", "ответ не может быть отправлен раньше, чем утверждён"));
         }

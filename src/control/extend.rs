@@ -48,7 +48,7 @@ pub fn extend(state: &AppState, actor: &Actor, actor_login: &str, id: &str, expe
 pub fn plan<'a>(state: &'a AppState, actor: &Actor, actor_login: &str, input: ExtendInput) -> Result<Planned<'a>, ServiceError> {
     let rules = state.settings.deadlines.clone();
     input.validate(rules.max_extension_days).map_err(ServiceError::Invalid)?;
-    let today = state.today();
+    let today = state.today(&actor.org);
     let actor_login = actor_login.to_string();
     let decide = move |card: &CardData| -> Result<Step, ServiceError> {
         let days = input.days as u32;

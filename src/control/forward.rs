@@ -149,7 +149,7 @@ pub fn plan_within<'a>(state: &'a AppState, actor: &Actor, input: ForwardInput) 
 
 /// The sender's (`org`) change of a forwarding to the body named `organization`.
 fn decide<'a>(state: &'a AppState, org: &str, organization: String, input: ForwardInput) -> impl FnMut(&CardData) -> Result<Step, ServiceError> + 'a {
-    let today = state.today();
+    let today = state.today(org);
     let now = state.now_naive();
     let sender = state.org(org);
     let template = sender.forward_number_template.clone();

@@ -49,7 +49,7 @@ pub fn leave_without_answer(state: &AppState, actor: &Actor, id: &str, expected:
 pub fn plan<'a>(state: &'a AppState, actor: &Actor, input: LeaveInput) -> Result<Planned<'a>, ServiceError> {
     input.validate().map_err(ServiceError::Invalid)?;
     let now = state.now_naive();
-    let today = state.today();
+    let today = state.today(&actor.org);
     let actor_id = actor.id.clone();
     let decide = move |card: &CardData| -> Result<Step, ServiceError> {
         input

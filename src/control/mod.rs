@@ -115,9 +115,9 @@ pub fn run_picking(
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(ServiceError::NotFound);
     }
-    let today = state.today();
+    let today = state.today(&actor.org);
     let now = state.now_naive();
-    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+    let local_day = |t: chrono::NaiveDateTime| state.local_date(&actor.org, t.and_utc());
     let mut taken = String::new();
     let card = crate::store::appeals::mutate(&state.pool, &actor.org, id, expected_version, &actor.id, now, &local_day, &mut |card: &CardData| {
         let change = guarded(actor, today, pick, decide, card)?;
@@ -143,11 +143,11 @@ pub struct Planned<'a> {
 /// The store's steps for `plans`, each guarded as [`run`] guards one action (visibility, state
 /// machine, precondition), to be applied in one transaction.
 pub fn deciders<'a>(state: &AppState, plans: Vec<Planned<'a>>) -> Vec<Decider<'a>> {
-    let today = state.today();
     plans
         .into_iter()
         .map(|p| {
             let Planned { actor, action, mut decide } = p;
+            let today = state.today(&actor.org);
             Decider { actor: actor.id.clone(), decide: Box::new(move |card: &CardData| guarded(&actor, today, &move |_| action, &mut *decide, card)) }
         })
         .collect()
@@ -161,7 +161,7 @@ pub fn run_chain(state: &AppState, org: &str, id: &str, expected_version: Option
     }
     let actions: Vec<Action> = plans.iter().map(|p| p.action).collect();
     let mut steps = deciders(state, plans);
-    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+    let local_day = |t: chrono::NaiveDateTime| state.local_date(org, t.and_utc());
     let card = crate::store::appeals::mutate_chain(&state.pool, org, id, expected_version, state.now_naive(), &local_day, &mut steps)?;
     for a in actions {
         crate::telemetry::get().action(a.as_str());

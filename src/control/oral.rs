@@ -32,7 +32,7 @@ pub struct OralAnswer {
 /// a deputy approves their own oral answer); the state machine checks every step as it is applied.
 pub fn plan<'a>(state: &'a AppState, registrar: &Actor, official: &Actor, answer: OralAnswer) -> Result<Vec<Planned<'a>>, ServiceError> {
     let resolution = AssignInput { executors: vec![ExecutorInput { user_id: official.id.clone(), responsible: true }], instruction: Some(INSTRUCTION.into()) };
-    let handed = DispatchInput { sent_on: state.today(), channel: SentChannel::ByHand, outgoing_number: None };
+    let handed = DispatchInput { sent_on: state.today(&registrar.org), channel: SentChannel::ByHand, outgoing_number: None };
     Ok(vec![
         super::assign::plan(state, registrar, resolution)?,
         super::answer::plan(state, official, AnswerInput { text: answer.text, results: answer.results })?,

@@ -138,14 +138,14 @@ pub fn load(state: &AppState, org: &str, profile: &Profile, into_live: bool) -> 
     let name = profile.name();
     let mut drafts = match profile {
         Profile::Ukhta { divisor } => super::ukhta::ukhta_scaled(*divisor),
-        Profile::Random { scale } => super::random::random(*scale, state.today()),
+        Profile::Random { scale } => super::random::random(*scale, state.today(org)),
     };
     for (i, d) in drafts.iter_mut().enumerate() {
         d.external_id = Some(format!("demo-{name}-{:06}", i + 1));
     }
     let mut prepared = Vec::with_capacity(drafts.len());
     for (i, d) in drafts.iter().enumerate() {
-        let derived = crate::intake::validate(state, d, true).map_err(|e| DemoError::Invalid(format!("{i}: {e:?}")))?;
+        let derived = crate::intake::validate(state, org, d, true).map_err(|e| DemoError::Invalid(format!("{i}: {e:?}")))?;
         prepared.push(crate::registry::prepare(state, org, None, d, &derived, d.registered_at.unwrap_or(until), "imported"));
     }
     let mut appeals = 0;

@@ -255,7 +255,7 @@ const WINDOW_DAYS: i64 = 7;
 /// takes its appeals' steps in time order on a clock of its own set to each step's hour, and
 /// the workers keep in step week by week ([`WINDOW_DAYS`]). The state's own clock is not moved.
 pub fn run(state: &AppState, staff: &Staff, cases: &[Case], until: DateTime<Utc>) -> Outcome {
-    let tz = state.settings.time_zone();
+    let tz = state.org(&staff.org).tz();
     let instant = |d: NaiveDate, s: Slot| tz.from_local_datetime(&d.and_time(s.time())).earliest().map(|t| t.with_timezone(&Utc));
     let workers = WORKERS.min(cases.len()).max(1);
     type Agenda = BTreeMap<(NaiveDate, Slot), Vec<(usize, usize)>>;

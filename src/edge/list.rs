@@ -45,13 +45,13 @@ pub fn decode_due_cursor(s: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDat
 
 /// Builds the registry list's store filter from the query string.
 pub fn filter_from(state: &AppState, caller: &Caller, p: &Params) -> Result<ListFilter, ApiError> {
-    let today = state.today();
+    let today = state.today(&caller.org);
     let statuses: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
     let channels: Vec<&str> = state.channels.all().iter().map(|c| c.code.as_str()).collect();
     let mut f = ListFilter {
         org: caller.org.clone(),
-        registered_from: p.date("registered_from")?.map(|d| state.start_of(d)),
-        registered_before: p.date("registered_to")?.and_then(|d| d.succ_opt()).map(|d| state.start_of(d)),
+        registered_from: p.date("registered_from")?.map(|d| state.start_of(&caller.org, d)),
+        registered_before: p.date("registered_to")?.and_then(|d| d.succ_opt()).map(|d| state.start_of(&caller.org, d)),
         statuses: p.one_of("status", &statuses)?.into_iter().collect(),
         channel: p.one_of("channel", &channels)?,
         section: p.section("section")?,

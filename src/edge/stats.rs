@@ -42,11 +42,11 @@ pub fn scope_of(state: &AppState, caller: &Caller, p: &Params) -> Result<(Period
     }
     let scope = Scope {
         org: caller.org.clone(),
-        start: state.start_of(from),
-        end: state.start_of(to.succ_opt().unwrap_or(to)),
+        start: state.start_of(&caller.org, from),
+        end: state.start_of(&caller.org, to.succ_opt().unwrap_or(to)),
         from,
         to,
-        today: state.today(),
+        today: state.today(&caller.org),
         channel,
         section: p.section("section")?,
         executor_id,

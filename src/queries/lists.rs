@@ -50,7 +50,7 @@ fn queue_statuses() -> Vec<String> {
 /// The reader's own assignments ("Мои поручения"), nearest deadline first: at most `limit`
 /// from the keyset position `after_due`, only those due within `due_within_days` when given.
 pub fn queue(state: &AppState, actor: &Actor, due_within_days: Option<i64>, after_due: Option<(NaiveDate, NaiveDateTime, String)>, limit: i64) -> Result<Page, ServiceError> {
-    let today = state.today();
+    let today = state.today(&actor.org);
     let f = ListFilter {
         statuses: queue_statuses(),
         visible_to: Some(actor.id.clone()),
@@ -104,7 +104,7 @@ pub struct BoardSection {
 /// The control board for the reader's role: not assigned (for those who read every appeal),
 /// in work, due today, overdue; each with its first `shown` cards and its exact count.
 pub fn board(state: &AppState, actor: &Actor, shown: i64) -> Result<Vec<BoardSection>, ServiceError> {
-    let today = state.today();
+    let today = state.today(&actor.org);
     let mine = actor.confined_to();
     let open = ListFilter { statuses: Status::OPEN_CODES.iter().map(|s| s.to_string()).collect(), visible_to: mine.clone(), limit: shown, ..deadline_order(&actor.org) };
     let mut plan: Vec<(&'static str, &'static str, &'static str, ListFilter)> = Vec::new();

@@ -100,7 +100,7 @@ pub fn run(state: &AppState, org: &str, actor: Option<&str>, bytes: &[u8], mappi
         cache.borrow_mut().insert(key, got.clone());
         got
     };
-    let parsed = rows::parse(&read.rows, mapping, state.today(), &classify).map_err(file_error)?;
+    let parsed = rows::parse(&read.rows, mapping, state.today(org), &classify).map_err(file_error)?;
     let parsed_at = started.elapsed();
     let labels = parsed.labels.clone();
     let mut errors = parsed.errors;
@@ -142,17 +142,17 @@ pub fn run(state: &AppState, org: &str, actor: Option<&str>, bytes: &[u8], mappi
     // only when a real run stores it.
     let stand_in = lookup.entries().find(|e| crate::domain::classifier::is_question_level(&e.code)).map(|e| e.code.clone()).unwrap_or_else(|| UNDETERMINED.into());
     let mut items: Vec<NewAppeal> = Vec::with_capacity(fresh.len());
-    let today = state.today();
+    let today = state.today(org);
     for (r, number) in &fresh {
         if taken.contains(number) {
             continue;
         }
-        let d = draft(state, r, number, form, kind, mapping);
+        let d = draft(state, org, r, number, form, kind, mapping);
         let mut checked = d.clone();
         if r.code.is_none() {
             checked.questions[0].code = stand_in.clone();
         }
-        let derived = match crate::intake::validate(state, &checked, true) {
+        let derived = match crate::intake::validate(state, org, &checked, true) {
             Ok(derived) => derived,
             Err(errs) => {
                 errors.extend(errs.into_iter().map(|e| RowError { row: r.row, column: column_of_field(&e.field, &labels), message: e.message }));
@@ -169,7 +169,7 @@ pub fn run(state: &AppState, org: &str, actor: Option<&str>, bytes: &[u8], mappi
             // Answered in the journal: stored as closed on the answer's day (without one, on
             // the journal's deadline when it has passed, else on the registration day).
             let on = r.answered_on.unwrap_or_else(|| r.due.filter(|d| *d >= r.registered_on && *d <= today).unwrap_or(r.registered_on));
-            let at: NaiveDateTime = state.start_of(on) + Duration::hours(12);
+            let at: NaiveDateTime = state.start_of(org, on) + Duration::hours(12);
             let result = r.result.unwrap_or(QuestionResult::Answered);
             let executor = r.executor.as_deref().and_then(|e| executors.find(e));
             let a = &mut new.appeal;
@@ -239,9 +239,9 @@ pub fn run(state: &AppState, org: &str, actor: Option<&str>, bytes: &[u8], mappi
 }
 
 /// The import record of a journal row: the same body `POST /api/v1/imports/appeals` takes.
-fn draft(state: &AppState, r: &Record, number: &str, form: Form, kind: Kind, mapping: &Mapping) -> AppealDraft {
+fn draft(state: &AppState, org: &str, r: &Record, number: &str, form: Form, kind: Kind, mapping: &Mapping) -> AppealDraft {
     // Registered at noon of the journal's day: the day stays the same in every time zone.
-    let at = (state.start_of(r.registered_on) + Duration::hours(12)).and_utc();
+    let at = (state.start_of(org, r.registered_on) + Duration::hours(12)).and_utc();
     AppealDraft {
         channel: mapping.defaults.channel.clone(),
         form,

@@ -253,9 +253,9 @@ fn config_text(state: &AppState, name: &str, shipped: &str) -> String {
     std::fs::read_to_string(state.settings.config_dir.join("exports").join(name)).unwrap_or_else(|_| shipped.to_string())
 }
 
-fn period(state: &AppState, month: &str) -> Option<Period> {
+fn period(state: &AppState, org: &str, month: &str) -> Option<Period> {
     let (from, to) = super::sstu::parse_month(month)?;
-    Some(Period { from, to, from_at: state.start_of(from), to_at: state.start_of(to) })
+    Some(Period { from, to, from_at: state.start_of(org, from), to_at: state.start_of(org, to) })
 }
 
 /// Why a form was not built.
@@ -275,7 +275,7 @@ pub enum FormError {
 /// «Информация о результатах рассмотрения обращений в ОМСУ» for a month: one row per indicator.
 pub fn appeals_form(state: &AppState, org: &str, month: &str) -> Result<Table, FormError> {
     let set = parse_set(&config_text(state, "gasu_appeals.toml", APPEALS_DEFAULT)).map_err(FormError::Config)?;
-    let p = period(state, month).ok_or(FormError::Month)?;
+    let p = period(state, org, month).ok_or(FormError::Month)?;
     // Counted in SQL by groups of facts; the body's counting convention, as every other output
     // follows it, so the twelve monthly forms add up to the annual report.
     // The two groupings are independent reads of the month: asked at once on two connections,
@@ -298,7 +298,7 @@ pub fn reception_form(state: &AppState, org: &str, month: &str) -> Result<Table,
     if form.columns.len() != 7 {
         return Err(FormError::Config("gasu_reception.toml: columns needs 7 headings".into()));
     }
-    let p = period(state, month).ok_or(FormError::Month)?;
+    let p = period(state, org, month).ok_or(FormError::Month)?;
     let receptions = crate::store::receptions::list(&state.pool, org, p.from, p.to.pred_opt().unwrap_or(p.to))?;
     let ids: Vec<String> = receptions.iter().flat_map(|(_, v)| v.iter().filter_map(|x| x.appeal_id.clone())).collect();
     let cards: HashMap<String, CardData> = crate::store::exports::cards_by_ids(&state.pool, org, &ids)?.into_iter().map(|c| (c.appeal.id.clone(), c)).collect();

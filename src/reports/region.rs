@@ -38,7 +38,7 @@ struct OrgTallies {
 /// filters (channel and section only: an executor or a department belongs to one
 /// organization); its organization is not read.
 pub fn compute(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, orgs: &[Arc<OrgSettings>], top: usize) -> Result<Stats, ServiceError> {
-    let previous = compare.map(|c| Scope { start: state.start_of(c.from), end: state.start_of(c.to.succ_opt().unwrap_or(c.to)), from: c.from, to: c.to, ..scope.clone() });
+    let previous = compare.map(|c| Scope { from: c.from, to: c.to, ..scope.clone() });
     let per_org = tallies_by_org(state, scope, previous.as_ref(), orgs)?;
     let mut cur = Tally::default();
     let mut prev = Tally::default();
@@ -47,9 +47,9 @@ pub fn compute(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, 
         prev.merge(&named_departments(&t.prev, o));
     }
     let within = |s: &Scope| -> Result<Tally, ServiceError> { Ok(statistics::tally_from_groups(&crate::store::stats::received_within(&state.pool, s)?, s.counting)) };
-    let within_cur = within(scope)?;
+    let within_cur = within(&in_org(state, scope, &scope.org))?;
     let within_prev = match &previous {
-        Some(p) => within(p)?,
+        Some(p) => within(&in_org(state, p, &scope.org))?,
         None => Tally::default(),
     };
     cur.less_intake(&within_cur);
@@ -88,8 +88,8 @@ fn tallies_by_org(state: &AppState, scope: &Scope, previous: Option<&Scope>, org
     let mut from_rollup: Vec<(usize, Scope, Option<Scope>)> = Vec::new();
     let mut slice = None;
     for (i, o) in orgs.iter().enumerate() {
-        let cur = Scope { org: o.id.clone(), ..scope.clone() };
-        let prev = previous.map(|p| Scope { org: o.id.clone(), ..p.clone() });
+        let cur = in_org(state, scope, &o.id);
+        let prev = previous.map(|p| in_org(state, p, &o.id));
         let mass = if cur.channel.is_none() && cur.section.is_none() {
             let count = |s: &Scope| crate::store::campaigns::period_counts(&state.pool, &s.org, s.start, s.end);
             let now = count(&cur)?;
@@ -126,6 +126,12 @@ fn tallies_by_org(state: &AppState, scope: &Scope, previous: Option<&Scope>, org
     Ok(out)
 }
 
+/// The scope's days in organization `org`: its own time zone gives the instants they begin and
+/// end at, and its own today the appeals overdue now.
+fn in_org(state: &AppState, s: &Scope, org: &str) -> Scope {
+    Scope { org: org.to_string(), start: state.start_of(org, s.from), end: state.start_of(org, s.to.succ_opt().unwrap_or(s.to)), today: state.today(org), ..s.clone() }
+}
+
 /// The tally with its executors' departments named after their organization: two towns'
 /// «Отдел ЖКХ» are two departments in the region's table by department.
 fn named_departments(t: &Tally, o: &OrgSettings) -> Tally {
@@ -145,7 +151,7 @@ fn named_departments(t: &Tally, o: &OrgSettings) -> Tally {
 pub fn five_years(state: &AppState, scope: &Scope, orgs: &[Arc<OrgSettings>], y: i32) -> Result<Vec<YearCount>, ServiceError> {
     let mut sums: Vec<YearCount> = Vec::new();
     for o in orgs {
-        let own = statistics::five_years(state, &Scope { org: o.id.clone(), ..scope.clone() }, y)?;
+        let own = statistics::five_years(state, &in_org(state, scope, &o.id), y)?;
         for c in own {
             match sums.iter_mut().find(|s| s.year == c.year) {
                 Some(s) => s.count += c.count,
@@ -155,7 +161,8 @@ pub fn five_years(state: &AppState, scope: &Scope, orgs: &[Arc<OrgSettings>], y:
     }
     for s in &mut sums {
         let Some(p) = statistics::year(s.year) else { continue };
-        let year = Scope { start: state.start_of(p.from), end: state.start_of(p.to.succ_opt().unwrap_or(p.to)), from: p.from, to: p.to, ..scope.clone() };
+        let year = Scope { from: p.from, to: p.to, ..scope.clone() };
+        let year = in_org(state, &year, &scope.org);
         s.count -= statistics::tally_from_groups(&crate::store::stats::received_within(&state.pool, &year)?, year.counting).total(fig::APPEALS);
     }
     sums.sort_by_key(|s| s.year);

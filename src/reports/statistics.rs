@@ -82,7 +82,7 @@ pub fn rollup_ready(state: &AppState, org: &str) -> Result<bool, ServiceError> {
 /// Builds the organization's rollup from its appeals unless it is built (at startup, in the
 /// background: a million appeals take minutes); returns the rows written when it built.
 pub fn build_rollup(state: &AppState, org: &str) -> Result<Option<usize>, ServiceError> {
-    let local_day = |t: chrono::NaiveDateTime| state.local_date(t.and_utc());
+    let local_day = |t: chrono::NaiveDateTime| state.local_date(org, t.and_utc());
     Ok(crate::store::stats_deltas::ensure_built(&state.pool, org, &local_day, state.now_naive())?)
 }
 
@@ -137,7 +137,7 @@ pub fn compute_with(state: &AppState, period: PeriodOut, compare: Option<PeriodO
 
 /// The statistics counted one way, the rollup taken as it is.
 fn compute_counted(state: &AppState, period: PeriodOut, compare: Option<PeriodOut>, scope: &Scope, top: usize, how: How, detail: Detail) -> Result<Stats, ServiceError> {
-    let previous = compare.map(|c| Scope { start: state.start_of(c.from), end: state.start_of(c.to.succ_opt().unwrap_or(c.to)), from: c.from, to: c.to, ..scope.clone() });
+    let previous = compare.map(|c| Scope { start: state.start_of(&scope.org, c.from), end: state.start_of(&scope.org, c.to.succ_opt().unwrap_or(c.to)), from: c.from, to: c.to, ..scope.clone() });
     let periods: Vec<&Scope> = std::iter::once(scope).chain(previous.as_ref()).collect();
     let mut counted = tallies(state, &periods, &how, detail)?.into_iter();
     let cur = counted.next().unwrap_or_default();
@@ -176,8 +176,8 @@ pub fn five_years(state: &AppState, scope: &Scope, y: i32) -> Result<Vec<YearCou
         let n = if built {
             crate::store::stats_deltas::appeals_between(&state.pool, &scope.org, p.from, p.to, scope.counting)?
         } else {
-            let end = state.start_of(p.to.succ_opt().unwrap_or(p.to));
-            crate::store::stats::appeals_received(&state.pool, &Scope { start: state.start_of(p.from), end, from: p.from, to: p.to, ..scope.clone() })?
+            let end = state.start_of(&scope.org, p.to.succ_opt().unwrap_or(p.to));
+            crate::store::stats::appeals_received(&state.pool, &Scope { start: state.start_of(&scope.org, p.from), end, from: p.from, to: p.to, ..scope.clone() })?
         };
         years.push(YearCount { year: earlier, count: n });
     }

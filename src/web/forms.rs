@@ -141,7 +141,7 @@ pub async fn new_form(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
     }
     let channel = params.raw("channel").filter(|c| state.channels.get(c).is_some()).unwrap_or("post").to_string();
     let values = json!({
-        "channel": channel, "form": "written", "kind": "statement", "received_on": state.today().to_string(),
+        "channel": channel, "form": "written", "kind": "statement", "received_on": state.today(&s.caller.org).to_string(),
         "applicants": [{"full_name": "", "postal_address": "", "email": ""}],
         "questions": [{"code": "", "text": "", "choices": []}],
         "form_token": crate::auth::random_hex(16),
@@ -191,7 +191,7 @@ pub async fn register(req: HttpRequest, state: web::Data<AppState>, body: web::B
             typed
         } else {
             let st = state.clone();
-            let (words, org, today) = (typed.clone(), s.caller.org.clone(), state.today());
+            let (words, org, today) = (typed.clone(), s.caller.org.clone(), state.today(&s.caller.org));
             let found = web::block(move || st.classifier.find(&st.pool, &org, today, Some(&words), None, 10)).await??;
             let leaves: Vec<_> = found.into_iter().filter(|f| crate::domain::classifier::is_question_level(&f.code)).collect();
             match leaves.len() {
@@ -281,7 +281,7 @@ pub async fn register(req: HttpRequest, state: web::Data<AppState>, body: web::B
     };
     let mut derived = None;
     if let Some(d) = &parsed {
-        match crate::intake::validate(&state, d, false) {
+        match crate::intake::validate(&state, &s.caller.org, d, false) {
             Ok(x) => derived = Some(x),
             Err(errs) => put(errs, &mut errors),
         }
@@ -313,7 +313,7 @@ pub async fn register(req: HttpRequest, state: web::Data<AppState>, body: web::B
         let earlier = web::block(move || crate::registry::near_duplicates(&st, &org, &d, since)).await??;
         if !earlier.is_empty() {
             release(state.clone(), token_hash.clone()).await?;
-            let tz = state.settings.time_zone();
+            let tz = state.org(&s.caller.org).tz();
             values["duplicates"] = json!(earlier.iter().take(5).map(|e| json!({"id": e.id, "reg_number": e.reg_number, "registered": e.registered_at.and_utc().with_timezone(&tz).format("%d.%m.%Y").to_string()})).collect::<Vec<_>>());
             return render_form(&state, &s, values, &BTreeMap::new(), &[], StatusCode::OK);
         }

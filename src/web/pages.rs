@@ -135,7 +135,7 @@ pub fn page_with(state: &AppState, s: &Session, name: &str, mut extra: Value, st
         "csrf": s.csrf,
         "nav": {"register": allows(role, Capability::Register), "stats": allows(role, Capability::Reports)},
         "org_name": state.org(&s.caller.org).name,
-        "today": state.today().to_string(),
+        "today": state.today(&s.caller.org).to_string(),
     });
     if let (Some(obj), Some(b)) = (extra.as_object_mut(), base.as_object()) {
         for (k, v) in b {
@@ -164,7 +164,7 @@ pub async fn user_names(state: &web::Data<AppState>, org: &str) -> Result<Vec<cr
 /// List items as the caller may see them (no contacts; related appeals already redacted by
 /// the list's query), ready for a template.
 fn items(state: &AppState, s: &Session, rows: Vec<CardData>, mut campaigns: HashMap<String, crate::store::campaigns::CampaignSummary>) -> Vec<Value> {
-    let today = state.today();
+    let today = state.today(&s.caller.org);
     rows.into_iter()
         .map(|c| {
             let campaign = campaigns.remove(&c.appeal.id);
@@ -289,7 +289,7 @@ pub async fn registry_csv(req: HttpRequest, state: web::Data<AppState>) -> Resul
             let status = Status::parse(&a.status).map(|s| s.label()).unwrap_or("");
             let cells = [
                 a.reg_number.clone(),
-                state.local_date(chrono::DateTime::from_naive_utc_and_offset(a.registered_at, chrono::Utc)).format("%d.%m.%Y").to_string(),
+                state.local_date(&a.organization_id, chrono::DateTime::from_naive_utc_and_offset(a.registered_at, chrono::Utc)).format("%d.%m.%Y").to_string(),
                 state.channels.name_of(&a.channel).to_string(),
                 names.join(", "),
                 a.summary.clone(),
@@ -358,7 +358,7 @@ pub fn resolution(state: &AppState, card: &CardData, caller: Option<&str>, names
     let active: Vec<_> = card.assignments.iter().filter(|a| a.active).collect();
     let chosen = caller.and_then(|me| active.iter().find(|a| a.user_id == me)).or_else(|| active.iter().find(|a| a.responsible)).or(active.first());
     let Some(a) = chosen else { return Value::Null };
-    let at = a.assigned_at.and_utc().with_timezone(&state.settings.time_zone());
+    let at = a.assigned_at.and_utc().with_timezone(&state.org(&card.appeal.organization_id).tz());
     json!({
         "text": a.instruction.as_deref().map(str::trim).filter(|t| !t.is_empty()),
         "by": a.assigned_by.as_deref().map(|u| names.get(u).copied().unwrap_or("—")),
@@ -407,7 +407,7 @@ pub async fn card_context(state: &web::Data<AppState>, s: &Session, card: CardDa
         .filter(|h| h.action != "viewed")
         .map(|h| {
             json!({
-                "at": h.at.and_utc().with_timezone(&state.settings.time_zone()).format("%d.%m.%Y %H:%M").to_string(),
+                "at": h.at.and_utc().with_timezone(&state.org(&card.appeal.organization_id).tz()).format("%d.%m.%Y %H:%M").to_string(),
                 "who": h.actor_id.as_deref().map(|a| names.get(a).copied().unwrap_or("—")).unwrap_or("система"),
                 "what": action_label(&h.action),
             })
@@ -438,9 +438,9 @@ pub async fn card_context(state: &web::Data<AppState>, s: &Session, card: CardDa
             .collect();
         json!({"text": a.text, "results": labelled, "author": names.get(a.author_id.as_str()).copied().unwrap_or("—")})
     });
-    let registered_on = state.local_date(card.appeal.registered_at.and_utc());
+    let registered_on = state.local_date(&card.appeal.organization_id, card.appeal.registered_at.and_utc());
     let campaign = crate::store::campaigns::of_appeal(&state.pool, &s.caller.org, &card.appeal.id, s.caller.actor().confined_to().as_deref())?;
-    let mut view = Card::from_data(card, &s.caller.id, s.caller.role, state.today());
+    let mut view = Card::from_data(card, &s.caller.id, s.caller.role, state.today(&s.caller.org));
     view.campaign = campaign;
     let allowed: Vec<&str> = view.allowed_actions.iter().map(|a| a.as_str()).collect();
     // The action forms the card shows (an action without a form of its own shows none, so the
@@ -519,7 +519,7 @@ pub async fn statistics(req: HttpRequest, state: web::Data<AppState>) -> Result<
     let s = session::require(&req, &state).await?;
     s.caller.require(Capability::Reports)?;
     let p = Params::of(&req)?.without_empty();
-    let today = state.today();
+    let today = state.today(&s.caller.org);
     use chrono::Datelike;
     let from = p.raw("from").map(String::from).unwrap_or_else(|| format!("{}-01-01", today.year()));
     let to = p.raw("to").map(String::from).unwrap_or_else(|| today.to_string());
@@ -559,7 +559,7 @@ pub async fn suggest(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
     let p = Params::of(&req)?;
     let Some(q) = p.text("q", 100)? else { return Ok(HttpResponse::Ok().json(json!([]))) };
     let st = state.clone();
-    let (org, today) = (s.caller.org.clone(), state.today());
+    let (org, today) = (s.caller.org.clone(), state.today(&s.caller.org));
     let found = web::block(move || st.classifier.find(&st.pool, &org, today, Some(&q), None, 15)).await??;
     let out: Vec<Value> = found.into_iter().filter(|f| crate::domain::classifier::is_question_level(&f.code)).map(|f| json!({"code": f.code, "name": f.name, "path": f.path})).collect();
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(out))

@@ -113,7 +113,7 @@ fn demo_data_command_refuses_a_live_registry() {
     let clock = std::sync::Arc::new(appeals::clock::FixedClock::new(start_instant()));
     let state = appeals::app::state(settings, pool.clone(), clock).expect("state");
     let real = appeals::demo::random(1, start_instant().date_naive());
-    let derived = appeals::intake::validate(&state, &real[0], true).expect("valid");
+    let derived = appeals::intake::validate(&state, &org.id, &real[0], true).expect("valid");
     let row = appeals::registry::prepare(&state, &org.id, None, &real[0], &derived, start_instant(), "imported");
     appeals::registry::import(&state, &[row]).expect("import");
     let data = std::env::temp_dir().join(format!("appeals-demo-cli-{}", uuid::Uuid::new_v4()));

@@ -253,7 +253,7 @@ async fn a_messy_journal_is_imported_once_with_its_years_and_repeats(db: Db) {
     let from = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
     let to = NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
     let scope = appeals::store::stats::Scope {
-        org: app.org.clone(), start: app.state.start_of(from), end: app.state.start_of(to + Duration::days(1)), from, to, today: app.state.today(),
+        org: app.org.clone(), start: app.state.start_of(&app.org, from), end: app.state.start_of(&app.org, to + Duration::days(1)), from, to, today: app.state.today(&app.org),
         channel: None, section: None, executor_id: None, department: None, counting: app.state.settings.statistics,
     };
     let years = appeals::reports::statistics::five_years(&app.state, &scope, 2024).unwrap();

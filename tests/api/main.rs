@@ -32,6 +32,7 @@ mod sstu_connector;
 mod startup_files;
 mod stats;
 mod tenants;
+mod time_zones;
 mod web;
 mod visibility_first;
 mod workflow;

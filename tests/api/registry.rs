@@ -452,7 +452,7 @@ async fn the_classifier_is_found_by_the_words_people_write(db: Db) {
     let fresh = appeals::classifier_index::ClassifierIndex::load(&app.pool, std::path::Path::new("config")).unwrap();
     let org = app.state.settings.organization.code.clone();
     let org_id = appeals::store::users::ensure_organization(&app.pool, &org, &app.state.settings.organization.name, &app.state.settings.organization.time_zone, app.state.now_naive()).unwrap().id;
-    let found = fresh.find(&app.pool, &org_id, app.state.today(), Some("дошкольное образование"), None, 3).unwrap();
+    let found = fresh.find(&app.pool, &org_id, app.state.today(&org_id), Some("дошкольное образование"), None, 3).unwrap();
     assert_eq!(found[0].code, favourite);
     // A code or its beginning finds itself and what lies under it; nonsense finds nothing.
     assert_eq!(first("0005.0005.0056.1157").await[0]["code"], "0005.0005.0056.1157");

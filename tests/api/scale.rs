@@ -132,7 +132,7 @@ async fn read_everything(app: &TestApp, cards: &[Value]) {
     // letters for the near-duplicate question, a kept form and a registration form's token.
     use appeals::store::appeals::{ListFilter, ListOrder};
     let now = app.state.now_naive();
-    let today = app.state.today();
+    let today = app.state.today(&app.org);
     let board = ListFilter {
         org: app.org.clone(), registered_from: None, registered_before: None, statuses: vec!["registered".into(), "in_work".into()], channel: None, section: None,
         executor_id: None,

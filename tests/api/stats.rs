@@ -173,11 +173,11 @@ fn both_ways_filtered(app: &TestApp, from: &str, to: &str, filter: Filter) -> (V
     let compare = appeals::reports::statistics::comparison(period, "previous_period");
     let scope = appeals::store::stats::Scope {
         org: app.org.clone(),
-        start: st.start_of(from),
-        end: st.start_of(to.succ_opt().unwrap()),
+        start: st.start_of(&app.org, from),
+        end: st.start_of(&app.org, to.succ_opt().unwrap()),
         from,
         to,
-        today: st.today(),
+        today: st.today(&app.org),
         channel: None,
         section: None,
         executor_id: None,
@@ -493,7 +493,7 @@ async fn the_statistics_read_follows_the_rollups_indexes(db: Db) {
         assert_eq!(r.json["appeals"]["current"], if url.contains("03-04") { 0 } else { 3 }, "{url}");
     }
     let (from, to) = ("2025-01-01".parse().unwrap(), "2025-04-10".parse().unwrap());
-    let scope = appeals::store::stats::Scope { org: app.org.clone(), start: app.state.start_of(from), end: app.state.start_of(to), from, to, today: app.state.today(), channel: None, section: None, executor_id: None, department: None, counting: Default::default() };
+    let scope = appeals::store::stats::Scope { org: app.org.clone(), start: app.state.start_of(&app.org, from), end: app.state.start_of(&app.org, to), from, to, today: app.state.today(&app.org), channel: None, section: None, executor_id: None, department: None, counting: Default::default() };
     let page = appeals::reports::statistics::compute_for(&app.state, appeals::reports::stats::PeriodOut { from, to }, None, &scope, 10, appeals::reports::statistics::Detail::Summary).unwrap();
     assert_eq!(page.appeals.current, 3);
     assert!(page.timeliness_by_executor.is_empty(), "the page's read takes no figures by executor");
@@ -583,7 +583,7 @@ async fn counting_convention(db: Db, in_totals: bool) {
     use appeals::reports::stats::PeriodOut;
     let (from, to) = ("2025-01-01".parse().unwrap(), "2025-12-31".parse().unwrap());
     let scope = appeals::store::stats::Scope {
-        org: app.org.clone(), start: app.state.start_of(from), end: app.state.start_of(to + chrono::Duration::days(1)), from, to, today: app.state.today(),
+        org: app.org.clone(), start: app.state.start_of(&app.org, from), end: app.state.start_of(&app.org, to + chrono::Duration::days(1)), from, to, today: app.state.today(&app.org),
         channel: None, section: None, executor_id: None, department: None, counting: app.state.settings.statistics,
     };
     let scan = serde_json::to_value(compute_with(&app.state, PeriodOut { from, to }, None, &scope, 10, Counting::Scan).unwrap()).unwrap();

@@ -221,7 +221,7 @@ pub fn export_to<W: Write>(
 ) -> Result<Exported<W>, ExportError> {
     let bad = |field: &str, message: String| ExportError::Invalid(vec![Violation { reg_number: String::new(), field: field.into(), message }]);
     let (from, to) = parse_month(&req.month).ok_or_else(|| bad("month", "месяц в виде ГГГГ-ММ".into()))?;
-    let period = Period { from, to, from_at: state.start_of(from), to_at: state.start_of(to) };
+    let period = Period { from, to, from_at: state.start_of(org, from), to_at: state.start_of(org, to) };
     let builder = Builder::new(state, org);
     let part_limit = state.settings.sstu.part_limit();
     let org_owned = org.to_string();
