@@ -28,6 +28,7 @@
 pub mod object;
 pub mod parts;
 pub mod push;
+pub mod region;
 pub mod rules;
 
 pub use object::*;
@@ -346,6 +347,35 @@ pub fn export_to<W: Write>(
     // A month's selection is a large, rare peak: give its pages back instead of keeping them.
     crate::memory::return_freed();
     Ok(Exported { body: w, items: written, attempts, plan })
+}
+
+/// What checking one organization's month found, with nothing written or logged.
+#[derive(Clone, Debug)]
+pub struct MonthCheck {
+    /// Objects its export would send (with `since_last`, only the changed ones).
+    pub items: usize,
+    /// Appeals the settings skip.
+    pub skipped: usize,
+    /// Every rule broken, each naming the appeal's `reg_number`.
+    pub violations: Vec<Violation>,
+}
+
+/// The checking pass of [`export_to`] alone, over one read snapshot: the regional export runs
+/// it for every organization before its first byte, so that one organization's bad data
+/// refuses the region's file while its headers can still say so (422) rather than cutting the
+/// body off halfway.
+pub fn check_month(state: &AppState, org: &str, month: &str, since_last: bool) -> Result<MonthCheck, ExportError> {
+    let (from, to) = parse_month(month).ok_or_else(|| ExportError::Invalid(vec![Violation { reg_number: String::new(), field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]))?;
+    let period = Period { from, to, from_at: state.start_of(from), to_at: state.start_of(to) };
+    let builder = Builder::new(state, org);
+    let result: Result<MonthCheck, ExportError> = crate::store::sstu::read(&state.pool, |r| {
+        Ok((|| {
+            let selected = select(r, org, &period, &builder)?;
+            let Checked { entries, violations, .. } = check(r, org, month, &selected.keys, since_last, &builder)?;
+            Ok(MonthCheck { items: entries.len(), skipped: selected.skipped.len(), violations })
+        })())
+    })?;
+    result
 }
 
 /// The month's 59-FZ appeals, less those the settings skip (listed with the reason).
