@@ -20,13 +20,16 @@ use serde_json::json;
 /// Every violation of the connector's rules answers 422 with the appeal's `reg_number` before
 /// anything is sent; then the objects are streamed. Each export is logged (who, when, what,
 /// which appeals were skipped and why); `since_last=true` sends only the objects of cards that
-/// changed since the month's last complete export.
+/// changed since the month's last complete export. `organization=all` (the regional
+/// supervisor): one ZIP for the region, `<code>/sstu-<month>-<k>-of-<n>.zip` per organization
+/// with appeals to send (each its own ZIP export, logged as its export) and `manifest.json`;
+/// a violation anywhere answers 422 naming `organizations[<code>].<field>`; no `part`.
 #[utoipa::path(tag = "exports",
     params(("month" = String, Query, pattern = "^[0-9]{4}-[0-9]{2}$", description = "YYYY-MM"),
            ("since_last" = Option<bool>, Query, description = "only objects changed since the month's last export"),
            ("format" = Option<String>, Query, description = "json (default): one document; zip: the connector's batch file, one `<guid>.json` per appeal"),
            ("part" = Option<u32>, Query, minimum = 1, description = "zip: which part, 1…`Sstu-Parts` (default 1); fetch them in order, the last one completes the export")),
-    responses((status = 200, description = "`{\"items\": [...]}`: ССТУ.РФ objects, or the ZIP part; headers `Sstu-Parts`, `Sstu-Part`, `Sstu-Items`, `Sstu-Skipped`", content_type = "application/json"),
+    responses((status = 200, description = "`{\"items\": [...]}`: ССТУ.РФ objects, or the ZIP part; headers `Sstu-Parts`, `Sstu-Part`, `Sstu-Items`, `Sstu-Skipped`; with `organization=all` the region's ZIP (`sstu-<month>-region.zip`)", content(("application/json"), ("application/zip"))),
               (status = 422, description = "violations, each with `reg_number`, `field` and `message` in `errors`", content_type = "application/problem+json"),
               ReadProblems))]
 #[get("/exports/sstu")]
@@ -146,6 +149,16 @@ async fn region_export(caller: Caller, state: web::Data<AppState>, p: &Params, m
         .streaming(stream))
 }
 
+/// 422 for `organization=all` where the result is one organization's: the edge passes `all`
+/// through with the caller's own organization in place, which would quietly give (or push) the
+/// caller's own month as if it were the region's.
+fn one_organization(p: &Params) -> Result<(), ApiError> {
+    if p.raw("organization").map(str::trim) == Some("all") {
+        return Err(ApiError::Validation(vec![FieldError { field: "organization".into(), message: "здесь — одна организация: укажите её идентификатор (organization=all есть у GET /exports/sstu)".into() }]));
+    }
+    Ok(())
+}
+
 /// The 422 of an export refused for its data (or a part that does not exist).
 fn invalid(violations: &[sstu::Violation]) -> HttpResponse {
     let detail = format!("выгрузка в ССТУ.РФ не сформирована: нарушений {}; исправьте карточки и повторите", violations.len());
@@ -205,6 +218,7 @@ impl std::io::Write for ChannelWriter {
 pub async fn sstu_push(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::Reports)?;
     let p = Params::of(&req)?;
+    one_organization(&p)?;
     let month = p.text("month", 7)?.filter(|m| sstu::parse_month(m).is_some()).ok_or_else(|| ApiError::Validation(vec![FieldError { field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]))?;
     let since_last = p.flag("since_last")?.unwrap_or(false);
     let cfg = state.settings.sstu.clone();
@@ -335,6 +349,7 @@ pub async fn download_answer_file(caller: Caller, state: web::Data<AppState>, re
 /// The month and format of a ГАСУ form request.
 fn form_params(req: &HttpRequest) -> Result<(String, bool), ApiError> {
     let p = Params::of(req)?;
+    one_organization(&p)?;
     let month = p.text("month", 7)?.filter(|m| sstu::parse_month(m).is_some()).ok_or_else(|| ApiError::Validation(vec![FieldError { field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]))?;
     let xlsx = p.one_of("format", &["xlsx", "csv"])?.is_none_or(|f| f == "xlsx");
     Ok((month, xlsx))

@@ -229,6 +229,11 @@ async fn the_regional_export_is_refused_naming_the_organization(db: Db) {
     app.call("GET", &format!("{REGION}&part=1"), Some(&app.regional_supervisor), None).await.assert_problem(422, Some("part"));
     app.call("GET", &format!("{REGION}&format=json"), Some(&app.regional_supervisor), None).await.assert_problem(422, Some("format"));
     app.call("GET", "/api/v1/exports/sstu?organization=all", Some(&app.regional_supervisor), None).await.assert_problem(422, Some("month"));
+    // Where the result is one organization's, `all` is refused rather than read as the caller's own.
+    app.call("POST", "/api/v1/exports/sstu/push?month=2025-03&organization=all", Some(&app.supervisor), None).await.assert_problem(422, Some("organization"));
+    for form in ["appeals", "reception"] {
+        app.call("GET", &format!("/api/v1/exports/gasu/{form}?month=2025-03&organization=all"), Some(&app.regional_supervisor), None).await.assert_problem(422, Some("organization"));
+    }
     drop(a);
 }
 
