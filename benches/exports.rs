@@ -14,7 +14,10 @@
 //! streamed), `&since_last=true` (the delta of unchanged data), `&format=zip` part 1 (planning
 //! the parts, one run; then again, from the stored plan) and parts 2…N, the delta after 1% of
 //! the month's cards changed (one run), and the ГАСУ appeals form (XLSX, CSV) and reception
-//! form (XLSX). Each line gives the server's peak RSS (VmHWM, reset through
+//! form (XLSX), and last the regional supervisor's `organization=all` ZIP (the region is this one
+//! organization: what the region's file costs over the organization's own parts is its checking
+//! pass over every organization first), once planning the parts anew (the 1% change moved the
+//! month's fingerprint) and once from the stored plan. Each line gives the server's peak RSS (VmHWM, reset through
 //! `/proc/PID/clear_refs` before the line); the server's RSS after start is printed first. On
 //! PostgreSQL it also reports how many sequential scans the exports made of each table
 //! (`pg_stat_user_tables`).
@@ -285,6 +288,10 @@ async fn bench(label: &str, url: &str, n: usize, reuse: bool) {
         token
     };
 
+    // The regional supervisor of the regional pass (a login of this run: the registry may be reused).
+    let (regional, hash) = appeals::auth::generate_token();
+    let rs = appeals::store::users::NewUser { login: format!("bench_regional_{}", std::process::id()), full_name: "Контролёр региона".into(), role: "regional_supervisor".into(), email: None };
+    appeals::store::users::create_user(&pool, &org.id, &rs, &hash, now, None).expect("regional user");
     let state = appeals::app::state(settings, pool, Arc::new(SystemClock)).expect("state");
     // How many objects the month holds (the export's own selection).
     let (from, to) = appeals::reports::sstu::parse_month("2025-03").unwrap();
@@ -351,6 +358,12 @@ async fn bench(label: &str, url: &str, n: usize, reuse: bool) {
     ] {
         let (p50, max, size, rss) = http(&client, server, &base(path), &token).await;
         println!("{label}: {name:36} p50 {p50:9.1} ms  max {max:9.1} ms  ({size} bytes)  peak RSS {rss} MiB");
+    }
+    // The region's ZIP: every organization checked first, then each one's parts into it.
+    for name in ["ССТУ.РФ region ZIP, planning", "ССТУ.РФ region ZIP, plan reused"] {
+        server.reset_peak();
+        let (took, size, _) = streamed_get(&client, &base("/api/v1/exports/sstu?month=2025-03&organization=all"), &regional).await;
+        println!("{label}: {name:36} {:9.1} ms  ({size} bytes)  peak RSS {} MiB", took.as_secs_f64() * 1e3, server.peak_mib());
     }
     std::thread::sleep(Duration::from_secs(2));
     let after = gen.seq_scans();

@@ -20,13 +20,16 @@ use serde_json::json;
 /// Every violation of the connector's rules answers 422 with the appeal's `reg_number` before
 /// anything is sent; then the objects are streamed. Each export is logged (who, when, what,
 /// which appeals were skipped and why); `since_last=true` sends only the objects of cards that
-/// changed since the month's last complete export.
+/// changed since the month's last complete export. `organization=all` (the regional
+/// supervisor): one ZIP for the region, `<code>/sstu-<month>-<k>-of-<n>.zip` per organization
+/// with appeals to send (each its own ZIP export, logged as its export) and `manifest.json`;
+/// a violation anywhere answers 422 naming `organizations[<code>].<field>`; no `part`.
 #[utoipa::path(tag = "exports",
     params(("month" = String, Query, pattern = "^[0-9]{4}-[0-9]{2}$", description = "YYYY-MM"),
            ("since_last" = Option<bool>, Query, description = "only objects changed since the month's last export"),
            ("format" = Option<String>, Query, description = "json (default): one document; zip: the connector's batch file, one `<guid>.json` per appeal"),
            ("part" = Option<u32>, Query, minimum = 1, description = "zip: which part, 1…`Sstu-Parts` (default 1); fetch them in order, the last one completes the export")),
-    responses((status = 200, description = "`{\"items\": [...]}`: ССТУ.РФ objects, or the ZIP part; headers `Sstu-Parts`, `Sstu-Part`, `Sstu-Items`, `Sstu-Skipped`", content_type = "application/json"),
+    responses((status = 200, description = "`{\"items\": [...]}`: ССТУ.РФ objects, or the ZIP part; headers `Sstu-Parts`, `Sstu-Part`, `Sstu-Items`, `Sstu-Skipped`; with `organization=all` the region's ZIP (`sstu-<month>-region.zip`)", content(("application/json"), ("application/zip"))),
               (status = 422, description = "violations, each with `reg_number`, `field` and `message` in `errors`", content_type = "application/problem+json"),
               ReadProblems))]
 #[get("/exports/sstu")]
@@ -38,6 +41,9 @@ pub async fn sstu_export(caller: Caller, state: web::Data<AppState>, req: HttpRe
         return Err(ApiError::Validation(vec![FieldError { field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]));
     }
     let since_last = p.flag("since_last")?.unwrap_or(false);
+    if p.raw("organization").map(str::trim) == Some("all") {
+        return region_export(caller, state, &p, month, since_last).await;
+    }
     let zip = p.one_of("format", &["json", "zip"])?.is_some_and(|f| f == "zip");
     let part = p.int("part", 1, 1_000_000)?.unwrap_or(1) as u32;
     if part > 1 && !zip {
@@ -91,6 +97,66 @@ pub async fn sstu_export(caller: Caller, state: web::Data<AppState>, req: HttpRe
         resp.content_type("application/json");
     }
     Ok(resp.streaming(stream))
+}
+
+/// `organization=all` (regional roles): the region's ZIP, one file per active organization
+/// with appeals to send, each exactly that organization's own `format=zip` export (every part
+/// as its own entry `<code>/sstu-<month>-<k>-of-<n>.zip`) and logged as its export, plus
+/// `manifest.json`. Every organization is checked before the first byte: any violation, or
+/// an organization without its department GUID, answers 422 naming the organization
+/// (`organizations[<code>].<field>`) and the appeal. `since_last` applies per organization;
+/// `part` does not (all parts come at once), nor `format=json`.
+async fn region_export(caller: Caller, state: web::Data<AppState>, p: &Params, month: String, since_last: bool) -> Result<HttpResponse, ApiError> {
+    if !caller.role.regional() {
+        return Err(ApiError::Forbidden(format!("роль «{}» выгружает только свою организацию: organization=all — для ролей региона", caller.role.label())));
+    }
+    if p.raw("part").is_some() {
+        return Err(ApiError::Validation(vec![FieldError { field: "part".into(), message: "региональная выгрузка отдаёт все части сразу: уберите part".into() }]));
+    }
+    if p.one_of("format", &["json", "zip"])?.is_some_and(|f| f == "json") {
+        return Err(ApiError::Validation(vec![FieldError { field: "format".into(), message: "региональная выгрузка бывает только архивом: format=zip или без format".into() }]));
+    }
+    let (st, m) = (state.clone(), month.clone());
+    let members = match web::block(move || sstu::region::check_region(&st, &m, since_last)).await? {
+        Ok(members) => members,
+        Err(ExportError::Invalid(violations)) => return Ok(invalid(&violations)),
+        Err(ExportError::Store(e)) => return Err(e.into()),
+        Err(e) => return Err(ApiError::Internal(e.to_string())),
+    };
+    let (st, actor, login, m) = (state.clone(), caller.id.clone(), caller.login.clone(), month.clone());
+    let (chunks, body) = tokio::sync::mpsc::channel::<std::io::Result<web::Bytes>>(4);
+    actix_web::rt::task::spawn_blocking(move || {
+        let abort = chunks.clone();
+        let w = ChannelWriter { tx: chunks, buf: Vec::with_capacity(CHANNEL_CHUNK) };
+        match sstu::region::write_region(&st, &members, Some(&actor), &m, since_last, w) {
+            Ok((w, manifest)) => {
+                let files: usize = manifest.iter().map(|o| o.files.len()).sum();
+                let items: usize = manifest.iter().map(|o| o.items).sum();
+                tracing::info!(month = %m, organizations = manifest.len(), files, items, since_last, actor = %login, "sstu regional export");
+                w.close();
+            }
+            Err(e) => {
+                // Headers are gone: end the body with an error so the client sees it cut off.
+                tracing::warn!(month = %m, error = %e, "sstu regional export stopped while streaming");
+                let _ = abort.blocking_send(Err(std::io::Error::other(e.to_string())));
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(body, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    Ok(HttpResponse::Ok()
+        .content_type("application/zip")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"sstu-{month}-region.zip\"")))
+        .streaming(stream))
+}
+
+/// 422 for `organization=all` where the result is one organization's: the edge passes `all`
+/// through with the caller's own organization in place, which would quietly give (or push) the
+/// caller's own month as if it were the region's.
+fn one_organization(p: &Params) -> Result<(), ApiError> {
+    if p.raw("organization").map(str::trim) == Some("all") {
+        return Err(ApiError::Validation(vec![FieldError { field: "organization".into(), message: "здесь — одна организация: укажите её идентификатор (organization=all есть у GET /exports/sstu)".into() }]));
+    }
+    Ok(())
 }
 
 /// The 422 of an export refused for its data (or a part that does not exist).
@@ -152,6 +218,7 @@ impl std::io::Write for ChannelWriter {
 pub async fn sstu_push(caller: Caller, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::Reports)?;
     let p = Params::of(&req)?;
+    one_organization(&p)?;
     let month = p.text("month", 7)?.filter(|m| sstu::parse_month(m).is_some()).ok_or_else(|| ApiError::Validation(vec![FieldError { field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]))?;
     let since_last = p.flag("since_last")?.unwrap_or(false);
     let cfg = state.settings.sstu.clone();
@@ -282,6 +349,7 @@ pub async fn download_answer_file(caller: Caller, state: web::Data<AppState>, re
 /// The month and format of a ГАСУ form request.
 fn form_params(req: &HttpRequest) -> Result<(String, bool), ApiError> {
     let p = Params::of(req)?;
+    one_organization(&p)?;
     let month = p.text("month", 7)?.filter(|m| sstu::parse_month(m).is_some()).ok_or_else(|| ApiError::Validation(vec![FieldError { field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]))?;
     let xlsx = p.one_of("format", &["xlsx", "csv"])?.is_none_or(|f| f == "xlsx");
     Ok((month, xlsx))

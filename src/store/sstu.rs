@@ -280,6 +280,14 @@ backend_fns! {
         }
     }
 
+    pub fn save_plan(conn: &mut Conn, plan: &PartPlan) -> Result<(), ServiceError> {
+        conn.write_tx(|c| {
+            diesel::delete(sstu_part_plans::table.filter(sstu_part_plans::organization_id.eq(&plan.organization_id)).filter(sstu_part_plans::period.eq(&plan.period))).execute(c)?;
+            diesel::insert_into(sstu_part_plans::table).values(plan).execute(c)?;
+            Ok(())
+        })
+    }
+
     pub fn record(conn: &mut Conn, log: &ExportLogRow, sent: &mut dyn Iterator<Item = SentRow>, plan: Option<&PartPlan>) -> Result<(), ServiceError> {
         conn.write_tx(|c| {
             loop {
@@ -324,4 +332,11 @@ pub fn read<T>(pool: &DbPool, f: impl FnOnce(&mut dyn Reader) -> Result<T, Servi
 /// at a time, never all at once), and the part plan it made, if it made one.
 pub fn record(pool: &DbPool, log: &ExportLogRow, sent: &mut dyn Iterator<Item = SentRow>, plan: Option<&PartPlan>) -> Result<(), ServiceError> {
     crate::dispatch!(pool, record(log, sent, plan))
+}
+
+/// Stores a month's part plan alone, replacing the month's earlier one, in one transaction: a
+/// check that passed made it (the regional export's, before anything is sent), so the parts
+/// that follow are built from it rather than checked a second time.
+pub fn save_plan(pool: &DbPool, plan: &PartPlan) -> Result<(), ServiceError> {
+    crate::dispatch!(pool, save_plan(plan))
 }

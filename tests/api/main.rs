@@ -22,6 +22,7 @@ mod reception;
 mod reception_contacts;
 mod notifications;
 mod operations;
+mod region_export;
 mod registry;
 mod region_stats;
 mod scale;

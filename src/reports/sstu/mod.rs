@@ -28,6 +28,7 @@
 pub mod object;
 pub mod parts;
 pub mod push;
+pub mod region;
 pub mod rules;
 
 pub use object::*;
@@ -274,17 +275,7 @@ pub fn export_to<W: Write>(
                 return Err(bad("part", format!("в выгрузке частей: {parts}; укажите part от 1 до {parts}")));
             }
             let planning = fingerprint.is_some().then_some("made");
-            let new_plan = fingerprint.map(|fp| {
-                let mut starts = Vec::new();
-                let mut last = 0;
-                for (e, p) in entries.iter().zip(&part_of) {
-                    if *p != last {
-                        starts.push(month.keys[e.key as usize].id.as_str());
-                        last = *p;
-                    }
-                }
-                PartPlan { organization_id: org_owned.clone(), period: req.month.clone(), fingerprint: fp, parts: parts as i32, starts: serde_json::json!(starts).to_string(), planned_at: now }
-            });
+            let new_plan = fingerprint.map(|fp| part_plan(&org_owned, &req.month, fp, &entries, &part_of, parts, &month.keys, now));
             let ids: Vec<String> = entries.iter().zip(&part_of).filter(|(_, p)| **p == req.part).map(|(e, _)| month.keys[e.key as usize].id.clone()).collect();
             let plan = Plan { parts, part: req.part, items: ids.len(), skipped: month.skipped };
             let w = open(&plan)?;
@@ -346,6 +337,75 @@ pub fn export_to<W: Write>(
     // A month's selection is a large, rare peak: give its pages back instead of keeping them.
     crate::memory::return_freed();
     Ok(Exported { body: w, items: written, attempts, plan })
+}
+
+/// What checking one organization's month found, with nothing written or logged.
+#[derive(Clone, Debug)]
+pub struct MonthCheck {
+    /// Objects its export would send (with `since_last`, only the changed ones).
+    pub items: usize,
+    /// Appeals the settings skip.
+    pub skipped: usize,
+    /// Every rule broken, each naming the appeal's `reg_number`.
+    pub violations: Vec<Violation>,
+}
+
+/// The checking pass of a ZIP export alone, over one read snapshot: the regional export runs
+/// it for every organization before its first byte, so that one organization's bad data
+/// refuses the region's file while its headers can still say so (422) rather than cutting the
+/// body off halfway. A full month that passes gets its part plan stored (as its first part
+/// would store it), so the export that follows builds its parts without checking again; a
+/// month whose stored plan still has its fingerprint passed that check already and is not
+/// checked again here either.
+pub fn check_month(state: &AppState, org: &str, month: &str, since_last: bool) -> Result<MonthCheck, ExportError> {
+    let (from, to) = parse_month(month).ok_or_else(|| ExportError::Invalid(vec![Violation { reg_number: String::new(), field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]))?;
+    let period = Period { from, to, from_at: state.start_of(from), to_at: state.start_of(to) };
+    let builder = Builder::new(state, org);
+    let part_limit = state.settings.sstu.part_limit();
+    let now = state.now_naive();
+    let result: Result<(MonthCheck, Option<PartPlan>), ExportError> = crate::store::sstu::read(&state.pool, |r| {
+        Ok((|| {
+            let selected = select(r, org, &period, &builder)?;
+            let skipped = selected.skipped.len();
+            let fingerprint = if since_last { None } else { Some(month_fingerprint(r, org, &selected.keys, &builder, part_limit)?) };
+            if let Some(fp) = &fingerprint {
+                if let Some(stored) = r.part_plan(org, month)?.filter(|p| &p.fingerprint == fp) {
+                    if plan_starts(&stored, &selected.keys).is_some() {
+                        return Ok((MonthCheck { items: selected.keys.len(), skipped, violations: Vec::new() }, None));
+                    }
+                }
+            }
+            let Checked { entries, violations, .. } = check(r, org, month, &selected.keys, since_last, &builder)?;
+            let plan = match fingerprint {
+                Some(fp) if violations.is_empty() && !entries.is_empty() => {
+                    let lens: Vec<usize> = entries.iter().map(|e| e.len).collect();
+                    let (part_of, parts) = parts::partition(&lens, part_limit);
+                    Some(part_plan(org, month, fp, &entries, &part_of, parts, &selected.keys, now))
+                }
+                _ => None,
+            };
+            Ok((MonthCheck { items: entries.len(), skipped, violations }, plan))
+        })())
+    })?;
+    let (check, plan) = result?;
+    if let Some(plan) = plan {
+        crate::store::sstu::save_plan(&state.pool, &plan)?;
+    }
+    Ok(check)
+}
+
+/// The part plan of a checked full month: the appeal each part starts with.
+#[allow(clippy::too_many_arguments)]
+fn part_plan(org: &str, month: &str, fingerprint: String, entries: &[Entry], part_of: &[u32], parts: u32, keys: &[MonthKey], now: NaiveDateTime) -> PartPlan {
+    let mut starts = Vec::new();
+    let mut last = 0;
+    for (e, p) in entries.iter().zip(part_of) {
+        if *p != last {
+            starts.push(keys[e.key as usize].id.as_str());
+            last = *p;
+        }
+    }
+    PartPlan { organization_id: org.into(), period: month.into(), fingerprint, parts: parts as i32, starts: serde_json::json!(starts).to_string(), planned_at: now }
 }
 
 /// The month's 59-FZ appeals, less those the settings skip (listed with the reason).
