@@ -359,7 +359,7 @@ pub struct MonthCheck {
 /// checked again here either.
 pub fn check_month(state: &AppState, org: &str, month: &str, since_last: bool) -> Result<MonthCheck, ExportError> {
     let (from, to) = parse_month(month).ok_or_else(|| ExportError::Invalid(vec![Violation { reg_number: String::new(), field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]))?;
-    let period = Period { from, to, from_at: state.start_of(from), to_at: state.start_of(to) };
+    let period = Period { from, to, from_at: state.start_of(org, from), to_at: state.start_of(org, to) };
     let builder = Builder::new(state, org);
     let part_limit = state.settings.sstu.part_limit();
     let now = state.now_naive();
