@@ -66,7 +66,7 @@ backend_fns! {
 
     pub fn find_session(conn: &mut Conn, token_hash: &str) -> Result<Option<(UserRow, SessionRow)>, ServiceError> {
         Ok(web_sessions::table
-            .inner_join(users::table)
+            .inner_join(users::table.on(users::id.eq(web_sessions::user_id).and(users::organization_id.eq(web_sessions::organization_id))))
             .filter(web_sessions::token_hash.eq(token_hash))
             .select((UserRow::as_select(), SessionRow::as_select()))
             .first(conn)

@@ -82,7 +82,7 @@ backend_fns! {
 
     pub fn authenticate(conn: &mut Conn, token_hash: &str, now: NaiveDateTime) -> Result<Option<(UserRow, String)>, ServiceError> {
         Ok(api_tokens::table
-            .inner_join(users::table)
+            .inner_join(users::table.on(users::id.eq(api_tokens::user_id).and(users::organization_id.eq(api_tokens::organization_id))))
             .filter(api_tokens::token_hash.eq(token_hash))
             .filter(api_tokens::revoked_at.is_null())
             .filter(api_tokens::expires_at.is_null().or(api_tokens::expires_at.gt(now)))
@@ -94,7 +94,7 @@ backend_fns! {
 
     pub fn find_token(conn: &mut Conn, token_hash: &str) -> Result<Option<(UserRow, TokenRow)>, ServiceError> {
         Ok(api_tokens::table
-            .inner_join(users::table)
+            .inner_join(users::table.on(users::id.eq(api_tokens::user_id).and(users::organization_id.eq(api_tokens::organization_id))))
             .filter(api_tokens::token_hash.eq(token_hash))
             .select((UserRow::as_select(), TokenRow::as_select()))
             .first(conn)
@@ -102,7 +102,7 @@ backend_fns! {
     }
 
     pub fn list_users(conn: &mut Conn, org: &str, role: Option<&str>, include_disabled: bool) -> Result<Vec<UserWithDepartment>, ServiceError> {
-        let mut q = users::table.left_join(departments::table).filter(users::organization_id.eq(org)).into_boxed();
+        let mut q = users::table.left_join(departments::table.on(users::department_id.eq(departments::id.nullable()).and(departments::organization_id.eq(users::organization_id)))).filter(users::organization_id.eq(org)).into_boxed();
         if !include_disabled {
             q = q.filter(users::active.eq(true));
         }
@@ -155,7 +155,7 @@ backend_fns! {
                 forget_plan(c, org)?;
             }
             let found = users::table
-                .left_join(departments::table)
+                .left_join(departments::table.on(users::department_id.eq(departments::id.nullable()).and(departments::organization_id.eq(users::organization_id))))
                 .filter(users::organization_id.eq(org))
                 .filter(users::id.eq(id))
                 .select((UserRow::as_select(), departments::code.nullable()))
