@@ -77,13 +77,13 @@ fn candidates_sql(ranges: usize) -> String {
     static BY_SECTIONS: [std::sync::OnceLock<String>; 4] = [const { std::sync::OnceLock::new() }; 4];
     let build = || {
         let one = format!(
-            "SELECT appeal_id FROM (SELECT appeal_id FROM campaign_buckets WHERE organization_id = ? AND section = ? AND band = ? AND bucket = ? \
+            "SELECT organization_id, appeal_id FROM (SELECT organization_id, appeal_id FROM campaign_buckets WHERE organization_id = ? AND section = ? AND band = ? AND bucket = ? \
              AND registered_on >= ? ORDER BY registered_on DESC, appeal_id DESC LIMIT {PER_BUCKET}) AS b"
         );
         let ids = vec![one; ranges].join(" UNION ");
         format!(
-            "SELECT s.appeal_id, s.signature, m.campaign_id FROM ({ids}) AS ids JOIN campaign_signatures s ON s.appeal_id = ids.appeal_id \
-             LEFT JOIN campaign_members m ON m.appeal_id = s.appeal_id WHERE s.left_out = FALSE"
+            "SELECT s.appeal_id, s.signature, m.campaign_id FROM ({ids}) AS ids JOIN campaign_signatures s ON s.appeal_id = ids.appeal_id AND s.organization_id = ids.organization_id \
+             LEFT JOIN campaign_members m ON m.appeal_id = s.appeal_id AND m.organization_id = s.organization_id WHERE s.left_out = FALSE"
         )
     };
     match BY_SECTIONS.get(ranges / BANDS) {
@@ -383,7 +383,7 @@ backend_fns! {
     /// A campaign's appeals, oldest first (`confined`: those actively assigned to that executor).
     pub fn members(c: &mut Conn, org: &str, id: &str, confined: Option<&str>) -> Result<Vec<Member>, ServiceError> {
         let mut q = campaign_members::table
-            .inner_join(appeals::table.on(appeals::id.eq(campaign_members::appeal_id)))
+            .inner_join(appeals::table.on(appeals::id.eq(campaign_members::appeal_id).and(appeals::organization_id.eq(campaign_members::organization_id))))
             .filter(campaign_members::organization_id.eq(org))
             .filter(campaign_members::campaign_id.eq(id))
             .order((campaign_members::registered_at.asc(), campaign_members::appeal_id.asc()))
@@ -402,7 +402,7 @@ backend_fns! {
         use crate::store::schema::applicants;
         // The keys registration stored: people by name, places by address (both folded).
         let mut q = campaign_members::table
-            .inner_join(applicants::table.on(applicants::appeal_id.eq(campaign_members::appeal_id)))
+            .inner_join(applicants::table.on(applicants::appeal_id.eq(campaign_members::appeal_id).and(applicants::organization_id.eq(campaign_members::organization_id))))
             .filter(campaign_members::organization_id.eq(org))
             .filter(campaign_members::campaign_id.eq(id))
             .select((applicants::name_key, applicants::address_key))

@@ -137,7 +137,7 @@ backend_fns! {
     pub fn question_groups(c: &mut Conn, org: &str, p: &Period) -> Result<Vec<FactGroup>, ServiceError> {
         let mut q = Sql::<Conn>::new();
         q.push(&format!("SELECT {APPEAL_FACTS}, q.section, q.code, COALESCE(q.result, 'none') AS result, COUNT(*) AS n \
-                         FROM appeals a JOIN questions q ON q.appeal_id = a.id \
+                         FROM appeals a JOIN questions q ON q.appeal_id = a.id AND q.organization_id = a.organization_id \
                          WHERE a.organization_id = ? AND a.registered_at >= ? AND a.registered_at < ? \
                          GROUP BY {APPEAL_GROUP_BY}, 14, 15, 16"),
                vec![Bind::Text(org.to_string()), Bind::Ts(p.from_at), Bind::Ts(p.to_at)]);

@@ -236,7 +236,7 @@ backend_fns! {
         let mut out = Vec::new();
         for chunk in ids.chunks(1000) {
             out.extend(assignments::table
-                .inner_join(users::table.on(users::id.eq(assignments::user_id)))
+                .inner_join(users::table.on(users::id.eq(assignments::user_id).and(users::organization_id.eq(assignments::organization_id))))
                 .filter(assignments::appeal_id.eq_any(chunk)).filter(assignments::active.eq(true)).filter(assignments::responsible.eq(true))
                 .select((assignments::appeal_id, users::full_name))
                 .load::<(String, String)>(c)?);
@@ -254,7 +254,7 @@ backend_fns! {
 
     pub fn responsible_open(c: &mut Conn, user: &str) -> Result<Vec<ReminderAppeal>, ServiceError> {
         Ok(assignments::table
-            .inner_join(appeals::table.on(appeals::id.eq(assignments::appeal_id)))
+            .inner_join(appeals::table.on(appeals::id.eq(assignments::appeal_id).and(appeals::organization_id.eq(assignments::organization_id))))
             .filter(assignments::user_id.eq(user)).filter(assignments::active.eq(true)).filter(assignments::responsible.eq(true))
             .filter(appeals::status.eq_any(crate::domain::workflow::Status::OPEN_CODES))
             .select((appeals::id, appeals::reg_number, appeals::status, appeals::due_date, appeals::control_date))

@@ -125,10 +125,11 @@ const OPEN: &str = "a.status IN ('registered', 'in_work', 'answer_review')";
 const STAFF: &str = "u.active = TRUE AND u.organization_id = $1 AND u.email IS NOT NULL AND TRIM(u.email) <> ''";
 
 /// The responsible executor of `a`, as `s` and `u`.
-const RESPONSIBLE: &str = "JOIN assignments s ON s.appeal_id = a.id AND s.active = TRUE AND s.responsible = TRUE JOIN users u ON u.id = s.user_id";
+const RESPONSIBLE: &str = "JOIN assignments s ON s.appeal_id = a.id AND s.organization_id = a.organization_id AND s.active = TRUE AND s.responsible = TRUE \
+                           JOIN users u ON u.id = s.user_id AND u.organization_id = s.organization_id";
 
 /// A user's assignments as `s` with their appeals as `a` (reached through `assignments_user_active`).
-const RESPONSIBLE_OF_USER: &str = "assignments s JOIN appeals a ON a.id = s.appeal_id";
+const RESPONSIBLE_OF_USER: &str = "assignments s JOIN appeals a ON a.id = s.appeal_id AND a.organization_id = s.organization_id";
 
 /// The SQL differences the planner's statements meet.
 #[derive(Clone, Copy, Debug)]
@@ -254,7 +255,7 @@ fn plan_statements(d: Dialect, p: &PlanPass, scope: Scope) -> Vec<String> {
         }
         let mut parts = Vec::new();
         if !when.is_empty() {
-            parts.push(format!("{} FROM mine a JOIN users u ON u.id = {} WHERE ({}) AND {STAFF}", select("a.id", &kind, &reminder_key, &reminder_params), lit(user), when.join(" OR ")));
+            parts.push(format!("{} FROM mine a JOIN users u ON u.id = {} AND u.organization_id = a.organization_id WHERE ({}) AND {STAFF}", select("a.id", &kind, &reminder_key, &reminder_params), lit(user), when.join(" OR ")));
         }
         if let Some(e) = dates.escalate_through {
             parts.push(format!("{} FROM mine a {supervisors} WHERE a.due_date <= {} AND {STAFF}", select("a.id", "'escalation'", escalation_key, &escalation_params), d.date(e)));
@@ -287,7 +288,7 @@ fn plan_statements(d: Dialect, p: &PlanPass, scope: Scope) -> Vec<String> {
     if let Some(until) = dates.digest_until {
         let key = format!("'digest:' || u.id || ':{today}'");
         let executors = match scope {
-            Scope::Appeals(_) => format!(" AND u.id IN (SELECT q.user_id FROM assignments q JOIN appeals a ON a.id = q.appeal_id WHERE q.active = TRUE AND q.responsible = TRUE{appeals_of})"),
+            Scope::Appeals(_) => format!(" AND u.id IN (SELECT q.user_id FROM assignments q JOIN appeals a ON a.id = q.appeal_id AND a.organization_id = q.organization_id WHERE q.active = TRUE AND q.responsible = TRUE{appeals_of})"),
             Scope::Executor(user) => format!(" AND u.id = {}", lit(user)),
             Scope::Unassigned => String::new(),
         };
@@ -295,7 +296,7 @@ fn plan_statements(d: Dialect, p: &PlanPass, scope: Scope) -> Vec<String> {
             out.push(format!(
                 "INSERT INTO notifications ({PLAN_COLUMNS}) {} FROM users u WHERE {STAFF}{executors} \
                  AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.organization_id = $1 AND n.dedup_key = {key}) \
-                 AND EXISTS (SELECT 1 FROM assignments s JOIN appeals a ON a.id = s.appeal_id WHERE s.user_id = u.id AND s.active = TRUE AND s.responsible = TRUE AND {OPEN} AND {DEADLINE} <= {}) \
+                 AND EXISTS (SELECT 1 FROM assignments s JOIN appeals a ON a.id = s.appeal_id AND a.organization_id = s.organization_id WHERE s.user_id = u.id AND s.organization_id = u.organization_id AND s.active = TRUE AND s.responsible = TRUE AND {OPEN} AND {DEADLINE} <= {}) \
                  ON CONFLICT DO NOTHING",
                 select("NULL", "'digest'", &key, &params(&format!(",\"until\":\"{until}\""))),
                 d.date(until)

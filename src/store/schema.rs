@@ -32,6 +32,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The instance's logins, each once, with its user and organization: a reference table (not
+    /// distributed by organization), because a login names its user in the whole instance and a
+    /// unique key of `users` without `organization_id` could not stay on a distributed table.
+    logins (login) {
+        login -> Text,
+        organization_id -> Text,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
     departments (id) {
         id -> Text,
         organization_id -> Text,
@@ -423,6 +434,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     departments,
     user_passwords,
     web_sessions,
+    logins,
 );
 
 diesel::table! {

@@ -3,7 +3,7 @@
 //! (`user_passwords` by user id, `web_sessions` by its unique hash), never scanned.
 
 use super::models::UserRow;
-use super::schema::{organizations, user_passwords, users, web_sessions};
+use super::schema::{logins, organizations, user_passwords, users, web_sessions};
 use super::{DbPool, ServiceError, WriteTx};
 use crate::{backend_fns, dispatch};
 use chrono::NaiveDateTime;
@@ -37,7 +37,13 @@ backend_fns! {
     }
 
     pub fn password_of(conn: &mut Conn, login: &str) -> Result<Option<(UserRow, Option<String>)>, ServiceError> {
-        let user = users::table.filter(users::login.eq(login)).select(UserRow::as_select()).first(conn).optional()?;
+        // The login's organization from the instance's `logins`, the user by that organization's key.
+        let user = users::table
+            .inner_join(logins::table.on(logins::organization_id.eq(users::organization_id).and(logins::user_id.eq(users::id))))
+            .filter(logins::login.eq(login))
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()?;
         let Some(user) = user else { return Ok(None) };
         let hash = user_passwords::table.filter(user_passwords::user_id.eq(&user.id)).select(user_passwords::password_hash).first::<String>(conn).optional()?;
         Ok(Some((user, hash)))
@@ -60,7 +66,7 @@ backend_fns! {
 
     pub fn find_session(conn: &mut Conn, token_hash: &str) -> Result<Option<(UserRow, SessionRow)>, ServiceError> {
         Ok(web_sessions::table
-            .inner_join(users::table)
+            .inner_join(users::table.on(users::id.eq(web_sessions::user_id).and(users::organization_id.eq(web_sessions::organization_id))))
             .filter(web_sessions::token_hash.eq(token_hash))
             .select((UserRow::as_select(), SessionRow::as_select()))
             .first(conn)

@@ -1,7 +1,7 @@
 //! Organizations, users and their tokens.
 
 use super::models::{DepartmentRow, OrganizationRow, TokenRow, UserRow};
-use super::schema::{api_tokens, departments, organizations, user_passwords, users, web_sessions};
+use super::schema::{api_tokens, departments, logins, organizations, user_passwords, users, web_sessions};
 use super::{new_id, DbPool, ServiceError, WriteTx};
 use crate::{backend_fns, dispatch};
 use chrono::NaiveDateTime;
@@ -59,6 +59,9 @@ backend_fns! {
         conn.write_tx(|c| {
             let row = UserRow { id: new_id(), organization_id: org.into(), login: u.login.clone(), full_name: u.full_name.clone(), role: u.role.clone(), email: u.email.clone(), active: true, created_at: now, department_id: None };
             diesel::insert_into(users::table).values(&row).execute(c)?;
+            // The login's one row in the instance: a login taken in any organization fails here
+            // with a unique violation, as the user's own key does within the organization.
+            diesel::insert_into(logins::table).values((logins::login.eq(&row.login), logins::organization_id.eq(org), logins::user_id.eq(&row.id))).execute(c)?;
             let token = TokenRow { id: new_id(), organization_id: org.into(), user_id: row.id.clone(), token_hash: token_hash.into(), label: "api".into(), created_at: now, expires_at, revoked_at: None };
             diesel::insert_into(api_tokens::table).values(&token).execute(c)?;
             forget_plan(c, org)?;
@@ -79,7 +82,7 @@ backend_fns! {
 
     pub fn authenticate(conn: &mut Conn, token_hash: &str, now: NaiveDateTime) -> Result<Option<(UserRow, String)>, ServiceError> {
         Ok(api_tokens::table
-            .inner_join(users::table)
+            .inner_join(users::table.on(users::id.eq(api_tokens::user_id).and(users::organization_id.eq(api_tokens::organization_id))))
             .filter(api_tokens::token_hash.eq(token_hash))
             .filter(api_tokens::revoked_at.is_null())
             .filter(api_tokens::expires_at.is_null().or(api_tokens::expires_at.gt(now)))
@@ -91,7 +94,7 @@ backend_fns! {
 
     pub fn find_token(conn: &mut Conn, token_hash: &str) -> Result<Option<(UserRow, TokenRow)>, ServiceError> {
         Ok(api_tokens::table
-            .inner_join(users::table)
+            .inner_join(users::table.on(users::id.eq(api_tokens::user_id).and(users::organization_id.eq(api_tokens::organization_id))))
             .filter(api_tokens::token_hash.eq(token_hash))
             .select((UserRow::as_select(), TokenRow::as_select()))
             .first(conn)
@@ -99,7 +102,7 @@ backend_fns! {
     }
 
     pub fn list_users(conn: &mut Conn, org: &str, role: Option<&str>, include_disabled: bool) -> Result<Vec<UserWithDepartment>, ServiceError> {
-        let mut q = users::table.left_join(departments::table).filter(users::organization_id.eq(org)).into_boxed();
+        let mut q = users::table.left_join(departments::table.on(users::department_id.eq(departments::id.nullable()).and(departments::organization_id.eq(users::organization_id)))).filter(users::organization_id.eq(org)).into_boxed();
         if !include_disabled {
             q = q.filter(users::active.eq(true));
         }
@@ -114,7 +117,18 @@ backend_fns! {
     }
 
     pub fn user_by_login_anywhere(conn: &mut Conn, login: &str) -> Result<Option<UserRow>, ServiceError> {
-        Ok(users::table.filter(users::login.eq(login)).select(UserRow::as_select()).first(conn).optional()?)
+        by_login(conn, login)
+    }
+
+    /// The user a login names in the instance: its `logins` row joined to the user by the
+    /// organization's key (one organization's rows, when the tables are distributed).
+    fn by_login(conn: &mut Conn, login: &str) -> Result<Option<UserRow>, ServiceError> {
+        Ok(users::table
+            .inner_join(logins::table.on(logins::organization_id.eq(users::organization_id).and(logins::user_id.eq(users::id))))
+            .filter(logins::login.eq(login))
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()?)
     }
 
     pub fn update_user(conn: &mut Conn, org: &str, id: &str, change: &UserChange) -> Result<UserWithDepartment, ServiceError> {
@@ -141,7 +155,7 @@ backend_fns! {
                 forget_plan(c, org)?;
             }
             let found = users::table
-                .left_join(departments::table)
+                .left_join(departments::table.on(users::department_id.eq(departments::id.nullable()).and(departments::organization_id.eq(users::organization_id))))
                 .filter(users::organization_id.eq(org))
                 .filter(users::id.eq(id))
                 .select((UserRow::as_select(), departments::code.nullable()))

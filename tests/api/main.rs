@@ -12,6 +12,7 @@ mod contract;
 mod control;
 mod deadlines;
 mod demo;
+mod distribution_keys;
 mod ended_access;
 mod hardening;
 mod headers_csv;

@@ -219,8 +219,8 @@ fn pg_found_and_number(pairs: &str) -> String {
          ON CONFLICT (organization_id, year) DO UPDATE SET last_seq = reg_counters.last_seq + 1 RETURNING last_seq) \
          SELECT m.appeal_id, m.registered_at, a.status, a.due_date, NULL::bigint AS seq \
          FROM {pairs} \
-         CROSS JOIN LATERAL (SELECT appeal_id, registered_at FROM match_keys WHERE organization_id = ? AND match_key = p.k AND code = p.c \
-         ORDER BY registered_at DESC, appeal_id DESC LIMIT {MAX_LINKS}) AS m JOIN appeals a ON a.id = m.appeal_id \
+         CROSS JOIN LATERAL (SELECT organization_id, appeal_id, registered_at FROM match_keys WHERE organization_id = ? AND match_key = p.k AND code = p.c \
+         ORDER BY registered_at DESC, appeal_id DESC LIMIT {MAX_LINKS}) AS m JOIN appeals a ON a.id = m.appeal_id AND a.organization_id = m.organization_id \
          UNION ALL SELECT NULL, NULL, NULL, NULL, last_seq FROM n"
     )
 }
@@ -434,13 +434,13 @@ backend_fns! {
         let ranges: Vec<String> = (0..pairs.len())
             .map(|i| {
                 format!(
-                    "SELECT appeal_id, registered_at FROM (SELECT appeal_id, registered_at FROM match_keys WHERE organization_id = ? AND match_key = ? AND code = ? \
+                    "SELECT organization_id, appeal_id, registered_at FROM (SELECT organization_id, appeal_id, registered_at FROM match_keys WHERE organization_id = ? AND match_key = ? AND code = ? \
                      ORDER BY registered_at DESC, appeal_id DESC LIMIT {MAX_LINKS}) AS m{i}"
                 )
             })
             .collect();
         // Each found appeal's status and deadline by primary key, in the same round trip.
-        let sql = format!("SELECT m.appeal_id, m.registered_at, a.status, a.due_date FROM ({}) AS m JOIN appeals a ON a.id = m.appeal_id", ranges.join(" UNION ALL "));
+        let sql = format!("SELECT m.appeal_id, m.registered_at, a.status, a.due_date FROM ({}) AS m JOIN appeals a ON a.id = m.appeal_id AND a.organization_id = m.organization_id", ranges.join(" UNION ALL "));
         use crate::store::prepared::{Arg, Prepared};
         let args = pairs.iter().flat_map(|(key, code)| [Arg::Text(org.to_string()), Arg::Text(key.clone()), Arg::Text(code.clone())]).collect();
         let found: Vec<Found> = Prepared::owned(sql.into(), args).load(c)?;
