@@ -25,7 +25,8 @@ if [ -z "${SKIP_GEN:-}" ]; then
   "$BIN" migrate >/dev/null
   ORG=$(psql -qtA "$DATABASE_URL" -c "SELECT id FROM organizations LIMIT 1")
   psql -q "$DATABASE_URL" -c "INSERT INTO users (id, organization_id, login, full_name, role, created_at)
-    SELECT md5('u' || i)::uuid::text, '$ORG', 'bench_exec_' || i, 'Исполнитель ' || i, 'executor', now() FROM generate_series(1, 2000) AS i"
+    SELECT md5('u' || i)::uuid::text, '$ORG', 'bench_exec_' || i, 'Исполнитель ' || i, 'executor', now() FROM generate_series(1, 2000) AS i" \
+    -c "INSERT INTO logins (login, organization_id, user_id) SELECT login, organization_id, id FROM users WHERE login LIKE 'bench\_exec\_%'"
   t0=$(date +%s)
   sed -e "s/{org}/$ORG/g" -e "s/{n}/1000000/g" -e "s/{start}/2024-11-01 06:00:00/g" -e "s/{step}/63/g" benches/dataset.sql | psql -q "$DATABASE_URL" >/dev/null
   echo "generated 1,000,000 appeals in $(( $(date +%s) - t0 )) s"

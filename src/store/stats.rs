@@ -187,15 +187,15 @@ impl<C: Dialect> Sql<C> {
             self.push(" AND a.channel = ?", vec![Bind::Text(ch.clone())]);
         }
         if let Some(sec) = &s.section {
-            self.push(" AND EXISTS (SELECT 1 FROM questions qf WHERE qf.appeal_id = a.id AND qf.section = ?)", vec![Bind::Text(sec.clone())]);
+            self.push(" AND EXISTS (SELECT 1 FROM questions qf WHERE qf.appeal_id = a.id AND qf.organization_id = a.organization_id AND qf.section = ?)", vec![Bind::Text(sec.clone())]);
         }
         if let Some(u) = &s.executor_id {
-            self.push(" AND EXISTS (SELECT 1 FROM assignments af WHERE af.appeal_id = a.id AND af.user_id = ? AND af.active)", vec![Bind::Text(u.clone())]);
+            self.push(" AND EXISTS (SELECT 1 FROM assignments af WHERE af.appeal_id = a.id AND af.organization_id = a.organization_id AND af.user_id = ? AND af.active)", vec![Bind::Text(u.clone())]);
         }
         if let Some(d) = &s.department {
             self.push(
-                " AND EXISTS (SELECT 1 FROM assignments ad JOIN users ud ON ud.id = ad.user_id JOIN departments dd ON dd.id = ud.department_id \
-                 WHERE ad.appeal_id = a.id AND ad.responsible AND ad.active AND (dd.code = ? OR dd.id = ?))",
+                " AND EXISTS (SELECT 1 FROM assignments ad JOIN users ud ON ud.id = ad.user_id AND ud.organization_id = ad.organization_id JOIN departments dd ON dd.id = ud.department_id AND dd.organization_id = ud.organization_id \
+                 WHERE ad.appeal_id = a.id AND ad.organization_id = a.organization_id AND ad.responsible AND ad.active AND (dd.code = ? OR dd.id = ?))",
                 vec![Bind::Text(d.clone()), Bind::Text(d.clone())],
             );
         }
@@ -247,7 +247,7 @@ backend_fns! {
     /// The questions of those appeals grouped by code and result.
     fn question_groups(c: &mut Conn, s: &Scope, within: bool) -> Result<Vec<QuestionGroup>, ServiceError> {
         let mut q = Sql::<Conn>::new();
-        q.push("SELECT qq.code, qq.result, a.channel, a.form, COUNT(*) AS questions FROM appeals a JOIN questions qq ON qq.appeal_id = a.id", vec![]);
+        q.push("SELECT qq.code, qq.result, a.channel, a.form, COUNT(*) AS questions FROM appeals a JOIN questions qq ON qq.appeal_id = a.id AND qq.organization_id = a.organization_id", vec![]);
         q.registered(s, within);
         q.push(" GROUP BY qq.code, qq.result, a.channel, a.form", vec![]);
         Ok(load_sql!(c, &q, QuestionGroup))
@@ -261,7 +261,8 @@ backend_fns! {
         q.push(&format!(
             "SELECT u.id AS user_id, u.full_name, d.name AS department, CASE WHEN a.extension_days IS NULL THEN 0 ELSE 1 END AS extended, {ANSWERED} AS answered, \
              CASE WHEN {OPEN} AND a.due_date < ? THEN 1 ELSE 0 END AS overdue_now, COUNT(*) AS appeals \
-             FROM appeals a JOIN assignments s ON s.appeal_id = a.id AND s.responsible AND s.active JOIN users u ON u.id = s.user_id LEFT JOIN departments d ON d.id = u.department_id"), vec![Bind::Day(s.today)]);
+             FROM appeals a JOIN assignments s ON s.appeal_id = a.id AND s.organization_id = a.organization_id AND s.responsible AND s.active \
+             JOIN users u ON u.id = s.user_id AND u.organization_id = s.organization_id LEFT JOIN departments d ON d.id = u.department_id AND d.organization_id = u.organization_id"), vec![Bind::Day(s.today)]);
         q.registered_in(s);
         q.push(" GROUP BY u.id, u.full_name, d.name, extended, answered, overdue_now", vec![]);
         let executors = load_sql!(c, &q, ExecutorGroup);

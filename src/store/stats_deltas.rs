@@ -186,7 +186,7 @@ fn read_statement<C: super::dialect::Dialect>(q: &mut Sql<C>, periods: &[&Scope]
         if detail == Detail::Full && month < s.today {
             q.push(
                 &format!(
-                    " UNION ALL SELECT {} AS part, '{}' AS figure, s.user_id AS dim, COUNT(*) AS n FROM assignments s JOIN appeals a ON a.id = s.appeal_id \
+                    " UNION ALL SELECT {} AS part, '{}' AS figure, s.user_id AS dim, COUNT(*) AS n FROM assignments s JOIN appeals a ON a.id = s.appeal_id AND a.organization_id = s.organization_id \
                      WHERE a.organization_id = ? AND a.status IN ('registered', 'in_work', 'answer_review') AND a.due_date >= ? AND a.due_date < ? \
                      AND a.registered_at >= ? AND a.registered_at < ? AND s.responsible AND s.active",
                     part(LIVE),
@@ -202,7 +202,7 @@ fn read_statement<C: super::dialect::Dialect>(q: &mut Sql<C>, periods: &[&Scope]
     q.push(
         &format!(
             ") SELECT f.part, f.figure, f.dim, f.n, u.full_name, d.name AS department FROM f \
-             LEFT JOIN users u ON f.figure = '{}' AND u.id = f.dim LEFT JOIN departments d ON d.id = u.department_id",
+             LEFT JOIN users u ON f.figure = '{}' AND u.id = f.dim LEFT JOIN departments d ON d.id = u.department_id AND d.organization_id = u.organization_id",
             fig::EXEC
         ),
         vec![],
