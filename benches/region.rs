@@ -57,20 +57,7 @@ async fn paired(client: &awc::Client, url: &str, token: &str, conn: &mut PgConne
 /// deltas summed by organization, figure and dimension; the control figures from 2000 on the
 /// same way; the receivers' copies of appeals forwarded inside the region.
 fn region_sql(from: NaiveDate, to: NaiveDate, start: &str, end: &str) -> Vec<String> {
-    use appeals::domain::buckets::{parts, Level};
-    let union = |from: NaiveDate, to: NaiveDate, figures: &str| {
-        let mut sql = format!("SELECT organization_id, figure, dim, n FROM stats_deltas WHERE slice = '' AND day >= '{from}' AND day <= '{to}'{figures}");
-        for p in parts(from, to) {
-            let table = match p.level {
-                Level::Day => "stats_rollup",
-                Level::Month => "stats_rollup_month",
-                Level::Year => "stats_rollup_year",
-            };
-            let n = if p.sign < 0 { "-n" } else { "n" };
-            sql.push_str(&format!(" UNION ALL SELECT organization_id, figure, dim, {n} FROM {table} WHERE slice = '' AND day >= '{}' AND day <= '{}'{figures}", p.first, p.last));
-        }
-        sql
-    };
+    let union = |from: NaiveDate, to: NaiveDate, figures: &str| support::rollup_rows("organization_id, figure, dim", "slice = ''", from, to, figures);
     let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
     vec![
         format!("SELECT organization_id, figure, dim, SUM(n) FROM ({}) x GROUP BY organization_id, figure, dim", union(from, to, "")),

@@ -107,20 +107,7 @@ fn period_sql(org: &str, start: &str, end: &str, from: NaiveDate, to: NaiveDate,
 /// `slice` is the rollup slice read ('' for the whole body) and `filter` the same appeals as a
 /// condition on `appeals a` for the live count.
 fn rollup_sql(org: &str, slice: &str, filter: &str, start: &str, end: &str, from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Vec<String> {
-    use appeals::domain::buckets::{parts, Level};
-    let union = |from: NaiveDate, to: NaiveDate, figures: &str| {
-        let mut sql = format!("SELECT figure, dim, n FROM stats_deltas WHERE organization_id = '{org}' AND slice = '{slice}' AND day >= '{from}' AND day <= '{to}'{figures}");
-        for p in parts(from, to) {
-            let table = match p.level {
-                Level::Day => "stats_rollup",
-                Level::Month => "stats_rollup_month",
-                Level::Year => "stats_rollup_year",
-            };
-            let n = if p.sign < 0 { "-n" } else { "n" };
-            sql.push_str(&format!(" UNION ALL SELECT figure, dim, {n} FROM {table} WHERE organization_id = '{org}' AND slice = '{slice}' AND day >= '{}' AND day <= '{}'{figures}", p.first, p.last));
-        }
-        sql
-    };
+    let union = |from: NaiveDate, to: NaiveDate, figures: &str| support::rollup_rows("figure, dim", &format!("organization_id = '{org}' AND slice = '{slice}'"), from, to, figures);
     let month = appeals::domain::rollup::month_of(today);
     let live = format!("FROM appeals a WHERE a.organization_id = '{org}' AND a.status IN ('registered', 'in_work', 'answer_review') AND a.due_date >= '{month}' AND a.due_date < '{today}' AND a.registered_at >= '{start}' AND a.registered_at < '{end}'{filter}");
     let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();

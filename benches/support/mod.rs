@@ -54,3 +54,22 @@ pub fn pg_seq_scans(c: &mut diesel::PgConnection, tables: &[&str]) -> Vec<(Strin
     let rows: Vec<Scan> = diesel::sql_query(sql).load(c).expect("pg_stat_user_tables");
     rows.into_iter().map(|r| (r.relname, r.seq_scan)).collect()
 }
+
+/// The rollup rows of `from..=to` as a hand-written statement would read them: the pending
+/// deltas and the period's yearly, monthly and daily buckets (`domain::buckets::parts`, added or
+/// taken away), each `SELECT {columns}, n … WHERE {filter} AND day … {figures}`, in one `UNION ALL`.
+#[allow(dead_code)]
+pub fn rollup_rows(columns: &str, filter: &str, from: chrono::NaiveDate, to: chrono::NaiveDate, figures: &str) -> String {
+    use appeals::domain::buckets::{parts, Level};
+    let mut sql = format!("SELECT {columns}, n FROM stats_deltas WHERE {filter} AND day >= '{from}' AND day <= '{to}'{figures}");
+    for p in parts(from, to) {
+        let table = match p.level {
+            Level::Day => "stats_rollup",
+            Level::Month => "stats_rollup_month",
+            Level::Year => "stats_rollup_year",
+        };
+        let n = if p.sign < 0 { "-n" } else { "n" };
+        sql.push_str(&format!(" UNION ALL SELECT {columns}, {n} FROM {table} WHERE {filter} AND day >= '{}' AND day <= '{}'{figures}", p.first, p.last));
+    }
+    sql
+}
