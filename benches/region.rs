@@ -170,7 +170,7 @@ async fn run(url: &str, orgs_n: usize, total: usize) {
     let ts = |d: NaiveDate| state.start_of(&orgs[0], d).format("%Y-%m-%d %H:%M:%S").to_string();
     let mut statements = region_sql(day("2025-01-01"), day("2025-12-31"), &ts(day("2025-01-01")), &ts(day("2026-01-01")));
     statements.extend(region_sql(day("2024-01-01"), day("2024-12-31"), &ts(day("2024-01-01")), &ts(day("2025-01-01"))));
-    gen.batch_execute("SET max_parallel_workers_per_gather = 0").expect("set");
+    gen.batch_execute("SET max_parallel_workers_per_gather = 0; SET jit = off").expect("set");
     let data = actix_web::web::Data::new(state);
     let srv = actix_test::start(move || appeals::app::service(data.clone()));
     let client = awc::Client::builder().timeout(Duration::from_secs(600)).finish();

@@ -327,7 +327,7 @@ async fn measure(label: &str, state: appeals::state::AppState, org: &str, token:
     if let Raw::Pg(_) = gen {
         // The hand-written SQL at its best: these few-thousand-row index reads are faster without
         // parallel workers (as the service reads them), and read from a warm cache.
-        gen.batch("SET max_parallel_workers_per_gather = 0");
+        gen.batch("SET max_parallel_workers_per_gather = 0; SET jit = off");
     }
     let day = |s: &str| s.parse::<NaiveDate>().unwrap();
     let (from, to, pfrom, pto) = (day("2025-01-01"), day("2025-12-31"), day("2024-01-01"), day("2024-12-31"));

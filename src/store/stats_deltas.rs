@@ -220,7 +220,7 @@ pub trait Compact: Sized {
     /// folded (else the next compaction walks their dead rows) and analyzes the rollups.
     fn tidy_after_rebuild(&mut self) -> Result<(), ServiceError>;
     /// The few small statements of a rollup read, in one read-only snapshot. PostgreSQL runs
-    /// them without parallel workers: for a few thousand rows through an index their start-up
+    /// them without JIT compilation and without parallel workers: for a few thousand rows through an index their start-up
     /// costs more than they save (a comparison year read 6 ms alone, 21–30 ms with two workers).
     fn read_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ServiceError>) -> Result<T, ServiceError>;
 }
@@ -238,7 +238,10 @@ impl Compact for diesel::PgConnection {
 
     fn read_tx<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ServiceError>) -> Result<T, ServiceError> {
         self.build_transaction().read_only().run(|c| {
-            diesel::sql_query("SET LOCAL max_parallel_workers_per_gather = 0").execute(c)?;
+            // Nor JIT: the region's read (every organization's periods in one statement) costs
+            // enough for PostgreSQL to compile it, which took seconds where the reading takes
+            // a fraction of one.
+            diesel::connection::SimpleConnection::batch_execute(c, "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off")?;
             f(c)
         })
     }
