@@ -22,6 +22,39 @@ pub fn validate(state: &AppState, org: &str, d: &AppealDraft, import: bool) -> R
     appeal::validate(d, &ctx)
 }
 
+/// The card as a registration draft: a correction is validated by the registration's rules,
+/// and an appeal forwarded inside the instance starts from the sender's card.
+pub fn draft_of(card: &crate::store::appeals::CardData) -> AppealDraft {
+    use crate::domain::appeal::{ApplicantInput, Form, Kind, OfficialRole, QuestionInput, ReceptionInput, ReplyChannel, SourceInput};
+    let a = &card.appeal;
+    AppealDraft {
+        channel: a.channel.clone(),
+        form: Form::parse(&a.form).unwrap_or(Form::Written),
+        kind: Kind::parse(&a.kind).unwrap_or(Kind::Other),
+        received_on: a.received_on,
+        legal_regime: appeal::LegalRegime::parse(&a.legal_regime),
+        applicants: card
+            .applicants
+            .iter()
+            .map(ApplicantInput::from)
+            .collect(),
+        collective: a.collective,
+        signatures: a.signatures.and_then(|n| u32::try_from(n).ok()),
+        summary: a.summary.clone(),
+        questions: card.questions.iter().map(|q| QuestionInput { code: q.code.clone(), text: q.text.clone() }).collect(),
+        reply_channel: a.reply_channel.as_deref().and_then(ReplyChannel::parse),
+        source: a.source_organization.clone().map(|organization| SourceInput { organization, number: a.source_number.clone(), date: a.source_date }),
+        external_id: a.external_id.clone(),
+        reception: match (&a.reception_official, a.reception_official_role.as_deref().and_then(OfficialRole::parse), a.reception_held_on) {
+            (Some(official), Some(official_role), Some(held_on)) => Some(ReceptionInput { official: official.clone(), official_role, held_on }),
+            _ => None,
+        },
+        migration_case: a.migration_case,
+        registered_at: None,
+        reg_number: None,
+    }
+}
+
 /// The matching keys of a card (docs/domain.md §1: the same person is the same name with the same
 /// address or the same e-mail): one row per applicant key and question code. A corrected card
 /// replaces its rows with these (`Change::match_keys`).

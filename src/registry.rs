@@ -190,31 +190,16 @@ pub fn receiver_numbering(state: &AppState, org: &str) -> String {
 /// grouped into a mass campaign (the grouping reads the registry before the write, and this
 /// appeal is built inside the sender's transaction).
 pub fn receive_forwarded(state: &AppState, receiver_org: &str, sender_name: &str, card: &CardData) -> NewAppeal {
-    use crate::domain::appeal::{ApplicantInput, Form, Kind, QuestionInput, ReplyChannel, SourceInput};
     let a = &card.appeal;
     let regime = LegalRegime::parse(&a.legal_regime).unwrap_or(LegalRegime::Fz59);
     let draft = AppealDraft {
         channel: "forwarded".into(),
-        form: Form::parse(&a.form).unwrap_or(Form::Written),
-        kind: Kind::parse(&a.kind).unwrap_or(Kind::Other),
         received_on: state.today(receiver_org),
         legal_regime: Some(regime),
-        applicants: card
-            .applicants
-            .iter()
-            .map(ApplicantInput::from)
-            .collect(),
-        collective: a.collective,
-        signatures: a.signatures.and_then(|n| u32::try_from(n).ok()),
-        summary: a.summary.clone(),
-        questions: card.questions.iter().map(|q| QuestionInput { code: q.code.clone(), text: q.text.clone() }).collect(),
-        reply_channel: a.reply_channel.as_deref().and_then(ReplyChannel::parse),
-        source: Some(SourceInput { organization: sender_name.into(), number: None, date: None }),
+        source: Some(crate::domain::appeal::SourceInput { organization: sender_name.into(), number: None, date: None }),
         external_id: None,
         reception: None,
-        migration_case: a.migration_case,
-        registered_at: None,
-        reg_number: None,
+        ..crate::intake::draft_of(card)
     };
     let derived = Derived { legal_regime: regime, anonymous: a.anonymous, from_organization: a.from_organization };
     let mut new = prepare(state, receiver_org, None, &draft, &derived, state.now(), "registered");

@@ -5,7 +5,7 @@
 //! answer) is corrected only by an administrator giving a reason.
 
 use super::{run_picking, Actor, Invalid};
-use crate::domain::appeal::{AppealDraft, ApplicantInput, Form, Kind, LegalRegime, OfficialRole, QuestionInput, ReceptionInput, ReplyChannel, SourceInput};
+use crate::domain::appeal::{ApplicantInput, Form, Kind, QuestionInput, ReplyChannel, SourceInput};
 use crate::domain::classifier::section_of;
 use crate::domain::keys;
 use crate::domain::roles::Role;
@@ -71,37 +71,6 @@ impl CorrectionInput {
     }
 }
 
-/// The card as a registration draft, so a correction is validated by the same rules.
-fn draft_of(card: &CardData) -> AppealDraft {
-    let a = &card.appeal;
-    AppealDraft {
-        channel: a.channel.clone(),
-        form: Form::parse(&a.form).unwrap_or(Form::Written),
-        kind: Kind::parse(&a.kind).unwrap_or(Kind::Other),
-        received_on: a.received_on,
-        legal_regime: LegalRegime::parse(&a.legal_regime),
-        applicants: card
-            .applicants
-            .iter()
-            .map(ApplicantInput::from)
-            .collect(),
-        collective: a.collective,
-        signatures: a.signatures.map(|n| n as u32),
-        summary: a.summary.clone(),
-        questions: card.questions.iter().map(|q| QuestionInput { code: q.code.clone(), text: q.text.clone() }).collect(),
-        reply_channel: a.reply_channel.as_deref().and_then(ReplyChannel::parse),
-        source: a.source_organization.clone().map(|organization| SourceInput { organization, number: a.source_number.clone(), date: a.source_date }),
-        external_id: a.external_id.clone(),
-        reception: match (&a.reception_official, a.reception_official_role.as_deref().and_then(OfficialRole::parse), a.reception_held_on) {
-            (Some(official), Some(official_role), Some(held_on)) => Some(ReceptionInput { official: official.clone(), official_role, held_on }),
-            _ => None,
-        },
-        migration_case: a.migration_case,
-        registered_at: None,
-        reg_number: None,
-    }
-}
-
 /// Records `before → after` of one field when it changed.
 fn note(details: &mut Map<String, Value>, field: &str, before: Value, after: Value) {
     if before != after {
@@ -119,7 +88,7 @@ pub fn correct(state: &AppState, actor: &Actor, id: &str, expected: Option<i32>,
         if expected.is_none() {
             return Err(ServiceError::VersionRequired);
         }
-        let before = draft_of(card);
+        let before = crate::intake::draft_of(card);
         let mut after = before.clone();
         if let Some(x) = &input.applicants {
             after.applicants = x.clone();
