@@ -255,7 +255,7 @@ fn config_text(state: &AppState, name: &str, shipped: &str) -> String {
 
 fn period(state: &AppState, org: &str, month: &str) -> Option<Period> {
     let (from, to) = super::sstu::parse_month(month)?;
-    Some(Period { from, to, from_at: state.start_of(org, from), to_at: state.start_of(org, to) })
+    Some(super::sstu::month_period(state, org, from, to))
 }
 
 /// Why a form was not built.

@@ -207,6 +207,12 @@ enum Rows {
     Part { written: Vec<(String, i32, [u8; 32])>, completed: Vec<(String, i32, String)> },
 }
 
+/// The days `[from, to)` of organization `org` with the instants they begin at in its own time
+/// zone: the month an export or a form covers.
+pub fn month_period(state: &AppState, org: &str, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Period {
+    Period { from, to, from_at: state.start_of(org, from), to_at: state.start_of(org, to) }
+}
+
 /// The export of `req`: checks the whole selection first (a violation anywhere refuses it all
 /// before `open` is called), then writes the objects of the requested part into the writer
 /// `open` gives, hands it to `deliver`, and only then records the export. A ZIP part of a full
@@ -222,7 +228,7 @@ pub fn export_to<W: Write>(
 ) -> Result<Exported<W>, ExportError> {
     let bad = |field: &str, message: String| ExportError::Invalid(vec![Violation { reg_number: String::new(), field: field.into(), message }]);
     let (from, to) = parse_month(&req.month).ok_or_else(|| bad("month", "месяц в виде ГГГГ-ММ".into()))?;
-    let period = Period { from, to, from_at: state.start_of(org, from), to_at: state.start_of(org, to) };
+    let period = month_period(state, org, from, to);
     let builder = Builder::new(state, org);
     let part_limit = state.settings.sstu.part_limit();
     let org_owned = org.to_string();
@@ -359,7 +365,7 @@ pub struct MonthCheck {
 /// checked again here either.
 pub fn check_month(state: &AppState, org: &str, month: &str, since_last: bool) -> Result<MonthCheck, ExportError> {
     let (from, to) = parse_month(month).ok_or_else(|| ExportError::Invalid(vec![Violation { reg_number: String::new(), field: "month".into(), message: "месяц в виде ГГГГ-ММ".into() }]))?;
-    let period = Period { from, to, from_at: state.start_of(org, from), to_at: state.start_of(org, to) };
+    let period = month_period(state, org, from, to);
     let builder = Builder::new(state, org);
     let part_limit = state.settings.sstu.part_limit();
     let now = state.now_naive();
