@@ -9,7 +9,8 @@
 //!   the control figures likewise, and the copies forwarded inside the region;
 //! - one large organization's statistics (its own supervisor) for comparison;
 //! - the region's annual report;
-//! with PostgreSQL's sequential scans of the tables involved before and after the service's reads.
+//!
+//! With PostgreSQL's sequential scans of the tables involved before and after the service's reads.
 //!
 //!     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench region
 
@@ -25,31 +26,6 @@ use std::time::{Duration, Instant};
 
 fn env_n(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn p50_max(mut v: Vec<Duration>) -> (f64, f64) {
-    v.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    (ms(v[v.len() / 2]), ms(v[v.len() - 1]))
-}
-
-/// The request and the hand-written statements timed in turn, run after run (one warm-up).
-async fn paired(client: &awc::Client, url: &str, token: &str, conn: &mut PgConnection, statements: &[String]) -> ((f64, f64, usize), (f64, f64)) {
-    let (mut web, mut sql, mut size) = (Vec::new(), Vec::new(), 0);
-    for run in 0..=env_n("STATS_RUNS", 5) {
-        let (took, n) = support::timed_get(client, url, token).await;
-        let t = Instant::now();
-        for s in statements {
-            diesel::sql_query(s.as_str()).execute(conn).expect("hand-written SQL");
-        }
-        if run > 0 {
-            web.push(took);
-            sql.push(t.elapsed());
-        }
-        size = n;
-    }
-    let (w50, wmax) = p50_max(web);
-    ((w50, wmax, size), p50_max(sql))
 }
 
 /// The figures of every organization for one period, as few statements as a person writing
@@ -184,7 +160,12 @@ async fn run(url: &str, orgs_n: usize, total: usize) {
     std::thread::sleep(Duration::from_secs(1));
     let after = support::pg_seq_scans(&mut gen, &WATCHED);
     println!("region: sequential scans over the service's reads (before → after): {}", before.iter().zip(&after).map(|((t, a), (_, b))| format!("{t} {a}→{b}")).collect::<Vec<_>>().join(", "));
-    let ((p50, max, size), (h50, hmax)) = paired(&client, &srv.url(&format!("/api/v1/stats?{year}&organization=all")), &regional, &mut gen, &statements).await;
+    let ((p50, max, size), (h50, hmax)) = support::paired(&client, &srv.url(&format!("/api/v1/stats?{year}&organization=all")), &regional, env_n("STATS_RUNS", 5), || {
+        for s in &statements {
+            diesel::sql_query(s.as_str()).execute(&mut gen).expect("hand-written SQL");
+        }
+    })
+    .await;
     println!("region: stats 2025 vs 2024, organization=all  HTTP p50 {p50:8.1} ms  max {max:8.1} ms ({size} bytes)  | hand-written SQL p50 {h50:8.1} ms  max {hmax:8.1} ms  | ratio p50 {:.2}", p50 / h50);
     let (mut one, mut report) = (Vec::new(), Vec::new());
     for run in 0..=env_n("STATS_RUNS", 5) {
@@ -195,7 +176,7 @@ async fn run(url: &str, orgs_n: usize, total: usize) {
             report.push(b);
         }
     }
-    let ((o50, omax), (r50, rmax)) = (p50_max(one), p50_max(report));
+    let ((o50, omax), (r50, rmax)) = (support::p50_max(one), support::p50_max(report));
     println!("region: one large organization's stats (its supervisor)  HTTP p50 {o50:8.1} ms  max {omax:8.1} ms");
     println!("region: the region's annual report 2025  HTTP p50 {r50:8.1} ms  max {rmax:8.1} ms");
     srv.stop().await;

@@ -32,12 +32,7 @@ fn runs() -> usize {
     std::env::var("STATS_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5)
 }
 
-/// p50 and max in milliseconds.
-fn p50_max(mut v: Vec<Duration>) -> (f64, f64) {
-    v.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    (ms(v[v.len() / 2]), ms(v[v.len() - 1]))
-}
+use support::p50_max;
 
 /// One warm-up, then `STATS_RUNS` timed GETs of `url`; also returns the last body's size.
 async fn http(client: &awc::Client, url: &str, token: &str) -> (f64, f64, usize) {
@@ -54,24 +49,14 @@ async fn http(client: &awc::Client, url: &str, token: &str) -> (f64, f64, usize)
     (p50, max, size)
 }
 
-/// The request and its hand-written statements timed in turn, run after run (one warm-up each),
-/// so both meet the same moments of a shared machine: (HTTP p50, max, body size), (SQL p50, max).
+/// The request and its hand-written statements on `conn` timed in turn ([`support::paired`]).
 async fn paired(client: &awc::Client, url: &str, token: &str, conn: &mut Raw, statements: &[String]) -> ((f64, f64, usize), (f64, f64)) {
-    let (mut web, mut sql, mut size) = (Vec::new(), Vec::new(), 0);
-    for run in 0..=runs() {
-        let (took, n) = support::timed_get(client, url, token).await;
-        let t = Instant::now();
+    support::paired(client, url, token, runs(), || {
         for s in statements {
             conn.run(s);
         }
-        if run > 0 {
-            web.push(took);
-            sql.push(t.elapsed());
-        }
-        size = n;
-    }
-    let (w50, wmax) = p50_max(web);
-    ((w50, wmax, size), p50_max(sql))
+    })
+    .await
 }
 
 /// One period's grouped counts exactly as `store::stats::period` asks for them, written by hand

@@ -73,3 +73,31 @@ pub fn rollup_rows(columns: &str, filter: &str, from: chrono::NaiveDate, to: chr
     }
     sql
 }
+
+/// p50 and max of timings, in milliseconds.
+#[allow(dead_code)]
+pub fn p50_max(mut v: Vec<std::time::Duration>) -> (f64, f64) {
+    v.sort();
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    (ms(v[v.len() / 2]), ms(v[v.len() - 1]))
+}
+
+/// A GET and the hand-written SQL doing the same work (`sql`), timed in turn run after run
+/// (`runs` after one warm-up), so both meet the same moments of a shared machine:
+/// (HTTP p50, max, body size), (SQL p50, max).
+#[allow(dead_code)]
+pub async fn paired(client: &awc::Client, url: &str, token: &str, runs: usize, mut sql: impl FnMut()) -> ((f64, f64, usize), (f64, f64)) {
+    let (mut web, mut own, mut size) = (Vec::new(), Vec::new(), 0);
+    for run in 0..=runs {
+        let (took, n) = timed_get(client, url, token).await;
+        let t = std::time::Instant::now();
+        sql();
+        if run > 0 {
+            web.push(took);
+            own.push(t.elapsed());
+        }
+        size = n;
+    }
+    let (w50, wmax) = p50_max(web);
+    ((w50, wmax, size), p50_max(own))
+}
