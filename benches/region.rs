@@ -72,7 +72,7 @@ async fn run(url: &str, orgs_n: usize, total: usize) {
     // The organizations: the first is the one the database started with.
     let mut orgs = vec![first.id.clone()];
     for k in 1..orgs_n {
-        let o = appeals::store::organizations::NewOrganization { code: format!("mo{k:02}"), name: format!("Администрация муниципального образования № {k}"), time_zone: "Europe/Moscow".into(), sstu_department_id: None, parent_id: Some(first.id.clone()) };
+        let o = appeals::store::organizations::NewOrganization { code: format!("mo{k:02}"), name: format!("Администрация муниципального образования № {k}"), time_zone: "Europe/Moscow".into(), sstu_department_id: None, parent_id: Some(first.id.clone()), work_start: None, work_end: None };
         orgs.push(appeals::store::organizations::create(&pool, &o, now).expect("organization").id);
     }
     // Five executors in each, and the readers.

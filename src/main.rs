@@ -221,6 +221,12 @@ enum OrgCommand {
         /// Code of the body above it.
         #[arg(long)]
         parent: Option<String>,
+        /// Start of its working day, HH:MM (default: the config file's [reminders] work_start).
+        #[arg(long)]
+        work_start: Option<String>,
+        /// End of its working day, HH:MM (default: the config file's [reminders] work_end).
+        #[arg(long)]
+        work_end: Option<String>,
     },
     /// List the organizations (id, code, active, name).
     List,
@@ -519,13 +525,13 @@ fn role_codes() -> String {
 fn org_command(command: OrgCommand, settings: Settings, clock: Arc<dyn Clock>, now: chrono::NaiveDateTime) -> Result<(), Box<dyn std::error::Error>> {
     let (pool, _) = appeals::app::open(&settings, now)?;
     match command {
-        OrgCommand::Add { code, name, time_zone, sstu_department_id, parent } => {
+        OrgCommand::Add { code, name, time_zone, sstu_department_id, parent, work_start, work_end } => {
             let parent_id = match parent {
                 Some(p) => Some(appeals::store::organizations::by_code(&pool, p.trim())?.ok_or_else(|| format!("--parent: no organization `{p}` (appeals org list)"))?.id),
                 None => None,
             };
             let state = appeals::app::state(settings, pool, clock)?;
-            let input = appeals::organizations::OrgInput { code, name, time_zone, sstu_department_id, parent_id };
+            let input = appeals::organizations::OrgInput { code, name, time_zone, sstu_department_id, parent_id, work_start, work_end };
             match appeals::organizations::create(&state, &input) {
                 Ok(row) => println!("{}", row.id),
                 Err(appeals::store::ServiceError::Invalid(list)) => {

@@ -21,6 +21,10 @@ pub struct OrgInput {
     pub sstu_department_id: Option<String>,
     /// The body above it (a municipality's region).
     pub parent_id: Option<String>,
+    /// Start of its working day, `HH:MM` (none: the config file's `[reminders] work_start`).
+    pub work_start: Option<String>,
+    /// End of its working day, `HH:MM` (none: the config file's `[reminders] work_end`).
+    pub work_end: Option<String>,
 }
 
 /// True for a code of latin letters, digits, `-` and `_`, 1 to 64 characters: codes appear in
@@ -55,6 +59,23 @@ fn check_template(e: &mut Errors, field: &str, t: Option<&str>) {
     }
 }
 
+/// Checks a body's own working hours, the config file's standing in for a half left unset: a
+/// start after the end is refused whichever half the organization sets.
+fn check_hours(e: &mut Errors, state: &AppState, start: Option<&str>, end: Option<&str>) {
+    use crate::domain::reminders::HoursError;
+    if start.is_none() && end.is_none() {
+        return;
+    }
+    let s = start.unwrap_or(&state.settings.reminders.work_start);
+    let t = end.unwrap_or(&state.settings.reminders.work_end);
+    match crate::domain::reminders::check_hours(s, t) {
+        Ok(()) => {}
+        Err(HoursError::StartUnreadable) => e.add("work_start", "время в виде ЧЧ:ММ, например 09:00"),
+        Err(HoursError::EndUnreadable) => e.add("work_end", "время в виде ЧЧ:ММ, например 18:00"),
+        Err(HoursError::Empty) => e.add(if start.is_some() { "work_start" } else { "work_end" }, format!("начало рабочего дня ({s}) должно быть раньше его окончания ({t})")),
+    }
+}
+
 fn parent_missing() -> ServiceError {
     ServiceError::Invalid(vec![crate::domain::validation::FieldError { field: "parent_id".into(), message: "нет такой организации".into() }])
 }
@@ -79,8 +100,11 @@ pub fn create(state: &AppState, input: &OrgInput) -> Result<OrganizationRow, Ser
     if parent.as_deref().is_some_and(|p| uuid::Uuid::parse_str(p).is_err()) {
         e.add("parent_id", "нет такой организации");
     }
+    let hour = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(String::from);
+    let (work_start, work_end) = (hour(&input.work_start), hour(&input.work_end));
+    check_hours(&mut e, state, work_start.as_deref(), work_end.as_deref());
     e.finish().map_err(ServiceError::Invalid)?;
-    let new = NewOrganization { code: code.clone(), name: crate::domain::text::nfc(input.name.trim()), time_zone: input.time_zone.trim().into(), sstu_department_id: guid, parent_id: parent };
+    let new = NewOrganization { code: code.clone(), name: crate::domain::text::nfc(input.name.trim()), time_zone: input.time_zone.trim().into(), sstu_department_id: guid, parent_id: parent, work_start, work_end };
     let row = crate::store::organizations::create(&state.pool, &new, state.now_naive()).map_err(|err| match err {
         ServiceError::NotFound => parent_missing(),
         err if err.is_unique_violation() => code_taken(&code),
@@ -113,6 +137,10 @@ pub struct OrgPatch {
     pub active: Option<bool>,
     /// The body above it; empty clears it.
     pub parent_id: Option<String>,
+    /// Start of its working day, `HH:MM`; empty clears it.
+    pub work_start: Option<String>,
+    /// End of its working day, `HH:MM`; empty clears it.
+    pub work_end: Option<String>,
 }
 
 /// Changes an organization in one transaction and refreshes its kept settings; 404 for an
@@ -132,6 +160,15 @@ pub fn update(state: &AppState, id: &str, p: &OrgPatch) -> Result<OrganizationRo
     check_template(&mut e, "reg_number_template", reg.clone().flatten().as_deref());
     check_template(&mut e, "outgoing_number_template", out.clone().flatten().as_deref());
     check_template(&mut e, "forward_number_template", fwd.clone().flatten().as_deref());
+    let (work_start, work_end) = (clear(&p.work_start), clear(&p.work_end));
+    if work_start.is_some() || work_end.is_some() {
+        // The hours in force after the change: the changed half over what the body has now.
+        let now = crate::store::organizations::get(&state.pool, id).ok().flatten();
+        let kept = |v: &Option<Option<String>>, had: Option<String>| v.clone().unwrap_or(had);
+        let start = kept(&work_start, now.as_ref().and_then(|r| r.work_start.clone()));
+        let end = kept(&work_end, now.as_ref().and_then(|r| r.work_end.clone()));
+        check_hours(&mut e, state, start.as_deref(), end.as_deref());
+    }
     let parent = clear(&p.parent_id);
     match parent.clone().flatten() {
         Some(pid) if pid == id => e.add("parent_id", "организация не может быть подчинена самой себе"),
@@ -154,6 +191,8 @@ pub fn update(state: &AppState, id: &str, p: &OrgPatch) -> Result<OrganizationRo
         forward_number_template: fwd,
         active: p.active,
         parent_id: parent,
+        work_start,
+        work_end,
     };
     let row = crate::store::organizations::update(&state.pool, id, &change)?;
     state.orgs.put(OrgSettings::over(&row, &state.settings));

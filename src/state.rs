@@ -69,6 +69,10 @@ pub struct OrgSettings {
     pub forward_number_template: String,
     /// ССТУ.РФ department GUID of its exports.
     pub sstu_department_id: Option<String>,
+    /// Start of its working day, `HH:MM`: staff reminders go out from then.
+    pub work_start: String,
+    /// End of its working day, `HH:MM`: no staff reminder from then on.
+    pub work_end: String,
     /// False once deactivated: it keeps its registry but receives nothing new.
     pub active: bool,
     /// The body above it.
@@ -88,6 +92,8 @@ impl OrgSettings {
             outgoing_number_template: or(&row.outgoing_number_template, &s.organization.outgoing_number_template),
             forward_number_template: or(&row.forward_number_template, &s.organization.forward_number_template),
             sstu_department_id: row.sstu_department_id.clone().filter(|v| !v.trim().is_empty()).or_else(|| s.sstu.department_id.clone()),
+            work_start: or(&row.work_start, &s.reminders.work_start),
+            work_end: or(&row.work_end, &s.reminders.work_end),
             active: row.active,
             parent_id: row.parent_id.clone(),
         }
@@ -169,6 +175,8 @@ impl AppState {
             reg_number_template: None,
             outgoing_number_template: None,
             forward_number_template: None,
+            work_start: None,
+            work_end: None,
         };
         Arc::new(OrgSettings::over(&row, s))
     }

@@ -25,6 +25,13 @@ pub struct NewOrganizationBody {
     /// The body above it (a municipality's region).
     #[serde(default)]
     pub parent_id: Option<String>,
+    /// Start of its working day, `HH:MM`: staff reminders reach its people from then, in its
+    /// time zone (none: the config file's `[reminders] work_start`).
+    #[serde(default)]
+    pub work_start: Option<String>,
+    /// End of its working day, `HH:MM` (none: the config file's `[reminders] work_end`).
+    #[serde(default)]
+    pub work_end: Option<String>,
 }
 
 /// A change of an organization; absent members stay, an empty text clears a template or GUID
@@ -56,6 +63,12 @@ pub struct OrganizationPatch {
     /// The body above it; `""` clears it.
     #[serde(default)]
     pub parent_id: Option<String>,
+    /// Start of its working day, `HH:MM`; `""` clears it.
+    #[serde(default)]
+    pub work_start: Option<String>,
+    /// End of its working day, `HH:MM`; `""` clears it.
+    #[serde(default)]
+    pub work_end: Option<String>,
 }
 
 /// An organization: its own settings (`null` where the config file's default applies) and the
@@ -82,6 +95,10 @@ pub struct Organization {
     pub active: bool,
     /// The body above it.
     pub parent_id: Option<String>,
+    /// Its own start of the working day, if set.
+    pub work_start: Option<String>,
+    /// Its own end of the working day, if set.
+    pub work_end: Option<String>,
     /// The settings in force: its own over the config file's defaults.
     pub effective: EffectiveSettings,
 }
@@ -97,6 +114,10 @@ pub struct EffectiveSettings {
     pub forward_number_template: String,
     /// ССТУ.РФ department GUID of its exports.
     pub sstu_department_id: Option<String>,
+    /// Start of the working day in force, `HH:MM`.
+    pub work_start: String,
+    /// End of the working day in force, `HH:MM`.
+    pub work_end: String,
 }
 
 /// The created organization's id.
@@ -128,11 +149,15 @@ fn view(state: &AppState, r: OrganizationRow) -> Organization {
         forward_number_template: r.forward_number_template,
         active: r.active,
         parent_id: r.parent_id,
+        work_start: r.work_start,
+        work_end: r.work_end,
         effective: EffectiveSettings {
             reg_number_template: e.reg_number_template,
             outgoing_number_template: e.outgoing_number_template,
             forward_number_template: e.forward_number_template,
             sstu_department_id: e.sstu_department_id,
+            work_start: e.work_start,
+            work_end: e.work_end,
         },
     }
 }
@@ -145,7 +170,7 @@ fn view(state: &AppState, r: OrganizationRow) -> Organization {
 pub async fn create_organization(caller: Caller, state: web::Data<AppState>, body: ValidJson<NewOrganizationBody>) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::ManageOrganizations)?;
     let b = body.0;
-    let input = crate::organizations::OrgInput { code: b.code, name: b.name, time_zone: b.time_zone, sstu_department_id: b.sstu_department_id, parent_id: b.parent_id };
+    let input = crate::organizations::OrgInput { code: b.code, name: b.name, time_zone: b.time_zone, sstu_department_id: b.sstu_department_id, parent_id: b.parent_id, work_start: b.work_start, work_end: b.work_end };
     let st = state.clone();
     let row = web::block(move || crate::organizations::create(&st, &input)).await??;
     tracing::info!(organization = %row.id, code = %row.code, actor = %caller.login, "organization created");
@@ -203,6 +228,8 @@ pub async fn update_organization(caller: Caller, state: web::Data<AppState>, id:
         forward_number_template: b.forward_number_template,
         active: b.active,
         parent_id: b.parent_id,
+        work_start: b.work_start,
+        work_end: b.work_end,
     };
     let st = state.clone();
     let target = id.clone();

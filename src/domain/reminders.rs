@@ -52,12 +52,10 @@ fn hm(s: &str) -> Option<NaiveTime> {
 impl ReminderRules {
     /// Rejects unreadable hours or an empty working day.
     pub fn check(&self) -> Result<(), String> {
-        let (Some(a), Some(b)) = (hm(&self.work_start), hm(&self.work_end)) else {
-            return Err("work_start and work_end must be HH:MM".into());
-        };
-        if a >= b {
-            return Err("work_start must be before work_end".into());
-        }
+        check_hours(&self.work_start, &self.work_end).map_err(|e| match e {
+            HoursError::Empty => "work_start must be before work_end".to_string(),
+            _ => "work_start and work_end must be HH:MM".to_string(),
+        })?;
         if self.days_before.iter().any(|d| *d == 0 || *d > 60) {
             return Err("days_before: 1 to 60 working days".into());
         }
@@ -67,17 +65,48 @@ impl ReminderRules {
     /// Whether staff may be written to at this organization-local instant: a working day,
     /// inside working hours (the end an hour earlier on a shortened pre-holiday day).
     pub fn in_working_hours(&self, cal: &ProductionCalendar, local: NaiveDateTime) -> bool {
-        let day = local.date();
-        if !cal.is_working_day(day) {
-            return false;
-        }
-        let start = hm(&self.work_start).unwrap_or(NaiveTime::from_hms_opt(9, 0, 0).expect("valid"));
-        let mut end = hm(&self.work_end).unwrap_or(NaiveTime::from_hms_opt(18, 0, 0).expect("valid"));
-        if cal.is_short_day(day) {
-            end -= chrono::Duration::hours(1);
-        }
-        local.time() >= start && local.time() < end
+        in_working_hours(cal, local, &self.work_start, &self.work_end)
     }
+}
+
+/// Why a body's working hours are refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HoursError {
+    /// The start is not `HH:MM`.
+    StartUnreadable,
+    /// The end is not `HH:MM`.
+    EndUnreadable,
+    /// The day would be empty: the start is not before the end.
+    Empty,
+}
+
+/// Rejects unreadable hours or an empty working day: the config file's and each
+/// organization's own. Hours are written as clocks show them, `HH:MM` (`9:5` is refused, not
+/// read as 09:05).
+pub fn check_hours(work_start: &str, work_end: &str) -> Result<(), HoursError> {
+    let strict = |s: &str| Some(s.trim()).filter(|s| s.len() == 5 && s.as_bytes()[2] == b':').and_then(hm);
+    let a = strict(work_start).ok_or(HoursError::StartUnreadable)?;
+    let b = strict(work_end).ok_or(HoursError::EndUnreadable)?;
+    if a >= b {
+        return Err(HoursError::Empty);
+    }
+    Ok(())
+}
+
+/// Whether staff may be written to at this local instant of a body working from `work_start`
+/// to `work_end`: a working day, inside those hours (the end an hour earlier on a shortened
+/// pre-holiday day).
+pub fn in_working_hours(cal: &ProductionCalendar, local: NaiveDateTime, work_start: &str, work_end: &str) -> bool {
+    let day = local.date();
+    if !cal.is_working_day(day) {
+        return false;
+    }
+    let start = hm(work_start).unwrap_or(NaiveTime::from_hms_opt(9, 0, 0).expect("valid"));
+    let mut end = hm(work_end).unwrap_or(NaiveTime::from_hms_opt(18, 0, 0).expect("valid"));
+    if cal.is_short_day(day) {
+        end -= chrono::Duration::hours(1);
+    }
+    local.time() >= start && local.time() < end
 }
 
 /// What an executor is told about one appeal today.
@@ -264,6 +293,19 @@ mod tests {
 
     fn at(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    #[test]
+    fn an_organizations_own_hours() {
+        let c = cal();
+        assert!(in_working_hours(&c, at("2025-03-03 07:30"), "07:00", "16:00"), "an early body");
+        assert!(!in_working_hours(&c, at("2025-03-03 16:00"), "07:00", "16:00"));
+        assert!(!in_working_hours(&c, at("2025-03-07 15:00"), "07:00", "16:00"), "shortened pre-holiday day ends at 15:00");
+        assert!(check_hours("08:00", "17:00").is_ok());
+        assert_eq!(check_hours("17:00", "08:00"), Err(HoursError::Empty));
+        assert_eq!(check_hours("8", "17:00"), Err(HoursError::StartUnreadable));
+        assert_eq!(check_hours("08:00", "17"), Err(HoursError::EndUnreadable));
+        assert_eq!(check_hours("08:00", "9:5"), Err(HoursError::EndUnreadable), "not read as 09:05");
     }
 
     #[test]

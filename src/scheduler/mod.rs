@@ -54,14 +54,16 @@ fn with_email(u: &UserRow) -> Option<&str> {
     u.email.as_deref().filter(|m| !m.trim().is_empty())
 }
 
-/// Plans the staff reminders due at `now` for every organization. Outside working hours or on
-/// a non-working day of an organization nothing is planned for it. The day's first pass leaves
+/// Plans the staff reminders due at `now` for every organization. Outside an organization's own
+/// working hours (its settings over the config file's) or on a non-working day nothing is
+/// planned for it. The day's first pass leaves
 /// batches per executor that [`expand`] (and so [`dispatch`]) turns into reminders.
 pub fn plan(state: &AppState, now: DateTime<Utc>) -> Result<reminder_plan::Planned, ServiceError> {
     let mut total = reminder_plan::Planned::default();
     for org in outbox::organizations(&state.pool)? {
         let local = local_time(state, &org.time_zone, now);
-        if !state.settings.reminders.in_working_hours(&state.calendar, local) {
+        let hours = state.org(&org.id);
+        if !reminders::in_working_hours(&state.calendar, local, &hours.work_start, &hours.work_end) {
             continue;
         }
         let day = OrgDay::at(state, &org.id, local)?;

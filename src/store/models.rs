@@ -31,6 +31,10 @@ pub struct OrganizationRow {
     pub outgoing_number_template: Option<String>,
     /// Its cover-letter number template when forwarding (none: the config file's).
     pub forward_number_template: Option<String>,
+    /// Start of its working day (`HH:MM`; none: the config file's `[reminders] work_start`).
+    pub work_start: Option<String>,
+    /// End of its working day (`HH:MM`; none: the config file's `[reminders] work_end`).
+    pub work_end: Option<String>,
 }
 
 /// A user.

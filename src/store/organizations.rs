@@ -20,6 +20,10 @@ pub struct NewOrganization {
     pub sstu_department_id: Option<String>,
     /// The body above it.
     pub parent_id: Option<String>,
+    /// Start of its working day (`HH:MM`), if not the config file's.
+    pub work_start: Option<String>,
+    /// End of its working day (`HH:MM`), if not the config file's.
+    pub work_end: Option<String>,
 }
 
 /// What a change of an organization sets; `None` leaves a field as it is, `Some(None)` clears a
@@ -42,6 +46,10 @@ pub struct OrganizationChange {
     pub active: Option<bool>,
     /// The body above it.
     pub parent_id: Option<Option<String>>,
+    /// Start of its working day.
+    pub work_start: Option<Option<String>>,
+    /// End of its working day.
+    pub work_end: Option<Option<String>>,
 }
 
 backend_fns! {
@@ -64,6 +72,8 @@ backend_fns! {
                 reg_number_template: None,
                 outgoing_number_template: None,
                 forward_number_template: None,
+                work_start: o.work_start.clone(),
+                work_end: o.work_end.clone(),
             };
             diesel::insert_into(organizations::table).values(&row).execute(c)?;
             Ok(row)
@@ -98,6 +108,8 @@ backend_fns! {
             if let Some(v) = &ch.forward_number_template { row.forward_number_template = v.clone(); }
             if let Some(v) = ch.active { row.active = v; }
             if let Some(v) = &ch.parent_id { row.parent_id = v.clone(); }
+            if let Some(v) = &ch.work_start { row.work_start = v.clone(); }
+            if let Some(v) = &ch.work_end { row.work_end = v.clone(); }
             diesel::update(organizations::table.filter(organizations::id.eq(id)))
                 .set((
                     organizations::name.eq(&row.name),
@@ -108,6 +120,8 @@ backend_fns! {
                     organizations::forward_number_template.eq(&row.forward_number_template),
                     organizations::active.eq(row.active),
                     organizations::parent_id.eq(&row.parent_id),
+                    organizations::work_start.eq(&row.work_start),
+                    organizations::work_end.eq(&row.work_end),
                 ))
                 .execute(c)?;
             Ok(row)

@@ -14,6 +14,8 @@ diesel::table! {
         reg_number_template -> Nullable<Text>,
         outgoing_number_template -> Nullable<Text>,
         forward_number_template -> Nullable<Text>,
+        work_start -> Nullable<Text>,
+        work_end -> Nullable<Text>,
     }
 }
 

@@ -49,7 +49,7 @@ backend_fns! {
             if let Some(o) = organizations::table.filter(organizations::code.eq(code)).select(OrganizationRow::as_select()).first(c).optional()? {
                 return Ok(o);
             }
-            let row = OrganizationRow { id: new_id(), code: code.into(), name: name.into(), time_zone: tz.into(), sstu_department_id: None, created_at: now, active: true, parent_id: None, reg_number_template: None, outgoing_number_template: None, forward_number_template: None };
+            let row = OrganizationRow { id: new_id(), code: code.into(), name: name.into(), time_zone: tz.into(), sstu_department_id: None, created_at: now, active: true, parent_id: None, reg_number_template: None, outgoing_number_template: None, forward_number_template: None, work_start: None, work_end: None };
             diesel::insert_into(organizations::table).values(&row).execute(c)?;
             Ok(row)
         })

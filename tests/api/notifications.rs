@@ -749,3 +749,58 @@ async fn two_dispatchers_send_a_thousand_notifications_exactly_once(db: Db) {
     assert_eq!((mails.len(), ids.len()), (n, n), "each sent exactly once");
     eprintln!("dispatchers: one sent {}, two sent {}", r1.sent, r2.sent);
 }
+
+both_backends!(each_organization_is_reminded_within_its_own_working_hours);
+async fn each_organization_is_reminded_within_its_own_working_hours(db: Db) {
+    let app = TestApp::start(db).await;
+    // A body that works 07:00–16:00, beside the first one on the config file's 09:00–18:00.
+    let r = app.call("POST", "/api/v1/organizations", Some(&app.regional_admin), Some(&json!({"code": "early", "name": "Администрация Раннего района", "time_zone": "Europe/Moscow", "work_start": "07:00", "work_end": "16:00"}))).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let org = r.json["id"].as_str().unwrap().to_string();
+    assert_eq!((r.json["organization"]["effective"]["work_start"].as_str(), r.json["organization"]["effective"]["work_end"].as_str()), (Some("07:00"), Some("16:00")));
+    let user = |login: &str, role: &str| json!({"login": login, "role": role, "full_name": format!("{login} Ранний"), "organization_id": org, "email": format!("{login}@early.ru")});
+    let r = app.call("POST", "/api/v1/users", Some(&app.regional_admin), Some(&user("early_clerk", "clerk"))).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let clerk = r.json["token"].as_str().unwrap().to_string();
+    let r = app.call("POST", "/api/v1/users", Some(&app.regional_admin), Some(&user("early_exec", "executor"))).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let early_exec = r.json["user"]["id"].as_str().unwrap().to_string();
+    let r = app.call("POST", "/api/v1/users", Some(&app.regional_admin), Some(&user("early_admin", "admin"))).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let early_admin = r.json["token"].as_str().unwrap().to_string();
+    let r = app.call("POST", "/api/v1/appeals", Some(&clerk), Some(&appeal(json!({"applicants": []})))).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let early_card = r.json["id"].as_str().unwrap().to_string();
+    // The early body's outbox, as its own administrator reads it.
+    let early_reminders = || async {
+        let r = app.call("GET", &format!("/api/v1/notifications?appeal_id={early_card}&kind=reminder"), Some(&early_admin), None).await;
+        assert_eq!(r.status, 200, "{}", r.json);
+        r.json["items"].as_array().unwrap().len()
+    };
+    let r = app.call("POST", &format!("/api/v1/appeals/{early_card}/assign"), Some(&clerk), Some(&json!({"executors": [{"user_id": early_exec, "responsible": true}]}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    // The first body's executor, with the same deadline (2 April 2025).
+    let (exec, _) = staff(&app, "ivanova", "executor", "ivanova@uhta.ru").await;
+    let card = assigned(&app, &exec, json!({"applicants": []})).await;
+    let first_card = card["id"].as_str().unwrap().to_string();
+
+    // Monday 31 March 07:30 Moscow: the early body's day has begun, the first body's not.
+    assert_eq!(plan(&app, Utc.with_ymd_and_hms(2025, 3, 31, 4, 30, 0).unwrap()).await, 2, "the early body's reminder and digest");
+    assert_eq!(early_reminders().await, 1);
+    assert_eq!(outbox(&app, &format!("appeal_id={first_card}&kind=reminder")).await.len(), 0, "09:00 has not come in the first body");
+    // 10:00: the first body's turn; the early body's were planned already.
+    assert_eq!(plan(&app, msk(2025, 3, 31, 10)).await, 2);
+    assert_eq!(outbox(&app, &format!("appeal_id={first_card}&kind=reminder")).await.len(), 1);
+    // Tuesday 16:30: the early body's day is over, the first body's goes on.
+    assert_eq!(plan(&app, Utc.with_ymd_and_hms(2025, 4, 1, 13, 30, 0).unwrap()).await, 2, "only the first body's reminder and digest");
+    assert_eq!(early_reminders().await, 1);
+    assert_eq!(outbox(&app, &format!("appeal_id={first_card}&kind=reminder")).await.len(), 2);
+
+    // Hours are checked against the half left as it is; clearing returns to the config file's.
+    let path = format!("/api/v1/organizations/{org}");
+    app.call("PATCH", &path, Some(&app.regional_admin), Some(&json!({"work_start": "17:00"}))).await.assert_problem(422, Some("work_start"));
+    app.call("PATCH", &path, Some(&app.regional_admin), Some(&json!({"work_end": "9:5"}))).await.assert_problem(422, Some("work_end"));
+    let r = app.call("PATCH", &path, Some(&app.regional_admin), Some(&json!({"work_start": "", "work_end": ""}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!((r.json["work_start"].clone(), r.json["effective"]["work_start"].as_str()), (Value::Null, Some("09:00")));
+}
