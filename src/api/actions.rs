@@ -62,18 +62,10 @@ pub async fn forward_appeal(caller: Caller, state: web::Data<AppState>, req: Htt
     if body.0.organization_id.is_none() {
         return respond(state, caller, id.into_inner(), expected, Command::Forward(body.0)).await;
     }
-    // To another organization of the instance: the control use case plans the sender's side,
-    // registration applies it with the receiver's new appeal in one transaction.
+    // To another organization of the instance, with the receiver's new appeal.
     let (st, actor) = (state.clone(), caller.actor());
     let id = id.into_inner();
-    let card = web::block(move || {
-        let plan = control::forward::plan_within(&st, &actor, body.0)?;
-        let receiver = (plan.receiver_org.as_str(), plan.receiver_name.as_str(), plan.receiver_sstu_id.clone());
-        let (mut card, _) = crate::registry::forward_within(&st, &actor.org, &id, expected, receiver, &plan.sender_name, plan.step, control::forward::receiver_refused).map_err(control::forward::number_taken)?;
-        crate::queries::card::redact_related(&st, &actor, std::slice::from_mut(&mut card))?;
-        Ok::<_, crate::store::ServiceError>(card)
-    })
-    .await??;
+    let card = web::block(move || crate::edge::forwarding::to_organization(&st, &actor, &id, expected, body.0)).await??;
     tracing::info!(appeal_id = %card.appeal.id, action = "forward", actor = %caller.login, "control action");
     Ok(card_response(HttpResponse::Ok(), Card::from_data(card, &caller.id, caller.role, state.today(&caller.org))))
 }

@@ -95,13 +95,14 @@ fn organization_param(query: &str) -> Option<String> {
     serde_urlencoded::from_str::<Vec<(String, String)>>(query).ok()?.into_iter().find(|(k, _)| k == "organization").map(|(_, v)| v.trim().to_string())
 }
 
-/// The organization a request acts in. A regional role names any organization of the instance
-/// with `?organization=ID` (404 for an id that names none) and then reads, and for the regional
+/// The organization a request acts in (every API request; the statistics page's choice). A
+/// regional role names any organization of the instance with `?organization=ID` (404 for an id
+/// that names none) and then reads, and for the regional
 /// administrator manages users, exactly as that organization's own staff would; every other
 /// role may name only its own (403 otherwise). `all` is left to the endpoints that sum over the
 /// region. The regional supervisor only reads: any other method answers 403 here, once for
 /// every endpoint.
-async fn scoped(state: &web::Data<AppState>, mut caller: Caller, named: Option<String>, reads: bool) -> Result<Caller, ApiError> {
+pub async fn scoped(state: &web::Data<AppState>, mut caller: Caller, named: Option<String>, reads: bool) -> Result<Caller, ApiError> {
     if caller.role == Role::RegionalSupervisor && !reads {
         return Err(ApiError::Forbidden(format!("роль «{}» только читает: действия ей недоступны", caller.role.label())));
     }

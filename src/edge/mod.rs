@@ -9,6 +9,7 @@ pub mod bulk;
 pub mod caller;
 pub mod error;
 pub mod etag;
+pub mod forwarding;
 pub mod list;
 pub mod multipart;
 pub mod params;

@@ -372,7 +372,11 @@ fn action_body(action: &str, f: &Form) -> Option<Value> {
             json!({"executors": executors, "instruction": f.opt("instruction")})
         }
         "extend" => json!({"days": f.get("days").parse::<i64>().map(Value::from).unwrap_or_else(|_| json!(f.get("days"))), "reason": f.get("reason")}),
-        "forward" => json!({"organization": f.opt("organization"), "reason": f.opt("reason")}),
+        // An organization of the instance picked from the list, else the body typed by hand.
+        "forward" => match f.opt("organization_id") {
+            Value::Null => json!({"organization": f.opt("organization"), "reason": f.opt("reason")}),
+            org => json!({"organization_id": org, "reason": f.opt("reason")}),
+        },
         "answer" => {
             let results: Vec<Value> = f.all("code").iter().zip(f.all("result")).map(|(c, r)| json!({"code": c, "result": r})).collect();
             json!({"text": f.get("text"), "results": results})
@@ -418,7 +422,10 @@ pub async fn act(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(
     let outcome = match command_of(&action, answer_id, json_body.to_string().as_bytes()) {
         Ok(command) => {
             let (st, id) = (state.clone(), id.clone());
-            web::block(move || control::command::execute(&st, &actor, &login, &id, expected, command)).await?.map_err(ApiError::from)
+            match command {
+                Command::Forward(input) if input.organization_id.is_some() => web::block(move || crate::edge::forwarding::to_organization(&st, &actor, &id, expected, input)).await?.map_err(ApiError::from),
+                command => web::block(move || control::command::execute(&st, &actor, &login, &id, expected, command)).await?.map_err(ApiError::from),
+            }
         }
         Err(e) => Err(e),
     };

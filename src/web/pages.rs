@@ -460,7 +460,15 @@ pub async fn card_context(state: &web::Data<AppState>, s: &Session, card: CardDa
         .map(|r| json!({"code": r.as_str(), "label": r.label()}))
         .collect();
     let reasons = leave_reasons();
+    // The other active organizations of the instance, for forwarding with a card of their own.
+    let organizations: Vec<Value> = if allowed.contains(&"forward") {
+        let (pool, own) = (state.pool.clone(), s.caller.org.clone());
+        web::block(move || crate::store::organizations::list(&pool)).await??.into_iter().filter(|o| o.active && o.id != own).map(|o| json!({"id": o.id, "name": o.name})).collect()
+    } else {
+        Vec::new()
+    };
     Ok(json!({
+        "organizations": organizations,
         "card": view, "allowed": allowed, "history": history, "executors": executors, "assignees": assignees,
         "pending_answer_id": pending, "dispatch_answer_id": dispatchable, "results": results, "reasons": reasons,
         "channel_name": channel_name, "question_names": question_names,
@@ -514,24 +522,46 @@ pub async fn print(req: HttpRequest, state: web::Data<AppState>, id: web::Path<S
     page(&state, &s, "print.html", ctx)
 }
 
-/// `GET /statistics`: the period picker, the tables, and links to the reports' files.
+/// `GET /statistics`: the period picker, the tables, and links to the reports' files. A regional
+/// role also picks the organization: one of the instance's, or the whole region (`all`), whose
+/// figures are summed with a table by organization, as `GET /api/v1/stats?organization=all`.
 pub async fn statistics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     let s = session::require(&req, &state).await?;
     s.caller.require(Capability::Reports)?;
     let p = Params::of(&req)?.without_empty();
-    let today = state.today(&s.caller.org);
+    let regional = s.caller.role.regional();
+    let organization = if regional { p.raw("organization").map(String::from) } else { None };
+    let caller = crate::edge::caller::scoped(&state, s.caller.clone(), organization.clone(), true).await?;
+    let today = state.today(&caller.org);
     use chrono::Datelike;
     let from = p.raw("from").map(String::from).unwrap_or_else(|| format!("{}-01-01", today.year()));
     let to = p.raw("to").map(String::from).unwrap_or_else(|| today.to_string());
-    let params = Params::from_pairs(&[("from", from.as_str()), ("to", to.as_str()), ("compare", "previous_year")]);
+    let mut pairs = vec![("from", from.as_str()), ("to", to.as_str()), ("compare", "previous_year")];
+    if let Some(o) = organization.as_deref() {
+        pairs.push(("organization", o));
+    }
+    let params = Params::from_pairs(&pairs);
     let mut error = None;
     let mut stats = Value::Null;
     let (mut channel_chart, mut section_chart) = (String::new(), String::new());
-    match crate::edge::stats::scope_of(&state, &s.caller, &params) {
-        Ok((period, compare, scope, top)) => {
+    let scope = crate::edge::stats::scope_of(&state, &caller, &params).and_then(|(period, compare, scope, top)| {
+        let region = crate::edge::stats::asks_for_region(&caller, &params, Some(&scope))?;
+        Ok((period, compare, scope, top, region))
+    });
+    match scope {
+        Ok((period, compare, scope, top, region)) => {
             let st = state.clone();
             // The page shows no tables by executor, so it does not read them.
-            match web::block(move || st.on_reads(crate::store::ServiceError::is_unavailable, |st| crate::reports::statistics::compute_for(st, period, compare, &scope, top, crate::reports::statistics::Detail::Summary))).await? {
+            let computed = web::block(move || {
+                st.on_reads(crate::store::ServiceError::is_unavailable, |st| {
+                    if region {
+                        crate::reports::region::compute(st, period, compare, &scope, &crate::reports::region::organizations(st)?, top)
+                    } else {
+                        crate::reports::statistics::compute_for(st, period, compare, &scope, top, crate::reports::statistics::Detail::Summary)
+                    }
+                })
+            });
+            match computed.await? {
                 Ok(mut v) => {
                     // The page shows no theme, topic, source or form tables: not rendered, not converted.
                     (v.by_topic, v.by_theme, v.by_source, v.by_form, v.by_legal_regime) = Default::default();
@@ -547,10 +577,22 @@ pub async fn statistics(req: HttpRequest, state: web::Data<AppState>) -> Result<
         }
         Err(e) => error = Some(session::describe(&e)),
     }
+    // The organizations a regional role may pick, the region first.
+    let organizations: Vec<Value> = if regional {
+        let pool = state.pool.clone();
+        web::block(move || crate::store::organizations::list(&pool)).await??.into_iter().map(|o| json!({"id": o.id, "name": o.name})).collect()
+    } else {
+        Vec::new()
+    };
+    let chosen = organization.unwrap_or_else(|| caller.org.clone());
+    // The report links carry the choice (an id or `all`, checked above), so the files are the
+    // region's or that body's.
+    let of = if regional { format!("&organization={chosen}") } else { String::new() };
     let year = from.get(..4).and_then(|y| y.parse::<i32>().ok()).unwrap_or(today.year());
     let month = to.get(..7).unwrap_or("").to_string();
     let month_label = format!("{month}-01").parse::<chrono::NaiveDate>().map(crate::domain::ru::month).unwrap_or_default();
-    page(&state, &s, "statistics.html", json!({"title": "Статистика", "from": from, "to": to, "stats": stats, "error": error, "year": year, "month": month, "month_label": month_label, "channel_chart": channel_chart, "section_chart": section_chart}))
+    page(&state, &s, "statistics.html", json!({"title": "Статистика", "from": from, "to": to, "stats": stats, "error": error, "year": year, "month": month, "month_label": month_label, "channel_chart": channel_chart, "section_chart": section_chart,
+        "organizations": organizations, "organization": chosen, "region": chosen == "all", "of": of}))
 }
 
 /// `GET /classifier/suggest?q=`: classifier entries matching words, for the form's script.

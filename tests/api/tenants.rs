@@ -148,10 +148,25 @@ async fn one_organization_never_reaches_another(db: Db) {
     r.assert_problem(404, None);
     let r = app.call("GET", "/api/v1/appeals?limit=100", Some(&b.token("clerk")), None).await;
     assert!(!r.json.to_string().contains(&own_id));
-    // The web pages: the registry and the board of A show nothing of B's.
-    for page in ["/", "/appeals", "/appeals?q=%D0%A2%D0%B5%D0%BD%D0%B0%D0%BD%D1%82%D0%BE%D0%B2%D0%B0", "/me"] {
-        let r = app.raw("GET", page, Some(&app.admin), None, &[]).await;
-        assert!(!r.json.to_string().contains(MARKER), "{page}");
+    // The web pages, signed in as A's staff: the board, the registry and its search and CSV, the
+    // queue and the statistics show nothing of B's; B's card and its print are not found.
+    crate::web::set_passwords(&app);
+    for login in ["admin", "supervisor", "clerk", "executor"] {
+        let mut browser = crate::web::Browser::new(&app);
+        browser.sign_in(login).await;
+        for page in ["/", "/appeals", "/appeals?q=%D0%A2%D0%B5%D0%BD%D0%B0%D0%BD%D1%82%D0%BE%D0%B2%D0%B0", "/registry.csv", "/me", "/statistics?from=2025-01-01&to=2025-12-31"] {
+            let p = browser.get(page).await;
+            if p.status == 403 {
+                continue;
+            }
+            assert_eq!(p.status, 200, "{page} as A's {login}: {}", p.body);
+            // (The search page repeats its query, B's surname, in its box: B's rows are what must not show.)
+            let b_rows = [f.appeal.as_str(), "Вера Ильинична", "починить фонтан", "tenant@example.ru"];
+            assert!(!b_rows.iter().any(|b| p.body.contains(b)), "{page} as A's {login} shows B's appeal");
+        }
+        for page in [format!("/appeals/{}", f.appeal), format!("/appeals/{}/print", f.appeal)] {
+            assert_eq!(browser.get(&page).await.status, 404, "{page} as A's {login}");
+        }
     }
 }
 

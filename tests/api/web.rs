@@ -9,16 +9,16 @@ use serde_json::{json, Value};
 const PASSWORD: &str = "пароль-для-тестов";
 
 /// A browser: the cookies it holds and the CSRF token of its last page.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     cookies: std::collections::BTreeMap<String, String>,
     csrf: String,
 }
 
 /// An HTML answer.
-struct Page {
-    status: u16,
-    body: String,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) body: String,
     location: Option<String>,
     set_cookies: Vec<String>,
 }
@@ -33,7 +33,7 @@ fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Browser { app, cookies: Default::default(), csrf: String::new() }
     }
 
@@ -82,7 +82,7 @@ impl<'a> Browser<'a> {
         b
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         self.send("GET", path, None).await
     }
 
@@ -94,7 +94,7 @@ impl<'a> Browser<'a> {
         self.send("POST", path, Some(form(&all))).await
     }
 
-    async fn sign_in(&mut self, login: &str) -> Page {
+    pub(crate) async fn sign_in(&mut self, login: &str) -> Page {
         let p = self.get("/").await;
         assert_eq!(p.status, 200);
         let p = self.post("/login", &[("login", login), ("password", PASSWORD)]).await;
@@ -105,7 +105,7 @@ impl<'a> Browser<'a> {
     }
 }
 
-fn set_passwords(app: &TestApp) {
+pub(crate) fn set_passwords(app: &TestApp) {
     let hash = appeals::auth::hash_password(PASSWORD).unwrap();
     for login in ["admin", "supervisor", "clerk", "executor", "executor2"] {
         appeals::store::sessions::set_password(&app.pool, &app.org, &app.user_id(login), &hash, appeals::store::micros(start_instant())).unwrap();
@@ -804,4 +804,85 @@ async fn an_imported_cards_page_shows_the_journal_number(db: Db) {
     let card = b.get(&format!("/appeals/{id}")).await;
     assert_eq!(card.status, 200);
     assert!(card.body.contains("Номер в прежнем журнале</dt><dd id=\"legacy-number\">17-В</dd>"), "{}", card.body);
+}
+
+/// Gives `login` (of the first organization) the test password, so it can sign in to the pages.
+fn set_password_of(app: &TestApp, login: &str) {
+    let hash = appeals::auth::hash_password(PASSWORD).unwrap();
+    appeals::store::sessions::set_password(&app.pool, &app.org, &app.user_id(login), &hash, appeals::store::micros(start_instant())).unwrap();
+}
+
+both_backends!(the_card_forwards_to_an_organization_of_the_instance);
+async fn the_card_forwards_to_an_organization_of_the_instance(db: Db) {
+    let app = TestApp::start(db).await;
+    set_passwords(&app);
+    let town = app.second_organization("ukhta", "Администрация городского округа «Ухта»").await;
+    let card = app.register(json!({})).await;
+    let id = card["id"].as_str().unwrap();
+    let mut sup = Browser::new(&app);
+    sup.sign_in("supervisor").await;
+    // The form lists the other organizations of the instance; its own is not among them.
+    let page = sup.get(&format!("/appeals/{id}")).await;
+    assert!(page.body.contains("name=\"organization_id\"") && page.body.contains(&format!("<option value=\"{}\">Администрация городского округа «Ухта»</option>", town.id)), "{}", page.body);
+    assert!(!page.body.contains(&format!("<option value=\"{}\"", app.org)), "the sender itself is not offered");
+    let version = card["version"].to_string();
+    let p = sup.post(&format!("/appeals/{id}/do/forward"), &[("version", &version), ("organization_id", &town.id), ("organization", ""), ("reason", "Вопрос относится к ведению городского округа")]).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    // Both cards, linked: the sender's says where it went, the town has its own appeal.
+    let sent = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.supervisor), None).await;
+    assert_eq!(sent.json["status"], "forwarded", "{}", sent.json);
+    assert_eq!(sent.json["forwarded"]["organization"], "Администрация городского округа «Ухта»");
+    let to = sent.json["forwarded"]["to_appeal_id"].as_str().expect("linked to the receiver's appeal").to_string();
+    let got = app.call("GET", &format!("/api/v1/appeals/{to}"), Some(&town.clerk), None).await;
+    assert_eq!(got.status, 200, "{}", got.json);
+    assert_eq!((got.json["channel"].as_str(), got.json["source"]["appeal_id"].as_str()), (Some("forwarded"), Some(id)));
+    // The card now shows the receiver's side.
+    let page = sup.get(&format!("/appeals/{id}")).await;
+    assert!(page.body.contains("id=\"receiver\"") && page.body.contains(got.json["reg_number"].as_str().unwrap()), "{}", page.body);
+    // A refusal comes back beside the form: the town deactivated, another letter.
+    let r = app.call("PATCH", &format!("/api/v1/organizations/{}", town.id), Some(&app.regional_admin), Some(&json!({"active": false}))).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let other = app.register(json!({})).await;
+    let oid = other["id"].as_str().unwrap();
+    let p = sup.post(&format!("/appeals/{oid}/do/forward"), &[("version", &other["version"].to_string()), ("organization_id", &town.id), ("reason", "По компетенции")]).await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(p.body.contains("организация отключена и не принимает новые обращения"), "the reason beside the form: {}", p.body);
+    let left = app.call("GET", &format!("/api/v1/appeals/{oid}"), Some(&app.supervisor), None).await;
+    assert_eq!(left.json["status"], other["status"], "nothing half-written");
+}
+
+both_backends!(a_regional_supervisor_reads_the_regions_statistics_page);
+async fn a_regional_supervisor_reads_the_regions_statistics_page(db: Db) {
+    let app = TestApp::start(db).await;
+    set_passwords(&app);
+    set_password_of(&app, "regional_supervisor");
+    let town = app.second_organization("ukhta", "Администрация городского округа «Ухта»").await;
+    app.register(json!({})).await;
+    app.register(json!({})).await;
+    let r = app.call("POST", "/api/v1/appeals", Some(&town.clerk), Some(&appeal(json!({})))).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let mut reg = Browser::new(&app);
+    assert_eq!(reg.get("/").await.status, 200);
+    let p = reg.post("/login", &[("login", "regional_supervisor"), ("password", PASSWORD)]).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let year = "/statistics?from=2025-01-01&to=2025-12-31";
+    // The region: every organization's appeals summed, a row for each.
+    let all = reg.get(&format!("{year}&organization=all")).await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert!(all.body.contains("<option value=\"all\" selected>Весь регион"), "{}", all.body);
+    let table = all.body.split("id=\"by-organization\"").nth(1).expect("the table by organization").split("</table>").next().unwrap();
+    assert!(table.contains("Администрация городского округа «Ухта»") && table.contains("<td class=\"n\">1</td>") && table.contains("<td class=\"n\">2</td>"), "{table}");
+    assert!(all.body.contains("breakdown=by_organization&amp;organization=all"), "the report links carry the region");
+    // One organization, picked from the list: its own figures, no table by organization.
+    let one = reg.get(&format!("{year}&organization={}", town.id)).await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert!(one.body.contains(&format!("<option value=\"{}\" selected>", town.id)) && !one.body.contains("id=\"by-organization\""), "{}", one.body);
+    // An id that names no organization: not found.
+    assert_eq!(reg.get(&format!("{year}&organization={}", uuid::Uuid::new_v4())).await.status, 404);
+    // An organization's own supervisor gets no choice and only its own figures.
+    let mut sup = Browser::new(&app);
+    sup.sign_in("supervisor").await;
+    let own = sup.get(&format!("{year}&organization=all")).await;
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert!(!own.body.contains("id=\"organization\"") && !own.body.contains("id=\"by-organization\""), "{}", own.body);
 }
