@@ -33,5 +33,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/appeals/{id}/do/{action}", web::post().to(forms::act))
         .route("/me", web::get().to(pages::my_queue))
         .route("/statistics", web::get().to(pages::statistics))
+        .route("/organization", web::get().to(session::pick_organization))
         .route("/classifier/suggest", web::get().to(pages::suggest));
 }

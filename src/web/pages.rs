@@ -137,6 +137,12 @@ pub fn page_with(state: &AppState, s: &Session, name: &str, mut extra: Value, st
         "org_name": state.org(&s.caller.org).name,
         "today": state.today(&s.caller.org).to_string(),
     });
+    let mut base = base;
+    if role.regional() {
+        // A regional role picks the organization the pages show, in the header.
+        let orgs: Vec<Value> = crate::store::organizations::list(&state.pool).map_err(ApiError::from)?.into_iter().map(|o| json!({"id": o.id, "name": o.name})).collect();
+        base["regional"] = json!({"organizations": orgs, "current": s.caller.org});
+    }
     if let (Some(obj), Some(b)) = (extra.as_object_mut(), base.as_object()) {
         for (k, v) in b {
             obj.entry(k.clone()).or_insert(v.clone());

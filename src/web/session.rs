@@ -133,9 +133,39 @@ pub async fn current(req: &HttpRequest, state: &web::Data<AppState>) -> Result<O
 }
 
 
-/// The session, or a redirect to the sign-in page.
+/// The cookie holding the organization a regional role reads in the pages (its id).
+pub const ORG_COOKIE: &str = "appeals_org";
+
+/// The session, or a redirect to the sign-in page. A regional role reads in the organization
+/// it picked (`GET /organization?id=`), as the API's `?organization=ID` does; a pick that no
+/// longer names an organization falls back to its own.
 pub async fn require(req: &HttpRequest, state: &web::Data<AppState>) -> Result<Session, PageError> {
-    current(req, state).await?.ok_or(PageError::SignIn { expired: false })
+    let mut s = current(req, state).await?.ok_or(PageError::SignIn { expired: false })?;
+    if let Some(picked) = req.cookie(ORG_COOKIE).filter(|_| s.caller.role.regional()) {
+        if let Ok(caller) = crate::edge::caller::scoped(state, s.caller.clone(), Some(picked.value().to_string()), true).await {
+            s.caller = caller;
+        }
+    }
+    Ok(s)
+}
+
+/// `GET /organization?id=`: a regional role picks the organization whose registry, board, cards
+/// and statistics the pages show (its own id goes back to its own); 403 for any other role, 404
+/// for an id that names no organization.
+pub async fn pick_organization(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let s = current(&req, &state).await?.ok_or(PageError::SignIn { expired: false })?;
+    if !s.caller.role.regional() {
+        return Err(ApiError::Forbidden(format!("роль «{}» работает только со своей организацией", s.caller.role.label())).into());
+    }
+    let p = crate::edge::Params::of(&req)?;
+    let id = p.text("id", 64)?.unwrap_or_default();
+    let own = s.caller.org.clone();
+    let caller = crate::edge::caller::scoped(&state, s.caller, Some(id), true).await?;
+    let mut c = cookie(&state, ORG_COOKIE, caller.org.clone(), None);
+    if caller.org == own {
+        c.make_removal();
+    }
+    Ok(HttpResponse::SeeOther().cookie(c).insert_header((header::LOCATION, "/")).finish())
 }
 
 /// Refuses a form whose `csrf` field is not this session's token.
@@ -310,5 +340,7 @@ pub async fn logout(req: HttpRequest, state: web::Data<AppState>, body: web::Byt
     tracing::info!(user_id = %session.caller.id, "signed out");
     let mut gone = cookie(&state, SESSION_COOKIE, String::new(), None);
     gone.make_removal();
-    Ok(HttpResponse::SeeOther().cookie(gone).insert_header((header::LOCATION, "/")).finish())
+    let mut picked = cookie(&state, ORG_COOKIE, String::new(), None);
+    picked.make_removal();
+    Ok(HttpResponse::SeeOther().cookie(gone).cookie(picked).insert_header((header::LOCATION, "/")).finish())
 }

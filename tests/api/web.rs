@@ -886,3 +886,42 @@ async fn a_regional_supervisor_reads_the_regions_statistics_page(db: Db) {
     assert_eq!(own.status, 200, "{}", own.body);
     assert!(!own.body.contains("id=\"organization\"") && !own.body.contains("id=\"by-organization\""), "{}", own.body);
 }
+
+both_backends!(a_regional_supervisor_picks_the_organization_the_pages_show);
+async fn a_regional_supervisor_picks_the_organization_the_pages_show(db: Db) {
+    let app = TestApp::start(db).await;
+    set_passwords(&app);
+    set_password_of(&app, "regional_supervisor");
+    let town = app.second_organization("ukhta", "Администрация городского округа «Ухта»").await;
+    app.register(json!({"summary": "Письмо в администрацию региона"})).await;
+    let r = app.call("POST", "/api/v1/appeals", Some(&town.clerk), Some(&appeal(json!({"summary": "Письмо в администрацию города"})))).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let theirs = r.json;
+    let their_path = format!("/appeals/{}", theirs["id"].as_str().unwrap());
+    let mut reg = Browser::new(&app);
+    assert_eq!(reg.get("/").await.status, 200);
+    assert_eq!(reg.post("/login", &[("login", "regional_supervisor"), ("password", PASSWORD)]).await.status, 303);
+    // Its own organization first: the town's card is not found, the header offers the town.
+    let registry = reg.get("/appeals").await;
+    assert!(registry.body.contains("Письмо в администрацию региона") && !registry.body.contains("Письмо в администрацию города"), "{}", registry.body);
+    assert!(registry.body.contains(&format!("<option value=\"{}\">Администрация городского округа «Ухта»</option>", town.id)), "{}", registry.body);
+    assert_eq!(reg.get(&their_path).await.status, 404);
+    // The town picked: its registry and card, read as the town's own staff would (the read recorded).
+    let p = reg.get(&format!("/organization?id={}", town.id)).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let registry = reg.get("/appeals").await;
+    assert!(registry.body.contains("Письмо в администрацию города") && !registry.body.contains("Письмо в администрацию региона"), "{}", registry.body);
+    let card = reg.get(&their_path).await;
+    assert_eq!(card.status, 200, "{}", card.body);
+    assert!(card.body.contains(theirs["reg_number"].as_str().unwrap()) && !card.body.contains("data-action="), "a card to read, with no action form: {}", card.body);
+    let history = app.call("GET", &format!("/api/v1/appeals/{}/history", theirs["id"].as_str().unwrap()), Some(&town.supervisor), None).await;
+    assert!(history.json.to_string().contains("viewed"), "{}", history.json);
+    // Back to its own; no other role may pick, and an unknown id is not found.
+    assert_eq!(reg.get(&format!("/organization?id={}", app.org)).await.status, 303);
+    assert!(reg.get("/appeals").await.body.contains("Письмо в администрацию региона"));
+    assert_eq!(reg.get(&format!("/organization?id={}", uuid::Uuid::new_v4())).await.status, 404);
+    let mut sup = Browser::new(&app);
+    sup.sign_in("supervisor").await;
+    assert_eq!(sup.get(&format!("/organization?id={}", town.id)).await.status, 403);
+    assert_eq!(sup.get(&their_path).await.status, 404);
+}
