@@ -130,14 +130,13 @@ pub fn page(state: &AppState, s: &Session, name: &str, extra: Value) -> Result<H
 /// [`page`] with a status other than 200 (422 for a form with errors).
 pub fn page_with(state: &AppState, s: &Session, name: &str, mut extra: Value, status: actix_web::http::StatusCode) -> Result<HttpResponse, PageError> {
     let role = s.caller.role;
-    let base = json!({
+    let mut base = json!({
         "user": {"login": s.caller.login, "full_name": s.full_name, "role": role.as_str(), "role_label": role.label()},
         "csrf": s.csrf,
         "nav": {"register": allows(role, Capability::Register), "stats": allows(role, Capability::Reports)},
         "org_name": state.org(&s.caller.org).name,
         "today": state.today(&s.caller.org).to_string(),
     });
-    let mut base = base;
     if role.regional() {
         // A regional role picks the organization the pages show, in the header.
         let orgs: Vec<Value> = crate::store::organizations::list(&state.pool).map_err(ApiError::from)?.into_iter().map(|o| json!({"id": o.id, "name": o.name})).collect();
@@ -529,8 +528,9 @@ pub async fn print(req: HttpRequest, state: web::Data<AppState>, id: web::Path<S
 }
 
 /// `GET /statistics`: the period picker, the tables, and links to the reports' files. A regional
-/// role also picks the organization: one of the instance's, or the whole region (`all`), whose
-/// figures are summed with a table by organization, as `GET /api/v1/stats?organization=all`.
+/// role also picks the organization (from the header's list, [`page_with`]'s `regional`): one of
+/// the instance's, or the whole region (`all`), whose figures are summed with a table by
+/// organization, as `GET /api/v1/stats?organization=all`.
 pub async fn statistics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     let s = session::require(&req, &state).await?;
     s.caller.require(Capability::Reports)?;
@@ -583,13 +583,6 @@ pub async fn statistics(req: HttpRequest, state: web::Data<AppState>) -> Result<
         }
         Err(e) => error = Some(session::describe(&e)),
     }
-    // The organizations a regional role may pick, the region first.
-    let organizations: Vec<Value> = if regional {
-        let pool = state.pool.clone();
-        web::block(move || crate::store::organizations::list(&pool)).await??.into_iter().map(|o| json!({"id": o.id, "name": o.name})).collect()
-    } else {
-        Vec::new()
-    };
     let chosen = organization.unwrap_or_else(|| caller.org.clone());
     // The report links carry the choice (an id or `all`, checked above), so the files are the
     // region's or that body's.
@@ -598,7 +591,7 @@ pub async fn statistics(req: HttpRequest, state: web::Data<AppState>) -> Result<
     let month = to.get(..7).unwrap_or("").to_string();
     let month_label = format!("{month}-01").parse::<chrono::NaiveDate>().map(crate::domain::ru::month).unwrap_or_default();
     page(&state, &s, "statistics.html", json!({"title": "Статистика", "from": from, "to": to, "stats": stats, "error": error, "year": year, "month": month, "month_label": month_label, "channel_chart": channel_chart, "section_chart": section_chart,
-        "organizations": organizations, "organization": chosen, "region": chosen == "all", "of": of}))
+        "organization": chosen, "region": chosen == "all", "of": of}))
 }
 
 /// `GET /classifier/suggest?q=`: classifier entries matching words, for the form's script.
