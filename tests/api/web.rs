@@ -839,6 +839,8 @@ async fn the_card_forwards_to_an_organization_of_the_instance(db: Db) {
     // The card now shows the receiver's side.
     let page = sup.get(&format!("/appeals/{id}")).await;
     assert!(page.body.contains("id=\"receiver\"") && page.body.contains(got.json["reg_number"].as_str().unwrap()), "{}", page.body);
+    // Nothing left to do on it here: no «Действия» heading over no form.
+    assert!(!page.body.contains("<h2>Действия</h2>") && page.body.contains("Доступных вам действий сейчас нет"), "{}", page.body);
     // A refusal comes back beside the form: the town deactivated, another letter.
     let r = app.call("PATCH", &format!("/api/v1/organizations/{}", town.id), Some(&app.regional_admin), Some(&json!({"active": false}))).await;
     assert_eq!(r.status, 200, "{}", r.json);

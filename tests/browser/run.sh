@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts `appeals serve` on a fresh SQLite database (and PostgreSQL when BROWSER_DATABASE_URL is
 # given), creates a clerk, a supervisor and an executor with passwords, and runs the browser
-# scenario and then the bulk-actions scenario (bulk.mjs) in Debian's Chromium. Screenshots: target/browser-screenshots/.
+# scenario, the bulk-actions scenario (bulk.mjs) and the region's (region.mjs, with a second
+# organization and the regional supervisor) in Debian's Chromium. Screenshots: target/browser-screenshots/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -27,6 +28,13 @@ cd tests/browser
 [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
 BASE_URL="http://127.0.0.1:$port" SHOTS="$shots" node scenario.mjs
 BASE_URL="http://127.0.0.1:$port" SHOTS="$shots" node bulk.mjs
+# A second organization of the instance with its clerk, and the region's supervisor.
+(cd "$work"
+ "$bin" org add --code ukhta --name "Администрация городского округа «Ухта»" --time-zone Europe/Moscow >/dev/null
+ "$bin" user add --login town_clerk --role clerk --name "Делопроизводитель Кузнецова" --org ukhta >/dev/null
+ "$bin" user add --login regional --role regional_supervisor --name "Контролёр региона Смирнова" >/dev/null
+ for u in town_clerk regional; do echo "$PASSWORD" | "$bin" user set-password --login "$u" >/dev/null; done) 2>/dev/null
+BASE_URL="http://127.0.0.1:$port" SHOTS="$shots" node region.mjs
 # The same database behind a server whose sessions last one minute: a form posted after the
 # session ended comes back after signing in.
 kill $pid 2>/dev/null || true
