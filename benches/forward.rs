@@ -169,6 +169,11 @@ fn main() {
             let name = format!("appeals_bench_forward_{}", std::process::id());
             let mut c = diesel::PgConnection::establish(&admin).expect("PostgreSQL");
             diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create bench database");
+            if std::env::var("FORWARD_LOG_STATEMENTS").is_ok() {
+                // Every statement of the bench's database in the server's log (a profiling run:
+                // count what one forward sends; the figures of such a run are not the bench's).
+                diesel::sql_query(format!("ALTER DATABASE {name} SET log_min_duration_statement = 0")).execute(&mut c).expect("log statements");
+            }
             let url = format!("{}/{name}", admin.rsplit_once('/').map(|x| x.0).unwrap_or(&admin));
             bench("postgres", &url);
             let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);

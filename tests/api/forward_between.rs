@@ -304,3 +304,27 @@ async fn statistics_and_exports_count_each_side_in_its_own_organization(db: Db) 
     assert_eq!(theirs[0]["createDate"], "2025-03-03");
     assert_eq!(theirs[0]["questions"][0]["status"], "InWork");
 }
+
+both_backends!(the_forwarding_answers_the_card_as_stored);
+async fn the_forwarding_answers_the_card_as_stored(db: Db) {
+    let app = TestApp::start(db).await;
+    let town = app.second_organization("ukhta", "Администрация городского округа «Ухта»").await;
+    // An earlier appeal of the same person (a related one on the card), two questions, and
+    // executors at work on it: the forwarding ends their assignments and transfers both questions.
+    let applicant = json!([{"full_name": "Петров Пётр Петрович", "postal_address": "г. Ухта, ул. Ленина, д. 5, кв. 1", "email": "petrov@example.ru"}]);
+    let earlier = id_of(&app.register(json!({"applicants": applicant})).await);
+    let card = app.register(json!({"applicants": applicant, "questions": [{"code": "0003.0009.0097.0699", "text": "ремонт тротуара"}, {"code": "0005.0005.0056.1157", "text": "освещение"}]})).await;
+    let id = id_of(&card);
+    assert_eq!(card["related_appeal_ids"], json!([earlier]), "{card}");
+    let execs = json!({"executors": [{"user_id": app.user_id("executor"), "responsible": true}, {"user_id": app.user_id("executor2"), "responsible": false}], "instruction": "Рассмотреть"});
+    let r = app.call("POST", &format!("/api/v1/appeals/{id}/assign"), Some(&app.clerk), Some(&execs)).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let sent = forward(&app, &app.clerk, &id, &town.id).await;
+    assert_eq!(sent.status, 200, "{}", sent.json);
+    assert_eq!(sent.json["status"], "forwarded");
+    assert!(sent.json["questions"].as_array().unwrap().iter().all(|q| q["result"] == "transferred"), "{}", sent.json);
+    // The answer of the forwarding is the card as the database has it afterwards.
+    let stored = app.call("GET", &format!("/api/v1/appeals/{id}"), Some(&app.clerk), None).await;
+    assert_eq!(stored.status, 200, "{}", stored.json);
+    assert_eq!(sent.json, stored.json);
+}

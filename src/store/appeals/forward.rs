@@ -42,23 +42,68 @@ pub fn forward_between(pool: &DbPool, id: &str, if_match: Option<i32>, actor: &s
 /// this organization unblocked; SQLite has one writer anyway).
 macro_rules! lock_sql {
     ($suffix:literal) => {
-        concat!("SELECT active FROM organizations WHERE id = ?", $suffix)
+        concat!("SELECT id, active FROM organizations WHERE id IN (?, ?)", $suffix)
     };
+}
+
+/// The sender's card after a forwarding's `change`, written as `row`, built from the card read
+/// before it: the card row as written, the active assignments ended when the change ends them,
+/// the questions' new results; applicants, answers, contributions and related appeals stay as
+/// read, and the receiver's appeal is not written yet (the use case fills it in). `None` for a
+/// change that writes anything else: the caller reads the card back then.
+fn card_after(card: &CardData, change: &Change, row: crate::store::models::AppealRow) -> Option<CardData> {
+    let other = !change.new_assignments.is_empty()
+        || change.new_answer.is_some()
+        || !change.answer_reviews.is_empty()
+        || change.close_on_dispatch.is_some()
+        || change.replace_applicants.is_some()
+        || change.replace_questions.is_some()
+        || change.new_contribution.is_some()
+        || change.dispatch.is_some()
+        || change.match_keys.is_some();
+    if other {
+        return None;
+    }
+    let mut after = card.clone();
+    after.appeal = row;
+    if change.replace_assignments {
+        for a in after.assignments.iter_mut() {
+            a.active = false;
+        }
+    }
+    for (qid, result, taken, on) in &change.question_results {
+        let q = after.questions.iter_mut().find(|q| &q.id == qid)?;
+        q.result = result.clone();
+        q.actions_taken = *taken;
+        q.result_on = *on;
+    }
+    after.receiver = None;
+    Some(after)
 }
 
 backend_fns! {
     pub fn forward_between(conn: &mut Conn, id: &str, if_match: Option<i32>, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, h: Handover<'_>) -> Result<(CardData, CardData), ServiceError> {
         let Handover { sender_org, receiver_org, lock_order, check_receiver, decide, receive, links_for, numbering } = h;
         conn.write_tx(|c| {
-            let mut receiver_active = None;
-            for org in lock_order {
-                let active = lock_organization(c, org)?;
-                if org == receiver_org {
-                    receiver_active = active;
-                }
-            }
+            let receiver_active = lock_organizations(c, lock_order, receiver_org)?;
             check_receiver(receiver_active)?;
-            let sender = appeals_db::mutate_in(c, sender_org, id, if_match, actor, now, local_day, decide)?;
+            // The sender's change as every control action makes it (`mutate_in`), except that
+            // the card after it is built from the card read and the change written rather than
+            // read a second time: a forwarding changes the card row, its active assignments
+            // and its questions' results, and nothing else of what a card shows.
+            let card = appeals_db::get_card(c, sender_org, id)?;
+            let mut decided: Option<Change> = None;
+            let mut keep = |card: &CardData| -> Result<Change, ServiceError> {
+                let change = decide(card)?;
+                decided = Some(change.clone());
+                Ok(change)
+            };
+            let row = appeals_db::write_change_row(c, sender_org, id, &card, if_match, actor, now, &mut keep)?;
+            let sender = match decided.as_ref().and_then(|change| card_after(&card, change, row)) {
+                Some(after) => after,
+                None => appeals_db::get_card(c, sender_org, id)?,
+            };
+            crate::store::stats_deltas::record_change(c, &card, &sender, local_day)?;
             let new = receive(&sender)?;
             let received = appeals_db::register_in(c, &new, links_for, numbering)?;
             Ok((sender, received))
@@ -72,17 +117,21 @@ backend_fns! {
         Ok(found.map(|(name, active, sstu_department_id)| OrganizationName { name, active, sstu_department_id }))
     }
 
-    /// Locks organization `org`'s row until the transaction ends; whether it is active (`None`: no such organization).
-    fn lock_organization(c: &mut Conn, org: &str) -> Result<Option<bool>, ServiceError> {
+    /// Locks both organizations' rows until the transaction ends, in `order` (one statement:
+    /// PostgreSQL locks the rows as the sort returns them, and `COLLATE "C"` sorts as the
+    /// domain's `lock_order` does); whether `receiver` is active (`None`: no such organization).
+    fn lock_organizations(c: &mut Conn, order: [&str; 2], receiver: &str) -> Result<Option<bool>, ServiceError> {
         use crate::store::prepared::{Arg, Prepared};
         #[derive(QueryableByName)]
         struct Active {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            id: String,
             #[diesel(sql_type = diesel::sql_types::Bool)]
             active: bool,
         }
-        let sql = if c.is_pg() { lock_sql!(" FOR NO KEY UPDATE") } else { lock_sql!("") };
-        let rows: Vec<Active> = Prepared::new(sql, vec![Arg::Text(org.to_string())]).load(c)?;
-        Ok(rows.into_iter().next().map(|r| r.active))
+        let sql = if c.is_pg() { lock_sql!(" ORDER BY id COLLATE \"C\" FOR NO KEY UPDATE") } else { lock_sql!("") };
+        let rows: Vec<Active> = Prepared::new(sql, vec![Arg::Text(order[0].to_string()), Arg::Text(order[1].to_string())]).load(c)?;
+        Ok(rows.into_iter().find(|r| r.id == receiver).map(|r| r.active))
     }
 }
 

@@ -25,7 +25,7 @@ pub(crate) mod sqlite {
     pub(crate) use super::card::sqlite::{get_card, load_cards};
     pub(crate) use super::numbering::sqlite::{next_forward_seq, next_outgoing_seq, next_seq, raise_counter};
     pub(crate) use super::register::sqlite::register_in;
-    pub(crate) use super::write::sqlite::{chain_in, mutate_in, write_change};
+    pub(crate) use super::write::sqlite::{chain_in, write_change, write_change_row};
 }
 
 /// Every PostgreSQL query of the appeals' files, for the store's other files (`appeals_db`).
@@ -34,5 +34,5 @@ pub(crate) mod pg {
     pub(crate) use super::card::pg::{get_card, load_cards};
     pub(crate) use super::numbering::pg::{next_forward_seq, next_outgoing_seq, next_seq, raise_counter};
     pub(crate) use super::register::pg::register_in;
-    pub(crate) use super::write::pg::{chain_in, mutate_in, write_change};
+    pub(crate) use super::write::pg::{chain_in, write_change, write_change_row};
 }

@@ -143,6 +143,12 @@ backend_fns! {
     /// history entry and the outbox. Returns the new version; the caller reads the card again
     /// and records the statistics deltas (a batch does both for many cards at once).
     pub fn write_change(c: &mut Conn, org: &str, id: &str, card: &CardData, if_match: Option<i32>, actor: &str, now: NaiveDateTime, decide: &mut dyn FnMut(&CardData) -> Result<Change, ServiceError>) -> Result<i32, ServiceError> {
+        Ok(write_change_row(c, org, id, card, if_match, actor, now, decide)?.version)
+    }
+
+    /// [`write_change`] answering the card's row as written (its number, version and time), for
+    /// a caller that builds the card after the change without reading it again.
+    pub fn write_change_row(c: &mut Conn, org: &str, id: &str, card: &CardData, if_match: Option<i32>, actor: &str, now: NaiveDateTime, decide: &mut dyn FnMut(&CardData) -> Result<Change, ServiceError>) -> Result<AppealRow, ServiceError> {
         {
             // `decide` checks visibility first: an appeal the caller may not see answers 404
             // whatever the request carries, so a stale `If-Match` cannot reveal that it exists
@@ -226,7 +232,7 @@ backend_fns! {
             }
             history_db::append(c, &history::entry(org, id, now, Some(actor), &change.action, change.details.clone()))?;
             c.write_outbox(id, &change.outbox, &slots.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(), now)?;
-            Ok(row.version)
+            Ok(row)
         }
     }
 }
