@@ -265,7 +265,6 @@ pub fn forward_within(
     let handover = crate::store::appeals::Handover {
         sender_org,
         receiver_org,
-        lock_order: forwarding::lock_order(sender_org, receiver_org),
         check_receiver: &check,
         decide: &mut decide,
         receive: &mut receive,

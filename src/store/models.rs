@@ -111,7 +111,7 @@ pub struct ClassifierRow {
 }
 
 /// An appeal's registration card and control state.
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = appeals, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct AppealRow {
     pub id: String,
@@ -183,7 +183,7 @@ pub struct AppealRow {
 }
 
 /// An applicant of an appeal.
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, Default)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, Default, serde::Deserialize)]
 #[diesel(table_name = applicants, treat_none_as_default_value = false)]
 pub struct ApplicantRow {
     pub id: String,
@@ -202,7 +202,7 @@ pub struct ApplicantRow {
 }
 
 /// A question of an appeal.
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, Default)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, Default, serde::Deserialize)]
 #[diesel(table_name = questions, treat_none_as_default_value = false)]
 pub struct QuestionRow {
     pub id: String,
@@ -231,7 +231,7 @@ pub struct LinkRow {
 }
 
 /// An executor's assignment.
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Deserialize)]
 #[diesel(table_name = assignments)]
 pub struct AssignmentRow {
     pub id: String,
@@ -246,7 +246,7 @@ pub struct AssignmentRow {
 }
 
 /// A draft or final answer.
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Deserialize)]
 #[diesel(table_name = answers)]
 pub struct AnswerRow {
     pub id: String,
@@ -269,7 +269,7 @@ pub struct AnswerRow {
 }
 
 /// A co-executor's input to the responsible executor's answer.
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Deserialize)]
 #[diesel(table_name = contributions)]
 pub struct ContributionRow {
     pub id: String,

@@ -1,6 +1,6 @@
-//! Forwarding to another organization of the instance in ONE transaction: both organizations'
-//! rows locked in one order, the sender's card changed as any control action changes it, and
-//! the receiver's new appeal registered; a refusal on either side leaves nothing written.
+//! Forwarding to another organization of the instance in ONE transaction: the receiver's row
+//! locked against a deactivation, the sender's card changed as any control action changes it,
+//! and the receiver's new appeal registered; a refusal on either side leaves nothing written.
 
 use crate::store::appeals::card::CardData;
 use crate::store::appeals::numbering::Numbering;
@@ -17,8 +17,6 @@ pub struct Handover<'a> {
     pub sender_org: &'a str,
     /// The receiving organization.
     pub receiver_org: &'a str,
-    /// Both organizations in the order their rows are locked (the domain's `lock_order`).
-    pub lock_order: [&'a str; 2],
     /// Judges the receiver from whether it exists and is active (`None`: unknown), read under its lock.
     pub check_receiver: &'a dyn Fn(Option<bool>) -> Result<(), ServiceError>,
     /// The sender's change (the control action, guarded as every action is).
@@ -37,12 +35,17 @@ pub fn forward_between(pool: &DbPool, id: &str, if_match: Option<i32>, actor: &s
     dispatch!(pool, forward_between(id, if_match, actor, now, local_day, h))
 }
 
-/// Whether an organization exists and is active, its row locked until the transaction ends
-/// (PostgreSQL: `FOR NO KEY UPDATE`, which leaves the foreign-key checks of other writers of
-/// this organization unblocked; SQLite has one writer anyway).
+/// Whether the receiving organization exists and is active, its row locked until the
+/// transaction ends. PostgreSQL: `FOR SHARE`, which a deactivation (an `UPDATE` of the row)
+/// waits for and which it must wait for in turn, so a deactivation that commits first is always
+/// seen; forwardings do not wait for each other on it, nor do other writers' foreign-key checks
+/// (`FOR KEY SHARE`). Nothing else is locked in an order that could close a circle: the sender's
+/// cover-letter counter and the receiver's registration counter are different rows, so two
+/// organizations forwarding to each other at once each wait at most for the other's commit.
+/// SQLite has one writer anyway.
 macro_rules! lock_sql {
     ($suffix:literal) => {
-        concat!("SELECT id, active FROM organizations WHERE id IN (?, ?)", $suffix)
+        concat!("SELECT active FROM organizations WHERE id = ?", $suffix)
     };
 }
 
@@ -83,15 +86,15 @@ fn card_after(card: &CardData, change: &Change, row: crate::store::models::Appea
 
 backend_fns! {
     pub fn forward_between(conn: &mut Conn, id: &str, if_match: Option<i32>, actor: &str, now: NaiveDateTime, local_day: crate::store::stats_deltas::LocalDay, h: Handover<'_>) -> Result<(CardData, CardData), ServiceError> {
-        let Handover { sender_org, receiver_org, lock_order, check_receiver, decide, receive, links_for, numbering } = h;
+        let Handover { sender_org, receiver_org, check_receiver, decide, receive, links_for, numbering } = h;
         conn.write_tx(|c| {
-            let receiver_active = lock_organizations(c, lock_order, receiver_org)?;
+            let receiver_active = lock_receiver(c, receiver_org)?;
             check_receiver(receiver_active)?;
             // The sender's change as every control action makes it (`mutate_in`), except that
             // the card after it is built from the card read and the change written rather than
             // read a second time: a forwarding changes the card row, its active assignments
             // and its questions' results, and nothing else of what a card shows.
-            let card = appeals_db::get_card(c, sender_org, id)?;
+            let card = c.card_at_once(sender_org, id)?;
             let mut decided: Option<Change> = None;
             let mut keep = |card: &CardData| -> Result<Change, ServiceError> {
                 let change = decide(card)?;
@@ -117,21 +120,18 @@ backend_fns! {
         Ok(found.map(|(name, active, sstu_department_id)| OrganizationName { name, active, sstu_department_id }))
     }
 
-    /// Locks both organizations' rows until the transaction ends, in `order` (one statement:
-    /// PostgreSQL locks the rows as the sort returns them, and `COLLATE "C"` sorts as the
-    /// domain's `lock_order` does); whether `receiver` is active (`None`: no such organization).
-    fn lock_organizations(c: &mut Conn, order: [&str; 2], receiver: &str) -> Result<Option<bool>, ServiceError> {
+    /// Locks the receiving organization's row until the transaction ends (see [`lock_sql`]);
+    /// whether it is active (`None`: no such organization).
+    fn lock_receiver(c: &mut Conn, receiver: &str) -> Result<Option<bool>, ServiceError> {
         use crate::store::prepared::{Arg, Prepared};
         #[derive(QueryableByName)]
         struct Active {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            id: String,
             #[diesel(sql_type = diesel::sql_types::Bool)]
             active: bool,
         }
-        let sql = if c.is_pg() { lock_sql!(" ORDER BY id COLLATE \"C\" FOR NO KEY UPDATE") } else { lock_sql!("") };
-        let rows: Vec<Active> = Prepared::new(sql, vec![Arg::Text(order[0].to_string()), Arg::Text(order[1].to_string())]).load(c)?;
-        Ok(rows.into_iter().find(|r| r.id == receiver).map(|r| r.active))
+        let sql = if c.is_pg() { lock_sql!(" FOR SHARE") } else { lock_sql!("") };
+        let rows: Vec<Active> = Prepared::new(sql, vec![Arg::Text(receiver.to_string())]).load(c)?;
+        Ok(rows.into_iter().next().map(|r| r.active))
     }
 }
 
@@ -170,3 +170,78 @@ pub fn organization(pool: &DbPool, id: &str) -> Result<Option<OrganizationName>,
     dispatch!(pool, organization(id))
 }
 
+
+/// The sender's card as [`crate::store::appeals::get_card`] reads it, in one round trip where
+/// the backend allows it: inside a forwarding's transaction every statement is waited for by
+/// whoever waits for its locks.
+trait CardAtOnce {
+    fn card_at_once(&mut self, org: &str, id: &str) -> Result<CardData, ServiceError>;
+}
+
+#[cfg(feature = "sqlite")]
+impl CardAtOnce for diesel::SqliteConnection {
+    fn card_at_once(&mut self, org: &str, id: &str) -> Result<CardData, ServiceError> {
+        crate::store::appeals::sqlite::get_card(self, org, id)
+    }
+}
+
+/// The card row and each of its lists as JSON, in the orders `get_card` reads them.
+#[cfg(feature = "postgres")]
+const PG_CARD_SQL: &str = "SELECT row_to_json(a)::text AS appeal, \
+     (SELECT COALESCE(json_agg(p ORDER BY p.position), '[]') FROM applicants p WHERE p.appeal_id = a.id)::text AS applicants, \
+     (SELECT COALESCE(json_agg(q ORDER BY q.position), '[]') FROM questions q WHERE q.appeal_id = a.id)::text AS questions, \
+     (SELECT COALESCE(json_agg(s ORDER BY s.assigned_at), '[]') FROM assignments s WHERE s.appeal_id = a.id)::text AS assignments, \
+     (SELECT COALESCE(json_agg(w ORDER BY w.created_at), '[]') FROM answers w WHERE w.appeal_id = a.id)::text AS answers, \
+     (SELECT COALESCE(json_agg(x ORDER BY x.created_at), '[]') FROM contributions x WHERE x.appeal_id = a.id)::text AS contributions, \
+     (SELECT COALESCE(json_agg(r.id), '[]') FROM (SELECT related_appeal_id AS id FROM appeal_links WHERE organization_id = a.organization_id AND appeal_id = a.id \
+        UNION ALL SELECT appeal_id FROM appeal_links WHERE organization_id = a.organization_id AND related_appeal_id = a.id) r)::text AS related \
+     FROM appeals a WHERE a.organization_id = ? AND a.id = ?";
+
+#[cfg(feature = "postgres")]
+#[derive(QueryableByName)]
+struct CardJson {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    appeal: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    applicants: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    questions: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    assignments: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    answers: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    contributions: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    related: String,
+}
+
+#[cfg(feature = "postgres")]
+impl CardAtOnce for diesel::PgConnection {
+    fn card_at_once(&mut self, org: &str, id: &str) -> Result<CardData, ServiceError> {
+        use crate::store::prepared::{Arg, Prepared};
+        let found: Vec<CardJson> = Prepared::new(PG_CARD_SQL, vec![Arg::Text(org.to_string()), Arg::Text(id.to_string())]).load(self)?;
+        let Some(j) = found.into_iter().next() else { return Err(ServiceError::NotFound) };
+        fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, ServiceError> {
+            serde_json::from_str(s).map_err(|e| ServiceError::Db(diesel::result::Error::DeserializationError(Box::new(e))))
+        }
+        let appeal: crate::store::models::AppealRow = parse(&j.appeal)?;
+        if appeal.forwarded_to_appeal_id.is_some() {
+            // A card naming a receiver's appeal shows it live: the ordinary read has that step.
+            return crate::store::appeals::pg::get_card(self, org, id);
+        }
+        let mut related: Vec<String> = parse(&j.related)?;
+        related.sort();
+        related.dedup();
+        Ok(CardData {
+            appeal,
+            applicants: parse(&j.applicants)?,
+            questions: parse(&j.questions)?,
+            assignments: parse(&j.assignments)?,
+            answers: parse(&j.answers)?,
+            contributions: parse(&j.contributions)?,
+            related,
+            receiver: None,
+        })
+    }
+}
