@@ -52,16 +52,6 @@ pub struct CoverLetter {
     pub date: Option<NaiveDate>,
 }
 
-/// The order in which a forwarding takes the two organizations' locks: always the smaller id
-/// first, so two organizations forwarding to each other at once wait instead of deadlocking.
-pub fn lock_order<'a>(a: &'a str, b: &'a str) -> [&'a str; 2] {
-    if a <= b {
-        [a, b]
-    } else {
-        [b, a]
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,11 +62,5 @@ mod tests {
         assert_eq!(check_receiver("a", "b", None), Err(ReceiverRefusal::Unknown));
         assert_eq!(check_receiver("a", "b", Some(false)), Err(ReceiverRefusal::Inactive));
         assert_eq!(check_receiver("a", "b", Some(true)), Ok(()));
-    }
-
-    #[test]
-    fn locks_in_one_order_whoever_sends() {
-        assert_eq!(lock_order("x", "b"), lock_order("b", "x"));
-        assert_eq!(lock_order("x", "b"), ["b", "x"]);
     }
 }

@@ -55,26 +55,45 @@ macro_rules! lock_sql {
 /// read, and the receiver's appeal is not written yet (the use case fills it in). `None` for a
 /// change that writes anything else: the caller reads the card back then.
 fn card_after(card: &CardData, change: &Change, row: crate::store::models::AppealRow) -> Option<CardData> {
-    let other = !change.new_assignments.is_empty()
-        || change.new_answer.is_some()
-        || !change.answer_reviews.is_empty()
-        || change.close_on_dispatch.is_some()
-        || change.replace_applicants.is_some()
-        || change.replace_questions.is_some()
-        || change.new_contribution.is_some()
-        || change.dispatch.is_some()
-        || change.match_keys.is_some();
+    // Every field named, so a new kind of change cannot slip past this check unread.
+    let Change {
+        appeal: _,
+        replace_assignments,
+        new_assignments,
+        new_answer,
+        answer_reviews,
+        close_on_dispatch,
+        question_results,
+        new_contribution,
+        dispatch,
+        forward_number: _,
+        replace_applicants,
+        replace_questions,
+        action: _,
+        details: _,
+        outbox: _,
+        match_keys,
+    } = change;
+    let other = !new_assignments.is_empty()
+        || new_answer.is_some()
+        || !answer_reviews.is_empty()
+        || close_on_dispatch.is_some()
+        || replace_applicants.is_some()
+        || replace_questions.is_some()
+        || new_contribution.is_some()
+        || dispatch.is_some()
+        || match_keys.is_some();
     if other {
         return None;
     }
     let mut after = card.clone();
     after.appeal = row;
-    if change.replace_assignments {
+    if *replace_assignments {
         for a in after.assignments.iter_mut() {
             a.active = false;
         }
     }
-    for (qid, result, taken, on) in &change.question_results {
+    for (qid, result, taken, on) in question_results {
         let q = after.questions.iter_mut().find(|q| &q.id == qid)?;
         q.result = result.clone();
         q.actions_taken = *taken;
