@@ -3,25 +3,14 @@
 // the resolution once, and reads the result page: two done, one refused with its reason in
 // Russian and a link to its card. The executor then finds both in «Мои поручения», without
 // checkboxes. Run by tests/browser/run.sh after scenario.mjs; screenshots go to $SHOTS.
-import { base, shots, password, browser, check, signIn, shooter } from './common.mjs';
+import { base, shots, password, browser, check, signIn, shooter, registerLetter } from './common.mjs';
 
 const shot = shooter(50, 'bulk-');
-async function register(page, name, summary) {
-  await page.goto(base + '/appeals/new');
-  await page.getByLabel('Дата поступления', { exact: true }).fill('2025-03-03');
-  await page.getByLabel('ФИО заявителя', { exact: true }).fill(name);
-  await page.getByLabel('Почтовый адрес', { exact: true }).fill('169300, г. Ухта, ул. Школьная, д. 3');
-  await page.getByLabel('Краткое содержание', { exact: true }).fill(summary);
-  await page.getByLabel('Вопрос', { exact: true }).fill('0003.0009.0097.0699');
-  await page.getByRole('button', { name: 'Зарегистрировать' }).click();
-  await page.getByText('Обращение зарегистрировано').waitFor();
-  return (await page.locator('#reg-number').textContent()).trim();
-}
 
 try {
   const clerk = await signIn('clerk');
-  const first = await register(clerk.page, 'Зайцева Нина Петровна', 'Просит убрать снег во дворе');
-  const second = await register(clerk.page, 'Зайцев Олег Игоревич', 'Просит починить скамейку во дворе');
+  const first = await registerLetter(clerk.page, 'Зайцева Нина Петровна', 'Просит убрать снег во дворе');
+  const second = await registerLetter(clerk.page, 'Зайцев Олег Игоревич', 'Просит починить скамейку во дворе');
   // The appeal scenario.mjs approved and closed: refused in the batch.
   await clerk.page.goto(base + '/appeals?q=' + encodeURIComponent('лебедева'));
   const closed = (await clerk.page.locator('table a').first().textContent()).trim();

@@ -35,3 +35,16 @@ export async function signIn(login) {
   await page.getByRole('heading', { name: 'Ежедневный мониторинг' }).waitFor();
   return { ctx, page };
 }
+
+/** Registers a written letter on `page` from the registration form; returns its number. */
+export async function registerLetter(page, name, summary) {
+  await page.goto(base + '/appeals/new');
+  await page.getByLabel('Дата поступления', { exact: true }).fill('2025-03-03');
+  await page.getByLabel('ФИО заявителя', { exact: true }).fill(name);
+  await page.getByLabel('Почтовый адрес', { exact: true }).fill('169300, г. Ухта, ул. Школьная, д. 3');
+  await page.getByLabel('Краткое содержание', { exact: true }).fill(summary);
+  await page.getByLabel('Вопрос', { exact: true }).fill('0003.0009.0097.0699');
+  await page.getByRole('button', { name: 'Зарегистрировать' }).click();
+  await page.getByText('Обращение зарегистрировано').waitFor();
+  return (await page.locator('#reg-number').textContent()).trim();
+}

@@ -1,16 +1,10 @@
 // A session that ends keeps the work: run against a server with `[web] session_minutes = 1`.
 // The clerk fills the registration form, the session ends, «Зарегистрировать» shows the sign-in
 // page with «введённые данные сохранены», and signing in brings the filled form back.
-import { base, shots, password, browser, check } from './common.mjs';
+import { base, shots, password, browser, check, signIn } from './common.mjs';
 
 try {
-  const ctx = await browser.newContext({ locale: 'ru-RU' });
-  const page = await ctx.newPage();
-  await page.goto(base + '/');
-  await page.getByLabel('Логин', { exact: true }).fill('clerk');
-  await page.getByLabel('Пароль', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Войти' }).click();
-  await page.getByRole('heading', { name: 'Ежедневный мониторинг' }).waitFor();
+  const { page } = await signIn('clerk');
   await page.goto(base + '/appeals/new');
   const summary = 'Просит восстановить освещение во дворе дома 7 по ул. Мира';
   await page.getByLabel('ФИО заявителя', { exact: true }).fill('Орлова Мария Ивановна');

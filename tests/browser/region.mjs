@@ -3,30 +3,19 @@
 // instance, and the card then shows the town's registration; the regional supervisor picks the
 // town in the header and reads its registry, then the statistics of the whole region with its
 // table by organization. Run by tests/browser/run.sh after bulk.mjs; screenshots go to $SHOTS.
-import { base, password, browser, check, signIn, shooter } from './common.mjs';
+import { base, browser, check, signIn, shooter, registerLetter } from './common.mjs';
 
 const shot = shooter(70, 'region-');
 const town = 'Администрация городского округа «Ухта»';
 
-async function register(page, name, summary) {
-  await page.goto(base + '/appeals/new');
-  await page.getByLabel('Дата поступления', { exact: true }).fill('2025-03-03');
-  await page.getByLabel('ФИО заявителя', { exact: true }).fill(name);
-  await page.getByLabel('Почтовый адрес', { exact: true }).fill('169300, г. Ухта, ул. Школьная, д. 3');
-  await page.getByLabel('Краткое содержание', { exact: true }).fill(summary);
-  await page.getByLabel('Вопрос', { exact: true }).fill('0003.0009.0097.0699');
-  await page.getByRole('button', { name: 'Зарегистрировать' }).click();
-  await page.getByText('Обращение зарегистрировано').waitFor();
-  return (await page.locator('#reg-number').textContent()).trim();
-}
 
 try {
   const townClerk = await signIn('town_clerk');
-  await register(townClerk.page, 'Морозова Анна Сергеевна', 'Просит отремонтировать крышу дома на ул. Мира');
+  await registerLetter(townClerk.page, 'Морозова Анна Сергеевна', 'Просит отремонтировать крышу дома на ул. Мира');
 
   // Forwarded from the card to the town: the form offers the organizations of the instance.
   const clerk = await signIn('clerk');
-  const number = await register(clerk.page, 'Волков Игорь Петрович', 'Просит убрать свалку за гаражами');
+  const number = await registerLetter(clerk.page, 'Волков Игорь Петрович', 'Просит убрать свалку за гаражами');
   const sup = await signIn('supervisor');
   await sup.page.goto(base + '/appeals?q=' + encodeURIComponent('волков'));
   await sup.page.getByRole('link', { name: number, exact: true }).click();
@@ -40,13 +29,7 @@ try {
   await shot(sup.page, 'forwarded-card');
 
   // The regional supervisor: the town picked in the header, its registry.
-  const ctx = await browser.newContext({ locale: 'ru-RU' });
-  const page = await ctx.newPage();
-  await page.goto(base + '/');
-  await page.getByLabel('Логин', { exact: true }).fill('regional');
-  await page.getByLabel('Пароль', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Войти' }).click();
-  await page.getByRole('button', { name: 'Выйти' }).waitFor();
+  const { page } = await signIn('regional');
   await page.getByLabel('Организация', { exact: true }).first().selectOption({ label: town });
   await page.getByRole('button', { name: 'Перейти' }).click();
   await page.goto(base + '/appeals');
