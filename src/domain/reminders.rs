@@ -61,12 +61,6 @@ impl ReminderRules {
         }
         Ok(())
     }
-
-    /// Whether staff may be written to at this organization-local instant: a working day,
-    /// inside working hours (the end an hour earlier on a shortened pre-holiday day).
-    pub fn in_working_hours(&self, cal: &ProductionCalendar, local: NaiveDateTime) -> bool {
-        in_working_hours(cal, local, &self.work_start, &self.work_end)
-    }
 }
 
 /// Why a body's working hours are refused.
@@ -153,7 +147,7 @@ pub fn working_days_between(cal: &ProductionCalendar, from: NaiveDate, to: Naive
 }
 
 /// The reminder due today for an executor whose deadline is `deadline`, if any. Call only on
-/// working days (see [`ReminderRules::in_working_hours`]).
+/// working days (see [`in_working_hours`]).
 pub fn executor_reminder(rules: &ReminderRules, cal: &ProductionCalendar, today: NaiveDate, deadline: NaiveDate) -> Option<ExecutorReminder> {
     if today == deadline {
         return rules.on_due_day.then_some(ExecutorReminder::DueToday);
@@ -228,7 +222,7 @@ pub struct PlanDates {
     pub summary: Option<(String, NaiveDate)>,
 }
 
-/// The dates the rules fire for on `today` (a working day: see [`ReminderRules::in_working_hours`]).
+/// The dates the rules fire for on `today` (a working day: see [`in_working_hours`]).
 /// Agrees with [`executor_reminder`] and [`escalation_due`] for every deadline.
 pub fn plan_dates(rules: &ReminderRules, cal: &ProductionCalendar, today: NaiveDate) -> PlanDates {
     let max = rules.days_before.iter().copied().max().unwrap_or(0);
@@ -312,15 +306,15 @@ mod tests {
     fn working_hours_and_days() {
         let r = ReminderRules::default();
         let c = cal();
-        assert!(r.in_working_hours(&c, at("2025-03-03 09:00")), "Monday 09:00");
-        assert!(!r.in_working_hours(&c, at("2025-03-03 08:59")));
-        assert!(!r.in_working_hours(&c, at("2025-03-03 18:00")));
-        assert!(!r.in_working_hours(&c, at("2025-03-01 11:00")), "Saturday");
-        assert!(!r.in_working_hours(&c, at("2025-06-13 11:00")), "a transferred day off");
-        assert!(!r.in_working_hours(&c, at("2025-01-03 11:00")), "New Year holidays");
+        assert!(in_working_hours(&c, at("2025-03-03 09:00"), &r.work_start, &r.work_end), "Monday 09:00");
+        assert!(!in_working_hours(&c, at("2025-03-03 08:59"), &r.work_start, &r.work_end));
+        assert!(!in_working_hours(&c, at("2025-03-03 18:00"), &r.work_start, &r.work_end));
+        assert!(!in_working_hours(&c, at("2025-03-01 11:00"), &r.work_start, &r.work_end), "Saturday");
+        assert!(!in_working_hours(&c, at("2025-06-13 11:00"), &r.work_start, &r.work_end), "a transferred day off");
+        assert!(!in_working_hours(&c, at("2025-01-03 11:00"), &r.work_start, &r.work_end), "New Year holidays");
         // 7 March 2025 is a shortened pre-holiday day: 17:00 is already after hours.
-        assert!(r.in_working_hours(&c, at("2025-03-07 16:59")));
-        assert!(!r.in_working_hours(&c, at("2025-03-07 17:00")));
+        assert!(in_working_hours(&c, at("2025-03-07 16:59"), &r.work_start, &r.work_end));
+        assert!(!in_working_hours(&c, at("2025-03-07 17:00"), &r.work_start, &r.work_end));
     }
 
     #[test]
