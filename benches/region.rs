@@ -128,7 +128,6 @@ async fn run(url: &str, orgs_n: usize, total: usize, reuse: bool) {
     // Sizes: the first five organizations weigh ten, the rest one.
     let weight = |k: usize| if k < 5 { 10 } else { 1 };
     let weights: usize = (0..orgs_n).map(weight).sum();
-    let dataset = include_str!("stats_dataset.sql").replace("login LIKE 'bench\\_exec\\_%'", "organization_id = '{org}' AND role = 'executor'");
     let t = Instant::now();
     // A year and a half at an even pace: 2025's 365 days and 2024's last 184.
     let (days25, days24) = (365usize, 184usize);
@@ -136,17 +135,7 @@ async fn run(url: &str, orgs_n: usize, total: usize, reuse: bool) {
         let n = total * weight(k) / weights;
         let n25 = n * days25 / (days25 + days24);
         for (year, count, start, days) in [(2025, n25, "2025-01-01", days25), (2024, n - n25, "2024-07-01", days24)] {
-            if count == 0 {
-                continue;
-            }
-            let step = days * 24 * 3600 / (count + 1);
-            let sql = dataset
-                .replace("{org}", org)
-                .replace("{n}", &count.to_string())
-                .replace("{tag}", &format!("o{k}y{}", year % 100))
-                .replace("{start}", &format!("{start} 00:00:00"))
-                .replace("{step}", &step.max(1).to_string());
-            gen.batch_execute(&sql).expect("dataset");
+            support::generate_org_period(&mut gen, org, k, year, count, start, days);
         }
         if k % 10 == 9 {
             println!("region: {} organizations generated, {:.1} s", k + 1, t.elapsed().as_secs_f64());

@@ -76,19 +76,10 @@ async fn side(admin: &str, name: &str, orgs: usize, n: usize) -> Side {
     }
     let (clerk, supervisor) = (user("bench_clerk", "clerk", &ids[0]), user("bench_supervisor", "supervisor", &ids[0]));
     let mut gen = PgConnection::establish(&url).expect("connect");
-    let dataset = include_str!("stats_dataset.sql").replace("login LIKE 'bench\\_exec\\_%'", "organization_id = '{org}' AND role = 'executor'");
     for (k, org) in ids.iter().enumerate() {
         let n25 = n * weight(k) / 10;
-        for (year, count) in [(2025, n25), (2024, n25 / 5)] {
-            let step = 365 * 24 * 3600 / (count + 1);
-            let sql = dataset
-                .replace("{org}", org)
-                .replace("{n}", &count.to_string())
-                .replace("{tag}", &format!("o{k}y{}", year % 100))
-                .replace("{start}", &format!("{year}-01-01 00:00:00"))
-                .replace("{step}", &step.max(1).to_string());
-            gen.batch_execute(&sql).expect("dataset");
-        }
+        support::generate_org_period(&mut gen, org, k, 2025, n25, "2025-01-01", 365);
+        support::generate_org_period(&mut gen, org, k, 2024, n25 / 5, "2024-01-01", 365);
     }
     let state = appeals::app::state(settings, pool, Arc::new(SystemClock)).expect("state");
     for org in &ids {

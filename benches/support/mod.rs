@@ -101,3 +101,23 @@ pub async fn paired(client: &awc::Client, url: &str, token: &str, runs: usize, m
     let (w50, wmax) = p50_max(web);
     ((w50, wmax, size), p50_max(own))
 }
+
+/// Generates `count` appeals of organization `org` (its `k`-th) with `benches/stats_dataset.sql`,
+/// registered evenly over `days` days from `start` (`YYYY-MM-DD`), ids tagged `o{k}y{yy}`, and
+/// assigned to that organization's executors; nothing for a count of zero.
+#[allow(dead_code)]
+pub fn generate_org_period(gen: &mut diesel::PgConnection, org: &str, k: usize, year: i32, count: usize, start: &str, days: usize) {
+    use diesel::connection::SimpleConnection;
+    if count == 0 {
+        return;
+    }
+    let dataset = include_str!("../stats_dataset.sql").replace("login LIKE 'bench\\_exec\\_%'", "organization_id = '{org}' AND role = 'executor'");
+    let step = days * 24 * 3600 / (count + 1);
+    let sql = dataset
+        .replace("{org}", org)
+        .replace("{n}", &count.to_string())
+        .replace("{tag}", &format!("o{k}y{}", year % 100))
+        .replace("{start}", &format!("{start} 00:00:00"))
+        .replace("{step}", &step.max(1).to_string());
+    gen.batch_execute(&sql).expect("dataset");
+}
