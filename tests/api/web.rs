@@ -864,9 +864,7 @@ async fn a_regional_supervisor_reads_the_regions_statistics_page(db: Db) {
     let r = app.call("POST", "/api/v1/appeals", Some(&town.clerk), Some(&appeal(json!({})))).await;
     assert_eq!(r.status, 201, "{}", r.json);
     let mut reg = Browser::new(&app);
-    assert_eq!(reg.get("/").await.status, 200);
-    let p = reg.post("/login", &[("login", "regional_supervisor"), ("password", PASSWORD)]).await;
-    assert_eq!(p.status, 303, "{}", p.body);
+    reg.sign_in("regional_supervisor").await;
     let year = "/statistics?from=2025-01-01&to=2025-12-31";
     // The region: every organization's appeals summed, a row for each.
     let all = reg.get(&format!("{year}&organization=all")).await;
@@ -901,8 +899,7 @@ async fn a_regional_supervisor_picks_the_organization_the_pages_show(db: Db) {
     let theirs = r.json;
     let their_path = format!("/appeals/{}", theirs["id"].as_str().unwrap());
     let mut reg = Browser::new(&app);
-    assert_eq!(reg.get("/").await.status, 200);
-    assert_eq!(reg.post("/login", &[("login", "regional_supervisor"), ("password", PASSWORD)]).await.status, 303);
+    reg.sign_in("regional_supervisor").await;
     // Its own organization first: the town's card is not found, the header offers the town.
     let registry = reg.get("/appeals").await;
     assert!(registry.body.contains("Письмо в администрацию региона") && !registry.body.contains("Письмо в администрацию города"), "{}", registry.body);
